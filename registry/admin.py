@@ -1,0 +1,133 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from guardian.admin import GuardedModelAdmin
+
+from registry.models import (
+    Approval,
+    AuditEvent,
+    Bureau,
+    Jurisdiction,
+    Offering,
+    Organization,
+    Person,
+    School,
+    ServiceCategory,
+)
+
+admin.site.site_header = _("After-school provider registry")
+admin.site.site_title = _("After-school provider registry")
+
+
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "name_en", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name", "name_en")
+    list_select_related = ("parent",)
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(Bureau)
+class BureauAdmin(GuardedModelAdmin):
+    list_display = ("name", "jurisdiction", "email", "phone")
+    list_filter = ("jurisdiction__level",)
+    search_fields = ("name", "name_en", "jurisdiction__name")
+    list_select_related = ("jurisdiction",)
+    autocomplete_fields = ("jurisdiction",)
+
+
+@admin.register(School)
+class SchoolAdmin(GuardedModelAdmin):
+    list_display = ("name", "code", "county")
+    list_filter = ("county__parent", "county")
+    search_fields = ("name", "code")
+    list_select_related = ("county",)
+    autocomplete_fields = ("county",)
+
+
+@admin.register(ServiceCategory)
+class ServiceCategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "name_en", "parent", "is_active", "sort_order")
+    list_filter = ("is_active", "parent")
+    list_editable = ("is_active", "sort_order")
+    search_fields = ("code", "name", "name_en")
+    list_select_related = ("parent",)
+
+
+class OfferingInline(admin.TabularInline):
+    model = Offering
+    extra = 0
+    fields = ("title", "category", "grade_min", "grade_max", "fee_per_session", "capacity",
+              "weekdays", "is_active")
+
+
+@admin.register(Organization)
+class OrganizationAdmin(GuardedModelAdmin):
+    list_display = ("name", "uscc", "registration_kind", "county", "contact_name", "created_at")
+    list_filter = ("registration_kind", "county__parent", "county")
+    search_fields = ("name", "uscc", "legal_representative")
+    list_select_related = ("county",)
+    autocomplete_fields = ("county",)
+    inlines = [OfferingInline]
+
+
+@admin.register(Person)
+class PersonAdmin(GuardedModelAdmin):
+    list_display = ("name", "masked_id", "kind", "organization", "created_at")
+    list_filter = ("kind",)
+    # Exact ID number lookups only: no partial matching on personal data.
+    search_fields = ("name", "=id_number")
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization", "user")
+
+    @admin.display(description=_("resident ID number"))
+    def masked_id(self, obj):
+        return obj.masked_id
+
+
+@admin.register(Offering)
+class OfferingAdmin(admin.ModelAdmin):
+    list_display = ("title", "organization", "category", "fee_per_session", "capacity",
+                    "is_active")
+    list_filter = ("category", "is_active")
+    search_fields = ("title", "description", "organization__name")
+    list_select_related = ("organization", "category")
+    raw_id_fields = ("organization",)
+
+
+@admin.register(Approval)
+class ApprovalAdmin(admin.ModelAdmin):
+    """Read-only here: status changes go through the services, which audit them."""
+
+    list_display = ("__str__", "status", "jurisdiction", "valid_from", "valid_until")
+    list_filter = ("status", "jurisdiction__level", "jurisdiction")
+    search_fields = ("organization__name", "organization__uscc", "person__name")
+    list_select_related = ("organization", "person", "jurisdiction")
+    raw_id_fields = ("organization", "person")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "actor_repr", "action", "target_repr", "from_state",
+                    "to_state")
+    list_filter = ("action", "target_type")
+    search_fields = ("actor_repr", "action", "target_repr", "reason")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

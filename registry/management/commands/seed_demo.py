@@ -1,0 +1,180 @@
+"""Load demonstration data: idempotent, safe to run on every start."""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from registry import services
+from registry.identifiers import make_id_number, make_uscc
+from registry.models import (
+    Approval,
+    Bureau,
+    Jurisdiction,
+    Organization,
+    Person,
+    School,
+    ServiceCategory,
+    Weekday,
+)
+from registry.roles import Role
+
+DEMO_PASSWORD = "Demo@2026"
+
+SCHOOLS = [
+    ("3601020001", "南昌市东湖区育新学校", "Yuxin School, Donghu District", "360102"),
+    ("3601020002", "南昌市东湖区百花洲小学", "Baihuazhou Primary School", "360102"),
+    ("3601030001", "南昌市西湖区朝阳小学", "Chaoyang Primary School", "360103"),
+]
+
+# (serial, prefix, name, kind, legal representative, county, approval jurisdiction,
+#  approval status, offerings: (category, title, description, grades, fee, capacity, days))
+ORGANIZATIONS = [
+    (1, "91", "南昌市青苗体育培训中心有限公司", "company", "刘建国", "360102", "360100",
+     "approved",
+     [("sport", "少儿篮球训练营", "基础运球、传球与团队配合，注重运动安全。", (1, 6), "25.00", 30, (1, 3)),
+      ("sport", "少儿围棋启蒙班", "围棋规则、基本死活与对局礼仪。", (1, 4), "20.00", 24, (2, 4))]),
+    (2, "52", "南昌翰墨书法艺术培训学校", "non_profit", "周文华", "360102", "360102", "approved",
+     [("arts", "硬笔书法入门", "正确握笔与楷书基本笔画。", (1, 6), "18.00", 30, (1, 5))]),
+    (3, "91", "江西星火科技教育有限公司", "company", "黄志强", "360103", "360100",
+     "suspended",
+     [("science", "机器人编程社团", "图形化编程与简单机器人搭建。", (3, 9), "35.00", 20, (3,))]),
+    (4, "91", "南昌悦读文化传播有限公司", "company", "吴丽", "360111", "360100", "pending",
+     [("reading", "整本书阅读分享会", "共读经典儿童文学，分享阅读感受。", (2, 6), "15.00", 30, (5,))]),
+]
+
+# (serial, name, kind, employing organization serial or None, approval status)
+PEOPLE = [
+    (1, "王秀兰", "retiree", None, "approved"),
+    (2, "张伟", "professional", 1, "approved"),
+    (3, "李明", "student", None, "pending"),
+    (4, "陈静", "volunteer", None, "expired"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo bureaus' users, schools, organizations, people and approvals (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        today = timezone.localdate()
+        jur = {j.code: j for j in Jurisdiction.objects.all()}
+        nanchang = Bureau.objects.get(jurisdiction__code="360100")
+        donghu = Bureau.objects.get(jurisdiction__code="360102")
+        admin = self._user("admin", "系统管理员", superuser=True)
+        logins = [("admin", "superuser / 系统管理员")]
+
+        for code, name, name_en, county in SCHOOLS:
+            School.objects.get_or_create(
+                code=code, defaults={"name": name, "name_en": name_en, "county": jur[county]}
+            )
+
+        staff = [
+            ("clerk", "赵敏", Role.BUREAU_CLERK, nanchang),
+            ("expert1", "钱学文", Role.BUREAU_EXPERT, nanchang),
+            ("expert2", "孙丽萍", Role.BUREAU_EXPERT, nanchang),
+            ("expert3", "郑国华", Role.BUREAU_EXPERT, nanchang),
+            ("expert4", "冯雪", Role.BUREAU_EXPERT, nanchang),
+            ("approver", "杨振东", Role.BUREAU_APPROVER, nanchang),
+            ("bureauadmin", "何静怡", Role.BUREAU_ADMIN, nanchang),
+            ("donghuclerk", "朱海燕", Role.BUREAU_CLERK, donghu),
+        ]
+        for username, full_name, role, bureau in staff:
+            user = self._user(username, full_name)
+            self._grant(admin, user, role, bureau)
+            logins.append((username, f"{Role(role).label} · {bureau.name}"))
+
+        school = School.objects.get(code="3601020001")
+        school_user = self._user("school", "育新学校课后服务负责人")
+        self._grant(admin, school_user, Role.SCHOOL, school)
+        logins.append(("school", f"{Role.SCHOOL.label} · {school.name}"))
+
+        categories = {c.code: c for c in ServiceCategory.objects.all()}
+        orgs = {}
+        for serial, prefix, name, kind, legal, county, appr_jur, status, offerings in ORGANIZATIONS:
+            uscc = make_uscc(serial, prefix=prefix, region=county)
+            org = Organization.objects.filter(uscc=uscc).first()
+            if org is None:
+                org = services.organization_register(
+                    actor=admin, name=name, uscc=uscc, registration_kind=kind,
+                    legal_representative=legal, county=jur[county],
+                    address=f"江西省南昌市{jur[county].name}示范路{serial}号",
+                    contact_name=legal, contact_phone=f"0791-8800{serial:04d}",
+                    grant_provider_role=False,
+                )
+                for cat, title, desc, grades, fee, cap, days in offerings:
+                    services.offering_create(
+                        actor=admin, organization=org, category=categories[cat], title=title,
+                        description=desc, grade_min=grades[0], grade_max=grades[1],
+                        fee_per_session=Decimal(fee), capacity=cap, weekdays=Weekday.mask(days),
+                    )
+                self._approval(admin, jur[appr_jur], status, today,
+                               organization=org, categories=[categories[o[0]] for o in offerings])
+            orgs[serial] = org
+
+        provider = self._user("provider", "刘建国")
+        self._grant(admin, provider, Role.PROVIDER, orgs[1])
+        logins.append(("provider", f"{Role.PROVIDER.label} · {orgs[1].name}"))
+
+        for serial, name, kind, org_serial, status in PEOPLE:
+            number = make_id_number(serial, birth=datetime.date(1962 + serial * 9, 3, 15))
+            person = Person.objects.filter(id_number=number).first()
+            if person is None:
+                person = services.person_register(
+                    actor=admin, name=name, id_number=number, kind=kind,
+                    organization=orgs.get(org_serial),
+                )
+                self._approval(admin, nanchang.jurisdiction, status, today, person=person,
+                               categories=[categories["sport" if serial == 2 else "reading"]])
+
+        self.stdout.write(self.style.SUCCESS("Demo data is in place. Logins (password: "
+                                             f"{DEMO_PASSWORD}):"))
+        for username, what in logins:
+            self.stdout.write(f"  {username:<12} {what}")
+
+    def _user(self, username, full_name, superuser=False):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": full_name, "email": f"{username}@demo.invalid",
+                      "is_staff": superuser, "is_superuser": superuser},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user
+
+    def _grant(self, actor, user, role, target):
+        if not user.has_perm(f"registry.{self._codename(role, target)}", target):
+            services.role_grant(actor=actor, user=user, role=role, target=target)
+
+    @staticmethod
+    def _codename(role, target):
+        from registry.roles import ROLE_PERMISSIONS
+
+        return ROLE_PERMISSIONS[Role(role)][target._meta.label_lower]
+
+    def _approval(self, actor, jurisdiction, status, today, **subject):
+        approval = services.approval_create(
+            actor=actor, jurisdiction=jurisdiction, categories=subject.pop("categories"),
+            reason="演示数据 / demo data", **subject,
+        )
+        if status == Approval.Status.PENDING:
+            return approval
+        if status == Approval.Status.EXPIRED:
+            start, end = today - datetime.timedelta(days=400), today - datetime.timedelta(days=35)
+        else:
+            start, end = today - datetime.timedelta(days=30), today + datetime.timedelta(days=335)
+        approval = services.approval_approve(actor=actor, approval=approval, valid_from=start,
+                                             valid_until=end, reason="演示数据 / demo data")
+        if status == Approval.Status.SUSPENDED:
+            services.approval_suspend(actor=actor, approval=approval,
+                                      reason="演示：健康证明已过期 / demo: health certificate "
+                                             "expired")
+        elif status == Approval.Status.EXPIRED:
+            services.approval_expire(actor=actor, approval=approval,
+                                     reason="演示：有效期届满 / demo: term ended")
+        return approval

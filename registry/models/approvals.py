@@ -1,0 +1,173 @@
+"""The standing of a provider in a jurisdiction, with its one transition map."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class InvalidTransition(ValidationError):
+    """A status change the transition map forbids."""
+
+
+class ApprovalQuerySet(models.QuerySet):
+    def valid_on(self, day: datetime.date | None = None):
+        """Approvals in force on ``day`` (today by default), checked at query time."""
+        day = day or timezone.localdate()
+        return self.filter(
+            status=Approval.Status.APPROVED,
+            valid_from__lte=day,
+            valid_until__gte=day,
+        )
+
+
+class Approval(models.Model):
+    """An organization's or person's approval to serve in one jurisdiction.
+
+    ``status`` is changed only through :meth:`apply_transition`, which enforces
+    ``TRANSITIONS``; services call it and write the audit event.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        SUSPENDED = "suspended", _("Suspended")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        # pending: decided but in public notice (公示); an upheld objection revokes it.
+        Status.PENDING: frozenset({Status.APPROVED, Status.REVOKED}),
+        Status.APPROVED: frozenset({Status.SUSPENDED, Status.REVOKED, Status.EXPIRED}),
+        # suspended: a credential lapsed or a sanction; renewal or reinstatement restores it.
+        Status.SUSPENDED: frozenset({Status.APPROVED, Status.REVOKED, Status.EXPIRED}),
+        Status.REVOKED: frozenset(),
+        Status.EXPIRED: frozenset(),
+    }
+    OPEN_STATUSES = (Status.PENDING, Status.APPROVED, Status.SUSPENDED)
+
+    organization = models.ForeignKey(
+        "registry.Organization",
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approvals",
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approvals",
+    )
+    jurisdiction = models.ForeignKey(
+        "registry.Jurisdiction",
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        related_name="approvals",
+    )
+    categories = models.ManyToManyField(
+        "registry.ServiceCategory", verbose_name=_("categories"), blank=True,
+        related_name="approvals",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING,
+        editable=False,
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    case = models.ForeignKey(
+        "viewflow.Process",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ApprovalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False, person__isnull=True)
+                | Q(organization__isnull=True, person__isnull=False),
+                name="approval_exactly_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_from__lte=models.F("valid_until")),
+                name="approval_valid_range_ordered",
+            ),
+            # One standing per subject and jurisdiction while it is open.
+            models.UniqueConstraint(
+                fields=["organization", "jurisdiction"],
+                condition=Q(status__in=["pending", "approved", "suspended"]),
+                name="approval_one_open_per_organization",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "jurisdiction"],
+                condition=Q(status__in=["pending", "approved", "suspended"]),
+                name="approval_one_open_per_person",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["jurisdiction", "status", "valid_until"],
+                         name="approval_jur_status_idx"),
+            models.Index(fields=["status", "valid_until"], name="approval_status_until_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} · {self.jurisdiction} · {self.get_status_display()}"
+
+    @property
+    def subject(self):
+        return self.organization if self.organization_id else self.person
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, frozenset())
+
+    def apply_transition(self, status: str) -> str:
+        """Move to ``status`` if the map allows it; return the previous status.
+
+        Raises :class:`InvalidTransition` (and changes nothing) otherwise.
+        The caller saves and audits.
+        """
+        if status not in self.Status.values:
+            raise InvalidTransition(
+                _("Unknown approval status: %(status)s."), code="unknown_status",
+                params={"status": status},
+            )
+        if not self.can_transition_to(status):
+            raise InvalidTransition(
+                _("An approval that is %(current)s cannot become %(target)s."),
+                code="forbidden_transition",
+                params={
+                    "current": self.get_status_display(),
+                    "target": self.Status(status).label,
+                },
+            )
+        previous = self.status
+        self.status = status
+        self.status_changed_at = timezone.now()
+        return previous
+
+    def is_valid_on(self, day: datetime.date | None = None) -> bool:
+        day = day or timezone.localdate()
+        return (
+            self.status == self.Status.APPROVED
+            and self.valid_from is not None
+            and self.valid_until is not None
+            and self.valid_from <= day <= self.valid_until
+        )

@@ -1,0 +1,182 @@
+"""Where things are: jurisdictions, their bureaus, schools, and service categories."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class BilingualNameMixin:
+    """``display_name`` follows the active language: Chinese first, English second."""
+
+    @property
+    def display_name(self) -> str:
+        if (get_language() or "").startswith("en") and getattr(self, "name_en", ""):
+            return self.name_en
+        return self.name
+
+
+class Jurisdiction(BilingualNameMixin, models.Model):
+    """A node of the administrative tree: province 省 → city 设区市 → county 县(市、区)."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County / district")
+
+    # Depth of each level in the tree; a child is exactly one level below its parent.
+    DEPTH = {Level.PROVINCE: 0, Level.CITY: 1, Level.COUNTY: 2}
+
+    code = models.CharField(
+        _("division code"),
+        max_length=12,
+        unique=True,
+        help_text=_("GB/T 2260 administrative division code, e.g. 360100."),
+    )
+    name = models.CharField(_("name"), max_length=64)
+    name_en = models.CharField(_("English name"), max_length=128, blank=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("jurisdiction")
+        verbose_name_plural = _("jurisdictions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level="province", parent__isnull=True)
+                | (~Q(level="province") & Q(parent__isnull=False)),
+                name="jurisdiction_only_provinces_are_roots",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.parent_id and self.DEPTH[self.level] != self.DEPTH[self.parent.level] + 1:
+            raise ValidationError(
+                {"parent": _("A %(level)s must sit directly under the level above it.")
+                 % {"level": self.get_level_display()}}
+            )
+
+    def lineage(self) -> list["Jurisdiction"]:
+        """This jurisdiction and its ancestors, nearest first (at most three)."""
+        chain, node = [], self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+    def lineage_ids(self) -> list[int]:
+        return [j.pk for j in self.lineage()]
+
+    @classmethod
+    def subtree_q(cls, jurisdiction_id: int, prefix: str = "") -> Q:
+        """A filter matching a jurisdiction and everything under it (the tree is 3 deep)."""
+        return (
+            Q(**{f"{prefix}id": jurisdiction_id})
+            | Q(**{f"{prefix}parent_id": jurisdiction_id})
+            | Q(**{f"{prefix}parent__parent_id": jurisdiction_id})
+        )
+
+
+class Bureau(BilingualNameMixin, models.Model):
+    """The education bureau (教育局) that runs selection for one jurisdiction."""
+
+    jurisdiction = models.OneToOneField(
+        Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT,
+        related_name="bureau",
+    )
+    name = models.CharField(_("name"), max_length=128)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("education bureau")
+        verbose_name_plural = _("education bureaus")
+        ordering = ["jurisdiction__code"]
+        permissions = [
+            ("clerk_bureau", _("Check documents as a clerk of the bureau")),
+            ("expert_bureau", _("Score applications as an expert of the bureau")),
+            ("approve_bureau", _("Decide applications as an approver of the bureau")),
+            (
+                "administer_bureau",
+                _("Publish lists and sanction as an administrator of the bureau"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class School(BilingualNameMixin, models.Model):
+    """A compulsory-education school; it belongs to exactly one county."""
+
+    name = models.CharField(_("name"), max_length=128)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    code = models.CharField(
+        _("school code"), max_length=32, unique=True,
+        help_text=_("The school's identification code from the education statistics system."),
+    )
+    county = models.ForeignKey(
+        Jurisdiction,
+        verbose_name=_("county"),
+        on_delete=models.PROTECT,
+        related_name="schools",
+        limit_choices_to={"level": Jurisdiction.Level.COUNTY},
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+        ordering = ["county__code", "name"]
+        permissions = [("act_for_school", _("Act for the school"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.county_id and self.county.level != Jurisdiction.Level.COUNTY:
+            raise ValidationError({"county": _("A school belongs to a county or district.")})
+
+
+class ServiceCategory(BilingualNameMixin, models.Model):
+    """A non-academic category (体育, 文化艺术 …) or a sub-item of one (心理健康 …)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    name_en = models.CharField(_("English name"), max_length=128, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("service category")
+        verbose_name_plural = _("service categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        if self.parent_id:
+            return f"{self.parent.name} · {self.name}"
+        return self.name

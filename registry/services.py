@@ -1,0 +1,315 @@
+"""Writes. Every function here is keyword-only, runs in one transaction, takes
+the acting user explicitly and leaves an :class:`AuditEvent` for each state change.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from registry.models import (
+    Approval,
+    AuditEvent,
+    Jurisdiction,
+    Offering,
+    Organization,
+    Person,
+    ServiceCategory,
+)
+from registry.roles import ROLE_PERMISSIONS, Role
+from registry.validators import normalize_id_number, normalize_uscc
+
+
+def _actor_repr(actor) -> str:
+    if actor is None:
+        return "system"
+    return actor.get_username()
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target: models.Model,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one audit event. Call it inside the transaction of the change it records."""
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_repr=_actor_repr(actor),
+        action=action,
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=str(target.pk),
+        target_repr=str(target)[:255],
+        from_state=from_state or "",
+        to_state=to_state or "",
+        reason=reason or "",
+        data=data or {},
+    )
+
+
+# --- roles ------------------------------------------------------------------
+
+def _role_codename(role: str, target: models.Model) -> str:
+    try:
+        targets = ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        raise ValidationError(_("Unknown role: %(role)s."), params={"role": role}) from None
+    codename = targets.get(target._meta.label_lower)
+    if codename is None:
+        raise ValidationError(
+            _("The role %(role)s cannot be granted on a %(model)s."),
+            params={"role": Role(role).label, "model": target._meta.verbose_name},
+        )
+    return codename
+
+
+@transaction.atomic
+def role_grant(*, actor, user, role: str, target: models.Model) -> None:
+    """Give ``user`` the ``role`` (its group) on ``target`` (its object permission)."""
+    codename = _role_codename(role, target)
+    group, _created = Group.objects.get_or_create(name=role)
+    user.groups.add(group)
+    assign_perm(codename, user, target)
+    audit_record(
+        actor=actor, action="role.grant", target=target,
+        data={"user": user.get_username(), "role": str(role)},
+    )
+
+
+@transaction.atomic
+def role_revoke(*, actor, user, role: str, target: models.Model) -> None:
+    """Take ``role`` on ``target`` away from ``user``; the group goes with the last object."""
+    codename = _role_codename(role, target)
+    remove_perm(codename, user, target)
+    from guardian.models import UserObjectPermission
+
+    still_holds = UserObjectPermission.objects.filter(
+        user=user, permission__codename__in=ROLE_PERMISSIONS[Role(role)].values()
+    ).exists()
+    if not still_holds:
+        user.groups.remove(*Group.objects.filter(name=role))
+    audit_record(
+        actor=actor, action="role.revoke", target=target,
+        data={"user": user.get_username(), "role": str(role)},
+    )
+
+
+# --- providers ---------------------------------------------------------------
+
+@transaction.atomic
+def organization_register(
+    *,
+    actor,
+    name: str,
+    uscc: str,
+    registration_kind: str,
+    legal_representative: str,
+    county: Jurisdiction,
+    address: str,
+    contact_name: str,
+    contact_phone: str,
+    contact_email: str = "",
+    grant_provider_role: bool = True,
+) -> Organization:
+    """Register an organization; the registering user becomes its provider user."""
+    code = normalize_uscc(uscc)
+    if Organization.objects.filter(uscc=code).exists():
+        raise ValidationError(
+            {"uscc": _("An organization with this unified social credit code is already "
+                       "registered. Ask its administrator to add you instead.")}
+        )
+    organization = Organization(
+        name=name.strip(), uscc=code, registration_kind=registration_kind,
+        legal_representative=legal_representative.strip(), county=county,
+        address=address.strip(), contact_name=contact_name.strip(),
+        contact_phone=contact_phone.strip(), contact_email=contact_email.strip(),
+    )
+    organization.full_clean()
+    if county.level != Jurisdiction.Level.COUNTY:
+        raise ValidationError({"county": _("Choose the county or district of registration.")})
+    organization.save()
+    audit_record(actor=actor, action="organization.register", target=organization,
+                 to_state="registered")
+    if grant_provider_role and actor is not None and actor.pk:
+        role_grant(actor=actor, user=actor, role=Role.PROVIDER, target=organization)
+    return organization
+
+
+@transaction.atomic
+def person_register(
+    *,
+    actor,
+    name: str,
+    id_number: str,
+    kind: str,
+    organization: Organization | None = None,
+    user=None,
+    phone: str = "",
+    email: str = "",
+) -> Person:
+    """Register an individual; the ID number is validated and stored normalised."""
+    number = normalize_id_number(id_number)
+    if Person.objects.filter(id_number=number).exists():
+        raise ValidationError(
+            {"id_number": _("A person with this ID number is already registered.")}
+        )
+    person = Person(
+        name=name.strip(), id_number=number, kind=kind, organization=organization,
+        user=user, phone=phone.strip(), email=email.strip(),
+    )
+    person.full_clean()
+    person.save()
+    audit_record(actor=actor, action="person.register", target=person, to_state="registered")
+    if user is not None:
+        role_grant(actor=actor, user=user, role=Role.PROVIDER, target=person)
+    return person
+
+
+@transaction.atomic
+def offering_create(
+    *,
+    actor,
+    organization: Organization,
+    category: ServiceCategory,
+    title: str,
+    description: str,
+    grade_min: int,
+    grade_max: int,
+    fee_per_session,
+    capacity: int,
+    weekdays: int,
+) -> Offering:
+    """Add an offering to an organization's catalogue."""
+    if not category.is_active:
+        raise ValidationError({"category": _("This category is no longer in use.")})
+    offering = Offering(
+        organization=organization, category=category, title=title.strip(),
+        description=description.strip(), grade_min=grade_min, grade_max=grade_max,
+        fee_per_session=fee_per_session, capacity=capacity, weekdays=weekdays,
+    )
+    offering.full_clean()
+    if offering.grade_min > offering.grade_max:
+        raise ValidationError({"grade_max": _("The highest grade must not be below the lowest.")})
+    offering.save()
+    audit_record(actor=actor, action="offering.create", target=offering, to_state="active")
+    return offering
+
+
+# --- approvals ---------------------------------------------------------------
+
+@transaction.atomic
+def approval_create(
+    *,
+    actor,
+    jurisdiction: Jurisdiction,
+    organization: Organization | None = None,
+    person: Person | None = None,
+    categories=(),
+    valid_from: datetime.date | None = None,
+    valid_until: datetime.date | None = None,
+    case=None,
+    reason: str = "",
+) -> Approval:
+    """Open a pending approval (a decision in public notice) for one subject."""
+    if (organization is None) == (person is None):
+        raise ValidationError(_("An approval is for exactly one organization or one person."))
+    if valid_from and valid_until and valid_until < valid_from:
+        raise ValidationError({"valid_until": _("The end of validity is before its start.")})
+    subject_filter = {"organization": organization} if organization else {"person": person}
+    if Approval.objects.filter(
+        jurisdiction=jurisdiction, status__in=Approval.OPEN_STATUSES, **subject_filter
+    ).exists():
+        raise ValidationError(
+            _("There is already an open approval for this provider in this jurisdiction.")
+        )
+    approval = Approval.objects.create(
+        jurisdiction=jurisdiction, organization=organization, person=person,
+        valid_from=valid_from, valid_until=valid_until, case=case,
+    )
+    if categories:
+        approval.categories.set(categories)
+    audit_record(actor=actor, action="approval.create", target=approval,
+                 to_state=approval.status, reason=reason)
+    return approval
+
+
+@transaction.atomic
+def approval_transition(
+    *,
+    actor,
+    approval: Approval,
+    to: str,
+    reason: str = "",
+    valid_from: datetime.date | None = None,
+    valid_until: datetime.date | None = None,
+) -> Approval:
+    """Change an approval's status through the model's transition map, with audit.
+
+    The row is locked first, so two concurrent changes apply one after the other
+    and the second one is judged against the first one's result.
+    """
+    locked = Approval.objects.select_for_update().get(pk=approval.pk)
+    previous = locked.apply_transition(to)
+    fields = ["status", "status_changed_at"]
+    if valid_from is not None:
+        locked.valid_from = valid_from
+        fields.append("valid_from")
+    if valid_until is not None:
+        locked.valid_until = valid_until
+        fields.append("valid_until")
+    if locked.valid_from and locked.valid_until and locked.valid_until < locked.valid_from:
+        raise ValidationError({"valid_until": _("The end of validity is before its start.")})
+    locked.save(update_fields=fields)
+    audit_record(actor=actor, action=f"approval.{to}", target=locked,
+                 from_state=previous, to_state=to, reason=reason)
+    approval.refresh_from_db()
+    return locked
+
+
+def approval_approve(*, actor, approval, valid_from, valid_until, reason=""):
+    """The notice period passed: the approval takes effect for its term."""
+    return approval_transition(actor=actor, approval=approval, to=Approval.Status.APPROVED,
+                               reason=reason, valid_from=valid_from, valid_until=valid_until)
+
+
+def _require_reason(reason: str) -> None:
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give a reason; it is recorded in the audit trail.")})
+
+
+def approval_suspend(*, actor, approval, reason):
+    """Take an approval out of service (expired credential or sanction)."""
+    _require_reason(reason)
+    return approval_transition(actor=actor, approval=approval,
+                               to=Approval.Status.SUSPENDED, reason=reason)
+
+
+def approval_reinstate(*, actor, approval, reason, valid_until=None):
+    """Put a suspended approval back in service."""
+    _require_reason(reason)
+    return approval_transition(actor=actor, approval=approval, to=Approval.Status.APPROVED,
+                               reason=reason, valid_until=valid_until)
+
+
+def approval_revoke(*, actor, approval, reason):
+    """End an approval for cause; final."""
+    _require_reason(reason)
+    return approval_transition(actor=actor, approval=approval,
+                               to=Approval.Status.REVOKED, reason=reason)
+
+
+def approval_expire(*, actor, approval, reason):
+    """End an approval whose term or grace period ran out; final."""
+    return approval_transition(actor=actor, approval=approval,
+                               to=Approval.Status.EXPIRED, reason=reason)

@@ -1,0 +1,31 @@
+"""The web site: viewflow's Material frontend, one Application per area of work."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from viewflow.urls import Application, Site
+
+from registry.selectors import user_role_summary
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """What the signed-in user may act for, by role."""
+
+    template_name = "registry/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["roles"] = user_role_summary(self.request.user)
+        return context
+
+
+class WorkspaceApp(Application):
+    title = _("Workspace")
+    icon = "dashboard"
+    app_name = "workspace"
+
+    index_path = path("", HomeView.as_view(), name="index")
+
+
+site = Site(title=_("After-school provider registry"), viewsets=[WorkspaceApp()])

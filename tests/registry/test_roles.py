@@ -1,0 +1,59 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from registry import selectors, services
+from registry.models import AuditEvent, Bureau
+from registry.roles import Role
+from tests.factories import OrganizationFactory, SchoolFactory, UserFactory
+
+
+@pytest.mark.django_db
+def test_grant_gives_group_and_object_permission_on_that_object_only(nanchang_bureau):
+    admin, clerk = UserFactory(), UserFactory()
+    other = Bureau.objects.get(jurisdiction__code="360200")
+
+    services.role_grant(actor=admin, user=clerk, role=Role.BUREAU_CLERK, target=nanchang_bureau)
+
+    assert clerk.groups.filter(name="bureau_clerk").exists()
+    assert clerk.has_perm("registry.clerk_bureau", nanchang_bureau)
+    assert not clerk.has_perm("registry.clerk_bureau", other)
+    assert not clerk.has_perm("registry.approve_bureau", nanchang_bureau)
+    assert list(selectors.objects_for_role(clerk, Role.BUREAU_CLERK, "registry.bureau")) == [
+        nanchang_bureau]
+    event = AuditEvent.objects.for_object(nanchang_bureau).get(action="role.grant")
+    assert event.data == {"user": clerk.username, "role": "bureau_clerk"}
+
+
+@pytest.mark.django_db
+def test_provider_of_one_organization_cannot_act_for_another():
+    admin, provider = UserFactory(), UserFactory()
+    mine, theirs = OrganizationFactory(), OrganizationFactory()
+    services.role_grant(actor=admin, user=provider, role=Role.PROVIDER, target=mine)
+    assert provider.has_perm("registry.act_for_organization", mine)
+    assert not provider.has_perm("registry.act_for_organization", theirs)
+
+
+@pytest.mark.django_db
+def test_role_cannot_be_granted_on_the_wrong_kind_of_object():
+    admin, user = UserFactory(), UserFactory()
+    with pytest.raises(ValidationError):
+        services.role_grant(actor=admin, user=user, role=Role.SCHOOL, target=OrganizationFactory())
+    with pytest.raises(ValidationError):
+        services.role_grant(actor=admin, user=user, role="janitor", target=SchoolFactory())
+    assert not user.groups.exists()
+    assert not AuditEvent.objects.filter(action="role.grant").exists()
+
+
+@pytest.mark.django_db
+def test_revoke_removes_permission_and_group_with_the_last_object():
+    admin, user = UserFactory(), UserFactory()
+    a, b = SchoolFactory(), SchoolFactory()
+    services.role_grant(actor=admin, user=user, role=Role.SCHOOL, target=a)
+    services.role_grant(actor=admin, user=user, role=Role.SCHOOL, target=b)
+    services.role_revoke(actor=admin, user=user, role=Role.SCHOOL, target=a)
+    user = type(user).objects.get(pk=user.pk)  # fresh permission cache
+    assert not user.has_perm("registry.act_for_school", a)
+    assert user.has_perm("registry.act_for_school", b)
+    assert user.groups.filter(name="school").exists()
+    services.role_revoke(actor=admin, user=user, role=Role.SCHOOL, target=b)
+    assert not user.groups.filter(name="school").exists()
