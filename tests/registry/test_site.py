@@ -15,11 +15,14 @@ def test_healthz_reports_each_component(client):
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_when_the_broker_is_unreachable(client, settings):
+def test_healthz_is_503_when_the_broker_is_unreachable(client, monkeypatch):
     from config.celery import app
 
+    unreachable = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    # Celery lets the environment variable win over its configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", unreachable)
     original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    app.conf.broker_url = unreachable
     try:
         response = client.get("/healthz")
     finally:
