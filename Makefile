@@ -44,9 +44,11 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-# Refresh the source catalogue after changing user-facing text (needs GNU gettext).
+# Refresh each app's zh-hans catalogue after changing user-facing text (needs GNU gettext).
+APPS := registry documents workflows
 messages: install
-	$(PY) manage.py makemessages --locale zh_Hans --ignore ".venv/*" --ignore "var/*" --no-obsolete
+	for app in $(APPS); do mkdir -p $$app/locale; \
+	  (cd $$app && ../$(PY) ../manage.py makemessages --locale zh_Hans --no-obsolete) || exit 1; done
 
 clean:
 	rm -rf $(VENV) var/static
