@@ -140,6 +140,8 @@ if DOCUMENTS_BUCKET:
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": 300,
+            # SigV4 presigned URLs carry their lifetime (X-Amz-Expires) and work in every region.
+            "signature_version": "s3v4",
             "file_overwrite": False,
             "object_parameters": {"ServerSideEncryption": "AES256"},
         },
@@ -161,6 +163,8 @@ DOCUMENTS_ALLOWED_TYPES = env.list(
     "DOCUMENTS_ALLOWED_TYPES", default=["application/pdf", "image/jpeg", "image/png"]
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Lifetime of a presigned S3 download URL, in seconds (capped at 300 in code).
+DOCUMENTS_DOWNLOAD_URL_SECONDS = env.int("DOCUMENTS_DOWNLOAD_URL_SECONDS", default=300)
 
 # --- email ----------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -187,7 +191,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Weekly re-read of every stored document against its recorded SHA-256.
+    "documents-verify-weekly": {
+        "task": "documents.tasks.verify_documents",
+        "schedule": 7 * 24 * 60 * 60,
+        "options": {"expires": 6 * 60 * 60},
+    },
+}
 
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -51,3 +51,81 @@ def nanchang_bureau(db):
     from registry.models import Bureau
 
     return Bureau.objects.get(jurisdiction__code="360100")
+
+
+# --- S3 through a real S3-protocol server on loopback ------------------------
+# moto's server mode, in a thread, on a free port of 127.0.0.1; boto3 reaches it
+# over HTTP exactly as it reaches S3 in production (AWS_S3_ENDPOINT_URL).
+# In-process patching (mock_aws) is not used anywhere.
+
+S3_TEST_CREDENTIALS = {"access_key": "testing", "secret_key": "testing",
+                       "region_name": "us-east-1"}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_s3_server():
+    """Start a moto S3 server on a free loopback port; returns (server, endpoint URL)."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return server, f"http://127.0.0.1:{port}"
+
+
+def s3_storage_config(endpoint_url: str, bucket: str) -> dict:
+    """A STORAGES entry for django-storages against ``endpoint_url``, as in production."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+            **S3_TEST_CREDENTIALS,
+        },
+    }
+
+
+def create_bucket(endpoint_url: str, bucket: str) -> None:
+    import boto3
+
+    client = boto3.client(
+        "s3", endpoint_url=endpoint_url, aws_access_key_id=S3_TEST_CREDENTIALS["access_key"],
+        aws_secret_access_key=S3_TEST_CREDENTIALS["secret_key"],
+        region_name=S3_TEST_CREDENTIALS["region_name"],
+    )
+    client.create_bucket(Bucket=bucket)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """One S3-protocol server (moto, server mode) for the session; yields its endpoint URL."""
+    server, endpoint_url = start_s3_server()
+    yield endpoint_url
+    server.stop()
+
+
+@pytest.fixture
+def s3_document_storage(settings, s3_server):
+    """Point STORAGES["documents"] at a fresh private bucket on the loopback S3 server."""
+    import uuid
+
+    bucket = f"documents-{uuid.uuid4().hex[:12]}"
+    create_bucket(s3_server, bucket)
+    config = s3_storage_config(s3_server, bucket)
+    settings.STORAGES = {**settings.STORAGES, "documents": config}
+    settings.DOCUMENTS_BUCKET = bucket
+    settings.AWS_S3_ENDPOINT_URL = s3_server
+    return {"endpoint_url": s3_server, "bucket": bucket}

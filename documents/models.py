@@ -1,0 +1,271 @@
+"""Vetting documents: the catalogue of types, each uploaded version, and who read them."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentTypeQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class DocumentType(models.Model):
+    """One kind of evidence (营业执照, 健康证明 …) and to whom it applies.
+
+    "Applies to" is data: a type is for organizations or for people; an
+    organization type may be limited to some registration kinds (a company
+    shows a business licence, a non-profit its registration certificate) and a
+    person type to some kinds of person (a retiree shows a retirement
+    certificate). An empty list means every kind.
+    """
+
+    class Subject(models.TextChoices):
+        ORGANIZATION = "organization", _("Organization")
+        PERSON = "person", _("Person")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    name_en = models.CharField(_("English name"), max_length=128, blank=True)
+    subject = models.CharField(_("applies to"), max_length=16, choices=Subject.choices)
+    registration_kinds = models.JSONField(
+        _("registration kinds"), default=list, blank=True,
+        help_text=_("For organization types: the registration kinds it applies to "
+                    "(empty: all)."),
+    )
+    person_kinds = models.JSONField(
+        _("person kinds"), default=list, blank=True,
+        help_text=_("For person types: the kinds of person it applies to (empty: all)."),
+    )
+    is_required = models.BooleanField(_("required"), default=True)
+    expires = models.BooleanField(_("expires"), default=False)
+    validity_months = models.PositiveSmallIntegerField(
+        _("default validity (months)"), null=True, blank=True,
+        help_text=_("Used when the uploader gives no expiry date; empty: the document's "
+                    "own dates decide."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    objects = DocumentTypeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document type")
+        verbose_name_plural = _("document types")
+        ordering = ["subject", "sort_order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(validity_months__isnull=True) | Q(expires=True),
+                name="documenttype_validity_only_if_expires",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+    def clean(self):
+        from registry.models import Organization, Person
+
+        if self.subject == self.Subject.ORGANIZATION:
+            allowed, field, other = Organization.RegistrationKind.values, "registration_kinds", \
+                "person_kinds"
+        else:
+            allowed, field, other = Person.Kind.values, "person_kinds", "registration_kinds"
+        values = getattr(self, field) or []
+        if not isinstance(values, list) or any(v not in allowed for v in values):
+            raise ValidationError({field: _("Choose among: %(kinds)s.")
+                                   % {"kinds": ", ".join(allowed)}})
+        if getattr(self, other):
+            raise ValidationError({other: _("Does not apply to this subject.")})
+        if self.validity_months and not self.expires:
+            raise ValidationError(
+                {"validity_months": _("Only a document that expires has a validity.")})
+
+    def applies_to(self, subject) -> bool:
+        """Whether this type is evidence for ``subject`` (an Organization or a Person)."""
+        from registry.models import Organization, Person
+
+        if isinstance(subject, Organization):
+            return self.subject == self.Subject.ORGANIZATION and (
+                not self.registration_kinds or subject.registration_kind in self.registration_kinds
+            )
+        if isinstance(subject, Person):
+            return self.subject == self.Subject.PERSON and (
+                not self.person_kinds or subject.kind in self.person_kinds
+            )
+        return False
+
+    def default_expiry(self, issued_on: datetime.date) -> datetime.date | None:
+        """The day before the same date ``validity_months`` later (a 12-month certificate
+        issued on 1 March is valid through the last day of February)."""
+        if not self.expires or not self.validity_months:
+            return None
+        month_index = issued_on.month - 1 + self.validity_months
+        year, month = issued_on.year + month_index // 12, month_index % 12 + 1
+        day = issued_on.day
+        while True:
+            try:
+                return datetime.date(year, month, day) - datetime.timedelta(days=1)
+            except ValueError:  # 31 March + 1 month: clamp to the end of the month
+                day -= 1
+
+
+class Document(models.Model):
+    """One uploaded version of one document of one organization or person.
+
+    A new upload of the same type supersedes the current one (``superseded_at``
+    is set); no version is ever deleted by an upload. ``review_state`` changes
+    only through :meth:`apply_review`, which enforces ``TRANSITIONS``.
+    """
+
+    class ReviewState(models.TextChoices):
+        PENDING = "pending", _("Pending review")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        ReviewState.PENDING: frozenset({ReviewState.VERIFIED, ReviewState.REJECTED}),
+        # A verified document found to be false later can still be rejected.
+        ReviewState.VERIFIED: frozenset({ReviewState.REJECTED}),
+        ReviewState.REJECTED: frozenset(),
+    }
+
+    document_type = models.ForeignKey(
+        DocumentType, verbose_name=_("document type"), on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    organization = models.ForeignKey(
+        "registry.Organization", verbose_name=_("organization"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="documents",
+    )
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("person"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="documents",
+    )
+    issued_on = models.DateField(_("issue date"))
+    expires_on = models.DateField(_("expiry date"), null=True, blank=True)
+    original_name = models.CharField(_("file name"), max_length=200)
+    # The storage key is random: it reveals nothing about the person or organization.
+    storage_key = models.CharField(_("storage key"), max_length=255, unique=True, editable=False)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+    content_type = models.CharField(_("content type"), max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    review_state = models.CharField(
+        _("review"), max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING,
+        editable=False,
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
+    superseded_by = models.OneToOneField(
+        "self", verbose_name=_("superseded by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="supersedes",
+    )
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["document_type__sort_order", "-uploaded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False, person__isnull=True)
+                | Q(organization__isnull=True, person__isnull=False),
+                name="document_exactly_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gte=models.F("issued_on")),
+                name="document_expiry_not_before_issue",
+            ),
+            models.CheckConstraint(condition=Q(size__gt=0), name="document_not_empty"),
+            # At most one current version per subject and type.
+            models.UniqueConstraint(
+                fields=["organization", "document_type"],
+                condition=Q(superseded_at__isnull=True, organization__isnull=False),
+                name="document_one_current_per_organization_type",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "document_type"],
+                condition=Q(superseded_at__isnull=True, person__isnull=False),
+                name="document_one_current_per_person_type",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["review_state", "uploaded_at"], name="document_review_idx"),
+            models.Index(fields=["expires_on"], name="document_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_type} · {self.subject} · {self.uploaded_at:%Y-%m-%d}"
+
+    @property
+    def subject(self):
+        return self.organization if self.organization_id else self.person
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None
+
+    def apply_review(self, state: str) -> str:
+        """Move to ``state`` if the map allows it; return the previous state.
+
+        Raises ValidationError (and changes nothing) otherwise; the caller saves and audits.
+        """
+        if not self.is_current:
+            raise ValidationError(_("This version has been superseded; review the current one."),
+                                  code="superseded")
+        if state not in self.TRANSITIONS.get(self.review_state, frozenset()):
+            raise ValidationError(
+                _("A document that is %(current)s cannot become %(target)s."),
+                code="forbidden_transition",
+                params={"current": self.get_review_state_display(),
+                        "target": self.ReviewState(state).label},
+            )
+        previous = self.review_state
+        self.review_state = state
+        return previous
+
+
+class DocumentDownload(models.Model):
+    """One read of a document's bytes: record-check results are sensitive."""
+
+    document = models.ForeignKey(
+        Document, verbose_name=_("document"), on_delete=models.PROTECT, related_name="downloads",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    downloaded_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    via = models.CharField(_("via"), max_length=16)
+
+    class Meta:
+        verbose_name = _("document download")
+        verbose_name_plural = _("document downloads")
+        ordering = ["-downloaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.downloaded_at:%Y-%m-%d %H:%M} {self.user} {self.document_id}"

@@ -1,0 +1,161 @@
+"""Reads, and the one rule deciding whether a subject's documents are in order."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from documents import permissions
+from documents.models import Document, DocumentType
+from registry.models import Organization, Person
+
+OK_STATES = frozenset({"verified"})
+
+
+def document_types_for(subject: Organization | Person) -> list[DocumentType]:
+    """The active catalogue entries that apply to ``subject``, in catalogue order."""
+    kind = (DocumentType.Subject.ORGANIZATION if isinstance(subject, Organization)
+            else DocumentType.Subject.PERSON)
+    return [t for t in DocumentType.objects.active().filter(subject=kind) if t.applies_to(subject)]
+
+
+def _subject_filter(subject) -> dict:
+    return {"organization": subject} if isinstance(subject, Organization) else {"person": subject}
+
+
+def documents_of(subject: Organization | Person, *, history: bool = True) -> QuerySet:
+    """A subject's documents, current ones first; with ``history``, superseded ones too."""
+    queryset = Document.objects.filter(**_subject_filter(subject)).select_related(
+        "document_type", "uploaded_by", "reviewed_by", "organization", "person"
+    )
+    if not history:
+        queryset = queryset.filter(superseded_at__isnull=True)
+    return queryset.order_by("document_type__sort_order", "document_type__code",
+                             "-uploaded_at", "-pk")
+
+
+def documents_awaiting_review(user) -> QuerySet:
+    """Current documents pending review that a bureau clerk ``user`` may review, oldest first."""
+    return (
+        Document.objects.filter(permissions.subjects_reached_q(user),
+                                superseded_at__isnull=True,
+                                review_state=Document.ReviewState.PENDING)
+        .select_related("document_type", "organization", "person", "uploaded_by")
+        .order_by("uploaded_at", "pk")
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ChecklistItem:
+    document_type: DocumentType
+    state: str  # verified, pending, rejected, missing, expiring, expired
+    document: Document | None
+    expires_on: datetime.date | None
+    required: bool = True
+
+    @property
+    def is_ok(self) -> bool:
+        return self.state in OK_STATES
+
+    @property
+    def message(self) -> str:
+        """What a person should be told about this item, in the active language."""
+        name = self.document_type.display_name
+        messages = {
+            "verified": _("%(name)s is verified."),
+            "pending": _("%(name)s is waiting for review."),
+            "rejected": _("%(name)s was rejected: %(reason)s"),
+            "missing": _("%(name)s is missing."),
+            "expiring": _("%(name)s expires on %(date)s; upload a renewed one."),
+            "expired": _("%(name)s expired on %(date)s."),
+        }
+        return str(messages[self.state]) % {
+            "name": name,
+            "reason": self.document.rejection_reason if self.document else "",
+            "date": self.expires_on.isoformat() if self.expires_on else "",
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Checklist:
+    subject: Organization | Person
+    on: datetime.date
+    within_days: int
+    items: list[ChecklistItem]
+
+    @property
+    def required_items(self) -> list[ChecklistItem]:
+        return [item for item in self.items if item.required]
+
+    @property
+    def is_complete(self) -> bool:
+        """Every required type has a current, verified document, not expired and not
+        expiring within ``within_days``."""
+        return all(item.is_ok for item in self.required_items)
+
+    @property
+    def missing(self) -> list[ChecklistItem]:
+        return [item for item in self.required_items if item.state == "missing"]
+
+    @property
+    def problems(self) -> list[ChecklistItem]:
+        """Required items that are not in order; each has a translated ``message``."""
+        return [item for item in self.required_items if not item.is_ok]
+
+    @property
+    def earliest_expiry(self) -> datetime.date | None:
+        """The earliest expiry among the required current documents (approvals stop there)."""
+        dates = [item.expires_on for item in self.required_items
+                 if item.document is not None and item.expires_on is not None]
+        return min(dates, default=None)
+
+
+def _state(document: Document | None, on: datetime.date, horizon: datetime.date) -> str:
+    if document is None:
+        return "missing"
+    if document.review_state == Document.ReviewState.REJECTED:
+        return "rejected"
+    if document.expires_on is not None and document.expires_on < on:
+        return "expired"
+    if document.review_state == Document.ReviewState.PENDING:
+        return "pending"
+    if document.expires_on is not None and document.expires_on < horizon:
+        return "expiring"
+    return "verified"
+
+
+def requirement_checklist(
+    subject: Organization | Person,
+    *,
+    on: datetime.date | None = None,
+    within_days: int = 0,
+) -> Checklist:
+    """The state of each applicable document type for ``subject`` on day ``on`` (today).
+
+    This is the single rule for "are this provider's documents in order": the
+    workflows and the reminders ask it, nothing else re-implements it. A document
+    is valid through its expiry date; it is *expiring* when it will no longer be
+    valid on day ``on + within_days``. Only the current version of each type counts.
+    Two queries, whatever the number of types.
+    """
+    on = on or timezone.localdate()
+    horizon = on + datetime.timedelta(days=within_days)
+    types = document_types_for(subject)
+    current = {
+        doc.document_type_id: doc
+        for doc in Document.objects.filter(**_subject_filter(subject),
+                                           superseded_at__isnull=True)
+        .select_related("reviewed_by")
+    }
+    items = []
+    for kind in types:
+        document = current.get(kind.pk)
+        items.append(ChecklistItem(
+            document_type=kind, state=_state(document, on, horizon), document=document,
+            expires_on=document.expires_on if document else None, required=kind.is_required,
+        ))
+    return Checklist(subject=subject, on=on, within_days=within_days, items=items)

@@ -1,0 +1,263 @@
+"""Writes. Keyword-only, typed, one transaction each, acting user explicit, audited."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from documents import permissions
+from documents.models import Document, DocumentDownload, DocumentType
+from documents.storage import (
+    STORAGE_ERRORS,
+    delete_quietly,
+    document_storage,
+    is_s3,
+    new_storage_key,
+)
+from documents.validation import (
+    SNIFF_BYTES,
+    check_declared_type,
+    field_error,
+    sniff_content_type,
+    validate_filename,
+)
+from registry.models import Organization, Person
+from registry.services import audit_record
+
+# A presigned URL never lives longer than this, whatever the settings say.
+MAX_PRESIGNED_SECONDS = 300
+
+
+class StorageUnavailable(Exception):
+    """The document store could not be reached; nothing was recorded."""
+
+    message = _("The document store is not reachable right now. Nothing was saved; "
+                "please try again later.")
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Inspected:
+    sha256: str
+    size: int
+    content_type: str
+
+
+def _subject_fields(subject) -> dict:
+    if isinstance(subject, Organization) and subject.pk:
+        return {"organization": subject}
+    if isinstance(subject, Person) and subject.pk:
+        return {"person": subject}
+    raise field_error("subject", _("Unknown organization or person."), "no_subject")
+
+
+def _inspect(file, *, max_bytes: int, allowed: list[str]) -> _Inspected:
+    """Hash, measure and sniff ``file`` chunk by chunk; never holds it whole in memory."""
+    too_large = field_error("file", _("The file is larger than the limit of %(limit)s MB.")
+         % {"limit": f"{max_bytes / (1024 * 1024):g}"}, "too_large")
+    declared_size = getattr(file, "size", None)
+    if declared_size is not None and declared_size > max_bytes:
+        raise too_large
+    digest, size, head = hashlib.sha256(), 0, b""
+    for chunk in file.chunks():
+        if len(head) < SNIFF_BYTES:
+            head += chunk[: SNIFF_BYTES - len(head)]
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large
+        digest.update(chunk)
+    if size == 0:
+        raise field_error("file", _("The file is empty."), "empty")
+    detected = sniff_content_type(head)
+    if detected is None or detected not in allowed:
+        raise field_error("file", _("Only PDF, JPEG and PNG files are accepted; the content "
+                                    "of this file is none of them."), "type_not_allowed")
+    return _Inspected(sha256=digest.hexdigest(), size=size, content_type=detected)
+
+
+def _resolve_type(document_type) -> DocumentType:
+    if isinstance(document_type, DocumentType):
+        return document_type
+    found = DocumentType.objects.active().filter(code=str(document_type or "")).first()
+    if found is None:
+        raise field_error("document_type", _("Unknown document type."), "unknown_type")
+    return found
+
+
+def document_upload(
+    *,
+    actor,
+    subject: Organization | Person,
+    document_type: DocumentType | str,
+    file: File,
+    filename: str,
+    issued_on: datetime.date,
+    expires_on: datetime.date | None = None,
+    declared_content_type: str | None = None,
+) -> Document:
+    """Store a new version of a document and make it the current one for its type.
+
+    The file is streamed twice, never read whole: once to hash, measure and sniff
+    it (every refusal happens before anything is stored), then into the private
+    storage (S3 uploads large files in parts). The database row is written in the
+    same transaction as the supersession and the audit event; if storing fails,
+    that transaction rolls back and the half-written object is removed.
+    """
+    subject_fields = _subject_fields(subject)
+    if not permissions.may_upload_documents(actor, subject):
+        raise PermissionDenied(_("You may not upload documents for this provider."))
+    kind = _resolve_type(document_type)
+    if not kind.is_active or not kind.applies_to(subject):
+        raise field_error("document_type",
+                          _("This document type does not apply to this provider."),
+                          "type_not_applicable")
+    name = validate_filename(filename)
+    today = timezone.localdate()
+    if issued_on is None:
+        raise field_error("issued_on", _("Give the issue date."), "required")
+    if issued_on > today:
+        raise field_error("issued_on", _("The issue date is in the future."), "issued_in_future")
+    if expires_on is None:
+        expires_on = kind.default_expiry(issued_on)
+    if expires_on is not None and expires_on < issued_on:
+        raise field_error("expires_on", _("The expiry date is before the issue date."),
+                          "expiry_before_issue")
+    inspected = _inspect(file, max_bytes=settings.DOCUMENTS_MAX_UPLOAD_BYTES,
+                         allowed=list(settings.DOCUMENTS_ALLOWED_TYPES))
+    check_declared_type(declared_content_type, inspected.content_type)
+
+    storage = document_storage()
+    key = new_storage_key(inspected.content_type)
+    stored_key = None
+    try:
+        with transaction.atomic():
+            # Lock the subject so that two uploads of one type supersede one after the other.
+            type(subject).objects.select_for_update().filter(pk=subject.pk).exists()
+            now = timezone.now()
+            previous = (
+                Document.objects.select_for_update()
+                .filter(document_type=kind, superseded_at__isnull=True, **subject_fields)
+                .first()
+            )
+            if previous is not None:
+                previous.superseded_at = now
+                previous.save(update_fields=["superseded_at"])
+            document = Document.objects.create(
+                document_type=kind, issued_on=issued_on, expires_on=expires_on,
+                original_name=name, storage_key=key, size=inspected.size,
+                sha256=inspected.sha256, content_type=inspected.content_type,
+                uploaded_by=actor, uploaded_at=now, **subject_fields,
+            )
+            if previous is not None:
+                previous.superseded_by = document
+                previous.save(update_fields=["superseded_by"])
+                audit_record(actor=actor, action="document.supersede", target=previous,
+                             from_state="current", to_state="superseded",
+                             data={"by": document.pk})
+            audit_record(
+                actor=actor, action="document.upload", target=document,
+                to_state=document.review_state,
+                data={"type": kind.code, "sha256": inspected.sha256, "size": inspected.size,
+                      "supersedes": previous.pk if previous else None},
+            )
+            # Last, so that a storage failure rolls the row back with it.
+            try:
+                stored_key = storage.save(key, file)
+            except STORAGE_ERRORS as exc:
+                raise StorageUnavailable() from exc
+            if stored_key != key:
+                document.storage_key = stored_key
+                document.save(update_fields=["storage_key"])
+    except BaseException:
+        delete_quietly(storage, stored_key or key)
+        raise
+    return document
+
+
+def _lock_for_review(actor, document: Document) -> Document:
+    if not permissions.may_review_documents(actor, document.subject):
+        raise PermissionDenied(_("You may not review this provider's documents."))
+    return Document.objects.select_for_update().get(pk=document.pk)
+
+
+@transaction.atomic
+def document_verify(*, actor, document: Document) -> Document:
+    """A clerk confirms the document is genuine and matches what was declared."""
+    locked = _lock_for_review(actor, document)
+    previous = locked.apply_review(Document.ReviewState.VERIFIED)
+    locked.reviewed_by, locked.reviewed_at = actor, timezone.now()
+    locked.rejection_reason = ""
+    locked.save(update_fields=["review_state", "reviewed_by", "reviewed_at",
+                               "rejection_reason"])
+    audit_record(actor=actor, action="document.verify", target=locked,
+                 from_state=previous, to_state=locked.review_state)
+    document.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def document_reject(*, actor, document: Document, reason: str) -> Document:
+    """A clerk refuses the document, with a reason the provider will read."""
+    if not (reason or "").strip():
+        raise field_error("reason", _("Give a reason; the provider will read it."), "required")
+    locked = _lock_for_review(actor, document)
+    previous = locked.apply_review(Document.ReviewState.REJECTED)
+    locked.reviewed_by, locked.reviewed_at = actor, timezone.now()
+    locked.rejection_reason = reason.strip()
+    locked.save(update_fields=["review_state", "reviewed_by", "reviewed_at",
+                               "rejection_reason"])
+    audit_record(actor=actor, action="document.reject", target=locked,
+                 from_state=previous, to_state=locked.review_state, reason=locked.rejection_reason)
+    document.refresh_from_db()
+    return locked
+
+
+@dataclasses.dataclass
+class DownloadTicket:
+    """How to hand the bytes over: a presigned URL (S3) or an open file (local)."""
+
+    document: Document
+    url: str | None = None
+    file: File | None = None
+
+
+def _content_disposition(name: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(name)}"
+
+
+@transaction.atomic
+def document_download(*, actor, document: Document) -> DownloadTicket:
+    """Check the reader may see it, record the read, and return how to deliver the bytes."""
+    if not permissions.may_view_documents(actor, document.subject):
+        raise PermissionDenied(_("You may not read this provider's documents."))
+    storage = document_storage()
+    try:
+        if is_s3(storage):
+            seconds = min(int(getattr(settings, "DOCUMENTS_DOWNLOAD_URL_SECONDS",
+                                      MAX_PRESIGNED_SECONDS)), MAX_PRESIGNED_SECONDS)
+            ticket = DownloadTicket(document=document, url=storage.url(
+                document.storage_key, expire=seconds,
+                parameters={"ResponseContentDisposition":
+                            _content_disposition(document.original_name),
+                            "ResponseContentType": document.content_type},
+            ))
+            via = "presigned"
+        else:
+            ticket = DownloadTicket(document=document,
+                                    file=storage.open(document.storage_key, "rb"))
+            via = "stream"
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailable() from exc
+    DocumentDownload.objects.create(document=document, user=actor, via=via)
+    return ticket
