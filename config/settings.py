@@ -198,6 +198,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 7 * 24 * 60 * 60,
         "options": {"expires": 6 * 60 * 60},
     },
+    # viewflow's timer dispatcher: the public notice (公示) ends through it.
+    "workflow-timers": {"task": "workflows.tasks.fire_workflow_timers", "schedule": 60.0,
+                        "options": {"expires": 55}},
+    # The transactional outbox: notifications recorded but not yet emailed.
+    "notification-emails": {"task": "workflows.tasks.send_notification_emails",
+                            "schedule": 300.0, "options": {"expires": 290}},
+    "overdue-corrections": {"task": "workflows.tasks.reject_overdue_corrections",
+                            "schedule": 3600.0, "options": {"expires": 3500}},
 }
 
 # --- REST API -------------------------------------------------------------
@@ -241,6 +249,18 @@ X_FRAME_OPTIONS = "DENY"
 REGISTRY_EXTERNAL_PROJECT_CAP = env.float("REGISTRY_EXTERNAL_PROJECT_CAP", default=0.30)
 # Default approval term, in days; never past the earliest expiry of a document.
 REGISTRY_APPROVAL_TERM_DAYS = env.int("REGISTRY_APPROVAL_TERM_DAYS", default=365)
+
+# --- selection workflows (issue: Workflows) ---------------------------------
+WORKFLOW_EXPERT_PANEL_SIZE = env.int("WORKFLOW_EXPERT_PANEL_SIZE", default=3)
+# Flag a case when its experts' weighted totals differ by more than this (points of 100).
+WORKFLOW_SCORE_SPREAD_THRESHOLD = env.int("WORKFLOW_SCORE_SPREAD_THRESHOLD", default=20)
+WORKFLOW_NOTICE_WORKING_DAYS = env.int("WORKFLOW_NOTICE_WORKING_DAYS", default=5)
+WORKFLOW_CORRECTION_DAYS = env.int("WORKFLOW_CORRECTION_DAYS", default=10)
+WORKFLOW_MAX_CORRECTION_ROUNDS = env.int("WORKFLOW_MAX_CORRECTION_ROUNDS", default=2)
+# Documents must stay valid at least this long after an application to count as complete.
+WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS = env.int("WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS", default=30)
+# The record query (入职查询) is repeated yearly, so individual approvals last at most this.
+WORKFLOW_INDIVIDUAL_APPROVAL_DAYS = env.int("WORKFLOW_INDIVIDUAL_APPROVAL_DAYS", default=365)
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from viewflow.contrib.auth import AuthViewset
 
 from config.health import healthz
-from registry.site import site
+from config.site import site
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -13,7 +13,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("registry.api.urls")),
+    path("api/v1/", include("workflows.api_urls")),
     path("accounts/", AuthViewset(with_profile_view=False).urls),
+    path("selection/", include("workflows.urls")),
     path("", site.urls),
 ]
 

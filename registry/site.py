@@ -1,10 +1,10 @@
-"""The web site: viewflow's Material frontend, one Application per area of work."""
+"""The registry's applications in the web site (the site itself is composed in config.site)."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
-from viewflow.urls import Application, Site
+from viewflow.urls import Application
 
 from registry.selectors import user_role_summary
 
@@ -27,5 +27,3 @@ class WorkspaceApp(Application):
 
     index_path = path("", HomeView.as_view(), name="index")
 
-
-site = Site(title=_("After-school provider registry"), viewsets=[WorkspaceApp()])

@@ -1,0 +1,90 @@
+"""A bureau with its staff, an organization with its documents, ready to apply."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from documents.models import DocumentType
+from documents.selectors import document_types_for
+from documents.services import document_upload
+from registry import services as registry_services
+from registry.models import Bureau, ServiceCategory
+from registry.roles import Role
+from tests.factories import OfferingFactory, OrganizationFactory, PersonFactory, UserFactory
+
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def pdf(name="doc.pdf"):
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+def upload_all(actor, subject, *, expires_in_days=400, skip=()):
+    """Upload every applicable document type for ``subject`` (except ``skip``)."""
+    today = timezone.localdate()
+    documents = []
+    for kind in document_types_for(subject):
+        if kind.code in skip:
+            continue
+        documents.append(document_upload(
+            actor=actor, subject=subject, document_type=kind, file=pdf(f"{kind.code}.pdf"),
+            filename=f"{kind.code}.pdf", issued_on=today - datetime.timedelta(days=10),
+            expires_on=(today + datetime.timedelta(days=expires_in_days)) if kind.expires
+            else None))
+    return documents
+
+
+def open_tasks(case, node_name=None):
+    queryset = Task.objects.filter(process_id=case.pk,
+                                   status__in=[STATUS.NEW, STATUS.ASSIGNED])
+    if node_name:
+        queryset = [t for t in queryset if t.flow_task.name == node_name]
+    return list(queryset)
+
+
+class World:
+    pass
+
+
+@pytest.fixture
+def world(db):
+    w = World()
+    w.root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    w.bureau = Bureau.objects.get(jurisdiction__code="360100")
+    w.other_bureau = Bureau.objects.get(jurisdiction__code="360200")
+
+    def staff(role, bureau=None, **kwargs):
+        user = UserFactory(**kwargs)
+        registry_services.role_grant(actor=w.root, user=user, role=role,
+                                     target=bureau or w.bureau)
+        return user
+
+    w.staff = staff
+    w.clerk = staff(Role.BUREAU_CLERK, email="clerk@example.invalid")
+    w.experts = [staff(Role.BUREAU_EXPERT) for _ in range(4)]
+    w.approver = staff(Role.BUREAU_APPROVER)
+    w.admin = staff(Role.BUREAU_ADMIN)
+    w.other_clerk = staff(Role.BUREAU_CLERK, bureau=w.other_bureau)
+    w.organization = OrganizationFactory()
+    w.provider = UserFactory(email="provider@example.invalid")
+    registry_services.role_grant(actor=w.root, user=w.provider, role=Role.PROVIDER,
+                                 target=w.organization)
+    w.other_provider = UserFactory()
+    registry_services.role_grant(actor=w.root, user=w.other_provider, role=Role.PROVIDER,
+                                 target=OrganizationFactory())
+    w.offering = OfferingFactory(organization=w.organization, title="少儿围棋启蒙班",
+                                 category=ServiceCategory.objects.get(code="sport"),
+                                 fee_per_session=Decimal("20"))
+    w.documents = upload_all(w.provider, w.organization)
+    w.person = PersonFactory(organization=w.organization)
+    return w
+
+
+@pytest.fixture
+def document_type():
+    return DocumentType.objects.get

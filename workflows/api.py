@@ -1,0 +1,226 @@
+"""REST API of the selection journeys: apply, follow cases, act on tasks, object."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from registry.models import Bureau, Offering, Organization, Person, School
+from workflows import selectors, services
+from workflows.models import CallForApplications, Notification, SelectionProcess
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def _call(fn, **kwargs):
+    """Run a service and translate its errors to the API's status codes."""
+    try:
+        return fn(**kwargs)
+    except services.CaseStateError as error:
+        raise Conflict(detail=" ".join(error.messages)) from None
+    except ValidationError as error:
+        detail = error.message_dict if hasattr(error, "error_dict") else error.messages
+        raise exceptions.ValidationError(detail) from None
+    except PermissionDenied as error:
+        raise exceptions.PermissionDenied(str(error) or None) from None
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    node = serializers.SerializerMethodField()
+    title = serializers.SerializerMethodField()
+    case = serializers.IntegerField(source="process_id")
+
+    class Meta:
+        model = Task
+        fields = ["id", "case", "node", "title", "status", "owner", "created"]
+
+    def get_node(self, task) -> str:
+        return task.flow_task.name if task.flow_task else ""
+
+    def get_title(self, task) -> str:
+        return str(task.flow_task.task_title) if task.flow_task else ""
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    bureau_name = serializers.CharField(source="bureau.name", read_only=True)
+    open_tasks = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SelectionProcess
+        fields = ["id", "organization", "organization_name", "bureau", "bureau_name", "call",
+                  "outcome", "outcome_reason", "missing", "correction_rounds", "correction_due",
+                  "weighted_score", "score_spread_flagged", "notice_ends_on", "created",
+                  "finished", "open_tasks"]
+
+    def get_open_tasks(self, case) -> list[dict]:
+        tasks = [t for t in case.task_set.all() if t.status in (STATUS.NEW, STATUS.ASSIGNED)]
+        return TaskSerializer(tasks, many=True).data
+
+
+class ApplySerializer(serializers.Serializer):
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    bureau = serializers.PrimaryKeyRelatedField(queryset=Bureau.objects.all())
+    call = serializers.PrimaryKeyRelatedField(queryset=CallForApplications.objects.all(),
+                                              required=False, allow_null=True)
+    offerings = serializers.PrimaryKeyRelatedField(queryset=Offering.objects.all(), many=True)
+    roster = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), many=True,
+                                                required=False)
+
+
+class CaseViewSet(viewsets.ReadOnlyModelViewSet):
+    """Organization selection cases the caller may see; apply and withdraw."""
+
+    serializer_class = CaseSerializer
+
+    def get_queryset(self):
+        return (selectors.selection_cases_for(self.request.user)
+                .prefetch_related("task_set").order_by("-created"))
+
+    @extend_schema(request=ApplySerializer, responses={201: CaseSerializer})
+    def create(self, request):
+        data = ApplySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        case = _call(services.selection_apply, actor=request.user,
+                     organization=v["organization"], bureau=v["bureau"], call=v.get("call"),
+                     offerings=v["offerings"], roster=v.get("roster", []))
+        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: CaseSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        case = self.get_object()
+        _call(services.case_withdraw, actor=request.user, case=case)
+        case.refresh_from_db()
+        return Response(CaseSerializer(case).data)
+
+
+class TaskActSerializer(serializers.Serializer):
+    data = serializers.DictField(help_text="The task form's fields, e.g. "
+                                           "{\"decision\": \"approve\", \"reason\": \"…\"}")
+
+
+class TaskActResultSerializer(serializers.Serializer):
+    completed = serializers.BooleanField()
+    task = TaskSerializer()
+
+
+class TaskViewSet(viewsets.ReadOnlyModelViewSet):
+    """The caller's open tasks (assigned to it, or in its queue) and acting on them."""
+
+    serializer_class = TaskSerializer
+
+    def get_queryset(self):
+        from workflows.flows import IndividualVettingFlow, OrganizationSelectionFlow
+
+        flows = [OrganizationSelectionFlow, IndividualVettingFlow]
+        inbox = Task.objects.inbox(flows, self.request.user).values("pk")
+        queue = Task.objects.queue(flows, self.request.user).values("pk")
+        return (Task.objects.filter(pk__in=inbox) | Task.objects.filter(pk__in=queue)
+                ).order_by("-created")
+
+    @extend_schema(request=TaskActSerializer, responses={200: TaskActResultSerializer})
+    @action(detail=True, methods=["post"])
+    def act(self, request, pk=None):
+        task = get_object_or_404(Task.objects.select_related("process"), pk=pk)
+        if not selectors.may_view_case(request.user, task.process):
+            raise exceptions.NotFound()
+        payload = TaskActSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        done = _call(services.task_perform, actor=request.user, task=task,
+                     data=payload.validated_data["data"])
+        task.refresh_from_db()
+        return Response({"completed": done, "task": TaskSerializer(task).data})
+
+
+class ObjectionSerializer(serializers.Serializer):
+    real_name = serializers.CharField(max_length=64)
+    contact = serializers.CharField(max_length=128)
+    reason = serializers.CharField(max_length=5000)
+    evidence = serializers.FileField(required=False)
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    organization_name = serializers.CharField(source="organization.name")
+    bureau_name = serializers.CharField(source="bureau.name")
+
+    class Meta:
+        model = SelectionProcess
+        fields = ["id", "organization_name", "bureau_name", "notice_ends_on"]
+
+
+class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
+    """Cases in public notice (公示); anyone may object with a real name."""
+
+    serializer_class = NoticeSerializer
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.notices_open()
+
+    @extend_schema(request=ObjectionSerializer, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def objections(self, request, pk=None):
+        case = self.get_object()
+        payload = ObjectionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        v = payload.validated_data
+        objection = _call(services.objection_file, case=case, real_name=v["real_name"],
+                          contact=v["contact"], reason=v["reason"], evidence=v.get("evidence"))
+        return Response({"id": objection.pk}, status=status.HTTP_201_CREATED)
+
+
+class VettingStartSerializer(serializers.Serializer):
+    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
+    bureau = serializers.PrimaryKeyRelatedField(queryset=Bureau.objects.all())
+    school = serializers.PrimaryKeyRelatedField(queryset=School.objects.all(), required=False,
+                                                allow_null=True)
+
+
+class VettingViewSet(viewsets.ReadOnlyModelViewSet):
+    """Individual vetting cases the caller may see; start one."""
+
+    class _Serializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        person = serializers.IntegerField(source="person_id")
+        bureau = serializers.IntegerField(source="bureau_id")
+        outcome = serializers.CharField()
+        missing = serializers.JSONField()
+        created = serializers.DateTimeField()
+
+    serializer_class = _Serializer
+
+    def get_queryset(self):
+        return selectors.vetting_cases_for(self.request.user).order_by("-created")
+
+    @extend_schema(request=VettingStartSerializer, responses={201: _Serializer})
+    def create(self, request):
+        payload = VettingStartSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        v = payload.validated_data
+        case = _call(services.vetting_start, actor=request.user, person=v["person"],
+                     bureau=v["bureau"], school=v.get("school"))
+        return Response(self._Serializer(case).data, status=status.HTTP_201_CREATED)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "subject", "body", "url", "created_at", "read_at"]
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self):
+        return Notification.objects.filter(user=self.request.user)

@@ -1,0 +1,12 @@
+from rest_framework.routers import DefaultRouter
+
+from workflows import api
+
+router = DefaultRouter()
+router.register("cases", api.CaseViewSet, basename="case")
+router.register("tasks", api.TaskViewSet, basename="task")
+router.register("notices", api.NoticeViewSet, basename="notice")
+router.register("vettings", api.VettingViewSet, basename="vetting")
+router.register("notifications", api.NotificationViewSet, basename="notification")
+
+urlpatterns = router.urls

@@ -1,0 +1,273 @@
+"""The selection processes as viewflow flows.
+
+Every step calls a service in ``workflows.services`` (which calls the registry and
+documents services); nodes never write models themselves. Renaming a flow or a
+node breaks stored tasks: keep ``flow.Obsolete`` stand-ins if one must go.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+
+from workflows import selectors, services, views
+from workflows.models import SelectionProcess, VettingProcess
+from workflows.nodes import PanelSplit
+
+ROLE_GROUPS = ["provider", "bureau_clerk", "bureau_expert", "bureau_approver", "bureau_admin",
+               "school"]
+
+
+class CaseFlowMixin:
+    """Who may see a case: the providers, bureau staff and experts it concerns."""
+
+    def has_view_permission(self, user, obj=None):
+        if not user.is_authenticated:
+            return False
+        if obj is None:
+            return user.is_superuser or user.groups.filter(name__in=ROLE_GROUPS).exists()
+        return selectors.may_view_case(user, obj)
+
+
+def _bureau(process):
+    return process.coerced.bureau
+
+
+def _organization(process):
+    return process.coerced.organization
+
+
+def _expert_owner(activation):
+    return services.assignment_for_task(activation.task).expert
+
+
+class OrganizationSelectionFlow(CaseFlowMixin, flow.Flow):
+    """非学科类校外培训机构遴选: apply → completeness → qualification check →
+    expert review → decision → public notice → approved."""
+
+    process_class = SelectionProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("Organization selection")
+    process_description = _("Selection of a non-academic training organization by a bureau.")
+    summary_template = "{{ process.organization }} → {{ process.bureau }}"
+
+    # --- provider ---------------------------------------------------------------
+    start = flow.StartHandle(this.start_case).Next(this.completeness)
+
+    correction = (
+        flow.View(views.CorrectionView)
+        .Annotation(title=_("Correct the application"))
+        .Permission("registry.act_for_organization", obj=_organization)
+        .Next(this.after_correction)
+    )
+
+    # --- automatic --------------------------------------------------------------
+    completeness = flow.Function(this.check_completeness).Next(this.completeness_gate)
+    completeness_gate = (
+        flow.Switch()
+        .Case(this.qualification, lambda a: not a.process.coerced.missing)
+        .Case(this.corrections_exhausted,
+              lambda a: services.case_corrections_exhausted(case=a.process.coerced))
+        .Default(this.return_for_correction)
+    )
+    return_for_correction = flow.Function(this.send_back).Next(this.correction)
+    corrections_exhausted = flow.Function(this.reject_exhausted).Next(this.rejected_end)
+    after_correction = flow.Function(this.noop).Next(this.completeness)
+
+    # --- bureau clerk -------------------------------------------------------------
+    qualification = (
+        flow.View(views.QualificationView)
+        .Annotation(title=_("Qualification check"))
+        .Permission("registry.clerk_bureau", obj=_bureau)
+        .Next(this.qualification_gate)
+    )
+    qualification_gate = (
+        flow.Switch()
+        .Case(this.draw_experts, lambda a: not a.process.coerced.missing)
+        .Case(this.corrections_exhausted,
+              lambda a: services.case_corrections_exhausted(case=a.process.coerced))
+        .Default(this.return_for_correction)
+    )
+
+    # --- experts (parallel; a recused expert's seat passes to a replacement) -----
+    draw_experts = flow.Function(this.draw_panel).Next(this.panel)
+    panel = PanelSplit().Next(this.expert_review, data_source=this.panel_seats)
+    expert_review = (
+        flow.View(views.ExpertReviewView)
+        .Annotation(title=_("Expert review"))
+        .Permission("registry.expert_bureau", obj=_bureau)
+        .Assign(_expert_owner)
+        .Next(this.panel_done)
+    )
+    panel_done = flow.Join().Next(this.summarize)
+    summarize = flow.Function(this.summarize_scores).Next(this.decision)
+
+    # --- bureau approver ------------------------------------------------------------
+    decision = (
+        flow.View(views.DecisionView)
+        .Annotation(title=_("Decision"))
+        .Permission("registry.approve_bureau", obj=_bureau)
+        .Next(this.decision_gate)
+    )
+    decision_gate = (
+        flow.If(lambda a: a.process.coerced.decision == "approve")
+        .Then(this.start_notice)
+        .Else(this.reject_decided)
+    )
+
+    # --- public notice (公示) -----------------------------------------------------------
+    start_notice = flow.Function(this.open_notice).Next(this.notice)
+    notice = flow.Timer(this.notice_deadline).Next(this.notice_gate)
+    notice_gate = (
+        flow.Switch()
+        .Case(this.take_effect, lambda a: services.notice_outcome(
+            case=a.process.coerced) == "approve")
+        .Case(this.reject_objected, lambda a: services.notice_outcome(
+            case=a.process.coerced) == "reject")
+        .Default(this.resolve_objections)
+    )
+    resolve_objections = (
+        flow.View(views.ResolveObjectionsView)
+        .Annotation(title=_("Resolve objections"))
+        .Permission("registry.clerk_bureau", obj=_bureau)
+        .Next(this.notice_gate)
+    )
+    take_effect = flow.Function(this.approve).Next(this.approved_end)
+
+    reject_decided = flow.Function(this.reject_by_decision).Next(this.rejected_end)
+    reject_objected = flow.Function(this.reject_by_objection).Next(this.rejected_end)
+
+    approved_end = flow.End()
+    rejected_end = flow.End()
+
+    def start_case(self, activation, **kwargs):
+        return services.selection_create(activation=activation, **kwargs)
+
+    def check_completeness(self, activation):
+        services.case_check_completeness(case=activation.process.coerced)
+
+    def send_back(self, activation):
+        services.case_return_for_correction(case=activation.process.coerced)
+
+    def reject_exhausted(self, activation):
+        services.case_reject(case=activation.process.coerced,
+                             reason=str(_("The documents were still not in order after the "
+                                          "maximum number of correction rounds.")))
+
+    def noop(self, activation):
+        """A join point so that every correction is checked again from the start."""
+
+    def draw_panel(self, activation):
+        services.experts_draw(case=activation.process.coerced)
+
+    def panel_seats(self, activation):
+        return [{"assignment": a.pk} for a in activation.process.coerced.assignments.filter(
+            status="drawn").order_by("slot")]
+
+    def summarize_scores(self, activation):
+        services.scores_summarize(case=activation.process.coerced)
+
+    def open_notice(self, activation):
+        services.notice_start(case=activation.process.coerced)
+
+    def notice_deadline(self, activation):
+        return services.notice_deadline(activation.process.coerced)
+
+    def approve(self, activation):
+        services.case_take_effect(case=activation.process.coerced)
+
+    def reject_by_decision(self, activation):
+        case = activation.process.coerced
+        services.case_reject(case=case, reason=case.decision_reason)
+
+    def reject_by_objection(self, activation):
+        case = activation.process.coerced
+        upheld = case.objections.filter(status="upheld").first()
+        services.case_reject(case=case, reason=upheld.resolution_reason if upheld else "")
+
+
+class IndividualVettingFlow(CaseFlowMixin, flow.Flow):
+    """外聘人员资格审查: completeness → clerk verification with the record query →
+    approver's decision → approval for at most 12 months."""
+
+    process_class = VettingProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("Individual vetting")
+    process_description = _("Qualification check of an external individual.")
+    summary_template = "{{ process.person.name }} → {{ process.bureau }}"
+
+    start = flow.StartHandle(this.start_case).Next(this.completeness)
+
+    completeness = flow.Function(this.check_completeness).Next(this.completeness_gate)
+    completeness_gate = (
+        flow.Switch()
+        .Case(this.verification, lambda a: not a.process.coerced.missing)
+        .Case(this.corrections_exhausted,
+              lambda a: services.case_corrections_exhausted(case=a.process.coerced))
+        .Default(this.return_for_correction)
+    )
+    return_for_correction = flow.Function(this.send_back).Next(this.correction)
+    correction = (
+        flow.View(views.CorrectionView)
+        .Annotation(title=_("Correct the application"))
+        .Assign(lambda a: a.process.coerced.applicant)
+        .Next(this.completeness)
+    )
+    corrections_exhausted = flow.Function(this.reject_exhausted).Next(this.rejected_end)
+
+    verification = (
+        flow.View(views.VerificationView)
+        .Annotation(title=_("Document and record check"))
+        .Permission("registry.clerk_bureau", obj=_bureau)
+        .Next(this.verification_gate)
+    )
+    verification_gate = (
+        flow.Switch()
+        .Case(this.reject_hit, lambda a: a.process.coerced.query_result == "hit")
+        .Case(this.decision, lambda a: not a.process.coerced.missing)
+        .Case(this.corrections_exhausted,
+              lambda a: services.case_corrections_exhausted(case=a.process.coerced))
+        .Default(this.return_for_correction)
+    )
+    decision = (
+        flow.View(views.DecisionView)
+        .Annotation(title=_("Decision"))
+        .Permission("registry.approve_bureau", obj=_bureau)
+        .Next(this.decision_gate)
+    )
+    decision_gate = (
+        flow.If(lambda a: a.process.coerced.decision == "approve")
+        .Then(this.take_effect)
+        .Else(this.reject_decided)
+    )
+    take_effect = flow.Function(this.approve).Next(this.approved_end)
+    reject_hit = flow.Function(this.reject_by_hit).Next(this.rejected_end)
+    reject_decided = flow.Function(this.reject_by_decision).Next(this.rejected_end)
+
+    approved_end = flow.End()
+    rejected_end = flow.End()
+
+    def start_case(self, activation, **kwargs):
+        return services.vetting_create(activation=activation, **kwargs)
+
+    def check_completeness(self, activation):
+        services.case_check_completeness(case=activation.process.coerced)
+
+    def send_back(self, activation):
+        services.case_return_for_correction(case=activation.process.coerced)
+
+    def reject_exhausted(self, activation):
+        services.case_reject(case=activation.process.coerced,
+                             reason=str(_("The documents were still not in order after the "
+                                          "maximum number of correction rounds.")))
+
+    def approve(self, activation):
+        services.vetting_take_effect(case=activation.process.coerced)
+
+    def reject_by_hit(self, activation):
+        services.case_reject(case=activation.process.coerced,
+                             reason=str(_("The mandatory record query returned a record; "
+                                          "the person cannot be approved.")))
+
+    def reject_by_decision(self, activation):
+        case = activation.process.coerced
+        services.case_reject(case=case, reason=case.decision_reason)

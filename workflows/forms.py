@@ -1,0 +1,220 @@
+"""Task forms: each parses one task's input and calls one service.
+
+The web task views and the REST task endpoint use the same forms, so a rule
+checked for one is checked for the other.
+"""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workflows import services
+from workflows.models import ExpertAssignment, Objection, RubricCriterion, VettingProcess
+
+DOCUMENT_CHOICES = [
+    ("", _("Leave as it is")),
+    ("verify", _("Verify")),
+    ("reject", _("Reject")),
+]
+
+
+class TaskForm(forms.Form):
+    """Base: knows its activation and acting user; ``perform`` completes (or not) the task."""
+
+    def __init__(self, *args, activation, user, **kwargs):
+        self.activation, self.user = activation, user
+        self.case = activation.process.coerced
+        super().__init__(*args, **kwargs)
+
+    def perform(self) -> bool:
+        """Call the service; return True when the task is done (and the flow moves on)."""
+        raise NotImplementedError
+
+
+class DocumentDecisionsMixin:
+    """One verify/reject choice and reason per current document of the subject."""
+
+    def add_document_fields(self, subject):
+        from documents.selectors import documents_of
+
+        self.documents = list(documents_of(subject, history=False))
+        for document in self.documents:
+            label = f"{document.document_type.display_name} · {document.original_name}"
+            self.fields[f"doc_{document.pk}"] = forms.ChoiceField(
+                label=label, choices=DOCUMENT_CHOICES, required=False,
+                initial="" if document.review_state != "pending" else "verify")
+            self.fields[f"doc_{document.pk}_reason"] = forms.CharField(
+                label=_("Reason for rejecting %(name)s") % {
+                    "name": document.document_type.display_name},
+                required=False, max_length=1000)
+
+    def document_decisions(self) -> dict:
+        decisions = {}
+        for document in self.documents:
+            verdict = self.cleaned_data.get(f"doc_{document.pk}")
+            if verdict:
+                decisions[document.pk] = (verdict,
+                                          self.cleaned_data.get(f"doc_{document.pk}_reason", ""))
+        return decisions
+
+    def clean_document_reasons(self, cleaned):
+        for document in self.documents:
+            if cleaned.get(f"doc_{document.pk}") == "reject" and not (
+                    cleaned.get(f"doc_{document.pk}_reason") or "").strip():
+                self.add_error(f"doc_{document.pk}_reason",
+                               _("Give a reason for rejecting this document."))
+
+
+class CorrectionForm(TaskForm):
+    confirm = forms.BooleanField(
+        label=_("I have uploaded the corrected or missing documents"), required=True)
+
+    def perform(self) -> bool:
+        services.case_resubmit(actor=self.user, case=self.case)
+        return True
+
+
+class QualificationForm(DocumentDecisionsMixin, TaskForm):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea,
+                           max_length=5000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_document_fields(self.case.organization)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_document_reasons(cleaned)
+        return cleaned
+
+    def perform(self) -> bool:
+        services.qualification_check(actor=self.user, case=self.case,
+                                     decisions=self.document_decisions(),
+                                     note=self.cleaned_data.get("note", ""))
+        return True
+
+
+class VerificationForm(DocumentDecisionsMixin, TaskForm):
+    query_reference = forms.CharField(label=_("Record query reference"), max_length=64)
+    query_date = forms.DateField(label=_("Record query date"))
+    query_result = forms.ChoiceField(label=_("Record query result"),
+                                     choices=VettingProcess.QueryResult.choices)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea,
+                           max_length=5000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_document_fields(self.case.person)
+
+    def clean_query_date(self):
+        value = self.cleaned_data["query_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The query date cannot be in the future."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_document_reasons(cleaned)
+        return cleaned
+
+    def perform(self) -> bool:
+        services.vetting_verify(actor=self.user, case=self.case,
+                                decisions=self.document_decisions(),
+                                query_reference=self.cleaned_data["query_reference"],
+                                query_date=self.cleaned_data["query_date"],
+                                query_result=self.cleaned_data["query_result"],
+                                note=self.cleaned_data.get("note", ""))
+        return True
+
+
+class ExpertReviewForm(TaskForm):
+    conflict = forms.TypedChoiceField(
+        label=_("Do you have a conflict of interest with this applicant?"),
+        choices=[("no", _("No, I have no conflict of interest")),
+                 ("yes", _("Yes: I recuse myself"))],
+        widget=forms.RadioSelect, initial="no")
+    conflict_note = forms.CharField(label=_("Describe the conflict"), required=False,
+                                    max_length=2000, widget=forms.Textarea)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=5000,
+                              widget=forms.Textarea)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assignment = services.assignment_for_task(self.activation.task)
+        self.criteria = list(RubricCriterion.objects.filter(is_active=True))
+        for criterion in self.criteria:
+            self.fields[f"score_{criterion.code}"] = forms.IntegerField(
+                label=f"{criterion.display_name} ({_('weight')} {criterion.weight})",
+                min_value=0, max_value=criterion.max_score, required=False,
+                help_text=_("0 to %(max)d") % {"max": criterion.max_score})
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("conflict") == "yes":
+            if not (cleaned.get("conflict_note") or "").strip():
+                self.add_error("conflict_note", _("Describe the conflict of interest."))
+        else:
+            for criterion in self.criteria:
+                if cleaned.get(f"score_{criterion.code}") is None and \
+                        f"score_{criterion.code}" not in self.errors:
+                    self.add_error(f"score_{criterion.code}", _("Score every criterion."))
+        return cleaned
+
+    def perform(self) -> bool:
+        if self.cleaned_data["conflict"] == "yes":
+            services.expert_declare_conflict(actor=self.user, assignment=self.assignment,
+                                             note=self.cleaned_data["conflict_note"],
+                                             task=self.activation.task)
+            return False  # the seat stays open, now with the replacement expert
+        services.expert_score(
+            actor=self.user, assignment=self.assignment,
+            scores={c.code: self.cleaned_data[f"score_{c.code}"] for c in self.criteria},
+            comment=self.cleaned_data.get("comment", ""))
+        return True
+
+
+class DecisionForm(TaskForm):
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect,
+                                 choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=5000)
+
+    def perform(self) -> bool:
+        services.case_decide(actor=self.user, case=self.case,
+                             approve=self.cleaned_data["decision"] == "approve",
+                             reason=self.cleaned_data["reason"])
+        return True
+
+
+class ResolveObjectionsForm(TaskForm):
+    """Resolve every open objection; the notice outcome follows from them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.objections = list(self.case.objections.filter(status=Objection.Status.OPEN))
+        for objection in self.objections:
+            self.fields[f"objection_{objection.pk}"] = forms.ChoiceField(
+                label=_("Objection by %(name)s: %(reason)s") % {
+                    "name": objection.real_name, "reason": objection.reason[:200]},
+                choices=[("dismissed", _("Dismiss")), ("upheld", _("Uphold"))])
+            self.fields[f"objection_{objection.pk}_reason"] = forms.CharField(
+                label=_("Reason"), max_length=5000, widget=forms.Textarea)
+
+    def perform(self) -> bool:
+        for objection in self.objections:
+            services.objection_resolve(
+                actor=self.user, objection=objection,
+                upheld=self.cleaned_data[f"objection_{objection.pk}"] == "upheld",
+                reason=self.cleaned_data[f"objection_{objection.pk}_reason"])
+        return True
+
+
+FORMS = {
+    "correction": CorrectionForm,
+    "qualification": QualificationForm,
+    "verification": VerificationForm,
+    "expert_review": ExpertReviewForm,
+    "decision": DecisionForm,
+    "resolve_objections": ResolveObjectionsForm,
+}
+
+__all__ = ["FORMS", "ExpertAssignment"]

@@ -1,0 +1,295 @@
+"""Selection cases and their data.
+
+The selection (遴选) of organizations and the vetting of individuals are viewflow
+processes; their process rows carry the case data (who applies where, who checked,
+who decided) so the case page, the audit trail and the flow share one record.
+Experts, scores, objections and notifications belong to the case and live here.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
+
+from registry.models.geography import BilingualNameMixin
+
+
+class CallForApplications(models.Model):
+    """A bureau's call for applications (征集公告) with its window."""
+
+    bureau = models.ForeignKey("registry.Bureau", verbose_name=_("bureau"),
+                               on_delete=models.PROTECT, related_name="calls")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("call for applications")
+        verbose_name_plural = _("calls for applications")
+        ordering = ["-opens_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(opens_on__lte=models.F("closes_on")),
+                                   name="call_window_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open(self, day=None) -> bool:
+        day = day or timezone.localdate()
+        return self.opens_on <= day <= self.closes_on
+
+
+class CaseOutcome(models.TextChoices):
+    OPEN = "open", _("In progress")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class CaseMixin(models.Model):
+    """What both kinds of case record."""
+
+    bureau = models.ForeignKey("registry.Bureau", verbose_name=_("bureau"),
+                               on_delete=models.PROTECT, related_name="+")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("applicant"),
+                                  on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=16, choices=CaseOutcome.choices,
+                               default=CaseOutcome.OPEN, db_index=True)
+    outcome_reason = models.TextField(_("reason for the outcome"), blank=True)
+    missing = models.JSONField(_("missing or problem documents"), default=list, blank=True)
+    correction_rounds = models.PositiveSmallIntegerField(_("correction rounds"), default=0)
+    correction_due = models.DateTimeField(_("correction due"), null=True, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("checked by"),
+                                   null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
+                                   null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decision = models.CharField(_("decision"), max_length=16, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    approval = models.ForeignKey("registry.Approval", verbose_name=_("approval"), null=True,
+                                 blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class SelectionProcess(CaseMixin, Process):
+    """An organization's application to a bureau (非学科类校外培训机构遴选)."""
+
+    organization = models.ForeignKey("registry.Organization", verbose_name=_("organization"),
+                                     on_delete=models.PROTECT, related_name="+")
+    call = models.ForeignKey(CallForApplications, verbose_name=_("call for applications"),
+                             null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="cases")
+    offerings = models.ManyToManyField("registry.Offering", verbose_name=_("offerings"),
+                                       related_name="+")
+    roster = models.ManyToManyField("registry.Person", verbose_name=_("teaching staff"),
+                                    blank=True, related_name="+")
+    weighted_score = models.DecimalField(_("weighted score"), max_digits=6, decimal_places=2,
+                                         null=True, blank=True)
+    score_spread_flagged = models.BooleanField(_("score spread flagged"), default=False)
+    notice_ends_on = models.DateField(_("public notice ends on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("organization selection case")
+        verbose_name_plural = _("organization selection cases")
+        indexes = [models.Index(fields=["bureau", "outcome"], name="selection_bureau_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.organization}"
+
+
+class VettingProcess(CaseMixin, Process):
+    """An individual's qualification check (外聘人员资格审查)."""
+
+    class StartedBy(models.TextChoices):
+        PERSON = "person", _("The person")
+        ORGANIZATION = "organization", _("The employing organization")
+        SCHOOL = "school", _("A school on the person's behalf")
+
+    class QueryResult(models.TextChoices):
+        CLEAR = "clear", _("No record found")
+        HIT = "hit", _("Record found")
+
+    person = models.ForeignKey("registry.Person", verbose_name=_("person"),
+                               on_delete=models.PROTECT, related_name="+")
+    started_by = models.CharField(_("started by"), max_length=16, choices=StartedBy.choices)
+    school = models.ForeignKey("registry.School", verbose_name=_("school"), null=True,
+                               blank=True, on_delete=models.PROTECT, related_name="+")
+    # The mandatory pre-engagement query (入职查询); personal data: never on public pages.
+    query_reference = models.CharField(_("query reference"), max_length=64, blank=True)
+    query_date = models.DateField(_("query date"), null=True, blank=True)
+    query_result = models.CharField(_("query result"), max_length=8,
+                                    choices=QueryResult.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("individual vetting case")
+        verbose_name_plural = _("individual vetting cases")
+        indexes = [models.Index(fields=["bureau", "outcome"], name="vetting_bureau_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.person}"
+
+
+class RubricCriterion(BilingualNameMixin, models.Model):
+    """One criterion of the expert rubric, with its weight (data, editable in admin)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    name_en = models.CharField(_("English name"), max_length=128, blank=True)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2,
+                                 validators=[MinValueValidator(Decimal("0.01"))])
+    max_score = models.PositiveSmallIntegerField(_("maximum score"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("rubric criterion")
+        verbose_name_plural = _("rubric criteria")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExpertAssignment(models.Model):
+    """An expert drawn for a case: declares a conflict (and is replaced) or scores."""
+
+    class Status(models.TextChoices):
+        DRAWN = "drawn", _("Drawn")
+        RECUSED = "recused", _("Recused (conflict of interest)")
+        SCORED = "scored", _("Scored")
+
+    case = models.ForeignKey(SelectionProcess, verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="assignments")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("expert"),
+                               on_delete=models.PROTECT, related_name="+")
+    slot = models.PositiveSmallIntegerField(_("panel seat"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.DRAWN)
+    conflict_note = models.TextField(_("conflict of interest"), blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    total = models.DecimalField(_("weighted total"), max_digits=6, decimal_places=2, null=True,
+                                blank=True)
+    drawn_at = models.DateTimeField(_("drawn"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("expert assignment")
+        verbose_name_plural = _("expert assignments")
+        ordering = ["case_id", "slot", "drawn_at"]
+        constraints = [
+            # An expert sits on a case's panel at most once, recused or not.
+            models.UniqueConstraint(fields=["case", "expert"], name="assignment_expert_once"),
+            models.UniqueConstraint(fields=["case", "slot"], condition=~Q(status="recused"),
+                                    name="assignment_one_active_per_seat"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.slot}: {self.expert}"
+
+
+class ExpertScore(models.Model):
+    assignment = models.ForeignKey(ExpertAssignment, on_delete=models.CASCADE,
+                                   related_name="scores")
+    criterion = models.ForeignKey(RubricCriterion, on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField(_("score"))
+
+    class Meta:
+        verbose_name = _("expert score")
+        verbose_name_plural = _("expert scores")
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "criterion"],
+                                    name="score_once_per_criterion"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}/{self.criterion_id}: {self.score}"
+
+
+class Objection(models.Model):
+    """A written, real-name objection filed during the public notice (公示)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        UPHELD = "upheld", _("Upheld")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    case = models.ForeignKey(SelectionProcess, verbose_name=_("case"), on_delete=models.PROTECT,
+                             related_name="objections")
+    real_name = models.CharField(_("real name"), max_length=64)
+    contact = models.CharField(_("contact"), max_length=128)
+    reason = models.TextField(_("reason"), max_length=5000)
+    # Stored under a random key in the private document storage (no personal data in it).
+    evidence = models.CharField(_("evidence file key"), max_length=255, blank=True)
+    evidence_name = models.CharField(_("evidence file name"), max_length=255, blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.OPEN)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("resolved by"),
+                                    null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    resolution_reason = models.TextField(_("resolution"), blank=True)
+    created_at = models.DateTimeField(_("filed"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.real_name}"
+
+
+class Notification(models.Model):
+    """An in-app message; the same text is emailed after the transaction commits."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"),
+                             on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    url = models.CharField(_("link"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "read_at", "created_at"], name="notification_user_idx"),
+            models.Index(fields=["emailed_at"], name="notification_unsent_idx",
+                         condition=Q(emailed_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class CalendarOverride(models.Model):
+    """A date the official calendar package does not know (e.g. next year's 调休)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'workday' if self.is_workday else 'holiday'}"

@@ -1,0 +1,75 @@
+"""Reads for selection cases: who may see which case, queues, case pages."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from registry.models import Bureau, Organization
+from workflows.models import CaseOutcome, Objection, SelectionProcess, VettingProcess
+
+BUREAU_PERMS = ["registry.clerk_bureau", "registry.approve_bureau",
+                "registry.administer_bureau"]
+
+
+def _bureau_ids(user, perms=BUREAU_PERMS) -> list[int]:
+    return list(get_objects_for_user(user, perms, klass=Bureau, any_perm=True,
+                                     accept_global_perms=False, with_superuser=False)
+                .values_list("pk", flat=True))
+
+
+def selection_cases_for(user) -> QuerySet:
+    """Organization cases the user may see: its own organizations', its bureaus', or
+    those it was drawn to review as an expert."""
+    if not user.is_authenticated:
+        return SelectionProcess.objects.none()
+    queryset = SelectionProcess.objects.select_related("organization", "bureau", "call")
+    if user.is_superuser:
+        return queryset
+    org_ids = get_objects_for_user(user, "registry.act_for_organization", klass=Organization,
+                                   accept_global_perms=False, with_superuser=False
+                                   ).values_list("pk", flat=True)
+    return queryset.filter(
+        Q(organization_id__in=list(org_ids))
+        | Q(bureau_id__in=_bureau_ids(user))
+        | Q(assignments__expert=user)
+    ).distinct()
+
+
+def vetting_cases_for(user) -> QuerySet:
+    """Individual cases the user may see: ones it started, its own, its organization's
+    staff, its bureaus'. Experts do not see individual cases."""
+    if not user.is_authenticated:
+        return VettingProcess.objects.none()
+    queryset = VettingProcess.objects.select_related("person", "bureau", "school")
+    if user.is_superuser:
+        return queryset
+    org_ids = list(get_objects_for_user(user, "registry.act_for_organization",
+                                        klass=Organization, accept_global_perms=False,
+                                        with_superuser=False).values_list("pk", flat=True))
+    return queryset.filter(
+        Q(applicant=user) | Q(person__user=user) | Q(person__organization_id__in=org_ids)
+        | Q(bureau_id__in=_bureau_ids(user))
+    )
+
+
+def may_view_case(user, case) -> bool:
+    model = type(case.coerced if hasattr(case, "coerced") else case)
+    selector = selection_cases_for if model is SelectionProcess else vetting_cases_for
+    return selector(user).filter(pk=case.pk).exists()
+
+
+def notices_open() -> QuerySet:
+    """Cases in public notice now (for the public page with the objection form)."""
+    from django.utils import timezone
+
+    return (SelectionProcess.objects
+            .filter(outcome=CaseOutcome.OPEN, approval__status="pending",
+                    notice_ends_on__gte=timezone.localdate())
+            .select_related("organization", "bureau", "approval")
+            .prefetch_related("offerings__category")
+            .order_by("notice_ends_on", "pk"))
+
+
+def case_objections(case) -> QuerySet:
+    return Objection.objects.filter(case=case).select_related("resolved_by")

@@ -1,0 +1,80 @@
+"""The flows in the site: inbox, queue, archive and case pages for bureau staff.
+
+viewflow's stock process and task lists show every case of a flow to anyone who
+may see the flow; a bureau sees only its own cases here, so those lists and the
+dashboard are narrowed to the cases the user may see (``workflows.selectors``).
+"""
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.flow import FlowAppViewset
+from viewflow.workflow.flow.views import dashboard as vf_dashboard
+from viewflow.workflow.status import STATUS
+
+from workflows import selectors
+from workflows.flows import IndividualVettingFlow, OrganizationSelectionFlow
+
+
+def _visible_process_ids(flow_class, user):
+    selector = (selectors.selection_cases_for if flow_class is OrganizationSelectionFlow
+                else selectors.vetting_cases_for)
+    return selector(user).values("pk")
+
+
+class ScopedProcessListView(vf_dashboard.DashboardProcessListView):
+    def get_queryset(self):
+        return super().get_queryset().filter(
+            pk__in=_visible_process_ids(self.flow_class, self.request.user))
+
+
+class ScopedTaskListView(vf_dashboard.DashboardTaskListView):
+    def get_queryset(self):
+        return super().get_queryset().filter(
+            process_id__in=_visible_process_ids(self.flow_class, self.request.user))
+
+
+class ScopedDashboardView(vf_dashboard.DashboardView):
+    def get_context_data(self, **kwargs):
+        from viewflow.workflow import chart
+
+        visible = _visible_process_ids(self.flow_class, self.request.user)
+        tasks = self.flow_class.task_class._default_manager.filter(
+            process__flow_class=self.flow_class, process_id__in=visible)
+        sorted_nodes, _unused = chart.topsort(self.flow_class)
+        nodes = [n for n in sorted_nodes if n.task_type in ["HUMAN", "JOB", "SUBPROCESS"]]
+        end_nodes = [n for n in sorted_nodes if n.task_type in ["END"]]
+        columns = [{
+            "node": node,
+            "node_ref": vf_dashboard.get_task_ref(node),
+            "tasks": tasks.filter(Q(finished__isnull=True) | Q(status=STATUS.ERROR),
+                                  flow_task=node)[: self.MAX_ROWS],
+        } for node in nodes]
+        finished = tasks.filter(finished__isnull=False, flow_task__in=end_nodes)[
+            : self.MAX_ROWS]
+        context = super(vf_dashboard.DashboardView, self).get_context_data(**kwargs)
+        context.update(columns=columns, start_nodes=[], end_nodes=end_nodes,
+                       finished=finished)
+        return context
+
+
+class ScopedFlowAppViewset(FlowAppViewset):
+    dashboard_view_class = ScopedDashboardView
+    process_list_view_class = ScopedProcessListView
+    task_list_view_class = ScopedTaskListView
+
+
+class SelectionApp(ScopedFlowAppViewset):
+    title = _("Organization selection")
+    icon = "domain"
+
+    def __init__(self, **kwargs):
+        super().__init__(OrganizationSelectionFlow, **kwargs)
+
+
+class VettingApp(ScopedFlowAppViewset):
+    title = _("Individual vetting")
+    icon = "badge"
+
+    def __init__(self, **kwargs):
+        super().__init__(IndividualVettingFlow, **kwargs)
+

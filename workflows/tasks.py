@@ -1,0 +1,29 @@
+"""Background work of the workflows: timers, notification email, overdue corrections."""
+
+from celery import shared_task
+from django.db import OperationalError
+from viewflow.workflow.timers import fire_due_timers
+
+from workflows import services
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             max_retries=5)
+def fire_workflow_timers() -> int:
+    """viewflow's timer dispatcher (the public notice ends through it). Safe to overlap:
+    each timer is re-checked under its process lock."""
+    return fire_due_timers()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError, OSError), retry_backoff=True,
+             max_retries=8)
+def send_notification_emails(ids=None) -> int:
+    """Email notifications recorded unsent; sends each at most once (row lock + mark)."""
+    return services.notifications_send(ids=ids)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             max_retries=5)
+def reject_overdue_corrections() -> int:
+    """Cases whose correction deadline passed without a resubmission end rejected."""
+    return services.corrections_reject_overdue()

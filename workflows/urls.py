@@ -1,0 +1,15 @@
+from django.urls import path
+
+from workflows import views
+
+app_name = "workflows"
+
+urlpatterns = [
+    path("apply/", views.ApplyView.as_view(), name="apply"),
+    path("cases/", views.MyCasesView.as_view(), name="cases"),
+    path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="case"),
+    path("cases/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
+    path("notifications/", views.NotificationsView.as_view(), name="notifications"),
+    path("notices/", views.NoticeListView.as_view(), name="notices"),
+    path("notices/<int:pk>/object/", views.ObjectionView.as_view(), name="object"),
+]

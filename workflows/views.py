@@ -1,0 +1,246 @@
+"""Web views: the task views the flows use, the provider portal, the public notices.
+
+Views parse input, check permission and call one service (through the task forms).
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import generic
+from viewflow.workflow.flow.views import mixins as vf_mixins
+
+from registry.models import Bureau, Organization
+from workflows import forms as task_forms
+from workflows import selectors, services
+from workflows.models import CallForApplications, Notification, SelectionProcess
+
+
+def _apply_validation_error(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def perform_task(form) -> bool:
+    """Run the form's service and, if the task is done, move the flow on — all or nothing."""
+    with transaction.atomic():
+        done = form.perform()
+        if done:
+            form.activation.execute()
+    return done
+
+
+class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateNames,
+                   generic.FormView):
+    """A flow task's page: its form, and the case data beside it."""
+
+    template_filename = "task.html"
+    form_class = None
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(activation=self.request.activation, user=self.request.user)
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["case"] = self.request.activation.process.coerced
+        return context
+
+    def form_valid(self, form):
+        try:
+            done = perform_task(form)
+        except ValidationError as error:
+            _apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Task completed.") if done else
+                         _("Recorded. The task has passed to a replacement expert."),
+                         fail_silently=True)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class CorrectionView(TaskFormView):
+    form_class = task_forms.CorrectionForm
+
+
+class QualificationView(TaskFormView):
+    form_class = task_forms.QualificationForm
+
+
+class VerificationView(TaskFormView):
+    form_class = task_forms.VerificationForm
+
+
+class ExpertReviewView(TaskFormView):
+    form_class = task_forms.ExpertReviewForm
+
+
+class DecisionView(TaskFormView):
+    form_class = task_forms.DecisionForm
+
+
+class ResolveObjectionsView(TaskFormView):
+    form_class = task_forms.ResolveObjectionsForm
+
+
+# --- provider portal ---------------------------------------------------------------
+
+class ApplyForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("Organization"), queryset=None)
+    bureau = forms.ModelChoiceField(label=_("Bureau applied to"),
+                                    queryset=Bureau.objects.select_related("jurisdiction"))
+    call = forms.ModelChoiceField(label=_("Call for applications"), required=False,
+                                  queryset=CallForApplications.objects.select_related("bureau"))
+    offerings = forms.ModelMultipleChoiceField(label=_("Offerings"), queryset=None,
+                                               widget=forms.CheckboxSelectMultiple)
+    roster = forms.ModelMultipleChoiceField(label=_("Teaching staff"), queryset=None,
+                                            required=False,
+                                            widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from guardian.shortcuts import get_objects_for_user
+
+        from registry.models import Offering, Person
+
+        orgs = get_objects_for_user(user, "registry.act_for_organization", klass=Organization,
+                                    accept_global_perms=False, with_superuser=False)
+        self.fields["organization"].queryset = orgs
+        self.fields["offerings"].queryset = Offering.objects.filter(
+            organization__in=orgs, is_active=True).select_related("category")
+        self.fields["roster"].queryset = Person.objects.filter(organization__in=orgs)
+
+
+class ApplyView(LoginRequiredMixin, generic.FormView):
+    template_name = "workflows/apply.html"
+    form_class = ApplyForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            case = services.selection_apply(
+                actor=self.request.user, organization=data["organization"],
+                bureau=data["bureau"], call=data["call"], offerings=data["offerings"],
+                roster=data["roster"])
+        except ValidationError as error:
+            _apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your application #%(pk)s has been submitted.")
+                         % {"pk": case.pk})
+        return HttpResponseRedirect(reverse("workflows:case", args=[case.pk]))
+
+
+class MyCasesView(LoginRequiredMixin, generic.ListView):
+    template_name = "workflows/case_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.selection_cases_for(self.request.user).order_by("-created")
+
+
+class CaseDetailView(LoginRequiredMixin, generic.DetailView):
+    template_name = "workflows/case_detail.html"
+    context_object_name = "case"
+
+    def get_object(self, queryset=None):
+        case = selectors.selection_cases_for(self.request.user).filter(
+            pk=self.kwargs["pk"]).first()
+        if case is None:
+            raise Http404
+        return case
+
+    def get_context_data(self, **kwargs):
+        from registry.selectors import audit_trail
+
+        context = super().get_context_data(**kwargs)
+        case = self.object
+        context["history"] = audit_trail(case)[:200]
+        context["assignments"] = case.assignments.select_related("expert").prefetch_related(
+            "scores__criterion")
+        context["objections"] = selectors.case_objections(case)
+        context["tasks"] = case.task_set.order_by("created")
+        context["may_withdraw"] = (case.outcome == "open" and self.request.user.has_perm(
+            "registry.act_for_organization", case.organization))
+        return context
+
+
+class WithdrawView(LoginRequiredMixin, generic.View):
+    def post(self, request, pk):
+        case = get_object_or_404(selectors.selection_cases_for(request.user), pk=pk)
+        try:
+            services.case_withdraw(actor=request.user, case=case)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except PermissionDenied:
+            raise
+        else:
+            messages.success(request, _("The application was withdrawn."))
+        return HttpResponseRedirect(reverse("workflows:case", args=[pk]))
+
+
+class NotificationsView(LoginRequiredMixin, generic.ListView):
+    template_name = "workflows/notifications.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return Notification.objects.filter(user=self.request.user)
+
+
+# --- public notices (公示) -----------------------------------------------------------
+
+class NoticeListView(generic.ListView):
+    """Cases in public notice, with their end dates; open to everyone."""
+
+    template_name = "workflows/notice_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.notices_open()
+
+
+class ObjectionForm(forms.Form):
+    real_name = forms.CharField(label=_("Your real name"), max_length=64)
+    contact = forms.CharField(label=_("Phone or email"), max_length=128)
+    reason = forms.CharField(label=_("Objection and the facts it rests on"),
+                             widget=forms.Textarea, max_length=5000)
+    evidence = forms.FileField(label=_("Evidence (PDF, JPEG or PNG, optional)"),
+                               required=False)
+
+
+class ObjectionView(generic.FormView):
+    template_name = "workflows/objection.html"
+    form_class = ObjectionForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.case = get_object_or_404(selectors.notices_open(), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "case": self.case}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.objection_file(case=self.case, real_name=data["real_name"],
+                                    contact=data["contact"], reason=data["reason"],
+                                    evidence=data.get("evidence"))
+        except ValidationError as error:
+            _apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your objection was received. The bureau will "
+                                         "contact you about the outcome."))
+        return HttpResponseRedirect(reverse("workflows:notices"))
+
+
+__all__ = ["SelectionProcess"]
