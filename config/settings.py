@@ -249,6 +249,10 @@ X_FRAME_OPTIONS = "DENY"
 REGISTRY_EXTERNAL_PROJECT_CAP = env.float("REGISTRY_EXTERNAL_PROJECT_CAP", default=0.30)
 # Default approval term, in days; never past the earliest expiry of a document.
 REGISTRY_APPROVAL_TERM_DAYS = env.int("REGISTRY_APPROVAL_TERM_DAYS", default=365)
+# Average end-of-term satisfaction (share of 5) below which the bureau gets a review request.
+REGISTRY_SATISFACTION_THRESHOLD = env.float("REGISTRY_SATISFACTION_THRESHOLD", default=0.80)
+# Results per page of school search (web and API).
+REGISTRY_SEARCH_PAGE_SIZE = env.int("REGISTRY_SEARCH_PAGE_SIZE", default=20)
 
 # --- selection workflows (issue: Workflows) ---------------------------------
 WORKFLOW_EXPERT_PANEL_SIZE = env.int("WORKFLOW_EXPERT_PANEL_SIZE", default=3)

@@ -1,13 +1,21 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from registry.api import views
+from registry.api import engagements, publications, sanctions, search, views
 
 router = DefaultRouter()
 router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdiction")
 router.register("categories", views.ServiceCategoryViewSet, basename="category")
+router.register("publications", publications.PublicationViewSet, basename="publication")
+router.register("terms", engagements.TermViewSet, basename="term")
+router.register("engagements", engagements.EngagementViewSet, basename="engagement")
+router.register("review-requests", sanctions.ReviewRequestViewSet, basename="review-request")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
+    path("search/organizations/", search.OrganizationSearchView.as_view(),
+         name="api-search-organizations"),
+    path("search/people/", search.PersonSearchView.as_view(), name="api-search-people"),
+    path("sanctions/", sanctions.SanctionView.as_view(), name="api-sanctions"),
     *router.urls,
 ]

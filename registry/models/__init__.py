@@ -1,9 +1,22 @@
 from .approvals import Approval, InvalidTransition
 from .audit import AuditEvent
+from .engagements import Engagement, Evaluation, Incident, SchoolTerm
 from .geography import Bureau, Jurisdiction, School, ServiceCategory
 from .providers import Offering, Organization, Person, Weekday
+from .publications import Publication, PublicationEntry
+from .sanctions import Blacklisting, ReviewRequest
+from .search import ProviderSearchDocument
 
 __all__ = [
+    "Blacklisting",
+    "Engagement",
+    "Evaluation",
+    "Incident",
+    "SchoolTerm",
+    "Publication",
+    "PublicationEntry",
+    "ReviewRequest",
+    "ProviderSearchDocument",
     "Approval",
     "AuditEvent",
     "Bureau",

@@ -89,6 +89,10 @@ class Approval(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Filled by expert review (workflows); orders search results after relevance.
+    expert_score = models.DecimalField(
+        _("expert score"), max_digits=5, decimal_places=2, null=True, blank=True,
+    )
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

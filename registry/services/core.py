@@ -24,6 +24,7 @@ from registry.models import (
     ServiceCategory,
 )
 from registry.roles import ROLE_PERMISSIONS, Role
+from registry.services.search import search_index_refresh
 from registry.validators import normalize_id_number, normalize_uscc
 
 
@@ -141,6 +142,7 @@ def organization_register(
     organization.save()
     audit_record(actor=actor, action="organization.register", target=organization,
                  to_state="registered")
+    search_index_refresh(organization=organization)
     if grant_provider_role and actor is not None and actor.pk:
         role_grant(actor=actor, user=actor, role=Role.PROVIDER, target=organization)
     return organization
@@ -171,6 +173,7 @@ def person_register(
     person.full_clean()
     person.save()
     audit_record(actor=actor, action="person.register", target=person, to_state="registered")
+    search_index_refresh(person=person)
     if user is not None:
         role_grant(actor=actor, user=user, role=Role.PROVIDER, target=person)
     return person
@@ -203,6 +206,7 @@ def offering_create(
         raise ValidationError({"grade_max": _("The highest grade must not be below the lowest.")})
     offering.save()
     audit_record(actor=actor, action="offering.create", target=offering, to_state="active")
+    search_index_refresh(organization=organization)
     return offering
 
 

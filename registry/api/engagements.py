@@ -1,0 +1,145 @@
+"""Terms, engagements, evaluations and incidents for schools; bureaus read theirs."""
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.response import Response
+
+from registry import selectors, services
+from registry.forms import EngagementForm, EvaluationForm, IncidentForm, TermForm
+from registry.models import Engagement, SchoolTerm
+from registry.requests import (
+    bureaus_administered_by,
+    engagement_args,
+    error_messages,
+    school_for,
+    schools_of,
+)
+
+
+def _invalid(error: ValidationError):
+    if hasattr(error, "error_dict"):
+        return DRFValidationError({k: [str(m) for e in v for m in e.messages]
+                                   for k, v in error.error_dict.items()})
+    return DRFValidationError({"detail": error_messages(error)})
+
+
+def _form(form_class, data):
+    form = form_class(data)
+    if not form.is_valid():
+        raise DRFValidationError(form.errors.get_json_data())
+    return form
+
+
+class TermSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SchoolTerm
+        fields = ["id", "school", "name", "starts_on", "ends_on", "project_count"]
+
+
+class EngagementSerializer(serializers.ModelSerializer):
+    school_name = serializers.CharField(source="school.name", read_only=True)
+    term_name = serializers.CharField(source="term.name", read_only=True)
+    provider_name = serializers.SerializerMethodField()
+    satisfaction = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Engagement
+        fields = ["id", "school", "school_name", "term", "term_name", "organization", "offering",
+                  "person", "provider_name", "approval", "starts_on", "ends_on",
+                  "fee_per_session", "sessions", "satisfaction", "created_at"]
+
+    def get_provider_name(self, obj) -> str:
+        return obj.organization.name if obj.organization_id else obj.person.name
+
+    def get_satisfaction(self, obj) -> int | None:
+        try:
+            return obj.evaluation.satisfaction
+        except ObjectDoesNotExist:
+            return None
+
+
+class TermViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """The terms of the schools the caller acts for."""
+
+    serializer_class = TermSerializer
+
+    def get_queryset(self):
+        return selectors.terms_for_schools(schools_of(self.request.user).values("pk"))
+
+    @extend_schema(request=TermSerializer, responses=TermSerializer)
+    def create(self, request, *args, **kwargs):
+        school = school_for(request.user, request.data.get("school"))
+        form = _form(TermForm, request.data)
+        try:
+            term = services.school_term_create(actor=request.user, school=school,
+                                               **form.cleaned_data)
+        except ValidationError as error:
+            raise _invalid(error) from None
+        return Response(TermSerializer(term).data, status=status.HTTP_201_CREATED)
+
+
+class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """A school sees and records its engagements; a bureau administrator sees every
+    engagement in the bureau's jurisdiction."""
+
+    serializer_class = EngagementSerializer
+    filterset_fields = ["school", "term"]
+
+    def get_queryset(self):
+        user = self.request.user
+        own = selectors.engagements_for_schools(schools_of(user).values("pk"))
+        jurisdictions = list(bureaus_administered_by(user).values_list("jurisdiction_id",
+                                                                       flat=True))
+        if jurisdictions:
+            return (own | selectors.engagements_for_jurisdictions(jurisdictions)).distinct()
+        return own
+
+    @extend_schema(request=EngagementSerializer, responses=EngagementSerializer)
+    def create(self, request, *args, **kwargs):
+        school = school_for(request.user, request.data.get("school"))
+        form = _form(EngagementForm, request.data)
+        try:
+            engagement = services.engagement_create(actor=request.user, school=school,
+                                                    **engagement_args(school, form))
+        except ValidationError as error:
+            raise _invalid(error) from None
+        return Response(EngagementSerializer(engagement).data, status=status.HTTP_201_CREATED)
+
+    def _own(self, pk):
+        engagement = self.get_object()
+        if not schools_of(self.request.user).filter(pk=engagement.school_id).exists():
+            raise PermissionDenied
+        return engagement
+
+    @extend_schema(request=None, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def evaluate(self, request, pk=None):
+        """Rate the engagement at its end (satisfaction 1–5, comments)."""
+        engagement = self._own(pk)
+        form = _form(EvaluationForm, request.data)
+        try:
+            evaluation = services.engagement_evaluate(actor=request.user, engagement=engagement,
+                                                      **form.cleaned_data)
+        except ValidationError as error:
+            raise _invalid(error) from None
+        return Response({"id": evaluation.pk, "satisfaction": evaluation.satisfaction},
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def incidents(self, request, pk=None):
+        """Report an incident (safety, conduct, fees, new_lessons)."""
+        engagement = self._own(pk)
+        form = _form(IncidentForm, request.data)
+        try:
+            incident = services.incident_report(actor=request.user, engagement=engagement,
+                                                **form.cleaned_data)
+        except ValidationError as error:
+            raise _invalid(error) from None
+        return Response({"id": incident.pk, "kind": incident.kind},
+                        status=status.HTTP_201_CREATED)

@@ -1,0 +1,103 @@
+"""School search over the API: the same forms and selectors as the web page."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from registry import selectors
+from registry.forms import PersonSearchForm, ProviderSearchForm
+from registry.requests import BadRequest, error_messages, paginate, school_for
+
+
+class OfferingResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    category = serializers.CharField(source="category.code")
+    category_name = serializers.CharField(source="category.name")
+    grade_min = serializers.IntegerField()
+    grade_max = serializers.IntegerField()
+    fee_per_session = serializers.DecimalField(max_digits=8, decimal_places=2)
+    weekdays = serializers.ListField(child=serializers.IntegerField(), source="weekday_list")
+
+
+class ApprovalResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    jurisdiction = serializers.CharField(source="jurisdiction.name")
+    valid_until = serializers.DateField()
+    categories = serializers.SerializerMethodField()
+    expert_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+
+    def get_categories(self, obj) -> list[str]:
+        return [c.code for c in obj.categories.all()]
+
+
+class OrganizationResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    uscc = serializers.CharField()
+    county = serializers.CharField(source="county.name")
+    relevance = serializers.IntegerField()
+    expert_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    approvals = ApprovalResultSerializer(many=True, source="valid_approvals")
+    offerings = OfferingResultSerializer(many=True, source="active_offerings")
+
+
+class PersonResultSerializer(serializers.Serializer):
+    """Name and kind only: never the ID number."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    kind_name = serializers.CharField(source="get_kind_display")
+    relevance = serializers.IntegerField()
+    expert_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    approvals = ApprovalResultSerializer(many=True, source="valid_approvals")
+
+
+def _search(request, form_class, selector, serializer_class):
+    form = form_class(request.query_params)
+    if not form.is_valid():
+        raise DRFValidationError(form.errors.get_json_data())
+    try:
+        school = school_for(request.user, request.query_params.get("school"))
+        page = paginate(selector(school=school, **form.search_kwargs()),
+                        form.cleaned_data.get("page"))
+    except BadRequest as error:
+        raise DRFValidationError({"detail": error_messages(error)}) from None
+    return Response({
+        "school": school.pk,
+        "count": page.paginator.count,
+        "page": page.number,
+        "num_pages": page.paginator.num_pages,
+        "results": serializer_class(page.object_list, many=True).data,
+    })
+
+
+_COMMON = [OpenApiParameter("school", int, description="the school (if you act for several)"),
+           OpenApiParameter("keyword", str), OpenApiParameter("category", str),
+           OpenApiParameter("page", int)]
+
+
+class OrganizationSearchView(APIView):
+    """Approved organizations available to the caller's school, valid now."""
+
+    @extend_schema(parameters=[*_COMMON, OpenApiParameter("county", str),
+                               OpenApiParameter("weekday", int), OpenApiParameter("max_fee", str),
+                               OpenApiParameter("grade", int)],
+                   responses=OrganizationResultSerializer(many=True))
+    def get(self, request):
+        return _search(request, ProviderSearchForm, selectors.approved_organizations_search,
+                       OrganizationResultSerializer)
+
+
+class PersonSearchView(APIView):
+    """Approved individuals available to the caller's school, valid now."""
+
+    @extend_schema(parameters=[*_COMMON, OpenApiParameter("kind", str)],
+                   responses=PersonResultSerializer(many=True))
+    def get(self, request):
+        return _search(request, PersonSearchForm, selectors.approved_people_search,
+                       PersonResultSerializer)

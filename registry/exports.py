@@ -1,0 +1,110 @@
+"""The published list's file formats, each produced as a stream of chunks.
+
+The JSON export is the canonical form: its SHA-256 is the publication's digest,
+so ``sha256(downloaded bytes)`` or ``sha256(canonical(json.loads(bytes)))``
+verifies a copy.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from collections.abc import Iterable, Iterator
+
+from django.utils.translation import gettext as _
+
+from registry.models import Publication
+
+CSV_BOM = "\ufeff"
+
+
+def canonical(value) -> str:
+    """The one JSON spelling digests are computed over: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def publication_header(publication: Publication) -> dict:
+    return {
+        "jurisdiction": {"code": publication.jurisdiction.code,
+                         "name": publication.jurisdiction.name},
+        "year": publication.year,
+        "number": publication.number,
+        "published_on": publication.published_on.isoformat(),
+        "entry_count": publication.entry_count,
+    }
+
+
+def canonical_chunks(header: dict, entries: Iterable[dict]) -> Iterator[str]:
+    """The canonical JSON of a publication, piece by piece.
+
+    Equal to ``canonical({"entries": [...], "publication": header})``: "entries"
+    sorts before "publication", so entries stream first without being held.
+    """
+    yield '{"entries":['
+    for index, entry in enumerate(entries):
+        yield ("," if index else "") + canonical(entry)
+    yield '],"publication":' + canonical(header) + "}"
+
+
+def json_stream(publication: Publication, entries: Iterable[dict]) -> Iterator[bytes]:
+    buffer: list[str] = []
+    size = 0
+    for chunk in canonical_chunks(publication_header(publication), entries):
+        buffer.append(chunk)
+        size += len(chunk)
+        if size > 64 * 1024:
+            yield "".join(buffer).encode()
+            buffer, size = [], 0
+    yield "".join(buffer).encode()
+
+
+def _columns() -> list[str]:
+    return [_("No."), _("Kind"), _("Name"), _("Unified social credit code"), _("Type of person"),
+            _("Categories"), _("Offerings"), _("Valid from"), _("Valid until")]
+
+
+def _row(position: int, entry: dict) -> list:
+    kind = _("Organization") if entry["kind"] == "organization" else _("Individual")
+    offerings = "；".join(
+        f'{o["title"]}（{o["category_name"]}，{o["fee_per_session"]}元/次）'
+        for o in entry.get("offerings", [])
+    )
+    return [
+        position, kind, entry["name"], entry.get("uscc", ""),
+        entry.get("person_kind_name", ""),
+        "、".join(c["name"] for c in entry["categories"]), offerings,
+        entry["valid_from"], entry["valid_until"],
+    ]
+
+
+def csv_stream(entries: Iterable[dict]) -> Iterator[bytes]:
+    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write(CSV_BOM)
+    writer.writerow(_columns())
+    for position, entry in enumerate(entries, start=1):
+        writer.writerow(_row(position, entry))
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def xlsx_file(publication: Publication, entries: Iterable[dict]):
+    """An .xlsx in a temporary file (openpyxl's write-only mode spools rows to disk);
+    the caller streams and closes it."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=f"{publication.year}-{publication.number}")
+    sheet.append(_columns())
+    for position, entry in enumerate(entries, start=1):
+        sheet.append(_row(position, entry))
+    spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
+    workbook.save(spool)
+    spool.seek(0)
+    return spool

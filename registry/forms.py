@@ -1,0 +1,114 @@
+"""Forms shared by the web pages and the API, so both parse input the same way."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Jurisdiction, Person, ServiceCategory
+from registry.models.engagements import Incident
+
+
+class ProviderSearchForm(forms.Form):
+    """School search parameters; anything of the wrong type or out of range is an error."""
+
+    keyword = forms.CharField(label=_("Keyword"), max_length=50, required=False,
+                              help_text=_("Chinese, pinyin or pinyin initials (围棋, weiqi, wq)."))
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=ServiceCategory.objects.filter(is_active=True),
+        to_field_name="code", required=False,
+        error_messages={"invalid_choice": _("Unknown category.")},
+    )
+    county = forms.ModelChoiceField(
+        label=_("County / district"),
+        queryset=Jurisdiction.objects.filter(level=Jurisdiction.Level.COUNTY),
+        to_field_name="code", required=False,
+        error_messages={"invalid_choice": _("Unknown county or district.")},
+    )
+    weekday = forms.TypedChoiceField(
+        label=_("Weekday"), required=False, coerce=int, empty_value=None,
+        choices=[("", "—"), (1, _("Monday")), (2, _("Tuesday")), (3, _("Wednesday")),
+                 (4, _("Thursday")), (5, _("Friday")), (6, _("Saturday")), (7, _("Sunday"))],
+    )
+    max_fee = forms.DecimalField(label=_("Maximum fee per session (CNY)"), required=False,
+                                 min_value=Decimal("0"), max_digits=8, decimal_places=2)
+    grade = forms.IntegerField(label=_("Grade"), required=False, min_value=1, max_value=9)
+    page = forms.IntegerField(label=_("Page"), required=False, min_value=1, max_value=100000)
+
+    def search_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {k: data.get(k) for k in ("keyword", "category", "county", "weekday",
+                                         "max_fee", "grade")}
+
+
+class PersonSearchForm(forms.Form):
+    keyword = ProviderSearchForm.base_fields["keyword"]
+    category = ProviderSearchForm.base_fields["category"]
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", "—"), *Person.Kind.choices])
+    page = ProviderSearchForm.base_fields["page"]
+
+    def search_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"keyword": data.get("keyword"), "category": data.get("category"),
+                "kind": data.get("kind") or None}
+
+
+class TermForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=64)
+    starts_on = forms.DateField(label=_("Starts on"))
+    ends_on = forms.DateField(label=_("Ends on"))
+    project_count = forms.IntegerField(label=_("After-school projects"), min_value=1,
+                                       max_value=1000)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError(_("The term ends before it starts."))
+        return data
+
+
+class EngagementForm(forms.Form):
+    term = forms.IntegerField(label=_("Term"))
+    organization = forms.IntegerField(label=_("Organization"), required=False)
+    offering = forms.IntegerField(label=_("Offering"), required=False)
+    person = forms.IntegerField(label=_("Person"), required=False)
+    starts_on = forms.DateField(label=_("Starts on"), required=False)
+    ends_on = forms.DateField(label=_("Ends on"), required=False)
+    fee_per_session = forms.DecimalField(label=_("Agreed fee per session (CNY)"),
+                                         min_value=Decimal("0"), max_digits=8, decimal_places=2)
+    sessions = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=1000)
+
+
+class EvaluationForm(forms.Form):
+    satisfaction = forms.IntegerField(label=_("Satisfaction (1–5)"), min_value=1, max_value=5)
+    comments = forms.CharField(label=_("Comments"), required=False, widget=forms.Textarea,
+                               max_length=4000)
+
+
+class IncidentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Incident.Kind.choices)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea,
+                                  max_length=4000)
+    occurred_on = forms.DateField(label=_("Occurred on"))
+
+
+class SanctionForm(forms.Form):
+    ACTIONS = [("suspend", _("Suspend")), ("reinstate", _("Reinstate")),
+               ("revoke", _("Revoke")), ("blacklist", _("Blacklist"))]
+
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    organization = forms.IntegerField(label=_("Organization"), required=False)
+    person = forms.IntegerField(label=_("Person"), required=False)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=4000)
+    years = forms.IntegerField(label=_("Years (blacklist)"), required=False, min_value=1,
+                               max_value=20)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("organization")) == bool(data.get("person")):
+            raise ValidationError(_("Choose exactly one organization or one person."))
+        if data.get("action") == "blacklist" and not data.get("years"):
+            raise ValidationError(_("Say for how many years."))
+        return data

@@ -1,0 +1,71 @@
+"""The keyword index behind school search: character n-grams of names, titles and
+descriptions (Chinese has no spaces to split words on), plus their pinyin."""
+
+from django.db import models
+from django.db.models import Lookup
+from django.utils.translation import gettext_lazy as _
+
+
+class GramsField(models.TextField):
+    """Space-separated n-gram tokens; filter with ``__hasallgrams=[...]``.
+
+    On PostgreSQL a GIN index on ``string_to_array(grams, ' ')`` (see migration
+    0005) serves the lookup; elsewhere it falls back to LIKE.
+    """
+
+
+@GramsField.register_lookup
+class HasAllGrams(Lookup):
+    lookup_name = "hasallgrams"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        grams = [str(g) for g in self.rhs]
+        if not grams:
+            return "1 = 1", []
+        if connection.vendor == "postgresql":
+            # The expression must match the index's exactly for the planner to use it.
+            return f"string_to_array({lhs}, ' ') @> %s::text[]", [*lhs_params, grams]
+        parts, params = [], []
+        for gram in grams:
+            parts.append(f"(' ' || {lhs} || ' ') LIKE %s")
+            params.extend([*lhs_params, f"% {gram} %"])
+        return " AND ".join(parts), params
+
+
+class ProviderSearchDocument(models.Model):
+    """The searchable text of one organization (with its offerings) or one person.
+
+    Kept current by the services that write organizations, offerings and people
+    (``search_index_refresh``); ``manage.py rebuild_search_index`` rebuilds all.
+    """
+
+    organization = models.OneToOneField(
+        "registry.Organization", verbose_name=_("organization"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="search_document",
+    )
+    person = models.OneToOneField(
+        "registry.Person", verbose_name=_("person"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="search_document",
+    )
+    name_text = models.TextField(_("names"), blank=True)
+    title_text = models.TextField(_("offering titles"), blank=True)
+    description_text = models.TextField(_("descriptions"), blank=True)
+    pinyin_text = models.TextField(_("pinyin"), blank=True)
+    grams = GramsField(_("n-grams"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(organization__isnull=False, person__isnull=True)
+                | models.Q(organization__isnull=True, person__isnull=False),
+                name="search_document_exactly_one_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_text[:80]

@@ -1,0 +1,94 @@
+"""Input handling shared by the web views and the API views: whose school, whose
+bureau, which page. Business rules stay in services and selectors."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Offering, Organization, Person, SchoolTerm
+from registry.roles import Role
+from registry.selectors import objects_for_role
+
+
+class BadRequest(ValidationError):
+    """Input the user can fix: shown as a 400 with the message."""
+
+
+def schools_of(user):
+    return objects_for_role(user, Role.SCHOOL, "registry.school")
+
+
+def bureaus_administered_by(user):
+    return objects_for_role(user, Role.BUREAU_ADMIN, "registry.bureau")
+
+
+def school_for(user, school_id) -> object:
+    """The school the user acts for: the one named, or the only one."""
+    schools = schools_of(user).select_related("county__parent")
+    if school_id not in (None, ""):
+        try:
+            school_pk = int(school_id)
+        except (TypeError, ValueError):
+            raise BadRequest(_("The school must be given by its number.")) from None
+        school = schools.filter(pk=school_pk).first()
+        if school is None:
+            raise PermissionDenied(_("You do not act for this school."))
+        return school
+    found = list(schools[:2])
+    if not found:
+        raise PermissionDenied(_("Only school users may do this."))
+    if len(found) > 1:
+        raise BadRequest(_("You act for several schools: choose one."))
+    return found[0]
+
+
+def bureau_for(user, bureau_id):
+    bureaus = bureaus_administered_by(user).select_related("jurisdiction")
+    try:
+        bureau = bureaus.filter(pk=int(bureau_id)).first()
+    except (TypeError, ValueError):
+        raise BadRequest(_("The bureau must be given by its number.")) from None
+    if bureau is None:
+        raise PermissionDenied(_("Only an administrator of this bureau may do this."))
+    return bureau
+
+
+def paginate(queryset, page_number, per_page: int | None = None) -> Page:
+    """One page; a page beyond the end is the user's error, not an empty page."""
+    paginator = Paginator(queryset, per_page or settings.REGISTRY_SEARCH_PAGE_SIZE,
+                          allow_empty_first_page=True)
+    try:
+        return paginator.page(page_number or 1)
+    except PageNotAnInteger:
+        raise BadRequest(_("The page must be a whole number.")) from None
+    except EmptyPage:
+        raise BadRequest(
+            _("Page %(page)s is beyond the last page (%(last)s)."),
+            params={"page": page_number, "last": paginator.num_pages},
+        ) from None
+
+
+def error_messages(error: ValidationError) -> list[str]:
+    return [str(m) for m in error.messages]
+
+
+def engagement_args(school, form) -> dict:
+    """Turn submitted ids into objects; unknown ids are the user's error."""
+    data = form.cleaned_data
+    try:
+        term = SchoolTerm.objects.get(pk=data["term"])
+        organization = (Organization.objects.get(pk=data["organization"])
+                        if data.get("organization") else None)
+        offering = Offering.objects.get(pk=data["offering"]) if data.get("offering") else None
+        person = Person.objects.get(pk=data["person"]) if data.get("person") else None
+    except (SchoolTerm.DoesNotExist, Organization.DoesNotExist, Offering.DoesNotExist,
+            Person.DoesNotExist):
+        raise ValidationError(_("Unknown term, organization, offering or person.")) from None
+    if term.school_id != school.pk:
+        raise PermissionDenied(_("This term belongs to another school."))
+    return {"term": term, "organization": organization, "offering": offering, "person": person,
+            "starts_on": data.get("starts_on"), "ends_on": data.get("ends_on"),
+            "fee_per_session": data["fee_per_session"], "sessions": data["sessions"]}

@@ -1,0 +1,83 @@
+"""Turn names, titles and descriptions into search tokens (index time) and
+keywords into the same tokens (query time).
+
+Chinese is written without spaces, so words cannot be split out; instead every
+character (unigram) and every pair of adjacent characters (bigram) inside a run
+of letters is a token. A keyword's tokens must all be present, then the exact
+substring is rechecked. Pinyin (full and initials) is computed here, once per
+write, so that ``weiqi`` and ``wq`` find 围棋.
+"""
+
+import re
+import unicodedata
+
+from pypinyin import Style, lazy_pinyin
+
+# Letters and digits of any script, but not "_" (a LIKE wildcard).
+_RUN = re.compile(r"[^\W_]+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+MAX_KEYWORD_TERMS = 5
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width to half-width) and lower case."""
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def runs(text: str) -> list[str]:
+    return _RUN.findall(normalize(text))
+
+
+def run_grams(run: str) -> set[str]:
+    grams = set(run)
+    grams.update(run[i:i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def pinyin_forms(text: str) -> list[str]:
+    """Full pinyin and initials of each run that contains Chinese characters."""
+    forms = []
+    for run in runs(text):
+        if not _CJK.search(run):
+            continue
+        syllables = lazy_pinyin(run, errors="default")
+        initials = lazy_pinyin(run, style=Style.FIRST_LETTER, errors="default")
+        forms.append("".join(syllables).lower())
+        forms.append("".join(initials).lower())
+    return forms
+
+
+def document_fields(*, names, titles=(), descriptions=()) -> dict[str, str]:
+    """The stored fields of a search document for these texts."""
+    name_text = "\n".join(normalize(t) for t in names if t)
+    title_text = "\n".join(normalize(t) for t in titles if t)
+    description_text = "\n".join(normalize(t) for t in descriptions if t)
+    pinyin = [*pinyin_forms(" ".join(names)), *pinyin_forms(" ".join(titles))]
+    pinyin_text = "\n".join(pinyin)
+    grams: set[str] = set()
+    for text in (name_text, title_text, description_text, pinyin_text):
+        for run in runs(text):
+            grams |= run_grams(run)
+    return {
+        "name_text": name_text,
+        "title_text": title_text,
+        "description_text": description_text,
+        "pinyin_text": pinyin_text,
+        "grams": " ".join(sorted(grams)),
+    }
+
+
+def keyword_terms(keyword: str) -> list[str]:
+    """The runs of a keyword; each must occur as a substring."""
+    return runs(keyword)[:MAX_KEYWORD_TERMS]
+
+
+def term_grams(term: str) -> list[str]:
+    """Tokens a document must hold for ``term`` to possibly be a substring of it.
+
+    Two characters or more: its bigrams (selective). One character: the
+    character itself, which is indexed as a unigram for exactly this path.
+    """
+    if len(term) == 1:
+        return [term]
+    return sorted({term[i:i + 2] for i in range(len(term) - 1)})

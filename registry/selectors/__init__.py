@@ -1,0 +1,45 @@
+"""Reads, split by concept; everything is re-exported here."""
+
+from .core import (
+    _MODELS,
+    approvals_valid_now,
+    audit_trail,
+    objects_for_role,
+    user_role_summary,
+)
+from .engagements import (
+    engagements_for_jurisdictions,
+    engagements_for_schools,
+    terms_for_schools,
+)
+from .publications import (
+    publication_detail,
+    publication_entries,
+    publication_entries_data,
+    publication_jurisdictions,
+    publications_of,
+)
+from .sanctions import blacklist_for_bureaus, is_blacklisted, review_requests_for_bureaus
+from .search import approved_organizations_search, approved_people_search, school_jurisdiction_ids
+
+__all__ = [
+    "_MODELS",
+    "approvals_valid_now",
+    "audit_trail",
+    "objects_for_role",
+    "user_role_summary",
+    "engagements_for_jurisdictions",
+    "engagements_for_schools",
+    "terms_for_schools",
+    "publication_detail",
+    "publication_entries",
+    "publication_entries_data",
+    "publication_jurisdictions",
+    "publications_of",
+    "blacklist_for_bureaus",
+    "is_blacklisted",
+    "review_requests_for_bureaus",
+    "approved_organizations_search",
+    "approved_people_search",
+    "school_jurisdiction_ids",
+]

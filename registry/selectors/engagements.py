@@ -1,0 +1,30 @@
+"""Reads of engagements: a school sees its own, a bureau all in its jurisdiction."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from registry.models import Engagement, Jurisdiction, SchoolTerm
+
+
+def _engagements() -> QuerySet:
+    return Engagement.objects.select_related(
+        "school__county", "term", "organization", "offering", "person",
+        "approval__jurisdiction", "evaluation",
+    )
+
+
+def engagements_for_schools(school_ids) -> QuerySet:
+    return _engagements().filter(school_id__in=list(school_ids))
+
+
+def engagements_for_jurisdictions(jurisdiction_ids) -> QuerySet:
+    """Engagements of every school in (or below) these bureaus' jurisdictions."""
+    match = Q(pk__in=[])
+    for jurisdiction_id in jurisdiction_ids:
+        match |= Jurisdiction.subtree_q(jurisdiction_id, prefix="school__county__")
+    return _engagements().filter(match)
+
+
+def terms_for_schools(school_ids) -> QuerySet:
+    return SchoolTerm.objects.filter(school_id__in=list(school_ids)).select_related("school")

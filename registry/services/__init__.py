@@ -1,0 +1,75 @@
+"""Writes, split by concept; everything is re-exported here so callers keep writing
+``from registry import services; services.approval_create(...)``."""
+
+from .core import (
+    _actor_repr,
+    _require_reason,
+    _role_codename,
+    approval_approve,
+    approval_create,
+    approval_expire,
+    approval_reinstate,
+    approval_revoke,
+    approval_suspend,
+    approval_transition,
+    audit_record,
+    offering_create,
+    organization_register,
+    person_register,
+    role_grant,
+    role_revoke,
+)
+from .engagements import (
+    engagement_create,
+    engagement_evaluate,
+    external_project_limit,
+    incident_report,
+    review_request_close,
+    review_request_open,
+    satisfaction_share,
+    school_term_create,
+)
+from .publications import publication_publish
+from .sanctions import (
+    provider_blacklist,
+    provider_reinstate,
+    provider_revoke,
+    provider_sanction,
+    provider_suspend,
+)
+from .search import search_index_rebuild, search_index_refresh
+
+__all__ = [
+    "_actor_repr",
+    "_require_reason",
+    "_role_codename",
+    "approval_approve",
+    "approval_create",
+    "approval_expire",
+    "approval_reinstate",
+    "approval_revoke",
+    "approval_suspend",
+    "approval_transition",
+    "audit_record",
+    "offering_create",
+    "organization_register",
+    "person_register",
+    "role_grant",
+    "role_revoke",
+    "engagement_create",
+    "engagement_evaluate",
+    "external_project_limit",
+    "incident_report",
+    "review_request_close",
+    "review_request_open",
+    "satisfaction_share",
+    "school_term_create",
+    "publication_publish",
+    "provider_blacklist",
+    "provider_reinstate",
+    "provider_revoke",
+    "provider_sanction",
+    "provider_suspend",
+    "search_index_rebuild",
+    "search_index_refresh",
+]

@@ -1,0 +1,272 @@
+"""Schools engaging approved providers, rating them, and reporting incidents."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Avg
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import (
+    Approval,
+    Bureau,
+    Engagement,
+    Evaluation,
+    Incident,
+    Offering,
+    Organization,
+    Person,
+    ReviewRequest,
+    School,
+    SchoolTerm,
+)
+from registry.selectors.search import school_jurisdiction_ids
+from registry.services.core import audit_record
+
+
+def _require_school(actor, school: School) -> None:
+    if actor is None or not actor.has_perm("registry.act_for_school", school):
+        raise PermissionDenied(_("You do not act for this school."))
+
+
+@transaction.atomic
+def school_term_create(*, actor, school: School, name: str, starts_on: datetime.date,
+                       ends_on: datetime.date, project_count: int) -> SchoolTerm:
+    """Record a term and how many after-school projects the school runs in it."""
+    _require_school(actor, school)
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The term ends before it starts.")})
+    if SchoolTerm.objects.filter(school=school, name=name.strip()).exists():
+        raise ValidationError({"name": _("This school already has a term of that name.")})
+    term = SchoolTerm(school=school, name=name.strip(), starts_on=starts_on, ends_on=ends_on,
+                      project_count=project_count)
+    term.full_clean()
+    term.save()
+    audit_record(actor=actor, action="term.create", target=term, to_state="open",
+                 data={"project_count": project_count})
+    return term
+
+
+def external_project_limit(term: SchoolTerm) -> int:
+    """How many external organization projects the cap allows in ``term``."""
+    share = Decimal(str(settings.REGISTRY_EXTERNAL_PROJECT_CAP))
+    return math.floor(Decimal(term.project_count) * share)
+
+
+def _approval_for(*, school: School, subject_filter: dict, ends_on: datetime.date) -> Approval:
+    """The approval an engagement relies on, or a refusal that says why there is none."""
+    today = timezone.localdate()
+    jurisdiction_ids = school_jurisdiction_ids(school)
+    candidates = Approval.objects.filter(jurisdiction_id__in=jurisdiction_ids, **subject_filter)
+    valid = candidates.valid_on(today).order_by("-valid_until", "pk")
+    approval = valid.first()
+    if approval is None:
+        if candidates.filter(status=Approval.Status.SUSPENDED).exists():
+            raise ValidationError(_("This provider is suspended and cannot be engaged."),
+                                  code="suspended")
+        raise ValidationError(
+            _("This provider is not approved for your school's county, city or province."),
+            code="not_approved",
+        )
+    if approval.valid_until < ends_on:
+        raise ValidationError(
+            _("The provider's approval ends on %(until)s, before the engagement ends."),
+            code="approval_ends_early", params={"until": approval.valid_until.isoformat()},
+        )
+    return approval
+
+
+@transaction.atomic
+def engagement_create(
+    *,
+    actor,
+    school: School,
+    term: SchoolTerm,
+    fee_per_session: Decimal,
+    sessions: int,
+    organization: Organization | None = None,
+    offering: Offering | None = None,
+    person: Person | None = None,
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+) -> Engagement:
+    """Record a school's engagement of an approved provider for (part of) a term.
+
+    Refused unless the provider holds an approval valid now, for the school's
+    county, city or province, lasting to the engagement's end; refused if it
+    duplicates an overlapping engagement, or if an organization would push the
+    term's external projects over ``REGISTRY_EXTERNAL_PROJECT_CAP``. The school
+    row is locked first so that two engagements racing for the last slot under
+    the cap are judged one after the other.
+    """
+    _require_school(actor, school)
+    if term.school_id != school.pk:
+        raise PermissionDenied(_("This term belongs to another school."))
+    if (organization is None) == (person is None):
+        raise ValidationError(_("Engage exactly one organization or one person."))
+    if offering is not None and (organization is None or offering.organization_id
+                                 != organization.pk):
+        raise ValidationError({"offering": _("This offering is not the organization's.")})
+    if offering is not None and not offering.is_active:
+        raise ValidationError({"offering": _("This offering is no longer offered.")})
+    starts_on = starts_on or term.starts_on
+    ends_on = ends_on or term.ends_on
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The engagement ends before it starts.")})
+    if starts_on < term.starts_on or ends_on > term.ends_on:
+        raise ValidationError({"ends_on": _("The engagement must lie within the term.")})
+    if fee_per_session is None or Decimal(fee_per_session) < 0:
+        raise ValidationError({"fee_per_session": _("The fee cannot be negative.")})
+    if sessions is None or int(sessions) < 1:
+        raise ValidationError({"sessions": _("At least one session.")})
+
+    School.objects.select_for_update().get(pk=school.pk)
+    subject_filter = {"organization": organization} if organization else {"person": person}
+    approval = _approval_for(school=school, subject_filter=subject_filter, ends_on=ends_on)
+    overlapping = Engagement.objects.filter(
+        school=school, starts_on__lte=ends_on, ends_on__gte=starts_on, **subject_filter,
+    )
+    if organization is not None:
+        overlapping = overlapping.filter(offering=offering)
+    if overlapping.exists():
+        raise ValidationError(
+            _("This school already engages this provider for overlapping dates."),
+            code="duplicate",
+        )
+    if organization is not None:
+        used = Engagement.objects.filter(term=term, organization__isnull=False).count()
+        limit = external_project_limit(term)
+        if used + 1 > limit:
+            raise ValidationError(
+                _("External organization projects are capped at %(limit)d of this term's "
+                  "%(total)d after-school projects (%(share)s%%); %(used)d are already "
+                  "engaged."),
+                code="cap_reached",
+                params={"limit": limit, "total": term.project_count, "used": used,
+                        "share": f"{Decimal(str(settings.REGISTRY_EXTERNAL_PROJECT_CAP)) * 100:g}"},
+            )
+    engagement = Engagement(
+        school=school, term=term, approval=approval, organization=organization,
+        offering=offering, person=person, starts_on=starts_on, ends_on=ends_on,
+        fee_per_session=fee_per_session, sessions=sessions, created_by=actor,
+    )
+    engagement.full_clean()
+    engagement.save()
+    audit_record(actor=actor, action="engagement.create", target=engagement, to_state="engaged",
+                 data={"approval": approval.pk, "fee_per_session": str(fee_per_session),
+                       "sessions": int(sessions)})
+    return engagement
+
+
+def satisfaction_share(*, organization: Organization | None = None,
+                       person: Person | None = None) -> float | None:
+    """Average satisfaction of a provider across all its evaluations, as a share of 5."""
+    subject = {"engagement__organization": organization} if organization else {
+        "engagement__person": person}
+    average = Evaluation.objects.filter(**subject).aggregate(avg=Avg("satisfaction"))["avg"]
+    return None if average is None else float(average) / 5
+
+
+@transaction.atomic
+def engagement_evaluate(*, actor, engagement: Engagement, satisfaction: int,
+                        comments: str = "") -> Evaluation:
+    """The school's end-of-term rating (1–5). If the provider's average satisfaction
+    falls below ``REGISTRY_SATISFACTION_THRESHOLD``, a review request is opened
+    for the bureau whose approval the engagement relied on."""
+    _require_school(actor, engagement.school)
+    if timezone.localdate() < engagement.ends_on:
+        raise ValidationError(
+            _("An engagement is rated at its end (%(end)s)."),
+            code="too_early", params={"end": engagement.ends_on.isoformat()},
+        )
+    if not 1 <= int(satisfaction) <= 5:
+        raise ValidationError({"satisfaction": _("Satisfaction is rated from 1 to 5.")})
+    if Evaluation.objects.filter(engagement=engagement).exists():
+        raise ValidationError(_("This engagement has already been rated."), code="rated")
+    evaluation = Evaluation.objects.create(engagement=engagement, satisfaction=satisfaction,
+                                           comments=comments.strip(), created_by=actor)
+    audit_record(actor=actor, action="engagement.evaluate", target=engagement,
+                 data={"satisfaction": int(satisfaction)})
+    share = satisfaction_share(organization=engagement.organization,
+                               person=engagement.person)
+    threshold = float(settings.REGISTRY_SATISFACTION_THRESHOLD)
+    if share is not None and share < threshold:
+        bureau = Bureau.objects.filter(jurisdiction_id=engagement.approval.jurisdiction_id).first()
+        if bureau is not None:
+            review_request_open(
+                actor=actor, bureau=bureau, organization=engagement.organization,
+                person=engagement.person, trigger=ReviewRequest.Trigger.LOW_SATISFACTION,
+                details={"satisfaction_share": round(share, 4), "threshold": threshold},
+            )
+    return evaluation
+
+
+@transaction.atomic
+def review_request_open(*, actor, bureau: Bureau, trigger: str,
+                        organization: Organization | None = None,
+                        person: Person | None = None, details=None) -> ReviewRequest:
+    """Open a review task for ``bureau`` unless one is already open for the same cause."""
+    subject = {"organization": organization} if organization else {"person": person}
+    existing = ReviewRequest.objects.filter(
+        bureau=bureau, trigger=trigger, status=ReviewRequest.Status.OPEN, **subject,
+    ).first()
+    if existing is not None:
+        return existing
+    request = ReviewRequest.objects.create(bureau=bureau, trigger=trigger,
+                                           details=details or {}, **subject)
+    audit_record(actor=actor, action="review_request.open", target=request,
+                 to_state=request.status, data=details or {})
+    return request
+
+
+@transaction.atomic
+def review_request_close(*, actor, review_request: ReviewRequest, reason: str) -> ReviewRequest:
+    """Close a review request (the bureau looked into it), with a reason."""
+    if actor is None or not actor.has_perm("registry.administer_bureau",
+                                           review_request.bureau):
+        raise PermissionDenied(_("Only an administrator of this bureau may close it."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give a reason; it is recorded in the audit trail.")})
+    locked = ReviewRequest.objects.select_for_update().get(pk=review_request.pk)
+    previous = locked.apply_transition(ReviewRequest.Status.CLOSED)
+    locked.save(update_fields=["status", "status_changed_at"])
+    audit_record(actor=actor, action="review_request.close", target=locked,
+                 from_state=previous, to_state=locked.status, reason=reason)
+    return locked
+
+
+@transaction.atomic
+def incident_report(*, actor, engagement: Engagement, kind: str, description: str,
+                    occurred_on: datetime.date) -> Incident:
+    """A school reports a problem with an engagement (safety, conduct, fees, new lessons)."""
+    _require_school(actor, engagement.school)
+    if kind not in Incident.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind of incident.")})
+    if not (description or "").strip():
+        raise ValidationError({"description": _("Describe what happened.")})
+    if occurred_on > timezone.localdate():
+        raise ValidationError({"occurred_on": _("An incident cannot be in the future.")})
+    incident = Incident.objects.create(engagement=engagement, kind=kind,
+                                       description=description.strip(),
+                                       occurred_on=occurred_on, created_by=actor)
+    audit_record(actor=actor, action="incident.report", target=incident, to_state="reported",
+                 data={"kind": kind, "engagement": engagement.pk})
+    return incident
+
+
+__all__ = [
+    "engagement_create",
+    "engagement_evaluate",
+    "external_project_limit",
+    "incident_report",
+    "review_request_close",
+    "review_request_open",
+    "satisfaction_share",
+    "school_term_create",
+]

@@ -1,0 +1,166 @@
+"""Publishing approved lists: an immutable, numbered snapshot with a digest."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registry.exports import canonical, canonical_chunks, publication_header
+from registry.models import Approval, Bureau, Publication, PublicationEntry
+from registry.selectors.publications import publication_entries_data
+from registry.services.core import audit_record
+
+ENTRY_BATCH = 2000
+
+
+def _approved_offerings(approval: Approval) -> list[dict]:
+    """Active offerings in the approval's categories (all active ones if it names none)."""
+    codes = {c.code for c in approval.categories.all()}
+    rows = []
+    for offering in approval.organization.offerings.all():
+        if not offering.is_active:
+            continue
+        category = offering.category
+        parent_code = category.parent.code if category.parent_id else None
+        if codes and category.code not in codes and parent_code not in codes:
+            continue
+        rows.append({
+            "title": offering.title,
+            "category": category.code,
+            "category_name": category.name,
+            "grades": [offering.grade_min, offering.grade_max],
+            "fee_per_session": str(offering.fee_per_session),
+            "weekdays": offering.weekday_list,
+        })
+    rows.sort(key=lambda r: (r["title"], r["category"]))
+    return rows
+
+
+def _entry_for(approval: Approval) -> dict:
+    """Public data only: organizations by name and credit code, people by name and kind,
+    never an ID number or a record-check result."""
+    categories = sorted(
+        ({"code": c.code, "name": c.name} for c in approval.categories.all()),
+        key=lambda c: c["code"],
+    )
+    common = {
+        "categories": categories,
+        "valid_from": approval.valid_from.isoformat(),
+        "valid_until": approval.valid_until.isoformat(),
+    }
+    if approval.organization_id:
+        org = approval.organization
+        return {
+            "key": f"org:{org.uscc}",
+            "kind": PublicationEntry.Kind.ORGANIZATION.value,
+            "name": org.name,
+            "uscc": org.uscc,
+            "county": org.county.name,
+            "offerings": _approved_offerings(approval),
+            **common,
+        }
+    person = approval.person
+    return {
+        "key": f"person:{person.pk}",
+        "kind": PublicationEntry.Kind.PERSON.value,
+        "name": person.name,
+        "person_kind": person.kind,
+        "person_kind_name": str(person.get_kind_display()),
+        **common,
+    }
+
+
+def _diff(previous: Publication | None, current: dict[str, tuple[str, str]]) -> dict:
+    if previous is None:
+        return {"added": [{"key": k, "name": v[1]} for k, v in current.items()],
+                "removed": [], "changed": []}
+    before = {
+        key: (digest, name)
+        for key, digest, name in previous.entries.values_list("key", "digest", "name")
+        .iterator(chunk_size=ENTRY_BATCH)
+    }
+    added = [{"key": k, "name": v[1]} for k, v in current.items() if k not in before]
+    removed = [{"key": k, "name": v[1]} for k, v in before.items() if k not in current]
+    changed = [{"key": k, "name": v[1]} for k, v in current.items()
+               if k in before and before[k][0] != v[0]]
+    return {"added": added, "removed": removed, "changed": changed}
+
+
+@transaction.atomic
+def publication_publish(*, actor, bureau: Bureau) -> Publication:
+    """Publish the next numbered list of ``bureau``'s jurisdiction: every approval of that
+    jurisdiction valid today, frozen with its SHA-256 digest and its diff.
+
+    The bureau row is locked so that two administrators publishing at once get
+    consecutive numbers, not a clash.
+    """
+    if actor is None or not actor.has_perm("registry.administer_bureau", bureau):
+        raise PermissionDenied(_("Only an administrator of this bureau may publish its list."))
+    bureau = (Bureau.objects.select_for_update(of=("self",)).select_related("jurisdiction")
+              .get(pk=bureau.pk))
+    jurisdiction = bureau.jurisdiction
+    now = timezone.now()
+    today = timezone.localdate(now)
+    approvals = (
+        Approval.objects.valid_on(today)
+        .filter(jurisdiction=jurisdiction)
+        .select_related("organization__county", "person")
+        .prefetch_related(
+            "categories",
+            "organization__offerings__category__parent",
+        )
+        .order_by("organization__name", "person__name", "pk")
+    )
+    if not approvals.exists():
+        raise ValidationError(
+            _("Nothing is approved in %(jurisdiction)s today: there is no list to publish."),
+            code="nothing_approved", params={"jurisdiction": jurisdiction.name},
+        )
+    previous = (Publication.objects.filter(jurisdiction=jurisdiction)
+                .order_by("-published_at", "-pk").first())
+    last_number = (Publication.objects.filter(jurisdiction=jurisdiction, year=today.year)
+                   .order_by("-number").values_list("number", flat=True).first()) or 0
+    publication = Publication.objects.create(
+        jurisdiction=jurisdiction, year=today.year, number=last_number + 1,
+        published_on=today, published_at=now, published_by=actor, previous=previous,
+        entry_count=0, digest="",
+    )
+    current: dict[str, tuple[str, str]] = {}
+    batch: list[PublicationEntry] = []
+    position = 0
+    for approval in approvals.iterator(chunk_size=ENTRY_BATCH):
+        data = _entry_for(approval)
+        if data["key"] in current:  # cannot happen: one open approval per subject
+            continue
+        position += 1
+        digest = hashlib.sha256(canonical(data).encode()).hexdigest()
+        current[data["key"]] = (digest, data["name"])
+        batch.append(PublicationEntry(
+            publication=publication, position=position, kind=data["kind"], key=data["key"],
+            name=data["name"][:200], data=data, digest=digest,
+        ))
+        if len(batch) >= ENTRY_BATCH:
+            PublicationEntry.objects.bulk_create(batch)
+            batch = []
+    PublicationEntry.objects.bulk_create(batch)
+    publication.entry_count = position
+    publication.diff = _diff(previous, current)
+    # Hash what the JSON export will serve, from the rows just written.
+    sha = hashlib.sha256()
+    for chunk in canonical_chunks(publication_header(publication),
+                                  publication_entries_data(publication)):
+        sha.update(chunk.encode())
+    publication.digest = sha.hexdigest()
+    publication.save(update_fields=["entry_count", "diff", "digest"])
+    audit_record(
+        actor=actor, action="publication.publish", target=publication, to_state="published",
+        data={"digest": publication.digest, "entries": position,
+              "added": len(publication.diff["added"]),
+              "removed": len(publication.diff["removed"]),
+              "changed": len(publication.diff["changed"])},
+    )
+    return publication

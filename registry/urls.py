@@ -1,0 +1,20 @@
+from django.urls import path
+
+from registry import views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("lists/", views.list_index, name="list-index"),
+    path("lists/p/<int:pk>/", views.list_detail, name="list-detail"),
+    path("lists/p/<int:pk>/export.<str:fmt>", views.list_export, name="list-export"),
+    path("lists/<str:code>/", views.list_jurisdiction, name="list-jurisdiction"),
+    path("school/search/", views.school_search, name="school-search"),
+    path("school/engagements/", views.school_engagements, name="school-engagements"),
+    path("school/engagements/<int:pk>/evaluate/", views.engagement_evaluate,
+         name="engagement-evaluate"),
+    path("school/engagements/<int:pk>/incident/", views.engagement_incident,
+         name="engagement-incident"),
+    path("bureau/<int:bureau_id>/", views.bureau_dashboard, name="bureau"),
+    path("bureau/<int:bureau_id>/publish/", views.list_publish, name="list-publish"),
+]

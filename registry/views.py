@@ -1,0 +1,270 @@
+"""Web pages for published lists (public), school search and engagements, and the
+bureau's sanctions. Each view parses input, checks permission and calls one
+selector or service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from registry import exports, selectors, services
+from registry.forms import (
+    EngagementForm,
+    EvaluationForm,
+    IncidentForm,
+    PersonSearchForm,
+    ProviderSearchForm,
+    SanctionForm,
+    TermForm,
+)
+from registry.models import Engagement, Jurisdiction, Organization, Person, Publication
+from registry.requests import (
+    BadRequest,
+    bureau_for,
+    bureaus_administered_by,
+    engagement_args,
+    error_messages,
+    paginate,
+    school_for,
+    schools_of,
+)
+
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+# --- public: published lists -------------------------------------------------
+
+@require_GET
+def list_index(request):
+    """Every jurisdiction that has published a list (no login)."""
+    return render(request, "registry/lists/index.html",
+                  {"jurisdictions": selectors.publication_jurisdictions()})
+
+
+@require_GET
+def list_jurisdiction(request, code: str):
+    """The current list of one jurisdiction and its past lists (no login)."""
+    jurisdiction = get_object_or_404(Jurisdiction, code=code)
+    publications = list(selectors.publications_of(jurisdiction)[:200])
+    administered = bureaus_administered_by(request.user).filter(
+        jurisdiction=jurisdiction).first()
+    return render(request, "registry/lists/jurisdiction.html", {
+        "jurisdiction": jurisdiction, "current": publications[0] if publications else None,
+        "past": publications[1:], "bureau": administered,
+    })
+
+
+@require_GET
+def list_detail(request, pk: int):
+    """One published list: digest, changes since the previous one, entries (no login)."""
+    try:
+        publication = selectors.publication_detail(pk)
+    except Publication.DoesNotExist:
+        raise Http404 from None
+    try:
+        page = paginate(selectors.publication_entries(publication), request.GET.get("page"),
+                        per_page=100)
+    except BadRequest as error:
+        return render(request, "registry/error.html", {"errors": error_messages(error)},
+                      status=400)
+    return render(request, "registry/lists/detail.html",
+                  {"publication": publication, "page": page, "diff": publication.diff})
+
+
+@require_GET
+def list_export(request, pk: int, fmt: str):
+    """CSV (UTF-8 with BOM), XLSX or canonical JSON, streamed from the database."""
+    if fmt not in EXPORT_TYPES:
+        raise Http404
+    try:
+        publication = selectors.publication_detail(pk)
+    except Publication.DoesNotExist:
+        raise Http404 from None
+    entries = selectors.publication_entries_data(publication)
+    filename = f"list-{publication.jurisdiction.code}-{publication.year}-{publication.number}"
+    if fmt == "xlsx":
+        response = FileResponse(exports.xlsx_file(publication, entries),
+                                content_type=EXPORT_TYPES[fmt])
+    elif fmt == "csv":
+        response = StreamingHttpResponse(exports.csv_stream(entries),
+                                         content_type=EXPORT_TYPES[fmt])
+    else:
+        response = StreamingHttpResponse(exports.json_stream(publication, entries),
+                                         content_type=EXPORT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response["X-Content-SHA256"] = publication.digest
+    return response
+
+
+@login_required
+@require_POST
+def list_publish(request, bureau_id: int):
+    """A bureau administrator publishes the next numbered list."""
+    bureau = bureau_for(request.user, bureau_id)
+    try:
+        publication = services.publication_publish(actor=request.user, bureau=bureau)
+    except ValidationError as error:
+        for message in error_messages(error):
+            messages.error(request, message)
+        return redirect("registry:list-jurisdiction", code=bureau.jurisdiction.code)
+    messages.success(request, _("Published %(name)s.") % {"name": publication})
+    return redirect("registry:list-detail", pk=publication.pk)
+
+
+# --- schools: search and engagements -----------------------------------------
+
+@login_required
+@require_GET
+def school_search(request):
+    """Search the approved organizations (or, with ``type=people``, individuals)."""
+    people = request.GET.get("type") == "people"
+    form_class = PersonSearchForm if people else ProviderSearchForm
+    form = form_class(request.GET or None)
+    context = {"form": form, "people": people}
+    try:
+        school = school_for(request.user, request.GET.get("school"))
+    except BadRequest as error:
+        return render(request, "registry/error.html", {"errors": error_messages(error)},
+                      status=400)
+    context["school"] = school
+    if not request.GET or "keyword" not in request.GET and "page" not in request.GET:
+        form = form_class()
+        context["form"] = form
+        return render(request, "registry/school/search.html", context)
+    if not form.is_valid():
+        return render(request, "registry/school/search.html", context, status=400)
+    search = (selectors.approved_people_search if people
+              else selectors.approved_organizations_search)
+    try:
+        context["page"] = paginate(search(school=school, **form.search_kwargs()),
+                                   form.cleaned_data.get("page"))
+    except BadRequest as error:
+        context["errors"] = error_messages(error)
+        return render(request, "registry/school/search.html", context, status=400)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context["query"] = query.urlencode()
+    return render(request, "registry/school/search.html", context)
+
+
+@login_required
+def school_engagements(request):
+    """The school's terms and engagements, with forms to add them."""
+    school = school_for(request.user, request.GET.get("school") or request.POST.get("school"))
+    term_form, engagement_form = TermForm(prefix="term"), EngagementForm(prefix="eng")
+    status = 200
+    if request.method == "POST":
+        try:
+            if "term-name" in request.POST:
+                term_form = TermForm(request.POST, prefix="term")
+                if term_form.is_valid():
+                    services.school_term_create(actor=request.user, school=school,
+                                                **term_form.cleaned_data)
+                    messages.success(request, _("Term recorded."))
+                    return redirect(f"{reverse('registry:school-engagements')}?school={school.pk}")
+            else:
+                engagement_form = EngagementForm(request.POST, prefix="eng")
+                if engagement_form.is_valid():
+                    services.engagement_create(actor=request.user, school=school,
+                                               **engagement_args(school, engagement_form))
+                    messages.success(request, _("Engagement recorded."))
+                    return redirect(f"{reverse('registry:school-engagements')}?school={school.pk}")
+            status = 400
+        except ValidationError as error:
+            for message in error_messages(error):
+                messages.error(request, message)
+            status = 400
+    context = {
+        "school": school, "term_form": term_form, "engagement_form": engagement_form,
+        "terms": selectors.terms_for_schools([school.pk]),
+        "engagements": selectors.engagements_for_schools([school.pk])[:200],
+        "evaluation_form": EvaluationForm(), "incident_form": IncidentForm(),
+    }
+    return render(request, "registry/school/engagements.html", context, status=status)
+
+
+def _own_engagement(request, pk: int) -> Engagement:
+    engagement = get_object_or_404(Engagement.objects.select_related("school", "approval"),
+                                   pk=pk)
+    if not schools_of(request.user).filter(pk=engagement.school_id).exists():
+        raise PermissionDenied(_("You do not act for this school."))
+    return engagement
+
+
+@login_required
+@require_POST
+def engagement_evaluate(request, pk: int):
+    engagement = _own_engagement(request, pk)
+    form = EvaluationForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        services.engagement_evaluate(actor=request.user, engagement=engagement,
+                                     **form.cleaned_data)
+        messages.success(request, _("Evaluation recorded."))
+    except ValidationError as error:
+        for message in error_messages(error):
+            messages.error(request, message)
+    return redirect(f"{reverse('registry:school-engagements')}?school={engagement.school_id}")
+
+
+@login_required
+@require_POST
+def engagement_incident(request, pk: int):
+    engagement = _own_engagement(request, pk)
+    form = IncidentForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        services.incident_report(actor=request.user, engagement=engagement, **form.cleaned_data)
+        messages.success(request, _("Incident reported."))
+    except ValidationError as error:
+        for message in error_messages(error):
+            messages.error(request, message)
+    return redirect(f"{reverse('registry:school-engagements')}?school={engagement.school_id}")
+
+
+# --- bureaus -------------------------------------------------------------------
+
+@login_required
+def bureau_dashboard(request, bureau_id: int):
+    """Engagements in the jurisdiction, review requests, and the sanction form."""
+    bureau = bureau_for(request.user, bureau_id)
+    form = SanctionForm()
+    status = 200
+    if request.method == "POST":
+        form = SanctionForm(request.POST)
+        try:
+            if form.is_valid():
+                data = form.cleaned_data
+                services.provider_sanction(
+                    actor=request.user, bureau=bureau, action=data["action"],
+                    reason=data["reason"], years=data.get("years"),
+                    organization=(get_object_or_404(Organization, pk=data["organization"])
+                                  if data.get("organization") else None),
+                    person=(get_object_or_404(Person, pk=data["person"])
+                            if data.get("person") else None),
+                )
+                messages.success(request, _("Sanction applied."))
+                return redirect("registry:bureau", bureau_id=bureau.pk)
+            status = 400
+        except ValidationError as error:
+            for message in error_messages(error):
+                messages.error(request, message)
+            status = 400
+    context = {
+        "bureau": bureau, "form": form,
+        "engagements": selectors.engagements_for_jurisdictions([bureau.jurisdiction_id])[:200],
+        "review_requests": selectors.review_requests_for_bureaus([bureau.pk])[:200],
+    }
+    return render(request, "registry/bureau/dashboard.html", context, status=status)

@@ -1,0 +1,95 @@
+"""Builders shared by the tests of issue 5 (lists, search, engagements, sanctions)."""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from registry import services
+from registry.models import Approval, Bureau, Jurisdiction, ServiceCategory
+from registry.roles import Role
+from tests.factories import (
+    OfferingFactory,
+    OrganizationFactory,
+    PersonFactory,
+    SchoolFactory,
+    UserFactory,
+)
+
+TODAY = timezone.localdate
+
+
+def days(n: int) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=n)
+
+
+def category(code: str) -> ServiceCategory:
+    return ServiceCategory.objects.get(code=code)
+
+
+def jurisdiction(code: str) -> Jurisdiction:
+    return Jurisdiction.objects.get(code=code)
+
+
+def bureau_admin(code: str = "360100"):
+    """A user administering the bureau of ``code``."""
+    user = UserFactory()
+    bureau = Bureau.objects.get(jurisdiction__code=code)
+    services.role_grant(actor=None, user=user, role=Role.BUREAU_ADMIN, target=bureau)
+    return user, bureau
+
+
+def school_user(county: str = "360102", **school):
+    user = UserFactory()
+    school = SchoolFactory(county=jurisdiction(county), **school)
+    services.role_grant(actor=None, user=user, role=Role.SCHOOL, target=school)
+    return user, school
+
+
+def approve(*, organization=None, person=None, where: str = "360100",
+            categories=("sport",), valid_from=None, valid_until=None, status="approved",
+            expert_score=None) -> Approval:
+    """An approval in ``status``, built through the services (so it is audited)."""
+    actor = None
+    approval = services.approval_create(
+        actor=actor, jurisdiction=jurisdiction(where), organization=organization,
+        person=person, categories=[category(c) for c in categories],
+    )
+    if status in ("approved", "suspended", "expired"):
+        services.approval_approve(actor=actor, approval=approval,
+                                  valid_from=valid_from or days(-10),
+                                  valid_until=valid_until or days(365))
+    if status == "suspended":
+        services.approval_suspend(actor=actor, approval=approval, reason="测试")
+    elif status == "expired":
+        services.approval_expire(actor=actor, approval=approval, reason="测试")
+    elif status == "revoked":
+        services.approval_revoke(actor=actor, approval=approval, reason="测试")
+    if expert_score is not None:
+        Approval.objects.filter(pk=approval.pk).update(expert_score=Decimal(expert_score))
+    approval.refresh_from_db()
+    return approval
+
+
+def organization(name: str, *offerings, county: str = "360102"):
+    """An organization with offerings ``(title, category, fee, description)``, indexed."""
+    org = OrganizationFactory(name=name, county=jurisdiction(county))
+    for spec in offerings:
+        title, code, fee, *rest = spec
+        services.offering_create(
+            actor=None, organization=org, category=category(code), title=title,
+            description=rest[0] if rest else "", grade_min=rest[1] if len(rest) > 1 else 1,
+            grade_max=rest[2] if len(rest) > 2 else 6, fee_per_session=Decimal(fee),
+            capacity=30, weekdays=rest[3] if len(rest) > 3 else 0b0000101,
+        )
+    services.search_index_refresh(organization=org)
+    return org
+
+
+def person(name: str, kind: str = "retiree"):
+    p = PersonFactory(name=name, kind=kind)
+    services.search_index_refresh(person=p)
+    return p
+
+
+__all__ = ["OfferingFactory", "TODAY"]

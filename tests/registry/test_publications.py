@@ -1,0 +1,195 @@
+import csv
+import hashlib
+import io
+import json
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from openpyxl import load_workbook
+
+from registry import services
+from registry.exports import canonical
+from registry.models import AuditEvent, Organization, Publication
+from tests.factories import UserFactory
+from tests.registry.issue5 import approve, bureau_admin, days, organization, person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def listed():
+    """Nanchang city approvals: two organizations and a person valid now, and some
+    that must never be published."""
+    go = organization("南昌弈林围棋培训有限公司", ("少儿围棋启蒙班", "arts", "25"))
+    ball = organization("南昌飞跃篮球俱乐部有限公司", ("少儿篮球班", "sport", "20"))
+    retiree = person("王秀兰")
+    approve(organization=go, categories=("arts",))
+    approve(organization=ball)
+    approve(person=retiree, categories=("reading",))
+    approve(organization=organization("暂停机构有限公司"), status="suspended")
+    approve(organization=organization("未生效机构有限公司"), valid_from=days(5))
+    approve(organization=organization("县级机构有限公司"), where="360102")
+    return {"go": go, "ball": ball, "retiree": retiree}
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def test_publish_snapshots_exactly_the_valid_approvals_of_the_jurisdiction(listed):
+    admin, bureau = bureau_admin("360100")
+    publication = services.publication_publish(actor=admin, bureau=bureau)
+    names = list(publication.entries.values_list("name", flat=True))
+    assert sorted(names) == sorted(["南昌弈林围棋培训有限公司", "南昌飞跃篮球俱乐部有限公司",
+                                    "王秀兰"])
+    assert (publication.year, publication.number) == (days(0).year, 1)
+    assert publication.entry_count == 3
+    assert len(publication.diff["added"]) == 3 and publication.previous is None
+    event = AuditEvent.objects.for_object(publication).get()
+    assert event.action == "publication.publish" and event.data["digest"] == publication.digest
+
+
+def test_second_publication_is_numbered_and_shows_the_diff(listed, client):
+    admin, bureau = bureau_admin("360100")
+    first = services.publication_publish(actor=admin, bureau=bureau)
+    # removed: the retiree's approval is suspended; changed: an offering is added;
+    # added: a new organization is approved.
+    services.provider_suspend(actor=admin, bureau=bureau, person=listed["retiree"],
+                              reason="核查中")
+    services.offering_create(actor=admin, organization=listed["ball"],
+                             category=listed["ball"].offerings.first().category,
+                             title="篮球提高班", description="", grade_min=3, grade_max=6,
+                             fee_per_session="30", capacity=20, weekdays=1)
+    approve(organization=organization("南昌新书法学校有限公司", ("书法", "arts", "15")),
+            categories=("arts",))
+    second = services.publication_publish(actor=admin, bureau=bureau)
+    assert second.number == first.number + 1 and second.previous == first
+    names = {k: [e["name"] for e in v] for k, v in second.diff.items()}
+    assert names == {"added": ["南昌新书法学校有限公司"], "removed": ["王秀兰"],
+                     "changed": ["南昌飞跃篮球俱乐部有限公司"]}
+    page = client.get(f"/registry/lists/p/{second.pk}/").content.decode()
+    assert "南昌新书法学校有限公司" in page and "王秀兰" in page  # the removal is shown
+    assert second.digest in page
+
+
+def test_json_export_verifies_against_the_digest(listed, client):
+    admin, bureau = bureau_admin("360100")
+    publication = services.publication_publish(actor=admin, bureau=bureau)
+    response = client.get(f"/registry/lists/p/{publication.pk}/export.json")
+    assert response.status_code == 200 and response.streaming
+    body = _body(response)
+    # whoever downloads it can check it two ways: the bytes, or the re-serialized data
+    assert hashlib.sha256(body).hexdigest() == publication.digest
+    data = json.loads(body)
+    assert hashlib.sha256(canonical(data).encode()).hexdigest() == publication.digest
+    assert data["publication"]["number"] == publication.number
+    assert len(data["entries"]) == 3
+    # and a tampered copy does not verify
+    data["entries"][0]["name"] = "篡改"
+    assert hashlib.sha256(canonical(data).encode()).hexdigest() != publication.digest
+
+
+def test_a_publication_is_a_snapshot_later_edits_do_not_change_it(listed, client):
+    admin, bureau = bureau_admin("360100")
+    publication = services.publication_publish(actor=admin, bureau=bureau)
+    Organization.objects.filter(pk=listed["go"].pk).update(name="改名后的机构")
+    services.provider_revoke(actor=admin, bureau=bureau, organization=listed["ball"],
+                             reason="违规")
+    body = _body(client.get(f"/registry/lists/p/{publication.pk}/export.json"))
+    assert hashlib.sha256(body).hexdigest() == publication.digest
+    assert "南昌弈林围棋培训有限公司" in body.decode() and "改名后的机构" not in body.decode()
+
+
+def test_csv_has_a_bom_and_xlsx_opens_in_excel(listed, client):
+    admin, bureau = bureau_admin("360100")
+    publication = services.publication_publish(actor=admin, bureau=bureau)
+    response = client.get(f"/registry/lists/p/{publication.pk}/export.csv")
+    assert response.streaming and response["Content-Type"].startswith("text/csv")
+    body = _body(response)
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert len(rows) == 4 and "少儿围棋启蒙班" in "".join(rows[1] + rows[2] + rows[3])
+    response = client.get(f"/registry/lists/p/{publication.pk}/export.xlsx")
+    assert response.status_code == 200 and response.streaming
+    sheet = load_workbook(io.BytesIO(_body(response)), read_only=True).active
+    values = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert "南昌飞跃篮球俱乐部有限公司" in values and "王秀兰" in values
+
+
+def test_public_pages_and_exports_never_show_id_numbers(listed, client):
+    admin, bureau = bureau_admin("360100")
+    publication = services.publication_publish(actor=admin, bureau=bureau)
+    id_number = listed["retiree"].id_number
+    pages = [
+        client.get("/registry/lists/"),
+        client.get("/registry/lists/360100/"),
+        client.get(f"/registry/lists/p/{publication.pk}/"),
+    ]
+    for response in pages:
+        assert response.status_code == 200  # no login needed
+        assert id_number not in response.content.decode()
+    assert "王秀兰" in pages[2].content.decode()
+    for fmt in ("csv", "json"):
+        body = _body(client.get(f"/registry/lists/p/{publication.pk}/export.{fmt}"))
+        assert "王秀兰" in body.decode("utf-8-sig") and id_number not in body.decode("utf-8-sig")
+        assert id_number[:6] + id_number[6:14] not in body.decode("utf-8-sig")
+    api = client.get(f"/api/v1/publications/{publication.pk}/")
+    assert api.status_code == 200 and id_number not in api.content.decode()
+
+
+def test_publishing_with_nothing_approved_is_refused_with_a_message(client):
+    admin, bureau = bureau_admin("360200")
+    with pytest.raises(ValidationError, match="没有|Nothing"):
+        services.publication_publish(actor=admin, bureau=bureau)
+    assert not Publication.objects.exists()
+    client.force_login(admin)
+    response = client.post(f"/registry/bureau/{bureau.pk}/publish/", follow=True)
+    assert "景德镇市" in response.content.decode()
+    assert not Publication.objects.exists()
+    api = client.post("/api/v1/publications/publish/", {"bureau": bureau.pk})
+    assert api.status_code == 400 and "detail" in api.json()
+
+
+def test_only_the_bureaus_administrator_may_publish(listed, client):
+    _admin, bureau = bureau_admin("360100")
+    stranger = UserFactory()
+    with pytest.raises(PermissionDenied):
+        services.publication_publish(actor=stranger, bureau=bureau)
+    other_admin, _other = bureau_admin("360200")
+    client.force_login(other_admin)
+    assert client.post("/api/v1/publications/publish/", {"bureau": bureau.pk}).status_code == 403
+    assert not Publication.objects.exists()
+
+
+def test_publish_through_browser_and_api(listed, client):
+    admin, bureau = bureau_admin("360100")
+    client.force_login(admin)
+    response = client.post(f"/registry/bureau/{bureau.pk}/publish/")
+    assert response.status_code == 302
+    api = client.post("/api/v1/publications/publish/", {"bureau": bureau.pk})
+    assert api.status_code == 201 and api.json()["number"] == 2
+    assert api.json()["diff_counts"] == {"added": 0, "removed": 0, "changed": 0}
+
+
+def test_list_pages_run_a_bounded_number_of_queries(listed, client,
+                                                    django_assert_max_num_queries):
+    admin, bureau = bureau_admin("360100")
+    for _ in range(3):
+        publication = services.publication_publish(actor=admin, bureau=bureau)
+    with django_assert_max_num_queries(6):
+        assert client.get("/registry/lists/").status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get("/registry/lists/360100/").status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get(f"/registry/lists/p/{publication.pk}/").status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get("/api/v1/publications/").status_code == 200
+    with django_assert_max_num_queries(6):
+        _body(client.get(f"/registry/lists/p/{publication.pk}/export.csv"))
+
+
+def test_page_beyond_the_end_of_a_list_is_a_400(listed, client):
+    admin, bureau = bureau_admin("360100")
+    publication = services.publication_publish(actor=admin, bureau=bureau)
+    assert client.get(f"/registry/lists/p/{publication.pk}/?page=9").status_code == 400
+    assert client.get(f"/registry/lists/p/{publication.pk}/?page=x").status_code == 400
