@@ -48,7 +48,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, flow.Flow):
     lock_impl = lock.select_for_update_lock
     process_title = _("Organization selection")
     process_description = _("Selection of a non-academic training organization by a bureau.")
-    summary_template = "{{ process.organization }} → {{ process.bureau }}"
+    process_summary_template = "{{ process.organization }} → {{ process.bureau }}"
 
     # --- provider ---------------------------------------------------------------
     start = flow.StartHandle(this.start_case).Next(this.completeness)
@@ -193,7 +193,7 @@ class IndividualVettingFlow(CaseFlowMixin, flow.Flow):
     lock_impl = lock.select_for_update_lock
     process_title = _("Individual vetting")
     process_description = _("Qualification check of an external individual.")
-    summary_template = "{{ process.person.name }} → {{ process.bureau }}"
+    process_summary_template = "{{ process.person.name }} → {{ process.bureau }}"
 
     start = flow.StartHandle(this.start_case).Next(this.completeness)
 

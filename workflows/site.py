@@ -24,13 +24,14 @@ def _visible_process_ids(flow_class, user):
 class ScopedProcessListView(vf_dashboard.DashboardProcessListView):
     def get_queryset(self):
         return super().get_queryset().filter(
-            pk__in=_visible_process_ids(self.flow_class, self.request.user))
+            pk__in=_visible_process_ids(self.flow_class, self.request.user)).order_by("-created")
 
 
 class ScopedTaskListView(vf_dashboard.DashboardTaskListView):
     def get_queryset(self):
         return super().get_queryset().filter(
-            process_id__in=_visible_process_ids(self.flow_class, self.request.user))
+            process_id__in=_visible_process_ids(self.flow_class, self.request.user)
+        ).order_by("-created")
 
 
 class ScopedDashboardView(vf_dashboard.DashboardView):

@@ -1,0 +1,135 @@
+"""The same journeys over HTTP: REST under /api/v1/ and the web pages, with permissions."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.workflows.conftest import open_tasks
+from workflows import services
+from workflows.models import SelectionProcess
+
+
+def _client(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_apply_list_and_act_through_the_api(world, django_assert_max_num_queries):
+    w = world
+    response = _client(w.provider).post("/api/v1/cases/", {
+        "organization": w.organization.pk, "bureau": w.bureau.pk,
+        "offerings": [w.offering.pk]}, format="json")
+    assert response.status_code == 201, response.content
+    case_id = response.json()["id"]
+    # the provider sees its case, another provider does not
+    assert _client(w.provider).get(f"/api/v1/cases/{case_id}/").status_code == 200
+    assert _client(w.other_provider).get(f"/api/v1/cases/{case_id}/").status_code == 404
+    assert _client(w.other_clerk).get("/api/v1/cases/").json()["count"] == 0
+    # the clerk finds the task in its queue
+    with django_assert_max_num_queries(15):
+        tasks = _client(w.clerk).get("/api/v1/tasks/").json()["results"]
+    [task] = [t for t in tasks if t["case"] == case_id]
+    assert task["node"] == "qualification"
+    data = {f"doc_{d.pk}": "verify" for d in w.documents}
+    # a clerk of another bureau: 404 (the case is invisible), never a 500
+    assert _client(w.other_clerk).post(f"/api/v1/tasks/{task['id']}/act/",
+                                       {"data": data}, format="json").status_code == 404
+    ok = _client(w.clerk).post(f"/api/v1/tasks/{task['id']}/act/", {"data": data},
+                               format="json")
+    assert ok.status_code == 200 and ok.json()["completed"] is True
+    again = _client(w.clerk).post(f"/api/v1/tasks/{task['id']}/act/", {"data": data},
+                                  format="json")
+    assert again.status_code == 409
+    assert again.json()["detail"]
+
+
+def test_api_errors_are_clear_400s_in_the_users_language(world):
+    w = world
+    client = _client(w.provider)
+    response = client.post("/api/v1/cases/", {"organization": w.organization.pk,
+                                              "bureau": w.bureau.pk, "offerings": []},
+                           format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    response = client.post("/api/v1/cases/", {"organization": "abc", "bureau": w.bureau.pk,
+                                              "offerings": [w.offering.pk]}, format="json")
+    assert response.status_code == 400
+
+
+def test_expert_scores_out_of_range_give_400_with_the_field(world):
+    w = world
+    case = services.selection_apply(actor=w.provider, organization=w.organization,
+                                    bureau=w.bureau, offerings=[w.offering])
+    [task] = open_tasks(case, "qualification")
+    services.task_perform(actor=w.clerk, task=task,
+                          data={f"doc_{d.pk}": "verify" for d in w.documents})
+    task = open_tasks(case, "expert_review")[0]
+    response = _client(task.owner).post(f"/api/v1/tasks/{task.pk}/act/", {"data": {
+        "conflict": "no", "score_qualification": 101, "score_course-plan": 50,
+        "score_safety": 50, "score_price": 50, "score_reputation": 50}}, format="json")
+    assert response.status_code == 400
+    assert "score_qualification" in response.json()
+    # an expert who was not drawn cannot act on another's seat
+    others = [e for e in w.experts if e != task.owner]
+    response = _client(others[0]).post(f"/api/v1/tasks/{task.pk}/act/", {"data": {
+        "conflict": "no"}}, format="json")
+    assert response.status_code in (403, 404, 409)
+
+
+def test_public_notices_and_objections_over_http(world, client):
+    w = world
+    case = services.selection_apply(actor=w.provider, organization=w.organization,
+                                    bureau=w.bureau, offerings=[w.offering])
+    for node, actor, data in [
+        ("qualification", w.clerk, {f"doc_{d.pk}": "verify" for d in w.documents}),
+    ]:
+        [task] = open_tasks(case, node)
+        services.task_perform(actor=actor, task=task, data=data)
+    for task in open_tasks(case, "expert_review"):
+        services.task_perform(actor=task.owner, task=task, data={
+            "conflict": "no", **{f"score_{k}": 80 for k in
+                                 ["qualification", "course-plan", "safety", "price",
+                                  "reputation"]}})
+    [task] = open_tasks(case, "decision")
+    services.task_perform(actor=w.approver, task=task,
+                          data={"decision": "approve", "reason": "同意"})
+    page = client.get("/selection/notices/")
+    assert page.status_code == 200 and w.organization.name in page.content.decode()
+    # the objection form refuses an anonymous objection with a message next to the field
+    response = client.post(f"/selection/notices/{case.pk}/object/",
+                           {"real_name": "匿名", "contact": "1", "reason": "不同意该机构入选"})
+    assert response.status_code == 200
+    assert "真实姓名" in response.content.decode()
+    response = client.post(f"/api/v1/notices/{case.pk}/objections/",
+                           {"real_name": "王小明", "contact": "13900000000",
+                            "reason": "该机构收费高于公示标准。"})
+    assert response.status_code == 201
+    assert SelectionProcess.objects.get(pk=case.pk).objections.count() == 1
+
+
+def test_case_pages_are_scoped(world, client):
+    w = world
+    case = services.selection_apply(actor=w.provider, organization=w.organization,
+                                    bureau=w.bureau, offerings=[w.offering])
+    client.force_login(w.provider)
+    page = client.get(f"/selection/cases/{case.pk}/")
+    assert page.status_code == 200 and "case.apply" in page.content.decode()
+    client.force_login(w.other_provider)
+    assert client.get(f"/selection/cases/{case.pk}/").status_code == 404
+    # viewflow's own process pages follow the same rule
+    client.force_login(w.other_clerk)
+    assert client.get(f"/organizationselection/{case.pk}/").status_code == 403
+    for path in ["/organizationselection/flows/", "/organizationselection/tasks/",
+                 "/organizationselection/"]:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert w.organization.name not in page.content.decode(), path
+    client.force_login(w.clerk)
+    assert client.get(f"/organizationselection/{case.pk}/").status_code == 200
+    assert w.organization.name in client.get("/organizationselection/flows/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/selection/apply/", "/selection/cases/",
+                                  "/selection/notifications/"])
+def test_portal_pages_need_login(client, path, db):
+    response = client.get(path)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -1,0 +1,96 @@
+"""Individual vetting: the record query decides, an approver approves, 12 months at most."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from registry import services as registry_services
+from registry.models import Approval, AuditEvent
+from registry.roles import Role
+from tests.factories import PersonFactory, SchoolFactory, UserFactory
+from tests.workflows.conftest import open_tasks, upload_all
+from workflows import services
+from workflows.models import CaseOutcome
+
+
+@pytest.fixture
+def retiree(world):
+    person = PersonFactory(organization=world.organization, kind="retiree")
+    documents = upload_all(world.provider, person)
+    return person, documents
+
+
+def _verify(world, case, documents, result="clear"):
+    [task] = open_tasks(case, "verification")
+    data = {f"doc_{d.pk}": "verify" for d in documents}
+    data.update(query_reference="NC-2026-000123", query_date=str(timezone.localdate()),
+                query_result=result)
+    services.task_perform(actor=world.clerk, task=task, data=data)
+
+
+def test_clear_query_and_approval_last_at_most_twelve_months(world, retiree):
+    person, documents = retiree
+    case = services.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    assert case.started_by == "organization"
+    _verify(world, case, documents)
+    [task] = open_tasks(case, "decision")
+    # the clerk who checked cannot decide, even with the approver role
+    registry_services.role_grant(actor=world.root, user=world.clerk,
+                                 role=Role.BUREAU_APPROVER, target=world.bureau)
+    with pytest.raises(PermissionDenied):
+        services.task_perform(actor=world.clerk, task=task,
+                              data={"decision": "approve", "reason": "同意"})
+    services.task_perform(actor=world.approver, task=task,
+                          data={"decision": "approve", "reason": "材料齐全，查询无记录"})
+    case.refresh_from_db()
+    assert case.outcome == CaseOutcome.APPROVED
+    approval = case.approval
+    today = timezone.localdate()
+    assert approval.status == Approval.Status.APPROVED and approval.valid_from == today
+    assert approval.valid_until <= today + datetime.timedelta(days=364)
+    # the query result is recorded on the case, but never written into the audit trail
+    events = AuditEvent.objects.for_object(case)
+    assert not any("clear" in str(e.data) or "NC-2026" in str(e.data) for e in events)
+
+
+def test_a_record_hit_can_never_be_approved(world, retiree):
+    person, documents = retiree
+    case = services.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    _verify(world, case, documents, result="hit")
+    case.refresh_from_db()
+    assert case.outcome == CaseOutcome.REJECTED
+    assert not open_tasks(case)
+    assert not Approval.objects.filter(person=person, status="approved").exists()
+
+
+def test_school_may_start_only_with_signed_consent(world):
+    person = PersonFactory(kind="volunteer")
+    school = SchoolFactory()
+    school_user = UserFactory()
+    registry_services.role_grant(actor=world.root, user=school_user, role=Role.SCHOOL,
+                                 target=school)
+    with pytest.raises(ValidationError) as excinfo:
+        services.vetting_start(actor=school_user, person=person, bureau=world.bureau,
+                               school=school)
+    assert "知情同意书" in str(excinfo.value)
+    # a user who is neither the person, its organization nor the school cannot start it
+    with pytest.raises(PermissionDenied):
+        services.vetting_start(actor=world.other_provider, person=person, bureau=world.bureau)
+
+
+def test_incomplete_individual_is_sent_back(world):
+    person = PersonFactory(organization=world.organization, kind="student")
+    upload_all(world.provider, person, skip=["health_certificate"])
+    case = services.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    case.refresh_from_db()
+    assert case.correction_rounds == 1
+    assert open_tasks(case, "correction")[0].owner == world.provider
+
+
+def test_vetting_twice_at_once_is_refused(world, retiree):
+    person, _documents = retiree
+    services.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    with pytest.raises(ValidationError):
+        services.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
