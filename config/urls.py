@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("registry.api.urls")),
     path("api/v1/", include("workflows.api_urls")),
     path("accounts/", AuthViewset(with_profile_view=False).urls),
+    path("", include("documents.urls")),
     path("registry/", include("registry.urls")),
     path("selection/", include("workflows.urls")),
     path("", site.urls),

@@ -86,6 +86,10 @@ def _inspect(file, *, max_bytes: int, allowed: list[str]) -> _Inspected:
     return _Inspected(sha256=digest.hexdigest(), size=size, content_type=detected)
 
 
+# Public name for other apps that store evidence the same way (workflows' objections).
+inspect_upload = _inspect
+
+
 def _resolve_type(document_type) -> DocumentType:
     if isinstance(document_type, DocumentType):
         return document_type

@@ -1,0 +1,89 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from documents.models import Document, DocumentType
+
+
+class DocumentTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DocumentType
+        fields = ["code", "name", "name_en", "subject", "registration_kinds", "person_kinds",
+                  "is_required", "expires", "validity_months", "description"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    document_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    document_type_name = serializers.CharField(source="document_type.display_name",
+                                               read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.get_username", read_only=True,
+                                        default=None)
+    reviewed_by = serializers.CharField(source="reviewed_by.get_username", read_only=True,
+                                        default=None)
+    review_state_label = serializers.CharField(source="get_review_state_display",
+                                               read_only=True)
+    is_current = serializers.BooleanField(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["id", "document_type", "document_type_name", "organization", "person",
+                  "issued_on", "expires_on", "original_name", "size", "sha256", "content_type",
+                  "uploaded_by", "uploaded_at", "review_state", "review_state_label",
+                  "reviewed_by", "reviewed_at", "rejection_reason", "is_current",
+                  "superseded_at", "superseded_by", "download_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_download_url(self, obj) -> str:
+        return reverse("documents-api:document-download", args=[obj.pk])
+
+
+class SubjectQuerySerializer(serializers.Serializer):
+    organization = serializers.IntegerField(required=False, min_value=1)
+    person = serializers.IntegerField(required=False, min_value=1)
+
+    def validate(self, attrs):
+        if ("organization" in attrs) == ("person" in attrs):
+            raise serializers.ValidationError(
+                _("Give exactly one of organization or person."))
+        return attrs
+
+
+class DocumentListQuerySerializer(SubjectQuerySerializer):
+    history = serializers.BooleanField(required=False, default=True)
+
+
+class DocumentUploadSerializer(SubjectQuerySerializer):
+    """Multipart form of an upload. The file's bytes decide its type; ``filename``
+    overrides the name the browser sent (which Django already stripped of paths)."""
+
+    document_type = serializers.CharField(max_length=40)
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+    filename = serializers.CharField(required=False, trim_whitespace=False, allow_blank=True)
+    issued_on = serializers.DateField()
+    expires_on = serializers.DateField(required=False, allow_null=True)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class ChecklistItemSerializer(serializers.Serializer):
+    document_type = serializers.CharField(source="document_type.code")
+    document_type_name = serializers.CharField(source="document_type.display_name")
+    required = serializers.BooleanField()
+    state = serializers.ChoiceField(
+        choices=["verified", "pending", "rejected", "missing", "expiring", "expired"])
+    document = serializers.IntegerField(source="document.pk", default=None)
+    expires_on = serializers.DateField(allow_null=True)
+    message = serializers.CharField()
+
+
+class ChecklistSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    within_days = serializers.IntegerField()
+    is_complete = serializers.BooleanField()
+    earliest_expiry = serializers.DateField(allow_null=True)
+    items = ChecklistItemSerializer(many=True)

@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from documents.api import views
+
+app_name = "documents-api"
+
+router = SimpleRouter()
+router.register("document-types", views.DocumentTypeViewSet, basename="document-type")
+router.register("documents", views.DocumentViewSet, basename="document")
+
+urlpatterns = router.urls

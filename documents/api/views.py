@@ -1,0 +1,188 @@
+"""REST endpoints for documents: parse, check permission, call one service or selector."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from documents import permissions as doc_permissions
+from documents import selectors, services
+from documents.api.serializers import (
+    ChecklistSerializer,
+    DocumentListQuerySerializer,
+    DocumentSerializer,
+    DocumentTypeSerializer,
+    DocumentUploadSerializer,
+    RejectSerializer,
+    SubjectQuerySerializer,
+)
+from documents.delivery import document_or_404, download_response, find_subject
+from documents.models import Document, DocumentType
+
+SUBJECT_PARAMETERS = [
+    OpenApiParameter("organization", OpenApiTypes.INT, description="organization id"),
+    OpenApiParameter("person", OpenApiTypes.INT, description="person id"),
+]
+STORAGE_DOWN = OpenApiResponse(description="The document store is unreachable; nothing saved.")
+
+
+def _drf_error(error: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(
+            {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
+        )
+    return serializers.ValidationError({"detail": [str(m) for m in error.messages]})
+
+
+def _storage_down() -> Response:
+    return Response({"detail": str(services.StorageUnavailable.message)},
+                    status=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+def _subject_from(data: dict):
+    kind = "organization" if data.get("organization") else "person"
+    subject = find_subject(kind, data[kind])
+    if subject is None:
+        raise serializers.ValidationError({kind: [_("Unknown organization or person.")]})
+    return subject
+
+
+class DocumentTypeViewSet(viewsets.ReadOnlyModelViewSet):
+    """The catalogue of document types (what evidence each kind of provider shows)."""
+
+    queryset = DocumentType.objects.active()
+    serializer_class = DocumentTypeSerializer
+    lookup_field = "code"
+    filterset_fields = ["subject", "is_required"]
+
+
+class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Vetting documents of one organization or person: providers upload and read their
+    own; bureau clerks of a jurisdiction that reaches the provider read and review them."""
+
+    # For the schema only: every action finds its documents through a permission check.
+    queryset = Document.objects.none()
+    serializer_class = DocumentSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+    filter_backends: list = []
+    pagination_class = None
+
+    def get_object(self):
+        document = document_or_404(self.kwargs["pk"])
+        if not doc_permissions.may_view_documents(self.request.user, document.subject):
+            # Not even its existence is shown to those who may not read it.
+            raise NotFound()
+        return document
+
+    @extend_schema(parameters=[*SUBJECT_PARAMETERS, OpenApiParameter(
+        "history", OpenApiTypes.BOOL, description="include superseded versions (default)")])
+    def list(self, request):
+        """Documents of one subject, current versions first within each type."""
+        query = DocumentListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        subject = _subject_from(query.validated_data)
+        if not doc_permissions.may_view_documents(request.user, subject):
+            raise PermissionDenied(_("You may not read this provider's documents."))
+        documents = selectors.documents_of(subject, history=query.validated_data["history"])
+        return Response(DocumentSerializer(documents, many=True).data)
+
+    @extend_schema(request={"multipart/form-data": DocumentUploadSerializer},
+                   responses={201: DocumentSerializer, 400: OpenApiResponse(
+                       description="Refused input, by field"), 403: None, 503: STORAGE_DOWN})
+    def create(self, request):
+        """Upload a new version of a document (supersedes the current one of its type)."""
+        form = DocumentUploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        subject = _subject_from(data)
+        upload = data["file"]
+        try:
+            document = services.document_upload(
+                actor=request.user, subject=subject, document_type=data["document_type"],
+                file=upload, filename=data.get("filename") or upload.name,
+                issued_on=data["issued_on"], expires_on=data.get("expires_on"),
+                declared_content_type=upload.content_type,
+            )
+        except DjangoValidationError as error:
+            raise _drf_error(error) from error
+        except services.StorageUnavailable:
+            return _storage_down()
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+                              302: OpenApiResponse(description="Presigned URL, at most 5 min"),
+                              404: None, 503: STORAGE_DOWN})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The document's bytes: streamed (local storage) or a redirect to a presigned URL.
+        Every download is recorded."""
+        document = self.get_object()
+        try:
+            return download_response(request, document)
+        except services.StorageUnavailable:
+            return _storage_down()
+
+    @extend_schema(request=None, responses={200: DocumentSerializer, 400: None, 403: None})
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        """A clerk confirms the document."""
+        document = self.get_object()
+        try:
+            document = services.document_verify(actor=request.user, document=document)
+        except DjangoValidationError as error:
+            raise _drf_error(error) from error
+        return Response(DocumentSerializer(document).data)
+
+    @extend_schema(request=RejectSerializer, responses={200: DocumentSerializer, 400: None,
+                                                        403: None})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """A clerk refuses the document, with a reason the provider will read."""
+        document = self.get_object()
+        form = RejectSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            document = services.document_reject(actor=request.user, document=document,
+                                                reason=form.validated_data["reason"])
+        except DjangoValidationError as error:
+            raise _drf_error(error) from error
+        return Response(DocumentSerializer(document).data)
+
+    @extend_schema(responses=DocumentSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="review-queue")
+    def review_queue(self, request):
+        """Current documents awaiting review by the caller's bureaus, oldest first."""
+        documents = selectors.documents_awaiting_review(request.user)[:200]
+        return Response(DocumentSerializer(documents, many=True).data)
+
+    @extend_schema(parameters=[*SUBJECT_PARAMETERS, OpenApiParameter(
+        "within_days", OpenApiTypes.INT, description="look-ahead for expiring documents")],
+        responses=ChecklistSerializer)
+    @action(detail=False, methods=["get"])
+    def checklist(self, request):
+        """Which required documents are verified, pending, rejected, missing, expiring or
+        expired for one subject."""
+        query = SubjectQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        subject = _subject_from(query.validated_data)
+        if not doc_permissions.may_view_documents(request.user, subject):
+            raise PermissionDenied(_("You may not read this provider's documents."))
+        try:
+            within = max(0, min(int(request.query_params.get("within_days", 0)), 3650))
+        except ValueError:
+            raise serializers.ValidationError({"within_days": [_("A whole number.")]}) from None
+        checklist = selectors.requirement_checklist(subject, on=timezone.localdate(),
+                                                    within_days=within)
+        data = {"on": checklist.on, "within_days": checklist.within_days,
+                "is_complete": checklist.is_complete,
+                "earliest_expiry": checklist.earliest_expiry, "items": checklist.items}
+        return Response(ChecklistSerializer(data).data)
+

@@ -1,0 +1,50 @@
+"""HTTP glue shared by the API and the web pages: finding subjects, answering downloads."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
+
+from documents import services
+from documents.models import Document
+from registry.models import Organization, Person
+
+SUBJECT_MODELS = {"organization": Organization, "person": Person}
+
+
+def find_subject(kind: str, pk) -> Organization | Person | None:
+    model = SUBJECT_MODELS.get(kind)
+    if model is None:
+        return None
+    queryset = model.objects.select_related("county") if model is Organization else \
+        model.objects.select_related("organization__county")
+    return queryset.filter(pk=pk).first()
+
+
+def document_or_404(pk) -> Document:
+    document = (Document.objects.select_related("document_type", "organization__county",
+                                                "person__organization__county")
+                .filter(pk=pk).first())
+    if document is None:
+        raise Http404(_("No such document."))
+    return document
+
+
+def download_response(request, document: Document) -> HttpResponse:
+    """Record the read and hand the bytes over: a redirect to a presigned S3 URL (at most
+    5 minutes), or the file streamed from private local storage. Never cached."""
+    ticket = services.document_download(actor=request.user, document=document)
+    if ticket.url:
+        response = HttpResponseRedirect(ticket.url)
+    else:
+        response = FileResponse(ticket.file, as_attachment=True,
+                                filename=document.original_name,
+                                content_type=document.content_type)
+        response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def storage_unavailable_response() -> HttpResponse:
+    return HttpResponse(str(services.StorageUnavailable.message), status=503,
+                        content_type="text/plain; charset=utf-8")

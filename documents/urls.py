@@ -1,0 +1,18 @@
+"""The documents area: REST under /api/v1/ and web pages under /documents/."""
+
+from django.urls import include, path
+
+from documents import views
+
+web = ([
+    path("", views.DocumentsHomeView.as_view(), name="home"),
+    path("review/", views.ReviewQueueView.as_view(), name="review-queue"),
+    path("<int:pk>/review/", views.DocumentReviewView.as_view(), name="review"),
+    path("<int:pk>/download/", views.DocumentDownloadView.as_view(), name="download"),
+    path("<str:kind>/<int:pk>/", views.SubjectDocumentsView.as_view(), name="subject"),
+], "documents")
+
+urlpatterns = [
+    path("api/v1/", include("documents.api.urls")),
+    path("documents/", include(web)),
+]

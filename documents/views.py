@@ -1,0 +1,145 @@
+"""Web pages: a provider's documents with the upload form, and the clerk's review."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from documents import permissions, selectors, services
+from documents.delivery import (
+    document_or_404,
+    download_response,
+    find_subject,
+    storage_unavailable_response,
+)
+from documents.forms import RejectForm, UploadForm
+from registry.roles import Role
+from registry.selectors import objects_for_role
+
+
+class DocumentsHomeView(LoginRequiredMixin, View):
+    """What the user may open: their own subjects, and the review queue for clerks."""
+
+    def get(self, request):
+        organizations = objects_for_role(request.user, Role.PROVIDER, "registry.organization")
+        people = objects_for_role(request.user, Role.PROVIDER, "registry.person")
+        queue = selectors.documents_awaiting_review(request.user)
+        return render(request, "documents/home.html", {
+            "organizations": organizations, "people": people,
+            "queue_count": queue.count(),
+        })
+
+
+class SubjectDocumentsView(LoginRequiredMixin, View):
+    """One organization's or person's checklist, history and upload form."""
+
+    def _subject(self, request, kind, pk):
+        subject = find_subject(kind, pk)
+        if subject is None:
+            raise Http404(_("No such organization or person."))
+        if not permissions.may_view_documents(request.user, subject):
+            raise PermissionDenied(_("You may not read this provider's documents."))
+        return subject
+
+    def _render(self, request, subject, kind, form, status=200):
+        checklist = selectors.requirement_checklist(subject, within_days=30)
+        return render(request, "documents/subject.html", {
+            "subject": subject, "kind": kind, "checklist": checklist, "form": form,
+            "documents": selectors.documents_of(subject),
+            "may_upload": permissions.may_upload_documents(request.user, subject),
+            "may_review": permissions.may_review_documents(request.user, subject),
+        }, status=status)
+
+    def get(self, request, kind, pk):
+        subject = self._subject(request, kind, pk)
+        form = UploadForm(document_types=selectors.document_types_for(subject))
+        return self._render(request, subject, kind, form)
+
+    def post(self, request, kind, pk):
+        subject = self._subject(request, kind, pk)
+        if not permissions.may_upload_documents(request.user, subject):
+            raise PermissionDenied(_("You may not upload documents for this provider."))
+        form = UploadForm(request.POST, request.FILES,
+                          document_types=selectors.document_types_for(subject))
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                services.document_upload(
+                    actor=request.user, subject=subject,
+                    document_type=form.cleaned_data["document_type"], file=upload,
+                    filename=upload.name, issued_on=form.cleaned_data["issued_on"],
+                    expires_on=form.cleaned_data["expires_on"],
+                    declared_content_type=upload.content_type,
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    target = "file" if field == "filename" else field
+                    form.add_error(target if target in form.fields else None, errors)
+            except services.StorageUnavailable as error:
+                form.add_error(None, str(error))
+                return self._render(request, subject, kind, form, status=503)
+            else:
+                messages.success(request, _("The document was uploaded and awaits review."))
+                return redirect(request.path)
+        return self._render(request, subject, kind, form, status=400)
+
+
+class ReviewQueueView(LoginRequiredMixin, View):
+    def get(self, request):
+        return render(request, "documents/review_queue.html", {
+            "documents": selectors.documents_awaiting_review(request.user)[:200],
+        })
+
+
+class DocumentReviewView(LoginRequiredMixin, View):
+    """A clerk looks at one document and verifies or rejects it."""
+
+    def _document(self, request, pk):
+        document = document_or_404(pk)
+        if not permissions.may_review_documents(request.user, document.subject):
+            raise PermissionDenied(_("You may not review this provider's documents."))
+        return document
+
+    def _render(self, request, document, form, status=200):
+        return render(request, "documents/review.html", {
+            "document": document, "form": form,
+            "history": selectors.documents_of(document.subject).filter(
+                document_type=document.document_type),
+        }, status=status)
+
+    def get(self, request, pk):
+        return self._render(request, self._document(request, pk), RejectForm())
+
+    def post(self, request, pk):
+        document = self._document(request, pk)
+        form = RejectForm(request.POST if request.POST.get("action") == "reject" else None)
+        try:
+            if request.POST.get("action") == "verify":
+                services.document_verify(actor=request.user, document=document)
+                messages.success(request, _("The document is verified."))
+            elif form.is_valid():
+                services.document_reject(actor=request.user, document=document,
+                                         reason=form.cleaned_data["reason"])
+                messages.success(request, _("The document is rejected."))
+            else:
+                return self._render(request, document, form, status=400)
+        except ValidationError as error:
+            form = RejectForm()
+            form.add_error(None, error.messages)
+            return self._render(request, document, form, status=400)
+        return redirect(reverse("documents:review-queue"))
+
+
+class DocumentDownloadView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        document = document_or_404(pk)
+        if not permissions.may_view_documents(request.user, document.subject):
+            raise Http404(_("No such document."))
+        try:
+            return download_response(request, document)
+        except services.StorageUnavailable:
+            return storage_unavailable_response()
