@@ -548,8 +548,7 @@ _ANONYMOUS = {"匿名", "无名", "anonymous", "anon", "none", "n/a", "某某", 
 def objection_file(*, case: SelectionProcess, real_name: str, contact: str, reason: str,
                    evidence=None) -> Objection:
     """Anyone may object during the notice, with a real name, contact and a reason."""
-    case = SelectionProcess.objects.select_for_update().select_related("approval").get(
-        pk=case.pk)
+    case = SelectionProcess.objects.select_for_update().get(pk=case.pk)
     if not _objection_window_open(case):
         raise CaseStateError(_("Objections can only be filed while the public notice runs."))
     errors = {}
@@ -606,8 +605,7 @@ def _store_evidence(file) -> tuple[str, str, str]:
 @transaction.atomic
 def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str) -> Objection:
     """A clerk resolves an objection; upheld rejects the case at once."""
-    objection = Objection.objects.select_for_update().select_related("case").get(
-        pk=objection.pk)
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
     case = objection.case
     if not actor.has_perm("registry.clerk_bureau", case.bureau):
         raise PermissionDenied
