@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -26,6 +29,7 @@ from registry.models import (
     Offering,
     Organization,
     Person,
+    ProviderSearchDocument,
     School,
     ServiceCategory,
 )
@@ -60,22 +64,31 @@ def _valid_approvals(*, jurisdiction_ids, day, category) -> QuerySet:
     return approvals
 
 
-def _keyword(queryset: QuerySet, keyword: str) -> QuerySet:
-    """Filter by every term of ``keyword`` (index candidates, then exact substring recheck)
-    and annotate ``relevance``: a match in the name counts most, then titles, pinyin,
-    descriptions."""
+class _InArray(Func):
+    """``pk = ANY(ARRAY(subquery))``: PostgreSQL runs the subquery once, as an InitPlan,
+    with the plan best for it alone (the GIN index), before touching the outer rows,
+    whatever it guesses about the join order."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY(ARRAY"
+    output_field = BooleanField()
+    conditional = True
+
+
+def _keyword(queryset: QuerySet, keyword: str, subject: str) -> QuerySet:
+    """Keep rows whose search document contains every term of ``keyword``: candidates
+    from the n-gram index, then the exact substring rechecked on them. Annotates
+    ``relevance``: a match in the name counts most, then titles, pinyin, descriptions."""
     terms = keyword_terms(keyword)
     if not terms:
         return queryset.annotate(relevance=Value(0, output_field=IntegerField()))
+    documents = ProviderSearchDocument.objects.all()
     relevance = Value(0, output_field=IntegerField())
     doc = "search_document__"
     for term in terms:
-        queryset = queryset.filter(**{f"{doc}grams__hasallgrams": term_grams(term)})
-        queryset = queryset.filter(
-            Q(**{f"{doc}name_text__contains": term})
-            | Q(**{f"{doc}title_text__contains": term})
-            | Q(**{f"{doc}pinyin_text__contains": term})
-            | Q(**{f"{doc}description_text__contains": term})
+        documents = documents.filter(grams__hasallgrams=term_grams(term)).filter(
+            Q(name_text__contains=term) | Q(title_text__contains=term)
+            | Q(pinyin_text__contains=term) | Q(description_text__contains=term)
         )
         relevance = relevance + Case(
             When(**{f"{doc}name_text__contains": term}, then=Value(8)),
@@ -84,6 +97,11 @@ def _keyword(queryset: QuerySet, keyword: str) -> QuerySet:
             default=Value(1),
             output_field=IntegerField(),
         )
+    matching = documents.values(f"{subject}_id")
+    if connection.vendor == "postgresql":
+        queryset = queryset.filter(_InArray(F("pk"), Subquery(matching)))
+    else:
+        queryset = queryset.filter(pk__in=matching)
     return queryset.annotate(relevance=relevance)
 
 
@@ -132,7 +150,7 @@ def approved_organizations_search(
         if grade is not None:
             offerings = offerings.filter(grade_min__lte=grade, grade_max__gte=grade)
         queryset = queryset.filter(Exists(offerings))
-    queryset = _keyword(queryset, keyword)
+    queryset = _keyword(queryset, keyword, "organization")
     best_score = (
         approvals.filter(organization=OuterRef("pk"))
         .order_by(F("expert_score").desc(nulls_last=True))
@@ -166,7 +184,7 @@ def approved_people_search(
     queryset = Person.objects.filter(Exists(approvals.filter(person=OuterRef("pk"))))
     if kind:
         queryset = queryset.filter(kind=kind)
-    queryset = _keyword(queryset, keyword)
+    queryset = _keyword(queryset, keyword, "person")
     best_score = (
         approvals.filter(person=OuterRef("pk"))
         .order_by(F("expert_score").desc(nulls_last=True))

@@ -1,0 +1,274 @@
+import pytest
+from django.core.management import call_command
+
+from registry import selectors, services
+from registry.models import Approval
+from tests.registry.issue5 import (
+    approve,
+    bureau_admin,
+    category,
+    days,
+    organization,
+    person,
+    school_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    """A school in 东湖区 (Nanchang); providers approved at every level and in every state."""
+    user, school = school_user("360102")
+    go = organization("南昌弈林文化有限公司",
+                      ("少儿围棋启蒙班", "arts", "25", "黑白世界，培养专注力", 1, 6, 0b0000001))
+    ball = organization("南昌飞跃体育有限公司",
+                        ("少儿篮球班", "sport", "40", "运球与传球", 3, 9, 0b0000110))
+    calligraphy = organization("东湖书法学校有限公司",
+                               ("硬笔书法", "arts", "15", "围棋以外的静心课程", 1, 3, 0b0010000))
+    province = organization("江西省科技馆服务有限公司",
+                            ("机器人编程", "science", "30", "", 4, 9, 0b0001000),
+                            county="360103")
+    approve(organization=go, where="360102", categories=("arts",), expert_score="80")
+    approve(organization=ball, where="360100", expert_score="95")
+    approve(organization=calligraphy, where="360100", categories=("arts",))
+    approve(organization=province, where="360000", categories=("science",))
+    hidden = {
+        "other county": approve(organization=organization("西湖围棋社有限公司",
+                                                          ("围棋", "arts", "10")),
+                                where="360103", categories=("arts",)),
+        "other city": approve(organization=organization("九江围棋社有限公司",
+                                                        ("围棋", "arts", "10")),
+                              where="360400", categories=("arts",)),
+        "suspended": approve(organization=organization("暂停围棋社有限公司",
+                                                       ("围棋", "arts", "10")),
+                             categories=("arts",), status="suspended"),
+        "revoked": approve(organization=organization("撤销围棋社有限公司",
+                                                     ("围棋", "arts", "10")),
+                           categories=("arts",), status="revoked"),
+        "expired by date": approve(organization=organization("过期围棋社有限公司",
+                                                             ("围棋", "arts", "10")),
+                                   categories=("arts",), valid_from=days(-400),
+                                   valid_until=days(-1)),
+        "not yet effective": approve(organization=organization("未来围棋社有限公司",
+                                                               ("围棋", "arts", "10")),
+                                     categories=("arts",), valid_from=days(3)),
+        "pending": approve(organization=organization("公示中围棋社有限公司",
+                                                     ("围棋", "arts", "10")),
+                           categories=("arts",), status="pending"),
+    }
+    return {"user": user, "school": school, "go": go, "ball": ball,
+            "calligraphy": calligraphy, "province": province, "hidden": hidden}
+
+
+def names(queryset):
+    return [o.name for o in queryset]
+
+
+def search(world, **kwargs):
+    return names(selectors.approved_organizations_search(school=world["school"], **kwargs))
+
+
+def test_only_approvals_valid_now_for_county_city_or_province_appear(world):
+    assert set(search(world)) == {"南昌弈林文化有限公司", "南昌飞跃体育有限公司",
+                                  "东湖书法学校有限公司", "江西省科技馆服务有限公司"}
+
+
+@pytest.mark.parametrize("keyword", ["围棋", "围棋启蒙", "少儿围棋启蒙班", "弈林", "weiqi", "wq",
+                                     "WeiQi", "ｗｅｉｑｉ"])
+def test_keyword_finds_chinese_substrings_and_pinyin(world, keyword):
+    found = search(world, keyword=keyword)
+    assert found[0] == "南昌弈林文化有限公司"
+    assert not set(found) & {"西湖围棋社有限公司", "暂停围棋社有限公司", "过期围棋社有限公司"}
+
+
+def test_keyword_is_an_exact_substring_not_a_bag_of_characters(world):
+    # 棋围 shares both characters with 围棋 but is not in any text
+    assert search(world, keyword="棋围") == []
+    # bigrams 启蒙 and 蒙班 both occur, 启蒙班 occurs; 蒙启 does not
+    assert search(world, keyword="蒙启") == []
+
+
+def test_one_character_keyword_has_its_own_path(world):
+    assert set(search(world, keyword="棋")) == {"南昌弈林文化有限公司", "东湖书法学校有限公司"}
+    assert search(world, keyword="篮") == ["南昌飞跃体育有限公司"]
+
+
+def test_name_matches_rank_above_description_matches_then_expert_score(world):
+    # 书法 is in the calligraphy school's name; 围棋 only in its description
+    found = search(world, keyword="围棋")
+    assert found == ["南昌弈林文化有限公司", "东湖书法学校有限公司"]
+    # without a keyword: expert score, highest first, unscored last
+    found = search(world)
+    assert found[:2] == ["南昌飞跃体育有限公司", "南昌弈林文化有限公司"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"category": "arts"}, {"南昌弈林文化有限公司", "东湖书法学校有限公司"}),
+        ({"category": "intangible-heritage"}, {"南昌弈林文化有限公司", "东湖书法学校有限公司"}),
+        ({"category": "science"}, {"江西省科技馆服务有限公司"}),
+        ({"county": "360103"}, {"江西省科技馆服务有限公司"}),
+        ({"weekday": 1}, {"南昌弈林文化有限公司"}),
+        ({"weekday": 2}, {"南昌飞跃体育有限公司"}),
+        ({"max_fee": "25"}, {"南昌弈林文化有限公司", "东湖书法学校有限公司"}),
+        ({"max_fee": "14.99"}, set()),
+        ({"grade": 8}, {"南昌飞跃体育有限公司", "江西省科技馆服务有限公司"}),
+        ({"grade": 2, "max_fee": "20"}, {"东湖书法学校有限公司"}),
+    ],
+)
+def test_filters(world, filters, expected):
+    from registry.forms import ProviderSearchForm
+
+    form = ProviderSearchForm(filters)
+    assert form.is_valid(), form.errors
+    assert set(search(world, **{k: v for k, v in form.search_kwargs().items()
+                                if v not in (None, "")})) == expected
+
+
+def test_suspension_takes_effect_in_search_immediately(world):
+    admin, bureau = bureau_admin("360100")
+    services.provider_suspend(actor=admin, bureau=bureau, organization=world["ball"],
+                              reason="安全事故调查")
+    assert "南昌飞跃体育有限公司" not in search(world)
+    services.provider_reinstate(actor=admin, bureau=bureau, organization=world["ball"],
+                                reason="调查结束")
+    assert "南昌飞跃体育有限公司" in search(world)
+
+
+def test_the_index_follows_every_write(world):
+    # a new offering is searchable at once (services refresh the index)
+    services.offering_create(actor=None, organization=world["ball"], category=category("sport"),
+                             title="少儿足球", description="", grade_min=1, grade_max=6,
+                             fee_per_session="20", capacity=20, weekdays=1)
+    assert search(world, keyword="足球") == ["南昌飞跃体育有限公司"]
+    assert search(world, keyword="zq") == ["南昌飞跃体育有限公司"]
+
+
+def test_rebuild_command_restores_the_index(world):
+    from registry.models import ProviderSearchDocument
+
+    ProviderSearchDocument.objects.all().delete()
+    assert search(world, keyword="围棋") == []
+    call_command("rebuild_search_index", "--batch-size", "2")
+    assert search(world, keyword="围棋")[0] == "南昌弈林文化有限公司"
+
+
+def test_people_search_never_exposes_id_numbers(world, client, django_assert_max_num_queries):
+    retiree = person("王秀兰", "retiree")
+    student = person("李明", "student")
+    approve(person=retiree, where="360100", categories=("reading",))
+    approve(person=student, where="360102", categories=("sport",))
+    approve(person=person("王大力", "volunteer"), where="360102", status="suspended")
+    found = selectors.approved_people_search(school=world["school"], keyword="王")
+    assert names(found) == ["王秀兰"]
+    assert names(selectors.approved_people_search(school=world["school"], keyword="wxl")) == [
+        "王秀兰"]
+    assert names(selectors.approved_people_search(school=world["school"], kind="student")) == [
+        "李明"]
+    client.force_login(world["user"])
+    with django_assert_max_num_queries(12):
+        response = client.get("/api/v1/search/people/", {"keyword": "王"})
+    assert response.status_code == 200
+    assert [r["name"] for r in response.json()["results"]] == ["王秀兰"]
+    page = client.get("/registry/school/search/", {"type": "people", "keyword": "王"})
+    for body in (response.content.decode(), page.content.decode()):
+        assert retiree.id_number not in body and student.id_number not in body
+
+
+def test_api_and_web_give_the_same_results(world, client, django_assert_max_num_queries):
+    client.force_login(world["user"])
+    with django_assert_max_num_queries(14):
+        response = client.get("/api/v1/search/organizations/", {"keyword": "围棋"})
+    assert response.status_code == 200
+    data = response.json()
+    assert [r["name"] for r in data["results"]] == search(world, keyword="围棋")
+    assert data["results"][0]["offerings"][0]["title"] == "少儿围棋启蒙班"
+    with django_assert_max_num_queries(16):
+        page = client.get("/registry/school/search/", {"keyword": "围棋"})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert body.index("南昌弈林文化有限公司") < body.index("东湖书法学校有限公司")
+    assert "西湖围棋社" not in body
+
+
+def test_results_are_paginated(world, client, settings):
+    settings.REGISTRY_SEARCH_PAGE_SIZE = 3
+    client.force_login(world["user"])
+    first = client.get("/api/v1/search/organizations/").json()
+    second = client.get("/api/v1/search/organizations/", {"page": 2}).json()
+    assert (first["count"], first["num_pages"]) == (4, 2)
+    assert len(first["results"]) == 3 and len(second["results"]) == 1
+    assert {r["id"] for r in first["results"]}.isdisjoint({r["id"] for r in second["results"]})
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"max_fee": "-1"}, {"max_fee": "abc"}, {"category": "maths"}, {"page": "9"},
+     {"page": "0"}, {"weekday": "8"}, {"grade": "10"}, {"grade": "x"}, {"county": "999999"},
+     {"county": "360100"}, {"keyword": "围" * 51}],
+)
+def test_bad_parameters_are_a_clear_400(world, client, params):
+    client.force_login(world["user"])
+    api = client.get("/api/v1/search/organizations/", params)
+    assert api.status_code == 400
+    assert api.json()  # says what is wrong
+    web = client.get("/registry/school/search/", {"keyword": "", **params})
+    assert web.status_code == 400
+
+
+def test_only_school_users_search_and_only_for_their_own_school(world, client):
+    _other_user, other_school = school_user("360103")
+    client.force_login(world["user"])
+    assert client.get("/api/v1/search/organizations/",
+                      {"school": other_school.pk}).status_code == 403
+    admin, _bureau = bureau_admin("360100")
+    client.force_login(admin)
+    assert client.get("/api/v1/search/organizations/").status_code == 403
+    client.logout()
+    assert client.get("/api/v1/search/organizations/").status_code == 403
+
+
+def test_selector_runs_a_bounded_number_of_queries(world, django_assert_max_num_queries):
+    for i in range(5):
+        org = organization(f"南昌第{i}围棋培训有限公司", ("围棋", "arts", "10"),
+                           ("篮球", "sport", "10"))
+        approve(organization=org, where="360102", categories=("arts", "sport"))
+    with django_assert_max_num_queries(5):
+        results = list(selectors.approved_organizations_search(school=world["school"],
+                                                               keyword="围棋"))
+        for item in results:
+            [a.categories.all() for a in item.valid_approvals]
+            [o.category.name for o in item.active_offerings]
+    assert len(results) == 7
+
+
+def _plan(connection, queryset) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_postgres_keyword_filter_is_served_by_the_bigram_index(world, on_postgres):
+    # enough approved organizations that scanning them is not the cheap way
+    for i in range(150):
+        org = organization(f"南昌第{i}号体育培训有限公司", ("篮球", "sport", "10"))
+        approve(organization=org, where="360102")
+    with on_postgres.cursor() as cursor:
+        cursor.execute("ANALYZE registry_providersearchdocument")
+        cursor.execute("ANALYZE registry_approval")
+        cursor.execute("ANALYZE registry_organization")
+    for keyword in ("围棋", "启蒙班", "棋", "weiqi"):
+        queryset = selectors.approved_organizations_search(school=world["school"],
+                                                           keyword=keyword)
+        plan = _plan(on_postgres, queryset)
+        assert "registry_searchdoc_grams_gin" in plan, plan
+    assert search(world, keyword="围棋")[0] == "南昌弈林文化有限公司"
+
+
+def test_expert_score_is_filled_by_others_and_orders_results(world):
+    Approval.objects.filter(organization=world["calligraphy"]).update(expert_score=99)
+    assert search(world)[0] == "东湖书法学校有限公司"
