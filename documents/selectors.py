@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,15 +51,22 @@ def documents_awaiting_review(user) -> QuerySet:
 
 @dataclasses.dataclass(frozen=True)
 class ChecklistItem:
+    """One document type of a subject. ``document`` is the current version and
+    ``state`` describes it. ``in_force`` is the version that satisfies the
+    requirement: the current one when verified, or, while a renewal uploaded
+    early waits for review (or was rejected), the earlier verified version as long
+    as it stays valid through the look-ahead; ``expires_on`` is that version's."""
+
     document_type: DocumentType
     state: str  # verified, pending, rejected, missing, expiring, expired
     document: Document | None
     expires_on: datetime.date | None
     required: bool = True
+    in_force: Document | None = None
 
     @property
     def is_ok(self) -> bool:
-        return self.state in OK_STATES
+        return self.state in OK_STATES or self.in_force is not None
 
     @property
     def message(self) -> str:
@@ -108,7 +115,7 @@ class Checklist:
 
     @property
     def earliest_expiry(self) -> datetime.date | None:
-        """The earliest expiry among the required current documents (approvals stop there)."""
+        """The earliest expiry among the required documents in force (approvals stop there)."""
         dates = [item.expires_on for item in self.required_items
                  if item.document is not None and item.expires_on is not None]
         return min(dates, default=None)
@@ -139,23 +146,35 @@ def requirement_checklist(
     This is the single rule for "are this provider's documents in order": the
     workflows and the reminders ask it, nothing else re-implements it. A document
     is valid through its expiry date; it is *expiring* when it will no longer be
-    valid on day ``on + within_days``. Only the current version of each type counts.
-    Two queries, whatever the number of types.
+    valid on day ``on + within_days``. The current version of each type decides,
+    except that a renewal uploaded early does not undo a verified earlier version
+    while that one stays valid (see ChecklistItem). Two queries, whatever the
+    number of types.
     """
     on = on or timezone.localdate()
     horizon = on + datetime.timedelta(days=within_days)
     types = document_types_for(subject)
-    current = {
-        doc.document_type_id: doc
-        for doc in Document.objects.filter(**_subject_filter(subject),
-                                           superseded_at__isnull=True)
-        .select_related("reviewed_by")
-    }
+    current: dict[int, Document] = {}
+    verified_before: dict[int, Document] = {}  # newest verified superseded version, by type
+    for doc in (Document.objects.filter(
+            Q(superseded_at__isnull=True) | Q(review_state=Document.ReviewState.VERIFIED),
+            **_subject_filter(subject)).order_by("-uploaded_at", "-pk")):
+        if doc.superseded_at is None:
+            current[doc.document_type_id] = doc
+        else:
+            verified_before.setdefault(doc.document_type_id, doc)
     items = []
     for kind in types:
         document = current.get(kind.pk)
+        state = _state(document, on, horizon)
+        in_force = document if state == "verified" else None
+        earlier = verified_before.get(kind.pk)
+        if state in {"pending", "rejected"} and earlier is not None and (
+                earlier.expires_on is None or earlier.expires_on >= horizon):
+            in_force = earlier
+        expires_on = (in_force or document).expires_on if (in_force or document) else None
         items.append(ChecklistItem(
-            document_type=kind, state=_state(document, on, horizon), document=document,
-            expires_on=document.expires_on if document else None, required=kind.is_required,
+            document_type=kind, state=state, document=document, expires_on=expires_on,
+            required=kind.is_required, in_force=in_force,
         ))
     return Checklist(subject=subject, on=on, within_days=within_days, items=items)
