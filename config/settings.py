@@ -10,6 +10,7 @@ needs no server at all.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("REGISTRY_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -206,6 +207,11 @@ CELERY_BEAT_SCHEDULE: dict = {
                             "schedule": 300.0, "options": {"expires": 290}},
     "overdue-corrections": {"task": "workflows.tasks.reject_overdue_corrections",
                             "schedule": 3600.0, "options": {"expires": 3500}},
+    # The credential sweep: reminders, expiry suspensions, grace expiries, anniversaries.
+    "credential-sweep": {"task": "workflows.tasks.credential_sweep",
+                         "schedule": crontab(hour=1, minute=30), "options": {"expires": 6 * 3600}},
+    "expiry-reminders": {"task": "workflows.tasks.deliver_reminders", "schedule": 600.0,
+                         "options": {"expires": 590}},
 }
 
 # --- REST API -------------------------------------------------------------
@@ -265,6 +271,16 @@ WORKFLOW_MAX_CORRECTION_ROUNDS = env.int("WORKFLOW_MAX_CORRECTION_ROUNDS", defau
 WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS = env.int("WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS", default=30)
 # The record query (入职查询) is repeated yearly, so individual approvals last at most this.
 WORKFLOW_INDIVIDUAL_APPROVAL_DAYS = env.int("WORKFLOW_INDIVIDUAL_APPROVAL_DAYS", default=365)
+
+# --- re-certification (issue: Re-certification) ------------------------------
+# Reminders go out this many days before a credential expires (each exactly once).
+RECERT_REMINDER_DAYS = env.list("RECERT_REMINDER_DAYS", cast=int, default=[60, 30, 7])
+# After suspension for an expired credential, the renewal must arrive within this.
+RECERT_GRACE_DAYS = env.int("RECERT_GRACE_DAYS", default=30)
+# Daily digest to bureau clerks lists credentials expiring within this many days.
+RECERT_DIGEST_DAYS = env.int("RECERT_DIGEST_DAYS", default=30)
+# Bounded work per sweep run; the rest is picked up by the next run.
+RECERT_SWEEP_BATCH = env.int("RECERT_SWEEP_BATCH", default=1000)
 
 LOGGING = {
     "version": 1,

@@ -122,12 +122,15 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Task.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
-        from workflows.flows import IndividualVettingFlow, OrganizationSelectionFlow
+        from workflows.flows import (
+            IndividualVettingFlow,
+            OrganizationSelectionFlow,
+            RecertificationFlow,
+        )
 
         if getattr(self, "swagger_fake_view", False):
             return Task.objects.none()
-
-        flows = [OrganizationSelectionFlow, IndividualVettingFlow]
+        flows = [OrganizationSelectionFlow, IndividualVettingFlow, RecertificationFlow]
         inbox = Task.objects.inbox(flows, self.request.user).values("pk")
         queue = Task.objects.queue(flows, self.request.user).values("pk")
         return (Task.objects.filter(pk__in=inbox) | Task.objects.filter(pk__in=queue)

@@ -10,7 +10,7 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 
 from workflows import selectors, services, views
-from workflows.models import SelectionProcess, VettingProcess
+from workflows.models import RecertificationProcess, SelectionProcess, VettingProcess
 from workflows.nodes import PanelSplit
 
 ROLE_GROUPS = ["provider", "bureau_clerk", "bureau_expert", "bureau_approver", "bureau_admin",
@@ -271,3 +271,71 @@ class IndividualVettingFlow(CaseFlowMixin, flow.Flow):
     def reject_by_decision(self, activation):
         case = activation.process.coerced
         services.case_reject(case=case, reason=case.decision_reason)
+
+
+def _renewer_permission(activation):
+    approval = activation.process.coerced.approval
+    if approval.organization_id or approval.person.organization_id:
+        return "registry.act_for_organization"
+    return "registry.act_for_person"
+
+
+def _renewer_object(process):
+    approval = process.coerced.approval
+    if approval.organization_id:
+        return approval.organization
+    return approval.person.organization or approval.person
+
+
+class RecertificationFlow(CaseFlowMixin, flow.Flow):
+    """证件到期重新审核: an expired credential suspends the approval; the provider uploads
+    the renewal, a clerk verifies it (and the yearly record query), the approval returns."""
+
+    process_class = RecertificationProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("Re-certification")
+    process_description = _("Renewal of an approval after a credential expired.")
+    process_summary_template = "{{ process.approval }}"
+
+    start = flow.StartHandle(this.start_case).Next(this.renew)
+
+    # --- provider ---------------------------------------------------------------
+    renew = (
+        flow.View(views.RenewView)
+        .Annotation(title=_("Upload the renewed documents"))
+        .Permission(_renewer_permission, obj=_renewer_object)
+        .Next(this.recert_verify)
+    )
+
+    # --- bureau clerk -------------------------------------------------------------
+    recert_verify = (
+        flow.View(views.RecertVerifyView)
+        .Annotation(title=_("Verify the renewal"))
+        .Permission("registry.clerk_bureau", obj=_bureau)
+        .Next(this.verify_gate)
+    )
+    verify_gate = (
+        flow.Switch()
+        .Case(this.revoke, lambda a: a.process.coerced.needs_query
+              and a.process.coerced.query_result == "hit")
+        .Case(this.renew, lambda a: bool(a.process.coerced.missing))
+        .Default(this.restore)
+    )
+    restore = flow.Function(this.restore_approval).Next(this.end)
+    revoke = flow.Function(this.revoke_approval).Next(this.end)
+    end = flow.End()
+
+    def start_case(self, activation, **kwargs):
+        from workflows import recertification
+
+        return recertification.recertification_create(activation=activation, **kwargs)
+
+    def restore_approval(self, activation):
+        from workflows import recertification
+
+        recertification.recertification_restore(case=activation.process.coerced)
+
+    def revoke_approval(self, activation):
+        from workflows import recertification
+
+        recertification.recertification_revoke(case=activation.process.coerced)

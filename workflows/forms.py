@@ -208,6 +208,47 @@ class ResolveObjectionsForm(TaskForm):
         return True
 
 
+class RenewForm(TaskForm):
+    confirm = forms.BooleanField(
+        label=_("I have uploaded the renewed documents listed above"), required=True)
+
+    def perform(self) -> bool:
+        from workflows import recertification
+
+        recertification.recertification_submit(actor=self.user, case=self.case)
+        return True
+
+
+class RecertVerifyForm(DocumentDecisionsMixin, TaskForm):
+    query_reference = forms.CharField(label=_("Record query reference"), max_length=64,
+                                      required=False)
+    query_date = forms.DateField(label=_("Record query date"), required=False)
+    query_result = forms.ChoiceField(label=_("Record query result"), required=False,
+                                     choices=[("", "—"), *VettingProcess.QueryResult.choices])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_document_fields(self.case.approval.subject)
+        if not self.case.needs_query:
+            for name in ("query_reference", "query_date", "query_result"):
+                del self.fields[name]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_document_reasons(cleaned)
+        return cleaned
+
+    def perform(self) -> bool:
+        from workflows import recertification
+
+        recertification.recertification_verify(
+            actor=self.user, case=self.case, decisions=self.document_decisions(),
+            query_reference=self.cleaned_data.get("query_reference", ""),
+            query_date=self.cleaned_data.get("query_date"),
+            query_result=self.cleaned_data.get("query_result", ""))
+        return True
+
+
 FORMS = {
     "correction": CorrectionForm,
     "qualification": QualificationForm,
@@ -215,6 +256,8 @@ FORMS = {
     "expert_review": ExpertReviewForm,
     "decision": DecisionForm,
     "resolve_objections": ResolveObjectionsForm,
+    "renew": RenewForm,
+    "recert_verify": RecertVerifyForm,
 }
 
 __all__ = ["FORMS", "ExpertAssignment"]

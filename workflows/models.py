@@ -293,3 +293,87 @@ class CalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'workday' if self.is_workday else 'holiday'}"
+
+
+class ExpiryReminder(models.Model):
+    """A reminder that a credential expires soon: recorded once per (document, threshold)
+    by the sweep, then delivered. The unique constraint makes reruns, retries and
+    concurrent sweeps harmless; ``sent_at`` tells what is still to deliver."""
+
+    document = models.ForeignKey("documents.Document", verbose_name=_("document"),
+                                 on_delete=models.CASCADE, related_name="+")
+    threshold_days = models.PositiveSmallIntegerField(_("days before expiry"))
+    expires_on = models.DateField(_("expires on"))
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("expiry reminder")
+        verbose_name_plural = _("expiry reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["document", "threshold_days"],
+                                    name="reminder_once_per_threshold"),
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], name="reminder_unsent_idx",
+                         condition=Q(sent_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} −{self.threshold_days}d"
+
+
+class DigestLog(models.Model):
+    """The daily digest to a bureau's clerks: at most one per bureau and day."""
+
+    bureau = models.ForeignKey("registry.Bureau", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bureau", "day"], name="digest_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.bureau_id} {self.day}"
+
+
+class RecertificationProcess(Process):
+    """Renewal of an approval whose credential expired (or whose yearly record query
+    is due): the provider uploads, a clerk verifies, the approval is restored."""
+
+    approval = models.ForeignKey("registry.Approval", verbose_name=_("approval"),
+                                 on_delete=models.PROTECT, related_name="+")
+    bureau = models.ForeignKey("registry.Bureau", verbose_name=_("bureau"),
+                               on_delete=models.PROTECT, related_name="+")
+    due_types = models.JSONField(_("document types to renew"), default=list)
+    grace_until = models.DateField(_("renewal due by"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=CaseOutcome.choices,
+                               default=CaseOutcome.OPEN, db_index=True)
+    outcome_reason = models.TextField(_("reason for the outcome"), blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("checked by"),
+                                   null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    query_reference = models.CharField(_("query reference"), max_length=64, blank=True)
+    query_date = models.DateField(_("query date"), null=True, blank=True)
+    query_result = models.CharField(_("query result"), max_length=8, blank=True,
+                                    choices=VettingProcess.QueryResult.choices)
+    missing = models.JSONField(_("missing or problem documents"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("re-certification case")
+        verbose_name_plural = _("re-certification cases")
+        constraints = [
+            models.UniqueConstraint(fields=["approval"], condition=Q(outcome="open"),
+                                    name="recert_one_open_per_approval"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.approval}"
+
+    @property
+    def subject(self):
+        return self.approval.subject
+
+    @property
+    def needs_query(self) -> bool:
+        return any(item.get("code") == "offence_query" for item in self.due_types)

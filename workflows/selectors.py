@@ -6,7 +6,13 @@ from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from registry.models import Bureau, Organization
-from workflows.models import CaseOutcome, Objection, SelectionProcess, VettingProcess
+from workflows.models import (
+    CaseOutcome,
+    Objection,
+    RecertificationProcess,
+    SelectionProcess,
+    VettingProcess,
+)
 
 BUREAU_PERMS = ["registry.clerk_bureau", "registry.approve_bureau",
                 "registry.administer_bureau"]
@@ -53,10 +59,34 @@ def vetting_cases_for(user) -> QuerySet:
     )
 
 
+def recertification_cases_for(user) -> QuerySet:
+    """Re-certification cases: the provider's own, and those of the user's bureaus."""
+    if not user.is_authenticated:
+        return RecertificationProcess.objects.none()
+    queryset = RecertificationProcess.objects.select_related("approval", "bureau")
+    if user.is_superuser:
+        return queryset
+    org_ids = list(get_objects_for_user(user, "registry.act_for_organization",
+                                        klass=Organization, accept_global_perms=False,
+                                        with_superuser=False).values_list("pk", flat=True))
+    return queryset.filter(
+        Q(approval__organization_id__in=org_ids) | Q(approval__person__user=user)
+        | Q(approval__person__organization_id__in=org_ids)
+        | Q(bureau_id__in=_bureau_ids(user))
+    )
+
+
+SELECTORS = {
+    SelectionProcess: selection_cases_for,
+    VettingProcess: vetting_cases_for,
+    RecertificationProcess: recertification_cases_for,
+}
+
+
 def may_view_case(user, case) -> bool:
     model = type(case.coerced if hasattr(case, "coerced") else case)
-    selector = selection_cases_for if model is SelectionProcess else vetting_cases_for
-    return selector(user).filter(pk=case.pk).exists()
+    selector = SELECTORS.get(model)
+    return selector is not None and selector(user).filter(pk=case.pk).exists()
 
 
 def notices_open() -> QuerySet:

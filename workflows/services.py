@@ -10,6 +10,7 @@ import datetime
 import logging
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
+from smtplib import SMTPException
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -94,8 +95,14 @@ def notifications_send(*, ids=None, limit: int = 200) -> int:
                       .filter(pk=note.pk, emailed_at__isnull=True).first())
             if locked is None or not note.user.email:
                 continue
-            send_mail(locked.subject, f"{locked.body}\n\n{locked.url}".strip(),
-                      settings.DEFAULT_FROM_EMAIL, [note.user.email])
+            try:
+                send_mail(locked.subject, f"{locked.body}\n\n{locked.url}".strip(),
+                          settings.DEFAULT_FROM_EMAIL, [note.user.email])
+            except (OSError, SMTPException) as exc:
+                # Stays unsent; the next outbox run tries again. Nothing is lost.
+                logger.warning("notification %s not emailed: %s", locked.pk,
+                               exc.__class__.__name__)
+                continue
             locked.emailed_at = timezone.now()
             locked.save(update_fields=["emailed_at"])
             sent += 1

@@ -12,13 +12,15 @@ from viewflow.workflow.flow.views import dashboard as vf_dashboard
 from viewflow.workflow.status import STATUS
 
 from workflows import selectors
-from workflows.flows import IndividualVettingFlow, OrganizationSelectionFlow
+from workflows.flows import (
+    IndividualVettingFlow,
+    OrganizationSelectionFlow,
+    RecertificationFlow,
+)
 
 
 def _visible_process_ids(flow_class, user):
-    selector = (selectors.selection_cases_for if flow_class is OrganizationSelectionFlow
-                else selectors.vetting_cases_for)
-    return selector(user).values("pk")
+    return selectors.SELECTORS[flow_class.process_class](user).values("pk")
 
 
 class ScopedProcessListView(vf_dashboard.DashboardProcessListView):
@@ -79,3 +81,11 @@ class VettingApp(ScopedFlowAppViewset):
     def __init__(self, **kwargs):
         super().__init__(IndividualVettingFlow, **kwargs)
 
+
+
+class RecertificationApp(ScopedFlowAppViewset):
+    title = _("Re-certification")
+    icon = "autorenew"
+
+    def __init__(self, **kwargs):
+        super().__init__(RecertificationFlow, **kwargs)

@@ -27,3 +27,23 @@ def send_notification_emails(ids=None) -> int:
 def reject_overdue_corrections() -> int:
     """Cases whose correction deadline passed without a resubmission end rejected."""
     return services.corrections_reject_overdue()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             max_retries=5)
+def credential_sweep() -> dict:
+    """The daily credential sweep (idempotent: a rerun or an overlapping run adds nothing)."""
+    import dataclasses
+
+    from workflows import recertification
+
+    return dataclasses.asdict(recertification.credential_sweep())
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             max_retries=5)
+def deliver_reminders() -> int:
+    """Deliver recorded reminders; each exactly once (row lock, marked in one transaction)."""
+    from workflows import recertification
+
+    return recertification.reminders_deliver()

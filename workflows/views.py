@@ -91,6 +91,14 @@ class ResolveObjectionsView(TaskFormView):
     form_class = task_forms.ResolveObjectionsForm
 
 
+class RenewView(TaskFormView):
+    form_class = task_forms.RenewForm
+
+
+class RecertVerifyView(TaskFormView):
+    form_class = task_forms.RecertVerifyForm
+
+
 # --- provider portal ---------------------------------------------------------------
 
 class ApplyForm(forms.Form):

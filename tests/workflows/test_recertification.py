@@ -1,0 +1,188 @@
+"""A year of daily sweeps: reminders exactly once, suspension on expiry, renewal, grace."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from documents.models import Document
+from registry import services as registry_services
+from registry.models import Approval, AuditEvent, Jurisdiction
+from tests.factories import PersonFactory
+from tests.workflows.conftest import open_tasks, pdf, upload_all
+from workflows import recertification, services
+from workflows.models import CaseOutcome, ExpiryReminder, Notification, RecertificationProcess
+
+START = datetime.date(2026, 1, 5)
+
+
+def _at(day, hour=9):
+    return time_machine.travel(datetime.datetime.combine(
+        day, datetime.time(hour), tzinfo=timezone.get_current_timezone()), tick=False)
+
+
+def _approve(w, *, organization=None, person=None, days=365):
+    approval = registry_services.approval_create(
+        actor=w.root, jurisdiction=Jurisdiction.objects.get(code="360100"),
+        organization=organization, person=person)
+    return registry_services.approval_approve(
+        actor=w.root, approval=approval, valid_from=START,
+        valid_until=START + datetime.timedelta(days=days - 1))
+
+
+@pytest.fixture
+def insured(world):
+    """An approved organization whose liability insurance expires on day 100."""
+    w = world
+    insurance = Document.objects.get(organization=w.organization,
+                                     document_type__code="liability_insurance",
+                                     superseded_at__isnull=True)
+    expiry = START + datetime.timedelta(days=100)
+    Document.objects.filter(pk=insurance.pk).update(expires_on=expiry,
+                                                    issued_on=expiry - datetime.timedelta(300))
+    approval = _approve(w, organization=w.organization)
+    return approval, expiry
+
+
+def _sweep_days(first, last):
+    day = first
+    while day <= last:
+        with _at(day, 2):
+            recertification.credential_sweep(today=day)
+            recertification.reminders_deliver()
+        day += datetime.timedelta(days=1)
+
+
+def test_reminders_once_at_each_threshold_then_suspension_and_renewal(world, insured):
+    w = world
+    approval, expiry = insured
+    # when the calendar sweeps every day until the insurance has expired
+    _sweep_days(START, expiry + datetime.timedelta(days=1))
+    insurance_reminders = ExpiryReminder.objects.filter(
+        document__document_type__code="liability_insurance")
+    # then exactly one reminder per threshold, each recorded on its day
+    assert sorted(insurance_reminders.values_list("threshold_days", flat=True)) == [7, 30, 60]
+    for reminder in insurance_reminders:
+        assert timezone.localtime(reminder.created_at).date() == expiry - datetime.timedelta(
+            days=reminder.threshold_days)
+        assert reminder.sent_at is not None
+    subjects = list(w.provider.notifications.values_list("subject", flat=True))
+    assert sum("责任保险" in s or "Liability" in s for s in subjects) >= 3
+    # a rerun of the same day records nothing new
+    with _at(expiry):
+        assert recertification.reminders_record(today=expiry) == 0
+
+    # the day after expiry the approval is suspended, with the reason, and a case opens
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.SUSPENDED
+    event = AuditEvent.objects.for_object(approval).filter(action="approval.suspended").get()
+    assert "责任保险" in event.reason or "Liability" in event.reason
+    case = RecertificationProcess.objects.get(approval=approval)
+    assert case.outcome == CaseOutcome.OPEN
+    [task] = open_tasks(case, "renew")
+
+    renew_day = expiry + datetime.timedelta(days=3)
+    with _at(renew_day):
+        # a renewal expiring earlier than the old one is refused
+        from documents.services import document_upload
+
+        document_upload(actor=w.provider, subject=w.organization,
+                        document_type="liability_insurance", file=pdf(), filename="i.pdf",
+                        issued_on=renew_day - datetime.timedelta(days=400),
+                        expires_on=expiry - datetime.timedelta(days=1))
+        with pytest.raises(ValidationError):
+            services.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+        new = document_upload(actor=w.provider, subject=w.organization,
+                              document_type="liability_insurance", file=pdf(),
+                              filename="i2.pdf", issued_on=renew_day,
+                              expires_on=renew_day + datetime.timedelta(days=200))
+        services.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+        [task] = open_tasks(case, "recert_verify")
+        services.task_perform(actor=w.clerk, task=task, data={f"doc_{new.pk}": "verify"})
+        approval.refresh_from_db()
+        # restored, never past the new earliest expiry
+        assert approval.status == Approval.Status.APPROVED
+        assert approval.valid_until <= new.expires_on
+        assert approval.is_valid_on(renew_day)
+    case.refresh_from_db()
+    assert case.outcome == CaseOutcome.APPROVED
+
+
+def test_without_renewal_the_approval_expires_after_the_grace_period(world, insured, settings):
+    approval, expiry = insured
+    settings.RECERT_GRACE_DAYS = 10
+    _sweep_days(expiry - datetime.timedelta(days=1), expiry + datetime.timedelta(days=12))
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.EXPIRED
+    case = RecertificationProcess.objects.get(approval=approval)
+    assert case.outcome == CaseOutcome.REJECTED
+    assert not open_tasks(case)
+
+
+def test_a_late_sweep_sends_only_the_most_urgent_reminder(world, insured):
+    _approval, expiry = insured
+    day = expiry - datetime.timedelta(days=5)
+    with _at(day):
+        recertification.reminders_record(today=day)
+    assert list(ExpiryReminder.objects.filter(
+        document__document_type__code="liability_insurance").values_list(
+        "threshold_days", flat=True)) == [7]
+
+
+def test_documents_without_expiry_are_never_swept(world, insured):
+    approval, _expiry = insured
+    far = START + datetime.timedelta(days=3000)
+    with _at(far):
+        recertification.reminders_record(today=far)
+    # safety plan, fee schedule and venue proof have no expiry date: no reminder, ever
+    codes = set(ExpiryReminder.objects.values_list("document__document_type__code", flat=True))
+    assert not codes & {"safety_plan", "fee_schedule", "venue_proof"}
+
+
+def test_yearly_record_query_hit_revokes_the_individual(world):
+    w = world
+    person = PersonFactory(organization=w.organization, kind="professional")
+    documents = upload_all(w.provider, person, expires_in_days=1000)
+    query = next(d for d in documents if d.document_type.code == "offence_query")
+    expiry = START + datetime.timedelta(days=364)
+    Document.objects.filter(pk=query.pk).update(expires_on=expiry, issued_on=START)
+    approval = _approve(w, person=person)
+    day = expiry + datetime.timedelta(days=1)
+    with _at(day):
+        recertification.credential_sweep(today=day)
+    case = RecertificationProcess.objects.get(approval=approval)
+    assert case.needs_query
+    with _at(day):
+        new = upload_all(w.provider, person, skip=[d.document_type.code for d in documents
+                                                   if d.document_type.code != "offence_query"],
+                         expires_in_days=365)[0]
+        [task] = open_tasks(case, "renew")
+        services.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+        [task] = open_tasks(case, "recert_verify")
+        # the query fields are required for the yearly re-check
+        with pytest.raises(ValidationError):
+            services.task_perform(actor=w.clerk, task=task, data={f"doc_{new.pk}": "verify"})
+        services.task_perform(actor=w.clerk, task=task, data={
+            f"doc_{new.pk}": "verify", "query_reference": "NC-2027-9", "query_date": str(day),
+            "query_result": "hit"})
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.REVOKED
+
+
+def test_clerks_get_one_digest_a_day(world, insured):
+    _approval, expiry = insured
+    day = expiry - datetime.timedelta(days=10)
+    with _at(day):
+        assert recertification.digests_send(today=day) >= 1
+        assert recertification.digests_send(today=day) == 0
+    assert Notification.objects.filter(user=world.clerk).count() == 1
+
+
+def test_sweep_query_count_does_not_grow_with_documents(world, insured,
+                                                        django_assert_max_num_queries):
+    _approval, expiry = insured
+    day = expiry - datetime.timedelta(days=20)
+    with _at(day), django_assert_max_num_queries(8):
+        recertification.reminders_record(today=day)

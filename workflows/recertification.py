@@ -1,0 +1,414 @@
+"""The calendar as a user: reminders before credentials expire, suspension when they do,
+renewal, and expiry when the renewal does not come.
+
+The sweep is set-based: its number of queries does not depend on how many documents
+there are (reminders are recorded with one INSERT … SELECT per threshold and kind of
+holder), and the per-approval work (suspensions, expiries) is bounded per run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from registry import services as registry_services
+from registry.models import Approval, Bureau, InvalidTransition
+from workflows import services
+from workflows.models import (
+    CaseOutcome,
+    DigestLog,
+    ExpiryReminder,
+    RecertificationProcess,
+)
+
+logger = logging.getLogger(__name__)
+
+ACTIVE = ("pending", "approved", "suspended")
+
+
+@dataclasses.dataclass
+class SweepReport:
+    reminders_recorded: int = 0
+    suspended: int = 0
+    expired_after_grace: int = 0
+    expired_term: int = 0
+    digests: int = 0
+
+
+def _brackets(thresholds) -> list[tuple[int, int]]:
+    """(threshold, lower bound) pairs: a document with d days left gets the reminder of the
+    smallest threshold ≥ d only, so a late sweep never sends a stale 60-day reminder."""
+    ordered = sorted({int(t) for t in thresholds}, reverse=True)
+    return [(t, ordered[i + 1] if i + 1 < len(ordered) else -1) for i, t in enumerate(ordered)]
+
+
+def reminders_record(*, today: datetime.date) -> int:
+    """Record due reminders, at most once per (document, threshold). Two statements per
+    threshold, whatever the number of documents."""
+    from documents.models import Document
+
+    doc = Document._meta.db_table
+    approval = Approval._meta.db_table
+    reminder = ExpiryReminder._meta.db_table
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    statuses = ", ".join(f"'{s}'" for s in ACTIVE)
+    recorded = 0
+    with connection.cursor() as cursor:
+        for threshold, lower in _brackets(settings.RECERT_REMINDER_DAYS):
+            for column in ("organization_id", "person_id"):
+                # Static SQL: table and column names come from the models, values are bound.
+                sql = (
+                    f"INSERT INTO {reminder} (document_id, threshold_days, expires_on, "  # noqa: S608
+                    f"created_at) SELECT d.id, %s, d.expires_on, %s FROM {doc} d "
+                    f"WHERE d.superseded_at IS NULL AND d.review_state <> 'rejected' "
+                    f"AND d.{column} IS NOT NULL AND d.expires_on > %s AND d.expires_on <= %s "
+                    f"AND EXISTS (SELECT 1 FROM {approval} a WHERE a.{column} = d.{column} "
+                    f"AND a.status IN ({statuses})) "
+                    f"ON CONFLICT (document_id, threshold_days) DO NOTHING"
+                )
+                cursor.execute(sql, [
+                    threshold, now,
+                    ops.adapt_datefield_value(today + datetime.timedelta(days=lower)),
+                    ops.adapt_datefield_value(today + datetime.timedelta(days=threshold)),
+                ])
+                recorded += max(cursor.rowcount, 0)
+    return recorded
+
+
+def _holders(document):
+    if document.organization_id:
+        return services._providers(document.organization)
+    person = document.person
+    users = [person.user] if person.user_id else []
+    if person.organization_id:
+        users += services._providers(person.organization)
+    return users
+
+
+def reminders_deliver(*, limit: int = 500) -> int:
+    """Turn recorded, unsent reminders into notifications (in-app now, email through the
+    outbox after commit). Each reminder is delivered once: it is locked, skipped if another
+    worker holds it, and marked in the same transaction as its notifications."""
+    delivered = 0
+    pending = (ExpiryReminder.objects.filter(sent_at__isnull=True)
+               .order_by("created_at", "pk").values_list("pk", flat=True)[:limit])
+    for pk in list(pending):
+        with transaction.atomic():
+            reminder = (ExpiryReminder.objects.select_for_update(skip_locked=True, of=("self",))
+                        .filter(pk=pk, sent_at__isnull=True)
+                        .select_related("document__document_type", "document__organization",
+                                        "document__person").first())
+            if reminder is None:
+                continue
+            document = reminder.document
+            services.notify(
+                users=_holders(document),
+                subject=_g("%(type)s expires on %(date)s") % {
+                    "type": document.document_type.display_name,
+                    "date": reminder.expires_on.isoformat()},
+                body=_g("%(subject)s: %(type)s expires in %(days)d days, on %(date)s. Upload a "
+                        "renewed one in time, or the approval will be suspended when it "
+                        "expires.") % {
+                    "subject": document.subject, "type": document.document_type.display_name,
+                    "days": reminder.threshold_days, "date": reminder.expires_on.isoformat()})
+            reminder.sent_at = timezone.now()
+            reminder.save(update_fields=["sent_at"])
+            delivered += 1
+    return delivered
+
+
+def _expired_required(today):
+    from documents.models import Document
+
+    return Document.objects.filter(superseded_at__isnull=True, document_type__is_required=True,
+                                   expires_on__lt=today)
+
+
+def _due_types(approval, today) -> list[dict]:
+    subject = {"organization_id": approval.organization_id} if approval.organization_id \
+        else {"person_id": approval.person_id}
+    return [{"code": d.document_type.code, "name": d.document_type.name, "document": d.pk,
+             "expires_on": d.expires_on.isoformat()}
+            for d in _expired_required(today).filter(**subject).select_related("document_type")]
+
+
+def _bureau_for(approval) -> Bureau:
+    return Bureau.objects.get(jurisdiction_id=approval.jurisdiction_id)
+
+
+def approvals_suspend_expired(*, today: datetime.date) -> int:
+    """Approvals that depend on an expired required document are suspended (with an audit
+    event) and a re-certification case opens for each."""
+    from workflows.flows import RecertificationFlow
+
+    expired = _expired_required(today)
+    candidates = (Approval.objects.filter(status=Approval.Status.APPROVED).filter(
+        Q(organization__isnull=False,
+          pk__in=Approval.objects.filter(Exists(expired.filter(
+              organization_id=OuterRef("organization_id")))).values("pk"))
+        | Q(person__isnull=False,
+            pk__in=Approval.objects.filter(Exists(expired.filter(
+                person_id=OuterRef("person_id")))).values("pk")))
+        .order_by("pk").values_list("pk", flat=True)[: settings.RECERT_SWEEP_BATCH])
+    count = 0
+    for pk in list(candidates):
+        with transaction.atomic():
+            approval = Approval.objects.select_for_update().get(pk=pk)
+            if approval.status != Approval.Status.APPROVED:
+                continue  # another sweep got here first
+            due = _due_types(approval, today)
+            if not due:
+                continue
+            names = "、".join(item["name"] for item in due)
+            try:
+                registry_services.approval_suspend(
+                    actor=None, approval=approval,
+                    reason=_g("Credential expired: %(names)s") % {"names": names})
+            except InvalidTransition:
+                continue
+            RecertificationFlow.start.run(approval=approval, due=due, today=today)
+            count += 1
+    return count
+
+
+def recertification_create(*, activation, approval, due, today):
+    """Fill the new re-certification case (called by the flow's start node)."""
+    case = activation.process
+    case.approval, case.bureau = approval, _bureau_for(approval)
+    case.due_types = due
+    case.grace_until = today + datetime.timedelta(days=settings.RECERT_GRACE_DAYS)
+    case.save()
+    registry_services.audit_record(
+        actor=None, action="recert.open", target=case, to_state="open",
+        data={"approval": approval.pk, "due": [d["code"] for d in due],
+              "grace_until": case.grace_until.isoformat()})
+    users = _holders_of_approval(approval)
+    services.notify(users=users,
+                    subject=_g("Your approval is suspended: renew %(names)s") % {
+                        "names": "、".join(d["name"] for d in due)},
+                    body=_g("Upload the renewed documents by %(date)s; otherwise the approval "
+                            "expires.") % {"date": case.grace_until.isoformat()})
+    return case
+
+
+def _holders_of_approval(approval):
+    if approval.organization_id:
+        return services._providers(approval.organization)
+    person = approval.person
+    users = [person.user] if person.user_id else []
+    if person.organization_id:
+        users += services._providers(person.organization)
+    return users
+
+
+def recertification_submit(*, actor, case: RecertificationProcess) -> None:
+    """The provider says the renewals are uploaded. Each due document must have been
+    replaced by one that expires later than the old one."""
+    from django.core.exceptions import ValidationError
+
+    from documents.models import Document
+
+    problems = []
+    subject = case.approval.subject
+    field = "organization" if case.approval.organization_id else "person"
+    for item in case.due_types:
+        current = Document.objects.filter(**{field: subject}, document_type__code=item["code"],
+                                          superseded_at__isnull=True).first()
+        if current is None or current.pk == item["document"]:
+            problems.append(_g("%(name)s: upload the renewed document.") % item)
+        elif current.expires_on is not None and \
+                current.expires_on.isoformat() <= item["expires_on"]:
+            problems.append(_g("%(name)s: the renewal must expire later than the old one "
+                               "(%(expires_on)s).") % item)
+    if problems:
+        raise ValidationError(problems)
+    registry_services.audit_record(actor=actor, action="recert.submit", target=case,
+                                   to_state="submitted")
+
+
+def recertification_verify(*, actor, case: RecertificationProcess, decisions: dict,
+                           query_reference: str = "", query_date=None,
+                           query_result: str = "") -> str:
+    """The clerk verifies the renewals (and records the yearly record query for a person);
+    returns 'restore', 'renew' (something rejected) or 'hit'."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    if not actor.has_perm("registry.clerk_bureau", case.bureau):
+        raise PermissionDenied
+    if case.needs_query:
+        errors = {}
+        if not (query_reference or "").strip():
+            errors["query_reference"] = _("Record the reference of the record query.")
+        if query_result not in ("clear", "hit"):
+            errors["query_result"] = _("Record the result of the record query.")
+        if query_date is None or query_date > timezone.localdate():
+            errors["query_date"] = _("The query date must be a date not in the future.")
+        if errors:
+            raise ValidationError(errors)
+    kind = "org" if case.approval.organization_id else "person"
+    subject_id = case.approval.organization_id or case.approval.person_id
+    verified, rejected = services._check_document_decisions(actor, {(kind, subject_id)},
+                                                            decisions)
+    case.checked_by = actor
+    case.query_reference = (query_reference or "").strip()
+    case.query_date, case.query_result = query_date, query_result or ""
+    case.missing = [{"document": r["document"], "reason": r["reason"]} for r in rejected]
+    case.save(update_fields=["checked_by", "query_reference", "query_date", "query_result",
+                             "missing"])
+    registry_services.audit_record(actor=actor, action="recert.verify", target=case,
+                                   data={"verified": verified, "rejected": rejected,
+                                         "query_recorded": bool(case.query_reference)})
+    if case.needs_query and query_result == "hit":
+        return "hit"
+    return "renew" if rejected else "restore"
+
+
+def recertification_restore(*, case: RecertificationProcess) -> None:
+    """Renewals verified: the approval is back in force, never past the new earliest expiry."""
+    from documents.selectors import requirement_checklist
+
+    approval = case.approval
+    today = timezone.localdate()
+    if approval.person_id and case.needs_query:
+        term_end = today + datetime.timedelta(
+            days=settings.WORKFLOW_INDIVIDUAL_APPROVAL_DAYS - 1)
+    else:
+        days = (settings.WORKFLOW_INDIVIDUAL_APPROVAL_DAYS if approval.person_id
+                else settings.REGISTRY_APPROVAL_TERM_DAYS)
+        term_end = approval.valid_from + datetime.timedelta(days=days - 1)
+    earliest = requirement_checklist(approval.subject).earliest_expiry
+    valid_until = min(term_end, earliest) if earliest else term_end
+    if valid_until < today:
+        registry_services.approval_expire(actor=None, approval=approval,
+                                          reason=_g("The approval term has ended."))
+        _finish(case, CaseOutcome.REJECTED, _g("The approval term has ended."))
+        return
+    registry_services.approval_reinstate(
+        actor=case.checked_by, approval=approval, valid_until=valid_until,
+        reason=_g("Renewed documents verified."))
+    _finish(case, CaseOutcome.APPROVED, _g("Renewed documents verified."))
+
+
+def recertification_revoke(*, case: RecertificationProcess) -> None:
+    """A record hit on the yearly query: the approval is revoked for good."""
+    registry_services.approval_revoke(
+        actor=case.checked_by, approval=case.approval,
+        reason=_g("The yearly record query returned a record."))
+    _finish(case, CaseOutcome.REJECTED, _g("The yearly record query returned a record."))
+
+
+def _finish(case, outcome, reason):
+    previous = case.outcome
+    case.outcome, case.outcome_reason = outcome, reason
+    case.save(update_fields=["outcome", "outcome_reason"])
+    registry_services.audit_record(actor=None, action=f"recert.{outcome}", target=case,
+                                   from_state=previous, to_state=outcome, reason=reason)
+    services.notify(users=_holders_of_approval(case.approval),
+                    subject=_g("Re-certification #%(pk)s: %(outcome)s") % {
+                        "pk": case.pk, "outcome": CaseOutcome(outcome).label},
+                    body=reason)
+
+
+def recertifications_expire_after_grace(*, today: datetime.date) -> int:
+    """Suspended approvals whose renewal did not arrive within the grace period expire."""
+    from viewflow.workflow.status import PROCESS, STATUS
+
+    from workflows.flows import RecertificationFlow
+
+    overdue = (RecertificationProcess.objects.filter(outcome=CaseOutcome.OPEN,
+                                                     grace_until__lt=today)
+               .order_by("pk").values_list("pk", flat=True)[: settings.RECERT_SWEEP_BATCH])
+    count = 0
+    for pk in list(overdue):
+        with RecertificationFlow.lock(pk), transaction.atomic():
+            case = RecertificationProcess.objects.get(pk=pk)
+            if case.outcome != CaseOutcome.OPEN:
+                continue
+            now = timezone.now()
+            case.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED]).update(
+                status=STATUS.CANCELED, finished=now)
+            case.status, case.finished = PROCESS.CANCELED, now
+            case.save(update_fields=["status", "finished"])
+            approval = Approval.objects.select_for_update().get(pk=case.approval_id)
+            if approval.status == Approval.Status.SUSPENDED:
+                registry_services.approval_expire(
+                    actor=None, approval=approval,
+                    reason=_g("No renewal within the grace period."))
+            _finish(case, CaseOutcome.REJECTED, _g("No renewal within the grace period."))
+            count += 1
+    return count
+
+
+def approvals_expire_term(*, today: datetime.date) -> int:
+    """Approvals whose term has ended become expired (search already ignores them)."""
+    due = (Approval.objects.filter(status=Approval.Status.APPROVED, valid_until__lt=today)
+           .order_by("pk").values_list("pk", flat=True)[: settings.RECERT_SWEEP_BATCH])
+    count = 0
+    for pk in list(due):
+        with transaction.atomic():
+            approval = Approval.objects.select_for_update().get(pk=pk)
+            if approval.status != Approval.Status.APPROVED or approval.valid_until >= today:
+                continue
+            registry_services.approval_expire(actor=None, approval=approval,
+                                              reason=_g("The approval term has ended."))
+            count += 1
+    return count
+
+
+def digests_send(*, today: datetime.date) -> int:
+    """Once a day, tell each bureau's clerks what expires soon in their jurisdiction."""
+    from documents.models import Document
+    from registry.models import Jurisdiction
+
+    horizon = today + datetime.timedelta(days=settings.RECERT_DIGEST_DAYS)
+    sent = 0
+    for bureau in Bureau.objects.select_related("jurisdiction"):
+        clerks = services._staff(bureau, "clerk_bureau")
+        if not clerks:
+            continue
+        jurisdictions = Jurisdiction.objects.filter(Jurisdiction.subtree_q(bureau.jurisdiction_id))
+        active = Approval.objects.filter(status__in=ACTIVE, jurisdiction__in=jurisdictions)
+        soon = (Document.objects.filter(superseded_at__isnull=True, expires_on__gte=today,
+                                        expires_on__lte=horizon)
+                .filter(Q(organization__in=active.values("organization_id"))
+                        | Q(person__in=active.values("person_id")))
+                .select_related("document_type", "organization", "person")
+                .order_by("expires_on"))
+        items = list(soon[:21])
+        if not items:
+            continue
+        with transaction.atomic():
+            _log, created = DigestLog.objects.get_or_create(bureau=bureau, day=today)
+            if not created:
+                continue
+            lines = [f"{d.expires_on:%Y-%m-%d} {d.subject} · {d.document_type.display_name}"
+                     for d in items[:20]]
+            if len(items) > 20:
+                lines.append(_g("… and more; see the dashboard."))
+            services.notify(users=clerks, subject=_g("Credentials expiring within %(n)d days")
+                            % {"n": settings.RECERT_DIGEST_DAYS}, body="\n".join(lines))
+            sent += 1
+    return sent
+
+
+def credential_sweep(*, today: datetime.date | None = None) -> SweepReport:
+    """The daily sweep. Each step is idempotent; running it twice, or twice at once,
+    records, suspends and expires nothing twice."""
+    today = today or timezone.localdate()
+    report = SweepReport()
+    report.reminders_recorded = reminders_record(today=today)
+    report.suspended = approvals_suspend_expired(today=today)
+    report.expired_after_grace = recertifications_expire_after_grace(today=today)
+    report.expired_term = approvals_expire_term(today=today)
+    report.digests = digests_send(today=today)
+    logger.info("credential sweep %s: %s", today, report)
+    return report
