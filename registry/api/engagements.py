@@ -68,7 +68,8 @@ class TermViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gener
     serializer_class = TermSerializer
 
     def get_queryset(self):
-        return selectors.terms_for_schools(schools_of(self.request.user).values("pk"))
+        schools = schools_of(self.request.user).values_list("pk", flat=True)
+        return selectors.terms_for_schools(schools)
 
     @extend_schema(request=TermSerializer, responses=TermSerializer)
     def create(self, request, *args, **kwargs):
@@ -92,7 +93,7 @@ class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def get_queryset(self):
         user = self.request.user
-        own = selectors.engagements_for_schools(schools_of(user).values("pk"))
+        own = selectors.engagements_for_schools(schools_of(user).values_list("pk", flat=True))
         jurisdictions = list(bureaus_administered_by(user).values_list("jurisdiction_id",
                                                                        flat=True))
         if jurisdictions:

@@ -71,4 +71,4 @@ class ReviewRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def get_queryset(self):
         return selectors.review_requests_for_bureaus(
-            bureaus_administered_by(self.request.user).values("pk"))
+            bureaus_administered_by(self.request.user).values_list("pk", flat=True))

@@ -15,7 +15,7 @@ def _engagements() -> QuerySet:
 
 
 def engagements_for_schools(school_ids) -> QuerySet:
-    return _engagements().filter(school_id__in=list(school_ids))
+    return _engagements().filter(school_id__in=school_ids)
 
 
 def engagements_for_jurisdictions(jurisdiction_ids) -> QuerySet:
@@ -27,4 +27,4 @@ def engagements_for_jurisdictions(jurisdiction_ids) -> QuerySet:
 
 
 def terms_for_schools(school_ids) -> QuerySet:
-    return SchoolTerm.objects.filter(school_id__in=list(school_ids)).select_related("school")
+    return SchoolTerm.objects.filter(school_id__in=school_ids).select_related("school")

@@ -28,7 +28,7 @@ def is_blacklisted(*, uscc: str | None = None, id_number: str | None = None,
 
 def review_requests_for_bureaus(bureau_ids, *, status: str | None = None) -> QuerySet:
     """Review requests of some bureaus, newest first."""
-    queryset = ReviewRequest.objects.filter(bureau_id__in=list(bureau_ids)).select_related(
+    queryset = ReviewRequest.objects.filter(bureau_id__in=bureau_ids).select_related(
         "bureau", "organization", "person")
     if status:
         queryset = queryset.filter(status=status)
@@ -36,5 +36,5 @@ def review_requests_for_bureaus(bureau_ids, *, status: str | None = None) -> Que
 
 
 def blacklist_for_bureaus(bureau_ids) -> QuerySet:
-    return Blacklisting.objects.filter(bureau_id__in=list(bureau_ids)).select_related(
+    return Blacklisting.objects.filter(bureau_id__in=bureau_ids).select_related(
         "bureau", "organization", "person")

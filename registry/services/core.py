@@ -24,6 +24,7 @@ from registry.models import (
     ServiceCategory,
 )
 from registry.roles import ROLE_PERMISSIONS, Role
+from registry.selectors.sanctions import is_blacklisted
 from registry.services.search import search_index_refresh
 from registry.validators import normalize_id_number, normalize_uscc
 
@@ -231,6 +232,12 @@ def approval_create(
     if valid_from and valid_until and valid_until < valid_from:
         raise ValidationError({"valid_until": _("The end of validity is before its start.")})
     subject_filter = {"organization": organization} if organization else {"person": person}
+    if is_blacklisted(uscc=organization.uscc if organization else None,
+                      id_number=person.id_number if person else None):
+        raise ValidationError(
+            _("This provider is on the blacklist and may not apply until the bar ends."),
+            code="blacklisted",
+        )
     if Approval.objects.filter(
         jurisdiction=jurisdiction, status__in=Approval.OPEN_STATUSES, **subject_filter
     ).exists():

@@ -1,0 +1,297 @@
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+
+from registry import selectors, services
+from registry.models import AuditEvent, Engagement, Incident, ReviewRequest
+from tests.registry.issue5 import (
+    approve,
+    bureau_admin,
+    days,
+    organization,
+    person,
+    school_user,
+)
+
+
+def _term(user, school, *, projects=10, name="2026 秋季学期", start=0, end=120):
+    return services.school_term_create(actor=user, school=school, name=name,
+                                       starts_on=days(start), ends_on=days(end),
+                                       project_count=projects)
+
+
+@pytest.fixture
+def setting(db):
+    user, school = school_user("360102")
+    term = _term(user, school)
+    providers = []
+    for i in range(4):
+        org = organization(f"南昌第{i}艺术培训有限公司", ("少儿美术", "arts", "30"))
+        approve(organization=org, where="360100", categories=("arts",))
+        providers.append(org)
+    return {"user": user, "school": school, "term": term, "orgs": providers}
+
+
+def _engage(setting, org, **overrides):
+    data = dict(actor=setting["user"], school=setting["school"], term=setting["term"],
+                organization=org, offering=org.offerings.first() if org else None,
+                fee_per_session=Decimal("25"), sessions=16)
+    data.update(overrides)
+    return services.engagement_create(**data)
+
+
+@pytest.mark.django_db
+def test_engaging_an_approved_provider_is_recorded_and_audited(setting):
+    engagement = _engage(setting, setting["orgs"][0])
+    assert engagement.approval.organization == setting["orgs"][0]
+    assert (engagement.starts_on, engagement.ends_on) == (setting["term"].starts_on,
+                                                          setting["term"].ends_on)
+    assert AuditEvent.objects.for_object(engagement).get().action == "engagement.create"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("other county", "not approved"),
+        ("suspended", "suspended"),
+        ("ends early", "before the engagement ends"),
+        ("pending", "not approved"),
+    ],
+)
+def test_the_gate_refuses_providers_that_may_not_serve(setting, case, message, settings):
+    settings.LANGUAGE_CODE = "en"
+    org = organization("某机构有限公司", ("课程", "arts", "10"))
+    if case == "other county":
+        approve(organization=org, where="360103", categories=("arts",))
+    elif case == "suspended":
+        approve(organization=org, categories=("arts",), status="suspended")
+    elif case == "ends early":
+        approve(organization=org, categories=("arts",), valid_until=days(60))
+    elif case == "pending":
+        approve(organization=org, categories=("arts",), status="pending")
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ValidationError, match=message):
+        _engage(setting, org)
+    assert not Engagement.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_cap_holds(setting, settings):
+    settings.REGISTRY_EXTERNAL_PROJECT_CAP = 0.30  # 30% of 10 projects: 3
+    for org in setting["orgs"][:3]:
+        _engage(setting, org)
+    with pytest.raises(ValidationError) as excinfo:
+        _engage(setting, setting["orgs"][3])
+    assert excinfo.value.code == "cap_reached"
+    assert Engagement.objects.count() == 3
+    # individuals are not external organization projects
+    retiree = person("王秀兰")
+    approve(person=retiree, categories=("reading",))
+    _engage(setting, None, person=retiree, offering=None)
+
+
+@pytest.mark.django_db
+def test_end_before_start_overlap_and_someone_elses_school_are_refused(setting):
+    org = setting["orgs"][0]
+    with pytest.raises(ValidationError):
+        _engage(setting, org, starts_on=days(50), ends_on=days(10))
+    _engage(setting, org, starts_on=days(0), ends_on=days(60))
+    with pytest.raises(ValidationError) as excinfo:
+        _engage(setting, org, starts_on=days(30), ends_on=days(90))
+    assert excinfo.value.code == "duplicate"
+    _engage(setting, org, starts_on=days(61), ends_on=days(90))  # back to back is fine
+    other_user, other_school = school_user("360102")
+    with pytest.raises(PermissionDenied):
+        _engage(setting, org, actor=other_user)
+    other_term = _term(other_user, other_school)
+    with pytest.raises(PermissionDenied):
+        _engage(setting, setting["orgs"][1], term=other_term)
+    with pytest.raises(ValidationError):
+        services.school_term_create(actor=setting["user"], school=setting["school"],
+                                    name="坏学期", starts_on=days(10), ends_on=days(1),
+                                    project_count=5)
+    assert Engagement.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_engagements_through_the_api(setting, client, django_assert_max_num_queries):
+    client.force_login(setting["user"])
+    org = setting["orgs"][0]
+    response = client.post("/api/v1/engagements/", {
+        "term": setting["term"].pk, "organization": org.pk,
+        "offering": org.offerings.first().pk, "fee_per_session": "25", "sessions": 16,
+    })
+    assert response.status_code == 201, response.content
+    bad = client.post("/api/v1/engagements/", {
+        "term": setting["term"].pk, "organization": org.pk, "fee_per_session": "-1",
+        "sessions": 16,
+    })
+    assert bad.status_code == 400
+    suspended = organization("暂停机构有限公司", ("课程", "arts", "10"))
+    approve(organization=suspended, categories=("arts",), status="suspended")
+    refused = client.post("/api/v1/engagements/", {
+        "term": setting["term"].pk, "organization": suspended.pk, "fee_per_session": "25",
+        "sessions": 16,
+    })
+    assert refused.status_code == 400 and "暂停" in refused.content.decode()
+    other_user, other_school = school_user("360103")
+    other_term = _term(other_user, other_school)
+    foreign = client.post("/api/v1/engagements/", {
+        "term": other_term.pk, "organization": org.pk, "fee_per_session": "25", "sessions": 1,
+    })
+    assert foreign.status_code == 403
+    foreign = client.post("/api/v1/engagements/", {
+        "school": other_school.pk, "term": other_term.pk, "organization": org.pk,
+        "fee_per_session": "25", "sessions": 1,
+    })
+    assert foreign.status_code == 403
+    for org in setting["orgs"][1:3]:
+        _engage(setting, org)
+    with django_assert_max_num_queries(8):
+        listing = client.get("/api/v1/engagements/")
+    assert listing.status_code == 200 and listing.json()["count"] == 3
+
+
+@pytest.mark.django_db
+def test_bureaus_see_every_engagement_in_their_jurisdiction_schools_only_their_own(
+        setting, client, django_assert_max_num_queries):
+    _engage(setting, setting["orgs"][0])
+    other_user, other_school = school_user("360103")
+    other_term = _term(other_user, other_school)
+    services.engagement_create(actor=other_user, school=other_school, term=other_term,
+                               organization=setting["orgs"][1], fee_per_session=Decimal("20"),
+                               sessions=10)
+    jiujiang_user, jiujiang_school = school_user("360102")  # same county, own school
+    admin, bureau = bureau_admin("360100")
+    county_admin, county_bureau = bureau_admin("360102")
+    assert selectors.engagements_for_jurisdictions([bureau.jurisdiction_id]).count() == 2
+    assert selectors.engagements_for_jurisdictions([county_bureau.jurisdiction_id]).count() == 1
+    client.force_login(admin)
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/v1/engagements/").json()["count"] == 2
+    with django_assert_max_num_queries(12):
+        page = client.get(f"/registry/bureau/{bureau.pk}/")
+    assert page.status_code == 200 and other_school.name in page.content.decode()
+    client.force_login(jiujiang_user)
+    assert client.get("/api/v1/engagements/").json()["count"] == 0
+    client.force_login(setting["user"])
+    assert client.get("/api/v1/engagements/").json()["count"] == 1
+    with django_assert_max_num_queries(14):
+        page = client.get("/registry/school/engagements/")
+    assert page.status_code == 200 and "南昌第0艺术培训有限公司" in page.content.decode()
+    assert client.get(f"/registry/bureau/{bureau.pk}/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_engagement_through_the_browser(setting, client):
+    client.force_login(setting["user"])
+    org = setting["orgs"][0]
+    response = client.post("/registry/school/engagements/", {
+        "eng-term": setting["term"].pk, "eng-organization": org.pk,
+        "eng-fee_per_session": "25", "eng-sessions": "16",
+    })
+    assert response.status_code == 302
+    response = client.post("/registry/school/engagements/", {
+        "eng-term": setting["term"].pk, "eng-organization": org.pk,
+        "eng-fee_per_session": "25", "eng-sessions": "16",
+    })
+    assert response.status_code == 400
+    assert "重叠" in response.content.decode() or "overlapping" in response.content.decode()
+    assert Engagement.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_evaluation_at_term_end_and_low_satisfaction_opens_a_review(setting, settings):
+    settings.REGISTRY_SATISFACTION_THRESHOLD = 0.80
+    first = _engage(setting, setting["orgs"][0], ends_on=days(30))
+    with pytest.raises(ValidationError) as excinfo:
+        services.engagement_evaluate(actor=setting["user"], engagement=first, satisfaction=5)
+    assert excinfo.value.code == "too_early"
+    with time_machine.travel(days(31) + datetime.timedelta(hours=12), tick=False):
+        services.engagement_evaluate(actor=setting["user"], engagement=first, satisfaction=4)
+        assert not ReviewRequest.objects.exists()  # 4/5 = 80% is not below 80%
+        with pytest.raises(ValidationError):
+            services.engagement_evaluate(actor=setting["user"], engagement=first,
+                                         satisfaction=1)
+    second = _engage(setting, setting["orgs"][0], starts_on=days(40), ends_on=days(60))
+    with time_machine.travel(days(61) + datetime.timedelta(hours=12), tick=False):
+        services.engagement_evaluate(actor=setting["user"], engagement=second, satisfaction=3)
+    review = ReviewRequest.objects.get()  # (4 + 3) / 2 / 5 = 70%
+    assert review.organization == setting["orgs"][0]
+    assert review.bureau.jurisdiction.code == "360100"
+    assert review.status == ReviewRequest.Status.OPEN
+    assert AuditEvent.objects.for_object(review).get().action == "review_request.open"
+    admin, bureau = bureau_admin("360100")
+    services.review_request_close(actor=admin, review_request=review, reason="已约谈")
+    review.refresh_from_db()
+    assert review.status == ReviewRequest.Status.CLOSED
+
+
+@pytest.mark.django_db
+def test_incidents_any_time_through_api_and_browser(setting, client):
+    engagement = _engage(setting, setting["orgs"][0])
+    client.force_login(setting["user"])
+    response = client.post(f"/api/v1/engagements/{engagement.pk}/incidents/", {
+        "kind": "new_lessons", "description": "在课后服务时间讲授新课",
+        "occurred_on": days(0).isoformat(),
+    })
+    assert response.status_code == 201
+    bad = client.post(f"/api/v1/engagements/{engagement.pk}/incidents/", {
+        "kind": "weather", "description": "x", "occurred_on": days(0).isoformat()})
+    assert bad.status_code == 400
+    client.post(f"/registry/school/engagements/{engagement.pk}/incident/", {
+        "kind": "safety", "description": "学生摔伤", "occurred_on": days(0).isoformat()})
+    assert list(Incident.objects.values_list("kind", flat=True).order_by("pk")) == [
+        "new_lessons", "safety"]
+    assert AuditEvent.objects.filter(action="incident.report").count() == 2
+    other_user, _ = school_user("360102")
+    client.force_login(other_user)
+    assert client.post(f"/api/v1/engagements/{engagement.pk}/incidents/", {
+        "kind": "fees", "description": "x", "occurred_on": days(0).isoformat()
+    }).status_code == 404
+    with pytest.raises(PermissionDenied):
+        services.incident_report(actor=other_user, engagement=engagement, kind="fees",
+                                 description="乱收费", occurred_on=days(0))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_engagements_racing_for_the_last_slot_exactly_one_wins(on_postgres, settings):
+    settings.REGISTRY_EXTERNAL_PROJECT_CAP = 0.30
+    user, school = school_user("360102")
+    term = _term(user, school, projects=10)
+    orgs = []
+    for i in range(4):
+        org = organization(f"竞争机构{i}有限公司", ("课程", "arts", "10"))
+        approve(organization=org, categories=("arts",))
+        orgs.append(org)
+    for org in orgs[:2]:
+        services.engagement_create(actor=user, school=school, term=term, organization=org,
+                                   fee_per_session=Decimal("10"), sessions=4)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def contender(org):
+        try:
+            barrier.wait()
+            services.engagement_create(actor=user, school=school, term=term, organization=org,
+                                       fee_per_session=Decimal("10"), sessions=4)
+            outcomes.append("won")
+        except ValidationError as error:
+            outcomes.append(error.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=contender, args=(org,)) for org in orgs[2:]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["cap_reached", "won"]
+    assert Engagement.objects.filter(term=term).count() == 3
