@@ -5,11 +5,15 @@ from guardian.admin import GuardedModelAdmin
 from registry.models import (
     Approval,
     AuditEvent,
+    Blacklisting,
     Bureau,
+    Engagement,
     Jurisdiction,
     Offering,
     Organization,
     Person,
+    Publication,
+    ReviewRequest,
     School,
     ServiceCategory,
 )
@@ -131,3 +135,47 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by services only (they audit); the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Publication)
+class PublicationAdmin(_ReadOnlyAdmin):
+    list_display = ("__str__", "published_on", "entry_count", "digest")
+    list_filter = ("jurisdiction", "year")
+    list_select_related = ("jurisdiction",)
+    exclude = ("diff",)
+
+
+@admin.register(Engagement)
+class EngagementAdmin(_ReadOnlyAdmin):
+    list_display = ("school", "organization", "person", "term", "starts_on", "ends_on",
+                    "fee_per_session", "sessions")
+    list_filter = ("school__county",)
+    list_select_related = ("school", "organization", "person", "term")
+    search_fields = ("school__name", "organization__name", "person__name")
+
+
+@admin.register(ReviewRequest)
+class ReviewRequestAdmin(_ReadOnlyAdmin):
+    list_display = ("__str__", "bureau", "trigger", "status", "created_at")
+    list_filter = ("status", "trigger", "bureau")
+    list_select_related = ("bureau", "organization", "person")
+
+
+@admin.register(Blacklisting)
+class BlacklistingAdmin(_ReadOnlyAdmin):
+    list_display = ("__str__", "bureau", "starts_on", "ends_on")
+    list_select_related = ("bureau", "organization", "person")
+    exclude = ("id_number",)

@@ -161,7 +161,11 @@ def school_search(request):
 def school_engagements(request):
     """The school's terms and engagements, with forms to add them."""
     school = school_for(request.user, request.GET.get("school") or request.POST.get("school"))
-    term_form, engagement_form = TermForm(prefix="term"), EngagementForm(prefix="eng")
+    # Arriving from a search result: the provider is filled in.
+    initial = {k: request.GET[k] for k in ("organization", "offering", "person")
+               if request.GET.get(k, "").isdigit()}
+    term_form = TermForm(prefix="term")
+    engagement_form = EngagementForm(prefix="eng", initial=initial)
     status = 200
     if request.method == "POST":
         try:

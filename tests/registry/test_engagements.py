@@ -295,3 +295,22 @@ def test_two_engagements_racing_for_the_last_slot_exactly_one_wins(on_postgres, 
         thread.join()
     assert sorted(outcomes) == ["cap_reached", "won"]
     assert Engagement.objects.filter(term=term).count() == 3
+
+
+@pytest.mark.django_db
+def test_admin_lists_the_new_records_read_only(setting, admin_client):
+    _engage(setting, setting["orgs"][0])
+    for model in ("publication", "engagement", "reviewrequest", "blacklisting"):
+        assert admin_client.get(f"/admin/registry/{model}/").status_code == 200
+    assert admin_client.get("/admin/registry/engagement/add/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_search_result_links_to_a_prefilled_engagement_form(setting, client):
+    client.force_login(setting["user"])
+    org = setting["orgs"][0]
+    page = client.get("/registry/school/search/", {"keyword": "美术"}).content.decode()
+    link = f"organization={org.pk}"
+    assert link in page
+    form = client.get(f"/registry/school/engagements/?{link}").content.decode()
+    assert f'name="eng-organization" value="{org.pk}"' in form
