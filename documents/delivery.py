@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +11,18 @@ from documents.models import Document
 from registry.models import Organization, Person
 
 SUBJECT_MODELS = {"organization": Organization, "person": Person}
+# Room for the multipart boundaries and the other form fields around the file.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def declared_body_too_large(request) -> bool:
+    """Whether the request says (Content-Length) it carries more than any allowed upload,
+    so that it can be refused before its body is read and spooled to disk."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.DOCUMENTS_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
 
 
 def find_subject(kind: str, pk) -> Organization | Person | None:

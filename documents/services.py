@@ -62,10 +62,15 @@ def _subject_fields(subject) -> dict:
     raise field_error("subject", _("Unknown organization or person."), "no_subject")
 
 
+def too_large_error(max_bytes: int):
+    """The refusal of a file over ``max_bytes`` (also used before a request body is read)."""
+    return field_error("file", _("The file is larger than the limit of %(limit)s MB.")
+                       % {"limit": f"{max_bytes / (1024 * 1024):g}"}, "too_large")
+
+
 def _inspect(file, *, max_bytes: int, allowed: list[str]) -> _Inspected:
     """Hash, measure and sniff ``file`` chunk by chunk; never holds it whole in memory."""
-    too_large = field_error("file", _("The file is larger than the limit of %(limit)s MB.")
-         % {"limit": f"{max_bytes / (1024 * 1024):g}"}, "too_large")
+    too_large = too_large_error(max_bytes)
     declared_size = getattr(file, "size", None)
     if declared_size is not None and declared_size > max_bytes:
         raise too_large

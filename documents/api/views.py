@@ -1,5 +1,6 @@
 """REST endpoints for documents: parse, check permission, call one service or selector."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
@@ -23,7 +24,12 @@ from documents.api.serializers import (
     RejectSerializer,
     SubjectQuerySerializer,
 )
-from documents.delivery import document_or_404, download_response, find_subject
+from documents.delivery import (
+    declared_body_too_large,
+    document_or_404,
+    download_response,
+    find_subject,
+)
 from documents.models import Document, DocumentType
 
 SUBJECT_PARAMETERS = [
@@ -99,6 +105,8 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
                        description="Refused input, by field"), 403: None, 503: STORAGE_DOWN})
     def create(self, request):
         """Upload a new version of a document (supersedes the current one of its type)."""
+        if declared_body_too_large(request):
+            raise _drf_error(services.too_large_error(settings.DOCUMENTS_MAX_UPLOAD_BYTES))
         form = DocumentUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data

@@ -209,3 +209,15 @@ def test_schema_describes_the_document_endpoints(provider):
     assert "post" in schema["paths"]["/api/v1/documents/"]
     assert "/api/v1/documents/{id}/download/" in schema["paths"]
     assert "/api/v1/document-types/" in schema["paths"]
+
+
+@pytest.mark.django_db
+def test_body_declared_too_large_is_refused_before_it_is_parsed(settings, provider,
+                                                                organization):
+    settings.DOCUMENTS_MAX_UPLOAD_BYTES = 1024
+    data = form(organization, PDF + b"x" * (200 * 1024))
+    del data["document_type"]  # parsing the body would report this; it is never parsed
+    response = client_for(provider, "en").post(URL, data, format="multipart")
+    assert response.status_code == 400
+    assert list(response.json()) == ["file"]
+    assert "larger than the limit" in response.json()["file"][0]
