@@ -71,6 +71,16 @@ def paginate(queryset, page_number, per_page: int | None = None) -> Page:
         ) from None
 
 
+def api_call(function, *args, **kwargs):
+    """Call a lookup for a DRF view: the user's input errors become a 400 there too."""
+    from rest_framework.exceptions import ValidationError as DRFValidationError
+
+    try:
+        return function(*args, **kwargs)
+    except BadRequest as error:
+        raise DRFValidationError({"detail": error_messages(error)}) from None
+
+
 def error_messages(error: ValidationError) -> list[str]:
     return [str(m) for m in error.messages]
 

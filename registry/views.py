@@ -160,7 +160,12 @@ def school_search(request):
 @login_required
 def school_engagements(request):
     """The school's terms and engagements, with forms to add them."""
-    school = school_for(request.user, request.GET.get("school") or request.POST.get("school"))
+    try:
+        school = school_for(request.user,
+                            request.GET.get("school") or request.POST.get("school"))
+    except BadRequest as error:
+        return render(request, "registry/error.html", {"errors": error_messages(error)},
+                      status=400)
     # Arriving from a search result: the provider is filled in.
     initial = {k: request.GET[k] for k in ("organization", "offering", "person")
                if request.GET.get(k, "").isdigit()}

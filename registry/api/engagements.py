@@ -12,6 +12,7 @@ from registry import selectors, services
 from registry.forms import EngagementForm, EvaluationForm, IncidentForm, TermForm
 from registry.models import Engagement, SchoolTerm
 from registry.requests import (
+    api_call,
     bureaus_administered_by,
     engagement_args,
     error_messages,
@@ -73,7 +74,7 @@ class TermViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gener
 
     @extend_schema(request=TermSerializer, responses=TermSerializer)
     def create(self, request, *args, **kwargs):
-        school = school_for(request.user, request.data.get("school"))
+        school = api_call(school_for, request.user, request.data.get("school"))
         form = _form(TermForm, request.data)
         try:
             term = services.school_term_create(actor=request.user, school=school,
@@ -102,7 +103,7 @@ class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(request=EngagementSerializer, responses=EngagementSerializer)
     def create(self, request, *args, **kwargs):
-        school = school_for(request.user, request.data.get("school"))
+        school = api_call(school_for, request.user, request.data.get("school"))
         form = _form(EngagementForm, request.data)
         try:
             engagement = services.engagement_create(actor=request.user, school=school,

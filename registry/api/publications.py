@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from registry import services
 from registry.models import Publication
-from registry.requests import bureau_for, error_messages
+from registry.requests import api_call, bureau_for, error_messages
 from registry.views import list_export
 
 
@@ -26,6 +26,8 @@ class PublicationSerializer(serializers.ModelSerializer):
                   "diff_counts"]
 
     def get_diff_counts(self, obj) -> dict:
+        if obj.previous_id is None:
+            return {"added": obj.entry_count, "removed": 0, "changed": 0}
         return {k: len(obj.diff.get(k, [])) for k in ("added", "removed", "changed")}
 
 
@@ -58,7 +60,7 @@ class PublicationViewSet(viewsets.ReadOnlyModelViewSet):
         """Publish the next numbered list of the bureau's jurisdiction."""
         data = PublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        bureau = bureau_for(request.user, data.validated_data["bureau"])
+        bureau = api_call(bureau_for, request.user, data.validated_data["bureau"])
         try:
             publication = services.publication_publish(actor=request.user, bureau=bureau)
         except ValidationError as error:

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from registry import selectors, services
 from registry.forms import SanctionForm
 from registry.models import Organization, Person, ReviewRequest
-from registry.requests import bureau_for, bureaus_administered_by, error_messages
+from registry.requests import api_call, bureau_for, bureaus_administered_by, error_messages
 
 
 class SanctionSerializer(serializers.Serializer):
@@ -28,7 +28,7 @@ class SanctionView(APIView):
 
     @extend_schema(request=SanctionSerializer, responses={201: None})
     def post(self, request):
-        bureau = bureau_for(request.user, request.data.get("bureau"))
+        bureau = api_call(bureau_for, request.user, request.data.get("bureau"))
         form = SanctionForm(request.data)
         if not form.is_valid():
             raise DRFValidationError(form.errors.get_json_data())

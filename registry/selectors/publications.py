@@ -25,7 +25,8 @@ def publications_of(jurisdiction: Jurisdiction) -> QuerySet:
     """All lists of one jurisdiction, newest first (the first is the current one)."""
     return (
         Publication.objects.filter(jurisdiction=jurisdiction)
-        .select_related("jurisdiction", "previous")
+        .select_related("jurisdiction")
+        .defer("diff")
         .order_by("-published_at", "-pk")
     )
 

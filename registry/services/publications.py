@@ -76,8 +76,8 @@ def _entry_for(approval: Approval) -> dict:
 
 def _diff(previous: Publication | None, current: dict[str, tuple[str, str]]) -> dict:
     if previous is None:
-        return {"added": [{"key": k, "name": v[1]} for k, v in current.items()],
-                "removed": [], "changed": []}
+        # Everything is new; listing 100k entries again here would only bloat the row.
+        return {"added": [], "removed": [], "changed": [], "first": True}
     before = {
         key: (digest, name)
         for key, digest, name in previous.entries.values_list("key", "digest", "name")

@@ -1,11 +1,9 @@
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 
 from registry import selectors, services
 from registry.models import AuditEvent, Engagement, Incident, ReviewRequest
@@ -261,42 +259,6 @@ def test_incidents_any_time_through_api_and_browser(setting, client):
                                  description="乱收费", occurred_on=days(0))
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_engagements_racing_for_the_last_slot_exactly_one_wins(on_postgres, settings):
-    settings.REGISTRY_EXTERNAL_PROJECT_CAP = 0.30
-    user, school = school_user("360102")
-    term = _term(user, school, projects=10)
-    orgs = []
-    for i in range(4):
-        org = organization(f"竞争机构{i}有限公司", ("课程", "arts", "10"))
-        approve(organization=org, categories=("arts",))
-        orgs.append(org)
-    for org in orgs[:2]:
-        services.engagement_create(actor=user, school=school, term=term, organization=org,
-                                   fee_per_session=Decimal("10"), sessions=4)
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def contender(org):
-        try:
-            barrier.wait()
-            services.engagement_create(actor=user, school=school, term=term, organization=org,
-                                       fee_per_session=Decimal("10"), sessions=4)
-            outcomes.append("won")
-        except ValidationError as error:
-            outcomes.append(error.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=contender, args=(org,)) for org in orgs[2:]]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["cap_reached", "won"]
-    assert Engagement.objects.filter(term=term).count() == 3
-
-
 @pytest.mark.django_db
 def test_admin_lists_the_new_records_read_only(setting, admin_client):
     _engage(setting, setting["orgs"][0])
@@ -314,3 +276,18 @@ def test_search_result_links_to_a_prefilled_engagement_form(setting, client):
     assert link in page
     form = client.get(f"/registry/school/engagements/?{link}").content.decode()
     assert f'name="eng-organization" value="{org.pk}"' in form
+
+
+@pytest.mark.django_db
+def test_malformed_school_or_bureau_is_a_400_not_a_500(setting, client):
+    client.force_login(setting["user"])
+    assert client.post("/api/v1/engagements/", {"school": "abc", "term": 1,
+                                                "fee_per_session": "1",
+                                                "sessions": 1}).status_code == 400
+    assert client.post("/api/v1/terms/", {"school": "x"}).status_code == 400
+    assert client.get("/registry/school/engagements/", {"school": "x"}).status_code == 400
+    assert client.get("/api/v1/search/organizations/", {"school": "x"}).status_code == 400
+    admin, _bureau = bureau_admin("360100")
+    client.force_login(admin)
+    assert client.post("/api/v1/sanctions/", {"action": "suspend"}).status_code == 400
+    assert client.post("/api/v1/publications/publish/", {"bureau": "x"}).status_code == 400

@@ -44,7 +44,7 @@ def test_publish_snapshots_exactly_the_valid_approvals_of_the_jurisdiction(liste
                                     "王秀兰"])
     assert (publication.year, publication.number) == (days(0).year, 1)
     assert publication.entry_count == 3
-    assert len(publication.diff["added"]) == 3 and publication.previous is None
+    assert publication.previous is None and publication.diff["first"]
     event = AuditEvent.objects.for_object(publication).get()
     assert event.action == "publication.publish" and event.data["digest"] == publication.digest
 
@@ -193,3 +193,29 @@ def test_page_beyond_the_end_of_a_list_is_a_400(listed, client):
     publication = services.publication_publish(actor=admin, bureau=bureau)
     assert client.get(f"/registry/lists/p/{publication.pk}/?page=9").status_code == 400
     assert client.get(f"/registry/lists/p/{publication.pk}/?page=x").status_code == 400
+
+
+def test_exports_are_produced_in_chunks_equal_to_the_canonical_whole():
+    from registry.exports import csv_stream, json_stream, publication_header
+    from tests.registry.issue5 import jurisdiction
+
+    publication = Publication(jurisdiction=jurisdiction("360100"), year=2026, number=3,
+                              published_on=days(0), entry_count=3000)
+    consumed = []
+
+    def entries():
+        for i in range(3000):
+            consumed.append(i)
+            yield {"key": f"person:{i}", "kind": "person", "name": f"志愿者{i}号",
+                   "person_kind_name": "志愿者", "categories": [{"code": "reading",
+                                                                 "name": "阅读"}],
+                   "valid_from": "2026-01-01", "valid_until": "2026-12-31"}
+
+    stream = json_stream(publication, entries())
+    first = next(stream)
+    assert len(consumed) < 3000  # the first chunk left before the source was read whole
+    chunks = [first, *stream]
+    assert len(chunks) > 1
+    whole = {"entries": list(entries())[:3000], "publication": publication_header(publication)}
+    assert b"".join(chunks) == canonical(whole).encode()
+    assert len(list(csv_stream(entries()))) > 1
