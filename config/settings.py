@@ -208,9 +208,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "overdue-corrections": {"task": "workflows.tasks.reject_overdue_corrections",
                             "schedule": 3600.0, "options": {"expires": 3500}},
     # The credential sweep: reminders, expiry suspensions, grace expiries, anniversaries.
+    # (RECERT_SWEEP_EVERY_SECONDS replaces the nightly run by an interval, for tests and demos.)
     "credential-sweep": {"task": "workflows.tasks.credential_sweep",
-                         "schedule": crontab(hour=1, minute=30), "options": {"expires": 6 * 3600}},
-    "expiry-reminders": {"task": "workflows.tasks.deliver_reminders", "schedule": 600.0,
+                         "schedule": env.float("RECERT_SWEEP_EVERY_SECONDS", default=0)
+                         or crontab(hour=1, minute=30),
+                         "options": {"expires": 6 * 3600}},
+    "expiry-reminders": {"task": "workflows.tasks.deliver_reminders",
+                         "schedule": env.float("RECERT_DELIVER_EVERY_SECONDS", default=600.0),
                          "options": {"expires": 590}},
 }
 

@@ -9,7 +9,7 @@ from registry.models import AuditEvent
 from tests.workflows.conftest import open_tasks
 from workflows import services
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 SCORES = {"qualification": 80, "course-plan": 80, "safety": 80, "price": 80,
           "reputation": 80}
