@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
 from registry.site import WorkspaceApp
-from workflows.site import RecertificationApp, SelectionApp, VettingApp
+from workflows.site import AnnualReviewApp, RecertificationApp, SelectionApp, VettingApp
 
 site = Site(
     title=_("After-school provider registry"),
-    viewsets=[WorkspaceApp(), SelectionApp(), VettingApp(), RecertificationApp()],
+    viewsets=[WorkspaceApp(), SelectionApp(), VettingApp(), RecertificationApp(),
+              AnnualReviewApp()],
 )

@@ -123,6 +123,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         from workflows.flows import (
+            AnnualReviewFlow,
             IndividualVettingFlow,
             OrganizationSelectionFlow,
             RecertificationFlow,
@@ -130,7 +131,8 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 
         if getattr(self, "swagger_fake_view", False):
             return Task.objects.none()
-        flows = [OrganizationSelectionFlow, IndividualVettingFlow, RecertificationFlow]
+        flows = [OrganizationSelectionFlow, IndividualVettingFlow, RecertificationFlow,
+                 AnnualReviewFlow]
         inbox = Task.objects.inbox(flows, self.request.user).values("pk")
         queue = Task.objects.queue(flows, self.request.user).values("pk")
         return (Task.objects.filter(pk__in=inbox) | Task.objects.filter(pk__in=queue)

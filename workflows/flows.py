@@ -10,7 +10,12 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 
 from workflows import selectors, services, views
-from workflows.models import RecertificationProcess, SelectionProcess, VettingProcess
+from workflows.models import (
+    AnnualReviewProcess,
+    RecertificationProcess,
+    SelectionProcess,
+    VettingProcess,
+)
 from workflows.nodes import PanelSplit
 
 ROLE_GROUPS = ["provider", "bureau_clerk", "bureau_expert", "bureau_approver", "bureau_admin",
@@ -24,7 +29,11 @@ class CaseFlowMixin:
         if not user.is_authenticated:
             return False
         if obj is None:
-            return user.is_superuser or user.groups.filter(name__in=ROLE_GROUPS).exists()
+            # Asked once per flow on every list page: remember the answer on the user.
+            if not hasattr(user, "_has_case_role"):
+                user._has_case_role = user.is_superuser or user.groups.filter(
+                    name__in=ROLE_GROUPS).exists()
+            return user._has_case_role
         return selectors.may_view_case(user, obj)
 
 
@@ -339,3 +348,29 @@ class RecertificationFlow(CaseFlowMixin, flow.Flow):
         from workflows import recertification
 
         recertification.recertification_revoke(case=activation.process.coerced)
+
+
+class AnnualReviewFlow(CaseFlowMixin, flow.Flow):
+    """年度考核: on the anniversary the bureau administrator keeps, suspends or revokes."""
+
+    process_class = AnnualReviewProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("Annual review")
+    process_description = _("Yearly review of an approval with the year's evaluations.")
+    process_summary_template = "{{ process.approval }}"
+
+    start = flow.StartHandle(this.start_case).Next(this.review)
+
+    # --- bureau administrator --------------------------------------------------------
+    review = (
+        flow.View(views.AnnualReviewView)
+        .Annotation(title=_("Annual review"))
+        .Permission("registry.administer_bureau", obj=_bureau)
+        .Next(this.end)
+    )
+    end = flow.End()
+
+    def start_case(self, activation, **kwargs):
+        from workflows import recertification
+
+        return recertification.annual_review_create(activation=activation, **kwargs)

@@ -249,6 +249,33 @@ class RecertVerifyForm(DocumentDecisionsMixin, TaskForm):
         return True
 
 
+class AnnualReviewForm(TaskForm):
+    decision = forms.ChoiceField(label=_("Outcome"), widget=forms.RadioSelect,
+                                 choices=[("keep", _("Keep")), ("suspend", _("Suspend")),
+                                          ("revoke", _("Revoke"))])
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=5000)
+
+    def __init__(self, *args, **kwargs):
+        from workflows import recertification
+
+        super().__init__(*args, **kwargs)
+        self.evidence = recertification.annual_review_evidence(self.case)
+        average = self.evidence["average"]
+        self.fields["decision"].help_text = _(
+            "%(n)d engagements this year; average satisfaction %(avg)s of 5; %(i)d incidents.") % {
+            "n": self.evidence["engagements"],
+            "avg": f"{average:.1f}" if average is not None else "—",
+            "i": len(self.evidence["incidents"])}
+
+    def perform(self) -> bool:
+        from workflows import recertification
+
+        recertification.annual_review_decide(actor=self.user, case=self.case,
+                                             decision=self.cleaned_data["decision"],
+                                             reason=self.cleaned_data["reason"])
+        return True
+
+
 FORMS = {
     "correction": CorrectionForm,
     "qualification": QualificationForm,
@@ -258,6 +285,7 @@ FORMS = {
     "resolve_objections": ResolveObjectionsForm,
     "renew": RenewForm,
     "recert_verify": RecertVerifyForm,
+    "review": AnnualReviewForm,
 }
 
 __all__ = ["FORMS", "ExpertAssignment"]

@@ -377,3 +377,37 @@ class RecertificationProcess(Process):
     @property
     def needs_query(self) -> bool:
         return any(item.get("code") == "offence_query" for item in self.due_types)
+
+
+class AnnualReviewProcess(Process):
+    """年度考核: on an approval's anniversary the bureau reviews the year's evaluations and
+    incidents and keeps, suspends or revokes the approval."""
+
+    class Decision(models.TextChoices):
+        KEEP = "keep", _("Keep")
+        SUSPEND = "suspend", _("Suspend")
+        REVOKE = "revoke", _("Revoke")
+
+    approval = models.ForeignKey("registry.Approval", verbose_name=_("approval"),
+                                 on_delete=models.PROTECT, related_name="+")
+    bureau = models.ForeignKey("registry.Bureau", verbose_name=_("bureau"),
+                               on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField(_("year reviewed from"))
+    period_end = models.DateField(_("year reviewed to"))
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices,
+                                blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
+                                   null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("annual review")
+        verbose_name_plural = _("annual reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["approval", "period_end"],
+                                    name="annual_review_once_a_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.approval} {self.period_end:%Y}"

@@ -7,6 +7,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from registry.models import Bureau, Organization
 from workflows.models import (
+    AnnualReviewProcess,
     CaseOutcome,
     Objection,
     RecertificationProcess,
@@ -76,10 +77,21 @@ def recertification_cases_for(user) -> QuerySet:
     )
 
 
+def annual_review_cases_for(user) -> QuerySet:
+    """Annual reviews: only the bureau's own staff see them."""
+    if not user.is_authenticated:
+        return AnnualReviewProcess.objects.none()
+    queryset = AnnualReviewProcess.objects.select_related("approval", "bureau")
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(bureau_id__in=_bureau_ids(user))
+
+
 SELECTORS = {
     SelectionProcess: selection_cases_for,
     VettingProcess: vetting_cases_for,
     RecertificationProcess: recertification_cases_for,
+    AnnualReviewProcess: annual_review_cases_for,
 }
 
 

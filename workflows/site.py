@@ -13,6 +13,7 @@ from viewflow.workflow.status import STATUS
 
 from workflows import selectors
 from workflows.flows import (
+    AnnualReviewFlow,
     IndividualVettingFlow,
     OrganizationSelectionFlow,
     RecertificationFlow,
@@ -89,3 +90,11 @@ class RecertificationApp(ScopedFlowAppViewset):
 
     def __init__(self, **kwargs):
         super().__init__(RecertificationFlow, **kwargs)
+
+
+class AnnualReviewApp(ScopedFlowAppViewset):
+    title = _("Annual review")
+    icon = "fact_check"
+
+    def __init__(self, **kwargs):
+        super().__init__(AnnualReviewFlow, **kwargs)

@@ -99,6 +99,10 @@ class RecertVerifyView(TaskFormView):
     form_class = task_forms.RecertVerifyForm
 
 
+class AnnualReviewView(TaskFormView):
+    form_class = task_forms.AnnualReviewForm
+
+
 # --- provider portal ---------------------------------------------------------------
 
 class ApplyForm(forms.Form):

@@ -186,3 +186,35 @@ def test_sweep_query_count_does_not_grow_with_documents(world, insured,
     day = expiry - datetime.timedelta(days=20)
     with _at(day), django_assert_max_num_queries(8):
         recertification.reminders_record(today=day)
+
+
+def test_annual_review_opens_on_the_anniversary_once_and_applies_the_outcome(world, insured):
+    w = world
+    approval, _expiry = insured
+    # push the insurance out of the way so only the anniversary matters
+    Document.objects.filter(document_type__code="liability_insurance").update(
+        expires_on=START + datetime.timedelta(days=900))
+    anniversary = START.replace(year=START.year + 1)
+    day_before = anniversary - datetime.timedelta(days=1)
+    with _at(day_before):
+        assert recertification.annual_reviews_open(today=day_before) == 0
+    with _at(anniversary - datetime.timedelta(days=1)):
+        # keep the approval in force across the anniversary for this test
+        Approval.objects.filter(pk=approval.pk).update(
+            valid_until=anniversary + datetime.timedelta(days=30))
+    with _at(anniversary):
+        assert recertification.annual_reviews_open(today=anniversary) == 1
+        assert recertification.annual_reviews_open(today=anniversary) == 0
+        from workflows.models import AnnualReviewProcess
+
+        case = AnnualReviewProcess.objects.get(approval=approval)
+        [task] = open_tasks(case, "review")
+        with pytest.raises(ValidationError):
+            services.task_perform(actor=w.admin, task=task, data={"decision": "suspend",
+                                                                   "reason": ""})
+        services.task_perform(actor=w.admin, task=task,
+                              data={"decision": "suspend", "reason": "两起安全事故"})
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.SUSPENDED
+    case.refresh_from_db()
+    assert case.decision == "suspend" and case.decided_by == w.admin
