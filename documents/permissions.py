@@ -11,9 +11,9 @@ A subject is a registry Organization or Person.
   Approval for the subject. Clerks review; clerks, approvers and
   administrators may read.
 
-The workflows add "has an open case at this bureau" by extending
-:func:`bureau_jurisdictions_reaching` (and its queryset twin
-:func:`subjects_reached_q`), nothing else.
+A bureau the subject has applied to (a selection or vetting case, open or
+closed) also reaches it: :func:`bureau_jurisdictions_reaching` and its queryset
+twin :func:`subjects_reached_q` are the only two places that say so.
 """
 
 from __future__ import annotations
@@ -58,7 +58,25 @@ def bureau_jurisdictions_reaching(subject) -> set[int]:
     )
     ids.update(Approval.objects.filter(**subject_filter).values_list("jurisdiction_id",
                                                                      flat=True))
+    ids.update(_case_jurisdictions(subject_filter))
     return ids
+
+
+def _case_models():
+    # Imported late: workflows builds on documents, not the other way round.
+    from workflows.models import SelectionProcess, VettingProcess
+
+    return SelectionProcess, VettingProcess
+
+
+def _case_jurisdictions(subject_filter) -> set[int]:
+    """Jurisdictions of the bureaus the subject has applied to (any case, open or closed)."""
+    selection, vetting = _case_models()
+    if "organization" in subject_filter:
+        cases = selection.objects.filter(organization=subject_filter["organization"])
+    else:
+        cases = vetting.objects.filter(person=subject_filter["person"])
+    return set(cases.values_list("bureau__jurisdiction_id", flat=True))
 
 
 def may_act_for(user, subject) -> bool:
@@ -116,9 +134,14 @@ def subjects_reached_q(user, codenames=REVIEW_BUREAU_PERMISSIONS) -> Q:
         subtree |= Jurisdiction.subtree_q(jurisdiction_id)
     counties = Jurisdiction.objects.filter(subtree).values("pk")
     approved = Approval.objects.filter(jurisdiction_id__in=held)
+    selection, vetting = _case_models()
     return (
         Q(organization__county__in=counties)
         | Q(person__organization__county__in=counties)
         | Q(organization__in=approved.exclude(organization=None).values("organization"))
         | Q(person__in=approved.exclude(person=None).values("person"))
+        | Q(organization__in=selection.objects.filter(
+            bureau__jurisdiction_id__in=held).values("organization"))
+        | Q(person__in=vetting.objects.filter(
+            bureau__jurisdiction_id__in=held).values("person"))
     )

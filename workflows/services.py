@@ -525,7 +525,7 @@ def notice_start(*, case: SelectionProcess) -> None:
     case.approval = registry_services.approval_create(
         actor=case.decided_by, jurisdiction=case.bureau.jurisdiction,
         organization=case.organization, categories=_offering_categories(case), case=case,
-        reason=case.decision_reason)
+        reason=case.decision_reason, expert_score=case.weighted_score)
     case.save(update_fields=["notice_ends_on", "approval"])
     _audit(None, "case.notice_start", case, to_state="notice",
            data={"ends_on": str(case.notice_ends_on)})
@@ -595,12 +595,12 @@ def objection_file(*, case: SelectionProcess, real_name: str, contact: str, reas
 
 def _store_evidence(file) -> tuple[str, str, str]:
     """Check and store objection evidence like any document: by content, streamed."""
-    from documents.services import STORAGE_ERRORS, StorageUnavailable, _inspect
+    from documents.services import STORAGE_ERRORS, StorageUnavailable, inspect_upload
     from documents.storage import document_storage, new_storage_key
     from documents.validation import validate_filename
 
     name = validate_filename(getattr(file, "name", "") or "evidence")
-    inspected = _inspect(file, max_bytes=settings.DOCUMENTS_MAX_UPLOAD_BYTES,
+    inspected = inspect_upload(file, max_bytes=settings.DOCUMENTS_MAX_UPLOAD_BYTES,
                          allowed=list(settings.DOCUMENTS_ALLOWED_TYPES))
     try:
         key = document_storage().save(new_storage_key(inspected.content_type), file)
@@ -800,18 +800,10 @@ def vetting_verify(*, actor, case: VettingProcess, decisions: dict, query_refere
 
 
 def _block_person(actor, case: VettingProcess) -> None:
-    try:
-        from registry.services import person_blacklist
-    except ImportError:
-        person_blacklist = None
-    if person_blacklist is not None:
-        person_blacklist(actor=actor, person=case.person,
-                         reason=_g("Record query hit during vetting case #%(pk)s")
-                         % {"pk": case.pk})
-    for approval in Approval.objects.filter(person=case.person,
-                                            status__in=Approval.OPEN_STATUSES):
-        registry_services.approval_revoke(actor=actor, approval=approval,
-                                          reason=_g("Record query hit."))
+    """A record hit bars the person for good: open approvals are revoked too."""
+    registry_services.person_bar_for_record_hit(
+        actor=actor, bureau=case.bureau, person=case.person,
+        reason=_g("Record query hit during vetting case #%(pk)s") % {"pk": case.pk})
 
 
 def vetting_take_effect(*, case: VettingProcess) -> None:

@@ -31,6 +31,7 @@ from .engagements import (
 )
 from .publications import publication_publish
 from .sanctions import (
+    person_bar_for_record_hit,
     provider_blacklist,
     provider_reinstate,
     provider_revoke,
@@ -65,6 +66,7 @@ __all__ = [
     "satisfaction_share",
     "school_term_create",
     "publication_publish",
+    "person_bar_for_record_hit",
     "provider_blacklist",
     "provider_reinstate",
     "provider_revoke",

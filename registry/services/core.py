@@ -225,6 +225,7 @@ def approval_create(
     valid_until: datetime.date | None = None,
     case=None,
     reason: str = "",
+    expert_score=None,
 ) -> Approval:
     """Open a pending approval (a decision in public notice) for one subject."""
     if (organization is None) == (person is None):
@@ -246,7 +247,7 @@ def approval_create(
         )
     approval = Approval.objects.create(
         jurisdiction=jurisdiction, organization=organization, person=person,
-        valid_from=valid_from, valid_until=valid_until, case=case,
+        valid_from=valid_from, valid_until=valid_until, case=case, expert_score=expert_score,
     )
     if categories:
         approval.categories.set(categories)

@@ -125,6 +125,30 @@ def provider_blacklist(*, actor, bureau: Bureau, reason: str, years: int,
     return entry
 
 
+# A record of sexual offences bars a person from work with children for good.
+RECORD_HIT_BAR_YEARS = 100
+
+
+@transaction.atomic
+def person_bar_for_record_hit(*, actor, bureau: Bureau, person: Person,
+                              reason: str) -> Blacklisting:
+    """Bar a person whose mandatory record query (入职查询) returned a record: open
+    approvals are revoked and no new vetting or approval is accepted. Called by the
+    vetting workflow for the clerk who recorded the result (no administrator step)."""
+    _require_reason(reason)
+    if is_blacklisted(id_number=person.id_number):
+        return Blacklisting.objects.filter(id_number=person.id_number).latest("pk")
+    for approval in Approval.objects.filter(person=person, status__in=Approval.OPEN_STATUSES):
+        approval_revoke(actor=actor, approval=approval, reason=reason)
+    today = timezone.localdate()
+    entry = Blacklisting.objects.create(
+        bureau=bureau, starts_on=today, ends_on=_add_years(today, RECORD_HIT_BAR_YEARS),
+        reason=reason, created_by=actor, id_number=person.id_number, person=person)
+    audit_record(actor=actor, action="provider.bar_record_hit", target=entry,
+                 to_state="blacklisted", reason=reason)
+    return entry
+
+
 def is_blacklisted_subject(*, organization=None, person=None) -> bool:
     if organization is not None:
         return is_blacklisted(uscc=organization.uscc)

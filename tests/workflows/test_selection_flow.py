@@ -104,6 +104,7 @@ def test_happy_path_with_a_recused_expert(world):
         approval = Approval.objects.get(pk=case.approval_id)
         # then the approval takes effect for at most the term, never past a document's expiry
         assert approval.status == Approval.Status.APPROVED
+        assert approval.expert_score == case.weighted_score  # orders school search results
         assert approval.valid_from == end
         assert approval.valid_until <= w.documents[0].expires_on
         assert approval.is_valid_on(end)
@@ -364,3 +365,40 @@ def test_notifications_are_emailed_after_commit_and_retried_if_email_fails(world
     sent = services.notifications_send()
     assert sent >= 1 and len(mail.outbox) == sent
     assert services.notifications_send() == 0  # nothing is sent twice
+
+
+def test_clerk_of_the_bureau_applied_to_reaches_an_organization_from_elsewhere(world):
+    """An organization registered in 景德镇 applies to 南昌: 南昌's clerk may read and review
+    its documents for the case; a clerk of a third bureau may not."""
+    from documents.permissions import may_review_documents, may_view_documents
+    from registry.models import Jurisdiction
+
+    w = world
+    jdz_county = Jurisdiction.objects.create(code="360202", name="昌江区", level="county",
+                                             parent=Jurisdiction.objects.get(code="360200"))
+    w.organization.county = jdz_county
+    w.organization.save(update_fields=["county"])
+    assert not may_review_documents(w.clerk, w.organization)
+    _apply(w)
+    assert may_review_documents(w.clerk, w.organization)
+    assert may_view_documents(w.approver, w.organization)
+    third = w.staff("bureau_clerk", bureau=__import__("registry.models", fromlist=["Bureau"])
+                    .Bureau.objects.get(jurisdiction__code="360300"))
+    assert not may_view_documents(third, w.organization)
+
+
+def test_objection_evidence_is_checked_like_a_document(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = _to_notice(world)
+    fake = SimpleUploadedFile("evidence.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    with pytest.raises(ValidationError):
+        services.objection_file(case=case, real_name="王小明", contact="139",
+                                reason="该机构收费高于公示标准。", evidence=fake)
+    assert not Objection.objects.exists()
+    from tests.workflows.conftest import pdf
+
+    objection = services.objection_file(case=case, real_name="王小明", contact="139",
+                                        reason="该机构收费高于公示标准。", evidence=pdf("收据.pdf"))
+    assert objection.evidence and len(objection.evidence_sha256) == 64
+    assert objection.evidence_name == "收据.pdf"

@@ -63,6 +63,12 @@ def test_a_record_hit_can_never_be_approved(world, retiree):
     assert case.outcome == CaseOutcome.REJECTED
     assert not open_tasks(case)
     assert not Approval.objects.filter(person=person, status="approved").exists()
+    # the person is barred: no new vetting anywhere
+    from registry.selectors import is_blacklisted
+
+    assert is_blacklisted(id_number=person.id_number)
+    with pytest.raises(ValidationError):
+        services.vetting_start(actor=world.provider, person=person, bureau=world.other_bureau)
 
 
 def test_school_may_start_only_with_signed_consent(world):
