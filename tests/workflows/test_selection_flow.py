@@ -391,7 +391,8 @@ def test_objection_evidence_is_checked_like_a_document(world):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     case = _to_notice(world)
-    fake = SimpleUploadedFile("evidence.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    fake = SimpleUploadedFile("evidence.pdf", b"MZ\x90\x00 not a pdf",
+                              content_type="application/pdf")
     with pytest.raises(ValidationError):
         services.objection_file(case=case, real_name="王小明", contact="139",
                                 reason="该机构收费高于公示标准。", evidence=fake)
