@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows import views
+from workflows import dashboard, views
 
 app_name = "workflows"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("notices/", views.NoticeListView.as_view(), name="notices"),
     path("notices/<int:pk>/object/", views.ObjectionView.as_view(), name="object"),
+    path("dashboard/<int:pk>/", dashboard.DashboardView.as_view(), name="dashboard"),
+    path("dashboard/<int:pk>/<slug:kind>/", dashboard.DashboardListView.as_view(),
+         name="dashboard-list"),
 ]

@@ -1,0 +1,188 @@
+"""The bureau dashboard (督导): the state of a bureau's jurisdiction at a glance, each
+number linking to the list behind it. Every figure is one aggregate query; nothing
+here loops over rows."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import generic
+
+from registry.models import Approval, Bureau, Jurisdiction, School, ServiceCategory
+
+EXPIRY_WINDOWS = (7, 30, 60)
+DASHBOARD_PERMS = ("registry.clerk_bureau", "registry.approve_bureau",
+                   "registry.administer_bureau")
+
+
+def _subtree(bureau: Bureau):
+    return Jurisdiction.objects.filter(Jurisdiction.subtree_q(bureau.jurisdiction_id))
+
+
+def approvals_in(bureau: Bureau):
+    """Approvals granted by this bureau or by the bureaus below it."""
+    return Approval.objects.filter(jurisdiction__in=_subtree(bureau).values("pk"))
+
+
+def schools_in(bureau: Bureau):
+    return School.objects.filter(county__in=_subtree(bureau).values("pk"))
+
+
+def documents_expiring(bureau: Bureau, days: int, *, today=None):
+    """Current documents of providers approved here that expire within ``days``."""
+    from documents.models import Document
+
+    today = today or timezone.localdate()
+    active = approvals_in(bureau).filter(status__in=Approval.OPEN_STATUSES)
+    return (Document.objects.filter(superseded_at__isnull=True, expires_on__gte=today,
+                                    expires_on__lte=today + datetime.timedelta(days=days))
+            .filter(Q(organization__in=active.values("organization_id"))
+                    | Q(person__in=active.values("person_id")))
+            .select_related("document_type", "organization", "person")
+            .order_by("expires_on", "pk"))
+
+
+def open_cases(bureau: Bureau):
+    from workflows.models import (
+        CaseOutcome,
+        RecertificationProcess,
+        SelectionProcess,
+        VettingProcess,
+    )
+
+    return {
+        "selection": SelectionProcess.objects.filter(bureau=bureau, outcome=CaseOutcome.OPEN),
+        "vetting": VettingProcess.objects.filter(bureau=bureau, outcome=CaseOutcome.OPEN),
+        "recertification": RecertificationProcess.objects.filter(bureau=bureau,
+                                                                 outcome=CaseOutcome.OPEN),
+    }
+
+
+def engagement_shares(bureau: Bureau, *, today=None):
+    """Per school, the current term's external organization engagements against its
+    after-school projects (the cap's base)."""
+    from registry.models import SchoolTerm
+
+    today = today or timezone.localdate()
+    return (SchoolTerm.objects.filter(school__in=schools_in(bureau), starts_on__lte=today,
+                                      ends_on__gte=today)
+            .annotate(external=Count("engagements", filter=Q(
+                engagements__organization__isnull=False)))
+            .select_related("school").order_by("-external", "school__name")[:200])
+
+
+def schools_without_category(bureau: Bureau, category: ServiceCategory):
+    """Schools with no engagement whose offering is in ``category`` (or its sub-items)."""
+    from registry.models import Engagement
+
+    categories = ServiceCategory.objects.filter(Q(pk=category.pk) | Q(parent=category))
+    engaged = Engagement.objects.filter(school=OuterRef("pk"),
+                                        offering__category__in=categories.values("pk"))
+    return schools_in(bureau).filter(~Exists(engaged)).order_by("name")
+
+
+def bureau_dashboard(bureau: Bureau) -> dict:
+    """The figures of the dashboard (a bounded number of aggregate queries)."""
+    from workflows.models import CaseOutcome
+
+    now = timezone.now()
+    by_status = dict(approvals_in(bureau).values_list("status").annotate(n=Count("pk"))
+                     .values_list("status", "n"))
+    expiring = {days: documents_expiring(bureau, days).count() for days in EXPIRY_WINDOWS}
+    cases = []
+    for kind, queryset in open_cases(bureau).items():
+        figures = queryset.aggregate(n=Count("pk"), oldest=Min("created"))
+        age = (now - figures["oldest"]).days if figures["oldest"] else None
+        cases.append({"kind": kind, "count": figures["n"], "oldest_days": age})
+    top_categories = list(ServiceCategory.objects.filter(parent=None, is_active=True))
+    gaps = [{"category": c, "count": schools_without_category(bureau, c).count()}
+            for c in top_categories]
+    hardship = None
+    try:
+        from registry.selectors import hardship_places_totals
+    except ImportError:  # the policy screening module is not installed yet
+        hardship_places_totals = None
+    if hardship_places_totals is not None:
+        hardship = hardship_places_totals(
+            jurisdiction_ids=list(_subtree(bureau).values_list("pk", flat=True)))
+    return {
+        "approvals": [{"status": s, "label": Approval.Status(s).label,
+                       "count": by_status.get(s, 0)} for s in Approval.Status.values],
+        "expiring": expiring,
+        "cases": cases,
+        "shares": engagement_shares(bureau),
+        "gaps": gaps,
+        "hardship": hardship,
+        "open_outcome": CaseOutcome.OPEN,
+    }
+
+
+def _bureau_for(user, pk) -> Bureau:
+    bureau = get_object_or_404(Bureau.objects.select_related("jurisdiction"), pk=pk)
+    if not (user.is_superuser or any(user.has_perm(p, bureau) for p in DASHBOARD_PERMS)):
+        raise PermissionDenied
+    return bureau
+
+
+class DashboardView(LoginRequiredMixin, generic.TemplateView):
+    template_name = "workflows/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        bureau = _bureau_for(self.request.user, self.kwargs["pk"])
+        return {**super().get_context_data(**kwargs), "bureau": bureau,
+                "d": bureau_dashboard(bureau), "windows": EXPIRY_WINDOWS}
+
+
+class DashboardListView(LoginRequiredMixin, generic.ListView):
+    """The list behind a number of the dashboard."""
+
+    template_name = "workflows/dashboard_list.html"
+    paginate_by = 50
+    LISTS = {
+        "approvals": _("Approvals"),
+        "expiring": _("Documents expiring soon"),
+        "cases": _("Open cases"),
+        "gap": _("Schools without an engagement in the category"),
+    }
+
+    def get_queryset(self):
+        self.bureau = _bureau_for(self.request.user, self.kwargs["pk"])
+        kind = self.kwargs["kind"]
+        if kind not in self.LISTS:
+            raise Http404
+        params = self.request.GET
+        if kind == "approvals":
+            status = params.get("status", "approved")
+            if status not in Approval.Status.values:
+                raise Http404
+            return (approvals_in(self.bureau).filter(status=status)
+                    .select_related("organization", "person", "jurisdiction")
+                    .order_by("valid_until", "pk"))
+        if kind == "expiring":
+            try:
+                days = int(params.get("days", "30"))
+            except ValueError:
+                raise Http404 from None
+            if days not in EXPIRY_WINDOWS:
+                raise Http404
+            return documents_expiring(self.bureau, days)
+        if kind == "cases":
+            cases = open_cases(self.bureau)
+            which = params.get("type", "selection")
+            if which not in cases:
+                raise Http404
+            return cases[which].annotate(age_from=F("created")).order_by("created")
+        category = get_object_or_404(ServiceCategory, code=params.get("category", ""))
+        self.category = category
+        return schools_without_category(self.bureau, category).select_related("county")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "bureau": self.bureau,
+                "kind": self.kwargs["kind"], "title": self.LISTS[self.kwargs["kind"]]}
