@@ -37,6 +37,11 @@ class CaseFlowMixin:
         return selectors.may_view_case(user, obj)
 
 
+def _tell_queue(activation):
+    """A new task in a bureau queue: tell the staff who may take it."""
+    services.notify_task_queue(activation=activation)
+
+
 def _bureau(process):
     return process.coerced.bureau
 
@@ -87,6 +92,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, flow.Flow):
         flow.View(views.QualificationView)
         .Annotation(title=_("Qualification check"))
         .Permission("registry.clerk_bureau", obj=_bureau)
+        .onCreate(_tell_queue)
         .Next(this.qualification_gate)
     )
     qualification_gate = (
@@ -115,6 +121,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, flow.Flow):
         flow.View(views.DecisionView)
         .Annotation(title=_("Decision"))
         .Permission("registry.approve_bureau", obj=_bureau)
+        .onCreate(_tell_queue)
         .Next(this.decision_gate)
     )
     decision_gate = (
@@ -138,6 +145,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, flow.Flow):
         flow.View(views.ResolveObjectionsView)
         .Annotation(title=_("Resolve objections"))
         .Permission("registry.clerk_bureau", obj=_bureau)
+        .onCreate(_tell_queue)
         .Next(this.notice_gate)
     )
     take_effect = flow.Function(this.approve).Next(this.approved_end)
@@ -227,6 +235,7 @@ class IndividualVettingFlow(CaseFlowMixin, flow.Flow):
         flow.View(views.VerificationView)
         .Annotation(title=_("Document and record check"))
         .Permission("registry.clerk_bureau", obj=_bureau)
+        .onCreate(_tell_queue)
         .Next(this.verification_gate)
     )
     verification_gate = (
@@ -241,6 +250,7 @@ class IndividualVettingFlow(CaseFlowMixin, flow.Flow):
         flow.View(views.DecisionView)
         .Annotation(title=_("Decision"))
         .Permission("registry.approve_bureau", obj=_bureau)
+        .onCreate(_tell_queue)
         .Next(this.decision_gate)
     )
     decision_gate = (
@@ -321,6 +331,7 @@ class RecertificationFlow(CaseFlowMixin, flow.Flow):
         flow.View(views.RecertVerifyView)
         .Annotation(title=_("Verify the renewal"))
         .Permission("registry.clerk_bureau", obj=_bureau)
+        .onCreate(_tell_queue)
         .Next(this.verify_gate)
     )
     verify_gate = (
@@ -366,6 +377,7 @@ class AnnualReviewFlow(CaseFlowMixin, flow.Flow):
         flow.View(views.AnnualReviewView)
         .Annotation(title=_("Annual review"))
         .Permission("registry.administer_bureau", obj=_bureau)
+        .onCreate(_tell_queue)
         .Next(this.end)
     )
     end = flow.End()

@@ -109,6 +109,19 @@ def notifications_send(*, ids=None, limit: int = 200) -> int:
     return sent
 
 
+def notify_task_queue(*, activation) -> None:
+    """Tell the users who hold a new task's permission on its bureau that it is waiting."""
+    task, process = activation.task, activation.process.coerced
+    codename = (task.owner_permission or "").split(".")[-1]
+    bureau = getattr(process, "bureau", None)
+    if not codename or bureau is None:
+        return
+    title = activation.flow_task.task_title
+    notify(users=_staff(bureau, codename),
+           subject=_g("New task: %(title)s (#%(pk)s)") % {"title": title, "pk": process.pk},
+           body=str(process))
+
+
 def notification_mark_read(*, actor, notification: Notification) -> None:
     if notification.user_id != actor.pk:
         raise PermissionDenied

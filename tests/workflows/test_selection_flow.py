@@ -403,3 +403,31 @@ def test_objection_evidence_is_checked_like_a_document(world):
                                         reason="该机构收费高于公示标准。", evidence=pdf("收据.pdf"))
     assert objection.evidence and len(objection.evidence_sha256) == 64
     assert objection.evidence_name == "收据.pdf"
+
+
+def test_staff_are_told_when_a_task_waits_in_their_queue(world):
+    w = world
+    case = _apply(w)
+    assert w.clerk.notifications.filter(subject__contains=f"#{case.pk}").exists()
+    assert not w.approver.notifications.filter(subject__contains=f"#{case.pk}").exists()
+    _verify_all(w, case)
+    _score_all(w, case)
+    assert w.approver.notifications.filter(subject__contains=f"#{case.pk}").exists()
+
+
+def test_overdue_correction_ends_the_case_rejected(world):
+    w = world
+    from documents.models import Document
+
+    Document.objects.filter(organization=w.organization,
+                            document_type__code="safety_plan").update(
+        superseded_at=timezone.now())
+    case = _apply(w)
+    assert open_tasks(case, "correction")
+    assert services.corrections_reject_overdue() == 0  # not due yet
+    later = timezone.now() + datetime.timedelta(days=11)
+    with time_machine.travel(later, tick=False):
+        assert services.corrections_reject_overdue() == 1
+        assert services.corrections_reject_overdue() == 0  # idempotent
+    case.refresh_from_db()
+    assert case.outcome == CaseOutcome.REJECTED and not open_tasks(case)
