@@ -411,3 +411,56 @@ class AnnualReviewProcess(Process):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.approval} {self.period_end:%Y}"
+
+
+class OfferingFlag(models.Model):
+    """A policy-screening flag on an offering of a selection case: it reads like subject
+    tutoring, or its fee is above the cap. Raised at application; the clerk confirms
+    (the offering is fine) or rejects it (back for correction) with a reason."""
+
+    class Kind(models.TextChoices):
+        ACADEMIC_SIGNAL = "academic_signal", _("Reads like subject tutoring")
+        FEE_ABOVE_CAP = "fee_above_cap", _("Fee above the cap")
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Awaiting the clerk")
+        CONFIRMED = "confirmed", _("Confirmed: the offering is acceptable")
+        REJECTED = "rejected", _("Rejected: to be corrected")
+
+    case = models.ForeignKey(SelectionProcess, verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="flags")
+    offering = models.ForeignKey("registry.Offering", verbose_name=_("offering"),
+                                 on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    matched_words = models.JSONField(_("matched words"), default=list, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices,
+                                default=Decision.PENDING)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
+                                   null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created_at = models.DateTimeField(_("raised"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("offering flag")
+        verbose_name_plural = _("offering flags")
+        ordering = ["case_id", "offering_id", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "offering", "kind"],
+                                    name="offering_flag_once_per_case"),
+            models.CheckConstraint(
+                condition=Q(decision="pending", decided_at__isnull=True)
+                | (~Q(decision="pending") & Q(decided_at__isnull=False)),
+                name="offering_flag_decided_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.offering_id}: {self.get_kind_display()}"
+
+    @property
+    def needs_decision(self) -> bool:
+        """Pending, or rejected in an earlier round and back after correction."""
+        return self.decision != self.Decision.CONFIRMED

@@ -2,12 +2,16 @@ from .approvals import Approval, InvalidTransition
 from .audit import AuditEvent
 from .engagements import Engagement, Evaluation, Incident, SchoolTerm
 from .geography import Bureau, Jurisdiction, School, ServiceCategory
+from .policy import AcademicSignal, AllowedCategory, FeeReference
 from .providers import Offering, Organization, Person, Weekday
 from .publications import Publication, PublicationEntry
 from .sanctions import Blacklisting, ReviewRequest
 from .search import ProviderSearchDocument
 
 __all__ = [
+    "AcademicSignal",
+    "AllowedCategory",
+    "FeeReference",
     "Blacklisting",
     "Engagement",
     "Evaluation",

@@ -75,6 +75,10 @@ class Engagement(models.Model):
     )
     sessions = models.PositiveIntegerField(_("number of sessions"),
                                            validators=[MinValueValidator(1)])
+    free_places_used = models.PositiveIntegerField(
+        _("free places used"), default=0,
+        help_text=_("Students in hardship taught free of charge under this engagement."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
@@ -97,6 +101,8 @@ class Engagement(models.Model):
                                    name="engagement_fee_not_negative"),
             models.CheckConstraint(condition=Q(sessions__gte=1),
                                    name="engagement_sessions_positive"),
+            models.CheckConstraint(condition=Q(free_places_used__gte=0),
+                                   name="engagement_free_places_not_negative"),
         ]
         indexes = [models.Index(fields=["school", "term"], name="engagement_school_term_idx")]
 

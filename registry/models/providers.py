@@ -167,6 +167,11 @@ class Offering(models.Model):
     capacity = models.PositiveIntegerField(
         _("capacity per class"), validators=[MinValueValidator(1)]
     )
+    free_places_per_term = models.PositiveIntegerField(
+        _("free places per term (免费名额)"), default=0,
+        help_text=_("Places given free each term to students in hardship; at most the "
+                    "capacity."),
+    )
     weekdays = models.PositiveSmallIntegerField(
         _("weekdays"),
         help_text=_("Days of the week it can be taught (bitmask, Monday = 1)."),
@@ -189,6 +194,11 @@ class Offering(models.Model):
                 condition=Q(fee_per_session__gte=0), name="offering_fee_not_negative"
             ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="offering_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(free_places_per_term__gte=0,
+                            free_places_per_term__lte=F("capacity")),
+                name="offering_free_places_within_capacity",
+            ),
             models.CheckConstraint(
                 condition=Q(weekdays__gte=1, weekdays__lte=127), name="offering_weekdays_valid"
             ),

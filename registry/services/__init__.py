@@ -29,6 +29,14 @@ from .engagements import (
     satisfaction_share,
     school_term_create,
 )
+from .policy import (
+    Flag,
+    engagement_free_places_record,
+    offering_screen,
+    offering_terms_validate,
+    offerings_require_allowed,
+    offerings_screen,
+)
 from .publications import publication_publish
 from .sanctions import (
     person_bar_for_record_hit,
@@ -66,6 +74,12 @@ __all__ = [
     "satisfaction_share",
     "school_term_create",
     "publication_publish",
+    "Flag",
+    "engagement_free_places_record",
+    "offering_screen",
+    "offering_terms_validate",
+    "offerings_require_allowed",
+    "offerings_screen",
     "person_bar_for_record_hit",
     "provider_blacklist",
     "provider_reinstate",

@@ -193,14 +193,21 @@ def offering_create(
     fee_per_session,
     capacity: int,
     weekdays: int,
+    free_places_per_term: int = 0,
 ) -> Offering:
-    """Add an offering to an organization's catalogue."""
+    """Add an offering to an organization's catalogue; a negative fee, negative free
+    places (免费名额) or more free places than the capacity are refused."""
+    from registry.services.policy import offering_terms_validate
+
     if not category.is_active:
         raise ValidationError({"category": _("This category is no longer in use.")})
+    numbers = offering_terms_validate(fee_per_session=fee_per_session, capacity=capacity,
+                                      free_places_per_term=free_places_per_term)
     offering = Offering(
         organization=organization, category=category, title=title.strip(),
         description=description.strip(), grade_min=grade_min, grade_max=grade_max,
-        fee_per_session=fee_per_session, capacity=capacity, weekdays=weekdays,
+        fee_per_session=numbers["fee_per_session"], capacity=capacity, weekdays=weekdays,
+        free_places_per_term=numbers["free_places_per_term"],
     )
     offering.full_clean()
     if offering.grade_min > offering.grade_max:
