@@ -32,3 +32,16 @@ def test_seed_demo_has_one_user_per_role_and_providers_in_different_states():
     statuses = set(Approval.objects.values_list("status", flat=True))
     assert {"approved", "pending", "suspended", "expired"} <= statuses
     assert users.get(username="clerk").check_password("Demo@2026")
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_a_case_in_the_clerks_queue_and_one_in_public_notice():
+    from workflows.models import SelectionProcess
+    from workflows.selectors import notices_open
+
+    call_command("seed_demo")
+    assert notices_open().count() == 1
+    waiting = SelectionProcess.objects.filter(outcome="open", approval__isnull=True)
+    assert waiting.count() == 1
+    [task] = [t for t in waiting.get().task_set.all() if t.status == "NEW"]
+    assert task.flow_task.name == "qualification"

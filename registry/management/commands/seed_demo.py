@@ -24,6 +24,12 @@ from registry.roles import Role
 
 DEMO_PASSWORD = "Demo@2026"
 
+# A minimal, valid one-page PDF standing in for scanned certificates.
+DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+            b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+            b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
 SCHOOLS = [
     ("3601020001", "南昌市东湖区育新学校", "Yuxin School, Donghu District", "360102"),
     ("3601020002", "南昌市东湖区百花洲小学", "Baihuazhou Primary School", "360102"),
@@ -42,8 +48,10 @@ ORGANIZATIONS = [
     (3, "91", "江西星火科技教育有限公司", "company", "黄志强", "360103", "360100",
      "suspended",
      [("science", "机器人编程社团", "图形化编程与简单机器人搭建。", (3, 9), "35.00", 20, (3,))]),
-    (4, "91", "南昌悦读文化传播有限公司", "company", "吴丽", "360111", "360100", "pending",
+    (4, "91", "南昌悦读文化传播有限公司", "company", "吴丽", "360111", "360100", "case",
      [("reading", "整本书阅读分享会", "共读经典儿童文学，分享阅读感受。", (2, 6), "15.00", 30, (5,))]),
+    (5, "52", "南昌市启航劳动教育服务中心", "non_profit", "吴丽", "360104", "360100", "case",
+     [("labour", "小小农夫种植课", "校园种植与劳动习惯养成。", (1, 6), "12.00", 30, (2, 4))]),
 ]
 
 # (serial, name, kind, employing organization serial or None, approval status)
@@ -111,8 +119,9 @@ class Command(BaseCommand):
                         description=desc, grade_min=grades[0], grade_max=grades[1],
                         fee_per_session=Decimal(fee), capacity=cap, weekdays=Weekday.mask(days),
                     )
-                self._approval(admin, jur[appr_jur], status, today,
-                               organization=org, categories=[categories[o[0]] for o in offerings])
+                if status != "case":  # "case": goes through a real selection case below
+                    self._approval(admin, jur[appr_jur], status, today, organization=org,
+                                   categories=[categories[o[0]] for o in offerings])
             orgs[serial] = org
 
         provider = self._user("provider", "刘建国")
@@ -130,10 +139,73 @@ class Command(BaseCommand):
                 self._approval(admin, nanchang.jurisdiction, status, today, person=person,
                                categories=[categories["sport" if serial == 2 else "reading"]])
 
+        applicant = self._user("applicant", "吴丽")
+        for serial in (4, 5):
+            self._grant(admin, applicant, Role.PROVIDER, orgs[serial])
+        logins.append(("applicant", f"{Role.PROVIDER.label} · {orgs[4].name}, {orgs[5].name}"))
+        self._documents_and_cases(admin, provider, applicant, orgs, nanchang)
+
         self.stdout.write(self.style.SUCCESS("Demo data is in place. Logins (password: "
                                              f"{DEMO_PASSWORD}):"))
         for username, what in logins:
             self.stdout.write(f"  {username:<12} {what}")
+
+    def _documents_and_cases(self, admin, provider, applicant, orgs, nanchang):
+        """Documents for every demo organization, verified for the approved ones; one
+        application waiting for the clerk and one in public notice (公示)."""
+        from django.contrib.auth import get_user_model
+        from django.core.files.base import ContentFile
+
+        from documents.selectors import document_types_for
+        from documents.services import document_upload, document_verify
+        from workflows import services as workflow_services
+        from workflows.models import SelectionProcess
+
+        clerk = get_user_model().objects.get(username="clerk")
+        today = timezone.localdate()
+        uploader = {1: provider, 2: admin, 3: admin, 4: applicant, 5: applicant}
+        for serial, org in orgs.items():
+            if org.documents.exists():
+                continue
+            for kind in document_types_for(org):
+                document = document_upload(
+                    actor=uploader[serial], subject=org, document_type=kind,
+                    file=ContentFile(DEMO_PDF, name=f"{kind.code}.pdf"),
+                    filename=f"{kind.display_name}.pdf",
+                    issued_on=today - datetime.timedelta(days=60),
+                    expires_on=today + datetime.timedelta(days=300) if kind.expires else None)
+                if serial in (1, 2, 3):
+                    document_verify(actor=clerk, document=document)
+
+        def tasks_of(case, node):
+            from viewflow.workflow.models import Task
+
+            return [t for t in Task.objects.filter(process_id=case.pk,
+                                                   status__in=["NEW", "ASSIGNED"])
+                    if t.flow_task.name == node]
+
+        for serial in (5, 4):
+            org = orgs[serial]
+            if SelectionProcess.objects.filter(organization=org).exists():
+                continue
+            case = workflow_services.selection_apply(
+                actor=applicant, organization=org, bureau=nanchang,
+                offerings=list(org.offerings.all()))
+            if serial == 5:
+                continue  # waits in the clerk's queue
+            for task in tasks_of(case, "qualification"):
+                workflow_services.task_perform(
+                    actor=clerk, task=task,
+                    data={f"doc_{d.pk}": "verify" for d in org.documents.filter(
+                        superseded_at__isnull=True)})
+            for task in tasks_of(case, "expert_review"):
+                workflow_services.task_perform(actor=task.owner, task=task, data={
+                    "conflict": "no", "score_qualification": 88, "score_course-plan": 85,
+                    "score_safety": 90, "score_price": 80, "score_reputation": 86})
+            approver = get_user_model().objects.get(username="approver")
+            for task in tasks_of(case, "decision"):
+                workflow_services.task_perform(actor=approver, task=task, data={
+                    "decision": "approve", "reason": "材料齐全，专家评审优良，同意入选并公示。"})
 
     def _user(self, username, full_name, superuser=False):
         User = get_user_model()
