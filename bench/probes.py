@@ -1,0 +1,476 @@
+"""One benchmark per process: ``python -m bench.probes <name>`` prints one JSON object per
+metric on stdout (``{"metric", "value", "unit", "target", "baseline", "ok", ...}``).
+
+Each runs in a fresh process so that peak memory figures are its own, and against the
+data written by ``generate_load`` (see bench/generate.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from bench import generate  # noqa: E402
+
+HOST = "127.0.0.1"
+MB = 1024 * 1024
+
+
+def emit(metric: str, value, unit: str, target: str, ok: bool, baseline=None, **extra):
+    row = {"metric": metric, "value": value, "unit": unit, "target": target,
+           "baseline": baseline, "ok": bool(ok), **extra}
+    print(json.dumps(row, ensure_ascii=False), flush=True)
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def load_info() -> dict:
+    path = settings.VAR_DIR / f"load-{connection.settings_dict['NAME']}.json"
+    if not path.exists():
+        sys.exit(f"no load data description at {path}: run generate_load first")
+    return json.loads(path.read_text())
+
+
+def proc_status(field: str) -> float:
+    """VmRSS / VmHWM of this process in MB, from /proc (no extra dependency)."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class RssSampler(threading.Thread):
+    """The highest resident set size seen while it runs, sampled every 5 ms."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak = proc_status("VmRSS")
+        self._stop = threading.Event()
+
+    def run(self):
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, proc_status("VmRSS"))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self.join()
+        return max(self.peak, proc_status("VmRSS"))
+
+
+def client_for(user) -> Client:
+    client = Client(HTTP_HOST=HOST)
+    client.force_login(user)
+    return client
+
+
+# --- school search -------------------------------------------------------------------
+def _search_queries(n: int, rng: random.Random) -> list[dict]:
+    from bench import vocabulary as vocab
+    from registry.models import Jurisdiction
+
+    counties = list(Jurisdiction.objects.filter(level="county").values_list("code", flat=True))
+    subjects = [s for _w, items in vocab.CATEGORIES.values() for s in items]
+    keywords = subjects + list(vocab.BRANDS) + ["体育", "艺术", "培训", "少儿", "南昌"]
+    queries = []
+    for _ in range(n):
+        query = {"keyword": rng.choice(keywords)}
+        shape = rng.random()
+        if shape < 0.5:
+            query["category"] = rng.choice(list(vocab.CATEGORIES))
+        if 0.25 < shape < 0.75:
+            query["county"] = rng.choice(counties)
+        queries.append(query)
+    return queries
+
+
+def _selector_kwargs(query: dict) -> dict:
+    from registry.models import Jurisdiction, ServiceCategory
+
+    kwargs = {"keyword": query["keyword"]}
+    if "category" in query:
+        kwargs["category"] = ServiceCategory.objects.get(code=query["category"])
+    if "county" in query:
+        kwargs["county"] = Jurisdiction.objects.get(code=query["county"])
+    return kwargs
+
+
+def _icontains(school, keyword: str, category=None, county=None):
+    """What a Django-admin-style search does: ``icontains`` on each field, OR-ed, with
+    DISTINCT, plus the same validity, category and county filters; no n-gram index."""
+    from django.db.models import Exists, OuterRef, Q
+    from django.utils import timezone
+
+    from registry.models import Approval, Organization
+    from registry.selectors.search import _category_ids, school_jurisdiction_ids
+
+    approvals = Approval.objects.valid_on(timezone.localdate()).filter(
+        jurisdiction_id__in=school_jurisdiction_ids(school), organization=OuterRef("pk"))
+    if category is not None:
+        approvals = approvals.filter(categories__in=_category_ids(category))
+    queryset = Organization.objects.filter(Exists(approvals)).filter(
+        Q(name__icontains=keyword) | Q(offerings__title__icontains=keyword)
+        | Q(offerings__description__icontains=keyword)).distinct()
+    if county is not None:
+        queryset = queryset.filter(county=county)
+    return queryset.order_by("name", "pk")
+
+
+def probe_search(args):
+    from bench.actors import ensure_actors
+    from registry.selectors.search import approved_organizations_search
+
+    actors = ensure_actors()
+    client = client_for(actors.school_user)
+    rng = random.Random(8)
+    queries = _search_queries(args.queries, rng)
+    page = settings.REGISTRY_SEARCH_PAGE_SIZE
+    for query in queries[:20]:  # warm caches, connections, translations
+        client.get("/api/v1/search/organizations/", query)
+    api, raw, hits = [], [], 0
+    for query in queries:
+        started = time.perf_counter()
+        response = client.get("/api/v1/search/organizations/", query)
+        api.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            sys.exit(f"search API answered {response.status_code} to {query}")
+        hits += response.json()["count"] > 0
+    for query in queries:
+        queryset = approved_organizations_search(school=actors.school, **_selector_kwargs(query))
+        sql, params = queryset[:page].query.sql_with_params()
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+        raw.append(time.perf_counter() - started)
+    naive = []
+    for query in queries[: args.naive_queries]:
+        queryset = _icontains(actors.school, **_selector_kwargs(query))
+        started = time.perf_counter()
+        queryset.count()
+        list(queryset[:page])
+        naive.append(time.perf_counter() - started)
+    api_p95, raw_p95, naive_p95 = ms(p95(api)), ms(p95(raw)), ms(p95(naive))
+    emit("search_p95_ms", api_p95, "ms", "<= 20", api_p95 <= 20, baseline=None,
+         queries=len(api), with_results=hits)
+    emit("search_vs_raw_sql", round(api_p95 / raw_p95, 2), "x", "<= 3", api_p95 <= 3 * raw_p95,
+         baseline=raw_p95, baseline_name="raw SQL of the same query, p95 ms")
+    emit("search_vs_icontains", round(naive_p95 / api_p95, 1), "x", ">= 20",
+         naive_p95 >= 20 * api_p95, baseline=naive_p95,
+         baseline_name=f"admin-style icontains, p95 ms over {len(naive)} queries")
+
+
+# --- the re-certification sweep ---------------------------------------------------------
+def _sweep(as_of, capture: bool):
+    from workflows.recertification import credential_sweep
+
+    # In a transaction that is rolled back: every run sees the generated state.
+    with transaction.atomic():
+        if capture:
+            with CaptureQueriesContext(connection) as queries:
+                report = credential_sweep(today=as_of)
+            count = len(queries.captured_queries)
+        else:
+            started = time.perf_counter()
+            report = credential_sweep(today=as_of)
+            count = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return count, report
+
+
+def probe_sweep_queries(args):
+    """The number of queries of one sweep (used on the companion database too)."""
+    import datetime
+
+    from bench.actors import ensure_actors
+
+    ensure_actors()
+    as_of = datetime.date.fromisoformat(load_info()["as_of"])
+    count, report = _sweep(as_of, capture=True)
+    print(json.dumps({"sweep_queries": count, "report": report.__dict__}), flush=True)
+
+
+def probe_sweep(args):
+    import datetime
+
+    from bench.actors import ensure_actors
+    from documents.models import Document
+
+    ensure_actors()
+    as_of = datetime.date.fromisoformat(load_info()["as_of"])
+    documents = Document.objects.count()
+    _sweep(as_of, capture=False)  # warm
+    timings = []
+    for _ in range(3):
+        seconds, report = _sweep(as_of, capture=False)
+        timings.append(seconds)
+    count, _report = _sweep(as_of, capture=True)
+    seconds = round(statistics.median(timings), 3)
+    emit("sweep_seconds", seconds, "s", "<= 3", seconds <= 3, documents=documents,
+         reminders_recorded=report.reminders_recorded, report=report.__dict__)
+    other = json.loads(args.other) if args.other else None
+    emit("sweep_queries", count, "queries", "equal at SCALE=0.01 and SCALE=1",
+         other is not None and other["sweep_queries"] == count,
+         baseline=other["sweep_queries"] if other else None,
+         baseline_name=args.other_name or "not measured")
+
+
+# --- exports of the published list --------------------------------------------------
+def probe_export(args):
+    from registry.models import Publication
+
+    publication = Publication.objects.get(number=generate.BENCH_PUBLICATION_NUMBER)
+    client = Client(HTTP_HOST=HOST)
+    before = proc_status("VmRSS")
+    sampler = RssSampler()
+    sampler.start()
+    for fmt in ("csv", "xlsx"):
+        started = time.perf_counter()
+        response = client.get(f"/registry/lists/p/{publication.pk}/export.{fmt}")
+        if response.status_code != 200:
+            sys.exit(f"export.{fmt} answered {response.status_code}")
+        size = 0
+        for chunk in response.streaming_content:
+            size += len(chunk)
+        response.close()
+        seconds = round(time.perf_counter() - started, 2)
+        emit(f"export_{fmt}_seconds", seconds, "s", "<= 15", seconds <= 15,
+             entries=publication.entry_count, bytes=size)
+    peak = round(sampler.stop(), 1)
+    emit("export_peak_rss_mb", peak, "MB", "<= 200", peak <= 200,
+         baseline=round(before, 1), baseline_name="process RSS before the exports")
+
+
+# --- a 256 MB upload to S3 ----------------------------------------------------------
+def _moto_server():
+    import socket
+    import subprocess
+
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port = sock.getsockname()[1]
+    binary = os.path.join(os.path.dirname(sys.executable), "moto_server")
+    server = subprocess.Popen([binary, "-H", HOST, "-p", str(port)],  # noqa: S603
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://{HOST}:{port}"
+    for _ in range(100):
+        try:
+            with socket.create_connection((HOST, port), timeout=0.2):
+                return server, endpoint
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    sys.exit("the moto S3 server did not start")
+
+
+def probe_upload(args):
+    import datetime
+    import tempfile
+
+    import boto3
+    from django.core.files import File
+
+    from documents.services import document_upload
+    from registry import services as registry_services
+    from registry.models import Organization
+    from registry.roles import Role
+    from tests.conftest import S3_TEST_CREDENTIALS, s3_storage_config
+
+    size = args.upload_mb * MB
+    server, endpoint = _moto_server()  # a separate process: its memory is not ours
+    try:
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", S3_TEST_CREDENTIALS["access_key"])
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", S3_TEST_CREDENTIALS["secret_key"])
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
+            Bucket="bench-documents")
+        storages = {**settings.STORAGES, "documents": s3_storage_config(endpoint,
+                                                                       "bench-documents")}
+        organization = Organization.objects.order_by("pk").first()
+        from bench.actors import ensure_actors
+
+        provider = ensure_actors().provider
+        if not provider.has_perm("registry.act_for_organization", organization):
+            registry_services.role_grant(actor=None, user=provider, role=Role.PROVIDER,
+                                         target=organization)
+        with tempfile.TemporaryFile() as spool:
+            spool.write(b"%PDF-1.7\n")
+            block = os.urandom(MB)
+            while spool.tell() < size:
+                spool.write(block[: size - spool.tell()])
+            spool.seek(0)
+            with override_settings(STORAGES=storages, AWS_S3_ENDPOINT_URL=endpoint,
+                                   DOCUMENTS_MAX_UPLOAD_BYTES=size + MB):
+                before = proc_status("VmRSS")
+                sampler = RssSampler()
+                sampler.start()
+                started = time.perf_counter()
+                document = document_upload(
+                    actor=provider, subject=organization, document_type="operating_licence",
+                    file=File(spool, name="licence.pdf"), filename="licence.pdf",
+                    issued_on=datetime.date.today() - datetime.timedelta(days=1),  # noqa: DTZ011
+                    expires_on=datetime.date.today() + datetime.timedelta(days=365))  # noqa: DTZ011
+                seconds = time.perf_counter() - started
+                peak = sampler.stop()
+        growth = round(peak - before, 1)
+        emit("upload_rss_growth_mb", growth, "MB", "<= 64", growth <= 64,
+             baseline=round(before, 1), baseline_name="process RSS before the upload",
+             bytes=document.size, seconds=round(seconds, 1))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+# --- one reviewer action ----------------------------------------------------------------
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def _ready_cases(actors, n: int):
+    """``n`` real selection cases waiting at the qualification check, through the services."""
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from documents.selectors import document_types_for
+    from documents.services import document_upload
+    from registry import services as registry_services
+    from registry.models import Approval, Organization
+    from registry.roles import Role
+    from workflows import services
+    from workflows.models import SelectionProcess
+
+    busy = SelectionProcess.objects.filter(outcome="open").values("organization_id")
+    suspended = Approval.objects.filter(status="suspended").values("organization_id")
+    organizations = (Organization.objects.exclude(pk__in=busy).exclude(pk__in=suspended)
+                     .filter(offerings__isnull=False).distinct().order_by("-pk")[:n])
+    today = timezone.localdate()
+    cases = []
+    for organization in organizations:
+        registry_services.role_grant(actor=None, user=actors.provider, role=Role.PROVIDER,
+                                     target=organization)
+        for kind in document_types_for(organization):
+            document_upload(
+                actor=actors.provider, subject=organization, document_type=kind,
+                file=SimpleUploadedFile(f"{kind.code}.pdf", PDF), filename=f"{kind.code}.pdf",
+                issued_on=today - datetime.timedelta(days=10),
+                expires_on=today + datetime.timedelta(days=400) if kind.expires else None)
+        cases.append(services.selection_apply(
+            actor=actors.provider, organization=organization, bureau=actors.bureau,
+            offerings=list(organization.offerings.all())))
+    return cases
+
+
+def probe_transition(args):
+    import tempfile
+
+    from viewflow.workflow.models import Task
+
+    from bench.actors import ensure_actors
+    from documents.models import Document
+    from workflows import services
+
+    actors = ensure_actors()
+    with tempfile.TemporaryDirectory() as media, override_settings(STORAGES={
+            **settings.STORAGES,
+            "documents": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                          "OPTIONS": {"location": media}}}):
+        cases = _ready_cases(actors, args.cases)
+        timings, counts = [], []
+        for case in cases:
+            task = Task.objects.get(process_id=case.pk, status="NEW",
+                                    flow_task_type="HUMAN")
+            data = {f"doc_{pk}": "verify" for pk in Document.objects.filter(
+                organization_id=case.organization_id, superseded_at__isnull=True
+            ).values_list("pk", flat=True)}
+            task = Task.objects.get(pk=task.pk)  # as a request would load it
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                done = services.task_perform(actor=actors.clerk, task=task, data=data)
+                timings.append(time.perf_counter() - started)
+            if not done:
+                sys.exit(f"the qualification check of case {case.pk} did not complete")
+            counts.append(len(queries.captured_queries))
+    worst = max(counts)
+    median = ms(statistics.median(timings))
+    emit("transition_queries", worst, "queries", "<= 30", worst <= 30,
+         median=statistics.median(counts), cases=len(counts))
+    emit("transition_median_ms", median, "ms", "<= 50", median <= 50, cases=len(timings))
+
+
+# --- the clerk's queue ----------------------------------------------------------------
+def probe_inbox(args):
+    from bench.actors import ensure_actors
+
+    actors = ensure_actors()
+    client = client_for(actors.clerk)
+    ours_url, stock_url = "/api/v1/tasks/", "/organizationselection/queue/"
+    for url in (ours_url, stock_url):
+        response = client.get(url)
+        if response.status_code != 200:
+            sys.exit(f"{url} answered {response.status_code}")
+    count = client.get(ours_url).json()["count"]
+    ours, stock = [], []
+    for _ in range(args.requests):
+        started = time.perf_counter()
+        client.get(ours_url)
+        ours.append(time.perf_counter() - started)
+    for _ in range(max(5, args.requests // 5)):
+        started = time.perf_counter()
+        response = client.get(stock_url)
+        response.content  # noqa: B018 - render it all
+        stock.append(time.perf_counter() - started)
+    ours_p95, stock_p95 = ms(p95(ours)), ms(p95(stock))
+    emit("inbox_p95_ms", ours_p95, "ms", "<= 150", ours_p95 <= 150, open_tasks=count,
+         requests=len(ours))
+    emit("inbox_vs_stock_queue", round(stock_p95 / ours_p95, 1), "x", ">= 5",
+         stock_p95 >= 5 * ours_p95, baseline=stock_p95,
+         baseline_name="viewflow's stock queue view, p95 ms")
+
+
+PROBES = {"search": probe_search, "sweep": probe_sweep, "sweep_queries": probe_sweep_queries,
+          "export": probe_export, "upload": probe_upload, "transition": probe_transition,
+          "inbox": probe_inbox}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.probes")
+    parser.add_argument("probe", choices=sorted(PROBES))
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--naive-queries", type=int, default=50)
+    parser.add_argument("--upload-mb", type=int, default=256)
+    parser.add_argument("--cases", type=int, default=15)
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--other", default="", help="sweep_queries JSON measured elsewhere")
+    parser.add_argument("--other-name", default="")
+    args = parser.parse_args(argv)
+    if connection.vendor != "postgresql":
+        sys.exit("the benchmarks need PostgreSQL: set DATABASE_URL")
+    with override_settings(REGISTRY_REQUIRE_2FA_FOR=[], ALLOWED_HOSTS=[HOST]):
+        PROBES[args.probe](args)
+
+
+if __name__ == "__main__":
+    main()
