@@ -3,11 +3,14 @@ from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
 from registry.models import (
+    AcademicSignal,
+    AllowedCategory,
     Approval,
     AuditEvent,
     Blacklisting,
     Bureau,
     Engagement,
+    FeeReference,
     Jurisdiction,
     Offering,
     Organization,
@@ -62,7 +65,7 @@ class OfferingInline(admin.TabularInline):
     model = Offering
     extra = 0
     fields = ("title", "category", "grade_min", "grade_max", "fee_per_session", "capacity",
-              "weekdays", "is_active")
+              "free_places_per_term", "weekdays", "is_active")
 
 
 @admin.register(Organization)
@@ -92,7 +95,7 @@ class PersonAdmin(GuardedModelAdmin):
 @admin.register(Offering)
 class OfferingAdmin(admin.ModelAdmin):
     list_display = ("title", "organization", "category", "fee_per_session", "capacity",
-                    "is_active")
+                    "free_places_per_term", "is_active")
     list_filter = ("category", "is_active")
     search_fields = ("title", "description", "organization__name")
     list_select_related = ("organization", "category")
@@ -179,3 +182,33 @@ class BlacklistingAdmin(_ReadOnlyAdmin):
     list_display = ("__str__", "bureau", "starts_on", "ends_on")
     list_select_related = ("bureau", "organization", "person")
     exclude = ("id_number",)
+
+
+# --- policy screening rules (data the bureaus keep) -----------------------------------
+
+@admin.register(AllowedCategory)
+class AllowedCategoryAdmin(admin.ModelAdmin):
+    list_display = ("jurisdiction", "category")
+    list_filter = ("jurisdiction__level", "category")
+    search_fields = ("jurisdiction__name", "jurisdiction__code", "category__name")
+    list_select_related = ("jurisdiction", "category__parent")
+    autocomplete_fields = ("jurisdiction",)
+
+
+@admin.register(AcademicSignal)
+class AcademicSignalAdmin(admin.ModelAdmin):
+    list_display = ("word", "explanation", "explanation_en", "is_active")
+    list_filter = ("is_active",)
+    list_editable = ("is_active",)
+    search_fields = ("word", "explanation", "explanation_en")
+
+
+@admin.register(FeeReference)
+class FeeReferenceAdmin(admin.ModelAdmin):
+    list_display = ("jurisdiction", "category", "effective_from", "reference_fee", "cap",
+                    "source")
+    list_filter = ("category", "jurisdiction__level")
+    search_fields = ("jurisdiction__name", "jurisdiction__code", "category__name", "source")
+    list_select_related = ("jurisdiction", "category__parent")
+    autocomplete_fields = ("jurisdiction",)
+    date_hierarchy = "effective_from"

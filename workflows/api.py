@@ -12,7 +12,7 @@ from viewflow.workflow.status import STATUS
 
 from registry.models import Bureau, Offering, Organization, Person, School
 from workflows import selectors, services
-from workflows.models import CallForApplications, Notification, SelectionProcess
+from workflows.models import CallForApplications, Notification, OfferingFlag, SelectionProcess
 
 
 class Conflict(exceptions.APIException):
@@ -49,17 +49,33 @@ class TaskSerializer(serializers.ModelSerializer):
         return str(task.flow_task.task_title) if task.flow_task else ""
 
 
+class OfferingFlagSerializer(serializers.ModelSerializer):
+    """A policy-screening flag on one offering of the case, and the clerk's decision."""
+
+    offering_title = serializers.CharField(source="offering.title", read_only=True)
+    kind_name = serializers.CharField(source="get_kind_display", read_only=True)
+    decision_name = serializers.CharField(source="get_decision_display", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = OfferingFlag
+        fields = ["id", "offering", "offering_title", "kind", "kind_name", "matched_words",
+                  "detail", "decision", "decision_name", "reason", "decided_by", "decided_at",
+                  "created_at"]
+
+
 class CaseSerializer(serializers.ModelSerializer):
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     bureau_name = serializers.CharField(source="bureau.name", read_only=True)
     open_tasks = serializers.SerializerMethodField()
+    flags = OfferingFlagSerializer(many=True, read_only=True)
 
     class Meta:
         model = SelectionProcess
         fields = ["id", "organization", "organization_name", "bureau", "bureau_name", "call",
                   "outcome", "outcome_reason", "missing", "correction_rounds", "correction_due",
                   "weighted_score", "score_spread_flagged", "notice_ends_on", "created",
-                  "finished", "open_tasks"]
+                  "finished", "open_tasks", "flags"]
 
     def get_open_tasks(self, case) -> list[dict]:
         tasks = [t for t in case.task_set.all() if t.status in (STATUS.NEW, STATUS.ASSIGNED)]
@@ -84,7 +100,8 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (selectors.selection_cases_for(self.request.user)
-                .prefetch_related("task_set").order_by("-created"))
+                .prefetch_related("task_set", "flags__offering", "flags__decided_by")
+                .order_by("-created"))
 
     @extend_schema(request=ApplySerializer, responses={201: CaseSerializer})
     def create(self, request):

@@ -9,7 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows import services
-from workflows.models import ExpertAssignment, Objection, RubricCriterion, VettingProcess
+from workflows.models import (
+    ExpertAssignment,
+    Objection,
+    OfferingFlag,
+    RubricCriterion,
+    VettingProcess,
+)
 
 DOCUMENT_CHOICES = [
     ("", _("Leave as it is")),
@@ -74,6 +80,34 @@ class CorrectionForm(TaskForm):
         return True
 
 
+FLAG_CHOICES = [
+    ("confirm", _("Confirm: the offering is acceptable")),
+    ("reject", _("Reject: send back for correction")),
+]
+
+
+def flag_summary(flag) -> str:
+    """One line on what the screening found, in the reader's language."""
+    if flag.kind == OfferingFlag.Kind.ACADEMIC_SIGNAL:
+        return _("“%(title)s” reads like subject tutoring: %(words)s") % {
+            "title": flag.offering.title, "words": "、".join(flag.matched_words)}
+    detail = flag.detail or {}
+    return _("“%(title)s” costs ¥%(fee)s a session, above the cap of ¥%(cap)s "
+             "(reference ¥%(reference)s, %(jurisdiction)s, from %(since)s)") % {
+        "title": flag.offering.title, "fee": detail.get("fee", ""),
+        "cap": detail.get("cap", ""), "reference": detail.get("reference_fee", ""),
+        "jurisdiction": detail.get("jurisdiction", ""),
+        "since": detail.get("effective_from", "")}
+
+
+def flag_highlighted(flag):
+    """The offering's title and description, HTML-escaped, matched words in <mark>."""
+    from registry.selectors import highlight_words
+
+    text = f"{flag.offering.title}：{flag.offering.description}".rstrip("：")
+    return highlight_words(text, flag.matched_words)
+
+
 class QualificationForm(DocumentDecisionsMixin, TaskForm):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea,
                            max_length=5000)
@@ -81,6 +115,28 @@ class QualificationForm(DocumentDecisionsMixin, TaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_document_fields(self.case.organization)
+        self.add_flag_fields()
+
+    def add_flag_fields(self):
+        """One confirm/reject choice and reason per policy flag still awaiting a decision."""
+        self.flags = list(self.case.flags.exclude(decision=OfferingFlag.Decision.CONFIRMED)
+                          .select_related("offering").order_by("pk"))
+        for flag in self.flags:
+            flag.summary, flag.highlighted = flag_summary(flag), flag_highlighted(flag)
+            explanations = "；".join(s.get("explanation", "") for s in
+                                    (flag.detail or {}).get("signals", []))
+            self.fields[f"flag_{flag.pk}"] = forms.ChoiceField(
+                label=flag.summary, choices=FLAG_CHOICES, widget=forms.RadioSelect,
+                help_text=explanations)
+            self.fields[f"flag_{flag.pk}_reason"] = forms.CharField(
+                label=_("Reason for your decision on “%(title)s”") % {
+                    "title": flag.offering.title},
+                max_length=2000, widget=forms.Textarea)
+
+    def flag_decisions(self) -> dict:
+        return {flag.pk: (self.cleaned_data.get(f"flag_{flag.pk}"),
+                          self.cleaned_data.get(f"flag_{flag.pk}_reason", ""))
+                for flag in self.flags}
 
     def clean(self):
         cleaned = super().clean()
@@ -90,7 +146,8 @@ class QualificationForm(DocumentDecisionsMixin, TaskForm):
     def perform(self) -> bool:
         services.qualification_check(actor=self.user, case=self.case,
                                      decisions=self.document_decisions(),
-                                     note=self.cleaned_data.get("note", ""))
+                                     note=self.cleaned_data.get("note", ""),
+                                     flag_decisions=self.flag_decisions())
         return True
 
 

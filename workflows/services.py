@@ -31,6 +31,7 @@ from workflows.models import (
     ExpertScore,
     Notification,
     Objection,
+    OfferingFlag,
     RubricCriterion,
     SelectionProcess,
     VettingProcess,
@@ -236,10 +237,30 @@ def selection_apply(*, actor, organization: Organization, bureau: Bureau, offeri
     if any(p.organization_id != organization.pk for p in roster):
         raise ValidationError({"roster": _("Only the organization's own staff can be on the "
                                            "roster.")})
-    return OrganizationSelectionFlow.start.run(
+    # Policy screening: a disallowed category is refused outright; subject-tutoring
+    # wording or a fee above the cap only flags the offering for the clerk.
+    registry_services.offerings_require_allowed(offerings=offerings,
+                                                jurisdiction=bureau.jurisdiction)
+    case = OrganizationSelectionFlow.start.run(
         actor=actor, organization=organization, bureau=bureau, call=call,
         offerings=offerings, roster=roster,
     )
+    _flags_record(case, offerings)
+    return case
+
+
+def _flags_record(case: SelectionProcess, offerings) -> list[OfferingFlag]:
+    """Screen the offerings against the bureau's rules and record a flag per finding."""
+    found = registry_services.offerings_screen(offerings=offerings,
+                                               jurisdiction=case.bureau.jurisdiction)
+    flags = OfferingFlag.objects.bulk_create([
+        OfferingFlag(case=case, offering=f.offering, kind=f.kind,
+                     matched_words=f.matched_words, detail=f.detail) for f in found])
+    if flags:
+        _audit(None, "case.flagged", case, to_state="flagged",
+               data={"flags": [{"offering": f.offering_id, "kind": f.kind,
+                                "words": f.matched_words} for f in flags]})
+    return flags
 
 
 def selection_create(*, activation, actor, organization, bureau, call, offerings, roster):
@@ -352,14 +373,17 @@ def _person_vetted(person: Person, bureau: Bureau) -> bool:
 
 
 def qualification_check(*, actor, case: SelectionProcess, decisions: dict,
-                        note: str = "") -> bool:
+                        note: str = "", flag_decisions: dict | None = None) -> bool:
     """The clerk verifies or rejects each document; returns whether the case passes.
 
     Any rejection, or a rostered person without an approved individual vetting,
-    sends the case back for correction.
+    sends the case back for correction. Every policy flag not yet confirmed needs a
+    decision in ``flag_decisions`` (``{flag id: ("confirm" | "reject", reason)}``);
+    a rejected flag sends the case back like a rejected document.
     """
     if not actor.has_perm("registry.clerk_bureau", case.bureau):
         raise PermissionDenied
+    flags_rejected = _flags_decide(actor, case, flag_decisions or {})
     subject_ids = {("org", case.organization_id)}
     verified, rejected = _check_document_decisions(actor, subject_ids, decisions)
     unvetted = [p for p in case.roster.all() if not _person_vetted(p, case.bureau)]
@@ -371,13 +395,51 @@ def qualification_check(*, actor, case: SelectionProcess, decisions: dict,
         + [{"subject": p.name, "document_type": _g("individual vetting"),
             "state": "missing"} for p in unvetted]
         + remaining
+        + [{"subject": flag.offering.title, "document_type": _g("policy screening"),
+            "state": "rejected", "message": str(flag.get_kind_display()),
+            "reason": flag.reason} for flag in flags_rejected]
     )
     case.save(update_fields=["checked_by", "missing"])
     passed = not case.missing
     _audit(actor, "case.qualification_check", case, to_state="passed" if passed else "failed",
            reason=note, data={"verified": verified, "rejected": rejected,
-                              "unvetted": [p.pk for p in unvetted]})
+                              "unvetted": [p.pk for p in unvetted],
+                              "flags_rejected": [f.pk for f in flags_rejected]})
     return passed
+
+
+def _flags_decide(actor, case: SelectionProcess, decisions: dict) -> list[OfferingFlag]:
+    """Record the clerk's decision on every flag still awaiting one; returns the rejected."""
+    open_flags = list(OfferingFlag.objects.select_for_update().filter(case=case)
+                      .exclude(decision=OfferingFlag.Decision.CONFIRMED)
+                      .select_related("offering").order_by("pk"))
+    by_id = {str(k): v for k, v in decisions.items()}
+    unknown = set(by_id) - {str(f.pk) for f in open_flags}
+    if unknown:
+        raise ValidationError(_("Flag %(id)s is not open on this case.")
+                              % {"id": sorted(unknown)[0]})
+    now, rejected = timezone.now(), []
+    for flag in open_flags:
+        decision = by_id.get(str(flag.pk))
+        verdict, reason = decision if isinstance(decision, tuple | list) else (decision, "")
+        reason = (reason or "").strip()
+        if verdict not in ("confirm", "reject"):
+            raise ValidationError(_("Decide on the flag on “%(title)s”: confirm or reject it.")
+                                  % {"title": flag.offering.title})
+        if not reason:
+            raise ValidationError(_("Give a reason for your decision on the flag on "
+                                    "“%(title)s”.") % {"title": flag.offering.title})
+        previous = flag.decision
+        flag.decision = (OfferingFlag.Decision.CONFIRMED if verdict == "confirm"
+                         else OfferingFlag.Decision.REJECTED)
+        flag.reason, flag.decided_by, flag.decided_at = reason, actor, now
+        flag.save(update_fields=["decision", "reason", "decided_by", "decided_at"])
+        _audit(actor, "case.flag_decided", case, from_state=previous, to_state=flag.decision,
+               reason=reason, data={"flag": flag.pk, "offering": flag.offering_id,
+                                    "kind": flag.kind, "words": flag.matched_words})
+        if flag.decision == OfferingFlag.Decision.REJECTED:
+            rejected.append(flag)
+    return rejected
 
 
 # --- experts ----------------------------------------------------------------------------

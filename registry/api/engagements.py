@@ -51,7 +51,9 @@ class EngagementSerializer(serializers.ModelSerializer):
         model = Engagement
         fields = ["id", "school", "school_name", "term", "term_name", "organization", "offering",
                   "person", "provider_name", "approval", "starts_on", "ends_on",
-                  "fee_per_session", "sessions", "satisfaction", "created_at"]
+                  "fee_per_session", "sessions", "free_places_used", "satisfaction",
+                  "created_at"]
+        read_only_fields = ["free_places_used"]
 
     def get_provider_name(self, obj) -> str:
         return obj.organization.name if obj.organization_id else obj.person.name
@@ -61,6 +63,10 @@ class EngagementSerializer(serializers.ModelSerializer):
             return obj.evaluation.satisfaction
         except ObjectDoesNotExist:
             return None
+
+
+class FreePlacesSerializer(serializers.Serializer):
+    used = serializers.IntegerField(min_value=0, help_text="Free places used (免费名额).")
 
 
 class TermViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
@@ -131,6 +137,20 @@ class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             raise _invalid(error) from None
         return Response({"id": evaluation.pk, "satisfaction": evaluation.satisfaction},
                         status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=FreePlacesSerializer, responses=EngagementSerializer)
+    @action(detail=True, methods=["post"], url_path="free-places")
+    def free_places(self, request, pk=None):
+        """Record how many free places (免费名额) for students in hardship were used."""
+        engagement = self._own(pk)
+        data = FreePlacesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            engagement = services.engagement_free_places_record(
+                actor=request.user, engagement=engagement, used=data.validated_data["used"])
+        except ValidationError as error:
+            raise _invalid(error) from None
+        return Response(EngagementSerializer(engagement).data)
 
     @extend_schema(request=None, responses={201: None})
     @action(detail=True, methods=["post"])

@@ -20,6 +20,13 @@ class OfferingResultSerializer(serializers.Serializer):
     grade_min = serializers.IntegerField()
     grade_max = serializers.IntegerField()
     fee_per_session = serializers.DecimalField(max_digits=8, decimal_places=2)
+    fee_reference = serializers.DecimalField(
+        max_digits=8, decimal_places=2, allow_null=True,
+        help_text="The local reference fee in force for the category (e.g. 青少年宫).")
+    fee_cap = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True,
+                                       help_text="The cap in force for the category.")
+    free_places_per_term = serializers.IntegerField(
+        help_text="Places given free each term to students in hardship (免费名额).")
     weekdays = serializers.ListField(child=serializers.IntegerField(), source="weekday_list")
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from registry.api import engagements, publications, sanctions, search, views
+from registry.api import engagements, policy, publications, sanctions, search, views
 
 router = DefaultRouter()
 router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdiction")
@@ -17,5 +17,10 @@ urlpatterns = [
          name="api-search-organizations"),
     path("search/people/", search.PersonSearchView.as_view(), name="api-search-people"),
     path("sanctions/", sanctions.SanctionView.as_view(), name="api-sanctions"),
+    path("policy/signals/", policy.AcademicSignalView.as_view(), name="api-policy-signals"),
+    path("policy/allowed-categories/", policy.AllowedCategoriesView.as_view(),
+         name="api-policy-allowed-categories"),
+    path("policy/fee-references/", policy.FeeReferencesView.as_view(),
+         name="api-policy-fee-references"),
     *router.urls,
 ]

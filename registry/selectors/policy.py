@@ -9,7 +9,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -135,6 +145,31 @@ class FeeReferences:
                                       jurisdiction=row.jurisdiction.name,
                                       category=row.category.code, source=row.source)
         return None
+
+
+def fee_reference_annotations(*, lineage_ids: list[int], on: datetime.date | None = None,
+                              prefix: str = "") -> dict:
+    """Annotations for an Offering queryset: ``fee_reference`` and ``fee_cap`` in force
+    for the offering's category (else its parent category) in the nearest jurisdiction
+    of ``lineage_ids`` (nearest first) that has one — the rule ``FeeReferences`` applies
+    in Python, done in SQL so a search page needs no extra query per offering."""
+    day = on or timezone.localdate()
+    nearness = Case(*[When(jurisdiction_id=pk, then=Value(rank))
+                      for rank, pk in enumerate(lineage_ids)],
+                    default=Value(len(lineage_ids)), output_field=IntegerField())
+    # Candidates are the offering's category and its parent; categories nest two deep,
+    # so the one with a parent is the offering's own sub-item, preferred to the parent.
+    # (SQLite cannot order a subquery by an outer column, hence no OuterRef here.)
+    own_category = Case(When(category__parent__isnull=False, then=Value(0)),
+                        default=Value(1), output_field=IntegerField())
+    in_force = (FeeReference.objects
+                .filter(jurisdiction_id__in=lineage_ids, effective_from__lte=day)
+                .filter(Q(category_id=OuterRef(f"{prefix}category_id"))
+                        | Q(category_id=OuterRef(f"{prefix}category__parent_id")))
+                .annotate(nearness=nearness, own_category=own_category)
+                .order_by("nearness", "own_category", "-effective_from", "-pk"))
+    return {"fee_reference": Subquery(in_force.values("reference_fee")[:1]),
+            "fee_cap": Subquery(in_force.values("cap")[:1])}
 
 
 def fee_reference_for(*, category: ServiceCategory, jurisdiction: Jurisdiction,

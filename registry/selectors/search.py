@@ -34,6 +34,7 @@ from registry.models import (
     ServiceCategory,
 )
 from registry.search_text import keyword_terms, term_grams
+from registry.selectors.policy import fee_reference_annotations
 
 
 def school_jurisdiction_ids(school: School) -> list[int]:
@@ -127,7 +128,8 @@ def approved_organizations_search(
     Validity (status, dates) is checked in the query itself. ``weekday`` (1 = Monday),
     ``max_fee`` and ``grade`` must all hold for one active offering. Ordered by
     relevance, then expert score (highest first, unscored last). Each result carries
-    ``valid_approvals`` and ``active_offerings``.
+    ``valid_approvals`` and ``active_offerings`` (each with ``fee_reference`` and
+    ``fee_cap`` in force for the school, or ``None``).
     """
     day = on or timezone.localdate()
     jurisdiction_ids = school_jurisdiction_ids(school)
@@ -162,7 +164,8 @@ def approved_organizations_search(
     return _ordered(queryset).select_related("county").prefetch_related(
         Prefetch("approvals", queryset=shown, to_attr="valid_approvals"),
         Prefetch("offerings",
-                 queryset=Offering.objects.filter(is_active=True).select_related("category"),
+                 queryset=Offering.objects.filter(is_active=True).select_related("category")
+                 .annotate(**fee_reference_annotations(lineage_ids=jurisdiction_ids, on=day)),
                  to_attr="active_offerings"),
     )
 

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Engagement, Jurisdiction, Offering
+from registry.models import Engagement, Jurisdiction, Offering, ServiceCategory
 from registry.selectors.policy import (
     FeeReferences,
     academic_signals,
@@ -68,7 +68,8 @@ def offering_screen(*, offering: Offering, jurisdiction: Jurisdiction,
     if reference is not None and offering.fee_per_session > reference.cap:
         flags.append(Flag(
             kind=Flag.FEE_ABOVE_CAP, offering=offering,
-            detail={"fee": str(offering.fee_per_session), **reference.as_dict()},
+            detail={"fee": str(Decimal(offering.fee_per_session).quantize(Decimal("0.01"))),
+                    **reference.as_dict()},
         ))
     return flags
 
@@ -89,8 +90,11 @@ def offerings_require_allowed(*, offerings, jurisdiction: Jurisdiction) -> None:
     """Refuse (ValidationError on ``offerings``) any offering whose category is unknown,
     retired, or not on the list of allowed categories in force in ``jurisdiction``."""
     problems = []
+    offerings = list(offerings)
+    # Read the categories afresh: one retired since the offering was loaded counts.
+    categories = ServiceCategory.objects.in_bulk({o.category_id for o in offerings})
     for offering in offerings:
-        category = offering.category
+        category = categories[offering.category_id]
         if not category.is_active:
             problems.append(_("“%(title)s”: the category %(category)s is no longer in use.")
                             % {"title": offering.title, "category": category.name})

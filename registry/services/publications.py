@@ -11,14 +11,17 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.exports import canonical, canonical_chunks, publication_header
 from registry.models import Approval, Bureau, Publication, PublicationEntry
+from registry.selectors.policy import FeeReferences
 from registry.selectors.publications import publication_entries_data
 from registry.services.core import audit_record
 
 ENTRY_BATCH = 2000
 
 
-def _approved_offerings(approval: Approval) -> list[dict]:
-    """Active offerings in the approval's categories (all active ones if it names none)."""
+def _approved_offerings(approval: Approval, fees: FeeReferences | None = None) -> list[dict]:
+    """Active offerings in the approval's categories (all active ones if it names none),
+    each with its free places (免费名额) and the fee reference in force beside its fee."""
+    fees = fees or FeeReferences(jurisdiction=approval.jurisdiction)
     codes = {c.code for c in approval.categories.all()}
     rows = []
     for offering in approval.organization.offerings.all():
@@ -34,13 +37,23 @@ def _approved_offerings(approval: Approval) -> list[dict]:
             "category_name": category.name,
             "grades": [offering.grade_min, offering.grade_max],
             "fee_per_session": str(offering.fee_per_session),
+            "fee_reference": _fee_reference(fees, category),
+            "free_places_per_term": offering.free_places_per_term,
             "weekdays": offering.weekday_list,
         })
     rows.sort(key=lambda r: (r["title"], r["category"]))
     return rows
 
 
-def _entry_for(approval: Approval) -> dict:
+def _fee_reference(fees: FeeReferences, category) -> dict | None:
+    found = fees.for_category(category)
+    if found is None:
+        return None
+    return {"reference_fee": str(found.reference_fee), "cap": str(found.cap),
+            "effective_from": found.effective_from.isoformat()}
+
+
+def _entry_for(approval: Approval, fees: FeeReferences | None = None) -> dict:
     """Public data only: organizations by name and credit code, people by name and kind,
     never an ID number or a record-check result."""
     categories = sorted(
@@ -60,7 +73,7 @@ def _entry_for(approval: Approval) -> dict:
             "name": org.name,
             "uscc": org.uscc,
             "county": org.county.name,
-            "offerings": _approved_offerings(approval),
+            "offerings": _approved_offerings(approval, fees),
             **common,
         }
     person = approval.person
@@ -132,8 +145,9 @@ def publication_publish(*, actor, bureau: Bureau) -> Publication:
     current: dict[str, tuple[str, str]] = {}
     batch: list[PublicationEntry] = []
     position = 0
+    fees = FeeReferences(jurisdiction=jurisdiction, on=today)
     for approval in approvals.iterator(chunk_size=ENTRY_BATCH):
-        data = _entry_for(approval)
+        data = _entry_for(approval, fees)
         if data["key"] in current:  # cannot happen: one open approval per subject
             continue
         position += 1
