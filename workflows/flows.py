@@ -68,7 +68,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, flow.Flow):
     start = flow.StartHandle(this.start_case).Next(this.completeness)
 
     correction = (
-        flow.View(views.CorrectionView)
+        flow.View(views.CorrectionView.as_view())
         .Annotation(title=_("Correct the application"))
         .Permission("registry.act_for_organization", obj=_organization)
         .Next(this.after_correction)
@@ -89,7 +89,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, flow.Flow):
 
     # --- bureau clerk -------------------------------------------------------------
     qualification = (
-        flow.View(views.QualificationView)
+        flow.View(views.QualificationView.as_view())
         .Annotation(title=_("Qualification check"))
         .Permission("registry.clerk_bureau", obj=_bureau)
         .onCreate(_tell_queue)
@@ -107,7 +107,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, flow.Flow):
     draw_experts = flow.Function(this.draw_panel).Next(this.panel)
     panel = PanelSplit().Next(this.expert_review, data_source=this.panel_seats)
     expert_review = (
-        flow.View(views.ExpertReviewView)
+        flow.View(views.ExpertReviewView.as_view())
         .Annotation(title=_("Expert review"))
         .Permission("registry.expert_bureau", obj=_bureau)
         .Assign(_expert_owner)
@@ -118,7 +118,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, flow.Flow):
 
     # --- bureau approver ------------------------------------------------------------
     decision = (
-        flow.View(views.DecisionView)
+        flow.View(views.DecisionView.as_view())
         .Annotation(title=_("Decision"))
         .Permission("registry.approve_bureau", obj=_bureau)
         .onCreate(_tell_queue)
@@ -142,7 +142,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, flow.Flow):
         .Default(this.resolve_objections)
     )
     resolve_objections = (
-        flow.View(views.ResolveObjectionsView)
+        flow.View(views.ResolveObjectionsView.as_view())
         .Annotation(title=_("Resolve objections"))
         .Permission("registry.clerk_bureau", obj=_bureau)
         .onCreate(_tell_queue)
@@ -224,7 +224,7 @@ class IndividualVettingFlow(CaseFlowMixin, flow.Flow):
     )
     return_for_correction = flow.Function(this.send_back).Next(this.correction)
     correction = (
-        flow.View(views.CorrectionView)
+        flow.View(views.CorrectionView.as_view())
         .Annotation(title=_("Correct the application"))
         .Assign(lambda a: a.process.coerced.applicant)
         .Next(this.completeness)
@@ -232,7 +232,7 @@ class IndividualVettingFlow(CaseFlowMixin, flow.Flow):
     corrections_exhausted = flow.Function(this.reject_exhausted).Next(this.rejected_end)
 
     verification = (
-        flow.View(views.VerificationView)
+        flow.View(views.VerificationView.as_view())
         .Annotation(title=_("Document and record check"))
         .Permission("registry.clerk_bureau", obj=_bureau)
         .onCreate(_tell_queue)
@@ -247,7 +247,7 @@ class IndividualVettingFlow(CaseFlowMixin, flow.Flow):
         .Default(this.return_for_correction)
     )
     decision = (
-        flow.View(views.DecisionView)
+        flow.View(views.DecisionView.as_view())
         .Annotation(title=_("Decision"))
         .Permission("registry.approve_bureau", obj=_bureau)
         .onCreate(_tell_queue)
@@ -320,7 +320,7 @@ class RecertificationFlow(CaseFlowMixin, flow.Flow):
 
     # --- provider ---------------------------------------------------------------
     renew = (
-        flow.View(views.RenewView)
+        flow.View(views.RenewView.as_view())
         .Annotation(title=_("Upload the renewed documents"))
         .Permission(_renewer_permission, obj=_renewer_object)
         .Next(this.recert_verify)
@@ -328,7 +328,7 @@ class RecertificationFlow(CaseFlowMixin, flow.Flow):
 
     # --- bureau clerk -------------------------------------------------------------
     recert_verify = (
-        flow.View(views.RecertVerifyView)
+        flow.View(views.RecertVerifyView.as_view())
         .Annotation(title=_("Verify the renewal"))
         .Permission("registry.clerk_bureau", obj=_bureau)
         .onCreate(_tell_queue)
@@ -374,7 +374,7 @@ class AnnualReviewFlow(CaseFlowMixin, flow.Flow):
 
     # --- bureau administrator --------------------------------------------------------
     review = (
-        flow.View(views.AnnualReviewView)
+        flow.View(views.AnnualReviewView.as_view())
         .Annotation(title=_("Annual review"))
         .Permission("registry.administer_bureau", obj=_bureau)
         .onCreate(_tell_queue)

@@ -115,3 +115,23 @@ def notices_open() -> QuerySet:
 
 def case_objections(case) -> QuerySet:
     return Objection.objects.filter(case=case).select_related("resolved_by")
+
+
+def open_tasks_for(user, case) -> list[dict]:
+    """The open human tasks of a case that ``user`` may take or perform, with their links."""
+    from django.urls import reverse
+    from viewflow.workflow.status import STATUS
+
+    namespace = case.flow_class.instance.app_name if hasattr(
+        case.flow_class.instance, "app_name") else None
+    result = []
+    for task in case.task_set.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]):
+        node = task.flow_task
+        if node is None or task.flow_task_type != "HUMAN":
+            continue
+        if not (node.can_execute(user, task) or node.can_assign(user, task)):
+            continue
+        url = reverse(f"{namespace}:{node.name}:index", args=[case.pk, task.pk]) \
+            if namespace else ""
+        result.append({"task": task, "title": node.task_title, "url": url})
+    return result

@@ -182,6 +182,7 @@ class CaseDetailView(LoginRequiredMixin, generic.DetailView):
             "scores__criterion")
         context["objections"] = selectors.case_objections(case)
         context["tasks"] = case.task_set.order_by("created")
+        context["my_tasks"] = selectors.open_tasks_for(self.request.user, case)
         context["may_withdraw"] = (case.outcome == "open" and self.request.user.has_perm(
             "registry.act_for_organization", case.organization))
         return context

@@ -133,3 +133,49 @@ def test_case_pages_are_scoped(world, client):
 def test_portal_pages_need_login(client, path, db):
     response = client.get(path)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_case_page_links_the_tasks_waiting_for_the_user(world, client):
+    w = world
+    case = services.selection_apply(actor=w.provider, organization=w.organization,
+                                    bureau=w.bureau, offerings=[w.offering])
+    client.force_login(w.clerk)
+    page = client.get(f"/selection/cases/{case.pk}/").content.decode()
+    [task] = open_tasks(case, "qualification")
+    assert f"/organizationselection/{case.pk}/qualification/{task.pk}/" in page
+    client.force_login(w.provider)
+    page = client.get(f"/selection/cases/{case.pk}/").content.decode()
+    assert "qualification/" not in page
+    # the task page itself opens for the clerk (viewflow's frontend, our form)
+    client.force_login(w.clerk)
+    response = client.get(f"/organizationselection/{case.pk}/qualification/{task.pk}/",
+                          follow=True)
+    assert response.status_code == 200
+
+
+def test_clerk_takes_and_performs_a_task_in_the_web_frontend(world, client):
+    w = world
+    case = services.selection_apply(actor=w.provider, organization=w.organization,
+                                    bureau=w.bureau, offerings=[w.offering])
+    [task] = open_tasks(case, "qualification")
+    base = f"/organizationselection/{case.pk}/qualification/{task.pk}"
+    client.force_login(w.clerk)
+    assert client.post(f"{base}/assign/").status_code in (200, 302)
+    form = client.get(f"{base}/execute/")
+    assert form.status_code == 200
+    body = form.content.decode()
+    assert "营业执照" in body  # one verify/reject choice per document
+    # a rejection without a reason is refused next to the field, and nothing moves
+    licence = w.documents[0]
+    data = {f"doc_{d.pk}": "verify" for d in w.documents}
+    data[f"doc_{licence.pk}"] = "reject"
+    response = client.post(f"{base}/execute/", data)
+    assert response.status_code == 200
+    assert "请填写驳回该证件的理由" in response.content.decode() or \
+        "reason" in response.content.decode()
+    assert open_tasks(case, "qualification")
+    data[f"doc_{licence.pk}"] = "verify"
+    response = client.post(f"{base}/execute/", data)
+    assert response.status_code == 302
+    assert not open_tasks(case, "qualification")
+    assert len(open_tasks(case, "expert_review")) == 3
