@@ -395,7 +395,7 @@ def qualification_check(*, actor, case: SelectionProcess, decisions: dict,
         + [{"subject": p.name, "document_type": _g("individual vetting"),
             "state": "missing"} for p in unvetted]
         + remaining
-        + [{"subject": flag.offering.title, "document_type": _g("policy screening"),
+        + [{"subject": flag.offering.title, "document_type": str(_("policy screening")),
             "state": "rejected", "message": str(flag.get_kind_display()),
             "reason": flag.reason} for flag in flags_rejected]
     )

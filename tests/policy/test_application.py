@@ -55,7 +55,7 @@ def test_a_retired_category_is_refused_at_application_with_a_clear_message(world
     ServiceCategory.objects.filter(code="sport").update(is_active=False)
     with pytest.raises(ValidationError) as error:
         _apply(w)
-    assert "no longer in use" in error.value.message_dict["offerings"][0]
+    assert "已停用" in error.value.message_dict["offerings"][0]
     assert not SelectionProcess.objects.exists()
 
 
@@ -220,3 +220,20 @@ def test_the_province_list_still_applies_to_another_citys_bureau(world):
     case = services.selection_apply(actor=w.provider, organization=w.organization,
                                     bureau=w.other_bureau, offerings=[w.offering])
     assert case.pk and not case.flags.exists()
+
+
+def test_the_clerks_task_page_marks_the_matched_words_and_escapes_the_text(world, client):
+    w = world
+    tutoring = OfferingFactory(organization=w.organization, title="<script>奥数</script>冲刺",
+                               description="")
+    case = _apply(w, tutoring)
+    [task] = open_tasks(case, "qualification")
+    client.force_login(w.clerk)
+    base = f"/organizationselection/{case.pk}/qualification/{task.pk}"
+    assert client.post(f"{base}/assign/").status_code == 302
+    page = client.get(f"{base}/execute/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "&lt;script&gt;<mark>奥数</mark>&lt;/script&gt;冲刺" in html
+    assert "<script>奥数" not in html
+    assert "政策筛查" in html

@@ -1,0 +1,175 @@
+"""Fees beside the reference and hardship places in the published list, the school
+search and the bureau totals; the policy data over the API."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from rest_framework.test import APIClient
+
+from registry import selectors, services
+from registry.models import AuditEvent, Engagement, ServiceCategory
+from tests.factories import OfferingFactory
+from tests.policy.conftest import fee_reference
+from tests.registry.issue5 import approve, bureau_admin, days, organization, school_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _api(user=None):
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def listed():
+    """An approved organization with a sport offering (25 yuan, 3 free places)."""
+    org = organization("南昌飞跃篮球俱乐部有限公司", ("少儿篮球", "sport", "25"))
+    offering = org.offerings.get()
+    offering.free_places_per_term = 3
+    offering.save(update_fields=["free_places_per_term"])
+    approve(organization=org, categories=("sport",))
+    fee_reference(code="360000", reference="30", cap="40")
+    fee_reference(code="360100", reference="28", cap="35")
+    return {"org": org, "offering": offering}
+
+
+def test_the_published_list_shows_the_fee_the_reference_in_force_and_free_places(listed,
+                                                                                  client):
+    admin, bureau = bureau_admin("360100")
+    publication = services.publication_publish(actor=admin, bureau=bureau)
+    entry = publication.entries.get()
+    [offering] = entry.data["offerings"]
+    assert offering["fee_per_session"] == "25.00"
+    assert offering["fee_reference"] == {"reference_fee": "28.00", "cap": "35.00",
+                                         "effective_from": days(-30).isoformat()}
+    assert offering["free_places_per_term"] == 3
+    page = client.get(f"/registry/lists/p/{publication.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = page.content.decode()
+    assert "28.00" in html and "35.00" in html
+    assert "免费名额" in html
+
+
+def test_school_search_shows_the_reference_for_the_schools_jurisdiction(
+        listed, django_assert_max_num_queries):
+    fee_reference(code="360102", reference="26", cap="30")  # 东湖区 sets its own
+    user, _school = school_user("360102")
+    with django_assert_max_num_queries(12):
+        body = _api(user).get("/api/v1/search/organizations/").json()
+    [result] = body["results"]
+    [offering] = result["offerings"]
+    assert (offering["fee_per_session"], offering["fee_reference"], offering["fee_cap"]) == (
+        "25.00", "26.00", "30.00")
+    assert offering["free_places_per_term"] == 3
+    # a school in another county of the city sees the city's reference
+    other, _ = school_user("360103")
+    [result] = _api(other).get("/api/v1/search/organizations/").json()["results"]
+    assert result["offerings"][0]["fee_cap"] == "35.00"
+
+
+def test_school_search_page_shows_fee_reference_and_free_places(listed, client):
+    user, school = school_user("360102")
+    client.force_login(user)
+    page = client.get("/registry/school/search/", {"keyword": "篮球", "school": school.pk},
+                      HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "35.00" in html and "免费名额" in html
+
+
+# --- hardship places ----------------------------------------------------------------------
+
+def _engagement(user, school, org, offering):
+    term = services.school_term_create(actor=user, school=school, name="2026 秋季学期",
+                                       starts_on=days(0), ends_on=days(120), project_count=10)
+    return services.engagement_create(actor=user, school=school, term=term,
+                                      fee_per_session=Decimal("25"), sessions=20,
+                                      organization=org, offering=offering)
+
+
+def test_a_school_records_free_places_used_within_what_the_offering_gives(listed):
+    user, school = school_user("360102")
+    engagement = _engagement(user, school, listed["org"], listed["offering"])
+    services.engagement_free_places_record(actor=user, engagement=engagement, used=2)
+    engagement.refresh_from_db()
+    assert engagement.free_places_used == 2
+    event = AuditEvent.objects.for_object(engagement).get(action="engagement.free_places")
+    assert (event.from_state, event.to_state) == ("0", "2")
+    for bad in (-1, 4, "x"):
+        with pytest.raises(ValidationError):
+            services.engagement_free_places_record(actor=user, engagement=engagement, used=bad)
+    engagement.refresh_from_db()
+    assert engagement.free_places_used == 2
+
+
+def test_free_places_over_the_api_are_400s_for_bad_numbers(listed):
+    user, school = school_user("360102")
+    engagement = _engagement(user, school, listed["org"], listed["offering"])
+    url = f"/api/v1/engagements/{engagement.pk}/free-places/"
+    assert _api(user).post(url, {"used": -1}, format="json").status_code == 400
+    response = _api(user).post(url, {"used": 9}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400 and response.json()["free_places_used"]
+    ok = _api(user).post(url, {"used": 3}, format="json")
+    assert ok.status_code == 200 and ok.json()["free_places_used"] == 3
+    stranger, _ = school_user("360103")
+    assert _api(stranger).post(url, {"used": 1}, format="json").status_code in (403, 404)
+    assert Engagement.objects.get(pk=engagement.pk).free_places_used == 3
+
+
+def test_hardship_totals_per_school_and_provider(listed, django_assert_max_num_queries):
+    user, school = school_user("360102")
+    engagement = _engagement(user, school, listed["org"], listed["offering"])
+    services.engagement_free_places_record(actor=user, engagement=engagement, used=2)
+    other_org = organization("南昌弈林围棋培训有限公司", ("围棋", "sport", "20"))
+    offering = other_org.offerings.get()
+    offering.free_places_per_term = 5
+    offering.save(update_fields=["free_places_per_term"])
+    approve(organization=other_org, categories=("sport",))
+    other_user, other_school = school_user("360103")
+    _engagement(other_user, other_school, other_org, offering)
+    with django_assert_max_num_queries(3):
+        totals = selectors.hardship_places_totals(jurisdiction_ids=[school.county.parent_id])
+    assert totals["total"] == {"offered": 8, "used": 2}
+    assert (totals["offered"], totals["used"]) == (8, 2)
+    by_school = {r["id"]: (r["offered"], r["used"]) for r in totals["schools"]}
+    assert by_school == {school.pk: (3, 2), other_school.pk: (5, 0)}
+    by_provider = {r["name"]: (r["offered"], r["used"]) for r in totals["providers"]}
+    assert by_provider == {"南昌飞跃篮球俱乐部有限公司": (3, 2), "南昌弈林围棋培训有限公司": (5, 0)}
+    # a county sees its own schools only
+    county = selectors.hardship_places_totals(jurisdiction_ids=[school.county_id])
+    assert county["total"] == {"offered": 3, "used": 2}
+
+
+# --- policy data over the API -------------------------------------------------------------
+
+def test_policy_data_is_public_and_read_only():
+    signals = _api().get("/api/v1/policy/signals/").json()
+    assert any(s["word"] == "奥数" and s["explanation"] for s in signals)
+    allowed = _api().get("/api/v1/policy/allowed-categories/",
+                         {"jurisdiction": "360102"}).json()
+    assert allowed["list_kept_by"] == "360000"
+    assert {c["code"] for c in allowed["categories"]} == set(
+        ServiceCategory.objects.values_list("code", flat=True))
+    fee_reference(code="360100", reference="28", cap="35")
+    [row] = _api().get("/api/v1/policy/fee-references/", {"jurisdiction": "360102"}).json()
+    assert (row["category_code"], row["cap"], row["jurisdiction"]) == ("sport", "35.00",
+                                                                       "南昌市")
+    assert _api().post("/api/v1/policy/signals/", {"word": "x"}).status_code in (403, 405)
+
+
+@pytest.mark.parametrize("query", [{}, {"jurisdiction": "999999"}, {"jurisdiction": "x" * 50}])
+def test_policy_api_refuses_a_missing_or_unknown_jurisdiction_with_a_400(query):
+    response = _api().get("/api/v1/policy/fee-references/", query,
+                          HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400 and response.json()["jurisdiction"]
+
+
+def test_an_offering_factory_default_is_not_flagged():
+    # the shared factories stay clean, so other suites' applications need no extra step
+    from registry.models import Jurisdiction
+
+    offering = OfferingFactory()
+    assert services.offering_screen(offering=offering,
+                                    jurisdiction=Jurisdiction.objects.get(code="360100")) == []
