@@ -50,5 +50,12 @@ messages: install
 	for app in $(APPS); do mkdir -p $$app/locale; \
 	  (cd $$app && ../$(PY) ../manage.py makemessages --locale zh_Hans --no-obsolete) || exit 1; done
 
+# Benchmarks at real scale on PostgreSQL (DATABASE_URL; SQLite is refused): loads the data
+# on first use (generate_load), then prints a table and one JSON line per metric and writes
+# var/bench.json. SCALE=0.01 runs the same at 1% for a quick check.
+SCALE ?= 1
+bench: install
+	$(PY) -m bench --scale $(SCALE)
+
 clean:
 	rm -rf $(VENV) var/static

@@ -124,16 +124,51 @@ def flush_all(*writers) -> None:
         writer.flush()
 
 
+def _model_for(table: str):
+    from django.apps import apps
+
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.db_table == table:
+            return model
+    return None
+
+
+def _default_columns(table: str, columns: list[str]) -> tuple[list[str], tuple]:
+    """Columns the generator does not set that the model fills with a default (so that a
+    field added later with a default does not break the load)."""
+    from django.db import models
+
+    model = _model_for(table)
+    if model is None:
+        return [], ()
+    extra, values = [], []
+    for model_field in model._meta.concrete_fields:
+        if (model_field.column in columns or model_field.primary_key
+                or model_field.model is not model):  # a parent's column (multi-table)
+            continue
+        if not model_field.has_default():
+            continue
+        default = model_field.get_default()
+        if isinstance(model_field, models.JSONField):
+            value = json.dumps(default)
+        else:
+            value = model_field.get_db_prep_save(default, connection)
+        extra.append(model_field.column)
+        values.append(value)
+    return extra, tuple(values)
+
+
 class CopyWriter:
     """COPY buffered rows into one table, in one transaction per flush."""
 
     def __init__(self, table: str, columns: list[str], progress: Progress | None = None):
-        self.table, self.columns, self.progress = table, columns, progress
+        extra, self.defaults = _default_columns(table, columns)
+        self.table, self.columns, self.progress = table, [*columns, *extra], progress
         self.rows: list[tuple] = []
         self.written = 0
 
     def add(self, row: tuple):
-        self.rows.append(row)
+        self.rows.append(row + self.defaults if self.defaults else row)
 
     def flush(self):
         if not self.rows:

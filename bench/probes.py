@@ -69,14 +69,14 @@ class RssSampler(threading.Thread):
     def __init__(self):
         super().__init__(daemon=True)
         self.peak = proc_status("VmRSS")
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self):
-        while not self._stop.wait(0.005):
+        while not self._halt.wait(0.005):
             self.peak = max(self.peak, proc_status("VmRSS"))
 
     def stop(self) -> float:
-        self._stop.set()
+        self._halt.set()
         self.join()
         return max(self.peak, proc_status("VmRSS"))
 
@@ -94,7 +94,9 @@ def _search_queries(n: int, rng: random.Random) -> list[dict]:
 
     counties = list(Jurisdiction.objects.filter(level="county").values_list("code", flat=True))
     subjects = [s for _w, items in vocab.CATEGORIES.values() for s in items]
-    keywords = subjects + list(vocab.BRANDS) + ["体育", "艺术", "培训", "少儿", "南昌"]
+    # What a school types: a subject, a provider's name, or their pinyin. Words that every
+    # provider's name holds (培训, 南昌) would only measure counting the whole table.
+    keywords = subjects + list(vocab.BRANDS) + ["weiqi", "lanqiu", "biancheng", "shufa", "wq"]
     queries = []
     for _ in range(n):
         query = {"keyword": rng.choice(keywords)}
@@ -363,7 +365,8 @@ def _ready_cases(actors, n: int):
     from workflows.models import SelectionProcess
 
     busy = SelectionProcess.objects.filter(outcome="open").values("organization_id")
-    suspended = Approval.objects.filter(status="suspended").values("organization_id")
+    suspended = Approval.objects.filter(status="suspended", organization__isnull=False
+                                        ).values("organization_id")
     organizations = (Organization.objects.exclude(pk__in=busy).exclude(pk__in=suspended)
                      .filter(offerings__isnull=False).distinct().order_by("-pk")[:n])
     today = timezone.localdate()
@@ -413,6 +416,8 @@ def probe_transition(args):
             if not done:
                 sys.exit(f"the qualification check of case {case.pk} did not complete")
             counts.append(len(queries.captured_queries))
+    if not counts:
+        sys.exit("no organization was free to apply: nothing to measure")
     worst = max(counts)
     median = ms(statistics.median(timings))
     emit("transition_queries", worst, "queries", "<= 30", worst <= 30,
