@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry import views
+from registry import portal, views
 
 app_name = "registry"
 
@@ -15,6 +15,10 @@ urlpatterns = [
          name="engagement-evaluate"),
     path("school/engagements/<int:pk>/incident/", views.engagement_incident,
          name="engagement-incident"),
+    path("portal/register/", portal.organization_register, name="portal-register"),
+    path("portal/organizations/<int:pk>/", portal.organization_page,
+         name="portal-organization"),
+    path("providers/<int:pk>/", portal.provider_profile, name="provider-profile"),
     path("bureau/<int:bureau_id>/", views.bureau_dashboard, name="bureau"),
     path("bureau/<int:bureau_id>/publish/", views.list_publish, name="list-publish"),
 ]
