@@ -150,10 +150,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             return Task.objects.none()
         flows = [OrganizationSelectionFlow, IndividualVettingFlow, RecertificationFlow,
                  AnnualReviewFlow]
-        inbox = Task.objects.inbox(flows, self.request.user).values("pk")
-        queue = Task.objects.queue(flows, self.request.user).values("pk")
-        return (Task.objects.filter(pk__in=inbox) | Task.objects.filter(pk__in=queue)
-                ).order_by("-created")
+        return selectors.task_queue_for(self.request.user, flows).order_by("-created", "-pk")
 
     @extend_schema(request=TaskActSerializer, responses={200: TaskActResultSerializer})
     @action(detail=True, methods=["post"])

@@ -135,3 +135,43 @@ def open_tasks_for(user, case) -> list[dict]:
             if namespace else ""
         result.append({"task": task, "title": node.task_title, "url": url})
     return result
+
+
+def task_queue_for(user, flow_classes) -> QuerySet:
+    """The user's open human tasks: assigned to it, or waiting in its queue.
+
+    The same rule as viewflow's ``Task.objects.inbox(...) | queue(...)``: an unassigned
+    task is in the queue when it needs no permission, or the user holds its permission
+    globally or on its object (guardian). viewflow checks the object permission by
+    concatenating ``permission_objpk`` on every task row, which no index can serve; here it
+    is asked as (permission, object ids) pairs, which ``workflows_task_queue_idx`` serves.
+    """
+    from collections import defaultdict
+
+    from django.conf import settings
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    if not user.is_authenticated:
+        return Task.objects.none()
+    flows = [f for f in flow_classes if f.instance.has_view_permission(user)]
+    tasks = Task.objects.filter(flow_task_type="HUMAN", process__flow_class__in=flows)
+    if user.is_superuser:
+        return tasks.filter(Q(owner=user, status=STATUS.ASSIGNED) | Q(status=STATUS.NEW))
+    queue = Q(owner_permission__isnull=True) | Q(owner=user)
+    global_perms = user.get_all_permissions()
+    if global_perms:
+        queue |= Q(owner_permission__in=global_perms)
+    if "guardian" in settings.INSTALLED_APPS:
+        by_permission = defaultdict(set)
+        pairs = [*UserObjectPermission.objects.filter(user=user).values_list(
+                     "content_type__app_label", "permission__codename", "object_pk"),
+                 *GroupObjectPermission.objects.filter(group__user=user).values_list(
+                     "content_type__app_label", "permission__codename", "object_pk")]
+        for app_label, codename, object_pk in pairs:
+            by_permission[f"{app_label}.{codename}"].add(object_pk)
+        for permission, object_pks in sorted(by_permission.items()):
+            queue |= Q(owner_permission=permission, owner_permission_obj_pk__in=sorted(object_pks))
+    return tasks.filter(Q(owner=user, status=STATUS.ASSIGNED) | (Q(status=STATUS.NEW) & queue))
+
