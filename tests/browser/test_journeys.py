@@ -160,3 +160,53 @@ def test_provider_registers_uploads_applies_and_corrects(page, world):
     assert not case.missing
     page.goto(f"/selection/cases/{case.pk}/")
     screenshot(page, "1-provider-corrects")
+
+
+def _search(page, keyword):
+    page.goto("/registry/school/search/")
+    page.fill("#id_keyword", keyword)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**keyword=**")
+
+
+def test_school_searches_in_chinese_and_opens_a_provider(page, world):
+    w = world
+    _approve_in_force(w)
+    school, user = _school_user(w)
+    login(page, user)
+    # when the school searches in Chinese
+    _search(page, "围棋")
+    # then the approved organization is found, with its offering
+    expect(page.locator("main table")).to_contain_text(w.organization.name)
+    expect(page.locator("main table")).to_contain_text("少儿围棋启蒙班")
+    # it opens the provider and follows "record an engagement"
+    page.goto(reverse("registry:provider-profile", args=[w.organization.pk]))
+    expect(page.locator("h1")).to_have_text(w.organization.name)
+    page.click("main a:has-text('登记引进项目')")
+    page.wait_for_url("**/school/engagements/**")
+    # the engagement form arrives with the provider filled in
+    expect(page.locator("#id_eng-organization")).to_have_value(str(w.organization.pk))
+    expect(page.locator("#id_eng-offering")).to_have_value(str(w.offering.pk))
+    screenshot(page, "4-school-engages")
+
+
+def test_suspended_provider_disappears_from_school_search(new_page, world):
+    w = world
+    _approve_in_force(w)
+    _school_user_, school_user = _school_user(w)
+    school_page = login(new_page(), school_user)
+    _search(school_page, "围棋")
+    expect(school_page.locator("main table")).to_contain_text(w.organization.name)
+    # when the bureau administrator suspends the organization from its profile
+    admin_page = login(new_page(), w.admin)
+    admin_page.goto(reverse("registry:provider-profile", args=[w.organization.pk]))
+    admin_page.select_option("main select[name=action]", "suspend")
+    admin_page.fill("main textarea[name=reason]", "家长投诉安全问题，暂停整改")
+    admin_page.locator("main form:has(textarea[name=reason]) button").click()
+    expect(admin_page.locator(".portal-messages")).to_contain_text("已")
+    screenshot(admin_page, "5-bureau-suspends")
+    # then the school's next search no longer finds it
+    _search(school_page, "围棋")
+    expect(school_page.locator("main")).not_to_contain_text(w.organization.name)
+    assert not Approval.objects.filter(organization=w.organization,
+                                       status=Approval.Status.APPROVED).exists()
