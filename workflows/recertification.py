@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry import services as registry_services
@@ -113,12 +113,12 @@ def reminders_deliver(*, limit: int = 500) -> int:
             document = reminder.document
             services.notify(
                 users=_holders(document),
-                subject=_g("%(type)s expires on %(date)s") % {
+                subject=gettext("%(type)s expires on %(date)s") % {
                     "type": document.document_type.display_name,
                     "date": reminder.expires_on.isoformat()},
-                body=_g("%(subject)s: %(type)s expires in %(days)d days, on %(date)s. Upload a "
-                        "renewed one in time, or the approval will be suspended when it "
-                        "expires.") % {
+                body=gettext("%(subject)s: %(type)s expires in %(days)d days, on %(date)s. "
+                             "Upload a renewed one in time, or the approval will be suspended "
+                             "when it expires.") % {
                     "subject": document.subject, "type": document.document_type.display_name,
                     "days": reminder.threshold_days, "date": reminder.expires_on.isoformat()})
             reminder.sent_at = timezone.now()
@@ -173,7 +173,7 @@ def approvals_suspend_expired(*, today: datetime.date) -> int:
             try:
                 registry_services.approval_suspend(
                     actor=None, approval=approval,
-                    reason=_g("Credential expired: %(names)s") % {"names": names})
+                    reason=gettext("Credential expired: %(names)s") % {"names": names})
             except InvalidTransition:
                 continue
             RecertificationFlow.start.run(approval=approval, due=due, today=today)
@@ -194,9 +194,9 @@ def recertification_create(*, activation, approval, due, today):
               "grace_until": case.grace_until.isoformat()})
     users = _holders_of_approval(approval)
     services.notify(users=users,
-                    subject=_g("Your approval is suspended: renew %(names)s") % {
+                    subject=gettext("Your approval is suspended: renew %(names)s") % {
                         "names": "、".join(d["name"] for d in due)},
-                    body=_g("Upload the renewed documents by %(date)s; otherwise the approval "
+                    body=gettext("Upload the renewed documents by %(date)s; otherwise the approval "
                             "expires.") % {"date": case.grace_until.isoformat()})
     return case
 
@@ -225,10 +225,10 @@ def recertification_submit(*, actor, case: RecertificationProcess) -> None:
         current = Document.objects.filter(**{field: subject}, document_type__code=item["code"],
                                           superseded_at__isnull=True).first()
         if current is None or current.pk == item["document"]:
-            problems.append(_g("%(name)s: upload the renewed document.") % item)
+            problems.append(gettext("%(name)s: upload the renewed document.") % item)
         elif current.expires_on is not None and \
                 current.expires_on.isoformat() <= item["expires_on"]:
-            problems.append(_g("%(name)s: the renewal must expire later than the old one "
+            problems.append(gettext("%(name)s: the renewal must expire later than the old one "
                                "(%(expires_on)s).") % item)
     if problems:
         raise ValidationError(problems)
@@ -290,21 +290,21 @@ def recertification_restore(*, case: RecertificationProcess) -> None:
     valid_until = min(term_end, earliest) if earliest else term_end
     if valid_until < today:
         registry_services.approval_expire(actor=None, approval=approval,
-                                          reason=_g("The approval term has ended."))
-        _finish(case, CaseOutcome.REJECTED, _g("The approval term has ended."))
+                                          reason=gettext("The approval term has ended."))
+        _finish(case, CaseOutcome.REJECTED, gettext("The approval term has ended."))
         return
     registry_services.approval_reinstate(
         actor=case.checked_by, approval=approval, valid_until=valid_until,
-        reason=_g("Renewed documents verified."))
-    _finish(case, CaseOutcome.APPROVED, _g("Renewed documents verified."))
+        reason=gettext("Renewed documents verified."))
+    _finish(case, CaseOutcome.APPROVED, gettext("Renewed documents verified."))
 
 
 def recertification_revoke(*, case: RecertificationProcess) -> None:
     """A record hit on the yearly query: the approval is revoked for good."""
     registry_services.approval_revoke(
         actor=case.checked_by, approval=case.approval,
-        reason=_g("The yearly record query returned a record."))
-    _finish(case, CaseOutcome.REJECTED, _g("The yearly record query returned a record."))
+        reason=gettext("The yearly record query returned a record."))
+    _finish(case, CaseOutcome.REJECTED, gettext("The yearly record query returned a record."))
 
 
 def _finish(case, outcome, reason):
@@ -314,7 +314,7 @@ def _finish(case, outcome, reason):
     registry_services.audit_record(actor=None, action=f"recert.{outcome}", target=case,
                                    from_state=previous, to_state=outcome, reason=reason)
     services.notify(users=_holders_of_approval(case.approval),
-                    subject=_g("Re-certification #%(pk)s: %(outcome)s") % {
+                    subject=gettext("Re-certification #%(pk)s: %(outcome)s") % {
                         "pk": case.pk, "outcome": CaseOutcome(outcome).label},
                     body=reason)
 
@@ -343,8 +343,8 @@ def recertifications_expire_after_grace(*, today: datetime.date) -> int:
             if approval.status == Approval.Status.SUSPENDED:
                 registry_services.approval_expire(
                     actor=None, approval=approval,
-                    reason=_g("No renewal within the grace period."))
-            _finish(case, CaseOutcome.REJECTED, _g("No renewal within the grace period."))
+                    reason=gettext("No renewal within the grace period."))
+            _finish(case, CaseOutcome.REJECTED, gettext("No renewal within the grace period."))
             count += 1
     return count
 
@@ -360,7 +360,7 @@ def approvals_expire_term(*, today: datetime.date) -> int:
             if approval.status != Approval.Status.APPROVED or approval.valid_until >= today:
                 continue
             registry_services.approval_expire(actor=None, approval=approval,
-                                              reason=_g("The approval term has ended."))
+                                              reason=gettext("The approval term has ended."))
             count += 1
     return count
 
@@ -394,8 +394,8 @@ def digests_send(*, today: datetime.date) -> int:
             lines = [f"{d.expires_on:%Y-%m-%d} {d.subject} · {d.document_type.display_name}"
                      for d in items[:20]]
             if len(items) > 20:
-                lines.append(_g("… and more; see the dashboard."))
-            services.notify(users=clerks, subject=_g("Credentials expiring within %(n)d days")
+                lines.append(gettext("… and more; see the dashboard."))
+            services.notify(users=clerks, subject=gettext("Credentials expiring within %(n)d days")
                             % {"n": settings.RECERT_DIGEST_DAYS}, body="\n".join(lines))
             sent += 1
     return sent
@@ -459,8 +459,9 @@ def annual_review_create(*, activation, approval, today):
     registry_services.audit_record(actor=None, action="annual_review.open", target=case,
                                    to_state="open", data={"approval": approval.pk})
     services.notify(users=services._staff(case.bureau, "administer_bureau"),
-                    subject=_g("Annual review due: %(subject)s") % {"subject": approval.subject},
-                    body=_g("Review the year's evaluations and incidents and decide whether "
+                    subject=gettext("Annual review due: %(subject)s") % {
+                        "subject": approval.subject},
+                    body=gettext("Review the year's evaluations and incidents and decide whether "
                             "to keep, suspend or revoke the approval."))
     return case
 

@@ -122,8 +122,8 @@ def open_tasks_for(user, case) -> list[dict]:
     from django.urls import reverse
     from viewflow.workflow.status import STATUS
 
-    namespace = case.flow_class.instance.app_name if hasattr(
-        case.flow_class.instance, "app_name") else None
+    # The flow apps are mounted under the flow's label (config/site.py).
+    namespace = case.flow_class.instance.flow_label
     result = []
     for task in case.task_set.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]):
         node = task.flow_task
@@ -131,8 +131,7 @@ def open_tasks_for(user, case) -> list[dict]:
             continue
         if not (node.can_execute(user, task) or node.can_assign(user, task)):
             continue
-        url = reverse(f"{namespace}:{node.name}:index", args=[case.pk, task.pk]) \
-            if namespace else ""
+        url = reverse(f"{namespace}:{node.name}:index", args=[case.pk, task.pk])
         result.append({"task": task, "title": node.task_title, "url": url})
     return result
 

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_users_with_perms
 
@@ -119,7 +119,7 @@ def notify_task_queue(*, activation) -> None:
         return
     title = activation.flow_task.task_title
     notify(users=_staff(bureau, codename),
-           subject=_g("New task: %(title)s (#%(pk)s)") % {"title": title, "pk": process.pk},
+           subject=gettext("New task: %(title)s (#%(pk)s)") % {"title": title, "pk": process.pk},
            body=str(process))
 
 
@@ -310,8 +310,8 @@ def case_return_for_correction(*, case, reason: str = "") -> None:
     listing = "\n".join(f"- {p.get('subject', '')}: {p.get('document_type', '')} "
                         f"({p.get('state', '')})" for p in case.missing)
     notify(users=_case_providers(case),
-           subject=_g("Application #%(pk)s needs correction") % {"pk": case.pk},
-           body=_g("Please correct the following by %(due)s:\n%(items)s\n%(reason)s")
+           subject=gettext("Application #%(pk)s needs correction") % {"pk": case.pk},
+           body=gettext("Please correct the following by %(due)s:\n%(items)s\n%(reason)s")
            % {"due": timezone.localtime(case.correction_due).strftime("%Y-%m-%d"),
               "items": listing, "reason": reason})
 
@@ -392,7 +392,7 @@ def qualification_check(*, actor, case: SelectionProcess, decisions: dict,
     case.missing = (
         [{"subject": str(case.organization), "document_type": str(r["document"]),
           "state": "rejected", "reason": r["reason"]} for r in rejected]
-        + [{"subject": p.name, "document_type": _g("individual vetting"),
+        + [{"subject": p.name, "document_type": gettext("individual vetting"),
             "state": "missing"} for p in unvetted]
         + remaining
         + [{"subject": flag.offering.title, "document_type": str(_("policy screening")),
@@ -463,9 +463,9 @@ def experts_draw(*, case: SelectionProcess) -> list[ExpertAssignment]:
                    for i, e in enumerate(chosen, 1)]
     _audit(None, "case.experts_drawn", case, data={"experts": [e.get_username()
                                                                 for e in chosen]})
-    notify(users=chosen, subject=_g("You were drawn to review application #%(pk)s")
+    notify(users=chosen, subject=gettext("You were drawn to review application #%(pk)s")
            % {"pk": case.pk},
-           body=_g("Declare any conflict of interest first, then score the application."))
+           body=gettext("Declare any conflict of interest first, then score the application."))
     return assignments
 
 
@@ -501,8 +501,8 @@ def expert_declare_conflict(*, actor, assignment: ExpertAssignment, note: str,
            data={"expert": actor.get_username(), "replacement":
                  replacement.expert.get_username(), "seat": assignment.slot})
     notify(users=[replacement.expert],
-           subject=_g("You were drawn to review application #%(pk)s") % {"pk": case.pk},
-           body=_g("Declare any conflict of interest first, then score the application."))
+           subject=gettext("You were drawn to review application #%(pk)s") % {"pk": case.pk},
+           body=gettext("Declare any conflict of interest first, then score the application."))
     return replacement
 
 
@@ -605,7 +605,7 @@ def notice_start(*, case: SelectionProcess) -> None:
     _audit(None, "case.notice_start", case, to_state="notice",
            data={"ends_on": str(case.notice_ends_on)})
     notify(users=_providers(case.organization),
-           subject=_g("Application #%(pk)s is in public notice until %(end)s")
+           subject=gettext("Application #%(pk)s is in public notice until %(end)s")
            % {"pk": case.pk, "end": case.notice_ends_on},
            body=case.decision_reason)
 
@@ -660,11 +660,11 @@ def objection_file(*, case: SelectionProcess, real_name: str, contact: str, reas
         raise
     _audit(None, "case.objection_filed", case, data={"objection": objection.pk})
     notify(users=_staff(case.bureau, "clerk_bureau"),
-           subject=_g("An objection was filed against application #%(pk)s") % {"pk": case.pk},
+           subject=gettext("An objection was filed against application #%(pk)s") % {"pk": case.pk},
            body=objection.reason[:500])
     notify(users=_providers(case.organization),
-           subject=_g("An objection was filed against application #%(pk)s") % {"pk": case.pk},
-           body=_g("The bureau will look into it and inform you of the outcome."))
+           subject=gettext("An objection was filed against application #%(pk)s") % {"pk": case.pk},
+           body=gettext("The bureau will look into it and inform you of the outcome."))
     return objection
 
 
@@ -702,9 +702,9 @@ def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str)
            data={"objection": objection.pk})
     if upheld and case.approval and case.approval.status == Approval.Status.PENDING:
         registry_services.approval_revoke(actor=actor, approval=case.approval,
-                                          reason=_g("Objection upheld: %(r)s") % {"r": reason})
+                                          reason=gettext("Objection upheld: %(r)s") % {"r": reason})
     notify(users=_providers(case.organization),
-           subject=_g("An objection to application #%(pk)s was %(status)s")
+           subject=gettext("An objection to application #%(pk)s was %(status)s")
            % {"pk": case.pk, "status": objection.get_status_display()}, body=reason)
     return objection
 
@@ -733,7 +733,7 @@ def case_take_effect(*, case: SelectionProcess) -> None:
         actor=None, approval=case.approval, valid_from=today,
         valid_until=_approval_end(case.organization, today,
                                   settings.REGISTRY_APPROVAL_TERM_DAYS),
-        reason=_g("Public notice closed without upheld objections."))
+        reason=gettext("Public notice closed without upheld objections."))
     _finish(case, CaseOutcome.APPROVED, case.decision_reason)
 
 
@@ -750,7 +750,7 @@ def _finish(case, outcome: str, reason: str) -> None:
     case.save(update_fields=["outcome", "outcome_reason"])
     _audit(None, f"case.{outcome}", case, from_state=previous, to_state=outcome, reason=reason)
     notify(users=_case_providers(case),
-           subject=_g("Application #%(pk)s: %(outcome)s") % {
+           subject=gettext("Application #%(pk)s: %(outcome)s") % {
                "pk": case.pk, "outcome": CaseOutcome(outcome).label},
            body=reason or "")
 
@@ -773,11 +773,11 @@ def case_withdraw(*, actor, case) -> None:
             task.save(update_fields=["status", "finished"])
         if case.approval and case.approval.status == Approval.Status.PENDING:
             registry_services.approval_revoke(actor=actor, approval=case.approval,
-                                              reason=_g("Withdrawn by the applicant."))
+                                              reason=gettext("Withdrawn by the applicant."))
         case.status = PROCESS.CANCELED
         case.finished = timezone.now()
         case.save(update_fields=["status", "finished"])
-        _finish(case, CaseOutcome.WITHDRAWN, _g("Withdrawn by the applicant."))
+        _finish(case, CaseOutcome.WITHDRAWN, gettext("Withdrawn by the applicant."))
 
 
 def _may_act_for(actor, case) -> bool:
@@ -878,7 +878,7 @@ def _block_person(actor, case: VettingProcess) -> None:
     """A record hit bars the person for good: open approvals are revoked too."""
     registry_services.person_bar_for_record_hit(
         actor=actor, bureau=case.bureau, person=case.person,
-        reason=_g("Record query hit during vetting case #%(pk)s") % {"pk": case.pk})
+        reason=gettext("Record query hit during vetting case #%(pk)s") % {"pk": case.pk})
 
 
 def vetting_take_effect(*, case: VettingProcess) -> None:
@@ -929,7 +929,7 @@ def corrections_reject_overdue() -> int:
                 open_tasks.update(status=STATUS.CANCELED, finished=now)
                 case.status, case.finished = PROCESS.DONE, now
                 case.save(update_fields=["status", "finished"])
-                case_reject(case=case, reason=_g("The correction deadline passed without a "
+                case_reject(case=case, reason=gettext("The correction deadline passed without a "
                                                  "resubmission."))
                 count += 1
     return count
