@@ -37,6 +37,26 @@ class CaseFlowMixin:
         return selectors.may_view_case(user, obj)
 
 
+class CaseStepsMixin:
+    """The automated steps both application flows share: completeness, correction,
+    rejection (each calls one service)."""
+
+    def check_completeness(self, activation):
+        services.case_check_completeness(case=activation.process.coerced)
+
+    def send_back(self, activation):
+        services.case_return_for_correction(case=activation.process.coerced)
+
+    def reject_exhausted(self, activation):
+        services.case_reject(case=activation.process.coerced,
+                             reason=str(_("The documents were still not in order after the "
+                                          "maximum number of correction rounds.")))
+
+    def reject_by_decision(self, activation):
+        case = activation.process.coerced
+        services.case_reject(case=case, reason=case.decision_reason)
+
+
 def _tell_queue(activation):
     """A new task in a bureau queue: tell the staff who may take it."""
     services.notify_task_queue(activation=activation)
@@ -54,7 +74,7 @@ def _expert_owner(activation):
     return services.assignment_for_task(activation.task).expert
 
 
-class OrganizationSelectionFlow(CaseFlowMixin, flow.Flow):
+class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     """非学科类校外培训机构遴选: apply → completeness → qualification check →
     expert review → decision → public notice → approved."""
 
@@ -159,17 +179,6 @@ class OrganizationSelectionFlow(CaseFlowMixin, flow.Flow):
     def start_case(self, activation, **kwargs):
         return services.selection_create(activation=activation, **kwargs)
 
-    def check_completeness(self, activation):
-        services.case_check_completeness(case=activation.process.coerced)
-
-    def send_back(self, activation):
-        services.case_return_for_correction(case=activation.process.coerced)
-
-    def reject_exhausted(self, activation):
-        services.case_reject(case=activation.process.coerced,
-                             reason=str(_("The documents were still not in order after the "
-                                          "maximum number of correction rounds.")))
-
     def noop(self, activation):
         """A join point so that every correction is checked again from the start."""
 
@@ -192,9 +201,6 @@ class OrganizationSelectionFlow(CaseFlowMixin, flow.Flow):
     def approve(self, activation):
         services.case_take_effect(case=activation.process.coerced)
 
-    def reject_by_decision(self, activation):
-        case = activation.process.coerced
-        services.case_reject(case=case, reason=case.decision_reason)
 
     def reject_by_objection(self, activation):
         case = activation.process.coerced
@@ -202,7 +208,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, flow.Flow):
         services.case_reject(case=case, reason=upheld.resolution_reason if upheld else "")
 
 
-class IndividualVettingFlow(CaseFlowMixin, flow.Flow):
+class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     """外聘人员资格审查: completeness → clerk verification with the record query →
     approver's decision → approval for at most 12 months."""
 
@@ -268,17 +274,6 @@ class IndividualVettingFlow(CaseFlowMixin, flow.Flow):
     def start_case(self, activation, **kwargs):
         return services.vetting_create(activation=activation, **kwargs)
 
-    def check_completeness(self, activation):
-        services.case_check_completeness(case=activation.process.coerced)
-
-    def send_back(self, activation):
-        services.case_return_for_correction(case=activation.process.coerced)
-
-    def reject_exhausted(self, activation):
-        services.case_reject(case=activation.process.coerced,
-                             reason=str(_("The documents were still not in order after the "
-                                          "maximum number of correction rounds.")))
-
     def approve(self, activation):
         services.vetting_take_effect(case=activation.process.coerced)
 
@@ -287,9 +282,6 @@ class IndividualVettingFlow(CaseFlowMixin, flow.Flow):
                              reason=str(_("The mandatory record query returned a record; "
                                           "the person cannot be approved.")))
 
-    def reject_by_decision(self, activation):
-        case = activation.process.coerced
-        services.case_reject(case=case, reason=case.decision_reason)
 
 
 def _renewer_permission(activation):
