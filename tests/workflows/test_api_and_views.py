@@ -179,3 +179,29 @@ def test_clerk_takes_and_performs_a_task_in_the_web_frontend(world, client):
     assert response.status_code == 302
     assert not open_tasks(case, "qualification")
     assert len(open_tasks(case, "expert_review")) == 3
+
+
+def test_list_endpoints_stay_bounded(world, django_assert_max_num_queries):
+    """Query counts of the workflow lists do not grow with the rows."""
+    from tests.factories import OfferingFactory, OrganizationFactory
+    from tests.workflows.conftest import upload_all
+
+    w = world
+    services.selection_apply(actor=w.provider, organization=w.organization, bureau=w.bureau,
+                             offerings=[w.offering])
+    for _ in range(3):
+        org = OrganizationFactory()
+        from registry import services as registry_services
+
+        registry_services.role_grant(actor=w.root, user=w.provider, role="provider",
+                                     target=org)
+        upload_all(w.provider, org)
+        services.selection_apply(actor=w.provider, organization=org, bureau=w.bureau,
+                                 offerings=[OfferingFactory(organization=org)])
+    client = _client(w.provider)
+    for path in ["/api/v1/cases/", "/api/v1/notifications/", "/api/v1/vettings/",
+                 "/api/v1/notices/"]:
+        with django_assert_max_num_queries(12):
+            response = client.get(path)
+        assert response.status_code == 200, path
+    assert client.get("/api/v1/cases/").json()["count"] == 4
