@@ -42,6 +42,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "viewflow",
     "viewflow.workflow",
+    # hardening (issue 9): login throttling, one-time passwords, Content-Security-Policy
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "registry",
     "documents",
     "workflows",
@@ -55,10 +60,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "config.security.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "viewflow.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
+    # last, as django-axes requires: it turns a lockout into the 429 page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -98,12 +108,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- auth -----------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # first: refuses a locked-out username/address before any password is checked
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -222,7 +235,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # Basic auth cannot carry a one-time password: it refuses users who must use 2FA.
+        "config.security.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -253,6 +267,46 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# --- hardening (issue 9: reliability and security) ---------------------------
+# The translated messages of config/security.py live in config/locale.
+LOCALE_PATHS.append(BASE_DIR / "config" / "locale")
+TEMPLATES[0]["DIRS"].append(BASE_DIR / "config" / "templates")
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username
+# from one address, both are refused for AXES_COOLOFF_HOURS (429 with a translated message).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+# Two-factor login (django-otp, TOTP). Bureau staff may enrol at /accounts/2fa/; the roles
+# listed here (approver, admin, clerk, expert) must pass it before anything else.
+REGISTRY_REQUIRE_2FA_FOR = env.list("REGISTRY_REQUIRE_2FA_FOR", default=[])
+OTP_TOTP_ISSUER = "课后服务登记系统"
+# Content-Security-Policy (django-csp). Scripts only from this site (Swagger UI's own
+# initialiser is served as a file by its split view, so no inline script runs anywhere).
+# Styles need 'unsafe-inline': viewflow's Material templates carry ~80 style="" attributes
+# and a <style> theme block; nonces and hashes do not cover style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- the registry's own policy settings -----------------------------------
 # Share of a school's after-school projects that may be external (DOMAIN.md).

@@ -8,7 +8,8 @@ following ``Join`` waits for all of them.
 
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
-from viewflow.workflow.nodes.split import Split, SplitActivation
+from viewflow.workflow.flow.nodes import Split
+from viewflow.workflow.nodes.split import SplitActivation
 
 
 class PanelSplitActivation(SplitActivation):
@@ -26,6 +27,8 @@ class PanelSplitActivation(SplitActivation):
 
 
 class PanelSplit(Split):
+    # the flow-level Split (with its detail/undo/revive views), not the bare node: task
+    # lists and case pages link every task to its detail page (a 500 otherwise)
     activation_class = PanelSplitActivation
 
     def Next(self, node, case=None, data_source=None):  # noqa: N802 - viewflow's API style

@@ -6,9 +6,11 @@ dashboard are narrowed to the cases the user may see (``workflows.selectors``).
 """
 
 from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow.views import dashboard as vf_dashboard
+from viewflow.workflow.flow.views.chart import FlowChartView
 from viewflow.workflow.status import STATUS
 
 from workflows import selectors
@@ -61,7 +63,19 @@ class ScopedDashboardView(vf_dashboard.DashboardView):
         return context
 
 
+class ScopedChartView(FlowChartView):
+    """A case's chart shows how far it got: only to those who may see the case."""
+
+    def dispatch(self, request, *args, **kwargs):
+        process_pk = kwargs.get("process_pk")
+        if process_pk is not None and not _visible_process_ids(
+                self.flow_class, request.user).filter(pk=process_pk).exists():
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
 class ScopedFlowAppViewset(FlowAppViewset):
+    chart_view_class = ScopedChartView
     dashboard_view_class = ScopedDashboardView
     process_list_view_class = ScopedProcessListView
     task_list_view_class = ScopedTaskListView

@@ -3,7 +3,9 @@ from rest_framework.routers import DefaultRouter
 
 from registry.api import engagements, policy, publications, sanctions, search, views
 
+# No ".json" suffix routes: the @action methods take no format argument (a 500 otherwise).
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdiction")
 router.register("categories", views.ServiceCategoryViewSet, basename="category")
 router.register("publications", publications.PublicationViewSet, basename="publication")

@@ -1,0 +1,222 @@
+"""The machinery of the permission matrix: every URL pattern, filled with ids, asked by a user.
+
+``url_patterns()`` walks the resolver, so a new page or endpoint is in the matrix the moment
+it is routed; ``fill()`` substitutes the ids of one side's objects; ``ask()`` sends the
+request inside a savepoint (rolled back) so that a POST that succeeds changes nothing for the
+next one, and classifies the answer as ``Y`` (let in), ``N`` (refused: 401/403/404 or sent
+to a login page) or ``E`` (a 5xx, always a failure).
+"""
+
+from __future__ import annotations
+
+import re
+from copy import deepcopy
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+from viewflow.workflow.models import Task
+
+FLOW_PREFIXES = {
+    "organizationselection": "selection",
+    "individualvetting": "vetting",
+    "recertification": None,
+    "annualreview": None,
+}
+MISSING = 999_999_999  # an id that exists nowhere
+# The Django admin's own parameters: no role of the registry reaches the admin at all.
+ADMIN_PARAMS = {"app_label", "content_type_id", "object_id", "object_pk", "id", "group_id",
+                "user_id", "url"}
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: str  # the pattern as routed, e.g. "api/v1/^cases/(?P<pk>[^/.]+)/$"
+    name: str
+
+    @property
+    def has_object(self) -> bool:
+        if self.pattern.startswith("admin/"):
+            return False
+        return bool(re.search(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", self.pattern)) and not (
+            # parameters that name no object of a side
+            set(self.params) <= ADMIN_PARAMS | {"format", "fmt", "uidb64", "token", "code"})
+
+    @property
+    def params(self) -> list[str]:
+        return [a or b for a, b in re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", self.pattern)]
+
+
+def url_patterns() -> list[Route]:
+    """Every routed URL pattern of the project, with its namespaced name."""
+    def walk(patterns, prefix="", namespace=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = namespace + (f"{p.namespace}:" if p.namespace else "")
+                yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern):
+                yield Route(prefix + str(p.pattern), namespace + (p.name or ""))
+
+    seen, routes = set(), []
+    for route in walk(get_resolver().url_patterns):
+        if route.pattern not in seen:  # the DRF root view is routed twice
+            seen.add(route.pattern)
+            routes.append(route)
+    return routes
+
+
+def _task_for(side, flow: str, node: str) -> int:
+    """A task of ``node`` in this side's case of ``flow`` (or an id that matches nothing)."""
+    kind = FLOW_PREFIXES.get(flow)
+    processes = {"selection": [side.case, side.notice], "vetting": [side.vetting]}.get(kind, [])
+    for process in processes:
+        for task in Task.objects.filter(process_id=process.pk).order_by("pk"):
+            if task.flow_task.name == node:
+                return task.pk
+    return MISSING
+
+
+def _process_for(side, flow: str, path: str) -> int:
+    kind = FLOW_PREFIXES.get(flow)
+    if kind == "selection":
+        node = path.split("/")[2] if path.count("/") > 3 else ""
+        if node and _task_for(side, flow, node) != MISSING:
+            for process in (side.case, side.notice):
+                if Task.objects.filter(process_id=process.pk,
+                                       pk=_task_for(side, flow, node)).exists():
+                    return process.pk
+        return side.case.pk
+    if kind == "vetting":
+        return side.vetting.pk
+    return MISSING
+
+
+API_OBJECTS = {
+    "case": "case", "task": "task", "notice": "notice", "vetting": "vetting",
+    "notification": "notification", "publication": "publication",
+    "engagement": "engagement", "review-request": "review_request",
+    "document": "document", "jurisdiction": "jurisdiction", "category": "category",
+    "document-type": "document_type",
+}
+WEB_OBJECTS = {
+    "documents:review": "document", "documents:download": "document",
+    "registry:list-detail": "publication", "registry:list-export": "publication",
+    "registry:engagement-evaluate": "engagement", "registry:engagement-incident": "engagement",
+    "workflows:case": "case", "workflows:withdraw": "case", "workflows:object": "notice",
+    "workflows:dashboard": "bureau", "workflows:dashboard-list": "bureau",
+    "registry:portal-organization": "organization", "registry:provider-profile": "approved",
+}
+
+
+def _object_id(side, route: Route) -> str:
+    name = route.name.split(":")[-1]
+    for prefix, attribute in sorted(API_OBJECTS.items(), key=lambda kv: -len(kv[0])):
+        if name.startswith(prefix + "-"):
+            return str(_attribute(side, attribute))
+    if route.name in WEB_OBJECTS:
+        return str(_attribute(side, WEB_OBJECTS[route.name]))
+    raise LookupError(f"no object for {route.pattern} ({route.name})")
+
+
+def _attribute(side, attribute):
+    if attribute == "jurisdiction":
+        return side.bureau.jurisdiction_id
+    if attribute == "category":
+        return side.offering.category_id
+    if attribute == "document_type":
+        return side.document.document_type.code
+    if attribute == "task":
+        return side.task.pk
+    return getattr(side, attribute).pk
+
+
+def fill(route: Route, side) -> str:
+    """The path of ``route`` with the ids of ``side``'s objects."""
+    path = route.pattern
+    flow = path.split("/")[0]
+    values = {
+        "format": "json", "fmt": "csv", "uidb64": "MQ", "token": "set-password",
+        **dict.fromkeys(ADMIN_PARAMS, "1"),
+        "code": side.document.document_type.code if route.name.startswith("documents-api")
+        else side.city,
+        "bureau_id": str(side.bureau.pk),
+        "kind": "cases" if route.name == "workflows:dashboard-list" else "organization",
+    }
+    if flow in FLOW_PREFIXES:
+        process = str(_process_for(side, flow, path.replace("<int:process_pk>", "P")))
+        node = path.split("/")[2] if "<int:task_pk>" in path else ""
+        values["process_pk"] = process
+        values["task_pk"] = str(_task_for(side, flow, node)) if node else str(MISSING)
+    elif path.startswith("admin/"):
+        values["pk"] = "1"
+    elif route.name == "documents:subject":
+        values["pk"] = str(side.organization.pk)
+    elif "pk" in route.params:
+        values["pk"] = _object_id(side, route)
+
+    def substitute(match):
+        key = match.group(1) or match.group(2)
+        if key == "app_label":  # the admin's alternation of the apps it shows
+            return match.group(3).split("|")[0]
+        return values[key]
+
+    path = re.sub(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>([^)]*)\)", substitute, path)
+    path = path.replace("^", "").replace("\\.", ".").replace("/?$", "").replace("$", "")
+    return "/" + path
+
+
+def outcome(response) -> str:
+    if response.status_code >= 500:
+        return "E"
+    if response.status_code in (401, 403, 404):
+        return "N"
+    location = response.get("Location", "") if response.status_code in (301, 302, 303) else ""
+    if "/login/" in location or "/accounts/2fa/" in location:
+        return "N"
+    return "Y"
+
+
+def payload(route: Route, side) -> dict:
+    """A body an authorized user's POST would succeed with: so that a refusal is about who
+    asks, never about what was sent."""
+    from django.utils import timezone
+
+    from registry.models import Incident
+
+    today = timezone.localdate().isoformat()
+    name = route.name.split(":")[-1]
+    evaluation = {"satisfaction": 4, "comments": "良好"}
+    incident = {"kind": Incident.Kind.values[0], "description": "课堂秩序问题",
+                "occurred_on": today}
+    return {
+        "task-act": {"data": {f"doc_{d.pk}": "verify" for d in side.case_documents}},
+        "document-reject": {"reason": "扫描件不清晰"},
+        "engagement-evaluate": evaluation, "engagement-incident": incident,
+        "engagement-incidents": incident, "engagement-free-places": {"used": 1},
+        "notice-objections": {"real_name": "王小明", "contact": "13900000000",
+                              "reason": "该机构曾多收费用"},
+        "publication-publish": {"bureau": side.bureau.pk},
+    }.get(name, {})
+
+
+def ask(client, path: str, data: dict | None = None) -> tuple[str, str, int]:
+    """GET ``path`` (POST ``data`` when GET is not allowed), in a savepoint that is rolled
+    back; the client's cookies are put back afterwards (a POST to logout ends the session
+    only for that request)."""
+    cookies = deepcopy(client.cookies)
+    try:
+        with transaction.atomic():
+            response = client.get(path)
+            method = "GET"
+            if response.status_code == 405:
+                if path.startswith("/api/"):
+                    response = client.post(path, data or {}, content_type="application/json")
+                    if response.status_code == 415:  # an endpoint that takes forms only
+                        response = client.post(path, data or {})
+                else:
+                    response = client.post(path, data or {})
+                method = "POST"
+            transaction.set_rollback(True)
+    finally:
+        client.cookies = cookies
+    return outcome(response), method, response.status_code
