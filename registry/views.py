@@ -4,12 +4,14 @@ selector or service."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,7 +25,14 @@ from registry.forms import (
     SanctionForm,
     TermForm,
 )
-from registry.models import Engagement, Jurisdiction, Organization, Person, Publication
+from registry.models import (
+    Engagement,
+    Jurisdiction,
+    Offering,
+    Organization,
+    Person,
+    Publication,
+)
 from registry.requests import (
     BadRequest,
     bureau_for,
@@ -180,7 +189,9 @@ def school_engagements(request):
                     services.school_term_create(actor=request.user, school=school,
                                                 **term_form.cleaned_data)
                     messages.success(request, _("Term recorded."))
-                    return redirect(f"{reverse('registry:school-engagements')}?school={school.pk}")
+                    # back to the engagement form, still filled in with the chosen provider
+                    query = urlencode({"school": school.pk, **initial})
+                    return redirect(f"{reverse('registry:school-engagements')}?{query}")
             else:
                 engagement_form = EngagementForm(request.POST, prefix="eng")
                 if engagement_form.is_valid():
@@ -190,16 +201,46 @@ def school_engagements(request):
                     return redirect(f"{reverse('registry:school-engagements')}?school={school.pk}")
             status = 400
         except ValidationError as error:
-            for message in error_messages(error):
-                messages.error(request, message)
+            # the service's refusal goes next to the field it is about, like the form's own
+            form = term_form if "term-name" in request.POST else engagement_form
+            by_field = (error.error_dict if hasattr(error, "error_dict")
+                        else {None: error.error_list})
+            for field, errors in by_field.items():
+                form.add_error(field if field in form.fields else None, errors)
             status = 400
+    terms = list(selectors.terms_for_schools([school.pk]))
+    provider = _engagement_form_for_people(engagement_form, terms)
     context = {
         "school": school, "term_form": term_form, "engagement_form": engagement_form,
-        "terms": selectors.terms_for_schools([school.pk]),
+        "terms": terms, "provider": provider,
         "engagements": selectors.engagements_for_schools([school.pk])[:200],
         "evaluation_form": EvaluationForm(), "incident_form": IncidentForm(),
     }
     return render(request, "registry/school/engagements.html", context, status=status)
+
+
+def _engagement_form_for_people(form, terms) -> dict | None:
+    """Terms by name, the provider (chosen in search) by name instead of by number.
+
+    Returns the provider the form is about, or None when none was chosen: the page then
+    says to choose one through the search rather than asking for numbers.
+    """
+    form.fields["term"].widget = forms.Select(
+        choices=[("", "---------")] + [(t.pk, t.name) for t in terms])
+    values = {}
+    for name in ("organization", "offering", "person"):
+        form.fields[name].widget = forms.HiddenInput()
+        value = str(form[name].value() or "")
+        values[name] = int(value) if value.isdigit() else None
+    provider = {
+        "organization": Organization.objects.filter(pk=values["organization"]).first()
+        if values["organization"] else None,
+        "offering": Offering.objects.filter(pk=values["offering"]).first()
+        if values["offering"] else None,
+        "person": Person.objects.filter(pk=values["person"]).first()
+        if values["person"] else None,
+    }
+    return provider if provider["organization"] or provider["person"] else None
 
 
 def _own_engagement(request, pk: int) -> Engagement:

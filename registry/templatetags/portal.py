@@ -35,9 +35,11 @@ def menu_sections(user) -> list[dict]:
     if not getattr(user, "is_authenticated", False):
         return [_public_section()]
     sections = []
+    # one query for every role check below (the menu is on every page)
+    groups = set(user.groups.values_list("name", flat=True))
     organizations = list(objects_for_role(user, Role.PROVIDER, "registry.organization")
                          .only("pk", "name")[:10])
-    if organizations or user.groups.filter(name=Role.PROVIDER).exists():
+    if organizations or Role.PROVIDER in groups:
         items = [(_("My organization: %(name)s") % {"name": o.name},
                   _url("registry:portal-organization", o.pk), "store") for o in organizations]
         items += [
@@ -52,7 +54,7 @@ def menu_sections(user) -> list[dict]:
         sections.append(_section(_("Providers"), [
             (_("Register an organization"), _url("registry:portal-register"), "add_business"),
         ]))
-    bureau_roles = [r for r in BUREAU_ROLES if user.groups.filter(name=r).exists()]
+    bureau_roles = [r for r in BUREAU_ROLES if r in groups]
     if bureau_roles or user.is_superuser:
         items = [
             (_("Inbox"), _url("organizationselection:inbox"), "inbox"),
@@ -67,7 +69,7 @@ def menu_sections(user) -> list[dict]:
             items.append((_("Dashboard: %(name)s") % {"name": bureau.name},
                           _url("workflows:dashboard", bureau.pk), "insights"))
         sections.append(_section(_("Bureau workspace"), items))
-    if user.groups.filter(name=Role.SCHOOL).exists():
+    if Role.SCHOOL in groups:
         sections.append(_section(_("School workspace"), [
             (_("Search approved providers"), _url("registry:school-search"), "search"),
             (_("Search approved individuals"),

@@ -6,21 +6,32 @@ page would call. Each saves a full-page screenshot under var/screenshots/.
 """
 
 import datetime
+import pathlib
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+from viewflow.workflow.timers import fire_due_timers
 
 from registry import services as registry_services
 from registry.identifiers import make_uscc
-from registry.models import Approval, Organization
+from registry.models import Approval, Engagement, Organization, Publication
 from registry.roles import Role
 from tests.browser.conftest import login, screenshot
-from tests.factories import ApprovalFactory, SchoolFactory, UserFactory
+from tests.factories import (
+    ApprovalFactory,
+    OfferingFactory,
+    OrganizationFactory,
+    SchoolFactory,
+    UserFactory,
+)
 from tests.workflows.conftest import PDF, open_tasks
+from tests.workflows.test_selection_flow import _to_notice
 from workflows import services as flow_services
-from workflows.models import SelectionProcess
+from workflows.models import CaseOutcome, ExpertAssignment, Objection, SelectionProcess
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -54,13 +65,36 @@ def _take_task(page):
 
 
 def _submit_task(page):
+    """Submit the task form; viewflow leaves the task page once the form is accepted."""
     page.locator("main form button:not([name=_continue])").last.click()
-    page.wait_for_load_state()
+    page.wait_for_url(lambda url: "/execute/" not in url)
 
 
-def _approve_in_force(w):
+def _open_my_task(page, case, title):
+    """From the case page, follow the "waiting for you" link to the task, taking it."""
+    page.goto(f"/selection/cases/{case.pk}/")
+    page.locator("main a.mdc-button", has_text=title).first.click()
+    _take_task(page)
+    page.wait_for_url("**/execute/")
+
+
+def _fill(page, field_id, value):
+    """Fill a field of viewflow's Material forms (the input sits inside a custom element)."""
+    page.locator(f"#{field_id} input, #{field_id} textarea, "
+                 f"input#{field_id}, textarea#{field_id}").first.fill(value)
+
+
+def _named(user, name):
+    """Staff with real names, as the case history shows them."""
+    user.first_name = name
+    user.save(update_fields=["first_name"])
+    return user
+
+
+def _approve_in_force(w, **kwargs):
     """The world's organization approved and in force (as after a finished selection)."""
-    approval = ApprovalFactory(organization=w.organization, status=Approval.Status.APPROVED)
+    approval = ApprovalFactory(organization=w.organization, status=Approval.Status.APPROVED,
+                               **kwargs)
     approval.categories.set([w.offering.category])
     registry_services.search_index_refresh(organization=w.organization)
     return approval
@@ -162,6 +196,152 @@ def test_provider_registers_uploads_applies_and_corrects(page, world):
     screenshot(page, "1-provider-corrects")
 
 
+def test_bureau_verifies_scores_decides_and_publishes(new_page, world):
+    w = world
+    _named(w.clerk, "王芳")
+    for expert, name in zip(w.experts, ["李建国", "赵敏", "孙立新", "周文"], strict=True):
+        _named(expert, name)
+    _named(w.approver, "陈志刚")
+    _named(w.admin, "刘洋")
+    # given an application waiting in the bureau's queue (journey 1 is the provider's side)
+    case = flow_services.selection_apply(actor=w.provider, organization=w.organization,
+                                         bureau=w.bureau, offerings=[w.offering])
+
+    # the clerk finds it in the queue, takes it and verifies every document
+    clerk = login(new_page(), w.clerk)
+    clerk.goto(reverse("organizationselection:queue"))
+    expect(clerk.locator("main")).to_contain_text("资格审查")
+    _open_my_task(clerk, case, "资格审查")
+    # every document is listed for a decision, "verified" chosen for those not yet reviewed
+    for document in w.documents:
+        expect(clerk.locator("main form")).to_contain_text(document.original_name)
+    _submit_task(clerk)
+    expect(clerk.locator("vf-snackbar")).to_contain_text("任务已完成")
+    case.refresh_from_db()
+    assert case.checked_by == w.clerk
+
+    # three experts are drawn; the first declares a conflict and recuses
+    seats = open_tasks(case, "expert_review")
+    assert len(seats) == 3
+    recused = seats[0].owner
+    page = login(new_page(), recused)
+    _open_my_task(page, case, "专家评审")
+    page.check("input[name=conflict][value=yes]")
+    page.locator("main form button:not([name=_continue])").last.click()
+    # a recusal needs its reason: the error is next to the field, in Chinese
+    expect(page.locator("main")).to_contain_text("请说明利益冲突情况")
+    _fill(page, "id_conflict_note", "申请机构负责人是我的亲属")
+    _submit_task(page)
+    expect(page.locator("vf-snackbar")).to_contain_text("替补专家")
+    # the replacement and the two others score every criterion
+    while tasks := open_tasks(case, "expert_review"):
+        expert = tasks[0].owner
+        assert expert != recused
+        page = login(new_page(), expert)
+        _open_my_task(page, case, "专家评审")
+        for code, score in SCORES.items():
+            _fill(page, f"id_score_{code}", str(score))
+        _fill(page, "id_comment", "课程设置合理，安全制度健全")
+        _submit_task(page)
+        expect(page.locator("vf-snackbar")).to_contain_text("任务已完成")
+    assert ExpertAssignment.objects.filter(case=case, status="scored").count() == 3
+    assert ExpertAssignment.objects.filter(case=case, status="recused").get().expert == recused
+
+    # the approver sees the scores on the case page and approves
+    approver = login(new_page(), w.approver)
+    approver.goto(f"/selection/cases/{case.pk}/")
+    expect(approver.locator("main")).to_contain_text("82.00")
+    _open_my_task(approver, case, "审批决定")
+    approver.check("input[name=decision][value=approve]")
+    _fill(approver, "id_reason", "材料齐全，专家评分优良，同意入选")
+    _submit_task(approver)
+    case.refresh_from_db()
+    assert case.approval.status == Approval.Status.PENDING
+    approver.goto(f"/selection/cases/{case.pk}/")
+    expect(approver.locator("main")).to_contain_text("公示")
+    screenshot(approver, "2-case-in-notice")
+
+    # when the notice period passes (its last day is yesterday) and the dispatcher runs
+    SelectionProcess.objects.filter(pk=case.pk).update(
+        notice_ends_on=timezone.localdate() - datetime.timedelta(days=1))
+    Task.objects.filter(process_id=case.pk, flow_task_type="TIMER",
+                        status=STATUS.SCHEDULED).update(
+        scheduled=timezone.now() - datetime.timedelta(minutes=1))
+    assert fire_due_timers() == 1
+    case.refresh_from_db()
+    assert case.outcome == CaseOutcome.APPROVED
+
+    # then the bureau administrator publishes the list, and the organization is on it
+    admin = login(new_page(), w.admin)
+    admin.goto(reverse("registry:list-jurisdiction", args=[w.bureau.jurisdiction.code]))
+    expect(admin.locator("main")).to_contain_text("尚未发布")
+    admin.click("main button:has-text('立即发布')")
+    admin.wait_for_url("**/lists/p/**")
+    expect(admin.locator(".portal-messages")).to_contain_text("已发布")
+    expect(admin.locator("main table")).to_contain_text(w.organization.name)
+    expect(admin.locator("main table")).to_contain_text("少儿围棋启蒙班")
+    publication = Publication.objects.get(jurisdiction=w.bureau.jurisdiction)
+    assert publication.entry_count == 1
+    screenshot(admin, "2-bureau-publishes")
+
+
+def test_public_reads_the_list_downloads_csv_and_objects(page, world):
+    w = world
+    # given a published list with one organization in force
+    listed = OrganizationFactory(name="南昌市青松艺术培训中心")
+    OfferingFactory(organization=listed, title="少儿国画", category=w.offering.category)
+    approval = ApprovalFactory(organization=listed, status=Approval.Status.APPROVED)
+    approval.categories.set([w.offering.category])
+    registry_services.publication_publish(actor=w.admin, bureau=w.bureau)
+    # and the world's organization in public notice
+    case = _to_notice(w)
+    assert case.notice_ends_on >= timezone.localdate()
+
+    # a visitor (not signed in) opens the lists from the landing page
+    page.goto("/")
+    page.locator("header a:has-text('公布名单')").click()
+    page.locator("main a:has-text('南昌市')").first.click()
+    page.wait_for_url("**/lists/360100/")
+    page.locator("main h2 a").first.click()
+    page.wait_for_url("**/lists/p/**")
+    expect(page.locator("main table")).to_contain_text("南昌市青松艺术培训中心")
+    expect(page.locator("main table")).to_contain_text("少儿国画")
+    screenshot(page, "3-public-list")
+    # downloads the CSV: UTF-8 with a BOM so that Excel shows the Chinese
+    with page.expect_download() as download_info:
+        page.click("main a:has-text('CSV')")
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    raw = pathlib.Path(download.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert "南昌市青松艺术培训中心" in text and listed.uscc in text
+    assert w.person.id_number not in text
+
+    # opens the notices, and objects: anonymously first, which is refused next to the field
+    page.locator("header a:has-text('公示')").click()
+    expect(page.locator("main table")).to_contain_text(w.organization.name)
+    page.locator("main tr", has_text=w.organization.name).locator("a").click()
+    expect(page.locator("h1")).to_contain_text(w.organization.name)
+    page.fill("#id_real_name", "匿名")
+    page.fill("#id_contact", "13900000000")
+    page.fill("#id_reason", "该机构曾多收培训费用，附收据。")
+    page.click("main button[type=submit]")
+    expect(page.locator("#id_real_name_error")).to_contain_text("真实姓名")
+    assert not Objection.objects.exists()
+    page.fill("#id_real_name", "王小明")
+    page.set_input_files("#id_evidence", _pdf("receipt.pdf"))
+    page.click("main button[type=submit]")
+    # then it is received, and the notice page shows neither the name nor the contact
+    page.wait_for_url("**/selection/notices/")
+    expect(page.locator(".portal-messages, vf-snackbar").first).to_contain_text("已收到")
+    objection = Objection.objects.get()
+    assert objection.case_id == case.pk and objection.status == Objection.Status.OPEN
+    expect(page.locator("body")).not_to_contain_text("13900000000")
+    expect(page.locator("body")).not_to_contain_text("王小明")
+    screenshot(page, "3-public-objects")
+
+
 def _search(page, keyword):
     page.goto("/registry/school/search/")
     page.fill("#id_keyword", keyword)
@@ -169,9 +349,10 @@ def _search(page, keyword):
     page.wait_for_url("**keyword=**")
 
 
-def test_school_searches_in_chinese_and_opens_a_provider(page, world):
+def test_school_searches_opens_a_provider_engages_and_evaluates(page, world):
     w = world
-    _approve_in_force(w)
+    today = timezone.localdate()
+    _approve_in_force(w, valid_from=today - datetime.timedelta(days=200))
     school, user = _school_user(w)
     login(page, user)
     # when the school searches in Chinese
@@ -184,9 +365,42 @@ def test_school_searches_in_chinese_and_opens_a_provider(page, world):
     expect(page.locator("h1")).to_have_text(w.organization.name)
     page.click("main a:has-text('登记引进项目')")
     page.wait_for_url("**/school/engagements/**")
-    # the engagement form arrives with the provider filled in
+    # the engagement form arrives with the provider filled in, by name
+    expect(page.locator("#record-engagement")).to_contain_text(w.organization.name)
     expect(page.locator("#id_eng-organization")).to_have_value(str(w.organization.pk))
     expect(page.locator("#id_eng-offering")).to_have_value(str(w.offering.pk))
+    # there is no term yet: the school adds the term (ending today, so that it can be
+    # evaluated at once), and comes back to the form
+    expect(page.locator("#record-engagement")).to_contain_text("请先在上方新增学期")
+    page.fill("#id_term-name", "2026年秋季学期")
+    page.fill("#id_term-starts_on", (today - datetime.timedelta(days=90)).isoformat())
+    page.fill("#id_term-ends_on", today.isoformat())
+    page.fill("#id_term-project_count", "10")
+    page.locator("form:has(#id_term-name) button").click()
+    expect(page.locator(".portal-messages")).to_contain_text("学期已登记")
+    expect(page.locator("#id_eng-organization")).to_have_value(str(w.organization.pk))
+    # when it records the engagement, with a mistake first
+    page.select_option("#id_eng-term", label="2026年秋季学期")
+    page.fill("#id_eng-ends_on", (today + datetime.timedelta(days=30)).isoformat())
+    page.fill("#id_eng-fee_per_session", "20")
+    page.fill("#id_eng-sessions", "16")
+    page.locator("#record-engagement button[type=submit]").click()
+    expect(page.locator("#id_eng-ends_on_errors")).to_contain_text("学期")
+    assert not Engagement.objects.exists()
+    page.fill("#id_eng-ends_on", "")
+    page.locator("#record-engagement button[type=submit]").click()
+    # then it is listed, and the school evaluates it
+    expect(page.locator(".portal-messages")).to_contain_text("引进项目已登记")
+    engagement = Engagement.objects.get(school=school, organization=w.organization)
+    row = page.locator("main tr", has_text="少儿围棋启蒙班")
+    expect(row).to_contain_text("2026年秋季学期")
+    row.locator(f"#satisfaction-{engagement.pk}").fill("5")
+    row.locator(f"#comments-{engagement.pk}").fill("课程生动，学生喜欢")
+    row.locator("button:has-text('评价')").click()
+    expect(page.locator(".portal-messages")).to_contain_text("考核评价已登记")
+    expect(page.locator("main tr", has_text="少儿围棋启蒙班")).to_contain_text("5/5")
+    engagement.refresh_from_db()
+    assert engagement.evaluation.satisfaction == 5
     screenshot(page, "4-school-engages")
 
 
