@@ -98,6 +98,44 @@ def lockout_response(request, original_response=None, credentials=None):
     return HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
 
 
+# --- ids beyond the database's integer range ------------------------------------------
+# A path like /api/v1/cases/99999999999999999999999/ reaches the database as an integer
+# that SQLite cannot bind (OverflowError) and PostgreSQL refuses (DataError): that is a
+# "not found", never a 500.
+
+def _out_of_range(exc) -> bool:
+    from django.db import DataError
+
+    return isinstance(exc, OverflowError) or (
+        isinstance(exc, DataError) and "out of range" in str(exc))
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, plus: an id out of the integer range is a 404."""
+    from rest_framework.views import exception_handler
+
+    if _out_of_range(exc):
+        exc = exceptions.NotFound()
+    return exception_handler(exc, context)
+
+
+class OutOfRangeIdMiddleware:
+    """The same for the web pages: an id out of range answers 404."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if _out_of_range(exception):
+            from django.http import HttpResponseNotFound
+
+            return HttpResponseNotFound(_("Not found."))
+        return None
+
+
 class TokenForm(forms.Form):
     token = forms.CharField(label=gettext_lazy("Six-digit code"), min_length=6, max_length=8,
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code",

@@ -1,6 +1,6 @@
 """School search over the API: the same forms and selectors as the web page."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
@@ -83,6 +83,14 @@ def _search(request, form_class, selector, serializer_class):
     })
 
 
+def _page_of(serializer_class, name):
+    """The documented shape of a page of results (what ``_search`` answers)."""
+    return inline_serializer(name, fields={
+        "school": serializers.IntegerField(), "count": serializers.IntegerField(),
+        "page": serializers.IntegerField(), "num_pages": serializers.IntegerField(),
+        "results": serializer_class(many=True)})
+
+
 _COMMON = [OpenApiParameter("school", int, description="the school (if you act for several)"),
            OpenApiParameter("keyword", str), OpenApiParameter("category", str),
            OpenApiParameter("page", int)]
@@ -94,7 +102,7 @@ class OrganizationSearchView(APIView):
     @extend_schema(parameters=[*_COMMON, OpenApiParameter("county", str),
                                OpenApiParameter("weekday", int), OpenApiParameter("max_fee", str),
                                OpenApiParameter("grade", int)],
-                   responses=OrganizationResultSerializer(many=True))
+                   responses=_page_of(OrganizationResultSerializer, "OrganizationResultPage"))
     def get(self, request):
         return _search(request, ProviderSearchForm, selectors.approved_organizations_search,
                        OrganizationResultSerializer)
@@ -104,7 +112,7 @@ class PersonSearchView(APIView):
     """Approved individuals available to the caller's school, valid now."""
 
     @extend_schema(parameters=[*_COMMON, OpenApiParameter("kind", str)],
-                   responses=PersonResultSerializer(many=True))
+                   responses=_page_of(PersonResultSerializer, "PersonResultPage"))
     def get(self, request):
         return _search(request, PersonSearchForm, selectors.approved_people_search,
                        PersonResultSerializer)

@@ -23,7 +23,11 @@ from tests.factories import (
     SchoolFactory,
     UserFactory,
 )
-from tests.workflows.conftest import open_tasks, upload_all
+from tests.workflows.conftest import (
+    open_tasks,
+    upload_all,
+    world,  # noqa: F401 - the fixture, shared
+)
 from workflows import services as wf
 
 SCORES = {"qualification": 90, "course-plan": 80, "safety": 85, "price": 70, "reputation": 75}
