@@ -216,6 +216,15 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["review_state", "uploaded_at"], name="document_review_idx"),
             models.Index(fields=["expires_on"], name="document_expires_idx"),
+            # The daily credential sweep reads current documents by expiry date and needs
+            # only these columns: an index-only scan instead of one heap page per document
+            # (make bench: sweep_seconds over 3.3M documents).
+            models.Index(
+                fields=["expires_on", "document_type", "person", "organization",
+                        "review_state", "id"],
+                condition=Q(superseded_at__isnull=True),
+                name="document_current_expiry_idx",
+            ),
         ]
 
     def __str__(self) -> str:
