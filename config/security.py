@@ -111,11 +111,14 @@ def _out_of_range(exc) -> bool:
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, plus: an id out of the integer range is a 404."""
+    """DRF's handler, plus: an id out of the integer range is a 404, and a body nested too
+    deeply to parse is a 400."""
     from rest_framework.views import exception_handler
 
     if _out_of_range(exc):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RecursionError):  # JSON nested deeper than the parser can follow
+        exc = exceptions.ParseError(_("The request body is nested too deeply."))
     return exception_handler(exc, context)
 
 

@@ -178,6 +178,8 @@ DOCUMENTS_ALLOWED_TYPES = env.list(
     "DOCUMENTS_ALLOWED_TYPES", default=["application/pdf", "image/jpeg", "image/png"]
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Images declaring more pixels than this are refused (a decompression bomb).
+DOCUMENTS_MAX_IMAGE_PIXELS = env.int("DOCUMENTS_MAX_IMAGE_PIXELS", default=40_000_000)
 # Lifetime of a presigned S3 download URL, in seconds (capped at 300 in code).
 DOCUMENTS_DOWNLOAD_URL_SECONDS = env.int("DOCUMENTS_DOWNLOAD_URL_SECONDS", default=300)
 

@@ -25,6 +25,7 @@ from documents.storage import (
 )
 from documents.validation import (
     SNIFF_BYTES,
+    ContentScanner,
     check_declared_type,
     field_error,
     sniff_content_type,
@@ -75,7 +76,9 @@ def _inspect(file, *, max_bytes: int, allowed: list[str]) -> _Inspected:
     if declared_size is not None and declared_size > max_bytes:
         raise too_large
     digest, size, head = hashlib.sha256(), 0, b""
+    scanner = ContentScanner()
     for chunk in file.chunks():
+        scanner.feed(chunk)
         if len(head) < SNIFF_BYTES:
             head += chunk[: SNIFF_BYTES - len(head)]
         size += len(chunk)
@@ -88,6 +91,7 @@ def _inspect(file, *, max_bytes: int, allowed: list[str]) -> _Inspected:
     if detected is None or detected not in allowed:
         raise field_error("file", _("Only PDF, JPEG and PNG files are accepted; the content "
                                     "of this file is none of them."), "type_not_allowed")
+    scanner.check(detected, max_pixels=settings.DOCUMENTS_MAX_IMAGE_PIXELS)
     return _Inspected(sha256=digest.hexdigest(), size=size, content_type=detected)
 
 
