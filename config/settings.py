@@ -146,6 +146,8 @@ DOCUMENTS_BUCKET = env.str("DOCUMENTS_BUCKET", default="")
 AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
 DOCUMENTS_LOCAL_ROOT = VAR_DIR / "documents"
 if DOCUMENTS_BUCKET:
+    from config.s3 import bounded_transfer_config
+
     _documents_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -159,6 +161,7 @@ if DOCUMENTS_BUCKET:
             "signature_version": "s3v4",
             "file_overwrite": False,
             "object_parameters": {"ServerSideEncryption": "AES256"},
+            "transfer_config": bounded_transfer_config(),
         },
     }
 else:

@@ -82,6 +82,8 @@ def start_s3_server():
 
 def s3_storage_config(endpoint_url: str, bucket: str) -> dict:
     """A STORAGES entry for django-storages against ``endpoint_url``, as in production."""
+    from config.s3 import bounded_transfer_config
+
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -93,6 +95,7 @@ def s3_storage_config(endpoint_url: str, bucket: str) -> dict:
             "file_overwrite": False,
             "signature_version": "s3v4",
             "object_parameters": {"ServerSideEncryption": "AES256"},
+            "transfer_config": bounded_transfer_config(),
             **S3_TEST_CREDENTIALS,
         },
     }
