@@ -44,7 +44,19 @@ def _user_for(role: str):
 
 
 @pytest.fixture
-def role_headers(db, settings):
+def _keep_the_test_connection():
+    """Django's WSGI handler closes the database connection after each request; the test
+    client stops that (it would end the test's transaction), and so must a raw WSGI call."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def role_headers(db, settings, _keep_the_test_connection):
     """Basic-auth headers of one user per role (the public sends none)."""
     # axes counts Basic-auth failures per username: generated credentials must not lock anyone
     settings.AXES_ENABLED = False
