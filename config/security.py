@@ -71,6 +71,9 @@ class BasicAuthentication(authentication.BasicAuthentication):
     """DRF Basic auth that refuses users whose role requires a second factor."""
 
     def authenticate_credentials(self, userid, password, request=None):
+        if "\x00" in userid or "\x00" in password:
+            # PostgreSQL cannot even look such a name up (a DataError, so a 500)
+            raise exceptions.AuthenticationFailed(_("Invalid username/password."))
         user, auth = super().authenticate_credentials(userid, password, request)
         if two_factor_required(user):
             raise exceptions.AuthenticationFailed(

@@ -47,11 +47,13 @@ def _user_for(role: str):
 def _keep_the_test_connection():
     """Django's WSGI handler closes the database connection after each request; the test
     client stops that (it would end the test's transaction), and so must a raw WSGI call."""
-    from django.core.signals import request_finished
+    from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
+    request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
+    request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
 

@@ -222,3 +222,11 @@ def test_security_settings():
     assert settings.SESSION_COOKIE_AGE <= 12 * 60 * 60
     assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
     assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
+
+
+@pytest.mark.django_db
+def test_basic_auth_with_a_nul_in_the_name_is_a_401_not_a_500():
+    header = "Basic " + base64.b64encode(b"wang\x00:pw").decode()
+    response = Client(raise_request_exception=False).get("/api/v1/me/",
+                                                         HTTP_AUTHORIZATION=header)
+    assert response.status_code in (401, 403)
