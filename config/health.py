@@ -2,11 +2,13 @@
 
 import logging
 
+from django.conf import settings
 from django.core.files.storage import storages
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +29,10 @@ def _check_storage() -> None:
 
 
 def _check_broker() -> None:
-    from config.celery import app
-
-    with app.connection_for_write() as conn:
+    # The same URL and options the Celery app is configured with (both read settings).
+    with Connection(settings.CELERY_BROKER_URL,
+                    transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+                    connect_timeout=2) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
