@@ -133,3 +133,16 @@ def sides(db, settings):
     settings.WORKFLOW_EXPERT_PANEL_SIZE = 1
     root = UserFactory(username="root", is_superuser=True, is_staff=True)
     return {"A": build_side("a", "360100", root), "B": build_side("b", "360200", root)}
+
+
+@pytest.fixture(scope="module")
+def reference_data_back(django_db_blocker):
+    """After a module with transactional tests: put back the migration-loaded reference data
+    (jurisdictions, bureaus, categories) that their flush removed, for the tests after it."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents and not Bureau.objects.exists():
+            connection.creation.deserialize_db_from_string(contents)

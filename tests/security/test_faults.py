@@ -17,6 +17,9 @@ from tests.workflows.conftest import pdf
 from workflows import services as wf
 from workflows.models import Notification
 
+# a transactional test's flush removes the reference data: put it back afterwards
+pytestmark = pytest.mark.usefixtures("reference_data_back")
+
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
@@ -60,7 +63,7 @@ def test_s3_down_during_upload_and_download(settings, world):
         assert "存储" in download.json()["detail"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_broker_down_the_action_commits_and_the_notification_is_sent_later(
         settings, world, monkeypatch):
     from config.celery import app
