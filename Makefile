@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint migrate seed messages bench clean
+.PHONY: run test install lint migrate seed messages bench clean backup restore
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,17 @@ messages: install
 SCALE ?= 1
 bench: install
 	$(PY) -m bench --scale $(SCALE)
+
+# Back up the database (pg_dump, or SQLite's online backup) and the document store (local or
+# S3) with a SHA-256 manifest: `make backup [DIR=path]` (default var/backups/<timestamp>).
+# `make restore DIR=path` loads it into the configured (empty) database and store, then
+# checks every document against its recorded hash (exit 1 on any difference).
+backup: install
+	$(PY) scripts/backup.py backup $(DIR)
+
+restore: install
+	@test -n "$(DIR)" || { echo "usage: make restore DIR=var/backups/<timestamp>" >&2; exit 2; }
+	$(PY) scripts/backup.py restore $(DIR)
 
 clean:
 	rm -rf $(VENV) var/static
