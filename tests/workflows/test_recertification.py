@@ -218,3 +218,49 @@ def test_annual_review_opens_on_the_anniversary_once_and_applies_the_outcome(wor
     assert approval.status == Approval.Status.SUSPENDED
     case.refresh_from_db()
     assert case.decision == "suspend" and case.decided_by == w.admin
+
+
+def test_a_sweep_killed_midway_loses_and_duplicates_nothing_on_the_next_run(world, monkeypatch):
+    """Each approval is suspended and its case opened in one transaction: a crash after the
+    first leaves it done and the second untouched; the rerun finishes the second only."""
+    from tests.factories import OrganizationFactory
+    from workflows.flows import RecertificationFlow
+
+    w = world
+    second = OrganizationFactory()
+    registry_services.role_grant(actor=w.root, user=w.provider, role="provider", target=second)
+    upload_all(w.provider, second)
+    approvals = [_approve(w, organization=org) for org in (w.organization, second)]
+    expired = START + datetime.timedelta(days=30)
+    Document.objects.filter(document_type__code="liability_insurance").update(
+        expires_on=expired, issued_on=START - datetime.timedelta(days=300))
+    day = expired + datetime.timedelta(days=1)
+
+    real_run = RecertificationFlow.start.run
+    calls = {"n": 0}
+
+    def run_then_die(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SystemExit("worker killed")  # what a SIGTERM mid-task looks like
+        return real_run(**kwargs)
+
+    monkeypatch.setattr(RecertificationFlow.start, "run", run_then_die)
+    with _at(day), pytest.raises(SystemExit):
+        recertification.credential_sweep(today=day)
+    statuses = sorted(Approval.objects.filter(pk__in=[a.pk for a in approvals])
+                      .values_list("status", flat=True))
+    assert statuses == ["approved", "suspended"]
+    assert RecertificationProcess.objects.count() == 1
+
+    monkeypatch.setattr(RecertificationFlow.start, "run", real_run)
+    with _at(day):
+        report = recertification.credential_sweep(today=day)
+        again = recertification.credential_sweep(today=day)
+    assert report.suspended == 1 and again.suspended == 0
+    assert set(Approval.objects.filter(pk__in=[a.pk for a in approvals])
+               .values_list("status", flat=True)) == {"suspended"}
+    assert RecertificationProcess.objects.count() == 2
+    for approval in approvals:
+        assert AuditEvent.objects.for_object(approval).filter(
+            action="approval.suspended").count() == 1
