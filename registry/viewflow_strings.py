@@ -2,7 +2,8 @@
 """Strings viewflow's pages show that viewflow's own zh_Hans catalogue leaves empty.
 
 Listed here so that ``makemessages`` keeps them in the registry catalogue, which
-Django consults after viewflow's (an empty msgstr is not a translation). Never
+Django consults after viewflow's (an empty msgstr is not a translation). Left out:
+those another app of ours already translates (the registry's would win). Never
 imported: the calls only mark the strings.
 """
 
@@ -64,12 +65,10 @@ STRINGS = [
     gettext_noop("Export"),
     gettext_noop("Back"),
     gettext_noop("Pick an action"),
-    gettext_noop("Applications"),
     gettext_noop("Delete"),
     gettext_noop("New"),
     gettext_noop("Add"),
     gettext_noop("Confirm"),
-    gettext_noop("Dashboard"),
     gettext_noop("No rights to execute"),
     gettext_noop("Created"),
     gettext_noop("Assigned"),

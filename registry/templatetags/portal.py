@@ -1,8 +1,12 @@
 """The navigation every page shows: one section per role the signed-in user holds."""
 
+from decimal import Decimal, InvalidOperation
+
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from registry.roles import Role
 from registry.selectors import objects_for_role
@@ -95,3 +99,71 @@ def portal_menu(context):
             request._portal_menu = cache
     return cache
 
+
+
+# What a case's history says, in words: audit events store codes (stable, searchable),
+# people read these. Unknown codes are shown as they are.
+AUDIT_ACTIONS = {
+    "case.apply": pgettext_lazy("audit", "Application submitted"),
+    "case.completeness": pgettext_lazy("audit", "Completeness checked"),
+    "case.return_for_correction": pgettext_lazy("audit", "Returned for correction"),
+    "case.resubmit": pgettext_lazy("audit", "Corrections submitted"),
+    "case.flagged": pgettext_lazy("audit", "Flagged by policy screening"),
+    "case.flag_decided": pgettext_lazy("audit", "Policy flag decided"),
+    "case.qualification_check": pgettext_lazy("audit", "Qualification checked"),
+    "case.experts_drawn": pgettext_lazy("audit", "Experts drawn"),
+    "case.expert_recused": pgettext_lazy("audit", "Expert recused"),
+    "case.expert_scored": pgettext_lazy("audit", "Expert scored"),
+    "case.scores_summarized": pgettext_lazy("audit", "Scores summarized"),
+    "case.decide": pgettext_lazy("audit", "Decision recorded"),
+    "case.notice_start": pgettext_lazy("audit", "Public notice started"),
+    "case.objection_filed": pgettext_lazy("audit", "Objection filed"),
+    "case.objection_resolved": pgettext_lazy("audit", "Objection resolved"),
+    "case.approved": pgettext_lazy("audit", "Approved"),
+    "case.rejected": pgettext_lazy("audit", "Rejected"),
+    "case.withdrawn": pgettext_lazy("audit", "Withdrawn"),
+    "case.vetting_start": pgettext_lazy("audit", "Vetting started"),
+    "case.vetting_verify": pgettext_lazy("audit", "Documents and records verified"),
+}
+AUDIT_STATES = {
+    "submitted": pgettext_lazy("audit", "submitted"),
+    "complete": pgettext_lazy("audit", "complete"),
+    "correction": pgettext_lazy("audit", "awaiting correction"),
+    "flagged": pgettext_lazy("audit", "flagged"),
+    "passed": pgettext_lazy("audit", "passed"),
+    "failed": pgettext_lazy("audit", "failed"),
+    "notice": pgettext_lazy("audit", "in public notice"),
+    "approve": pgettext_lazy("audit", "approve"),
+    "reject": pgettext_lazy("audit", "reject"),
+    "open": pgettext_lazy("audit", "in progress"),
+    "approved": pgettext_lazy("audit", "approved"),
+    "rejected": pgettext_lazy("audit", "rejected"),
+    "withdrawn": pgettext_lazy("audit", "withdrawn"),
+}
+
+
+@register.filter
+def audit_action(event) -> str:
+    """An audit event's action and new state in words, e.g. "Decision recorded → approve"."""
+    action = str(AUDIT_ACTIONS.get(event.action, event.action))
+    if event.to_state:
+        action += " → " + str(AUDIT_STATES.get(event.to_state, event.to_state))
+    return action
+
+
+@register.filter
+def audit_actor(event) -> str:
+    """Who acted; events the system records itself say so in the reader's language."""
+    return pgettext("audit", "System") if event.actor_repr in ("", "system") else event.actor_repr
+
+
+@register.filter
+def yuan(value) -> str:
+    """An amount in yuan for the reader's locale: "¥1,234.50"; empty stays empty."""
+    if value in (None, ""):
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return "¥" + formats.number_format(amount, 2, use_l10n=True, force_grouping=True)

@@ -8,6 +8,8 @@ import os
 import pathlib
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise
 # refuse the ORM calls the tests make between browser steps.
@@ -45,7 +47,37 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def _reference_data_copy(django_db_setup, django_db_blocker):
+    """The reference data the migrations loaded, kept before Playwright starts.
+
+    A transactional test's flush removes it and ``serialized_rollback`` puts it back
+    from a copy Django keeps on the connection object. Once Playwright's event loop
+    runs in the test thread, that object is not always the one the next test gets
+    (seen after other modules' tests ran first): the next test then started with
+    no bureaus. So the browser tests keep their own copy and restore it themselves.
+    """
+    with django_db_blocker.unblock():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is None:
+            contents = connection.creation.serialize_db_to_string()
+    return contents
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request, _reference_data_copy):
+    if "django_db" not in {m.name for m in request.node.iter_markers()}:
+        return
+    request.getfixturevalue("_django_db_helper")
+    connection._test_serialized_contents = _reference_data_copy
+    from registry.models import Bureau
+
+    if not Bureau.objects.exists():
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(_reference_data_copy)
+
+
+@pytest.fixture(scope="session")
+def browser(_reference_data_copy):
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True,

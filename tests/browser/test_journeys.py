@@ -101,8 +101,8 @@ def _approve_in_force(w, **kwargs):
 
 
 def _school_user(w):
-    school = SchoolFactory()
-    user = UserFactory(username="school-user")
+    school = SchoolFactory(name="南昌市育新学校")
+    user = UserFactory(username="school-user", first_name="张老师")
     registry_services.role_grant(actor=w.root, user=user, role=Role.SCHOOL, target=school)
     return school, user
 
@@ -204,6 +204,8 @@ def test_bureau_verifies_scores_decides_and_publishes(new_page, world):
     _named(w.approver, "陈志刚")
     _named(w.admin, "刘洋")
     # given an application waiting in the bureau's queue (journey 1 is the provider's side)
+    Organization.objects.filter(pk=w.organization.pk).update(name="南昌市启智科创教育中心")
+    w.organization.refresh_from_db()
     case = flow_services.selection_apply(actor=w.provider, organization=w.organization,
                                          bureau=w.bureau, offerings=[w.offering])
 
@@ -352,6 +354,8 @@ def _search(page, keyword):
 def test_school_searches_opens_a_provider_engages_and_evaluates(page, world):
     w = world
     today = timezone.localdate()
+    Organization.objects.filter(pk=w.organization.pk).update(name="南昌市黑白围棋培训中心")
+    w.organization.refresh_from_db()
     _approve_in_force(w, valid_from=today - datetime.timedelta(days=200))
     school, user = _school_user(w)
     login(page, user)

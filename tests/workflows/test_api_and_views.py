@@ -112,7 +112,7 @@ def test_case_pages_are_scoped(world, client):
                                     bureau=w.bureau, offerings=[w.offering])
     client.force_login(w.provider)
     page = client.get(f"/selection/cases/{case.pk}/")
-    assert page.status_code == 200 and "case.apply" in page.content.decode()
+    assert page.status_code == 200 and "提交申请" in page.content.decode()  # case.apply, in words
     client.force_login(w.other_provider)
     assert client.get(f"/selection/cases/{case.pk}/").status_code == 404
     # viewflow's own process pages follow the same rule
