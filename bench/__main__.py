@@ -123,6 +123,7 @@ def machine() -> dict:
     except (OSError, StopIteration):
         memory_kb = 0
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(memory_kb / 1024**2, 1),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(), "system": platform.platform()}
 
 
@@ -152,6 +153,7 @@ def main(argv=None):
                                        sizes(args.scale / 100)["organizations"]),
                   "people": max(SMALLEST["people"], sizes(args.scale / 100)["people"])}
     run_started = time.monotonic()
+    machine_at_start = machine()
     rows = [{"metric": "generate_seconds", "value": info["seconds"], "unit": "s",
              "target": "<= 900", "baseline": None, "ok": info["seconds"] <= 900,
              "organizations": info["organizations"], "people": info["people"]}]
@@ -180,7 +182,8 @@ def main(argv=None):
         rows += probe("transition", url)
     if wanted("inbox"):
         rows += probe("inbox", url)
-    summary = {"scale": args.scale, "load": info, "machine": machine(),
+    summary = {"scale": args.scale, "load": info, "machine_at_start": machine_at_start,
+               "machine": machine(),
                "bench_seconds": round(time.monotonic() - run_started, 1),
                "total_seconds": round(time.monotonic() - started, 1),
                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "metrics": rows}
