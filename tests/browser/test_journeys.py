@@ -301,6 +301,7 @@ def test_public_reads_the_list_downloads_csv_and_objects(page, world):
 
     # a visitor (not signed in) opens the lists from the landing page
     page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     page.locator("header a:has-text('公布名单')").click()
     page.locator("main a:has-text('南昌市')").first.click()
     page.wait_for_url("**/lists/360100/")
@@ -342,6 +343,11 @@ def test_public_reads_the_list_downloads_csv_and_objects(page, world):
     expect(page.locator("body")).not_to_contain_text("13900000000")
     expect(page.locator("body")).not_to_contain_text("王小明")
     screenshot(page, "3-public-objects")
+    # and the same page in English, through the language switch
+    page.select_option("#portal-language", "en")
+    page.click("button.portal-lang__go")
+    expect(page.locator("main h1")).to_contain_text("Public notices")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
 def _search(page, keyword):
@@ -380,7 +386,7 @@ def test_school_searches_opens_a_provider_engages_and_evaluates(page, world):
     page.fill("#id_term-starts_on", (today - datetime.timedelta(days=90)).isoformat())
     page.fill("#id_term-ends_on", today.isoformat())
     page.fill("#id_term-project_count", "10")
-    page.locator("form:has(#id_term-name) button").click()
+    page.press("#id_term-project_count", "Enter")  # forms work from the keyboard
     expect(page.locator(".portal-messages")).to_contain_text("学期已登记")
     expect(page.locator("#id_eng-organization")).to_have_value(str(w.organization.pk))
     # when it records the engagement, with a mistake first
