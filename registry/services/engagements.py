@@ -59,7 +59,8 @@ def external_project_limit(term: SchoolTerm) -> int:
     return math.floor(Decimal(term.project_count) * share)
 
 
-def _approval_for(*, school: School, subject_filter: dict, ends_on: datetime.date) -> Approval:
+def _approval_for(*, school: School, subject_filter: dict, starts_on: datetime.date,
+                  ends_on: datetime.date) -> Approval:
     """The approval an engagement relies on, or a refusal that says why there is none."""
     today = timezone.localdate()
     jurisdiction_ids = school_jurisdiction_ids(school)
@@ -78,6 +79,14 @@ def _approval_for(*, school: School, subject_filter: dict, ends_on: datetime.dat
         raise ValidationError(
             _("The provider's approval ends on %(until)s, before the engagement ends."),
             code="approval_ends_early", params={"until": approval.valid_until.isoformat()},
+        )
+    if approval.valid_from > starts_on:
+        # Nobody may teach before the approval is in force, even for a term already begun.
+        raise ValidationError(
+            {"starts_on": _("The provider's approval starts on %(since)s, after the "
+                            "engagement starts; start the engagement on or after it.")
+             % {"since": approval.valid_from.isoformat()}},
+            code="approval_starts_late",
         )
     return approval
 
@@ -128,7 +137,8 @@ def engagement_create(
 
     School.objects.select_for_update().get(pk=school.pk)
     subject_filter = {"organization": organization} if organization else {"person": person}
-    approval = _approval_for(school=school, subject_filter=subject_filter, ends_on=ends_on)
+    approval = _approval_for(school=school, subject_filter=subject_filter, starts_on=starts_on,
+                             ends_on=ends_on)
     overlapping = Engagement.objects.filter(
         school=school, starts_on__lte=ends_on, ends_on__gte=starts_on, **subject_filter,
     )

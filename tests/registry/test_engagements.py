@@ -291,3 +291,19 @@ def test_malformed_school_or_bureau_is_a_400_not_a_500(setting, client):
     client.force_login(admin)
     assert client.post("/api/v1/sanctions/", {"action": "suspend"}).status_code == 400
     assert client.post("/api/v1/publications/publish/", {"bureau": "x"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_an_engagement_cannot_start_before_the_approval_does(setting):
+    """Found by the browser journey: a term already under way must not back-date teaching
+    to before the provider was approved."""
+    from django.utils import translation
+
+    org = organization("晚批准艺术培训有限公司", ("课程", "arts", "10"))
+    approve(organization=org, categories=("arts",), valid_from=days(-10))
+    term = _term(setting["user"], setting["school"], name="2026 已开学学期", start=-30, end=90)
+    with translation.override("en"), pytest.raises(ValidationError, match="approval starts"):
+        _engage(setting, org, term=term)
+    assert not Engagement.objects.filter(organization=org).exists()
+    engagement = _engage(setting, org, term=term, starts_on=days(-10))
+    assert engagement.starts_on == days(-10)
