@@ -56,7 +56,7 @@ def nanchang_bureau(db):
 # --- S3 through a real S3-protocol server on loopback ------------------------
 # moto's server mode, in a thread, on a free port of 127.0.0.1; boto3 reaches it
 # over HTTP exactly as it reaches S3 in production (AWS_S3_ENDPOINT_URL).
-# In-process patching (mock_aws) is not used anywhere.
+# boto3 is never patched in-process: every S3 test talks to this server.
 
 S3_TEST_CREDENTIALS = {"access_key": "testing", "secret_key": "testing",
                        "region_name": "us-east-1"}
