@@ -10,9 +10,15 @@ from rest_framework.response import Response
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from documents.services import StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person, School
 from workflows import selectors, services
 from workflows.models import CallForApplications, Notification, OfferingFlag, SelectionProcess
+
+
+class StorageDown(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "storage_unavailable"
 
 
 class Conflict(exceptions.APIException):
@@ -31,6 +37,8 @@ def _call(fn, **kwargs):
         raise exceptions.ValidationError(detail) from None
     except PermissionDenied as error:
         raise exceptions.PermissionDenied(str(error) or None) from None
+    except StorageUnavailable as error:  # evidence upload with S3 unreachable: nothing saved
+        raise StorageDown(detail=str(error)) from None
 
 
 class TaskSerializer(serializers.ModelSerializer):

@@ -85,16 +85,6 @@ def reminders_record(*, today: datetime.date) -> int:
     return recorded
 
 
-def _holders(document):
-    if document.organization_id:
-        return services._providers(document.organization)
-    person = document.person
-    users = [person.user] if person.user_id else []
-    if person.organization_id:
-        users += services._providers(person.organization)
-    return users
-
-
 def reminders_deliver(*, limit: int = 500) -> int:
     """Turn recorded, unsent reminders into notifications (in-app now, email through the
     outbox after commit). Each reminder is delivered once: it is locked, skipped if another
@@ -112,7 +102,7 @@ def reminders_deliver(*, limit: int = 500) -> int:
                 continue
             document = reminder.document
             services.notify(
-                users=_holders(document),
+                users=services.holders_of(document.subject),
                 subject=gettext("%(type)s expires on %(date)s") % {
                     "type": document.document_type.display_name,
                     "date": reminder.expires_on.isoformat()},
@@ -193,23 +183,13 @@ def recertification_create(*, activation, approval, due, today):
         actor=None, action="recert.open", target=case, to_state="open",
         data={"approval": approval.pk, "due": [d["code"] for d in due],
               "grace_until": case.grace_until.isoformat()})
-    users = _holders_of_approval(approval)
+    users = services.holders_of(approval.subject)
     services.notify(users=users,
                     subject=gettext("Your approval is suspended: renew %(names)s") % {
                         "names": "、".join(d["name"] for d in due)},
                     body=gettext("Upload the renewed documents by %(date)s; otherwise the approval "
                             "expires.") % {"date": case.grace_until.isoformat()})
     return case
-
-
-def _holders_of_approval(approval):
-    if approval.organization_id:
-        return services._providers(approval.organization)
-    person = approval.person
-    users = [person.user] if person.user_id else []
-    if person.organization_id:
-        users += services._providers(person.organization)
-    return users
 
 
 def recertification_submit(*, actor, case: RecertificationProcess) -> None:
@@ -242,20 +222,13 @@ def recertification_verify(*, actor, case: RecertificationProcess, decisions: di
                            query_result: str = "") -> str:
     """The clerk verifies the renewals (and records the yearly record query for a person);
     returns 'restore', 'renew' (something rejected) or 'hit'."""
-    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.core.exceptions import PermissionDenied
 
     if not actor.has_perm("registry.clerk_bureau", case.bureau):
         raise PermissionDenied
     if case.needs_query:
-        errors = {}
-        if not (query_reference or "").strip():
-            errors["query_reference"] = _("Record the reference of the record query.")
-        if query_result not in ("clear", "hit"):
-            errors["query_result"] = _("Record the result of the record query.")
-        if query_date is None or query_date > timezone.localdate():
-            errors["query_date"] = _("The query date must be a date not in the future.")
-        if errors:
-            raise ValidationError(errors)
+        services.validate_record_query(query_reference=query_reference,
+                                       query_date=query_date, query_result=query_result)
     kind = "org" if case.approval.organization_id else "person"
     subject_id = case.approval.organization_id or case.approval.person_id
     verified, rejected = services._check_document_decisions(actor, {(kind, subject_id)},
@@ -314,7 +287,7 @@ def _finish(case, outcome, reason):
     case.save(update_fields=["outcome", "outcome_reason"])
     registry_services.audit_record(actor=None, action=f"recert.{outcome}", target=case,
                                    from_state=previous, to_state=outcome, reason=reason)
-    services.notify(users=_holders_of_approval(case.approval),
+    services.notify(users=services.holders_of(case.approval.subject),
                     subject=gettext("Re-certification #%(pk)s: %(outcome)s") % {
                         "pk": case.pk, "outcome": CaseOutcome(outcome).label},
                     body=reason)

@@ -320,13 +320,21 @@ def case_corrections_exhausted(*, case) -> bool:
     return case.correction_rounds >= settings.WORKFLOW_MAX_CORRECTION_ROUNDS
 
 
+def holders_of(subject) -> list:
+    """The users who act for an organization, or for a person (the person's own account
+    and the employing organization's provider users): who is told about its credentials."""
+    if isinstance(subject, Organization):
+        return _providers(subject)
+    users = [subject.user] if subject.user_id else []
+    if subject.organization_id:
+        users += _providers(subject.organization)
+    return users
+
+
 def _case_providers(case):
     if isinstance(case, SelectionProcess):
         return _providers(case.organization)
-    users = [case.applicant]
-    if case.person.user_id:
-        users.append(case.person.user)
-    return users
+    return [case.applicant, *holders_of(case.person)]
 
 
 def case_resubmit(*, actor, case) -> None:
@@ -341,9 +349,14 @@ def _check_document_decisions(actor, subject_ids, decisions) -> tuple[list, list
     from documents.services import document_reject, document_verify
 
     verified, rejected = [], []
+    try:
+        ids = [int(raw_id) for raw_id in decisions]
+    except (TypeError, ValueError):
+        raise ValidationError(_("Unknown document in the decisions.")) from None
+    documents = Document.objects.in_bulk(ids)  # one query, not one per document
     for raw_id, decision in decisions.items():
         verdict, reason = decision if isinstance(decision, tuple | list) else (decision, "")
-        document = Document.objects.filter(pk=int(raw_id)).first()
+        document = documents.get(int(raw_id))
         if document is None or not _document_belongs(document, subject_ids):
             raise ValidationError(_("Document %(id)s is not part of this case.")
                                   % {"id": raw_id})
@@ -366,10 +379,14 @@ def _document_belongs(document, subject_ids) -> bool:
     return (("org", org_id) in subject_ids) or (("person", person_id) in subject_ids)
 
 
-def _person_vetted(person: Person, bureau: Bureau) -> bool:
-    lineage = bureau.jurisdiction.lineage_ids()
-    return Approval.objects.valid_on().filter(person=person,
-                                              jurisdiction_id__in=lineage).exists()
+def _unvetted(people, bureau: Bureau) -> list[Person]:
+    """Those of ``people`` without an approval in force in the bureau's jurisdiction or
+    above it (one query for the whole roster)."""
+    people = list(people)
+    vetted = set(Approval.objects.valid_on().filter(
+        person__in=people, jurisdiction_id__in=bureau.jurisdiction.lineage_ids(),
+    ).values_list("person_id", flat=True))
+    return [p for p in people if p.pk not in vetted]
 
 
 def qualification_check(*, actor, case: SelectionProcess, decisions: dict,
@@ -386,7 +403,7 @@ def qualification_check(*, actor, case: SelectionProcess, decisions: dict,
     flags_rejected = _flags_decide(actor, case, flag_decisions or {})
     subject_ids = {("org", case.organization_id)}
     verified, rejected = _check_document_decisions(actor, subject_ids, decisions)
-    unvetted = [p for p in case.roster.all() if not _person_vetted(p, case.bureau)]
+    unvetted = _unvetted(case.roster.all(), case.bureau)
     remaining = [p for p in _document_problems(case.organization)]
     case.checked_by = actor
     case.missing = (
@@ -840,12 +857,8 @@ def vetting_create(*, activation, actor, person, bureau, school, started_by):
     return case
 
 
-def vetting_verify(*, actor, case: VettingProcess, decisions: dict, query_reference: str,
-                   query_date: datetime.date, query_result: str, note: str = "") -> str:
-    """The clerk verifies documents and records the record query; returns the route:
-    'decision', 'correction' or 'hit' (a hit can never be approved)."""
-    if not actor.has_perm("registry.clerk_bureau", case.bureau):
-        raise PermissionDenied
+def validate_record_query(*, query_reference: str, query_date, query_result: str) -> None:
+    """The mandatory record query (入职查询) is recorded whole: reference, date, result."""
     errors = {}
     if not (query_reference or "").strip():
         errors["query_reference"] = _("Record the reference of the record query.")
@@ -855,6 +868,16 @@ def vetting_verify(*, actor, case: VettingProcess, decisions: dict, query_refere
         errors["query_date"] = _("The query date must be a date not in the future.")
     if errors:
         raise ValidationError(errors)
+
+
+def vetting_verify(*, actor, case: VettingProcess, decisions: dict, query_reference: str,
+                   query_date: datetime.date, query_result: str, note: str = "") -> str:
+    """The clerk verifies documents and records the record query; returns the route:
+    'decision', 'correction' or 'hit' (a hit can never be approved)."""
+    if not actor.has_perm("registry.clerk_bureau", case.bureau):
+        raise PermissionDenied
+    validate_record_query(query_reference=query_reference, query_date=query_date,
+                          query_result=query_result)
     verified, rejected = _check_document_decisions(actor, {("person", case.person_id)},
                                                    decisions)
     case.checked_by = actor

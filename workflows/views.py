@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from viewflow.workflow.flow.views import mixins as vf_mixins
 
+from documents.services import StorageUnavailable
 from registry.models import Bureau, Organization
 from workflows import forms as task_forms
 from workflows import selectors, services
@@ -251,6 +252,11 @@ class ObjectionView(generic.FormView):
         except ValidationError as error:
             _apply_validation_error(form, error)
             return self.form_invalid(form)
+        except StorageUnavailable as error:  # nothing was saved; say so and keep the form
+            form.add_error("evidence", str(error))
+            response = self.form_invalid(form)
+            response.status_code = 503
+            return response
         messages.success(self.request, _("Your objection was received. The bureau will "
                                          "contact you about the outcome."))
         return HttpResponseRedirect(reverse("workflows:notices"))

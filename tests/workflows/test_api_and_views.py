@@ -205,3 +205,26 @@ def test_list_endpoints_stay_bounded(world, django_assert_max_num_queries):
             response = client.get(path)
         assert response.status_code == 200, path
     assert client.get("/api/v1/cases/").json()["count"] == 4
+
+
+def test_objection_evidence_with_s3_unreachable_is_a_503_and_saves_nothing(world, client,
+                                                                         settings):
+    """The objection is not lost silently: the filer is told the store is down (503), and
+    no half-saved objection or object remains."""
+    from tests.conftest import s3_storage_config
+    from tests.workflows.conftest import pdf
+    from tests.workflows.test_selection_flow import _to_notice
+    from workflows.models import Objection
+
+    case = _to_notice(world)
+    dead = s3_storage_config("http://127.0.0.1:1", "nowhere")  # nothing listens on port 1
+    settings.STORAGES = {**settings.STORAGES, "documents": dead, "default": dead}
+    response = client.post(f"/api/v1/notices/{case.pk}/objections/", {
+        "real_name": "王小明", "contact": "13900000000", "reason": "该机构收费高于公示标准。",
+        "evidence": pdf("收据.pdf")})
+    assert response.status_code == 503 and response.json()["detail"]
+    page = client.post(f"/selection/notices/{case.pk}/object/", {
+        "real_name": "王小明", "contact": "13900000000", "reason": "该机构收费高于公示标准。",
+        "evidence": pdf("收据.pdf")})
+    assert page.status_code == 503
+    assert not Objection.objects.exists()
