@@ -16,7 +16,7 @@ from workflows.models import (
     SelectionProcess,
     VettingProcess,
 )
-from workflows.nodes import PanelSplit
+from workflows.nodes import HumanTask, PanelSplit
 
 ROLE_GROUPS = ["provider", "bureau_clerk", "bureau_expert", "bureau_approver", "bureau_admin",
                "school"]
@@ -88,7 +88,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     start = flow.StartHandle(this.start_case).Next(this.completeness)
 
     correction = (
-        flow.View(views.CorrectionView.as_view())
+        HumanTask(views.CorrectionView.as_view())
         .Annotation(title=_("Correct the application"))
         .Permission("registry.act_for_organization", obj=_organization)
         .Next(this.after_correction)
@@ -109,7 +109,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
 
     # --- bureau clerk -------------------------------------------------------------
     qualification = (
-        flow.View(views.QualificationView.as_view())
+        HumanTask(views.QualificationView.as_view())
         .Annotation(title=_("Qualification check"))
         .Permission("registry.clerk_bureau", obj=_bureau)
         .onCreate(_tell_queue)
@@ -127,7 +127,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     draw_experts = flow.Function(this.draw_panel).Next(this.panel)
     panel = PanelSplit().Next(this.expert_review, data_source=this.panel_seats)
     expert_review = (
-        flow.View(views.ExpertReviewView.as_view())
+        HumanTask(views.ExpertReviewView.as_view())
         .Annotation(title=_("Expert review"))
         .Permission("registry.expert_bureau", obj=_bureau)
         .Assign(_expert_owner)
@@ -138,7 +138,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
 
     # --- bureau approver ------------------------------------------------------------
     decision = (
-        flow.View(views.DecisionView.as_view())
+        HumanTask(views.DecisionView.as_view())
         .Annotation(title=_("Decision"))
         .Permission("registry.approve_bureau", obj=_bureau)
         .onCreate(_tell_queue)
@@ -162,7 +162,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         .Default(this.resolve_objections)
     )
     resolve_objections = (
-        flow.View(views.ResolveObjectionsView.as_view())
+        HumanTask(views.ResolveObjectionsView.as_view())
         .Annotation(title=_("Resolve objections"))
         .Permission("registry.clerk_bureau", obj=_bureau)
         .onCreate(_tell_queue)
@@ -230,7 +230,7 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     )
     return_for_correction = flow.Function(this.send_back).Next(this.correction)
     correction = (
-        flow.View(views.CorrectionView.as_view())
+        HumanTask(views.CorrectionView.as_view())
         .Annotation(title=_("Correct the application"))
         .Assign(lambda a: a.process.coerced.applicant)
         .Next(this.completeness)
@@ -238,7 +238,7 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     corrections_exhausted = flow.Function(this.reject_exhausted).Next(this.rejected_end)
 
     verification = (
-        flow.View(views.VerificationView.as_view())
+        HumanTask(views.VerificationView.as_view())
         .Annotation(title=_("Document and record check"))
         .Permission("registry.clerk_bureau", obj=_bureau)
         .onCreate(_tell_queue)
@@ -253,7 +253,7 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         .Default(this.return_for_correction)
     )
     decision = (
-        flow.View(views.DecisionView.as_view())
+        HumanTask(views.DecisionView.as_view())
         .Annotation(title=_("Decision"))
         .Permission("registry.approve_bureau", obj=_bureau)
         .onCreate(_tell_queue)
@@ -312,7 +312,7 @@ class RecertificationFlow(CaseFlowMixin, flow.Flow):
 
     # --- provider ---------------------------------------------------------------
     renew = (
-        flow.View(views.RenewView.as_view())
+        HumanTask(views.RenewView.as_view())
         .Annotation(title=_("Upload the renewed documents"))
         .Permission(_renewer_permission, obj=_renewer_object)
         .Next(this.recert_verify)
@@ -320,7 +320,7 @@ class RecertificationFlow(CaseFlowMixin, flow.Flow):
 
     # --- bureau clerk -------------------------------------------------------------
     recert_verify = (
-        flow.View(views.RecertVerifyView.as_view())
+        HumanTask(views.RecertVerifyView.as_view())
         .Annotation(title=_("Verify the renewal"))
         .Permission("registry.clerk_bureau", obj=_bureau)
         .onCreate(_tell_queue)
@@ -366,7 +366,7 @@ class AnnualReviewFlow(CaseFlowMixin, flow.Flow):
 
     # --- bureau administrator --------------------------------------------------------
     review = (
-        flow.View(views.AnnualReviewView.as_view())
+        HumanTask(views.AnnualReviewView.as_view())
         .Annotation(title=_("Annual review"))
         .Permission("registry.administer_bureau", obj=_bureau)
         .onCreate(_tell_queue)

@@ -1,15 +1,22 @@
-"""A parallel split that opens one task per item (the free edition's Split opens one).
+"""Flow nodes of our own.
 
-The expert panel needs one review task per drawn expert, and the panel size is a
-setting: ``PanelSplit().Next(node, data_source=callable)`` creates a task of
+``PanelSplit``: a parallel split that opens one task per item (the free edition's Split
+opens one). The expert panel needs one review task per drawn expert, and the panel size
+is a setting: ``PanelSplit().Next(node, data_source=callable)`` creates a task of
 ``node`` for every dict the callable returns, each in its own branch, so the
 following ``Join`` waits for all of them.
+
+``HumanTask``: a person's task (``flow.View``) whose take and hand-back pages follow
+the task's state.
 """
 
+from viewflow.utils import is_owner
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.flow.nodes import Split
+from viewflow.workflow.flow.nodes import View as ViewNode
 from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.status import STATUS
 
 
 class PanelSplitActivation(SplitActivation):
@@ -34,3 +41,32 @@ class PanelSplit(Split):
     def Next(self, node, case=None, data_source=None):  # noqa: N802 - viewflow's API style
         self._activate_next.append((node, case, data_source))
         return self
+
+
+class HumanTask(ViewNode):
+    """``flow.View`` whose assign and unassign pages answer only when that makes sense.
+
+    viewflow asks only who may take or hand back a task, not whether it can be: a
+    cancelled task's page offered to take it, a finished task's page offered to hand it
+    back (the POST then failed). And a task the flow gives to a named person (an expert's
+    seat, an applicant's correction) could be handed back to a queue where nobody else
+    may do it; a vetting correction, which needs no permission, could then be taken by
+    anyone signed in. Here a task is taken only while it waits, handed back only while
+    it is held, and a named person's task stays theirs: only a flow manager may hand it
+    back, and then only that person may take it again.
+    """
+
+    def can_assign(self, user, task):
+        if task.status != STATUS.NEW:
+            return False
+        if self._owner is not None:  # back in the queue only if a manager put it there
+            return (user is not None and user.is_authenticated
+                    and is_owner(self.calc_owner(self.activation_class(task)), user))
+        return super().can_assign(user, task)
+
+    def can_unassign(self, user, task):
+        if task.status != STATUS.ASSIGNED:
+            return False
+        if self._owner is not None:
+            return self.flow_class.instance.has_manage_permission(user)
+        return super().can_unassign(user, task)

@@ -169,16 +169,12 @@ TABLE = [
         *CASE_SEEN_BY_PANEL, regex=True),
     row(NODE + "detail/$", *CASE_SEEN, regex=True),
     # the clerk takes the qualification task from the queue; the vetting's correction task
-    # is the provider's own; the tasks done in the noticed case may be handed back by whoever
-    # did them
+    # is the provider's own (and stays so: it cannot be handed back); a finished task is
+    # neither taken nor handed back
     row(r"^organizationselection/<int:process_pk>/qualification/<int:task_pk>/assign/$",
         *CLERK_OWN, regex=True),
-    row(r"^individualvetting/<int:process_pk>/correction/<int:task_pk>/(execute|unassign)/$",
+    row(r"^individualvetting/<int:process_pk>/correction/<int:task_pk>/execute/$",
         *PROVIDER_OWN, regex=True),
-    row(r"^organizationselection/<int:process_pk>/decision/<int:task_pk>/unassign/$",
-        "NN", "NN", "NN", "NN", "NN", "YN", "NN", regex=True),
-    row(r"^organizationselection/<int:process_pk>/expert_review/<int:task_pk>/unassign/$",
-        "NN", "NN", "NN", "NN", "YN", "NN", "NN", regex=True),
     row(NODE + "(assign|unassign|execute|cancel|undo|revive)/$", *NOBODY2, regex=True),
     # --- the Django admin: its sign-in page is public; no registry role is staff ---------
     row("admin/login/", *ALL),
