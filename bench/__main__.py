@@ -61,7 +61,7 @@ def run(args: list[str], url: str, *, capture: bool = False) -> str:
 
 
 def ensure_database(url: str) -> None:
-    """Create the database if it does not exist (for the companion one)."""
+    """Create the database if it does not exist (a fresh machine has only ``test``)."""
     import psycopg
 
     config = environ.Env.db_url_config(url)
@@ -86,7 +86,9 @@ def load_matches(url: str, want: dict) -> dict | None:
 
 
 def prepare(url: str, want: dict, *, label: str) -> dict:
-    """Migrate, then generate the load unless the same load is already there."""
+    """Create the database if needed, migrate, then generate the load unless the same load
+    is already there."""
+    ensure_database(url)
     run(["manage.py", "migrate", "--noinput", "-v", "0"], url)
     info = load_matches(url, want)
     if info is None:

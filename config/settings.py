@@ -112,8 +112,11 @@ AUTHENTICATION_BACKENDS = [
     # first: refuses a locked-out username/address before any password is checked
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    # guardian, remembering its answers on the user object (registry/backends.py)
+    "registry.backends.CachingObjectPermissionBackend",
 ]
+# guardian's W001 looks for its own backend by name; registry.backends subclasses it.
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",

@@ -47,17 +47,24 @@ def _subject_county(subject) -> Jurisdiction | None:
     return None
 
 
-def bureau_jurisdictions_reaching(subject) -> set[int]:
-    """Jurisdiction ids whose bureau may deal with ``subject``'s documents."""
+def bureau_jurisdictions_reaching(subject, *, enough: set[int] | None = None) -> set[int]:
+    """Jurisdiction ids whose bureau may deal with ``subject``'s documents.
+
+    With ``enough``, stops as soon as one of those ids is found (the registration county's
+    line usually answers, without asking about approvals and cases elsewhere)."""
     ids: set[int] = set()
     county = _subject_county(subject)
     if county is not None:
         ids.update(county.lineage_ids())
+        if enough is not None and ids & enough:
+            return ids
     subject_filter = (
         {"organization": subject} if isinstance(subject, Organization) else {"person": subject}
     )
     ids.update(Approval.objects.filter(**subject_filter).values_list("jurisdiction_id",
                                                                      flat=True))
+    if enough is not None and ids & enough:
+        return ids
     ids.update(_case_jurisdictions(subject_filter))
     return ids
 
@@ -98,7 +105,7 @@ def _bureau_may(user, subject, codenames) -> bool:
     if not _is_active(user):
         return False
     held = _bureau_jurisdiction_ids(user, codenames)
-    return bool(held) and bool(held & bureau_jurisdictions_reaching(subject))
+    return bool(held) and bool(held & bureau_jurisdictions_reaching(subject, enough=held))
 
 
 def may_view_documents(user, subject) -> bool:

@@ -32,7 +32,7 @@ from documents.validation import (
     validate_filename,
 )
 from registry.models import Organization, Person
-from registry.services import audit_record
+from registry.services import audit_event, audit_record, audit_record_many
 
 # A presigned URL never lives longer than this, whatever the settings say.
 MAX_PRESIGNED_SECONDS = 300
@@ -198,42 +198,67 @@ def document_upload(
     return document
 
 
-def _lock_for_review(actor, document: Document) -> Document:
-    if not permissions.may_review_documents(actor, document.subject):
-        raise PermissionDenied(_("You may not review this provider's documents."))
-    return Document.objects.select_for_update().get(pk=document.pk)
+VERIFY, REJECT = "verify", "reject"
 
 
 @transaction.atomic
+def documents_review(*, actor, subject, decisions: dict) -> list[Document]:
+    """A clerk's verdict on several documents of one subject, as one action.
+
+    ``decisions`` maps a document (or its id) to ``"verify"`` or ``("reject", reason)``.
+    Permission is asked once for the subject; the documents are locked together, checked
+    against the review map, saved in one UPDATE and audited in one INSERT (one event per
+    document). All or nothing: one refused verdict changes no document.
+    """
+    if not permissions.may_review_documents(actor, subject):
+        raise PermissionDenied(_("You may not review this provider's documents."))
+    verdicts = {}
+    for key, decision in decisions.items():
+        verdict, reason = decision if isinstance(decision, tuple | list) else (decision, "")
+        if verdict == REJECT and not (reason or "").strip():
+            raise field_error("reason", _("Give a reason; the provider will read it."),
+                              "required")
+        if verdict not in (VERIFY, REJECT):
+            raise field_error("decision", _("Unknown decision: %(v)s.") % {"v": verdict},
+                              "invalid")
+        verdicts[getattr(key, "pk", key)] = (verdict, (reason or "").strip())
+    locked = list(Document.objects.select_for_update(of=("self",))
+                  .select_related("document_type", "organization", "person")
+                  .filter(pk__in=list(verdicts), **_subject_fields(subject)).order_by("pk"))
+    if len(locked) != len(verdicts):
+        raise field_error("document", _("A document is not one of this provider's."),
+                          "invalid")
+    now, events = timezone.now(), []
+    for document in locked:
+        verdict, reason = verdicts[document.pk]
+        state = (Document.ReviewState.VERIFIED if verdict == VERIFY
+                 else Document.ReviewState.REJECTED)
+        previous = document.apply_review(state)
+        document.reviewed_by, document.reviewed_at = actor, now
+        document.rejection_reason = reason if verdict == REJECT else ""
+        events.append(audit_event(
+            actor=actor, action=f"document.{verdict}", target=document,
+            from_state=previous, to_state=state, reason=document.rejection_reason))
+    Document.objects.bulk_update(locked, ["review_state", "reviewed_by", "reviewed_at",
+                                          "rejection_reason"])
+    audit_record_many(events)
+    return locked
+
+
 def document_verify(*, actor, document: Document) -> Document:
     """A clerk confirms the document is genuine and matches what was declared."""
-    locked = _lock_for_review(actor, document)
-    previous = locked.apply_review(Document.ReviewState.VERIFIED)
-    locked.reviewed_by, locked.reviewed_at = actor, timezone.now()
-    locked.rejection_reason = ""
-    locked.save(update_fields=["review_state", "reviewed_by", "reviewed_at",
-                               "rejection_reason"])
-    audit_record(actor=actor, action="document.verify", target=locked,
-                 from_state=previous, to_state=locked.review_state)
+    [reviewed] = documents_review(actor=actor, subject=document.subject,
+                                  decisions={document.pk: VERIFY})
     document.refresh_from_db()
-    return locked
+    return reviewed
 
 
-@transaction.atomic
 def document_reject(*, actor, document: Document, reason: str) -> Document:
     """A clerk refuses the document, with a reason the provider will read."""
-    if not (reason or "").strip():
-        raise field_error("reason", _("Give a reason; the provider will read it."), "required")
-    locked = _lock_for_review(actor, document)
-    previous = locked.apply_review(Document.ReviewState.REJECTED)
-    locked.reviewed_by, locked.reviewed_at = actor, timezone.now()
-    locked.rejection_reason = reason.strip()
-    locked.save(update_fields=["review_state", "reviewed_by", "reviewed_at",
-                               "rejection_reason"])
-    audit_record(actor=actor, action="document.reject", target=locked,
-                 from_state=previous, to_state=locked.review_state, reason=locked.rejection_reason)
+    [reviewed] = documents_review(actor=actor, subject=document.subject,
+                                  decisions={document.pk: (REJECT, reason)})
     document.refresh_from_db()
-    return locked
+    return reviewed
 
 
 @dataclasses.dataclass

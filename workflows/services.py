@@ -345,15 +345,17 @@ def case_resubmit(*, actor, case) -> None:
 
 
 def _check_document_decisions(actor, subject_ids, decisions) -> tuple[list, list]:
+    """Apply the clerk's verdict on each document of the case: one review action per
+    subject (one lock, one UPDATE, one INSERT of audit events), never one per document."""
     from documents.models import Document
-    from documents.services import document_reject, document_verify
+    from documents.services import documents_review
 
-    verified, rejected = [], []
     try:
         ids = [int(raw_id) for raw_id in decisions]
     except (TypeError, ValueError):
         raise ValidationError(_("Unknown document in the decisions.")) from None
-    documents = Document.objects.in_bulk(ids)  # one query, not one per document
+    documents = Document.objects.select_related("organization", "person").in_bulk(ids)
+    verified, rejected, by_subject = [], [], {}
     for raw_id, decision in decisions.items():
         verdict, reason = decision if isinstance(decision, tuple | list) else (decision, "")
         document = documents.get(int(raw_id))
@@ -361,15 +363,18 @@ def _check_document_decisions(actor, subject_ids, decisions) -> tuple[list, list
             raise ValidationError(_("Document %(id)s is not part of this case.")
                                   % {"id": raw_id})
         if verdict == "verify":
-            document_verify(actor=actor, document=document)
             verified.append(document.pk)
         elif verdict == "reject":
             if not (reason or "").strip():
                 raise ValidationError(_("Give a reason for rejecting a document."))
-            document_reject(actor=actor, document=document, reason=reason)
             rejected.append({"document": document.pk, "reason": reason})
         else:
             raise ValidationError(_("Unknown decision: %(v)s.") % {"v": verdict})
+        subject = document.subject
+        by_subject.setdefault((type(subject), subject.pk), (subject, {}))[1][document.pk] = (
+            verdict, reason)
+    for subject, verdicts in by_subject.values():
+        documents_review(actor=actor, subject=subject, decisions=verdicts)
     return verified, rejected
 
 
@@ -476,8 +481,8 @@ def experts_draw(*, case: SelectionProcess) -> list[ExpertAssignment]:
         raise CaseStateError(_("The bureau's expert pool has %(n)d eligible experts; "
                                "%(size)d are needed.") % {"n": len(pool), "size": size})
     chosen = secrets.SystemRandom().sample(pool, size)
-    assignments = [ExpertAssignment.objects.create(case=case, expert=e, slot=i)
-                   for i, e in enumerate(chosen, 1)]
+    assignments = ExpertAssignment.objects.bulk_create(
+        [ExpertAssignment(case=case, expert=e, slot=i) for i, e in enumerate(chosen, 1)])
     _audit(None, "case.experts_drawn", case, data={"experts": [e.get_username()
                                                                 for e in chosen]})
     notify(users=chosen, subject=gettext("You were drawn to review application #%(pk)s")
@@ -980,8 +985,9 @@ def task_perform(*, actor, task, data, files=None) -> bool:
     if form_class is None:
         raise TaskAlreadyHandled(_("This task cannot be performed through the API."))
     try:
-        with flow_class.lock(task.process_id), transaction.atomic():
-            task.refresh_from_db()
+        # the lock holds the transaction: everything below commits or rolls back together
+        with flow_class.lock(task.process_id):
+            task = _task_for_action(flow_class, task.pk)
             if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
                 raise TaskAlreadyHandled(_("This task has already been handled."))
             activation = node.activation_class(task)
@@ -1005,6 +1011,22 @@ def task_perform(*, actor, task, data, files=None) -> bool:
     except FlowLockFailed:
         raise TaskAlreadyHandled(_("Another user is acting on this case right now; "
                                    "reload and try again.")) from None
+
+
+def _task_for_action(flow_class, task_pk: int):
+    """The task re-read under the process lock, with its case (the flow's own process class)
+    and what every step of a case reads (bureau and jurisdiction, the applicant) in the same
+    query, instead of one query each as the steps come to them."""
+    process_class = flow_class.process_class
+    accessor = process_class._meta.model_name  # the multi-table child of viewflow's Process
+    fields = {f.name for f in process_class._meta.get_fields()}
+    related = [f"process__{accessor}__{name}" for name in
+               ("bureau__jurisdiction", "organization", "person") if name.split("__")[0]
+               in fields]
+    task = (flow_class.task_class.objects
+            .select_related("process", f"process__{accessor}", *related).get(pk=task_pk))
+    task.process = getattr(task.process, accessor)
+    return task
 
 
 def _has_task_permission(node, actor, task) -> bool:

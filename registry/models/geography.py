@@ -77,7 +77,14 @@ class Jurisdiction(BilingualNameMixin, models.Model):
         return chain
 
     def lineage_ids(self) -> list[int]:
-        return [j.pk for j in self.lineage()]
+        """The ids of :meth:`lineage`, in one query at most (none if the parents are loaded)."""
+        if self.parent_id is None:
+            return [self.pk]
+        if Jurisdiction.parent.is_cached(self):
+            return [j.pk for j in self.lineage()]
+        row = (Jurisdiction.objects.filter(pk=self.parent_id)
+               .values_list("parent_id", "parent__parent_id").first())
+        return [pk for pk in (self.pk, self.parent_id, *(row or ())) if pk is not None]
 
     @classmethod
     def subtree_q(cls, jurisdiction_id: int, prefix: str = "") -> Q:

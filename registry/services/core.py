@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from registry.backends import forget_object_permissions
 from registry.models import (
     Approval,
     AuditEvent,
@@ -46,7 +47,30 @@ def audit_record(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one audit event. Call it inside the transaction of the change it records."""
-    return AuditEvent.objects.create(
+    event = audit_event(actor=actor, action=action, target=target, from_state=from_state,
+                        to_state=to_state, reason=reason, data=data)
+    event.save()
+    return event
+
+
+def audit_record_many(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Append several events (made by :func:`audit_event`) in one INSERT: for one action
+    that changes many rows, such as a clerk's review of every document of a case."""
+    return AuditEvent.objects.bulk_create(events)
+
+
+def audit_event(
+    *,
+    actor,
+    action: str,
+    target: models.Model,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An unsaved audit event: give it to :func:`audit_record_many`."""
+    return AuditEvent(
         actor=actor if actor is not None and actor.pk else None,
         actor_repr=_actor_repr(actor),
         action=action,
@@ -83,6 +107,7 @@ def role_grant(*, actor, user, role: str, target: models.Model) -> None:
     group, _created = Group.objects.get_or_create(name=role)
     user.groups.add(group)
     assign_perm(codename, user, target)
+    forget_object_permissions(user)
     audit_record(
         actor=actor, action="role.grant", target=target,
         data={"user": user.get_username(), "role": str(role)},
@@ -101,6 +126,7 @@ def role_revoke(*, actor, user, role: str, target: models.Model) -> None:
     ).exists()
     if not still_holds:
         user.groups.remove(*Group.objects.filter(name=role))
+    forget_object_permissions(user)
     audit_record(
         actor=actor, action="role.revoke", target=target,
         data={"user": user.get_username(), "role": str(role)},
@@ -257,7 +283,7 @@ def approval_create(
         valid_from=valid_from, valid_until=valid_until, case=case, expert_score=expert_score,
     )
     if categories:
-        approval.categories.set(categories)
+        approval.categories.add(*categories)  # a new row: nothing to compare with, as set() would
     audit_record(actor=actor, action="approval.create", target=approval,
                  to_state=approval.status, reason=reason)
     return approval

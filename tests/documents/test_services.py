@@ -179,6 +179,43 @@ def test_verify_and_reject_by_clerk_of_jurisdiction(provider, organization, cler
 
 
 @pytest.mark.django_db
+def test_review_of_many_documents_is_one_action_all_or_nothing(
+        provider, organization, clerk, foreign_clerk, django_assert_max_num_queries):
+    """A clerk's verdicts on a case's documents: a fixed number of queries whatever their
+    number, one audit event per document, and no document changed if one verdict fails."""
+    codes = ["business_licence", "operating_licence", "safety_plan", "liability_insurance"]
+    documents = [_upload(provider, organization, code=code) for code in codes]
+    verdicts = {d.pk: "verify" for d in documents}
+    verdicts[documents[-1].pk] = ("reject", "过期")
+
+    with pytest.raises(PermissionDenied):
+        services.documents_review(actor=foreign_clerk, subject=organization, decisions=verdicts)
+    # an unknown verdict on the last one: nothing at all is changed or audited
+    with pytest.raises(ValidationError):
+        services.documents_review(actor=clerk, subject=organization,
+                                  decisions={**verdicts, documents[-1].pk: "maybe"})
+    # someone else's document among them: refused as a whole
+    other = _upload(provider, PersonFactory(organization=organization), code="id_card")
+    with pytest.raises(ValidationError):
+        services.documents_review(actor=clerk, subject=organization,
+                                  decisions={**verdicts, other.pk: "verify"})
+    assert not Document.objects.filter(pk__in=verdicts).exclude(review_state="pending").exists()
+    assert not AuditEvent.objects.filter(action__in=["document.verify", "document.reject"]
+                                         ).exists()
+
+    with django_assert_max_num_queries(12):
+        reviewed = services.documents_review(actor=clerk, subject=organization,
+                                             decisions=verdicts)
+    assert {d.pk: d.review_state for d in reviewed} == {
+        pk: ("rejected" if isinstance(v, tuple) else "verified") for pk, v in verdicts.items()}
+    rejected = Document.objects.get(pk=documents[-1].pk)
+    assert rejected.rejection_reason == "过期" and rejected.reviewed_by == clerk
+    for document in documents:
+        assert AuditEvent.objects.for_object(document).filter(
+            action__in=["document.verify", "document.reject"]).count() == 1
+
+
+@pytest.mark.django_db
 def test_superseded_version_cannot_be_reviewed(provider, organization, clerk):
     old = _upload(provider, organization)
     _upload(provider, organization)

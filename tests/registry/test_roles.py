@@ -57,3 +57,25 @@ def test_revoke_removes_permission_and_group_with_the_last_object():
     assert user.groups.filter(name="school").exists()
     services.role_revoke(actor=admin, user=user, role=Role.SCHOOL, target=b)
     assert not user.groups.filter(name="school").exists()
+
+
+@pytest.mark.django_db
+def test_object_permissions_are_asked_once_per_user_object_and_forgotten_on_change(
+        nanchang_bureau, django_assert_num_queries):
+    """The backend keeps guardian's answers on the user object (as ModelBackend does for
+    global permissions); granting or revoking a role on that object drops them."""
+    admin, clerk = UserFactory(), UserFactory()
+    other = Bureau.objects.get(jurisdiction__code="360200")
+    services.role_grant(actor=admin, user=clerk, role=Role.BUREAU_CLERK, target=nanchang_bureau)
+    with django_assert_num_queries(2):  # the user's and the groups' permissions on it
+        assert clerk.has_perm("registry.clerk_bureau", nanchang_bureau)
+    with django_assert_num_queries(0):
+        assert clerk.has_perm("registry.clerk_bureau", nanchang_bureau)
+        assert not clerk.has_perm("registry.approve_bureau", nanchang_bureau)
+    assert not clerk.has_perm("registry.clerk_bureau", other)
+
+    # the same user object sees its own changes at once
+    services.role_grant(actor=admin, user=clerk, role=Role.BUREAU_CLERK, target=other)
+    assert clerk.has_perm("registry.clerk_bureau", other)
+    services.role_revoke(actor=admin, user=clerk, role=Role.BUREAU_CLERK, target=nanchang_bureau)
+    assert not clerk.has_perm("registry.clerk_bureau", nanchang_bureau)
