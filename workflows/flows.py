@@ -16,14 +16,23 @@ from workflows.models import (
     SelectionProcess,
     VettingProcess,
 )
-from workflows.nodes import HumanTask, PanelSplit
+from workflows.nodes import HumanTask, PanelSplit, own_task_urls_only
 
 ROLE_GROUPS = ["provider", "bureau_clerk", "bureau_expert", "bureau_approver", "bureau_admin",
                "school"]
 
 
 class CaseFlowMixin:
-    """Who may see a case: the providers, bureau staff and experts it concerns."""
+    """Who may see a case: the providers, bureau staff and experts it concerns; and task
+    addresses that answer only for a task of their own node and case."""
+
+    def _get_urls(self):
+        urlpatterns = super()._get_urls()
+        for pattern in urlpatterns:
+            node = self.node(getattr(pattern, "namespace", None) or "", no_obsolete=True)
+            if node is not None:
+                own_task_urls_only(node, pattern)
+        return urlpatterns
 
     def has_view_permission(self, user, obj=None):
         if not user.is_authenticated:

@@ -8,8 +8,17 @@ following ``Join`` waits for all of them.
 
 ``HumanTask``: a person's task (``flow.View``) whose take and hand-back pages follow
 the task's state.
+
+``own_task_urls_only``: viewflow finds the task of ``<flow>/<process>/<node>/<task>/…``
+by its id alone (it checks only the flow): a qualification task opened under the
+decision's address ran the decision's form on it, skipping the document check, and the
+process of the address, which is the one locked, need not be the task's.
 """
 
+from functools import update_wrapper
+
+from django.http import Http404
+from django.urls import URLResolver
 from viewflow.utils import is_owner
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
@@ -70,3 +79,26 @@ class HumanTask(ViewNode):
         if self._owner is not None:
             return self.flow_class.instance.has_manage_permission(user)
         return super().can_unassign(user, task)
+
+
+def own_task_urls_only(node, resolver: URLResolver) -> None:
+    """Make every task page under ``resolver`` (a node's URLs) answer 404 unless its
+    ``task_pk`` is a task of ``node`` in the process ``process_pk``."""
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            own_task_urls_only(node, pattern)
+        elif "task_pk" in pattern.pattern.converters:
+            pattern.callback = _for_own_task(node, pattern.callback)
+
+
+def _for_own_task(node, view):
+    tasks = node.flow_class.task_class._default_manager
+
+    def checked(request, *args, **kwargs):
+        if not tasks.filter(pk=kwargs["task_pk"], process_id=kwargs["process_pk"],
+                            flow_task=node).exists():
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    update_wrapper(checked, view)
+    return checked

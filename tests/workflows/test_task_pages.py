@@ -4,7 +4,8 @@ Found by the permission matrix (tests/security): viewflow showed “take this ta
 cancelled task and “hand it back?” for a finished one to whoever held the permission, and
 let an expert or an applicant hand the task the flow had given them by name back to a queue
 where nobody else may do it (and, for a vetting correction, where anyone signed in could
-take it).
+take it). Found reading viewflow's task wrapper beside it: a task was found by its id
+alone, whatever node and case the address named.
 """
 
 from viewflow.workflow.status import STATUS
@@ -111,3 +112,32 @@ def test_a_vetting_correction_stays_with_the_applicant(world, client):
     assert client.post(_page(case, task, "assign"), {"_continue": "1"}).status_code == 302
     task.refresh_from_db()
     assert task.status == STATUS.ASSIGNED and task.owner == w.provider
+
+
+def test_a_task_page_answers_only_for_its_own_node(world, client):
+    """The engine finds the task by its id alone: a qualification task opened under the
+    decision's address would run the decision's form on it and skip the document check."""
+    from registry.roles import Role
+
+    w = world
+    services.registry_services.role_grant(actor=w.root, user=w.clerk,
+                                          role=Role.BUREAU_APPROVER, target=w.bureau)
+    case = _apply(w)
+    [task] = open_tasks(case, "qualification")
+    client.force_login(w.clerk)
+    client.post(_page(case, task, "assign"), {"_continue": "1"})
+    task.refresh_from_db()
+    assert task.owner == w.clerk
+    wrong = _page(case, task, "execute").replace("/qualification/", "/decision/")
+    for action in ("execute", "detail", "assign", "unassign", "cancel", "undo", "revive"):
+        url = wrong.replace("/execute/", f"/{action}/")
+        assert client.get(url).status_code == 404, action
+    response = client.post(wrong, {"decision": "approve", "reason": "同意", "_continue": "1"})
+    assert response.status_code == 404
+    task.refresh_from_db()
+    case.refresh_from_db()
+    assert task.status == STATUS.ASSIGNED and case.decision == ""
+    # nor under another case's address (that case, not the task's, would be locked)
+    other = _page(case, task, "execute").replace(f"/{case.pk}/", f"/{case.pk + 1}/")
+    assert client.get(other).status_code == 404
+    assert client.get(_page(case, task, "execute")).status_code == 200
