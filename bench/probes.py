@@ -432,16 +432,33 @@ def _perform(actor, task, data) -> tuple[float, int]:
     return seconds, len(queries.captured_queries)
 
 
+def _worker_step(case, what: str) -> tuple[float, int]:
+    """What the worker does right after an action commits (fire the due timers: the
+    background step), timed and counted on its own."""
+    from viewflow.workflow.timers import fire_due_timers
+
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        if fire_due_timers() != 1:
+            sys.exit(f"case {case.pk}: {what} did not run")
+        return time.perf_counter() - started, len(queries.captured_queries)
+
+
 def probe_transition(args):
     """The approver's decision (the reviewer action measured against the targets), and the
-    clerk's qualification check of every document (reported beside it)."""
+    clerk's qualification check of every document (the other heavy reviewer action).
+
+    The system work that follows each (drawing the panel, opening the public notice) runs
+    in the worker after the action commits; it is measured and printed beside the action,
+    not hidden."""
     import tempfile
 
     from bench.actors import ensure_actors
     from documents.models import Document
 
     actors = ensure_actors()
-    decision, qualification = [], []
+    rows = {"transition": [], "qualification": []}
+    background = {"transition": [], "qualification": []}
     with tempfile.TemporaryDirectory() as media, override_settings(STORAGES={
             **settings.STORAGES,
             "documents": {"BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -450,24 +467,31 @@ def probe_transition(args):
             data = {f"doc_{pk}": "verify" for pk in Document.objects.filter(
                 organization_id=case.organization_id, superseded_at__isnull=True
             ).values_list("pk", flat=True)}
-            qualification.append(_perform(actors.clerk, _open_task(case, "qualification"),
-                                          data))
+            rows["qualification"].append(_perform(
+                actors.clerk, _open_task(case, "qualification"), data))
+            background["qualification"].append(_worker_step(case, "drawing the panel"))
             while (task := _open_task(case, "expert_review")) is not None:
                 _perform(task.owner, task, {"conflict": "no", **{
                     f"score_{k}": v for k, v in SCORES.items()}})
-            decision.append(_perform(actors.approver, _open_task(case, "decision"),
-                                     {"decision": "approve", "reason": "材料齐全，评分优良"}))
-    if not decision:
+            rows["transition"].append(_perform(
+                actors.approver, _open_task(case, "decision"),
+                {"decision": "approve", "reason": "材料齐全，评分优良"}))
+            background["transition"].append(_worker_step(case, "opening the notice"))
+    if not rows["transition"]:
         sys.exit("no organization was free to apply: nothing to measure")
-    for prefix, rows, action in (("transition", decision, "decision (approver)"),
-                                 ("qualification", qualification,
-                                  "qualification check of every document (clerk)")):
-        worst = max(q for _s, q in rows)
-        median = ms(statistics.median(s for s, _q in rows))
+    actions = {"transition": ("decision (approver)", "opening the public notice"),
+               "qualification": ("qualification check of every document (clerk)",
+                                 "drawing the expert panel")}
+    for prefix, (action, after) in actions.items():
+        measured, worker = rows[prefix], background[prefix]
+        worst = max(q for _s, q in measured)
+        median = ms(statistics.median(s for s, _q in measured))
         emit(f"{prefix}_queries", worst, "queries", "<= 30", worst <= 30, action=action,
-             median=statistics.median(q for _s, q in rows), cases=len(rows))
+             median=statistics.median(q for _s, q in measured), cases=len(measured),
+             then_in_background=after, background_queries=max(q for _s, q in worker),
+             background_median_ms=ms(statistics.median(s for s, _q in worker)))
         emit(f"{prefix}_median_ms", median, "ms", "<= 50", median <= 50, action=action,
-             cases=len(rows))
+             cases=len(measured))
 
 
 # --- the clerk's queue ----------------------------------------------------------------

@@ -16,7 +16,7 @@ from workflows.models import (
     SelectionProcess,
     VettingProcess,
 )
-from workflows.nodes import HumanTask, PanelSplit, own_task_urls_only
+from workflows.nodes import Background, HumanTask, PanelSplit, own_task_urls_only
 
 ROLE_GROUPS = ["provider", "bureau_clerk", "bureau_expert", "bureau_approver", "bureau_admin",
                "school"]
@@ -122,6 +122,12 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         .Annotation(title=_("Qualification check"))
         .Permission("registry.clerk_bureau", obj=_bureau)
         .onCreate(_tell_queue)
+        .Next(this.qualification_done)
+    )
+    # what follows the clerk's check (the correction or the panel draw) is the worker's,
+    # right after the check commits (see nodes.Background)
+    qualification_done = (
+        Background().Annotation(title=_("Qualification check recorded"))
         .Next(this.qualification_gate)
     )
     qualification_gate = (
@@ -151,8 +157,11 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         .Annotation(title=_("Decision"))
         .Permission("registry.approve_bureau", obj=_bureau)
         .onCreate(_tell_queue)
-        .Next(this.decision_gate)
+        .Next(this.decided)
     )
+    # what follows the decision (the public notice, or the rejection) is the worker's,
+    # right after the decision commits (see nodes.Background)
+    decided = Background().Annotation(title=_("Decision recorded")).Next(this.decision_gate)
     decision_gate = (
         flow.If(lambda a: a.process.coerced.decision == "approve")
         .Then(this.start_notice)

@@ -13,19 +13,28 @@ the task's state.
 by its id alone (it checks only the flow): a qualification task opened under the
 decision's address ran the decision's form on it, skipping the document check, and the
 process of the address, which is the one locked, need not be the task's.
+
+``Background``: a step the worker runs right after the user's action commits (a durable
+timer due at once), so that system work after a decision is not part of the decision.
 """
 
+import datetime
+import logging
 from functools import update_wrapper
 
+from django.db import transaction
 from django.http import Http404
 from django.urls import URLResolver
 from viewflow.utils import is_owner
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
-from viewflow.workflow.flow.nodes import Split
+from viewflow.workflow.flow.nodes import Split, Timer
 from viewflow.workflow.flow.nodes import View as ViewNode
 from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.nodes.timer import TimerActivation
 from viewflow.workflow.status import STATUS
+
+logger = logging.getLogger(__name__)
 
 
 class PanelSplitActivation(SplitActivation):
@@ -102,3 +111,40 @@ def _for_own_task(node, view):
 
     update_wrapper(checked, view)
     return checked
+
+
+class BackgroundActivation(TimerActivation):
+    @Activation.status.super()
+    def activate(self):
+        super().activate.original()
+        transaction.on_commit(_ask_worker_to_fire_timers)
+
+
+def _ask_worker_to_fire_timers():
+    from workflows.tasks import fire_workflow_timers
+
+    try:
+        fire_workflow_timers.delay()
+    except Exception as exc:  # noqa: BLE001 - broker down: the minutely sweep fires it
+        logger.warning("background step not enqueued (%s); the timer sweep will run it",
+                       exc.__class__.__name__)
+
+
+class Background(Timer):
+    """A step the worker runs right after the user's action commits.
+
+    viewflow runs the automatic nodes after a human task inside that task's transaction, so
+    the approver's decision also opened the public notice (the approval, its audit, the
+    provider's notification, the notice timer: half of the decision's queries, see make
+    bench). Placed before such system work, this durable timer, due at once, ends the
+    user's transaction at itself: its task row is the to-do, the worker is asked to fire
+    due timers as soon as the transaction commits, and the minutely timer sweep
+    (``fire_workflow_timers``) fires it if that message is lost (broker down). As for any
+    timer, a failure downstream marks the task ERROR for the administrator, so what the
+    user decided is checked before it is committed (see ``services.case_decide``).
+    """
+
+    activation_class = BackgroundActivation
+
+    def __init__(self, **kwargs):
+        super().__init__(datetime.timedelta(0), **kwargs)

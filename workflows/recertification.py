@@ -229,10 +229,8 @@ def recertification_verify(*, actor, case: RecertificationProcess, decisions: di
     if case.needs_query:
         services.validate_record_query(query_reference=query_reference,
                                        query_date=query_date, query_result=query_result)
-    kind = "org" if case.approval.organization_id else "person"
-    subject_id = case.approval.organization_id or case.approval.person_id
-    verified, rejected = services._check_document_decisions(actor, {(kind, subject_id)},
-                                                            decisions)
+    verified, rejected = services.check_document_decisions(actor, case.approval.subject,
+                                                           decisions)
     case.checked_by = actor
     case.query_reference = (query_reference or "").strip()
     case.query_date, case.query_result = query_date, query_result or ""

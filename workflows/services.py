@@ -131,16 +131,23 @@ def notification_mark_read(*, actor, notification: Notification) -> None:
         notification.save(update_fields=["read_at"])
 
 
+def _staff_queryset(bureau: Bureau, codename: str):
+    return get_users_with_perms(bureau, only_with_perms_in=[codename], with_superusers=False,
+                                with_group_users=False).filter(is_active=True)
+
+
 def _staff(bureau: Bureau, codename: str):
-    users = get_users_with_perms(bureau, only_with_perms_in=[codename], with_superusers=False,
-                                 with_group_users=False)
-    return list(users.filter(is_active=True))
+    return list(_staff_queryset(bureau, codename))
+
+
+def _providers_queryset(organization: Organization):
+    return get_users_with_perms(organization, only_with_perms_in=["act_for_organization"],
+                                with_superusers=False, with_group_users=False
+                                ).filter(is_active=True)
 
 
 def _providers(organization: Organization):
-    users = get_users_with_perms(organization, only_with_perms_in=["act_for_organization"],
-                                 with_superusers=False, with_group_users=False)
-    return list(users.filter(is_active=True))
+    return list(_providers_queryset(organization))
 
 
 # --- calls for applications ----------------------------------------------------------
@@ -344,44 +351,32 @@ def case_resubmit(*, actor, case) -> None:
     _audit(actor, "case.resubmit", case, from_state="correction", to_state="submitted")
 
 
-def _check_document_decisions(actor, subject_ids, decisions) -> tuple[list, list]:
-    """Apply the clerk's verdict on each document of the case: one review action per
-    subject (one lock, one UPDATE, one INSERT of audit events), never one per document."""
-    from documents.models import Document
+def check_document_decisions(actor, subject, decisions) -> tuple[list, list]:
+    """Apply the clerk's verdict on each document of the case's subject: one review action
+    (one lock, one UPDATE, one INSERT of audit events), never one per document. Returns the
+    verified ids and the rejected ``{"document", "reason"}``."""
     from documents.services import documents_review
 
-    try:
-        ids = [int(raw_id) for raw_id in decisions]
-    except (TypeError, ValueError):
-        raise ValidationError(_("Unknown document in the decisions.")) from None
-    documents = Document.objects.select_related("organization", "person").in_bulk(ids)
-    verified, rejected, by_subject = [], [], {}
+    verified, rejected, verdicts = [], [], {}
     for raw_id, decision in decisions.items():
+        try:
+            pk = int(raw_id)
+        except (TypeError, ValueError):
+            raise ValidationError(_("Unknown document in the decisions.")) from None
         verdict, reason = decision if isinstance(decision, tuple | list) else (decision, "")
-        document = documents.get(int(raw_id))
-        if document is None or not _document_belongs(document, subject_ids):
-            raise ValidationError(_("Document %(id)s is not part of this case.")
-                                  % {"id": raw_id})
         if verdict == "verify":
-            verified.append(document.pk)
+            verified.append(pk)
         elif verdict == "reject":
             if not (reason or "").strip():
                 raise ValidationError(_("Give a reason for rejecting a document."))
-            rejected.append({"document": document.pk, "reason": reason})
+            rejected.append({"document": pk, "reason": reason})
         else:
             raise ValidationError(_("Unknown decision: %(v)s.") % {"v": verdict})
-        subject = document.subject
-        by_subject.setdefault((type(subject), subject.pk), (subject, {}))[1][document.pk] = (
-            verdict, reason)
-    for subject, verdicts in by_subject.values():
+        verdicts[pk] = (verdict, reason)
+    if verdicts:
+        # refuses, as a whole, any document that is not the subject's
         documents_review(actor=actor, subject=subject, decisions=verdicts)
     return verified, rejected
-
-
-def _document_belongs(document, subject_ids) -> bool:
-    org_id = getattr(document, "organization_id", None)
-    person_id = getattr(document, "person_id", None)
-    return (("org", org_id) in subject_ids) or (("person", person_id) in subject_ids)
 
 
 def _unvetted(people, bureau: Bureau) -> list[Person]:
@@ -406,8 +401,7 @@ def qualification_check(*, actor, case: SelectionProcess, decisions: dict,
     if not actor.has_perm("registry.clerk_bureau", case.bureau):
         raise PermissionDenied
     flags_rejected = _flags_decide(actor, case, flag_decisions or {})
-    subject_ids = {("org", case.organization_id)}
-    verified, rejected = _check_document_decisions(actor, subject_ids, decisions)
+    verified, rejected = check_document_decisions(actor, case.organization, decisions)
     unvetted = _unvetted(case.roster.all(), case.bureau)
     remaining = [p for p in _document_problems(case.organization)]
     case.checked_by = actor
@@ -423,6 +417,10 @@ def qualification_check(*, actor, case: SelectionProcess, decisions: dict,
     )
     case.save(update_fields=["checked_by", "missing"])
     passed = not case.missing
+    if passed:
+        # the panel is drawn in the background once this commits: a pool too small to
+        # draw it is said to the clerk now
+        _require_expert_pool_count(case)
     _audit(actor, "case.qualification_check", case, to_state="passed" if passed else "failed",
            reason=note, data={"verified": verified, "rejected": rejected,
                               "unvetted": [p.pk for p in unvetted],
@@ -466,6 +464,19 @@ def _flags_decide(actor, case: SelectionProcess, decisions: dict) -> list[Offeri
 
 # --- experts ----------------------------------------------------------------------------
 
+def _require_expert_pool_count(case: SelectionProcess) -> None:
+    """As :func:`_require_expert_pool`, counted in one query (for the clerk's check)."""
+    size = settings.WORKFLOW_EXPERT_PANEL_SIZE
+    barred = {case.checked_by_id, case.applicant_id} - {None}
+    pool = (_staff_queryset(case.bureau, "expert_bureau").exclude(pk__in=barred)
+            .exclude(pk__in=case.assignments.values("expert_id"))
+            .exclude(pk__in=_providers_queryset(case.organization).values("pk")))
+    count = pool.count()
+    if count < size:
+        raise CaseStateError(_("The bureau's expert pool has %(n)d eligible experts; "
+                               "%(size)d are needed.") % {"n": count, "size": size})
+
+
 def _eligible_experts(case: SelectionProcess):
     taken = set(case.assignments.values_list("expert_id", flat=True))
     barred = taken | {case.checked_by_id, case.applicant_id} | {
@@ -473,13 +484,19 @@ def _eligible_experts(case: SelectionProcess):
     return [u for u in _staff(case.bureau, "expert_bureau") if u.pk not in barred]
 
 
-def experts_draw(*, case: SelectionProcess) -> list[ExpertAssignment]:
-    """Draw the panel at random from the bureau's expert pool (excluding the clerk)."""
+def _require_expert_pool(case: SelectionProcess) -> list:
     size = settings.WORKFLOW_EXPERT_PANEL_SIZE
     pool = _eligible_experts(case)
     if len(pool) < size:
         raise CaseStateError(_("The bureau's expert pool has %(n)d eligible experts; "
                                "%(size)d are needed.") % {"n": len(pool), "size": size})
+    return pool
+
+
+def experts_draw(*, case: SelectionProcess) -> list[ExpertAssignment]:
+    """Draw the panel at random from the bureau's expert pool (excluding the clerk)."""
+    size = settings.WORKFLOW_EXPERT_PANEL_SIZE
+    pool = _require_expert_pool(case)
     chosen = secrets.SystemRandom().sample(pool, size)
     assignments = ExpertAssignment.objects.bulk_create(
         [ExpertAssignment(case=case, expert=e, slot=i) for i, e in enumerate(chosen, 1)])
@@ -602,6 +619,13 @@ def case_decide(*, actor, case, approve: bool, reason: str) -> None:
         raise PermissionDenied
     _refuse_conflicted_decider(actor, case)
     reason = _require(reason, "reason", _("Give a reason for the decision."))
+    if approve:
+        # what would stop the approval from opening is said to the approver now: the
+        # notice itself opens in the background, after this decision has committed
+        registry_services.approval_open_check(
+            jurisdiction=case.bureau.jurisdiction,
+            organization=getattr(case, "organization", None),
+            person=getattr(case, "person", None))
     case.decided_by = actor
     case.decision = "approve" if approve else "reject"
     case.decision_reason = reason
@@ -883,8 +907,7 @@ def vetting_verify(*, actor, case: VettingProcess, decisions: dict, query_refere
         raise PermissionDenied
     validate_record_query(query_reference=query_reference, query_date=query_date,
                           query_result=query_result)
-    verified, rejected = _check_document_decisions(actor, {("person", case.person_id)},
-                                                   decisions)
+    verified, rejected = check_document_decisions(actor, case.person, decisions)
     case.checked_by = actor
     case.query_reference, case.query_date = query_reference.strip(), query_date
     case.query_result = query_result
@@ -1021,8 +1044,8 @@ def _task_for_action(flow_class, task_pk: int):
     accessor = process_class._meta.model_name  # the multi-table child of viewflow's Process
     fields = {f.name for f in process_class._meta.get_fields()}
     related = [f"process__{accessor}__{name}" for name in
-               ("bureau__jurisdiction", "organization", "person") if name.split("__")[0]
-               in fields]
+               ("bureau__jurisdiction__parent", "organization__county__parent",
+                "person__organization__county__parent") if name.split("__")[0] in fields]
     task = (flow_class.task_class.objects
             .select_related("process", f"process__{accessor}", *related).get(pk=task_pk))
     task.process = getattr(task.process, accessor)

@@ -77,14 +77,20 @@ class Jurisdiction(BilingualNameMixin, models.Model):
         return chain
 
     def lineage_ids(self) -> list[int]:
-        """The ids of :meth:`lineage`, in one query at most (none if the parents are loaded)."""
+        """The ids of :meth:`lineage`, nearest first: no query when the parent is loaded
+        (``select_related("…__parent")``: the tree is three deep, so the parent's
+        ``parent_id`` is the last one), one otherwise."""
         if self.parent_id is None:
             return [self.pk]
         if Jurisdiction.parent.is_cached(self):
-            return [j.pk for j in self.lineage()]
-        row = (Jurisdiction.objects.filter(pk=self.parent_id)
-               .values_list("parent_id", "parent__parent_id").first())
-        return [pk for pk in (self.pk, self.parent_id, *(row or ())) if pk is not None]
+            parent = self.parent
+            if parent.parent_id is None or Jurisdiction.parent.is_cached(parent):
+                return [self.pk, *parent.lineage_ids()]
+            rest = [parent.parent_id]
+        else:
+            rest = list(Jurisdiction.objects.filter(pk=self.parent_id)
+                        .values_list("parent_id", "parent__parent_id").first() or ())
+        return [pk for pk in (self.pk, self.parent_id, *rest) if pk is not None]
 
     @classmethod
     def subtree_q(cls, jurisdiction_id: int, prefix: str = "") -> Q:

@@ -246,6 +246,26 @@ def offering_create(
 
 # --- approvals ---------------------------------------------------------------
 
+def approval_open_check(*, jurisdiction: Jurisdiction, organization: Organization | None = None,
+                        person: Person | None = None) -> None:
+    """Raise ValidationError if an approval could not be opened for this subject here: a
+    blacklisted provider, or one that already has an open approval in the jurisdiction.
+    ``approval_create`` asks it; a decision asks it first, so the approver hears of it."""
+    subject_filter = {"organization": organization} if organization else {"person": person}
+    if is_blacklisted(uscc=organization.uscc if organization else None,
+                      id_number=person.id_number if person else None):
+        raise ValidationError(
+            _("This provider is on the blacklist and may not apply until the bar ends."),
+            code="blacklisted",
+        )
+    if Approval.objects.filter(
+        jurisdiction=jurisdiction, status__in=Approval.OPEN_STATUSES, **subject_filter
+    ).exists():
+        raise ValidationError(
+            _("There is already an open approval for this provider in this jurisdiction.")
+        )
+
+
 @transaction.atomic
 def approval_create(
     *,
@@ -265,19 +285,7 @@ def approval_create(
         raise ValidationError(_("An approval is for exactly one organization or one person."))
     if valid_from and valid_until and valid_until < valid_from:
         raise ValidationError({"valid_until": _("The end of validity is before its start.")})
-    subject_filter = {"organization": organization} if organization else {"person": person}
-    if is_blacklisted(uscc=organization.uscc if organization else None,
-                      id_number=person.id_number if person else None):
-        raise ValidationError(
-            _("This provider is on the blacklist and may not apply until the bar ends."),
-            code="blacklisted",
-        )
-    if Approval.objects.filter(
-        jurisdiction=jurisdiction, status__in=Approval.OPEN_STATUSES, **subject_filter
-    ).exists():
-        raise ValidationError(
-            _("There is already an open approval for this provider in this jurisdiction.")
-        )
+    approval_open_check(jurisdiction=jurisdiction, organization=organization, person=person)
     approval = Approval.objects.create(
         jurisdiction=jurisdiction, organization=organization, person=person,
         valid_from=valid_from, valid_until=valid_until, case=case, expert_score=expert_score,

@@ -76,6 +76,20 @@ def _reference_data(request, _reference_data_copy):
         connection.creation.deserialize_db_from_string(_reference_data_copy)
 
 
+@pytest.fixture(autouse=True)
+def _worker_runs_at_once():
+    """The Celery worker's part, done in the server as each page's action commits: the
+    background steps after a check or a decision (workflows.nodes.Background) have run by
+    the time the next user opens a page, as the worker does within a second. No worker
+    process runs beside the browser journeys."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
 @pytest.fixture(scope="session")
 def browser(_reference_data_copy):
     with sync_playwright() as playwright:

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from registry.models import AllowedCategory, AuditEvent, Jurisdiction, ServiceCategory
 from tests.factories import OfferingFactory
 from tests.policy.conftest import fee_reference, open_tasks
+from tests.workflows.conftest import worker_runs
 from workflows import services
 from workflows.models import OfferingFlag, SelectionProcess
 
@@ -152,6 +153,7 @@ def test_rejecting_the_flag_sends_the_case_back_and_it_comes_back_for_a_new_deci
     data = {**_verify_data(w), f"flag_{flag.pk}": "reject",
             f"flag_{flag.pk}_reason": "收费高于本地上限，请调整"}
     assert services.task_perform(actor=w.clerk, task=task, data=data)
+    assert worker_runs() == 1  # the worker sends the case back right after the check
     case.refresh_from_db()
     assert case.correction_rounds == 1
     [item] = case.missing

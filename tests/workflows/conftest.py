@@ -39,7 +39,18 @@ def upload_all(actor, subject, *, expires_in_days=400, skip=()):
     return documents
 
 
+def worker_runs() -> int:
+    """What the Celery worker does right after a user's action commits: fire the due timers,
+    which runs the background steps (``workflows.nodes.Background``). Returns how many."""
+    from viewflow.workflow.timers import fire_due_timers
+
+    return fire_due_timers()
+
+
 def open_tasks(case, node_name=None):
+    """The case's open tasks as its next user finds them: by then the worker has run the
+    background steps of the last action (``worker_runs``), as it does within a second."""
+    worker_runs()
     queryset = Task.objects.filter(process_id=case.pk,
                                    status__in=[STATUS.NEW, STATUS.ASSIGNED])
     if node_name:

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.workflows.conftest import open_tasks
+from tests.workflows.conftest import open_tasks, worker_runs
 from workflows import services
 from workflows.models import SelectionProcess
 
@@ -92,6 +92,7 @@ def test_public_notices_and_objections_over_http(world, client):
     [task] = open_tasks(case, "decision")
     services.task_perform(actor=w.approver, task=task,
                           data={"decision": "approve", "reason": "同意"})
+    assert worker_runs() == 1  # the worker opens the notice after the decision commits
     page = client.get("/selection/notices/")
     assert page.status_code == 200 and w.organization.name in page.content.decode()
     # the objection form refuses an anonymous objection with a message next to the field

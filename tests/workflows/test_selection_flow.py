@@ -10,7 +10,7 @@ from django.utils import timezone
 from viewflow.workflow.timers import fire_due_timers
 
 from registry.models import Approval, AuditEvent
-from tests.workflows.conftest import open_tasks, upload_all
+from tests.workflows.conftest import open_tasks, upload_all, worker_runs
 from workflows import services
 from workflows.models import CaseOutcome, ExpertAssignment, Objection
 
@@ -51,6 +51,7 @@ def _to_notice(w):
     [task] = open_tasks(case, "decision")
     services.task_perform(actor=w.approver, task=task,
                           data={"decision": "approve", "reason": "材料齐全，评分优良"})
+    assert worker_runs() == 1  # the notice opens in the background
     case.refresh_from_db()
     return case
 
@@ -83,6 +84,10 @@ def test_happy_path_with_a_recused_expert(world):
     [task] = open_tasks(case, "decision")
     services.task_perform(actor=w.approver, task=task,
                           data={"decision": "approve", "reason": "材料齐全，评分优良"})
+    # the decision commits alone; the worker opens the notice right after it
+    case.refresh_from_db()
+    assert case.decision == "approve" and case.approval is None
+    assert worker_runs() == 1
     case.refresh_from_db()
     assert case.approval.status == Approval.Status.PENDING
     assert case.notice_ends_on > timezone.localdate()

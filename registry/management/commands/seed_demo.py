@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from viewflow.workflow.timers import fire_due_timers
 
 from registry import services
 from registry.identifiers import make_id_number, make_uscc
@@ -198,6 +199,7 @@ class Command(BaseCommand):
                     actor=clerk, task=task,
                     data={f"doc_{d.pk}": "verify" for d in org.documents.filter(
                         superseded_at__isnull=True)})
+            fire_due_timers()  # the worker's part: draw the expert panel
             for task in tasks_of(case, "expert_review"):
                 workflow_services.task_perform(actor=task.owner, task=task, data={
                     "conflict": "no", "score_qualification": 88, "score_course-plan": 85,
@@ -206,6 +208,9 @@ class Command(BaseCommand):
             for task in tasks_of(case, "decision"):
                 workflow_services.task_perform(actor=approver, task=task, data={
                     "decision": "approve", "reason": "材料齐全，专家评审优良，同意入选并公示。"})
+            # the worker's part again, right after the decision: open the notice (the
+            # worker is not running yet while the demo is seeded)
+            fire_due_timers()
 
     def _user(self, username, full_name, superuser=False):
         User = get_user_model()
