@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, connections
 
 from registry.models import AuditEvent
-from tests.workflows.conftest import open_tasks
+from tests.workflows.conftest import open_tasks, worker_runs
 from workflows import services
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -59,4 +59,9 @@ def test_fifty_approvers_deciding_one_task(world):
     assert results.count("409") == len(approvers) - 1, results
     assert AuditEvent.objects.for_object(case).filter(action="case.decide").count() == 1
     case.refresh_from_db()
-    assert case.decision == "approve" and case.approval is not None
+    assert case.decision == "approve"
+    # and the worker opens one notice for it, once
+    assert worker_runs() == 1 and worker_runs() == 0
+    case.refresh_from_db()
+    assert case.approval is not None
+    assert AuditEvent.objects.for_object(case).filter(action="case.notice_start").count() == 1
