@@ -65,6 +65,20 @@ def open_cases(bureau: Bureau):
     }
 
 
+def failed_steps(bureau: Bureau):
+    """Automatic steps of the bureau's cases that failed (viewflow task status ERROR): a
+    background step after a check or a decision that the worker could not complete. They
+    wait for an administrator (the task's page in the workspace)."""
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    cases = open_cases(bureau)
+    return Task.objects.filter(status=STATUS.ERROR).filter(
+        Q(process__in=cases["selection"].values("pk"))
+        | Q(process__in=cases["vetting"].values("pk"))
+        | Q(process__in=cases["recertification"].values("pk")))
+
+
 def engagement_shares(bureau: Bureau, *, today=None):
     """Per school, the current term's external organization engagements against its
     after-school projects (the cap's base)."""
@@ -117,6 +131,7 @@ def bureau_dashboard(bureau: Bureau) -> dict:
                        "count": by_status.get(s, 0)} for s in Approval.Status.values],
         "expiring": expiring,
         "cases": cases,
+        "failed_steps": failed_steps(bureau).count(),
         "shares": engagement_shares(bureau),
         "gaps": gaps,
         "hardship": hardship,

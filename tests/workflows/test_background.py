@@ -146,3 +146,25 @@ def _apply_again(w):
     return services.selection_apply(actor=w.provider, organization=organization,
                                      bureau=w.bureau,
                                      offerings=[OfferingFactory(organization=organization)])
+
+
+@pytest.mark.django_db
+def test_a_step_that_fails_in_the_worker_is_shown_to_the_bureau(world, client):
+    from django.urls import reverse
+
+    from workflows.dashboard import failed_steps
+
+    case, task = _scored_case(world)
+    services.task_perform(actor=world.approver, task=task,
+                          data={"decision": "approve", "reason": "材料齐全，评分优良"})
+    # between the decision and the worker, an open approval appears (the notice cannot open)
+    registry_services.approval_create(actor=world.root, jurisdiction=world.bureau.jurisdiction,
+                                      organization=world.organization)
+    worker_runs()
+    case.refresh_from_db()
+    assert case.approval_id is None  # nothing half-written
+    [failed] = failed_steps(world.bureau)
+    assert failed.process_id == case.pk and failed.status == STATUS.ERROR
+    client.force_login(world.admin)
+    page = client.get(reverse("workflows:dashboard", args=[world.bureau.pk]))
+    assert "个在办案件的自动步骤执行失败" in page.content.decode()
