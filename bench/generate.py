@@ -33,7 +33,7 @@ from django.utils import timezone
 from bench import vocabulary as vocab
 from registry.exports import canonical, canonical_chunks
 from registry.identifiers import make_id_number, make_uscc
-from registry.search_text import document_fields
+from registry.search_text import availability_text, document_fields
 
 CHUNK = 50_000
 STATUS_WEIGHTS = (("approved", 80), ("pending", 8), ("suspended", 7), ("expired", 3),
@@ -224,6 +224,11 @@ def _approval_jurisdiction(ctx: Context, county) -> int:
     return ctx.province.pk
 
 
+def _availability(status: str, jurisdiction_id: int, category_id: int) -> str:
+    """The search document's ``availability`` for a subject whose one approval is this."""
+    return availability_text([(jurisdiction_id, category_id)] if status == "approved" else [])
+
+
 def _document_dates(ctx: Context, kind, status: str):
     """(issued_on, expires_on) for one document of an approval in ``status``."""
     rng = ctx.rng
@@ -278,7 +283,7 @@ class Generator:
             "category_id"])
         search = CopyWriter("registry_providersearchdocument", [
             "name_text", "title_text", "description_text", "pinyin_text", "grams", "updated_at",
-            "organization_id", "person_id"])
+            "organization_id", "person_id", "availability"])
         approvals, categories, documents = self._approval_writers()
         category_codes = list(vocab.CATEGORIES)
         for i in range(self.n_orgs):
@@ -313,14 +318,18 @@ class Generator:
                 offering_id += 1
             fields = document_fields(names=[name], titles=[o["title"] for o in offered],
                                      descriptions=[o["description"] for o in offered])
-            search.add((fields["name_text"], fields["title_text"], fields["description_text"],
-                        fields["pinyin_text"], fields["grams"], ctx.now, org_id, None))
             status = _weighted(rng, STATUS_WEIGHTS)[0]
             valid_from, valid_until = _approval_dates(ctx, status)
+            jurisdiction_id = _approval_jurisdiction(ctx, county)
             approvals.add((approval_id, status, valid_from, valid_until, ctx.now, ctx.now,
-                           _approval_jurisdiction(ctx, county), org_id, None,
+                           jurisdiction_id, org_id, None,
                            Decimal(rng.randrange(6000, 9800)) / 100))
             categories.add((approval_id, ctx.categories[code].pk))
+            # search's prefilter, as search_availability_refresh would write it
+            available = _availability(status, jurisdiction_id, ctx.categories[code].pk)
+            search.add((fields["name_text"], fields["title_text"], fields["description_text"],
+                        fields["pinyin_text"], fields["grams"], ctx.now, org_id, None,
+                        available))
             approval_id += 1
             for type_code in ORG_DOC_ORDER[kind][: self.k_docs]:
                 doc_id = self._document(documents, doc_id, type_code, status, org_id, None)
@@ -372,7 +381,7 @@ class Generator:
             "organization_id"], progress)
         search = CopyWriter("registry_providersearchdocument", [
             "name_text", "title_text", "description_text", "pinyin_text", "grams", "updated_at",
-            "organization_id", "person_id"])
+            "organization_id", "person_id", "availability"])
         approvals, categories, documents = self._approval_writers()
         serials = {kind: 0 for kind, _w, _b in PERSON_KINDS}
         cached_fields: dict[str, dict] = {}
@@ -390,14 +399,17 @@ class Generator:
             fields = cached_fields.get(name)
             if fields is None:
                 fields = cached_fields[name] = document_fields(names=[name])
-            search.add((fields["name_text"], "", "", fields["pinyin_text"], fields["grams"],
-                        ctx.now, None, person_id))
             status = _weighted(rng, STATUS_WEIGHTS)[0]
             valid_from, valid_until = _approval_dates(ctx, status)
+            jurisdiction_id = _approval_jurisdiction(ctx, county)
             approvals.add((approval_id, status, valid_from, valid_until, ctx.now, ctx.now,
-                           _approval_jurisdiction(ctx, county), None, person_id,
+                           jurisdiction_id, None, person_id,
                            Decimal(rng.randrange(6000, 9800)) / 100))
-            categories.add((approval_id, rng.choice(category_ids)))
+            category_id = rng.choice(category_ids)
+            categories.add((approval_id, category_id))
+            search.add((fields["name_text"], "", "", fields["pinyin_text"], fields["grams"],
+                        ctx.now, None, person_id,
+                        _availability(status, jurisdiction_id, category_id)))
             approval_id += 1
             order = PERSON_DOC_ORDER + PERSON_KIND_DOCS[kind]
             for type_code in order[: self.k_docs]:

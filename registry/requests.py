@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import Offering, Organization, Person, SchoolTerm
 from registry.roles import Role
 from registry.selectors import objects_for_role
+from registry.selectors.search import TOTAL as SEARCH_TOTAL
 
 
 class BadRequest(ValidationError):
@@ -56,10 +57,39 @@ def bureau_for(user, bureau_id):
     return bureau
 
 
+class CountedPaginator(Paginator):
+    """For a search that carries its total on every row (``COUNT(*) OVER ()``, see
+    ``registry.selectors.search.TOTAL``): the page is read first and the count taken from
+    it, one query where a Paginator runs the search twice (a COUNT, then the page). Only a
+    page beyond the end asks for the count, so that the error can name the last page."""
+
+    def page(self, number):
+        number = self._whole_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom:bottom + self.per_page])
+        if not rows and number > 1:
+            return super().page(number)  # counts, then raises EmptyPage
+        self.__dict__["count"] = getattr(rows[0], SEARCH_TOTAL) if rows else 0
+        return self._get_page(rows, number, self)
+
+    def _whole_number(self, number) -> int:
+        """``validate_number`` without the upper bound (which needs the count)."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+
 def paginate(queryset, page_number, per_page: int | None = None) -> Page:
     """One page; a page beyond the end is the user's error, not an empty page."""
-    paginator = Paginator(queryset, per_page or settings.REGISTRY_SEARCH_PAGE_SIZE,
-                          allow_empty_first_page=True)
+    counted = SEARCH_TOTAL in getattr(getattr(queryset, "query", None), "annotations", {})
+    paginator = (CountedPaginator if counted else Paginator)(
+        queryset, per_page or settings.REGISTRY_SEARCH_PAGE_SIZE, allow_empty_first_page=True)
     try:
         return paginator.page(page_number or 1)
     except PageNotAnInteger:

@@ -81,3 +81,31 @@ def term_grams(term: str) -> list[str]:
     if len(term) == 1:
         return [term]
     return sorted({term[i:i + 2] for i in range(len(term) - 1)})
+
+
+# --- availability: the prefilter of school search ---------------------------------------
+# A search document also carries, as tokens, where its subject holds an approval in status
+# "approved" (``j<jurisdiction id>``) and for which categories there (``j<id>c<category id>``).
+# Search asks the n-gram index for documents holding any token of the school's lineage, so it
+# visits only providers that may be available. It is a prefilter, not the rule: dates, status,
+# jurisdiction and category are still checked on the approvals in the same query, so a stale
+# token can only hide a provider, never show one that is not available.
+
+
+def availability_tokens(jurisdiction_ids, category_ids=None) -> list[str]:
+    """The tokens any one of which a document needs to be a candidate for a school whose
+    lineage is ``jurisdiction_ids`` (and, if given, one of ``category_ids``)."""
+    if category_ids is None:
+        return [f"j{j}" for j in jurisdiction_ids]
+    return [f"j{j}c{c}" for j in jurisdiction_ids for c in category_ids]
+
+
+def availability_text(approved) -> str:
+    """The stored tokens for ``approved``: (jurisdiction id, category id or None) pairs of
+    the subject's approvals in status "approved", one pair per approval and category."""
+    tokens: set[str] = set()
+    for jurisdiction_id, category_id in approved:
+        tokens.add(f"j{jurisdiction_id}")
+        if category_id is not None:
+            tokens.add(f"j{jurisdiction_id}c{category_id}")
+    return " ".join(sorted(tokens))

@@ -7,10 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class GramsField(models.TextField):
-    """Space-separated n-gram tokens; filter with ``__hasallgrams=[...]``.
+    """Space-separated tokens; filter with ``__hasallgrams=[...]`` (every one) or
+    ``__hasanygrams=[...]`` (at least one).
 
-    On PostgreSQL a GIN index on ``string_to_array(grams, ' ')`` (see migration
-    0005) serves the lookup; elsewhere it falls back to LIKE.
+    On PostgreSQL a GIN index on ``string_to_array(grams, ' ')`` and
+    ``string_to_array(availability, ' ')`` (see migration 0008) serves the lookups;
+    elsewhere they fall back to LIKE.
     """
 
 
@@ -34,11 +36,32 @@ class HasAllGrams(Lookup):
         return " AND ".join(parts), params
 
 
+@GramsField.register_lookup
+class HasAnyGrams(Lookup):
+    lookup_name = "hasanygrams"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        grams = [str(g) for g in self.rhs]
+        if not grams:
+            return "1 = 0", []
+        if connection.vendor == "postgresql":
+            return f"string_to_array({lhs}, ' ') && %s::text[]", [*lhs_params, grams]
+        parts, params = [], []
+        for gram in grams:
+            parts.append(f"(' ' || {lhs} || ' ') LIKE %s")
+            params.extend([*lhs_params, f"% {gram} %"])
+        return "(" + " OR ".join(parts) + ")", params
+
+
 class ProviderSearchDocument(models.Model):
-    """The searchable text of one organization (with its offerings) or one person.
+    """The searchable text of one organization (with its offerings) or one person, and
+    where it may be available (``availability``, the prefilter of school search).
 
     Kept current by the services that write organizations, offerings and people
-    (``search_index_refresh``); ``manage.py rebuild_search_index`` rebuilds all.
+    (``search_index_refresh``) and approvals (``search_availability_refresh``);
+    ``manage.py rebuild_search_index`` rebuilds all.
     """
 
     organization = models.OneToOneField(
@@ -54,6 +77,10 @@ class ProviderSearchDocument(models.Model):
     description_text = models.TextField(_("descriptions"), blank=True)
     pinyin_text = models.TextField(_("pinyin"), blank=True)
     grams = GramsField(_("n-grams"), blank=True)
+    # Tokens of where the subject holds an approval in status "approved" (and for which
+    # categories): see registry.search_text.availability_text. Only narrows the search;
+    # validity itself is always checked on the approvals.
+    availability = GramsField(_("approved in"), blank=True, default="")
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

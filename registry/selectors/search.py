@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Exists,
     F,
     Func,
@@ -20,6 +21,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.utils import timezone
 
@@ -33,20 +35,19 @@ from registry.models import (
     School,
     ServiceCategory,
 )
-from registry.search_text import keyword_terms, term_grams
+from registry.search_text import availability_tokens, keyword_terms, term_grams
 from registry.selectors.policy import fee_reference_annotations
 
 
 def school_jurisdiction_ids(school: School) -> list[int]:
-    """The school's county, its city and its province: approvals of all three apply."""
+    """The school's county, its city and its province: approvals of all three apply.
+    No query when the school was read with ``select_related("county__parent")``."""
     ids = [school.county_id]
-    parent_id = school.county.parent_id if school.county_id else None
-    if parent_id:
-        ids.append(parent_id)
-        grandparent = (Jurisdiction.objects.filter(pk=parent_id)
-                       .values_list("parent_id", flat=True).first())
-        if grandparent:
-            ids.append(grandparent)
+    county = school.county if school.county_id else None
+    if county is not None and county.parent_id:
+        ids.append(county.parent_id)
+        if county.parent.parent_id:
+            ids.append(county.parent.parent_id)
     return ids
 
 
@@ -58,11 +59,16 @@ def _category_ids(category: ServiceCategory) -> list[int]:
     return sorted(ids)
 
 
-def _valid_approvals(*, jurisdiction_ids, day, category) -> QuerySet:
+def _valid_approvals(*, jurisdiction_ids, day, category_ids) -> QuerySet:
     approvals = Approval.objects.valid_on(day).filter(jurisdiction_id__in=jurisdiction_ids)
-    if category is not None:
-        approvals = approvals.filter(categories__in=_category_ids(category))
+    if category_ids is not None:
+        approvals = approvals.filter(categories__in=category_ids)
     return approvals
+
+
+# The number of results, on every row (``COUNT(*) OVER ()``): the page query counts as it
+# goes, and registry.requests.paginate reads it instead of running the search twice.
+TOTAL = "search_total"
 
 
 class _InArray(Func):
@@ -76,40 +82,61 @@ class _InArray(Func):
     conditional = True
 
 
-def _keyword(queryset: QuerySet, keyword: str, subject: str) -> QuerySet:
-    """Keep rows whose search document contains every term of ``keyword``: candidates
-    from the n-gram index, then the exact substring rechecked on them. Annotates
-    ``relevance``: a match in the name counts most, then titles, pinyin, descriptions."""
+def _search(queryset: QuerySet, *, subject: str, keyword: str, jurisdiction_ids,
+            category_ids, day) -> QuerySet:
+    """Providers available to a school with this lineage, matching ``keyword``.
+
+    Candidates come from the search documents: their ``availability`` tokens (where the
+    subject holds an approval in status "approved", and for which categories) and their
+    n-grams, asked of one GIN index on PostgreSQL, so that only providers that may be
+    available and hold the keyword's grams are visited; each keyword term is then checked
+    as a substring. The tokens only narrow the search: every candidate is checked against
+    its approvals (status, dates, jurisdiction, category) in the same query, so a stale
+    token can hide a provider, never show one that is not available. Annotates
+    ``relevance`` (a match in the name counts most, then titles, pinyin, descriptions),
+    ``expert_score`` (the best of the valid approvals) and the total (see ``TOTAL``).
+    """
+    tokens = availability_tokens(jurisdiction_ids, category_ids)
     terms = keyword_terms(keyword)
-    if not terms:
-        return queryset.annotate(relevance=Value(0, output_field=IntegerField()))
-    documents = ProviderSearchDocument.objects.all()
     relevance = Value(0, output_field=IntegerField())
-    doc = "search_document__"
-    for term in terms:
-        documents = documents.filter(grams__hasallgrams=term_grams(term)).filter(
-            Q(name_text__contains=term) | Q(title_text__contains=term)
-            | Q(pinyin_text__contains=term) | Q(description_text__contains=term)
-        )
-        relevance = relevance + Case(
-            When(**{f"{doc}name_text__contains": term}, then=Value(8)),
-            When(**{f"{doc}title_text__contains": term}, then=Value(4)),
-            When(**{f"{doc}pinyin_text__contains": term}, then=Value(3)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-    matching = documents.values(f"{subject}_id")
-    if connection.vendor == "postgresql":
-        queryset = queryset.filter(_InArray(F("pk"), Subquery(matching)))
+    if terms:
+        documents = ProviderSearchDocument.objects.filter(availability__hasanygrams=tokens)
+        doc = "search_document__"
+        for term in terms:
+            documents = documents.filter(grams__hasallgrams=term_grams(term)).filter(
+                Q(name_text__contains=term) | Q(title_text__contains=term)
+                | Q(pinyin_text__contains=term) | Q(description_text__contains=term)
+            )
+            relevance = relevance + Case(
+                When(**{f"{doc}name_text__contains": term}, then=Value(8)),
+                When(**{f"{doc}title_text__contains": term}, then=Value(4)),
+                When(**{f"{doc}pinyin_text__contains": term}, then=Value(3)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        matching = documents.values(f"{subject}_id")
+        if connection.vendor == "postgresql":
+            queryset = queryset.filter(_InArray(F("pk"), Subquery(matching)))
+        else:
+            queryset = queryset.filter(pk__in=matching)
     else:
-        queryset = queryset.filter(pk__in=matching)
-    return queryset.annotate(relevance=relevance)
-
-
-def _ordered(queryset: QuerySet) -> QuerySet:
-    return queryset.order_by(
+        queryset = queryset.filter(search_document__availability__hasanygrams=tokens)
+    approvals = _valid_approvals(jurisdiction_ids=jurisdiction_ids, day=day,
+                                 category_ids=category_ids).filter(**{subject: OuterRef("pk")})
+    best_score = (approvals.order_by(F("expert_score").desc(nulls_last=True))
+                  .values("expert_score")[:1])
+    return queryset.filter(Exists(approvals)).annotate(
+        relevance=relevance,
+        expert_score=Subquery(best_score),
+        **{TOTAL: Window(Count("*"))},
+    ).order_by(
         F("relevance").desc(), F("expert_score").desc(nulls_last=True), "name", "pk",
     )
+
+
+def _shown_approvals(*, jurisdiction_ids, day) -> QuerySet:
+    return (Approval.objects.valid_on(day).filter(jurisdiction_id__in=jurisdiction_ids)
+            .select_related("jurisdiction").prefetch_related("categories"))
 
 
 def approved_organizations_search(
@@ -133,16 +160,14 @@ def approved_organizations_search(
     """
     day = on or timezone.localdate()
     jurisdiction_ids = school_jurisdiction_ids(school)
-    approvals = _valid_approvals(jurisdiction_ids=jurisdiction_ids, day=day, category=category)
-    queryset = Organization.objects.filter(
-        Exists(approvals.filter(organization=OuterRef("pk")))
-    )
+    category_ids = _category_ids(category) if category is not None else None
+    queryset = Organization.objects.all()
     if county is not None:
         queryset = queryset.filter(county=county)
     if weekday is not None or max_fee is not None or grade is not None:
         offerings = Offering.objects.filter(organization=OuterRef("pk"), is_active=True)
-        if category is not None:
-            offerings = offerings.filter(category_id__in=_category_ids(category))
+        if category_ids is not None:
+            offerings = offerings.filter(category_id__in=category_ids)
         if weekday is not None:
             offerings = offerings.annotate(
                 day_bit=F("weekdays").bitand(1 << (int(weekday) - 1))
@@ -152,17 +177,12 @@ def approved_organizations_search(
         if grade is not None:
             offerings = offerings.filter(grade_min__lte=grade, grade_max__gte=grade)
         queryset = queryset.filter(Exists(offerings))
-    queryset = _keyword(queryset, keyword, "organization")
-    best_score = (
-        approvals.filter(organization=OuterRef("pk"))
-        .order_by(F("expert_score").desc(nulls_last=True))
-        .values("expert_score")[:1]
-    )
-    queryset = queryset.annotate(expert_score=Subquery(best_score))
-    shown = (Approval.objects.valid_on(day).filter(jurisdiction_id__in=jurisdiction_ids)
-             .select_related("jurisdiction").prefetch_related("categories"))
-    return _ordered(queryset).select_related("county").prefetch_related(
-        Prefetch("approvals", queryset=shown, to_attr="valid_approvals"),
+    queryset = _search(queryset, subject="organization", keyword=keyword,
+                       jurisdiction_ids=jurisdiction_ids, category_ids=category_ids, day=day)
+    return queryset.select_related("county").prefetch_related(
+        Prefetch("approvals", queryset=_shown_approvals(jurisdiction_ids=jurisdiction_ids,
+                                                        day=day),
+                 to_attr="valid_approvals"),
         Prefetch("offerings",
                  queryset=Offering.objects.filter(is_active=True).select_related("category")
                  .annotate(**fee_reference_annotations(lineage_ids=jurisdiction_ids, on=day)),
@@ -183,19 +203,14 @@ def approved_people_search(
     Results never need the ID number: serializers must not show it."""
     day = on or timezone.localdate()
     jurisdiction_ids = school_jurisdiction_ids(school)
-    approvals = _valid_approvals(jurisdiction_ids=jurisdiction_ids, day=day, category=category)
-    queryset = Person.objects.filter(Exists(approvals.filter(person=OuterRef("pk"))))
+    category_ids = _category_ids(category) if category is not None else None
+    queryset = Person.objects.all()
     if kind:
         queryset = queryset.filter(kind=kind)
-    queryset = _keyword(queryset, keyword, "person")
-    best_score = (
-        approvals.filter(person=OuterRef("pk"))
-        .order_by(F("expert_score").desc(nulls_last=True))
-        .values("expert_score")[:1]
-    )
-    queryset = queryset.annotate(expert_score=Subquery(best_score))
-    shown = (Approval.objects.valid_on(day).filter(jurisdiction_id__in=jurisdiction_ids)
-             .select_related("jurisdiction").prefetch_related("categories"))
-    return _ordered(queryset).prefetch_related(
-        Prefetch("approvals", queryset=shown, to_attr="valid_approvals"),
+    queryset = _search(queryset, subject="person", keyword=keyword,
+                       jurisdiction_ids=jurisdiction_ids, category_ids=category_ids, day=day)
+    return queryset.prefetch_related(
+        Prefetch("approvals", queryset=_shown_approvals(jurisdiction_ids=jurisdiction_ids,
+                                                        day=day),
+                 to_attr="valid_approvals"),
     )

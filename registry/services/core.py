@@ -26,7 +26,7 @@ from registry.models import (
 )
 from registry.roles import ROLE_PERMISSIONS, Role
 from registry.selectors.sanctions import is_blacklisted
-from registry.services.search import search_index_refresh
+from registry.services.search import search_availability_refresh, search_index_refresh
 from registry.validators import normalize_id_number, normalize_uscc
 
 
@@ -324,6 +324,8 @@ def approval_transition(
     if locked.valid_from and locked.valid_until and locked.valid_until < locked.valid_from:
         raise ValidationError({"valid_until": _("The end of validity is before its start.")})
     locked.save(update_fields=fields)
+    if Approval.Status.APPROVED in (previous, to):  # school search's prefilter follows
+        search_availability_refresh(approval=locked)
     audit_record(actor=actor, action=f"approval.{to}", target=locked,
                  from_state=previous, to_state=to, reason=reason)
     approval.refresh_from_db()

@@ -1,12 +1,12 @@
 """Keep the keyword index current: called explicitly by every service that writes
-an organization, an offering or a person (no signals)."""
+an organization, an offering, a person or an approval's status (no signals)."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 
-from registry.models import Offering, Organization, Person, ProviderSearchDocument
-from registry.search_text import document_fields
+from registry.models import Approval, Offering, Organization, Person, ProviderSearchDocument
+from registry.search_text import availability_text, document_fields
 
 
 def _organization_fields(organization: Organization, offerings) -> dict[str, str]:
@@ -18,6 +18,17 @@ def _organization_fields(organization: Organization, offerings) -> dict[str, str
     )
 
 
+def _availability(field: str, ids) -> dict[int, str]:
+    """``availability`` of each subject in ``ids`` (``field`` is "organization" or
+    "person"), from its approvals in status "approved": one query."""
+    pairs: dict[int, list] = {pk: [] for pk in ids}
+    rows = (Approval.objects.filter(status=Approval.Status.APPROVED, **{f"{field}_id__in": ids})
+            .order_by().values_list(f"{field}_id", "jurisdiction_id", "categories__id"))
+    for subject_id, jurisdiction_id, category_id in rows:
+        pairs[subject_id].append((jurisdiction_id, category_id))
+    return {pk: availability_text(found) for pk, found in pairs.items()}
+
+
 @transaction.atomic
 def search_index_refresh(*, organization: Organization | None = None,
                          person: Person | None = None) -> ProviderSearchDocument:
@@ -27,15 +38,89 @@ def search_index_refresh(*, organization: Organization | None = None,
     if organization is not None:
         offerings = list(Offering.objects.filter(organization=organization))
         fields = _organization_fields(organization, offerings)
+        fields["availability"] = _availability("organization", [organization.pk])[organization.pk]
         document, _created = ProviderSearchDocument.objects.update_or_create(
             organization=organization, defaults=fields,
         )
     else:
         fields = document_fields(names=[person.name])
+        fields["availability"] = _availability("person", [person.pk])[person.pk]
         document, _created = ProviderSearchDocument.objects.update_or_create(
             person=person, defaults=fields,
         )
     return document
+
+
+def search_availability_refresh(*, approval: Approval) -> None:
+    """Recompute ``availability`` of the search document of ``approval``'s subject: called
+    by every service that changes an approval's status (two queries), in its transaction."""
+    field = "organization" if approval.organization_id else "person"
+    subject_id = approval.organization_id or approval.person_id
+    text = _availability(field, [subject_id])[subject_id]
+    ProviderSearchDocument.objects.filter(**{f"{field}_id": subject_id}).update(availability=text)
+
+
+def _availability_rebuild_sql(column: str) -> list[str]:
+    """Set-based, for one kind of subject (``column`` is "organization_id" or "person_id"):
+    clear the documents whose subject holds no approval in status "approved", then write
+    the others' tokens (only where they differ, so an up-to-date table is not rewritten).
+    PostgreSQL only; migration 0008 holds the same statements."""
+    if column not in ("organization_id", "person_id"):  # a column name, never input
+        raise ValueError(column)
+    tokens = (
+        f"SELECT a.{column} AS subject_id, 'j' || a.jurisdiction_id AS token "  # noqa: S608
+        f"FROM registry_approval a WHERE a.status = 'approved' AND a.{column} IS NOT NULL "
+        f"UNION SELECT a.{column}, 'j' || a.jurisdiction_id || 'c' || ac.servicecategory_id "
+        f"FROM registry_approval a JOIN registry_approval_categories ac "
+        f"ON ac.approval_id = a.id WHERE a.status = 'approved' AND a.{column} IS NOT NULL"
+    )
+    return [
+        f"UPDATE registry_providersearchdocument d SET availability = '' "  # noqa: S608
+        f"WHERE d.{column} IS NOT NULL AND d.availability <> '' AND NOT EXISTS ("
+        f"SELECT 1 FROM registry_approval a WHERE a.status = 'approved' "
+        f"AND a.{column} = d.{column})",
+        f"UPDATE registry_providersearchdocument d SET availability = s.tokens FROM ("  # noqa: S608
+        f"SELECT t.subject_id, string_agg(t.token, ' ' ORDER BY t.token COLLATE \"C\") "
+        f"AS tokens FROM ({tokens}) t GROUP BY t.subject_id) s "
+        f"WHERE d.{column} = s.subject_id AND d.availability IS DISTINCT FROM s.tokens",
+    ]
+
+
+def search_availability_rebuild(*, batch_size: int = 5000) -> int:
+    """Recompute ``availability`` of every search document from the approvals (after a bulk
+    load, or to repair); returns how many documents changed (PostgreSQL, set-based) or
+    were visited (elsewhere, in batches)."""
+    if connection.vendor == "postgresql":
+        changed = 0
+        with transaction.atomic(), connection.cursor() as cursor:
+            for column in ("organization_id", "person_id"):
+                for sql in _availability_rebuild_sql(column):
+                    cursor.execute(sql)
+                    changed += cursor.rowcount
+        return changed
+    visited = 0
+    for field in ("organization", "person"):
+        documents = (ProviderSearchDocument.objects.filter(**{f"{field}__isnull": False})
+                     .order_by("pk").only("pk", f"{field}_id", "availability"))
+        batch: list[ProviderSearchDocument] = []
+        for document in documents.iterator(chunk_size=batch_size):
+            batch.append(document)
+            if len(batch) >= batch_size:
+                visited += _availability_write(field, batch)
+                batch = []
+        visited += _availability_write(field, batch)
+    return visited
+
+
+def _availability_write(field: str, batch: list[ProviderSearchDocument]) -> int:
+    if not batch:
+        return 0
+    found = _availability(field, [getattr(d, f"{field}_id") for d in batch])
+    for document in batch:
+        document.availability = found[getattr(document, f"{field}_id")]
+    with transaction.atomic():
+        ProviderSearchDocument.objects.bulk_update(batch, ["availability"])
+    return len(batch)
 
 
 def search_index_rebuild(*, batch_size: int = 1000) -> int:
@@ -50,6 +135,9 @@ def search_index_rebuild(*, batch_size: int = 1000) -> int:
             return
         with transaction.atomic():
             ids = [getattr(d, f"{field}_id") for d in batch]
+            found = _availability(field, ids)
+            for document in batch:
+                document.availability = found[getattr(document, f"{field}_id")]
             ProviderSearchDocument.objects.filter(**{f"{field}_id__in": ids}).delete()
             ProviderSearchDocument.objects.bulk_create(batch)
         written += len(batch)
