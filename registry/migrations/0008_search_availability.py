@@ -19,7 +19,8 @@ OLD_INDEX = (
 )
 NEW_INDEX = (
     "CREATE INDEX registry_searchdoc_grams_gin ON registry_providersearchdocument "
-    "USING gin (string_to_array(grams, ' '), string_to_array(availability, ' '))"
+    "USING gin (string_to_array(grams, ' '), string_to_array(availability, ' ')) "
+    "WITH (fastupdate = off)"
 )
 DROP_INDEX = "DROP INDEX IF EXISTS registry_searchdoc_grams_gin"
 

@@ -5,20 +5,17 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     Exists,
     F,
-    Func,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
     Window,
@@ -31,7 +28,6 @@ from registry.models import (
     Offering,
     Organization,
     Person,
-    ProviderSearchDocument,
     School,
     ServiceCategory,
 )
@@ -59,75 +55,53 @@ def _category_ids(category: ServiceCategory) -> list[int]:
     return sorted(ids)
 
 
-def _valid_approvals(*, jurisdiction_ids, day, category_ids) -> QuerySet:
-    approvals = Approval.objects.valid_on(day).filter(jurisdiction_id__in=jurisdiction_ids)
-    if category_ids is not None:
-        approvals = approvals.filter(categories__in=category_ids)
-    return approvals
-
-
 # The number of results, on every row (``COUNT(*) OVER ()``): the page query counts as it
 # goes, and registry.requests.paginate reads it instead of running the search twice.
 TOTAL = "search_total"
 
 
-class _InArray(Func):
-    """``pk = ANY(ARRAY(subquery))``: PostgreSQL runs the subquery once, as an InitPlan,
-    with the plan best for it alone (the GIN index), before touching the outer rows,
-    whatever it guesses about the join order."""
-
-    template = "%(expressions)s)"
-    arg_joiner = " = ANY(ARRAY"
-    output_field = BooleanField()
-    conditional = True
-
-
-def _search(queryset: QuerySet, *, subject: str, keyword: str, jurisdiction_ids,
+def _search(queryset: QuerySet, *, keyword: str, jurisdiction_ids,
             category_ids, day) -> QuerySet:
     """Providers available to a school with this lineage, matching ``keyword``.
 
-    Candidates come from the search documents: their ``availability`` tokens (where the
+    One query, driven by the search documents: their ``availability`` tokens (where the
     subject holds an approval in status "approved", and for which categories) and their
-    n-grams, asked of one GIN index on PostgreSQL, so that only providers that may be
+    n-grams are asked of one GIN index on PostgreSQL, so that only providers that may be
     available and hold the keyword's grams are visited; each keyword term is then checked
-    as a substring. The tokens only narrow the search: every candidate is checked against
-    its approvals (status, dates, jurisdiction, category) in the same query, so a stale
-    token can hide a provider, never show one that is not available. Annotates
-    ``relevance`` (a match in the name counts most, then titles, pinyin, descriptions),
-    ``expert_score`` (the best of the valid approvals) and the total (see ``TOTAL``).
+    as a substring. The tokens only narrow the search: each candidate is joined to its
+    approvals valid today (status, dates, jurisdiction, category), so a stale token can
+    hide a provider, never show one that is not available. That one join also gives
+    ``expert_score`` (the best of them; ``max`` skips the unscored). Annotates
+    ``relevance`` (a match in the name counts most, then titles, pinyin, descriptions)
+    and the total (see ``TOTAL``).
     """
-    tokens = availability_tokens(jurisdiction_ids, category_ids)
-    terms = keyword_terms(keyword)
+    doc = "search_document__"
+    queryset = queryset.filter(**{
+        f"{doc}availability__hasanygrams": availability_tokens(jurisdiction_ids, category_ids),
+    })
     relevance = Value(0, output_field=IntegerField())
-    if terms:
-        documents = ProviderSearchDocument.objects.filter(availability__hasanygrams=tokens)
-        doc = "search_document__"
-        for term in terms:
-            documents = documents.filter(grams__hasallgrams=term_grams(term)).filter(
-                Q(name_text__contains=term) | Q(title_text__contains=term)
-                | Q(pinyin_text__contains=term) | Q(description_text__contains=term)
-            )
-            relevance = relevance + Case(
-                When(**{f"{doc}name_text__contains": term}, then=Value(8)),
-                When(**{f"{doc}title_text__contains": term}, then=Value(4)),
-                When(**{f"{doc}pinyin_text__contains": term}, then=Value(3)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        matching = documents.values(f"{subject}_id")
-        if connection.vendor == "postgresql":
-            queryset = queryset.filter(_InArray(F("pk"), Subquery(matching)))
-        else:
-            queryset = queryset.filter(pk__in=matching)
-    else:
-        queryset = queryset.filter(search_document__availability__hasanygrams=tokens)
-    approvals = _valid_approvals(jurisdiction_ids=jurisdiction_ids, day=day,
-                                 category_ids=category_ids).filter(**{subject: OuterRef("pk")})
-    best_score = (approvals.order_by(F("expert_score").desc(nulls_last=True))
-                  .values("expert_score")[:1])
-    return queryset.filter(Exists(approvals)).annotate(
+    for term in keyword_terms(keyword):
+        queryset = queryset.filter(**{f"{doc}grams__hasallgrams": term_grams(term)}).filter(
+            Q(**{f"{doc}name_text__contains": term}) | Q(**{f"{doc}title_text__contains": term})
+            | Q(**{f"{doc}pinyin_text__contains": term})
+            | Q(**{f"{doc}description_text__contains": term})
+        )
+        relevance = relevance + Case(
+            When(**{f"{doc}name_text__contains": term}, then=Value(8)),
+            When(**{f"{doc}title_text__contains": term}, then=Value(4)),
+            When(**{f"{doc}pinyin_text__contains": term}, then=Value(3)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    # The exact check, as a join in one filter() so that max() below reads the same rows.
+    valid = {"approvals__status": Approval.Status.APPROVED, "approvals__valid_from__lte": day,
+             "approvals__valid_until__gte": day,
+             "approvals__jurisdiction_id__in": jurisdiction_ids}
+    if category_ids is not None:
+        valid["approvals__categories__in"] = category_ids
+    return queryset.filter(**valid).annotate(
         relevance=relevance,
-        expert_score=Subquery(best_score),
+        expert_score=Max("approvals__expert_score"),
         **{TOTAL: Window(Count("*"))},
     ).order_by(
         F("relevance").desc(), F("expert_score").desc(nulls_last=True), "name", "pk",
@@ -177,7 +151,7 @@ def approved_organizations_search(
         if grade is not None:
             offerings = offerings.filter(grade_min__lte=grade, grade_max__gte=grade)
         queryset = queryset.filter(Exists(offerings))
-    queryset = _search(queryset, subject="organization", keyword=keyword,
+    queryset = _search(queryset, keyword=keyword,
                        jurisdiction_ids=jurisdiction_ids, category_ids=category_ids, day=day)
     return queryset.select_related("county").prefetch_related(
         Prefetch("approvals", queryset=_shown_approvals(jurisdiction_ids=jurisdiction_ids,
@@ -207,7 +181,7 @@ def approved_people_search(
     queryset = Person.objects.all()
     if kind:
         queryset = queryset.filter(kind=kind)
-    queryset = _search(queryset, subject="person", keyword=keyword,
+    queryset = _search(queryset, keyword=keyword,
                        jurisdiction_ids=jurisdiction_ids, category_ids=category_ids, day=day)
     return queryset.prefetch_related(
         Prefetch("approvals", queryset=_shown_approvals(jurisdiction_ids=jurisdiction_ids,
