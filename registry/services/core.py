@@ -36,19 +36,10 @@ def _actor_repr(actor) -> str:
     return actor.get_username()
 
 
-def audit_record(
-    *,
-    actor,
-    action: str,
-    target: models.Model,
-    from_state: str = "",
-    to_state: str = "",
-    reason: str = "",
-    data: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one audit event. Call it inside the transaction of the change it records."""
-    event = audit_event(actor=actor, action=action, target=target, from_state=from_state,
-                        to_state=to_state, reason=reason, data=data)
+def audit_record(*, actor, action: str, target: models.Model, **details) -> AuditEvent:
+    """Append one audit event (``details``: as :func:`audit_event`). Call it inside the
+    transaction of the change it records."""
+    event = audit_event(actor=actor, action=action, target=target, **details)
     event.save()
     return event
 
