@@ -1,18 +1,42 @@
 """Two of everything: side A (南昌市 360100) and side B (景德镇市 360200).
 
-Each side has an organization with its provider user, documents, a person, a selection case
-waiting for the clerk, a case in public notice, a vetting, a published list, a school with
-its user and an engagement, a review request and a notification; and a bureau with a clerk,
-an expert, an approver and an administrator. The permission matrix asks every user for the
-objects of both sides.
+Each side has a bureau with a clerk, an expert, an approver and an administrator; an
+organization with its provider user, documents and a person; a school with its user and an
+engagement; a published list, a review request and a notification. The permission matrix
+asks every user for the objects of both sides.
+
+Each side also has cases of every flow in ``workflows.flows``, driven through the services
+as their users would drive them, so that every node of every flow has a task on each side,
+and every person's task is there waiting in its queue (NEW), held by its owner (ASSIGNED)
+and finished (DONE) — except the tasks the flow gives to a named person (an expert's
+review, a vetting applicant's correction), which are never in a queue:
+
+- selection: waiting for the clerk (``case``), held by the clerk, held by the expert,
+  waiting for and held by the approver, in public notice (``notice``), back for
+  correction (waiting; and held, after a first round), resolving objections (waiting,
+  held, done and approved), and ended: corrections exhausted, withdrawn (a cancelled
+  task), rejected by the approver, rejected on an upheld objection;
+- vetting: back for correction (``vetting``), waiting for and held by the clerk and the
+  approver, approved, rejected on a record hit, rejected by the approver, corrections
+  exhausted;
+- re-certification (an expired credential, then the sweep): renewal waiting for and held
+  by the provider, verification waiting for and held by the clerk (``recert``), restored,
+  revoked on the yearly record query;
+- annual review (the anniversary sweep): waiting for and held by the administrator
+  (``review``), decided.
 """
 
 import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
+from documents.models import Document
+from documents.services import document_upload
 from registry import services as registry_services
 from registry.models import Bureau, Jurisdiction, ServiceCategory
 from registry.roles import Role
@@ -25,10 +49,14 @@ from tests.factories import (
 )
 from tests.workflows.conftest import (
     open_tasks,
+    pdf,
     upload_all,
+    worker_runs,
     world,  # noqa: F401 - the fixture, shared
 )
+from workflows import recertification
 from workflows import services as wf
+from workflows.models import AnnualReviewProcess, RecertificationProcess
 
 SCORES = {"qualification": 90, "course-plan": 80, "safety": 85, "price": 70, "reputation": 75}
 
@@ -46,25 +74,281 @@ def _county(city_code: str) -> Jurisdiction:
             or Jurisdiction.objects.get(code=city_code))
 
 
-def _drive_to_notice(side, case):
-    [task] = open_tasks(case, "qualification")
-    docs = {f"doc_{d.pk}": "verify" for d in side.documents}
-    assert wf.task_perform(actor=side.users["clerk"], task=task, data=docs)
-    while tasks := open_tasks(case, "expert_review"):
-        data = {"conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}}
-        assert wf.task_perform(actor=tasks[0].owner, task=tasks[0], data=data)
-    [task] = open_tasks(case, "decision")
-    wf.task_perform(actor=side.users["approver"], task=task,
-                    data={"decision": "approve", "reason": "材料齐全，评分优良"})
+# --- acting as the side's users ----------------------------------------------------------
+
+def _pending(subject) -> dict:
+    """The clerk verifies every document of ``subject`` still waiting for a verdict."""
+    field = "person" if subject._meta.model_name == "person" else "organization"
+    return {f"doc_{pk}": "verify" for pk in Document.objects.filter(
+        **{field: subject}, superseded_at__isnull=True, review_state="pending",
+    ).values_list("pk", flat=True)}
+
+
+def _do(case, node, user, data):
+    """``user`` performs the case's open task of ``node``; then the worker runs what the flow
+    leaves to it (``workflows.nodes.Background``), as it does right after the commit."""
+    [task] = open_tasks(case, node)
+    done = wf.task_perform(actor=user, task=task, data=data)
+    worker_runs()
+    return done
+
+
+def _take(case, node, user):
+    """``user`` takes the task waiting in its queue (viewflow's assign)."""
+    [task] = open_tasks(case, node)
+    with task.activation() as activation:
+        activation.assign(user)
+
+
+def _organization(s, *, missing=()):
+    """Another organization of the side's provider, with its documents (less ``missing``)
+    and an offering."""
+    organization = OrganizationFactory(county=s.county)
+    registry_services.role_grant(actor=s.root, user=s.users["provider"], role=Role.PROVIDER,
+                                 target=organization)
+    upload_all(s.users["provider"], organization, skip=missing)
+    organization.offering = OfferingFactory(organization=organization)
+    return organization
+
+
+def _apply(s, organization):
+    return wf.selection_apply(actor=s.users["provider"], organization=organization,
+                              bureau=s.bureau, offerings=[organization.offering])
+
+
+def _qualify(s, case):
+    _do(case, "qualification", s.users["clerk"], _pending(case.organization))
+
+
+def _score(s, case):
+    _do(case, "expert_review", s.users["expert"],
+        {"conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
+
+
+def _decide(s, case, decision="approve"):
+    _do(case, "decision", s.users["approver"],
+        {"decision": decision, "reason": "材料齐全，评分优良"})
+
+
+def _drive_to_notice(s, case):
+    """Check, score and approve ``case``: it goes into public notice. (``s`` needs only
+    ``users["clerk"]`` and ``users["approver"]``: test_bad_input drives the workflow tests'
+    world with it.)"""
+    _qualify(s, case)
+    while tasks := open_tasks(case, "expert_review"):  # the whole panel, one by one
+        wf.task_perform(actor=tasks[0].owner, task=tasks[0], data={
+            "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
+    _decide(s, case)
     case.refresh_from_db()
+    assert case.notice_ends_on is not None
     return case
+
+
+def _object(case):
+    return wf.objection_file(case=case, real_name="王小明", contact="13900000000",
+                             reason="该机构收费高于公示标准。")
+
+
+def _close_notice(case):
+    """The notice period passes and this case's timer fires (only this one: the side's case
+    in notice, and the other side's, stay in notice)."""
+    [timer] = [t for t in Task.objects.filter(process_id=case.pk, status=STATUS.SCHEDULED)
+               if t.flow_task.name == "notice"]
+    after = datetime.datetime.combine(case.notice_ends_on + datetime.timedelta(days=1),
+                                      datetime.time(1), tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(after, tick=False), timer.activation() as activation:
+        activation.start()
+        activation.execute()
+    case.refresh_from_db()
+
+
+def _resolve(s, case, upheld=False):
+    objection = case.objections.get(status="open")
+    if upheld:  # during the notice, outside the task
+        wf.objection_resolve(actor=s.users["clerk"], objection=objection, upheld=True,
+                             reason="经查属实")
+        return
+    _do(case, "resolve_objections", s.users["clerk"], {
+        f"objection_{objection.pk}": "dismissed",
+        f"objection_{objection.pk}_reason": "经核实收费符合标准"})
+
+
+def _resubmit(s, case):
+    _do(case, "correction", s.users["provider"], {"confirm": "on"})
+
+
+def _upload(s, subject, code, *, expires_in_days=400):
+    today = timezone.localdate()
+    return document_upload(
+        actor=s.users["provider"], subject=subject, document_type=code, file=pdf(f"{code}.pdf"),
+        filename=f"{code}.pdf", issued_on=today - datetime.timedelta(days=1),
+        expires_on=today + datetime.timedelta(days=expires_in_days))
+
+
+# --- the cases of each flow ---------------------------------------------------------------
+
+def _selection_cases(s):
+    provider, clerk, approver = (s.users[r] for r in ("provider", "clerk", "approver"))
+    # the clerk's check, held; an expert's review, held; the decision, waiting and held
+    _take(_apply(s, _organization(s)), "qualification", clerk)
+    case = _apply(s, _organization(s))
+    _qualify(s, case)
+    for hold in (False, True):
+        case = _apply(s, _organization(s))
+        _qualify(s, case)
+        _score(s, case)
+        if hold:
+            _take(case, "decision", approver)
+    # back for correction: waiting; and, after a first round that changed nothing, held
+    _apply(s, _organization(s, missing=["safety_plan"]))
+    case = _apply(s, _organization(s, missing=["safety_plan"]))
+    _resubmit(s, case)
+    _take(case, "correction", provider)
+    # one organization through cases that end: corrections exhausted, withdrawn, rejected
+    # by the approver, rejected on an upheld objection; then objections waiting for the clerk
+    organization = _organization(s, missing=["safety_plan"])
+    case = _apply(s, organization)
+    _resubmit(s, case)
+    _resubmit(s, case)
+    case.refresh_from_db()
+    assert case.outcome == "rejected"
+    _upload(s, organization, "safety_plan")
+    wf.case_withdraw(actor=provider, case=_apply(s, organization))
+    case = _apply(s, organization)
+    _qualify(s, case)
+    _score(s, case)
+    _decide(s, case, "reject")
+    case = _drive_to_notice(s, _apply(s, organization))
+    _object(case)
+    _resolve(s, case, upheld=True)
+    _close_notice(case)
+    case = _drive_to_notice(s, _apply(s, organization))
+    _object(case)
+    _close_notice(case)
+    # objections held by the clerk; and resolved, the approval taking effect
+    for hold in (True, False):
+        case = _drive_to_notice(s, _apply(s, _organization(s)))
+        _object(case)
+        _close_notice(case)
+        if hold:
+            _take(case, "resolve_objections", clerk)
+        else:
+            _resolve(s, case)
+            case.refresh_from_db()
+            assert case.outcome == "approved"
+
+
+def _person(s, *, documents=True):
+    person = PersonFactory(organization=s.organization)
+    if documents:
+        upload_all(s.users["provider"], person)
+    return person
+
+
+def _verify(s, case, result="clear"):
+    _do(case, "verification", s.users["clerk"], {
+        **_pending(case.person), "query_reference": "NC-2026-000123",
+        "query_date": str(timezone.localdate()), "query_result": result})
+
+
+def _vet(s, person):
+    return wf.vetting_start(actor=s.users["provider"], person=person, bureau=s.bureau)
+
+
+def _vetting_cases(s):
+    clerk, approver = s.users["clerk"], s.users["approver"]
+    _take(_vet(s, _person(s)), "verification", clerk)
+    case = _vet(s, _person(s))
+    _verify(s, case)
+    _take(case, "decision", approver)
+    case = _vet(s, _person(s))
+    _verify(s, case)
+    _decide(s, case)
+    _verify(s, _vet(s, _person(s)), result="hit")
+    # a person rejected by the approver, then waiting for the approver again
+    person = _person(s)
+    case = _vet(s, person)
+    _verify(s, case)
+    _decide(s, case, "reject")
+    _verify(s, _vet(s, person))
+    # a person without documents: corrections exhausted, then complete and waiting
+    person = _person(s, documents=False)
+    case = _vet(s, person)
+    _resubmit(s, case)
+    _resubmit(s, case)
+    upload_all(s.users["provider"], person)
+    _vet(s, person)
+
+
+def _approved(s, person, *, valid_from, valid_until):
+    approval = registry_services.approval_create(
+        actor=s.root, jurisdiction=s.bureau.jurisdiction, person=person)
+    return registry_services.approval_approve(actor=s.root, approval=approval,
+                                              valid_from=valid_from, valid_until=valid_until)
+
+
+def _renew(s, case, code):
+    """The provider uploads the renewal of the expired ``code`` and says so."""
+    renewed = _upload(s, case.approval.person, code)
+    _do(case, "renew", s.users["provider"], {"confirm": "on"})
+    return renewed
+
+
+def _recertification_cases(s):
+    """Six approved people whose credential expired yesterday (the last one's yearly record
+    query); the sweep suspends each approval and opens its re-certification."""
+    provider, clerk = s.users["provider"], s.users["clerk"]
+    today = timezone.localdate()
+    codes = ["health_certificate"] * 5 + ["offence_query"]
+    people = [_person(s) for _code in codes]
+    for person, code in zip(people, codes, strict=True):
+        _approved(s, person, valid_from=today - datetime.timedelta(days=10),
+                  valid_until=today + datetime.timedelta(days=300))
+        Document.objects.filter(person=person, document_type__code=code).update(
+            expires_on=today - datetime.timedelta(days=1))
+    recertification.approvals_suspend_expired(today=today)
+    waiting, held, checking, checking_held, restored, revoked = (
+        RecertificationProcess.objects.get(approval__person=p) for p in people)
+    _take(held, "renew", provider)
+    s.recert = checking  # the renewal waiting for the clerk's verification
+    _renew(s, checking, codes[2])
+    _renew(s, checking_held, codes[3])
+    _take(checking_held, "recert_verify", clerk)
+    renewed = _renew(s, restored, codes[4])
+    _do(restored, "recert_verify", clerk, {f"doc_{renewed.pk}": "verify"})
+    renewed = _renew(s, revoked, codes[5])
+    _do(revoked, "recert_verify", clerk, {
+        f"doc_{renewed.pk}": "verify", "query_reference": "NC-2027-9",
+        "query_date": str(today), "query_result": "hit"})
+    for case, status in ((restored, "approved"), (revoked, "revoked")):
+        case.approval.refresh_from_db()
+        assert case.approval.status == status
+    assert waiting.approval.status == "suspended"
+
+
+def _annual_review_cases(s):
+    """Three people approved a year ago today; the anniversary sweep opens their reviews."""
+    today = timezone.localdate()
+    try:
+        since = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February: the last one was four years ago
+        since = today.replace(year=today.year - 4)
+    people = [_person(s, documents=False) for _ in range(3)]
+    for person in people:
+        _approved(s, person, valid_from=since, valid_until=today + datetime.timedelta(days=30))
+    recertification.annual_reviews_open(today=today)
+    waiting, held, decided = (AnnualReviewProcess.objects.get(approval__person=p)
+                              for p in people)
+    s.review = waiting
+    _take(held, "review", s.users["admin"])
+    _do(decided, "review", s.users["admin"], {"decision": "keep", "reason": "全年无投诉"})
 
 
 def build_side(name: str, city: str, root) -> Side:
     s = Side(name)
-    s.city = city
+    s.city, s.root = city, root
     s.bureau = Bureau.objects.get(jurisdiction__code=city)
-    county = _county(city)
+    s.county = county = _county(city)
     for role, enum in [("clerk", Role.BUREAU_CLERK), ("expert", Role.BUREAU_EXPERT),
                        ("approver", Role.BUREAU_APPROVER), ("admin", Role.BUREAU_ADMIN)]:
         user = UserFactory(username=f"{role}_{name}")
@@ -86,18 +370,18 @@ def build_side(name: str, city: str, root) -> Side:
                                  target=s.school)
 
     # a case in public notice, then a second one waiting for the clerk
-    s.notice = _drive_to_notice(s, wf.selection_apply(
-        actor=s.users["provider"], organization=s.organization, bureau=s.bureau,
-        offerings=[s.offering]))
-    second = OrganizationFactory(county=county)
-    registry_services.role_grant(actor=root, user=s.users["provider"], role=Role.PROVIDER,
-                                 target=second)
-    s.case_documents = upload_all(s.users["provider"], second)
-    s.case = wf.selection_apply(actor=s.users["provider"], organization=second,
-                                bureau=s.bureau,
-                                offerings=[OfferingFactory(organization=second)])
+    s.organization.offering = s.offering
+    s.notice = _drive_to_notice(s, _apply(s, s.organization))
+    second = _organization(s)
+    s.case_documents = list(Document.objects.filter(organization=second))
+    s.case = _apply(s, second)
     [s.task] = open_tasks(s.case, "qualification")
-    s.vetting = wf.vetting_start(actor=s.users["provider"], person=s.person, bureau=s.bureau)
+    # the person has no documents yet: the vetting goes back to the provider
+    s.vetting = _vet(s, s.person)
+    _selection_cases(s)
+    _vetting_cases(s)
+    _recertification_cases(s)
+    _annual_review_cases(s)
 
     # an approved provider (another organization of the same user) engaged by the school,
     # and the published list
@@ -131,6 +415,7 @@ def build_side(name: str, city: str, root) -> Side:
 @pytest.fixture
 def sides(db, settings):
     settings.WORKFLOW_EXPERT_PANEL_SIZE = 1
+    settings.WORKFLOW_MAX_CORRECTION_ROUNDS = 2  # the exhausted cases take two rounds
     root = UserFactory(username="root", is_superuser=True, is_staff=True)
     return {"A": build_side("a", "360100", root), "B": build_side("b", "360200", root)}
 

@@ -1,7 +1,9 @@
 """The machinery of the permission matrix: every URL pattern, filled with ids, asked by a user.
 
 ``url_patterns()`` walks the resolver, so a new page or endpoint is in the matrix the moment
-it is routed; ``fill()`` substitutes the ids of one side's objects; ``ask()`` sends the
+it is routed; ``fill()`` substitutes the ids of one side's objects, and ``variants()`` gives
+a workflow task page once per state its node's tasks are in on that side (a task waiting in
+its queue is not asked the same questions as one held or finished); ``ask()`` sends the
 request inside a savepoint (rolled back) so that a POST that succeeds changes nothing for the
 next one, and classifies the answer as ``Y`` (let in), ``N`` (refused: 401/403/404 or sent
 to a login page) or ``E`` (a 5xx, always a failure).
@@ -17,13 +19,14 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from viewflow.workflow.models import Task
 
-FLOW_PREFIXES = {
-    "organizationselection": "selection",
+# the flows' apps, by the first segment of their addresses: the case of each that their
+# process pages (``<flow>/<process_pk>/``, its chart, its cancel page) are asked about
+FLOW_CASES = {
+    "organizationselection": "case",
     "individualvetting": "vetting",
-    "recertification": None,
-    "annualreview": None,
+    "recertification": "recert",
+    "annualreview": "review",
 }
-MISSING = 999_999_999  # an id that exists nowhere
 # The Django admin's own parameters: no role of the registry reaches the admin at all.
 ADMIN_PARAMS = {"app_label", "content_type_id", "object_id", "object_pk", "id", "group_id",
                 "user_id", "url"}
@@ -46,6 +49,12 @@ class Route:
     def params(self) -> list[str]:
         return [a or b for a, b in re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", self.pattern)]
 
+    @property
+    def task_node(self) -> tuple[str, str] | None:
+        """(flow, node) of a task page ``<flow>/<process_pk>/<node>/<task_pk>/…``."""
+        match = re.match(r"(\w+)/<int:process_pk>/(\w+)/<int:task_pk>/", self.pattern)
+        return (match.group(1), match.group(2)) if match else None
+
 
 def url_patterns() -> list[Route]:
     """Every routed URL pattern of the project, with its namespaced name."""
@@ -65,30 +74,26 @@ def url_patterns() -> list[Route]:
     return routes
 
 
-def _task_for(side, flow: str, node: str) -> int:
-    """A task of ``node`` in this side's case of ``flow`` (or an id that matches nothing)."""
-    kind = FLOW_PREFIXES.get(flow)
-    processes = {"selection": [side.case, side.notice], "vetting": [side.vetting]}.get(kind, [])
-    for process in processes:
-        for task in Task.objects.filter(process_id=process.pk).order_by("pk"):
-            if task.flow_task.name == node:
-                return task.pk
-    return MISSING
+def side_tasks(side) -> dict[tuple[str, str], dict[str, Task]]:
+    """One task of the side's cases per (flow, node) and state, the first made: ``{(flow,
+    node): {tag: task}}``. The tag is the task's status in lower case (``new``,
+    ``assigned``, ``done``, ``canceled``, ``scheduled``), followed by `` panel`` when the
+    task's case is on the side's expert's panel (the expert then sees it)."""
+    if getattr(side, "_tasks", None) is None:
+        from workflows.models import ExpertAssignment
+        from workflows.selectors import SELECTORS
 
-
-def _process_for(side, flow: str, path: str) -> int:
-    kind = FLOW_PREFIXES.get(flow)
-    if kind == "selection":
-        node = path.split("/")[2] if path.count("/") > 3 else ""
-        if node and _task_for(side, flow, node) != MISSING:
-            for process in (side.case, side.notice):
-                if Task.objects.filter(process_id=process.pk,
-                                       pk=_task_for(side, flow, node)).exists():
-                    return process.pk
-        return side.case.pk
-    if kind == "vetting":
-        return side.vetting.pk
-    return MISSING
+        panel = set(ExpertAssignment.objects.filter(expert=side.users["expert"])
+                    .values_list("case_id", flat=True))
+        processes = {pk for model in SELECTORS for pk in model.objects.filter(
+            bureau=side.bureau).values_list("pk", flat=True)}
+        side._tasks = {}
+        for task in (Task.objects.filter(process_id__in=processes)
+                     .select_related("process").order_by("pk")):
+            node = (task.process.flow_class.instance.flow_label, task.flow_task.name)
+            tag = task.status.lower() + (" panel" if task.process_id in panel else "")
+            side._tasks.setdefault(node, {}).setdefault(tag, task)
+    return side._tasks
 
 
 API_OBJECTS = {
@@ -130,8 +135,9 @@ def _attribute(side, attribute):
     return getattr(side, attribute).pk
 
 
-def fill(route: Route, side) -> str:
-    """The path of ``route`` with the ids of ``side``'s objects."""
+def fill(route: Route, side, task: Task | None = None) -> str:
+    """The path of ``route`` with the ids of ``side``'s objects (for a task page, those of
+    ``task``)."""
     path = route.pattern
     flow = path.split("/")[0]
     values = {
@@ -142,11 +148,10 @@ def fill(route: Route, side) -> str:
         "bureau_id": str(side.bureau.pk),
         "kind": "cases" if route.name == "workflows:dashboard-list" else "organization",
     }
-    if flow in FLOW_PREFIXES:
-        process = str(_process_for(side, flow, path.replace("<int:process_pk>", "P")))
-        node = path.split("/")[2] if "<int:task_pk>" in path else ""
-        values["process_pk"] = process
-        values["task_pk"] = str(_task_for(side, flow, node)) if node else str(MISSING)
+    if task is not None:
+        values["process_pk"], values["task_pk"] = str(task.process_id), str(task.pk)
+    elif flow in FLOW_CASES:
+        values["process_pk"] = str(getattr(side, FLOW_CASES[flow]).pk)
     elif path.startswith("admin/"):
         values["pk"] = "1"
     elif route.name == "documents:subject":
@@ -163,6 +168,20 @@ def fill(route: Route, side) -> str:
     path = re.sub(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>([^)]*)\)", substitute, path)
     path = path.replace("^", "").replace("\\.", ".").replace("/?$", "").replace("$", "")
     return "/" + path
+
+
+def variants(route: Route, side) -> list[tuple[str, str, dict]]:
+    """(tag, path, POST body) of each thing ``route`` is asked about on ``side``: its one
+    object (tag ``""``), or, for a task page, one task of the node in each state the side
+    has it in (tagged as in ``side_tasks``). A node with no task on the side is a
+    ``LookupError``: the fixture must give every node of every flow a task."""
+    node = route.task_node
+    if node is None:
+        return [("", fill(route, side), payload(route, side))]
+    tasks = side_tasks(side).get(node)
+    if not tasks:
+        raise LookupError(f"no task of {node[0]}.{node[1]} on side {side.name}")
+    return [(tag, fill(route, side, task), {}) for tag, task in sorted(tasks.items())]
 
 
 def outcome(response) -> str:

@@ -7,11 +7,18 @@ fails ``test_permission_matrix`` (which lists every difference at once).
 
 Cells: ``Y`` let in (2xx, 3xx elsewhere than a login page, or a 4xx about the input),
 ``N`` refused (401, 403, 404 or sent to sign in). Object routes have two letters: the
-user's own side's object, then the other side's. A workflow node with no task in the fixture
-(and the re-certification and annual-review flows, which have no case in it) is asked with
-an id that exists nowhere: it must be refused to everyone. Side A is 南昌市 (360100) with
+user's own side's object, then the other side's. Side A is 南昌市 (360100) with
 organization A, school X and its bureau's staff; side B is 景德镇市 (360200) with organization
-B, school Y.
+B, school Y. Side A's users ask about both sides' objects, side B's users about side A's
+(their own side's answers are side A's users' own, mirrored).
+
+The workflow engine's task pages (``<flow>/<process>/<node>/<task>/{detail,assign,…}/``)
+are asked for a real task of every node of every flow, once per state the node's tasks are
+in on the side (the fixture has every person's task waiting, held and finished): a row may
+hold only for some states (``when=``, a regular expression over the tag of
+``matrix.side_tasks``: ``new``, ``assigned``, ``done``, ``canceled``, ``scheduled``, with
+`` panel`` when the case is on the side's expert's panel). Every route also needs a row
+without ``when=``, so that a state the table does not name still has an answer.
 """
 
 from __future__ import annotations
@@ -21,19 +28,26 @@ import re
 import pytest
 from django.test import Client
 
-from tests.security.matrix import MISSING, Route, ask, fill, payload, url_patterns
+from tests.security.matrix import Route, ask, url_patterns, variants
 
 ROLES = ("anon", "provider", "school", "clerk", "expert", "approver", "admin")
 
 
 def row(pattern: str, anon: str, provider: str, school: str, clerk: str, expert: str,
-        approver: str, admin: str, *, regex: bool = False):
+        approver: str, admin: str, *, regex: bool = False, when: str | None = None):
     """One row: ``pattern`` is a route exactly as routed (``regex=True``: a regular
-    expression over routes); then the expected cell of each role."""
+    expression over routes); then the expected cell of each role; ``when``: only for the
+    task pages of tasks in these states (see the module's docstring)."""
     compiled = re.compile(pattern if regex else "^" + re.escape(pattern) + "$")
     cells = dict(zip(ROLES, (anon, provider, school, clerk, expert, approver, admin),
                      strict=True))
-    return compiled, cells
+    return compiled, (re.compile(when) if when is not None else None), cells
+
+
+def task_page(flow: str, node: str, action: str) -> str:
+    """The routed pattern of a task page, as a regular expression: ``task_page(
+    "annualreview", "review", "assign")`` (each part may be an alternation)."""
+    return rf"^({flow})/<int:process_pk>/({node})/<int:task_pk>/({action})/$"
 
 
 def api(path: str) -> str:
@@ -43,6 +57,8 @@ def api(path: str) -> str:
     return f"api/v1/^{path}$"
 
 
+# the states of a person's task: waiting in its queue, held (see ``when=`` above)
+WAITING, HELD = r"new( panel)?", r"assigned( panel)?"
 ALL, USERS, NOBODY = ("Y",) * 7, ("N",) + ("Y",) * 6, ("N",) * 7
 ALL2, NOBODY2 = ("YY",) * 7, ("NN",) * 7
 ONLY_SCHOOL = ("N", "N", "Y", "N", "N", "N", "N")
@@ -50,15 +66,16 @@ ONLY_SCHOOL = ("N", "N", "Y", "N", "N", "N", "N")
 # clerk, approver and administrator (an expert only the cases on their panel)
 CASE_SEEN = ("NN", "YN", "NN", "YN", "NN", "YN", "YN")
 CASE_SEEN_BY_PANEL = ("NN", "YN", "NN", "YN", "YN", "YN", "YN")
+# an annual review is the bureau's own business: its clerk, approver and administrator
+BUREAU_SEEN = ("NN", "NN", "NN", "YN", "NN", "YN", "YN")
 SCHOOL_OWN = ("NN", "NN", "YN", "NN", "NN", "NN", "NN")
 PROVIDER_OWN = ("NN", "YN", "NN", "NN", "NN", "NN", "NN")
 CLERK_OWN = ("NN", "NN", "NN", "YN", "NN", "NN", "NN")
+EXPERT_OWN = ("NN", "NN", "NN", "NN", "YN", "NN", "NN")
+APPROVER_OWN = ("NN", "NN", "NN", "NN", "NN", "YN", "NN")
 ADMIN_OWN = ("NN", "NN", "NN", "NN", "NN", "NN", "YN")
 FLOWS = r"(organizationselection|individualvetting|recertification|annualreview)"
 NODE = FLOWS + r"/<int:process_pk>/(\w+)/<int:task_pk>/"
-# selection nodes passed in the case in public notice (its panel expert sees them)
-PANEL_NODES = ("decision|decision_gate|draw_experts|expert_review|notice|panel|panel_done|"
-               "qualification_gate|start_notice|summarize")
 
 TABLE = [
     # --- the public: health, language, sign-in, published lists, notices ---------------
@@ -147,6 +164,7 @@ TABLE = [
     row(api("documents/{pk}/download/"), *CASE_SEEN),
     row("documents/<int:pk>/download/", *CASE_SEEN),
     row("documents/<str:kind>/<int:pk>/", *CASE_SEEN),
+    row(r"^annualreview/<int:process_pk>/(chart/)?$", *BUREAU_SEEN, regex=True),
     row(FLOWS + r"/<int:process_pk>/(chart/)?$", *CASE_SEEN, regex=True),
     # --- bureau clerks ------------------------------------------------------------------
     row("documents/<int:pk>/review/", *CLERK_OWN),
@@ -162,19 +180,52 @@ TABLE = [
     row(api("publications/publish/"), "N", "N", "N", "N", "N", "N", "Y"),
     row(api("review-requests/{pk}/"), *ADMIN_OWN),
     # --- the workflow engine's own pages of a case and its tasks -------------------------
-    row(FLOWS + r"/<int:process_pk>/cancel/$", *NOBODY2, regex=True),
-    # a task's index page only redirects to its detail or execute page (rows below)
+    row(FLOWS + r"/<int:process_pk>/cancel/$", *NOBODY2, regex=True),  # flow managers only
+    # a task's index page only redirects: to its execute, assign or detail page for those
+    # who may (rows below), to the front page for the others
     row(NODE + "$", "NN", "YY", "YY", "YY", "YY", "YY", "YY", regex=True),
-    row(r"^organizationselection/<int:process_pk>/(" + PANEL_NODES + ")/<int:task_pk>/detail/$",
-        *CASE_SEEN_BY_PANEL, regex=True),
+    # who may see a case sees the pages of its tasks
+    row(task_page("annualreview", r"\w+", "detail"), *BUREAU_SEEN, regex=True),
+    row(task_page("organizationselection", r"\w+", "detail"), *CASE_SEEN_BY_PANEL,
+        regex=True, when=r"\w+ panel"),
     row(NODE + "detail/$", *CASE_SEEN, regex=True),
-    # the clerk takes the qualification task from the queue; the vetting's correction task
-    # is the provider's own (and stays so: it cannot be handed back); a finished task is
-    # neither taken nor handed back
-    row(r"^organizationselection/<int:process_pk>/qualification/<int:task_pk>/assign/$",
-        *CLERK_OWN, regex=True),
-    row(r"^individualvetting/<int:process_pk>/correction/<int:task_pk>/execute/$",
-        *PROVIDER_OWN, regex=True),
+    # a person's task waiting in its queue is taken by whom its node names, of the case's
+    # own bureau or organization; once held, only its holder does it or hands it back
+    row(task_page("organizationselection", "qualification|resolve_objections", "assign"),
+        *CLERK_OWN, regex=True, when=WAITING),
+    row(task_page("organizationselection", "qualification|resolve_objections",
+                  "execute|unassign"), *CLERK_OWN, regex=True, when=HELD),
+    row(task_page("individualvetting", "verification", "assign"),
+        *CLERK_OWN, regex=True, when=WAITING),
+    row(task_page("individualvetting", "verification", "execute|unassign"),
+        *CLERK_OWN, regex=True, when=HELD),
+    row(task_page("recertification", "recert_verify", "assign"),
+        *CLERK_OWN, regex=True, when=WAITING),
+    row(task_page("recertification", "recert_verify", "execute|unassign"),
+        *CLERK_OWN, regex=True, when=HELD),
+    row(task_page("organizationselection|individualvetting", "decision", "assign"),
+        *APPROVER_OWN, regex=True, when=WAITING),
+    row(task_page("organizationselection|individualvetting", "decision", "execute|unassign"),
+        *APPROVER_OWN, regex=True, when=HELD),
+    row(task_page("organizationselection", "correction", "assign"),
+        *PROVIDER_OWN, regex=True, when=WAITING),
+    row(task_page("organizationselection", "correction", "execute|unassign"),
+        *PROVIDER_OWN, regex=True, when=HELD),
+    row(task_page("recertification", "renew", "assign"), *PROVIDER_OWN, regex=True, when=WAITING),
+    row(task_page("recertification", "renew", "execute|unassign"),
+        *PROVIDER_OWN, regex=True, when=HELD),
+    row(task_page("annualreview", "review", "assign"), *ADMIN_OWN, regex=True, when=WAITING),
+    row(task_page("annualreview", "review", "execute|unassign"),
+        *ADMIN_OWN, regex=True, when=HELD),
+    # the flow gives an expert's review and a vetting's correction to a named person: only
+    # they do it, and it is never handed back to a queue
+    row(task_page("organizationselection", "expert_review", "execute"),
+        *EXPERT_OWN, regex=True, when=HELD),
+    row(task_page("individualvetting", "correction", "execute"),
+        *PROVIDER_OWN, regex=True, when=HELD),
+    # anything else: nobody. A finished or cancelled task is neither taken, done nor handed
+    # back; cancel, undo and revive are viewflow's flow-manager actions, and no role of the
+    # registry is a flow manager
     row(NODE + "(assign|unassign|execute|cancel|undo|revive)/$", *NOBODY2, regex=True),
     # --- the Django admin: its sign-in page is public; no registry role is staff ---------
     row("admin/login/", *ALL),
@@ -183,9 +234,12 @@ TABLE = [
 ]
 
 
-def expectation(route: Route) -> dict[str, str] | None:
-    for pattern, expected in TABLE:
-        if pattern.search(route.pattern):
+def expectation(route: Route, tag: str | None = None) -> dict[str, str] | None:
+    """The cells of the first row for ``route`` (and, on a task page, the task's ``tag``);
+    ``tag=None``: of the first row that holds whatever the state."""
+    for pattern, when, expected in TABLE:
+        if pattern.search(route.pattern) and (
+                when is None or (tag is not None and when.fullmatch(tag))):
             return expected
     return None
 
@@ -231,34 +285,31 @@ def test_permission_matrix(sides):
     differences, asked = [], 0
     users = _users(sides)
     for route in url_patterns():
-        expected = expectation(route)
-        assert expected is not None, route.pattern  # test_every_route_is_in_the_table
-        filled = {name: (fill(route, side), payload(route, side)) for name, side in sides.items()}
+        assert expectation(route) is not None, route.pattern  # test_every_route_is_in_...
+        asked_about = {name: variants(route, side) for name, side in sides.items()}
+        tags = {name: [tag for tag, _path, _data in found]
+                for name, found in asked_about.items()}
+        assert tags["A"] == tags["B"], (route.pattern, tags)  # the sides mirror each other
         for label, role, side, client in users:
-            cell = expected[role]
             if not route.has_object:
                 if side == "B":
                     continue  # the same role on side A answers for it
-                targets = [(side, cell)]
+                targets = [(side, None)]
+            elif side == "A":
+                targets = [(side, 0), (other[side], 1)]  # own, then foreign
             else:
-                targets = [(side, cell[0]), (other[side], cell[1])]
-                if side == "B":
-                    if "<int:task_pk>" in route.pattern:
-                        continue  # the engine's task pages: side A's users answer for them
-                    targets = targets[1:]  # side B's users ask about side A's objects
-            for target, want in targets:
-                path, data = filled[target]
-                if str(MISSING) in path:
-                    # a node with no task in the fixture (or a flow with no case): there is
-                    # nothing to find, for anyone; the public and an administrator ask
-                    if role not in ("anon", "admin"):
-                        continue
-                    want = "N"
-                got, method, status = ask(client, path, data)
-                asked += 1
-                if got != want:
-                    differences.append(f"{method} {path} as {label}: expected {want}, "
-                                       f"got {got} ({status})  [{route.pattern}]")
+                targets = [(other[side], 1)]  # side B's users ask about side A's objects
+            for target, column in targets:
+                for tag, path, data in asked_about[target]:
+                    cell = expectation(route, tag)[role]
+                    want = cell if column is None else cell[column]
+                    got, method, status = ask(client, path, data)
+                    asked += 1
+                    if got != want:
+                        state = f" [{tag}]" if tag else ""
+                        differences.append(f"{method} {path}{state} as {label}: expected "
+                                           f"{want}, got {got} ({status})  [{route.pattern}]")
+    print(f"permission matrix: {asked} requests")
     assert asked > 1000
     assert not differences, f"{len(differences)} differences:\n" + "\n".join(differences)
 
