@@ -27,10 +27,11 @@ def _scored_case(w):
 
 
 def _fresh_connections(app):
-    """Forget pooled broker connections, so the next message uses the broker_url now set."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Let go of the app's broker connection and producer pools (without closing them:
+    kombu keeps producer pools per broker URL, and eager calls take a producer too), so the
+    next message uses the broker_url now set."""
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 def _background(case):
