@@ -71,7 +71,7 @@ def test_the_decision_commits_alone_and_asks_the_worker_on_commit(
 
 @pytest.mark.django_db
 def test_with_the_broker_down_the_timer_sweep_opens_the_notice_later(
-        world, django_capture_on_commit_callbacks, caplog):
+        world, django_capture_on_commit_callbacks, caplog, monkeypatch):
     from config.celery import app
 
     case, task = _scored_case(world)
@@ -80,12 +80,15 @@ def test_with_the_broker_down_the_timer_sweep_opens_the_notice_later(
                               data={"decision": "approve", "reason": "材料齐全，评分优良"})
     original = app.conf.broker_url, app.conf.broker_connection_retry, \
         app.conf.task_publish_retry
+    # Celery reads CELERY_BROKER_URL from the environment before its own setting (CI sets it)
+    monkeypatch.setenv("CELERY_BROKER_URL", UNREACHABLE_BROKER)
     app.conf.broker_url, app.conf.task_publish_retry = UNREACHABLE_BROKER, False
     _fresh_connections(app)
     try:
         for callback in callbacks:
             callback()  # the message cannot be sent: logged, nothing raised
     finally:
+        monkeypatch.undo()
         (app.conf.broker_url, app.conf.broker_connection_retry,
          app.conf.task_publish_retry) = original
         _fresh_connections(app)
