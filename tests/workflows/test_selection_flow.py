@@ -147,6 +147,35 @@ def test_override_list_decides_dates_the_calendar_package_does_not_know(world):
     assert add_working_days(datetime.date(2027, 1, 29), 1) == datetime.date(2027, 2, 2)
 
 
+def test_a_year_the_package_lacks_still_keeps_the_holidays_the_law_fixes(world):
+    """A notice published on Friday 2026-12-25 for 5 working days: 元旦 (Friday 2027-01-01)
+    is a public holiday by law, so it ends on Monday 2027-01-04, not on New Year's Day."""
+    from workflows.models import CalendarOverride
+    from workflows.workdays import add_working_days, is_workday, statutory_holidays
+
+    assert add_working_days(datetime.date(2026, 12, 25), 5) == datetime.date(2027, 1, 4)
+    # 春节 2027: 除夕 Friday 5 February to 初三 Monday 8 February; 清明, 端午, 中秋, 国庆
+    assert not any(is_workday(datetime.date(2027, 2, d)) for d in (5, 6, 7, 8))
+    assert is_workday(datetime.date(2027, 2, 4)) and is_workday(datetime.date(2027, 2, 9))
+    for day in [(4, 5), (5, 1), (6, 9), (9, 15), (10, 1)]:
+        assert datetime.date(2027, *day) in statutory_holidays(2027)
+    # the law's days match the package's for a year it knows (2026: 除夕 16 February)
+    known = chinese_calendar_holidays(2026)
+    assert statutory_holidays(2026) <= known
+    # the bureau's override still decides (a make-up working day announced later)
+    CalendarOverride.objects.create(date=datetime.date(2027, 1, 1), is_workday=True,
+                                    note="测试")
+    assert add_working_days(datetime.date(2026, 12, 25), 5) == datetime.date(2027, 1, 1)
+
+
+def chinese_calendar_holidays(year):
+    import chinese_calendar
+
+    return set(chinese_calendar.get_holidays(datetime.date(year, 1, 1),
+                                             datetime.date(year, 12, 31),
+                                             include_weekends=True))
+
+
 def test_upheld_objection_rejects_the_case_and_revokes_the_pending_approval(world):
     w = world
     case = _to_notice(w)
