@@ -464,32 +464,35 @@ def _flags_decide(actor, case: SelectionProcess, decisions: dict) -> list[Offeri
 
 # --- experts ----------------------------------------------------------------------------
 
-def _require_expert_pool_count(case: SelectionProcess) -> None:
-    """As :func:`_require_expert_pool`, counted in one query (for the clerk's check)."""
-    size = settings.WORKFLOW_EXPERT_PANEL_SIZE
+def _eligible_experts_queryset(case: SelectionProcess):
+    """The bureau's active experts who may sit on this case's panel: not already drawn for
+    it, not its clerk or applicant, not a provider user of the organization."""
     barred = {case.checked_by_id, case.applicant_id} - {None}
-    pool = (_staff_queryset(case.bureau, "expert_bureau").exclude(pk__in=barred)
+    return (_staff_queryset(case.bureau, "expert_bureau").exclude(pk__in=barred)
             .exclude(pk__in=case.assignments.values("expert_id"))
             .exclude(pk__in=_providers_queryset(case.organization).values("pk")))
-    count = pool.count()
-    if count < size:
+
+
+def _eligible_experts(case: SelectionProcess) -> list:
+    return list(_eligible_experts_queryset(case))
+
+
+def _refuse_small_pool(available: int) -> None:
+    size = settings.WORKFLOW_EXPERT_PANEL_SIZE
+    if available < size:
         raise CaseStateError(_("The bureau's expert pool has %(n)d eligible experts; "
-                               "%(size)d are needed.") % {"n": count, "size": size})
+                               "%(size)d are needed.") % {"n": available, "size": size})
 
 
-def _eligible_experts(case: SelectionProcess):
-    taken = set(case.assignments.values_list("expert_id", flat=True))
-    barred = taken | {case.checked_by_id, case.applicant_id} | {
-        u.pk for u in _providers(case.organization)}
-    return [u for u in _staff(case.bureau, "expert_bureau") if u.pk not in barred]
+def _require_expert_pool_count(case: SelectionProcess) -> None:
+    """The pool check of the draw, counted in one query (for the clerk's check, before the
+    draw runs in the background)."""
+    _refuse_small_pool(_eligible_experts_queryset(case).count())
 
 
 def _require_expert_pool(case: SelectionProcess) -> list:
-    size = settings.WORKFLOW_EXPERT_PANEL_SIZE
     pool = _eligible_experts(case)
-    if len(pool) < size:
-        raise CaseStateError(_("The bureau's expert pool has %(n)d eligible experts; "
-                               "%(size)d are needed.") % {"n": len(pool), "size": size})
+    _refuse_small_pool(len(pool))
     return pool
 
 
