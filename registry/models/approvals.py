@@ -130,6 +130,17 @@ class Approval(models.Model):
             models.Index(fields=["jurisdiction", "status", "valid_until"],
                          name="approval_jur_status_idx"),
             models.Index(fields=["status", "valid_until"], name="approval_status_until_idx"),
+            # School search checks each candidate's approvals in force: with everything the
+            # check reads in the index, it never visits the table (PostgreSQL's INCLUDE;
+            # elsewhere a plain partial index).
+            models.Index(fields=["organization"], name="approval_org_approved_idx",
+                         condition=Q(status="approved", organization__isnull=False),
+                         include=["id", "jurisdiction", "valid_from", "valid_until",
+                                  "expert_score"]),
+            models.Index(fields=["person"], name="approval_person_approved_idx",
+                         condition=Q(status="approved", person__isnull=False),
+                         include=["id", "jurisdiction", "valid_from", "valid_until",
+                                  "expert_score"]),
         ]
 
     def __str__(self) -> str:

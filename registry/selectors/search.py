@@ -5,16 +5,12 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     Exists,
     F,
-    Func,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -23,6 +19,7 @@ from django.db.models import (
     Value,
     When,
     Window,
+    prefetch_related_objects,
 )
 from django.utils import timezone
 
@@ -30,8 +27,6 @@ from registry.models import (
     Approval,
     Jurisdiction,
     Offering,
-    Organization,
-    Person,
     ProviderSearchDocument,
     School,
     ServiceCategory,
@@ -60,80 +55,134 @@ def _category_ids(category: ServiceCategory) -> list[int]:
     return sorted(ids)
 
 
-# The number of results, on every row (``COUNT(*) OVER ()``): the page query counts as it
-# goes, and registry.requests.paginate reads it instead of running the search twice.
+# The number of results, on every row (``COUNT(*) OVER ()``): the ranking query counts as
+# it goes, and registry.requests.paginate reads it instead of running the search twice.
 TOTAL = "search_total"
 
 
-class _InArray(Func):
-    """``pk = ANY(ARRAY(subquery))``: PostgreSQL runs the subquery once, as an InitPlan,
-    with the plan best for it alone (the GIN index), before touching the outer rows,
-    whatever it guesses about the join order. (Joined instead, the planner would walk a
-    whole index in subject order when it expects many rows: 0.9 s for 培训 at 100,000
-    organizations.)"""
+def _ranked(*, subject: str, keyword: str, jurisdiction_ids, category_ids, day,
+            subject_filters: dict, offerings: QuerySet | None) -> QuerySet:
+    """The ranking of a school search, as rows of ``(subject id, relevance, expert_score,
+    total)``, best first: one query over the search documents alone.
 
-    template = "%(expressions)s)"
-    arg_joiner = " = ANY(ARRAY"
-    output_field = BooleanField()
-    conditional = True
+    Candidates come from the search documents of one kind of subject: their
+    ``availability`` tokens (where the subject holds an approval in status "approved",
+    and for which categories) and, with a keyword, their n-grams, asked of that kind's GIN
+    index on PostgreSQL; each term is then checked as a substring. The tokens only narrow
+    the search: each candidate must hold an approval valid today (status, dates,
+    jurisdiction, category), checked on the approvals themselves in the same query (an
+    index-only probe per candidate), so a stale token can hide a provider, never show one
+    that is not available. ``expert_score`` is the best of those approvals (unscored
+    last); ``relevance``: a match in the name counts most, then titles, pinyin,
+    descriptions. Ties go by name (as indexed: NFKC, lower case), then id.
 
-
-def _search(queryset: QuerySet, *, subject: str, keyword: str, jurisdiction_ids,
-            category_ids, day) -> QuerySet:
-    """Providers available to a school with this lineage, matching ``keyword``.
-
-    With a keyword, candidates come from the search documents: their ``availability``
-    tokens (where the subject holds an approval in status "approved", and for which
-    categories) and their n-grams are asked of one GIN index on PostgreSQL, so only
-    providers that may be available and hold the keyword's grams are visited; each term
-    is then checked as a substring. The tokens only narrow the search: every candidate is
-    joined to its approvals valid today (status, dates, jurisdiction, category), so a
-    stale token can hide a provider, never show one that is not available. That one join
-    also gives ``expert_score`` (the best of them; ``max`` skips the unscored). Annotates
-    ``relevance`` (a match in the name counts most, then titles, pinyin, descriptions)
-    and the total (see ``TOTAL``).
+    Everything here reads the document row or an index: no subject row is read for the
+    ranking (a broad keyword has well over a thousand candidates) unless a filter is on
+    the subject itself (``subject_filters``: county, kind), only for the page.
     """
-    terms = keyword_terms(keyword)
+    subject_id = f"{subject}_id"
+    # Naming the kind of subject lets PostgreSQL read only that kind's index (migration
+    # 0009): an organization search never reads a person's postings.
+    documents = ProviderSearchDocument.objects.filter(
+        **{f"{subject}__isnull": False}, **subject_filters,
+        availability__hasanygrams=availability_tokens(jurisdiction_ids, category_ids))
     relevance = Value(0, output_field=IntegerField())
-    if terms:
-        documents = ProviderSearchDocument.objects.filter(
-            availability__hasanygrams=availability_tokens(jurisdiction_ids, category_ids))
-        doc = "search_document__"
-        for term in terms:
-            documents = documents.filter(grams__hasallgrams=term_grams(term)).filter(
-                Q(name_text__contains=term) | Q(title_text__contains=term)
-                | Q(pinyin_text__contains=term) | Q(description_text__contains=term)
-            )
-            relevance = relevance + Case(
-                When(**{f"{doc}name_text__contains": term}, then=Value(8)),
-                When(**{f"{doc}title_text__contains": term}, then=Value(4)),
-                When(**{f"{doc}pinyin_text__contains": term}, then=Value(3)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        matching = documents.values(f"{subject}_id")
-        if connection.vendor == "postgresql":
-            queryset = queryset.filter(_InArray(F("pk"), Subquery(matching)))
-        else:
-            queryset = queryset.filter(pk__in=matching)
-    # The exact check, as a join in one filter() so that max() below reads the same rows.
-    valid = {"approvals__status": Approval.Status.APPROVED, "approvals__valid_from__lte": day,
-             "approvals__valid_until__gte": day,
-             "approvals__jurisdiction_id__in": jurisdiction_ids}
+    for term in keyword_terms(keyword):
+        documents = documents.filter(grams__hasallgrams=term_grams(term)).filter(
+            Q(name_text__contains=term) | Q(title_text__contains=term)
+            | Q(pinyin_text__contains=term) | Q(description_text__contains=term))
+        relevance = relevance + Case(
+            When(name_text__contains=term, then=Value(8)),
+            When(title_text__contains=term, then=Value(4)),
+            When(pinyin_text__contains=term, then=Value(3)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    # The exact rule, on the approvals (served by approval_*_approved_idx).
+    valid = Approval.objects.filter(
+        **{subject: OuterRef(subject_id)}, status=Approval.Status.APPROVED,
+        valid_from__lte=day, valid_until__gte=day, jurisdiction_id__in=jurisdiction_ids)
     if category_ids is not None:
-        valid["approvals__categories__in"] = category_ids
-    return queryset.filter(**valid).annotate(
+        valid = valid.filter(categories__in=category_ids)
+    documents = documents.filter(Exists(valid))
+    if offerings is not None:
+        documents = documents.filter(Exists(offerings.filter(organization=OuterRef(subject_id))))
+    best = valid.order_by(F("expert_score").desc(nulls_last=True)).values("expert_score")[:1]
+    return documents.annotate(
         relevance=relevance,
-        expert_score=Max("approvals__expert_score"),
+        expert_score=Subquery(best),
         **{TOTAL: Window(Count("*"))},
     ).order_by(
-        F("relevance").desc(), F("expert_score").desc(nulls_last=True), "name", "pk",
-    )
+        F("relevance").desc(), F("expert_score").desc(nulls_last=True), "name_text", subject_id,
+    ).values_list(subject_id, "relevance", "expert_score", TOTAL)
 
 
-def _shown_approvals(*, jurisdiction_ids, day) -> QuerySet:
-    return (Approval.objects.valid_on(day).filter(jurisdiction_id__in=jurisdiction_ids)
-            .select_related("jurisdiction").prefetch_related("categories"))
+class SearchResults:
+    """The results of a school search, ranked by one query over the search documents
+    (``_ranked``) and loaded a page at a time: slicing ranks that slice, then reads only
+    its subjects with their related rows (``load``). Each subject carries ``relevance``,
+    ``expert_score`` and the total (``TOTAL``), which ``registry.requests.paginate`` reads
+    instead of counting again.
+
+    Between the ranking and the load an approval may lapse (a suspension that commits in
+    between): the load shows only approvals valid at that moment, and a subject left with
+    none is dropped from the page rather than shown as available.
+    """
+
+    ordered = True  # for Paginator's check
+
+    def __init__(self, ranked: QuerySet, load):
+        self.ranked = ranked
+        self._load = load
+
+    @property
+    def query(self):
+        return self.ranked.query
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            found = self[key:key + 1]
+            if not found:
+                raise IndexError(key)
+            return found[0]
+        rows = list(self.ranked[key])
+        if not rows:
+            return []
+        subjects = self._load([row[0] for row in rows])
+        page = []
+        for subject_id, relevance, expert_score, total in rows:
+            item = subjects.get(subject_id)
+            if item is None:  # no approval valid any more: not shown
+                continue
+            item.relevance, item.expert_score = relevance, expert_score
+            setattr(item, TOTAL, total)
+            page.append(item)
+        return page
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def count(self) -> int:
+        return self.ranked.count()
+
+
+def _load(subject: str, ids, *, jurisdiction_ids, day, related=None) -> dict:
+    """The subjects ``ids`` (a page), each with ``valid_approvals``: its approvals valid
+    ``day`` in the school's lineage, newest first. Read through those approvals, with the
+    subject joined, so a subject whose approvals lapsed since it was ranked is not there.
+    ``related`` is prefetched on the subjects found."""
+    found: dict = {}
+    approvals = (Approval.objects.valid_on(day)
+                 .filter(jurisdiction_id__in=jurisdiction_ids, **{f"{subject}_id__in": ids})
+                 .select_related("jurisdiction",
+                                 "organization__county" if subject == "organization" else subject)
+                 .prefetch_related("categories"))
+    for approval in approvals:
+        item = found.setdefault(getattr(approval, f"{subject}_id"), getattr(approval, subject))
+        item.__dict__.setdefault("valid_approvals", []).append(approval)
+    if related is not None:
+        prefetch_related_objects(list(found.values()), related)
+    return found
 
 
 def approved_organizations_search(
@@ -146,7 +195,7 @@ def approved_organizations_search(
     max_fee: Decimal | None = None,
     grade: int | None = None,
     on: datetime.date | None = None,
-) -> QuerySet:
+) -> SearchResults:
     """Organizations with an approval valid today in the school's county, city or province.
 
     Validity (status, dates) is checked in the query itself. ``weekday`` (1 = Monday),
@@ -158,11 +207,9 @@ def approved_organizations_search(
     day = on or timezone.localdate()
     jurisdiction_ids = school_jurisdiction_ids(school)
     category_ids = _category_ids(category) if category is not None else None
-    queryset = Organization.objects.all()
-    if county is not None:
-        queryset = queryset.filter(county=county)
+    offerings = None
     if weekday is not None or max_fee is not None or grade is not None:
-        offerings = Offering.objects.filter(organization=OuterRef("pk"), is_active=True)
+        offerings = Offering.objects.filter(is_active=True)
         if category_ids is not None:
             offerings = offerings.filter(category_id__in=category_ids)
         if weekday is not None:
@@ -173,18 +220,21 @@ def approved_organizations_search(
             offerings = offerings.filter(fee_per_session__lte=max_fee)
         if grade is not None:
             offerings = offerings.filter(grade_min__lte=grade, grade_max__gte=grade)
-        queryset = queryset.filter(Exists(offerings))
-    queryset = _search(queryset, subject="organization", keyword=keyword,
-                       jurisdiction_ids=jurisdiction_ids, category_ids=category_ids, day=day)
-    return queryset.select_related("county").prefetch_related(
-        Prefetch("approvals", queryset=_shown_approvals(jurisdiction_ids=jurisdiction_ids,
-                                                        day=day),
-                 to_attr="valid_approvals"),
-        Prefetch("offerings",
-                 queryset=Offering.objects.filter(is_active=True).select_related("category")
-                 .annotate(**fee_reference_annotations(lineage_ids=jurisdiction_ids, on=day)),
-                 to_attr="active_offerings"),
-    )
+    ranked = _ranked(subject="organization", keyword=keyword, jurisdiction_ids=jurisdiction_ids,
+                     category_ids=category_ids, day=day, offerings=offerings,
+                     subject_filters={"organization__county": county} if county else {})
+
+    def load(ids):
+        return _load("organization", ids, jurisdiction_ids=jurisdiction_ids, day=day,
+                     related=Prefetch(
+                         "offerings",
+                         queryset=Offering.objects.filter(is_active=True)
+                         .select_related("category")
+                         .annotate(**fee_reference_annotations(lineage_ids=jurisdiction_ids,
+                                                               on=day)),
+                         to_attr="active_offerings"))
+
+    return SearchResults(ranked, load)
 
 
 def approved_people_search(
@@ -194,20 +244,18 @@ def approved_people_search(
     category: ServiceCategory | None = None,
     kind: str | None = None,
     on: datetime.date | None = None,
-) -> QuerySet:
+) -> SearchResults:
     """Individuals (retirees, students, professionals, volunteers) approved for the
     school's county, city or province today; same rules and order as organizations.
     Results never need the ID number: serializers must not show it."""
     day = on or timezone.localdate()
     jurisdiction_ids = school_jurisdiction_ids(school)
     category_ids = _category_ids(category) if category is not None else None
-    queryset = Person.objects.all()
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    queryset = _search(queryset, subject="person", keyword=keyword,
-                       jurisdiction_ids=jurisdiction_ids, category_ids=category_ids, day=day)
-    return queryset.prefetch_related(
-        Prefetch("approvals", queryset=_shown_approvals(jurisdiction_ids=jurisdiction_ids,
-                                                        day=day),
-                 to_attr="valid_approvals"),
-    )
+    ranked = _ranked(subject="person", keyword=keyword, jurisdiction_ids=jurisdiction_ids,
+                     category_ids=category_ids, day=day, offerings=None,
+                     subject_filters={"person__kind": kind} if kind else {})
+
+    def load(ids):
+        return _load("person", ids, jurisdiction_ids=jurisdiction_ids, day=day)
+
+    return SearchResults(ranked, load)

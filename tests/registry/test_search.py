@@ -235,6 +235,8 @@ def test_selector_runs_a_bounded_number_of_queries(world, django_assert_max_num_
         org = organization(f"南昌第{i}围棋培训有限公司", ("围棋", "arts", "10"),
                            ("篮球", "sport", "10"))
         approve(organization=org, where="360102", categories=("arts", "sport"))
+    # the school's county, the ranking, the page's approvals with their organizations,
+    # the approvals' categories, the offerings: five, however many results
     with django_assert_max_num_queries(5):
         results = list(selectors.approved_organizations_search(school=world["school"],
                                                                keyword="围棋"))
@@ -265,7 +267,7 @@ def test_postgres_keyword_filter_is_served_by_the_bigram_index(world, on_postgre
         queryset = selectors.approved_organizations_search(school=world["school"],
                                                            keyword=keyword)
         plan = _plan(on_postgres, queryset)
-        assert "registry_searchdoc_grams_gin" in plan, plan
+        assert "registry_searchdoc_organization_gin" in plan, plan
     assert search(world, keyword="围棋")[0] == "南昌弈林文化有限公司"
 
 

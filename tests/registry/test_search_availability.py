@@ -229,3 +229,26 @@ def test_only_approvals_in_status_approved_leave_tokens():
         assert tokens(organization=go) == set()
         if status in Approval.OPEN_STATUSES:
             services.approval_revoke(actor=None, approval=approval, reason="清理")
+
+
+def test_a_provider_suspended_between_ranking_and_page_is_left_out(school):
+    # given: two providers ranked for the school's search
+    go = organization("南昌弈林文化有限公司", ("少儿围棋启蒙班", "arts", "25"))
+    chess = organization("南昌棋乐围棋俱乐部有限公司", ("围棋提高班", "arts", "30"))
+    go_approval = approve(organization=go, where="360102", categories=("arts",))
+    approve(organization=chess, where="360102", categories=("arts",))
+    results = selectors.approved_organizations_search(school=school, keyword="围棋")
+    load = results._load
+
+    def suspended_meanwhile(ids):
+        # when: a suspension commits after the ranking, before the page is read
+        services.approval_suspend(actor=None, approval=go_approval, reason="证照过期")
+        return load(ids)
+
+    results._load = suspended_meanwhile
+    page = results[0:20]
+    # then: the page shows only the provider still available; nothing half-shown
+    assert [o.name for o in page] == ["南昌棋乐围棋俱乐部有限公司"]
+    assert all(o.valid_approvals for o in page)
+    # and the next search no longer ranks it at all
+    assert found(school, keyword="围棋") == ["南昌棋乐围棋俱乐部有限公司"]
