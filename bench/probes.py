@@ -163,7 +163,7 @@ def probe_search(args):
         hits += response.json()["count"] > 0
     for query in queries:
         queryset = approved_organizations_search(school=actors.school, **_selector_kwargs(query))
-        sql, params = queryset[:page].query.sql_with_params()
+        sql, params = queryset.ranking.sql(0, page)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

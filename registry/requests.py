@@ -87,7 +87,7 @@ class CountedPaginator(Paginator):
 
 def paginate(queryset, page_number, per_page: int | None = None) -> Page:
     """One page; a page beyond the end is the user's error, not an empty page."""
-    counted = SEARCH_TOTAL in getattr(getattr(queryset, "query", None), "annotations", {})
+    counted = getattr(queryset, "counted", False)
     paginator = (CountedPaginator if counted else Paginator)(
         queryset, per_page or settings.REGISTRY_SEARCH_PAGE_SIZE, allow_empty_first_page=True)
     try:

@@ -5,22 +5,22 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Case,
-    Count,
+    DecimalField,
     Exists,
     F,
     IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Value,
     When,
-    Window,
     prefetch_related_objects,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from registry.models import (
@@ -60,69 +60,113 @@ def _category_ids(category: ServiceCategory) -> list[int]:
 TOTAL = "search_total"
 
 
-def _ranked(*, subject: str, keyword: str, jurisdiction_ids, category_ids, day,
-            subject_filters: dict, offerings: QuerySet | None) -> QuerySet:
-    """The ranking of a school search, as rows of ``(subject id, relevance, expert_score,
-    total)``, best first: one query over the search documents alone.
+def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, day,
+                subject_filters: dict, offerings: QuerySet | None) -> QuerySet:
+    """The search documents that may answer a school's search, each with what ranks it.
 
-    Candidates come from the search documents of one kind of subject: their
-    ``availability`` tokens (where the subject holds an approval in status "approved",
-    and for which categories) and, with a keyword, their n-grams, asked of that kind's GIN
-    index on PostgreSQL; each term is then checked as a substring. The tokens only narrow
-    the search: each candidate must hold an approval valid today (status, dates,
-    jurisdiction, category), checked on the approvals themselves in the same query (an
-    index-only probe per candidate), so a stale token can hide a provider, never show one
-    that is not available. ``expert_score`` is the best of those approvals (unscored
-    last); ``relevance``: a match in the name counts most, then titles, pinyin,
-    descriptions. Ties go by name (as indexed: NFKC, lower case), then id.
+    Candidates come from the documents of one kind of subject: their ``availability``
+    tokens (where the subject holds an approval in status "approved", and for which
+    categories) and, with a keyword, their n-grams, asked of that kind's GIN index on
+    PostgreSQL (migration 0009: an organization search never reads a person's postings).
+    The tokens only narrow the search. Each candidate carries:
 
-    Everything here reads the document row or an index: no subject row is read for the
-    ranking (a broad keyword has well over a thousand candidates) unless a filter is on
-    the subject itself (``subject_filters``: county, kind), only for the page.
+    - ``relevance``: per term, 8 for a match in the name, 4 in titles, 3 in pinyin, 1 in
+      descriptions, summed; NULL when a term is in none of them (the n-grams matched, the
+      substring did not);
+    - ``best``: the best expert score of its approvals valid ``day`` (status, dates,
+      jurisdiction, category), read on the approvals themselves (an index-only probe of
+      approval_*_approved_idx); -1 when they are unscored, NULL when there is none. So a
+      stale token can hide a provider, never show one that is not available.
+
+    Both are computed once per candidate, in the select list; ``_Ranking`` keeps the rows
+    where neither is NULL. (Filtering on them here would make the database compute them
+    twice: a third of the query's time for a broad keyword.)
     """
     subject_id = f"{subject}_id"
-    # Naming the kind of subject lets PostgreSQL read only that kind's index (migration
-    # 0009): an organization search never reads a person's postings.
     documents = ProviderSearchDocument.objects.filter(
         **{f"{subject}__isnull": False}, **subject_filters,
         availability__hasanygrams=availability_tokens(jurisdiction_ids, category_ids))
     relevance = Value(0, output_field=IntegerField())
     for term in keyword_terms(keyword):
-        documents = documents.filter(grams__hasallgrams=term_grams(term)).filter(
-            Q(name_text__contains=term) | Q(title_text__contains=term)
-            | Q(pinyin_text__contains=term) | Q(description_text__contains=term))
+        documents = documents.filter(grams__hasallgrams=term_grams(term))
         relevance = relevance + Case(
             When(name_text__contains=term, then=Value(8)),
             When(title_text__contains=term, then=Value(4)),
             When(pinyin_text__contains=term, then=Value(3)),
-            default=Value(1),
+            When(description_text__contains=term, then=Value(1)),
+            default=None,
             output_field=IntegerField(),
         )
-    # The exact rule, on the approvals (served by approval_*_approved_idx).
     valid = Approval.objects.filter(
         **{subject: OuterRef(subject_id)}, status=Approval.Status.APPROVED,
         valid_from__lte=day, valid_until__gte=day, jurisdiction_id__in=jurisdiction_ids)
     if category_ids is not None:
         valid = valid.filter(categories__in=category_ids)
-    documents = documents.filter(Exists(valid))
     if offerings is not None:
         documents = documents.filter(Exists(offerings.filter(organization=OuterRef(subject_id))))
-    best = valid.order_by(F("expert_score").desc(nulls_last=True)).values("expert_score")[:1]
-    return documents.annotate(
-        relevance=relevance,
-        expert_score=Subquery(best),
-        **{TOTAL: Window(Count("*"))},
-    ).order_by(
-        F("relevance").desc(), F("expert_score").desc(nulls_last=True), "name_text", subject_id,
-    ).values_list(subject_id, "relevance", "expert_score", TOTAL)
+    unscored = Value(Decimal(-1), output_field=DecimalField(max_digits=5, decimal_places=2))
+    best = (valid.annotate(score=Coalesce("expert_score", unscored))
+            .order_by("-score").values("score")[:1])
+    return documents.order_by().annotate(
+        sid=F(subject_id), relevance=relevance, best=Subquery(best), sort_name=F("name_text"),
+    ).values("sid", "relevance", "best", "sort_name")
+
+
+class _Ranking:
+    """The ranking of a school search over ``_candidates``: rows of ``(subject id,
+    relevance, expert score, total)``, best first (relevance, then expert score with the
+    unscored last, then name as indexed (NFKC, lower case), then id), counted as it goes
+    (``COUNT(*) OVER ()``). One query per slice; no subject row is read for it (a broad
+    keyword has well over a thousand candidates) unless a filter is on the subject itself
+    (county, kind).
+
+    The candidates' query is Django's; the ranking around it is written here because
+    Django cannot select from a subquery. ``OFFSET 0`` keeps the database from merging
+    the two, which would compute ``best`` and ``relevance`` again in the outer filter.
+    """
+
+    def __init__(self, candidates: QuerySet):
+        self.candidates = candidates
+
+    def _wrapped(self, select: str, tail: str = "") -> tuple[str, tuple]:
+        inner, params = self.candidates.query.sql_with_params()
+        no_limit = connection.ops.no_limit_value()
+        barrier = "OFFSET 0" if no_limit is None else f"LIMIT {no_limit} OFFSET 0"
+        sql = (f"SELECT {select} FROM ({inner} {barrier}) ranked "  # noqa: S608 (no input)
+               f"WHERE ranked.relevance IS NOT NULL AND ranked.best IS NOT NULL {tail}")
+        return sql, params
+
+    def sql(self, start: int = 0, stop: int | None = None) -> tuple[str, tuple]:
+        """The query of one slice, with its parameters."""
+        return self._wrapped(
+            "ranked.sid, ranked.relevance, NULLIF(ranked.best, -1), COUNT(*) OVER ()",
+            "ORDER BY ranked.relevance DESC, ranked.best DESC, ranked.sort_name, ranked.sid "
+            + connection.ops.limit_offset_sql(start, stop))
+
+    def rows(self, start: int, stop: int | None) -> list[tuple]:
+        sql, params = self.sql(start, stop)
+        score = Approval._meta.get_field("expert_score")
+        places = Decimal(1).scaleb(-score.decimal_places)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        return [(sid, int(relevance),
+                 None if best is None else score.to_python(best).quantize(places), int(total))
+                for sid, relevance, best, total in found]
+
+    def count(self) -> int:
+        sql, params = self._wrapped("COUNT(*)")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
 
 
 class SearchResults:
-    """The results of a school search, ranked by one query over the search documents
-    (``_ranked``) and loaded a page at a time: slicing ranks that slice, then reads only
-    its subjects with their related rows (``load``). Each subject carries ``relevance``,
-    ``expert_score`` and the total (``TOTAL``), which ``registry.requests.paginate`` reads
-    instead of counting again.
+    """The results of a school search, ranked by one query (``_Ranking``) and loaded a
+    page at a time: slicing ranks that slice, then reads only its subjects with their
+    related rows (``load``). Each subject carries ``relevance``, ``expert_score`` and the
+    total (``TOTAL``), which ``registry.requests.paginate`` reads instead of counting
+    again.
 
     Between the ranking and the load an approval may lapse (a suspension that commits in
     between): the load shows only approvals valid at that moment, and a subject left with
@@ -130,14 +174,11 @@ class SearchResults:
     """
 
     ordered = True  # for Paginator's check
+    counted = True  # each item carries the total (see registry.requests.paginate)
 
-    def __init__(self, ranked: QuerySet, load):
-        self.ranked = ranked
+    def __init__(self, ranking: _Ranking, load):
+        self.ranking = ranking
         self._load = load
-
-    @property
-    def query(self):
-        return self.ranked.query
 
     def __getitem__(self, key):
         if isinstance(key, int):
@@ -145,7 +186,9 @@ class SearchResults:
             if not found:
                 raise IndexError(key)
             return found[0]
-        rows = list(self.ranked[key])
+        if key.step is not None or (key.start or 0) < 0 or (key.stop or 0) < 0:
+            raise ValueError("search results take plain, non-negative slices")
+        rows = self.ranking.rows(key.start or 0, key.stop)
         if not rows:
             return []
         subjects = self._load([row[0] for row in rows])
@@ -163,7 +206,7 @@ class SearchResults:
         return iter(self[:])
 
     def count(self) -> int:
-        return self.ranked.count()
+        return self.ranking.count()
 
 
 def _load(subject: str, ids, *, jurisdiction_ids, day, related=None) -> dict:
@@ -220,9 +263,10 @@ def approved_organizations_search(
             offerings = offerings.filter(fee_per_session__lte=max_fee)
         if grade is not None:
             offerings = offerings.filter(grade_min__lte=grade, grade_max__gte=grade)
-    ranked = _ranked(subject="organization", keyword=keyword, jurisdiction_ids=jurisdiction_ids,
-                     category_ids=category_ids, day=day, offerings=offerings,
-                     subject_filters={"organization__county": county} if county else {})
+    ranking = _Ranking(_candidates(
+        subject="organization", keyword=keyword, jurisdiction_ids=jurisdiction_ids,
+        category_ids=category_ids, day=day, offerings=offerings,
+        subject_filters={"organization__county": county} if county else {}))
 
     def load(ids):
         return _load("organization", ids, jurisdiction_ids=jurisdiction_ids, day=day,
@@ -234,7 +278,7 @@ def approved_organizations_search(
                                                                on=day)),
                          to_attr="active_offerings"))
 
-    return SearchResults(ranked, load)
+    return SearchResults(ranking, load)
 
 
 def approved_people_search(
@@ -251,11 +295,12 @@ def approved_people_search(
     day = on or timezone.localdate()
     jurisdiction_ids = school_jurisdiction_ids(school)
     category_ids = _category_ids(category) if category is not None else None
-    ranked = _ranked(subject="person", keyword=keyword, jurisdiction_ids=jurisdiction_ids,
-                     category_ids=category_ids, day=day, offerings=None,
-                     subject_filters={"person__kind": kind} if kind else {})
+    ranking = _Ranking(_candidates(
+        subject="person", keyword=keyword, jurisdiction_ids=jurisdiction_ids,
+        category_ids=category_ids, day=day, offerings=None,
+        subject_filters={"person__kind": kind} if kind else {}))
 
     def load(ids):
         return _load("person", ids, jurisdiction_ids=jurisdiction_ids, day=day)
 
-    return SearchResults(ranked, load)
+    return SearchResults(ranking, load)

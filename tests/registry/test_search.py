@@ -249,7 +249,7 @@ def test_selector_runs_a_bounded_number_of_queries(world, django_assert_max_num_
 def _plan(connection, queryset) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        sql, params = queryset.query.sql_with_params()
+        sql, params = queryset.ranking.sql(0, 20)
         cursor.execute("EXPLAIN " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())
 
