@@ -28,7 +28,8 @@ def bureaus_administered_by(user):
 
 def school_for(user, school_id) -> object:
     """The school the user acts for: the one named, or the only one."""
-    schools = schools_of(user).select_related("county__parent")
+    # the whole lineage, which search and fee references read without a query
+    schools = schools_of(user).select_related("county__parent__parent")
     if school_id not in (None, ""):
         try:
             school_pk = int(school_id)
@@ -58,10 +59,11 @@ def bureau_for(user, bureau_id):
 
 
 class CountedPaginator(Paginator):
-    """For a search that carries its total on every row (``COUNT(*) OVER ()``, see
-    ``registry.selectors.search.TOTAL``): the page is read first and the count taken from
-    it, one query where a Paginator runs the search twice (a COUNT, then the page). Only a
-    page beyond the end asks for the count, so that the error can name the last page."""
+    """For search results whose items carry the total (``COUNT(*) OVER ()`` in the ranking,
+    see ``registry.selectors.search.SearchResults``): the page is read first and the count
+    taken from it, one query where a Paginator runs the search twice (a COUNT, then the
+    page). Only a page beyond the end asks for the count, so that the error can name the
+    last page."""
 
     def page(self, number):
         number = self._whole_number(number)

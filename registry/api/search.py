@@ -38,7 +38,7 @@ class ApprovalResultSerializer(serializers.Serializer):
     expert_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
 
     def get_categories(self, obj) -> list[str]:
-        return [c.code for c in obj.categories.all()]
+        return [c.code for c in obj.category_list]
 
 
 class OrganizationResultSerializer(serializers.Serializer):
