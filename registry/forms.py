@@ -87,6 +87,13 @@ class EvaluationForm(forms.Form):
                                max_length=4000)
 
 
+class FreePlacesForm(forms.Form):
+    """How many free places (免费名额) a school used under one engagement. Only parsed
+    here: whether the number fits the offering is the service's rule and message."""
+
+    used = forms.IntegerField(label=_("Free places used"))
+
+
 class IncidentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Incident.Kind.choices)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea,

@@ -13,6 +13,8 @@ urlpatterns = [
     path("school/engagements/", views.school_engagements, name="school-engagements"),
     path("school/engagements/<int:pk>/evaluate/", views.engagement_evaluate,
          name="engagement-evaluate"),
+    path("school/engagements/<int:pk>/free-places/", views.engagement_free_places,
+         name="engagement-free-places"),
     path("school/engagements/<int:pk>/incident/", views.engagement_incident,
          name="engagement-incident"),
     path("portal/register/", portal.organization_register, name="portal-register"),

@@ -19,6 +19,7 @@ from registry import exports, selectors, services
 from registry.forms import (
     EngagementForm,
     EvaluationForm,
+    FreePlacesForm,
     IncidentForm,
     PersonSearchForm,
     ProviderSearchForm,
@@ -208,6 +209,16 @@ def school_engagements(request):
             for field, errors in by_field.items():
                 form.add_error(field if field in form.fields else None, errors)
             status = 400
+    return _engagements_page(request, school, term_form=term_form,
+                             engagement_form=engagement_form, status=status)
+
+
+def _engagements_page(request, school, *, term_form=None, engagement_form=None,
+                      free_places=None, status=200):
+    """The school's engagements page; ``free_places`` (``{"engagement", "value",
+    "errors"}``) puts a refused number back beside the engagement it was for."""
+    term_form = term_form or TermForm(prefix="term")
+    engagement_form = engagement_form or EngagementForm(prefix="eng")
     terms = list(selectors.terms_for_schools([school.pk]))
     provider = _engagement_form_for_people(engagement_form, terms)
     context = {
@@ -215,6 +226,7 @@ def school_engagements(request):
         "terms": terms, "provider": provider,
         "engagements": selectors.engagements_for_schools([school.pk])[:200],
         "evaluation_form": EvaluationForm(), "incident_form": IncidentForm(),
+        "free_places": free_places or {},
     }
     return render(request, "registry/school/engagements.html", context, status=status)
 
@@ -266,6 +278,31 @@ def engagement_evaluate(request, pk: int):
         for message in error_messages(error):
             messages.error(request, message)
     return redirect(f"{reverse('registry:school-engagements')}?school={engagement.school_id}")
+
+
+@login_required
+@require_POST
+def engagement_free_places(request, pk: int):
+    """The school records how many free places (免费名额) it used under an engagement.
+    A number the service refuses comes back as a 400, beside that engagement."""
+    engagement = _own_engagement(request, pk)
+    form = FreePlacesForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        recorded = services.engagement_free_places_record(
+            actor=request.user, engagement=engagement, used=form.cleaned_data["used"])
+    except ValidationError as error:
+        return _engagements_page(
+            request, engagement.school, status=400,
+            free_places={"engagement": engagement.pk, "value": request.POST.get("used", ""),
+                         "errors": error_messages(error)})
+    offered = recorded.offering.free_places_per_term if recorded.offering_id else 0
+    messages.success(request, _("Free places recorded: %(used)d of the %(offered)d this "
+                                "offering gives per term.")
+                     % {"used": recorded.free_places_used, "offered": offered})
+    return redirect(f"{reverse('registry:school-engagements')}?school={engagement.school_id}"
+                    f"#engagement-{engagement.pk}")
 
 
 @login_required

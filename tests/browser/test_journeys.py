@@ -362,6 +362,8 @@ def test_school_searches_opens_a_provider_engages_and_evaluates(page, world):
     today = timezone.localdate()
     Organization.objects.filter(pk=w.organization.pk).update(name="南昌市黑白围棋培训中心")
     w.organization.refresh_from_db()
+    w.offering.free_places_per_term = 2
+    w.offering.save(update_fields=["free_places_per_term"])
     _approve_in_force(w, valid_from=today - datetime.timedelta(days=200))
     school, user = _school_user(w)
     login(page, user)
@@ -411,6 +413,21 @@ def test_school_searches_opens_a_provider_engages_and_evaluates(page, world):
     expect(page.locator("main tr", has_text="少儿围棋启蒙班")).to_contain_text("5/5")
     engagement.refresh_from_db()
     assert engagement.evaluation.satisfaction == 5
+    # and records the free places used (免费名额), more than the offering gives first
+    row = page.locator(f"#engagement-{engagement.pk}")
+    expect(row).to_contain_text("每学期共 2 个")
+    row.locator(f"#free-places-{engagement.pk}").fill("3")
+    row.locator("form:has([name=used]) button").click()
+    expect(page.locator(f"#free-places-{engagement.pk}_errors")).to_contain_text(
+        "该项目每学期提供 2 个免费名额，不能使用 3 个。")
+    expect(page.locator(f"#free-places-{engagement.pk}")).to_have_value("3")
+    screenshot(page, "4-school-free-places-refused")
+    page.locator(f"#free-places-{engagement.pk}").fill("2")
+    page.locator(f"#engagement-{engagement.pk} form:has([name=used]) button").click()
+    expect(page.locator(".portal-messages")).to_contain_text("已登记免费名额：使用 2 个")
+    expect(page.locator(f"#free-places-{engagement.pk}")).to_have_value("2")
+    engagement.refresh_from_db()
+    assert engagement.free_places_used == 2
     screenshot(page, "4-school-engages")
 
 

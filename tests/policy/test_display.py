@@ -118,6 +118,81 @@ def test_free_places_over_the_api_are_400s_for_bad_numbers(listed):
     assert Engagement.objects.get(pk=engagement.pk).free_places_used == 3
 
 
+def test_a_school_records_free_places_on_its_engagements_page(listed, client):
+    user, school = school_user("360102")
+    engagement = _engagement(user, school, listed["org"], listed["offering"])
+    url = f"/registry/school/engagements/{engagement.pk}/free-places/"
+    client.force_login(user)
+    # given the engagements page: the number used so far beside what the offering gives
+    page = client.get("/registry/school/engagements/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = page.content.decode()
+    assert "免费名额" in html and "每学期共 3 个" in html
+    assert f'id="free-places-{engagement.pk}" value="0" min="0"' in html
+    # when the school records two places: the success message, the number, the audit
+    response = client.post(url, {"used": "2"}, HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+    assert response.redirect_chain[-1][0].endswith(f"#engagement-{engagement.pk}")
+    assert "已登记免费名额：使用 2 个（该项目每学期共 3 个）。" in response.content.decode()
+    assert Engagement.objects.get(pk=engagement.pk).free_places_used == 2
+    event = AuditEvent.objects.for_object(engagement).get(action="engagement.free_places")
+    assert (event.actor_id, event.to_state) == (user.pk, "2")
+
+
+@pytest.mark.parametrize(("used", "language", "message"), [
+    ("5", "zh-hans", "该项目每学期提供 3 个免费名额，不能使用 5 个。"),
+    ("5", "en", "The offering gives 3 free places per term; 5 cannot be used."),
+    ("-1", "zh-hans", "免费名额不能为负数。"),
+    ("-1", "en", "The number of free places cannot be negative."),
+    ("两个", "en", "Enter a whole number."),
+    ("", "zh-hans", "该字段是必填项。"),
+])
+def test_a_refused_number_of_free_places_is_a_400_beside_the_engagement(listed, client, used,
+                                                                       language, message):
+    user, school = school_user("360102")
+    engagement = _engagement(user, school, listed["org"], listed["offering"])
+    services.engagement_free_places_record(actor=user, engagement=engagement, used=1)
+    client.force_login(user)
+    response = client.post(f"/registry/school/engagements/{engagement.pk}/free-places/",
+                           {"used": used}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    html = response.content.decode()
+    # the message is in the row's error list, and the number typed is kept for correcting
+    assert f'<ul class="errorlist" id="free-places-{engagement.pk}_errors" role="alert">' \
+           f"<li>{message}</li></ul>" in html
+    assert f'value="{used}"' in html
+    assert Engagement.objects.get(pk=engagement.pk).free_places_used == 1
+    assert AuditEvent.objects.filter(action="engagement.free_places").count() == 1
+
+
+def test_only_the_school_of_the_engagement_records_its_free_places(listed, client):
+    user, school = school_user("360102")
+    engagement = _engagement(user, school, listed["org"], listed["offering"])
+    url = f"/registry/school/engagements/{engagement.pk}/free-places/"
+    stranger, _ = school_user("360102")  # another school of the same county
+    admin, _bureau = bureau_admin("360100")  # the bureau reads engagements, never records
+    for other in (stranger, admin):
+        client.force_login(other)
+        assert client.post(url, {"used": 1}).status_code == 403
+    client.force_login(user)
+    assert client.post("/registry/school/engagements/999999/free-places/",
+                       {"used": 1}).status_code == 404
+    assert client.get(url).status_code == 405
+    client.logout()
+    assert client.post(url, {"used": 1}).status_code == 302  # to sign in
+    assert Engagement.objects.get(pk=engagement.pk).free_places_used == 0
+    assert not AuditEvent.objects.filter(action="engagement.free_places").exists()
+
+
+def test_an_engagement_with_nothing_to_record_shows_no_free_places_form(listed, client):
+    listed["offering"].free_places_per_term = 0
+    listed["offering"].save(update_fields=["free_places_per_term"])
+    user, school = school_user("360102")
+    engagement = _engagement(user, school, listed["org"], listed["offering"])
+    client.force_login(user)
+    html = client.get("/registry/school/engagements/").content.decode()
+    assert f'id="engagement-{engagement.pk}"' in html
+    assert f'id="free-places-{engagement.pk}"' not in html
+
+
 def test_hardship_totals_per_school_and_provider(listed, django_assert_max_num_queries):
     user, school = school_user("360102")
     engagement = _engagement(user, school, listed["org"], listed["offering"])

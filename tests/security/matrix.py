@@ -107,6 +107,7 @@ WEB_OBJECTS = {
     "documents:review": "document", "documents:download": "document",
     "registry:list-detail": "publication", "registry:list-export": "publication",
     "registry:engagement-evaluate": "engagement", "registry:engagement-incident": "engagement",
+    "registry:engagement-free-places": "engagement",
     "workflows:case": "case", "workflows:withdraw": "case", "workflows:object": "notice",
     "workflows:dashboard": "bureau", "workflows:dashboard-list": "bureau",
     "registry:portal-organization": "organization", "registry:provider-profile": "approved",

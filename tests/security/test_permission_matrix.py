@@ -144,6 +144,7 @@ TABLE = [
     row("registry/school/engagements/", *ONLY_SCHOOL),
     row("registry/school/engagements/<int:pk>/evaluate/", *SCHOOL_OWN),
     row("registry/school/engagements/<int:pk>/incident/", *SCHOOL_OWN),
+    row("registry/school/engagements/<int:pk>/free-places/", *SCHOOL_OWN),
     row(api("engagements/{pk}/evaluate/"), *SCHOOL_OWN),
     row(api("engagements/{pk}/free-places/"), *SCHOOL_OWN),
     row(api("engagements/{pk}/incidents/"), *SCHOOL_OWN),
