@@ -119,3 +119,11 @@ class SanctionForm(forms.Form):
         if data.get("action") == "blacklist" and not data.get("years"):
             raise ValidationError(_("Say for how many years."))
         return data
+
+
+class ReviewRequestCloseForm(forms.Form):
+    """Why the bureau closes a review request. An empty reason is refused by the service
+    (with its message), so that the page and the service say the same thing."""
+
+    reason = forms.CharField(label=_("Reason for closing"), widget=forms.Textarea(
+        attrs={"rows": 2}), max_length=4000, required=False)

@@ -23,4 +23,8 @@ urlpatterns = [
     path("providers/<int:pk>/", portal.provider_profile, name="provider-profile"),
     path("bureau/<int:bureau_id>/", views.bureau_dashboard, name="bureau"),
     path("bureau/<int:bureau_id>/publish/", views.list_publish, name="list-publish"),
+    path("bureau/<int:bureau_id>/review-requests/", views.review_requests,
+         name="review-requests"),
+    path("bureau/<int:bureau_id>/review-requests/<int:pk>/close/", views.review_request_close,
+         name="review-request-close"),
 ]

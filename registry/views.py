@@ -23,6 +23,7 @@ from registry.forms import (
     IncidentForm,
     PersonSearchForm,
     ProviderSearchForm,
+    ReviewRequestCloseForm,
     SanctionForm,
     TermForm,
 )
@@ -33,6 +34,7 @@ from registry.models import (
     Organization,
     Person,
     Publication,
+    ReviewRequest,
 )
 from registry.requests import (
     BadRequest,
@@ -353,5 +355,57 @@ def bureau_dashboard(request, bureau_id: int):
         "bureau": bureau, "form": form,
         "engagements": selectors.engagements_for_jurisdictions([bureau.jurisdiction_id])[:200],
         "review_requests": selectors.review_requests_for_bureaus([bureau.pk])[:200],
+        "open_review_requests": selectors.review_requests_for_bureaus(
+            [bureau.pk], status=ReviewRequest.Status.OPEN).count(),
     }
     return render(request, "registry/bureau/dashboard.html", context, status=status)
+
+
+@login_required
+@require_GET
+def review_requests(request, bureau_id: int):
+    """The bureau's open review requests (复核任务), each with a form to close it."""
+    bureau = bureau_for(request.user, bureau_id)
+    return _review_requests_page(request, bureau)
+
+
+def _review_requests_page(request, bureau, *, closing=None, errors=None, status=200):
+    """``closing`` (``{"request", "reason", "errors"}``) puts a refused reason back beside
+    the request it was for; ``errors`` are shown above the list."""
+    open_requests = selectors.review_requests_for_bureaus(
+        [bureau.pk], status=ReviewRequest.Status.OPEN).order_by("created_at", "pk")
+    try:
+        page = paginate(open_requests, request.GET.get("page"), per_page=50)
+    except BadRequest as error:
+        return render(request, "registry/error.html", {"errors": error_messages(error)},
+                      status=400)
+    return render(request, "registry/bureau/review_requests.html", {
+        "bureau": bureau, "page": page, "closing": closing or {}, "errors": errors or [],
+    }, status=status)
+
+
+@login_required
+@require_POST
+def review_request_close(request, bureau_id: int, pk: int):
+    """Close one of the bureau's review requests with a reason (recorded in the audit
+    trail). Another bureau's request is not found here."""
+    bureau = bureau_for(request.user, bureau_id)
+    review_request = get_object_or_404(
+        ReviewRequest.objects.select_related("bureau", "organization", "person"),
+        pk=pk, bureau=bureau)
+    form = ReviewRequestCloseForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"reason": form.errors.get("reason", [])})
+        closed = services.review_request_close(actor=request.user,
+                                               review_request=review_request,
+                                               reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        by_field = error.message_dict if hasattr(error, "error_dict") else {}
+        return _review_requests_page(
+            request, bureau, status=400,
+            closing={"request": review_request.pk, "reason": request.POST.get("reason", ""),
+                     "errors": by_field.get("reason", [])},
+            errors=[] if "reason" in by_field else error_messages(error))
+    messages.success(request, _("Review request closed: %(subject)s.") % {"subject": closed})
+    return redirect("registry:review-requests", bureau_id=bureau.pk)

@@ -18,7 +18,7 @@ from viewflow.workflow.timers import fire_due_timers
 
 from registry import services as registry_services
 from registry.identifiers import make_uscc
-from registry.models import Approval, Engagement, Organization, Publication
+from registry.models import Approval, Engagement, Organization, Publication, ReviewRequest
 from registry.roles import Role
 from tests.browser.conftest import login, screenshot
 from tests.factories import (
@@ -438,9 +438,25 @@ def test_suspended_provider_disappears_from_school_search(new_page, world):
     school_page = login(new_page(), school_user)
     _search(school_page, "围棋")
     expect(school_page.locator("main table")).to_contain_text(w.organization.name)
-    # when the bureau administrator suspends the organization from its profile
+    # given a review request the schools' low ratings opened for the organization
+    review = registry_services.review_request_open(
+        actor=None, bureau=w.bureau, organization=w.organization,
+        trigger=ReviewRequest.Trigger.LOW_SATISFACTION,
+        details={"satisfaction_share": 0.5, "threshold": 0.8})
+    # the bureau administrator finds it from the supervision dashboard
     admin_page = login(new_page(), w.admin)
-    admin_page.goto(reverse("registry:provider-profile", args=[w.organization.pk]))
+    admin_page.goto(reverse("workflows:dashboard", args=[w.bureau.pk]))
+    figure = admin_page.locator("main a:has-text('个待处理，核查后办结')")
+    expect(figure).to_contain_text("1")
+    screenshot(admin_page, "5-bureau-dashboard")
+    figure.click()
+    admin_page.wait_for_url("**/review-requests/")
+    row = admin_page.locator(f"#review-request-{review.pk}")
+    expect(row).to_contain_text("满意度偏低")
+    expect(row).to_contain_text("平均满意度 50%，低于 80%")
+    # when the administrator suspends the organization from its profile
+    row.locator(f"a:has-text('{w.organization.name}')").click()
+    admin_page.wait_for_url(f"**/providers/{w.organization.pk}/")
     admin_page.select_option("main select[name=action]", "suspend")
     admin_page.fill("main textarea[name=reason]", "家长投诉安全问题，暂停整改")
     admin_page.locator("main form:has(textarea[name=reason]) button").click()
@@ -451,3 +467,17 @@ def test_suspended_provider_disappears_from_school_search(new_page, world):
     expect(school_page.locator("main")).not_to_contain_text(w.organization.name)
     assert not Approval.objects.filter(organization=w.organization,
                                        status=Approval.Status.APPROVED).exists()
+    # and the administrator closes the review request: without a reason first, refused
+    admin_page.goto(reverse("registry:review-requests", args=[w.bureau.pk]))
+    row = admin_page.locator(f"#review-request-{review.pk}")
+    row.locator("button:has-text('办结此任务')").click()
+    expect(admin_page.locator(f"#reason-{review.pk}_errors")).to_contain_text(
+        "请填写理由，理由将记入审计记录。")
+    screenshot(admin_page, "5-bureau-review-request-refused")
+    admin_page.fill(f"#reason-{review.pk}", "已核实家长投诉，机构暂停整改")
+    admin_page.locator(f"#review-request-{review.pk} button").click()
+    expect(admin_page.locator(".portal-messages")).to_contain_text("复核任务已办结")
+    expect(admin_page.locator("main table")).to_contain_text("没有待处理的复核任务。")
+    review.refresh_from_db()
+    assert review.status == ReviewRequest.Status.CLOSED
+    screenshot(admin_page, "5-bureau-closes-review-request")

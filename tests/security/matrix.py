@@ -216,6 +216,7 @@ def payload(route: Route, side) -> dict:
         "notice-objections": {"real_name": "王小明", "contact": "13900000000",
                               "reason": "该机构曾多收费用"},
         "publication-publish": {"bureau": side.bureau.pk},
+        "review-request-close": {"reason": "已约谈机构负责人"},
     }.get(name, {})
 
 

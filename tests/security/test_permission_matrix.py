@@ -178,6 +178,8 @@ TABLE = [
     # --- bureau administrators ----------------------------------------------------------
     row("registry/bureau/<int:bureau_id>/", *ADMIN_OWN),
     row("registry/bureau/<int:bureau_id>/publish/", *ADMIN_OWN),
+    row("registry/bureau/<int:bureau_id>/review-requests/", *ADMIN_OWN),
+    row("registry/bureau/<int:bureau_id>/review-requests/<int:pk>/close/", *ADMIN_OWN),
     row(api("publications/publish/"), "N", "N", "N", "N", "N", "N", "Y"),
     row(api("review-requests/{pk}/"), *ADMIN_OWN),
     # --- the workflow engine's own pages of a case and its tasks -------------------------
