@@ -2,7 +2,10 @@
 
 The JSON export is the canonical form: its SHA-256 is the publication's digest,
 so ``sha256(downloaded bytes)`` or ``sha256(canonical(json.loads(bytes)))``
-verifies a copy.
+verifies a copy. The CSV and XLSX are read from the same frozen entries: the fee
+reference and cap beside each offering are those in force on the day of publication
+(as the list page and the JSON show them), never today's, and no query is made per
+entry.
 """
 
 from __future__ import annotations
@@ -62,19 +65,30 @@ def json_stream(publication: Publication, entries: Iterable[dict]) -> Iterator[b
 
 def _columns() -> list[str]:
     return [_("No."), _("Kind"), _("Name"), _("Unified social credit code"), _("Type of person"),
-            _("Categories"), _("Offerings"), _("Valid from"), _("Valid until")]
+            _("Categories"), _("Offerings"), _("Reference fee per session (CNY)"),
+            _("Fee cap per session (CNY)"), _("Valid from"), _("Valid until")]
+
+
+def _fee_in_force(offering: dict, key: str) -> str:
+    """The reference fee or the cap that was in force for the offering's category when the
+    list was published, as the entry froze it; "—" when none was (or, in a list published
+    before references were kept, when none was recorded)."""
+    reference = offering.get("fee_reference")
+    return reference[key] if reference else "—"
 
 
 def _row(position: int, entry: dict) -> list:
     kind = _("Organization") if entry["kind"] == "organization" else _("Individual")
-    offerings = "；".join(
-        f'{o["title"]}（{o["category_name"]}，{o["fee_per_session"]}元/次）'
-        for o in entry.get("offerings", [])
-    )
+    offerings = entry.get("offerings", [])
+    # one value per offering, in the order of the Offerings column
     return [
         position, kind, entry["name"], entry.get("uscc", ""),
         entry.get("person_kind_name", ""),
-        "、".join(c["name"] for c in entry["categories"]), offerings,
+        "、".join(c["name"] for c in entry["categories"]),
+        "；".join(f'{o["title"]}（{o["category_name"]}，{o["fee_per_session"]}元/次）'
+                 for o in offerings),
+        "；".join(_fee_in_force(o, "reference_fee") for o in offerings),
+        "；".join(_fee_in_force(o, "cap") for o in offerings),
         entry["valid_from"], entry["valid_until"],
     ]
 

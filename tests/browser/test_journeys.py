@@ -5,7 +5,9 @@ role's step that it is not about, that step goes through the same service the
 page would call. Each saves a full-page screenshot under var/screenshots/.
 """
 
+import csv
 import datetime
+import io
 import pathlib
 
 import pytest
@@ -28,6 +30,7 @@ from tests.factories import (
     SchoolFactory,
     UserFactory,
 )
+from tests.policy.conftest import fee_reference
 from tests.workflows.conftest import PDF, open_tasks
 from tests.workflows.test_selection_flow import _to_notice
 from workflows import services as flow_services
@@ -294,6 +297,7 @@ def test_public_reads_the_list_downloads_csv_and_objects(page, world):
     OfferingFactory(organization=listed, title="少儿国画", category=w.offering.category)
     approval = ApprovalFactory(organization=listed, status=Approval.Status.APPROVED)
     approval.categories.set([w.offering.category])
+    fee_reference(code="360100", category=w.offering.category.code, reference="18", cap="24")
     registry_services.publication_publish(actor=w.admin, bureau=w.bureau)
     # and the world's organization in public notice
     case = _to_notice(w)
@@ -319,6 +323,10 @@ def test_public_reads_the_list_downloads_csv_and_objects(page, world):
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
     assert "南昌市青松艺术培训中心" in text and listed.uscc in text
+    # with the local fee reference and cap in force beside the offering
+    header, row = list(csv.reader(io.StringIO(text)))[:2]
+    assert dict(zip(header, row, strict=True))["参考收费（元/次）"] == "18.00"
+    assert dict(zip(header, row, strict=True))["收费上限（元/次）"] == "24.00"
     assert w.person.id_number not in text
 
     # opens the notices, and objects: anonymously first, which is refused next to the field

@@ -1,17 +1,28 @@
 """Fees beside the reference and hardship places in the published list, the school
 search and the bureau totals; the policy data over the API."""
 
+import csv
+import hashlib
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from registry import selectors, services
 from registry.models import AuditEvent, Engagement, ServiceCategory
 from tests.factories import OfferingFactory
 from tests.policy.conftest import fee_reference
-from tests.registry.issue5 import approve, bureau_admin, days, organization, school_user
+from tests.registry.issue5 import (
+    approve,
+    bureau_admin,
+    days,
+    organization,
+    person,
+    school_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +61,79 @@ def test_the_published_list_shows_the_fee_the_reference_in_force_and_free_places
     html = page.content.decode()
     assert "28.00" in html and "35.00" in html
     assert "免费名额" in html
+
+
+def _export(client, publication, fmt, language="zh-hans") -> list[list]:
+    response = client.get(f"/registry/lists/p/{publication.pk}/export.{fmt}",
+                          HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200 and response.streaming
+    body = b"".join(response.streaming_content)
+    if fmt == "csv":
+        return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(body), read_only=True).active
+    return [["" if cell is None else str(cell) for cell in row]
+            for row in sheet.iter_rows(values_only=True)]
+
+
+@pytest.fixture
+def published_with_fees():
+    """A list of six organizations (a sport, an arts and a reading offering each) and one
+    retiree; references in force for sport (the city's) and arts (the province's) only."""
+    fee_reference(code="360000", category="sport", reference="30", cap="40")
+    fee_reference(code="360100", category="sport", reference="28", cap="35")
+    fee_reference(code="360000", category="arts", reference="22", cap="26")
+    fee_reference(code="360100", category="sport", reference="99", cap="99",
+                  since_days=5)  # not in force yet
+    for i in range(6):
+        org = organization(f"南昌第{i}培训中心有限公司", (f"篮球{i}", "sport", "25"),
+                           (f"国画{i}", "arts", "20"), (f"绘本{i}", "reading", "15"))
+        approve(organization=org, categories=("sport", "arts", "reading"))
+    retiree = person("王秀兰")
+    approve(person=retiree, categories=("reading",))
+    admin, bureau = bureau_admin("360100")
+    return {"publication": services.publication_publish(actor=admin, bureau=bureau),
+            "retiree": retiree}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_list_exports_give_the_reference_fee_and_cap_beside_each_offering(
+        published_with_fees, client, fmt, django_assert_max_num_queries):
+    publication = published_with_fees["publication"]
+    # seven entries, read in one query: no query per entry or per offering
+    with django_assert_max_num_queries(2):
+        rows = _export(client, publication, fmt)
+    header, *entries = rows
+    assert header[6:9] == ["课程项目", "参考收费（元/次）", "收费上限（元/次）"]
+    assert len(entries) == 7
+    by_name = {row[2]: row for row in entries}
+    # the offerings in the Offerings column's order (by title), a value for each
+    org = by_name["南昌第3培训中心有限公司"]
+    assert org[6] == ("国画3（文化艺术，20.00元/次）；篮球3（体育，25.00元/次）；"
+                      "绘本3（阅读，15.00元/次）")
+    assert (org[7], org[8]) == ("22.00；28.00；—", "26.00；35.00；—")
+    retiree = by_name["王秀兰"]
+    assert (retiree[6], retiree[7], retiree[8]) == ("", "", "")
+    # personal data never: the retiree's ID number is in no cell
+    id_number = published_with_fees["retiree"].id_number
+    assert not any(id_number in cell or id_number[6:14] in cell
+                   for row in rows for cell in row)
+    # the same columns in English
+    header = _export(client, publication, fmt, language="en")[0]
+    assert header[6:9] == ["Offerings", "Reference fee per session (CNY)",
+                           "Fee cap per session (CNY)"]
+
+
+def test_exports_keep_the_references_of_the_day_the_list_was_published(published_with_fees,
+                                                                       client):
+    # a reference set after publication changes neither the list nor its exports
+    fee_reference(code="360100", category="reading", reference="12", cap="14", since_days=0)
+    publication = published_with_fees["publication"]
+    [row] = [r for r in _export(client, publication, "csv")[1:]
+             if r[2] == "南昌第0培训中心有限公司"]
+    assert (row[7], row[8]) == ("22.00；28.00；—", "26.00；35.00；—")
+    body = b"".join(client.get(
+        f"/registry/lists/p/{publication.pk}/export.json").streaming_content)
+    assert hashlib.sha256(body).hexdigest() == publication.digest
 
 
 def test_school_search_shows_the_reference_for_the_schools_jurisdiction(
