@@ -6,7 +6,7 @@ import dataclasses
 import datetime
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents import permissions
@@ -83,7 +83,9 @@ class ChecklistItem:
         return str(messages[self.state]) % {
             "name": name,
             "reason": self.document.rejection_reason if self.document else "",
-            "date": self.expires_on.isoformat() if self.expires_on else "",
+            # the reader's date format, like the dates of the pages around the message
+            "date": formats.date_format(self.expires_on, "DATE_FORMAT")
+            if self.expires_on else "",
         }
 
 

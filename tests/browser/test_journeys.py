@@ -182,6 +182,12 @@ def test_provider_registers_uploads_applies_and_corrects(page, world):
     # uploads a clear copy
     page.goto(f"/documents/organization/{organization.pk}/")
     _upload(page, rejected.document_type.code, "clear.pdf")
+    # the versions, the old one superseded, with dates as the reader writes them
+    issued = timezone.localdate() - datetime.timedelta(days=30)
+    versions = page.locator("table[aria-label='全部版本']")
+    expect(versions).to_contain_text(f"{issued.year}年{issued.month}月{issued.day}日")
+    expect(versions).not_to_contain_text(issued.isoformat())
+    screenshot(page, "1-provider-documents")
     # and confirms the correction from the case page
     page.goto(f"/selection/cases/{case.pk}/")
     expect(page.locator("main")).to_contain_text("补正申请材料")

@@ -98,7 +98,7 @@ def test_each_problem_state(provider, clerk, organization):
     with translation.override("en"):
         messages = {i.document_type.code: i.message for i in checklist.problems}
     assert messages["fee_schedule"] == "Fee schedule was rejected: 不清晰"
-    assert messages["operating_licence"] == "School operating licence expired on 2026-05-31."
+    assert messages["operating_licence"] == "School operating licence expired on May 31, 2026."
 
     # Without a look-ahead window the insurance is still fine today.
     today_only = selectors.requirement_checklist(organization, on=ON)

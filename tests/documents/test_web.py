@@ -1,4 +1,9 @@
+import datetime
+import re
+import zoneinfo
+
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -89,3 +94,61 @@ def test_documents_home_lists_what_the_user_keeps(client, provider, organization
     response = client.get(reverse("documents:home"))
     assert response.status_code == 200
     assert _page(organization) in response.content.decode()
+
+
+# What the reader's locale makes of the dates below, written out by hand rather than asked
+# of Django's formatter (which is what is being checked): zh-hans "Y年n月j日 (H:i)", English
+# "N j, Y(, P)".
+SHOWN = {
+    "zh-hans": {"issued": "2026年2月1日", "expires": "2026年4月1日",
+                "uploaded": "2026年3月5日 14:30"},
+    "en": {"issued": "Feb. 1, 2026", "expires": "April 1, 2026",
+           "uploaded": "March 5, 2026, 2:30 p.m."},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_documents_pages_show_dates_in_the_readers_format(client, provider, clerk,
+                                                          organization, language):
+    uploaded = datetime.datetime(2026, 3, 5, 14, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(uploaded, tick=False):
+        document = services.document_upload(
+            actor=provider, subject=organization,
+            document_type=DocumentType.objects.get(code="liability_insurance"), file=upload(),
+            filename="保险单.pdf", issued_on=datetime.date(2026, 2, 1),
+            expires_on=datetime.date(2026, 4, 1))
+        services.document_verify(actor=clerk, document=document)  # then it is "expiring"
+        services.document_upload(  # and one waiting in the clerk's queue
+            actor=provider, subject=organization,
+            document_type=DocumentType.objects.get(code="safety_plan"), file=upload(),
+            filename="安全预案.pdf", issued_on=datetime.date(2026, 2, 1))
+        pages = {}
+        client.force_login(provider)
+        pages["subject"] = client.get(_page(organization), HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(clerk)
+        pages["review"] = client.get(reverse("documents:review", args=[document.pk]),
+                                     HTTP_ACCEPT_LANGUAGE=language)
+        pages["queue"] = client.get(reverse("documents:review-queue"),
+                                    HTTP_ACCEPT_LANGUAGE=language)
+    shown = SHOWN[language]
+    html = {name: page.content.decode() for name, page in pages.items()}
+    assert all(page.status_code == 200 for page in pages.values())
+    # the checklist (its expiry, and the warning that it expires within 30 days), the
+    # versions, the review page and its history, the queue
+    checklist, versions = re.findall(r'<table class="doc-table".*?</table>', html["subject"],
+                                     re.S)
+    assert f"<td>{shown['expires']}</td>" in checklist
+    expiring = {"zh-hans": f"将于{shown['expires']}到期",
+                "en": f"expires on {shown['expires']}; upload a renewed one."}[language]
+    assert expiring in html["subject"]
+    assert (f"<td>{shown['issued']}</td><td>{shown['expires']}</td>\n"
+            f"        <td>{shown['uploaded']}</td>") in versions
+    for label, value in (("issued", shown["issued"]), ("expires", shown["expires"])):
+        assert f"<td>{value}</td>" in html["review"], label
+    assert f"<td>{shown['uploaded']} · " in html["review"]
+    assert f"<li>{shown['uploaded']} · 保险单.pdf" in html["review"]
+    assert f"<td>{shown['uploaded']}</td>" in html["queue"]
+    for page in html.values():
+        assert "2026-02-01" not in page and "2026-04-01" not in page
+        assert "2026-03-05" not in page
