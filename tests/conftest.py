@@ -11,6 +11,18 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (zh-hans). A test request in English
+    activates English for the thread, and LocaleMiddleware never deactivates it: the next
+    test's service messages would otherwise come out in English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _private_document_storage(settings, tmp_path):
     """Each test stores documents in its own private folder, never under var/."""
     root = tmp_path / "documents"
