@@ -528,7 +528,8 @@ def already_loaded() -> bool:
 
 def generate(*, organizations: int, people: int, documents_per_subject: int,
              inbox_tasks: int | None = None, seed: int = 2026, stream=None) -> dict:
-    """Write the load and return what was written (also saved to var/load-<database>.json)."""
+    """Write the load and return what was written: recorded as the database's comment
+    (which ``python -m bench`` reads) and saved to var/load-<database>.json."""
     started = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
@@ -554,6 +555,11 @@ def generate(*, organizations: int, people: int, documents_per_subject: int,
         "inbox_tasks": generator.n_tasks, "seconds": round(time.monotonic() - started, 1),
         "database": connection.settings_dict["NAME"],
     }
+    # The database itself says what it holds, so that a second checkout (a fresh clone, a
+    # worktree) finds the load instead of resetting it; the file in var/ is a copy.
+    with connection.cursor() as cursor:
+        name = connection.ops.quote_name(connection.settings_dict["NAME"])
+        cursor.execute(f"COMMENT ON DATABASE {name} IS %s", [json.dumps(summary)])
     path = settings.VAR_DIR / f"load-{connection.settings_dict['NAME']}.json"
     path.write_text(json.dumps(summary, indent=2))
     return summary
