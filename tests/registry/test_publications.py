@@ -219,3 +219,26 @@ def test_exports_are_produced_in_chunks_equal_to_the_canonical_whole():
     whole = {"entries": list(entries())[:3000], "publication": publication_header(publication)}
     assert b"".join(chunks) == canonical(whole).encode()
     assert len(list(csv_stream(entries()))) > 1
+
+
+def test_exports_never_turn_an_applicants_text_into_a_formula(client):
+    # given: a provider whose name and offering title look like spreadsheet formulas
+    trap = organization("=HYPERLINK(\"http://evil.invalid\",\"点击\")",
+                        ("+1+1 少儿围棋", "arts", "25"))
+    approve(organization=trap, categories=("arts",))
+    admin, bureau = bureau_admin("360100")
+    publication = services.publication_publish(actor=admin, bureau=bureau)
+    # when: the list is downloaded as CSV and as XLSX
+    body = _body(client.get(f"/registry/lists/p/{publication.pk}/export.csv"))
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    workbook = load_workbook(
+        io.BytesIO(_body(client.get(f"/registry/lists/p/{publication.pk}/export.xlsx"))))
+    # then: the CSV cells start with an apostrophe, so a spreadsheet shows them as text
+    names = [row[2] for row in rows[1:]]
+    assert "'=HYPERLINK(\"http://evil.invalid\",\"点击\")" in names
+    assert any(row[6].startswith("'+1+1 少儿围棋") for row in rows[1:])
+    # and the XLSX holds them as text cells, not formulas
+    cells = [cell for row in workbook.active.iter_rows() for cell in row]
+    trapped = [c for c in cells if isinstance(c.value, str) and "evil.invalid" in c.value]
+    assert trapped and all(c.data_type == "s" for c in trapped)
+    assert not [c for c in cells if c.data_type == "f"]
