@@ -20,6 +20,7 @@ from registry.models import (
     School,
     ServiceCategory,
 )
+from registry.services.search import search_index_refresh
 
 admin.site.site_header = _("After-school provider registry")
 admin.site.site_title = _("After-school provider registry")
@@ -77,6 +78,12 @@ class OrganizationAdmin(GuardedModelAdmin):
     autocomplete_fields = ("county",)
     inlines = [OfferingInline]
 
+    def save_related(self, request, form, formsets, change):
+        """After the offerings too: school search reads the name and titles from the
+        search document, which the services keep current and the admin must as well."""
+        super().save_related(request, form, formsets, change)
+        search_index_refresh(organization=form.instance)
+
 
 @admin.register(Person)
 class PersonAdmin(GuardedModelAdmin):
@@ -91,6 +98,10 @@ class PersonAdmin(GuardedModelAdmin):
     def masked_id(self, obj):
         return obj.masked_id
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        search_index_refresh(person=obj)
+
 
 @admin.register(Offering)
 class OfferingAdmin(admin.ModelAdmin):
@@ -100,6 +111,10 @@ class OfferingAdmin(admin.ModelAdmin):
     search_fields = ("title", "description", "organization__name")
     list_select_related = ("organization", "category")
     raw_id_fields = ("organization",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        search_index_refresh(organization=obj.organization)
 
 
 @admin.register(Approval)

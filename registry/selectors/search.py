@@ -188,6 +188,8 @@ class SearchResults:
             return found[0]
         if key.step is not None or (key.start or 0) < 0 or (key.stop or 0) < 0:
             raise ValueError("search results take plain, non-negative slices")
+        if key.stop is not None and key.stop <= (key.start or 0):
+            return []
         rows = self.ranking.rows(key.start or 0, key.stop)
         if not rows:
             return []

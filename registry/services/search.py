@@ -57,7 +57,10 @@ def search_availability_refresh(*, approval: Approval) -> None:
     field = "organization" if approval.organization_id else "person"
     subject_id = approval.organization_id or approval.person_id
     text = _availability(field, [subject_id])[subject_id]
-    ProviderSearchDocument.objects.filter(**{f"{field}_id": subject_id}).update(availability=text)
+    updated = ProviderSearchDocument.objects.filter(
+        **{f"{field}_id": subject_id}).update(availability=text)
+    if not updated:  # a subject written outside the services has no document yet
+        search_index_refresh(**{field: getattr(approval, field)})
 
 
 def _availability_rebuild_sql(column: str) -> list[str]:

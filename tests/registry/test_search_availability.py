@@ -8,7 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from registry import selectors, services
-from registry.models import Approval, Jurisdiction, ProviderSearchDocument, ServiceCategory
+from registry.models import (
+    Approval,
+    Jurisdiction,
+    Organization,
+    ProviderSearchDocument,
+    ServiceCategory,
+)
 from registry.services.search import search_availability_rebuild
 from tests.registry.issue5 import (
     approve,
@@ -254,3 +260,40 @@ def test_a_provider_suspended_between_ranking_and_page_is_left_out(school):
     assert all(o.valid_approvals for o in page)
     # and the next search no longer ranks it at all
     assert found(school, keyword="围棋") == ["南昌棋乐围棋俱乐部有限公司"]
+
+
+def test_a_provider_written_in_the_admin_is_searchable_by_what_the_admin_wrote(client, school):
+    # given: a superuser adds an organization with an offering in the Django admin
+    from django.contrib.auth import get_user_model
+
+    from registry.identifiers import make_uscc
+
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.invalid", "x")
+    client.force_login(admin_user)
+    county = Jurisdiction.objects.get(code="360102")
+    response = client.post("/admin/registry/organization/add/", {
+        "name": "南昌青禾书法有限公司", "uscc": make_uscc(987_654),
+        "registration_kind": "company",
+        "legal_representative": "李青", "county": county.pk, "contact_name": "李青",
+        "contact_phone": "13800000000", "address": "南昌市东湖区",
+        "offerings-TOTAL_FORMS": "1", "offerings-INITIAL_FORMS": "0",
+        "offerings-MIN_NUM_FORMS": "0", "offerings-MAX_NUM_FORMS": "1000",
+        "offerings-0-title": "软笔书法入门", "offerings-0-category": ServiceCategory.objects.get(
+            code="arts").pk, "offerings-0-description": "", "offerings-0-grade_min": "1",
+        "offerings-0-grade_max": "6", "offerings-0-fee_per_session": "30",
+        "offerings-0-capacity": "20", "offerings-0-free_places_per_term": "0",
+        "offerings-0-weekdays": "1", "offerings-0-is_active": "on",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    org = Organization.objects.get(name="南昌青禾书法有限公司")
+    # when: it is approved through the services
+    approve(organization=org, where="360102", categories=("arts",))
+    # then: the school finds it by the offering's title the admin wrote
+    assert found(school, keyword="软笔书法") == ["南昌青禾书法有限公司"]
+
+
+def test_an_approval_for_a_subject_without_a_document_writes_the_document(school):
+    go = organization("南昌弈林文化有限公司", ("少儿围棋启蒙班", "arts", "25"))
+    ProviderSearchDocument.objects.filter(organization=go).delete()
+    approve(organization=go, where="360102", categories=("arts",))
+    assert found(school, keyword="围棋") == ["南昌弈林文化有限公司"]
