@@ -221,7 +221,15 @@ def engagement_evaluate(*, actor, engagement: Engagement, satisfaction: int,
 def review_request_open(*, actor, bureau: Bureau, trigger: str,
                         organization: Organization | None = None,
                         person: Person | None = None, details=None) -> ReviewRequest:
-    """Open a review task for ``bureau`` unless one is already open for the same cause."""
+    """Open a review task for ``bureau`` unless one is already open for the same cause.
+
+    ``trigger`` must be one of :class:`ReviewRequest.Trigger`: the column's choices are not
+    checked on ``create()``, and a task with an unknown cause could not be shown or closed
+    sensibly (its cause would read as a bare code)."""
+    if trigger not in ReviewRequest.Trigger.values:
+        raise ValidationError({"trigger": ValidationError(
+            _("Unknown cause of review: %(trigger)s."), code="invalid_trigger",
+            params={"trigger": trigger})})
     subject = {"organization": organization} if organization else {"person": person}
     existing = ReviewRequest.objects.filter(
         bureau=bureau, trigger=trigger, status=ReviewRequest.Status.OPEN, **subject,

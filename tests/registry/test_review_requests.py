@@ -2,7 +2,8 @@
 closing one with a reason."""
 
 import pytest
-from django.utils import timezone
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
 
 from registry import services
 from registry.models import AuditEvent, ReviewRequest
@@ -141,3 +142,22 @@ def test_the_bureau_pages_link_to_the_open_requests(requests_, client):
     client.force_login(clerk)
     dashboard = client.get(f"/selection/dashboard/{bureau.pk}/")
     assert dashboard.status_code == 200 and _url(bureau) not in dashboard.content.decode()
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("zh-hans", "未知的复核原因：incident。"),
+    ("en", "Unknown cause of review: incident."),
+])
+def test_a_review_request_with_an_unknown_trigger_is_refused(language, message):
+    # given: a trigger that is not one of ReviewRequest.Trigger (the column's choices are
+    # not checked by create())
+    _admin, bureau = bureau_admin("360100")
+    go = organization("南昌弈林围棋培训有限公司")
+    # when / then
+    with translation.override(language):
+        with pytest.raises(ValidationError) as refused:
+            services.review_request_open(actor=None, bureau=bureau, trigger="incident",
+                                         organization=go)
+        assert refused.value.message_dict == {"trigger": [message]}
+    assert not ReviewRequest.objects.exists()
+    assert not AuditEvent.objects.filter(action="review_request.open").exists()

@@ -38,7 +38,7 @@ from viewflow.workflow.status import STATUS
 from documents.models import Document
 from documents.services import document_upload
 from registry import services as registry_services
-from registry.models import Bureau, Jurisdiction, ServiceCategory
+from registry.models import Bureau, Jurisdiction, ReviewRequest, ServiceCategory
 from registry.roles import Role
 from tests.factories import (
     OfferingFactory,
@@ -406,7 +406,8 @@ def build_side(name: str, city: str, root) -> Side:
         actor=s.users["school"], school=s.school, term=term, organization=s.approved,
         offering=approved_offering, fee_per_session=Decimal("20"), sessions=10)
     s.review_request = registry_services.review_request_open(
-        actor=root, bureau=s.bureau, trigger="incident", organization=s.approved)
+        actor=root, bureau=s.bureau, trigger=ReviewRequest.Trigger.LOW_SATISFACTION,
+        organization=s.approved)
     [s.notification] = wf.notify(users=[s.users["provider"]], subject=f"通知 {name}",
                                  body="测试")
     return s
