@@ -113,6 +113,17 @@ def api_call(function, *args, **kwargs):
         raise DRFValidationError({"detail": error_messages(error)}) from None
 
 
+def api_invalid(error: ValidationError):
+    """A service's or a form's ValidationError as a DRF 400: messages by field (``detail``
+    for those about no field)."""
+    from rest_framework.exceptions import ValidationError as DRFValidationError
+
+    if hasattr(error, "error_dict"):
+        return DRFValidationError({k: [str(m) for e in v for m in e.messages]
+                                   for k, v in error.error_dict.items()})
+    return DRFValidationError({"detail": error_messages(error)})
+
+
 def error_messages(error: ValidationError) -> list[str]:
     return [str(m) for m in error.messages]
 

@@ -13,19 +13,12 @@ from registry.forms import EngagementForm, EvaluationForm, IncidentForm, TermFor
 from registry.models import Engagement, SchoolTerm
 from registry.requests import (
     api_call,
+    api_invalid,
     bureaus_administered_by,
     engagement_args,
-    error_messages,
     school_for,
     schools_of,
 )
-
-
-def _invalid(error: ValidationError):
-    if hasattr(error, "error_dict"):
-        return DRFValidationError({k: [str(m) for e in v for m in e.messages]
-                                   for k, v in error.error_dict.items()})
-    return DRFValidationError({"detail": error_messages(error)})
 
 
 def _form(form_class, data):
@@ -86,7 +79,7 @@ class TermViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gener
             term = services.school_term_create(actor=request.user, school=school,
                                                **form.cleaned_data)
         except ValidationError as error:
-            raise _invalid(error) from None
+            raise api_invalid(error) from None
         return Response(TermSerializer(term).data, status=status.HTTP_201_CREATED)
 
 
@@ -115,7 +108,7 @@ class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             engagement = services.engagement_create(actor=request.user, school=school,
                                                     **engagement_args(school, form))
         except ValidationError as error:
-            raise _invalid(error) from None
+            raise api_invalid(error) from None
         return Response(EngagementSerializer(engagement).data, status=status.HTTP_201_CREATED)
 
     def _own(self, pk):
@@ -134,7 +127,7 @@ class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             evaluation = services.engagement_evaluate(actor=request.user, engagement=engagement,
                                                       **form.cleaned_data)
         except ValidationError as error:
-            raise _invalid(error) from None
+            raise api_invalid(error) from None
         return Response({"id": evaluation.pk, "satisfaction": evaluation.satisfaction},
                         status=status.HTTP_201_CREATED)
 
@@ -149,7 +142,7 @@ class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             engagement = services.engagement_free_places_record(
                 actor=request.user, engagement=engagement, used=data.validated_data["used"])
         except ValidationError as error:
-            raise _invalid(error) from None
+            raise api_invalid(error) from None
         return Response(EngagementSerializer(engagement).data)
 
     @extend_schema(request=None, responses={201: None})
@@ -162,6 +155,6 @@ class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             incident = services.incident_report(actor=request.user, engagement=engagement,
                                                 **form.cleaned_data)
         except ValidationError as error:
-            raise _invalid(error) from None
+            raise api_invalid(error) from None
         return Response({"id": incident.pk, "kind": incident.kind},
                         status=status.HTTP_201_CREATED)

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,7 +12,13 @@ from rest_framework.views import APIView
 from registry import selectors, services
 from registry.forms import SanctionForm
 from registry.models import Organization, Person, ReviewRequest
-from registry.requests import api_call, bureau_for, bureaus_administered_by, error_messages
+from registry.requests import (
+    api_call,
+    api_invalid,
+    bureau_for,
+    bureaus_administered_by,
+    error_messages,
+)
 
 
 class SanctionSerializer(serializers.Serializer):
@@ -62,9 +69,16 @@ class ReviewRequestSerializer(serializers.ModelSerializer):
         return obj.organization.name if obj.organization_id else obj.person.name
 
 
+class ReviewRequestCloseSerializer(serializers.Serializer):
+    # blank passes here so that an empty reason gets the service's message, as on the page
+    reason = serializers.CharField(
+        max_length=4000, allow_blank=True,
+        help_text="Why the bureau closes it (required, not blank); recorded in the audit trail.")
+
+
 class ReviewRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                            viewsets.GenericViewSet):
-    """Review requests of the bureaus the caller administers."""
+    """Review requests (复核任务) of the bureaus the caller administers."""
 
     serializer_class = ReviewRequestSerializer
     filterset_fields = ["status", "bureau"]
@@ -72,3 +86,21 @@ class ReviewRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_queryset(self):
         return selectors.review_requests_for_bureaus(
             bureaus_administered_by(self.request.user).values_list("pk", flat=True))
+
+    @extend_schema(request=ReviewRequestCloseSerializer, responses=ReviewRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close an open review request with a reason (recorded in the audit trail). Another
+        bureau's request is not found (404); an empty reason or a request already closed is
+        a 400 with the message."""
+        # only the caller's bureaus' requests are in the queryset: another's is a 404
+        review_request = self.get_object()
+        data = ReviewRequestCloseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            closed = services.review_request_close(actor=request.user,
+                                                   review_request=review_request,
+                                                   reason=data.validated_data["reason"])
+        except ValidationError as error:
+            raise api_invalid(error) from None
+        return Response(ReviewRequestSerializer(closed).data)

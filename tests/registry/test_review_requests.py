@@ -161,3 +161,91 @@ def test_a_review_request_with_an_unknown_trigger_is_refused(language, message):
         assert refused.value.message_dict == {"trigger": [message]}
     assert not ReviewRequest.objects.exists()
     assert not AuditEvent.objects.filter(action="review_request.open").exists()
+
+
+# --- the API: POST /api/v1/review-requests/{id}/close/ ----------------------------------
+
+def _api_close(client, review_request, body, language="zh-hans"):
+    return client.post(f"/api/v1/review-requests/{review_request.pk}/close/", body,
+                       content_type="application/json", HTTP_ACCEPT_LANGUAGE=language)
+
+
+def test_the_administrator_closes_a_request_through_the_api_and_it_is_audited(requests_, client):
+    client.force_login(requests_["admin"])
+    response = _api_close(client, requests_["first"], {"reason": "已约谈机构负责人，整改完成"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["id"], body["status"], body["provider_name"]) == (
+        requests_["first"].pk, "closed", "南昌弈林围棋培训有限公司")
+    first = ReviewRequest.objects.get(pk=requests_["first"].pk)
+    assert first.status == ReviewRequest.Status.CLOSED
+    event = AuditEvent.objects.for_object(first).get(action="review_request.close")
+    assert (event.actor_id, event.reason, event.from_state, event.to_state) == (
+        requests_["admin"].pk, "已约谈机构负责人，整改完成", "open", "closed")
+    # and it is gone from the open ones
+    listing = client.get("/api/v1/review-requests/", {"status": "open"}).json()
+    assert [r["id"] for r in listing["results"]] == [requests_["second"].pk]
+
+
+@pytest.mark.parametrize(("body", "language", "errors"), [
+    ({"reason": ""}, "zh-hans", {"reason": ["请填写理由，理由将记入审计记录。"]}),
+    ({"reason": "   "}, "en", {"reason": ["Give a reason; it is recorded in the audit trail."]}),
+    ({}, "zh-hans", {"reason": ["该字段是必填项。"]}),
+    ({"reason": "很" * 4001}, "en",
+     {"reason": ["Ensure this field has no more than 4000 characters."]}),
+    (["已约谈"], "en",
+     {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}),
+])
+def test_bad_input_to_the_api_is_a_400_with_the_message(requests_, client, body, language,
+                                                         errors):
+    client.force_login(requests_["admin"])
+    review_request = requests_["second"]
+    response = _api_close(client, review_request, body, language)
+    assert response.status_code == 400
+    assert response.json() == errors
+    assert ReviewRequest.objects.get(pk=review_request.pk).status == ReviewRequest.Status.OPEN
+    assert not AuditEvent.objects.for_object(review_request).filter(
+        action="review_request.close").exists()
+
+
+def test_closing_twice_through_the_api_is_a_400(requests_, client):
+    client.force_login(requests_["admin"])
+    response = _api_close(client, requests_["closed"], {"reason": "再次"}, "en")
+    assert response.status_code == 400
+    assert response.json() == {"detail": ["This review request cannot change that way."]}
+    assert AuditEvent.objects.filter(action="review_request.close").count() == 1
+
+
+def test_only_the_bureaus_administrator_closes_its_requests_through_the_api(requests_, client):
+    first, foreign = requests_["first"], requests_["foreign"]
+    # another bureau's request is not found, as on the page
+    client.force_login(requests_["admin"])
+    assert _api_close(client, foreign, {"reason": "越权"}).status_code == 404
+    clerk = UserFactory()
+    services.role_grant(actor=None, user=clerk, role=Role.BUREAU_CLERK,
+                        target=requests_["bureau"])
+    school, _ = school_user("360102")
+    for user in (requests_["other_admin"], clerk, school):
+        client.force_login(user)
+        assert _api_close(client, first, {"reason": "越权"}).status_code == 404
+    client.logout()
+    assert _api_close(client, first, {"reason": "越权"}).status_code in (401, 403)
+    assert client.get(f"/api/v1/review-requests/{first.pk}/close/").status_code in (401, 403)
+    client.force_login(requests_["admin"])
+    assert client.get(f"/api/v1/review-requests/{first.pk}/close/").status_code == 405
+    assert ReviewRequest.objects.get(pk=first.pk).status == ReviewRequest.Status.OPEN
+    assert ReviewRequest.objects.get(pk=foreign.pk).status == ReviewRequest.Status.OPEN
+    assert not AuditEvent.objects.filter(action="review_request.close").exclude(
+        target_id=str(requests_["closed"].pk)).exists()
+
+
+def test_the_schema_documents_closing_a_review_request(client):
+    schema = client.get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/review-requests/{id}/close/"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/ReviewRequestClose"}
+    close = schema["components"]["schemas"]["ReviewRequestClose"]
+    assert close["required"] == ["reason"] and close["properties"]["reason"]["maxLength"] == 4000
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ReviewRequest"}
+    assert "audit trail" in operation["description"]

@@ -182,6 +182,7 @@ TABLE = [
     row("registry/bureau/<int:bureau_id>/review-requests/<int:pk>/close/", *ADMIN_OWN),
     row(api("publications/publish/"), "N", "N", "N", "N", "N", "N", "Y"),
     row(api("review-requests/{pk}/"), *ADMIN_OWN),
+    row(api("review-requests/{pk}/close/"), *ADMIN_OWN),
     # --- the workflow engine's own pages of a case and its tasks -------------------------
     row(FLOWS + r"/<int:process_pk>/cancel/$", *NOBODY2, regex=True),  # flow managers only
     # a task's index page only redirects: to its execute, assign or detail page for those
