@@ -1,5 +1,6 @@
 """The navigation every page shows: one section per role the signed-in user holds."""
 
+import datetime
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -167,3 +168,15 @@ def yuan(value) -> str:
     except InvalidOperation:
         return str(value)
     return "¥" + formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def iso_date(value, format_name: str = "DATE_FORMAT") -> str:
+    """A date kept as ISO text (the frozen entries of a published list, whose digest must not
+    change) in the reader's format: "2026年4月1日", "April 1, 2026". Anything else is shown
+    as it is."""
+    try:
+        day = datetime.date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return value
+    return formats.date_format(day, format_name)

@@ -1,4 +1,5 @@
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -242,3 +243,27 @@ def test_exports_never_turn_an_applicants_text_into_a_formula(client):
     trapped = [c for c in cells if isinstance(c.value, str) and "evil.invalid" in c.value]
     assert trapped and all(c.data_type == "s" for c in trapped)
     assert not [c for c in cells if c.data_type == "f"]
+
+
+@pytest.mark.parametrize(("language", "shown"), [
+    ("zh-hans", "2031年4月1日"),
+    ("en", "April 1, 2031"),
+])
+def test_the_list_page_shows_valid_until_as_a_date_of_the_readers_language(client, language,
+                                                                           shown):
+    # given: an approval valid until 1 April 2031, published; the snapshot keeps ISO text
+    go = organization("南昌弈林围棋培训有限公司", ("少儿围棋启蒙班", "arts", "25"))
+    approve(organization=go, categories=("arts",), valid_until=datetime.date(2031, 4, 1))
+    admin, bureau = bureau_admin("360100")
+    publication = services.publication_publish(actor=admin, bureau=bureau)
+    digest = publication.digest
+    # when
+    page = client.get(f"/registry/lists/p/{publication.pk}/", HTTP_ACCEPT_LANGUAGE=language)
+    # then: the reader's date format, not the stored text; the snapshot is as it was
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f"<td>{shown}</td>" in html and "2031-04-01" not in html
+    assert publication.entries.get().data["valid_until"] == "2031-04-01"
+    body = _body(client.get(f"/registry/lists/p/{publication.pk}/export.json"))
+    assert hashlib.sha256(body).hexdigest() == digest
+    assert '"valid_until":"2031-04-01"' in body.decode()
