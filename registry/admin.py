@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import router, transaction
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
@@ -20,6 +21,7 @@ from registry.models import (
     School,
     ServiceCategory,
 )
+from registry.services.core import audit_event, audit_record_many
 from registry.services.search import search_index_refresh
 
 admin.site.site_header = _("After-school provider registry")
@@ -62,6 +64,57 @@ class ServiceCategoryAdmin(admin.ModelAdmin):
     list_select_related = ("parent",)
 
 
+class AuditedAdmin(admin.ModelAdmin):
+    """Writes through the admin leave audit events as the services' writes do: the admin
+    user as the actor, ``<model>.admin_create``, ``.admin_change`` (with the names of the
+    changed fields) or ``.admin_delete``, in the transaction of the write (the admin runs its
+    add, change and delete pages in one; the bulk delete action is wrapped here). Inline
+    rows are audited as their own objects. Field names only, never values: a person's ID
+    number must not be copied into the audit trail."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record_many(_saved_events(request, obj, form.changed_data, change))
+
+    def save_formset(self, request, form, formset, change):
+        # before the rows go: an event names its object by its primary key
+        deleted = [_event(request, f.instance, "admin_delete") for f in formset.deleted_forms
+                   if f.instance.pk is not None]
+        super().save_formset(request, form, formset, change)
+        events = [e for obj in formset.new_objects
+                  for e in _saved_events(request, obj, (), change=False)]
+        events += [e for obj, fields in formset.changed_objects
+                   for e in _saved_events(request, obj, fields, change=True)]
+        audit_record_many(deleted + events)
+
+    def delete_model(self, request, obj):
+        audit_record_many(self.deletion_events(request, obj))
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # the bulk delete action, unlike the delete page, runs outside a transaction
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            audit_record_many([e for obj in queryset for e in self.deletion_events(request, obj)])
+            super().delete_queryset(request, queryset)
+
+    def deletion_events(self, request, obj) -> list:
+        """The object's deletion, and what the deletion does to other audited rows."""
+        return [_event(request, obj, "admin_delete")]
+
+
+def _event(request, obj, verb: str, **details):
+    return audit_event(actor=request.user, action=f"{obj._meta.model_name}.{verb}", target=obj,
+                       **details)
+
+
+def _saved_events(request, obj, fields, change: bool) -> list:
+    if not change:
+        return [_event(request, obj, "admin_create")]
+    if not fields:  # saved as it was: nothing changed, nothing to record
+        return []
+    return [_event(request, obj, "admin_change", data={"fields": sorted(fields)})]
+
+
 class OfferingInline(admin.TabularInline):
     model = Offering
     extra = 0
@@ -70,7 +123,7 @@ class OfferingInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(GuardedModelAdmin):
+class OrganizationAdmin(AuditedAdmin, GuardedModelAdmin):
     list_display = ("name", "uscc", "registration_kind", "county", "contact_name", "created_at")
     list_filter = ("registration_kind", "county__parent", "county")
     search_fields = ("name", "uscc", "legal_representative")
@@ -84,9 +137,20 @@ class OrganizationAdmin(GuardedModelAdmin):
         super().save_related(request, form, formsets, change)
         search_index_refresh(organization=form.instance)
 
+    def deletion_events(self, request, obj) -> list:
+        """Its offerings go with it (CASCADE) and its people lose their employer (SET_NULL):
+        each is recorded as its own change."""
+        return [
+            *super().deletion_events(request, obj),
+            *(_event(request, o, "admin_delete", data={"with": "organization"})
+              for o in obj.offerings.all()),
+            *(_event(request, p, "admin_change", data={"fields": ["organization"]})
+              for p in obj.people.all()),
+        ]
+
 
 @admin.register(Person)
-class PersonAdmin(GuardedModelAdmin):
+class PersonAdmin(AuditedAdmin, GuardedModelAdmin):
     list_display = ("name", "masked_id", "kind", "organization", "created_at")
     list_filter = ("kind",)
     # Exact ID number lookups only: no partial matching on personal data.
@@ -104,7 +168,7 @@ class PersonAdmin(GuardedModelAdmin):
 
 
 @admin.register(Offering)
-class OfferingAdmin(admin.ModelAdmin):
+class OfferingAdmin(AuditedAdmin):
     list_display = ("title", "organization", "category", "fee_per_session", "capacity",
                     "free_places_per_term", "is_active")
     list_filter = ("category", "is_active")
