@@ -128,12 +128,12 @@ def _icontains(school, keyword: str, category=None, county=None):
     from django.utils import timezone
 
     from registry.models import Approval, Organization
-    from registry.selectors.search import _category_ids, school_jurisdiction_ids
+    from registry.selectors.search import _categories, _category_ids, school_jurisdiction_ids
 
     approvals = Approval.objects.valid_on(timezone.localdate()).filter(
         jurisdiction_id__in=school_jurisdiction_ids(school), organization=OuterRef("pk"))
     if category is not None:
-        approvals = approvals.filter(categories__in=_category_ids(category))
+        approvals = approvals.filter(categories__in=_category_ids(category, _categories()))
     queryset = Organization.objects.filter(Exists(approvals)).filter(
         Q(name__icontains=keyword) | Q(offerings__title__icontains=keyword)
         | Q(offerings__description__icontains=keyword)).distinct()

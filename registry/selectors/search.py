@@ -13,12 +13,10 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     QuerySet,
     Subquery,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -47,9 +45,20 @@ def school_jurisdiction_ids(school: School) -> list[int]:
     return ids
 
 
-def _category_ids(category: ServiceCategory) -> list[int]:
+def _categories() -> dict[int, ServiceCategory]:
+    """Every category, in display order, each with its parent set: a few dozen rows, read
+    once per search. The category filter, the approvals' categories and the offerings'
+    categories are then taken from it, instead of a join or a query each."""
+    categories = {category.pk: category for category in ServiceCategory.objects.all()}
+    for category in categories.values():
+        if category.parent_id in categories:
+            category.parent = categories[category.parent_id]
+    return categories
+
+
+def _category_ids(category: ServiceCategory, categories: dict[int, ServiceCategory]) -> list[int]:
     """A category, its sub-items, and its parent (an approval for 综合实践 covers 心理健康)."""
-    ids = {category.pk, *category.children.values_list("pk", flat=True)}
+    ids = {category.pk, *(c.pk for c in categories.values() if c.parent_id == category.pk)}
     if category.parent_id:
         ids.add(category.parent_id)
     return sorted(ids)
@@ -211,24 +220,32 @@ class SearchResults:
         return self.ranking.count()
 
 
-def _load(subject: str, ids, *, jurisdiction_ids, day, related=None) -> dict:
+def _load(subject: str, ids, *, lineage, day, categories) -> dict:
     """The subjects ``ids`` (a page), each with ``valid_approvals``: its approvals valid
-    ``day`` in the school's lineage, newest first, each with ``category_list``. Read
-    through those approvals, with the subject joined, so a subject whose approvals lapsed
-    since it was ranked is not there. ``related`` is prefetched on the subjects found."""
+    ``day`` in the school's ``lineage`` (its county, city, province), newest first, each
+    with ``category_list``. Read through those approvals, with the subject joined, so a
+    subject whose approvals lapsed since it was ranked is not there.
+
+    Two queries. An approval's jurisdiction is one of the lineage's, already loaded, and
+    its categories come from ``categories`` through the link table's ids: no join to
+    either, and no prefetch machinery (which cost more Python than the page's queries)."""
+    jurisdictions = {jurisdiction.pk: jurisdiction for jurisdiction in lineage}
+    approvals = list(
+        Approval.objects.valid_on(day)
+        .filter(jurisdiction_id__in=list(jurisdictions), **{f"{subject}_id__in": ids})
+        .select_related("organization__county" if subject == "organization" else subject))
+    links: dict[int, list[ServiceCategory]] = {approval.pk: [] for approval in approvals}
+    for approval_id, category_id in (Approval.categories.through.objects
+                                     .filter(approval_id__in=list(links))
+                                     .values_list("approval_id", "servicecategory_id")):
+        links[approval_id].append(categories[category_id])
+    rank = {pk: position for position, pk in enumerate(categories)}  # display order
     found: dict = {}
-    approvals = (Approval.objects.valid_on(day)
-                 .filter(jurisdiction_id__in=jurisdiction_ids, **{f"{subject}_id__in": ids})
-                 .select_related("jurisdiction",
-                                 "organization__county" if subject == "organization" else subject)
-                 # to_attr: a plain list per approval (a manager's cache per approval costs
-                 # a queryset clone each, most of the page's Python time)
-                 .prefetch_related(Prefetch("categories", to_attr="category_list")))
     for approval in approvals:
+        approval.jurisdiction = jurisdictions[approval.jurisdiction_id]
+        approval.category_list = sorted(links[approval.pk], key=lambda c: rank[c.pk])
         item = found.setdefault(getattr(approval, f"{subject}_id"), getattr(approval, subject))
         item.__dict__.setdefault("valid_approvals", []).append(approval)
-    if related is not None:
-        prefetch_related_objects(list(found.values()), related)
     return found
 
 
@@ -252,8 +269,10 @@ def approved_organizations_search(
     ``fee_cap`` in force for the school, or ``None``).
     """
     day = on or timezone.localdate()
-    jurisdiction_ids = school_jurisdiction_ids(school)
-    category_ids = _category_ids(category) if category is not None else None
+    lineage = school.county.lineage()
+    jurisdiction_ids = [jurisdiction.pk for jurisdiction in lineage]
+    categories = _categories()
+    category_ids = _category_ids(category, categories) if category is not None else None
     offerings = None
     if weekday is not None or max_fee is not None or grade is not None:
         offerings = Offering.objects.filter(is_active=True)
@@ -273,19 +292,20 @@ def approved_organizations_search(
         subject_filters={"organization__county": county} if county else {}))
 
     def load(ids):
-        found = _load("organization", ids, jurisdiction_ids=jurisdiction_ids, day=day,
-                      related=Prefetch("offerings", to_attr="active_offerings",
-                                       queryset=Offering.objects.filter(is_active=True)
-                                       .select_related("category")))
-        if found:
-            # The references in force in the school's lineage, read once; each offering
-            # then gets its category's (else its parent category's) in Python.
-            fees = FeeReferences(jurisdiction=school.county, on=day)
-            for item in found.values():
-                for offering in item.active_offerings:
-                    fee = fees.for_category(offering.category)
-                    offering.fee_reference = fee.reference_fee if fee else None
-                    offering.fee_cap = fee.cap if fee else None
+        found = _load("organization", ids, lineage=lineage, day=day, categories=categories)
+        if not found:
+            return found
+        for item in found.values():
+            item.active_offerings = []
+        # The references in force in the school's lineage, read once; each offering then
+        # gets its category's (else its parent category's) in Python.
+        fees = FeeReferences(jurisdiction=school.county, on=day)
+        for offering in Offering.objects.filter(is_active=True, organization_id__in=list(found)):
+            offering.category = categories[offering.category_id]
+            fee = fees.for_category(offering.category)
+            offering.fee_reference = fee.reference_fee if fee else None
+            offering.fee_cap = fee.cap if fee else None
+            found[offering.organization_id].active_offerings.append(offering)
         return found
 
     return SearchResults(ranking, load)
@@ -303,14 +323,16 @@ def approved_people_search(
     school's county, city or province today; same rules and order as organizations.
     Results never need the ID number: serializers must not show it."""
     day = on or timezone.localdate()
-    jurisdiction_ids = school_jurisdiction_ids(school)
-    category_ids = _category_ids(category) if category is not None else None
+    lineage = school.county.lineage()
+    jurisdiction_ids = [jurisdiction.pk for jurisdiction in lineage]
+    categories = _categories()
+    category_ids = _category_ids(category, categories) if category is not None else None
     ranking = _Ranking(_candidates(
         subject="person", keyword=keyword, jurisdiction_ids=jurisdiction_ids,
         category_ids=category_ids, day=day, offerings=None,
         subject_filters={"person__kind": kind} if kind else {}))
 
     def load(ids):
-        return _load("person", ids, jurisdiction_ids=jurisdiction_ids, day=day)
+        return _load("person", ids, lineage=lineage, day=day, categories=categories)
 
     return SearchResults(ranking, load)

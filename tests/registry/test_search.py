@@ -235,11 +235,11 @@ def test_selector_runs_a_bounded_number_of_queries(world, django_assert_max_num_
         org = organization(f"南昌第{i}围棋培训有限公司", ("围棋", "arts", "10"),
                            ("篮球", "sport", "10"))
         approve(organization=org, where="360102", categories=("arts", "sport"))
-    # the school as the views read it (with its lineage), then: the ranking, the page's
-    # approvals with their organizations, the approvals' categories, the offerings, the
-    # fee references in force: five, however many results
+    # the school as the views read it (with its lineage), then: the categories, the
+    # ranking, the page's approvals with their organizations, the approvals' category
+    # links, the offerings, the fee references in force: six, however many results
     school = School.objects.select_related("county__parent__parent").get(pk=world["school"].pk)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         results = list(selectors.approved_organizations_search(school=school,
                                                                keyword="围棋"))
         for item in results:
@@ -276,3 +276,36 @@ def test_postgres_keyword_filter_is_served_by_the_bigram_index(world, on_postgre
 def test_expert_score_is_filled_by_others_and_orders_results(world):
     Approval.objects.filter(organization=world["calligraphy"]).update(expert_score=99)
     assert search(world)[0] == "东湖书法学校有限公司"
+
+
+def test_result_serializers_write_what_drf_would(world):
+    """The result serializers write each result directly (DRF's field-by-field path was
+    most of the API's Python time); they must give exactly what their declared fields
+    give through DRF's generic path, which the API schema describes."""
+    from rest_framework import serializers as drf
+
+    from registry.api import search as api
+    from registry.models import FeeReference, Jurisdiction, ServiceCategory
+
+    FeeReference.objects.create(
+        jurisdiction=Jurisdiction.objects.get(code="360100"),
+        category=ServiceCategory.objects.get(code="sport"), effective_from=days(-30),
+        reference_fee="30.5", cap="40", source="test")
+    retiree = person("王秀兰", "retiree")
+    approve(person=retiree, where="360100", categories=("reading", "arts"), expert_score="77.5")
+    school = School.objects.select_related("county__parent__parent").get(pk=world["school"].pk)
+    organizations = list(selectors.approved_organizations_search(school=school))
+    people = list(selectors.approved_people_search(school=school))
+    offerings = [o for item in organizations for o in item.active_offerings]
+    approvals = [a for item in organizations + people for a in item.valid_approvals]
+    # what the check covers: scored and unscored, fees with and without a reference
+    assert {a.expert_score is None for a in approvals} == {True, False}
+    assert {o.fee_reference is None for o in offerings} == {True, False}
+    assert people and all(len(o.weekday_list) for o in offerings)
+    for serializer, items in ((api.OfferingResultSerializer(), offerings),
+                              (api.ApprovalResultSerializer(), approvals),
+                              (api.OrganizationResultSerializer(), organizations),
+                              (api.PersonResultSerializer(), people)):
+        for item in items:
+            assert serializer.to_representation(item) == drf.Serializer.to_representation(
+                serializer, item)
