@@ -1,7 +1,14 @@
+import functools
+
 from django.contrib import admin
 from django.db import router, transaction
 from django.utils.translation import gettext_lazy as _
-from guardian.admin import GuardedModelAdmin
+from guardian.admin import (
+    AdminGroupObjectPermissionsForm,
+    AdminUserObjectPermissionsForm,
+    GuardedModelAdmin,
+)
+from guardian.shortcuts import assign_perm, remove_perm
 
 from registry.models import (
     AcademicSignal,
@@ -21,47 +28,18 @@ from registry.models import (
     School,
     ServiceCategory,
 )
-from registry.services.core import audit_event, audit_record_many
+from registry.roles import ROLE_PERMISSIONS
+from registry.services.core import (
+    audit_event,
+    audit_record,
+    audit_record_many,
+    role_grant,
+    role_revoke,
+)
 from registry.services.search import search_index_refresh
 
 admin.site.site_header = _("After-school provider registry")
 admin.site.site_title = _("After-school provider registry")
-
-
-@admin.register(Jurisdiction)
-class JurisdictionAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "name_en", "level", "parent")
-    list_filter = ("level",)
-    search_fields = ("code", "name", "name_en")
-    list_select_related = ("parent",)
-    autocomplete_fields = ("parent",)
-
-
-@admin.register(Bureau)
-class BureauAdmin(GuardedModelAdmin):
-    list_display = ("name", "jurisdiction", "email", "phone")
-    list_filter = ("jurisdiction__level",)
-    search_fields = ("name", "name_en", "jurisdiction__name")
-    list_select_related = ("jurisdiction",)
-    autocomplete_fields = ("jurisdiction",)
-
-
-@admin.register(School)
-class SchoolAdmin(GuardedModelAdmin):
-    list_display = ("name", "code", "county")
-    list_filter = ("county__parent", "county")
-    search_fields = ("name", "code")
-    list_select_related = ("county",)
-    autocomplete_fields = ("county",)
-
-
-@admin.register(ServiceCategory)
-class ServiceCategoryAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "name_en", "parent", "is_active", "sort_order")
-    list_filter = ("is_active", "parent")
-    list_editable = ("is_active", "sort_order")
-    search_fields = ("code", "name", "name_en")
-    list_select_related = ("parent",)
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -115,6 +93,148 @@ def _saved_events(request, obj, fields, change: bool) -> list:
     return [_event(request, obj, "admin_change", data={"fields": sorted(fields)})]
 
 
+class _AuditedUserPermissionsForm(AdminUserObjectPermissionsForm):
+    """guardian's form for one user's permissions on one object, saved as the services
+    would: a role's permission through ``role_grant`` / ``role_revoke`` (its group, its
+    audit event), any other permission with an audit event of its own."""
+
+    def __init__(self, user, obj, *args, actor, **kwargs):
+        self.actor = actor
+        super().__init__(user, obj, *args, **kwargs)
+
+    def save_obj_perms(self) -> None:
+        roles = _roles_by_codename(type(self.obj))
+        granted, revoked = _permission_changes(self)
+        with transaction.atomic(using=router.db_for_write(type(self.obj))):
+            for codename in revoked:
+                if codename in roles:
+                    role_revoke(actor=self.actor, user=self.user, role=roles[codename],
+                                target=self.obj)
+                else:
+                    remove_perm(codename, self.user, self.obj)
+                    _permission_audit(self, "admin_revoke", codename, user=self.user)
+            for codename in granted:
+                if codename in roles:
+                    role_grant(actor=self.actor, user=self.user, role=roles[codename],
+                               target=self.obj)
+                else:
+                    assign_perm(codename, self.user, self.obj)
+                    _permission_audit(self, "admin_grant", codename, user=self.user)
+
+
+class _AuditedGroupPermissionsForm(AdminGroupObjectPermissionsForm):
+    """guardian's form for one group's permissions on one object: every member gains or
+    loses them, and no service does this, so each change is audited here."""
+
+    def __init__(self, group, obj, *args, actor, **kwargs):
+        self.actor = actor
+        super().__init__(group, obj, *args, **kwargs)
+
+    def save_obj_perms(self) -> None:
+        granted, revoked = _permission_changes(self)
+        with transaction.atomic(using=router.db_for_write(type(self.obj))):
+            for codename in revoked:
+                remove_perm(codename, self.group, self.obj)
+                _permission_audit(self, "admin_revoke", codename, group=self.group)
+            for codename in granted:
+                assign_perm(codename, self.group, self.obj)
+                _permission_audit(self, "admin_grant", codename, group=self.group)
+
+
+def _roles_by_codename(model) -> dict[str, str]:
+    """The roles that act on ``model``, by the object permission each grants on it."""
+    label = model._meta.label_lower
+    return {targets[label]: role for role, targets in ROLE_PERMISSIONS.items()
+            if label in targets}
+
+
+def _permission_changes(form) -> tuple[list[str], list[str]]:
+    """(granted, revoked) codenames of a validated guardian form, as its save would."""
+    chosen = set(form.cleaned_data[form.get_obj_perms_field_name()])
+    offered = {codename for codename, _name in form.get_obj_perms_field_choices()}
+    held = set(form.get_obj_perms_field_initial())
+    return sorted(chosen - held), sorted((offered - chosen) & held)
+
+
+def _permission_audit(form, verb: str, codename: str, *, user=None, group=None) -> None:
+    holder = {"user": user.get_username()} if user is not None else {"group": group.name}
+    audit_record(actor=form.actor, action=f"permission.{verb}", target=form.obj,
+                 data={**holder, "permission": codename})
+
+
+class AuditedGuardedAdmin(AuditedAdmin, GuardedModelAdmin):
+    """An audited admin with guardian's object permission pages, whose changes are
+    audited too: granting or revoking a role there is ``role_grant`` / ``role_revoke``."""
+
+    def get_obj_perms_manage_user_form(self, request):
+        return functools.partial(_AuditedUserPermissionsForm, actor=request.user)
+
+    def get_obj_perms_manage_group_form(self, request):
+        return functools.partial(_AuditedGroupPermissionsForm, actor=request.user)
+
+
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(AuditedAdmin):
+    list_display = ("code", "name", "name_en", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name", "name_en")
+    list_select_related = ("parent",)
+    autocomplete_fields = ("parent",)
+
+    def deletion_events(self, request, obj) -> list:
+        """Its policy rules go with it (CASCADE); everything else under it is PROTECTed."""
+        return [*super().deletion_events(request, obj),
+                *_cascaded(request, obj, "jurisdiction", obj.allowed_categories.all(),
+                           obj.fee_references.all())]
+
+
+@admin.register(Bureau)
+class BureauAdmin(AuditedGuardedAdmin):
+    list_display = ("name", "jurisdiction", "email", "phone")
+    list_filter = ("jurisdiction__level",)
+    search_fields = ("name", "name_en", "jurisdiction__name")
+    list_select_related = ("jurisdiction",)
+    autocomplete_fields = ("jurisdiction",)
+
+
+@admin.register(School)
+class SchoolAdmin(AuditedGuardedAdmin):
+    list_display = ("name", "code", "county")
+    list_filter = ("county__parent", "county")
+    search_fields = ("name", "code")
+    list_select_related = ("county",)
+    autocomplete_fields = ("county",)
+
+    def deletion_events(self, request, obj) -> list:
+        """Its terms go with it (CASCADE; a school with engagements cannot be deleted)."""
+        return [*super().deletion_events(request, obj),
+                *_cascaded(request, obj, "school", obj.terms.all())]
+
+
+@admin.register(ServiceCategory)
+class ServiceCategoryAdmin(AuditedAdmin):
+    list_display = ("code", "name", "name_en", "parent", "is_active", "sort_order")
+    list_filter = ("is_active", "parent")
+    list_editable = ("is_active", "sort_order")
+    search_fields = ("code", "name", "name_en")
+    list_select_related = ("parent",)
+
+    def deletion_events(self, request, obj) -> list:
+        """Its policy rules go with it (CASCADE), and the approvals that list it lose it
+        (each recorded as a change of its categories); offerings PROTECT it."""
+        return [*super().deletion_events(request, obj),
+                *_cascaded(request, obj, "servicecategory", obj.allowed_in.all(),
+                           obj.fee_references.all()),
+                *(_event(request, a, "admin_change", data={"fields": ["categories"]})
+                  for a in obj.approvals.all())]
+
+
+def _cascaded(request, obj, name: str, *querysets) -> list:
+    """``admin_delete`` events for the rows that deleting ``obj`` deletes with it."""
+    return [_event(request, row, "admin_delete", data={"with": name})
+            for queryset in querysets for row in queryset]
+
+
 class OfferingInline(admin.TabularInline):
     model = Offering
     extra = 0
@@ -123,7 +243,7 @@ class OfferingInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(AuditedAdmin, GuardedModelAdmin):
+class OrganizationAdmin(AuditedGuardedAdmin):
     list_display = ("name", "uscc", "registration_kind", "county", "contact_name", "created_at")
     list_filter = ("registration_kind", "county__parent", "county")
     search_fields = ("name", "uscc", "legal_representative")
@@ -150,7 +270,7 @@ class OrganizationAdmin(AuditedAdmin, GuardedModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(AuditedAdmin, GuardedModelAdmin):
+class PersonAdmin(AuditedGuardedAdmin):
     list_display = ("name", "masked_id", "kind", "organization", "created_at")
     list_filter = ("kind",)
     # Exact ID number lookups only: no partial matching on personal data.
@@ -266,7 +386,7 @@ class BlacklistingAdmin(_ReadOnlyAdmin):
 # --- policy screening rules (data the bureaus keep) -----------------------------------
 
 @admin.register(AllowedCategory)
-class AllowedCategoryAdmin(admin.ModelAdmin):
+class AllowedCategoryAdmin(AuditedAdmin):
     list_display = ("jurisdiction", "category")
     list_filter = ("jurisdiction__level", "category")
     search_fields = ("jurisdiction__name", "jurisdiction__code", "category__name")
@@ -275,7 +395,7 @@ class AllowedCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(AcademicSignal)
-class AcademicSignalAdmin(admin.ModelAdmin):
+class AcademicSignalAdmin(AuditedAdmin):
     list_display = ("word", "explanation", "explanation_en", "is_active")
     list_filter = ("is_active",)
     list_editable = ("is_active",)
@@ -283,7 +403,7 @@ class AcademicSignalAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeeReference)
-class FeeReferenceAdmin(admin.ModelAdmin):
+class FeeReferenceAdmin(AuditedAdmin):
     list_display = ("jurisdiction", "category", "effective_from", "reference_fee", "cap",
                     "source")
     list_filter = ("category", "jurisdiction__level")

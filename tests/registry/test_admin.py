@@ -2,14 +2,38 @@
 user), what (created, changed with the names of the fields, deleted), which object, in the
 transaction of the write."""
 
+import datetime
+from decimal import Decimal
 from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.forms.models import model_to_dict
 
 from registry.identifiers import make_uscc
-from registry.models import AuditEvent, Jurisdiction, Offering, Organization, Person
-from tests.factories import OfferingFactory, OrganizationFactory, PersonFactory
+from registry.models import (
+    AcademicSignal,
+    AllowedCategory,
+    Approval,
+    AuditEvent,
+    Bureau,
+    FeeReference,
+    Jurisdiction,
+    Offering,
+    Organization,
+    Person,
+    School,
+    ServiceCategory,
+)
+from registry.services import core as services_core
+from tests.factories import (
+    OfferingFactory,
+    OrganizationFactory,
+    PersonFactory,
+    SchoolFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +204,203 @@ def test_the_write_and_its_audit_event_are_one_transaction(client, root):
             client.post(f"{ORGANIZATIONS}{org.pk}/delete/", {"post": "yes"})
     org.refresh_from_db()
     assert org.name == "原名称培训有限公司"
+
+
+# --- the other models the admin writes: geography, categories, policy rules -------------
+
+def _new_county() -> Jurisdiction:
+    return Jurisdiction.objects.create(code="360199", name="测试区", level="county",
+                                       parent=Jurisdiction.objects.get(code="360100"))
+
+
+def _sport():
+    return ServiceCategory.objects.get(code="sport")
+
+
+# model, an unsaved object the add page will create, a field the change page then changes
+EDITABLE = {
+    "jurisdiction": lambda: (Jurisdiction(
+        code="360198", name="新建区", level="county",
+        parent=Jurisdiction.objects.get(code="360100")), "name_en", "Xinjian District"),
+    "bureau": lambda: (Bureau(jurisdiction=_new_county(), name="测试区教育局"),
+                       "phone", "0791-88000000"),
+    "school": lambda: (School(name="测试小学", code="3601990001",
+                              county=Jurisdiction.objects.get(code="360102")),
+                       "contact_phone", "0791-88000001"),
+    "servicecategory": lambda: (ServiceCategory(code="chess", name="棋类", sort_order=9),
+                                "name_en", "Board games"),
+    "allowedcategory": lambda: (AllowedCategory(jurisdiction=_new_county(), category=_sport()),
+                                "category", ServiceCategory.objects.get(code="arts").pk),
+    "academicsignal": lambda: (AcademicSignal(word="测试信号", explanation="测试"),
+                               "explanation", "另一个解释"),
+    "feereference": lambda: (FeeReference(
+        jurisdiction=_new_county(), category=_sport(), effective_from=datetime.date(2026, 4, 1),
+        reference_fee=Decimal("20.00"), cap=Decimal("25.00"), source="青少年宫"),
+        "cap", "26.00"),
+}
+
+
+def _form_data(obj, **changes) -> dict:
+    """``obj`` as its admin form would post it (empty values left out)."""
+    return {**{k: v for k, v in model_to_dict(obj).items() if v not in (None, "")},
+            **changes}
+
+
+@pytest.mark.parametrize("model_name", EDITABLE)
+def test_other_models_added_changed_and_deleted_in_the_admin_are_audited(client, root,
+                                                                          model_name):
+    # given: an object as the add page would post it
+    obj, field, value = EDITABLE[model_name]()
+    model, url = type(obj), f"/admin/registry/{model_name}/"
+    before = set(model.objects.values_list("pk", flat=True))
+    # when: added, then one field changed, then deleted
+    response = client.post(f"{url}add/", _form_data(obj))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    [obj] = model.objects.exclude(pk__in=before)
+    response = client.post(f"{url}{obj.pk}/change/", _form_data(obj, **{field: value}))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    pk = obj.pk
+    response = client.post(f"{url}{pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    # then: each write left its event, by the admin user, naming the changed field only
+    assert not model.objects.filter(pk=pk).exists()
+    assert [(e.action, e.actor_id, e.target_id, e.data) for e in
+            AuditEvent.objects.filter(target_type__model=model_name).order_by("pk")] == [
+        (f"{model_name}.admin_create", root.pk, str(pk), {}),
+        (f"{model_name}.admin_change", root.pk, str(pk), {"fields": [field]}),
+        (f"{model_name}.admin_delete", root.pk, str(pk), {}),
+    ]
+
+
+def test_a_change_on_the_list_page_is_audited(client, root):
+    signals = list(AcademicSignal.objects.order_by("word")[:2])
+    assert len(signals) == 2 and all(s.is_active for s in signals)
+    data = {"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2", "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "1000", "_save": "Save", "o": "1"}
+    data["form-0-id"], data["form-1-id"] = signals[0].pk, signals[1].pk
+    data["form-1-is_active"] = "on"  # the first switched off, the second kept
+    response = client.post("/admin/registry/academicsignal/?o=1", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    signals[0].refresh_from_db()
+    assert not signals[0].is_active
+    assert [(e.action, e.target_id, e.data) for e in AuditEvent.objects.all()] == [
+        ("academicsignal.admin_change", str(signals[0].pk), {"fields": ["is_active"]})]
+
+
+def test_deleting_a_jurisdiction_records_the_policy_rules_it_takes(client, root):
+    county = _new_county()
+    allowed = AllowedCategory.objects.create(jurisdiction=county, category=_sport())
+    fee = FeeReference.objects.create(jurisdiction=county, category=_sport(),
+                                      effective_from=datetime.date(2026, 4, 1),
+                                      reference_fee=Decimal("20"), cap=Decimal("25"))
+    response = client.post(f"/admin/registry/jurisdiction/{county.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not FeeReference.objects.filter(pk=fee.pk).exists()
+    assert {(e.action, e.target_id, e.actor_id): e.data for e in AuditEvent.objects.all()} == {
+        ("jurisdiction.admin_delete", str(county.pk), root.pk): {},
+        ("allowedcategory.admin_delete", str(allowed.pk), root.pk): {"with": "jurisdiction"},
+        ("feereference.admin_delete", str(fee.pk), root.pk): {"with": "jurisdiction"},
+    }
+
+
+def test_deleting_a_category_records_its_rules_and_the_approvals_that_lose_it(client, root):
+    chess = ServiceCategory.objects.create(code="chess", name="棋类")
+    fee = FeeReference.objects.create(jurisdiction=Jurisdiction.objects.get(code="360100"),
+                                      category=chess, effective_from=datetime.date(2026, 4, 1),
+                                      reference_fee=Decimal("20"), cap=Decimal("25"))
+    org = OrganizationFactory()
+    OfferingFactory(organization=org, category=_sport())
+    approval = Approval.objects.create(jurisdiction=Jurisdiction.objects.get(code="360100"),
+                                       organization=org)
+    approval.categories.set([_sport(), chess])
+    response = client.post("/admin/registry/servicecategory/", {
+        "action": "delete_selected", "_selected_action": [chess.pk], "post": "yes"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(approval.categories.all()) == [_sport()]
+    assert {(e.action, e.target_id): e.data for e in AuditEvent.objects.all()} == {
+        ("servicecategory.admin_delete", str(chess.pk)): {},
+        ("feereference.admin_delete", str(fee.pk)): {"with": "servicecategory"},
+        ("approval.admin_change", str(approval.pk)): {"fields": ["categories"]},
+    }
+
+
+# --- guardian's object permission pages -------------------------------------------------
+
+def _user_permissions(bureau, user) -> str:
+    return f"/admin/registry/bureau/{bureau.pk}/permissions/user-manage/{user.pk}/"
+
+
+def _chosen(*codenames) -> dict:
+    # a browser always sends the CSRF token: with nothing else posted guardian's page would
+    # take the empty POST for no submission (it binds ``request.POST or None``)
+    return {"csrfmiddlewaretoken": "x", "permissions": list(codenames)}
+
+
+def test_a_role_granted_and_revoked_on_the_permission_page_is_the_roles_service(
+        client, root, nanchang_bureau):
+    clerk = UserFactory()
+    assert client.get(_user_permissions(nanchang_bureau, clerk)).status_code == 200
+    # when: the clerk's permission is ticked on the bureau's object permission page
+    response = client.post(_user_permissions(nanchang_bureau, clerk),
+                           _chosen("clerk_bureau"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    # then: as role_grant does it: the group, the permission, its audit event
+    clerk = type(clerk).objects.get(pk=clerk.pk)
+    assert clerk.has_perm("registry.clerk_bureau", nanchang_bureau)
+    assert clerk.groups.filter(name="bureau_clerk").exists()
+    [granted] = AuditEvent.objects.for_object(nanchang_bureau)
+    assert (granted.action, granted.actor_id, granted.data) == (
+        "role.grant", root.pk, {"user": clerk.username, "role": "bureau_clerk"})
+    # when: it is unticked
+    response = client.post(_user_permissions(nanchang_bureau, clerk), _chosen())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    # then: as role_revoke does it, the group gone with the last object
+    clerk = type(clerk).objects.get(pk=clerk.pk)
+    assert not clerk.has_perm("registry.clerk_bureau", nanchang_bureau)
+    assert not clerk.groups.filter(name="bureau_clerk").exists()
+    revoked = AuditEvent.objects.for_object(nanchang_bureau).get(action="role.revoke")
+    assert (revoked.actor_id, revoked.data) == (root.pk,
+                                                {"user": clerk.username, "role": "bureau_clerk"})
+
+
+def test_other_permissions_on_the_permission_pages_are_audited(client, root):
+    school = SchoolFactory()
+    user, group = UserFactory(), Group.objects.create(name="督导")
+    base = f"/admin/registry/school/{school.pk}/permissions/"
+    for url, chosen in ((f"{base}user-manage/{user.pk}/", ["act_for_school", "view_school"]),
+                        (f"{base}group-manage/{group.pk}/", ["view_school"]),
+                        (f"{base}group-manage/{group.pk}/", [])):
+        response = client.post(url, _chosen(*chosen))
+        assert response.status_code == 302, response.content.decode()[:2000]
+    assert [(e.action, e.actor_id, e.data) for e in
+            AuditEvent.objects.for_object(school).order_by("pk")] == [
+        ("role.grant", root.pk, {"user": user.username, "role": "school"}),
+        ("permission.admin_grant", root.pk, {"user": user.username,
+                                             "permission": "view_school"}),
+        ("permission.admin_grant", root.pk, {"group": "督导", "permission": "view_school"}),
+        ("permission.admin_revoke", root.pk, {"group": "督导", "permission": "view_school"}),
+    ]
+
+
+def test_a_permission_page_change_and_its_audit_event_are_one_transaction(
+        client, root, nanchang_bureau):
+    # given: the audit trail takes the role's event, then refuses the next one
+    user, real_event, recorded = UserFactory(), services_core.audit_event, []
+
+    def second_fails(**details):
+        recorded.append(details["action"])
+        if len(recorded) == 2:
+            raise RuntimeError("audit down")
+        return real_event(**details)
+
+    with mock.patch("registry.services.core.audit_event", side_effect=second_fails):
+        # when: a role and another permission are ticked together
+        with pytest.raises(RuntimeError):
+            client.post(_user_permissions(nanchang_bureau, user),
+                        _chosen("clerk_bureau", "view_bureau"))
+    # then: the role granted first is undone with the rest
+    assert recorded == ["role.grant", "permission.admin_grant"]
+    user = type(user).objects.get(pk=user.pk)
+    assert not user.has_perm("registry.clerk_bureau", nanchang_bureau)
+    assert not user.groups.exists()
+    assert not AuditEvent.objects.exists()
