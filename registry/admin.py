@@ -299,6 +299,28 @@ class OfferingAdmin(AuditedAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         search_index_refresh(organization=obj.organization)
+        moved_from = form.initial.get("organization") if change else None
+        if moved_from not in (None, obj.organization_id):
+            # the organization it left must no longer be found by its title
+            _refresh_organizations([moved_from])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        _refresh_organizations([obj.organization_id])
+
+    def delete_queryset(self, request, queryset):
+        organization_ids = set(queryset.values_list("organization_id", flat=True))
+        # the base class's transaction: the refresh belongs to the deletion it follows
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            super().delete_queryset(request, queryset)
+            _refresh_organizations(organization_ids)
+
+
+def _refresh_organizations(ids) -> None:
+    """Rewrite the search documents of these organizations, after their offerings changed:
+    a deleted offering's title must not keep finding its organization."""
+    for organization in Organization.objects.filter(pk__in=ids).order_by("pk"):
+        search_index_refresh(organization=organization)
 
 
 @admin.register(Approval)

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.forms.models import model_to_dict
 
+from registry import selectors
 from registry.identifiers import make_uscc
 from registry.models import (
     AcademicSignal,
@@ -34,6 +35,7 @@ from tests.factories import (
     SchoolFactory,
     UserFactory,
 )
+from tests.registry.issue5 import approve, organization, school_user
 
 pytestmark = pytest.mark.django_db
 
@@ -404,3 +406,63 @@ def test_a_permission_page_change_and_its_audit_event_are_one_transaction(
     assert not user.has_perm("registry.clerk_bureau", nanchang_bureau)
     assert not user.groups.exists()
     assert not AuditEvent.objects.exists()
+
+
+# --- an offering deleted in the admin leaves school search ------------------------------
+
+def _found(school, keyword: str) -> list[str]:
+    return [o.name for o in selectors.approved_organizations_search(school=school,
+                                                                   keyword=keyword)]
+
+
+@pytest.fixture
+def searchable():
+    """An approved organization with a go (围棋) and an ink painting (国画) offering, and a
+    school of its county that finds it by either title."""
+    org = organization("南昌弈林文化有限公司", ("少儿围棋启蒙班", "arts", "25"),
+                       ("少儿国画入门班", "arts", "20"))
+    approve(organization=org, where="360102", categories=("arts",))
+    _user, school = school_user("360102")
+    assert _found(school, "围棋") == _found(school, "国画") == ["南昌弈林文化有限公司"]
+    return {"org": org, "school": school, "go": org.offerings.get(title="少儿围棋启蒙班")}
+
+
+def _assert_go_is_gone(searchable):
+    assert not Offering.objects.filter(pk=searchable["go"].pk).exists()
+    assert _found(searchable["school"], "围棋") == []
+    assert _found(searchable["school"], "国画") == ["南昌弈林文化有限公司"]
+
+
+def test_an_offering_deleted_on_its_page_is_no_longer_found(client, root, searchable):
+    response = client.post(f"/admin/registry/offering/{searchable['go'].pk}/delete/",
+                           {"post": "yes"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    _assert_go_is_gone(searchable)
+
+
+def test_offerings_deleted_in_bulk_are_no_longer_found(client, root, searchable):
+    response = client.post("/admin/registry/offering/", {
+        "action": "delete_selected", "_selected_action": [searchable["go"].pk], "post": "yes"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    _assert_go_is_gone(searchable)
+
+
+def test_an_offering_deleted_inline_is_no_longer_found(client, root, searchable):
+    org = searchable["org"]
+    offerings = [_inline(o, **({"DELETE": "on"} if o.pk == searchable["go"].pk else {}))
+                 for o in org.offerings.order_by("pk")]
+    response = client.post(f"{ORGANIZATIONS}{org.pk}/change/",
+                           _organization_form(org, offerings))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    _assert_go_is_gone(searchable)
+
+
+def test_an_offering_moved_to_another_organization_leaves_the_first(client, root,
+                                                                      searchable):
+    go = searchable["go"]
+    other = OrganizationFactory(name="南昌另一家文化有限公司")
+    form = {k: v for k, v in _inline(go, organization=other.pk).items() if k != "id"}
+    form["description"] = go.description
+    response = client.post(f"/admin/registry/offering/{go.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert _found(searchable["school"], "围棋") == []
