@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry import services as registry_services
+from registry.formatting import local_date
 from registry.models import Approval, Bureau, InvalidTransition
 from workflows import services
 from workflows.models import (
@@ -105,12 +106,12 @@ def reminders_deliver(*, limit: int = 500) -> int:
                 users=services.holders_of(document.subject),
                 subject=gettext("%(type)s expires on %(date)s") % {
                     "type": document.document_type.display_name,
-                    "date": reminder.expires_on.isoformat()},
+                    "date": local_date(reminder.expires_on)},
                 body=gettext("%(subject)s: %(type)s expires in %(days)d days, on %(date)s. "
                              "Upload a renewed one in time, or the approval will be suspended "
                              "when it expires.") % {
                     "subject": document.subject, "type": document.document_type.display_name,
-                    "days": reminder.threshold_days, "date": reminder.expires_on.isoformat()})
+                    "days": reminder.threshold_days, "date": local_date(reminder.expires_on)})
             reminder.sent_at = timezone.now()
             reminder.save(update_fields=["sent_at"])
             delivered += 1
@@ -188,7 +189,7 @@ def recertification_create(*, activation, approval, due, today):
                     subject=gettext("Your approval is suspended: renew %(names)s") % {
                         "names": "、".join(d["name"] for d in due)},
                     body=gettext("Upload the renewed documents by %(date)s; otherwise the approval "
-                            "expires.") % {"date": case.grace_until.isoformat()})
+                            "expires.") % {"date": local_date(case.grace_until)})
     return case
 
 
@@ -210,7 +211,8 @@ def recertification_submit(*, actor, case: RecertificationProcess) -> None:
         elif current.expires_on is not None and \
                 current.expires_on.isoformat() <= item["expires_on"]:
             problems.append(gettext("%(name)s: the renewal must expire later than the old one "
-                               "(%(expires_on)s).") % item)
+                               "(%(expires_on)s).") % {
+                **item, "expires_on": local_date(datetime.date.fromisoformat(item["expires_on"]))})
     if problems:
         raise ValidationError(problems)
     registry_services.audit_record(actor=actor, action="recert.submit", target=case,

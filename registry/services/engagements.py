@@ -13,6 +13,7 @@ from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry.formatting import local_date, local_date_lazy
 from registry.models import (
     Approval,
     Bureau,
@@ -78,14 +79,14 @@ def _approval_for(*, school: School, subject_filter: dict, starts_on: datetime.d
     if approval.valid_until < ends_on:
         raise ValidationError(
             _("The provider's approval ends on %(until)s, before the engagement ends."),
-            code="approval_ends_early", params={"until": approval.valid_until.isoformat()},
+            code="approval_ends_early", params={"until": local_date_lazy(approval.valid_until)},
         )
     if approval.valid_from > starts_on:
         # Nobody may teach before the approval is in force, even for a term already begun.
         raise ValidationError(
             {"starts_on": _("The provider's approval starts on %(since)s, after the "
                             "engagement starts; start the engagement on or after it.")
-             % {"since": approval.valid_from.isoformat()}},
+             % {"since": local_date(approval.valid_from)}},
             code="approval_starts_late",
         )
     return approval
@@ -193,7 +194,7 @@ def engagement_evaluate(*, actor, engagement: Engagement, satisfaction: int,
     if timezone.localdate() < engagement.ends_on:
         raise ValidationError(
             _("An engagement is rated at its end (%(end)s)."),
-            code="too_early", params={"end": engagement.ends_on.isoformat()},
+            code="too_early", params={"end": local_date_lazy(engagement.ends_on)},
         )
     if not 1 <= int(satisfaction) <= 5:
         raise ValidationError({"satisfaction": _("Satisfaction is rated from 1 to 5.")})

@@ -4,6 +4,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
+from django.utils.dates import MONTHS_AP
 
 from registry import selectors, services
 from registry.models import AuditEvent, Engagement, Incident, ReviewRequest
@@ -307,3 +309,62 @@ def test_an_engagement_cannot_start_before_the_approval_does(setting):
     assert not Engagement.objects.filter(organization=org).exists()
     engagement = _engage(setting, org, term=term, starts_on=days(-10))
     assert engagement.starts_on == days(-10)
+
+
+def _written(day: datetime.date, language: str) -> str:
+    """How a reader of ``language`` is shown a date (the site's DATE_FORMAT): "Y年n月j日",
+    or "N j, Y" (AP style months: "April 1, 2026", "Jan. 28, 2027")."""
+    if language == "zh-hans":
+        return f"{day.year}年{day.month}月{day.day}日"
+    with translation.override("en"):
+        return f"{MONTHS_AP[day.month]} {day.day}, {day.year}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_refusals_give_dates_in_the_readers_format(setting, language):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(setting["user"])
+
+    def refusal(url, data) -> str:
+        response = api.post(url, data, format="json", HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 400, response.content.decode()
+        return " ".join(m for messages in response.json().values() for m in messages)
+
+    # an approval that ends before the engagement would
+    short = organization("某机构有限公司", ("课程", "arts", "10"))
+    approve(organization=short, categories=("arts",), valid_until=days(60))
+    message = refusal("/api/v1/engagements/", {
+        "school": setting["school"].pk, "term": setting["term"].pk,
+        "organization": short.pk, "fee_per_session": "25", "sessions": 16})
+    assert _written(days(60), language) in message
+    assert days(60).isoformat() not in message
+    # an approval that starts after the engagement would
+    late = organization("另一机构有限公司", ("课程", "arts", "10"))
+    approve(organization=late, categories=("arts",), valid_from=days(-10))
+    begun = _term(setting["user"], setting["school"], name="已开始的学期", start=-20, end=30)
+    message = refusal("/api/v1/engagements/", {
+        "school": setting["school"].pk, "term": begun.pk, "organization": late.pk,
+        "fee_per_session": "25", "sessions": 16})
+    assert _written(days(-10), language) in message
+    assert days(-10).isoformat() not in message
+    # a rating before the engagement ends
+    engagement = _engage(setting, setting["orgs"][0], ends_on=days(30))
+    message = refusal(f"/api/v1/engagements/{engagement.pk}/evaluate/", {"satisfaction": 5})
+    assert _written(days(30), language) in message
+    assert days(30).isoformat() not in message
+
+
+@pytest.mark.django_db
+def test_a_refusals_date_is_written_when_the_message_is(setting):
+    # the message is translated lazily, when shown; its date must follow it, not the
+    # language active when the service refused
+    engagement = _engage(setting, setting["orgs"][0], ends_on=days(30))
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        services.engagement_evaluate(actor=setting["user"], engagement=engagement,
+                                     satisfaction=5)
+    with translation.override("en"):
+        assert refused.value.messages == [
+            f"An engagement is rated at its end ({_written(days(30), 'en')})."]

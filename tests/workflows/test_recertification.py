@@ -5,7 +5,7 @@ import datetime
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from documents.models import Document
 from registry import services as registry_services
@@ -119,6 +119,43 @@ def test_without_renewal_the_approval_expires_after_the_grace_period(world, insu
     case = RecertificationProcess.objects.get(approval=approval)
     assert case.outcome == CaseOutcome.REJECTED
     assert not open_tasks(case)
+
+
+@pytest.mark.parametrize(("language", "expires", "grace"), [
+    ("zh-hans", "2026年4月15日", "2026年5月16日"),
+    ("en", "April 15, 2026", "May 16, 2026"),
+])
+def test_reminder_grace_and_renewal_texts_give_dates_in_the_language_of_the_text(
+        world, insured, settings, language, expires, grace):
+    """Notifications are written once, in the language active when the calendar writes them
+    (Celery runs in LANGUAGE_CODE): their dates follow that language, as the words do."""
+    w = world
+    _approval, expiry = insured  # 2026-04-15
+    settings.RECERT_GRACE_DAYS = 30
+    suspended_on = expiry + datetime.timedelta(days=1)  # grace until 2026-05-16
+    with translation.override(language):
+        with _at(expiry - datetime.timedelta(days=7)):
+            recertification.reminders_record(today=expiry - datetime.timedelta(days=7))
+            recertification.reminders_deliver()
+        with _at(suspended_on):
+            recertification.credential_sweep(today=suspended_on)
+            # and a renewal expiring before the old one is refused, naming the old date
+            from documents.services import document_upload
+
+            document_upload(actor=w.provider, subject=w.organization,
+                            document_type="liability_insurance", file=pdf(), filename="i.pdf",
+                            issued_on=suspended_on - datetime.timedelta(days=400),
+                            expires_on=expiry - datetime.timedelta(days=1))
+            [task] = open_tasks(RecertificationProcess.objects.get(), "renew")
+            with pytest.raises(ValidationError) as refused:
+                services.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+    [reminder] = w.provider.notifications.filter(subject__contains=expires)
+    assert expires in reminder.body
+    [suspension] = w.provider.notifications.filter(body__contains=grace)
+    assert any(expires in message for message in refused.value.messages)
+    texts = [f"{n.subject} {n.body}" for n in w.provider.notifications.all()]
+    assert not any(iso in text for text in [*texts, *refused.value.messages]
+                   for iso in ("2026-04-15", "2026-05-16"))
 
 
 def test_a_late_sweep_sends_only_the_most_urgent_reminder(world, insured):

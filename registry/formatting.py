@@ -1,0 +1,21 @@
+"""Values written into user-facing text, in the reader's language."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import formats
+from django.utils.functional import lazy
+
+
+def local_date(day: datetime.date) -> str:
+    """``day`` as the active language writes dates (DATE_FORMAT): "2026年4月1日",
+    "April 1, 2026". Call it where the text around it is translated, so that both are in
+    the same language."""
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+# For the params of a lazily translated message (ValidationError(_("…"), params=…)): the
+# message is translated when it is shown, and the date must be formatted then too, in the
+# same language, not when the error was raised.
+local_date_lazy = lazy(local_date, str)
