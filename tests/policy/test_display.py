@@ -59,8 +59,11 @@ def test_the_published_list_shows_the_fee_the_reference_in_force_and_free_places
     assert offering["free_places_per_term"] == 3
     page = client.get(f"/registry/lists/p/{publication.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     html = page.content.decode()
-    assert "28.00" in html and "35.00" in html
-    assert "免费名额" in html
+    # the reference and the cap in yuan, as the fee beside them
+    assert "少儿篮球（¥25.00，参考价 ¥28.00，上限 ¥35.00，每学期免费名额 3 个）" in html
+    page = client.get(f"/registry/lists/p/{publication.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "少儿篮球（¥25.00，reference ¥28.00, cap ¥35.00，3 free places a term）" in (
+        page.content.decode())
 
 
 def _export(client, publication, fmt, language="zh-hans") -> list[list]:
@@ -160,7 +163,8 @@ def test_school_search_page_shows_fee_reference_and_free_places(listed, client):
                       HTTP_ACCEPT_LANGUAGE="zh-hans")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "35.00" in html and "免费名额" in html
+    # the city's reference and cap in yuan, as the fee beside them
+    assert "（体育，¥25.00，参考价 ¥28.00，上限 ¥35.00，每学期免费名额 3 个）" in html
 
 
 # --- hardship places ----------------------------------------------------------------------
