@@ -3,9 +3,12 @@ bureau, which page. Business rules stay in services and selectors."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Offering, Organization, Person, SchoolTerm
@@ -122,6 +125,35 @@ def api_invalid(error: ValidationError):
         return DRFValidationError({k: [str(m) for e in v for m in e.messages]
                                    for k, v in error.error_dict.items()})
     return DRFValidationError({"detail": error_messages(error)})
+
+
+def api_form_data(request) -> Mapping:
+    """The body of an API write, for a Django form: see :func:`form_data`."""
+    return form_data(request.data)
+
+
+def form_data(data) -> Mapping:
+    """Parsed JSON for a Django form, which reads posted text: an object's numbers are read
+    as their text and its nulls as absent fields. Anything else is the caller's error, a
+    400 that says so: a body that is not an object (a list, a string, a number, null), a
+    field that is a list or an object. Given to a form as they are, these fail with a 500
+    (``.get`` of a list, ``.strip()`` of a number in a date field)."""
+    from rest_framework.exceptions import ValidationError as DRFValidationError
+
+    if isinstance(data, QueryDict):  # a form or multipart post: text already
+        return data
+    if not isinstance(data, Mapping):
+        raise DRFValidationError({"detail": [
+            str(_("The request body must be a JSON object, with the fields as its members."))]})
+    fields, wrong = {}, {}
+    for name, value in data.items():
+        if isinstance(value, list | dict):
+            wrong[name] = [str(_("Give one value here, not a list or an object."))]
+        elif value is not None:
+            fields[name] = value if isinstance(value, str) else str(value)
+    if wrong:
+        raise DRFValidationError(wrong)
+    return fields
 
 
 def error_messages(error: ValidationError) -> list[str]:

@@ -12,6 +12,7 @@ from viewflow.workflow.status import STATUS
 
 from documents.services import StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person, School
+from registry.requests import form_data
 from workflows import selectors, services
 from workflows.models import CallForApplications, Notification, OfferingFlag, SelectionProcess
 
@@ -169,7 +170,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         payload = TaskActSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         done = _call(services.task_perform, actor=request.user, task=task,
-                     data=payload.validated_data["data"])
+                     data=form_data(payload.validated_data["data"]))
         task.refresh_from_db()
         return Response({"completed": done, "task": TaskSerializer(task).data})
 

@@ -13,6 +13,7 @@ from registry.forms import EngagementForm, EvaluationForm, IncidentForm, TermFor
 from registry.models import Engagement, SchoolTerm
 from registry.requests import (
     api_call,
+    api_form_data,
     api_invalid,
     bureaus_administered_by,
     engagement_args,
@@ -22,6 +23,7 @@ from registry.requests import (
 
 
 def _form(form_class, data):
+    """``form_class`` bound to ``data`` (from ``api_form_data``), valid, or a 400."""
     form = form_class(data)
     if not form.is_valid():
         raise DRFValidationError(form.errors.get_json_data())
@@ -73,8 +75,9 @@ class TermViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gener
 
     @extend_schema(request=TermSerializer, responses=TermSerializer)
     def create(self, request, *args, **kwargs):
-        school = api_call(school_for, request.user, request.data.get("school"))
-        form = _form(TermForm, request.data)
+        data = api_form_data(request)
+        school = api_call(school_for, request.user, data.get("school"))
+        form = _form(TermForm, data)
         try:
             term = services.school_term_create(actor=request.user, school=school,
                                                **form.cleaned_data)
@@ -102,8 +105,9 @@ class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(request=EngagementSerializer, responses=EngagementSerializer)
     def create(self, request, *args, **kwargs):
-        school = api_call(school_for, request.user, request.data.get("school"))
-        form = _form(EngagementForm, request.data)
+        data = api_form_data(request)
+        school = api_call(school_for, request.user, data.get("school"))
+        form = _form(EngagementForm, data)
         try:
             engagement = services.engagement_create(actor=request.user, school=school,
                                                     **engagement_args(school, form))
@@ -122,7 +126,7 @@ class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def evaluate(self, request, pk=None):
         """Rate the engagement at its end (satisfaction 1–5, comments)."""
         engagement = self._own(pk)
-        form = _form(EvaluationForm, request.data)
+        form = _form(EvaluationForm, api_form_data(request))
         try:
             evaluation = services.engagement_evaluate(actor=request.user, engagement=engagement,
                                                       **form.cleaned_data)
@@ -150,7 +154,7 @@ class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def incidents(self, request, pk=None):
         """Report an incident (safety, conduct, fees, new_lessons)."""
         engagement = self._own(pk)
-        form = _form(IncidentForm, request.data)
+        form = _form(IncidentForm, api_form_data(request))
         try:
             incident = services.incident_report(actor=request.user, engagement=engagement,
                                                 **form.cleaned_data)

@@ -14,6 +14,7 @@ from registry.forms import SanctionForm
 from registry.models import Organization, Person, ReviewRequest
 from registry.requests import (
     api_call,
+    api_form_data,
     api_invalid,
     bureau_for,
     bureaus_administered_by,
@@ -35,8 +36,9 @@ class SanctionView(APIView):
 
     @extend_schema(request=SanctionSerializer, responses={201: None})
     def post(self, request):
-        bureau = api_call(bureau_for, request.user, request.data.get("bureau"))
-        form = SanctionForm(request.data)
+        data = api_form_data(request)
+        bureau = api_call(bureau_for, request.user, data.get("bureau"))
+        form = SanctionForm(data)
         if not form.is_valid():
             raise DRFValidationError(form.errors.get_json_data())
         data = form.cleaned_data

@@ -229,3 +229,27 @@ def test_objection_evidence_with_s3_unreachable_is_a_503_and_saves_nothing(world
         "evidence": pdf("收据.pdf")})
     assert page.status_code == 503
     assert not Objection.objects.exists()
+
+
+@pytest.mark.parametrize("query_date", [20260401, ["2026-04-01"], {"day": "2026-04-01"}])
+def test_a_task_field_that_is_not_text_is_a_400_not_a_500(world, query_date):
+    # the task's form reads posted text: a number is read as its text (not a date here),
+    # a list or an object is refused by name
+    from tests.factories import PersonFactory
+    from tests.workflows.conftest import upload_all
+
+    w = world
+    person = PersonFactory(organization=w.organization, kind="retiree")
+    documents = upload_all(w.provider, person)
+    case = services.vetting_start(actor=w.provider, person=person, bureau=w.bureau)
+    [task] = open_tasks(case, "verification")
+    data = {f"doc_{d.pk}": "verify" for d in documents}
+    data.update(query_reference="NC-2026-000123", query_date=query_date,
+                query_result="clear")
+    response = _client(w.clerk).post(f"/api/v1/tasks/{task.pk}/act/", {"data": data},
+                                     format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400, response.content.decode()[:500]
+    assert response.json() == {"query_date": [
+        "Enter a valid date." if isinstance(query_date, int)
+        else "Give one value here, not a list or an object."]}
+    assert open_tasks(case, "verification")  # nothing done
