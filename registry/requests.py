@@ -31,8 +31,10 @@ def bureaus_administered_by(user):
 
 def school_for(user, school_id) -> object:
     """The school the user acts for: the one named, or the only one."""
-    # the whole lineage, which search and fee references read without a query
-    schools = schools_of(user).select_related("county__parent__parent")
+    # the whole lineage, which search and fee references read without a query; unordered:
+    # at most two rows are read, and ordering them by the county's code made planning the
+    # query cost more than running it (1.2 against 0.3 ms, every search)
+    schools = schools_of(user).select_related("county__parent__parent").order_by()
     if school_id not in (None, ""):
         try:
             school_pk = int(school_id)

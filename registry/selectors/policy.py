@@ -122,14 +122,22 @@ class FeeReferences:
     def __init__(self, *, jurisdiction: Jurisdiction, on: datetime.date | None = None):
         self.day = on or timezone.localdate()
         self.lineage = jurisdiction.lineage()
-        latest: dict[tuple[int, int], FeeReference] = {}
+        latest: dict[tuple[int, int], FeeInForce] = {}
         rows = (FeeReference.objects
                 .filter(jurisdiction_id__in=[j.pk for j in self.lineage],
                         effective_from__lte=self.day)
-                .select_related("jurisdiction", "category")
-                .order_by("effective_from", "pk"))
-        for row in rows:  # ascending: the latest one per (jurisdiction, category) stays
-            latest[(row.jurisdiction_id, row.category_id)] = row
+                .order_by("effective_from", "pk")
+                # plain rows: every search page reads these, and instances of the
+                # reference, its jurisdiction and its category cost more than the query
+                .values_list("jurisdiction_id", "category_id", "reference_fee", "cap",
+                             "effective_from", "jurisdiction__name", "category__code",
+                             "source"))
+        for (jurisdiction_id, category_id, reference_fee, cap, effective_from,
+             jurisdiction_name, category_code, source) in rows:
+            # ascending: the latest one per (jurisdiction, category) stays
+            latest[(jurisdiction_id, category_id)] = FeeInForce(
+                reference_fee=reference_fee, cap=cap, effective_from=effective_from,
+                jurisdiction=jurisdiction_name, category=category_code, source=source)
         self._latest = latest
 
     def for_category(self, category: ServiceCategory) -> FeeInForce | None:
@@ -138,12 +146,9 @@ class FeeReferences:
         categories = [category.pk] + ([category.parent_id] if category.parent_id else [])
         for jurisdiction in self.lineage:
             for category_id in categories:
-                row = self._latest.get((jurisdiction.pk, category_id))
-                if row is not None:
-                    return FeeInForce(reference_fee=row.reference_fee, cap=row.cap,
-                                      effective_from=row.effective_from,
-                                      jurisdiction=row.jurisdiction.name,
-                                      category=row.category.code, source=row.source)
+                found = self._latest.get((jurisdiction.pk, category_id))
+                if found is not None:
+                    return found
         return None
 
 
