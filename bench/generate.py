@@ -33,7 +33,7 @@ from django.utils import timezone
 from bench import vocabulary as vocab
 from registry.exports import canonical, canonical_chunks
 from registry.identifiers import make_id_number, make_uscc
-from registry.search_text import availability_text, document_fields
+from registry.search_text import availability_text, county_token, document_fields
 
 CHUNK = 50_000
 STATUS_WEIGHTS = (("approved", 80), ("pending", 8), ("suspended", 7), ("expired", 3),
@@ -317,7 +317,8 @@ class Generator:
                                 "description": description})
                 offering_id += 1
             fields = document_fields(names=[name], titles=[o["title"] for o in offered],
-                                     descriptions=[o["description"] for o in offered])
+                                     descriptions=[o["description"] for o in offered],
+                                     tokens=[county_token(county.pk)])
             status = _weighted(rng, STATUS_WEIGHTS)[0]
             valid_from, valid_until = _approval_dates(ctx, status)
             jurisdiction_id = _approval_jurisdiction(ctx, county)

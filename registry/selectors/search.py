@@ -29,7 +29,7 @@ from registry.models import (
     School,
     ServiceCategory,
 )
-from registry.search_text import availability_tokens, keyword_terms, term_grams
+from registry.search_text import availability_tokens, county_token, keyword_terms, term_grams
 from registry.selectors.policy import FeeReferences
 
 
@@ -127,7 +127,7 @@ class _Ranking:
     unscored last, then name as indexed (NFKC, lower case), then id), counted as it goes
     (``COUNT(*) OVER ()``). One query per slice; no subject row is read for it (a broad
     keyword has well over a thousand candidates) unless a filter is on the subject itself
-    (county, kind).
+    (a person's kind; the county is a token of the document, see county_token).
 
     The candidates' query is Django's; the ranking around it is written here because
     Django cannot select from a subquery. ``OFFSET 0`` keeps the database from merging
@@ -306,7 +306,9 @@ def approved_organizations_search(
     ranking = _Ranking(_candidates(
         subject="organization", keyword=keyword, jurisdiction_ids=jurisdiction_ids,
         category_ids=category_ids, day=day, offerings=offerings,
-        subject_filters={"organization__county": county} if county else {}))
+        # the county as its document records it (search_index_refresh): asked of the
+        # n-gram index with the keyword, not of each candidate's organization
+        subject_filters={"grams__hasallgrams": [county_token(county.pk)]} if county else {}))
 
     def load(ids):
         found = _load("organization", ids, lineage=lineage, day=day, categories=categories)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 
 from registry.models import Approval, Offering, Organization, Person, ProviderSearchDocument
-from registry.search_text import availability_text, document_fields
+from registry.search_text import availability_text, county_token, document_fields
 
 
 def _organization_fields(organization: Organization, offerings) -> dict[str, str]:
@@ -15,6 +15,7 @@ def _organization_fields(organization: Organization, offerings) -> dict[str, str
         names=[organization.name],
         titles=[o.title for o in active],
         descriptions=[o.description for o in active],
+        tokens=[county_token(organization.county_id)],
     )
 
 

@@ -466,3 +466,25 @@ def test_an_offering_moved_to_another_organization_leaves_the_first(client, root
     response = client.post(f"/admin/registry/offering/{go.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert _found(searchable["school"], "围棋") == []
+
+
+def test_an_organization_moved_to_another_county_is_found_there(client, root, searchable):
+    """School search filters by the county its document records (a token among the
+    n-grams): moving the organization in the admin moves it in the filter too."""
+    from registry.forms import ProviderSearchForm
+
+    def in_county(code: str) -> list[str]:
+        form = ProviderSearchForm({"county": code})
+        assert form.is_valid(), form.errors
+        return [o.name for o in selectors.approved_organizations_search(
+            school=searchable["school"], **form.search_kwargs())]
+
+    org = searchable["org"]
+    assert in_county("360102") == ["南昌弈林文化有限公司"]
+    assert in_county("360103") == []
+    offerings = [_inline(o) for o in org.offerings.order_by("pk")]
+    response = client.post(f"{ORGANIZATIONS}{org.pk}/change/", _organization_form(
+        org, offerings, county=Jurisdiction.objects.get(code="360103").pk))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert in_county("360103") == ["南昌弈林文化有限公司"]
+    assert in_county("360102") == []
