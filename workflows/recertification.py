@@ -370,7 +370,8 @@ def digests_send(*, today: datetime.date) -> int:
             _log, created = DigestLog.objects.get_or_create(bureau=bureau, day=today)
             if not created:
                 continue
-            lines = [f"{d.expires_on:%Y-%m-%d} {d.subject} · {d.document_type.display_name}"
+            # dates as the digest's own words are written (the active language)
+            lines = [f"{local_date(d.expires_on)} {d.subject} · {d.document_type.display_name}"
                      for d in items[:20]]
             if len(items) > 20:
                 lines.append(gettext("… and more; see the dashboard."))

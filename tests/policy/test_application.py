@@ -239,3 +239,18 @@ def test_the_clerks_task_page_marks_the_matched_words_and_escapes_the_text(world
     assert "&lt;script&gt;<mark>奥数</mark>&lt;/script&gt;冲刺" in html
     assert "<script>奥数" not in html
     assert "政策筛查" in html
+
+
+def test_the_case_page_shows_a_price_flag_in_yuan(world, client):
+    w = world
+    fee_reference(reference="30", cap="40")
+    pricey = OfferingFactory(organization=w.organization, title="篮球精英班",
+                             fee_per_session=Decimal("1045"))
+    case = _apply(w, pricey)
+    client.force_login(w.provider)
+    page = client.get(f"/selection/cases/{case.pk}/").content.decode()
+    # the fee, the cap and the reference as every other page writes money
+    assert "收费高于上限: ¥1045.00 &gt; ¥40.00 (参考价 ¥30.00)" in page
+    assert "篮球精英班 · 体育 · ¥1045.00</li>" in page
+    english = client.get(f"/selection/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "¥1,045.00 &gt; ¥40.00" in english.content.decode()

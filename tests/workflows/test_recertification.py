@@ -214,7 +214,10 @@ def test_clerks_get_one_digest_a_day(world, insured):
     with _at(day):
         assert recertification.digests_send(today=day) >= 1
         assert recertification.digests_send(today=day) == 0
-    assert Notification.objects.filter(user=world.clerk).count() == 1
+    [digest] = Notification.objects.filter(user=world.clerk)
+    # the dates as its words are written (zh-hans: the worker activates no other language)
+    assert f"{expiry.year}年{expiry.month}月{expiry.day}日" in digest.body
+    assert expiry.isoformat() not in digest.body
 
 
 def test_sweep_query_count_does_not_grow_with_documents(world, insured,
