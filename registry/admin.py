@@ -1,6 +1,7 @@
 import functools
 
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.db import router, transaction
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import (
@@ -8,6 +9,7 @@ from guardian.admin import (
     AdminUserObjectPermissionsForm,
     GuardedModelAdmin,
 )
+from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
 from registry.models import (
@@ -162,9 +164,53 @@ def _permission_audit(form, verb: str, codename: str, *, user=None, group=None) 
                  data={**holder, "permission": codename})
 
 
+def _revoke_object_permissions(actor, objects) -> None:
+    """Before ``objects`` are deleted: the roles held on them go through ``role_revoke``
+    (its audit event; the role's group goes with the holder's last object), and any other
+    object permission on them is removed with an event of its own. guardian names an
+    object by its key as text, so without this its rows would outlive the object, and the
+    holders would keep their role groups with nothing recorded."""
+    objects = list(objects)
+    if not objects:
+        return
+    model = type(objects[0])
+    content_type = ContentType.objects.get_for_model(model)
+    by_pk = {str(obj.pk): obj for obj in objects}
+    roles = _roles_by_codename(model)
+    for grant in (UserObjectPermission.objects
+                  .filter(content_type=content_type, object_pk__in=list(by_pk))
+                  .select_related("user", "permission").order_by("pk")):
+        obj, codename = by_pk[grant.object_pk], grant.permission.codename
+        if codename in roles:
+            role_revoke(actor=actor, user=grant.user, role=roles[codename], target=obj)
+        else:
+            remove_perm(codename, grant.user, obj)
+            audit_record(actor=actor, action="permission.admin_revoke", target=obj,
+                         data={"user": grant.user.get_username(), "permission": codename})
+    for grant in (GroupObjectPermission.objects
+                  .filter(content_type=content_type, object_pk__in=list(by_pk))
+                  .select_related("group", "permission").order_by("pk")):
+        obj, codename = by_pk[grant.object_pk], grant.permission.codename
+        remove_perm(codename, grant.group, obj)
+        audit_record(actor=actor, action="permission.admin_revoke", target=obj,
+                     data={"group": grant.group.name, "permission": codename})
+
+
 class AuditedGuardedAdmin(AuditedAdmin, GuardedModelAdmin):
     """An audited admin with guardian's object permission pages, whose changes are
-    audited too: granting or revoking a role there is ``role_grant`` / ``role_revoke``."""
+    audited too: granting or revoking a role there is ``role_grant`` / ``role_revoke``.
+    Deleting an object revokes what is held on it first (``_revoke_object_permissions``),
+    in the transaction of the delete."""
+
+    def delete_model(self, request, obj):
+        # the admin's delete page runs in a transaction
+        _revoke_object_permissions(request.user, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            _revoke_object_permissions(request.user, queryset)
+            super().delete_queryset(request, queryset)
 
     def get_obj_perms_manage_user_form(self, request):
         return functools.partial(_AuditedUserPermissionsForm, actor=request.user)

@@ -488,3 +488,32 @@ def test_an_organization_moved_to_another_county_is_found_there(client, root, se
     assert response.status_code == 302, response.content.decode()[:2000]
     assert in_county("360103") == ["南昌弈林文化有限公司"]
     assert in_county("360102") == []
+
+
+@pytest.mark.parametrize("how", ["page", "bulk"])
+def test_deleting_a_school_revokes_the_roles_held_on_it(client, root, how):
+    """guardian's rows name the school by its key as text: deleting the school must take
+    them with it, through role_revoke (its event, the role's group), not leave them."""
+    from guardian.models import UserObjectPermission
+
+    from registry.roles import Role
+
+    user, school = school_user("360102")
+    other_user, _other_school = school_user("360102")
+    assert user.groups.filter(name=Role.SCHOOL).exists()
+    if how == "page":
+        response = client.post(f"/admin/registry/school/{school.pk}/delete/", {"post": "yes"})
+    else:
+        response = client.post("/admin/registry/school/", {
+            "action": "delete_selected", "_selected_action": [school.pk], "post": "yes"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not School.objects.filter(pk=school.pk).exists()
+    assert not UserObjectPermission.objects.filter(object_pk=str(school.pk),
+                                                   content_type__model="school").exists()
+    assert not user.groups.filter(name=Role.SCHOOL).exists()  # its last school
+    assert other_user.groups.filter(name=Role.SCHOOL).exists()  # untouched
+    revoked = AuditEvent.objects.get(action="role.revoke")
+    assert (revoked.actor_id, revoked.target_id, revoked.data) == (
+        root.pk, str(school.pk), {"user": user.get_username(), "role": str(Role.SCHOOL)})
+    assert AuditEvent.objects.filter(action="school.admin_delete",
+                                     target_id=str(school.pk)).exists()
