@@ -131,9 +131,12 @@ def notification_mark_read(*, actor, notification: Notification) -> None:
         notification.save(update_fields=["read_at"])
 
 
+# Who holds a permission on an object, as guardian checks it when they act: given to the
+# user, or to a group the user is in (the admin's permission pages can do either). A
+# group's members may take the tasks, so they are told of them and drawn for panels too.
 def _staff_queryset(bureau: Bureau, codename: str):
     return get_users_with_perms(bureau, only_with_perms_in=[codename], with_superusers=False,
-                                with_group_users=False).filter(is_active=True)
+                                with_group_users=True).filter(is_active=True)
 
 
 def _staff(bureau: Bureau, codename: str):
@@ -142,7 +145,7 @@ def _staff(bureau: Bureau, codename: str):
 
 def _providers_queryset(organization: Organization):
     return get_users_with_perms(organization, only_with_perms_in=["act_for_organization"],
-                                with_superusers=False, with_group_users=False
+                                with_superusers=False, with_group_users=True
                                 ).filter(is_active=True)
 
 
