@@ -309,3 +309,56 @@ def test_result_serializers_write_what_drf_would(world):
         for item in items:
             assert serializer.to_representation(item) == drf.Serializer.to_representation(
                 serializer, item)
+
+
+def test_the_search_page_queries_do_not_grow_with_categories_or_results(world, client):
+    """The page's category list names each sub-item's parent (体育 · 游泳): read with its
+    parent, not one query per option; and a page of more results costs no more queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registry.models import ServiceCategory
+
+    client.force_login(world["user"])
+
+    def queries(keyword: str) -> int:
+        client.get("/registry/school/search/", {"keyword": keyword})  # warm per-process caches
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get("/registry/school/search/", {"keyword": keyword})
+        assert page.status_code == 200
+        return len(captured.captured_queries)
+
+    few = queries("弈林")  # one result
+    sport = category("sport")
+    for i in range(5):
+        ServiceCategory.objects.create(code=f"sport-extra-{i}", name=f"体育项目{i}",
+                                       parent=sport, sort_order=90 + i)
+    assert queries("弈林") == few
+    assert queries("有限公司") == few  # four results
+
+
+def test_the_providers_offering_form_reads_categories_with_their_parents(client):
+    """The same category list on the provider's organization page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registry.models import ServiceCategory
+    from registry.roles import Role
+    from tests.factories import UserFactory
+
+    org = organization("南昌弈林文化有限公司", ("少儿围棋启蒙班", "arts", "25"))
+    user = UserFactory()
+    services.role_grant(actor=None, user=user, role=Role.PROVIDER, target=org)
+    client.force_login(user)
+
+    def queries() -> int:
+        client.get(f"/registry/portal/organizations/{org.pk}/")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/registry/portal/organizations/{org.pk}/").status_code == 200
+        return len(captured.captured_queries)
+
+    before = queries()
+    for i in range(5):
+        ServiceCategory.objects.create(code=f"arts-extra-{i}", name=f"艺术项目{i}",
+                                       parent=category("arts"), sort_order=90 + i)
+    assert queries() == before
