@@ -16,9 +16,8 @@ class ProviderSearchForm(forms.Form):
     keyword = forms.CharField(label=_("Keyword"), max_length=50, required=False,
                               help_text=_("Chinese, pinyin or pinyin initials (围棋, weiqi, wq)."))
     category = forms.ModelChoiceField(
-        # with the parent: a sub-item's label names it (体育 · 游泳), one query per option else
-        label=_("Category"),
-        queryset=ServiceCategory.objects.filter(is_active=True).select_related("parent"),
+        # (read with their parents, as every category list: see ServiceCategoryManager)
+        label=_("Category"), queryset=ServiceCategory.objects.filter(is_active=True),
         to_field_name="code", required=False,
         error_messages={"invalid_choice": _("Unknown category.")},
     )

@@ -53,9 +53,7 @@ class OrganizationForm(forms.Form):
 
 class OfferingForm(forms.Form):
     category = forms.ModelChoiceField(label=gettext_lazy("Category"),
-                                      # a sub-item's label names its parent
-                                      queryset=ServiceCategory.objects.filter(is_active=True)
-                                      .select_related("parent"))
+                                      queryset=ServiceCategory.objects.filter(is_active=True))
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     description = forms.CharField(label=gettext_lazy("Description"), widget=forms.Textarea(
         attrs={"rows": 3}), max_length=5000)

@@ -166,6 +166,15 @@ class School(BilingualNameMixin, models.Model):
             raise ValidationError({"county": _("A school belongs to a county or district.")})
 
 
+class ServiceCategoryManager(models.Manager):
+    """Categories come with their parent: a sub-item is named with it (``__str__``:
+    体育 · 游泳), and every list of categories (a form's select, the admin's filters and
+    choices) would otherwise read the parent once per sub-item. A few dozen rows."""
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("parent")
+
+
 class ServiceCategory(BilingualNameMixin, models.Model):
     """A non-academic category (体育, 文化艺术 …) or a sub-item of one (心理健康 …)."""
 
@@ -183,6 +192,8 @@ class ServiceCategory(BilingualNameMixin, models.Model):
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    objects = ServiceCategoryManager()
 
     class Meta:
         verbose_name = _("service category")

@@ -517,3 +517,25 @@ def test_deleting_a_school_revokes_the_roles_held_on_it(client, root, how):
         root.pk, str(school.pk), {"user": user.get_username(), "role": str(Role.SCHOOL)})
     assert AuditEvent.objects.filter(action="school.admin_delete",
                                      target_id=str(school.pk)).exists()
+
+
+@pytest.mark.parametrize("url", ["/admin/registry/allowedcategory/",
+                                 "/admin/registry/offering/add/"])
+def test_admin_lists_of_categories_read_each_parent_once(client, root, url):
+    """The admin's category filter and choices name sub-items with their parent
+    (体育 · 游泳): more sub-items must not mean more queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    before = queries()
+    sport = ServiceCategory.objects.get(code="sport")
+    for i in range(5):
+        ServiceCategory.objects.create(code=f"sport-extra-{i}", name=f"体育项目{i}",
+                                       parent=sport, sort_order=90 + i)
+    assert queries() == before
