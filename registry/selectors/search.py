@@ -49,7 +49,9 @@ def _categories() -> dict[int, ServiceCategory]:
     """Every category, in display order, each with its parent set: a few dozen rows, read
     once per search. The category filter, the approvals' categories and the offerings'
     categories are then taken from it, instead of a join or a query each."""
-    categories = {category.pk: category for category in ServiceCategory.objects.all()}
+    # parents linked here, from the same rows (not joined again as the manager would)
+    categories = {category.pk: category
+                  for category in ServiceCategory.objects.select_related(None)}
     for category in categories.values():
         if category.parent_id in categories:
             category.parent = categories[category.parent_id]
