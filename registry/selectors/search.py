@@ -58,6 +58,16 @@ def _categories() -> dict[int, ServiceCategory]:
     return categories
 
 
+def _with_categories(categories: dict[int, ServiceCategory], ids) -> dict[int, ServiceCategory]:
+    """``categories``, plus any of ``ids`` created since they were read (between the
+    search and its page, a category may be added and given to an offering or an
+    approval): read then, so the page shows it instead of failing."""
+    missing = set(ids) - categories.keys()
+    if missing:
+        categories.update(ServiceCategory.objects.in_bulk(missing))
+    return categories
+
+
 def _category_ids(category: ServiceCategory, categories: dict[int, ServiceCategory]) -> list[int]:
     """A category, its sub-items, and its parent (an approval for 综合实践 covers 心理健康)."""
     ids = {category.pk, *(c.pk for c in categories.values() if c.parent_id == category.pk)}
@@ -254,9 +264,10 @@ def _load(subject: str, ids, *, lineage, day, categories) -> dict:
         .order_by())  # sorted below: an ORDER BY doubled the time to plan the query
     approvals.sort(key=lambda approval: (approval.created_at, approval.pk), reverse=True)
     links: dict[int, list[ServiceCategory]] = {approval.pk: [] for approval in approvals}
-    for approval_id, category_id in (Approval.categories.through.objects
-                                     .filter(approval_id__in=list(links))
-                                     .values_list("approval_id", "servicecategory_id")):
+    pairs = list(Approval.categories.through.objects.filter(approval_id__in=list(links))
+                 .values_list("approval_id", "servicecategory_id"))
+    _with_categories(categories, {category_id for _approval_id, category_id in pairs})
+    for approval_id, category_id in pairs:
         links[approval_id].append(categories[category_id])
     rank = {pk: position for position, pk in enumerate(categories)}  # display order
     found: dict = {}
@@ -321,8 +332,10 @@ def approved_organizations_search(
         # The references in force in the school's lineage, read once; each offering then
         # gets its category's (else its parent category's) in Python.
         fees = FeeReferences(jurisdiction=school.county, on=day)
-        for offering in (Offering.objects.filter(is_active=True, organization_id__in=list(found))
-                         .only(*_OFFERING_FIELDS)):
+        active = list(Offering.objects.filter(is_active=True, organization_id__in=list(found))
+                      .only(*_OFFERING_FIELDS))
+        _with_categories(categories, {offering.category_id for offering in active})
+        for offering in active:
             offering.category = categories[offering.category_id]
             fee = fees.for_category(offering.category)
             offering.fee_reference = fee.reference_fee if fee else None

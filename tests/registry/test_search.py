@@ -362,3 +362,22 @@ def test_the_providers_offering_form_reads_categories_with_their_parents(client)
         ServiceCategory.objects.create(code=f"arts-extra-{i}", name=f"艺术项目{i}",
                                        parent=category("arts"), sort_order=90 + i)
     assert queries() == before
+
+
+def test_a_category_created_between_the_search_and_its_page_is_shown(world):
+    """The categories are read when the search is built; one added before the page is read
+    (and already given to an offering and an approval) is read then, not a 500."""
+    from registry.models import ServiceCategory
+
+    school = School.objects.select_related("county__parent__parent").get(pk=world["school"].pk)
+    results = selectors.approved_organizations_search(school=school, keyword="弈林")
+    new = ServiceCategory.objects.create(code="arts-new", name="新艺术项目",
+                                         parent=category("arts"), sort_order=99)
+    go = world["go"]
+    services.offering_create(actor=None, organization=go, category=new, title="新项目班",
+                             description="", grade_min=1, grade_max=6, fee_per_session="20",
+                             capacity=20, weekdays=1)
+    Approval.objects.get(organization=go).categories.add(new)
+    [item] = list(results)
+    assert "新艺术项目" in [o.category.name for o in item.active_offerings]
+    assert "新艺术项目" in [c.name for a in item.valid_approvals for c in a.category_list]
