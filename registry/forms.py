@@ -6,8 +6,30 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from registry import reference
 from registry.models import Jurisdiction, Person, ServiceCategory
 from registry.models.engagements import Incident
+
+
+class ReferenceChoiceField(forms.ModelChoiceField):
+    """A choice of reference data by its code (``to_field_name``): the select lists the
+    queryset's rows as usual, and a submitted code is looked up in the process's
+    snapshot (registry.reference) instead of a query on every search. ``accept`` says
+    which rows the field takes, as the queryset's filter does."""
+
+    def __init__(self, *args, lookup, accept, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lookup, self.accept = lookup, accept
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        found = self.lookup(str(value))
+        if found is None or not self.accept(found):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                  params={"value": value})
+        return found
 
 
 class ProviderSearchForm(forms.Form):
@@ -15,16 +37,19 @@ class ProviderSearchForm(forms.Form):
 
     keyword = forms.CharField(label=_("Keyword"), max_length=50, required=False,
                               help_text=_("Chinese, pinyin or pinyin initials (围棋, weiqi, wq)."))
-    category = forms.ModelChoiceField(
+    category = ReferenceChoiceField(
         # (read with their parents, as every category list: see ServiceCategoryManager)
         label=_("Category"), queryset=ServiceCategory.objects.filter(is_active=True),
         to_field_name="code", required=False,
+        lookup=reference.category_by_code, accept=lambda category: category.is_active,
         error_messages={"invalid_choice": _("Unknown category.")},
     )
-    county = forms.ModelChoiceField(
+    county = ReferenceChoiceField(
         label=_("County / district"),
         queryset=Jurisdiction.objects.filter(level=Jurisdiction.Level.COUNTY),
         to_field_name="code", required=False,
+        lookup=reference.jurisdiction_by_code,
+        accept=lambda node: node.level == Jurisdiction.Level.COUNTY,
         error_messages={"invalid_choice": _("Unknown county or district.")},
     )
     weekday = forms.TypedChoiceField(

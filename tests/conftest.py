@@ -23,6 +23,17 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_reference_data():
+    """Each test reads the categories and jurisdictions afresh (registry.reference): the
+    process keeps them between requests, and a test's rolled-back rows send no signal."""
+    from registry import reference
+
+    reference.clear()
+    yield
+    reference.clear()
+
+
+@pytest.fixture(autouse=True)
 def _private_document_storage(settings, tmp_path):
     """Each test stores documents in its own private folder, never under var/."""
     root = tmp_path / "documents"

@@ -16,43 +16,44 @@ class GramsField(models.TextField):
     """
 
 
-@GramsField.register_lookup
-class HasAllGrams(Lookup):
-    lookup_name = "hasallgrams"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        grams = [str(g) for g in self.rhs]
-        if not grams:
-            return "1 = 1", []
-        if connection.vendor == "postgresql":
-            # The expression must match the index's exactly for the planner to use it.
-            return f"string_to_array({lhs}, ' ') @> %s::text[]", [*lhs_params, grams]
-        parts, params = [], []
-        for gram in grams:
-            parts.append(f"(' ' || {lhs} || ' ') LIKE %s")
-            params.extend([*lhs_params, f"% {gram} %"])
+def grams_sql(column: str, grams, *, every: bool, vendor: str) -> tuple[str, list]:
+    """SQL that ``column`` (a GramsField's, as the query names it) holds every one of
+    ``grams`` (``every``) or at least one: what the lookups below write, for the queries
+    written by hand (school search's ranking)."""
+    grams = [str(g) for g in grams]
+    if not grams:
+        return ("1 = 1" if every else "1 = 0"), []
+    if vendor == "postgresql":
+        # The expression must match the index's exactly for the planner to use it.
+        return f"string_to_array({column}, ' ') {'@>' if every else '&&'} %s::text[]", [grams]
+    parts = [f"(' ' || {column} || ' ') LIKE %s" for _gram in grams]
+    params = [f"% {gram} %" for gram in grams]
+    if every:
         return " AND ".join(parts), params
+    return "(" + " OR ".join(parts) + ")", params
 
 
-@GramsField.register_lookup
-class HasAnyGrams(Lookup):
-    lookup_name = "hasanygrams"
+class _GramsLookup(Lookup):
     prepare_rhs = False
+    every = True
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        grams = [str(g) for g in self.rhs]
-        if not grams:
-            return "1 = 0", []
-        if connection.vendor == "postgresql":
-            return f"string_to_array({lhs}, ' ') && %s::text[]", [*lhs_params, grams]
-        parts, params = [], []
-        for gram in grams:
-            parts.append(f"(' ' || {lhs} || ' ') LIKE %s")
-            params.extend([*lhs_params, f"% {gram} %"])
-        return "(" + " OR ".join(parts) + ")", params
+        if lhs_params:  # an expression with parameters: not how GramsField is queried
+            raise ValueError("grams lookups take a column")
+        return grams_sql(lhs, self.rhs, every=self.every, vendor=connection.vendor)
+
+
+@GramsField.register_lookup
+class HasAllGrams(_GramsLookup):
+    lookup_name = "hasallgrams"
+    every = True
+
+
+@GramsField.register_lookup
+class HasAnyGrams(_GramsLookup):
+    lookup_name = "hasanygrams"
+    every = False
 
 
 class ProviderSearchDocument(models.Model):

@@ -4,6 +4,7 @@ from .core import (
     _MODELS,
     approvals_valid_now,
     audit_trail,
+    granted_objects,
     objects_for_role,
     user_role_summary,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "_MODELS",
     "approvals_valid_now",
     "audit_trail",
+    "granted_objects",
     "objects_for_role",
     "user_role_summary",
     "engagements_for_jurisdictions",

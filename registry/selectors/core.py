@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import BigIntegerField, Q, QuerySet
 from django.db.models.functions import Cast
 from guardian.models import GroupObjectPermission, UserObjectPermission
@@ -43,6 +46,51 @@ def objects_for_role(user, role: str, model_label: str) -> QuerySet:
     return model.objects.filter(
         Q(pk__in=granted(UserObjectPermission, user=user))
         | Q(pk__in=granted(GroupObjectPermission, group__user=user)))
+
+
+def _granted_sql() -> str:
+    """Guardian's user and group grants of one permission on one model, as one fixed
+    statement (see granted_objects)."""
+    quote = connection.ops.quote_name
+    user_grants, group_grants = (quote(UserObjectPermission._meta.db_table),
+                                 quote(GroupObjectPermission._meta.db_table))
+    permissions = quote(Permission._meta.db_table)
+    memberships = quote(get_user_model().groups.through._meta.db_table)
+    return (
+        f"SELECT g.object_pk FROM {user_grants} g"  # noqa: S608 (table names, no input)
+        f" JOIN {permissions} p ON p.id = g.permission_id"
+        " WHERE g.user_id = %s AND g.content_type_id = %s"
+        " AND p.content_type_id = %s AND p.codename = %s"
+        f" UNION SELECT g.object_pk FROM {group_grants} g"
+        f" JOIN {permissions} p ON p.id = g.permission_id"
+        f" JOIN {memberships} m ON m.group_id = g.group_id"
+        " WHERE m.user_id = %s AND g.content_type_id = %s"
+        " AND p.content_type_id = %s AND p.codename = %s")
+
+
+def granted_objects(user, role: str, model_label: str, *, pk=None, limit: int = 2) -> list:
+    """Up to ``limit`` of the objects ``objects_for_role`` answers (the same grants, to the
+    user or to one of its groups; only ``pk`` if given), read with their grants by one
+    fixed SQL statement, in no particular order.
+
+    For the few objects a user acts for (a school user's school), read on every request
+    of theirs: building ``objects_for_role``'s query cost about 1 ms of Python, several
+    times what the database spends on it."""
+    codename = ROLE_PERMISSIONS[Role(role)].get(model_label)
+    if codename is None or not user.is_authenticated:
+        return []
+    model = _MODELS[model_label]
+    content_type = ContentType.objects.get_for_model(model).pk
+    key = connection.ops.quote_name(model._meta.pk.column)
+    # object_pk is text in guardian's tables; these models' keys are integers
+    sql = (f"SELECT * FROM {connection.ops.quote_name(model._meta.db_table)}"  # noqa: S608
+           f" WHERE {key} IN (SELECT CAST(granted.object_pk AS bigint)"
+           f" FROM ({_granted_sql()}) granted)")
+    params = [user.pk, content_type, content_type, codename] * 2
+    if pk is not None:
+        sql += f" AND {key} = %s"
+        params.append(pk)
+    return list(model.objects.raw(f"{sql} LIMIT {int(limit)}", params))
 
 
 def user_role_summary(user) -> list[dict]:

@@ -116,22 +116,25 @@ class FeeInForce:
 
 
 class FeeReferences:
-    """Every fee reference in force in one jurisdiction on one day, read in one query;
+    """Every fee reference in force in one jurisdiction on one day, read in one query
+    (or taken from ``rows``: registry.reference's snapshot, for school search);
     ``for_category`` then answers without touching the database."""
 
-    def __init__(self, *, jurisdiction: Jurisdiction, on: datetime.date | None = None):
+    def __init__(self, *, jurisdiction: Jurisdiction, on: datetime.date | None = None,
+                 rows=None):
         self.day = on or timezone.localdate()
         self.lineage = jurisdiction.lineage()
         latest: dict[tuple[int, int], FeeInForce] = {}
-        rows = (FeeReference.objects
-                .filter(jurisdiction_id__in=[j.pk for j in self.lineage],
-                        effective_from__lte=self.day)
-                .order_by("effective_from", "pk")
-                # plain rows: every search page reads these, and instances of the
-                # reference, its jurisdiction and its category cost more than the query
-                .values_list("jurisdiction_id", "category_id", "reference_fee", "cap",
-                             "effective_from", "jurisdiction__name", "category__code",
-                             "source"))
+        if rows is None:
+            rows = (FeeReference.objects
+                    .filter(jurisdiction_id__in=[j.pk for j in self.lineage],
+                            effective_from__lte=self.day)
+                    .order_by("effective_from", "pk")
+                    # plain rows: instances of the reference, its jurisdiction and its
+                    # category cost more than the query
+                    .values_list("jurisdiction_id", "category_id", "reference_fee", "cap",
+                                 "effective_from", "jurisdiction__name", "category__code",
+                                 "source"))
         for (jurisdiction_id, category_id, reference_fee, cap, effective_from,
              jurisdiction_name, category_code, source) in rows:
             # ascending: the latest one per (jurisdiction, category) stays

@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import (
-    Case,
-    DecimalField,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from registry import reference
 from registry.models import (
     Approval,
     Jurisdiction,
     Offering,
+    Person,
     ProviderSearchDocument,
     School,
     ServiceCategory,
 )
+from registry.models.search import grams_sql
 from registry.search_text import availability_tokens, county_token, keyword_terms, term_grams
 from registry.selectors.policy import FeeReferences
 
@@ -46,25 +37,21 @@ def school_jurisdiction_ids(school: School) -> list[int]:
 
 
 def _categories() -> dict[int, ServiceCategory]:
-    """Every category, in display order, each with its parent set: a few dozen rows, read
-    once per search. The category filter, the approvals' categories and the offerings'
-    categories are then taken from it, instead of a join or a query each."""
-    # parents linked here, from the same rows (not joined again as the manager would)
-    categories = {category.pk: category
-                  for category in ServiceCategory.objects.select_related(None)}
-    for category in categories.values():
-        if category.parent_id in categories:
-            category.parent = categories[category.parent_id]
-    return categories
+    """Every category, in display order, each with its parent set (registry.reference:
+    a few dozen rows, kept by the process). The category filter, the approvals'
+    categories and the offerings' categories are then taken from it, instead of a join or
+    a query each. A copy: the search may add to it (``_with_categories``)."""
+    return dict(reference.categories().by_id)
 
 
 def _with_categories(categories: dict[int, ServiceCategory], ids) -> dict[int, ServiceCategory]:
     """``categories``, plus any of ``ids`` created since they were read (between the
     search and its page, a category may be added and given to an offering or an
     approval): read then, so the page shows it instead of failing."""
-    missing = set(ids) - categories.keys()
-    if missing:
-        categories.update(ServiceCategory.objects.in_bulk(missing))
+    for pk in set(ids) - categories.keys():
+        found = reference.category(pk)
+        if found is not None:
+            categories[pk] = found
     return categories
 
 
@@ -81,15 +68,42 @@ def _category_ids(category: ServiceCategory, categories: dict[int, ServiceCatego
 TOTAL = "search_total"
 
 
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model, field: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(field).column)
+
+
+def _db(model, field: str, value):
+    """``value`` as the database takes it for ``model.field`` (dates and decimals on
+    SQLite are text, for one)."""
+    return model._meta.get_field(field).get_db_prep_value(value, connection, prepared=False)
+
+
+@dataclass(frozen=True)
+class OfferingFilter:
+    """What one active offering of an organization must satisfy (any given)."""
+
+    category_ids: list[int] | None = None
+    weekday: int | None = None  # 1 = Monday
+    max_fee: Decimal | None = None
+    grade: int | None = None
+
+
 def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, day,
-                subject_filters: dict, offerings: QuerySet | None) -> QuerySet:
-    """The search documents that may answer a school's search, each with what ranks it.
+                county_id: int | None = None, kind: str | None = None,
+                offerings: OfferingFilter | None = None) -> tuple[str, list]:
+    """The search documents that may answer a school's search, each with what ranks it:
+    the SQL of ``(sid, relevance, best, sort_name)`` rows, and its parameters.
 
     Candidates come from the documents of one kind of subject: their ``availability``
     tokens (where the subject holds an approval in status "approved", and for which
     categories) and, with a keyword, their n-grams, asked of that kind's GIN index on
     PostgreSQL (migration 0009: an organization search never reads a person's postings).
-    The tokens only narrow the search. Each candidate carries:
+    The tokens only narrow the search. The county filter is a token among the n-grams
+    (county_token). Each candidate carries:
 
     - ``relevance``: per term, 8 for a match in the name, 4 in titles, 3 in pinyin, 1 in
       descriptions, summed; NULL when a term is in none of them (the n-grams matched, the
@@ -102,35 +116,105 @@ def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, d
     Both are computed once per candidate, in the select list; ``_Ranking`` keeps the rows
     where neither is NULL. (Filtering on them here would make the database compute them
     twice: a third of the query's time for a broad keyword.)
+
+    Written as SQL, not built with the ORM: building this query cost more Python (about
+    1.5 ms) than the database spends running it for most keywords, on every search.
+    tests/registry/test_search.py and test_search_availability.py hold its rules.
     """
-    subject_id = f"{subject}_id"
-    documents = ProviderSearchDocument.objects.filter(
-        **{f"{subject}__isnull": False}, **subject_filters,
-        availability__hasanygrams=availability_tokens(jurisdiction_ids, category_ids))
-    relevance = Value(0, output_field=IntegerField())
+    vendor = connection.vendor
+    quote = connection.ops.quote_name
+    like = "LIKE %s" if vendor == "postgresql" else "LIKE %s ESCAPE '\\'"
+    sid = f"d.{_column(ProviderSearchDocument, subject)}"
+    params: list = []
+
+    relevance = ["0"]
     for term in keyword_terms(keyword):
-        documents = documents.filter(grams__hasallgrams=term_grams(term))
-        relevance = relevance + Case(
-            When(name_text__contains=term, then=Value(8)),
-            When(title_text__contains=term, then=Value(4)),
-            When(pinyin_text__contains=term, then=Value(3)),
-            When(description_text__contains=term, then=Value(1)),
-            default=None,
-            output_field=IntegerField(),
-        )
-    valid = Approval.objects.filter(
-        **{subject: OuterRef(subject_id)}, status=Approval.Status.APPROVED,
-        valid_from__lte=day, valid_until__gte=day, jurisdiction_id__in=jurisdiction_ids)
+        pattern = f"%{connection.ops.prep_for_like_query(term)}%"
+        relevance.append(
+            "CASE" + "".join(
+                f" WHEN d.{_column(ProviderSearchDocument, field)} {like} THEN {weight}"
+                for field, weight in (("name_text", 8), ("title_text", 4),
+                                      ("pinyin_text", 3), ("description_text", 1)))
+            + " ELSE NULL END")
+        params += [pattern] * 4
+
+    approval_subject = f"a.{_column(Approval, subject)}"
+    best = (f"SELECT COALESCE(a.{_column(Approval, 'expert_score')}, -1)"  # noqa: S608
+            f" FROM {_table(Approval)} a")  # (names and placeholders only, as below)
     if category_ids is not None:
-        valid = valid.filter(categories__in=category_ids)
+        links = Approval.categories.through
+        best += (f" JOIN {_table(links)} ac ON ac.{_column(links, 'approval')} = a.{quote('id')}")
+    best += (f" WHERE {approval_subject} = {sid}"
+             f" AND a.{_column(Approval, 'status')} = %s"
+             f" AND a.{_column(Approval, 'valid_from')} <= %s"
+             f" AND a.{_column(Approval, 'valid_until')} >= %s"
+             f" AND a.{_column(Approval, 'jurisdiction')} IN ({_placeholders(jurisdiction_ids)})")
+    params += [Approval.Status.APPROVED.value, _db(Approval, "valid_from", day),
+               _db(Approval, "valid_until", day), *jurisdiction_ids]
+    if category_ids is not None:
+        best += f" AND ac.{_column(links, 'servicecategory')} IN ({_placeholders(category_ids)})"
+        params += list(category_ids)
+    best += " ORDER BY 1 DESC LIMIT 1"
+
+    where, where_params = [f"{sid} IS NOT NULL"], []
+    grams = f"d.{_column(ProviderSearchDocument, 'grams')}"
+    sql, found = grams_sql(f"d.{_column(ProviderSearchDocument, 'availability')}",
+                           availability_tokens(jurisdiction_ids, category_ids),
+                           every=False, vendor=vendor)
+    where.append(sql)
+    where_params += found
+    required = [county_token(county_id)] if county_id is not None else []
+    for term in keyword_terms(keyword):
+        required += term_grams(term)
+    if required:
+        sql, found = grams_sql(grams, required, every=True, vendor=vendor)
+        where.append(sql)
+        where_params += found
+    join = ""
+    if kind is not None:
+        join = (f" JOIN {_table(Person)} p ON p.{quote('id')} = {sid}")
+        where.append(f"p.{_column(Person, 'kind')} = %s")
+        where_params.append(kind)
     if offerings is not None:
-        documents = documents.filter(Exists(offerings.filter(organization=OuterRef(subject_id))))
-    unscored = Value(Decimal(-1), output_field=DecimalField(max_digits=5, decimal_places=2))
-    best = (valid.annotate(score=Coalesce("expert_score", unscored))
-            .order_by("-score").values("score")[:1])
-    return documents.order_by().annotate(
-        sid=F(subject_id), relevance=relevance, best=Subquery(best), sort_name=F("name_text"),
-    ).values("sid", "relevance", "best", "sort_name")
+        sql, found = _offering_exists(offerings, sid)
+        where.append(sql)
+        where_params += found
+
+    select = (f"SELECT {sid} AS sid, ({' + '.join(relevance)}) AS relevance,"  # noqa: S608
+              f" ({best}) AS best,"
+              f" d.{_column(ProviderSearchDocument, 'name_text')} AS sort_name"
+              f" FROM {_table(ProviderSearchDocument)} d{join} WHERE {' AND '.join(where)}")
+    return select, params + where_params
+
+
+def _placeholders(values) -> str:
+    if not values:
+        raise ValueError("an IN list needs at least one value")
+    return ", ".join(["%s"] * len(values))
+
+
+def _offering_exists(offerings: OfferingFilter, sid: str) -> tuple[str, list]:
+    """EXISTS one active offering of the organization ``sid`` that meets ``offerings``."""
+    column = lambda field: f"o.{_column(Offering, field)}"  # noqa: E731
+    where = [f"{column('organization')} = {sid}", f"{column('is_active')}"]
+    params: list = []
+    if connection.vendor != "postgresql":
+        where[-1] += " = 1"
+    if offerings.category_ids is not None:
+        where.append(f"{column('category')} IN ({_placeholders(offerings.category_ids)})")
+        params += list(offerings.category_ids)
+    if offerings.weekday is not None:
+        where.append(f"({column('weekdays')} & %s) > 0")
+        params.append(1 << (int(offerings.weekday) - 1))
+    if offerings.max_fee is not None:
+        where.append(f"{column('fee_per_session')} <= %s")
+        params.append(_db(Offering, "fee_per_session", offerings.max_fee))
+    if offerings.grade is not None:
+        where.append(f"{column('grade_min')} <= %s AND {column('grade_max')} >= %s")
+        params += [offerings.grade, offerings.grade]
+    return (f"EXISTS (SELECT 1 FROM {_table(Offering)} o"  # noqa: S608
+            f" WHERE {' AND '.join(where)})",
+            params)
 
 
 class _Ranking:
@@ -141,21 +225,20 @@ class _Ranking:
     keyword has well over a thousand candidates) unless a filter is on the subject itself
     (a person's kind; the county is a token of the document, see county_token).
 
-    The candidates' query is Django's; the ranking around it is written here because
-    Django cannot select from a subquery. ``OFFSET 0`` keeps the database from merging
-    the two, which would compute ``best`` and ``relevance`` again in the outer filter.
+    ``OFFSET 0`` keeps the database from merging the candidates into the ranking, which
+    would compute ``best`` and ``relevance`` again in the outer filter.
     """
 
-    def __init__(self, candidates: QuerySet):
+    def __init__(self, candidates: tuple[str, list]):
         self.candidates = candidates
 
     def _wrapped(self, select: str, tail: str = "") -> tuple[str, tuple]:
-        inner, params = self.candidates.query.sql_with_params()
+        inner, params = self.candidates
         no_limit = connection.ops.no_limit_value()
         barrier = "OFFSET 0" if no_limit is None else f"LIMIT {no_limit} OFFSET 0"
         sql = (f"SELECT {select} FROM ({inner} {barrier}) ranked "  # noqa: S608 (no input)
                f"WHERE ranked.relevance IS NOT NULL AND ranked.best IS NOT NULL {tail}")
-        return sql, params
+        return sql, tuple(params)
 
     def sql(self, start: int = 0, stop: int | None = None) -> tuple[str, tuple]:
         """The query of one slice, with its parameters."""
@@ -237,9 +320,9 @@ class SearchResults:
 # result; the tests that count the page's queries would catch it.
 _APPROVAL_FIELDS = ("id", "jurisdiction_id", "valid_until", "expert_score", "created_at")
 _PAGE_FIELDS = {
+    # the county from registry.reference, not a join
     "organization": (*_APPROVAL_FIELDS, "organization__id", "organization__name",
-                     "organization__uscc", "organization__county__id",
-                     "organization__county__name", "organization__county__name_en"),
+                     "organization__uscc", "organization__county_id"),
     "person": (*_APPROVAL_FIELDS, "person__id", "person__name", "person__kind"),
 }
 _OFFERING_FIELDS = ("id", "organization_id", "category_id", "title", "description", "grade_min",
@@ -259,7 +342,7 @@ def _load(subject: str, ids, *, lineage, day, categories) -> dict:
     approvals = list(
         Approval.objects.valid_on(day)
         .filter(jurisdiction_id__in=list(jurisdictions), **{f"{subject}_id__in": ids})
-        .select_related("organization__county" if subject == "organization" else subject)
+        .select_related(subject)
         .only(*_PAGE_FIELDS[subject])
         .order_by())  # sorted below: an ORDER BY doubled the time to plan the query
     approvals.sort(key=lambda approval: (approval.created_at, approval.pk), reverse=True)
@@ -276,6 +359,11 @@ def _load(subject: str, ids, *, lineage, day, categories) -> dict:
         approval.category_list = sorted(links[approval.pk], key=lambda c: rank[c.pk])
         item = found.setdefault(getattr(approval, f"{subject}_id"), getattr(approval, subject))
         item.__dict__.setdefault("valid_approvals", []).append(approval)
+    if subject == "organization":
+        for item in found.values():
+            county = reference.jurisdiction(item.county_id)
+            if county is not None:
+                item.county = county
     return found
 
 
@@ -305,23 +393,14 @@ def approved_organizations_search(
     category_ids = _category_ids(category, categories) if category is not None else None
     offerings = None
     if weekday is not None or max_fee is not None or grade is not None:
-        offerings = Offering.objects.filter(is_active=True)
-        if category_ids is not None:
-            offerings = offerings.filter(category_id__in=category_ids)
-        if weekday is not None:
-            offerings = offerings.annotate(
-                day_bit=F("weekdays").bitand(1 << (int(weekday) - 1))
-            ).filter(day_bit__gt=0)
-        if max_fee is not None:
-            offerings = offerings.filter(fee_per_session__lte=max_fee)
-        if grade is not None:
-            offerings = offerings.filter(grade_min__lte=grade, grade_max__gte=grade)
+        offerings = OfferingFilter(category_ids=category_ids, weekday=weekday,
+                                   max_fee=max_fee, grade=grade)
     ranking = _Ranking(_candidates(
         subject="organization", keyword=keyword, jurisdiction_ids=jurisdiction_ids,
         category_ids=category_ids, day=day, offerings=offerings,
         # the county as its document records it (search_index_refresh): asked of the
         # n-gram index with the keyword, not of each candidate's organization
-        subject_filters={"grams__hasallgrams": [county_token(county.pk)]} if county else {}))
+        county_id=county.pk if county else None))
 
     def load(ids):
         found = _load("organization", ids, lineage=lineage, day=day, categories=categories)
@@ -329,9 +408,11 @@ def approved_organizations_search(
             return found
         for item in found.values():
             item.active_offerings = []
-        # The references in force in the school's lineage, read once; each offering then
-        # gets its category's (else its parent category's) in Python.
-        fees = FeeReferences(jurisdiction=school.county, on=day)
+        # The references in force in the school's lineage (what the page shows: from the
+        # process's snapshot, registry.reference); each offering then gets its category's
+        # (else its parent category's) in Python.
+        fees = FeeReferences(jurisdiction=school.county, on=day,
+                             rows=reference.fee_references().in_force(jurisdiction_ids, day))
         active = list(Offering.objects.filter(is_active=True, organization_id__in=list(found))
                       .only(*_OFFERING_FIELDS))
         _with_categories(categories, {offering.category_id for offering in active})
@@ -364,8 +445,7 @@ def approved_people_search(
     category_ids = _category_ids(category, categories) if category is not None else None
     ranking = _Ranking(_candidates(
         subject="person", keyword=keyword, jurisdiction_ids=jurisdiction_ids,
-        category_ids=category_ids, day=day, offerings=None,
-        subject_filters={"person__kind": kind} if kind else {}))
+        category_ids=category_ids, day=day, kind=kind or None))
 
     def load(ids):
         return _load("person", ids, lineage=lineage, day=day, categories=categories)

@@ -79,3 +79,36 @@ def test_object_permissions_are_asked_once_per_user_object_and_forgotten_on_chan
     assert clerk.has_perm("registry.clerk_bureau", other)
     services.role_revoke(actor=admin, user=clerk, role=Role.BUREAU_CLERK, target=nanchang_bureau)
     assert not clerk.has_perm("registry.clerk_bureau", nanchang_bureau)
+
+
+@pytest.mark.django_db
+def test_granted_objects_answers_what_objects_for_role_does():
+    """School search reads the school by one fixed statement (granted_objects): the same
+    grants as objects_for_role, to the user or through one of its groups."""
+    from django.contrib.auth.models import AnonymousUser, Group
+    from guardian.shortcuts import assign_perm
+
+    own, via_group, other = SchoolFactory(), SchoolFactory(), SchoolFactory()
+    user, stranger = UserFactory(), UserFactory()
+    services.role_grant(actor=None, user=user, role=Role.SCHOOL, target=own)
+    services.role_grant(actor=None, user=stranger, role=Role.SCHOOL, target=other)
+    team = Group.objects.create(name="school team")
+    team.user_set.add(user)
+    assign_perm("registry.act_for_school", team, via_group)
+
+    def granted(who, **kwargs):
+        return sorted(s.pk for s in selectors.granted_objects(
+            who, Role.SCHOOL, "registry.school", limit=10, **kwargs))
+
+    assert granted(user) == sorted([own.pk, via_group.pk]) == sorted(
+        selectors.objects_for_role(user, Role.SCHOOL, "registry.school")
+        .values_list("pk", flat=True))
+    assert granted(user, pk=via_group.pk) == [via_group.pk]
+    assert granted(user, pk=other.pk) == []
+    assert len(selectors.granted_objects(user, Role.SCHOOL, "registry.school", limit=1)) == 1
+    assert granted(AnonymousUser()) == []
+    assert selectors.granted_objects(user, Role.PROVIDER, "registry.school") == []
+    services.role_revoke(actor=None, user=user, role=Role.SCHOOL, target=own)
+    assert granted(user) == [via_group.pk]
+    via_group.delete()  # a grant left on a deleted object names nothing
+    assert granted(user) == []
