@@ -122,7 +122,6 @@ def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, d
     tests/registry/test_search.py and test_search_availability.py hold its rules.
     """
     vendor = connection.vendor
-    quote = connection.ops.quote_name
     like = "LIKE %s" if vendor == "postgresql" else "LIKE %s ESCAPE '\\'"
     sid = f"d.{_column(ProviderSearchDocument, subject)}"
     params: list = []
@@ -143,7 +142,8 @@ def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, d
             f" FROM {_table(Approval)} a")  # (names and placeholders only, as below)
     if category_ids is not None:
         links = Approval.categories.through
-        best += (f" JOIN {_table(links)} ac ON ac.{_column(links, 'approval')} = a.{quote('id')}")
+        best += (f" JOIN {_table(links)} ac"
+                 f" ON ac.{_column(links, 'approval')} = a.{_column(Approval, 'id')}")
     best += (f" WHERE {approval_subject} = {sid}"
              f" AND a.{_column(Approval, 'status')} = %s"
              f" AND a.{_column(Approval, 'valid_from')} <= %s"
@@ -172,7 +172,7 @@ def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, d
         where_params += found
     join = ""
     if kind is not None:
-        join = (f" JOIN {_table(Person)} p ON p.{quote('id')} = {sid}")
+        join = f" JOIN {_table(Person)} p ON p.{_column(Person, 'id')} = {sid}"
         where.append(f"p.{_column(Person, 'kind')} = %s")
         where_params.append(kind)
     if offerings is not None:
@@ -195,11 +195,11 @@ def _placeholders(values) -> str:
 
 def _offering_exists(offerings: OfferingFilter, sid: str) -> tuple[str, list]:
     """EXISTS one active offering of the organization ``sid`` that meets ``offerings``."""
-    column = lambda field: f"o.{_column(Offering, field)}"  # noqa: E731
-    where = [f"{column('organization')} = {sid}", f"{column('is_active')}"]
+    def column(field: str) -> str:
+        return f"o.{_column(Offering, field)}"
+
+    where = [f"{column('organization')} = {sid}", column("is_active")]
     params: list = []
-    if connection.vendor != "postgresql":
-        where[-1] += " = 1"
     if offerings.category_ids is not None:
         where.append(f"{column('category')} IN ({_placeholders(offerings.category_ids)})")
         params += list(offerings.category_ids)
