@@ -115,8 +115,9 @@ _fees = Snapshot(lambda: FeeTable(FeeReference.objects.order_by("effective_from"
                                   .values_list(*FeeTable.FIELDS)))
 
 
-def categories() -> Categories:
-    return _categories.get()
+def categories(*, fresh: bool = False) -> Categories:
+    """The snapshot; ``fresh`` reads it again first (for ids it does not hold)."""
+    return _categories.reload() if fresh else _categories.get()
 
 
 def jurisdictions() -> Jurisdictions:

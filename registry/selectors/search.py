@@ -48,10 +48,12 @@ def _with_categories(categories: dict[int, ServiceCategory], ids) -> dict[int, S
     """``categories``, plus any of ``ids`` created since they were read (between the
     search and its page, a category may be added and given to an offering or an
     approval): read then, so the page shows it instead of failing."""
-    for pk in set(ids) - categories.keys():
-        found = reference.category(pk)
-        if found is not None:
-            categories[pk] = found
+    missing = set(ids) - categories.keys()
+    if missing:
+        held = reference.categories().by_id
+        if missing - held.keys():  # read once more, whatever the number missing
+            held = reference.categories(fresh=True).by_id
+        categories.update({pk: held[pk] for pk in missing if pk in held})
     return categories
 
 

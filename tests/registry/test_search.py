@@ -383,3 +383,31 @@ def test_a_category_created_between_the_search_and_its_page_is_shown(world):
     [item] = list(results)
     assert "新艺术项目" in [o.category.name for o in item.active_offerings]
     assert "新艺术项目" in [c.name for a in item.valid_approvals for c in a.category_list]
+
+
+def test_categories_another_process_created_meanwhile_are_read_once(
+        world, django_assert_num_queries):
+    """The same when no signal reaches this process (the categories were created by
+    another one): the snapshot is read again, once for all the missing categories."""
+    from registry import reference
+    from registry.models import ServiceCategory
+
+    school = School.objects.select_related("county__parent__parent").get(pk=world["school"].pk)
+    results = selectors.approved_organizations_search(school=school, keyword="弈林")
+    ServiceCategory.objects.bulk_create([  # no signal
+        ServiceCategory(code=f"arts-other-{i}", name=f"他处项目{i}", parent=category("arts"),
+                        sort_order=90 + i) for i in range(2)])
+    first, second = ServiceCategory.objects.filter(code__startswith="arts-other-")
+    go = world["go"]
+    for new in (first, second):
+        services.offering_create(actor=None, organization=go, category=new, title=new.name,
+                                 description="", grade_min=1, grade_max=6,
+                                 fee_per_session="20", capacity=20, weekdays=1)
+    Approval.objects.get(organization=go).categories.add(first)
+    reference.jurisdictions(), reference.fee_references()  # as read by earlier requests
+    # the ranking, the approvals, their links, the categories read again (once, for the
+    # approval's and the offerings'), the offerings
+    with django_assert_num_queries(5):
+        [item] = list(results)
+    assert {"他处项目0", "他处项目1"} <= {o.category.name for o in item.active_offerings}
+    assert "他处项目0" in [c.name for a in item.valid_approvals for c in a.category_list]
