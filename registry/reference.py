@@ -65,27 +65,17 @@ class Snapshot(Generic[T]):
             self._value = None
 
 
-class Categories:
-    """Every service category in display order (``by_id`` iterates in it), each with its
-    parent set from the same rows."""
+class Tree:
+    """The rows of a table whose rows have a parent (categories and their sub-items; the
+    administrative tree), in the table's order (``by_id`` iterates in it), each with its
+    parent set from the same rows, so that ``parent`` and ``lineage()`` read nothing."""
 
     def __init__(self, rows):
-        self.by_id: dict[int, ServiceCategory] = {category.pk: category for category in rows}
-        for category in self.by_id.values():
-            if category.parent_id in self.by_id:
-                category.parent = self.by_id[category.parent_id]
-        self.by_code = {category.code: category for category in self.by_id.values()}
-
-
-class Jurisdictions:
-    """Every jurisdiction, each with its parent set, so that ``lineage()`` reads nothing."""
-
-    def __init__(self, rows):
-        self.by_id: dict[int, Jurisdiction] = {node.pk: node for node in rows}
-        for node in self.by_id.values():
-            if node.parent_id in self.by_id:
-                node.parent = self.by_id[node.parent_id]
-        self.by_code = {node.code: node for node in self.by_id.values()}
+        self.by_id: dict = {row.pk: row for row in rows}
+        for row in self.by_id.values():
+            if row.parent_id in self.by_id:
+                row.parent = self.by_id[row.parent_id]
+        self.by_code = {row.code: row for row in self.by_id.values()}
 
 
 class FeeTable:
@@ -109,18 +99,18 @@ class FeeTable:
 
 
 # the manager's join to the parent is not needed: parents are linked from the same rows
-_categories = Snapshot(lambda: Categories(ServiceCategory.objects.select_related(None)))
-_jurisdictions = Snapshot(lambda: Jurisdictions(Jurisdiction.objects.all()))
+_categories = Snapshot(lambda: Tree(ServiceCategory.objects.select_related(None)))
+_jurisdictions = Snapshot(lambda: Tree(Jurisdiction.objects.all()))
 _fees = Snapshot(lambda: FeeTable(FeeReference.objects.order_by("effective_from", "pk")
                                   .values_list(*FeeTable.FIELDS)))
 
 
-def categories(*, fresh: bool = False) -> Categories:
+def categories(*, fresh: bool = False) -> Tree:
     """The snapshot; ``fresh`` reads it again first (for ids it does not hold)."""
     return _categories.reload() if fresh else _categories.get()
 
 
-def jurisdictions() -> Jurisdictions:
+def jurisdictions() -> Tree:
     return _jurisdictions.get()
 
 
