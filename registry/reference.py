@@ -79,12 +79,8 @@ class Tree:
 
 
 class FeeTable:
-    """Every fee reference as ``FeeReferences`` reads them: ``(jurisdiction id, category
-    id, reference fee, cap, effective from, jurisdiction name, category code, source)``,
-    by jurisdiction, oldest first."""
-
-    FIELDS = ("jurisdiction_id", "category_id", "reference_fee", "cap", "effective_from",
-              "jurisdiction__name", "category__code", "source")
+    """Every fee reference as ``FeeReferences`` reads them (its ``ROW``: jurisdiction id,
+    category id, reference fee, cap, effective from, …), by jurisdiction, oldest first."""
 
     def __init__(self, rows):
         self.by_jurisdiction: dict[int, list[tuple]] = defaultdict(list)
@@ -95,14 +91,22 @@ class FeeTable:
         """The rows of these jurisdictions in effect by ``day``, oldest first within each
         jurisdiction (the latest per category is the one in force)."""
         return [row for pk in jurisdiction_ids for row in self.by_jurisdiction.get(pk, ())
-                if row[4] <= day]
+                if row[4] <= day]  # effective from
 
 
 # the manager's join to the parent is not needed: parents are linked from the same rows
 _categories = Snapshot(lambda: Tree(ServiceCategory.objects.select_related(None)))
 _jurisdictions = Snapshot(lambda: Tree(Jurisdiction.objects.all()))
-_fees = Snapshot(lambda: FeeTable(FeeReference.objects.order_by("effective_from", "pk")
-                                  .values_list(*FeeTable.FIELDS)))
+
+
+def _read_fees() -> FeeTable:
+    from registry.selectors.policy import FeeReferences  # (selectors import this module)
+
+    return FeeTable(FeeReference.objects.order_by("effective_from", "pk")
+                    .values_list(*FeeReferences.ROW))
+
+
+_fees = Snapshot(_read_fees)
 
 
 def categories(*, fresh: bool = False) -> Tree:

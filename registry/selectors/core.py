@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.db.models import BigIntegerField, Q, QuerySet
 from django.db.models.functions import Cast
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from registry.models import Approval, AuditEvent, Bureau, Organization, Person, School
 from registry.roles import ROLE_PERMISSIONS, Role
+from registry.selectors.sql import column, table
 
 _MODELS = {
     "registry.organization": Organization,
@@ -52,21 +52,22 @@ def objects_for_role(user, role: str, model_label: str) -> QuerySet:
 def _granted_sql() -> str:
     """Guardian's user and group grants of one permission on one model, as one fixed
     statement (see granted_objects)."""
-    quote = connection.ops.quote_name
-    user_grants, group_grants = (quote(UserObjectPermission._meta.db_table),
-                                 quote(GroupObjectPermission._meta.db_table))
-    permissions = quote(Permission._meta.db_table)
-    memberships = quote(get_user_model().groups.through._meta.db_table)
-    return (
-        f"SELECT g.object_pk FROM {user_grants} g"  # noqa: S608 (table names, no input)
-        f" JOIN {permissions} p ON p.id = g.permission_id"
-        " WHERE g.user_id = %s AND g.content_type_id = %s"
-        " AND p.content_type_id = %s AND p.codename = %s"
-        f" UNION SELECT g.object_pk FROM {group_grants} g"
-        f" JOIN {permissions} p ON p.id = g.permission_id"
-        f" JOIN {memberships} m ON m.group_id = g.group_id"
-        " WHERE m.user_id = %s AND g.content_type_id = %s"
-        " AND p.content_type_id = %s AND p.codename = %s")
+    user_grants, group_grants = UserObjectPermission, GroupObjectPermission
+    memberships = get_user_model().groups.through
+
+    def grants(model, alias: str, who: str) -> str:
+        return (f"SELECT g.{column(model, 'object_pk')} FROM {table(model)} g"  # noqa: S608
+                f" JOIN {table(Permission)} p"
+                f" ON p.{column(Permission, 'id')} = g.{column(model, 'permission')}"
+                f"{alias} WHERE {who} = %s AND g.{column(model, 'content_type')} = %s"
+                f" AND p.{column(Permission, 'content_type')} = %s"
+                f" AND p.{column(Permission, 'codename')} = %s")
+
+    return (grants(user_grants, "", f"g.{column(user_grants, 'user')}") + " UNION "
+            + grants(group_grants,
+                     f" JOIN {table(memberships)} m ON m.{column(memberships, 'group')}"
+                     f" = g.{column(group_grants, 'group')}",
+                     f"m.{column(memberships, 'user')}"))
 
 
 def granted_objects(user, role: str, model_label: str, *, pk=None, limit: int = 2) -> list:
@@ -82,9 +83,9 @@ def granted_objects(user, role: str, model_label: str, *, pk=None, limit: int = 
         return []
     model = _MODELS[model_label]
     content_type = ContentType.objects.get_for_model(model).pk
-    key = connection.ops.quote_name(model._meta.pk.column)
+    key = column(model, model._meta.pk.name)
     # object_pk is text in guardian's tables; these models' keys are integers
-    sql = (f"SELECT * FROM {connection.ops.quote_name(model._meta.db_table)}"  # noqa: S608
+    sql = (f"SELECT * FROM {table(model)}"  # noqa: S608
            f" WHERE {key} IN (SELECT CAST(granted.object_pk AS bigint)"
            f" FROM ({_granted_sql()}) granted)")
     params = [user.pk, content_type, content_type, codename] * 2

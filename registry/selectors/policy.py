@@ -120,6 +120,11 @@ class FeeReferences:
     (or taken from ``rows``: registry.reference's snapshot, for school search);
     ``for_category`` then answers without touching the database."""
 
+    # what each row holds, in this order (plain rows: instances of the reference, its
+    # jurisdiction and its category cost more than the query)
+    ROW = ("jurisdiction_id", "category_id", "reference_fee", "cap", "effective_from",
+           "jurisdiction__name", "category__code", "source")
+
     def __init__(self, *, jurisdiction: Jurisdiction, on: datetime.date | None = None,
                  rows=None):
         self.day = on or timezone.localdate()
@@ -129,12 +134,7 @@ class FeeReferences:
             rows = (FeeReference.objects
                     .filter(jurisdiction_id__in=[j.pk for j in self.lineage],
                             effective_from__lte=self.day)
-                    .order_by("effective_from", "pk")
-                    # plain rows: instances of the reference, its jurisdiction and its
-                    # category cost more than the query
-                    .values_list("jurisdiction_id", "category_id", "reference_fee", "cap",
-                                 "effective_from", "jurisdiction__name", "category__code",
-                                 "source"))
+                    .order_by("effective_from", "pk").values_list(*self.ROW))
         for (jurisdiction_id, category_id, reference_fee, cap, effective_from,
              jurisdiction_name, category_code, source) in rows:
             # ascending: the latest one per (jurisdiction, category) stays

@@ -22,6 +22,7 @@ from registry.models import (
 from registry.models.search import grams_sql
 from registry.search_text import availability_tokens, county_token, keyword_terms, term_grams
 from registry.selectors.policy import FeeReferences
+from registry.selectors.sql import column, db_value, placeholders, table
 
 
 def school_jurisdiction_ids(school: School) -> list[int]:
@@ -70,20 +71,6 @@ def _category_ids(category: ServiceCategory, categories: dict[int, ServiceCatego
 TOTAL = "search_total"
 
 
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _column(model, field: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(field).column)
-
-
-def _db(model, field: str, value):
-    """``value`` as the database takes it for ``model.field`` (dates and decimals on
-    SQLite are text, for one)."""
-    return model._meta.get_field(field).get_db_prep_value(value, connection, prepared=False)
-
-
 @dataclass(frozen=True)
 class OfferingFilter:
     """What one active offering of an organization must satisfy (any given)."""
@@ -125,7 +112,7 @@ def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, d
     """
     vendor = connection.vendor
     like = "LIKE %s" if vendor == "postgresql" else "LIKE %s ESCAPE '\\'"
-    sid = f"d.{_column(ProviderSearchDocument, subject)}"
+    sid = f"d.{column(ProviderSearchDocument, subject)}"
     params: list = []
 
     relevance = ["0"]
@@ -133,34 +120,34 @@ def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, d
         pattern = f"%{connection.ops.prep_for_like_query(term)}%"
         relevance.append(
             "CASE" + "".join(
-                f" WHEN d.{_column(ProviderSearchDocument, field)} {like} THEN {weight}"
+                f" WHEN d.{column(ProviderSearchDocument, field)} {like} THEN {weight}"
                 for field, weight in (("name_text", 8), ("title_text", 4),
                                       ("pinyin_text", 3), ("description_text", 1)))
             + " ELSE NULL END")
         params += [pattern] * 4
 
-    approval_subject = f"a.{_column(Approval, subject)}"
-    best = (f"SELECT COALESCE(a.{_column(Approval, 'expert_score')}, -1)"  # noqa: S608
-            f" FROM {_table(Approval)} a")  # (names and placeholders only, as below)
+    approval_subject = f"a.{column(Approval, subject)}"
+    best = (f"SELECT COALESCE(a.{column(Approval, 'expert_score')}, -1)"  # noqa: S608
+            f" FROM {table(Approval)} a")  # (names and placeholders only, as below)
     if category_ids is not None:
         links = Approval.categories.through
-        best += (f" JOIN {_table(links)} ac"
-                 f" ON ac.{_column(links, 'approval')} = a.{_column(Approval, 'id')}")
+        best += (f" JOIN {table(links)} ac"
+                 f" ON ac.{column(links, 'approval')} = a.{column(Approval, 'id')}")
     best += (f" WHERE {approval_subject} = {sid}"
-             f" AND a.{_column(Approval, 'status')} = %s"
-             f" AND a.{_column(Approval, 'valid_from')} <= %s"
-             f" AND a.{_column(Approval, 'valid_until')} >= %s"
-             f" AND a.{_column(Approval, 'jurisdiction')} IN ({_placeholders(jurisdiction_ids)})")
-    params += [Approval.Status.APPROVED.value, _db(Approval, "valid_from", day),
-               _db(Approval, "valid_until", day), *jurisdiction_ids]
+             f" AND a.{column(Approval, 'status')} = %s"
+             f" AND a.{column(Approval, 'valid_from')} <= %s"
+             f" AND a.{column(Approval, 'valid_until')} >= %s"
+             f" AND a.{column(Approval, 'jurisdiction')} IN ({placeholders(jurisdiction_ids)})")
+    params += [Approval.Status.APPROVED.value, db_value(Approval, "valid_from", day),
+               db_value(Approval, "valid_until", day), *jurisdiction_ids]
     if category_ids is not None:
-        best += f" AND ac.{_column(links, 'servicecategory')} IN ({_placeholders(category_ids)})"
+        best += f" AND ac.{column(links, 'servicecategory')} IN ({placeholders(category_ids)})"
         params += list(category_ids)
     best += " ORDER BY 1 DESC LIMIT 1"
 
     where, where_params = [f"{sid} IS NOT NULL"], []
-    grams = f"d.{_column(ProviderSearchDocument, 'grams')}"
-    sql, found = grams_sql(f"d.{_column(ProviderSearchDocument, 'availability')}",
+    grams = f"d.{column(ProviderSearchDocument, 'grams')}"
+    sql, found = grams_sql(f"d.{column(ProviderSearchDocument, 'availability')}",
                            availability_tokens(jurisdiction_ids, category_ids),
                            every=False, vendor=vendor)
     where.append(sql)
@@ -174,8 +161,8 @@ def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, d
         where_params += found
     join = ""
     if kind is not None:
-        join = f" JOIN {_table(Person)} p ON p.{_column(Person, 'id')} = {sid}"
-        where.append(f"p.{_column(Person, 'kind')} = %s")
+        join = f" JOIN {table(Person)} p ON p.{column(Person, 'id')} = {sid}"
+        where.append(f"p.{column(Person, 'kind')} = %s")
         where_params.append(kind)
     if offerings is not None:
         sql, found = _offering_exists(offerings, sid)
@@ -184,37 +171,31 @@ def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, d
 
     select = (f"SELECT {sid} AS sid, ({' + '.join(relevance)}) AS relevance,"  # noqa: S608
               f" ({best}) AS best,"
-              f" d.{_column(ProviderSearchDocument, 'name_text')} AS sort_name"
-              f" FROM {_table(ProviderSearchDocument)} d{join} WHERE {' AND '.join(where)}")
+              f" d.{column(ProviderSearchDocument, 'name_text')} AS sort_name"
+              f" FROM {table(ProviderSearchDocument)} d{join} WHERE {' AND '.join(where)}")
     return select, params + where_params
-
-
-def _placeholders(values) -> str:
-    if not values:
-        raise ValueError("an IN list needs at least one value")
-    return ", ".join(["%s"] * len(values))
 
 
 def _offering_exists(offerings: OfferingFilter, sid: str) -> tuple[str, list]:
     """EXISTS one active offering of the organization ``sid`` that meets ``offerings``."""
-    def column(field: str) -> str:
-        return f"o.{_column(Offering, field)}"
+    def of(field: str) -> str:
+        return f"o.{column(Offering, field)}"
 
-    where = [f"{column('organization')} = {sid}", column("is_active")]
+    where = [f"{of('organization')} = {sid}", of("is_active")]
     params: list = []
     if offerings.category_ids is not None:
-        where.append(f"{column('category')} IN ({_placeholders(offerings.category_ids)})")
+        where.append(f"{of('category')} IN ({placeholders(offerings.category_ids)})")
         params += list(offerings.category_ids)
     if offerings.weekday is not None:
-        where.append(f"({column('weekdays')} & %s) > 0")
+        where.append(f"({of('weekdays')} & %s) > 0")
         params.append(1 << (int(offerings.weekday) - 1))
     if offerings.max_fee is not None:
-        where.append(f"{column('fee_per_session')} <= %s")
-        params.append(_db(Offering, "fee_per_session", offerings.max_fee))
+        where.append(f"{of('fee_per_session')} <= %s")
+        params.append(db_value(Offering, "fee_per_session", offerings.max_fee))
     if offerings.grade is not None:
-        where.append(f"{column('grade_min')} <= %s AND {column('grade_max')} >= %s")
+        where.append(f"{of('grade_min')} <= %s AND {of('grade_max')} >= %s")
         params += [offerings.grade, offerings.grade]
-    return (f"EXISTS (SELECT 1 FROM {_table(Offering)} o"  # noqa: S608
+    return (f"EXISTS (SELECT 1 FROM {table(Offering)} o"  # noqa: S608
             f" WHERE {' AND '.join(where)})",
             params)
 
@@ -334,17 +315,17 @@ def _valid_approvals(subject: str, ids, jurisdiction_ids, day) -> list[Approval]
     ORM spent about 0.9 ms of Python building this query for a page of 20."""
     model = Approval._meta.get_field(subject).related_model
     fields = _SUBJECT_FIELDS[subject]
-    columns = [f"a.{_column(Approval, field)}" for field in (*_APPROVAL_FIELDS, subject)]
-    columns += [f"s.{_column(model, field)} AS subject_{field}" for field in fields]
-    sql = (f"SELECT {', '.join(columns)} FROM {_table(Approval)} a"  # noqa: S608 (names)
-           f" JOIN {_table(model)} s ON s.{_column(model, 'id')} = a.{_column(Approval, subject)}"
-           f" WHERE a.{_column(Approval, 'status')} = %s"
-           f" AND a.{_column(Approval, 'valid_from')} <= %s"
-           f" AND a.{_column(Approval, 'valid_until')} >= %s"
-           f" AND a.{_column(Approval, 'jurisdiction')} IN ({_placeholders(jurisdiction_ids)})"
-           f" AND a.{_column(Approval, subject)} IN ({_placeholders(ids)})")
-    params = [Approval.Status.APPROVED.value, _db(Approval, "valid_from", day),
-              _db(Approval, "valid_until", day), *jurisdiction_ids, *ids]
+    columns = [f"a.{column(Approval, field)}" for field in (*_APPROVAL_FIELDS, subject)]
+    columns += [f"s.{column(model, field)} AS subject_{field}" for field in fields]
+    sql = (f"SELECT {', '.join(columns)} FROM {table(Approval)} a"  # noqa: S608 (names)
+           f" JOIN {table(model)} s ON s.{column(model, 'id')} = a.{column(Approval, subject)}"
+           f" WHERE a.{column(Approval, 'status')} = %s"
+           f" AND a.{column(Approval, 'valid_from')} <= %s"
+           f" AND a.{column(Approval, 'valid_until')} >= %s"
+           f" AND a.{column(Approval, 'jurisdiction')} IN ({placeholders(jurisdiction_ids)})"
+           f" AND a.{column(Approval, subject)} IN ({placeholders(ids)})")
+    params = [Approval.Status.APPROVED.value, db_value(Approval, "valid_from", day),
+              db_value(Approval, "valid_until", day), *jurisdiction_ids, *ids]
     names = ["id", *(model._meta.get_field(field).attname for field in fields)]
     approvals = list(Approval.objects.raw(sql, params))
     for approval in approvals:
@@ -361,9 +342,9 @@ def _category_links(approval_ids) -> list[tuple[int, int]]:
     links = Approval.categories.through
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {_column(links, 'approval')}, {_column(links, 'servicecategory')}"  # noqa: S608
-            f" FROM {_table(links)}"
-            f" WHERE {_column(links, 'approval')} IN ({_placeholders(approval_ids)})",
+            f"SELECT {column(links, 'approval')}, {column(links, 'servicecategory')}"  # noqa: S608
+            f" FROM {table(links)}"
+            f" WHERE {column(links, 'approval')} IN ({placeholders(approval_ids)})",
             list(approval_ids))
         return cursor.fetchall()
 
@@ -371,12 +352,12 @@ def _category_links(approval_ids) -> list[tuple[int, int]]:
 def _active_offerings(organization_ids) -> list[Offering]:
     """The active offerings of these organizations (the fields a page shows), in the
     model's order (organization, title)."""
-    columns = ", ".join(_column(Offering, field) for field in _OFFERING_FIELDS)
+    columns = ", ".join(column(Offering, field) for field in _OFFERING_FIELDS)
     return list(Offering.objects.raw(
-        f"SELECT {columns} FROM {_table(Offering)}"  # noqa: S608 (names and placeholders)
-        f" WHERE {_column(Offering, 'is_active')}"
-        f" AND {_column(Offering, 'organization')} IN ({_placeholders(organization_ids)})"
-        f" ORDER BY {_column(Offering, 'organization')}, {_column(Offering, 'title')}",
+        f"SELECT {columns} FROM {table(Offering)}"  # noqa: S608 (names and placeholders)
+        f" WHERE {column(Offering, 'is_active')}"
+        f" AND {column(Offering, 'organization')} IN ({placeholders(organization_ids)})"
+        f" ORDER BY {column(Offering, 'organization')}, {column(Offering, 'title')}",
         list(organization_ids)))
 
 
