@@ -289,3 +289,25 @@ def test_the_clerk_cannot_record_a_query_without_consent(world):
     assert case.query_result == "" and case.checked_by is None
     # nothing of the clerk's verdicts was kept either
     assert not Document.objects.filter(person=person).exclude(review_state="pending").exists()
+
+
+def test_the_engine_pages_of_a_case_show_no_record_check_and_no_reasons(world, school):
+    """viewflow's own process page lists a case's fields: the school that asked (and the
+    provider) must not read the record query or the reasons there."""
+    from django.test import Client
+
+    case, person = _school_case_sent_back(world, school)
+    VettingProcess.objects.filter(pk=case.pk).update(
+        query_reference="NC-2026-SECRET", query_result="hit", outcome="rejected",
+        outcome_reason="入职查询有记录", decision_reason="查询结果不合格")
+    shown = 0
+    for user in (school.user, world.provider, person.user):
+        client = Client()
+        client.force_login(user)
+        page = client.get(f"/individualvetting/{case.pk}/")
+        assert page.status_code in (200, 403), (user, page.status_code)
+        shown += page.status_code == 200
+        text = page.content.decode()
+        for secret in ("NC-2026-SECRET", "入职查询有记录", "查询结果不合格", "有记录"):
+            assert secret not in text, (user, secret)
+    assert shown >= 2  # the school and the provider see the page, without those
