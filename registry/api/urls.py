@@ -12,6 +12,10 @@ router.register("publications", publications.PublicationViewSet, basename="publi
 router.register("terms", engagements.TermViewSet, basename="term")
 router.register("engagements", engagements.EngagementViewSet, basename="engagement")
 router.register("review-requests", sanctions.ReviewRequestViewSet, basename="review-request")
+router.register("blacklist-proposals", sanctions.BlacklistProposalViewSet,
+                basename="blacklist-proposal")
+router.register("my-sanctions", sanctions.MySanctionViewSet, basename="my-sanction")
+router.register("rechecks", sanctions.RecheckViewSet, basename="recheck")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),

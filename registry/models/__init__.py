@@ -5,7 +5,13 @@ from .geography import Bureau, Jurisdiction, School, ServiceCategory
 from .policy import AcademicSignal, AllowedCategory, FeeReference
 from .providers import Offering, Organization, Person, Weekday
 from .publications import Publication, PublicationEntry
-from .sanctions import Blacklisting, ReviewRequest
+from .sanctions import (
+    Blacklisting,
+    BlacklistProposal,
+    RecheckRequest,
+    ReviewRequest,
+    SanctionEvidence,
+)
 from .search import ProviderSearchDocument
 
 __all__ = [
@@ -13,6 +19,9 @@ __all__ = [
     "AllowedCategory",
     "FeeReference",
     "Blacklisting",
+    "BlacklistProposal",
+    "RecheckRequest",
+    "SanctionEvidence",
     "Engagement",
     "Evaluation",
     "Incident",
