@@ -932,7 +932,9 @@ def vetting_verify(*, actor, case: VettingProcess, decisions: dict, query_refere
 
 
 def _block_person(actor, case: VettingProcess) -> None:
-    """A record hit bars the person for good: open approvals are revoked too."""
+    """A record hit proposes barring the person for good: an administrator of the bureau
+    other than this clerk confirms it (four eyes); the person is told and may ask for a
+    re-check (复查). The case itself is rejected either way."""
     registry_services.person_bar_for_record_hit(
         actor=actor, bureau=case.bureau, person=case.person,
         reason=gettext("Record query hit during vetting case #%(pk)s") % {"pk": case.pk})
