@@ -116,7 +116,8 @@ def sanctions_of_person(user) -> QuerySet:
 
 def sanctions_of_organization(organization) -> QuerySet:
     """The blacklistings of an organization, for its own users' page."""
-    return Blacklisting.objects.filter(organization=organization).order_by("-starts_on", "-pk")
+    return (Blacklisting.objects.filter(organization=organization).select_related("bureau")
+            .order_by("-starts_on", "-pk"))
 
 
 def rechecks_for(user, *, status: str | None = None) -> QuerySet:

@@ -52,6 +52,7 @@ def menu_sections(user) -> list[dict]:
             (_("My documents"), _url("documents:home"), "folder"),
             (_("Apply for selection"), _url("workflows:apply"), "send"),
             (_("My applications"), _url("workflows:cases"), "assignment"),
+            (_("My record checks"), _url("registry:my-sanctions"), "policy"),
             (_("Notifications"), _url("workflows:notifications"), "notifications"),
         ]
         sections.append(_section(_("Provider portal"), items))
@@ -73,6 +74,8 @@ def menu_sections(user) -> list[dict]:
                           _url("registry:bureau", bureau.pk), "gavel"))
             items.append((_("Dashboard: %(name)s") % {"name": bureau.name},
                           _url("workflows:dashboard", bureau.pk), "insights"))
+            items.append((_("Blacklist proposals: %(name)s") % {"name": bureau.name},
+                          _url("registry:blacklist-proposals", bureau.pk), "how_to_reg"))
         sections.append(_section(_("Bureau workspace"), items))
     if Role.SCHOOL in groups:
         sections.append(_section(_("School workspace"), [
@@ -125,6 +128,13 @@ AUDIT_ACTIONS = {
     "case.withdrawn": pgettext_lazy("audit", "Withdrawn"),
     "case.vetting_start": pgettext_lazy("audit", "Vetting started"),
     "case.vetting_verify": pgettext_lazy("audit", "Documents and records verified"),
+    "blacklist.propose": pgettext_lazy("audit", "Blacklisting proposed"),
+    "blacklist.record_hit": pgettext_lazy("audit", "Record hit: bar proposed"),
+    "blacklist.confirm": pgettext_lazy("audit", "Blacklisting confirmed"),
+    "blacklist.refuse": pgettext_lazy("audit", "Blacklisting refused"),
+    "blacklist.lift": pgettext_lazy("audit", "Blacklisting lifted on re-check"),
+    "blacklist.recheck_request": pgettext_lazy("audit", "Re-check requested"),
+    "blacklist.recheck_decide": pgettext_lazy("audit", "Re-check decided"),
 }
 AUDIT_STATES = {
     "submitted": pgettext_lazy("audit", "submitted"),
@@ -140,6 +150,11 @@ AUDIT_STATES = {
     "approved": pgettext_lazy("audit", "approved"),
     "rejected": pgettext_lazy("audit", "rejected"),
     "withdrawn": pgettext_lazy("audit", "withdrawn"),
+    "proposed": pgettext_lazy("audit", "waiting for confirmation"),
+    "confirmed": pgettext_lazy("audit", "confirmed"),
+    "refused": pgettext_lazy("audit", "refused"),
+    "lifted": pgettext_lazy("audit", "lifted"),
+    "upheld": pgettext_lazy("audit", "upheld"),
 }
 
 
