@@ -36,7 +36,7 @@ urlpatterns = [
          name="recheck-decide"),
     path("me/sanctions/", sanction_pages.my_sanctions, name="my-sanctions"),
     path("me/sanctions/<int:pk>/recheck/", sanction_pages.recheck_request,
-         name="recheck-request"),
+         name="my-sanction-recheck"),
     path("sanctions/evidence/<int:pk>/", sanction_pages.evidence_download,
          name="sanction-evidence"),
     path("bureau/<int:bureau_id>/publish/", views.list_publish, name="list-publish"),

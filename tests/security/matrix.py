@@ -101,7 +101,8 @@ API_OBJECTS = {
     "notification": "notification", "publication": "publication",
     "engagement": "engagement", "review-request": "review_request",
     "document": "document", "jurisdiction": "jurisdiction", "category": "category",
-    "document-type": "document_type",
+    "document-type": "document_type", "blacklist-proposal": "proposal",
+    "my-sanction": "proposal", "recheck": "recheck",
 }
 WEB_OBJECTS = {
     "documents:review": "document", "documents:download": "document",
@@ -111,6 +112,8 @@ WEB_OBJECTS = {
     "workflows:case": "case", "workflows:withdraw": "case", "workflows:object": "notice",
     "workflows:dashboard": "bureau", "workflows:dashboard-list": "bureau",
     "registry:portal-organization": "organization", "registry:provider-profile": "approved",
+    "registry:blacklist-confirm": "proposal", "registry:blacklist-refuse": "proposal",
+    "registry:sanction-evidence": "evidence",
 }
 
 
@@ -217,6 +220,10 @@ def payload(route: Route, side) -> dict:
                               "reason": "该机构曾多收费用"},
         "publication-publish": {"bureau": side.bureau.pk},
         "review-request-close": {"reason": "已约谈机构负责人"},
+        "blacklist-proposal-refuse": {"reason": "证据不足"},
+        "blacklist-refuse": {"reason": "证据不足"},
+        "my-sanction-recheck": {"statement": "申请复查"},
+        "recheck-decide": {"outcome": "upheld", "reason": "经复查，记录属实"},
     }.get(name, {})
 
 
