@@ -186,3 +186,29 @@ def test_an_organization_applying_does_not_learn_the_code_is_blacklisted(world, 
         "offerings": [world.offering.pk]})
     body = page.content.decode().lower()
     assert "blacklist" not in body and "黑名单" not in body
+
+
+def test_the_recheck_through_the_page_and_its_file(world, hit, client):
+    from registry.models import BlacklistProposal, SanctionEvidence
+
+    proposal = BlacklistProposal.objects.get(person=hit["person"])
+    client.force_login(hit["user"])
+    url = f"/registry/me/sanctions/{proposal.pk}/recheck/"
+    assert client.post(url, {"statement": " "}).status_code == 400
+    page = client.post(url, {"statement": "申请复查", "evidence": SimpleUploadedFile(
+        "proof.pdf", PDF, content_type="application/pdf")})
+    assert page.status_code == 302
+    assert client.post(url, {"statement": "再来一次"}).status_code == 400
+    evidence = SanctionEvidence.objects.get()
+    download = f"/registry/sanctions/evidence/{evidence.pk}/"
+    assert client.get(download).status_code == 200
+    client.force_login(world.clerk)
+    assert client.get(download).status_code == 200
+    queue = client.get(f"/registry/bureau/{world.bureau.pk}/rechecks/")
+    assert queue.status_code == 200 and "申请复查" in queue.content.decode()
+    # the clerk recorded the hit: another decides the re-check
+    assert client.post(f"/registry/bureau/{world.bureau.pk}/rechecks/{proposal.recheck.pk}/"
+                       "decide/", {"outcome": "lifted", "reason": "自己"}).status_code == 403
+    for outsider in (world.other_provider, world.other_clerk):
+        client.force_login(outsider)
+        assert client.get(download).status_code == 404

@@ -209,3 +209,56 @@ def _provider_user(org):
     user = UserFactory()
     services.role_grant(actor=None, user=user, role=Role.PROVIDER, target=org)
     return user
+
+
+def test_evidence_files_are_checked_and_shown_only_to_who_decides(side, client):
+    client.force_login(side["donghu_admin"])
+    refused = client.post("/api/v1/blacklist-proposals/", {
+        "bureau": side["donghu"].pk, "organization": side["ours"].pk, "reason": "违规",
+        "years": 2, "evidence": SimpleUploadedFile("x.html", b"<script>alert(1)</script>",
+                                                   content_type="application/pdf")})
+    assert refused.status_code == 400
+    proposal = client.post("/api/v1/blacklist-proposals/", {
+        "bureau": side["donghu"].pk, "organization": side["ours"].pk, "reason": "违规",
+        "years": 2, "evidence": SimpleUploadedFile("e.pdf", PDF,
+                                                   content_type="application/pdf")}).json()
+    url = proposal["evidence"][0]["url"]
+    client.force_login(side["province_admin"])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    for outsider in (side["xihu_admin"], school_user("360102")[0], _provider_user(side["ours"])):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404
+
+
+def test_a_provider_with_only_a_case_in_the_county_is_within_reach(side, client):
+    from tests.factories import PersonFactory, UserFactory
+    from workflows import services as wf
+
+    # a person of another county's organization, vetted by the 东湖区 bureau
+    person = PersonFactory(organization=side["theirs"], user=UserFactory())
+    wf.vetting_start(actor=person.user, person=person, bureau=side["donghu"])
+    client.force_login(side["donghu_admin"])
+    response = client.post("/api/v1/blacklist-proposals/", {
+        "bureau": side["donghu"].pk, "person": person.pk, "reason": "伪造证明", "years": 5})
+    assert response.status_code == 201, response.content
+
+
+def test_proposal_lists_read_a_fixed_number_of_queries(side, client,
+                                                       django_assert_max_num_queries):
+    client.force_login(side["donghu_admin"])
+    for org in (side["ours"], organization("东湖第二机构", county="360102"),
+                organization("东湖第三机构", county="360102")):
+        assert _propose(client, side["donghu"], org).status_code == 201
+    client.force_login(side["province_admin"])
+    with django_assert_max_num_queries(12):
+        listed = client.get("/api/v1/blacklist-proposals/")
+    assert listed.json()["count"] == 3
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/registry/bureau/{side['province'].pk}/blacklist-proposals/"
+                          ).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get("/api/v1/rechecks/").status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get("/api/v1/my-sanctions/").status_code == 200
