@@ -173,9 +173,9 @@ def provincial_bureau(bureau: Bureau) -> Bureau:
 
 def _evidence_store(*, actor, files, **owner) -> list[SanctionEvidence]:
     """Keep uploaded evidence files in the private storage (PDF, JPEG or PNG, by their
-    first bytes, within the document size limit)."""
-    stored = []
-    storage = storages["documents"]
+    first bytes, within the document size limit). Every file is checked before any is
+    written, so a refused one leaves nothing behind."""
+    checked = []
     for upload in files or ():
         head = upload.read(8)
         upload.seek(0)
@@ -184,7 +184,10 @@ def _evidence_store(*, actor, files, **owner) -> list[SanctionEvidence]:
             raise ValidationError({"evidence": _("Evidence must be a PDF, JPEG or PNG file.")})
         if upload.size > settings.DOCUMENTS_MAX_UPLOAD_BYTES:
             raise ValidationError({"evidence": _("This evidence file is too large.")})
-        content_type, suffix = kind
+        checked.append((upload, kind))
+    storage = storages["documents"]
+    stored = []
+    for upload, (content_type, suffix) in checked:
         key = storage.save(f"sanctions/{uuid.uuid4().hex}{suffix}", upload)
         stored.append(SanctionEvidence.objects.create(
             storage_key=key, filename=(upload.name or "evidence")[-255:],

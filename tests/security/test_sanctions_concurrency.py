@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from registry import services
-from registry.models import AuditEvent, BlacklistProposal, Blacklisting, RecheckRequest
+from registry.models import AuditEvent, Blacklisting, BlacklistProposal, RecheckRequest
 from registry.roles import Role
 from tests.factories import PersonFactory, UserFactory
 
