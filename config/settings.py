@@ -268,6 +268,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # several models have a "status" with their own choices: each its own enum name
+    "ENUM_NAME_OVERRIDES": {
+        "BlacklistProposalStatusEnum": "registry.models.BlacklistProposal.Status",
+        "RecheckStatusEnum": "registry.models.RecheckRequest.Status",
+    },
 }
 
 # --- security (production turns these on with DJANGO_HTTPS=true) ---------

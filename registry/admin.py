@@ -18,6 +18,7 @@ from registry.models import (
     Approval,
     AuditEvent,
     Blacklisting,
+    BlacklistProposal,
     Bureau,
     Engagement,
     FeeReference,
@@ -26,6 +27,7 @@ from registry.models import (
     Organization,
     Person,
     Publication,
+    RecheckRequest,
     ReviewRequest,
     School,
     ServiceCategory,
@@ -446,9 +448,26 @@ class ReviewRequestAdmin(_ReadOnlyAdmin):
 
 @admin.register(Blacklisting)
 class BlacklistingAdmin(_ReadOnlyAdmin):
-    list_display = ("__str__", "bureau", "starts_on", "ends_on")
+    list_display = ("__str__", "bureau", "starts_on", "ends_on", "lifted_at")
     list_select_related = ("bureau", "organization", "person")
     exclude = ("id_number",)
+
+
+@admin.register(BlacklistProposal)
+class BlacklistProposalAdmin(_ReadOnlyAdmin):
+    """Proposals are confirmed or refused on the bureau's pages (four eyes, audited), never
+    here."""
+
+    list_display = ("__str__", "kind", "status", "bureau", "proposed_at", "decided_at")
+    list_filter = ("kind", "status")
+    list_select_related = ("bureau", "organization", "person")
+
+
+@admin.register(RecheckRequest)
+class RecheckRequestAdmin(_ReadOnlyAdmin):
+    list_display = ("__str__", "status", "requested_at", "decided_at")
+    list_filter = ("status",)
+    list_select_related = ("proposal__organization", "proposal__person")
 
 
 # --- policy screening rules (data the bureaus keep) -----------------------------------

@@ -4,10 +4,11 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from registry import reference
-from registry.models import Jurisdiction, Person, ServiceCategory
+from registry.models import Jurisdiction, Organization, Person, ServiceCategory
 from registry.models.engagements import Incident
 
 
@@ -128,23 +129,77 @@ class IncidentForm(forms.Form):
 
 
 class SanctionForm(forms.Form):
+    """Suspend, reinstate or revoke (a blacklisting is proposed: BlacklistProposalForm)."""
+
     ACTIONS = [("suspend", _("Suspend")), ("reinstate", _("Reinstate")),
-               ("revoke", _("Revoke")), ("blacklist", _("Blacklist"))]
+               ("revoke", _("Revoke"))]
 
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     organization = forms.IntegerField(label=_("Organization"), required=False)
     person = forms.IntegerField(label=_("Person"), required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=4000)
-    years = forms.IntegerField(label=_("Years (blacklist)"), required=False, min_value=1,
-                               max_value=20)
 
     def clean(self):
         data = super().clean()
         if bool(data.get("organization")) == bool(data.get("person")):
             raise ValidationError(_("Choose exactly one organization or one person."))
-        if data.get("action") == "blacklist" and not data.get("years"):
-            raise ValidationError(_("Say for how many years."))
         return data
+
+
+class BlacklistProposalForm(forms.Form):
+    """A proposal to blacklist a provider, with reasons and evidence: files (``evidence``,
+    several allowed, read from the request's files) and references to what is on file."""
+
+    organization = forms.IntegerField(label=_("Organization"), required=False)
+    person = forms.IntegerField(label=_("Person"), required=False)
+    reason = forms.CharField(label=_("Reasons"), widget=forms.Textarea, max_length=4000)
+    years = forms.IntegerField(label=_("Years"), min_value=1, max_value=20)
+    evidence_references = forms.CharField(
+        label=_("Evidence on file"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        max_length=4000,
+        help_text=_("Documents already on file, inspection reports, complaint numbers …"))
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("organization")) == bool(data.get("person")):
+            raise ValidationError(_("Choose exactly one organization or one person."))
+        return data
+
+    def service_kwargs(self) -> dict:
+        """The service's arguments: the provider as an object (an unknown id is a 404),
+        and the uploaded evidence files."""
+        data = self.cleaned_data
+        return {
+            "organization": (get_object_or_404(Organization, pk=data["organization"])
+                             if data.get("organization") else None),
+            "person": get_object_or_404(Person, pk=data["person"]) if data.get("person")
+            else None,
+            "reason": data["reason"], "years": data["years"],
+            "evidence_references": data.get("evidence_references", ""),
+            "evidence_files": self.files.getlist("evidence") if self.files else [],
+        }
+
+
+class DecisionForm(forms.Form):
+    """Why a blacklist proposal is confirmed or refused (required to refuse: the service
+    says so)."""
+
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
+                             max_length=4000, required=False)
+
+
+class RecheckForm(forms.Form):
+    """A person's request for a re-check (复查); evidence files come as ``evidence``."""
+
+    statement = forms.CharField(label=_("Why the record should be checked again"),
+                                widget=forms.Textarea, max_length=4000, required=False)
+
+
+class RecheckDecideForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[
+        ("upheld", _("Upheld: the record stands")), ("lifted", _("Lifted: the bar ends"))])
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
+                             max_length=4000, required=False)
 
 
 class ReviewRequestCloseForm(forms.Form):

@@ -150,6 +150,7 @@ def organization_page(request, pk: int):
         "people": organization.people.order_by("name", "pk"),
         "approvals": organization.approvals.select_related("jurisdiction")
         .prefetch_related("categories").order_by("-pk")[:50],
+        "blacklistings": selectors.sanctions_of_organization(organization)[:20],
     }
     return render(request, "registry/portal/organization.html", context, status=status)
 

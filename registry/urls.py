@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry import consent_views, portal, views
+from registry import consent_views, portal, sanction_pages, views
 
 app_name = "registry"
 
@@ -30,6 +30,23 @@ urlpatterns = [
          name="portal-organization"),
     path("providers/<int:pk>/", portal.provider_profile, name="provider-profile"),
     path("bureau/<int:bureau_id>/", views.bureau_dashboard, name="bureau"),
+    path("bureau/<int:bureau_id>/blacklist-proposals/", sanction_pages.blacklist_proposals,
+         name="blacklist-proposals"),
+    path("bureau/<int:bureau_id>/blacklist-proposals/new/", sanction_pages.blacklist_propose,
+         name="blacklist-propose"),
+    path("bureau/<int:bureau_id>/blacklist-proposals/<int:pk>/confirm/",
+         sanction_pages.blacklist_decide, {"decision": "confirm"},
+         name="blacklist-confirm"),
+    path("bureau/<int:bureau_id>/blacklist-proposals/<int:pk>/refuse/",
+         sanction_pages.blacklist_decide, {"decision": "refuse"}, name="blacklist-refuse"),
+    path("bureau/<int:bureau_id>/rechecks/", sanction_pages.rechecks, name="rechecks"),
+    path("bureau/<int:bureau_id>/rechecks/<int:pk>/decide/", sanction_pages.recheck_decide,
+         name="recheck-decide"),
+    path("me/sanctions/", sanction_pages.my_sanctions, name="my-sanctions"),
+    path("me/sanctions/<int:pk>/recheck/", sanction_pages.recheck_request,
+         name="my-sanction-recheck"),
+    path("sanctions/evidence/<int:pk>/", sanction_pages.evidence_download,
+         name="sanction-evidence"),
     path("bureau/<int:bureau_id>/publish/", views.list_publish, name="list-publish"),
     path("bureau/<int:bureau_id>/review-requests/", views.review_requests,
          name="review-requests"),

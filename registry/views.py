@@ -338,7 +338,7 @@ def bureau_dashboard(request, bureau_id: int):
                 data = form.cleaned_data
                 services.provider_sanction(
                     actor=request.user, bureau=bureau, action=data["action"],
-                    reason=data["reason"], years=data.get("years"),
+                    reason=data["reason"],
                     organization=(get_object_or_404(Organization, pk=data["organization"])
                                   if data.get("organization") else None),
                     person=(get_object_or_404(Person, pk=data["person"])
@@ -357,6 +357,8 @@ def bureau_dashboard(request, bureau_id: int):
         "review_requests": selectors.review_requests_for_bureaus([bureau.pk])[:200],
         "open_review_requests": selectors.review_requests_for_bureaus(
             [bureau.pk], status=ReviewRequest.Status.OPEN).count(),
+        "pending_proposals": selectors.blacklist_proposals_for(request.user, status="proposed")
+        .filter(deciding_bureau_id=bureau.pk).exclude(proposed_by=request.user).count(),
     }
     return render(request, "registry/bureau/dashboard.html", context, status=status)
 

@@ -8,8 +8,16 @@ class WorkflowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # documents asks this app which bureaus a subject's cases reach (it cannot import us)
+        # The layers below ask this one through hooks (they cannot import it): documents,
+        # which bureaus a subject's cases reach; the domain, to deliver its notifications
+        # and to count a provider's cases into a bureau's reach for sanctions.
         from documents.permissions import register_case_reach
+        from registry import notifications
+        from registry.services import reach_check_register
         from workflows.reach import WorkflowCaseReach
+        from workflows.selectors import provider_has_case_under
+        from workflows.services import notify
 
         register_case_reach(WorkflowCaseReach())
+        notifications.sender_register(notify)
+        reach_check_register(provider_has_case_under)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from registry.models import Bureau, Organization
+from registry.models import Bureau, Jurisdiction, Organization
 from workflows.models import (
     AnnualReviewProcess,
     CaseOutcome,
@@ -194,3 +194,13 @@ def task_queue_for(user, flow_classes) -> QuerySet:
             queue |= Q(owner_permission=permission, owner_permission_obj_pk__in=sorted(object_pks))
     return tasks.filter(Q(owner=user, status=STATUS.ASSIGNED) | (Q(status=STATUS.NEW) & queue))
 
+
+
+def provider_has_case_under(jurisdiction_id: int, subject) -> bool:
+    """Whether an organization (a selection case) or a person (a vetting case) has a case
+    at a bureau of the jurisdiction or below it: part of a bureau's reach for sanctions
+    (``registry.services.provider_within_reach``)."""
+    under = Jurisdiction.subtree_q(jurisdiction_id, prefix="bureau__jurisdiction__")
+    if isinstance(subject, Organization):
+        return SelectionProcess.objects.filter(under, organization=subject).exists()
+    return VettingProcess.objects.filter(under, person=subject).exists()

@@ -206,19 +206,21 @@ def _blacklisted(*, uscc=None, id_number=None) -> bool:
 
 
 def _refuse_if_barred(organization: Organization | None = None, person: Person | None = None):
-    if organization is not None:
-        if _blacklisted(uscc=organization.uscc):
-            raise ValidationError(_("This organization is on the blacklist and cannot apply."))
-        if Approval.objects.filter(organization=organization,
-                                   status=Approval.Status.SUSPENDED).exists():
-            raise ValidationError(_("This organization is suspended and cannot apply until "
-                                    "the suspension is lifted."))
-    if person is not None:
-        if _blacklisted(id_number=person.id_number):
-            raise ValidationError(_("This person is on the blacklist and cannot be vetted."))
-        if Approval.objects.filter(person=person, status=Approval.Status.SUSPENDED).exists():
-            raise ValidationError(_("This person is suspended and cannot be vetted until the "
-                                    "suspension is lifted."))
+    # One neutral answer for a blacklisting and a suspension alike: whether a credit code
+    # or an ID number is blacklisted is for bureau staff to know, not for whoever applies
+    # or starts a vetting with it (a school may start one for any person).
+    if organization is not None and (
+            _blacklisted(uscc=organization.uscc)
+            or Approval.objects.filter(organization=organization,
+                                       status=Approval.Status.SUSPENDED).exists()):
+        raise ValidationError(_("This organization cannot apply at present. The education "
+                                "bureau can tell you why."), code="barred")
+    if person is not None and (
+            _blacklisted(id_number=person.id_number)
+            or Approval.objects.filter(person=person,
+                                       status=Approval.Status.SUSPENDED).exists()):
+        raise ValidationError(_("This person cannot be vetted at present. The education "
+                                "bureau can tell you why."), code="barred")
 
 
 # --- organization selection -----------------------------------------------------------
@@ -998,7 +1000,9 @@ def vetting_verify(*, actor, case: VettingProcess, decisions: dict, query_refere
 
 
 def _block_person(actor, case: VettingProcess) -> None:
-    """A record hit bars the person for good: open approvals are revoked too."""
+    """A record hit proposes barring the person for good: an administrator of the bureau
+    other than this clerk confirms it (four eyes); the person is told and may ask for a
+    re-check (复查). The case itself is rejected either way."""
     registry_services.person_bar_for_record_hit(
         actor=actor, bureau=case.bureau, person=case.person,
         reason=gettext("Record query hit during vetting case #%(pk)s") % {"pk": case.pk})

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('documents', '0003_current_expiry_index'),
-        ('registry', '0011_consent_and_invitations'),
+        ('registry', '0012_consent_and_invitations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

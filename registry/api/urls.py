@@ -14,6 +14,10 @@ router.register("engagements", engagements.EngagementViewSet, basename="engageme
 router.register("invitations", consent.InvitationViewSet, basename="invitation")
 router.register("consents", consent.ConsentViewSet, basename="consent")
 router.register("review-requests", sanctions.ReviewRequestViewSet, basename="review-request")
+router.register("blacklist-proposals", sanctions.BlacklistProposalViewSet,
+                basename="blacklist-proposal")
+router.register("my-sanctions", sanctions.MySanctionViewSet, basename="my-sanction")
+router.register("rechecks", sanctions.RecheckViewSet, basename="recheck")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),

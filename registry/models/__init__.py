@@ -6,7 +6,13 @@ from .geography import Bureau, Jurisdiction, School, ServiceCategory
 from .policy import AcademicSignal, AllowedCategory, FeeReference
 from .providers import Offering, Organization, Person, Weekday
 from .publications import Publication, PublicationEntry
-from .sanctions import Blacklisting, ReviewRequest
+from .sanctions import (
+    Blacklisting,
+    BlacklistProposal,
+    RecheckRequest,
+    ReviewRequest,
+    SanctionEvidence,
+)
 from .search import ProviderSearchDocument
 
 __all__ = [
@@ -16,6 +22,9 @@ __all__ = [
     "Blacklisting",
     "RecordQueryConsent",
     "SchoolInvitation",
+    "BlacklistProposal",
+    "RecheckRequest",
+    "SanctionEvidence",
     "Engagement",
     "Evaluation",
     "Incident",

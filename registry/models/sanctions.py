@@ -38,6 +38,12 @@ class Blacklisting(models.Model):
         on_delete=models.PROTECT, related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    proposal = models.OneToOneField(
+        "registry.BlacklistProposal", verbose_name=_("proposal"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="blacklisting",
+    )
+    # A re-check (复查) that lifts the bar ends it here; the row stays, for the record.
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("blacklisting")
@@ -126,3 +132,194 @@ class ReviewRequest(models.Model):
         self.status = status
         self.status_changed_at = timezone.now()
         return previous
+
+
+def _one_subject(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(organization__isnull=False, person__isnull=True)
+        | Q(organization__isnull=True, person__isnull=False),
+        name=name,
+    )
+
+
+class BlacklistProposal(models.Model):
+    """A blacklisting waiting for a second person (four eyes).
+
+    A county or city administrator proposes one (``kind`` proposal): a blacklisting bars
+    applications province-wide, so an administrator of the provincial bureau other than
+    the proposer confirms or refuses it. A clerk's record of a record hit (入职查询) makes
+    one too (``kind`` record_hit), which an administrator of the case's bureau other than
+    that clerk confirms. Nobody is barred until it is confirmed (a ``Blacklisting``).
+    """
+
+    class Kind(models.TextChoices):
+        PROPOSAL = "proposal", _("Proposed by a bureau")
+        RECORD_HIT = "record_hit", _("Record query hit")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REFUSED = "refused", _("Refused")
+        LIFTED = "lifted", _("Lifted on re-check")
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.PROPOSED: frozenset({Status.CONFIRMED, Status.REFUSED, Status.LIFTED}),
+        Status.CONFIRMED: frozenset({Status.LIFTED}),
+        Status.REFUSED: frozenset(),
+        Status.LIFTED: frozenset(),
+    }
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices,
+                            default=Kind.PROPOSAL)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.PROPOSED, editable=False)
+    bureau = models.ForeignKey(
+        "registry.Bureau", verbose_name=_("proposing bureau"), on_delete=models.PROTECT,
+        related_name="blacklist_proposals",
+    )
+    organization = models.ForeignKey(
+        "registry.Organization", verbose_name=_("organization"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="blacklist_proposals",
+    )
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("person"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="blacklist_proposals",
+    )
+    reason = models.TextField(_("reason"))
+    years = models.PositiveSmallIntegerField(_("years"))
+    evidence_references = models.TextField(
+        _("evidence references"), blank=True,
+        help_text=_("Documents already on file, inspection reports, complaint numbers …"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), null=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("proposed"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("blacklist proposal")
+        verbose_name_plural = _("blacklist proposals")
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            _one_subject("blacklist_proposal_exactly_one_subject"),
+            models.UniqueConstraint(fields=["person", "kind"],
+                                    condition=Q(status="proposed", person__isnull=False),
+                                    name="blacklist_proposal_one_pending_per_person"),
+            models.UniqueConstraint(fields=["organization", "kind"],
+                                    condition=Q(status="proposed",
+                                                organization__isnull=False),
+                                    name="blacklist_proposal_one_pending_per_organization"),
+        ]
+
+    def __str__(self) -> str:
+        subject = self.organization.name if self.organization_id else str(self.person)
+        return f"{subject} · {self.get_kind_display()} #{self.pk}"
+
+    @property
+    def subject(self):
+        return self.organization if self.organization_id else self.person
+
+    def apply_transition(self, status: str) -> str:
+        """Move to ``status`` if allowed; return the previous status. The caller saves."""
+        if status not in self.TRANSITIONS.get(self.status, frozenset()):
+            raise ValidationError(_("This blacklist proposal has already been decided."),
+                                  code="decided")
+        previous = self.status
+        self.status = status
+        return previous
+
+
+class RecheckRequest(models.Model):
+    """A person's request for a re-check (复查) of a record hit: once per hit. A task for
+    the bureau's clerks and administrators, decided upheld or lifted."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the bureau")
+        UPHELD = "upheld", _("Upheld")
+        LIFTED = "lifted", _("Lifted")
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.OPEN: frozenset({Status.UPHELD, Status.LIFTED}),
+        Status.UPHELD: frozenset(),
+        Status.LIFTED: frozenset(),
+    }
+
+    proposal = models.OneToOneField(
+        BlacklistProposal, verbose_name=_("record hit"), on_delete=models.PROTECT,
+        related_name="recheck",
+    )
+    statement = models.TextField(_("statement"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.OPEN, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("re-check request")
+        verbose_name_plural = _("re-check requests")
+        ordering = ["requested_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.proposal} · {self.get_status_display()}"
+
+    def apply_transition(self, status: str) -> str:
+        if status not in self.TRANSITIONS.get(self.status, frozenset()):
+            raise ValidationError(_("This re-check has already been decided."),
+                                  code="decided")
+        previous = self.status
+        self.status = status
+        return previous
+
+
+class SanctionEvidence(models.Model):
+    """A file given as evidence with a blacklist proposal or a re-check request, kept in
+    the private document storage under a random key."""
+
+    proposal = models.ForeignKey(
+        BlacklistProposal, verbose_name=_("blacklist proposal"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="evidence",
+    )
+    recheck = models.ForeignKey(
+        RecheckRequest, verbose_name=_("re-check request"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="evidence",
+    )
+    storage_key = models.CharField(_("storage key"), max_length=255, unique=True,
+                                   editable=False)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sanction evidence")
+        verbose_name_plural = _("sanction evidence")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(proposal__isnull=False, recheck__isnull=True)
+                | Q(proposal__isnull=True, recheck__isnull=False),
+                name="sanction_evidence_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -42,7 +42,16 @@ from .publications import (
     publication_jurisdictions,
     publications_of,
 )
-from .sanctions import blacklist_for_bureaus, is_blacklisted, review_requests_for_bureaus
+from .sanctions import (
+    blacklist_for_bureaus,
+    blacklist_proposals_for,
+    bureau_staff,
+    is_blacklisted,
+    rechecks_for,
+    review_requests_for_bureaus,
+    sanctions_of_organization,
+    sanctions_of_person,
+)
 from .search import approved_organizations_search, approved_people_search, school_jurisdiction_ids
 
 __all__ = [
@@ -79,6 +88,11 @@ __all__ = [
     "publication_jurisdictions",
     "publications_of",
     "blacklist_for_bureaus",
+    "blacklist_proposals_for",
+    "bureau_staff",
+    "rechecks_for",
+    "sanctions_of_organization",
+    "sanctions_of_person",
     "is_blacklisted",
     "review_requests_for_bureaus",
     "approved_organizations_search",

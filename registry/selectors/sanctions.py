@@ -1,13 +1,25 @@
-"""Reads for sanctions: the blacklist and the bureau's review requests."""
+"""Reads for sanctions: the blacklist, its proposals and re-checks, and the bureau's review
+requests. Whether an identifier is blacklisted is for bureau staff and the services only."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from guardian.shortcuts import get_users_with_perms
 
-from registry.models import Blacklisting, ReviewRequest
+from registry.models import (
+    Blacklisting,
+    BlacklistProposal,
+    Bureau,
+    Jurisdiction,
+    RecheckRequest,
+    ReviewRequest,
+)
+from registry.roles import Role
+from registry.selectors.core import objects_for_role
 from registry.validators import normalize_id_number, normalize_uscc
 
 
@@ -23,7 +35,8 @@ def is_blacklisted(*, uscc: str | None = None, id_number: str | None = None,
         match |= Q(uscc=normalize_uscc(uscc))
     if id_number:
         match |= Q(id_number=normalize_id_number(id_number))
-    return Blacklisting.objects.filter(match, starts_on__lte=day, ends_on__gte=day).exists()
+    return Blacklisting.objects.filter(match, starts_on__lte=day, ends_on__gte=day,
+                                       lifted_at__isnull=True).exists()
 
 
 def review_requests_for_bureaus(bureau_ids, *, status: str | None = None) -> QuerySet:
@@ -38,3 +51,82 @@ def review_requests_for_bureaus(bureau_ids, *, status: str | None = None) -> Que
 def blacklist_for_bureaus(bureau_ids) -> QuerySet:
     return Blacklisting.objects.filter(bureau_id__in=bureau_ids).select_related(
         "bureau", "organization", "person")
+
+
+def bureau_staff(bureau: Bureau, codename: str) -> list:
+    """The active users holding ``codename`` on ``bureau`` (directly or through a group)."""
+    return list(get_users_with_perms(bureau, only_with_perms_in=[codename],
+                                     with_superusers=False, with_group_users=True)
+                .filter(is_active=True))
+
+
+def _bureau_ids(user, *roles) -> QuerySet:
+    """The ids of the bureaus where ``user`` holds any of ``roles`` (a subquery)."""
+    match = Q(pk__in=[])
+    for role in roles:
+        match |= Q(pk__in=objects_for_role(user, role, "registry.bureau").values("pk"))
+    return Bureau.objects.filter(match).values("pk")
+
+
+def blacklist_proposals_for(user, *, status: str | None = None) -> QuerySet:
+    """The blacklist proposals ``user`` may see, oldest waiting first: those their
+    bureaus proposed, those under a province whose bureau they administer (they decide
+    them), and the record hits of the bureaus where they are a clerk, an approver or an
+    administrator. Each carries ``deciding_bureau_id`` (see ``services.deciding_bureau``).
+    Nobody else, not the provider either (see :func:`sanctions_of_person`)."""
+    administered = list(objects_for_role(user, Role.BUREAU_ADMIN, "registry.bureau")
+                        .values_list("pk", "jurisdiction_id", "jurisdiction__level"))
+    staffed = list(_bureau_ids(user, Role.BUREAU_CLERK, Role.BUREAU_APPROVER)
+                   .values_list("pk", flat=True))
+    if not administered and not staffed:
+        return BlacklistProposal.objects.none()
+    record_hit = BlacklistProposal.Kind.RECORD_HIT
+    match = Q(kind=record_hit, bureau_id__in=[*staffed, *(a[0] for a in administered)])
+    match |= Q(kind=BlacklistProposal.Kind.PROPOSAL, bureau_id__in=[a[0] for a in administered])
+    for _pk, jurisdiction_id, level in administered:
+        if level == Jurisdiction.Level.PROVINCE:
+            match |= Q(Jurisdiction.subtree_q(jurisdiction_id, prefix="bureau__jurisdiction__"),
+                       kind=BlacklistProposal.Kind.PROPOSAL)
+    province = Coalesce("bureau__jurisdiction__parent__parent_id",
+                        "bureau__jurisdiction__parent_id", "bureau__jurisdiction_id")
+    queryset = (BlacklistProposal.objects.filter(match)
+                .annotate(province_id=province)
+                .annotate(deciding_bureau_id=Case(
+                    When(kind=record_hit, then=F("bureau_id")),
+                    default=Subquery(Bureau.objects.filter(
+                        jurisdiction_id=OuterRef("province_id")).values("pk")[:1])))
+                .select_related("bureau", "organization", "person", "proposed_by",
+                                "decided_by", "recheck")
+                .prefetch_related("evidence").order_by("proposed_at", "pk"))
+    return queryset.filter(status=status) if status else queryset
+
+
+def sanctions_of_person(user) -> QuerySet:
+    """The record hits about the people ``user`` is (their own account) or acts for as that
+    person, with their reasons: theirs to read, and to ask a re-check of."""
+    if not user.is_authenticated:
+        return BlacklistProposal.objects.none()
+    people = objects_for_role(user, Role.PROVIDER, "registry.person").values("pk")
+    return (BlacklistProposal.objects
+            .filter(Q(person__user=user) | Q(person__in=people),
+                    kind=BlacklistProposal.Kind.RECORD_HIT)
+            .select_related("bureau", "person", "recheck", "blacklisting")
+            .prefetch_related("recheck__evidence").order_by("-proposed_at", "-pk"))
+
+
+def sanctions_of_organization(organization) -> QuerySet:
+    """The blacklistings of an organization, for its own users' page."""
+    return (Blacklisting.objects.filter(organization=organization).select_related("bureau")
+            .order_by("-starts_on", "-pk"))
+
+
+def rechecks_for(user, *, status: str | None = None) -> QuerySet:
+    """Re-check requests (复查) of the bureaus where ``user`` is a clerk or an
+    administrator: the queue they decide from, oldest first."""
+    bureaus = _bureau_ids(user, Role.BUREAU_CLERK, Role.BUREAU_ADMIN)
+    queryset = (RecheckRequest.objects.filter(proposal__bureau_id__in=bureaus)
+                .select_related("proposal__bureau", "proposal__person", "requested_by",
+                                "decided_by", "proposal__proposed_by",
+                                "proposal__decided_by")
+                .prefetch_related("evidence").order_by("requested_at", "pk"))
+    return queryset.filter(status=status) if status else queryset

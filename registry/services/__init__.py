@@ -49,12 +49,21 @@ from .policy import (
 )
 from .publications import publication_publish
 from .sanctions import (
+    blacklist_confirm,
+    blacklist_propose,
+    blacklist_refuse,
+    deciding_bureau,
+    may_act_as_person,
     person_bar_for_record_hit,
-    provider_blacklist,
     provider_reinstate,
     provider_revoke,
     provider_sanction,
     provider_suspend,
+    provider_within_reach,
+    provincial_bureau,
+    reach_check_register,
+    recheck_decide,
+    recheck_request,
 )
 from .search import search_index_rebuild, search_index_refresh
 
@@ -99,7 +108,16 @@ __all__ = [
     "offerings_require_allowed",
     "offerings_screen",
     "person_bar_for_record_hit",
-    "provider_blacklist",
+    "blacklist_confirm",
+    "blacklist_propose",
+    "blacklist_refuse",
+    "deciding_bureau",
+    "may_act_as_person",
+    "provider_within_reach",
+    "provincial_bureau",
+    "reach_check_register",
+    "recheck_decide",
+    "recheck_request",
     "provider_reinstate",
     "provider_revoke",
     "provider_sanction",

@@ -52,6 +52,7 @@ def menu_sections(user) -> list[dict]:
             (_("My documents"), _url("documents:home"), "folder"),
             (_("Apply for selection"), _url("workflows:apply"), "send"),
             (_("My applications"), _url("workflows:cases"), "assignment"),
+            (_("My record checks"), _url("registry:my-sanctions"), "policy"),
             (_("Notifications"), _url("workflows:notifications"), "notifications"),
         ]
         if not organizations:  # an individual's own account
@@ -77,6 +78,8 @@ def menu_sections(user) -> list[dict]:
                           _url("registry:bureau", bureau.pk), "gavel"))
             items.append((_("Dashboard: %(name)s") % {"name": bureau.name},
                           _url("workflows:dashboard", bureau.pk), "insights"))
+            items.append((_("Blacklist proposals: %(name)s") % {"name": bureau.name},
+                          _url("registry:blacklist-proposals", bureau.pk), "how_to_reg"))
         if administered:
             items.append((_("Personal data access log"),
                           (_url("documents:access-log") or "") + "?scope=bureau", "policy"))
@@ -139,6 +142,13 @@ AUDIT_ACTIONS = {
     "invitation.withdrawn": pgettext_lazy("audit", "Invitation withdrawn"),
     "consent.give": pgettext_lazy("audit", "Consent to the record query given"),
     "consent.withdraw": pgettext_lazy("audit", "Consent to the record query withdrawn"),
+    "blacklist.propose": pgettext_lazy("audit", "Blacklisting proposed"),
+    "blacklist.record_hit": pgettext_lazy("audit", "Record hit: bar proposed"),
+    "blacklist.confirm": pgettext_lazy("audit", "Blacklisting confirmed"),
+    "blacklist.refuse": pgettext_lazy("audit", "Blacklisting refused"),
+    "blacklist.lift": pgettext_lazy("audit", "Blacklisting lifted on re-check"),
+    "blacklist.recheck_request": pgettext_lazy("audit", "Re-check requested"),
+    "blacklist.recheck_decide": pgettext_lazy("audit", "Re-check decided"),
 }
 AUDIT_STATES = {
     "submitted": pgettext_lazy("audit", "submitted"),
@@ -154,6 +164,11 @@ AUDIT_STATES = {
     "approved": pgettext_lazy("audit", "approved"),
     "rejected": pgettext_lazy("audit", "rejected"),
     "withdrawn": pgettext_lazy("audit", "withdrawn"),
+    "proposed": pgettext_lazy("audit", "waiting for confirmation"),
+    "confirmed": pgettext_lazy("audit", "confirmed"),
+    "refused": pgettext_lazy("audit", "refused"),
+    "lifted": pgettext_lazy("audit", "lifted"),
+    "upheld": pgettext_lazy("audit", "upheld"),
 }
 
 

@@ -31,7 +31,9 @@ def case():
     elsewhere = approve(organization=org, where="360400", categories=("arts",))
     retiree = person("王秀兰")
     approve(person=retiree, where="360102", categories=("reading",))
-    return {"admin": admin, "bureau": bureau, "user": user, "school": school, "term": term,
+    province_admin, province = bureau_admin("360000")
+    return {"admin": admin, "bureau": bureau, "province_admin": province_admin,
+            "province": province, "user": user, "school": school, "term": term,
             "org": org, "city": city, "county": county, "elsewhere": elsewhere,
             "retiree": retiree}
 
@@ -78,9 +80,17 @@ def test_revocation_is_final_and_immediate(case):
                                     organization=case["org"], reason="再议")
 
 
+def _blacklist(case, reason, years, **subject):
+    """Proposed by the city's administrator, confirmed by a provincial one."""
+    proposal = services.blacklist_propose(actor=case["admin"], bureau=case["bureau"],
+                                          reason=reason, years=years, **subject)
+    assert not Blacklisting.objects.filter(proposal=proposal).exists()  # not yet
+    return services.blacklist_confirm(actor=case["province_admin"], proposal=proposal,
+                                      reason="同意")
+
+
 def test_blacklist_revokes_and_bars_new_applications_for_n_years(case):
-    entry = services.provider_blacklist(actor=case["admin"], bureau=case["bureau"],
-                                        person=case["retiree"], reason="严重违规", years=3)
+    entry = _blacklist(case, "严重违规", 3, person=case["retiree"])
     assert entry.ends_on.year == days(0).year + 3
     assert _statuses(*case["retiree"].approvals.all()) == [S.REVOKED]
     assert selectors.is_blacklisted(id_number=case["retiree"].id_number)
@@ -90,11 +100,13 @@ def test_blacklist_revokes_and_bars_new_applications_for_n_years(case):
     assert not selectors.is_blacklisted(id_number=case["retiree"].id_number,
                                         on=entry.ends_on + datetime.timedelta(days=1))
     assert not selectors.is_blacklisted(uscc=case["org"].uscc)
-    services.provider_blacklist(actor=case["admin"], bureau=case["bureau"],
-                                organization=case["org"], reason="严重失信", years=5)
+    _blacklist(case, "严重失信", 5, organization=case["org"])
     assert selectors.is_blacklisted(uscc=case["org"].uscc)
+    # the city's approvals are revoked; the one issued under another city's bureau is not
+    assert _statuses(case["city"], case["county"], case["elsewhere"]) == [
+        S.REVOKED, S.REVOKED, S.APPROVED]
     assert not selectors.is_blacklisted()
-    assert AuditEvent.objects.filter(action="provider.blacklist").count() == 2
+    assert AuditEvent.objects.filter(action="blacklist.confirm").count() == 2
     # a new application in any jurisdiction is refused while the bar lasts
     with pytest.raises(ValidationError) as excinfo:
         services.approval_create(actor=None, jurisdiction=case["city"].jurisdiction,
@@ -114,8 +126,8 @@ def test_sanctions_need_a_reason_and_the_bureaus_administrator(case):
         services.provider_suspend(actor=case["user"], bureau=case["bureau"],
                                   organization=case["org"], reason="越权")
     with pytest.raises(ValidationError):
-        services.provider_blacklist(actor=case["admin"], bureau=case["bureau"],
-                                    organization=case["org"], reason="x", years=0)
+        services.blacklist_propose(actor=case["admin"], bureau=case["bureau"],
+                                   organization=case["org"], reason="x", years=0)
     assert _statuses(case["city"], case["county"]) == [S.APPROVED, S.APPROVED]
     assert not Blacklisting.objects.exists()
 
@@ -132,15 +144,21 @@ def test_sanctions_through_the_api_and_the_browser(case, client,
         "bureau": case["bureau"].pk, "action": "suspend", "organization": case["org"].pk,
         "reason": "投诉核查"})
     assert again.status_code == 400  # nothing left to suspend: said clearly
-    bad = client.post("/api/v1/sanctions/", {"bureau": case["bureau"].pk,
-                                             "action": "blacklist",
-                                             "person": case["retiree"].pk, "reason": "x"})
+    bad = client.post("/api/v1/blacklist-proposals/", {"bureau": case["bureau"].pk,
+                                                       "person": case["retiree"].pk,
+                                                       "reason": "x"})
     assert bad.status_code == 400  # years missing
-    page = client.post(f"/registry/bureau/{case['bureau'].pk}/", {
-        "action": "blacklist", "person": case["retiree"].pk, "reason": "严重违规",
-        "years": "2"})
+    page = client.post(f"/registry/bureau/{case['bureau'].pk}/blacklist-proposals/new/", {
+        "person": case["retiree"].pk, "reason": "严重违规", "years": "2"})
+    assert page.status_code == 302
+    assert not selectors.is_blacklisted(id_number=case["retiree"].id_number)  # proposed
+    client.force_login(case["province_admin"])
+    [proposal] = client.get("/api/v1/blacklist-proposals/?status=proposed").json()["results"]
+    page = client.post(f"/registry/bureau/{case['province'].pk}/blacklist-proposals/"
+                       f"{proposal['id']}/confirm/", {"reason": "同意"})
     assert page.status_code == 302
     assert selectors.is_blacklisted(id_number=case["retiree"].id_number)
+    client.force_login(case["admin"])
     with django_assert_max_num_queries(8):
         assert client.get("/api/v1/review-requests/").status_code == 200
     client.force_login(case["user"])

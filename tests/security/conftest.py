@@ -17,8 +17,9 @@ review, a vetting applicant's correction), which are never in a queue:
   held, done and approved), and ended: corrections exhausted, withdrawn (a cancelled
   task), rejected by the approver, rejected on an upheld objection;
 - vetting: back for correction (``vetting``), waiting for and held by the clerk and the
-  approver, approved, rejected on a record hit, rejected by the approver, corrections
-  exhausted;
+  approver, approved, rejected on a record hit (its bar waiting for the administrator,
+  ``proposal``, with the person's re-check, ``recheck``, and its file, ``evidence``),
+  rejected by the approver, corrections exhausted;
 - re-certification (an expired credential, then the sweep): renewal waiting for and held
   by the provider, verification waiting for and held by the clerk (``recert``), restored,
   revoked on the yearly record query;
@@ -38,7 +39,13 @@ from viewflow.workflow.status import STATUS
 from documents.models import Document
 from documents.services import document_upload
 from registry import services as registry_services
-from registry.models import Bureau, Jurisdiction, ReviewRequest, ServiceCategory
+from registry.models import (
+    BlacklistProposal,
+    Bureau,
+    Jurisdiction,
+    ReviewRequest,
+    ServiceCategory,
+)
 from registry.roles import Role
 from tests.factories import (
     OfferingFactory,
@@ -264,7 +271,17 @@ def _vetting_cases(s):
     case = _vet(s, _person(s))
     _verify(s, case)
     _decide(s, case)
-    _verify(s, _vet(s, _person(s)), result="hit")
+    # a record hit: a bar waiting for the administrator; the person (the provider acts for
+    # them) asks for a re-check with a file
+    hit = _person(s)
+    _verify(s, _vet(s, hit), result="hit")
+    registry_services.role_grant(actor=s.root, user=s.users["provider"], role=Role.PROVIDER,
+                                 target=hit)
+    s.proposal = BlacklistProposal.objects.get(person=hit, status="proposed")
+    s.recheck = registry_services.recheck_request(
+        actor=s.users["provider"], proposal=s.proposal, statement="查询对象系同名同姓",
+        evidence_files=[pdf("proof.pdf")])
+    s.evidence = s.recheck.evidence.get()
     # a person rejected by the approver, then waiting for the approver again
     person = _person(s)
     case = _vet(s, person)

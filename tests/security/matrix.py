@@ -102,6 +102,8 @@ API_OBJECTS = {
     "engagement": "engagement", "review-request": "review_request",
     "document": "document", "jurisdiction": "jurisdiction", "category": "category",
     "document-type": "document_type", "invitation": "invitation", "consent": "consent",
+    "blacklist-proposal": "proposal",
+    "my-sanction": "proposal", "recheck": "recheck",
 }
 WEB_OBJECTS = {
     "documents:review": "document", "documents:download": "document",
@@ -113,6 +115,8 @@ WEB_OBJECTS = {
     "registry:portal-organization": "organization", "registry:provider-profile": "approved",
     "registry:my-invitation-answer": "invitation", "registry:my-consent-withdraw": "consent",
     "registry:school-invitation-withdraw": "invitation",
+    "registry:blacklist-confirm": "proposal", "registry:blacklist-refuse": "proposal",
+    "registry:sanction-evidence": "evidence",
 }
 
 
@@ -219,6 +223,10 @@ def payload(route: Route, side) -> dict:
                               "reason": "该机构曾多收费用"},
         "publication-publish": {"bureau": side.bureau.pk},
         "review-request-close": {"reason": "已约谈机构负责人"},
+        "blacklist-proposal-refuse": {"reason": "证据不足"},
+        "blacklist-refuse": {"reason": "证据不足"},
+        "my-sanction-recheck": {"statement": "申请复查"},
+        "recheck-decide": {"outcome": "upheld", "reason": "经复查，记录属实"},
     }.get(name, {})
 
 

@@ -119,6 +119,10 @@ TABLE = [
     row(api("terms/"), *USERS),
     row(api("engagements/"), *USERS),
     row(api("review-requests/"), *USERS),
+    row(api("blacklist-proposals/"), *USERS),
+    row(api("my-sanctions/"), *USERS),
+    row(api("rechecks/"), *USERS),
+    row("registry/me/sanctions/", *USERS),  # one's own record hits: nobody else's
     row(api("cases/"), *USERS),
     row(api("tasks/"), *USERS),
     row(api("vettings/"), *USERS),
@@ -202,6 +206,24 @@ TABLE = [
     row(api("publications/publish/"), "N", "N", "N", "N", "N", "N", "Y"),
     row(api("review-requests/{pk}/"), *ADMIN_OWN),
     row(api("review-requests/{pk}/close/"), *ADMIN_OWN),
+    # --- a record hit: the bar waits for the administrator (not the clerk who recorded it);
+    # the person (here the provider acts for them) reads it and asks for a re-check, which
+    # the bureau's clerks and administrators see and one who did not record it decides -----
+    row(api("blacklist-proposals/{pk}/"), *BUREAU_SEEN),
+    row(api("blacklist-proposals/{pk}/confirm/"), *ADMIN_OWN),
+    row(api("blacklist-proposals/{pk}/refuse/"), *ADMIN_OWN),
+    row("registry/bureau/<int:bureau_id>/blacklist-proposals/", *ADMIN_OWN),
+    row("registry/bureau/<int:bureau_id>/blacklist-proposals/new/", *ADMIN_OWN),
+    row("registry/bureau/<int:bureau_id>/blacklist-proposals/<int:pk>/confirm/", *ADMIN_OWN),
+    row("registry/bureau/<int:bureau_id>/blacklist-proposals/<int:pk>/refuse/", *ADMIN_OWN),
+    row(api("my-sanctions/{pk}/"), *PROVIDER_OWN),
+    row(api("my-sanctions/{pk}/recheck/"), *PROVIDER_OWN),
+    row("registry/me/sanctions/<int:pk>/recheck/", *PROVIDER_OWN),
+    row(api("rechecks/{pk}/"), "NN", "NN", "NN", "YN", "NN", "NN", "YN"),
+    row("registry/bureau/<int:bureau_id>/rechecks/", "NN", "NN", "NN", "YN", "NN", "NN", "YN"),
+    row(api("rechecks/{pk}/decide/"), *ADMIN_OWN),
+    row("registry/bureau/<int:bureau_id>/rechecks/<int:pk>/decide/", *ADMIN_OWN),
+    row("registry/sanctions/evidence/<int:pk>/", "NN", "YN", "NN", "YN", "NN", "NN", "YN"),
     # --- the workflow engine's own pages of a case and its tasks -------------------------
     row(FLOWS + r"/<int:process_pk>/cancel/$", *NOBODY2, regex=True),  # flow managers only
     # a task's index page only redirects: to its execute, assign or detail page for those

@@ -63,9 +63,15 @@ def test_a_record_hit_can_never_be_approved(world, retiree):
     assert case.outcome == CaseOutcome.REJECTED
     assert not open_tasks(case)
     assert not Approval.objects.filter(person=person, status="approved").exists()
-    # the person is barred: no new vetting anywhere
+    # the person is barred once an administrator other than the clerk confirms it
+    from registry.models import BlacklistProposal
     from registry.selectors import is_blacklisted
 
+    assert not is_blacklisted(id_number=person.id_number)
+    proposal = BlacklistProposal.objects.get(person=person, status="proposed")
+    with pytest.raises(PermissionDenied):
+        registry_services.blacklist_confirm(actor=world.clerk, proposal=proposal)
+    registry_services.blacklist_confirm(actor=world.admin, proposal=proposal)
     assert is_blacklisted(id_number=person.id_number)
     with pytest.raises(ValidationError):
         services.vetting_start(actor=world.provider, person=person, bureau=world.other_bureau)

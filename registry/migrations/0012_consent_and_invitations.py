@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0010_search_county_tokens'),
+        ('registry', '0011_sanction_proposals'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

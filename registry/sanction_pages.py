@@ -1,0 +1,212 @@
+"""The pages of blacklist proposals (four eyes) and re-checks (复查): propose, confirm or
+refuse, read one's own record hit and ask for a re-check, decide it. Each view parses
+input, checks who may ask and calls one service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import storages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from registry import selectors, services
+from registry.forms import BlacklistProposalForm, DecisionForm, RecheckDecideForm, RecheckForm
+from registry.models import Bureau, Organization, Person, SanctionEvidence
+from registry.requests import bureau_for, error_messages
+from registry.roles import Role
+from registry.selectors import objects_for_role
+
+
+def _errors(request, error: ValidationError) -> None:
+    for message in error_messages(error):
+        messages.error(request, message)
+
+
+# --- proposing (a county or city administrator) ----------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def blacklist_propose(request, bureau_id: int):
+    """The proposal form: reasons, years, evidence files and references. Says what will
+    happen: nothing until the provincial bureau confirms it."""
+    bureau = bureau_for(request.user, bureau_id)
+    initial = {k: request.GET[k] for k in ("organization", "person") if request.GET.get(k)}
+    form = BlacklistProposalForm(initial=initial)
+    status = 200
+    if request.method == "POST":
+        form = BlacklistProposalForm(request.POST, request.FILES)
+        try:
+            if form.is_valid():
+                proposal = services.blacklist_propose(actor=request.user, bureau=bureau,
+                                                      **form.service_kwargs())
+                messages.success(request, _(
+                    "Blacklisting proposed: %(subject)s. Nobody is barred until an "
+                    "administrator of %(province)s confirms it.")
+                    % {"subject": proposal.subject,
+                       "province": services.deciding_bureau(proposal).name})
+                return redirect("registry:blacklist-proposals", bureau_id=bureau.pk)
+            status = 400
+        except ValidationError as error:
+            _errors(request, error)
+            status = 400
+    subject = _subject_named(initial)
+    return render(request, "registry/bureau/blacklist_propose.html", {
+        "bureau": bureau, "form": form, "subject": subject,
+        "province": services.provincial_bureau(bureau)}, status=status)
+
+
+def _subject_named(initial: dict):
+    try:
+        if "organization" in initial:
+            return Organization.objects.filter(pk=int(initial["organization"])).first()
+        if "person" in initial:
+            return Person.objects.filter(pk=int(initial["person"])).first()
+    except (TypeError, ValueError):
+        return None
+    return None
+
+
+# --- deciding (the provincial administrators; a bureau's administrators for record hits) --
+
+@login_required
+@require_GET
+def blacklist_proposals(request, bureau_id: int):
+    """What this bureau's administrator decides (pending proposals, with confirm and refuse
+    forms) and what the bureau proposed."""
+    bureau = bureau_for(request.user, bureau_id)
+    visible = selectors.blacklist_proposals_for(request.user)
+    to_decide = visible.filter(status="proposed", deciding_bureau_id=bureau.pk)[:200]
+    proposed = visible.filter(bureau=bureau).order_by("-proposed_at", "-pk")[:100]
+    return render(request, "registry/bureau/blacklist_proposals.html", {
+        "bureau": bureau, "to_decide": to_decide, "proposed": proposed,
+        "decision_form": DecisionForm()})
+
+
+@login_required
+@require_POST
+def blacklist_decide(request, bureau_id: int, pk: int, decision: str):
+    """Confirm or refuse one proposal this bureau decides."""
+    bureau = bureau_for(request.user, bureau_id)
+    proposal = get_object_or_404(selectors.blacklist_proposals_for(request.user), pk=pk)
+    if proposal.deciding_bureau_id != bureau.pk:
+        raise PermissionDenied(_("Another bureau decides this proposal."))
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
+    try:
+        if decision == "confirm":
+            services.blacklist_confirm(actor=request.user, proposal=proposal, reason=reason)
+            messages.success(request, _("Blacklisting confirmed: %(subject)s is barred.")
+                             % {"subject": proposal.subject})
+        else:
+            services.blacklist_refuse(actor=request.user, proposal=proposal, reason=reason)
+            messages.success(request, _("Blacklist proposal refused: nobody is barred."))
+    except ValidationError as error:
+        _errors(request, error)
+        return render(request, "registry/error.html", {"errors": error_messages(error)},
+                      status=400)
+    return redirect("registry:blacklist-proposals", bureau_id=bureau.pk)
+
+
+# --- the person: their record hits, and the re-check (复查) --------------------------------
+
+@login_required
+@require_GET
+def my_sanctions(request):
+    """The record hits about the signed-in person, with the reasons; a form to ask once
+    for a re-check. Nobody else's."""
+    return render(request, "registry/portal/my_sanctions.html", {
+        "entries": selectors.sanctions_of_person(request.user)[:50], "form": RecheckForm()})
+
+
+@login_required
+@require_POST
+def recheck_request(request, pk: int):
+    proposal = get_object_or_404(selectors.sanctions_of_person(request.user), pk=pk)
+    form = RecheckForm(request.POST, request.FILES)
+    form.is_valid()
+    try:
+        services.recheck_request(actor=request.user, proposal=proposal,
+                                 statement=form.cleaned_data.get("statement", ""),
+                                 evidence_files=request.FILES.getlist("evidence"))
+    except ValidationError as error:
+        _errors(request, error)
+        return render(request, "registry/portal/my_sanctions.html", {
+            "entries": selectors.sanctions_of_person(request.user)[:50],
+            "form": RecheckForm()}, status=400)
+    messages.success(request, _("Your request for a re-check has been sent to the bureau."))
+    return redirect("registry:my-sanctions")
+
+
+# --- the bureau's re-check queue ------------------------------------------------------------
+
+def _rechecking_bureau(user, bureau_id) -> Bureau:
+    """A bureau where ``user`` is a clerk or an administrator."""
+    try:
+        pk = int(bureau_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    for role in (Role.BUREAU_ADMIN, Role.BUREAU_CLERK):
+        bureau = objects_for_role(user, role, "registry.bureau").filter(pk=pk).first()
+        if bureau is not None:
+            return bureau
+    raise PermissionDenied(_("Only the bureau's clerks and administrators may do this."))
+
+
+@login_required
+@require_GET
+def rechecks(request, bureau_id: int):
+    bureau = _rechecking_bureau(request.user, bureau_id)
+    queue = selectors.rechecks_for(request.user).filter(proposal__bureau=bureau)
+    return render(request, "registry/bureau/rechecks.html", {
+        "bureau": bureau, "open": queue.filter(status="open")[:200],
+        "decided": queue.exclude(status="open").order_by("-decided_at", "-pk")[:50],
+        "form": RecheckDecideForm()})
+
+
+@login_required
+@require_POST
+def recheck_decide(request, bureau_id: int, pk: int):
+    bureau = _rechecking_bureau(request.user, bureau_id)
+    recheck = get_object_or_404(selectors.rechecks_for(request.user), pk=pk,
+                                proposal__bureau=bureau)
+    form = RecheckDecideForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        services.recheck_decide(actor=request.user, recheck=recheck, **form.cleaned_data)
+    except ValidationError as error:
+        _errors(request, error)
+        return render(request, "registry/error.html", {"errors": error_messages(error)},
+                      status=400)
+    messages.success(request, _("Re-check decided."))
+    return redirect("registry:rechecks", bureau_id=bureau.pk)
+
+
+# --- evidence files: for those who may see what they belong to --------------------------
+
+@login_required
+@require_GET
+def evidence_download(request, pk: int):
+    evidence = get_object_or_404(SanctionEvidence, pk=pk)
+    user = request.user
+    allowed = (
+        (evidence.proposal_id and (
+            selectors.blacklist_proposals_for(user).filter(pk=evidence.proposal_id).exists()))
+        or (evidence.recheck_id and (
+            selectors.rechecks_for(user).filter(pk=evidence.recheck_id).exists()
+            or selectors.sanctions_of_person(user).filter(
+                recheck__pk=evidence.recheck_id).exists()))
+    )
+    if not allowed:
+        raise Http404
+    handle = storages["documents"].open(evidence.storage_key, "rb")
+    response = FileResponse(handle, as_attachment=True, filename=evidence.filename,
+                            content_type=evidence.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
