@@ -35,6 +35,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from accounts.services import token_create
 from documents.models import Document
 from documents.services import document_upload
 from registry import services as registry_services
@@ -410,6 +411,7 @@ def build_side(name: str, city: str, root) -> Side:
         organization=s.approved)
     [s.notification] = wf.notify(users=[s.users["provider"]], subject=f"通知 {name}",
                                  body="测试")
+    s.token, _secret = token_create(actor=s.users["provider"], name=f"同步脚本 {name}")
     return s
 
 

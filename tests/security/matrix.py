@@ -101,7 +101,7 @@ API_OBJECTS = {
     "notification": "notification", "publication": "publication",
     "engagement": "engagement", "review-request": "review_request",
     "document": "document", "jurisdiction": "jurisdiction", "category": "category",
-    "document-type": "document_type",
+    "document-type": "document_type", "token": "token",
 }
 WEB_OBJECTS = {
     "documents:review": "document", "documents:download": "document",
