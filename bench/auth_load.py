@@ -3,11 +3,12 @@
 HTTP Basic authentication made the server hash a password on every API request, so eight
 anonymous clients sending wrong passwords cut a token client's service from ~80 to ~3
 requests/s (issue 18). This probe starts a real server (gunicorn from this environment,
-``2 × cores + 1`` sync workers, on a free loopback port, against the bench database) and
-drives it over HTTP:
+``2 × cores + 1`` workers of ``BENCH_THREADS`` threads (16), on a free loopback port,
+against the bench database) and drives it over HTTP:
 
 1. the token client alone (``GET /api/v1/me/`` with ``Authorization: Bearer``, one request
-   after another) for ``--seconds``;
+   after another) for ``--seconds``, before and after the attack (the mean of the two is
+   the reference: the machine's other load drifts);
 2. the same, while ``--attackers`` clients (threads of one process: their CPU stands for
    machines elsewhere, not for this server's) send wrong passwords, in turn, to the sign-in
    form (with a valid CSRF token, as a browser would) and in HTTP Basic headers to the API.
@@ -35,6 +36,9 @@ from urllib.parse import urlencode
 HOST = "127.0.0.1"
 USERNAME = "bench_token_client"
 ROOT = Path(__file__).resolve().parent.parent
+# gunicorn's threaded workers, as the README's production command: a refused client is held
+# a moment (REGISTRY_REFUSAL_DELAY) in a sleeping thread, not in a whole worker process
+THREADS = int(os.environ.get("BENCH_THREADS", "16"))
 
 
 def _free_port() -> int:
@@ -97,6 +101,7 @@ class Server:
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own executable
                 [str(gunicorn), "config.wsgi", "--workers", str(self.workers),
+                 "--worker-class", "gthread", "--threads", str(THREADS),
                  "--bind", f"{HOST}:{self.port}", "--timeout", "60"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
@@ -179,7 +184,7 @@ def probe_auth_load(args, emit) -> None:
     seconds = args.seconds
     with Server(workers) as server:
         _token_client(server.port, secret, 1.0)  # warm every worker's imports and connection
-        alone, alone_statuses = _token_client(server.port, secret, seconds)
+        before, alone_statuses = _token_client(server.port, secret, seconds)
         halt = threading.Event()
         attackers = [Attacker(server.port, n, halt) for n in range(args.attackers)]
         for attacker in attackers:
@@ -189,18 +194,25 @@ def probe_auth_load(args, emit) -> None:
         halt.set()
         for attacker in attackers:
             attacker.join(timeout=30)
+        # alone again: the machine's other load drifts, so the reference is the mean of the
+        # runs just before and just after the attack
+        after, after_statuses = _token_client(server.port, secret, seconds)
+    alone = (before + after) / 2
+    alone_statuses.update(after_statuses)
     got = Counter()
     for attacker in attackers:
         got.update(attacker.statuses)
     attack_rate = sum(got.values()) / (seconds + 1.0)
     ratio = attacked / alone if alone else 0.0
-    print(f"auth_load: token client alone {alone:.1f} req/s | with {args.attackers} attackers "
+    print(f"auth_load: token client alone {alone:.1f} req/s (before {before:.1f}, after "
+          f"{after:.1f}) | with {args.attackers} attackers "
           f"{attacked:.1f} req/s | ratio {ratio:.2f} (target >= 0.8) | attackers sent "
           f"{attack_rate:.0f} req/s: {dict(sorted(got.items()))}", file=sys.stderr, flush=True)
-    common = {"workers": workers, "cores": _cores(), "seconds": seconds,
-              "attackers": args.attackers}
+    common = {"workers": workers, "threads": THREADS, "cores": _cores(),
+              "seconds": seconds, "attackers": args.attackers}
     emit("auth_token_rps_alone", round(alone, 1), "req/s", "(reference)", alone > 0,
-         statuses=dict(alone_statuses), **common)
+         statuses=dict(alone_statuses), before=round(before, 1), after=round(after, 1),
+         **common)
     emit("auth_token_rps_attacked", round(attacked, 1), "req/s",
          f"with {args.attackers} sign-in attackers", attacked > 0,
          statuses=dict(attacked_statuses), attacker_rps=round(attack_rate, 1),

@@ -125,8 +125,19 @@ def throttled_message(wait: int) -> str:
     return _("Too many requests: try again in %(seconds)s seconds.") % {"seconds": wait}
 
 
+def refusal_delay(wait: int) -> None:
+    """Hold a refused client a moment before answering (``REGISTRY_REFUSAL_DELAY``): a
+    client that sends its next request when it has the answer to the last (as scripts do)
+    then costs the server a few requests a second, whatever its speed. The wait is a sleep in
+    a thread (gunicorn's gthread workers): no CPU, one of the worker's threads."""
+    delay = min(float(wait), settings.REGISTRY_REFUSAL_DELAY)
+    if delay > 0:
+        time.sleep(delay)
+
+
 def too_many_requests(request, wait: int, message: str | None = None) -> HttpResponse:
     """429 with ``Retry-After`` and a message in the request's language."""
+    refusal_delay(wait)
     return _refusal(request, message or throttled_message(wait), 429, Retry_After=str(wait))
 
 

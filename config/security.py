@@ -28,7 +28,7 @@ from rest_framework import authentication, exceptions
 
 from accounts.selectors import token_by_secret
 from accounts.services import token_touch
-from config.limits import throttled_message, too_many_requests
+from config.limits import refusal_delay, throttled_message, too_many_requests
 
 # role name in REGISTRY_REQUIRE_2FA_FOR → the object permission on a Bureau that grants it
 TWO_FACTOR_ROLES = {
@@ -170,6 +170,7 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, exceptions.Throttled):  # our message, in the caller's language
         wait = int(exc.wait or 1)
+        refusal_delay(wait)
         exc = exceptions.Throttled(wait=wait)
         exc.detail = exceptions.ErrorDetail(throttled_message(wait), code="throttled")
     elif isinstance(exc, RecursionError):  # JSON nested deeper than the parser can follow

@@ -331,6 +331,9 @@ REGISTRY_THROTTLE_RATES = {
     "export": env.str("THROTTLE_EXPORT", default="20/hour"),
     "health": env.str("THROTTLE_HEALTH", default="120/min"),
 }
+# Seconds a refused client (429) is held before its answer: no CPU, but a client that waits
+# for each answer (a script) then sends at most a few requests a second (config/limits.py).
+REGISTRY_REFUSAL_DELAY = env.float("REGISTRY_REFUSAL_DELAY", default=1.0)
 # Objections (the one form the public sends files with): the whole body, refused from its
 # Content-Length before it is read (413), and its evidence files, counted as they arrive.
 OBJECTION_MAX_FILES = env.int("OBJECTION_MAX_FILES", default=3)

@@ -13,6 +13,7 @@ def pytest_configure(config):
     # rates they test.
     settings.REGISTRY_THROTTLE_RATES = dict.fromkeys(settings.REGISTRY_THROTTLE_RATES,
                                                      "1000000/min")
+    settings.REGISTRY_REFUSAL_DELAY = 0  # (a refused client is held a second: not in tests)
 
 
 @pytest.fixture(autouse=True)

@@ -128,6 +128,30 @@ def test_over_the_limit_is_a_429_with_retry_after_and_a_translated_message(setti
 
 
 @pytest.mark.django_db
+def test_a_refused_client_is_held_before_its_answer(settings, monkeypatch):
+    """A client that waits for each answer (a script hammering sign-in) then costs the
+    server a few requests a second; the wait is a sleep, not CPU (the bench measures it)."""
+    from config import limits
+
+    slept = []
+    monkeypatch.setattr(limits.time, "sleep", slept.append)
+    settings.REGISTRY_REFUSAL_DELAY = 1.0
+    settings.REGISTRY_THROTTLE_RATES = {**dict.fromkeys(SCOPES, "100/min"), "anon": "1/min"}
+    for path in ("/registry/lists/", "/api/v1/publications/"):
+        cache.clear()
+        client = Client()
+        assert client.get(path).status_code == 200 and slept == []
+        assert client.get(path).status_code == 429
+        assert slept == [1.0]
+        slept.clear()
+    # and a locked sign-in too
+    UserFactory(username="victim")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        _login("victim", "wrong-password", f"10.6.0.{n + 1}")
+    assert slept and all(s == 1.0 for s in slept)
+
+
+@pytest.mark.django_db
 def test_signed_in_users_are_not_counted_as_the_public(settings):
     settings.REGISTRY_THROTTLE_RATES = {**dict.fromkeys(SCOPES, "100/min"), "anon": "1/min"}
     client = Client()
