@@ -162,8 +162,9 @@ def _out_of_range(exc) -> bool:
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, plus: an id out of the integer range is a 404, and a body nested too
-    deeply to parse is a 400."""
+    """DRF's handler, plus: an id out of the integer range is a 404, a body nested too
+    deeply to parse is a 400, and a throttled or unauthenticated caller is held a moment
+    (config.limits.refusal_delay) and told when to come back in its own language."""
     from rest_framework.views import exception_handler
 
     if _out_of_range(exc):
@@ -173,6 +174,10 @@ def api_exception_handler(exc, context):
         refusal_delay(wait)
         exc = exceptions.Throttled(wait=wait)
         exc.detail = exceptions.ErrorDetail(throttled_message(wait), code="throttled")
+    elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        # no credentials, wrong ones (a token, or a Basic header, no longer accepted): held
+        # like a throttled client, so that a script guessing cannot go faster than this
+        refusal_delay(1)
     elif isinstance(exc, RecursionError):  # JSON nested deeper than the parser can follow
         exc = exceptions.ParseError(_("The request body is nested too deeply."))
     return exception_handler(exc, context)
