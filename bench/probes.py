@@ -28,6 +28,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench import generate  # noqa: E402
+from bench.auth_load import probe_auth_load  # noqa: E402
 
 HOST = "127.0.0.1"
 MB = 1024 * 1024
@@ -526,7 +527,7 @@ def probe_inbox(args):
 
 PROBES = {"search": probe_search, "sweep": probe_sweep, "sweep_queries": probe_sweep_queries,
           "export": probe_export, "upload": probe_upload, "transition": probe_transition,
-          "inbox": probe_inbox}
+          "inbox": probe_inbox, "auth_load": lambda args: probe_auth_load(args, emit)}
 
 
 def main(argv=None):
@@ -539,6 +540,8 @@ def main(argv=None):
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--other", default="", help="sweep_queries JSON measured elsewhere")
     parser.add_argument("--other-name", default="")
+    parser.add_argument("--seconds", type=float, default=15.0, help="auth_load: per phase")
+    parser.add_argument("--attackers", type=int, default=8, help="auth_load: clients")
     args = parser.parse_args(argv)
     if connection.vendor != "postgresql":
         sys.exit("the benchmarks need PostgreSQL: set DATABASE_URL")

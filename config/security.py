@@ -2,19 +2,22 @@
 
 Two-factor login (TOTP through django-otp) is open to everyone at ``/accounts/2fa/``; the
 roles named in ``REGISTRY_REQUIRE_2FA_FOR`` (``approver``, ``admin``, ``clerk``, ``expert``)
-are sent there after signing in and may do nothing else until they pass it. HTTP Basic
-authentication cannot carry a one-time password, so it refuses those users outright.
+are sent there after signing in and may do nothing else until they pass it. API clients use
+personal tokens (``TokenAuthentication``); HTTP Basic authentication is gone: it made the
+server hash a password on every request, which anyone could use to exhaust the CPU.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 
+from axes.helpers import get_cool_off
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,6 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+
+from accounts.selectors import token_by_secret
+from accounts.services import token_touch
+from config.limits import refusal_delay, throttled_message, too_many_requests
 
 # role name in REGISTRY_REQUIRE_2FA_FOR → the object permission on a Bureau that grants it
 TWO_FACTOR_ROLES = {
@@ -67,38 +74,79 @@ class RequireTwoFactorMiddleware:
         return self.get_response(request)
 
 
-class BasicAuthentication(authentication.BasicAuthentication):
-    """DRF Basic auth that refuses users whose role requires a second factor."""
+# what secrets.token_urlsafe gives, after the prefix; a bound on the length too
+_TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9_\-]{1,200}")
 
-    def authenticate_credentials(self, userid, password, request=None):
-        if "\x00" in userid or "\x00" in password:
-            # PostgreSQL cannot even look such a name up (a DataError, so a 500)
-            raise exceptions.AuthenticationFailed(_("Invalid username/password."))
-        user, auth = super().authenticate_credentials(userid, password, request)
-        if two_factor_required(user):
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer <token>`` (or ``Token <token>``): a personal API token made on
+    the user's token page or at ``/api/v1/tokens/``. A wrong token costs one SHA-256 and one
+    indexed lookup, never a password hash.
+
+    A token stands in for the session that made it, second factor included: for a user
+    whose role requires two-factor sign-in, only a token made after passing it is accepted
+    (one made before the requirement applied is refused, and the user makes a new one).
+    """
+
+    keywords = ("bearer", "token")
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower().decode("latin-1") not in self.keywords:
+            return None  # another scheme (e.g. Basic, no longer accepted): not ours
+        if len(header) != 2:
             raise exceptions.AuthenticationFailed(
-                _("Your role requires two-factor sign-in: use the web sign-in, not a password "
-                  "in the request."))
-        return user, auth
+                _("Give the token after the scheme: Authorization: Bearer <token>."))
+        secret = header[1].decode("latin-1")
+        if not _TOKEN_CHARACTERS.fullmatch(secret):
+            # not one of ours (and a NUL would be a DataError on PostgreSQL, so a 500)
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        return self.authenticate_credentials(secret)
+
+    def authenticate_credentials(self, secret: str):
+        token = token_by_secret(secret)
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if token.revoked_at is not None:
+            raise exceptions.AuthenticationFailed(_("This token has been revoked."))
+        if token.is_expired:
+            raise exceptions.AuthenticationFailed(
+                _("This token has expired: make a new one on your token page."))
+        user = token.user
+        if not token.two_factor and two_factor_required(user):
+            raise exceptions.AuthenticationFailed(
+                _("Your role requires two-factor sign-in: make a new token after passing it."))
+        token_touch(token)
+        # django-otp's question, as for a session: did this caller pass the second factor?
+        user.is_verified = lambda: token.two_factor
+        return user, token
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'
 
 
-class BasicAuthenticationScheme(OpenApiAuthenticationExtension):
-    """drf-spectacular: the subclass is documented as plain HTTP Basic."""
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    """drf-spectacular: document the token as an HTTP bearer scheme."""
 
-    target_class = "config.security.BasicAuthentication"
-    name = "basicAuth"
+    target_class = "config.security.TokenAuthentication"
+    name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "basic"}
+        return {"type": "http", "scheme": "bearer",
+                "description": "A personal API token from /accounts/tokens/ or "
+                               "POST /api/v1/tokens/ (Authorization: Bearer <token>)."}
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    """django-axes: the answer to a login attempt while the username/address is locked out."""
-    message = _("Too many failed sign-in attempts: this account is locked for a while. "
-                "Try again later or ask the bureau administrator.")
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=429)
-    return HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+    """django-axes: the answer to a sign-in attempt while the username or the address is
+    locked out (429, with the cool-off as ``Retry-After``: every attempt during a lockout
+    starts it again)."""
+    cool_off = get_cool_off(request)
+    wait = max(1, int(cool_off.total_seconds())) if cool_off else 3600
+    message = _("Too many failed sign-in attempts for this account or from this address: "
+                "sign-in is locked for a while. Try again later or ask the bureau "
+                "administrator.")
+    return too_many_requests(request, wait, message)
 
 
 # --- ids beyond the database's integer range ------------------------------------------
@@ -114,12 +162,22 @@ def _out_of_range(exc) -> bool:
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, plus: an id out of the integer range is a 404, and a body nested too
-    deeply to parse is a 400."""
+    """DRF's handler, plus: an id out of the integer range is a 404, a body nested too
+    deeply to parse is a 400, and a throttled or unauthenticated caller is held a moment
+    (config.limits.refusal_delay) and told when to come back in its own language."""
     from rest_framework.views import exception_handler
 
     if _out_of_range(exc):
         exc = exceptions.NotFound()
+    elif isinstance(exc, exceptions.Throttled):  # our message, in the caller's language
+        wait = int(exc.wait or 1)
+        refusal_delay(wait)
+        exc = exceptions.Throttled(wait=wait)
+        exc.detail = exceptions.ErrorDetail(throttled_message(wait), code="throttled")
+    elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        # no credentials, wrong ones (a token, or a Basic header, no longer accepted): held
+        # like a throttled client, so that a script guessing cannot go faster than this
+        refusal_delay(1)
     elif isinstance(exc, RecursionError):  # JSON nested deeper than the parser can follow
         exc = exceptions.ParseError(_("The request body is nested too deeply."))
     return exception_handler(exc, context)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "registry",
+    "accounts",
     "documents",
     "workflows",
 ]
@@ -58,6 +59,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # issue 18: throttles the public and bounds objection bodies; before CSRF, whose check
+    # of a form reads the body
+    "config.limits.LimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -134,6 +138,13 @@ LOGOUT_REDIRECT_URL = "/"
 GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None  # the public never holds object permissions
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+
+# --- cache ----------------------------------------------------------------
+# Throttle counts live here: production sets CACHE_URL (or REDIS_URL) to a Redis database so
+# that every server process shares them; the embedded default is per process.
+CACHES = {"default": env.cache_url(
+    "CACHE_URL", default=env.str("REDIS_URL", default="") or "locmemcache://")}
+CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="registry"))
 
 # --- language and time ----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -247,10 +258,14 @@ CELERY_BEAT_SCHEDULE: dict = {
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Personal tokens (Authorization: Bearer); first, so that a request without
+        # credentials is answered 401 with a Bearer challenge. No HTTP Basic: it made the
+        # server hash a password on every request (issue 18).
+        "config.security.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        # Basic auth cannot carry a one-time password: it refuses users who must use 2FA.
-        "config.security.BasicAuthentication",
     ],
+    # the public, per address, in the cache (config/limits.py; rates below)
+    "DEFAULT_THROTTLE_CLASSES": ["config.limits.AnonymousThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -297,14 +312,45 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 LOCALE_PATHS.append(BASE_DIR / "config" / "locale")
 TEMPLATES[0]["DIRS"].append(BASE_DIR / "config" / "templates")
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username
-# from one address, both are refused for AXES_COOLOFF_HOURS (429 with a translated message).
+# (from any addresses), or from one address (for any usernames), that username or address
+# is refused for AXES_COOLOFF_HOURS: 429 with Retry-After and a translated message. A
+# locked attempt is refused before any password is hashed.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Proxies in front of the site (each appends to X-Forwarded-For): the lockout and the
+# throttles take the client's address from the right place (config/limits.py).
+PROXY_COUNT = env.int("PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=0))
+AXES_CLIENT_IP_CALLABLE = "config.limits.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+# Anonymous requests per client address (config/limits.py), "<n>/<second|minute|hour|day>":
+# sign-in POSTs (the lockout above counts failures; this counts attempts), objections
+# filed, list exports (each builds a whole file), /healthz (it asks the database, storage
+# and broker) and everything else the public reaches.
+REGISTRY_THROTTLE_RATES = {
+    "anon": env.str("THROTTLE_ANON", default="120/min"),
+    "sign-in": env.str("THROTTLE_SIGN_IN", default="20/min"),
+    "objection": env.str("THROTTLE_OBJECTION", default="10/hour"),
+    "export": env.str("THROTTLE_EXPORT", default="20/hour"),
+    "health": env.str("THROTTLE_HEALTH", default="120/min"),
+}
+# Seconds a refused client (429) is held before its answer: no CPU, but a client that waits
+# for each answer (a script) then sends at most a few requests a second (config/limits.py).
+REGISTRY_REFUSAL_DELAY = env.float("REGISTRY_REFUSAL_DELAY", default=1.0)
+# Objections (the one form the public sends files with): the whole body, refused from its
+# Content-Length before it is read (413), and its evidence files, counted as they arrive.
+OBJECTION_MAX_FILES = env.int("OBJECTION_MAX_FILES", default=3)
+OBJECTION_MAX_FILE_BYTES = env.int("OBJECTION_MAX_FILE_BYTES", default=10 * 1024 * 1024)
+OBJECTION_MAX_BODY_BYTES = env.int(
+    "OBJECTION_MAX_BODY_BYTES",
+    default=OBJECTION_MAX_FILES * OBJECTION_MAX_FILE_BYTES + 256 * 1024)
+# Personal API tokens (accounts/): lifetime in days when none is asked for, the most that
+# may be asked for, and how many one user may hold at once.
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=20)
 # Two-factor login (django-otp, TOTP). Bureau staff may enrol at /accounts/2fa/; the roles
 # listed here (approver, admin, clerk, expert) must pass it before anything else.
 REGISTRY_REQUIRE_2FA_FOR = env.list("REGISTRY_REQUIRE_2FA_FOR", default=[])

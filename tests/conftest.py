@@ -8,6 +8,12 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    # The permission matrix and the API fuzzing ask thousands of questions as the public from
+    # one address: the throttles' own tests (tests/security/test_throttling.py) set the
+    # rates they test.
+    settings.REGISTRY_THROTTLE_RATES = dict.fromkeys(settings.REGISTRY_THROTTLE_RATES,
+                                                     "1000000/min")
+    settings.REGISTRY_REFUSAL_DELAY = 0  # (a refused client is held a second: not in tests)
 
 
 @pytest.fixture(autouse=True)

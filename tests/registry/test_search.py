@@ -227,7 +227,8 @@ def test_only_school_users_search_and_only_for_their_own_school(world, client):
     client.force_login(admin)
     assert client.get("/api/v1/search/organizations/").status_code == 403
     client.logout()
-    assert client.get("/api/v1/search/organizations/").status_code == 403
+    # the public: not authenticated (a Bearer challenge, since API clients use tokens)
+    assert client.get("/api/v1/search/organizations/").status_code == 401
 
 
 def test_selector_runs_a_bounded_number_of_queries(world, django_assert_max_num_queries):

@@ -68,4 +68,4 @@ def test_api_schema_and_reference_data(client, django_assert_max_num_queries):
         listing = client.get("/api/v1/jurisdictions/?level=city")
     assert listing.status_code == 200 and listing.json()["count"] == 12
     assert client.get("/api/v1/categories/").json()["count"] >= 6
-    assert client.get("/api/v1/me/").status_code == 403
+    assert client.get("/api/v1/me/").status_code == 401  # not signed in: Bearer challenge

@@ -36,6 +36,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from accounts.services import token_create
 from documents.models import Document
 from documents.services import document_upload
 from registry import services as registry_services
@@ -435,6 +436,7 @@ def build_side(name: str, city: str, root) -> Side:
         name=invitee.name)
     s.consent = registry_services.consent_give(actor=invitee.user, person=invitee,
                                                bureau=s.bureau)
+    s.token, _secret = token_create(actor=s.users["provider"], name=f"同步脚本 {name}")
     return s
 
 

@@ -103,7 +103,7 @@ API_OBJECTS = {
     "document": "document", "jurisdiction": "jurisdiction", "category": "category",
     "document-type": "document_type", "invitation": "invitation", "consent": "consent",
     "blacklist-proposal": "proposal",
-    "my-sanction": "proposal", "recheck": "recheck",
+    "my-sanction": "proposal", "recheck": "recheck", "token": "token",
 }
 WEB_OBJECTS = {
     "documents:review": "document", "documents:download": "document",

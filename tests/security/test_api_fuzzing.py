@@ -6,8 +6,6 @@ answer with a documented status must match the schema's description of its body 
 type. Generation is derandomized so that a failure in CI is reproducible on a laptop.
 """
 
-import base64
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -24,7 +22,6 @@ from registry.roles import Role
 from tests.factories import OrganizationFactory, SchoolFactory, UserFactory
 
 EXAMPLES = 6
-PASSWORD = "pw-for-tests-1"
 ROLES = ["anon", "provider", "school", "clerk", "expert", "approver", "admin"]
 
 
@@ -58,18 +55,18 @@ def _keep_the_test_connection():
 
 
 @pytest.fixture
-def role_headers(db, settings, _keep_the_test_connection):
-    """Basic-auth headers of one user per role (the public sends none)."""
-    # axes counts Basic-auth failures per username: generated credentials must not lock anyone
-    settings.AXES_ENABLED = False
+def role_headers(db, _keep_the_test_connection):
+    """Token headers of one user per role (the public sends none)."""
+    from accounts.services import token_create
+
     headers = {}
     for role in ROLES:
         user = _user_for(role)
         if user is None:
             headers[role] = {}
             continue
-        token = base64.b64encode(f"{user.username}:{PASSWORD}".encode()).decode()
-        headers[role] = {"Authorization": f"Basic {token}"}
+        _token, secret = token_create(actor=user, name="fuzzing")
+        headers[role] = {"Authorization": f"Bearer {secret}"}
     return headers
 
 

@@ -139,6 +139,8 @@ TABLE = [
     row("selection/cases/", *USERS),
     row("selection/notifications/", *USERS),
     row("workspace/", *USERS),
+    row("accounts/tokens/", *USERS),  # one's own API tokens (tests/security/test_tokens.py)
+    row(api("tokens/"), *USERS),
     row(FLOWS + r"/((queue/assign|inbox/unassign|flows|tasks|chart|inbox|queue|archive)/)?$",
         *USERS, regex=True),
     # --- schools ------------------------------------------------------------------------
@@ -161,6 +163,7 @@ TABLE = [
     row("selection/cases/<int:pk>/withdraw/", *PROVIDER_OWN),
     row(api("cases/{pk}/withdraw/"), *PROVIDER_OWN),
     row(api("notifications/{pk}/"), *PROVIDER_OWN),  # the provider's own notification
+    row(api("tokens/{pk}/"), *PROVIDER_OWN),  # the provider's own API token
     # --- cases, documents and vettings: the provider and its bureau ----------------------
     row("selection/cases/<int:pk>/", *CASE_SEEN),
     row(api("cases/{pk}/"), *CASE_SEEN),

@@ -1,0 +1,262 @@
+"""What an anonymous client may cost (issue 18): request throttles per address and bounded
+objection bodies.
+
+Every request from someone not signed in is counted per client address in the Django cache
+(Redis in production, so that all server processes share the count), in a fixed window per
+scope; over the scope's rate (``REGISTRY_THROTTLE_RATES``) the answer is a 429 with
+``Retry-After`` and a translated message. The REST API counts through DRF
+(``AnonymousThrottle`` in ``DEFAULT_THROTTLE_CLASSES``), the plain Django views through
+``LimitsMiddleware``: both ask the same ``scope_for`` and ``allow``, so a route is in the
+same scope whichever way it is served, and a route added later is throttled as ``anon``
+without anyone remembering to.
+
+An objection (the only form the public may send files with) is refused from its
+``Content-Length`` before a byte of its body is read, and its evidence files are counted
+and measured while they stream in, so that a fourth file or an oversized one stops the
+upload at once: the view never runs, so nothing is stored.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework.throttling import BaseThrottle
+
+# Routes (by namespaced URL name) with a scope of their own; the rest of what the public
+# reaches is "anon". The objection and sign-in scopes count only what is sent (POST).
+POST_SCOPES = {
+    "login": "sign-in", "admin:login": "sign-in", "password_reset": "sign-in",
+    "password_reset_confirm": "sign-in",
+    "workflows:object": "objection", "notice-objections": "objection",
+}
+SCOPES = {
+    "registry:list-export": "export", "publication-export": "export",
+    "healthz": "health",
+}
+# Routes whose POST body is bounded before it is read (objections, web and API).
+BODY_LIMITED = {"workflows:object", "notice-objections"}
+MB = 1024 * 1024
+
+
+# --- who is asking -----------------------------------------------------------------------
+
+def client_address(request) -> str:
+    """The client's address: ``REMOTE_ADDR``, or with ``PROXY_COUNT`` proxies in front, the
+    address the outermost of them saw (from the right of ``X-Forwarded-For``, which the
+    client cannot forge past its own proxy). An IPv6 client counts by its /64, which is what
+    one subscriber holds. Also django-axes's ``AXES_CLIENT_IP_CALLABLE``: the lockout and
+    the throttles see the same address."""
+    address = request.META.get("REMOTE_ADDR", "") or ""
+    proxies = settings.PROXY_COUNT
+    if proxies:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                     if a.strip()]
+        if forwarded:
+            address = forwarded[-min(proxies, len(forwarded))]
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if parsed.version == 6:
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address) + "/64"
+    return str(parsed)
+
+
+def scope_for(view_name: str, method: str) -> str:
+    if method == "POST" and view_name in POST_SCOPES:
+        return POST_SCOPES[view_name]
+    return SCOPES.get(view_name, "anon")
+
+
+def _rate(scope: str) -> tuple[int, int] | None:
+    """(requests, seconds) of ``scope``'s rate, e.g. ``"10/hour"`` → (10, 3600)."""
+    rate = settings.REGISTRY_THROTTLE_RATES.get(scope, settings.REGISTRY_THROTTLE_RATES["anon"])
+    if not rate:
+        return None
+    count, period = rate.split("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[0]]
+    return int(count), seconds
+
+
+def allow(request, scope: str) -> int:
+    """Count this request of ``scope`` from the client's address: 0 if it is within the rate,
+    else the seconds until the window ends (for ``Retry-After``). A fixed window per scope
+    and address: two cache operations (``add``, ``incr``), atomic on Redis."""
+    rate = _rate(scope)
+    if rate is None:
+        return 0
+    count, seconds = rate
+    now = time.time()
+    window = int(now // seconds)
+    key = f"throttle:{scope}:{client_address(request)}:{window}"
+    cache.add(key, 0, timeout=seconds + 1)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between the two calls: this is the window's first request
+        cache.add(key, 1, timeout=seconds + 1)
+        used = 1
+    if used <= count:
+        return 0
+    return max(1, int((window + 1) * seconds - now + 0.999))
+
+
+# --- the answers -------------------------------------------------------------------------
+
+def _refusal(request, message: str, status: int, **headers) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=status,
+                                json_dumps_params={"ensure_ascii": False})
+    else:
+        response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def throttled_message(wait: int) -> str:
+    return _("Too many requests: try again in %(seconds)s seconds.") % {"seconds": wait}
+
+
+def refusal_delay(wait: int) -> None:
+    """Hold a refused client a moment before answering (``REGISTRY_REFUSAL_DELAY``): a
+    client that sends its next request when it has the answer to the last (as scripts do)
+    then costs the server a few requests a second, whatever its speed. The wait is a sleep in
+    a thread (gunicorn's gthread workers): no CPU, one of the worker's threads."""
+    delay = min(float(wait), settings.REGISTRY_REFUSAL_DELAY)
+    if delay > 0:
+        time.sleep(delay)
+
+
+def too_many_requests(request, wait: int, message: str | None = None) -> HttpResponse:
+    """429 with ``Retry-After`` and a message in the request's language."""
+    refusal_delay(wait)
+    return _refusal(request, message or throttled_message(wait), 429, Retry_After=str(wait))
+
+
+# --- DRF ----------------------------------------------------------------------------------
+
+class AnonymousThrottle(BaseThrottle):
+    """DRF's side: an anonymous API request counts against its route's scope; a signed-in
+    caller (session or token) is not counted as the public."""
+
+    def allow_request(self, request, view) -> bool:
+        self._wait = 0
+        if request.user and request.user.is_authenticated:
+            return True
+        match = getattr(request, "resolver_match", None)
+        self._wait = allow(request, scope_for(match.view_name if match else "",
+                                              request.method))
+        return self._wait == 0
+
+    def wait(self):
+        return self._wait or None
+
+
+# --- objection bodies --------------------------------------------------------------------
+
+def _size(n: int) -> str:
+    return f"{n / MB:g} MB"
+
+
+def _body_refusal(request) -> HttpResponse | None:
+    """Refuse, from the headers alone, a body too large or of unknown length."""
+    length = request.META.get("CONTENT_LENGTH", "")
+    if request.META.get("HTTP_TRANSFER_ENCODING") or not length.isdigit():
+        # Without a length the server cannot refuse a body before reading it (and Django
+        # would read a chunked one as empty): a browser always sends one.
+        return _refusal(request, _("Send the objection with its length (a Content-Length "
+                                   "header)."), 411)
+    limit = settings.OBJECTION_MAX_BODY_BYTES
+    if int(length) > limit:
+        return _refusal(request, _("The objection is too large: at most %(size)s in all, "
+                                   "evidence included.") % {"size": _size(limit)}, 413)
+    return None
+
+
+class EvidenceLimits(FileUploadHandler):
+    """Counts and measures an objection's evidence files as they stream in; a file too many
+    or too large stops the upload (the files received so far are closed and deleted)."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.files = 0
+        self.received = 0
+
+    def new_file(self, *args, **kwargs):
+        self.files += 1
+        self.received = 0
+        if self.files > settings.OBJECTION_MAX_FILES:
+            self.request.upload_refusal = (400, _(
+                "An objection may carry at most %(count)s evidence files of %(size)s each.")
+                % {"count": settings.OBJECTION_MAX_FILES,
+                   "size": _size(settings.OBJECTION_MAX_FILE_BYTES)})
+            raise StopUpload(connection_reset=False)
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > settings.OBJECTION_MAX_FILE_BYTES:
+            self.request.upload_refusal = (413, _(
+                "An evidence file is too large: each may be at most %(size)s.")
+                % {"size": _size(settings.OBJECTION_MAX_FILE_BYTES)})
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler (memory or temporary file) keeps the file
+
+
+def _bounded_objection(request) -> HttpResponse | None:
+    refusal = _body_refusal(request)
+    if refusal is not None:
+        return refusal
+    if not request.content_type.startswith("multipart/"):
+        return None  # no files (JSON or a plain form): the parsers' own limits apply
+    request.upload_handlers.insert(0, EvidenceLimits(request))
+    request.FILES  # noqa: B018 - parse now, under the limits, before any view runs
+    if getattr(request, "upload_refusal", None):
+        for files in request.FILES.lists():
+            for file in files[1]:
+                file.close()  # a temporary file is deleted when closed
+        status, message = request.upload_refusal
+        return _refusal(request, message, status)
+    return None
+
+
+# --- plain Django views --------------------------------------------------------------------
+
+def _is_api_view(view_func) -> bool:
+    # DRF's as_view() marks its views with ``cls`` (importing APIView here would be a cycle:
+    # DRF imports the authentication classes, which use this module, while it loads)
+    return hasattr(getattr(view_func, "cls", None), "throttle_classes")
+
+
+class LimitsMiddleware:
+    """Bounds objection bodies (web and API) before anything reads them, and throttles the
+    public on the plain Django views (DRF throttles the API: ``AnonymousThrottle``).
+
+    Listed before ``CsrfViewMiddleware``: its ``process_view`` runs first, and the CSRF check
+    of a form reads the body."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        view_name = request.resolver_match.view_name if request.resolver_match else ""
+        if not _is_api_view(view_func) and not request.user.is_authenticated:
+            wait = allow(request, scope_for(view_name, request.method))
+            if wait:
+                return too_many_requests(request, wait)
+        if view_name in BODY_LIMITED and request.method == "POST":
+            return _bounded_objection(request)
+        return None
