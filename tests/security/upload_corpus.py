@@ -15,8 +15,8 @@ import zipfile
 import zlib
 
 import pikepdf
-from PIL import Image, ImageDraw
 from pikepdf import Array, Dictionary, Name, String
+from PIL import Image, ImageDraw
 
 PDF_TYPE, JPEG_TYPE, PNG_TYPE = "application/pdf", "image/jpeg", "image/png"
 
