@@ -75,11 +75,12 @@ _MESSAGES = {
 REFUSAL_CODES = tuple(_MESSAGES)
 
 
-def refusal(code: str) -> ValidationError:
+def refusal(code: str, *, max_pixels: int | None = None) -> ValidationError:
     """The refusal of the upload's file for ``code`` (one of ``REFUSAL_CODES``)."""
     message = _MESSAGES[code]
     if code == "image_too_large":
-        message = message % {"limit": f"{settings.DOCUMENTS_MAX_IMAGE_PIXELS / 1e6:g}"}
+        limit = max_pixels or settings.DOCUMENTS_MAX_IMAGE_PIXELS
+        message = message % {"limit": f"{limit / 1e6:g}"}
     return field_error("file", message, code)
 
 
@@ -350,10 +351,10 @@ def _inspect_image(file, content_type: str, scanner: MarkupScanner, *,
         with Image.open(_source(file), formats=[_FORMATS[content_type]]) as image:
             width, height = image.size
             if width * height > max_pixels:
-                raise refusal("image_too_large")
+                raise refusal("image_too_large", max_pixels=max_pixels)
             image.verify()
     except Image.DecompressionBombError as error:  # Pillow's own, higher, limit
-        raise refusal("image_too_large") from error
+        raise refusal("image_too_large", max_pixels=max_pixels) from error
     except _IMAGE_ERRORS as error:
         raise refusal("image_unreadable") from error
     if scanner.hits or scanner.too_many:

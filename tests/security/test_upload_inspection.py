@@ -214,3 +214,34 @@ def test_png_preview_stays_png_and_pdf_has_none(provider, organization):
                                               200)))
     assert png.format == "PNG" and png.size == (200, 160) and png.mode == "RGBA"
     assert image_preview(stored("pdf-with-links", "a.pdf", "application/pdf"), 200) is None
+
+
+# --- the markup scanner on its own ------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be",
+                                      "utf-32", "utf-32-le", "utf-32-be"])
+def test_markup_is_found_in_every_encoding_across_chunk_boundaries(encoding):
+    from documents.inspection import MarkupScanner
+
+    markup = "<svg/onload=alert(1)>".encode(encoding)
+    data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8 + markup + b"\x00\x01"
+    start = data.index(markup)
+    for cut in range(start - 2, len(data) - 1, 3):  # split the markup everywhere
+        scanner = MarkupScanner()
+        scanner.feed(data[:cut])
+        scanner.feed(data[cut:])
+        assert len(scanner.hits) == 1, (encoding, cut)
+
+
+def test_random_data_holds_no_markup_and_words_alone_are_not_markup():
+    import random
+
+    from documents.inspection import MarkupScanner
+
+    scanner = MarkupScanner()
+    noise = random.Random(2026).randbytes(8 * 1024 * 1024)
+    for at in range(0, len(noise), 64 * 1024):
+        scanner.feed(noise[at:at + 64 * 1024])
+    scanner.feed(b"<svg width=1> a < b, x > y, <x:xmpmeta xmlns:x='adobe:ns:meta/'> "
+                 b"<scripting> html")
+    assert scanner.hits == [] and scanner.archive() is None
