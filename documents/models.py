@@ -46,6 +46,10 @@ class DocumentType(models.Model):
         help_text=_("For person types: the kinds of person it applies to (empty: all)."),
     )
     is_required = models.BooleanField(_("required"), default=True)
+    is_sensitive = models.BooleanField(
+        _("sensitive personal data"), default=False,
+        help_text=_("ID documents and record-check results: every read is logged and the "
+                    "person can see which bureaus looked."))
     expires = models.BooleanField(_("expires"), default=False)
     validity_months = models.PositiveSmallIntegerField(
         _("default validity (months)"), null=True, blank=True,
@@ -278,3 +282,37 @@ class DocumentDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.downloaded_at:%Y-%m-%d %H:%M} {self.user} {self.document_id}"
+
+
+class PersonalDataAccess(models.Model):
+    """One read of a person's sensitive data (an ID document, a record-check document or a
+    record-check result): who, when, what, through which case. The bureau's administrator
+    reads this log; the person sees which bureaus looked and when."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("Sensitive document")
+        RECORD_CHECK_RESULT = "record_check", _("Record-check result")
+
+    person = models.ForeignKey("registry.Person", verbose_name=_("person"),
+                               on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("read by"),
+                              on_delete=models.PROTECT, related_name="+")
+    bureau = models.ForeignKey("registry.Bureau", verbose_name=_("bureau"), null=True,
+                               blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("what"), max_length=16, choices=Kind.choices)
+    document = models.ForeignKey(Document, verbose_name=_("document"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    case_label = models.CharField(_("through case"), max_length=64, blank=True)
+    accessed_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-accessed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["person", "accessed_at"], name="pda_person_idx"),
+            models.Index(fields=["bureau", "accessed_at"], name="pda_bureau_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.accessed_at:%Y-%m-%d %H:%M} {self.actor} {self.person_id} {self.kind}"

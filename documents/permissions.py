@@ -5,15 +5,19 @@ A subject is a registry Organization or Person.
 - Providers act for their own subject: ``act_for_organization`` on the
   organization, ``act_for_person`` on the person; an organization's provider
   users also act for the people it employs (its staff roster).
-- Bureau staff reach a subject through a bureau on which they hold a role:
-  the bureau's jurisdiction subtree contains the subject's county (a person's
-  is their employing organization's), or the bureau's jurisdiction has an
-  Approval for the subject. Clerks review; clerks, approvers and
-  administrators may read.
+- Bureau staff reach an organization through a bureau on which they hold a role:
+  the bureau's jurisdiction subtree contains the organization's county, or the
+  bureau's jurisdiction has an Approval for it, or the organization applied there.
+- A person's documents (ID card, record-check results: personal data) are reached by
+  a bureau only through a case of that person at the bureau (a vetting, or a selection
+  whose roster names them) or an approval the bureau issued: never merely because the
+  person's employer sits in the bureau's county. Cases are started only by those entitled
+  to (``workflows.services.vetting_start``), so a reach is always one rightly begun.
+  Clerks review; clerks, approvers and administrators may read.
 
-A bureau the subject has applied to (a selection or vetting case, open or
-closed) also reaches it: :func:`bureau_jurisdictions_reaching` and its queryset
-twin :func:`subjects_reached_q` are the only two places that say so.
+Cases live in ``workflows``, above this app: it tells this module which bureaus a
+subject applied to through :func:`register_case_reach` (filled in its AppConfig), so
+that ``documents`` never imports ``workflows``.
 """
 
 from __future__ import annotations
@@ -39,51 +43,60 @@ def _bureau_jurisdiction_ids(user, codenames) -> set[int]:
     return set(bureaus.values_list("jurisdiction_id", flat=True))
 
 
-def _subject_county(subject) -> Jurisdiction | None:
-    if isinstance(subject, Organization):
-        return subject.county
-    if isinstance(subject, Person) and subject.organization_id:
-        return subject.organization.county
-    return None
+class CaseReach:
+    """What the case layer tells documents: which bureaus a subject's cases reach.
+
+    ``jurisdictions(subject)``: ids of the jurisdictions of the bureaus where the subject
+    has a case (open or closed). ``organizations_q(held)`` / ``people_q(held)``: Document
+    filters for the subjects with a case at a bureau of those jurisdictions.
+    ``case_for(user, subject)``: (bureau, case label) through which ``user`` reaches the
+    subject, for the access log, or None."""
+
+    def jurisdictions(self, subject) -> set[int]:
+        return set()
+
+    def organizations_q(self, held: set[int]) -> Q:
+        return Q(pk__in=[])
+
+    def people_q(self, held: set[int]) -> Q:
+        return Q(pk__in=[])
+
+    def case_for(self, user, subject):
+        return None
+
+
+_case_reach: CaseReach = CaseReach()
+
+
+def register_case_reach(reach: CaseReach) -> None:
+    """Called once by the app that owns cases (``workflows``) when it is ready."""
+    global _case_reach
+    _case_reach = reach
+
+
+def case_reach() -> CaseReach:
+    return _case_reach
 
 
 def bureau_jurisdictions_reaching(subject, *, enough: set[int] | None = None) -> set[int]:
     """Jurisdiction ids whose bureau may deal with ``subject``'s documents.
 
-    With ``enough``, stops as soon as one of those ids is found (the registration county's
-    line usually answers, without asking about approvals and cases elsewhere)."""
+    With ``enough``, stops as soon as one of those ids is found (an organization's
+    registration county usually answers, without asking about approvals and cases)."""
     ids: set[int] = set()
-    county = _subject_county(subject)
-    if county is not None:
-        ids.update(county.lineage_ids())
+    if isinstance(subject, Organization):
+        ids.update(subject.county.lineage_ids())
         if enough is not None and ids & enough:
             return ids
-    subject_filter = (
-        {"organization": subject} if isinstance(subject, Organization) else {"person": subject}
-    )
+        subject_filter = {"organization": subject}
+    else:
+        subject_filter = {"person": subject}
     ids.update(Approval.objects.filter(**subject_filter).values_list("jurisdiction_id",
                                                                      flat=True))
     if enough is not None and ids & enough:
         return ids
-    ids.update(_case_jurisdictions(subject_filter))
+    ids.update(_case_reach.jurisdictions(subject))
     return ids
-
-
-def _case_models():
-    # Imported late: workflows builds on documents, not the other way round.
-    from workflows.models import SelectionProcess, VettingProcess
-
-    return SelectionProcess, VettingProcess
-
-
-def _case_jurisdictions(subject_filter) -> set[int]:
-    """Jurisdictions of the bureaus the subject has applied to (any case, open or closed)."""
-    selection, vetting = _case_models()
-    if "organization" in subject_filter:
-        cases = selection.objects.filter(organization=subject_filter["organization"])
-    else:
-        cases = vetting.objects.filter(person=subject_filter["person"])
-    return set(cases.values_list("bureau__jurisdiction_id", flat=True))
 
 
 def may_act_for(user, subject) -> bool:
@@ -141,14 +154,10 @@ def subjects_reached_q(user, codenames=REVIEW_BUREAU_PERMISSIONS) -> Q:
         subtree |= Jurisdiction.subtree_q(jurisdiction_id)
     counties = Jurisdiction.objects.filter(subtree).values("pk")
     approved = Approval.objects.filter(jurisdiction_id__in=held)
-    selection, vetting = _case_models()
     return (
         Q(organization__county__in=counties)
-        | Q(person__organization__county__in=counties)
         | Q(organization__in=approved.exclude(organization=None).values("organization"))
         | Q(person__in=approved.exclude(person=None).values("person"))
-        | Q(organization__in=selection.objects.filter(
-            bureau__jurisdiction_id__in=held).values("organization"))
-        | Q(person__in=vetting.objects.filter(
-            bureau__jurisdiction_id__in=held).values("person"))
+        | _case_reach.organizations_q(held)
+        | _case_reach.people_q(held)
     )

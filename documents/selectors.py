@@ -10,8 +10,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents import permissions
-from documents.models import Document, DocumentType
-from registry.models import Organization, Person
+from documents.models import Document, DocumentType, PersonalDataAccess
+from registry.models import Bureau, Jurisdiction, Organization, Person
 
 OK_STATES = frozenset({"verified"})
 
@@ -180,3 +180,28 @@ def requirement_checklist(
             required=kind.is_required, in_force=in_force,
         ))
     return Checklist(subject=subject, on=on, within_days=within_days, items=items)
+
+
+def personal_data_accesses_of_person(person) -> QuerySet:
+    """The reads of ``person``'s sensitive data, for the person: which bureau, when, what."""
+    return (PersonalDataAccess.objects.filter(person=person)
+            .select_related("bureau", "document__document_type"))
+
+
+def personal_data_accesses_for_admin(user) -> QuerySet:
+    """The access log a bureau administrator reads: reads by the bureaus in the
+    jurisdictions they administer (their own and those below)."""
+    from guardian.shortcuts import get_objects_for_user
+
+    if not (user.is_authenticated and user.is_active):
+        return PersonalDataAccess.objects.none()
+    held = list(get_objects_for_user(user, "registry.administer_bureau", klass=Bureau,
+                                     accept_global_perms=False, with_superuser=False)
+                .values_list("jurisdiction_id", flat=True))
+    if not held:
+        return PersonalDataAccess.objects.none()
+    subtree = Q(pk__in=[])
+    for jurisdiction_id in held:
+        subtree |= Jurisdiction.subtree_q(jurisdiction_id, prefix="bureau__jurisdiction__")
+    return (PersonalDataAccess.objects.filter(subtree)
+            .select_related("bureau", "actor", "person", "document__document_type"))

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from documents import permissions
 from documents.inspection import MarkupScanner, inspect_content
-from documents.models import Document, DocumentDownload, DocumentType
+from documents.models import Document, DocumentDownload, DocumentType, PersonalDataAccess
 from documents.storage import (
     STORAGE_ERRORS,
     delete_quietly,
@@ -300,4 +300,22 @@ def document_download(*, actor, document: Document) -> DownloadTicket:
     except STORAGE_ERRORS as exc:
         raise StorageUnavailable() from exc
     DocumentDownload.objects.create(document=document, user=actor, via=via)
+    if document.person_id and document.document_type.is_sensitive:
+        personal_data_access_record(actor=actor, person=document.person,
+                                    kind=PersonalDataAccess.Kind.DOCUMENT, document=document)
     return ticket
+
+
+def personal_data_access_record(*, actor, person: Person, kind: str,
+                                document: Document | None = None, bureau=None,
+                                case_label: str = "") -> PersonalDataAccess:
+    """Log one read of a person's sensitive data. A read by bureau staff names the bureau
+    and the case through which they reach the person (found here when not given); the
+    person's own reads and their employer's are logged too, without a bureau."""
+    if bureau is None and person.user_id != actor.pk:
+        reached = permissions.case_reach().case_for(actor, person)
+        if reached is not None:
+            bureau, case_label = reached
+    return PersonalDataAccess.objects.create(
+        person=person, actor=actor, bureau=bureau, kind=kind, document=document,
+        case_label=case_label[:64])

@@ -7,6 +7,7 @@ from documents import views
 web = ([
     path("", views.DocumentsHomeView.as_view(), name="home"),
     path("review/", views.ReviewQueueView.as_view(), name="review-queue"),
+    path("access-log/", views.AccessLogView.as_view(), name="access-log"),
     path("<int:pk>/review/", views.DocumentReviewView.as_view(), name="review"),
     path("<int:pk>/download/", views.DocumentDownloadView.as_view(), name="download"),
     path("<str:kind>/<int:pk>/", views.SubjectDocumentsView.as_view(), name="subject"),

@@ -143,3 +143,31 @@ class DocumentDownloadView(LoginRequiredMixin, View):
             return download_response(request, document)
         except services.StorageUnavailable:
             return storage_unavailable_response()
+
+
+class AccessLogView(LoginRequiredMixin, View):
+    """Who read sensitive personal data. A person sees which bureaus read theirs and when;
+    a bureau administrator (``?scope=bureau``) reads the log of their bureaus' reads."""
+
+    def get(self, request):
+        from registry.models import Person
+        from registry.requests import BadRequest, error_messages, paginate
+
+        administrator = request.GET.get("scope") == "bureau"
+        if administrator:
+            if not objects_for_role(request.user, Role.BUREAU_ADMIN, "registry.bureau").exists():
+                raise PermissionDenied(_("Only a bureau administrator may read this log."))
+            accesses = selectors.personal_data_accesses_for_admin(request.user)
+        else:
+            person = Person.objects.filter(user=request.user).first()
+            if person is None:
+                raise PermissionDenied(_("This page is for a registered person, in their own "
+                                         "account."))
+            accesses = selectors.personal_data_accesses_of_person(person).exclude(bureau=None)
+        try:
+            page = paginate(accesses, request.GET.get("page"), per_page=50)
+        except BadRequest as error:
+            return render(request, "registry/error.html", {"errors": error_messages(error)},
+                          status=400)
+        return render(request, "documents/access_log.html", {
+            "page": page, "administrator": administrator})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry import portal, views
+from registry import consent_views, portal, views
 
 app_name = "registry"
 
@@ -10,6 +10,14 @@ urlpatterns = [
     path("lists/p/<int:pk>/export.<str:fmt>", views.list_export, name="list-export"),
     path("lists/<str:code>/", views.list_jurisdiction, name="list-jurisdiction"),
     path("school/search/", views.school_search, name="school-search"),
+    path("school/invitations/", consent_views.school_invitations, name="school-invitations"),
+    path("school/invitations/<int:pk>/withdraw/", consent_views.school_invitation_withdraw,
+         name="school-invitation-withdraw"),
+    path("me/privacy/", consent_views.my_privacy, name="my-privacy"),
+    path("me/invitations/<int:pk>/", consent_views.my_invitation_answer,
+         name="my-invitation-answer"),
+    path("me/consents/<int:pk>/withdraw/", consent_views.my_consent_withdraw,
+         name="my-consent-withdraw"),
     path("school/engagements/", views.school_engagements, name="school-engagements"),
     path("school/engagements/<int:pk>/evaluate/", views.engagement_evaluate,
          name="engagement-evaluate"),

@@ -14,7 +14,13 @@ from documents.services import StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person, School
 from registry.requests import form_data
 from workflows import selectors, services
-from workflows.models import CallForApplications, Notification, OfferingFlag, SelectionProcess
+from workflows.models import (
+    CallForApplications,
+    CaseOutcome,
+    Notification,
+    OfferingFlag,
+    SelectionProcess,
+)
 
 
 class StorageDown(exceptions.APIException):
@@ -218,32 +224,66 @@ class VettingStartSerializer(serializers.Serializer):
     bureau = serializers.PrimaryKeyRelatedField(queryset=Bureau.objects.all())
     school = serializers.PrimaryKeyRelatedField(queryset=School.objects.all(), required=False,
                                                 allow_null=True)
+    consent = serializers.BooleanField(
+        default=False,
+        help_text="The person, starting their own vetting, consents to the bureau's record "
+                  "query (入职查询); recorded with time and address.")
+
+
+class VettingCaseSerializer(serializers.Serializer):
+    """A vetting case. A school that asked for it learns only whether the person was
+    approved (``outcome`` open, approved or not_approved), never why."""
+
+    id = serializers.IntegerField()
+    person = serializers.IntegerField(source="person_id")
+    bureau = serializers.IntegerField(source="bureau_id")
+    outcome = serializers.CharField()
+    missing = serializers.JSONField()
+    created = serializers.DateTimeField()
+
+    def to_representation(self, case):
+        data = super().to_representation(case)
+        request = self.context.get("request")
+        if request is not None and not selectors.may_see_vetting_details(request.user, case):
+            data["missing"] = []
+            if data["outcome"] not in (CaseOutcome.OPEN, CaseOutcome.APPROVED):
+                data["outcome"] = "not_approved"
+        return data
+
+
+class RecordCheckSerializer(serializers.Serializer):
+    query_reference = serializers.CharField()
+    query_date = serializers.DateField(allow_null=True)
+    query_result = serializers.CharField()
 
 
 class VettingViewSet(viewsets.ReadOnlyModelViewSet):
     """Individual vetting cases the caller may see; start one."""
 
-    class _Serializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        person = serializers.IntegerField(source="person_id")
-        bureau = serializers.IntegerField(source="bureau_id")
-        outcome = serializers.CharField()
-        missing = serializers.JSONField()
-        created = serializers.DateTimeField()
-
-    serializer_class = _Serializer
+    serializer_class = VettingCaseSerializer
 
     def get_queryset(self):
         return selectors.vetting_cases_for(self.request.user).order_by("-created")
 
-    @extend_schema(request=VettingStartSerializer, responses={201: _Serializer})
+    @extend_schema(request=VettingStartSerializer, responses={201: VettingCaseSerializer})
     def create(self, request):
         payload = VettingStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
         case = _call(services.vetting_start, actor=request.user, person=v["person"],
-                     bureau=v["bureau"], school=v.get("school"))
-        return Response(self._Serializer(case).data, status=status.HTTP_201_CREATED)
+                     bureau=v["bureau"], school=v.get("school"), consent=v["consent"],
+                     address=request.META.get("REMOTE_ADDR") or None)
+        return Response(VettingCaseSerializer(case, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: RecordCheckSerializer})
+    @action(detail=True, methods=["get"], url_path="record-check")
+    def record_check(self, request, pk=None):
+        """The record query (入职查询) of the case: its clerk and the bureau's approvers
+        only; every read is logged."""
+        case = self.get_object()
+        record = _call(services.vetting_record_check_read, actor=request.user, case=case)
+        return Response(RecordCheckSerializer(record).data)
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -250,7 +250,7 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     correction = (
         HumanTask(views.CorrectionView.as_view())
         .Annotation(title=_("Correct the application"))
-        .Assign(lambda a: a.process.coerced.applicant)
+        .Assign(lambda a: services.vetting_corrector(a.process.coerced))
         .Next(this.completeness)
     )
     corrections_exhausted = flow.Function(this.reject_exhausted).Next(this.rejected_end)

@@ -60,6 +60,26 @@ def vetting_cases_for(user) -> QuerySet:
     )
 
 
+def may_see_vetting_details(user, case: VettingProcess) -> bool:
+    """Whether ``user`` sees why a vetting case stands as it does (the documents to
+    correct, the reasons): the person, their organization's providers, the bureau's staff.
+    A school that asked for the vetting learns only the outcome."""
+    if user.is_superuser or case.person.user_id == user.pk:
+        return True
+    if case.bureau_id in _bureau_ids(user):
+        return True
+    return bool(case.person.organization_id) and user.has_perm(
+        "registry.act_for_organization", case.person.organization)
+
+
+def may_read_record_check(user, case: VettingProcess) -> bool:
+    """Record-check results (入职查询): the case's clerk and the bureau's approvers only."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return case.checked_by_id == user.pk or user.has_perm("registry.approve_bureau",
+                                                          case.bureau)
+
+
 def recertification_cases_for(user) -> QuerySet:
     """Re-certification cases: the provider's own, and those of the user's bureaus."""
     if not user.is_authenticated:

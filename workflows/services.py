@@ -22,8 +22,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_users_with_perms
 
+from registry import selectors as registry_selectors
 from registry import services as registry_services
 from registry.models import Approval, Bureau, Offering, Organization, Person
+from workflows import selectors
 from workflows.models import (
     CallForApplications,
     CaseOutcome,
@@ -844,14 +846,19 @@ def _may_act_for(actor, case) -> bool:
 # --- individual vetting ---------------------------------------------------------------
 
 @transaction.atomic
-def vetting_start(*, actor, person: Person, bureau: Bureau, school=None) -> VettingProcess:
-    """Start an individual's vetting: by the person, their organization, or a school."""
+def vetting_start(*, actor, person: Person, bureau: Bureau, school=None, consent: bool = False,
+                  address: str | None = None) -> VettingProcess:
+    """Start an individual's vetting: by the person, their organization, or a school.
+
+    A school may ask only for a person tied to it (see ``person_tied_to_school``), only at a
+    bureau whose jurisdiction contains the school, and only with the person's consent to
+    the record query: given in their own account, or on a signed form a clerk verified.
+    The person starting their own vetting may give that consent here (``consent``)."""
     from workflows.flows import IndividualVettingFlow
 
     if school is not None:
-        if not actor.has_perm("registry.act_for_school", school):
-            raise PermissionDenied
         started_by = VettingProcess.StartedBy.SCHOOL
+        _refuse_school_start(actor, person, bureau, school)
     elif person.user_id == actor.pk or actor.has_perm("registry.act_for_person", person):
         started_by = VettingProcess.StartedBy.PERSON
     elif person.organization_id and actor.has_perm("registry.act_for_organization",
@@ -865,21 +872,44 @@ def vetting_start(*, actor, person: Person, bureau: Bureau, school=None) -> Vett
                                      outcome=CaseOutcome.OPEN).exists():
         raise ValidationError(_("This person already has an open vetting case at this "
                                 "bureau."))
-    if started_by == VettingProcess.StartedBy.SCHOOL:
-        _require_consent(person)
+    if consent:
+        registry_services.consent_give(actor=actor, person=person, bureau=bureau,
+                                       address=address)
+    if started_by == VettingProcess.StartedBy.SCHOOL and not consent_counts(person, bureau):
+        raise ValidationError(_("A school may ask for a vetting only once the person has "
+                                "consented to the record query (知情同意) in their own "
+                                "account, or their signed consent form has been verified by "
+                                "a clerk."), code="no_consent")
     return IndividualVettingFlow.start.run(actor=actor, person=person, bureau=bureau,
                                            school=school, started_by=started_by)
 
 
-def _require_consent(person: Person) -> None:
+def _refuse_school_start(actor, person: Person, bureau: Bureau, school) -> None:
+    """A school asks only for a person tied to it, at a bureau over the school."""
+    if not actor.has_perm("registry.act_for_school", school):
+        raise PermissionDenied(_("You do not act for this school."))
+    if bureau.jurisdiction_id not in school.county.lineage_ids():
+        raise ValidationError({"bureau": _("A school may ask only a bureau whose "
+                                           "jurisdiction contains the school.")},
+                              code="bureau_out_of_reach")
+    if not registry_selectors.person_tied_to_school(person, school):
+        # The same answer whether or not the person exists: nothing to learn by asking.
+        raise PermissionDenied(_("A school may ask for the vetting only of a person tied to "
+                                 "it: on one of its engagements, or who accepted its "
+                                 "invitation in their own account."))
+
+
+def consent_counts(person: Person, bureau: Bureau) -> bool:
+    """Whether the person's consent to ``bureau``'s record query is on record: given in their
+    own account (and not withdrawn), or a signed consent form (知情同意书) a clerk verified.
+    An unreviewed upload counts for nothing."""
     from documents.models import Document
 
-    has_consent = Document.objects.filter(
-        person=person, document_type__code="query_consent").exclude(
-        review_state="rejected").exists()
-    if not has_consent:
-        raise ValidationError(_("A school may start a vetting only with the person's signed "
-                                "consent to the record query (知情同意书) uploaded."))
+    if registry_selectors.consent_in_force(person, bureau) is not None:
+        return True
+    return Document.objects.filter(
+        person=person, document_type__code="query_consent", superseded_at=None,
+        review_state=Document.ReviewState.VERIFIED).exists()
 
 
 def vetting_create(*, activation, actor, person, bureau, school, started_by):
@@ -890,6 +920,36 @@ def vetting_create(*, activation, actor, person, bureau, school, started_by):
     _audit(actor, "case.vetting_start", case, to_state="submitted",
            data={"started_by": started_by, "bureau": bureau.name})
     return case
+
+
+def vetting_record_check_read(*, actor, case: VettingProcess) -> VettingProcess:
+    """Hand the record query of ``case`` to its clerk or an approver of its bureau, and log
+    the read (personal data: who, when, through which case)."""
+    from documents.models import PersonalDataAccess
+    from documents.services import personal_data_access_record
+
+    if not selectors.may_read_record_check(actor, case):
+        raise PermissionDenied(_("Only the case's clerk and the bureau's approvers may read "
+                                 "the record-check result."))
+    if not case.query_result:
+        raise ValidationError(_("No record query has been recorded for this case yet."),
+                              code="nothing_to_do")
+    personal_data_access_record(actor=actor, person=case.person,
+                                kind=PersonalDataAccess.Kind.RECORD_CHECK_RESULT,
+                                bureau=case.bureau, case_label=f"vetting #{case.pk}")
+    return case
+
+
+def vetting_corrector(case: VettingProcess):
+    """Who corrects a vetting case's documents: the one who started it, unless that was a
+    school (a school never learns why): then the person in their own account, or else
+    their organization."""
+    if case.started_by != VettingProcess.StartedBy.SCHOOL:
+        return case.applicant
+    if case.person.user_id:
+        return case.person.user
+    providers = _providers(case.person.organization) if case.person.organization_id else []
+    return providers[0] if providers else case.applicant
 
 
 def validate_record_query(*, query_reference: str, query_date, query_result: str) -> None:
@@ -905,6 +965,7 @@ def validate_record_query(*, query_reference: str, query_date, query_result: str
         raise ValidationError(errors)
 
 
+@transaction.atomic
 def vetting_verify(*, actor, case: VettingProcess, decisions: dict, query_reference: str,
                    query_date: datetime.date, query_result: str, note: str = "") -> str:
     """The clerk verifies documents and records the record query; returns the route:
@@ -914,6 +975,11 @@ def vetting_verify(*, actor, case: VettingProcess, decisions: dict, query_refere
     validate_record_query(query_reference=query_reference, query_date=query_date,
                           query_result=query_result)
     verified, rejected = check_document_decisions(actor, case.person, decisions)
+    if not consent_counts(case.person, case.bureau):
+        # The clerk may verify the signed form in these same decisions; nothing else will do.
+        raise ValidationError(_("The record query needs the person's consent: given in their "
+                                "own account, or a signed consent form (知情同意书) verified "
+                                "here."), code="no_consent")
     case.checked_by = actor
     case.query_reference, case.query_date = query_reference.strip(), query_date
     case.query_result = query_result

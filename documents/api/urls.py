@@ -7,5 +7,7 @@ app_name = "documents-api"
 router = SimpleRouter()
 router.register("document-types", views.DocumentTypeViewSet, basename="document-type")
 router.register("documents", views.DocumentViewSet, basename="document")
+router.register("personal-data-accesses", views.PersonalDataAccessViewSet,
+                basename="personal-data-access")
 
 urlpatterns = router.urls

@@ -30,7 +30,8 @@ from documents.delivery import (
     download_response,
     find_subject,
 )
-from documents.models import Document, DocumentType
+from documents.models import Document, DocumentType, PersonalDataAccess
+from registry.models import Person
 
 SUBJECT_PARAMETERS = [
     OpenApiParameter("organization", OpenApiTypes.INT, description="organization id"),
@@ -194,3 +195,63 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
                 "earliest_expiry": checklist.earliest_expiry, "items": checklist.items}
         return Response(ChecklistSerializer(data).data)
 
+
+
+class PersonalDataAccessSerializer(serializers.ModelSerializer):
+    """One read of a person's sensitive data. A person reading their own log sees the
+    bureau, when and what; an administrator also sees who read it and through which case."""
+
+    bureau_name = serializers.CharField(source="bureau.name", read_only=True, default="")
+    kind_name = serializers.CharField(source="get_kind_display", read_only=True)
+    document_type = serializers.CharField(source="document.document_type.display_name",
+                                          read_only=True, default="")
+    actor = serializers.SerializerMethodField()
+    person = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PersonalDataAccess
+        fields = ["id", "accessed_at", "bureau", "bureau_name", "kind", "kind_name",
+                  "document_type", "case_label", "actor", "person"]
+
+    def get_actor(self, access) -> str:
+        return access.actor.username if self.context.get("administrator") else ""
+
+    def get_person(self, access) -> str:
+        return access.person.masked_id if self.context.get("administrator") else ""
+
+    def to_representation(self, access):
+        data = super().to_representation(access)
+        if not self.context.get("administrator"):
+            data["case_label"] = ""
+        return data
+
+
+class PersonalDataAccessViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Who read sensitive personal data. ``?scope=mine`` (default for a person): which
+    bureaus read the caller's own data, and when. ``?scope=bureau``: a bureau
+    administrator's log of the reads by their bureaus."""
+
+    serializer_class = PersonalDataAccessSerializer
+    queryset = PersonalDataAccess.objects.none()
+
+    def _administrator(self) -> bool:
+        return self.request.query_params.get("scope") == "bureau"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PersonalDataAccess.objects.none()
+        if self._administrator():
+            return selectors.personal_data_accesses_for_admin(self.request.user)
+        person = Person.objects.filter(user=self.request.user).first()
+        if person is None:
+            return PersonalDataAccess.objects.none()
+        # the person sees bureaus' reads (their own and their employer's are theirs to know)
+        return selectors.personal_data_accesses_of_person(person).exclude(bureau=None)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "administrator": self._administrator()}
+
+    @extend_schema(parameters=[OpenApiParameter("scope", str, enum=["mine", "bureau"],
+                                                required=False)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

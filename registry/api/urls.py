@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from registry.api import engagements, policy, publications, sanctions, search, views
+from registry.api import consent, engagements, policy, publications, sanctions, search, views
 
 # No ".json" suffix routes: the @action methods take no format argument (a 500 otherwise).
 router = DefaultRouter()
@@ -11,6 +11,8 @@ router.register("categories", views.ServiceCategoryViewSet, basename="category")
 router.register("publications", publications.PublicationViewSet, basename="publication")
 router.register("terms", engagements.TermViewSet, basename="term")
 router.register("engagements", engagements.EngagementViewSet, basename="engagement")
+router.register("invitations", consent.InvitationViewSet, basename="invitation")
+router.register("consents", consent.ConsentViewSet, basename="consent")
 router.register("review-requests", sanctions.ReviewRequestViewSet, basename="review-request")
 
 urlpatterns = [

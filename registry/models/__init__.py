@@ -1,5 +1,6 @@
 from .approvals import Approval, InvalidTransition
 from .audit import AuditEvent
+from .consent import RecordQueryConsent, SchoolInvitation
 from .engagements import Engagement, Evaluation, Incident, SchoolTerm
 from .geography import Bureau, Jurisdiction, School, ServiceCategory
 from .policy import AcademicSignal, AllowedCategory, FeeReference
@@ -13,6 +14,8 @@ __all__ = [
     "AllowedCategory",
     "FeeReference",
     "Blacklisting",
+    "RecordQueryConsent",
+    "SchoolInvitation",
     "Engagement",
     "Evaluation",
     "Incident",

@@ -1,5 +1,13 @@
 """Reads, split by concept; everything is re-exported here."""
 
+from .consent import (
+    consent_in_force,
+    consents_of,
+    invitations_for_person,
+    invitations_of_schools,
+    person_of_user,
+    person_tied_to_school,
+)
 from .core import (
     _MODELS,
     approvals_valid_now,
@@ -38,6 +46,12 @@ from .sanctions import blacklist_for_bureaus, is_blacklisted, review_requests_fo
 from .search import approved_organizations_search, approved_people_search, school_jurisdiction_ids
 
 __all__ = [
+    "consent_in_force",
+    "consents_of",
+    "invitations_for_person",
+    "invitations_of_schools",
+    "person_of_user",
+    "person_tied_to_school",
     "_MODELS",
     "approvals_valid_now",
     "audit_trail",

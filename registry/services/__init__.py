@@ -1,6 +1,13 @@
 """Writes, split by concept; everything is re-exported here so callers keep writing
 ``from registry import services; services.approval_create(...)``."""
 
+from .consent import (
+    consent_give,
+    consent_withdraw,
+    invitation_answer,
+    invitation_withdraw,
+    school_invite,
+)
 from .core import (
     _actor_repr,
     _require_reason,
@@ -71,6 +78,11 @@ __all__ = [
     "person_register",
     "role_grant",
     "role_revoke",
+    "consent_give",
+    "consent_withdraw",
+    "invitation_answer",
+    "invitation_withdraw",
+    "school_invite",
     "engagement_create",
     "engagement_evaluate",
     "external_project_limit",

@@ -54,6 +54,9 @@ def menu_sections(user) -> list[dict]:
             (_("My applications"), _url("workflows:cases"), "assignment"),
             (_("Notifications"), _url("workflows:notifications"), "notifications"),
         ]
+        if not organizations:  # an individual's own account
+            items.append((_("My personal data and consent"), _url("registry:my-privacy"),
+                          "privacy_tip"))
         sections.append(_section(_("Provider portal"), items))
     else:
         sections.append(_section(_("Providers"), [
@@ -68,11 +71,15 @@ def menu_sections(user) -> list[dict]:
             (_("Cases"), _url("organizationselection:index"), "domain"),
             (_("Documents to review"), _url("documents:review-queue"), "rule"),
         ]
-        for bureau in objects_for_role(user, Role.BUREAU_ADMIN, "registry.bureau")[:5]:
+        administered = list(objects_for_role(user, Role.BUREAU_ADMIN, "registry.bureau")[:5])
+        for bureau in administered:
             items.append((_("Sanctions and publishing: %(name)s") % {"name": bureau.name},
                           _url("registry:bureau", bureau.pk), "gavel"))
             items.append((_("Dashboard: %(name)s") % {"name": bureau.name},
                           _url("workflows:dashboard", bureau.pk), "insights"))
+        if administered:
+            items.append((_("Personal data access log"),
+                          (_url("documents:access-log") or "") + "?scope=bureau", "policy"))
         sections.append(_section(_("Bureau workspace"), items))
     if Role.SCHOOL in groups:
         sections.append(_section(_("School workspace"), [
@@ -80,6 +87,7 @@ def menu_sections(user) -> list[dict]:
             (_("Search approved individuals"),
              (_url("registry:school-search") or "") + "?type=people", "person_search"),
             (_("Engagements"), _url("registry:school-engagements"), "handshake"),
+            (_("Invite a person"), _url("registry:school-invitations"), "person_add"),
         ]))
     sections.append(_public_section())
     sections.append(_section(_("Account"), [
@@ -125,6 +133,12 @@ AUDIT_ACTIONS = {
     "case.withdrawn": pgettext_lazy("audit", "Withdrawn"),
     "case.vetting_start": pgettext_lazy("audit", "Vetting started"),
     "case.vetting_verify": pgettext_lazy("audit", "Documents and records verified"),
+    "invitation.create": pgettext_lazy("audit", "School invited the person"),
+    "invitation.accepted": pgettext_lazy("audit", "Invitation accepted"),
+    "invitation.declined": pgettext_lazy("audit", "Invitation declined"),
+    "invitation.withdrawn": pgettext_lazy("audit", "Invitation withdrawn"),
+    "consent.give": pgettext_lazy("audit", "Consent to the record query given"),
+    "consent.withdraw": pgettext_lazy("audit", "Consent to the record query withdrawn"),
 }
 AUDIT_STATES = {
     "submitted": pgettext_lazy("audit", "submitted"),

@@ -47,15 +47,18 @@ def test_bureau_reach_by_approval(admin_user, organization):
 
 
 @pytest.mark.django_db
-def test_person_reached_through_employer_or_approval(admin_user, clerk, foreign_clerk):
+def test_person_reached_through_a_case_or_an_approval_never_the_employer(
+        admin_user, clerk, foreign_clerk):
+    # the employer sits in the clerk's jurisdiction: that alone reaches no personal data
     employed = PersonFactory(organization=OrganizationFactory())
     independent = PersonFactory()
-    assert permissions.may_review_documents(clerk, employed)
-    assert not permissions.may_review_documents(foreign_clerk, employed)
+    assert not permissions.may_review_documents(clerk, employed)
+    assert not permissions.may_view_documents(clerk, employed)
     assert not permissions.may_review_documents(clerk, independent)
     ApprovalFactory(organization=None, person=independent,
                     jurisdiction=Jurisdiction.objects.get(code="360100"))
     assert permissions.may_review_documents(clerk, independent)
+    assert not permissions.may_review_documents(foreign_clerk, independent)
 
 
 @pytest.mark.django_db

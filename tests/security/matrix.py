@@ -101,7 +101,7 @@ API_OBJECTS = {
     "notification": "notification", "publication": "publication",
     "engagement": "engagement", "review-request": "review_request",
     "document": "document", "jurisdiction": "jurisdiction", "category": "category",
-    "document-type": "document_type",
+    "document-type": "document_type", "invitation": "invitation", "consent": "consent",
 }
 WEB_OBJECTS = {
     "documents:review": "document", "documents:download": "document",
@@ -111,6 +111,8 @@ WEB_OBJECTS = {
     "workflows:case": "case", "workflows:withdraw": "case", "workflows:object": "notice",
     "workflows:dashboard": "bureau", "workflows:dashboard-list": "bureau",
     "registry:portal-organization": "organization", "registry:provider-profile": "approved",
+    "registry:my-invitation-answer": "invitation", "registry:my-consent-withdraw": "consent",
+    "registry:school-invitation-withdraw": "invitation",
 }
 
 

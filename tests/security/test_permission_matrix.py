@@ -161,6 +161,25 @@ TABLE = [
     row("selection/cases/<int:pk>/", *CASE_SEEN),
     row(api("cases/{pk}/"), *CASE_SEEN),
     row(api("vettings/{pk}/"), *CASE_SEEN),
+    # the record-check result: the case's clerk (none yet: the case is back for correction)
+    # and the bureau's approvers, who are told that no query is recorded yet
+    row(api("vettings/{pk}/record-check/"), *APPROVER_OWN),
+    # --- ties and consent: the person answers, in their own account (no role here is that
+    # person); the school invites and may withdraw its own invitation --------------------
+    row(api("invitations/"), *USERS),
+    row(api("invitations/{pk}/accept/"), *NOBODY2),
+    row(api("invitations/{pk}/decline/"), *NOBODY2),
+    row(api("invitations/{pk}/withdraw/"), *SCHOOL_OWN),
+    row(api("consents/"), *USERS),
+    row(api("consents/{pk}/withdraw/"), *NOBODY2),
+    row(api("personal-data-accesses/"), *USERS),
+    row("registry/me/privacy/", *NOBODY),
+    row("registry/me/invitations/<int:pk>/", *NOBODY2),
+    row("registry/me/consents/<int:pk>/withdraw/", *NOBODY2),
+    row("registry/school/invitations/", *ONLY_SCHOOL),
+    row("registry/school/invitations/<int:pk>/withdraw/", *SCHOOL_OWN),
+    # the person's own log, or (?scope=bureau) a bureau administrator's: asked bare, nobody
+    row("documents/access-log/", *NOBODY),
     row(api("documents/{pk}/"), *CASE_SEEN),
     row(api("documents/{pk}/download/"), *CASE_SEEN),
     row("documents/<int:pk>/download/", *CASE_SEEN),

@@ -71,19 +71,32 @@ def test_a_record_hit_can_never_be_approved(world, retiree):
         services.vetting_start(actor=world.provider, person=person, bureau=world.other_bureau)
 
 
-def test_school_may_start_only_with_signed_consent(world):
-    person = PersonFactory(kind="volunteer")
+def test_school_may_start_only_for_a_tied_person_with_consent(world):
+    person = PersonFactory(kind="volunteer", user=UserFactory())
     school = SchoolFactory()
     school_user = UserFactory()
     registry_services.role_grant(actor=world.root, user=school_user, role=Role.SCHOOL,
                                  target=school)
+    # not tied to the school
+    with pytest.raises(PermissionDenied):
+        services.vetting_start(actor=school_user, person=person, bureau=world.bureau,
+                               school=school)
+    invitation = registry_services.school_invite(actor=school_user, school=school,
+                                                 id_number=person.id_number, name=person.name)
+    registry_services.invitation_answer(actor=person.user, invitation=invitation, accept=True)
+    # tied, but no consent of the person's own
     with pytest.raises(ValidationError) as excinfo:
         services.vetting_start(actor=school_user, person=person, bureau=world.bureau,
                                school=school)
-    assert "知情同意书" in str(excinfo.value)
+    assert "知情同意" in str(excinfo.value)
+    registry_services.consent_give(actor=person.user, person=person, bureau=world.bureau)
+    case = services.vetting_start(actor=school_user, person=person, bureau=world.bureau,
+                                  school=school)
+    assert case.started_by == "school"
     # a user who is neither the person, its organization nor the school cannot start it
     with pytest.raises(PermissionDenied):
-        services.vetting_start(actor=world.other_provider, person=person, bureau=world.bureau)
+        services.vetting_start(actor=world.other_provider, person=person,
+                               bureau=world.other_bureau)
 
 
 def test_incomplete_individual_is_sent_back(world):

@@ -1,0 +1,154 @@
+"""Schools' invitations and people's consent to the record query, over the API.
+
+A school invites (the answer never says whether the person exists); the person, in their
+own account, accepts or declines and gives or withdraws consent to a bureau's query."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from registry import selectors, services
+from registry.models import Bureau, RecordQueryConsent, SchoolInvitation
+from registry.requests import api_call, api_invalid, school_for, schools_of
+
+
+def client_address(request) -> str | None:
+    """The address the request came from, as the server saw it (REMOTE_ADDR; behind a proxy
+    that sets it right, e.g. gunicorn with forwarded_allow_ips)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _service(function, **kwargs):
+    try:
+        return function(**kwargs)
+    except ValidationError as error:
+        raise api_invalid(error) from None
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    school_name = serializers.CharField(source="school.name", read_only=True)
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    status_name = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = SchoolInvitation
+        fields = ["id", "school", "school_name", "person", "person_name", "status",
+                  "status_name", "created_at", "answered_at"]
+
+
+class InviteSerializer(serializers.Serializer):
+    school = serializers.IntegerField(required=False, allow_null=True)
+    id_number = serializers.CharField(max_length=32)
+    name = serializers.CharField(max_length=64)
+
+
+class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A school's invitations, or the person's own; invite, accept, decline, withdraw."""
+
+    serializer_class = InvitationSerializer
+    queryset = SchoolInvitation.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SchoolInvitation.objects.none()
+        user = self.request.user
+        person = selectors.person_of_user(user)
+        mine = selectors.invitations_for_person(person) if person else \
+            SchoolInvitation.objects.none()
+        schools = selectors.invitations_of_schools(schools_of(user).values_list("pk", flat=True))
+        return (mine | schools).select_related("school", "person").order_by("-created_at",
+                                                                            "-pk")
+
+    @extend_schema(request=InviteSerializer, responses={202: None})
+    def create(self, request):
+        payload = InviteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        v = payload.validated_data
+        school = api_call(school_for, request.user, v.get("school"))
+        _service(services.school_invite, actor=request.user, school=school,
+                 id_number=v["id_number"], name=v["name"])
+        # The same answer whether a person matched or not.
+        return Response({"detail": _("If a registered person with this name and ID number "
+                                     "has an account, they will find the invitation there.")},
+                        status=status.HTTP_202_ACCEPTED)
+
+    def _invitation(self, pk):
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
+    @extend_schema(request=None, responses={200: InvitationSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        invitation = _service(services.invitation_answer, actor=request.user,
+                              invitation=self._invitation(pk), accept=True,
+                              address=client_address(request))
+        return Response(InvitationSerializer(invitation).data)
+
+    @extend_schema(request=None, responses={200: InvitationSerializer})
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        invitation = _service(services.invitation_answer, actor=request.user,
+                              invitation=self._invitation(pk), accept=False,
+                              address=client_address(request))
+        return Response(InvitationSerializer(invitation).data)
+
+    @extend_schema(request=None, responses={200: InvitationSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        invitation = _service(services.invitation_withdraw, actor=request.user,
+                              invitation=self._invitation(pk))
+        return Response(InvitationSerializer(invitation).data)
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    bureau_name = serializers.CharField(source="bureau.name", read_only=True)
+    purpose_name = serializers.CharField(source="get_purpose_display", read_only=True)
+
+    class Meta:
+        model = RecordQueryConsent
+        fields = ["id", "bureau", "bureau_name", "purpose", "purpose_name", "given_at",
+                  "withdrawn_at"]
+        read_only_fields = ["given_at", "withdrawn_at"]
+
+
+class GiveConsentSerializer(serializers.Serializer):
+    bureau = serializers.PrimaryKeyRelatedField(queryset=Bureau.objects.all())
+    purpose = serializers.ChoiceField(choices=RecordQueryConsent.Purpose.choices,
+                                      default=RecordQueryConsent.Purpose.VETTING)
+
+
+class ConsentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The signed-in person's own consents to bureaus' record queries."""
+
+    serializer_class = ConsentSerializer
+    queryset = RecordQueryConsent.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return RecordQueryConsent.objects.none()
+        person = selectors.person_of_user(self.request.user)
+        return selectors.consents_of(person) if person else RecordQueryConsent.objects.none()
+
+    @extend_schema(request=GiveConsentSerializer, responses={201: ConsentSerializer})
+    def create(self, request):
+        payload = GiveConsentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        person = selectors.person_of_user(request.user)
+        if person is None:
+            raise api_invalid(ValidationError(_("Only a registered person, signed in to their "
+                                                "own account, may consent.")))
+        consent = _service(services.consent_give, actor=request.user, person=person,
+                           bureau=payload.validated_data["bureau"],
+                           purpose=payload.validated_data["purpose"],
+                           address=client_address(request))
+        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ConsentSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        consent = _service(services.consent_withdraw, actor=request.user,
+                           consent=get_object_or_404(self.get_queryset(), pk=pk))
+        return Response(ConsentSerializer(consent).data)

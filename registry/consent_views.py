@@ -1,0 +1,155 @@
+"""Web pages for ties and consent: the person answers schools' invitations and gives or
+withdraws consent to bureaus' record queries in their own account; a school invites.
+
+Views parse input, check who is asking and call one service each."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from registry import selectors, services
+from registry.models import Bureau, RecordQueryConsent, SchoolInvitation
+from registry.requests import error_messages, schools_of
+
+
+def _address(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class ConsentForm(forms.Form):
+    bureau = forms.ModelChoiceField(label=gettext_lazy("Bureau that may query your records"),
+                                    queryset=Bureau.objects.select_related("jurisdiction")
+                                    .order_by("jurisdiction__code"))
+    purpose = forms.ChoiceField(label=gettext_lazy("Purpose"),
+                                choices=RecordQueryConsent.Purpose.choices)
+    confirm = forms.BooleanField(label=gettext_lazy(
+        "I consent to this bureau querying the records of sexual offences and other crimes "
+        "held on me, for the purpose above."))
+
+
+class InviteForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=64)
+    id_number = forms.CharField(label=gettext_lazy("ID number"), max_length=32)
+
+
+def _person_or_403(user):
+    person = selectors.person_of_user(user)
+    if person is None:
+        raise PermissionDenied(_("This page is for a registered person, in their own account."))
+    return person
+
+
+@login_required
+def my_privacy(request):
+    """The person's page: schools' invitations, consents given, and a link to who read
+    their personal data."""
+    person = _person_or_403(request.user)
+    form = ConsentForm()
+    if request.method == "POST":
+        form = ConsentForm(request.POST)
+        if form.is_valid():
+            try:
+                services.consent_give(actor=request.user, person=person,
+                                      bureau=form.cleaned_data["bureau"],
+                                      purpose=form.cleaned_data["purpose"],
+                                      address=_address(request))
+            except ValidationError as error:
+                form.add_error(None, error_messages(error))
+            else:
+                messages.success(request, _("Your consent is recorded."))
+                return redirect("registry:my-privacy")
+    return render(request, "registry/portal/privacy.html", {
+        "person": person, "form": form,
+        "invitations": selectors.invitations_for_person(person)[:100],
+        "consents": selectors.consents_of(person)[:100],
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def my_invitation_answer(request, pk: int):
+    person = _person_or_403(request.user)
+    invitation = get_object_or_404(selectors.invitations_for_person(person), pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action in ("accept", "decline"):
+            services.invitation_answer(actor=request.user, invitation=invitation,
+                                       accept=action == "accept", address=_address(request))
+        elif action == "withdraw":
+            services.invitation_withdraw(actor=request.user, invitation=invitation)
+        else:
+            messages.error(request, _("Unknown answer."))
+            return redirect("registry:my-privacy")
+    except ValidationError as error:
+        messages.error(request, " ".join(error_messages(error)))
+    else:
+        messages.success(request, _("Your answer is recorded."))
+    return redirect("registry:my-privacy")
+
+
+@login_required
+@require_POST
+def my_consent_withdraw(request, pk: int):
+    person = _person_or_403(request.user)
+    consent = get_object_or_404(selectors.consents_of(person), pk=pk)
+    try:
+        services.consent_withdraw(actor=request.user, consent=consent)
+    except ValidationError as error:
+        messages.error(request, " ".join(error_messages(error)))
+    else:
+        messages.success(request, _("Your consent is withdrawn."))
+    return redirect("registry:my-privacy")
+
+
+@login_required
+def school_invitations(request):
+    """A school invites a registered person; the answer never says whether one matched."""
+    schools = list(schools_of(request.user)[:20])
+    if not schools:
+        raise PermissionDenied(_("Only school users may do this."))
+    school = schools[0]
+    if request.GET.get("school") or request.POST.get("school"):
+        chosen = request.POST.get("school") or request.GET.get("school")
+        school = next((s for s in schools if str(s.pk) == chosen), None)
+        if school is None:
+            raise PermissionDenied(_("You do not act for this school."))
+    form = InviteForm()
+    if request.method == "POST":
+        form = InviteForm(request.POST)
+        if form.is_valid():
+            try:
+                services.school_invite(actor=request.user, school=school,
+                                       id_number=form.cleaned_data["id_number"],
+                                       name=form.cleaned_data["name"])
+            except ValidationError as error:
+                form.add_error(None, error_messages(error))
+            else:
+                messages.success(request, _(
+                    "If a registered person with this name and ID number has an account, "
+                    "they will find the invitation there."))
+                return redirect(f"{request.path}?school={school.pk}")
+    invitations = selectors.invitations_of_schools([school.pk]).order_by("-created_at")[:200]
+    return render(request, "registry/school/invitations.html", {
+        "schools": schools, "school": school, "form": form, "invitations": invitations,
+        "pending": SchoolInvitation.Status.PENDING, "accepted": SchoolInvitation.Status.ACCEPTED,
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def school_invitation_withdraw(request, pk: int):
+    invitation = get_object_or_404(selectors.invitations_of_schools(
+        schools_of(request.user).values_list("pk", flat=True)), pk=pk)
+    try:
+        services.invitation_withdraw(actor=request.user, invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error_messages(error)))
+    return redirect(f"{reverse('registry:school-invitations')}?school={invitation.school_id}")

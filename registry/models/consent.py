@@ -1,0 +1,95 @@
+"""What ties a person to a school, and the person's own consent to the record query.
+
+A school may ask a bureau to vet a person only when the person is tied to it, and the
+bureau may query the person's records (入职查询) only with the person's consent. Both are
+given by the person in their own account (or, for consent, on a signed form a clerk
+verified): nothing a school uploads or types for the person counts.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .approvals import InvalidTransition
+
+
+class SchoolInvitation(models.Model):
+    """A school's invitation to a registered person; accepted in the person's own account,
+    it ties the person to the school (the school may then ask for their vetting)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the person")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN},
+        Status.ACCEPTED: {Status.WITHDRAWN},
+    }
+
+    school = models.ForeignKey("registry.School", verbose_name=_("school"),
+                               on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey("registry.Person", verbose_name=_("person"),
+                               on_delete=models.CASCADE, related_name="school_invitations")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.PENDING)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("invited by"),
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_from = models.GenericIPAddressField(_("answered from"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("school invitation")
+        verbose_name_plural = _("school invitations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "person"],
+                                    condition=Q(status__in=["pending", "accepted"]),
+                                    name="invitation_one_live_per_school"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} → {self.person}"
+
+    def move_to(self, status: str) -> str:
+        """Apply a transition of the map; return the previous status."""
+        if status not in self.TRANSITIONS.get(self.status, set()):
+            raise InvalidTransition(
+                _("This invitation is %(current)s: it can no longer be answered or withdrawn."),
+                code="forbidden_transition", params={"current": self.get_status_display()})
+        previous, self.status = self.status, status
+        return previous
+
+
+class RecordQueryConsent(models.Model):
+    """The person's own consent (知情同意) to one bureau's record query, for one purpose,
+    given in their own account: when, from which address. Withdrawn consent no longer
+    counts for a query not yet made."""
+
+    class Purpose(models.TextChoices):
+        VETTING = "vetting", _("Pre-engagement record query (入职查询) for after-school service")
+        REQUERY = "requery", _("Yearly record re-query while in after-school service")
+
+    person = models.ForeignKey("registry.Person", verbose_name=_("person"),
+                               on_delete=models.CASCADE, related_name="query_consents")
+    bureau = models.ForeignKey("registry.Bureau", verbose_name=_("bureau"),
+                               on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices,
+                               default=Purpose.VETTING)
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("given by"),
+                                 on_delete=models.PROTECT, related_name="+")
+    given_at = models.DateTimeField(_("given"), auto_now_add=True)
+    given_from = models.GenericIPAddressField(_("given from"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent to the record query")
+        verbose_name_plural = _("consents to the record query")
+        ordering = ["-given_at", "-pk"]
+        indexes = [models.Index(fields=["person", "bureau"], name="consent_person_bureau_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.bureau} ({self.purpose})"

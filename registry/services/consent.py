@@ -1,0 +1,111 @@
+"""A school's invitation to a person, and the person's own consent to the record query.
+
+Both answers are the person's, given in their own account: a school or an organization
+cannot accept an invitation or consent for them.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Bureau, Person, RecordQueryConsent, School, SchoolInvitation
+from registry.services.core import audit_record
+from registry.validators import normalize_id_number
+
+
+def _require_own_account(actor, person: Person) -> None:
+    if actor is None or not actor.is_authenticated or person.user_id != actor.pk:
+        raise PermissionDenied(_("Only the person, signed in to their own account, may "
+                                 "answer this."))
+
+
+@transaction.atomic
+def school_invite(*, actor, school: School, id_number: str, name: str) -> SchoolInvitation | None:
+    """Invite the registered person with this ID number and name to work with ``school``.
+
+    The answer does not say whether such a person exists (None when none matches, or when
+    they have no account to answer in): a school learns nothing about a person by inviting.
+    """
+    if not actor.has_perm("registry.act_for_school", school):
+        raise PermissionDenied(_("You do not act for this school."))
+    number = normalize_id_number(id_number)
+    person = Person.objects.filter(id_number=number, name=(name or "").strip()).exclude(
+        user=None).first()
+    if person is None:
+        return None
+    live = SchoolInvitation.objects.select_for_update().filter(
+        school=school, person=person, status__in=[SchoolInvitation.Status.PENDING,
+                                                  SchoolInvitation.Status.ACCEPTED]).first()
+    if live is not None:
+        return live
+    invitation = SchoolInvitation.objects.create(school=school, person=person,
+                                                 invited_by=actor)
+    audit_record(actor=actor, action="invitation.create", target=invitation,
+                 to_state=invitation.status, data={"school": school.pk})
+    return invitation
+
+
+@transaction.atomic
+def invitation_answer(*, actor, invitation: SchoolInvitation, accept: bool,
+                      address: str | None = None) -> SchoolInvitation:
+    """The person accepts or declines a school's invitation in their own account."""
+    invitation = SchoolInvitation.objects.select_for_update().select_related("person").get(
+        pk=invitation.pk)
+    _require_own_account(actor, invitation.person)
+    target = SchoolInvitation.Status.ACCEPTED if accept else SchoolInvitation.Status.DECLINED
+    previous = invitation.move_to(target)
+    invitation.answered_at, invitation.answered_from = timezone.now(), address or None
+    invitation.save(update_fields=["status", "answered_at", "answered_from"])
+    audit_record(actor=actor, action=f"invitation.{target}", target=invitation,
+                 from_state=previous, to_state=target)
+    return invitation
+
+
+@transaction.atomic
+def invitation_withdraw(*, actor, invitation: SchoolInvitation) -> SchoolInvitation:
+    """The school or the person ends the tie (a vetting already started goes on)."""
+    invitation = SchoolInvitation.objects.select_for_update().select_related(
+        "person", "school").get(pk=invitation.pk)
+    if not (invitation.person.user_id == actor.pk
+            or actor.has_perm("registry.act_for_school", invitation.school)):
+        raise PermissionDenied(_("You may not withdraw this invitation."))
+    previous = invitation.move_to(SchoolInvitation.Status.WITHDRAWN)
+    invitation.answered_at = invitation.answered_at or timezone.now()
+    invitation.save(update_fields=["status", "answered_at"])
+    audit_record(actor=actor, action="invitation.withdrawn", target=invitation,
+                 from_state=previous, to_state=invitation.status)
+    return invitation
+
+
+@transaction.atomic
+def consent_give(*, actor, person: Person, bureau: Bureau,
+                 purpose: str = RecordQueryConsent.Purpose.VETTING,
+                 address: str | None = None) -> RecordQueryConsent:
+    """The person consents, in their own account, to ``bureau``'s record query for
+    ``purpose``; recorded with when and from which address."""
+    _require_own_account(actor, person)
+    if purpose not in RecordQueryConsent.Purpose.values:
+        raise ValidationError({"purpose": _("Unknown purpose.")})
+    consent = RecordQueryConsent.objects.create(person=person, bureau=bureau, purpose=purpose,
+                                                given_by=actor, given_from=address or None)
+    audit_record(actor=actor, action="consent.give", target=consent, to_state="given",
+                 data={"bureau": bureau.pk, "purpose": purpose})
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor, consent: RecordQueryConsent) -> RecordQueryConsent:
+    """The person withdraws a consent: it no longer counts for a query not yet made."""
+    consent = RecordQueryConsent.objects.select_for_update().select_related("person").get(
+        pk=consent.pk)
+    _require_own_account(actor, consent.person)
+    if consent.withdrawn_at is not None:
+        raise ValidationError(_("This consent is already withdrawn."), code="nothing_to_do")
+    consent.withdrawn_at = timezone.now()
+    consent.save(update_fields=["withdrawn_at"])
+    audit_record(actor=actor, action="consent.withdraw", target=consent, from_state="given",
+                 to_state="withdrawn")
+    return consent

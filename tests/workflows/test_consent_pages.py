@@ -1,0 +1,93 @@
+"""The web pages of ties and consent: the person answers in their own account, the school
+invites without learning who is registered, the access log shows who looked."""
+
+import pytest
+from django.test import Client
+
+from documents.models import Document, PersonalDataAccess
+from registry import services as registry_services
+from registry.models import RecordQueryConsent, SchoolInvitation
+from registry.roles import Role
+from tests.factories import PersonFactory, SchoolFactory, UserFactory
+from tests.workflows.conftest import upload_all
+from workflows import services as wf
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def school(world):
+    school = SchoolFactory()
+    school.user = UserFactory()
+    registry_services.role_grant(actor=world.root, user=school.user, role=Role.SCHOOL,
+                                 target=school)
+    return school
+
+
+@pytest.fixture
+def person(world):
+    user = UserFactory()
+    person = PersonFactory(user=user, kind="volunteer")
+    registry_services.role_grant(actor=world.root, user=user, role=Role.PROVIDER, target=person)
+    return person
+
+
+def test_the_school_invites_and_the_person_accepts_and_consents_on_the_web(
+        world, school, person):
+    page = _client(school.user).get("/registry/school/invitations/")
+    assert page.status_code == 200 and "邀请" in page.content.decode()
+    for name, number in ((person.name, person.id_number), ("无此人", "11010519491231002X")):
+        answer = _client(school.user).post("/registry/school/invitations/", {
+            "school": school.pk, "name": name, "id_number": number}, follow=True)
+        assert "如有姓名和身份证号相符的已注册人员" in answer.content.decode()
+    invitation = SchoolInvitation.objects.get()
+    assert invitation.person == person
+
+    own = _client(person.user)
+    page = own.get("/registry/me/privacy/")
+    assert page.status_code == 200 and school.name in page.content.decode()
+    # the school cannot answer in the person's place, nor reach the person's page
+    assert _client(school.user).post(f"/registry/me/invitations/{invitation.pk}/",
+                                     {"action": "accept"}).status_code == 403
+    assert own.post(f"/registry/me/invitations/{invitation.pk}/", {"action": "accept"},
+                    REMOTE_ADDR="192.0.2.9").status_code == 302
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.answered_from) == ("accepted", "192.0.2.9")
+
+    refused = own.post("/registry/me/privacy/", {"bureau": world.bureau.pk, "purpose": "vetting"})
+    assert refused.status_code == 400  # the consent box not ticked
+    assert not RecordQueryConsent.objects.exists()
+    assert own.post("/registry/me/privacy/", {"bureau": world.bureau.pk, "purpose": "vetting",
+                                     "confirm": "on"}).status_code == 302
+    consent = RecordQueryConsent.objects.get()
+    assert consent.given_by == person.user
+    assert wf.consent_counts(person, world.bureau)
+    assert own.post(f"/registry/me/consents/{consent.pk}/withdraw/").status_code == 302
+    assert not wf.consent_counts(person, world.bureau)
+
+
+def test_the_access_log_pages(world, person):
+    person.organization = world.organization
+    person.save(update_fields=["organization"])
+    upload_all(world.provider, person)
+    wf.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    card = Document.objects.get(person=person, document_type__code="id_card")
+    assert _client(world.clerk).get(f"/documents/{card.pk}/download/").status_code == 200
+    assert PersonalDataAccess.objects.count() == 1
+
+    mine = _client(person.user).get("/documents/access-log/")
+    assert mine.status_code == 200
+    text = mine.content.decode()
+    assert world.bureau.name in text and world.clerk.username not in text
+    log = _client(world.admin).get("/documents/access-log/?scope=bureau")
+    assert log.status_code == 200 and world.clerk.username in log.content.decode()
+    assert person.id_number not in log.content.decode()
+    for user in (world.clerk, world.provider):
+        assert _client(user).get("/documents/access-log/?scope=bureau").status_code == 403
+    assert _client(world.clerk).get("/documents/access-log/").status_code == 403

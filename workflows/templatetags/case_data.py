@@ -1,0 +1,22 @@
+"""What the workflow engine's own pages may show of a case.
+
+viewflow's process pages list every field of the process row; a case row holds the
+record-check result (入职查询), the reasons of a refusal and the documents to correct,
+which only the case's own pages show, to those who may see them. Its pages show the
+fields below and nothing else."""
+
+from django import template
+
+register = template.Library()
+
+SHOWN_FIELDS = frozenset({
+    "status", "created", "finished", "bureau", "organization", "person", "outcome",
+    "started_by", "school", "call", "notice_ends_on", "correction_due", "approval",
+})
+
+
+@register.filter
+def shown_case_fields(process_data):
+    """``process_data`` (viewflow's (field, label, value) rows) without the confidential
+    fields of a case."""
+    return [row for row in process_data if row[0].name in SHOWN_FIELDS]
