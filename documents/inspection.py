@@ -56,6 +56,9 @@ _MESSAGES = {
     "pdf_encrypted": _(
         "The PDF is encrypted or protected by a password. Remove the protection, or print it "
         "to a plain PDF, and upload it again."),
+    "pdf_too_complex": _(
+        "The PDF is made of too many parts to be checked. Print it to a plain PDF, or scan "
+        "it, and upload that."),
     "pdf_unreadable": _(
         "The PDF cannot be read: it is damaged, incomplete or not really a PDF. Save or scan "
         "it again and upload the new file."),
@@ -215,12 +218,16 @@ _TYPES = {
     "/FileAttachment": "pdf_embedded_file",
     "/RichMedia": "pdf_rich_media",
 }
+_WATCHED = frozenset(_KEYS) | {"/S", "/Type", "/Subtype"}
 # When several are found, the refusal names the first of these.
 _PDF_ORDER = ("pdf_javascript", "pdf_launch", "pdf_form_submit", "pdf_embedded_file",
               "pdf_rich_media", "pdf_xfa")
 # Filters whose data is binary, compressed: a match of markup inside it is a coincidence.
 _COMPRESSING = {"/FlateDecode", "/LZWDecode", "/RunLengthDecode", "/DCTDecode",
                 "/JPXDecode", "/CCITTFaxDecode", "/JBIG2Decode"}
+# Walking an object costs some 20 µs in Python; a long book has 100,000 objects, while a
+# hostile file of 20 MB could pack millions into compressed object streams.
+MAX_PDF_OBJECTS = 500_000
 _CONTAINERS = (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)
 # qpdf's errors on hostile input: most are PdfError, a few surface as these.
 _PARSER_ERRORS = (pikepdf.PdfError, RuntimeError, ValueError, RecursionError, OverflowError)
@@ -233,6 +240,9 @@ def _inspect_pdf(file, scanner: MarkupScanner) -> None:
                 raise refusal("pdf_encrypted")
             if len(pdf.pages) == 0:
                 raise refusal("pdf_unreadable")
+            size = pdf.trailer.get("/Size")
+            if isinstance(size, int) and size > MAX_PDF_OBJECTS:  # before qpdf lists them
+                raise refusal("pdf_too_complex")
             found = pdf_active_content(pdf)
             if found:
                 raise refusal(found)
@@ -247,37 +257,40 @@ def pdf_active_content(pdf: pikepdf.Pdf) -> str | None:
     """The refusal code of the first kind of active content in ``pdf``, or None.
 
     Every object in the file is visited (those in object streams too, and those nothing
-    refers to), with the direct objects nested in it; stream data is never decoded.
+    refers to), with the direct objects nested in it; stream data is never decoded. Beyond
+    MAX_PDF_OBJECTS objects the file is refused instead (``pdf_too_complex``).
     """
+    objects = pdf.objects
+    if len(objects) > MAX_PDF_OBJECTS:
+        raise refusal("pdf_too_complex")
     found: set[str] = set()
-    pending = [pdf.trailer, *pdf.objects]
+    pending = [pdf.trailer, *objects]
     while pending:
         obj = pending.pop()
-        if isinstance(obj, pikepdf.Stream):
-            obj = obj.stream_dict
         if isinstance(obj, pikepdf.Dictionary):
-            found.update(_dictionary_threats(obj))
-            children = obj.values()
+            keys = obj.keys()
+        elif isinstance(obj, pikepdf.Stream):
+            obj = obj.stream_dict
+            keys = obj.keys()
         elif isinstance(obj, pikepdf.Array):
-            children = obj
+            pending.extend(c for c in obj if isinstance(c, _CONTAINERS) and not c.is_indirect)
+            continue
         else:
             continue
+        for key in keys & _WATCHED:
+            found.update(_threat(key, obj[key]))
         # indirect children are in pdf.objects: visited once, there
-        pending.extend(c for c in children if isinstance(c, _CONTAINERS) and not c.is_indirect)
+        pending.extend(c for c in obj.values()
+                       if isinstance(c, _CONTAINERS) and not c.is_indirect)
     return next((code for code in _PDF_ORDER if code in found), None)
 
 
-def _dictionary_threats(dictionary: pikepdf.Dictionary):
-    for key in dictionary.keys():
-        if key in _KEYS:
-            yield _KEYS[key]
-    action = dictionary.get("/S")
-    if isinstance(action, pikepdf.Name) and str(action) in _ACTIONS:
-        yield _ACTIONS[str(action)]
-    for key in ("/Type", "/Subtype"):
-        kind = dictionary.get(key)
-        if isinstance(kind, pikepdf.Name) and str(kind) in _TYPES:
-            yield _TYPES[str(kind)]
+def _threat(key: str, value) -> tuple[str, ...]:
+    if key in _KEYS:
+        return (_KEYS[key],)
+    name = str(value) if isinstance(value, pikepdf.Name) else ""
+    code = _ACTIONS.get(name) if key == "/S" else _TYPES.get(name)
+    return (code,) if code else ()
 
 
 def _check_pdf_polyglot(pdf: pikepdf.Pdf, scanner: MarkupScanner) -> None:

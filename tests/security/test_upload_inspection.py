@@ -156,6 +156,21 @@ def test_inspection_names_the_refusal(name, settings):
     assert [e.code for e in refused.value.error_dict["file"]] == [code]
 
 
+def test_a_pdf_of_too_many_objects_is_refused_before_it_is_walked(settings, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from documents import inspection
+    from documents.services import inspect_upload
+
+    content = build("pdf-with-links")  # a dozen objects
+    monkeypatch.setattr(inspection, "MAX_PDF_OBJECTS", 5)
+    with pytest.raises(ValidationError) as refused:
+        inspect_upload(SimpleUploadedFile("a.pdf", content, "application/pdf"),
+                       max_bytes=settings.DOCUMENTS_MAX_UPLOAD_BYTES,
+                       allowed=list(settings.DOCUMENTS_ALLOWED_TYPES))
+    assert [e.code for e in refused.value.error_dict["file"]] == ["pdf_too_complex"]
+
+
 def test_every_refusal_is_translated():
     from documents.inspection import REFUSAL_CODES
 
