@@ -196,6 +196,8 @@ def main(argv=None):
         rows += probe("export", url)
     if wanted("upload"):
         rows += probe("upload", url)
+    if wanted("inspection"):
+        rows += probe("inspection", url)
     if wanted("transition"):
         rows += probe("transition", url)
     if wanted("inbox"):

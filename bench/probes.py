@@ -29,6 +29,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench import generate  # noqa: E402
 from bench.auth_load import probe_auth_load  # noqa: E402
+from bench.scans import probe_inspection, write_scan_pdf  # noqa: E402
 
 HOST = "127.0.0.1"
 MB = 1024 * 1024
@@ -321,10 +322,10 @@ def probe_upload(args):
             registry_services.role_grant(actor=None, user=provider, role=Role.PROVIDER,
                                          target=organization)
         with tempfile.TemporaryFile() as spool:
-            spool.write(b"%PDF-1.7\n")
-            block = os.urandom(MB)
-            while spool.tell() < size:
-                spool.write(block[: size - spool.tell()])
+            # A real scanned PDF (noise images, compressed): uploads are opened by qpdf, and
+            # noise once refused as a PDF "with JavaScript" now and then (its bytes held /JS).
+            write_scan_pdf(spool, size, page_bytes=4 * MB)
+            size = spool.tell()
             spool.seek(0)
             with override_settings(STORAGES=storages, AWS_S3_ENDPOINT_URL=endpoint,
                                    DOCUMENTS_MAX_UPLOAD_BYTES=size + MB):
@@ -360,7 +361,11 @@ def probe_upload(args):
 
 
 # --- one reviewer action ----------------------------------------------------------------
-PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+# A real one-page PDF (uploads are opened by qpdf; a catalog without pages is refused).
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+       b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+       b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
 def _ready_cases(actors, n: int):
@@ -527,7 +532,8 @@ def probe_inbox(args):
 
 PROBES = {"search": probe_search, "sweep": probe_sweep, "sweep_queries": probe_sweep_queries,
           "export": probe_export, "upload": probe_upload, "transition": probe_transition,
-          "inbox": probe_inbox, "auth_load": lambda args: probe_auth_load(args, emit)}
+          "inbox": probe_inbox, "auth_load": lambda args: probe_auth_load(args, emit),
+          "inspection": lambda args: probe_inspection(args, emit=emit, sampler_class=RssSampler)}
 
 
 def main(argv=None):
@@ -536,6 +542,8 @@ def main(argv=None):
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--naive-queries", type=int, default=50)
     parser.add_argument("--upload-mb", type=int, default=256)
+    parser.add_argument("--scan-mb", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cases", type=int, default=15)
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--other", default="", help="sweep_queries JSON measured elsewhere")

@@ -411,6 +411,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # pikepdf (the upload inspection) says at INFO that it loaded; its warnings still show
+    "loggers": {"pikepdf": {"level": "WARNING"}},
 }
 
 VIEWFLOW = {"AUTOREGISTER": False}

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents import permissions
+from documents.inspection import MarkupScanner, inspect_content
 from documents.models import Document, DocumentDownload, DocumentType, PersonalDataAccess
 from documents.storage import (
     STORAGE_ERRORS,
@@ -25,7 +26,6 @@ from documents.storage import (
 )
 from documents.validation import (
     SNIFF_BYTES,
-    ContentScanner,
     check_declared_type,
     field_error,
     sniff_content_type,
@@ -70,13 +70,15 @@ def too_large_error(max_bytes: int):
 
 
 def _inspect(file, *, max_bytes: int, allowed: list[str]) -> _Inspected:
-    """Hash, measure and sniff ``file`` chunk by chunk; never holds it whole in memory."""
+    """Hash, measure, sniff and scan ``file`` chunk by chunk, then open it with the parser
+    of its type (documents.inspection); never holds it whole in memory. Every refusal is a
+    field error on ``file``; the file is left at its start, ready to be stored."""
     too_large = too_large_error(max_bytes)
     declared_size = getattr(file, "size", None)
     if declared_size is not None and declared_size > max_bytes:
         raise too_large
     digest, size, head = hashlib.sha256(), 0, b""
-    scanner = ContentScanner()
+    scanner = MarkupScanner()
     for chunk in file.chunks():
         scanner.feed(chunk)
         if len(head) < SNIFF_BYTES:
@@ -91,7 +93,7 @@ def _inspect(file, *, max_bytes: int, allowed: list[str]) -> _Inspected:
     if detected is None or detected not in allowed:
         raise field_error("file", _("Only PDF, JPEG and PNG files are accepted; the content "
                                     "of this file is none of them."), "type_not_allowed")
-    scanner.check(detected, max_pixels=settings.DOCUMENTS_MAX_IMAGE_PIXELS)
+    inspect_content(file, detected, scanner, max_pixels=settings.DOCUMENTS_MAX_IMAGE_PIXELS)
     return _Inspected(sha256=digest.hexdigest(), size=size, content_type=detected)
 
 

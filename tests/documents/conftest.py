@@ -8,10 +8,7 @@ from registry import services as registry_services
 from registry.models import Bureau
 from registry.roles import Role
 from tests.factories import OrganizationFactory, PersonFactory, UserFactory
-
-PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+from tests.samples import JPEG, PDF, PNG  # noqa: F401 - real files: uploads are parsed
 
 
 def upload(content: bytes = PDF, name: str = "licence.pdf", content_type: str = "application/pdf"):

@@ -6,6 +6,7 @@ Never a 500, and a refused upload leaves no row and no stored object.
 import io
 import json
 import zipfile
+import zlib
 
 import pytest
 from django.core.files.storage import storages
@@ -13,21 +14,21 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from documents.models import Document
+from tests.samples import image_bytes
+from tests.security import upload_corpus
 from tests.workflows.conftest import PDF
 
 URL = "/api/v1/documents/"
 
 
 def png(width, height):
-    return (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + width.to_bytes(4, "big")
-            + height.to_bytes(4, "big") + b"\x08\x02\x00\x00\x00" + b"\x00" * 64)
+    """A PNG whose header (checksums right) claims ``width`` × ``height``."""
+    return upload_corpus._png_raw(width, height, zlib.compress(b"\x00" * 64))
 
 
 def jpeg(width, height):
-    sof = (b"\xff\xc0\x00\x11\x08" + height.to_bytes(2, "big") + width.to_bytes(2, "big")
-           + b"\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01")
-    app0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    return b"\xff\xd8" + app0 + sof + b"\x00" * 64
+    """A real small JPEG whose frame header claims ``width`` × ``height``."""
+    return upload_corpus._with_jpeg_size(image_bytes("JPEG", (16, 16)), width, height)
 
 
 def zip_bomb() -> bytes:
@@ -124,9 +125,10 @@ def test_a_clean_pdf_and_a_reasonable_image_are_still_accepted(world):
 
     client = APIClient()
     client.force_authenticate(world.provider)
-    for content, name, declared in [(PDF, "ok.pdf", "application/pdf"),
-                                    (png(2480, 3508), "a4.png", "image/png"),
-                                    (jpeg(4000, 3000), "photo.jpg", "image/jpeg")]:
+    for content, name, declared in [
+            (PDF, "ok.pdf", "application/pdf"),
+            (image_bytes("PNG", (2480, 3508), (255, 255, 255)), "a4.png", "image/png"),
+            (image_bytes("JPEG", (4000, 3000), quality=80), "photo.jpg", "image/jpeg")]:
         response = client.post(URL, {
             "organization": world.organization.pk, "document_type": "safety_plan",
             "file": SimpleUploadedFile(name, content, content_type=declared),

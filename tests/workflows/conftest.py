@@ -16,8 +16,7 @@ from registry import services as registry_services
 from registry.models import Bureau, ServiceCategory
 from registry.roles import Role
 from tests.factories import OfferingFactory, OrganizationFactory, PersonFactory, UserFactory
-
-PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+from tests.samples import PDF  # a real one-page PDF: uploads are parsed
 
 
 def pdf(name="doc.pdf"):
