@@ -125,7 +125,8 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             return _storage_down()
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+    @extend_schema(responses={**{(200, kind): OpenApiTypes.BINARY
+                                 for kind in ("application/pdf", "image/jpeg", "image/png")},
                               302: OpenApiResponse(description="Presigned URL, at most 5 min"),
                               404: None, 503: STORAGE_DOWN})
     @action(detail=True, methods=["get"])
