@@ -94,7 +94,7 @@ TABLE = [
     row("api/schema/", *ALL),
     row("api/docs/", *ALL),
     row("registry/lists/", *ALL),
-    row("registry/lists/<str:code>/", *ALL),
+    row("registry/lists/<slug:code>/", *ALL),
     row("registry/lists/p/<int:pk>/", *ALL2),
     row("registry/lists/p/<int:pk>/export.<str:fmt>", *ALL2),
     row("selection/notices/", *ALL),
