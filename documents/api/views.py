@@ -66,6 +66,7 @@ class DocumentTypeViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = DocumentType.objects.active()
     serializer_class = DocumentTypeSerializer
     lookup_field = "code"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"  # a slug: a NUL is no route (PostgreSQL refuses it)
     filterset_fields = ["subject", "is_required"]
 
 
