@@ -1,10 +1,8 @@
-from rest_framework.routers import DefaultRouter
-
 from accounts import api
+from registry.api.routers import Router
 
-# No ".json" suffix routes, as in the other routers.
-router = DefaultRouter()
-router.include_format_suffixes = False
+# Ids are whole numbers at the router (a 404 for anything else), as in the other routers.
+router = Router()
 router.register("tokens", api.TokenViewSet, basename="token")
 
 urlpatterns = router.urls

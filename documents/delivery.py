@@ -35,6 +35,9 @@ def find_subject(kind: str, pk) -> Organization | Person | None:
 
 
 def document_or_404(pk) -> Document:
+    # the routes give ASCII digits only; anything else that reaches here names no document
+    if not str(pk).isascii() or not str(pk).isdigit():
+        raise Http404(_("No such document."))
     document = (Document.objects.select_related("document_type", "organization__county",
                                                 "person__organization__county")
                 .filter(pk=pk).first())

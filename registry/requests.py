@@ -30,18 +30,33 @@ def bureaus_administered_by(user):
     return objects_for_role(user, Role.BUREAU_ADMIN, "registry.bureau")
 
 
+def query_id(value, message) -> int | None:
+    """An id read by hand from a query string or a form: None when absent or empty; an int
+    when written in ASCII digits (a leading minus allowed: such a number names nothing and
+    the caller's lookup says so); anything else — letters, decimals, other scripts' digits
+    (``１２``, ``²``, which ``str.isdigit`` accepts and ``int`` reads or refuses), NUL — is a
+    ``BadRequest`` with ``message``."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    digits = text.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
+        raise BadRequest(message)
+    try:
+        return int(text)
+    except ValueError:  # beyond Python's limit on the digits of an int
+        raise BadRequest(message) from None
+
+
 def school_for(user, school_id) -> object:
     """The school the user acts for: the one named, or the only one."""
     # Every school search starts here: one fixed statement reads the school with the
     # user's grants (granted_objects); its county, city and province come from
     # registry.reference (the administrative tree, kept by the process), so that search
     # and fee references read them without a query.
-    school_pk = None
-    if school_id not in (None, ""):
-        try:
-            school_pk = int(school_id)
-        except (TypeError, ValueError):
-            raise BadRequest(_("The school must be given by its number.")) from None
+    school_pk = query_id(school_id, _("The school must be given by its number."))
     # a number beyond the key's range names no school (SQLite would refuse to compare it)
     out_of_range = school_pk is not None and not -2**63 <= school_pk < 2**63
     found = [] if out_of_range else granted_objects(user, Role.SCHOOL, "registry.school",
@@ -60,10 +75,11 @@ def school_for(user, school_id) -> object:
 
 def bureau_for(user, bureau_id):
     bureaus = bureaus_administered_by(user).select_related("jurisdiction")
-    try:
-        bureau = bureaus.filter(pk=int(bureau_id)).first()
-    except (TypeError, ValueError):
-        raise BadRequest(_("The bureau must be given by its number.")) from None
+    message = _("The bureau must be given by its number.")
+    bureau_pk = query_id(bureau_id, message)
+    if bureau_pk is None:
+        raise BadRequest(message)
+    bureau = bureaus.filter(pk=bureau_pk).first()
     if bureau is None:
         raise PermissionDenied(_("Only an administrator of this bureau may do this."))
     return bureau

@@ -8,7 +8,8 @@ urlpatterns = [
     path("lists/", views.list_index, name="list-index"),
     path("lists/p/<int:pk>/", views.list_detail, name="list-detail"),
     path("lists/p/<int:pk>/export.<str:fmt>", views.list_export, name="list-export"),
-    path("lists/<str:code>/", views.list_jurisdiction, name="list-jurisdiction"),
+    # a division code (GB/T 2260) is letters and digits: a NUL never reaches the database
+    path("lists/<slug:code>/", views.list_jurisdiction, name="list-jurisdiction"),
     path("school/search/", views.school_search, name="school-search"),
     path("school/invitations/", consent_views.school_invitations, name="school-invitations"),
     path("school/invitations/<int:pk>/withdraw/", consent_views.school_invitation_withdraw,

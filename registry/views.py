@@ -43,6 +43,7 @@ from registry.requests import (
     engagement_args,
     error_messages,
     paginate,
+    query_id,
     school_for,
     schools_of,
 )
@@ -179,8 +180,12 @@ def school_engagements(request):
         return render(request, "registry/error.html", {"errors": error_messages(error)},
                       status=400)
     # Arriving from a search result: the provider is filled in.
-    initial = {k: request.GET[k] for k in ("organization", "offering", "person")
-               if request.GET.get(k, "").isdigit()}
+    try:
+        initial = {k: pk for k in ("organization", "offering", "person") if (pk := query_id(
+            request.GET.get(k), _("The provider must be given by its number."))) is not None}
+    except BadRequest as error:
+        return render(request, "registry/error.html", {"errors": error_messages(error)},
+                      status=400)
     term_form = TermForm(prefix="term")
     engagement_form = EngagementForm(prefix="eng", initial=initial)
     status = 200
@@ -244,8 +249,10 @@ def _engagement_form_for_people(form, terms) -> dict | None:
     values = {}
     for name in ("organization", "offering", "person"):
         form.fields[name].widget = forms.HiddenInput()
-        value = str(form[name].value() or "")
-        values[name] = int(value) if value.isdigit() else None
+        try:  # only to show the provider by name: a number that is not one names nobody
+            values[name] = query_id(form[name].value(), "")
+        except BadRequest:
+            values[name] = None
     provider = {
         "organization": Organization.objects.filter(pk=values["organization"]).first()
         if values["organization"] else None,

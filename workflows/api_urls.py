@@ -1,10 +1,7 @@
-from rest_framework.routers import DefaultRouter
-
+from registry.api.routers import Router
 from workflows import api
 
-# No ".json" suffix routes: the @action methods take no format argument (a 500 otherwise).
-router = DefaultRouter()
-router.include_format_suffixes = False
+router = Router()
 router.register("cases", api.CaseViewSet, basename="case")
 router.register("tasks", api.TaskViewSet, basename="task")
 router.register("notices", api.NoticeViewSet, basename="notice")

@@ -110,7 +110,8 @@ def reminders_deliver(*, limit: int = 500) -> int:
                 body=gettext("%(subject)s: %(type)s expires in %(days)d days, on %(date)s. "
                              "Upload a renewed one in time, or the approval will be suspended "
                              "when it expires.") % {
-                    "subject": document.subject, "type": document.document_type.display_name,
+                    "subject": services.subject_name(document.subject),
+                    "type": document.document_type.display_name,
                     "days": reminder.threshold_days, "date": local_date(reminder.expires_on)})
             reminder.sent_at = timezone.now()
             reminder.save(update_fields=["sent_at"])
@@ -287,6 +288,11 @@ def _finish(case, outcome, reason):
     case.save(update_fields=["outcome", "outcome_reason"])
     registry_services.audit_record(actor=None, action=f"recert.{outcome}", target=case,
                                    from_state=previous, to_state=outcome, reason=reason)
+    if case.approval.person_id:
+        # a person's re-certification may end on the yearly record query: no outcome by email
+        services.notify_private_news(users=services.holders_of(case.approval.subject),
+                                     case=case, kind=gettext("Re-certification"))
+        return
     services.notify(users=services.holders_of(case.approval.subject),
                     subject=gettext("Re-certification #%(pk)s: %(outcome)s") % {
                         "pk": case.pk, "outcome": CaseOutcome(outcome).label},
@@ -371,7 +377,8 @@ def digests_send(*, today: datetime.date) -> int:
             if not created:
                 continue
             # dates as the digest's own words are written (the active language)
-            lines = [f"{local_date(d.expires_on)} {d.subject} · {d.document_type.display_name}"
+            lines = [f"{local_date(d.expires_on)} {services.subject_name(d.subject)} · "
+                     f"{d.document_type.display_name}"
                      for d in items[:20]]
             if len(items) > 20:
                 lines.append(gettext("… and more; see the dashboard."))
@@ -440,7 +447,7 @@ def annual_review_create(*, activation, approval, today):
                                    to_state="open", data={"approval": approval.pk})
     services.notify(users=services._staff(case.bureau, "administer_bureau"),
                     subject=gettext("Annual review due: %(subject)s") % {
-                        "subject": approval.subject},
+                        "subject": services.subject_name(approval.subject)},
                     body=gettext("Review the year's evaluations and incidents and decide whether "
                             "to keep, suspend or revoke the approval."))
     return case

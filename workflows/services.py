@@ -112,6 +112,26 @@ def notifications_send(*, ids=None, limit: int = 200) -> int:
     return sent
 
 
+def subject_name(subject) -> str:
+    """How a notification names an organization or a person: by name. A person's ``str``
+    carries the masked ID number, and no notification (an email) carries ID numbers."""
+    return subject.name
+
+
+def notify_private_news(*, users, case, kind: str) -> None:
+    """Tell ``users`` that a case about a person has news, without the news: the outcome of
+    a record query (入职查询) and the reasons of a decision go by email to no one, and a
+    school that started a vetting is not told why it was refused. The link leads to the
+    case's page, which shows each reader what that reader may see."""
+    from django.urls import reverse
+
+    notify(users=users,
+           subject=gettext("%(kind)s #%(pk)s: there is news") % {"kind": kind, "pk": case.pk},
+           body=gettext("Sign in to see it on the case's page."),
+           url=reverse(f"{case.flow_class.instance.flow_label}:process_detail",
+                       kwargs={"process_pk": case.pk}))
+
+
 def notify_task_queue(*, activation) -> None:
     """Tell the users who hold a new task's permission on its bureau that it is waiting."""
     task, process = activation.task, activation.process.coerced
@@ -122,7 +142,15 @@ def notify_task_queue(*, activation) -> None:
     title = activation.flow_task.task_title
     notify(users=_staff(bureau, codename),
            subject=gettext("New task: %(title)s (#%(pk)s)") % {"title": title, "pk": process.pk},
-           body=str(process))
+           body=_case_label(process))
+
+
+def _case_label(case) -> str:
+    """``#12 name``: the case's number and whom it is about (never a masked ID number)."""
+    subject = getattr(case, "organization", None) or getattr(case, "person", None)
+    if subject is None and getattr(case, "approval", None) is not None:
+        subject = case.approval.subject
+    return f"#{case.pk} {subject_name(subject)}" if subject is not None else f"#{case.pk}"
 
 
 def notification_mark_read(*, actor, notification: Notification) -> None:
@@ -321,6 +349,9 @@ def case_return_for_correction(*, case, reason: str = "") -> None:
     case.save(update_fields=["correction_rounds", "correction_due"])
     _audit(None, "case.return_for_correction", case, to_state="correction", reason=reason,
            data={"round": case.correction_rounds, "missing": case.missing})
+    if isinstance(case, VettingProcess):  # about a person: the page says what is missing
+        notify_private_news(users=_case_providers(case), case=case, kind=gettext("Vetting"))
+        return
     listing = "\n".join(f"- {p.get('subject', '')}: {p.get('document_type', '')} "
                         f"({p.get('state', '')})" for p in case.missing)
     notify(users=_case_providers(case),
@@ -805,6 +836,11 @@ def _finish(case, outcome: str, reason: str) -> None:
     case.outcome, case.outcome_reason = outcome, reason or ""
     case.save(update_fields=["outcome", "outcome_reason"])
     _audit(None, f"case.{outcome}", case, from_state=previous, to_state=outcome, reason=reason)
+    if isinstance(case, VettingProcess):
+        # the outcome of a vetting may be a record hit, its reasons are about a person, and
+        # the school that started it may not read them: only that there is news, and where
+        notify_private_news(users=_case_providers(case), case=case, kind=gettext("Vetting"))
+        return
     notify(users=_case_providers(case),
            subject=gettext("Application #%(pk)s: %(outcome)s") % {
                "pk": case.pk, "outcome": CaseOutcome(outcome).label},

@@ -17,10 +17,11 @@ class DocumentSerializer(serializers.ModelSerializer):
     document_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     document_type_name = serializers.CharField(source="document_type.display_name",
                                                read_only=True)
+    # null: not reviewed yet (or the account is gone)
     uploaded_by = serializers.CharField(source="uploaded_by.get_username", read_only=True,
-                                        default=None)
+                                        default=None, allow_null=True)
     reviewed_by = serializers.CharField(source="reviewed_by.get_username", read_only=True,
-                                        default=None)
+                                        default=None, allow_null=True)
     review_state_label = serializers.CharField(source="get_review_state_display",
                                                read_only=True)
     is_current = serializers.BooleanField(read_only=True)
@@ -76,7 +77,8 @@ class ChecklistItemSerializer(serializers.Serializer):
     required = serializers.BooleanField()
     state = serializers.ChoiceField(
         choices=["verified", "pending", "rejected", "missing", "expiring", "expired"])
-    document = serializers.IntegerField(source="document.pk", default=None)
+    document = serializers.IntegerField(source="document.pk", default=None,
+                                        allow_null=True)  # null: missing
     expires_on = serializers.DateField(allow_null=True)
     message = serializers.CharField()
 

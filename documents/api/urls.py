@@ -1,6 +1,5 @@
-from rest_framework.routers import SimpleRouter
-
 from documents.api import views
+from registry.api.routers import SimpleRouter
 
 app_name = "documents-api"
 

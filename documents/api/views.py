@@ -67,6 +67,7 @@ class DocumentTypeViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = DocumentType.objects.active()
     serializer_class = DocumentTypeSerializer
     lookup_field = "code"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"  # a slug: a NUL is no route (PostgreSQL refuses it)
     filterset_fields = ["subject", "is_required"]
 
 
@@ -126,7 +127,8 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             return _storage_down()
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+    @extend_schema(responses={**{(200, kind): OpenApiTypes.BINARY
+                                 for kind in ("application/pdf", "image/jpeg", "image/png")},
                               302: OpenApiResponse(description="Presigned URL, at most 5 min"),
                               404: None, 503: STORAGE_DOWN})
     @action(detail=True, methods=["get"])

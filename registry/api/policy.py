@@ -46,7 +46,9 @@ class FeeReferenceSerializer(serializers.Serializer):
 
 def _jurisdiction(request) -> Jurisdiction:
     code = (request.query_params.get("jurisdiction") or "").strip()
-    if not code:
+    # a division code is ASCII letters and digits: anything else (a NUL, which PostgreSQL
+    # cannot even compare) is asked for again
+    if not code or not code.isascii() or not code.isalnum():
         raise DRFValidationError({"jurisdiction": [_("Give a jurisdiction by its division "
                                                      "code, e.g. 360102.")]})
     jurisdiction = (Jurisdiction.objects.select_related("parent__parent")

@@ -1,6 +1,7 @@
 """Published lists: public reads and exports; bureau administrators publish."""
 
 from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -10,7 +11,7 @@ from rest_framework.response import Response
 from registry import services
 from registry.models import Publication
 from registry.requests import api_call, bureau_for, error_messages
-from registry.views import list_export
+from registry.views import EXPORT_TYPES, list_export
 
 
 class PublicationSerializer(serializers.ModelSerializer):
@@ -68,7 +69,9 @@ class PublicationViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(PublicationDetailSerializer(publication).data,
                         status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={  # the canonical JSON is an object; the others are files
+        (200, kind.split(";")[0]): OpenApiTypes.OBJECT if fmt == "json" else OpenApiTypes.BINARY
+        for fmt, kind in EXPORT_TYPES.items()})
     @action(detail=True, methods=["get"], url_path=r"export/(?P<fmt>csv|json|xlsx)")
     def export(self, request, pk=None, fmt="json"):
         """The list as CSV, XLSX or canonical JSON (whose SHA-256 is ``digest``), streamed."""

@@ -1,11 +1,9 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
 
 from registry.api import consent, engagements, policy, publications, sanctions, search, views
+from registry.api.routers import Router
 
-# No ".json" suffix routes: the @action methods take no format argument (a 500 otherwise).
-router = DefaultRouter()
-router.include_format_suffixes = False
+router = Router()
 router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdiction")
 router.register("categories", views.ServiceCategoryViewSet, basename="category")
 router.register("publications", publications.PublicationViewSet, basename="publication")

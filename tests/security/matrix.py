@@ -34,7 +34,7 @@ ADMIN_PARAMS = {"app_label", "content_type_id", "object_id", "object_pk", "id", 
 
 @dataclass(frozen=True)
 class Route:
-    pattern: str  # the pattern as routed, e.g. "api/v1/^cases/(?P<pk>[^/.]+)/$"
+    pattern: str  # the pattern as routed, e.g. "api/v1/^cases/(?P<pk>[0-9]+)/$"
     name: str
 
     @property

@@ -52,7 +52,7 @@ def task_page(flow: str, node: str, action: str) -> str:
 
 def api(path: str) -> str:
     """The routed pattern of a DRF router path: ``api("cases/{pk}/")``."""
-    path = path.replace("{pk}", "(?P<pk>[^/.]+)").replace("{code}", "(?P<code>[^/.]+)")
+    path = path.replace("{pk}", "(?P<pk>[0-9]+)").replace("{code}", "(?P<code>[-a-zA-Z0-9_]+)")
     path = path.replace("{fmt}", "(?P<fmt>csv|json|xlsx)")
     return f"api/v1/^{path}$"
 
@@ -94,7 +94,7 @@ TABLE = [
     row("api/schema/", *ALL),
     row("api/docs/", *ALL),
     row("registry/lists/", *ALL),
-    row("registry/lists/<str:code>/", *ALL),
+    row("registry/lists/<slug:code>/", *ALL),
     row("registry/lists/p/<int:pk>/", *ALL2),
     row("registry/lists/p/<int:pk>/export.<str:fmt>", *ALL2),
     row("selection/notices/", *ALL),
