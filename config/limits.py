@@ -19,6 +19,7 @@ upload at once: the view never runs, so nothing is stored.
 from __future__ import annotations
 
 import ipaddress
+import threading
 import time
 
 from django.conf import settings
@@ -125,14 +126,40 @@ def throttled_message(wait: int) -> str:
     return _("Too many requests: try again in %(seconds)s seconds.") % {"seconds": wait}
 
 
+_holding = threading.BoundedSemaphore(1)
+_holding_size = 1
+_holding_lock = threading.Lock()
+
+
+def _holders() -> threading.BoundedSemaphore:
+    """The process's permits to hold a refused client (``REGISTRY_REFUSAL_HOLDERS``)."""
+    global _holding, _holding_size
+    size = max(int(settings.REGISTRY_REFUSAL_HOLDERS), 0)
+    if size != _holding_size:
+        with _holding_lock:
+            if size != _holding_size:
+                _holding, _holding_size = threading.BoundedSemaphore(max(size, 1)), size
+    return _holding
+
+
 def refusal_delay(wait: int) -> None:
     """Hold a refused client a moment before answering (``REGISTRY_REFUSAL_DELAY``): a
     client that sends its next request when it has the answer to the last (as scripts do)
     then costs the server a few requests a second, whatever its speed. The wait is a sleep in
-    a thread (gunicorn's gthread workers): no CPU, one of the worker's threads."""
+    a thread (gunicorn's gthread workers): no CPU, one of the worker's threads. At most
+    ``REGISTRY_REFUSAL_HOLDERS`` threads of a process are held at once: beyond that a refusal
+    is answered at once, so that an attacker opening many connections cannot take every
+    thread (which would refuse everyone else)."""
     delay = min(float(wait), settings.REGISTRY_REFUSAL_DELAY)
-    if delay > 0:
+    if delay <= 0 or settings.REGISTRY_REFUSAL_HOLDERS <= 0:
+        return
+    holders = _holders()
+    if not holders.acquire(blocking=False):
+        return
+    try:
         time.sleep(delay)
+    finally:
+        holders.release()
 
 
 def too_many_requests(request, wait: int, message: str | None = None) -> HttpResponse:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from registry import notifications
 from registry.models import Bureau, Person, RecordQueryConsent, School, SchoolInvitation
 from registry.services.core import audit_record
 from registry.validators import normalize_id_number
@@ -45,6 +48,11 @@ def school_invite(*, actor, school: School, id_number: str, name: str) -> School
                                                  invited_by=actor)
     audit_record(actor=actor, action="invitation.create", target=invitation,
                  to_state=invitation.status, data={"school": school.pk})
+    notifications.notify(
+        users=[person.user],
+        subject=gettext("%(school)s invites you to work with it") % {"school": school.name},
+        body=gettext("Accept or decline the invitation on your page."),
+        url=reverse("registry:my-privacy"))
     return invitation
 
 

@@ -339,7 +339,9 @@ def blacklist_refuse(*, actor, proposal: BlacklistProposal, reason: str) -> Blac
 def _tell_decision(proposal: BlacklistProposal) -> None:
     """The proposer hears the decision; the provider hears there is news (no reasons in
     a message that may be read by others: they are on the provider's own page)."""
-    words = {"subject": proposal.subject, "status": proposal.get_status_display()}
+    # an organization may be named; a person (a record hit) is not, in a message
+    named = proposal.organization.name if proposal.organization_id else _("a person")
+    words = {"subject": named, "status": proposal.get_status_display()}
     notify(users=[proposal.proposed_by],
            subject=_("Blacklist proposal decided: %(status)s") % words,
            body=_("The blacklisting of %(subject)s: %(status)s.") % words,
@@ -378,13 +380,12 @@ def person_bar_for_record_hit(*, actor, bureau: Bureau, person: Person,
                  to_state=proposal.status, reason=proposal.reason)
     notify(users=[u for u in bureau_staff(bureau, "administer_bureau") if u.pk != actor.pk],
            subject=_("A record hit is waiting for your confirmation"),
-           body=_("A record query for %(person)s found a record. Confirm or refuse the "
-                  "bar.") % {"person": person},
+           # who and what are on the page, for those who may see them: never in an email
+           body=_("A record query found a record. Confirm or refuse the bar on the page."),
            url=_url("blacklist-proposals", bureau.pk))
     notify(users=_provider_users_of_person(person),
            subject=_("News from the education bureau"),
-           body=_("There is news about your record check. Sign in to read it; you may ask "
-                  "for a re-check."),
+           body=_("There is news for you from the education bureau. Sign in to read it."),
            url=_url("my-sanctions"))
     return proposal
 
@@ -433,8 +434,7 @@ def recheck_request(*, actor, proposal: BlacklistProposal, statement: str,
     notify(users=[*bureau_staff(bureau, "clerk_bureau"),
                   *bureau_staff(bureau, "administer_bureau")],
            subject=_("A re-check (复查) is waiting"),
-           body=_("%(person)s asks for a re-check of a record hit.")
-           % {"person": proposal.person},
+           body=_("A person asks for a re-check of a record hit: see the queue."),
            url=_url("rechecks", bureau.pk))
     return recheck
 

@@ -88,7 +88,10 @@ OBJECTS = {"jurisdictions": "jurisdiction", "categories": "category",
            "publications": "publication", "engagements": "engagement",
            "review-requests": "review_request", "cases": "case", "tasks": "task",
            "notices": "notice", "vettings": "vetting", "notifications": "notification",
-           "documents": "document", "document-types": "document_type"}
+           "documents": "document", "document-types": "document_type",
+           "invitations": "invitation", "consents": "consent", "tokens": "token",
+           "blacklist-proposals": "proposal", "my-sanctions": "proposal",
+           "rechecks": "recheck"}
 
 
 def _real_case(operation, side):

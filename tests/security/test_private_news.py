@@ -74,6 +74,11 @@ def test_no_record_outcome_id_number_or_refusal_reason_in_emails_notifications_o
         account.save(update_fields=["email"])
         someone = PersonFactory(organization=w.organization, kind="retiree", user=account)
         upload_all(w.provider, someone)  # the consent to the record query included
+        # tied to the school and consenting in their own account, as a school needs
+        invitation = registry_services.school_invite(
+            actor=school_user, school=school, id_number=someone.id_number, name=someone.name)
+        registry_services.invitation_answer(actor=account, invitation=invitation, accept=True)
+        registry_services.consent_give(actor=account, person=someone, bureau=w.bureau)
         return someone
 
     outcomes = {}

@@ -151,6 +151,33 @@ def test_a_refused_client_is_held_before_its_answer(settings, monkeypatch):
     assert slept and all(s == 1.0 for s in slept)
 
 
+def test_no_more_than_the_allowed_threads_are_held_at_once(settings):
+    """A flood of connections cannot take every thread of a worker: beyond
+    REGISTRY_REFUSAL_HOLDERS held at once, a refusal is answered without waiting."""
+    import threading
+    import time
+
+    from config import limits
+
+    settings.REGISTRY_REFUSAL_DELAY = 0.5
+    settings.REGISTRY_REFUSAL_HOLDERS = 2
+    took = []
+
+    def refuse():
+        start = time.monotonic()
+        limits.refusal_delay(60)
+        took.append(time.monotonic() - start)
+
+    threads = [threading.Thread(target=refuse) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    held = [t for t in took if t >= 0.4]
+    assert len(held) == 2 and len(took) == 6
+    assert all(t < 0.1 for t in took if t < 0.4)
+
+
 @pytest.mark.django_db
 def test_signed_in_users_are_not_counted_as_the_public(settings):
     settings.REGISTRY_THROTTLE_RATES = {**dict.fromkeys(SCOPES, "100/min"), "anon": "1/min"}
