@@ -140,6 +140,18 @@ class Command(BaseCommand):
                 self._approval(admin, nanchang.jurisdiction, status, today, person=person,
                                categories=[categories["sport" if serial == 2 else "reading"]])
 
+        # a retired teacher with her own account, invited by the school: she answers the
+        # invitation and consents to the record query on her own page (/registry/me/privacy/)
+        teacher = self._user("teacher", "周秀兰")
+        number = make_id_number(9, birth=datetime.date(1961, 5, 20))
+        person = Person.objects.filter(id_number=number).first()
+        if person is None:
+            person = services.person_register(actor=admin, name="周秀兰", id_number=number,
+                                              kind=Person.Kind.RETIREE, user=teacher)
+            services.school_invite(actor=school_user, school=school, id_number=number,
+                                   name="周秀兰")
+        logins.append(("teacher", f"{Person.Kind.RETIREE.label} · {person.name}"))
+
         applicant = self._user("applicant", "吴丽")
         for serial in (4, 5):
             self._grant(admin, applicant, Role.PROVIDER, orgs[serial])
