@@ -32,7 +32,7 @@ class ConsentForm(forms.Form):
                                 choices=RecordQueryConsent.Purpose.choices)
     confirm = forms.BooleanField(label=gettext_lazy(
         "I consent to this bureau querying the records of sexual offences and other crimes "
-        "held on me, for the purpose above."))
+        "held on me, for the purpose above"))
 
 
 class InviteForm(forms.Form):
