@@ -185,7 +185,9 @@ class ObjectionSerializer(serializers.Serializer):
     real_name = serializers.CharField(max_length=64)
     contact = serializers.CharField(max_length=128)
     reason = serializers.CharField(max_length=5000)
-    evidence = serializers.FileField(required=False)
+    evidence = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=3,
+        help_text="Up to 3 evidence files (PDF, JPEG or PNG, 10 MB each): repeat the field.")
 
 
 class NoticeSerializer(serializers.ModelSerializer):
@@ -215,7 +217,8 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
         objection = _call(services.objection_file, case=case, real_name=v["real_name"],
-                          contact=v["contact"], reason=v["reason"], evidence=v.get("evidence"))
+                          contact=v["contact"], reason=v["reason"],
+                          evidence=v.get("evidence") or [])
         return Response({"id": objection.pk}, status=status.HTTP_201_CREATED)
 
 

@@ -231,10 +231,6 @@ class Objection(models.Model):
     real_name = models.CharField(_("real name"), max_length=64)
     contact = models.CharField(_("contact"), max_length=128)
     reason = models.TextField(_("reason"), max_length=5000)
-    # Stored under a random key in the private document storage (no personal data in it).
-    evidence = models.CharField(_("evidence file key"), max_length=255, blank=True)
-    evidence_name = models.CharField(_("evidence file name"), max_length=255, blank=True)
-    evidence_sha256 = models.CharField(max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.OPEN)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("resolved by"),
@@ -251,6 +247,25 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.real_name}"
+
+
+class ObjectionEvidence(models.Model):
+    """One evidence file of an objection (at most ``OBJECTION_MAX_FILES``), stored under a
+    random key in the private document storage (no personal data in the key)."""
+
+    objection = models.ForeignKey(Objection, verbose_name=_("objection"),
+                                  on_delete=models.CASCADE, related_name="evidence_files")
+    storage_key = models.CharField(_("evidence file key"), max_length=255)
+    original_name = models.CharField(_("evidence file name"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("objection evidence")
+        verbose_name_plural = _("objection evidence")
+        ordering = ["objection_id", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class Notification(models.Model):

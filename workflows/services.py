@@ -33,6 +33,7 @@ from workflows.models import (
     ExpertScore,
     Notification,
     Objection,
+    ObjectionEvidence,
     OfferingFlag,
     RubricCriterion,
     SelectionProcess,
@@ -715,11 +716,13 @@ _ANONYMOUS = {"匿名", "无名", "anonymous", "anon", "none", "n/a", "某某", 
 
 @transaction.atomic
 def objection_file(*, case: SelectionProcess, real_name: str, contact: str, reason: str,
-                   evidence=None) -> Objection:
-    """Anyone may object during the notice, with a real name, contact and a reason."""
+                   evidence=()) -> Objection:
+    """Anyone may object during the notice, with a real name, contact and a reason, and up
+    to ``OBJECTION_MAX_FILES`` evidence files: all are stored, or none (and no row)."""
     case = SelectionProcess.objects.select_for_update().get(pk=case.pk)
     if not _objection_window_open(case):
         raise CaseStateError(_("Objections can only be filed while the public notice runs."))
+    files = [f for f in (evidence or ()) if f is not None]
     errors = {}
     name = (real_name or "").strip()
     if len(name) < 2 or name.lower() in _ANONYMOUS:
@@ -730,22 +733,29 @@ def objection_file(*, case: SelectionProcess, real_name: str, contact: str, reas
                               "reach you.")
     if len((reason or "").strip()) < 5:
         errors["reason"] = _("Explain the objection and the facts it rests on.")
+    if len(files) > settings.OBJECTION_MAX_FILES:
+        errors["evidence"] = _("Attach at most %(count)d evidence files.") % {
+            "count": settings.OBJECTION_MAX_FILES}
     if errors:
         raise ValidationError(errors)
     objection = Objection(case=case, real_name=name[:64], contact=contact.strip()[:128],
                           reason=reason.strip())
-    if evidence is not None:
-        objection.evidence, objection.evidence_sha256, objection.evidence_name = \
-            _store_evidence(evidence)
+    stored = []
     try:
+        for file in files:
+            stored.append(_store_evidence(file))
         objection.save()
+        ObjectionEvidence.objects.bulk_create(
+            ObjectionEvidence(objection=objection, storage_key=key, sha256=sha256,
+                              original_name=filename) for key, sha256, filename in stored)
     except BaseException:
-        if objection.evidence:
-            from documents.storage import delete_quietly, document_storage
+        from documents.storage import delete_quietly, document_storage
 
-            delete_quietly(document_storage(), objection.evidence)
+        for key, _sha256, _filename in stored:  # nothing kept of a refused objection
+            delete_quietly(document_storage(), key)
         raise
-    _audit(None, "case.objection_filed", case, data={"objection": objection.pk})
+    _audit(None, "case.objection_filed", case,
+           data={"objection": objection.pk, "evidence_files": len(stored)})
     notify(users=_staff(case.bureau, "clerk_bureau"),
            subject=gettext("An objection was filed against application #%(pk)s") % {"pk": case.pk},
            body=objection.reason[:500])

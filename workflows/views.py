@@ -223,13 +223,31 @@ class NoticeListView(generic.ListView):
         return selectors.notices_open()
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe): a list of files."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
 class ObjectionForm(forms.Form):
     real_name = forms.CharField(label=_("Your real name"), max_length=64)
     contact = forms.CharField(label=_("Phone or email"), max_length=128)
     reason = forms.CharField(label=_("Objection and the facts it rests on"),
                              widget=forms.Textarea, max_length=5000)
-    evidence = forms.FileField(label=_("Evidence (PDF, JPEG or PNG, optional)"),
-                               required=False)
+    evidence = MultipleFileField(label=_("Evidence (PDF, JPEG or PNG, optional, at most 3 "
+                                         "files)"), required=False)
 
 
 class ObjectionView(generic.FormView):
@@ -248,7 +266,7 @@ class ObjectionView(generic.FormView):
         try:
             services.objection_file(case=self.case, real_name=data["real_name"],
                                     contact=data["contact"], reason=data["reason"],
-                                    evidence=data.get("evidence"))
+                                    evidence=data.get("evidence") or [])
         except ValidationError as error:
             _apply_validation_error(form, error)
             return self.form_invalid(form)

@@ -295,3 +295,11 @@ def test_an_objection_within_the_limits_is_still_received(notice):
     assert Client().post(web, {**form, "evidence": pdf()}).status_code == 302
     assert Client().post(api, {**form, "evidence": pdf()}).status_code == 201
     assert Objection.objects.count() == 2
+    # three files, each kept (through the page and the API)
+    three = [pdf(f"证据{n}.pdf") for n in range(3)]
+    assert Client().post(web, {**form, "evidence": three}).status_code == 302
+    three = [pdf(f"证据{n}.pdf") for n in range(3)]
+    assert Client().post(api, {**form, "evidence": three}).status_code == 201
+    for objection in Objection.objects.order_by("-pk")[:2]:
+        assert sorted(f.original_name for f in objection.evidence_files.all()) == [
+            "证据0.pdf", "证据1.pdf", "证据2.pdf"]

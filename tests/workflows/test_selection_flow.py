@@ -12,7 +12,7 @@ from viewflow.workflow.timers import fire_due_timers
 from registry.models import Approval, AuditEvent
 from tests.workflows.conftest import open_tasks, upload_all, worker_runs
 from workflows import services
-from workflows.models import CaseOutcome, ExpertAssignment, Objection
+from workflows.models import CaseOutcome, ExpertAssignment, Objection, ObjectionEvidence
 
 SCORES = {"qualification": 90, "course-plan": 80, "safety": 85, "price": 70, "reputation": 75}
 
@@ -428,16 +428,25 @@ def test_objection_evidence_is_checked_like_a_document(world):
     case = _to_notice(world)
     fake = SimpleUploadedFile("evidence.pdf", b"MZ\x90\x00 not a pdf",
                               content_type="application/pdf")
-    with pytest.raises(ValidationError):
-        services.objection_file(case=case, real_name="王小明", contact="139",
-                                reason="该机构收费高于公示标准。", evidence=fake)
-    assert not Objection.objects.exists()
     from tests.workflows.conftest import pdf
 
-    objection = services.objection_file(case=case, real_name="王小明", contact="139",
-                                        reason="该机构收费高于公示标准。", evidence=pdf("收据.pdf"))
-    assert objection.evidence and len(objection.evidence_sha256) == 64
-    assert objection.evidence_name == "收据.pdf"
+    # one bad file among good ones: nothing kept, no row
+    with pytest.raises(ValidationError):
+        services.objection_file(case=case, real_name="王小明", contact="139",
+                                reason="该机构收费高于公示标准。", evidence=[pdf("a.pdf"), fake])
+    assert not Objection.objects.exists() and not ObjectionEvidence.objects.exists()
+
+    objection = services.objection_file(
+        case=case, real_name="王小明", contact="139", reason="该机构收费高于公示标准。",
+        evidence=[pdf("收据.pdf"), pdf("照片说明.pdf"), pdf("合同.pdf")])
+    files = list(objection.evidence_files.all())
+    assert [f.original_name for f in files] == ["收据.pdf", "照片说明.pdf", "合同.pdf"]
+    assert all(len(f.sha256) == 64 and f.storage_key for f in files)
+    with pytest.raises(ValidationError):  # a fourth file
+        services.objection_file(case=case, real_name="王小明", contact="139",
+                                reason="该机构收费高于公示标准。",
+                                evidence=[pdf(f"{n}.pdf") for n in range(4)])
+    assert Objection.objects.count() == 1
 
 
 def test_staff_are_told_when_a_task_waits_in_their_queue(world):
