@@ -275,11 +275,15 @@ def recertification_restore(*, case: RecertificationProcess) -> None:
 
 
 def recertification_revoke(*, case: RecertificationProcess) -> None:
-    """A record hit on the yearly query: the approval is revoked for good."""
-    registry_services.approval_revoke(
-        actor=case.checked_by, approval=case.approval,
-        reason=gettext("The yearly record query returned a record."))
-    _finish(case, CaseOutcome.REJECTED, gettext("The yearly record query returned a record."))
+    """A record hit on the yearly query. The approval stays suspended (nobody may engage the
+    person), and the bar waits for a second person, the bureau's administrator, as a hit in
+    a vetting does: confirmed, it revokes the approval and bars the person; the person may
+    ask once for a re-check (复查)."""
+    reason = gettext("The yearly record query returned a record.")
+    registry_services.person_bar_for_record_hit(
+        actor=case.checked_by, bureau=case.bureau, person=case.approval.person,
+        reason=gettext("Record query hit during re-certification #%(pk)s") % {"pk": case.pk})
+    _finish(case, CaseOutcome.REJECTED, reason)
 
 
 def _finish(case, outcome, reason):

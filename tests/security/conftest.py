@@ -22,7 +22,7 @@ review, a vetting applicant's correction), which are never in a queue:
   rejected by the approver, corrections exhausted;
 - re-certification (an expired credential, then the sweep): renewal waiting for and held
   by the provider, verification waiting for and held by the clerk (``recert``), restored,
-  revoked on the yearly record query;
+  ended on a hit of the yearly record query (suspended, its bar waiting);
 - annual review (the anniversary sweep): waiting for and held by the administrator
   (``review``), decided.
 """
@@ -338,7 +338,8 @@ def _recertification_cases(s):
     _do(revoked, "recert_verify", clerk, {
         f"doc_{renewed.pk}": "verify", "query_reference": "NC-2027-9",
         "query_date": str(today), "query_result": "hit"})
-    for case, status in ((restored, "approved"), (revoked, "revoked")):
+    # a hit on the yearly query: suspended until the administrator confirms the bar
+    for case, status in ((restored, "approved"), (revoked, "suspended")):
         case.approval.refresh_from_db()
         assert case.approval.status == status
     assert waiting.approval.status == "suspended"

@@ -4,12 +4,13 @@ import datetime
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
 from documents.models import Document
 from registry import services as registry_services
-from registry.models import Approval, AuditEvent, Jurisdiction
+from registry.models import Approval, AuditEvent, BlacklistProposal, Jurisdiction
+from registry.selectors import is_blacklisted
 from tests.factories import PersonFactory
 from tests.workflows.conftest import open_tasks, pdf, upload_all
 from workflows import recertification, services
@@ -178,7 +179,7 @@ def test_documents_without_expiry_are_never_swept(world, insured):
     assert not codes & {"safety_plan", "fee_schedule", "venue_proof"}
 
 
-def test_yearly_record_query_hit_revokes_the_individual(world):
+def test_yearly_record_query_hit_suspends_then_the_administrator_confirms_the_bar(world):
     w = world
     person = PersonFactory(organization=w.organization, kind="professional")
     documents = upload_all(w.provider, person, expires_in_days=1000)
@@ -205,7 +206,17 @@ def test_yearly_record_query_hit_revokes_the_individual(world):
             f"doc_{new.pk}": "verify", "query_reference": "NC-2027-9", "query_date": str(day),
             "query_result": "hit"})
     approval.refresh_from_db()
+    # nobody may engage the person meanwhile; the bar waits for a second person
+    assert approval.status == Approval.Status.SUSPENDED
+    assert not is_blacklisted(id_number=person.id_number)
+    proposal = BlacklistProposal.objects.get(person=person, kind="record_hit",
+                                             status="proposed")
+    with pytest.raises(PermissionDenied):  # the clerk who recorded the hit cannot confirm
+        registry_services.blacklist_confirm(actor=w.clerk, proposal=proposal, reason="确认")
+    registry_services.blacklist_confirm(actor=w.admin, proposal=proposal, reason="核实无误")
+    approval.refresh_from_db()
     assert approval.status == Approval.Status.REVOKED
+    assert is_blacklisted(id_number=person.id_number)
 
 
 def test_clerks_get_one_digest_a_day(world, insured):
