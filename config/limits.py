@@ -29,6 +29,8 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework.throttling import BaseThrottle
 
+from registry.requests import request_address
+
 # Routes (by namespaced URL name) with a scope of their own; the rest of what the public
 # reaches is "anon". The objection and sign-in scopes count only what is sent (POST).
 POST_SCOPES = {
@@ -53,17 +55,10 @@ def client_address(request) -> str:
     client cannot forge past its own proxy). An IPv6 client counts by its /64, which is what
     one subscriber holds. Also django-axes's ``AXES_CLIENT_IP_CALLABLE``: the lockout and
     the throttles see the same address."""
-    address = request.META.get("REMOTE_ADDR", "") or ""
-    proxies = settings.PROXY_COUNT
-    if proxies:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-                     if a.strip()]
-        if forwarded:
-            address = forwarded[-min(proxies, len(forwarded))]
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:64]
+    address = request_address(request)
+    if address is None:
+        return (request.META.get("REMOTE_ADDR", "") or "")[:64]
+    parsed = ipaddress.ip_address(address)
     if parsed.version == 6:
         if parsed.ipv4_mapped is not None:
             return str(parsed.ipv4_mapped)

@@ -17,11 +17,7 @@ from django.views.decorators.http import require_POST
 
 from registry import selectors, services
 from registry.models import Bureau, RecordQueryConsent, SchoolInvitation
-from registry.requests import error_messages, schools_of
-
-
-def _address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+from registry.requests import error_messages, request_address, schools_of
 
 
 class ConsentForm(forms.Form):
@@ -60,7 +56,7 @@ def my_privacy(request):
                 services.consent_give(actor=request.user, person=person,
                                       bureau=form.cleaned_data["bureau"],
                                       purpose=form.cleaned_data["purpose"],
-                                      address=_address(request))
+                                      address=request_address(request))
             except ValidationError as error:
                 form.add_error(None, error_messages(error))
             else:
@@ -82,7 +78,7 @@ def my_invitation_answer(request, pk: int):
     try:
         if action in ("accept", "decline"):
             services.invitation_answer(actor=request.user, invitation=invitation,
-                                       accept=action == "accept", address=_address(request))
+                                       accept=action == "accept", address=request_address(request))
         elif action == "withdraw":
             services.invitation_withdraw(actor=request.user, invitation=invitation)
         else:

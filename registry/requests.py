@@ -22,6 +22,26 @@ class BadRequest(ValidationError):
     """Input the user can fix: shown as a 400 with the message."""
 
 
+def request_address(request) -> str | None:
+    """The client's address as recorded with what it did (consent, answers): ``REMOTE_ADDR``,
+    or with ``PROXY_COUNT`` proxies in front, the address the outermost of them saw (from the
+    right of ``X-Forwarded-For``, which the client cannot forge past its own proxy). None
+    when it is not an IP address."""
+    import ipaddress
+
+    address = request.META.get("REMOTE_ADDR", "") or ""
+    proxies = getattr(settings, "PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                     if a.strip()]
+        if forwarded:
+            address = forwarded[-min(proxies, len(forwarded))]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
 def schools_of(user):
     return objects_for_role(user, Role.SCHOOL, "registry.school")
 

@@ -12,7 +12,7 @@ from viewflow.workflow.status import STATUS
 
 from documents.services import StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person, School
-from registry.requests import form_data
+from registry.requests import form_data, request_address
 from workflows import selectors, services
 from workflows.models import (
     CallForApplications,
@@ -275,7 +275,7 @@ class VettingViewSet(viewsets.ReadOnlyModelViewSet):
         v = payload.validated_data
         case = _call(services.vetting_start, actor=request.user, person=v["person"],
                      bureau=v["bureau"], school=v.get("school"), consent=v["consent"],
-                     address=request.META.get("REMOTE_ADDR") or None)
+                     address=request_address(request))
         return Response(VettingCaseSerializer(case, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 

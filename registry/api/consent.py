@@ -13,13 +13,13 @@ from rest_framework.response import Response
 
 from registry import selectors, services
 from registry.models import Bureau, RecordQueryConsent, SchoolInvitation
-from registry.requests import api_call, api_invalid, school_for, schools_of
-
-
-def client_address(request) -> str | None:
-    """The address the request came from, as the server saw it (REMOTE_ADDR; behind a proxy
-    that sets it right, e.g. gunicorn with forwarded_allow_ips)."""
-    return request.META.get("REMOTE_ADDR") or None
+from registry.requests import (
+    api_call,
+    api_invalid,
+    request_address,
+    school_for,
+    schools_of,
+)
 
 
 def _service(function, **kwargs):
@@ -84,7 +84,7 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def accept(self, request, pk=None):
         invitation = _service(services.invitation_answer, actor=request.user,
                               invitation=self._invitation(pk), accept=True,
-                              address=client_address(request))
+                              address=request_address(request))
         return Response(InvitationSerializer(invitation).data)
 
     @extend_schema(request=None, responses={200: InvitationSerializer})
@@ -92,7 +92,7 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def decline(self, request, pk=None):
         invitation = _service(services.invitation_answer, actor=request.user,
                               invitation=self._invitation(pk), accept=False,
-                              address=client_address(request))
+                              address=request_address(request))
         return Response(InvitationSerializer(invitation).data)
 
     @extend_schema(request=None, responses={200: InvitationSerializer})
@@ -143,7 +143,7 @@ class ConsentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         consent = _service(services.consent_give, actor=request.user, person=person,
                            bureau=payload.validated_data["bureau"],
                            purpose=payload.validated_data["purpose"],
-                           address=client_address(request))
+                           address=request_address(request))
         return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ConsentSerializer})

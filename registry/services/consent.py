@@ -39,7 +39,9 @@ def school_invite(*, actor, school: School, id_number: str, name: str) -> School
         user=None).first()
     if person is None:
         return None
-    live = SchoolInvitation.objects.select_for_update().filter(
+    # two invitations at once would both find none: the person's row is the lock
+    Person.objects.select_for_update().get(pk=person.pk)
+    live = SchoolInvitation.objects.filter(
         school=school, person=person, status__in=[SchoolInvitation.Status.PENDING,
                                                   SchoolInvitation.Status.ACCEPTED]).first()
     if live is not None:

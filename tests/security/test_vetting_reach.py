@@ -311,3 +311,42 @@ def test_the_engine_pages_of_a_case_show_no_record_check_and_no_reasons(world, s
         for secret in ("NC-2026-SECRET", "入职查询有记录", "查询结果不合格", "有记录"):
             assert secret not in text, (user, secret)
     assert shown >= 2  # the school and the provider see the page, without those
+
+
+def test_the_new_lists_read_a_bounded_number_of_queries(world, school,
+                                                        django_assert_max_num_queries):
+    """Invitations, consents and the access log: the same queries for 1 row or 15."""
+    people = []
+    for _ in range(15):
+        person = PersonFactory(organization=world.organization, user=UserFactory(),
+                               kind="volunteer")
+        registry_services.school_invite(actor=school.user, school=school,
+                                        id_number=person.id_number, name=person.name)
+        registry_services.consent_give(actor=person.user, person=person, bureau=world.bureau)
+        people.append(person)
+    upload_all(world.provider, people[0])
+    wf.vetting_start(actor=world.provider, person=people[0], bureau=world.bureau)
+    card = _id_card(people[0])
+    for _ in range(15):
+        assert _client(world.clerk).get(
+            f"/api/v1/documents/{card.pk}/download/").status_code == 200
+    for user, path, params in (
+            (school.user, "/api/v1/invitations/", {}),
+            (people[0].user, "/api/v1/invitations/", {}),
+            (people[0].user, "/api/v1/consents/", {}),
+            (people[0].user, "/api/v1/personal-data-accesses/", {}),
+            (world.admin, "/api/v1/personal-data-accesses/", {"scope": "bureau"})):
+        client = _client(user)
+        with django_assert_max_num_queries(12):
+            response = client.get(path, params)
+        assert response.status_code == 200 and response.json()["count"] >= 1, path
+
+
+def test_the_consent_address_is_the_clients_behind_the_proxies(world, settings):
+    settings.PROXY_COUNT = 1
+    person = PersonFactory(user=UserFactory(), kind="volunteer")
+    answer = _client(person.user).post(
+        "/api/v1/consents/", {"bureau": world.bureau.pk}, format="json",
+        REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.23")
+    assert answer.status_code == 201, answer.content
+    assert RecordQueryConsent.objects.get(person=person).given_from == "198.51.100.23"
