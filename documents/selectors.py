@@ -183,8 +183,9 @@ def requirement_checklist(
 
 
 def personal_data_accesses_of_person(person) -> QuerySet:
-    """The reads of ``person``'s sensitive data, for the person: which bureau, when, what."""
-    return (PersonalDataAccess.objects.filter(person=person)
+    """The bureaus' reads of ``person``'s sensitive data, for the person: which bureau, when,
+    what (their own reads and their employer's are not listed)."""
+    return (PersonalDataAccess.objects.filter(person=person).exclude(bureau=None)
             .select_related("bureau", "document__document_type"))
 
 

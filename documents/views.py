@@ -17,8 +17,9 @@ from documents.delivery import (
     storage_unavailable_response,
 )
 from documents.forms import RejectForm, UploadForm
+from registry.requests import BadRequest, error_messages, paginate
 from registry.roles import Role
-from registry.selectors import objects_for_role
+from registry.selectors import objects_for_role, person_of_user
 
 
 class DocumentsHomeView(LoginRequiredMixin, View):
@@ -150,8 +151,6 @@ class AccessLogView(LoginRequiredMixin, View):
     a bureau administrator (``?scope=bureau``) reads the log of their bureaus' reads."""
 
     def get(self, request):
-        from registry.models import Person
-        from registry.requests import BadRequest, error_messages, paginate
 
         administrator = request.GET.get("scope") == "bureau"
         if administrator:
@@ -159,11 +158,11 @@ class AccessLogView(LoginRequiredMixin, View):
                 raise PermissionDenied(_("Only a bureau administrator may read this log."))
             accesses = selectors.personal_data_accesses_for_admin(request.user)
         else:
-            person = Person.objects.filter(user=request.user).first()
+            person = person_of_user(request.user)
             if person is None:
                 raise PermissionDenied(_("This page is for a registered person, in their own "
                                          "account."))
-            accesses = selectors.personal_data_accesses_of_person(person).exclude(bureau=None)
+            accesses = selectors.personal_data_accesses_of_person(person)
         try:
             page = paginate(accesses, request.GET.get("page"), per_page=50)
         except BadRequest as error:

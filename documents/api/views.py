@@ -31,7 +31,7 @@ from documents.delivery import (
     find_subject,
 )
 from documents.models import Document, DocumentType, PersonalDataAccess
-from registry.models import Person
+from registry.selectors import person_of_user
 
 SUBJECT_PARAMETERS = [
     OpenApiParameter("organization", OpenApiTypes.INT, description="organization id"),
@@ -244,11 +244,10 @@ class PersonalDataAccessViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return PersonalDataAccess.objects.none()
         if self._administrator():
             return selectors.personal_data_accesses_for_admin(self.request.user)
-        person = Person.objects.filter(user=self.request.user).first()
+        person = person_of_user(self.request.user)
         if person is None:
             return PersonalDataAccess.objects.none()
-        # the person sees bureaus' reads (their own and their employer's are theirs to know)
-        return selectors.personal_data_accesses_of_person(person).exclude(bureau=None)
+        return selectors.personal_data_accesses_of_person(person)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "administrator": self._administrator()}
