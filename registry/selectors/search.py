@@ -15,6 +15,7 @@ from registry.models import (
     Jurisdiction,
     Offering,
     Person,
+    ProviderAvailability,
     ProviderSearchDocument,
     School,
     ServiceCategory,
@@ -98,9 +99,12 @@ def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, d
       descriptions, summed; NULL when a term is in none of them (the n-grams matched, the
       substring did not);
     - ``best``: the best expert score of its approvals valid ``day`` (status, dates,
-      jurisdiction, category), read on the approvals themselves (an index-only probe of
-      approval_*_approved_idx); -1 when they are unscored, NULL when there is none. So a
-      stale token can hide a provider, never show one that is not available.
+      jurisdiction, category), read on ``ProviderAvailability`` (the approved approvals
+      flattened per category, kept exact by the services: one index-only probe, no join
+      to the category links); -1 when they are unscored, NULL when there is none. A
+      stale token can hide a provider, never show one; and the page is read through the
+      approvals themselves (``_valid_approvals``, the guard), so a stale availability row
+      can never show one either.
 
     Both are computed once per candidate, in the select list; ``_Ranking`` keeps the rows
     where neither is NULL. (Filtering on them here would make the database compute them
@@ -126,23 +130,21 @@ def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, d
             + " ELSE NULL END")
         params += [pattern] * 4
 
-    approval_subject = f"a.{column(Approval, subject)}"
-    best = (f"SELECT COALESCE(a.{column(Approval, 'expert_score')}, -1)"  # noqa: S608
-            f" FROM {table(Approval)} a")  # (names and placeholders only, as below)
+    def v(field: str) -> str:
+        return f"v.{column(ProviderAvailability, field)}"
+
+    # One probe of availability_<kind>_idx per candidate, index-only: the approvals in
+    # status "approved", flattened per category (registry.services.availability).
+    best = (f"SELECT COALESCE({v('expert_score')}, -1)"  # noqa: S608
+            f" FROM {table(ProviderAvailability)} v"  # (names and placeholders only, as below)
+            f" WHERE {v(subject)} = {sid}"
+            f" AND {v('jurisdiction')} IN ({placeholders(jurisdiction_ids)})")
+    params += list(jurisdiction_ids)
     if category_ids is not None:
-        links = Approval.categories.through
-        best += (f" JOIN {table(links)} ac"
-                 f" ON ac.{column(links, 'approval')} = a.{column(Approval, 'id')}")
-    best += (f" WHERE {approval_subject} = {sid}"
-             f" AND a.{column(Approval, 'status')} = %s"
-             f" AND a.{column(Approval, 'valid_from')} <= %s"
-             f" AND a.{column(Approval, 'valid_until')} >= %s"
-             f" AND a.{column(Approval, 'jurisdiction')} IN ({placeholders(jurisdiction_ids)})")
-    params += [Approval.Status.APPROVED.value, db_value(Approval, "valid_from", day),
-               db_value(Approval, "valid_until", day), *jurisdiction_ids]
-    if category_ids is not None:
-        best += f" AND ac.{column(links, 'servicecategory')} IN ({placeholders(category_ids)})"
+        best += f" AND {v('category')} IN ({placeholders(category_ids)})"
         params += list(category_ids)
+    best += f" AND {v('valid_from')} <= %s AND {v('valid_until')} >= %s"
+    params += [db_value(Approval, "valid_from", day), db_value(Approval, "valid_until", day)]
     best += " ORDER BY 1 DESC LIMIT 1"
 
     where, where_params = [f"{sid} IS NOT NULL"], []
