@@ -194,6 +194,62 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _ratio(rows: list[dict], key: str, i: int) -> str:
+    """Growth of ``key`` from the previous scale, per 10× of data."""
+    import math
+
+    if i == 0 or not rows[i - 1].get(key) or not rows[i].get(key):
+        return ""
+    factor = rows[i]["scale"] / rows[i - 1]["scale"]
+    return f"{(rows[i][key] / rows[i - 1][key]) ** (1 / math.log10(factor)):.2f}"
+
+
+def growth(url: str, scales: list[float]) -> int:
+    """How cost grows: the search and sweep figures at each scale, side by side. Each scale
+    has its own database (``<name>_x<scale>``), generated on first use."""
+    name = environ.Env.db_url_config(url)["NAME"]
+    found, errors = [], []
+    for scale in sorted(scales):
+        label = f"{scale:g}".replace(".", "_")
+        scale_url = url.rsplit("/", 1)[0] + f"/{name}_x{label}"
+        info = prepare(scale_url, sizes(scale), label=f"×{scale:g}")
+        metrics = {row["metric"]: row for row in probe("search", scale_url)
+                   + probe("sweep", scale_url)}
+        errors += [m for m, row in metrics.items() if row.get("error")]
+
+        def value(metric, metrics=metrics):
+            return metrics.get(metric, {}).get("value")
+
+        found.append({
+            "scale": scale, "organizations": info["organizations"], "people": info["people"],
+            "search_p95_ms": value("search_p95_ms"),
+            "search_raw_p95_ms": metrics.get("search_vs_raw_sql", {}).get("baseline"),
+            "people_search_p95_ms": value("people_search_p95_ms"),
+            "sweep_seconds": value("sweep_seconds"), "sweep_queries": value("sweep_queries"),
+            "machine": machine()})
+    header = (f"{'scale':>6} {'orgs':>9} {'people':>10} {'search p95':>11} {'per 10x':>8} "
+              f"{'raw p95':>8} {'people p95':>11} {'per 10x':>8} {'sweep s':>8} "
+              f"{'per 10x':>8} {'sweep q':>8}")
+    print("\nHow cost grows (ms unless said; 'per 10x': growth factor per 10x of data)")
+    print(header)
+    print("-" * len(header))
+    for i, row in enumerate(found):
+        print(f"{row['scale']:>6g} {row['organizations']:>9,} {row['people']:>10,} "
+              f"{row['search_p95_ms']!s:>11} {_ratio(found, 'search_p95_ms', i):>8} "
+              f"{row['search_raw_p95_ms']!s:>8} {row['people_search_p95_ms']!s:>11} "
+              f"{_ratio(found, 'people_search_p95_ms', i):>8} {row['sweep_seconds']!s:>8} "
+              f"{_ratio(found, 'sweep_seconds', i):>8} {row['sweep_queries']!s:>8}")
+    out = ROOT / "var" / "bench-scales.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                               "rows": found}, ensure_ascii=False, indent=2))
+    print(f"\nWrote {out.relative_to(ROOT)}.", file=sys.stderr)
+    if errors:
+        print(f"make bench: probes failed: {', '.join(errors)}", file=sys.stderr)
+        return 3
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--scale", type=float, default=float(os.environ.get("SCALE") or 1))
@@ -203,10 +259,16 @@ def main(argv=None):
     parser.add_argument("--fail-on-target", action="store_true",
                         help="exit 1 when a target is missed (by default only a probe that "
                              "fails to run makes the bench fail: timings depend on the machine)")
+    parser.add_argument("--scales", type=float, nargs="+", default=None,
+                        help="only the growth table: search and sweep at each of these "
+                             "scales, each on its own database (<name>_x<scale>)")
     args = parser.parse_args(argv)
-    if not 0 < args.scale <= 1:
-        fail("SCALE must be in (0, 1]")
+    for scale in [args.scale, *(args.scales or [])]:
+        if not 0 < scale <= 3:
+            fail("SCALE must be in (0, 3]")
     url = database_url()
+    if args.scales:
+        return growth(url, args.scales)
     started = time.monotonic()
     want = sizes(args.scale)
     info = prepare(url, want, label="benchmark")

@@ -330,6 +330,36 @@ def probe_export(args):
     peak = round(sampler.stop(), 1)
     emit("export_peak_rss_mb", peak, "MB", "<= 200", peak <= 200,
          baseline=round(before, 1), baseline_name="process RSS before the exports")
+    _conditional_gets(client, publication)
+
+
+def _conditional_gets(client, publication) -> None:
+    """A client that has the list's page or export asks again with its ETag: 304, nothing
+    built (registry/conditional.py). Median of 20 revalidations beside a full answer."""
+    for name, url in (("page", f"/registry/lists/p/{publication.pk}/?page=3"),
+                      ("csv", f"/registry/lists/p/{publication.pk}/export.csv")):
+        full, revalidated = [], []
+        etag = None
+        # many members of the public (the anonymous throttles count per address)
+        addresses = (f"10.25.{n // 250}.{n % 250 + 1}" for n in range(1000))
+        for _ in range(5 if name == "csv" else 20):
+            started = time.perf_counter()
+            response = client.get(url, REMOTE_ADDR=next(addresses))
+            if response.streaming:
+                b"".join(response.streaming_content)
+            full.append(time.perf_counter() - started)
+            etag = response.get("ETag")
+        if response.status_code != 200 or not etag:
+            sys.exit(f"{url} answered {response.status_code} without an ETag")
+        for _ in range(20):
+            started = time.perf_counter()
+            response = client.get(url, HTTP_IF_NONE_MATCH=etag, REMOTE_ADDR=next(addresses))
+            revalidated.append(time.perf_counter() - started)
+            if response.status_code != 304:
+                sys.exit(f"{url} with its ETag answered {response.status_code}, not 304")
+        median, baseline = ms(statistics.median(revalidated)), ms(statistics.median(full))
+        emit(f"list_{name}_304_ms", median, "ms", "< the full answer", median < baseline,
+             baseline=baseline, baseline_name="the full answer, median ms")
 
 
 # --- a 256 MB upload to S3 ----------------------------------------------------------
