@@ -311,7 +311,8 @@ _OFFERING_FIELDS = ("id", "organization", "category", "title", "description", "g
 
 def _valid_approvals(subject: str, ids, jurisdiction_ids, day) -> list[Approval]:
     """The approvals valid ``day`` in ``jurisdiction_ids`` of the subjects ``ids``, each
-    with its subject (the fields a page shows, ``_SUBJECT_FIELDS``), in no order.
+    with its subject (the fields a page shows, ``_SUBJECT_FIELDS``) and ``category_ids``
+    (read in the same row from the category links), in no order.
 
     Written as SQL (``raw()``, which still converts each column as its field does): the
     ORM spent about 0.9 ms of Python building this query for a page of 20."""
@@ -319,6 +320,13 @@ def _valid_approvals(subject: str, ids, jurisdiction_ids, day) -> list[Approval]
     fields = _SUBJECT_FIELDS[subject]
     columns = [f"a.{column(Approval, field)}" for field in (*_APPROVAL_FIELDS, subject)]
     columns += [f"s.{column(model, field)} AS subject_{field}" for field in fields]
+    # the approval's categories as "id,id,…" in the same row: one query fewer per page
+    links = Approval.categories.through
+    joined = ("string_agg(CAST(ac.{0} AS text), ',')" if connection.vendor == "postgresql"
+              else "group_concat(ac.{0}, ',')").format(column(links, "servicecategory"))
+    columns.append(f"(SELECT {joined} FROM {table(links)} ac"  # noqa: S608 (names only)
+                   f" WHERE ac.{column(links, 'approval')} = a.{column(Approval, 'id')})"
+                   f" AS category_ids")
     sql = (f"SELECT {', '.join(columns)} FROM {table(Approval)} a"  # noqa: S608 (names)
            f" JOIN {table(model)} s ON s.{column(model, 'id')} = a.{column(Approval, subject)}"
            f" WHERE a.{column(Approval, 'status')} = %s"
@@ -331,24 +339,12 @@ def _valid_approvals(subject: str, ids, jurisdiction_ids, day) -> list[Approval]
     names = ["id", *(model._meta.get_field(field).attname for field in fields)]
     approvals = list(Approval.objects.raw(sql, params))
     for approval in approvals:
+        found = approval.__dict__.pop("category_ids")
+        approval.category_ids = [int(pk) for pk in found.split(",")] if found else []
         values = [getattr(approval, f"{subject}_id"),
                   *(approval.__dict__.pop(f"subject_{field}") for field in fields)]
         setattr(approval, subject, model.from_db(connection.alias, names, values))
     return approvals
-
-
-def _category_links(approval_ids) -> list[tuple[int, int]]:
-    """``(approval id, category id)`` of these approvals."""
-    if not approval_ids:
-        return []
-    links = Approval.categories.through
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {column(links, 'approval')}, {column(links, 'servicecategory')}"  # noqa: S608
-            f" FROM {table(links)}"
-            f" WHERE {column(links, 'approval')} IN ({placeholders(approval_ids)})",
-            list(approval_ids))
-        return cursor.fetchall()
 
 
 def _active_offerings(organization_ids) -> list[Offering]:
@@ -369,23 +365,21 @@ def _load(subject: str, ids, *, lineage, day, categories) -> dict:
     with ``category_list``. Read through those approvals, with the subject joined, so a
     subject whose approvals lapsed since it was ranked is not there.
 
-    Two queries. An approval's jurisdiction is one of the lineage's, already loaded, and
-    its categories come from ``categories`` through the link table's ids: no join to
-    either, and no prefetch machinery (which cost more Python than the page's queries).
+    One query. An approval's jurisdiction is one of the lineage's, already loaded, and
+    its categories come from ``categories`` through the link table's ids (read with the
+    approval): no join to either, and no prefetch machinery (which cost more Python than
+    the page's queries).
     An organization's county comes from registry.reference."""
     jurisdictions = {jurisdiction.pk: jurisdiction for jurisdiction in lineage}
     approvals = _valid_approvals(subject, ids, list(jurisdictions), day)
     approvals.sort(key=lambda approval: (approval.created_at, approval.pk), reverse=True)
-    links: dict[int, list[ServiceCategory]] = {approval.pk: [] for approval in approvals}
-    pairs = _category_links(list(links))
-    _with_categories(categories, {category_id for _approval_id, category_id in pairs})
-    for approval_id, category_id in pairs:
-        links[approval_id].append(categories[category_id])
+    _with_categories(categories, {pk for approval in approvals for pk in approval.category_ids})
     rank = {pk: position for position, pk in enumerate(categories)}  # display order
     found: dict = {}
     for approval in approvals:
         approval.jurisdiction = jurisdictions[approval.jurisdiction_id]
-        approval.category_list = sorted(links[approval.pk], key=lambda c: rank[c.pk])
+        approval.category_list = sorted((categories[pk] for pk in approval.category_ids),
+                                        key=lambda c: rank[c.pk])
         item = found.setdefault(getattr(approval, f"{subject}_id"), getattr(approval, subject))
         item.__dict__.setdefault("valid_approvals", []).append(approval)
     if subject == "organization":
