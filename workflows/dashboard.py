@@ -29,7 +29,7 @@ from registry.models import (
     ServiceCategory,
 )
 from registry.requests import bureaus_administered_by
-from registry.selectors import review_requests_for_bureaus
+from registry.selectors import hardship_places_totals, review_requests_for_bureaus
 from workflows.models import (
     CaseOutcome,
     RecertificationProcess,
@@ -120,14 +120,8 @@ def bureau_dashboard(bureau: Bureau) -> dict:
     top_categories = list(ServiceCategory.objects.filter(parent=None, is_active=True))
     gaps = [{"category": c, "count": schools_without_category(bureau, c).count()}
             for c in top_categories]
-    hardship = None
-    try:
-        from registry.selectors import hardship_places_totals
-    except ImportError:  # the policy screening module is not installed yet
-        hardship_places_totals = None
-    if hardship_places_totals is not None:
-        hardship = hardship_places_totals(
-            jurisdiction_ids=list(_subtree(bureau).values_list("pk", flat=True)))
+    hardship = hardship_places_totals(
+        jurisdiction_ids=list(_subtree(bureau).values_list("pk", flat=True)))
     return {
         "approvals": [{"status": s, "label": Approval.Status(s).label,
                        "count": by_status.get(s, 0)} for s in Approval.Status.values],
