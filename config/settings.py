@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "documents",
     "workflows",
+    "bench",  # generate_load, the load behind `make bench` (no models, no urls)
 ]
 
 MIDDLEWARE = [
