@@ -13,7 +13,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from smtplib import SMTPException
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -152,14 +151,6 @@ def _case_label(case) -> str:
     if subject is None and getattr(case, "approval", None) is not None:
         subject = case.approval.subject
     return f"#{case.pk} {subject_name(subject)}" if subject is not None else f"#{case.pk}"
-
-
-def notification_mark_read(*, actor, notification: Notification) -> None:
-    if notification.user_id != actor.pk:
-        raise PermissionDenied
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
 
 
 # Who holds a permission on an object, as guardian checks it when they act: given to the
@@ -1068,10 +1059,6 @@ def vetting_take_effect(*, case: VettingProcess) -> None:
     case.approval = approval
     case.save(update_fields=["approval"])
     _finish(case, CaseOutcome.APPROVED, case.decision_reason)
-
-
-def get_user(pk):
-    return get_user_model().objects.get(pk=pk)
 
 
 def corrections_reject_overdue() -> int:
