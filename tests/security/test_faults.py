@@ -121,7 +121,7 @@ def _make_audit_inserts_fail():
 
 @pytest.mark.django_db
 def test_database_error_in_the_middle_of_a_transition_leaves_nothing_half_written(world):
-    from tests.registry.issue5 import approve
+    from tests.registry.builders import approve
 
     approval = approve(organization=world.organization, where="360100")
     assert approval.status == Approval.Status.APPROVED

@@ -1,4 +1,4 @@
-"""Issue 18: a record hit (入职查询 found a record) bars the person only when the bureau's
+"""A record hit (入职查询 found a record) bars the person only when the bureau's
 administrator, not the clerk who recorded it, confirms it; the person is told, sees the
 reason, and may ask once for a re-check (复查). Whether an ID number is blacklisted is
 answered to bureau staff only. Through HTTP, as the users would."""

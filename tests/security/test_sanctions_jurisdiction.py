@@ -1,4 +1,4 @@
-"""Issue 18: sanctions reach only the actor's jurisdiction; a blacklisting (which bars
+"""Sanctions reach only the actor's jurisdiction; a blacklisting (which bars
 applications province-wide) takes effect only when a provincial administrator other than
 the proposer confirms it. Everything here goes through HTTP, as the attacker would."""
 
@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from registry import selectors
 from registry.models import Approval, AuditEvent, Blacklisting
-from tests.registry.issue5 import approve, bureau_admin, organization, school_user
+from tests.registry.builders import approve, bureau_admin, organization, school_user
 
 pytestmark = pytest.mark.django_db
 S = Approval.Status

@@ -1,4 +1,4 @@
-"""Who may start a vetting, and who then sees the person (issue 18, part 1).
+"""Who may start a vetting, and who then sees the person.
 
 Every attack goes through the API as the attacker would: a school asking a bureau to vet
 someone it has nothing to do with, with a consent form nobody checked; a clerk reading

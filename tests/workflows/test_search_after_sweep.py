@@ -9,7 +9,7 @@ from documents.models import Document
 from registry import selectors
 from registry import services as registry_services
 from registry.models import Approval, Jurisdiction, ProviderSearchDocument
-from tests.registry.issue5 import school_user
+from tests.registry.builders import school_user
 from workflows.services import recertification, sweep
 
 

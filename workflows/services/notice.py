@@ -35,7 +35,7 @@ def notice_start(*, case: SelectionProcess) -> None:
     case.notice_ends_on = add_working_days(today, settings.WORKFLOW_NOTICE_WORKING_DAYS)
     case.approval = registry_services.approval_create(
         actor=case.decided_by, jurisdiction=case.bureau.jurisdiction,
-        organization=case.organization, categories=_offering_categories(case), case=case,
+        organization=case.organization, categories=_offering_categories(case), case_id=case.pk,
         reason=case.decision_reason, expert_score=case.weighted_score)
     case.save(update_fields=["notice_ends_on", "approval"])
     audit(None, "case.notice_start", case, to_state="notice",

@@ -170,7 +170,7 @@ def vetting_take_effect(*, case: VettingProcess) -> None:
     today = timezone.localdate()
     approval = registry_services.approval_create(
         actor=case.decided_by, jurisdiction=case.bureau.jurisdiction, person=case.person,
-        case=case, reason=case.decision_reason)
+        case_id=case.pk, reason=case.decision_reason)
     registry_services.approval_approve(
         actor=case.decided_by, approval=approval, valid_from=today,
         valid_until=checks.approval_end(case.person, today,
