@@ -36,6 +36,7 @@ def _refuse_conflicted_decider(actor, case) -> None:
         raise PermissionDenied(_("The applicant cannot decide the case."))
 
 
+@transaction.atomic
 def case_decide(*, actor, case, approve: bool, reason: str) -> None:
     """The approver's decision; refused for the clerk or an expert of this case."""
     if not actor.has_perm("registry.approve_bureau", case.bureau):
@@ -56,6 +57,7 @@ def case_decide(*, actor, case, approve: bool, reason: str) -> None:
     audit(actor, "case.decide", case, to_state=case.decision, reason=reason)
 
 
+@transaction.atomic
 def case_take_effect(*, case: SelectionProcess) -> None:
     """The notice closed with no upheld objection: the approval takes effect."""
     today = timezone.localdate()
@@ -67,6 +69,7 @@ def case_take_effect(*, case: SelectionProcess) -> None:
     case_finish(case, CaseOutcome.APPROVED, case.decision_reason)
 
 
+@transaction.atomic
 def case_reject(*, case, reason: str) -> None:
     """End the case rejected (decision, upheld objection, record hit or corrections exhausted)."""
     if case.approval and case.approval.status == Approval.Status.PENDING:
@@ -74,6 +77,7 @@ def case_reject(*, case, reason: str) -> None:
     case_finish(case, CaseOutcome.REJECTED, reason)
 
 
+@transaction.atomic
 def case_finish(case, outcome: str, reason: str) -> None:
     previous = case.outcome
     case.outcome, case.outcome_reason = outcome, reason or ""
