@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from viewflow.workflow.status import PROCESS, STATUS
+from viewflow.workflow.exceptions import FlowRuntimeError
 
 from registry import services as registry_services
 from registry.models import (
@@ -105,16 +105,17 @@ def case_withdraw(*, actor, case) -> None:
             raise PermissionDenied
         if case.outcome != CaseOutcome.OPEN:
             raise CaseStateError(_("This case is closed and can no longer be withdrawn."))
-        for task in case.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED]):
-            task.status = STATUS.CANCELED
-            task.finished = timezone.now()
-            task.save(update_fields=["status", "finished"])
+        try:
+            # viewflow's own cancel: every open task through its node's cancel transition,
+            # then the process, under the same (re-entered) flow lock
+            flow_class.instance.cancel(case)
+        except FlowRuntimeError:  # a step is failed or running: the bureau deals with it
+            raise CaseStateError(_("A step of this case is being processed or has failed; "
+                                   "it can be withdrawn once the bureau has dealt with it."),
+                                 ) from None
         if case.approval and case.approval.status == Approval.Status.PENDING:
             registry_services.approval_revoke(actor=actor, approval=case.approval,
                                               reason=gettext("Withdrawn by the applicant."))
-        case.status = PROCESS.CANCELED
-        case.finished = timezone.now()
-        case.save(update_fields=["status", "finished"])
         case_finish(case, CaseOutcome.WITHDRAWN, gettext("Withdrawn by the applicant."))
 
 
