@@ -51,6 +51,7 @@ def annual_reviews_open(*, today: datetime.date) -> int:
     return count
 
 
+@transaction.atomic
 def annual_review_create(*, activation, approval, today):
     case = activation.process
     case.approval, case.bureau = approval, selectors.bureau_for_approval(approval)
@@ -87,6 +88,7 @@ def annual_review_evidence(case) -> dict:
             "average": (sum(scores) / len(scores)) if scores else None}
 
 
+@transaction.atomic
 def annual_review_decide(*, actor, case, decision: str, reason: str) -> None:
     """The bureau administrator's outcome: keep, suspend or revoke, with a reason."""
     if not actor.has_perm("registry.administer_bureau", case.bureau):

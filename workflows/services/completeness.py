@@ -4,6 +4,7 @@ document of the case's subject."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from documents.services import (
@@ -16,6 +17,7 @@ from workflows.services import checks
 from workflows.services._base import audit
 
 
+@transaction.atomic
 def case_check_completeness(*, case) -> bool:
     """Automatic step: every required document present, verified or pending, and valid."""
     problems = []
@@ -30,6 +32,7 @@ def case_check_completeness(*, case) -> bool:
     return not problems
 
 
+@transaction.atomic
 def check_document_decisions(actor, subject, decisions) -> tuple[list, list]:
     """Apply the clerk's verdict on each document of the case's subject: one review action
     (one lock, one UPDATE, one INSERT of audit events), never one per document. Returns the

@@ -24,6 +24,7 @@ from workflows.services.notifications import notify, notify_private_news
 from workflows.services.outcome import case_reject
 
 
+@transaction.atomic
 def case_return_for_correction(*, case, reason: str = "") -> None:
     """Send the case back to the provider (补正) with a deadline; the rounds are counted."""
     case.correction_rounds += 1
@@ -49,6 +50,7 @@ def case_corrections_exhausted(*, case) -> bool:
     return case.correction_rounds >= settings.WORKFLOW_MAX_CORRECTION_ROUNDS
 
 
+@transaction.atomic
 def case_resubmit(*, actor, case) -> None:
     """The provider says the corrections are made (the correction task completes)."""
     if case.correction_due and timezone.now() > case.correction_due:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -29,6 +30,7 @@ def _offering_categories(case: SelectionProcess):
                  .select_related("category")}.values())
 
 
+@transaction.atomic
 def notice_start(*, case: SelectionProcess) -> None:
     """The approval goes into public notice (公示) for N working days."""
     today = timezone.localdate()

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 EMAIL_TASK = "workflows.tasks.send_notification_emails"
 
 
+@transaction.atomic
 def notify(*, users, subject: str, body: str, url: str = "") -> list[Notification]:
     """Record an in-app notification per user; email each after the transaction commits.
 
@@ -81,6 +82,7 @@ def subject_name(subject) -> str:
     return subject.name
 
 
+@transaction.atomic
 def notify_private_news(*, users, case, kind: str) -> None:
     """Tell ``users`` that a case about a person has news, without the news: the outcome of
     a record query (入职查询) and the reasons of a decision go by email to no one, and a
@@ -93,6 +95,7 @@ def notify_private_news(*, users, case, kind: str) -> None:
                        kwargs={"process_pk": case.pk}))
 
 
+@transaction.atomic
 def notify_task_queue(*, activation) -> None:
     """Tell the users who hold a new task's permission on its bureau that it is waiting."""
     task, process = activation.task, activation.process.coerced

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from viewflow.workflow.status import PROCESS, STATUS
+from viewflow.workflow.exceptions import FlowRuntimeError
 
 from registry import services as registry_services
 from registry.models import (
@@ -36,6 +36,7 @@ def _refuse_conflicted_decider(actor, case) -> None:
         raise PermissionDenied(_("The applicant cannot decide the case."))
 
 
+@transaction.atomic
 def case_decide(*, actor, case, approve: bool, reason: str) -> None:
     """The approver's decision; refused for the clerk or an expert of this case."""
     if not actor.has_perm("registry.approve_bureau", case.bureau):
@@ -56,6 +57,7 @@ def case_decide(*, actor, case, approve: bool, reason: str) -> None:
     audit(actor, "case.decide", case, to_state=case.decision, reason=reason)
 
 
+@transaction.atomic
 def case_take_effect(*, case: SelectionProcess) -> None:
     """The notice closed with no upheld objection: the approval takes effect."""
     today = timezone.localdate()
@@ -67,6 +69,7 @@ def case_take_effect(*, case: SelectionProcess) -> None:
     case_finish(case, CaseOutcome.APPROVED, case.decision_reason)
 
 
+@transaction.atomic
 def case_reject(*, case, reason: str) -> None:
     """End the case rejected (decision, upheld objection, record hit or corrections exhausted)."""
     if case.approval and case.approval.status == Approval.Status.PENDING:
@@ -74,6 +77,7 @@ def case_reject(*, case, reason: str) -> None:
     case_finish(case, CaseOutcome.REJECTED, reason)
 
 
+@transaction.atomic
 def case_finish(case, outcome: str, reason: str) -> None:
     previous = case.outcome
     case.outcome, case.outcome_reason = outcome, reason or ""
@@ -101,16 +105,17 @@ def case_withdraw(*, actor, case) -> None:
             raise PermissionDenied
         if case.outcome != CaseOutcome.OPEN:
             raise CaseStateError(_("This case is closed and can no longer be withdrawn."))
-        for task in case.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED]):
-            task.status = STATUS.CANCELED
-            task.finished = timezone.now()
-            task.save(update_fields=["status", "finished"])
+        try:
+            # viewflow's own cancel: every open task through its node's cancel transition,
+            # then the process, under the same (re-entered) flow lock
+            flow_class.instance.cancel(case)
+        except FlowRuntimeError:  # a step is failed or running: the bureau deals with it
+            raise CaseStateError(_("A step of this case is being processed or has failed; "
+                                   "it can be withdrawn once the bureau has dealt with it."),
+                                 ) from None
         if case.approval and case.approval.status == Approval.Status.PENDING:
             registry_services.approval_revoke(actor=actor, approval=case.approval,
                                               reason=gettext("Withdrawn by the applicant."))
-        case.status = PROCESS.CANCELED
-        case.finished = timezone.now()
-        case.save(update_fields=["status", "finished"])
         case_finish(case, CaseOutcome.WITHDRAWN, gettext("Withdrawn by the applicant."))
 
 

@@ -7,6 +7,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +54,7 @@ def _require_expert_pool(case: SelectionProcess) -> list:
     return pool
 
 
+@transaction.atomic
 def experts_draw(*, case: SelectionProcess) -> list[ExpertAssignment]:
     """Draw the panel at random from the bureau's expert pool (excluding the clerk)."""
     size = settings.WORKFLOW_EXPERT_PANEL_SIZE
@@ -73,6 +75,7 @@ def assignment_for_task(task) -> ExpertAssignment:
         pk=task.data["assignment"])
 
 
+@transaction.atomic
 def expert_declare_conflict(*, actor, assignment: ExpertAssignment, note: str,
                             task=None) -> ExpertAssignment:
     """The expert declares a conflict: recused, and a replacement takes the seat."""

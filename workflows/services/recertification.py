@@ -79,6 +79,7 @@ def approvals_suspend_expired(*, today: datetime.date) -> int:
     return count
 
 
+@transaction.atomic
 def recertification_create(*, activation, approval, due, today):
     """Fill the new re-certification case (called by the flow's start node)."""
     case = activation.process
@@ -99,6 +100,7 @@ def recertification_create(*, activation, approval, due, today):
     return case
 
 
+@transaction.atomic
 def recertification_submit(*, actor, case: RecertificationProcess) -> None:
     """The provider says the renewals are uploaded. Each due document must have been
     replaced by one that expires later than the old one."""
@@ -121,6 +123,7 @@ def recertification_submit(*, actor, case: RecertificationProcess) -> None:
                                    to_state="submitted")
 
 
+@transaction.atomic
 def recertification_verify(*, actor, case: RecertificationProcess, decisions: dict,
                            query_reference: str = "", query_date=None,
                            query_result: str = "") -> str:
@@ -147,6 +150,7 @@ def recertification_verify(*, actor, case: RecertificationProcess, decisions: di
     return "renew" if rejected else "restore"
 
 
+@transaction.atomic
 def recertification_restore(*, case: RecertificationProcess) -> None:
     """Renewals verified: the approval is back in force, never past the new earliest expiry."""
     approval = case.approval
@@ -171,6 +175,7 @@ def recertification_restore(*, case: RecertificationProcess) -> None:
     _finish(case, CaseOutcome.APPROVED, gettext("Renewed documents verified."))
 
 
+@transaction.atomic
 def recertification_revoke(*, case: RecertificationProcess) -> None:
     """A record hit on the yearly query. The approval stays suspended (nobody may engage the
     person), and the bar waits for a second person, the bureau's administrator, as a hit in

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,7 @@ from workflows.services._base import audit
 from workflows.services.errors import CaseStateError
 
 
+@transaction.atomic
 def expert_score(*, actor, assignment: ExpertAssignment, scores: dict,
                  comment: str = "") -> ExpertAssignment:
     """Score every active rubric criterion within its range; computes the weighted total."""
@@ -61,6 +63,7 @@ def expert_score(*, actor, assignment: ExpertAssignment, scores: dict,
     return assignment
 
 
+@transaction.atomic
 def scores_summarize(*, case: SelectionProcess) -> None:
     """Weighted mean of the panel; flag a spread above the threshold."""
     totals = list(case.assignments.filter(status=ExpertAssignment.Status.SCORED)

@@ -119,6 +119,7 @@ def _flags_record(case: SelectionProcess, offerings) -> list[OfferingFlag]:
     return flags
 
 
+@transaction.atomic
 def selection_create(*, activation, actor, organization, bureau, call, offerings, roster):
     """Fill the new process row (called by the flow's start node)."""
     case = activation.process
@@ -141,6 +142,7 @@ def _unvetted(people, bureau: Bureau) -> list[Person]:
     return [p for p in people if p.pk not in vetted]
 
 
+@transaction.atomic
 def qualification_check(*, actor, case: SelectionProcess, decisions: dict,
                         note: str = "", flag_decisions: dict | None = None) -> bool:
     """The clerk verifies or rejects each document; returns whether the case passes.

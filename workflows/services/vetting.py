@@ -86,6 +86,7 @@ def _refuse_school_start(actor, person: Person, bureau: Bureau, school) -> None:
                                  "invitation in their own account."))
 
 
+@transaction.atomic
 def vetting_create(*, activation, actor, person, bureau, school, started_by):
     case = activation.process
     case.person, case.bureau, case.school = person, bureau, school
@@ -96,6 +97,7 @@ def vetting_create(*, activation, actor, person, bureau, school, started_by):
     return case
 
 
+@transaction.atomic
 def vetting_record_check_read(*, actor, case: VettingProcess) -> VettingProcess:
     """Hand the record query of ``case`` to its clerk or an approver of its bureau, and log
     the read (personal data: who, when, through which case)."""
@@ -165,6 +167,7 @@ def _block_person(actor, case: VettingProcess) -> None:
         reason=gettext("Record query hit during vetting case #%(pk)s") % {"pk": case.pk})
 
 
+@transaction.atomic
 def vetting_take_effect(*, case: VettingProcess) -> None:
     """An approved individual: in force at once, for at most 12 months."""
     today = timezone.localdate()
