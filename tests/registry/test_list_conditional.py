@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from registry import services
-from tests.registry.issue5 import approve, bureau_admin, organization
+from tests.registry.builders import approve, bureau_admin, organization
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.test import Client
 
 from registry import selectors, services
 from registry.models import Approval, ProviderAvailability
-from tests.registry.issue5 import approve, category, days, jurisdiction, organization, person
-from tests.registry.issue5 import school_user as make_school_user
+from tests.registry.builders import approve, category, days, jurisdiction, organization, person
+from tests.registry.builders import school_user as make_school_user
 
 pytestmark = pytest.mark.django_db
 

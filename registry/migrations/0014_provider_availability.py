@@ -21,7 +21,7 @@ WHERE a.status = 'approved'
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0012_consent_and_invitations'),
+        ('registry', '0013_approval_case_id_without_viewflow'),
     ]
 
     operations = [
