@@ -34,6 +34,7 @@ from bench import vocabulary as vocab
 from registry.exports import canonical, canonical_chunks
 from registry.identifiers import make_id_number, make_uscc
 from registry.search_text import availability_text, county_token, document_fields
+from registry.services.availability import availability_rebuild
 
 CHUNK = 50_000
 STATUS_WEIGHTS = (("approved", 80), ("pending", 8), ("suspended", 7), ("expired", 3),
@@ -543,6 +544,7 @@ def generate(*, organizations: int, people: int, documents_per_subject: int,
     generator.people()
     generator.publication()
     generator.inbox()
+    availability_rebuild()  # what search ranks on, as the services would have written it
     for table in ("registry_organization", "registry_offering", "registry_person",
                   "registry_providersearchdocument", "registry_approval",
                   "registry_approval_categories", "documents_document",

@@ -13,9 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import condition, require_GET, require_POST
 
-from registry import exports, selectors, services
+from registry import conditional, exports, selectors, services
 from registry.forms import (
     EngagementForm,
     EvaluationForm,
@@ -58,26 +58,34 @@ EXPORT_TYPES = {
 # --- public: published lists -------------------------------------------------
 
 @require_GET
+@condition(etag_func=conditional.index_etag, last_modified_func=conditional.index_modified)
 def list_index(request):
     """Every jurisdiction that has published a list (no login)."""
-    return render(request, "registry/lists/index.html",
-                  {"jurisdictions": selectors.publication_jurisdictions()})
+    response = render(request, "registry/lists/index.html",
+                      {"jurisdictions": selectors.publication_jurisdictions()})
+    response["Cache-Control"] = conditional.CHANGING
+    return response
 
 
 @require_GET
+@condition(etag_func=conditional.jurisdiction_etag,
+           last_modified_func=conditional.jurisdiction_modified)
 def list_jurisdiction(request, code: str):
     """The current list of one jurisdiction and its past lists (no login)."""
     jurisdiction = get_object_or_404(Jurisdiction, code=code)
     publications = list(selectors.publications_of(jurisdiction)[:200])
     administered = bureaus_administered_by(request.user).filter(
         jurisdiction=jurisdiction).first()
-    return render(request, "registry/lists/jurisdiction.html", {
+    response = render(request, "registry/lists/jurisdiction.html", {
         "jurisdiction": jurisdiction, "current": publications[0] if publications else None,
         "past": publications[1:], "bureau": administered,
     })
+    response["Cache-Control"] = conditional.CHANGING
+    return response
 
 
 @require_GET
+@condition(etag_func=conditional.detail_etag, last_modified_func=conditional.detail_modified)
 def list_detail(request, pk: int):
     """One published list: digest, changes since the previous one, entries (no login)."""
     try:
@@ -90,11 +98,14 @@ def list_detail(request, pk: int):
     except BadRequest as error:
         return render(request, "registry/error.html", {"errors": error_messages(error)},
                       status=400)
-    return render(request, "registry/lists/detail.html",
-                  {"publication": publication, "page": page, "diff": publication.diff})
+    response = render(request, "registry/lists/detail.html",
+                      {"publication": publication, "page": page, "diff": publication.diff})
+    response["Cache-Control"] = conditional.FIXED
+    return response
 
 
 @require_GET
+@condition(etag_func=conditional.detail_etag, last_modified_func=conditional.detail_modified)
 def list_export(request, pk: int, fmt: str):
     """CSV (UTF-8 with BOM), XLSX or canonical JSON, streamed from the database."""
     if fmt not in EXPORT_TYPES:
@@ -116,6 +127,7 @@ def list_export(request, pk: int, fmt: str):
                                          content_type=EXPORT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     response["X-Content-SHA256"] = publication.digest
+    response["Cache-Control"] = conditional.FIXED
     return response
 
 

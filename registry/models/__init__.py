@@ -1,5 +1,6 @@
 from .approvals import Approval, InvalidTransition
 from .audit import AuditEvent
+from .availability import ProviderAvailability
 from .consent import RecordQueryConsent, SchoolInvitation
 from .engagements import Engagement, Evaluation, Incident, SchoolTerm
 from .geography import Bureau, Jurisdiction, School, ServiceCategory
@@ -33,6 +34,7 @@ __all__ = [
     "PublicationEntry",
     "ReviewRequest",
     "ProviderSearchDocument",
+    "ProviderAvailability",
     "Approval",
     "AuditEvent",
     "Bureau",

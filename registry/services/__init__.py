@@ -1,6 +1,7 @@
 """Writes, split by concept; everything is re-exported here so callers keep writing
 ``from registry import services; services.approval_create(...)``."""
 
+from .availability import availability_rebuild, availability_refresh
 from .consent import (
     consent_give,
     consent_withdraw,
@@ -123,5 +124,7 @@ __all__ = [
     "provider_sanction",
     "provider_suspend",
     "search_index_rebuild",
+    "availability_rebuild",
+    "availability_refresh",
     "search_index_refresh",
 ]

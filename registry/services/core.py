@@ -26,6 +26,7 @@ from registry.models import (
 )
 from registry.roles import ROLE_PERMISSIONS, Role
 from registry.selectors.sanctions import is_blacklisted
+from registry.services.availability import availability_refresh
 from registry.services.search import search_availability_refresh, search_index_refresh
 from registry.validators import normalize_id_number, normalize_uscc
 
@@ -318,6 +319,7 @@ def approval_transition(
     locked.save(update_fields=fields)
     if Approval.Status.APPROVED in (previous, to):  # school search's prefilter follows
         search_availability_refresh(approval=locked)
+        availability_refresh(approval=locked)  # and what it ranks on
     audit_record(actor=actor, action=f"approval.{to}", target=locked,
                  from_state=previous, to_state=to, reason=reason)
     approval.refresh_from_db()

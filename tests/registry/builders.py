@@ -54,6 +54,7 @@ def approve(*, organization=None, person=None, where: str = "360100",
     approval = services.approval_create(
         actor=actor, jurisdiction=jurisdiction(where), organization=organization,
         person=person, categories=[category(c) for c in categories],
+        expert_score=None if expert_score is None else Decimal(expert_score),
     )
     if status in ("approved", "suspended", "expired"):
         services.approval_approve(actor=actor, approval=approval,
@@ -65,8 +66,6 @@ def approve(*, organization=None, person=None, where: str = "360100",
         services.approval_expire(actor=actor, approval=approval, reason="测试")
     elif status == "revoked":
         services.approval_revoke(actor=actor, approval=approval, reason="测试")
-    if expert_score is not None:
-        Approval.objects.filter(pk=approval.pk).update(expert_score=Decimal(expert_score))
     approval.refresh_from_db()
     return approval
 

@@ -1,0 +1,71 @@
+"""Conditional GETs of the public list pages and exports (ETag / Last-Modified, 304).
+
+A published list never changes once published (its entries and digest are fixed), so a
+list's page and its exports are validated by the list itself; the index and a
+jurisdiction's page change only when a list is published, so they are validated by the
+latest publication. A client (or a proxy) that has a page answers ``If-None-Match`` /
+``If-Modified-Since`` and gets a 304 with no page built and no export streamed, until the
+next publication changes the validator. One small indexed query per request decides.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Max
+from django.utils.translation import get_language
+
+from registry.models import Publication
+
+# A list's pages and exports: cacheable by anyone (they are public and fixed), checked
+# again after an hour. The index and a jurisdiction's page: always revalidated (no-cache),
+# which costs a 304 until a new list is published.
+FIXED = "public, max-age=3600"
+CHANGING = "public, no-cache"
+
+
+def _tag(*parts) -> str:
+    return '"' + "-".join(str(p) for p in parts) + '"'
+
+
+def _latest(**filters):
+    return Publication.objects.filter(**filters).aggregate(at=Max("published_at"),
+                                                            pk=Max("pk"))
+
+
+def _who(request) -> str:
+    # a bureau administrator sees a publish button on the jurisdiction page: the page is
+    # then theirs, not the public's
+    return f"u{request.user.pk}" if request.user.is_authenticated else "anon"
+
+
+def index_etag(request) -> str:
+    latest = _latest()
+    return _tag("index", latest["pk"] or 0, get_language(), _who(request))
+
+
+def index_modified(request):
+    return _latest()["at"]
+
+
+def jurisdiction_etag(request, code: str) -> str:
+    latest = _latest(jurisdiction__code=code)
+    return _tag("j", code, latest["pk"] or 0, get_language(), _who(request))
+
+
+def jurisdiction_modified(request, code: str):
+    return _latest(jurisdiction__code=code)["at"]
+
+
+def _publication(pk: int):
+    return Publication.objects.filter(pk=pk).values("digest", "published_at").first()
+
+
+def detail_etag(request, pk: int, fmt: str = "page") -> str | None:
+    found = _publication(pk)
+    if found is None:
+        return None  # the view answers 404
+    return _tag("p", pk, fmt, found["digest"][:16], get_language())
+
+
+def detail_modified(request, pk: int, fmt: str = "page"):
+    found = _publication(pk)
+    return found["published_at"] if found else None
