@@ -8,14 +8,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from registry import exports, selectors, services
+from registry import exports, selectors, services, signing
 from registry.forms import (
     EngagementForm,
     EvaluationForm,
@@ -119,6 +119,22 @@ def list_export(request, pk: int, fmt: str):
     return response
 
 
+@require_GET
+def list_export_signature(request, pk: int):
+    """The registry key's Ed25519 signature of the JSON export's SHA-256 digest (the 32
+    raw bytes), so that a downloaded export is checked offline with the public key (README:
+    one openssl command)."""
+    try:
+        publication = selectors.publication_detail(pk)
+    except Publication.DoesNotExist:
+        raise Http404 from None
+    response = HttpResponse(signing.sign(bytes.fromhex(publication.digest)),
+                            content_type="application/octet-stream")
+    filename = f"list-{publication.jurisdiction.code}-{publication.year}-{publication.number}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}.json.sig"'
+    return response
+
+
 @login_required
 @require_POST
 def list_publish(request, bureau_id: int):
@@ -150,6 +166,8 @@ def school_search(request):
         return render(request, "registry/error.html", {"errors": error_messages(error)},
                       status=400)
     context["school"] = school
+    # arriving from a need of the term plan: its engagement will say which need it fills
+    context["need"] = request.GET.get("need", "") if request.GET.get("need", "").isdigit() else ""
     if not request.GET or "keyword" not in request.GET and "page" not in request.GET:
         form = form_class()
         context["form"] = form
@@ -181,7 +199,7 @@ def school_engagements(request):
                       status=400)
     # Arriving from a search result: the provider is filled in.
     try:
-        initial = {k: pk for k in ("organization", "offering", "person") if (pk := query_id(
+        initial = {k: pk for k in ("organization", "offering", "person", "need") if (pk := query_id(
             request.GET.get(k), _("The provider must be given by its number."))) is not None}
     except BadRequest as error:
         return render(request, "registry/error.html", {"errors": error_messages(error)},

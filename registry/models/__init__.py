@@ -1,6 +1,7 @@
 from .approvals import Approval, InvalidTransition
 from .audit import AuditEvent
 from .consent import RecordQueryConsent, SchoolInvitation
+from .contracts import Lesson, RosterMember, TermNeed, TermSlot
 from .engagements import Engagement, Evaluation, Incident, SchoolTerm
 from .geography import Bureau, Jurisdiction, School, ServiceCategory
 from .policy import AcademicSignal, AllowedCategory, FeeReference
@@ -26,6 +27,10 @@ __all__ = [
     "RecheckRequest",
     "SanctionEvidence",
     "Engagement",
+    "Lesson",
+    "RosterMember",
+    "TermNeed",
+    "TermSlot",
     "Evaluation",
     "Incident",
     "SchoolTerm",
