@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,8 +32,6 @@ from registry.requests import (
     person_by_reference,
     school_for,
 )
-from registry.roles import Role
-from registry.selectors import objects_for_role
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,21 +64,11 @@ def _refused(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
-def provider_engagements_q(user) -> Q:
-    """Engagements of the organizations the user acts for, or of the user as an individual."""
-    organizations = objects_for_role(user, Role.PROVIDER, "registry.organization")
-    people = objects_for_role(user, Role.PROVIDER, "registry.person")
-    return (Q(organization__in=organizations) | Q(person__in=people)
-            | Q(person__user=user))
-
-
 @login_required
 @require_GET
 def provider_engagements(request):
     """The engagements of the provider(s) the user acts for."""
-    engagements = (Engagement.objects.filter(provider_engagements_q(request.user))
-                   .select_related("school", "term", "organization", "offering", "person")
-                   .order_by("-starts_on", "-pk")[:200])
+    engagements = selectors.engagements_for_provider_user(request.user)[:200]
     return render(request, "registry/contract/provider_engagements.html",
                   {"engagements": engagements})
 

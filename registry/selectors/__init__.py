@@ -10,6 +10,7 @@ from .consent import (
 )
 from .contracts import (
     PermitStatus,
+    engagements_for_provider_user,
     gate_list,
     lessons_of,
     parents_page,
@@ -82,6 +83,7 @@ __all__ = [
     "objects_for_role",
     "user_role_summary",
     "PermitStatus",
+    "engagements_for_provider_user",
     "gate_list",
     "lessons_of",
     "parents_page",

@@ -21,6 +21,8 @@ from registry.models import (
     TermNeed,
     TermSlot,
 )
+from registry.roles import Role
+from registry.selectors.core import objects_for_role
 
 
 class PermitStatus:
@@ -34,6 +36,20 @@ class PermitStatus:
 
 def _provider_name(engagement: Engagement) -> str:
     return engagement.organization.name if engagement.organization_id else engagement.person.name
+
+
+def engagements_for_provider_user(user) -> QuerySet:
+    """Engagements of the organizations ``user`` acts for, or of ``user`` as an individual."""
+    organizations = objects_for_role(user, Role.PROVIDER, "registry.organization")
+    people = objects_for_role(user, Role.PROVIDER, "registry.person")
+    return (Engagement.objects
+            .filter(Q(organization__in=organizations) | Q(person__in=people)
+                    | Q(person__user=user))
+            .select_related("school__county", "term", "organization", "offering", "person",
+                            "approval__jurisdiction", "evaluation")
+            .prefetch_related(Prefetch("roster", queryset=RosterMember.objects.filter(
+                removed_at=None).order_by("pk")))
+            .order_by("-starts_on", "-pk"))
 
 
 def roster_of(engagement: Engagement) -> QuerySet:

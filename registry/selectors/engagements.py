@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from registry.models import Engagement, Jurisdiction, SchoolTerm
+from registry.models import Engagement, Jurisdiction, RosterMember, SchoolTerm
 
 
 def _engagements() -> QuerySet:
     return Engagement.objects.select_related(
         "school__county", "term", "organization", "offering", "person",
         "approval__jurisdiction", "evaluation",
-    )
+    ).prefetch_related(Prefetch("roster", queryset=RosterMember.objects.filter(
+        removed_at=None).order_by("pk")))
 
 
 def engagements_for_schools(school_ids) -> QuerySet:
