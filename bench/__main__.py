@@ -204,6 +204,10 @@ def main(argv=None):
         rows += probe("inbox", url)
     if wanted("auth_load"):
         rows += probe("auth_load", url)
+    if wanted("permits"):
+        rows += probe("permits", url, "--scale", str(args.scale))
+    if wanted("settlement"):
+        rows += probe("settlement", url, "--scale", str(args.scale))
     summary = {"scale": args.scale, "load": info, "machine_at_start": machine_at_start,
                "machine": machine(),
                "bench_seconds": round(time.monotonic() - run_started, 1),

@@ -29,6 +29,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench import generate  # noqa: E402
 from bench.auth_load import probe_auth_load  # noqa: E402
+from bench.contracts import probe_permits, probe_settlement  # noqa: E402
 from bench.scans import probe_inspection, write_scan_pdf  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -533,7 +534,10 @@ def probe_inbox(args):
 PROBES = {"search": probe_search, "sweep": probe_sweep, "sweep_queries": probe_sweep_queries,
           "export": probe_export, "upload": probe_upload, "transition": probe_transition,
           "inbox": probe_inbox, "auth_load": lambda args: probe_auth_load(args, emit),
-          "inspection": lambda args: probe_inspection(args, emit=emit, sampler_class=RssSampler)}
+          "inspection": lambda args: probe_inspection(args, emit=emit, sampler_class=RssSampler),
+          "permits": lambda args: probe_permits(args, emit=emit, p95=p95, ms=ms),
+          "settlement": lambda args: probe_settlement(args, emit=emit, sampler_class=RssSampler,
+                                                      proc_status=proc_status)}
 
 
 def main(argv=None):
@@ -550,6 +554,7 @@ def main(argv=None):
     parser.add_argument("--other-name", default="")
     parser.add_argument("--seconds", type=float, default=15.0, help="auth_load: per phase")
     parser.add_argument("--attackers", type=int, default=8, help="auth_load: clients")
+    parser.add_argument("--scale", type=float, default=1.0, help="permits: 1M × scale")
     args = parser.parse_args(argv)
     if connection.vendor != "postgresql":
         sys.exit("the benchmarks need PostgreSQL: set DATABASE_URL")
