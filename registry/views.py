@@ -271,6 +271,11 @@ def _engagement_form_for_people(form, terms) -> dict | None:
             values[name] = query_id(form[name].value(), "")
         except BadRequest:
             values[name] = None
+    if values["organization"] and not values["offering"]:
+        # an organization is engaged for one of its offerings: the school picks which
+        form.fields["offering"].widget = forms.Select(choices=[("", "---------")] + [
+            (o.pk, f"{o.title}（{o.fee_per_session}）") for o in Offering.objects.filter(
+                organization_id=values["organization"], is_active=True).order_by("title")])
     provider = {
         "organization": Organization.objects.filter(pk=values["organization"]).first()
         if values["organization"] else None,

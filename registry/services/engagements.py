@@ -180,7 +180,7 @@ def engagement_create(
                         "share": f"{Decimal(str(settings.REGISTRY_EXTERNAL_PROJECT_CAP)) * 100:g}"},
             )
     fee_within_limits(school=school, offering=offering, category=category,
-                      fee=Decimal(fee_per_session), on=starts_on)
+                      fee=Decimal(fee_per_session), on=starts_on, organization=organization)
     engagement = Engagement(
         school=school, term=term, approval=approval, organization=organization,
         offering=offering, person=person, starts_on=starts_on, ends_on=ends_on,
@@ -205,9 +205,16 @@ def engagement_create(
 
 def fee_within_limits(*, school: School, offering: Offering | None,
                       category: ServiceCategory | None, fee: Decimal,
-                      on: datetime.date) -> None:
+                      on: datetime.date, organization: Organization | None = None) -> None:
     """Refuse a fee per session above the approved offering's fee or above the bureau's cap
     for the category in the school's county (inherited from its city or province)."""
+    if offering is None and organization is not None:
+        # engaged without naming the offering: no more than its dearest approved offering
+        # (of the category, when one is known)
+        offerings = organization.offerings.filter(is_active=True)
+        if category is not None:
+            offerings = offerings.filter(category=category)
+        offering = offerings.order_by("-fee_per_session").first()
     if offering is not None and fee > offering.fee_per_session:
         raise ValidationError({"fee_per_session": ValidationError(
             _("The fee of ¥%(fee)s per session is above the ¥%(approved)s approved for "
