@@ -156,9 +156,9 @@ def settlement_xlsx(engagements):
     """The settlement (据实结算) of each engagement — confirmed lessons × the agreed fee,
     free places taught — as an .xlsx in a temporary file the caller streams and closes.
 
-    ``engagements`` comes from ``selectors.settlement_rows`` (lesson counts aggregated in
-    the database); it is read in chunks and written in XlsxWriter's constant-memory mode,
-    so memory stays flat however many engagements there are."""
+    ``engagements`` is ``selectors.settlement_rows`` (``(engagement, lesson counts)`` read
+    in chunks); rows are written in XlsxWriter's constant-memory mode, so memory stays flat
+    however many engagements there are."""
     import xlsxwriter
 
     spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
@@ -168,14 +168,15 @@ def settlement_xlsx(engagements):
     })
     sheet = workbook.add_worksheet(_("Settlement"))
     sheet.write_row(0, 0, _settlement_columns())
-    for row, e in enumerate(engagements.iterator(chunk_size=2000), start=1):
+    for row, (e, lessons) in enumerate(engagements, start=1):
         provider = e.organization.name if e.organization_id else e.person.name
+        confirmed = lessons.get("confirmed", 0)
         sheet.write_row(row, 0, [
             e.pk, e.school.name, e.term.name, provider,
             e.offering.title if e.offering_id else "", e.starts_on.isoformat(),
             e.ends_on.isoformat(), e.get_status_display(), float(e.fee_per_session),
-            e.confirmed_lessons, e.disputed_lessons, e.recorded_lessons,
-            float(e.fee_per_session * e.confirmed_lessons), e.free_places_used,
+            confirmed, lessons.get("disputed", 0), lessons.get("recorded", 0),
+            float(e.fee_per_session * confirmed), e.free_places_used,
         ])
     workbook.close()
     spool.seek(0)

@@ -56,8 +56,13 @@ def private_key() -> Ed25519PrivateKey:
     return _load(str(settings.REGISTRY_SIGNING_KEY_FILE))
 
 
+@functools.cache
+def _public(path: str) -> Ed25519PublicKey:
+    return _load(path).public_key()
+
+
 def public_key() -> Ed25519PublicKey:
-    return private_key().public_key()
+    return _public(str(settings.REGISTRY_SIGNING_KEY_FILE))
 
 
 def public_key_pem() -> bytes:

@@ -106,15 +106,11 @@ class EngagementViewSet(ContractActionsMixin, mixins.ListModelMixin,
 
     def get_queryset(self):
         user = self.request.user
-        own = selectors.engagements_for_schools(schools_of(user).values_list("pk", flat=True))
-        if not user.is_anonymous:
-            # a provider sees its own engagements (roster, permits, lessons)
-            own = (own | selectors.engagements_for_provider_user(user)).distinct()
         jurisdictions = list(bureaus_administered_by(user).values_list("jurisdiction_id",
                                                                        flat=True))
-        if jurisdictions:
-            return (own | selectors.engagements_for_jurisdictions(jurisdictions)).distinct()
-        return own
+        return selectors.engagements_visible_to(
+            user, school_ids=schools_of(user).values_list("pk", flat=True),
+            jurisdiction_ids=jurisdictions)
 
     @extend_schema(request=EngagementSerializer, responses=EngagementSerializer)
     def create(self, request, *args, **kwargs):

@@ -34,6 +34,7 @@ from .core import (
 from .engagements import (
     engagements_for_jurisdictions,
     engagements_for_schools,
+    engagements_visible_to,
     terms_for_schools,
 )
 from .policy import (
@@ -97,6 +98,7 @@ __all__ = [
     "term_plan",
     "engagements_for_jurisdictions",
     "engagements_for_schools",
+    "engagements_visible_to",
     "terms_for_schools",
     "FeeInForce",
     "FeeReferences",

@@ -38,13 +38,18 @@ def _provider_name(engagement: Engagement) -> str:
     return engagement.organization.name if engagement.organization_id else engagement.person.name
 
 
-def engagements_for_provider_user(user) -> QuerySet:
+def provider_engagements_q(user) -> Q:
     """Engagements of the organizations ``user`` acts for, or of ``user`` as an individual."""
     organizations = objects_for_role(user, Role.PROVIDER, "registry.organization")
     people = objects_for_role(user, Role.PROVIDER, "registry.person")
+    return (Q(organization__in=organizations.values("pk")) | Q(person__in=people.values("pk"))
+            | Q(person__user=user))
+
+
+def engagements_for_provider_user(user) -> QuerySet:
+    """Engagements of the organizations ``user`` acts for, or of ``user`` as an individual."""
     return (Engagement.objects
-            .filter(Q(organization__in=organizations) | Q(person__in=people)
-                    | Q(person__user=user))
+            .filter(provider_engagements_q(user))
             .select_related("school__county", "term", "organization", "offering", "person",
                             "approval__jurisdiction", "evaluation")
             .prefetch_related(Prefetch("roster", queryset=RosterMember.objects.filter(
@@ -183,16 +188,26 @@ def settlement_of(engagement: Engagement) -> dict:
             "amount": (engagement.fee_per_session * confirmed).quantize(Decimal("0.01"))}
 
 
-def settlement_rows(engagements: QuerySet):
-    """Settlement figures for many engagements, streamed in pk order, one query per chunk:
-    lesson counts by status are aggregated in the database, never per engagement."""
-    confirmed = Q(lessons__status=Lesson.Status.CONFIRMED)
-    return (engagements.annotate(
-        confirmed_lessons=Count("lessons", filter=confirmed),
-        disputed_lessons=Count("lessons", filter=Q(lessons__status=Lesson.Status.DISPUTED)),
-        recorded_lessons=Count("lessons", filter=Q(lessons__status=Lesson.Status.RECORDED)),
-    ).select_related("school", "term", "organization", "offering", "person")
-        .order_by("pk"))
+def settlement_rows(engagements: QuerySet, chunk: int = 2000):
+    """``(engagement, {status: lessons})`` for many engagements, in pk order: each chunk of
+    engagements is one query, and its lesson counts one more (grouped by engagement and
+    status on the lesson index), never a query per engagement."""
+    rows = (engagements.select_related("school", "term", "organization", "offering", "person")
+            .order_by("pk"))
+    last = 0
+    while True:
+        batch = list(rows.filter(pk__gt=last)[:chunk])
+        if not batch:
+            return
+        counts: dict[int, dict[str, int]] = {}
+        for engagement_id, status, n in (
+                Lesson.objects.filter(engagement_id__in=[e.pk for e in batch])
+                .values_list("engagement_id", "status").annotate(n=Count("pk"))
+                .order_by()):
+            counts.setdefault(engagement_id, {})[status] = n
+        for engagement in batch:
+            yield engagement, counts.get(engagement.pk, {})
+        last = batch[-1].pk
 
 
 def term_plan(term: SchoolTerm) -> dict:
