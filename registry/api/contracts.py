@@ -144,7 +144,7 @@ class ContractActionsMixin:
     @extend_schema(methods=["get"], responses=RosterMemberSerializer(many=True))
     @extend_schema(methods=["post"], request=RosterAddSerializer,
                    responses={201: RosterMemberSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def roster(self, request, pk=None):
         """The roster; the school adds a person (number or resident ID number) to a draft."""
         engagement = self._either()
@@ -203,7 +203,7 @@ class ContractActionsMixin:
         return self._bureau_move(request, services.engagement_terminate)
 
     @extend_schema(responses=PermitSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def permits(self, request, pk=None):
         """The roster's entry permits (tokens and verification addresses), while active."""
         engagement = self._either()
@@ -214,7 +214,7 @@ class ContractActionsMixin:
     @extend_schema(methods=["get"], responses=LessonSerializer(many=True))
     @extend_schema(methods=["post"], request=LessonSerializer,
                    responses={201: LessonSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def lessons(self, request, pk=None):
         """The lessons; the provider records one (teacher: a person on the roster)."""
         engagement = self._either()
@@ -254,7 +254,7 @@ class TermPlanActionsMixin:
 
     @extend_schema(methods=["get"], responses=SlotSerializer(many=True))
     @extend_schema(methods=["post"], request=SlotSerializer, responses={201: SlotSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def slots(self, request, pk=None):
         term = self.get_object()
         if request.method == "GET":
@@ -266,7 +266,7 @@ class TermPlanActionsMixin:
     @extend_schema(methods=["get"], responses=NeedSerializer(many=True))
     @extend_schema(methods=["post"], request=NeedWriteSerializer,
                    responses={201: NeedSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def needs(self, request, pk=None):
         term = self.get_object()
         if request.method == "GET":
