@@ -310,6 +310,10 @@ def main(argv=None):
         rows += probe("inbox", url)
     if wanted("auth_load"):
         rows += probe("auth_load", url)
+    if wanted("permits"):
+        rows += probe("permits", url, "--scale", str(args.scale))
+    if wanted("settlement"):
+        rows += probe("settlement", url, "--scale", str(args.scale))
     if wanted("load"):
         rows += load_on_copy(url, args.load_seconds)
     summary = {"scale": args.scale, "load": info, "machine_at_start": machine_at_start,

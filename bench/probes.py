@@ -29,6 +29,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench import generate  # noqa: E402
 from bench.auth_load import probe_auth_load  # noqa: E402
+from bench.contracts import probe_permits, probe_settlement  # noqa: E402
 from bench.load import probe_load  # noqa: E402
 from bench.scans import probe_inspection, write_scan_pdf  # noqa: E402
 
@@ -626,7 +627,10 @@ PROBES = {"search": probe_search, "sweep": probe_sweep, "sweep_queries": probe_s
           "export": probe_export, "upload": probe_upload, "transition": probe_transition,
           "inbox": probe_inbox, "auth_load": lambda args: probe_auth_load(args, emit),
           "load": lambda args: probe_load(args, emit),
-          "inspection": lambda args: probe_inspection(args, emit=emit, sampler_class=RssSampler)}
+          "inspection": lambda args: probe_inspection(args, emit=emit, sampler_class=RssSampler),
+          "permits": lambda args: probe_permits(args, emit=emit, p95=p95, ms=ms),
+          "settlement": lambda args: probe_settlement(args, emit=emit, sampler_class=RssSampler,
+                                                      proc_status=proc_status)}
 
 
 def main(argv=None):
@@ -651,6 +655,7 @@ def main(argv=None):
                         help="load: seconds of each saturation step")
     parser.add_argument("--saturation-steps", type=float, nargs="*",
                         default=[1.5, 2, 3, 4, 6, 8], help="load: rate multipliers tried")
+    parser.add_argument("--scale", type=float, default=1.0, help="permits: 1M × scale")
     args = parser.parse_args(argv)
     if connection.vendor != "postgresql":
         sys.exit("the benchmarks need PostgreSQL: set DATABASE_URL")

@@ -388,6 +388,13 @@ REGISTRY_APPROVAL_TERM_DAYS = env.int("REGISTRY_APPROVAL_TERM_DAYS", default=365
 REGISTRY_SATISFACTION_THRESHOLD = env.float("REGISTRY_SATISFACTION_THRESHOLD", default=0.80)
 # Results per page of school search (web and API).
 REGISTRY_SEARCH_PAGE_SIZE = env.int("REGISTRY_SEARCH_PAGE_SIZE", default=20)
+# The Ed25519 key that signs entry permits and published list exports: a PEM file (PKCS#8).
+# Unset, a development key is made once under var/; production sets it (and keeps it).
+REGISTRY_SIGNING_KEY_FILE = env.str("REGISTRY_SIGNING_KEY_FILE",
+                                    default=str(VAR_DIR / "signing-key.pem"))
+# The CJK font embedded in the PDFs (agreement, safety letter, permits, settlement).
+REGISTRY_PDF_FONT = env.str("REGISTRY_PDF_FONT",
+                            default="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 # --- selection workflows (issue: Workflows) ---------------------------------
 WORKFLOW_EXPERT_PANEL_SIZE = env.int("WORKFLOW_EXPERT_PANEL_SIZE", default=3)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("", include("documents.urls")),
     path("registry/", include("registry.urls")),
+    path("", include("registry.public_urls")),
     path("selection/", include("workflows.urls")),
     path("", site.urls),
 ]

@@ -316,3 +316,47 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.accessed_at:%Y-%m-%d %H:%M} {self.actor} {self.person_id} {self.kind}"
+
+
+class EngagementPaper(models.Model):
+    """One side's signed copy of one of an engagement's papers (the service agreement,
+    the safety responsibility letter 安全责任书), uploaded back after signing.
+
+    A new upload of the same paper by the same side supersedes the previous one; the
+    engagement is signed once both sides' current copies of both papers are in.
+    """
+
+    class Kind(models.TextChoices):
+        AGREEMENT = "agreement", _("Service agreement")
+        SAFETY = "safety", _("Safety responsibility letter (安全责任书)")
+
+    class Side(models.TextChoices):
+        SCHOOL = "school", _("School")
+        PROVIDER = "provider", _("Provider")
+
+    engagement = models.ForeignKey("registry.Engagement", verbose_name=_("engagement"),
+                                   on_delete=models.PROTECT, related_name="papers")
+    kind = models.CharField(_("paper"), max_length=16, choices=Kind.choices)
+    side = models.CharField(_("signed by"), max_length=16, choices=Side.choices)
+    original_name = models.CharField(_("file name"), max_length=200)
+    storage_key = models.CharField(_("storage key"), max_length=255, unique=True, editable=False)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+    content_type = models.CharField(_("content type"), max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    null=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signed paper")
+        verbose_name_plural = _("signed papers")
+        ordering = ["engagement", "kind", "side", "-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "kind", "side"],
+                                    condition=Q(superseded_at__isnull=True),
+                                    name="paper_one_current_per_side"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engagement_id} · {self.get_kind_display()} · {self.get_side_display()}"

@@ -10,6 +10,10 @@ web = ([
     path("access-log/", views.AccessLogView.as_view(), name="access-log"),
     path("<int:pk>/review/", views.DocumentReviewView.as_view(), name="review"),
     path("<int:pk>/download/", views.DocumentDownloadView.as_view(), name="download"),
+    path("engagements/<int:pk>/papers/", views.EngagementPaperUploadView.as_view(),
+         name="engagement-paper-upload"),
+    path("engagement-papers/<int:pk>/", views.EngagementPaperDownloadView.as_view(),
+         name="engagement-paper"),
     path("<str:kind>/<int:pk>/", views.SubjectDocumentsView.as_view(), name="subject"),
 ], "documents")
 

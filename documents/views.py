@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from documents import permissions, selectors, services
+from documents import papers, permissions, selectors, services
 from documents.delivery import (
     document_or_404,
     download_response,
@@ -17,6 +17,8 @@ from documents.delivery import (
     storage_unavailable_response,
 )
 from documents.forms import RejectForm, UploadForm
+from documents.models import EngagementPaper
+from registry.models import Engagement
 from registry.requests import BadRequest, error_messages, paginate
 from registry.roles import Role
 from registry.selectors import objects_for_role, person_of_user
@@ -170,3 +172,43 @@ class AccessLogView(LoginRequiredMixin, View):
                           status=400)
         return render(request, "documents/access_log.html", {
             "page": page, "administrator": administrator})
+
+
+class EngagementPaperUploadView(LoginRequiredMixin, View):
+    """One side uploads its signed copy of an engagement's paper."""
+
+    def post(self, request, pk):
+        engagement = get_object_or_404(Engagement.objects.select_related("school"), pk=pk)
+        upload = request.FILES.get("file")
+        back = reverse("registry:engagement-detail", args=[engagement.pk]) + "#papers"
+        try:
+            if upload is None:
+                raise ValidationError({"file": _("Choose the signed copy to upload.")})
+            papers.engagement_paper_upload(
+                actor=request.user, engagement=engagement,
+                kind=request.POST.get("kind", ""), side=request.POST.get("side", ""),
+                file=upload, filename=upload.name, declared_content_type=upload.content_type)
+        except ValidationError as error:
+            for message in error_messages(error):
+                messages.error(request, message)
+            return redirect(back) if papers.may_read_papers(
+                request.user, engagement) else render(request, "registry/error.html", {
+                    "errors": error_messages(error)}, status=400)
+        except services.StorageUnavailable:
+            return storage_unavailable_response()
+        messages.success(request, _("Signed copy uploaded."))
+        return redirect(back)
+
+
+class EngagementPaperDownloadView(LoginRequiredMixin, View):
+    """A signed paper, for either side of its engagement."""
+
+    def get(self, request, pk):
+        paper = get_object_or_404(EngagementPaper.objects.select_related(
+            "engagement__school", "engagement__organization", "engagement__person"), pk=pk)
+        try:
+            file = papers.engagement_paper_open(actor=request.user, paper=paper)
+        except services.StorageUnavailable:
+            return storage_unavailable_response()
+        return FileResponse(file, as_attachment=True, filename=paper.original_name,
+                            content_type=paper.content_type)

@@ -143,3 +143,41 @@ def xlsx_file(publication: Publication, entries: Iterable[dict]):
     workbook.close()
     spool.seek(0)
     return spool
+
+
+def _settlement_columns() -> list[str]:
+    return [_("Engagement No."), _("School"), _("Term"), _("Provider"), _("Offering"),
+            _("Starts on"), _("Ends on"), _("Status"), _("Fee per session (CNY)"),
+            _("Confirmed lessons"), _("Disputed lessons"), _("Unconfirmed lessons"),
+            _("Amount due (CNY)"), _("Free places taught")]
+
+
+def settlement_xlsx(engagements):
+    """The settlement (据实结算) of each engagement — confirmed lessons × the agreed fee,
+    free places taught — as an .xlsx in a temporary file the caller streams and closes.
+
+    ``engagements`` is ``selectors.settlement_rows`` (``(engagement, lesson counts)`` read
+    in chunks); rows are written in XlsxWriter's constant-memory mode, so memory stays flat
+    however many engagements there are."""
+    import xlsxwriter
+
+    spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
+    workbook = xlsxwriter.Workbook(spool, {
+        "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+        "strings_to_urls": False,
+    })
+    sheet = workbook.add_worksheet(_("Settlement"))
+    sheet.write_row(0, 0, _settlement_columns())
+    for row, (e, lessons) in enumerate(engagements, start=1):
+        provider = e.organization.name if e.organization_id else e.person.name
+        confirmed = lessons.get("confirmed", 0)
+        sheet.write_row(row, 0, [
+            e.pk, e.school.name, e.term.name, provider,
+            e.offering.title if e.offering_id else "", e.starts_on.isoformat(),
+            e.ends_on.isoformat(), e.get_status_display(), float(e.fee_per_session),
+            confirmed, lessons.get("disputed", 0), lessons.get("recorded", 0),
+            float(e.fee_per_session * confirmed), e.free_places_used,
+        ])
+    workbook.close()
+    spool.seek(0)
+    return spool

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from registry import reference
-from registry.models import Jurisdiction, Organization, Person, ServiceCategory
+from registry.models import Jurisdiction, Organization, Person, ServiceCategory, TermSlot
 from registry.models.engagements import Incident
 
 
@@ -106,6 +106,77 @@ class EngagementForm(forms.Form):
     fee_per_session = forms.DecimalField(label=_("Agreed fee per session (CNY)"),
                                          min_value=Decimal("0"), max_digits=8, decimal_places=2)
     sessions = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=1000)
+    places = forms.IntegerField(label=_("Places"), min_value=0, max_value=10000,
+                                required=False)
+    category = forms.IntegerField(label=_("Category (for an individual)"), required=False,
+                                  widget=forms.HiddenInput)
+    need = forms.IntegerField(label=_("Need filled"), required=False, widget=forms.HiddenInput)
+    roster = forms.CharField(
+        label=_("Roster"), required=False, max_length=2000, widget=forms.Textarea(
+            attrs={"rows": 2}),
+        help_text=_("The resident ID numbers of the people who will come into the school, "
+                    "one per line; each needs a valid individual approval."))
+
+    def clean_roster(self) -> list[str]:
+        text = self.cleaned_data.get("roster") or ""
+        return [t.strip() for t in text.replace(",", "\n").replace("，", "\n").splitlines()
+                if t.strip()][:50]
+
+
+class RosterAddForm(forms.Form):
+    person = forms.CharField(label=_("Resident ID number or person number"), max_length=18)
+
+
+class PaperUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Paper"), choices=[
+        ("agreement", _("Service agreement")),
+        ("safety", _("Safety responsibility letter (安全责任书)"))])
+    side = forms.ChoiceField(label=_("Signed by"), choices=[
+        ("school", _("School")), ("provider", _("Provider"))])
+    file = forms.FileField(label=_("Signed copy (PDF or image)"))
+
+
+class LessonForm(forms.Form):
+    taught_on = forms.DateField(label=_("Date"))
+    period = forms.IntegerField(label=_("Period"), min_value=1, max_value=3)
+    teacher = forms.IntegerField(label=_("Teacher (roster person)"))
+    pupils_present = forms.IntegerField(label=_("Pupils present"), min_value=0, max_value=10000)
+
+
+class LessonDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[
+        ("confirm", _("Confirm")), ("dispute", _("Dispute"))])
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
+
+
+class SlotForm(forms.Form):
+    weekday = forms.TypedChoiceField(label=_("Weekday"), coerce=int, choices=[
+        (1, _("Monday")), (2, _("Tuesday")), (3, _("Wednesday")), (4, _("Thursday")),
+        (5, _("Friday")), (6, _("Saturday")), (7, _("Sunday"))])
+    period = forms.IntegerField(label=_("Period"), min_value=1, max_value=3)
+
+
+class NeedForm(forms.Form):
+    category = forms.ModelChoiceField(label=_("Category"), queryset=None)
+    grade_min = forms.IntegerField(label=_("Lowest grade"), min_value=1, max_value=9)
+    grade_max = forms.IntegerField(label=_("Highest grade"), min_value=1, max_value=9)
+    places = forms.IntegerField(label=_("Places"), min_value=1, max_value=10000)
+    budget_per_session = forms.DecimalField(label=_("Budget per session (CNY)"),
+                                            min_value=Decimal("0"), max_digits=8,
+                                            decimal_places=2)
+    slots = forms.ModelMultipleChoiceField(label=_("Time slots"), queryset=None,
+                                           required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, term=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ServiceCategory.objects.filter(is_active=True)
+        self.fields["slots"].queryset = (TermSlot.objects.filter(term=term) if term
+                                         else TermSlot.objects.none())
 
 
 class EvaluationForm(forms.Form):

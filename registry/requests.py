@@ -12,10 +12,18 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from registry import reference
-from registry.models import Offering, Organization, Person, SchoolTerm
+from registry.models import (
+    Offering,
+    Organization,
+    Person,
+    SchoolTerm,
+    ServiceCategory,
+    TermNeed,
+)
 from registry.roles import Role
 from registry.selectors import granted_objects, objects_for_role
 from registry.selectors.search import TOTAL as SEARCH_TOTAL
+from registry.validators import mask_id_number, normalize_id_number
 
 
 class BadRequest(ValidationError):
@@ -218,6 +226,29 @@ def engagement_args(school, form) -> dict:
         raise ValidationError(_("Unknown term, organization, offering or person.")) from None
     if term.school_id != school.pk:
         raise PermissionDenied(_("This term belongs to another school."))
+    category = (ServiceCategory.objects.filter(pk=data["category"]).first()
+                if data.get("category") else None)
+    need = TermNeed.objects.filter(pk=data["need"], term=term).first() if data.get("need") else None
+    if data.get("need") and need is None:
+        raise ValidationError({"need": _("This need is not in the term's plan.")})
     return {"term": term, "organization": organization, "offering": offering, "person": person,
             "starts_on": data.get("starts_on"), "ends_on": data.get("ends_on"),
-            "fee_per_session": data["fee_per_session"], "sessions": data["sessions"]}
+            "fee_per_session": data["fee_per_session"], "sessions": data["sessions"],
+            "places": data.get("places") or 0, "category": category, "need": need,
+            "roster": [person_by_reference(ref) for ref in data.get("roster") or []]}
+
+
+def person_by_reference(reference: str | int) -> Person:
+    """A person named by their number (as the API gives it) or their resident ID number
+    (as a school types it); unknown is the user's error, naming what was typed (masked)."""
+    text = str(reference).strip()
+    found = None
+    if text.isdigit() and len(text) < 12:
+        found = Person.objects.filter(pk=int(text)).first()
+    elif text:
+        found = Person.objects.filter(id_number=normalize_id_number(text)).first()
+    if found is None:
+        raise ValidationError({"roster": ValidationError(
+            _("Nobody with the number %(ref)s is registered."), code="roster_unknown",
+            params={"ref": mask_id_number(text) if len(text) >= 12 else text})})
+    return found

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from registry import consent_views, portal, sanction_pages, views
+from registry import consent_views, contract_views, portal, sanction_pages, views
 
 app_name = "registry"
 
 urlpatterns = [
     path("lists/", views.list_index, name="list-index"),
     path("lists/p/<int:pk>/", views.list_detail, name="list-detail"),
+    path("lists/p/<int:pk>/export.json.sig", views.list_export_signature,
+         name="list-export-signature"),
     path("lists/p/<int:pk>/export.<str:fmt>", views.list_export, name="list-export"),
     # a division code (GB/T 2260) is letters and digits: a NUL never reaches the database
     path("lists/<slug:code>/", views.list_jurisdiction, name="list-jurisdiction"),
@@ -26,6 +28,29 @@ urlpatterns = [
          name="engagement-free-places"),
     path("school/engagements/<int:pk>/incident/", views.engagement_incident,
          name="engagement-incident"),
+    path("engagements/<int:pk>/", contract_views.engagement_detail, name="engagement-detail"),
+    path("engagements/<int:pk>/roster/", contract_views.engagement_roster_add,
+         name="engagement-roster-add"),
+    path("engagements/<int:pk>/activate/", contract_views.engagement_status,
+         {"action": "activate"}, name="engagement-activate"),
+    path("engagements/<int:pk>/end/", contract_views.engagement_status, {"action": "end"},
+         name="engagement-end"),
+    path("engagements/<int:pk>/papers/<slug:kind>.pdf", contract_views.engagement_paper_pdf,
+         name="engagement-paper-pdf"),
+    path("engagements/<int:pk>/permits.pdf", contract_views.engagement_permits_pdf,
+         name="engagement-permits-pdf"),
+    path("engagements/<int:pk>/lessons/", contract_views.lesson_record, name="lesson-record"),
+    path("engagements/<int:pk>/lessons/<int:lesson_pk>/decide/", contract_views.lesson_decide,
+         name="lesson-decide"),
+    path("engagements/<int:pk>/settlement.<slug:fmt>", contract_views.engagement_settlement,
+         name="engagement-settlement"),
+    path("provider/engagements/", contract_views.provider_engagements,
+         name="provider-engagements"),
+    path("school/terms/<int:pk>/plan/", contract_views.term_plan, name="term-plan"),
+    path("school/terms/<int:pk>/settlement.xlsx", contract_views.term_settlement,
+         name="term-settlement"),
+    path("school/gate/", contract_views.gate_list, name="school-gate"),
+    path("schools/<int:pk>/after-school/", contract_views.parents_page, name="parents-page"),
     path("portal/register/", portal.organization_register, name="portal-register"),
     path("portal/organizations/<int:pk>/", portal.organization_page,
          name="portal-organization"),

@@ -8,14 +8,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST
 
-from registry import conditional, exports, selectors, services
+from registry import conditional, exports, selectors, services, signing
 from registry.forms import (
     EngagementForm,
     EvaluationForm,
@@ -131,6 +131,22 @@ def list_export(request, pk: int, fmt: str):
     return response
 
 
+@require_GET
+def list_export_signature(request, pk: int):
+    """The registry key's Ed25519 signature of the JSON export's SHA-256 digest (the 32
+    raw bytes), so that a downloaded export is checked offline with the public key (README:
+    one openssl command)."""
+    try:
+        publication = selectors.publication_detail(pk)
+    except Publication.DoesNotExist:
+        raise Http404 from None
+    response = HttpResponse(signing.sign(bytes.fromhex(publication.digest)),
+                            content_type="application/octet-stream")
+    filename = f"list-{publication.jurisdiction.code}-{publication.year}-{publication.number}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}.json.sig"'
+    return response
+
+
 @login_required
 @require_POST
 def list_publish(request, bureau_id: int):
@@ -162,6 +178,8 @@ def school_search(request):
         return render(request, "registry/error.html", {"errors": error_messages(error)},
                       status=400)
     context["school"] = school
+    # arriving from a need of the term plan: its engagement will say which need it fills
+    context["need"] = request.GET.get("need", "") if request.GET.get("need", "").isdigit() else ""
     if not request.GET or "keyword" not in request.GET and "page" not in request.GET:
         form = form_class()
         context["form"] = form
@@ -193,7 +211,7 @@ def school_engagements(request):
                       status=400)
     # Arriving from a search result: the provider is filled in.
     try:
-        initial = {k: pk for k in ("organization", "offering", "person") if (pk := query_id(
+        initial = {k: pk for k in ("organization", "offering", "person", "need") if (pk := query_id(
             request.GET.get(k), _("The provider must be given by its number."))) is not None}
     except BadRequest as error:
         return render(request, "registry/error.html", {"errors": error_messages(error)},
@@ -265,6 +283,11 @@ def _engagement_form_for_people(form, terms) -> dict | None:
             values[name] = query_id(form[name].value(), "")
         except BadRequest:
             values[name] = None
+    if values["organization"] and not values["offering"]:
+        # an organization is engaged for one of its offerings: the school picks which
+        form.fields["offering"].widget = forms.Select(choices=[("", "---------")] + [
+            (o.pk, f"{o.title}（{o.fee_per_session}）") for o in Offering.objects.filter(
+                organization_id=values["organization"], is_active=True).order_by("title")])
     provider = {
         "organization": Organization.objects.filter(pk=values["organization"]).first()
         if values["organization"] else None,

@@ -3,18 +3,27 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from documents import papers, selectors, services
 from documents import permissions as doc_permissions
-from documents import selectors, services
 from documents.api.serializers import (
     ChecklistSerializer,
     DocumentListQuerySerializer,
@@ -30,7 +39,9 @@ from documents.delivery import (
     download_response,
     find_subject,
 )
-from documents.models import Document, DocumentType, PersonalDataAccess
+from documents.models import Document, DocumentType, EngagementPaper, PersonalDataAccess
+from registry.models import Engagement
+from registry.requests import api_invalid
 from registry.selectors import person_of_user
 
 SUBJECT_PARAMETERS = [
@@ -256,3 +267,35 @@ class PersonalDataAccessViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                                                 required=False)])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+
+class EngagementPaperUploadView(APIView):
+    """One side uploads its signed copy of an engagement's paper (multipart: ``kind``
+    agreement|safety, ``side`` school|provider, ``file``). The fourth copy signs the
+    engagement."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request=inline_serializer("EngagementPaperUpload", {
+        "kind": serializers.ChoiceField(choices=EngagementPaper.Kind.choices),
+        "side": serializers.ChoiceField(choices=EngagementPaper.Side.choices),
+        "file": serializers.FileField()}),
+        responses={201: inline_serializer("EngagementPaperUploaded", {
+            "id": serializers.IntegerField(), "engagement_status": serializers.CharField(),
+            "sha256": serializers.CharField()})})
+    def post(self, request, pk: int):
+        engagement = get_object_or_404(Engagement.objects.select_related("school"), pk=pk)
+        if not papers.may_read_papers(request.user, engagement):
+            raise Http404
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise DRFValidationError({"file": [_("Choose the signed copy to upload.")]})
+        try:
+            paper = papers.engagement_paper_upload(
+                actor=request.user, engagement=engagement, kind=request.data.get("kind", ""),
+                side=request.data.get("side", ""), file=upload, filename=upload.name,
+                declared_content_type=upload.content_type)
+        except DjangoValidationError as error:
+            raise api_invalid(error) from None
+        return Response({"id": paper.pk, "engagement_status": engagement.status,
+                         "sha256": paper.sha256}, status=201)

@@ -1,6 +1,7 @@
 """Terms, engagements, evaluations and incidents for schools; bureaus read theirs."""
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import QueryDict
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -9,6 +10,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
 from registry import selectors, services
+from registry.api.contracts import ContractActionsMixin, TermPlanActionsMixin
 from registry.forms import EngagementForm, EvaluationForm, IncidentForm, TermForm
 from registry.models import Engagement, SchoolTerm
 from registry.requests import (
@@ -17,6 +19,7 @@ from registry.requests import (
     api_invalid,
     bureaus_administered_by,
     engagement_args,
+    form_data,
     school_for,
     schools_of,
 )
@@ -41,17 +44,22 @@ class EngagementSerializer(serializers.ModelSerializer):
     term_name = serializers.CharField(source="term.name", read_only=True)
     provider_name = serializers.SerializerMethodField()
     satisfaction = serializers.SerializerMethodField()
+    roster = serializers.SerializerMethodField(
+        help_text="On create: a list of person numbers or resident ID numbers.")
 
     class Meta:
         model = Engagement
         fields = ["id", "school", "school_name", "term", "term_name", "organization", "offering",
                   "person", "provider_name", "approval", "starts_on", "ends_on",
                   "fee_per_session", "sessions", "free_places_used", "satisfaction",
-                  "created_at"]
-        read_only_fields = ["free_places_used"]
+                  "category", "places", "need", "status", "roster", "created_at"]
+        read_only_fields = ["free_places_used", "status"]
 
     def get_provider_name(self, obj) -> str:
         return obj.organization.name if obj.organization_id else obj.person.name
+
+    def get_roster(self, obj) -> list[int]:
+        return [m.person_id for m in obj.roster.all()]
 
     def get_satisfaction(self, obj) -> int | None:
         try:
@@ -64,7 +72,8 @@ class FreePlacesSerializer(serializers.Serializer):
     used = serializers.IntegerField(min_value=0, help_text="Free places used (免费名额).")
 
 
-class TermViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class TermViewSet(TermPlanActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                  mixins.CreateModelMixin, viewsets.GenericViewSet):
     """The terms of the schools the caller acts for."""
 
     serializer_class = TermSerializer
@@ -86,26 +95,31 @@ class TermViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gener
         return Response(TermSerializer(term).data, status=status.HTTP_201_CREATED)
 
 
-class EngagementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """A school sees and records its engagements; a bureau administrator sees every
-    engagement in the bureau's jurisdiction."""
+class EngagementViewSet(ContractActionsMixin, mixins.ListModelMixin,
+                        mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                        viewsets.GenericViewSet):
+    """A school sees and records its engagements; a provider sees its own; a bureau
+    administrator sees every engagement in the bureau's jurisdiction."""
 
     serializer_class = EngagementSerializer
     filterset_fields = ["school", "term"]
 
     def get_queryset(self):
         user = self.request.user
-        own = selectors.engagements_for_schools(schools_of(user).values_list("pk", flat=True))
         jurisdictions = list(bureaus_administered_by(user).values_list("jurisdiction_id",
                                                                        flat=True))
-        if jurisdictions:
-            return (own | selectors.engagements_for_jurisdictions(jurisdictions)).distinct()
-        return own
+        return selectors.engagements_visible_to(
+            user, school_ids=schools_of(user).values_list("pk", flat=True),
+            jurisdiction_ids=jurisdictions)
 
     @extend_schema(request=EngagementSerializer, responses=EngagementSerializer)
     def create(self, request, *args, **kwargs):
-        data = api_form_data(request)
+        body = request.data
+        roster = body.get("roster") if hasattr(body, "get") else None
+        if isinstance(roster, list) and not isinstance(body, QueryDict):
+            # the one list the form takes: one person per line, as the web form's text
+            body = {**body, "roster": "\n".join(str(r) for r in roster[:50])}
+        data = form_data(body)
         school = api_call(school_for, request.user, data.get("school"))
         form = _form(EngagementForm, data)
         try:

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from registry.api import consent, engagements, policy, publications, sanctions, search, views
+from registry.api import (
+                consent,
+                contracts,
+                engagements,
+                policy,
+                publications,
+                sanctions,
+                search,
+                views,
+)
 from registry.api.routers import Router
 
 router = Router()
@@ -28,5 +37,9 @@ urlpatterns = [
          name="api-policy-allowed-categories"),
     path("policy/fee-references/", policy.FeeReferencesView.as_view(),
          name="api-policy-fee-references"),
+    path("permits/verify/<str:token>/", contracts.PermitCheckView.as_view(),
+         name="api-permit-verify"),
+    path("schools/<int:pk>/after-school/", contracts.ParentsPageView.as_view(),
+         name="api-parents-page"),
     *router.urls,
 ]

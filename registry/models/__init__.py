@@ -2,6 +2,7 @@ from .approvals import Approval, InvalidTransition
 from .audit import AuditEvent
 from .availability import ProviderAvailability
 from .consent import RecordQueryConsent, SchoolInvitation
+from .contracts import Lesson, RosterMember, TermNeed, TermSlot
 from .engagements import Engagement, Evaluation, Incident, SchoolTerm
 from .geography import Bureau, Jurisdiction, School, ServiceCategory
 from .policy import AcademicSignal, AllowedCategory, FeeReference
@@ -27,6 +28,10 @@ __all__ = [
     "RecheckRequest",
     "SanctionEvidence",
     "Engagement",
+    "Lesson",
+    "RosterMember",
+    "TermNeed",
+    "TermSlot",
     "Evaluation",
     "Incident",
     "SchoolTerm",

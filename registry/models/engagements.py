@@ -5,7 +5,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .approvals import InvalidTransition
 
 
 class SchoolTerm(models.Model):
@@ -42,7 +45,32 @@ class SchoolTerm(models.Model):
 
 
 class Engagement(models.Model):
-    """A school's engagement of an approved organization (and offering) or individual."""
+    """A school's engagement of an approved organization (and offering) or individual:
+    a contract with a roster of the people who will come, signed papers, and a status.
+
+    ``status`` is changed only through :meth:`apply_transition`, which enforces
+    ``TRANSITIONS``; services call it and write the audit event. Only an ``active``
+    engagement lets anyone into the school (entry permits, lessons).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SIGNED = "signed", _("Signed")
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+        SUSPENDED = "suspended", _("Suspended")
+        TERMINATED = "terminated", _("Terminated")
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        # draft: the roster and papers are being prepared; both sides' signed papers sign it.
+        Status.DRAFT: frozenset({Status.SIGNED, Status.TERMINATED}),
+        Status.SIGNED: frozenset({Status.ACTIVE, Status.SUSPENDED, Status.TERMINATED}),
+        Status.ACTIVE: frozenset({Status.ENDED, Status.SUSPENDED, Status.TERMINATED}),
+        # suspended (a sanction): restoring returns it to active, or it ends or is terminated.
+        Status.SUSPENDED: frozenset({Status.ACTIVE, Status.ENDED, Status.TERMINATED}),
+        Status.ENDED: frozenset(),
+        Status.TERMINATED: frozenset(),
+    }
 
     school = models.ForeignKey(
         "registry.School", verbose_name=_("school"), on_delete=models.PROTECT,
@@ -79,6 +107,20 @@ class Engagement(models.Model):
         _("free places used"), default=0,
         help_text=_("Students in hardship taught free of charge under this engagement."),
     )
+    # For an individual (no offering) the category taught; with an offering, the offering's.
+    category = models.ForeignKey(
+        "registry.ServiceCategory", verbose_name=_("category"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="engagements",
+    )
+    places = models.PositiveIntegerField(_("places"), default=0,
+                                         help_text=_("Pupils the engagement teaches."))
+    need = models.ForeignKey(
+        "registry.TermNeed", verbose_name=_("need filled"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="engagements",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.DRAFT, editable=False)
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
@@ -113,6 +155,34 @@ class Engagement(models.Model):
     @property
     def subject(self):
         return self.organization if self.organization_id else self.person
+
+    @property
+    def taught_category(self):
+        return self.offering.category if self.offering_id else self.category
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, frozenset())
+
+    def apply_transition(self, status: str) -> str:
+        """Move to ``status`` if the map allows it; return the previous status.
+
+        Raises :class:`InvalidTransition` (and changes nothing) otherwise.
+        The caller saves and audits.
+        """
+        if status not in self.Status.values:
+            raise InvalidTransition(_("Unknown engagement status: %(status)s."),
+                                    code="unknown_status", params={"status": status})
+        if not self.can_transition_to(status):
+            raise InvalidTransition(
+                _("An engagement that is %(current)s cannot become %(target)s."),
+                code="forbidden_transition",
+                params={"current": self.get_status_display(),
+                        "target": self.Status(status).label},
+            )
+        previous = self.status
+        self.status = status
+        self.status_changed_at = timezone.now()
+        return previous
 
 
 class Evaluation(models.Model):

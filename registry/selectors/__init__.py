@@ -8,6 +8,21 @@ from .consent import (
     person_of_user,
     person_tied_to_school,
 )
+from .contracts import (
+    PermitStatus,
+    engagements_for_provider_user,
+    gate_list,
+    lessons_of,
+    parents_page,
+    permit_check,
+    permit_payload,
+    permit_token,
+    permits_of,
+    roster_of,
+    settlement_of,
+    settlement_rows,
+    term_plan,
+)
 from .core import (
     _MODELS,
     approvals_valid_now,
@@ -19,6 +34,7 @@ from .core import (
 from .engagements import (
     engagements_for_jurisdictions,
     engagements_for_schools,
+    engagements_visible_to,
     terms_for_schools,
 )
 from .policy import (
@@ -67,8 +83,22 @@ __all__ = [
     "granted_objects",
     "objects_for_role",
     "user_role_summary",
+    "PermitStatus",
+    "engagements_for_provider_user",
+    "gate_list",
+    "lessons_of",
+    "parents_page",
+    "permit_check",
+    "permit_payload",
+    "permit_token",
+    "permits_of",
+    "roster_of",
+    "settlement_of",
+    "settlement_rows",
+    "term_plan",
     "engagements_for_jurisdictions",
     "engagements_for_schools",
+    "engagements_visible_to",
     "terms_for_schools",
     "FeeInForce",
     "FeeReferences",

@@ -5,15 +5,26 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from registry.models import Engagement, Person, RecordQueryConsent, School, SchoolInvitation
+from registry.models import (
+    Engagement,
+    Person,
+    RecordQueryConsent,
+    RosterMember,
+    School,
+    SchoolInvitation,
+)
 
 
 def person_tied_to_school(person: Person, school: School) -> bool:
     """Whether ``person`` is tied to ``school``: they accepted its invitation in their own
-    account, or they are on a current engagement at the school (engaged themself, or on the
-    staff of the organization engaged)."""
+    account, they are on the roster of an active engagement at the school, or they are on a
+    current engagement at the school (engaged themself, or on the staff of the organization
+    engaged)."""
     if SchoolInvitation.objects.filter(school=school, person=person,
                                        status=SchoolInvitation.Status.ACCEPTED).exists():
+        return True
+    if RosterMember.objects.filter(person=person, removed_at=None, engagement__school=school,
+                                   engagement__status=Engagement.Status.ACTIVE).exists():
         return True
     engaged = Q(person=person)
     if person.organization_id:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from registry.models import Engagement, Jurisdiction, SchoolTerm
+from registry.models import Engagement, Jurisdiction, RosterMember, SchoolTerm
+from registry.selectors.contracts import provider_engagements_q
 
 
 def _engagements() -> QuerySet:
     return Engagement.objects.select_related(
         "school__county", "term", "organization", "offering", "person",
         "approval__jurisdiction", "evaluation",
-    )
+    ).prefetch_related(Prefetch("roster", queryset=RosterMember.objects.filter(
+        removed_at=None).order_by("pk")))
 
 
 def engagements_for_schools(school_ids) -> QuerySet:
@@ -21,6 +23,18 @@ def engagements_for_schools(school_ids) -> QuerySet:
 def engagements_for_jurisdictions(jurisdiction_ids) -> QuerySet:
     """Engagements of every school in (or below) these bureaus' jurisdictions."""
     match = Q(pk__in=[])
+    for jurisdiction_id in jurisdiction_ids:
+        match |= Jurisdiction.subtree_q(jurisdiction_id, prefix="school__county__")
+    return _engagements().filter(match)
+
+
+def engagements_visible_to(user, *, school_ids, jurisdiction_ids) -> QuerySet:
+    """What ``user`` may read: its schools' engagements, its provider's (organization or
+    itself), and, for a bureau administrator, every engagement in the jurisdictions. One
+    filter, no duplicates (every condition is on a single-valued relation)."""
+    match = Q(school_id__in=school_ids)
+    if user.is_authenticated:
+        match |= provider_engagements_q(user)
     for jurisdiction_id in jurisdiction_ids:
         match |= Jurisdiction.subtree_q(jurisdiction_id, prefix="school__county__")
     return _engagements().filter(match)

@@ -24,9 +24,13 @@ from registry.models import (
     Organization,
     Person,
     ReviewRequest,
+    RosterMember,
     School,
     SchoolTerm,
+    ServiceCategory,
+    TermNeed,
 )
+from registry.selectors.policy import fee_reference_for
 from registry.selectors.search import school_jurisdiction_ids
 from registry.services.core import audit_record
 
@@ -105,15 +109,22 @@ def engagement_create(
     person: Person | None = None,
     starts_on: datetime.date | None = None,
     ends_on: datetime.date | None = None,
+    category: ServiceCategory | None = None,
+    places: int = 0,
+    need: TermNeed | None = None,
+    roster=(),
 ) -> Engagement:
     """Record a school's engagement of an approved provider for (part of) a term.
 
     Refused unless the provider holds an approval valid now, for the school's
     county, city or province, lasting to the engagement's end; refused if it
     duplicates an overlapping engagement, or if an organization would push the
-    term's external projects over ``REGISTRY_EXTERNAL_PROJECT_CAP``. The school
-    row is locked first so that two engagements racing for the last slot under
-    the cap are judged one after the other.
+    term's external projects over ``REGISTRY_EXTERNAL_PROJECT_CAP``; refused if the
+    fee per session is above the approved offering's fee or the bureau's cap for the
+    category (the message names both figures), or if a person on ``roster`` holds no
+    valid individual approval covering the category (named). The school row is locked
+    first so that two engagements racing for the last slot under the cap are judged one
+    after the other. The engagement starts as a draft: signed papers sign it.
     """
     _require_school(actor, school)
     if term.school_id != school.pk:
@@ -135,6 +146,12 @@ def engagement_create(
         raise ValidationError({"fee_per_session": _("The fee cannot be negative.")})
     if sessions is None or int(sessions) < 1:
         raise ValidationError({"sessions": _("At least one session.")})
+    if offering is not None:
+        category = offering.category
+    if need is not None and need.term_id != term.pk:
+        raise ValidationError({"need": _("This need belongs to another term.")})
+    if category is None and need is not None:
+        category = need.category
 
     School.objects.select_for_update().get(pk=school.pk)
     subject_filter = {"organization": organization} if organization else {"person": person}
@@ -162,17 +179,91 @@ def engagement_create(
                 params={"limit": limit, "total": term.project_count, "used": used,
                         "share": f"{Decimal(str(settings.REGISTRY_EXTERNAL_PROJECT_CAP)) * 100:g}"},
             )
+    fee_within_limits(school=school, offering=offering, category=category,
+                      fee=Decimal(fee_per_session), on=starts_on, organization=organization)
     engagement = Engagement(
         school=school, term=term, approval=approval, organization=organization,
         offering=offering, person=person, starts_on=starts_on, ends_on=ends_on,
         fee_per_session=fee_per_session, sessions=sessions, created_by=actor,
+        category=None if offering is not None else category, places=int(places or 0),
+        need=need,
     )
     engagement.full_clean()
+    # every roster person is judged before anything is written: one refusal writes nothing
+    checked = [(member, roster_approval_for(engagement=engagement, person=member))
+               for member in roster]
     engagement.save()
-    audit_record(actor=actor, action="engagement.create", target=engagement, to_state="engaged",
+    for member, member_approval in checked:
+        RosterMember.objects.create(engagement=engagement, person=member,
+                                    approval=member_approval, added_by=actor)
+    audit_record(actor=actor, action="engagement.create", target=engagement,
+                 to_state=engagement.status,
                  data={"approval": approval.pk, "fee_per_session": str(fee_per_session),
-                       "sessions": int(sessions)})
+                       "sessions": int(sessions), "roster": [m.pk for m in roster]})
     return engagement
+
+
+def fee_within_limits(*, school: School, offering: Offering | None,
+                      category: ServiceCategory | None, fee: Decimal,
+                      on: datetime.date, organization: Organization | None = None) -> None:
+    """Refuse a fee per session above the approved offering's fee or above the bureau's cap
+    for the category in the school's county (inherited from its city or province)."""
+    if offering is None and organization is not None:
+        # engaged without naming the offering: no more than its dearest approved offering
+        # (of the category, when one is known)
+        offerings = organization.offerings.filter(is_active=True)
+        if category is not None:
+            offerings = offerings.filter(category=category)
+        offering = offerings.order_by("-fee_per_session").first()
+    if offering is not None and fee > offering.fee_per_session:
+        raise ValidationError({"fee_per_session": ValidationError(
+            _("The fee of ¥%(fee)s per session is above the ¥%(approved)s approved for "
+              "this offering."), code="above_offering",
+            params={"fee": f"{fee:.2f}", "approved": f"{offering.fee_per_session:.2f}"})})
+    if category is None:
+        return
+    in_force = fee_reference_for(category=category, jurisdiction=school.county, on=on)
+    if in_force is not None and fee > in_force.cap:
+        raise ValidationError({"fee_per_session": ValidationError(
+            _("The fee of ¥%(fee)s per session is above the bureau's cap of ¥%(cap)s for "
+              "%(category)s."), code="above_cap",
+            params={"fee": f"{fee:.2f}", "cap": f"{in_force.cap:.2f}",
+                    "category": category.name})})
+
+
+def roster_approval_for(*, engagement: Engagement, person: Person) -> Approval:
+    """The individual approval that lets ``person`` come into the school under
+    ``engagement``: in force now, for the school's county, city or province, lasting to
+    the engagement's end and covering its category. Refused by name otherwise."""
+    if not isinstance(person, Person):
+        raise ValidationError({"roster": _("Unknown person on the roster.")})
+    approvals = Approval.objects.filter(
+        person=person, jurisdiction_id__in=school_jurisdiction_ids(engagement.school),
+    ).valid_on(timezone.localdate()).prefetch_related("categories").order_by(
+        "-valid_until", "pk")
+    name = person.name
+    found = list(approvals)
+    if not found:
+        raise ValidationError({"roster": ValidationError(
+            _("%(name)s holds no valid individual approval for this school's county, city "
+              "or province."), code="roster_not_approved", params={"name": name})})
+    category = engagement.taught_category
+    if category is not None:
+        wanted = {category.pk, category.parent_id} - {None}
+        found = [a for a in found if wanted & {c.pk for c in a.categories.all()}]
+        if not found:
+            raise ValidationError({"roster": ValidationError(
+                _("%(name)s is not approved for %(category)s."), code="roster_category",
+                params={"name": name, "category": category.name})})
+    lasting = [a for a in found if a.valid_until >= engagement.ends_on
+               and a.valid_from <= engagement.starts_on]
+    if not lasting:
+        raise ValidationError({"roster": ValidationError(
+            _("%(name)s's approval (%(from)s – %(until)s) does not cover the engagement's "
+              "dates."), code="roster_dates",
+            params={"name": name, "from": local_date(found[0].valid_from),
+                    "until": local_date(found[0].valid_until)})})
+    return lasting[0]
 
 
 def satisfaction_share(*, organization: Organization | None = None,
@@ -283,6 +374,8 @@ __all__ = [
     "engagement_create",
     "engagement_evaluate",
     "external_project_limit",
+    "fee_within_limits",
+    "roster_approval_for",
     "incident_report",
     "review_request_close",
     "review_request_open",

@@ -307,7 +307,8 @@ def test_an_engagement_cannot_start_before_the_approval_does(setting):
     with translation.override("en"), pytest.raises(ValidationError, match="approval starts"):
         _engage(setting, org, term=term)
     assert not Engagement.objects.filter(organization=org).exists()
-    engagement = _engage(setting, org, term=term, starts_on=days(-10))
+    engagement = _engage(setting, org, term=term, starts_on=days(-10),
+                         fee_per_session=Decimal("10"))
     assert engagement.starts_on == days(-10)
 
 

@@ -100,12 +100,18 @@ def _real_case(operation, side):
     from tests.security.matrix import _attribute
 
     segment = operation.path.removeprefix("/api/v1/").split("/")[0]
-    values = {"fmt": "json"}
+    # the public permit check answers "invalid" about a token that is none; the parents'
+    # page is about side A's school
+    values = {"fmt": "json", "token": "not-a-permit"}
     if segment in OBJECTS:
         values["id"] = values["code"] = _attribute(side, OBJECTS[segment])
     pending = side.case_documents[0]  # a document still waiting for the clerk's verdict
     if segment == "documents":
         values["id"] = pending.pk
+    if segment == "terms":
+        values["id"] = side.engagement.term_id
+    if segment == "schools":
+        values["id"] = side.school.pk
     names = {p.name for p in operation.path_parameters}
     query = {"organization": pending.organization_id, "school": side.school.pk}
     wanted = {p.name for p in operation.query}

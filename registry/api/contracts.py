@@ -1,0 +1,314 @@
+"""The engagement as a contract through the API: roster, status, entry permits, lessons,
+settlement; the term plan; and the public permit check and parents' page."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from registry import selectors, services
+from registry.models import Engagement, Lesson, Person, School, TermNeed, TermSlot
+from registry.reference import category_by_code
+from registry.requests import api_call, api_invalid, bureau_for, person_by_reference
+
+
+class RosterMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    person = serializers.IntegerField(source="person_id")
+    name = serializers.CharField(source="person.name")
+    approval = serializers.IntegerField(source="approval_id")
+    approval_valid_until = serializers.DateField(source="approval.valid_until")
+
+
+class RosterAddSerializer(serializers.Serializer):
+    person = serializers.CharField(max_length=18,
+                                   help_text="Person number, or resident ID number.")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class BureauActionSerializer(serializers.Serializer):
+    bureau = serializers.IntegerField()
+    reason = serializers.CharField(max_length=2000)
+
+
+class PermitSerializer(serializers.Serializer):
+    roster_member = serializers.IntegerField(source="member.pk")
+    masked_name = serializers.CharField()
+    provider = serializers.CharField()
+    school = serializers.CharField()
+    term = serializers.CharField()
+    starts_on = serializers.CharField()
+    ends_on = serializers.CharField()
+    token = serializers.CharField()
+    url = serializers.CharField()
+
+
+class PermitCheckSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["valid", "suspended", "revoked", "expired",
+                                              "not_yet_valid", "invalid"])
+    masked_name = serializers.CharField(required=False)
+    provider = serializers.CharField(required=False)
+    school = serializers.CharField(required=False)
+    term = serializers.CharField(required=False)
+    starts_on = serializers.CharField(required=False)
+    ends_on = serializers.CharField(required=False)
+
+
+class LessonSerializer(serializers.ModelSerializer):
+    teacher = serializers.IntegerField(source="teacher.person_id")
+    teacher_name = serializers.CharField(source="teacher.person.name", read_only=True)
+
+    class Meta:
+        model = Lesson
+        fields = ["id", "taught_on", "period", "teacher", "teacher_name", "pupils_present",
+                  "status", "dispute_reason"]
+        read_only_fields = ["status", "dispute_reason"]
+
+
+class LessonDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["confirm", "dispute"])
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class SettlementSerializer(serializers.Serializer):
+    engagement = serializers.IntegerField(source="engagement.pk")
+    fee_per_session = serializers.DecimalField(source="engagement.fee_per_session",
+                                               max_digits=8, decimal_places=2)
+    confirmed = serializers.IntegerField()
+    disputed = serializers.IntegerField()
+    recorded = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    free_places_used = serializers.IntegerField(source="engagement.free_places_used")
+
+
+class SlotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TermSlot
+        fields = ["id", "weekday", "period"]
+
+
+class NeedSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    engagements = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = TermNeed
+        fields = ["id", "category", "grade_min", "grade_max", "slots", "places",
+                  "budget_per_session", "engagements"]
+
+
+class NeedWriteSerializer(serializers.Serializer):
+    category = serializers.CharField(max_length=40, help_text="Category code.")
+    grade_min = serializers.IntegerField(min_value=1, max_value=9)
+    grade_max = serializers.IntegerField(min_value=1, max_value=9)
+    places = serializers.IntegerField(min_value=1, max_value=10000)
+    budget_per_session = serializers.DecimalField(max_digits=8, decimal_places=2,
+                                                  min_value=0)
+    slots = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                  max_length=21)
+
+
+def _valid(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _call(function, **kwargs):
+    try:
+        return function(**kwargs)
+    except ValidationError as error:
+        raise api_invalid(error) from None
+
+
+class ContractActionsMixin:
+    """Actions of an engagement as a contract, for the school's or the provider's users
+    (and the bureau's, for suspend/restore/terminate)."""
+
+    def _either(self) -> Engagement:
+        engagement = self.get_object()
+        user = self.request.user
+        if not (user.has_perm("registry.act_for_school", engagement.school)
+                or services.may_act_for_provider(user, engagement)):
+            raise PermissionDenied
+        return engagement
+
+    @extend_schema(methods=["get"], responses=RosterMemberSerializer(many=True))
+    @extend_schema(methods=["post"], request=RosterAddSerializer,
+                   responses={201: RosterMemberSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def roster(self, request, pk=None):
+        """The roster; the school adds a person (number or resident ID number) to a draft."""
+        engagement = self._either()
+        if request.method == "GET":
+            return Response(RosterMemberSerializer(selectors.roster_of(engagement),
+                                                   many=True).data)
+        data = _valid(RosterAddSerializer, request.data)
+        person = _call(person_by_reference, reference=data["person"])
+        member = _call(services.engagement_roster_add, actor=request.user,
+                       engagement=engagement, person=person)
+        return Response(RosterMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: None})
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        """The school lets the roster in (signed → active)."""
+        engagement = self._either()
+        engagement = _call(services.engagement_activate, actor=request.user,
+                           engagement=engagement)
+        return Response({"id": engagement.pk, "status": engagement.status})
+
+    @extend_schema(request=ReasonSerializer, responses={200: None})
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        """The school ends the engagement."""
+        engagement = self._either()
+        data = _valid(ReasonSerializer, request.data)
+        engagement = _call(services.engagement_end, actor=request.user, engagement=engagement,
+                           reason=data.get("reason", ""))
+        return Response({"id": engagement.pk, "status": engagement.status})
+
+    def _bureau_move(self, request, service):
+        engagement = self.get_object()
+        data = _valid(BureauActionSerializer, request.data)
+        bureau = api_call(bureau_for, request.user, data["bureau"])
+        engagement = _call(service, actor=request.user, bureau=bureau, engagement=engagement,
+                           reason=data["reason"])
+        return Response({"id": engagement.pk, "status": engagement.status})
+
+    @extend_schema(request=BureauActionSerializer, responses={200: None})
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        """A bureau administrator suspends the engagement (a sanction)."""
+        return self._bureau_move(request, services.engagement_suspend)
+
+    @extend_schema(request=BureauActionSerializer, responses={200: None})
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """A bureau administrator lifts the suspension."""
+        return self._bureau_move(request, services.engagement_restore)
+
+    @extend_schema(request=BureauActionSerializer, responses={200: None})
+    @action(detail=True, methods=["post"])
+    def terminate(self, request, pk=None):
+        """A bureau administrator terminates the engagement."""
+        return self._bureau_move(request, services.engagement_terminate)
+
+    @extend_schema(responses=PermitSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def permits(self, request, pk=None):
+        """The roster's entry permits (tokens and verification addresses), while active."""
+        engagement = self._either()
+        base = request.build_absolute_uri("/")[:-1]
+        return Response(PermitSerializer(selectors.permits_of(engagement, base_url=base),
+                                         many=True).data)
+
+    @extend_schema(methods=["get"], responses=LessonSerializer(many=True))
+    @extend_schema(methods=["post"], request=LessonSerializer,
+                   responses={201: LessonSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def lessons(self, request, pk=None):
+        """The lessons; the provider records one (teacher: a person on the roster)."""
+        engagement = self._either()
+        if request.method == "GET":
+            return Response(LessonSerializer(selectors.lessons_of(engagement)[:1000],
+                                             many=True).data)
+        data = _valid(LessonSerializer, request.data)
+        teacher = Person.objects.filter(pk=data["teacher"]["person_id"]).first()
+        if teacher is None:
+            raise api_invalid(ValidationError({"teacher": _("Unknown teacher.")}))
+        lesson = _call(services.lesson_record, actor=request.user, engagement=engagement,
+                       taught_on=data["taught_on"], period=data["period"], teacher=teacher,
+                       pupils_present=data["pupils_present"])
+        return Response(LessonSerializer(lesson).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=LessonDecisionSerializer, responses=LessonSerializer)
+    @action(detail=True, methods=["post"], url_path=r"lessons/(?P<lesson_id>\d+)/decide")
+    def lesson_decide(self, request, pk=None, lesson_id=None):
+        """The school confirms or disputes a lesson."""
+        engagement = self._either()
+        lesson = get_object_or_404(Lesson, pk=lesson_id, engagement=engagement)
+        data = _valid(LessonDecisionSerializer, request.data)
+        lesson = _call(services.lesson_decide, actor=request.user, lesson=lesson,
+                       confirm=data["decision"] == "confirm", reason=data.get("reason", ""))
+        return Response(LessonSerializer(lesson).data)
+
+    @extend_schema(responses=SettlementSerializer)
+    @action(detail=True, methods=["get"])
+    def settlement(self, request, pk=None):
+        """The settlement: confirmed lessons × the agreed fee (据实结算)."""
+        engagement = self._either()
+        return Response(SettlementSerializer(selectors.settlement_of(engagement)).data)
+
+
+class TermPlanActionsMixin:
+    """The term plan (一校一案) of a school's term: slots and needs."""
+
+    @extend_schema(methods=["get"], responses=SlotSerializer(many=True))
+    @extend_schema(methods=["post"], request=SlotSerializer, responses={201: SlotSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def slots(self, request, pk=None):
+        term = self.get_object()
+        if request.method == "GET":
+            return Response(SlotSerializer(TermSlot.objects.filter(term=term), many=True).data)
+        data = _valid(SlotSerializer, request.data)
+        slot = _call(services.term_slot_add, actor=request.user, term=term, **data)
+        return Response(SlotSerializer(slot).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], responses=NeedSerializer(many=True))
+    @extend_schema(methods=["post"], request=NeedWriteSerializer,
+                   responses={201: NeedSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def needs(self, request, pk=None):
+        term = self.get_object()
+        if request.method == "GET":
+            return Response(NeedSerializer(selectors.term_plan(term)["needs"], many=True).data)
+        data = _valid(NeedWriteSerializer, request.data)
+        category = category_by_code(data.pop("category"))
+        if category is None:
+            raise api_invalid(ValidationError({"category": _("Unknown category.")}))
+        slots = list(TermSlot.objects.filter(term=term, pk__in=data.pop("slots", [])))
+        need = _call(services.term_need_add, actor=request.user, term=term, category=category,
+                     slots=slots, **data)
+        return Response(NeedSerializer(need).data, status=status.HTTP_201_CREATED)
+
+
+class PermitCheckView(APIView):
+    """The gate's check of an entry permit token; public, no sign-in; never an ID number."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=PermitCheckSerializer)
+    def get(self, request, token: str):
+        return Response(PermitCheckSerializer(selectors.permit_check(token)).data)
+
+
+class ParentsPageView(APIView):
+    """A school's after-school activities this term, for parents (masked names only)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=inline_serializer("ParentsPage", {
+        "school": serializers.CharField(), "term": serializers.CharField(allow_null=True),
+        "activities": serializers.ListField(child=serializers.DictField())}))
+    def get(self, request, pk: int):
+        school = get_object_or_404(School, pk=pk)
+        page = selectors.parents_page(school)
+        return Response({
+            "school": school.name, "term": page["term"].name if page["term"] else None,
+            "activities": [{
+                "title": a["title"], "provider": a["provider"], "teachers": a["teachers"],
+                "approval": a["approval"].pk,
+                "approval_jurisdiction": a["approval"].jurisdiction.code,
+                "fee_per_session": str(a["fee"]), "starts_on": a["starts_on"].isoformat(),
+                "ends_on": a["ends_on"].isoformat()} for a in page["activities"]],
+        })
+

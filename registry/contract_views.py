@@ -1,0 +1,326 @@
+"""Web pages of an engagement as a contract (roster, papers, status, entry permits,
+lessons, settlement), the school's term plan and gate list, and the public pages: the
+permit check at the gate, the signing key, and the parents' page. Each view parses input,
+checks permission and calls one service or selector."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from registry import exports, papers, selectors, services, signing
+from registry.forms import (
+    LessonDecisionForm,
+    LessonForm,
+    NeedForm,
+    ReasonForm,
+    RosterAddForm,
+    SlotForm,
+)
+from registry.models import Engagement, Lesson, Person, School, SchoolTerm
+from registry.requests import (
+    BadRequest,
+    error_messages,
+    person_by_reference,
+    school_for,
+)
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _sides(user, engagement: Engagement) -> tuple[bool, bool]:
+    school = user.has_perm("registry.act_for_school", engagement.school)
+    return school, services.may_act_for_provider(user, engagement)
+
+
+def _engagement(request, pk: int, *, school_only=False, provider_only=False) -> Engagement:
+    """The engagement, if the user acts for its school or its provider (else 403)."""
+    engagement = get_object_or_404(Engagement.objects.select_related(
+        "school__county__parent__parent", "term", "approval__jurisdiction", "organization",
+        "offering__category", "person", "category", "need"), pk=pk)
+    school, provider = _sides(request.user, engagement)
+    allowed = school if school_only else provider if provider_only else school or provider
+    if not allowed:
+        raise PermissionDenied(_("You act neither for this engagement's school nor for its "
+                                 "provider."))
+    return engagement
+
+
+def _back(engagement: Engagement, anchor: str = "") -> HttpResponse:
+    return redirect(reverse("registry:engagement-detail", args=[engagement.pk]) + anchor)
+
+
+def _refused(request, error: ValidationError) -> None:
+    for message in error_messages(error):
+        messages.error(request, message)
+
+
+@login_required
+@require_GET
+def provider_engagements(request):
+    """The engagements of the provider(s) the user acts for."""
+    engagements = selectors.engagements_for_provider_user(request.user)[:200]
+    return render(request, "registry/contract/provider_engagements.html",
+                  {"engagements": engagements})
+
+
+@login_required
+@require_GET
+def engagement_detail(request, pk: int):
+    """The contract: facts, roster, papers, status, permits, lessons and settlement."""
+    return _detail_page(request, _engagement(request, pk))
+
+
+def _detail_page(request, engagement: Engagement, status: int = 200):
+    school_side, provider_side = _sides(request.user, engagement)
+    roster = list(selectors.roster_of(engagement))
+    current = {(p.kind, p.side): p for p in engagement.papers.filter(superseded_at=None)}
+    paper_rows = [{"kind": kind, "label": label,
+                   "school": current.get((kind, "school")),
+                   "provider": current.get((kind, "provider"))}
+                  for kind, label in (("agreement", _("Service agreement")),
+                                      ("safety", _("Safety responsibility letter (安全责任书)")))]
+    context = {
+        "engagement": engagement, "school_side": school_side, "provider_side": provider_side,
+        "roster": roster, "paper_rows": paper_rows,
+        "permits": selectors.permits_of(engagement,
+                                        base_url=request.build_absolute_uri("/")[:-1]),
+        "settlement": selectors.settlement_of(engagement),
+        "roster_form": RosterAddForm(), "lesson_form": LessonForm(),
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "registry/contract/engagement.html", context, status=status)
+
+
+@login_required
+@require_POST
+def engagement_roster_add(request, pk: int):
+    engagement = _engagement(request, pk, school_only=True)
+    form = RosterAddForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        person = person_by_reference(form.cleaned_data["person"])
+        services.engagement_roster_add(actor=request.user, engagement=engagement, person=person)
+        messages.success(request, _("%(name)s is on the roster.") % {"name": person.name})
+    except ValidationError as error:
+        _refused(request, error)
+        return _detail_page(request, engagement, 400)
+    return _back(engagement, "#roster")
+
+
+@login_required
+@require_POST
+def engagement_status(request, pk: int, action: str):
+    """The school activates (signed → active) or ends the engagement."""
+    engagement = _engagement(request, pk, school_only=True)
+    try:
+        if action == "activate":
+            services.engagement_activate(actor=request.user, engagement=engagement)
+            messages.success(request, _("The engagement is active: the roster may come in."))
+        elif action == "end":
+            services.engagement_end(actor=request.user, engagement=engagement,
+                                    reason=request.POST.get("reason", ""))
+            messages.success(request, _("The engagement has ended."))
+        else:
+            raise Http404
+    except ValidationError as error:
+        _refused(request, error)
+        return _detail_page(request, engagement, 400)
+    return _back(engagement)
+
+
+@login_required
+@require_GET
+def engagement_paper_pdf(request, pk: int, kind: str):
+    """The agreement or the safety letter, generated from the engagement, to sign."""
+    engagement = _engagement(request, pk)
+    roster = selectors.roster_of(engagement)
+    if kind == "agreement":
+        content = papers.agreement_pdf(engagement, roster)
+    elif kind == "safety":
+        content = papers.safety_letter_pdf(engagement, roster)
+    else:
+        raise Http404
+    response = HttpResponse(content, content_type=PDF)
+    response["Content-Disposition"] = f'attachment; filename="engagement-{pk}-{kind}.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def engagement_permits_pdf(request, pk: int):
+    """The roster's entry permits, one page each with its QR code (active engagements)."""
+    engagement = _engagement(request, pk)
+    permits = selectors.permits_of(engagement, base_url=request.build_absolute_uri("/")[:-1])
+    if not permits:
+        return render(request, "registry/error.html", {"errors": [
+            _("Entry permits exist only while the engagement is active.")]}, status=409)
+    response = HttpResponse(papers.permits_pdf(permits), content_type=PDF)
+    response["Content-Disposition"] = f'attachment; filename="engagement-{pk}-permits.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def lesson_record(request, pk: int):
+    """The provider records a lesson given."""
+    engagement = _engagement(request, pk, provider_only=True)
+    form = LessonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        data = form.cleaned_data
+        teacher = Person.objects.filter(pk=data["teacher"]).first()
+        if teacher is None:
+            raise ValidationError({"teacher": _("Unknown teacher.")})
+        services.lesson_record(actor=request.user, engagement=engagement,
+                               taught_on=data["taught_on"], period=data["period"],
+                               teacher=teacher, pupils_present=data["pupils_present"])
+        messages.success(request, _("Lesson recorded; the school will confirm it."))
+    except ValidationError as error:
+        _refused(request, error)
+        return _detail_page(request, engagement, 400)
+    return _back(engagement, "#lessons")
+
+
+@login_required
+@require_POST
+def lesson_decide(request, pk: int, lesson_pk: int):
+    """The school confirms or disputes a lesson."""
+    engagement = _engagement(request, pk, school_only=True)
+    lesson = get_object_or_404(Lesson, pk=lesson_pk, engagement=engagement)
+    form = LessonDecisionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        services.lesson_decide(actor=request.user, lesson=lesson,
+                               confirm=form.cleaned_data["decision"] == "confirm",
+                               reason=form.cleaned_data.get("reason", ""))
+    except ValidationError as error:
+        _refused(request, error)
+        return _detail_page(request, engagement, 400)
+    return _back(engagement, "#lessons")
+
+
+@login_required
+@require_GET
+def engagement_settlement(request, pk: int, fmt: str):
+    """The settlement statement of one engagement, as PDF or XLSX."""
+    engagement = _engagement(request, pk)
+    if fmt == "pdf":
+        response = HttpResponse(papers.settlement_pdf(selectors.settlement_of(engagement)),
+                                content_type=PDF)
+    elif fmt == "xlsx":
+        rows = selectors.settlement_rows(Engagement.objects.filter(pk=engagement.pk))
+        response = FileResponse(exports.settlement_xlsx(rows), content_type=XLSX)
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="settlement-{pk}.{fmt}"'
+    return response
+
+
+@login_required
+@require_GET
+def term_settlement(request, pk: int):
+    """Every engagement of a term, settled, in one XLSX (the school's own term)."""
+    term = get_object_or_404(SchoolTerm.objects.select_related("school"), pk=pk)
+    if not request.user.has_perm("registry.act_for_school", term.school):
+        raise PermissionDenied(_("You do not act for this school."))
+    rows = selectors.settlement_rows(Engagement.objects.filter(term=term))
+    response = FileResponse(exports.settlement_xlsx(rows), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="settlement-term-{pk}.xlsx"'
+    return response
+
+
+# --- the school's term plan and gate ------------------------------------------------
+
+@login_required
+def term_plan(request, pk: int):
+    """The term plan (一校一案): slots and needs; each need opens the provider search."""
+    term = get_object_or_404(SchoolTerm.objects.select_related("school"), pk=pk)
+    if not request.user.has_perm("registry.act_for_school", term.school):
+        raise PermissionDenied(_("You do not act for this school."))
+    slot_form, need_form, status = SlotForm(prefix="slot"), NeedForm(prefix="need",
+                                                                     term=term), 200
+    if request.method == "POST":
+        try:
+            if "slot-weekday" in request.POST:
+                slot_form = SlotForm(request.POST, prefix="slot")
+                if slot_form.is_valid():
+                    services.term_slot_add(actor=request.user, term=term,
+                                           **slot_form.cleaned_data)
+                    messages.success(request, _("Time slot added."))
+                    return redirect("registry:term-plan", pk=term.pk)
+            else:
+                need_form = NeedForm(request.POST, prefix="need", term=term)
+                if need_form.is_valid():
+                    services.term_need_add(actor=request.user, term=term,
+                                           **need_form.cleaned_data)
+                    messages.success(request, _("Need added."))
+                    return redirect("registry:term-plan", pk=term.pk)
+            status = 400
+        except ValidationError as error:
+            _refused(request, error)
+            status = 400
+    plan = selectors.term_plan(term)
+    for need in plan["needs"]:
+        days = sorted({slot.weekday for slot in need.slots.all()})
+        need.search_url = reverse("registry:school-search") + "?" + urlencode({
+            "school": term.school_id, "keyword": "", "category": need.category.code,
+            "grade": need.grade_min, "max_fee": need.budget_per_session,
+            **({"weekday": days[0]} if days else {}), "need": need.pk})
+    return render(request, "registry/contract/term_plan.html",
+                  {"term": term, "plan": plan, "slot_form": slot_form,
+                   "need_form": need_form}, status=status)
+
+
+@login_required
+@require_GET
+def gate_list(request):
+    """Who may come into the school today, in which periods, with the permit's standing."""
+    try:
+        school = school_for(request.user, request.GET.get("school"))
+    except BadRequest as error:
+        return render(request, "registry/error.html", {"errors": error_messages(error)},
+                      status=400)
+    return render(request, "registry/contract/gate.html",
+                  {"school": school, "rows": selectors.gate_list(school)})
+
+
+# --- public -------------------------------------------------------------------------------
+
+@never_cache
+@require_GET
+def permit_verify(request, token: str):
+    """The gate's check of an entry permit: valid, suspended, revoked, expired, not yet
+    valid, or invalid; masked name, provider, school, term. No sign-in, no ID number."""
+    result = selectors.permit_check(token)
+    status = 200 if result["status"] != selectors.PermitStatus.INVALID else 404
+    return render(request, "registry/contract/verify.html", {"result": result}, status=status)
+
+
+@require_GET
+def signing_key(request):
+    """The public half of the registry's signing key (PEM): permits and list exports."""
+    response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'inline; filename="registry-signing-key.pem"'
+    return response
+
+
+@require_GET
+def parents_page(request, pk: int):
+    """A school's after-school activities this term, for parents: who provides them (masked
+    teacher names), the approval number, the fee, and how to complain."""
+    school = get_object_or_404(School.objects.select_related("county"), pk=pk)
+    return render(request, "registry/contract/parents.html", selectors.parents_page(school))
+

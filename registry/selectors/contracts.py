@@ -1,0 +1,250 @@
+"""Reads of engagements as contracts: rosters, entry permits and their live standing,
+the school's gate list, lessons and settlements, the term plan, and the parents' page."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from registry import signing
+from registry.models import (
+    Approval,
+    Engagement,
+    Lesson,
+    RosterMember,
+    School,
+    SchoolTerm,
+    TermNeed,
+    TermSlot,
+)
+from registry.roles import Role
+from registry.selectors.core import objects_for_role
+
+
+class PermitStatus:
+    VALID = "valid"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    INVALID = "invalid"
+
+
+def _provider_name(engagement: Engagement) -> str:
+    return engagement.organization.name if engagement.organization_id else engagement.person.name
+
+
+def provider_engagements_q(user) -> Q:
+    """Engagements of the organizations ``user`` acts for, or of ``user`` as an individual."""
+    organizations = objects_for_role(user, Role.PROVIDER, "registry.organization")
+    people = objects_for_role(user, Role.PROVIDER, "registry.person")
+    return (Q(organization__in=organizations.values("pk")) | Q(person__in=people.values("pk"))
+            | Q(person__user=user))
+
+
+def engagements_for_provider_user(user) -> QuerySet:
+    """Engagements of the organizations ``user`` acts for, or of ``user`` as an individual."""
+    return (Engagement.objects
+            .filter(provider_engagements_q(user))
+            .select_related("school__county", "term", "organization", "offering", "person",
+                            "approval__jurisdiction", "evaluation")
+            .prefetch_related(Prefetch("roster", queryset=RosterMember.objects.filter(
+                removed_at=None).order_by("pk")))
+            .order_by("-starts_on", "-pk"))
+
+
+def roster_of(engagement: Engagement) -> QuerySet:
+    """The people on the engagement's roster (taken-off ones excluded)."""
+    return (RosterMember.objects.filter(engagement=engagement, removed_at=None)
+            .select_related("person", "approval").order_by("pk"))
+
+
+def permit_payload(member: RosterMember) -> dict:
+    """What the signed token carries: the roster row, and what a gate shows offline.
+    Never an ID number."""
+    engagement = member.engagement
+    return {
+        "r": member.pk, "e": engagement.pk,
+        "n": signing.mask_name(member.person.name),
+        "p": _provider_name(engagement), "s": engagement.school.name,
+        "t": engagement.term.name,
+        "f": engagement.starts_on.isoformat(), "u": engagement.ends_on.isoformat(),
+    }
+
+
+def permit_token(member: RosterMember) -> str:
+    """The entry permit's token (Ed25519 is deterministic: the same row, the same token)."""
+    return signing.token_make(permit_payload(member))
+
+
+def permits_of(engagement: Engagement, *, base_url: str = "") -> list[dict]:
+    """The entry permits of an active engagement's roster, each with its token and the
+    verification address its QR code holds; none before the engagement is active."""
+    if engagement.status not in (Engagement.Status.ACTIVE, Engagement.Status.SUSPENDED):
+        return []
+    permits = []
+    for member in roster_of(engagement).select_related(
+            "engagement__school", "engagement__term", "engagement__organization",
+            "engagement__person"):
+        token = permit_token(member)
+        payload = permit_payload(member)
+        permits.append({
+            "member": member, "token": token,
+            "url": base_url + reverse("permit-verify", args=[token]),
+            "masked_name": payload["n"], "provider": payload["p"], "school": payload["s"],
+            "term": payload["t"], "starts_on": payload["f"], "ends_on": payload["u"],
+        })
+    return permits
+
+
+_STANDING = ("engagement_id", "removed_at", "engagement__status", "engagement__starts_on",
+             "engagement__ends_on", "approval__status", "approval__valid_until",
+             "engagement__approval__status", "engagement__approval__valid_until")
+
+
+def _standing(row: tuple, today: datetime.date) -> str:
+    (_engagement, removed_at, status, starts_on, ends_on, person_status, person_until,
+     provider_status, provider_until) = row
+    revoked = Approval.Status.REVOKED
+    if (removed_at is not None or status == Engagement.Status.TERMINATED
+            or revoked in (person_status, provider_status)):
+        return PermitStatus.REVOKED
+    if Approval.Status.SUSPENDED in (person_status, provider_status) or (
+            status == Engagement.Status.SUSPENDED):
+        return PermitStatus.SUSPENDED
+    if (status == Engagement.Status.ENDED or Approval.Status.EXPIRED in (person_status,
+                                                                          provider_status)
+            or today > ends_on or today > person_until or today > provider_until):
+        return PermitStatus.EXPIRED
+    if status != Engagement.Status.ACTIVE or today < starts_on:
+        return PermitStatus.NOT_YET_VALID
+    return PermitStatus.VALID
+
+
+def permit_check(token: str) -> dict:
+    """The live answer for a permit token. The signature is checked without the database;
+    the standing is one lookup of the roster row by primary key (joined to its engagement
+    and both approvals). A permit dies the moment either approval is suspended, revoked or
+    expires, or the engagement ends."""
+    try:
+        payload = signing.token_read(token)
+        roster_id, engagement_id = int(payload["r"]), int(payload["e"])
+    except (signing.BadToken, KeyError, TypeError, ValueError):
+        return {"status": PermitStatus.INVALID}
+    row = RosterMember.objects.filter(pk=roster_id).values_list(*_STANDING).first()
+    if row is None or row[0] != engagement_id:
+        return {"status": PermitStatus.INVALID}
+    return {"status": _standing(row, timezone.localdate()),
+            "masked_name": payload.get("n", ""), "provider": payload.get("p", ""),
+            "school": payload.get("s", ""), "term": payload.get("t", ""),
+            "starts_on": payload.get("f", ""), "ends_on": payload.get("u", "")}
+
+
+def gate_list(school: School, day: datetime.date | None = None) -> list[dict]:
+    """Who may come into ``school`` on ``day`` (today by default), in which slots: the
+    roster of each engagement active that day, each with the permit's live standing."""
+    day = day or timezone.localdate()
+    rows = list(RosterMember.objects
+                .filter(engagement__school=school, removed_at=None,
+                        engagement__status=Engagement.Status.ACTIVE,
+                        engagement__starts_on__lte=day, engagement__ends_on__gte=day)
+                .select_related("person", "engagement__organization", "engagement__person",
+                                "engagement__offering", "approval", "engagement__approval")
+                .order_by("engagement_id", "pk")[:500])
+    slots: dict[int, list[int]] = {}
+    needs = {r.engagement.need_id for r in rows if r.engagement.need_id}
+    for slot in TermSlot.objects.filter(needs__in=needs, weekday=day.isoweekday()).values(
+            "needs", "period"):
+        slots.setdefault(slot["needs"], []).append(slot["period"])
+    result = []
+    for member in rows:
+        engagement = member.engagement
+        row = (engagement.pk, member.removed_at, engagement.status, engagement.starts_on,
+               engagement.ends_on, member.approval.status, member.approval.valid_until,
+               engagement.approval.status, engagement.approval.valid_until)
+        result.append({"member": member, "name": member.person.name,
+                       "provider": _provider_name(engagement), "engagement": engagement,
+                       "periods": sorted(slots.get(engagement.need_id, [])),
+                       "status": _standing(row, day)})
+    return result
+
+
+def lessons_of(engagement: Engagement) -> QuerySet:
+    return (Lesson.objects.filter(engagement=engagement)
+            .select_related("teacher__person").order_by("taught_on", "period"))
+
+
+def settlement_of(engagement: Engagement) -> dict:
+    """One engagement's settlement (据实结算): confirmed lessons × the agreed fee."""
+    lessons = list(lessons_of(engagement))
+    confirmed = sum(1 for lesson in lessons if lesson.status == Lesson.Status.CONFIRMED)
+    disputed = sum(1 for lesson in lessons if lesson.status == Lesson.Status.DISPUTED)
+    return {"engagement": engagement, "lessons": lessons, "confirmed": confirmed,
+            "disputed": disputed, "recorded": len(lessons) - confirmed - disputed,
+            "amount": (engagement.fee_per_session * confirmed).quantize(Decimal("0.01"))}
+
+
+def settlement_rows(engagements: QuerySet, chunk: int = 2000):
+    """``(engagement, {status: lessons})`` for many engagements, in pk order: each chunk of
+    engagements is one query, and its lesson counts one more (grouped by engagement and
+    status on the lesson index), never a query per engagement."""
+    rows = (engagements.select_related("school", "term", "organization", "offering", "person")
+            .order_by("pk"))
+    last = 0
+    while True:
+        batch = list(rows.filter(pk__gt=last)[:chunk])
+        if not batch:
+            return
+        counts: dict[int, dict[str, int]] = {}
+        for engagement_id, status, n in (
+                Lesson.objects.filter(engagement_id__in=[e.pk for e in batch])
+                .values_list("engagement_id", "status").annotate(n=Count("pk"))
+                .order_by()):
+            counts.setdefault(engagement_id, {})[status] = n
+        for engagement in batch:
+            yield engagement, counts.get(engagement.pk, {})
+        last = batch[-1].pk
+
+
+def term_plan(term: SchoolTerm) -> dict:
+    """The term's slots and needs, each need with the engagements that fill it."""
+    needs = (TermNeed.objects.filter(term=term).select_related("category__parent")
+             .prefetch_related("slots", Prefetch(
+                 "engagements", queryset=Engagement.objects.select_related(
+                     "organization", "offering", "person"))))
+    return {"term": term, "slots": list(TermSlot.objects.filter(term=term)),
+            "needs": list(needs)}
+
+
+def parents_page(school: School, day: datetime.date | None = None) -> dict:
+    """What parents see: this term's active engagements, who provides them (masked teacher
+    names), the approval number, the fee. Nothing personal beyond masked names."""
+    day = day or timezone.localdate()
+    term = (SchoolTerm.objects.filter(school=school, starts_on__lte=day, ends_on__gte=day)
+            .order_by("-starts_on").first())
+    activities = []
+    if term is not None:
+        engagements = (Engagement.objects.filter(term=term, status=Engagement.Status.ACTIVE)
+                       .select_related("organization", "offering__category", "category",
+                                       "person", "approval__jurisdiction")
+                       .prefetch_related(Prefetch(
+                           "roster", queryset=RosterMember.objects.filter(removed_at=None)
+                           .select_related("person")))
+                       .order_by("pk")[:100])
+        for engagement in engagements:
+            activities.append({
+                "title": engagement.offering.title if engagement.offering_id
+                else str(engagement.taught_category or ""),
+                "category": engagement.taught_category,
+                "provider": _provider_name(engagement) if engagement.organization_id
+                else signing.mask_name(engagement.person.name),
+                "teachers": [signing.mask_name(m.person.name) for m in engagement.roster.all()],
+                "approval": engagement.approval,
+                "fee": engagement.fee_per_session,
+                "starts_on": engagement.starts_on, "ends_on": engagement.ends_on,
+            })
+    return {"school": school, "term": term, "activities": activities}

@@ -1,0 +1,171 @@
+"""The contract through HTTP: the API and the pages, as each party and as an attacker
+(another school, another provider, the public)."""
+
+import io
+
+import openpyxl
+import pytest
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from registry import papers, services
+from registry.models import Engagement, Lesson, RosterMember
+from registry.roles import Role
+from tests.contracts.conftest import days, engage
+from tests.factories import UserFactory
+from tests.registry.issue5 import bureau_admin, organization, school_user
+
+
+def _pdf(name="signed.pdf"):
+    writer = papers._Writer("signed")
+    writer.line("已签字")
+    return SimpleUploadedFile(name, writer.bytes(), content_type="application/pdf")
+
+
+def _sign_over_api(client, contract, engagement):
+    for side, user in (("school", contract["user"]), ("provider", contract["provider"])):
+        client.force_login(user)
+        for kind in ("agreement", "safety"):
+            response = client.post(f"/api/v1/engagements/{engagement.pk}/papers/",
+                                   {"kind": kind, "side": side, "file": _pdf()})
+            assert response.status_code == 201, response.content
+    return response.json()["engagement_status"]
+
+
+@pytest.mark.django_db
+def test_the_api_records_a_contract_and_refuses_bad_input_writing_nothing(contract, client):
+    client.force_login(contract["user"])
+    body = {"school": contract["school"].pk, "term": contract["term"].pk,
+            "organization": contract["org"].pk, "offering": contract["offering"].pk,
+            "fee_per_session": "200", "sessions": 16,
+            "roster": [c.pk for c in contract["coaches"]]}
+    refused = client.post("/api/v1/engagements/", body, content_type="application/json",
+                          HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.status_code == 400
+    assert "200.00" in refused.json()["fee_per_session"][0]
+    assert "50.00" in refused.json()["fee_per_session"][0]
+    refused = client.post("/api/v1/engagements/", {
+        **body, "fee_per_session": "45", "roster": [contract["painter"].pk]},
+        content_type="application/json")
+    assert refused.status_code == 400 and "王画师" in refused.json()["roster"][0]
+    refused = client.post("/api/v1/engagements/", {**body, "fee_per_session": "45",
+                                                   "roster": ["110101199003077777"]},
+                          content_type="application/json")
+    assert refused.status_code == 400 and "1101" in refused.json()["roster"][0]
+    assert not Engagement.objects.exists() and not RosterMember.objects.exists()
+    made = client.post("/api/v1/engagements/", {**body, "fee_per_session": "45"},
+                       content_type="application/json")
+    assert made.status_code == 201, made.content
+    assert made.json()["status"] == "draft"
+    assert made.json()["roster"] == [c.pk for c in contract["coaches"]]
+
+
+@pytest.mark.django_db
+def test_permits_verify_publicly_and_die_when_the_provider_is_suspended(contract, client):
+    engagement = engage(contract)
+    assert _sign_over_api(client, contract, engagement) == "signed"
+    client.force_login(contract["user"])
+    assert client.post(f"/api/v1/engagements/{engagement.pk}/activate/").status_code == 200
+    permits = client.get(f"/api/v1/engagements/{engagement.pk}/permits/").json()
+    assert len(permits) == 2
+    token = permits[0]["token"]
+    pdf = client.get(f"/registry/engagements/{engagement.pk}/permits.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    client.logout()
+    page = client.get(f"/verify/{token}")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'data-status="valid"' in html and "张*华" in html
+    for coach in contract["coaches"]:
+        assert coach.id_number not in html and coach.name not in html
+    assert client.get(f"/api/v1/permits/verify/{token}/").json()["status"] == "valid"
+    admin, bureau = bureau_admin("360100")
+    services.provider_suspend(actor=admin, bureau=bureau, reason="检查",
+                              organization=contract["org"])
+    assert 'data-status="suspended"' in client.get(f"/verify/{token}").content.decode()
+    tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    assert client.get(f"/verify/{tampered}").status_code == 404
+    assert client.get(f"/api/v1/permits/verify/{tampered}/").json() == {"status": "invalid"}
+    key = load_pem_public_key(client.get("/keys/registry-signing-key.pem").content)
+    assert key is not None
+
+
+@pytest.mark.django_db
+def test_another_school_another_provider_and_the_public_are_kept_out(contract, client):
+    engagement = engage(contract)
+    other_school_user, _ = school_user("360102")
+    other_org = organization("别家体育有限公司", ("足球", "sport", "30"))
+    other_provider = UserFactory()
+    services.role_grant(actor=None, user=other_provider, role=Role.PROVIDER, target=other_org)
+    paths = [f"/registry/engagements/{engagement.pk}/",
+             f"/registry/engagements/{engagement.pk}/papers/agreement.pdf",
+             f"/registry/engagements/{engagement.pk}/settlement.xlsx"]
+    for outsider in (other_school_user, other_provider):
+        client.force_login(outsider)
+        for path in paths:
+            assert client.get(path).status_code == 403, path
+        assert client.get(f"/api/v1/engagements/{engagement.pk}/roster/").status_code == 404
+        response = client.post(f"/api/v1/engagements/{engagement.pk}/papers/",
+                               {"kind": "agreement", "side": "school", "file": _pdf()})
+        assert response.status_code in (403, 404)
+        response = client.post(f"/registry/engagements/{engagement.pk}/roster/",
+                               {"person": contract["painter"].pk})
+        assert response.status_code == 403
+    # the provider may not sign for the school, nor add to the roster
+    client.force_login(contract["provider"])
+    assert client.post(f"/api/v1/engagements/{engagement.pk}/papers/", {
+        "kind": "agreement", "side": "school", "file": _pdf()}).status_code == 403
+    assert client.post(f"/api/v1/engagements/{engagement.pk}/roster/", {
+        "person": str(contract["painter"].pk)}).status_code == 403
+    client.logout()
+    for path in paths:
+        assert client.get(path).status_code == 302  # to the sign-in page
+    assert client.get(f"/api/v1/engagements/{engagement.pk}/permits/").status_code in (401, 403)
+    from documents.models import EngagementPaper
+    assert not EngagementPaper.objects.exists()
+
+
+@pytest.mark.django_db
+def test_lessons_over_http_and_the_settlement_export(contract, client):
+    engagement = engage(contract)
+    _sign_over_api(client, contract, engagement)
+    client.force_login(contract["user"])
+    client.post(f"/registry/engagements/{engagement.pk}/activate/")
+    client.force_login(contract["provider"])
+    lesson = {"taught_on": days(-1).isoformat(), "period": 1,
+              "teacher": contract["coaches"][0].pk, "pupils_present": 25}
+    made = client.post(f"/api/v1/engagements/{engagement.pk}/lessons/", lesson,
+                       content_type="application/json")
+    assert made.status_code == 201, made.content
+    off = client.post(f"/api/v1/engagements/{engagement.pk}/lessons/",
+                      {**lesson, "period": 2, "teacher": contract["painter"].pk},
+                      content_type="application/json")
+    assert off.status_code == 400 and "王画师" in off.json()["teacher"][0]
+    page = client.post(f"/registry/engagements/{engagement.pk}/lessons/",
+                       {**lesson, "period": 2, "teacher": contract["painter"].pk})
+    assert page.status_code == 400 and "王画师" in page.content.decode()
+    assert Lesson.objects.count() == 1
+    client.force_login(contract["user"])
+    decided = client.post(
+        f"/api/v1/engagements/{engagement.pk}/lessons/{made.json()['id']}/decide/",
+        {"decision": "confirm"}, content_type="application/json")
+    assert decided.json()["status"] == "confirmed"
+    assert client.get(f"/api/v1/engagements/{engagement.pk}/settlement/").json()[
+        "amount"] == "45.00"
+    xlsx = client.get(f"/registry/engagements/{engagement.pk}/settlement.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    assert [c.value for c in sheet[2]][9] == 1
+    pdf = client.get(f"/registry/engagements/{engagement.pk}/settlement.pdf")
+    assert pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_the_parents_page_is_public_and_masks_names(contract, client):
+    engagement = engage(contract)
+    _sign_over_api(client, contract, engagement)
+    client.force_login(contract["user"])
+    client.post(f"/registry/engagements/{engagement.pk}/activate/")
+    client.logout()
+    html = client.get(f"/registry/schools/{contract['school'].pk}/after-school/").content.decode()
+    assert "张*华" in html and "张建华" not in html and contract["org"].name in html
+    data = client.get(f"/api/v1/schools/{contract['school'].pk}/after-school/").json()
+    assert data["activities"][0]["teachers"] == ["张*华", "李*"]
