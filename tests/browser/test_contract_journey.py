@@ -17,7 +17,7 @@ from registry.models import Engagement, Lesson
 from registry.roles import Role
 from tests.browser.conftest import login, screenshot
 from tests.factories import UserFactory
-from tests.registry.issue5 import approve, bureau_admin, organization, person, school_user
+from tests.registry.builders import approve, bureau_admin, organization, person, school_user
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -11,7 +11,7 @@ from registry import services
 from registry.models import FeeReference, Jurisdiction, ServiceCategory
 from registry.roles import Role
 from tests.factories import UserFactory
-from tests.registry.issue5 import approve, days, organization, person, school_user
+from tests.registry.builders import approve, days, organization, person, school_user
 
 
 @pytest.fixture(autouse=True)

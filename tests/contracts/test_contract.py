@@ -22,7 +22,7 @@ from registry.models import (
     RosterMember,
 )
 from tests.contracts.conftest import days, engage, fee_cap
-from tests.registry.issue5 import approve, bureau_admin, person
+from tests.registry.builders import approve, bureau_admin, person
 
 
 def _nothing_written(before_engagements=0):

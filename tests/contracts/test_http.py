@@ -13,7 +13,7 @@ from registry.models import Engagement, Lesson, RosterMember
 from registry.roles import Role
 from tests.contracts.conftest import days, engage
 from tests.factories import UserFactory
-from tests.registry.issue5 import bureau_admin, organization, school_user
+from tests.registry.builders import bureau_admin, organization, school_user
 
 
 def _pdf(name="signed.pdf"):

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from registry import services
-from tests.registry.issue5 import approve, bureau_admin, organization
+from tests.registry.builders import approve, bureau_admin, organization
 
 # the README's command, word for word
 VERIFY = ("openssl dgst -sha256 -binary list.json > list.json.sha256 && "
