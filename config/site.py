@@ -16,8 +16,9 @@ class RegistrySite(Site):
 
 site = RegistrySite(
     title=_("After-school provider registry"),
-    # every page's menu starts with what the user's roles need (registry/_menu.html)
-    menu_template_name="registry/site_menu.html",
+    # every page's menu is the role menu (registry/_menu.html, in the site's page frame
+    # config/templates/viewflow/base_page.html), which offers only what the user may do
+    menu_template_name=None,
     viewsets=[WorkspaceApp(), SelectionApp(), VettingApp(), RecertificationApp(),
               AnnualReviewApp()],
 )

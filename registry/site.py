@@ -24,6 +24,8 @@ class WorkspaceApp(Application):
     title = _("Workspace")
     icon = "dashboard"
     app_name = "workspace"
+    # its one page is in the role menu; viewflow's app menu would list viewsets it has none of
+    menu_template_name = None
 
     index_path = path("", HomeView.as_view(), name="index")
 

@@ -59,7 +59,8 @@ def menu_sections(user) -> list[dict]:
             items.append((_("My personal data and consent"), _url("registry:my-privacy"),
                           "privacy_tip"))
         sections.append(_section(_("Provider portal"), items))
-    else:
+    elif not groups and not user.is_superuser:
+        # an account with no role yet: registering its organization is what it can do
         sections.append(_section(_("Providers"), [
             (_("Register an organization"), _url("registry:portal-register"), "add_business"),
         ]))
@@ -71,6 +72,9 @@ def menu_sections(user) -> list[dict]:
             (_("Archive"), _url("organizationselection:archive"), "archive"),
             (_("Cases"), _url("organizationselection:index"), "domain"),
             (_("Documents to review"), _url("documents:review-queue"), "rule"),
+            (_("Individual vetting"), _url("individualvetting:index"), "badge"),
+            (_("Re-certification"), _url("recertification:index"), "autorenew"),
+            (_("Annual review"), _url("annualreview:index"), "fact_check"),
         ]
         administered = list(objects_for_role(user, Role.BUREAU_ADMIN, "registry.bureau")[:5])
         for bureau in administered:
@@ -98,6 +102,46 @@ def menu_sections(user) -> list[dict]:
         (_("Change password"), _url("password_change"), "password"),
     ]))
     return sections
+
+
+def identity_names(user) -> list[str]:
+    """The bureaus, schools and providers the signed-in user acts for, by name: shown on every
+    page beside the product's name. One query per role the user holds (usually one)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    groups = set(user.groups.values_list("name", flat=True))
+    names = []
+    for role in (*BUREAU_ROLES, Role.SCHOOL, Role.PROVIDER):
+        if role not in groups:
+            continue
+        labels = {Role.SCHOOL: ["registry.school"],
+                  Role.PROVIDER: ["registry.organization"]}.get(role, ["registry.bureau"])
+        for label in labels:
+            for obj in objects_for_role(user, role, label).only("pk", "name")[:3]:
+                if obj.name not in names:
+                    names.append(obj.name)
+    if not names and user.is_superuser:
+        names.append(_("System administrator"))
+    return names
+
+
+@register.simple_tag(takes_context=True)
+def portal_identity(context):
+    request = context.get("request")
+    cache = getattr(request, "_portal_identity", None)
+    if cache is None:
+        cache = identity_names(getattr(request, "user", None))
+        if request is not None:
+            request._portal_identity = cache
+    return cache
+
+
+@register.filter
+def page_title(value) -> str:
+    """A page's title in the browser: where you are, then the product ("我的申请 · 课后服务…")."""
+    product = _("After-school provider registry")
+    where = " ".join(str(value).split())
+    return product if not where or where == product else f"{where} · {product}"
 
 
 @register.simple_tag(takes_context=True)
