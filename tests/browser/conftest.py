@@ -1,7 +1,9 @@
 """Headless Chromium (Debian's package) driven by Playwright against ``live_server``.
 
-The module skips, saying how to enable it, when there is no Chromium or no Playwright.
-The browser never comes from ``playwright install``: it is the system's Chromium.
+The module skips, saying how to enable it, when there is no Chromium or no Playwright; under
+``CI=true`` (.ci/run) the same absence FAILS every browser test instead: CI must not pass by
+running none of them. The browser never comes from ``playwright install``: it is the
+system's Chromium.
 """
 
 import os
@@ -26,11 +28,17 @@ try:
     from playwright.sync_api import sync_playwright
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
+try:
+    import axe_playwright_python
+except ImportError:  # pragma: no cover - depends on the machine
+    axe_playwright_python = None
+
+ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def _skip_reason() -> str | None:
-    if sync_playwright is None:
-        return f"Playwright is not installed: {HOW_TO_ENABLE}"
+    if sync_playwright is None or axe_playwright_python is None:
+        return f"Playwright or axe-playwright-python is not installed: {HOW_TO_ENABLE}"
     if not os.access(CHROMIUM, os.X_OK):
         return f"no Chromium at {CHROMIUM}: {HOW_TO_ENABLE}"
     return None
@@ -43,7 +51,16 @@ def pytest_collection_modifyitems(config, items):
     here = pathlib.Path(__file__).parent
     for item in items:
         if here in pathlib.Path(item.fspath).parents:
-            item.add_marker(pytest.mark.skip(reason=reason))
+            if ON_CI:
+                item.add_marker(pytest.mark.usefixtures("_browser_required"))
+            else:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def _browser_required():
+    """Under CI a browser test that cannot run is a failure, not a skip."""
+    pytest.fail(f"CI=true and the browser tests cannot run: {_skip_reason()}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -122,6 +139,18 @@ def new_page(browser, live_server):
 @pytest.fixture
 def page(new_page):
     return new_page()
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    """A page at a phone's size (390×844, touch), in Simplified Chinese."""
+    context = browser.new_context(locale="zh-CN", base_url=live_server.url,
+                                  viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, device_scale_factor=1,
+                                  extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
 
 
 def login(page, user):
