@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from registry import selectors, services
+from registry.exports import XLSX_HEADER_ROWS
 from registry.models import AuditEvent, Engagement, ServiceCategory
 from tests.factories import OfferingFactory
 from tests.policy.conftest import fee_reference
@@ -74,8 +75,9 @@ def _export(client, publication, fmt, language="zh-hans") -> list[list]:
     if fmt == "csv":
         return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     sheet = load_workbook(io.BytesIO(body), read_only=True).active
+    # the table starts below the header block (title, publication date, digest)
     return [["" if cell is None else str(cell) for cell in row]
-            for row in sheet.iter_rows(values_only=True)]
+            for row in sheet.iter_rows(min_row=XLSX_HEADER_ROWS + 1, values_only=True)]
 
 
 @pytest.fixture
