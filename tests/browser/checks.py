@@ -47,8 +47,14 @@ _WIDTH_JS = """() => {
     return ['auto', 'scroll'].includes(s.overflowX) && e.scrollWidth > e.clientWidth + 1
       && !e.closest('.portal-scroll') && e.clientWidth > 0;
   }).map(e => e.tagName.toLowerCase() + '.' + String(e.className).split(' ')[0]);
+  // the innermost elements that reach past the screen's right edge, to say what to fix
+  const past = [...document.querySelectorAll('main *')].filter(e =>
+    e.getBoundingClientRect().right > window.innerWidth + 1 &&
+    ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
+    .map(e => e.tagName.toLowerCase() + '.' + String(e.className).split(' ')[0] + ' "'
+         + (e.textContent || '').trim().slice(0, 30) + '"');
   return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
-          scrollingBoxes: wide.slice(0, 5)};
+          scrollingBoxes: wide.slice(0, 5), past: past.slice(0, 5)};
 }"""
 
 def axe_violations(page) -> list[str]:
@@ -66,7 +72,7 @@ def width_problems(page) -> list[str]:
     problems = []
     if measured["scrollWidth"] > measured["innerWidth"]:
         problems.append(f"page is {measured['scrollWidth']} px wide on a "
-                        f"{measured['innerWidth']} px screen")
+                        f"{measured['innerWidth']} px screen: {measured['past']}")
     problems += [f"{box} scrolls sideways" for box in measured["scrollingBoxes"]]
     return problems
 
