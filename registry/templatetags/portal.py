@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
@@ -35,13 +36,21 @@ def _public_section():
     ])
 
 
+def _groups(user) -> set[str]:
+    """The user's role groups, asked once per request (the menu and the identity both need
+    them on every page)."""
+    if not hasattr(user, "_portal_groups"):
+        user._portal_groups = set(user.groups.values_list("name", flat=True))
+    return user._portal_groups
+
+
 def menu_sections(user) -> list[dict]:
     """What the user's roles need, in the order they use it."""
     if not getattr(user, "is_authenticated", False):
         return [_public_section()]
     sections = []
     # one query for every role check below (the menu is on every page)
-    groups = set(user.groups.values_list("name", flat=True))
+    groups = _groups(user)
     organizations = list(objects_for_role(user, Role.PROVIDER, "registry.organization")
                          .only("pk", "name")[:10])
     if organizations or Role.PROVIDER in groups:
@@ -109,7 +118,7 @@ def identity_names(user) -> list[str]:
     page beside the product's name. One query per role the user holds (usually one)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    groups = set(user.groups.values_list("name", flat=True))
+    groups = _groups(user)
     names = []
     for role in (*BUREAU_ROLES, Role.SCHOOL, Role.PROVIDER):
         if role not in groups:
@@ -253,3 +262,50 @@ def iso_date(value, format_name: str = "DATE_FORMAT") -> str:
     except (TypeError, ValueError):
         return value
     return formats.date_format(day, format_name)
+
+
+# The tone of a status's badge, by the status's code (the words come from the model's
+# choices, in the reader's language). Codes not listed get the neutral grey.
+STATUS_TONES = {
+    "ok": {"approved", "verified", "active", "in_force", "valid", "confirmed", "passed",
+           "accepted", "published", "complete", "lifted", "done"},
+    "info": {"pending", "submitted", "open", "new", "in_progress", "under_review", "notice",
+             "invited", "assigned", "draft"},
+    "warn": {"suspended", "correction", "expiring", "flagged", "proposed", "returned",
+             "waiting", "recheck"},
+    "bad": {"rejected", "revoked", "expired", "blacklisted", "refused", "withdrawn", "failed",
+            "declined", "missing", "cancelled", "upheld"},
+}
+
+
+@register.filter
+def status_badge(obj, field: str = "status"):
+    """A status as a coloured badge with its words: ``{{ approval|status_badge }}`` shows
+    "已批准" in green, never the code ("approved") or "37 (rejected)"."""
+    code = getattr(obj, field, None)
+    if code in (None, ""):
+        return ""
+    display = getattr(obj, f"get_{field}_display", None)
+    label = display() if callable(display) else str(code)
+    tone = next((t for t, codes in STATUS_TONES.items() if str(code) in codes), "muted")
+    return format_html('<span class="portal-badge portal-badge--{}">{}</span>', tone, label)
+
+
+@register.simple_tag(takes_context=True)
+def loosen_search(context, form) -> list[tuple[str, str]]:
+    """For a search that found nothing: each criterion the user set, as (what to do, the
+    address of the same search without it), so the empty result says what to loosen."""
+    request = context["request"]
+    if not getattr(form, "cleaned_data", None):
+        return []
+    suggestions = []
+    for name, value in form.cleaned_data.items():
+        if name == "page" or value in (None, "", [], ()):
+            continue
+        query = request.GET.copy()
+        query.pop(name, None)
+        query.pop("page", None)
+        label = form.fields[name].label
+        suggestions.append((_("Without “%(criterion)s”") % {"criterion": label},
+                            f"?{query.urlencode()}"))
+    return suggestions

@@ -3,3 +3,6 @@
 and the picker's ISO form); shown as Django's zh_Hans formats show them, 2026年9月1日."""
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y年%m月%d日", "%Y/%m/%d", "%Y.%m.%d"]
+# amounts as ¥1,234.00: thousands, as banks and invoices print them
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 3
