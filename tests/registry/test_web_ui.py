@@ -10,7 +10,7 @@ from django.template import Context, Template
 
 from registry.forms import EngagementForm
 from registry.models import Approval
-from tests.registry.test_search import world  # noqa: F401 - the search's fixture
+from tests.registry.test_search import world as world  # noqa: F401 - the search's fixture
 
 pytestmark = pytest.mark.django_db
 
