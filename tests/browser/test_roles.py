@@ -30,8 +30,7 @@ def _menu_links(page) -> list[str]:
 
 def _visit_all(page, start: str, links: list[str], name: str) -> int:
     page.goto(start)
-    check_page(page)
-    screenshot(page, name)
+    screenshot(page, name)  # checks the page first
     for href in links:
         response = page.goto(href)
         assert response.status == 200, f"{href} answered {response.status}"

@@ -246,8 +246,8 @@ def test_a_refused_number_of_free_places_is_a_400_beside_the_engagement(listed, 
     assert response.status_code == 400
     html = response.content.decode()
     # the message is in the row's error list, and the number typed is kept for correcting
-    assert f'<ul class="errorlist" id="free-places-{engagement.pk}_errors" role="alert">' \
-           f"<li>{message}</li></ul>" in html
+    assert f'<div role="alert"><ul class="errorlist" id="free-places-{engagement.pk}_errors">' \
+           f"<li>{message}</li></ul></div>" in html
     assert f'value="{used}"' in html
     assert Engagement.objects.get(pk=engagement.pk).free_places_used == 1
     assert AuditEvent.objects.filter(action="engagement.free_places").count() == 1
