@@ -13,6 +13,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from tests.browser.checks import check_page
+
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise
 # refuse the ORM calls the tests make between browser steps.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -170,6 +172,9 @@ def logout(page):
 
 
 def screenshot(page, name: str) -> pathlib.Path:
+    """A full-page screenshot of a page that first passed ``check_page`` (axe, the width at
+    a phone's size, no leaked English): what a journey shows must also be right."""
+    check_page(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
