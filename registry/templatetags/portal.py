@@ -44,6 +44,16 @@ def _groups(user) -> set[str]:
     return user._portal_groups
 
 
+def _organizations(user) -> list:
+    """The organizations the user acts for (up to ten), asked once per request: the menu
+    lists them and the page's frame names them."""
+    if not hasattr(user, "_portal_organizations"):
+        user._portal_organizations = list(
+            objects_for_role(user, Role.PROVIDER, "registry.organization")
+            .only("pk", "name")[:10])
+    return user._portal_organizations
+
+
 def menu_sections(user) -> list[dict]:
     """What the user's roles need, in the order they use it."""
     if not getattr(user, "is_authenticated", False):
@@ -51,8 +61,7 @@ def menu_sections(user) -> list[dict]:
     sections = []
     # one query for every role check below (the menu is on every page)
     groups = _groups(user)
-    organizations = list(objects_for_role(user, Role.PROVIDER, "registry.organization")
-                         .only("pk", "name")[:10])
+    organizations = _organizations(user)
     if organizations or Role.PROVIDER in groups:
         items = [(_("My organization: %(name)s") % {"name": o.name},
                   _url("registry:portal-organization", o.pk), "store") for o in organizations]
@@ -120,23 +129,36 @@ def identity_names(user) -> list[str]:
         return []
     groups = _groups(user)
     names = []
-    for role in (*BUREAU_ROLES, Role.SCHOOL, Role.PROVIDER):
+    for role in (*BUREAU_ROLES, Role.SCHOOL):
         if role not in groups:
             continue
-        labels = {Role.SCHOOL: ["registry.school"],
-                  Role.PROVIDER: ["registry.organization"]}.get(role, ["registry.bureau"])
-        for label in labels:
-            for obj in objects_for_role(user, role, label).only("pk", "name")[:3]:
-                if obj.name not in names:
-                    names.append(obj.name)
+        label = "registry.school" if role == Role.SCHOOL else "registry.bureau"
+        for obj in objects_for_role(user, role, label).only("pk", "name")[:3]:
+            if obj.name not in names:
+                names.append(obj.name)
+    for organization in _organizations(user)[:3]:
+        if organization.name not in names:
+            names.append(organization.name)
     if not names and user.is_superuser:
         names.append(_("System administrator"))
     return names
 
 
+SESSION_IDENTITY = "portal_identity"
+
+
+def remember_identity(sender, request, user, **kwargs):
+    """At sign-in, whom the user acts for is kept in the session: every page shows it and
+    asks the database nothing for it (a role granted later shows from the next sign-in)."""
+    request.session[SESSION_IDENTITY] = [str(name) for name in identity_names(user)]
+
+
 @register.simple_tag(takes_context=True)
 def portal_identity(context):
     request = context.get("request")
+    session = getattr(request, "session", None)
+    if session is not None and SESSION_IDENTITY in session:
+        return session[SESSION_IDENTITY]
     cache = getattr(request, "_portal_identity", None)
     if cache is None:
         cache = identity_names(getattr(request, "user", None))
