@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint migrate seed messages bench load bench-scales clean backup restore
+.PHONY: run test install lint migrate seed messages bench load bench-scales clean backup restore screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,15 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	exit $$status
+
+# The README's gallery: each role's main page at a desktop's and a phone's size, taken by the
+# browser journeys (tests/browser/test_roles.py, which also run axe and the width check on
+# every page) and copied into docs/screenshots/. Look at each before committing them.
+screenshots: install
+	rm -f var/screenshots/role-*.png
+	$(PY) -m pytest tests/browser/test_roles.py -q -p no:cacheprovider
+	mkdir -p docs/screenshots
+	cp var/screenshots/role-*.png docs/screenshots/
 
 # ruff, then the layers contract (docs/architecture.md): which app may import which.
 lint: install

@@ -153,6 +153,8 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 # Each app keeps its own catalogue in <app>/locale (makemessages run inside the app).
 LOCALE_PATHS: list = []
 TIME_ZONE = "Asia/Shanghai"
+# forms accept dates as written in China (2026年9月1日) as well as ISO (config/formats/)
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -15,6 +15,8 @@ class WorkspaceApp(Application):
     title = _("Workspace")
     icon = "dashboard"
     app_name = "workspace"
+    # its one page is in the role menu; viewflow's app menu would list viewsets it has none of
+    menu_template_name = None
 
     index_path = path("", HomeView.as_view(), name="index")
 
@@ -26,8 +28,9 @@ class RegistrySite(Site):
 
 site = RegistrySite(
     title=_("After-school provider registry"),
-    # every page's menu starts with what the user's roles need (registry/_menu.html)
-    menu_template_name="registry/site_menu.html",
+    # every page's menu is the role menu (registry/_menu.html, in the site's page frame
+    # config/templates/viewflow/base_page.html), which offers only what the user may do
+    menu_template_name=None,
     viewsets=[WorkspaceApp(), SelectionApp(), VettingApp(), RecertificationApp(),
               AnnualReviewApp()],
 )

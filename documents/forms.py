@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import DocumentType
+from registry.widgets import DateInput
 
 
 class UploadForm(forms.Form):
@@ -9,9 +10,9 @@ class UploadForm(forms.Form):
         label=_("Document type"), queryset=DocumentType.objects.none(), to_field_name="code")
     file = forms.FileField(label=_("File (PDF, JPEG or PNG)"), allow_empty_file=True)
     issued_on = forms.DateField(label=_("Issue date"),
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=DateInput())
     expires_on = forms.DateField(
-        label=_("Expiry date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Expiry date"), required=False, widget=DateInput(),
         help_text=_("Leave empty to use the usual validity of this kind of document."))
 
     def __init__(self, *args, document_types=(), **kwargs):

@@ -8,4 +8,9 @@ class RegistryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from registry import reference  # noqa: F401 (connects its signal receivers)
+        from registry.templatetags.portal import remember_identity
+
+        user_logged_in.connect(remember_identity, dispatch_uid="registry.remember_identity")

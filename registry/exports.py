@@ -11,6 +11,7 @@ entry.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import tempfile
@@ -121,14 +122,32 @@ def csv_stream(entries: Iterable[dict]) -> Iterator[bytes]:
     yield buffer.getvalue().encode()
 
 
+# The rows above the table: the list's title, its publication date and digest, a blank row.
+XLSX_HEADER_ROWS = 4
+_DATE_COLUMNS = (9, 10)  # valid from, valid until
+_MAX_WIDTH = 60
+
+
+def _display_width(value) -> int:
+    """Roughly how many character cells a value takes in a spreadsheet: a Chinese character
+    is two, everything else one."""
+    text = str(value)
+    return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+
+
 def xlsx_file(publication: Publication, entries: Iterable[dict]):
     """An .xlsx in a temporary file; the caller streams and closes it.
 
+    A bureau opens it in Excel or WPS: a header block names the list (title, publication
+    date, SHA-256 digest), the column headings are bold, frozen and filterable, the dates
+    are date cells, and each column is as wide as its content (capped).
+
     XlsxWriter in constant-memory mode writes each row out as it comes, so memory stays
     flat whatever the list's length (it wrote the 100k-entry list in 12 s where openpyxl's
-    write-only mode took 19 s on the bench machine). Text is always written as text: a
-    provider's name or an offering's title that starts with "=" must never become a
-    formula in a reader's spreadsheet."""
+    write-only mode took 19 s on the bench machine); the widths and the filter, known only
+    at the end, are written with the sheet's header when the workbook closes. Text is
+    always written as text: a provider's name or an offering's title that starts with "="
+    must never become a formula in a reader's spreadsheet."""
     import xlsxwriter
 
     spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
@@ -136,10 +155,41 @@ def xlsx_file(publication: Publication, entries: Iterable[dict]):
         "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
         "strings_to_urls": False,
     })
+    title_format = workbook.add_format({"bold": True, "font_size": 14})
+    label_format = workbook.add_format({"bold": True})
+    heading_format = workbook.add_format({"bold": True, "bg_color": "#DCE6F2", "border": 1,
+                                          "text_wrap": True, "valign": "top"})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     sheet = workbook.add_worksheet(f"{publication.year}-{publication.number}")
-    sheet.write_row(0, 0, _columns())
+    columns = _columns()
+    sheet.write_string(0, 0, str(publication), title_format)
+    sheet.write_string(1, 0, _("Published on"), label_format)
+    sheet.write_datetime(1, 1, datetime.datetime.combine(publication.published_on,
+                                                         datetime.time()), date_format)
+    sheet.write_string(2, 0, _("SHA-256 digest"), label_format)
+    sheet.write_string(2, 1, publication.digest)
+    heading_row = XLSX_HEADER_ROWS
+    sheet.write_row(heading_row, 0, columns, heading_format)
+    widths = [_display_width(c) for c in columns]
+    row = heading_row
     for position, entry in enumerate(entries, start=1):
-        sheet.write_row(position, 0, _row(position, entry))
+        row = heading_row + position
+        for column, value in enumerate(_row(position, entry)):
+            if column in _DATE_COLUMNS and value:
+                day = datetime.date.fromisoformat(value)
+                sheet.write_datetime(row, column, datetime.datetime.combine(
+                    day, datetime.time()), date_format)
+                widths[column] = max(widths[column], 10)
+                continue
+            if isinstance(value, int):
+                sheet.write_number(row, column, value)
+            else:
+                sheet.write_string(row, column, value)
+            widths[column] = max(widths[column], _display_width(value))
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, min(width + 2, _MAX_WIDTH))
+    sheet.freeze_panes(heading_row + 1, 0)
+    sheet.autofilter(heading_row, 0, row, len(columns) - 1)
     workbook.close()
     spool.seek(0)
     return spool

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from registry import reference
 from registry.models import Jurisdiction, Organization, Person, ServiceCategory, TermSlot
 from registry.models.engagements import Incident
+from registry.widgets import DateInput
 
 
 class ReferenceChoiceField(forms.ModelChoiceField):
@@ -84,8 +85,8 @@ class PersonSearchForm(forms.Form):
 
 class TermForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=64)
-    starts_on = forms.DateField(label=_("Starts on"))
-    ends_on = forms.DateField(label=_("Ends on"))
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
     project_count = forms.IntegerField(label=_("After-school projects"), min_value=1,
                                        max_value=1000)
 
@@ -101,8 +102,8 @@ class EngagementForm(forms.Form):
     organization = forms.IntegerField(label=_("Organization"), required=False)
     offering = forms.IntegerField(label=_("Offering"), required=False)
     person = forms.IntegerField(label=_("Person"), required=False)
-    starts_on = forms.DateField(label=_("Starts on"), required=False)
-    ends_on = forms.DateField(label=_("Ends on"), required=False)
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput(), required=False)
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput(), required=False)
     fee_per_session = forms.DecimalField(label=_("Agreed fee per session (CNY)"),
                                          min_value=Decimal("0"), max_digits=8, decimal_places=2)
     sessions = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=1000)
@@ -196,7 +197,7 @@ class IncidentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Incident.Kind.choices)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea,
                                   max_length=4000)
-    occurred_on = forms.DateField(label=_("Occurred on"))
+    occurred_on = forms.DateField(label=_("Occurred on"), widget=DateInput())
 
 
 class SanctionForm(forms.Form):

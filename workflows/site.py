@@ -79,6 +79,13 @@ class ScopedFlowAppViewset(FlowAppViewset):
     process_list_view_class = ScopedProcessListView
     task_list_view_class = ScopedTaskListView
 
+    def brief(self, obj):
+        """The lists' "brief" column (viewflow labels it with the bare English attribute name,
+        "Brief"): the case's summary, under a translated heading."""
+        return getattr(obj, "process", obj).brief
+
+    brief.short_description = _("Summary")
+
 
 class SelectionApp(ScopedFlowAppViewset):
     title = _("Organization selection")

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
@@ -35,15 +36,32 @@ def _public_section():
     ])
 
 
+def _groups(user) -> set[str]:
+    """The user's role groups, asked once per request (the menu and the identity both need
+    them on every page)."""
+    if not hasattr(user, "_portal_groups"):
+        user._portal_groups = set(user.groups.values_list("name", flat=True))
+    return user._portal_groups
+
+
+def _organizations(user) -> list:
+    """The organizations the user acts for (up to ten), asked once per request: the menu
+    lists them and the page's frame names them."""
+    if not hasattr(user, "_portal_organizations"):
+        user._portal_organizations = list(
+            objects_for_role(user, Role.PROVIDER, "registry.organization")
+            .only("pk", "name")[:10])
+    return user._portal_organizations
+
+
 def menu_sections(user) -> list[dict]:
     """What the user's roles need, in the order they use it."""
     if not getattr(user, "is_authenticated", False):
         return [_public_section()]
     sections = []
     # one query for every role check below (the menu is on every page)
-    groups = set(user.groups.values_list("name", flat=True))
-    organizations = list(objects_for_role(user, Role.PROVIDER, "registry.organization")
-                         .only("pk", "name")[:10])
+    groups = _groups(user)
+    organizations = _organizations(user)
     if organizations or Role.PROVIDER in groups:
         items = [(_("My organization: %(name)s") % {"name": o.name},
                   _url("registry:portal-organization", o.pk), "store") for o in organizations]
@@ -59,7 +77,8 @@ def menu_sections(user) -> list[dict]:
             items.append((_("My personal data and consent"), _url("registry:my-privacy"),
                           "privacy_tip"))
         sections.append(_section(_("Provider portal"), items))
-    else:
+    elif not groups and not user.is_superuser:
+        # an account with no role yet: registering its organization is what it can do
         sections.append(_section(_("Providers"), [
             (_("Register an organization"), _url("registry:portal-register"), "add_business"),
         ]))
@@ -71,6 +90,9 @@ def menu_sections(user) -> list[dict]:
             (_("Archive"), _url("organizationselection:archive"), "archive"),
             (_("Cases"), _url("organizationselection:index"), "domain"),
             (_("Documents to review"), _url("documents:review-queue"), "rule"),
+            (_("Individual vetting"), _url("individualvetting:index"), "badge"),
+            (_("Re-certification"), _url("recertification:index"), "autorenew"),
+            (_("Annual review"), _url("annualreview:index"), "fact_check"),
         ]
         administered = list(objects_for_role(user, Role.BUREAU_ADMIN, "registry.bureau")[:5])
         for bureau in administered:
@@ -98,6 +120,59 @@ def menu_sections(user) -> list[dict]:
         (_("Change password"), _url("password_change"), "password"),
     ]))
     return sections
+
+
+def identity_names(user) -> list[str]:
+    """The bureaus, schools and providers the signed-in user acts for, by name: shown on every
+    page beside the product's name. One query per role the user holds (usually one)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    groups = _groups(user)
+    names = []
+    for role in (*BUREAU_ROLES, Role.SCHOOL):
+        if role not in groups:
+            continue
+        label = "registry.school" if role == Role.SCHOOL else "registry.bureau"
+        for obj in objects_for_role(user, role, label).only("pk", "name")[:3]:
+            if obj.name not in names:
+                names.append(obj.name)
+    for organization in _organizations(user)[:3]:
+        if organization.name not in names:
+            names.append(organization.name)
+    if not names and user.is_superuser:
+        names.append(_("System administrator"))
+    return names
+
+
+SESSION_IDENTITY = "portal_identity"
+
+
+def remember_identity(sender, request, user, **kwargs):
+    """At sign-in, whom the user acts for is kept in the session: every page shows it and
+    asks the database nothing for it (a role granted later shows from the next sign-in)."""
+    request.session[SESSION_IDENTITY] = [str(name) for name in identity_names(user)]
+
+
+@register.simple_tag(takes_context=True)
+def portal_identity(context):
+    request = context.get("request")
+    session = getattr(request, "session", None)
+    if session is not None and SESSION_IDENTITY in session:
+        return session[SESSION_IDENTITY]
+    cache = getattr(request, "_portal_identity", None)
+    if cache is None:
+        cache = identity_names(getattr(request, "user", None))
+        if request is not None:
+            request._portal_identity = cache
+    return cache
+
+
+@register.filter
+def page_title(value) -> str:
+    """A page's title in the browser: where you are, then the product ("我的申请 · 课后服务…")."""
+    product = _("After-school provider registry")
+    where = " ".join(str(value).split())
+    return product if not where or where == product else f"{where} · {product}"
 
 
 @register.simple_tag(takes_context=True)
@@ -209,3 +284,50 @@ def iso_date(value, format_name: str = "DATE_FORMAT") -> str:
     except (TypeError, ValueError):
         return value
     return formats.date_format(day, format_name)
+
+
+# The tone of a status's badge, by the status's code (the words come from the model's
+# choices, in the reader's language). Codes not listed get the neutral grey.
+STATUS_TONES = {
+    "ok": {"approved", "verified", "active", "in_force", "valid", "confirmed", "passed",
+           "accepted", "published", "complete", "lifted", "done"},
+    "info": {"pending", "submitted", "open", "new", "in_progress", "under_review", "notice",
+             "invited", "assigned", "draft"},
+    "warn": {"suspended", "correction", "expiring", "flagged", "proposed", "returned",
+             "waiting", "recheck"},
+    "bad": {"rejected", "revoked", "expired", "blacklisted", "refused", "withdrawn", "failed",
+            "declined", "missing", "cancelled", "upheld"},
+}
+
+
+@register.filter
+def status_badge(obj, field: str = "status"):
+    """A status as a coloured badge with its words: ``{{ approval|status_badge }}`` shows
+    "已批准" in green, never the code ("approved") or "37 (rejected)"."""
+    code = getattr(obj, field, None)
+    if code in (None, ""):
+        return ""
+    display = getattr(obj, f"get_{field}_display", None)
+    label = display() if callable(display) else str(code)
+    tone = next((t for t, codes in STATUS_TONES.items() if str(code) in codes), "muted")
+    return format_html('<span class="portal-badge portal-badge--{}">{}</span>', tone, label)
+
+
+@register.simple_tag(takes_context=True)
+def loosen_search(context, form) -> list[tuple[str, str]]:
+    """For a search that found nothing: each criterion the user set, as (what to do, the
+    address of the same search without it), so the empty result says what to loosen."""
+    request = context["request"]
+    if not getattr(form, "cleaned_data", None):
+        return []
+    suggestions = []
+    for name, value in form.cleaned_data.items():
+        if name == "page" or value in (None, "", [], ()):
+            continue
+        query = request.GET.copy()
+        query.pop(name, None)
+        query.pop("page", None)
+        label = form.fields[name].label
+        suggestions.append((_("Without “%(criterion)s”") % {"criterion": label},
+                            f"?{query.urlencode()}"))
+    return suggestions

@@ -1,7 +1,9 @@
 """Headless Chromium (Debian's package) driven by Playwright against ``live_server``.
 
-The module skips, saying how to enable it, when there is no Chromium or no Playwright.
-The browser never comes from ``playwright install``: it is the system's Chromium.
+The module skips, saying how to enable it, when there is no Chromium or no Playwright; under
+``CI=true`` (.ci/run) the same absence FAILS every browser test instead: CI must not pass by
+running none of them. The browser never comes from ``playwright install``: it is the
+system's Chromium.
 """
 
 import os
@@ -10,6 +12,8 @@ import pathlib
 import pytest
 from django.core.management import call_command
 from django.db import connection
+
+from tests.browser.checks import check_page
 
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise
 # refuse the ORM calls the tests make between browser steps.
@@ -26,11 +30,17 @@ try:
     from playwright.sync_api import sync_playwright
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
+try:
+    import axe_playwright_python
+except ImportError:  # pragma: no cover - depends on the machine
+    axe_playwright_python = None
+
+ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def _skip_reason() -> str | None:
-    if sync_playwright is None:
-        return f"Playwright is not installed: {HOW_TO_ENABLE}"
+    if sync_playwright is None or axe_playwright_python is None:
+        return f"Playwright or axe-playwright-python is not installed: {HOW_TO_ENABLE}"
     if not os.access(CHROMIUM, os.X_OK):
         return f"no Chromium at {CHROMIUM}: {HOW_TO_ENABLE}"
     return None
@@ -41,6 +51,8 @@ def pytest_collection_modifyitems(config, items):
     if reason is None:
         return
     here = pathlib.Path(__file__).parent
+    if ON_CI:  # the browser fixture fails each test, saying why
+        return
     for item in items:
         if here in pathlib.Path(item.fspath).parents:
             item.add_marker(pytest.mark.skip(reason=reason))
@@ -92,6 +104,9 @@ def _worker_runs_at_once():
 
 @pytest.fixture(scope="session")
 def browser(_reference_data_copy):
+    reason = _skip_reason()
+    if reason is not None:  # only under CI=true: elsewhere these tests were skipped
+        pytest.fail(f"CI=true and the browser tests cannot run: {reason}", pytrace=False)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True,
@@ -124,6 +139,18 @@ def page(new_page):
     return new_page()
 
 
+@pytest.fixture
+def phone_page(browser, live_server):
+    """A page at a phone's size (390×844, touch), in Simplified Chinese."""
+    context = browser.new_context(locale="zh-CN", base_url=live_server.url,
+                                  viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, device_scale_factor=1,
+                                  extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
 def login(page, user):
     """Sign in through the sign-in page, as a person would."""
     user.set_password(PASSWORD)
@@ -141,6 +168,9 @@ def logout(page):
 
 
 def screenshot(page, name: str) -> pathlib.Path:
+    """A full-page screenshot of a page that first passed ``check_page`` (axe, the width at
+    a phone's size, no leaked English): what a journey shows must also be right."""
+    check_page(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

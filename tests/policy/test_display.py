@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from registry import selectors, services
+from registry.exports import XLSX_HEADER_ROWS
 from registry.models import AuditEvent, Engagement, ServiceCategory
 from tests.factories import OfferingFactory
 from tests.policy.conftest import fee_reference
@@ -74,8 +75,9 @@ def _export(client, publication, fmt, language="zh-hans") -> list[list]:
     if fmt == "csv":
         return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     sheet = load_workbook(io.BytesIO(body), read_only=True).active
+    # the table starts below the header block (title, publication date, digest)
     return [["" if cell is None else str(cell) for cell in row]
-            for row in sheet.iter_rows(values_only=True)]
+            for row in sheet.iter_rows(min_row=XLSX_HEADER_ROWS + 1, values_only=True)]
 
 
 @pytest.fixture
@@ -244,8 +246,8 @@ def test_a_refused_number_of_free_places_is_a_400_beside_the_engagement(listed, 
     assert response.status_code == 400
     html = response.content.decode()
     # the message is in the row's error list, and the number typed is kept for correcting
-    assert f'<ul class="errorlist" id="free-places-{engagement.pk}_errors" role="alert">' \
-           f"<li>{message}</li></ul>" in html
+    assert f'<div role="alert"><ul class="errorlist" id="free-places-{engagement.pk}_errors">' \
+           f"<li>{message}</li></ul></div>" in html
     assert f'value="{used}"' in html
     assert Engagement.objects.get(pk=engagement.pk).free_places_used == 1
     assert AuditEvent.objects.filter(action="engagement.free_places").count() == 1

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import load_workbook
 
 from registry import services
-from registry.exports import canonical
+from registry.exports import XLSX_HEADER_ROWS, canonical
 from registry.models import AuditEvent, Organization, Publication
 from tests.factories import UserFactory
 from tests.registry.builders import approve, bureau_admin, days, organization, person
@@ -115,6 +115,38 @@ def test_csv_has_a_bom_and_xlsx_opens_in_excel(listed, client):
     sheet = load_workbook(io.BytesIO(_body(response)), read_only=True).active
     values = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
     assert "南昌飞跃篮球俱乐部有限公司" in values and "王秀兰" in values
+
+
+def test_xlsx_opens_in_excel_with_a_header_block_date_cells_and_a_frozen_filtered_header(
+        listed, client):
+    # given: a published list
+    admin, bureau = bureau_admin("360100")
+    publication = services.publication_publish(actor=admin, bureau=bureau)
+    # when: a bureau downloads it as XLSX and opens it
+    body = _body(client.get(f"/registry/lists/p/{publication.pk}/export.xlsx"))
+    sheet = load_workbook(io.BytesIO(body)).active
+    # then: the header block names the list, its publication date and its digest
+    assert sheet["A1"].value == str(publication) and sheet["A1"].font.b
+    assert sheet["B2"].is_date and sheet["B2"].value.date() == publication.published_on
+    assert sheet["B3"].value == publication.digest
+    # the column headings are bold, frozen and filterable over the whole table
+    heading = XLSX_HEADER_ROWS + 1
+    assert [c.value for c in sheet[heading]][:3] == ["序号", "类型", "名称"]
+    assert all(c.font.b for c in sheet[heading] if c.value)
+    assert sheet.freeze_panes == f"A{heading + 1}"
+    assert sheet.auto_filter.ref == f"A{heading}:K{heading + 3}"
+    # the dates are date cells, the position a number, the names text
+    rows = list(sheet.iter_rows(min_row=heading + 1))
+    assert len(rows) == 3
+    for row in rows:
+        assert row[0].data_type == "n" and isinstance(row[0].value, int)
+        assert row[2].data_type == "s"
+        assert row[9].is_date and row[10].is_date
+        assert row[10].value.date() >= row[9].value.date()
+    # each column is as wide as its longest content (a Chinese character takes two cells)
+    longest_name = max(len(row[2].value) for row in rows)
+    assert sheet.column_dimensions["C"].width >= 2 * longest_name
+    assert sheet.column_dimensions["A"].width < sheet.column_dimensions["C"].width
 
 
 def test_public_pages_and_exports_never_show_id_numbers(listed, client):

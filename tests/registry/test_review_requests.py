@@ -91,8 +91,8 @@ def test_a_missing_reason_is_a_400_beside_the_request(requests_, client, reason,
     response = client.post(_url(requests_["bureau"], review_request), {"reason": reason},
                            HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 400
-    assert (f'<ul class="errorlist" id="reason-{review_request.pk}_errors" role="alert">'
-            f"<li>{message}</li></ul>") in response.content.decode()
+    assert (f'<div role="alert"><ul class="errorlist" id="reason-{review_request.pk}_errors">'
+            f"<li>{message}</li></ul></div>") in response.content.decode()
     assert ReviewRequest.objects.get(pk=review_request.pk).status == ReviewRequest.Status.OPEN
     assert not AuditEvent.objects.for_object(review_request).filter(
         action="review_request.close").exists()

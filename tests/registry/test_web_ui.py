@@ -1,0 +1,86 @@
+"""What people see on the registry's pages (issue 23): the product and whom the user acts
+for on every page, menus with only what the user may do, search results that lead
+somewhere and an empty search that says what to loosen, statuses in words, dates typed
+as people write them."""
+
+import datetime
+
+import pytest
+from django.template import Context, Template
+
+from registry.forms import EngagementForm
+from registry.models import Approval
+from tests.registry.test_search import world as world  # noqa: F401 - the search's fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_page_names_the_product_and_whom_the_user_acts_for(world, client):
+    client.force_login(world["user"])
+    for path in ("/workspace/", "/registry/school/search/", "/registry/lists/"):
+        body = client.get(path).content.decode()
+        assert "课后服务外聘机构与人员遴选登记系统</title>" in body, path
+        assert world["school"].name in body, path
+        for leaked in ("No viewsets found", "Viewflow", "Django Material"):
+            assert leaked not in body, (path, leaked)
+
+
+def test_a_school_is_not_offered_what_only_providers_or_bureaus_do(world, client):
+    client.force_login(world["user"])
+    body = client.get("/workspace/").content.decode()
+    assert "/registry/school/search/" in body
+    for foreign in ("/registry/portal/register/", "/organizationselection/",
+                    "/documents/review/"):
+        assert f'href="{foreign}' not in body, foreign
+
+
+def test_search_results_link_to_the_profile_and_show_status_in_words(world, client):
+    client.force_login(world["user"])
+    body = client.get("/registry/school/search/", {"keyword": "围棋"}).content.decode()
+    assert f'href="/registry/providers/{world["go"].pk}/"' in body
+    assert 'class="portal-badge portal-badge--ok">已批准<' in body
+    assert "(approved)" not in body
+
+
+def test_an_empty_search_says_so_and_what_to_loosen(world, client):
+    client.force_login(world["user"])
+    response = client.get("/registry/school/search/",
+                          {"keyword": "围棋", "category": "sport", "grade": "9"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "没有符合条件的准入服务提供方。" in body
+    # each criterion can be dropped: the link repeats the search without it
+    assert "?keyword=%E5%9B%B4%E6%A3%8B&amp;grade=9" in body  # without the category
+    assert "?keyword=%E5%9B%B4%E6%A3%8B&amp;category=sport" in body  # without the grade
+    # and following one finds something again
+    loosened = client.get("/registry/school/search/", {"keyword": "围棋"}).content.decode()
+    assert "南昌弈林文化有限公司" in loosened
+
+
+@pytest.mark.parametrize("status, tone, words", [
+    (Approval.Status.APPROVED, "ok", "已批准"),
+    (Approval.Status.SUSPENDED, "warn", None),
+    (Approval.Status.REVOKED, "bad", None),
+])
+def test_a_status_is_a_coloured_badge_with_words(status, tone, words):
+    approval = Approval(status=status)
+    html = Template("{% load portal %}{{ a|status_badge }}").render(Context({"a": approval}))
+    assert f"portal-badge--{tone}" in html
+    assert str(approval.get_status_display()) in html and f">{status.value}<" not in html
+    if words:
+        assert words in html
+
+
+@pytest.mark.parametrize("typed", ["2026-09-01", "2026年9月1日", "2026/9/1"])
+def test_dates_are_accepted_as_people_write_them(typed):
+    field = EngagementForm.base_fields["starts_on"]
+    assert field.clean(typed) == datetime.date(2026, 9, 1)
+    # the field is text with a calendar button beside it (portal.js), not a native date
+    # input that refuses 2026年9月1日
+    assert 'class="portal-date-input"' in field.widget.render("starts_on", None)
+
+
+def test_amounts_and_dates_are_shown_as_readers_expect():
+    html = Template("{% load portal %}{{ fee|yuan }} {{ day|date:'DATE_FORMAT' }}").render(
+        Context({"fee": "1234", "day": datetime.date(2026, 9, 1)}))
+    assert html == "¥1,234.00 2026年9月1日"
