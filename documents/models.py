@@ -41,6 +41,11 @@ class DocumentType(models.Model):
         help_text=_("For organization types: the registration kinds it applies to "
                     "(empty: all)."),
     )
+    provider_kinds = models.JSONField(
+        _("kinds of provider"), default=list, blank=True,
+        help_text=_("For organization types: the kinds of provider it applies to (private "
+                    "training organization, public venue …; empty: all)."),
+    )
     person_kinds = models.JSONField(
         _("person kinds"), default=list, blank=True,
         help_text=_("For person types: the kinds of person it applies to (empty: all)."),
@@ -96,6 +101,13 @@ class DocumentType(models.Model):
                                    % {"kinds": ", ".join(allowed)}})
         if getattr(self, other):
             raise ValidationError({other: _("Does not apply to this subject.")})
+        kinds = self.provider_kinds or []
+        if self.subject != self.Subject.ORGANIZATION and kinds:
+            raise ValidationError({"provider_kinds": _("Does not apply to this subject.")})
+        if not isinstance(kinds, list) or any(
+                v not in Organization.ProviderKind.values for v in kinds):
+            raise ValidationError({"provider_kinds": _("Choose among: %(kinds)s.") % {
+                "kinds": ", ".join(Organization.ProviderKind.values)}})
         if self.validity_months and not self.expires:
             raise ValidationError(
                 {"validity_months": _("Only a document that expires has a validity.")})
@@ -107,7 +119,7 @@ class DocumentType(models.Model):
         if isinstance(subject, Organization):
             return self.subject == self.Subject.ORGANIZATION and (
                 not self.registration_kinds or subject.registration_kind in self.registration_kinds
-            )
+            ) and (not self.provider_kinds or subject.provider_kind in self.provider_kinds)
         if isinstance(subject, Person):
             return self.subject == self.Subject.PERSON and (
                 not self.person_kinds or subject.kind in self.person_kinds

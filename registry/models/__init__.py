@@ -1,8 +1,10 @@
 from .approvals import Approval, InvalidTransition
 from .audit import AuditEvent
+from .changes import ChangeRequest
 from .consent import RecordQueryConsent, SchoolInvitation
 from .engagements import Engagement, Evaluation, Incident, SchoolTerm
 from .geography import Bureau, Jurisdiction, School, ServiceCategory
+from .membership import ProviderInvitation
 from .policy import AcademicSignal, AllowedCategory, FeeReference
 from .providers import Offering, Organization, Person, Weekday
 from .publications import Publication, PublicationEntry
@@ -16,6 +18,8 @@ from .sanctions import (
 from .search import ProviderSearchDocument
 
 __all__ = [
+    "ChangeRequest",
+    "ProviderInvitation",
     "AcademicSignal",
     "AllowedCategory",
     "FeeReference",
