@@ -32,7 +32,8 @@ pytestmark = pytest.mark.django_db
 def _org_data(donghu, **overrides):
     return {"name": "南昌市青少年宫", "uscc": make_uscc(777, prefix="12"),
             "provider_kind": "public_venue", "registration_kind": "public_institution",
-            "legal_representative": "赵六", "county": donghu.pk, "address": "南昌市东湖区八一大道1号",
+            "legal_representative": "赵六", "county": donghu.pk,
+            "address": "南昌市东湖区八一大道1号",
             "contact_name": "钱七", "contact_phone": "0791-86000000", **overrides}
 
 
@@ -79,7 +80,8 @@ def test_a_public_venue_is_asked_for_its_institution_certificate_not_a_school_li
     assert "事业单位法人证书" in page and "办学许可证" not in page
     # a private training organization is still asked for its licence
     school = OrganizationFactory(provider_kind="private_training")
-    assert "operating_licence" in {i.document_type.code for i in requirement_checklist(school).items}
+    assert "operating_licence" in {i.document_type.code
+                                   for i in requirement_checklist(school).items}
     club = OrganizationFactory(provider_kind="sports_club")
     items = {i.document_type.code: i for i in requirement_checklist(club).items}
     assert "sports_business_filing" in items and "high_risk_sports_licence" in items
@@ -190,10 +192,13 @@ def test_an_individual_registers_themself(client):
     assert person.masked_id in page and person.id_number not in page
 
 
+TODAY = datetime.datetime.now(tz=datetime.UTC).date()
+SEVENTEEN = TODAY.replace(year=TODAY.year - 17)
+
+
 @pytest.mark.parametrize("id_number, message", [
     (make_id_number(42)[:-1] + ("0" if make_id_number(42)[-1] != "0" else "1"), "校验"),
-    (make_id_number(43, birth=datetime.date.today().replace(year=datetime.date.today().year - 17)),
-     "成年人"),
+    (make_id_number(43, birth=SEVENTEEN), "成年人"),
 ])
 def test_a_wrong_check_digit_or_a_minor_is_refused(client, id_number, message):
     client.force_login(UserFactory())
