@@ -22,8 +22,8 @@ class DocumentTypeForm(forms.ModelForm):
     class Meta:
         model = DocumentType
         fields = ["code", "name", "name_en", "subject", "registration_kinds", "provider_kinds",
-                  "person_kinds", "is_required", "expires", "validity_months", "description",
-                  "is_active", "sort_order"]
+                  "person_kinds", "is_required", "expires", "validity_months", "max_age_days",
+                  "description", "is_active", "sort_order"]
 
 
 @admin.register(DocumentType)

@@ -61,6 +61,10 @@ class DocumentType(models.Model):
         help_text=_("Used when the uploader gives no expiry date; empty: the document's "
                     "own dates decide."),
     )
+    max_age_days = models.PositiveSmallIntegerField(
+        _("at most days old at submission"), null=True, blank=True,
+        help_text=_("Must have been issued at most this many days before an application is "
+                    "submitted (a credit report: 30); empty: any age."))
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)

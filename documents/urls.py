@@ -11,6 +11,8 @@ web = ([
     path("<int:pk>/review/", views.DocumentReviewView.as_view(), name="review"),
     path("<int:pk>/download/", views.DocumentDownloadView.as_view(), name="download"),
     path("<str:kind>/<int:pk>/", views.SubjectDocumentsView.as_view(), name="subject"),
+    path("<str:kind>/<int:pk>/forms/<slug:form>.pdf", views.GeneratedFormView.as_view(),
+         name="generated-form"),
 ], "documents")
 
 urlpatterns = [

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from registry import selectors, services
-from registry.models import ChangeRequest, Offering, Organization, Person, ServiceCategory
+from registry.models import Offering, Organization, Person, ServiceCategory
 from registry.models.providers import Weekday
 from registry.portal import PersonForm, _apply_error, _own_organization
 
@@ -209,6 +209,8 @@ class InvitationForm(forms.Form):
 def organization_invite(request, pk: int):
     """The organization's administrator invites a colleague or a person of the roster."""
     organization = _own_organization(request, pk)
+    if organization.administrator_id != request.user.pk:
+        raise PermissionDenied(_("Only the organization's administrator may do this."))
     form = InvitationForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
         try:
@@ -282,11 +284,10 @@ def change_requests(request):
             messages.success(request, _("Change request #%(pk)s reviewed.")
                              % {"pk": change_request.pk})
         return redirect("registry:change-requests")
-    rows = selectors.change_requests_for(request.user)[:200]
+    rows = list(selectors.change_requests_for(request.user)[:200])
+    reviewable = selectors.reviewable_change_request_ids(request.user, rows)
     return render(request, "registry/portal/change_requests.html", {
-        "change_requests": [(cr, services.may_review(request.user, cr)
-                             if cr.status == ChangeRequest.Status.PENDING else False)
-                            for cr in rows]})
+        "change_requests": [(cr, cr.pk in reviewable) for cr in rows]})
 
 
 def _int(value: str) -> int:

@@ -318,11 +318,12 @@ def selection_create(*, activation, actor, organization, bureau, call, offerings
     return case
 
 
-def _document_problems(subject) -> list[dict]:
+def _document_problems(subject, *, submission: bool = False) -> list[dict]:
     from documents.selectors import requirement_checklist
 
     checklist = requirement_checklist(
-        subject, within_days=settings.WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS)
+        subject, within_days=settings.WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS,
+        submission=submission)
     return [{"subject": str(subject), "document_type": str(item.document_type.display_name),
              "state": item.state, "message": str(item.message)}
             for item in checklist.problems]
@@ -332,7 +333,8 @@ def case_check_completeness(*, case) -> bool:
     """Automatic step: every required document present, verified or pending, and valid."""
     problems = []
     subject = case.organization if isinstance(case, SelectionProcess) else case.person
-    for problem in _document_problems(subject):
+    # submitted now: a credit report must be recent (DocumentType.max_age_days)
+    for problem in _document_problems(subject, submission=True):
         if problem["state"] != "pending":  # pending documents are for the clerk to check
             problems.append(problem)
     case.missing = problems

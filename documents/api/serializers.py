@@ -10,7 +10,8 @@ class DocumentTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = DocumentType
         fields = ["code", "name", "name_en", "subject", "registration_kinds", "provider_kinds",
-                  "person_kinds", "is_required", "expires", "validity_months", "description"]
+                  "person_kinds", "is_required", "expires", "validity_months", "max_age_days",
+                  "description"]
 
 
 class DocumentSerializer(serializers.ModelSerializer):

@@ -1,3 +1,5 @@
+from django.urls import path
+
 from documents.api import views
 from registry.api.routers import SimpleRouter
 
@@ -9,4 +11,8 @@ router.register("documents", views.DocumentViewSet, basename="document")
 router.register("personal-data-accesses", views.PersonalDataAccessViewSet,
                 basename="personal-data-access")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("generated-forms/<str:kind>/<int:pk>/<slug:form>/", views.GeneratedFormView.as_view(),
+         name="generated-form"),
+    *router.urls,
+]

@@ -7,14 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, views, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from documents import generated, selectors, services
 from documents import permissions as doc_permissions
-from documents import selectors, services
 from documents.api.serializers import (
     ChecklistSerializer,
     DocumentListQuerySerializer,
@@ -29,6 +29,7 @@ from documents.delivery import (
     document_or_404,
     download_response,
     find_subject,
+    generated_form_response,
 )
 from documents.models import Document, DocumentType, PersonalDataAccess
 from registry.selectors import person_of_user
@@ -256,3 +257,19 @@ class PersonalDataAccessViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                                                 required=False)])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+
+class GeneratedFormView(views.APIView):
+    """The application form (``application``, 申请表) or the commitment letter
+    (``commitment``, 承诺书) of an organization or a person, generated as a PDF from what
+    its provider entered, to sign and upload back. Its own providers only."""
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 403: None,
+                              404: None})
+    def get(self, request, kind, pk, form):
+        subject = find_subject(kind, pk)
+        if subject is None or form not in generated.FORMS:
+            raise NotFound()
+        if not doc_permissions.may_upload_documents(request.user, subject):
+            raise PermissionDenied(_("You may not upload documents for this provider."))
+        return generated_form_response(subject, form)

@@ -24,3 +24,16 @@ def change_requests_for(user) -> QuerySet:
         | models.Q(person__in=reviewed.values("person_id")))
         .select_related("target_type", "requested_by", "reviewed_by", "organization",
                         "person").order_by("-requested_at", "-pk"))
+
+
+def reviewable_change_request_ids(user, change_requests) -> set[int]:
+    """Which of ``change_requests`` (pending) ``user`` may review as a bureau clerk: one
+    query for a whole page (``services.may_review`` asks it of one)."""
+    clerk_jurisdictions = objects_for_role(user, Role.BUREAU_CLERK,
+                                           "registry.bureau").values("jurisdiction_id")
+    reviewed = Approval.objects.filter(status__in=Approval.OPEN_STATUSES,
+                                       jurisdiction_id__in=clerk_jurisdictions)
+    return set(ChangeRequest.objects.filter(
+        pk__in=[c.pk for c in change_requests], status=ChangeRequest.Status.PENDING).filter(
+        models.Q(person__isnull=True, organization__in=reviewed.values("organization_id"))
+        | models.Q(person__in=reviewed.values("person_id"))).values_list("pk", flat=True))

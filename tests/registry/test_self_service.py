@@ -290,3 +290,22 @@ def test_a_bad_edit_changes_nothing(approved_org):
     approved_org.refresh_from_db()
     assert approved_org.contact_phone == "0791-88000000"
     assert not ChangeRequest.objects.exists()
+
+
+def test_the_change_request_list_is_a_fixed_number_of_queries(client, approved_org,
+                                                              nanchang_bureau,
+                                                              django_assert_max_num_queries):
+    user = UserFactory()
+    services.role_grant(actor=None, user=user, role=Role.PROVIDER, target=approved_org)
+    for n in range(5):
+        offering = OfferingFactory(organization=approved_org)
+        services.provider_edit(actor=user, target=offering, changes={"title": f"新课程{n}"})
+    clerk = UserFactory()
+    services.role_grant(actor=None, user=clerk, role=Role.BUREAU_CLERK, target=nanchang_bureau)
+    client.force_login(clerk)
+    with django_assert_max_num_queries(20):
+        page = client.get("/registry/portal/change-requests/")
+    assert page.content.decode().count('value="approve"') == 5
+    with django_assert_max_num_queries(12):
+        answer = client.get("/api/v1/change-requests/")
+    assert answer.json()["count"] == 5
