@@ -41,8 +41,10 @@ test: install
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	exit $$status
 
+# ruff, then the layers contract (docs/architecture.md): which app may import which.
 lint: install
 	$(VENV)/bin/ruff check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports
 
 # Refresh each app's zh-hans catalogue after changing user-facing text (needs GNU gettext).
 APPS := registry documents workflows

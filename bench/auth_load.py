@@ -2,7 +2,7 @@
 
 HTTP Basic authentication made the server hash a password on every API request, so eight
 anonymous clients sending wrong passwords cut a token client's service from ~80 to ~3
-requests/s (issue 18). This probe starts a real server (gunicorn from this environment,
+requests/s. This probe starts a real server (gunicorn from this environment,
 ``2 × cores + 1`` workers of ``BENCH_THREADS`` threads (16), on a free loopback port,
 against the bench database) and drives it over HTTP:
 

@@ -1,4 +1,4 @@
-"""What an anonymous client may cost (issue 18): request throttles per address and bounded
+"""What an anonymous client may cost: request throttles per address and bounded
 objection bodies.
 
 Every request from someone not signed in is counted per client address in the Django cache

@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "viewflow",
     "viewflow.workflow",
-    # hardening (issue 9): login throttling, one-time passwords, Content-Security-Policy
+    # hardening: login throttling, one-time passwords, Content-Security-Policy
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "documents",
     "workflows",
+    "bench",  # generate_load, the load behind `make bench` (no models, no urls)
 ]
 
 MIDDLEWARE = [
@@ -59,7 +60,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # issue 18: throttles the public and bounds objection bodies; before CSRF, whose check
+    # throttles the public and bounds objection bodies; before CSRF, whose check
     # of a form reads the body
     "config.limits.LimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -260,7 +261,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Personal tokens (Authorization: Bearer); first, so that a request without
         # credentials is answered 401 with a Bearer challenge. No HTTP Basic: it made the
-        # server hash a password on every request (issue 18).
+        # server hash a password on every request.
         "config.security.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -307,7 +308,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
-# --- hardening (issue 9: reliability and security) ---------------------------
+# --- hardening: reliability and security -------------------------------------
 # The translated messages of config/security.py live in config/locale.
 LOCALE_PATHS.append(BASE_DIR / "config" / "locale")
 TEMPLATES[0]["DIRS"].append(BASE_DIR / "config" / "templates")

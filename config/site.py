@@ -2,11 +2,21 @@
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from viewflow.urls import Site
+from viewflow.urls import Application, Site
 
 from registry.portal import landing
-from registry.site import WorkspaceApp
+from registry.site import HomeView
 from workflows.site import AnnualReviewApp, RecertificationApp, SelectionApp, VettingApp
+
+
+class WorkspaceApp(Application):
+    """The registry's own pages in the site (the registry itself knows nothing of viewflow)."""
+
+    title = _("Workspace")
+    icon = "dashboard"
+    app_name = "workspace"
+
+    index_path = path("", HomeView.as_view(), name="index")
 
 
 class RegistrySite(Site):

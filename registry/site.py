@@ -1,10 +1,7 @@
-"""The registry's applications in the web site (the site itself is composed in config.site)."""
+"""The signed-in user's workspace page (config.site mounts it in the web site)."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.urls import path
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
-from viewflow.urls import Application
 
 from registry.selectors import user_role_summary
 
@@ -18,12 +15,3 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["roles"] = user_role_summary(self.request.user)
         return context
-
-
-class WorkspaceApp(Application):
-    title = _("Workspace")
-    icon = "dashboard"
-    app_name = "workspace"
-
-    index_path = path("", HomeView.as_view(), name="index")
-

@@ -46,6 +46,6 @@ def unseed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("documents", "0005_document_type_provider_kinds"),
-                    ("registry", "0013_signup_invitations_change_requests_provider_kinds")]
+                    ("registry", "0014_signup_invitations_change_requests_provider_kinds")]
 
     operations = [migrations.RunPython(seed, unseed)]

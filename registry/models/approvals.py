@@ -81,14 +81,10 @@ class Approval(models.Model):
     )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    case = models.ForeignKey(
-        "viewflow.Process",
-        verbose_name=_("case"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    # The id of the process (a workflows case) that decided it. A plain number, not a foreign
+    # key: the domain knows nothing of the process engine (docs/architecture.md); the case
+    # side holds the foreign key to the approval.
+    case_id = models.PositiveBigIntegerField(_("case"), null=True, blank=True)
     # Filled by expert review (workflows); orders search results after relevance.
     expert_score = models.DecimalField(
         _("expert score"), max_digits=5, decimal_places=2, null=True, blank=True,

@@ -2,24 +2,22 @@
 descriptions (Chinese has no spaces to split words on), plus their pinyin."""
 
 from django.db import models
-from django.db.models import Lookup
 from django.utils.translation import gettext_lazy as _
 
 
 class GramsField(models.TextField):
-    """Space-separated tokens; filter with ``__hasallgrams=[...]`` (every one) or
-    ``__hasanygrams=[...]`` (at least one).
+    """Space-separated tokens, queried through :func:`grams_sql`.
 
     On PostgreSQL a GIN index on ``string_to_array(grams, ' ')`` and
-    ``string_to_array(availability, ' ')`` (see migration 0008) serves the lookups;
+    ``string_to_array(availability, ' ')`` (see migration 0008) serves the queries;
     elsewhere they fall back to LIKE.
     """
 
 
 def grams_sql(column: str, grams, *, every: bool, vendor: str) -> tuple[str, list]:
     """SQL that ``column`` (a GramsField's, as the query names it) holds every one of
-    ``grams`` (``every``) or at least one: what the lookups below write, for the queries
-    written by hand (school search's ranking)."""
+    ``grams`` (``every``) or at least one, for the queries written by hand (school
+    search's ranking)."""
     grams = [str(g) for g in grams]
     if not grams:
         return ("1 = 1" if every else "1 = 0"), []
@@ -31,29 +29,6 @@ def grams_sql(column: str, grams, *, every: bool, vendor: str) -> tuple[str, lis
     if every:
         return " AND ".join(parts), params
     return "(" + " OR ".join(parts) + ")", params
-
-
-class _GramsLookup(Lookup):
-    prepare_rhs = False
-    every = True
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        if lhs_params:  # an expression with parameters: not how GramsField is queried
-            raise ValueError("grams lookups take a column")
-        return grams_sql(lhs, self.rhs, every=self.every, vendor=connection.vendor)
-
-
-@GramsField.register_lookup
-class HasAllGrams(_GramsLookup):
-    lookup_name = "hasallgrams"
-    every = True
-
-
-@GramsField.register_lookup
-class HasAnyGrams(_GramsLookup):
-    lookup_name = "hasanygrams"
-    every = False
 
 
 class ProviderSearchDocument(models.Model):

@@ -280,7 +280,7 @@ def approval_create(
     categories=(),
     valid_from: datetime.date | None = None,
     valid_until: datetime.date | None = None,
-    case=None,
+    case_id: int | None = None,
     reason: str = "",
     expert_score=None,
 ) -> Approval:
@@ -292,7 +292,8 @@ def approval_create(
     approval_open_check(jurisdiction=jurisdiction, organization=organization, person=person)
     approval = Approval.objects.create(
         jurisdiction=jurisdiction, organization=organization, person=person,
-        valid_from=valid_from, valid_until=valid_until, case=case, expert_score=expert_score,
+        valid_from=valid_from, valid_until=valid_until, case_id=case_id,
+        expert_score=expert_score,
     )
     if categories:
         approval.categories.add(*categories)  # a new row: nothing to compare with, as set() would

@@ -15,7 +15,7 @@ from registry import selectors, services
 from registry.models import AuditEvent, Engagement, ServiceCategory
 from tests.factories import OfferingFactory
 from tests.policy.conftest import fee_reference
-from tests.registry.issue5 import (
+from tests.registry.builders import (
     approve,
     bureau_admin,
     days,

@@ -35,7 +35,7 @@ from tests.factories import (
     SchoolFactory,
     UserFactory,
 )
-from tests.registry.issue5 import approve, organization, school_user
+from tests.registry.builders import approve, organization, school_user
 
 pytestmark = pytest.mark.django_db
 

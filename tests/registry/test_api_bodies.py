@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from registry import services
 from registry.models import ReviewRequest
-from tests.registry.issue5 import approve, bureau_admin, days, organization, school_user
+from tests.registry.builders import approve, bureau_admin, days, organization, school_user
 
 pytestmark = pytest.mark.django_db
 

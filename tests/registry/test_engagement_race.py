@@ -13,7 +13,7 @@ from django.db import connection
 
 from registry import services
 from registry.models import Bureau, Engagement
-from tests.registry.issue5 import approve, days, organization, school_user
+from tests.registry.builders import approve, days, organization, school_user
 
 pytestmark = pytest.mark.skipif(
     django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",

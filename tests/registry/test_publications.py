@@ -12,7 +12,7 @@ from registry import services
 from registry.exports import canonical
 from registry.models import AuditEvent, Organization, Publication
 from tests.factories import UserFactory
-from tests.registry.issue5 import approve, bureau_admin, days, organization, person
+from tests.registry.builders import approve, bureau_admin, days, organization, person
 
 pytestmark = pytest.mark.django_db
 
@@ -198,7 +198,7 @@ def test_page_beyond_the_end_of_a_list_is_a_400(listed, client):
 
 def test_exports_are_produced_in_chunks_equal_to_the_canonical_whole():
     from registry.exports import csv_stream, json_stream, publication_header
-    from tests.registry.issue5 import jurisdiction
+    from tests.registry.builders import jurisdiction
 
     publication = Publication(jurisdiction=jurisdiction("360100"), year=2026, number=3,
                               published_on=days(0), entry_count=3000)

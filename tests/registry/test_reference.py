@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from registry import reference
 from registry.forms import ProviderSearchForm
 from registry.models import Jurisdiction, ServiceCategory
-from tests.registry.issue5 import approve, category, organization, school_user
+from tests.registry.builders import approve, category, organization, school_user
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +147,7 @@ def _api_fees(client) -> list:
 
 def test_a_fee_reference_saved_in_this_process_shows_at_once(searching):
     from registry.models import FeeReference
-    from tests.registry.issue5 import days, jurisdiction
+    from tests.registry.builders import days, jurisdiction
 
     assert _api_fees(searching) == [(None, None)]
     fee = FeeReference.objects.create(jurisdiction=jurisdiction("360100"),

@@ -9,7 +9,7 @@ from registry import services
 from registry.models import AuditEvent, ReviewRequest
 from registry.roles import Role
 from tests.factories import UserFactory
-from tests.registry.issue5 import bureau_admin, organization, person, school_user
+from tests.registry.builders import bureau_admin, organization, person, school_user
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from registry import selectors, services
 from registry.models import Approval, AuditEvent, Blacklisting
-from tests.registry.issue5 import (
+from tests.registry.builders import (
     approve,
     bureau_admin,
     days,

@@ -3,7 +3,7 @@ from django.core.management import call_command
 
 from registry import selectors, services
 from registry.models import Approval, School
-from tests.registry.issue5 import (
+from tests.registry.builders import (
     approve,
     bureau_admin,
     category,

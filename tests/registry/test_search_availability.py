@@ -16,7 +16,7 @@ from registry.models import (
     ServiceCategory,
 )
 from registry.services.search import search_availability_rebuild
-from tests.registry.issue5 import (
+from tests.registry.builders import (
     approve,
     bureau_admin,
     category,

@@ -83,13 +83,17 @@ HOSTILE_UPLOADS = [
 ]
 
 
-def _stored_objects() -> bool:
+def _stored_files(folder: str = "documents/") -> set[str]:
+    """Every file in the documents store below ``folder``."""
     storage = storages["documents"]
     try:
-        dirs, files = storage.listdir("documents/")
+        dirs, files = storage.listdir(folder)
     except FileNotFoundError:
-        return False
-    return bool(dirs or files)
+        return set()
+    found = {folder + name for name in files}
+    for name in dirs:
+        found |= _stored_files(f"{folder}{name}/")
+    return found
 
 
 @pytest.mark.django_db
@@ -101,7 +105,7 @@ def test_hostile_uploads_are_refused_with_a_message_and_nothing_stored(
 
     client = APIClient()
     client.force_authenticate(world.provider)
-    before = Document.objects.count()
+    before, files_before = Document.objects.count(), _stored_files()
     response = client.post(URL, {
         "organization": world.organization.pk, "document_type": "safety_plan",
         "file": SimpleUploadedFile("upload.bin", content, content_type=declared),
@@ -111,7 +115,7 @@ def test_hostile_uploads_are_refused_with_a_message_and_nothing_stored(
     body = response.json()
     assert body and any(body.values()), kind  # a message, naming the field
     assert Document.objects.count() == before
-    assert not _stored_objects() or Document.objects.count() == before
+    assert _stored_files() == files_before  # no orphan file
 
 
 @pytest.mark.django_db
@@ -155,7 +159,7 @@ INJECTIONS = [
 def test_injection_strings_in_an_objection_are_stored_as_text_and_shown_escaped(world, text):
     from tests.security.conftest import _drive_to_notice
     from workflows.models import Objection
-    from workflows.services import selection_apply
+    from workflows.services.selection import selection_apply
 
     w = world
     w.users = {"clerk": w.clerk, "approver": w.approver}

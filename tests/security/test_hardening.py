@@ -59,7 +59,7 @@ def test_five_failed_logins_lock_the_account_even_against_the_right_password(set
 
 @pytest.mark.django_db
 def test_basic_auth_headers_check_no_password_at_all(settings):
-    """HTTP Basic is gone (issue 18): its header never authenticates, and since no password is
+    """HTTP Basic is gone: its header never authenticates, and since no password is
     checked, sending wrong ones neither costs a hash nor locks the account."""
     UserFactory(username="zhao")
     client = Client()

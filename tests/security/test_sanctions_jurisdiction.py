@@ -1,4 +1,4 @@
-"""Issue 18: sanctions reach only the actor's jurisdiction; a blacklisting (which bars
+"""Sanctions reach only the actor's jurisdiction; a blacklisting (which bars
 applications province-wide) takes effect only when a provincial administrator other than
 the proposer confirms it. Everything here goes through HTTP, as the attacker would."""
 
@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from registry import selectors
 from registry.models import Approval, AuditEvent, Blacklisting
-from tests.registry.issue5 import approve, bureau_admin, organization, school_user
+from tests.registry.builders import approve, bureau_admin, organization, school_user
 
 pytestmark = pytest.mark.django_db
 S = Approval.Status
@@ -234,11 +234,11 @@ def test_evidence_files_are_checked_and_shown_only_to_who_decides(side, client):
 
 def test_a_provider_with_only_a_case_in_the_county_is_within_reach(side, client):
     from tests.factories import PersonFactory, UserFactory
-    from workflows import services as wf
+    from workflows.services import vetting
 
     # a person of another county's organization, vetted by the 东湖区 bureau
     person = PersonFactory(organization=side["theirs"], user=UserFactory())
-    wf.vetting_start(actor=person.user, person=person, bureau=side["donghu"])
+    vetting.vetting_start(actor=person.user, person=person, bureau=side["donghu"])
     client.force_login(side["donghu_admin"])
     response = client.post("/api/v1/blacklist-proposals/", {
         "bureau": side["donghu"].pk, "person": person.pk, "reason": "伪造证明", "years": 5})

@@ -1,4 +1,4 @@
-"""API clients authenticate with tokens, never with a password in each request (issue 18).
+"""API clients authenticate with tokens, never with a password in each request.
 
 HTTP Basic authentication hashed a password on every API request, so a few anonymous
 clients sending wrong passwords took the CPU. Tokens are random secrets stored as their

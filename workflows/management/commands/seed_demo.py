@@ -4,11 +4,15 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from viewflow.workflow.models import Task
 from viewflow.workflow.timers import fire_due_timers
 
+from documents.selectors import document_types_for
+from documents.services import document_upload, document_verify
 from registry import services
 from registry.identifiers import make_id_number, make_uscc
 from registry.models import (
@@ -21,7 +25,10 @@ from registry.models import (
     ServiceCategory,
     Weekday,
 )
-from registry.roles import Role
+from registry.roles import ROLE_PERMISSIONS, Role
+from workflows import task_actions
+from workflows.models import SelectionProcess
+from workflows.services import selection
 
 DEMO_PASSWORD = "Demo@2026"
 
@@ -166,14 +173,6 @@ class Command(BaseCommand):
     def _documents_and_cases(self, admin, provider, applicant, orgs, nanchang):
         """Documents for every demo organization, verified for the approved ones; one
         application waiting for the clerk and one in public notice (公示)."""
-        from django.contrib.auth import get_user_model
-        from django.core.files.base import ContentFile
-
-        from documents.selectors import document_types_for
-        from documents.services import document_upload, document_verify
-        from workflows import services as workflow_services
-        from workflows.models import SelectionProcess
-
         clerk = get_user_model().objects.get(username="clerk")
         today = timezone.localdate()
         uploader = {1: provider, 2: admin, 3: admin, 4: applicant, 5: applicant}
@@ -191,8 +190,6 @@ class Command(BaseCommand):
                     document_verify(actor=clerk, document=document)
 
         def tasks_of(case, node):
-            from viewflow.workflow.models import Task
-
             return [t for t in Task.objects.filter(process_id=case.pk,
                                                    status__in=["NEW", "ASSIGNED"])
                     if t.flow_task.name == node]
@@ -201,25 +198,25 @@ class Command(BaseCommand):
             org = orgs[serial]
             if SelectionProcess.objects.filter(organization=org).exists():
                 continue
-            case = workflow_services.selection_apply(
-                actor=applicant, organization=org, bureau=nanchang,
-                offerings=list(org.offerings.all()))
+            case = selection.selection_apply(
+        actor=applicant, organization=org, bureau=nanchang,
+        offerings=list(org.offerings.all()))
             if serial == 5:
                 continue  # waits in the clerk's queue
             for task in tasks_of(case, "qualification"):
-                workflow_services.task_perform(
-                    actor=clerk, task=task,
-                    data={f"doc_{d.pk}": "verify" for d in org.documents.filter(
-                        superseded_at__isnull=True)})
+                task_actions.task_perform(
+               actor=clerk, task=task,
+               data={f"doc_{d.pk}": "verify" for d in org.documents.filter(
+                   superseded_at__isnull=True)})
             fire_due_timers()  # the worker's part: draw the expert panel
             for task in tasks_of(case, "expert_review"):
-                workflow_services.task_perform(actor=task.owner, task=task, data={
-                    "conflict": "no", "score_qualification": 88, "score_course-plan": 85,
-                    "score_safety": 90, "score_price": 80, "score_reputation": 86})
+                task_actions.task_perform(actor=task.owner, task=task, data={
+               "conflict": "no", "score_qualification": 88, "score_course-plan": 85,
+               "score_safety": 90, "score_price": 80, "score_reputation": 86})
             approver = get_user_model().objects.get(username="approver")
             for task in tasks_of(case, "decision"):
-                workflow_services.task_perform(actor=approver, task=task, data={
-                    "decision": "approve", "reason": "材料齐全，专家评审优良，同意入选并公示。"})
+                task_actions.task_perform(actor=approver, task=task, data={
+               "decision": "approve", "reason": "材料齐全，专家评审优良，同意入选并公示。"})
             # the worker's part again, right after the decision: open the notice (the
             # worker is not running yet while the demo is seeded)
             fire_due_timers()
@@ -242,8 +239,6 @@ class Command(BaseCommand):
 
     @staticmethod
     def _codename(role, target):
-        from registry.roles import ROLE_PERMISSIONS
-
         return ROLE_PERMISSIONS[Role(role)][target._meta.label_lower]
 
     def _approval(self, actor, jurisdiction, status, today, **subject):

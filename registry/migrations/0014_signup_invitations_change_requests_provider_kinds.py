@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('registry', '0012_consent_and_invitations'),
+        ('registry', '0013_approval_case_id_without_viewflow'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

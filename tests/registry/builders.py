@@ -1,4 +1,4 @@
-"""Builders shared by the tests of issue 5 (lists, search, engagements, sanctions)."""
+"""Builders shared by the tests of published lists, search, engagements and sanctions."""
 
 import datetime
 from decimal import Decimal
