@@ -9,8 +9,16 @@ secret is in the answer to its creation and nowhere else.
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import (
+    exceptions,
+    mixins,
+    permissions,
+    serializers,
+    status,
+    views,
+    viewsets,
+)
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 
@@ -76,3 +84,89 @@ class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def perform_destroy(self, instance):
         services.token_revoke(actor=self.request.user, token=instance)
+
+
+# --- sign-up (issue 21) ------------------------------------------------------------------------
+
+class SignUpSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=150)
+    password = serializers.CharField(write_only=True, trim_whitespace=False,
+                                     help_text="Checked by the password validators (at least "
+                                               "10 characters, not common, not all digits).")
+
+
+class SignUpAnswerSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    detail = serializers.CharField()
+
+
+class ConfirmSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=500,
+                                  help_text="The last part of the emailed link.")
+    password = serializers.CharField(required=False, write_only=True, trim_whitespace=False,
+                                     help_text="With token_name: the account's password, to "
+                                               "make its first API token.")
+    token_name = serializers.CharField(required=False, max_length=100)
+
+
+class ConfirmedSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    token = serializers.CharField(required=False,
+                                  help_text="The first API token's secret, shown this once.")
+
+
+def _invalid(error: ValidationError):
+    return exceptions.ValidationError(error.message_dict if hasattr(error, "error_dict")
+                                      else {"detail": error.messages})
+
+
+class SignUpView(views.APIView):
+    """Anyone makes an account with an email address and a password; the worker emails a
+    confirmation link, and until it is confirmed the account can do nothing. Throttled as
+    sign-in."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=SignUpSerializer, responses={201: SignUpAnswerSerializer},
+                   examples=[OpenApiExample("sign up", request_only=True, value={
+                       "email": "wang.li@example.cn", "password": "Kehou-fuwu-2026"})])
+    def post(self, request):
+        payload = SignUpSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            user = services.account_signup(base_url=request.build_absolute_uri("/"),
+                                           **payload.validated_data)
+        except ValidationError as error:
+            raise _invalid(error) from None
+        return Response({"email": user.email, "detail": _(
+            "We sent a confirmation link to %(email)s.") % {"email": user.email}},
+            status=status.HTTP_201_CREATED)
+
+
+class SignUpConfirmView(views.APIView):
+    """Confirm the email address with the token of the emailed link. With ``password`` and
+    ``token_name`` the answer also carries the account's first API token, for a client
+    without a browser."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=ConfirmSerializer, responses={200: ConfirmedSerializer},
+                   examples=[OpenApiExample("confirm and get a token", request_only=True,
+                                            value={"token": "eyJ1Ijo…", "password": "…",
+                                                   "token_name": "integration"})])
+    def post(self, request):
+        payload = ConfirmSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        v = payload.validated_data
+        try:
+            if v.get("token_name"):
+                user, _row, secret = services.account_confirm_with_token(
+                    token=v["token"], password=v.get("password", ""),
+                    token_name=v["token_name"])
+                return Response({"email": user.email, "token": secret})
+            user = services.account_confirm(token=v["token"])
+        except ValidationError as error:
+            raise _invalid(error) from None
+        return Response({"email": user.email})

@@ -1,3 +1,5 @@
+from django.urls import path
+
 from accounts import api
 from registry.api.routers import Router
 
@@ -5,4 +7,8 @@ from registry.api.routers import Router
 router = Router()
 router.register("tokens", api.TokenViewSet, basename="token")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("signup/", api.SignUpView.as_view(), name="api-signup"),
+    path("signup/confirm/", api.SignUpConfirmView.as_view(), name="api-signup-confirm"),
+    *router.urls,
+]

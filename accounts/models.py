@@ -59,3 +59,25 @@ class ApiToken(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+
+class SignUp(models.Model):
+    """An account its owner made by signing up. Until ``confirmed_at`` the account is
+    inactive: it cannot sign in or use the API, only confirm through the emailed link."""
+
+    class Choice(models.TextChoices):
+        ORGANIZATION = "organization", _("I represent an organization")
+        INDIVIDUAL = "individual", _("I offer my own services")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"),
+                                on_delete=models.CASCADE, related_name="signup")
+    created_at = models.DateTimeField(_("signed up"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("email confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-up")
+        verbose_name_plural = _("sign-ups")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.user.get_username()

@@ -7,13 +7,17 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import SHOWN_LENGTH, TOKEN_PREFIX, ApiToken, token_digest
+from accounts import mail, tasks
+from accounts.models import SHOWN_LENGTH, TOKEN_PREFIX, ApiToken, SignUp, token_digest
 from registry.services import audit_record
 
 
@@ -70,3 +74,89 @@ def token_touch(token: ApiToken) -> None:
     if token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+# --- sign-up -------------------------------------------------------------------------------
+
+def _normalize_email(value: str) -> str:
+    return (value or "").strip().lower()
+
+
+@transaction.atomic
+def account_signup(*, email: str, password: str, base_url: str):
+    """Make an inactive account for ``email`` and have the worker email its confirmation
+    link. The account has no role: it can only confirm. Signing up again with the address
+    of an account still unconfirmed sets the new password and sends a new link."""
+    address = _normalize_email(email)
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError({"email": _("Enter a valid email address.")}) from None
+    User = get_user_model()
+    user = (User.objects.select_for_update()
+            .filter(Q(username__iexact=address) | Q(email__iexact=address)).first())
+    if user is not None and not SignUp.objects.filter(user=user,
+                                                      confirmed_at__isnull=True).exists():
+        raise ValidationError({"email": _(
+            "An account with this email address already exists: sign in, or ask for a new "
+            "password on the sign-in page.")}, code="taken")
+    if user is None:
+        user = User(username=address, email=address, is_active=False)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
+    user.set_password(password)
+    user.save()
+    signup, _created = SignUp.objects.get_or_create(user=user)
+    audit_record(actor=None, action="account.signup", target=user, to_state="unconfirmed")
+    transaction.on_commit(lambda: tasks.send_signup_confirmation.delay(user.pk, base_url))
+    return user
+
+
+@transaction.atomic
+def account_confirm(*, token: str):
+    """Confirm the email address of the signed, unexpired ``token``: the account becomes
+    active. Refused (nothing changes) when the link was altered, expired, or already used."""
+    invalid = ValidationError(
+        {"token": _("This confirmation link is not valid: open the whole link from the "
+                    "email, or sign up again to get a new one.")}, code="invalid")
+    try:
+        data = signing.loads(token or "", salt=mail.SIGNUP_SALT,
+                             max_age=settings.SIGNUP_CONFIRM_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationError({"token": _(
+            "This confirmation link has expired: sign up again with the same email address "
+            "to get a new one.")}, code="expired") from None
+    except signing.BadSignature:
+        raise invalid from None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        raise invalid
+    signup = (SignUp.objects.select_for_update().select_related("user")
+              .filter(user_id=data["u"], user__email=data.get("e")).first())
+    if signup is None:
+        raise invalid
+    if signup.confirmed_at is not None:
+        raise ValidationError({"token": _("This email address is already confirmed: sign "
+                                          "in.")}, code="used")
+    signup.confirmed_at = timezone.now()
+    signup.save(update_fields=["confirmed_at"])
+    user = signup.user
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(actor=user, action="account.confirm", target=user,
+                 from_state="unconfirmed", to_state="confirmed")
+    return user
+
+
+def account_confirm_with_token(*, token: str, password: str, token_name: str):
+    """For a client without a browser: confirm, and with the account's password make its
+    first API token (a token is otherwise made from a signed-in session). Returns the user,
+    the token row and its secret."""
+    with transaction.atomic():
+        user = account_confirm(token=token)
+        if not user.check_password(password or ""):
+            raise ValidationError({"password": _("The password is not this account's.")},
+                                  code="wrong_password")
+        token_row, secret = token_create(actor=user, name=token_name)
+    return user, token_row, secret

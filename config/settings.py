@@ -358,6 +358,13 @@ OBJECTION_MAX_BODY_BYTES = env.int(
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=20)
+# Sign-up (issue 21): how long the emailed confirmation link works (seconds), and how long
+# an organization's invitation to a colleague or a person on its roster works (days).
+SIGNUP_CONFIRM_MAX_AGE = env.int("SIGNUP_CONFIRM_MAX_AGE", default=48 * 3600)
+PROVIDER_INVITATION_DAYS = env.int("PROVIDER_INVITATION_DAYS", default=14)
+# The CJK font of the generated application form and commitment letter (documents.generated)
+REGISTRY_PDF_FONT = env.str("REGISTRY_PDF_FONT",
+                            default="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 # Two-factor login (django-otp, TOTP). Bureau staff may enrol at /accounts/2fa/; the roles
 # listed here (approver, admin, clerk, expert) must pass it before anything else.
 REGISTRY_REQUIRE_2FA_FOR = env.list("REGISTRY_REQUIRE_2FA_FOR", default=[])

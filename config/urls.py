@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include("accounts.api_urls")),
     path("accounts/2fa/", two_factor, name="two-factor"),
     path("accounts/tokens/", include("accounts.urls")),
+    path("accounts/signup/", include("accounts.signup_urls")),
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("", include("documents.urls")),
     path("registry/", include("registry.urls")),

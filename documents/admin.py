@@ -11,15 +11,19 @@ class DocumentTypeForm(forms.ModelForm):
         label=_("registration kinds"), required=False, widget=forms.CheckboxSelectMultiple,
         choices=Organization.RegistrationKind.choices,
         help_text=_("For organization types; none ticked: all kinds."))
+    provider_kinds = forms.MultipleChoiceField(
+        label=_("kinds of provider"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=Organization.ProviderKind.choices,
+        help_text=_("For organization types; none ticked: all kinds."))
     person_kinds = forms.MultipleChoiceField(
         label=_("person kinds"), required=False, widget=forms.CheckboxSelectMultiple,
         choices=Person.Kind.choices, help_text=_("For person types; none ticked: all kinds."))
 
     class Meta:
         model = DocumentType
-        fields = ["code", "name", "name_en", "subject", "registration_kinds", "person_kinds",
-                  "is_required", "expires", "validity_months", "description", "is_active",
-                  "sort_order"]
+        fields = ["code", "name", "name_en", "subject", "registration_kinds", "provider_kinds",
+                  "person_kinds", "is_required", "expires", "validity_months", "max_age_days",
+                  "description", "is_active", "sort_order"]
 
 
 @admin.register(DocumentType)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from documents import services
+from documents import generated, services
 from documents.models import Document
 from registry.models import Organization, Person
 
@@ -64,3 +64,13 @@ def download_response(request, document: Document) -> HttpResponse:
 def storage_unavailable_response() -> HttpResponse:
     return HttpResponse(str(services.StorageUnavailable.message), status=503,
                         content_type="text/plain; charset=utf-8")
+
+
+def generated_form_response(subject, form: str) -> HttpResponse:
+    """A generated form as a PDF attachment (web page and API alike)."""
+    name = f"{form}-{subject._meta.model_name}-{subject.pk}.pdf"
+    response = HttpResponse(generated.generated_form_pdf(subject, form),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -41,6 +41,11 @@ class DocumentType(models.Model):
         help_text=_("For organization types: the registration kinds it applies to "
                     "(empty: all)."),
     )
+    provider_kinds = models.JSONField(
+        _("kinds of provider"), default=list, blank=True,
+        help_text=_("For organization types: the kinds of provider it applies to (private "
+                    "training organization, public venue …; empty: all)."),
+    )
     person_kinds = models.JSONField(
         _("person kinds"), default=list, blank=True,
         help_text=_("For person types: the kinds of person it applies to (empty: all)."),
@@ -56,6 +61,10 @@ class DocumentType(models.Model):
         help_text=_("Used when the uploader gives no expiry date; empty: the document's "
                     "own dates decide."),
     )
+    max_age_days = models.PositiveSmallIntegerField(
+        _("at most days old at submission"), null=True, blank=True,
+        help_text=_("Must have been issued at most this many days before an application is "
+                    "submitted (a credit report: 30); empty: any age."))
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
@@ -96,6 +105,13 @@ class DocumentType(models.Model):
                                    % {"kinds": ", ".join(allowed)}})
         if getattr(self, other):
             raise ValidationError({other: _("Does not apply to this subject.")})
+        kinds = self.provider_kinds or []
+        if self.subject != self.Subject.ORGANIZATION and kinds:
+            raise ValidationError({"provider_kinds": _("Does not apply to this subject.")})
+        if not isinstance(kinds, list) or any(
+                v not in Organization.ProviderKind.values for v in kinds):
+            raise ValidationError({"provider_kinds": _("Choose among: %(kinds)s.") % {
+                "kinds": ", ".join(Organization.ProviderKind.values)}})
         if self.validity_months and not self.expires:
             raise ValidationError(
                 {"validity_months": _("Only a document that expires has a validity.")})
@@ -107,7 +123,7 @@ class DocumentType(models.Model):
         if isinstance(subject, Organization):
             return self.subject == self.Subject.ORGANIZATION and (
                 not self.registration_kinds or subject.registration_kind in self.registration_kinds
-            )
+            ) and (not self.provider_kinds or subject.provider_kind in self.provider_kinds)
         if isinstance(subject, Person):
             return self.subject == self.Subject.PERSON and (
                 not self.person_kinds or subject.kind in self.person_kinds

@@ -58,7 +58,7 @@ class ChecklistItem:
     as it stays valid through the look-ahead; ``expires_on`` is that version's."""
 
     document_type: DocumentType
-    state: str  # verified, pending, rejected, missing, expiring, expired
+    state: str  # verified, pending, rejected, missing, expiring, expired, stale
     document: Document | None
     expires_on: datetime.date | None
     required: bool = True
@@ -79,10 +79,13 @@ class ChecklistItem:
             "missing": _("%(name)s is missing."),
             "expiring": _("%(name)s expires on %(date)s; upload a renewed one."),
             "expired": _("%(name)s expired on %(date)s."),
+            "stale": _("%(name)s must have been issued at most %(days)s days before the "
+                       "application; upload a recent one."),
         }
         return str(messages[self.state]) % {
             "name": name,
             "reason": self.document.rejection_reason if self.document else "",
+            "days": self.document_type.max_age_days,
             # the reader's date format, like the dates of the pages around the message
             "date": formats.date_format(self.expires_on, "DATE_FORMAT")
             if self.expires_on else "",
@@ -142,6 +145,7 @@ def requirement_checklist(
     *,
     on: datetime.date | None = None,
     within_days: int = 0,
+    submission: bool = False,
 ) -> Checklist:
     """The state of each applicable document type for ``subject`` on day ``on`` (today).
 
@@ -151,7 +155,9 @@ def requirement_checklist(
     valid on day ``on + within_days``. The current version of each type decides,
     except that a renewal uploaded early does not undo a verified earlier version
     while that one stays valid (see ChecklistItem). Two queries, whatever the
-    number of types.
+    number of types. With ``submission`` (an application being submitted), a type with a
+    ``max_age_days`` also needs its current version issued within that many days (a credit
+    report not older than 30 days), else it is *stale*.
     """
     on = on or timezone.localdate()
     horizon = on + datetime.timedelta(days=within_days)
@@ -169,6 +175,9 @@ def requirement_checklist(
     for kind in types:
         document = current.get(kind.pk)
         state = _state(document, on, horizon)
+        if (submission and kind.max_age_days and document is not None
+                and document.issued_on < on - datetime.timedelta(days=kind.max_age_days)):
+            state = "stale"
         in_force = document if state == "verified" else None
         earlier = verified_before.get(kind.pk)
         if state in {"pending", "rejected"} and earlier is not None and (

@@ -15,6 +15,8 @@ web = ([
     path("engagement-papers/<int:pk>/", views.EngagementPaperDownloadView.as_view(),
          name="engagement-paper"),
     path("<str:kind>/<int:pk>/", views.SubjectDocumentsView.as_view(), name="subject"),
+    path("<str:kind>/<int:pk>/forms/<slug:form>.pdf", views.GeneratedFormView.as_view(),
+         name="generated-form"),
 ], "documents")
 
 urlpatterns = [

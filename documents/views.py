@@ -9,11 +9,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from documents import papers, permissions, selectors, services
+from documents import generated, papers, permissions, selectors, services
 from documents.delivery import (
     document_or_404,
     download_response,
     find_subject,
+    generated_form_response,
     storage_unavailable_response,
 )
 from documents.forms import RejectForm, UploadForm
@@ -212,3 +213,14 @@ class EngagementPaperDownloadView(LoginRequiredMixin, View):
             return storage_unavailable_response()
         return FileResponse(file, as_attachment=True, filename=paper.original_name,
                             content_type=paper.content_type)
+class GeneratedFormView(LoginRequiredMixin, View):
+    """The application form (申请表) or commitment letter (承诺书) of a subject, generated
+    from what its provider entered, to print, sign and upload back. Its own providers only."""
+
+    def get(self, request, kind, pk, form):
+        subject = find_subject(kind, pk)
+        if subject is None or form not in generated.FORMS:
+            raise Http404(_("No such organization or person."))
+        if not permissions.may_upload_documents(request.user, subject):
+            raise PermissionDenied(_("You may not upload documents for this provider."))
+        return generated_form_response(subject, form)

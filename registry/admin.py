@@ -292,11 +292,12 @@ class OfferingInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(AuditedGuardedAdmin):
-    list_display = ("name", "uscc", "registration_kind", "county", "contact_name", "created_at")
-    list_filter = ("registration_kind", "county__parent", "county")
+    list_display = ("name", "uscc", "provider_kind", "registration_kind", "county",
+                    "contact_name", "created_at")
+    list_filter = ("provider_kind", "registration_kind", "county__parent", "county")
     search_fields = ("name", "uscc", "legal_representative")
     list_select_related = ("county",)
-    autocomplete_fields = ("county",)
+    autocomplete_fields = ("county", "administrator")
     inlines = [OfferingInline]
 
     def save_related(self, request, form, formsets, change):

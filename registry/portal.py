@@ -37,6 +37,11 @@ class OrganizationForm(forms.Form):
         label=gettext_lazy("Unified social credit code"), max_length=18, min_length=18,
         help_text=gettext_lazy("18 characters, as printed on the business or registration "
                                "licence."))
+    provider_kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of provider"), choices=Organization.ProviderKind.choices,
+        help_text=gettext_lazy("Decides which documents you are asked for: a public venue "
+                               "shows its public institution certificate, not a "
+                               "school-running licence."))
     registration_kind = forms.ChoiceField(label=gettext_lazy("Kind of registration"),
                                           choices=Organization.RegistrationKind.choices)
     legal_representative = forms.CharField(label=gettext_lazy("Legal representative"),
@@ -151,6 +156,9 @@ def organization_page(request, pk: int):
         "approvals": organization.approvals.select_related("jurisdiction")
         .prefetch_related("categories").order_by("-pk")[:50],
         "blacklistings": selectors.sanctions_of_organization(organization)[:20],
+        "is_administrator": organization.administrator_id == request.user.pk,
+        "change_requests": selectors.change_requests_for(request.user)
+        .filter(organization=organization)[:20],
     }
     return render(request, "registry/portal/organization.html", context, status=status)
 

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from registry import consent_views, contract_views, portal, sanction_pages, views
+from registry import (
+    consent_views,
+    contract_views,
+    portal,
+    provider_pages,
+    sanction_pages,
+    views,
+)
 
 app_name = "registry"
 
@@ -52,6 +59,19 @@ urlpatterns = [
     path("school/gate/", contract_views.gate_list, name="school-gate"),
     path("schools/<int:pk>/after-school/", contract_views.parents_page, name="parents-page"),
     path("portal/register/", portal.organization_register, name="portal-register"),
+    path("portal/individual/", provider_pages.individual_register, name="portal-individual"),
+    path("portal/people/<int:pk>/", provider_pages.person_page, name="portal-person"),
+    path("portal/people/<int:pk>/remove/", provider_pages.roster_remove,
+         name="portal-roster-remove"),
+    path("portal/organizations/<int:pk>/edit/", provider_pages.organization_edit,
+         name="portal-organization-edit"),
+    path("portal/organizations/<int:pk>/invite/", provider_pages.organization_invite,
+         name="portal-invite"),
+    path("portal/offerings/<int:pk>/edit/", provider_pages.offering_edit,
+         name="portal-offering-edit"),
+    path("portal/invitations/<str:token>/", provider_pages.invitation_accept,
+         name="invitation-accept"),
+    path("portal/change-requests/", provider_pages.change_requests, name="change-requests"),
     path("portal/organizations/<int:pk>/", portal.organization_page,
          name="portal-organization"),
     path("providers/<int:pk>/", portal.provider_profile, name="provider-profile"),

@@ -103,6 +103,22 @@ def validate_id_number(value: str) -> None:
         )
 
 
+ADULT_AGE = 18
+
+
+def validate_adult_id_number(value: str, *, on=None) -> None:
+    """Refuse the ID number of someone under 18 on ``on`` (today): only adults may teach
+    in after-school service. The number itself must already be valid."""
+    born = ric.get_birth_date(normalize_id_number(value))
+    day = on or timezone.localdate()
+    age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    if age < ADULT_AGE:
+        raise ValidationError(
+            _("Only adults may register: the birth date in this ID number makes the person "
+              "%(age)s years old (at least %(min)s)."),
+            code="id_under_age", params={"age": age, "min": ADULT_AGE})
+
+
 def _region_ever_existed(code: str) -> bool:
     from stdnum import numdb
 

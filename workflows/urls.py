@@ -6,6 +6,7 @@ app_name = "workflows"
 
 urlpatterns = [
     path("apply/", views.ApplyView.as_view(), name="apply"),
+    path("vetting/apply/", views.VettingApplyView.as_view(), name="vetting-apply"),
     path("cases/", views.MyCasesView.as_view(), name="cases"),
     path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="case"),
     path("cases/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),

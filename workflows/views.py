@@ -18,11 +18,12 @@ from viewflow.workflow.flow.views import mixins as vf_mixins
 
 from documents.services import StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person
-from registry.selectors import audit_trail
+from registry.requests import request_address
+from registry.selectors import audit_trail, person_of_user
 from workflows import forms as task_forms
 from workflows import selectors
 from workflows.models import CallForApplications, Notification, SelectionProcess
-from workflows.services import objections, outcome, selection
+from workflows.services import objections, outcome, selection, vetting
 
 
 def _apply_validation_error(form, error: ValidationError) -> None:
@@ -278,3 +279,39 @@ class ObjectionView(generic.FormView):
 
 
 __all__ = ["SelectionProcess"]
+
+
+# --- an individual applies for their own vetting (issue 21) -------------------------------
+
+class VettingApplyForm(forms.Form):
+    bureau = forms.ModelChoiceField(label=_("Bureau applied to"),
+                                    queryset=Bureau.objects.select_related("jurisdiction"))
+    consent = forms.BooleanField(
+        label=_("I consent to the bureau's query of sexual-offence records (入职查询) for "
+                "after-school service."), required=True)
+
+
+class VettingApplyView(LoginRequiredMixin, generic.FormView):
+    """The signed-in person applies for vetting at a bureau, consenting to its record query."""
+
+    template_name = "workflows/vetting_apply.html"
+    form_class = VettingApplyForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.person = person_of_user(request.user)
+            if self.person is None:
+                return HttpResponseRedirect(reverse("registry:portal-individual"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            case = vetting.vetting_start(actor=self.request.user, person=self.person,
+                                          bureau=form.cleaned_data["bureau"], consent=True,
+                                          address=request_address(self.request))
+        except ValidationError as error:
+            _apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your application for vetting #%(pk)s has been "
+                                         "submitted.") % {"pk": case.pk})
+        return HttpResponseRedirect(reverse("registry:portal-person", args=[self.person.pk]))

@@ -9,8 +9,9 @@ from documents.models import Document, DocumentType
 class DocumentTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = DocumentType
-        fields = ["code", "name", "name_en", "subject", "registration_kinds", "person_kinds",
-                  "is_required", "expires", "validity_months", "description"]
+        fields = ["code", "name", "name_en", "subject", "registration_kinds", "provider_kinds",
+                  "person_kinds", "is_required", "expires", "validity_months", "max_age_days",
+                  "description"]
 
 
 class DocumentSerializer(serializers.ModelSerializer):

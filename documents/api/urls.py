@@ -14,5 +14,7 @@ router.register("personal-data-accesses", views.PersonalDataAccessViewSet,
 urlpatterns = [
     path("engagements/<int:pk>/papers/", views.EngagementPaperUploadView.as_view(),
          name="engagement-paper-upload"),
+    path("generated-forms/<str:kind>/<int:pk>/<slug:form>/", views.GeneratedFormView.as_view(),
+         name="generated-form"),
     *router.urls,
 ]

@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
 )
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, views, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -22,7 +22,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from documents import papers, selectors, services
+from documents import generated, papers, selectors, services
 from documents import permissions as doc_permissions
 from documents.api.serializers import (
     ChecklistSerializer,
@@ -38,6 +38,7 @@ from documents.delivery import (
     document_or_404,
     download_response,
     find_subject,
+    generated_form_response,
 )
 from documents.models import Document, DocumentType, EngagementPaper, PersonalDataAccess
 from registry.models import Engagement
@@ -299,3 +300,17 @@ class EngagementPaperUploadView(APIView):
             raise api_invalid(error) from None
         return Response({"id": paper.pk, "engagement_status": engagement.status,
                          "sha256": paper.sha256}, status=201)
+class GeneratedFormView(views.APIView):
+    """The application form (``application``, 申请表) or the commitment letter
+    (``commitment``, 承诺书) of an organization or a person, generated as a PDF from what
+    its provider entered, to sign and upload back. Its own providers only."""
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 403: None,
+                              404: None})
+    def get(self, request, kind, pk, form):
+        subject = find_subject(kind, pk)
+        if subject is None or form not in generated.FORMS:
+            raise NotFound()
+        if not doc_permissions.may_upload_documents(request.user, subject):
+            raise PermissionDenied(_("You may not upload documents for this provider."))
+        return generated_form_response(subject, form)

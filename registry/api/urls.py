@@ -5,6 +5,7 @@ from registry.api import (
                 contracts,
                 engagements,
                 policy,
+                providers,
                 publications,
                 sanctions,
                 search,
@@ -25,6 +26,12 @@ router.register("blacklist-proposals", sanctions.BlacklistProposalViewSet,
                 basename="blacklist-proposal")
 router.register("my-sanctions", sanctions.MySanctionViewSet, basename="my-sanction")
 router.register("rechecks", sanctions.RecheckViewSet, basename="recheck")
+router.register("organizations", providers.OrganizationViewSet, basename="organization")
+router.register("offerings", providers.OfferingViewSet, basename="offering")
+router.register("people", providers.PersonViewSet, basename="person")
+router.register("change-requests", providers.ChangeRequestViewSet, basename="change-request")
+router.register("organization-invitations", providers.ProviderInvitationViewSet,
+                basename="organization-invitation")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),

@@ -1,10 +1,12 @@
 from .approvals import Approval, InvalidTransition
 from .audit import AuditEvent
 from .availability import ProviderAvailability
+from .changes import ChangeRequest
 from .consent import RecordQueryConsent, SchoolInvitation
 from .contracts import Lesson, RosterMember, TermNeed, TermSlot
 from .engagements import Engagement, Evaluation, Incident, SchoolTerm
 from .geography import Bureau, Jurisdiction, School, ServiceCategory
+from .membership import ProviderInvitation
 from .policy import AcademicSignal, AllowedCategory, FeeReference
 from .providers import Offering, Organization, Person, Weekday
 from .publications import Publication, PublicationEntry
@@ -18,6 +20,8 @@ from .sanctions import (
 from .search import ProviderSearchDocument
 
 __all__ = [
+    "ChangeRequest",
+    "ProviderInvitation",
     "AcademicSignal",
     "AllowedCategory",
     "FeeReference",

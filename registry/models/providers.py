@@ -22,6 +22,15 @@ class Organization(models.Model):
         COMPANY = "company", _("Company (business licence)")
         NON_PROFIT = "non_profit", _("Private non-enterprise unit (non-profit)")
         PUBLIC_INSTITUTION = "public_institution", _("Public institution")
+        SOCIAL_GROUP = "social_group", _("Social group (社会团体)")
+
+    class ProviderKind(models.TextChoices):
+        """What kind of provider it is: decides its checklist (documents.DocumentType)."""
+
+        PRIVATE_TRAINING = "private_training", _("Private training organization")
+        PUBLIC_VENUE = "public_venue", _("Public venue (museum, science centre, youth palace)")
+        SOCIAL_ORGANIZATION = "social_organization", _("Social organization")
+        SPORTS_CLUB = "sports_club", _("Sports club")
 
     name = models.CharField(_("name"), max_length=200)
     uscc = models.CharField(
@@ -34,6 +43,9 @@ class Organization(models.Model):
     registration_kind = models.CharField(
         _("kind of registration"), max_length=32, choices=RegistrationKind.choices
     )
+    provider_kind = models.CharField(
+        _("kind of provider"), max_length=32, choices=ProviderKind.choices,
+        default=ProviderKind.PRIVATE_TRAINING)
     legal_representative = models.CharField(_("legal representative"), max_length=64)
     county = models.ForeignKey(
         "registry.Jurisdiction",
@@ -46,6 +58,10 @@ class Organization(models.Model):
     contact_name = models.CharField(_("contact person"), max_length=64)
     contact_phone = models.CharField(_("contact phone"), max_length=32)
     contact_email = models.EmailField(_("contact email"), blank=True)
+    # who registered it: invites colleagues and keeps the staff roster
+    administrator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("administrator"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="administered_organizations")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

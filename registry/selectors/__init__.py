@@ -1,5 +1,6 @@
 """Reads, split by concept; everything is re-exported here."""
 
+from .changes import change_requests_for, reviewable_change_request_ids
 from .consent import (
     consent_in_force,
     consents_of,
@@ -71,6 +72,8 @@ from .sanctions import (
 from .search import approved_organizations_search, approved_people_search, school_jurisdiction_ids
 
 __all__ = [
+    "change_requests_for",
+    "reviewable_change_request_ids",
     "consent_in_force",
     "consents_of",
     "invitations_for_person",

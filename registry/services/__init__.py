@@ -2,6 +2,7 @@
 ``from registry import services; services.approval_create(...)``."""
 
 from .availability import availability_rebuild, availability_refresh
+from .changes import change_request_review, may_review, provider_edit
 from .consent import (
     consent_give,
     consent_withdraw,
@@ -57,6 +58,12 @@ from .engagements import (
     satisfaction_share,
     school_term_create,
 )
+from .membership import (
+    invitation_from_token,
+    provider_invitation_accept,
+    provider_invitation_create,
+    roster_remove,
+)
 from .policy import (
     Flag,
     engagement_free_places_record,
@@ -86,6 +93,13 @@ from .sanctions import (
 from .search import search_index_rebuild, search_index_refresh
 
 __all__ = [
+    "change_request_review",
+    "may_review",
+    "invitation_from_token",
+    "provider_edit",
+    "provider_invitation_accept",
+    "provider_invitation_create",
+    "roster_remove",
     "_actor_repr",
     "_require_reason",
     "_role_codename",

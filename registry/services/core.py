@@ -28,7 +28,7 @@ from registry.roles import ROLE_PERMISSIONS, Role
 from registry.selectors.sanctions import is_blacklisted
 from registry.services.availability import availability_refresh
 from registry.services.search import search_availability_refresh, search_index_refresh
-from registry.validators import normalize_id_number, normalize_uscc
+from registry.validators import normalize_id_number, normalize_uscc, validate_adult_id_number
 
 
 def _actor_repr(actor) -> str:
@@ -141,19 +141,25 @@ def organization_register(
     contact_phone: str,
     contact_email: str = "",
     grant_provider_role: bool = True,
+    provider_kind: str = Organization.ProviderKind.PRIVATE_TRAINING,
 ) -> Organization:
-    """Register an organization; the registering user becomes its provider user."""
+    """Register an organization; the registering user becomes its provider user and its
+    administrator (who invites colleagues and keeps the staff roster)."""
     code = normalize_uscc(uscc)
     if Organization.objects.filter(uscc=code).exists():
         raise ValidationError(
             {"uscc": _("An organization with this unified social credit code is already "
-                       "registered. Ask its administrator to add you instead.")}
+                       "registered. To act for it, ask its administrator to invite you "
+                       "(they send you an invitation by email from the organization's "
+                       "page).")}, code="uscc_taken",
         )
     organization = Organization(
         name=name.strip(), uscc=code, registration_kind=registration_kind,
         legal_representative=legal_representative.strip(), county=county,
         address=address.strip(), contact_name=contact_name.strip(),
         contact_phone=contact_phone.strip(), contact_email=contact_email.strip(),
+        provider_kind=provider_kind,
+        administrator=actor if grant_provider_role and actor is not None and actor.pk else None,
     )
     organization.full_clean()
     if county.level != Jurisdiction.Level.COUNTY:
@@ -185,11 +191,18 @@ def person_register(
         raise ValidationError(
             {"id_number": _("A person with this ID number is already registered.")}
         )
+    if user is not None and Person.objects.filter(user=user).exists():
+        raise ValidationError(_("This account already has its own person record."),
+                              code="user_taken")
     person = Person(
         name=name.strip(), id_number=number, kind=kind, organization=organization,
         user=user, phone=phone.strip(), email=email.strip(),
     )
     person.full_clean()
+    try:
+        validate_adult_id_number(number)
+    except ValidationError as error:
+        raise ValidationError({"id_number": error.messages}) from None
     person.save()
     audit_record(actor=actor, action="person.register", target=person, to_state="registered")
     search_index_refresh(person=person)

@@ -10,8 +10,11 @@ from tests.documents.conftest import upload
 from tests.factories import OrganizationFactory, PersonFactory
 
 ON = datetime.date(2026, 6, 1)
+# a private training organization's (the default kind); issue 21 added fire safety, the
+# signed application form and commitment letter, and a recent credit record
 ORG_CODES = {"business_licence", "operating_licence", "safety_plan", "liability_insurance",
-             "fee_schedule", "venue_proof"}
+             "fee_schedule", "venue_proof", "fire_safety", "application_form",
+             "commitment_letter", "credit_report"}
 
 
 def _add(actor, subject, code, *, issued_on=datetime.date(2026, 1, 1), expires_on=None):
@@ -43,7 +46,8 @@ def test_applicable_types_follow_registration_and_person_kind():
     student = PersonFactory(kind="student")
     codes = {t.code for t in selectors.document_types_for(student)}
     assert codes == {"id_card", "no_criminal_record", "offence_query", "health_certificate",
-                     "query_consent", "student_card", "university_recommendation"}
+                     "query_consent", "student_card", "university_recommendation",
+                     "person_application_form", "person_commitment_letter"}
 
 
 @pytest.mark.django_db
@@ -85,7 +89,9 @@ def test_each_problem_state(provider, clerk, organization):
     assert states == {
         "business_licence": "verified", "venue_proof": "verified", "safety_plan": "pending",
         "fee_schedule": "rejected", "liability_insurance": "expiring",
-        "operating_licence": "expired",
+        "operating_licence": "expired", "fire_safety": "verified",
+        "application_form": "verified", "commitment_letter": "verified",
+        "credit_report": "verified",
     }
     assert not checklist.is_complete
     # The safety plan's new version waits for review, but the verified one still holds.
@@ -144,3 +150,22 @@ def test_renewal_uploaded_early_does_not_undo_the_verified_version(provider, cle
     renewed = selectors.requirement_checklist(organization, on=ON, within_days=30)
     assert renewed.is_complete
     assert renewed.earliest_expiry == ON + datetime.timedelta(days=400)
+
+
+@pytest.mark.django_db
+def test_a_credit_record_older_than_30_days_is_stale_at_submission(provider, clerk,
+                                                                   organization):
+    # given every document verified, the credit report issued on 1 January
+    _complete(provider, clerk, organization)
+    # then: in force for the reminders, but stale for an application submitted on 1 June
+    assert selectors.requirement_checklist(organization, on=ON).is_complete
+    checklist = selectors.requirement_checklist(organization, on=ON, submission=True)
+    assert [(i.document_type.code, i.state) for i in checklist.problems] == [
+        ("credit_report", "stale")]
+    with translation.override("zh-hans"):
+        assert "30" in checklist.problems[0].message
+    # a report issued 30 days before the submission is recent enough
+    recent = _add(provider, organization, "credit_report",
+                  issued_on=ON - datetime.timedelta(days=30))
+    services.document_verify(actor=clerk, document=recent)
+    assert selectors.requirement_checklist(organization, on=ON, submission=True).is_complete

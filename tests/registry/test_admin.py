@@ -58,6 +58,7 @@ def _organization_form(org, offerings=(), **changes) -> dict:
     (each a dict of the inline's fields, with ``id`` for an existing row)."""
     data = {
         "name": org.name, "uscc": org.uscc, "registration_kind": org.registration_kind,
+        "provider_kind": org.provider_kind,
         "legal_representative": org.legal_representative, "county": org.county_id,
         "address": org.address, "contact_name": org.contact_name,
         "contact_phone": org.contact_phone, "contact_email": org.contact_email,

@@ -273,7 +273,7 @@ def test_a_provider_written_in_the_admin_is_searchable_by_what_the_admin_wrote(c
     county = Jurisdiction.objects.get(code="360102")
     response = client.post("/admin/registry/organization/add/", {
         "name": "南昌青禾书法有限公司", "uscc": make_uscc(987_654),
-        "registration_kind": "company",
+        "registration_kind": "company", "provider_kind": "private_training",
         "legal_representative": "李青", "county": county.pk, "contact_name": "李青",
         "contact_phone": "13800000000", "address": "南昌市东湖区",
         "offerings-TOTAL_FORMS": "1", "offerings-INITIAL_FORMS": "0",

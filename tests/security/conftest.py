@@ -381,8 +381,9 @@ def build_side(name: str, city: str, root) -> Side:
         user = UserFactory(username=f"{role}_{name}")
         registry_services.role_grant(actor=root, user=user, role=enum, target=s.bureau)
         s.users[role] = user
-    s.organization = OrganizationFactory(county=county)
     s.users["provider"] = UserFactory(username=f"provider_{name}")
+    # its provider registered it: its administrator (invites, keeps the roster)
+    s.organization = OrganizationFactory(county=county, administrator=s.users["provider"])
     registry_services.role_grant(actor=root, user=s.users["provider"], role=Role.PROVIDER,
                                  target=s.organization)
     s.offering = OfferingFactory(organization=s.organization,
@@ -426,6 +427,9 @@ def build_side(name: str, city: str, root) -> Side:
                                        valid_until=today + datetime.timedelta(days=300))
     s.publication = registry_services.publication_publish(actor=s.users["admin"],
                                                           bureau=s.bureau)
+    # the approved organization's new name waits for the bureau's clerk (issue 21)
+    _edited, s.change_request = registry_services.provider_edit(
+        actor=s.users["provider"], target=s.approved, changes={"name": f"{name}新名称机构"})
     term = registry_services.school_term_create(
         actor=s.users["school"], school=s.school, name="2026 秋季学期",
         starts_on=today, ends_on=today + datetime.timedelta(days=120), project_count=10)

@@ -104,6 +104,8 @@ API_OBJECTS = {
     "document-type": "document_type", "invitation": "invitation", "consent": "consent",
     "blacklist-proposal": "proposal",
     "my-sanction": "proposal", "recheck": "recheck", "token": "token",
+    "organization": "organization", "offering": "offering", "person": "person",
+    "change-request": "change_request",
 }
 WEB_OBJECTS = {
     "documents:review": "document", "documents:download": "document",
@@ -117,6 +119,10 @@ WEB_OBJECTS = {
     "registry:school-invitation-withdraw": "invitation",
     "registry:blacklist-confirm": "proposal", "registry:blacklist-refuse": "proposal",
     "registry:sanction-evidence": "evidence",
+    "registry:portal-person": "person", "registry:portal-roster-remove": "person",
+    "registry:portal-organization-edit": "organization", "registry:portal-invite": "organization",
+    "registry:portal-offering-edit": "offering",
+    "documents:generated-form": "organization", "documents-api:generated-form": "organization",
 }
 
 
@@ -149,6 +155,7 @@ def fill(route: Route, side, task: Task | None = None) -> str:
     flow = path.split("/")[0]
     values = {
         "format": "json", "fmt": "csv", "uidb64": "MQ", "token": "set-password",
+        "form": "application",
         **dict.fromkeys(ADMIN_PARAMS, "1"),
         "code": side.document.document_type.code if route.name.startswith("documents-api")
         else side.city,
@@ -227,6 +234,7 @@ def payload(route: Route, side) -> dict:
         "blacklist-refuse": {"reason": "证据不足"},
         "my-sanction-recheck": {"statement": "申请复查"},
         "recheck-decide": {"outcome": "upheld", "reason": "经复查，记录属实"},
+        "change-request-reject": {"reason": "收费高于指导价"},
     }.get(name, {})
 
 

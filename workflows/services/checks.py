@@ -44,10 +44,12 @@ def refuse_if_barred(organization: Organization | None = None, person: Person | 
                                 "bureau can tell you why."), code="barred")
 
 
-def document_problems(subject) -> list[dict]:
-
+def document_problems(subject, *, submission: bool = False) -> list[dict]:
+    """The subject's document problems; with ``submission`` (an application being
+    submitted) also a credit record too old (DocumentType.max_age_days)."""
     checklist = requirement_checklist(
-        subject, within_days=settings.WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS)
+        subject, within_days=settings.WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS,
+        submission=submission)
     return [{"subject": str(subject), "document_type": str(item.document_type.display_name),
              "state": item.state, "message": str(item.message)}
             for item in checklist.problems]

@@ -22,7 +22,8 @@ def case_check_completeness(*, case) -> bool:
     """Automatic step: every required document present, verified or pending, and valid."""
     problems = []
     subject = case.organization if isinstance(case, SelectionProcess) else case.person
-    for problem in checks.document_problems(subject):
+    # submitted now: a credit record must be recent (DocumentType.max_age_days)
+    for problem in checks.document_problems(subject, submission=True):
         if problem["state"] != "pending":  # pending documents are for the clerk to check
             problems.append(problem)
     case.missing = problems

@@ -1,0 +1,70 @@
+"""Sign-up pages (``/accounts/signup/``): anyone makes an account with an email address and
+a password; the worker emails a confirmation link; confirming signs them in and they choose
+whether they represent an organization or offer their own services. Views parse input and
+call one service."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from accounts import services
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=150)
+    password = forms.CharField(
+        label=gettext_lazy("Password"), strip=False, widget=forms.PasswordInput,
+        help_text=gettext_lazy("At least 10 characters; not a common password, not only "
+                               "digits, not like your email address."))
+
+
+def _apply_error(form: forms.Form, error: ValidationError) -> None:
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def signup(request):
+    """The sign-up form; its answer says to look for the confirmation email."""
+    if request.user.is_authenticated:
+        return redirect("signup:choose")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.account_signup(email=form.cleaned_data["email"],
+                                           password=form.cleaned_data["password"],
+                                           base_url=request.build_absolute_uri("/"))
+        except ValidationError as error:
+            _apply_error(form, error)
+        else:
+            return render(request, "accounts/signup_sent.html", {"email": user.email},
+                          status=201)
+    status = 400 if form.errors else 200
+    return render(request, "accounts/signup.html", {"form": form}, status=status)
+
+
+def confirm(request, token: str):
+    """GET shows a button (a mail scanner opening the link confirms nothing); POST confirms
+    and signs the new user in."""
+    if request.method == "POST":
+        try:
+            user = services.account_confirm(token=token)
+        except ValidationError as error:
+            return render(request, "accounts/confirm.html",
+                          {"errors": error.messages, "token": token}, status=400)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Your email address is confirmed. Welcome."))
+        return redirect("signup:choose")
+    return render(request, "accounts/confirm.html", {"token": token})
+
+
+@login_required
+@require_GET
+def choose(request):
+    """What next: register an organization, or register oneself as an individual."""
+    return render(request, "accounts/choose.html")

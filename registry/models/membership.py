@@ -1,0 +1,49 @@
+"""An organization's invitation, by email, to a colleague or to a person on its roster.
+
+The link in the email is signed (``registry.services.membership``); the row says whether it
+was used, so a link works once, and until ``expires_at``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ProviderInvitation(models.Model):
+    """Accepted in the invitee's own (confirmed) account: a colleague gets the provider
+    role for ``organization`` alone; with ``person``, the invitee claims that person's
+    record of the roster as their own (and may then consent in it)."""
+
+    organization = models.ForeignKey("registry.Organization", verbose_name=_("organization"),
+                                     on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey("registry.Person", verbose_name=_("person on the roster"),
+                               null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="claim_invitations")
+    email = models.EmailField(_("email"))
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("invited by"),
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("accepted by"),
+                                    null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("provider invitation")
+        verbose_name_plural = _("provider invitations")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "created_at"],
+                                name="provinv_org_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.organization} → {self.email}"
+
+    @property
+    def is_used(self) -> bool:
+        return self.accepted_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
