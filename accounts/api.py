@@ -6,7 +6,6 @@ role requires it (config.security.RequireTwoFactorMiddleware sends them there fi
 secret is in the answer to its creation and nowhere else.
 """
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -64,13 +63,10 @@ class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 _("Tokens are made from a signed-in session, not with a token."))
         payload = TokenCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            token, secret = services.token_create(
-                actor=request.user, name=payload.validated_data["name"],
-                days=payload.validated_data.get("days"),
-                two_factor=request.user.is_verified())
-        except ValidationError as error:
-            raise exceptions.ValidationError(error.message_dict) from None
+        token, secret = services.token_create(
+            actor=request.user, name=payload.validated_data["name"],
+            days=payload.validated_data.get("days"),
+            two_factor=request.user.is_verified())
         token.token = secret
         return Response(TokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 

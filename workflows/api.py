@@ -1,6 +1,5 @@
 """REST API of the selection journeys: apply, follow cases, act on tasks, object."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -10,7 +9,6 @@ from rest_framework.response import Response
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from documents.services import StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person, School
 from registry.requests import form_data, request_address
 from workflows import selectors, services
@@ -21,31 +19,6 @@ from workflows.models import (
     OfferingFlag,
     SelectionProcess,
 )
-
-
-class StorageDown(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "storage_unavailable"
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
-def _call(fn, **kwargs):
-    """Run a service and translate its errors to the API's status codes."""
-    try:
-        return fn(**kwargs)
-    except services.CaseStateError as error:
-        raise Conflict(detail=" ".join(error.messages)) from None
-    except ValidationError as error:
-        detail = error.message_dict if hasattr(error, "error_dict") else error.messages
-        raise exceptions.ValidationError(detail) from None
-    except PermissionDenied as error:
-        raise exceptions.PermissionDenied(str(error) or None) from None
-    except StorageUnavailable as error:  # evidence upload with S3 unreachable: nothing saved
-        raise StorageDown(detail=str(error)) from None
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -123,16 +96,16 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         data = ApplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        case = _call(services.selection_apply, actor=request.user,
-                     organization=v["organization"], bureau=v["bureau"], call=v.get("call"),
-                     offerings=v["offerings"], roster=v.get("roster", []))
+        case = services.selection_apply(
+            actor=request.user, organization=v["organization"], bureau=v["bureau"],
+            call=v.get("call"), offerings=v["offerings"], roster=v.get("roster", []))
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         case = self.get_object()
-        _call(services.case_withdraw, actor=request.user, case=case)
+        services.case_withdraw(actor=request.user, case=case)
         case.refresh_from_db()
         return Response(CaseSerializer(case).data)
 
@@ -175,8 +148,8 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             raise exceptions.NotFound()
         payload = TaskActSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        done = _call(services.task_perform, actor=request.user, task=task,
-                     data=form_data(payload.validated_data["data"]))
+        done = services.task_perform(actor=request.user, task=task,
+                                     data=form_data(payload.validated_data["data"]))
         task.refresh_from_db()
         return Response({"completed": done, "task": TaskSerializer(task).data})
 
@@ -216,9 +189,9 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
         payload = ObjectionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
-        objection = _call(services.objection_file, case=case, real_name=v["real_name"],
-                          contact=v["contact"], reason=v["reason"],
-                          evidence=v.get("evidence") or [])
+        objection = services.objection_file(case=case, real_name=v["real_name"],
+                                            contact=v["contact"], reason=v["reason"],
+                                            evidence=v.get("evidence") or [])
         return Response({"id": objection.pk}, status=status.HTTP_201_CREATED)
 
 
@@ -273,9 +246,9 @@ class VettingViewSet(viewsets.ReadOnlyModelViewSet):
         payload = VettingStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
-        case = _call(services.vetting_start, actor=request.user, person=v["person"],
-                     bureau=v["bureau"], school=v.get("school"), consent=v["consent"],
-                     address=request_address(request))
+        case = services.vetting_start(actor=request.user, person=v["person"],
+                                      bureau=v["bureau"], school=v.get("school"),
+                                      consent=v["consent"], address=request_address(request))
         return Response(VettingCaseSerializer(case, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
@@ -285,7 +258,7 @@ class VettingViewSet(viewsets.ReadOnlyModelViewSet):
         """The record query (入职查询) of the case: its clerk and the bureau's approvers
         only; every read is logged."""
         case = self.get_object()
-        record = _call(services.vetting_record_check_read, actor=request.user, case=case)
+        record = services.vetting_record_check_read(actor=request.user, case=case)
         return Response(RecordCheckSerializer(record).data)
 
 

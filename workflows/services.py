@@ -23,6 +23,7 @@ from guardian.shortcuts import get_users_with_perms
 
 from registry import selectors as registry_selectors
 from registry import services as registry_services
+from registry.errors import Conflict
 from registry.models import Approval, Bureau, Offering, Organization, Person
 from workflows import selectors
 from workflows.models import (
@@ -43,7 +44,7 @@ from workflows.workdays import add_working_days
 logger = logging.getLogger(__name__)
 
 
-class CaseStateError(ValidationError):
+class CaseStateError(Conflict):
     """The case or task is not in a state that allows this (answered with 409)."""
 
 

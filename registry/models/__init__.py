@@ -1,5 +1,5 @@
 from .approvals import Approval, InvalidTransition
-from .audit import AuditEvent
+from .audit import AuditAction, AuditEvent
 from .consent import RecordQueryConsent, SchoolInvitation
 from .engagements import Engagement, Evaluation, Incident, SchoolTerm
 from .geography import Bureau, Jurisdiction, School, ServiceCategory
@@ -34,6 +34,7 @@ __all__ = [
     "ReviewRequest",
     "ProviderSearchDocument",
     "Approval",
+    "AuditAction",
     "AuditEvent",
     "Bureau",
     "InvalidTransition",

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from registry.models.subjects import SubjectMixin, subject_constraint, subject_fields
+
 
 class SchoolTerm(models.Model):
     """A school's term (学期) and how many after-school projects it runs in it.
@@ -41,7 +43,7 @@ class SchoolTerm(models.Model):
         return f"{self.school.name} · {self.name}"
 
 
-class Engagement(models.Model):
+class Engagement(SubjectMixin, models.Model):
     """A school's engagement of an approved organization (and offering) or individual."""
 
     school = models.ForeignKey(
@@ -55,16 +57,9 @@ class Engagement(models.Model):
         "registry.Approval", verbose_name=_("approval relied on"), on_delete=models.PROTECT,
         related_name="engagements",
     )
-    organization = models.ForeignKey(
-        "registry.Organization", verbose_name=_("organization"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="engagements",
-    )
+    organization, person = subject_fields("engagements")
     offering = models.ForeignKey(
         "registry.Offering", verbose_name=_("offering"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="engagements",
-    )
-    person = models.ForeignKey(
-        "registry.Person", verbose_name=_("person"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="engagements",
     )
     starts_on = models.DateField(_("starts on"))
@@ -90,11 +85,8 @@ class Engagement(models.Model):
         verbose_name_plural = _("engagements")
         ordering = ["-starts_on", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(organization__isnull=False, person__isnull=True)
-                | Q(organization__isnull=True, person__isnull=False, offering__isnull=True),
-                name="engagement_exactly_one_subject",
-            ),
+            # a person is engaged for no offering of an organization's
+            subject_constraint("engagement_exactly_one_subject", offering__isnull=True),
             models.CheckConstraint(condition=Q(starts_on__lte=F("ends_on")),
                                    name="engagement_dates_ordered"),
             models.CheckConstraint(condition=Q(fee_per_session__gte=0),
@@ -109,10 +101,6 @@ class Engagement(models.Model):
     def __str__(self) -> str:
         subject = self.organization.name if self.organization_id else self.person.name
         return f"{self.school.name} · {subject} · {self.term.name}"
-
-    @property
-    def subject(self):
-        return self.organization if self.organization_id else self.person
 
 
 class Evaluation(models.Model):
