@@ -1,6 +1,20 @@
 """Writes, split by concept; everything is re-exported here so callers keep writing
 ``from registry import services; services.approval_create(...)``."""
 
+from .administration import object_permissions_change, object_permissions_revoke
+from .blacklist import (
+    blacklist_confirm,
+    blacklist_propose,
+    blacklist_refuse,
+    deciding_bureau,
+    may_act_as_person,
+    person_bar_for_record_hit,
+    provider_within_reach,
+    provincial_bureau,
+    reach_check_register,
+    recheck_decide,
+    recheck_request,
+)
 from .consent import (
     consent_give,
     consent_withdraw,
@@ -49,27 +63,18 @@ from .policy import (
 )
 from .publications import publication_publish
 from .sanctions import (
-    blacklist_confirm,
-    blacklist_propose,
-    blacklist_refuse,
-    deciding_bureau,
-    may_act_as_person,
-    person_bar_for_record_hit,
     provider_reinstate,
     provider_revoke,
     provider_sanction,
     provider_suspend,
-    provider_within_reach,
-    provincial_bureau,
-    reach_check_register,
-    recheck_decide,
-    recheck_request,
 )
 from .search import search_index_rebuild, search_index_refresh
 
 __all__ = [
     "_actor_repr",
     "_require_reason",
+    "object_permissions_change",
+    "object_permissions_revoke",
     "_role_codename",
     "approval_approve",
     "approval_create",
