@@ -11,7 +11,13 @@ from viewflow.workflow.status import STATUS
 
 from registry.models import Bureau, Offering, Organization, Person, School
 from registry.requests import form_data, request_address
-from workflows import selectors, services
+from workflows import selectors, task_actions
+from workflows.flows import (
+    AnnualReviewFlow,
+    IndividualVettingFlow,
+    OrganizationSelectionFlow,
+    RecertificationFlow,
+)
 from workflows.models import (
     CallForApplications,
     CaseOutcome,
@@ -19,6 +25,9 @@ from workflows.models import (
     OfferingFlag,
     SelectionProcess,
 )
+from workflows.services import objections as objections_services
+from workflows.services import outcome as outcome_services
+from workflows.services import selection, vetting
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -96,7 +105,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         data = ApplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        case = services.selection_apply(
+        case = selection.selection_apply(
             actor=request.user, organization=v["organization"], bureau=v["bureau"],
             call=v.get("call"), offerings=v["offerings"], roster=v.get("roster", []))
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
@@ -105,7 +114,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         case = self.get_object()
-        services.case_withdraw(actor=request.user, case=case)
+        outcome_services.case_withdraw(actor=request.user, case=case)
         case.refresh_from_db()
         return Response(CaseSerializer(case).data)
 
@@ -127,13 +136,6 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Task.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
-        from workflows.flows import (
-            AnnualReviewFlow,
-            IndividualVettingFlow,
-            OrganizationSelectionFlow,
-            RecertificationFlow,
-        )
-
         if getattr(self, "swagger_fake_view", False):
             return Task.objects.none()
         flows = [OrganizationSelectionFlow, IndividualVettingFlow, RecertificationFlow,
@@ -148,8 +150,8 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             raise exceptions.NotFound()
         payload = TaskActSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        done = services.task_perform(actor=request.user, task=task,
-                                     data=form_data(payload.validated_data["data"]))
+        done = task_actions.task_perform(actor=request.user, task=task,
+                                         data=form_data(payload.validated_data["data"]))
         task.refresh_from_db()
         return Response({"completed": done, "task": TaskSerializer(task).data})
 
@@ -189,9 +191,9 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
         payload = ObjectionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
-        objection = services.objection_file(case=case, real_name=v["real_name"],
-                                            contact=v["contact"], reason=v["reason"],
-                                            evidence=v.get("evidence") or [])
+        objection = objections_services.objection_file(
+            case=case, real_name=v["real_name"], contact=v["contact"], reason=v["reason"],
+            evidence=v.get("evidence") or [])
         return Response({"id": objection.pk}, status=status.HTTP_201_CREATED)
 
 
@@ -246,9 +248,9 @@ class VettingViewSet(viewsets.ReadOnlyModelViewSet):
         payload = VettingStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
-        case = services.vetting_start(actor=request.user, person=v["person"],
-                                      bureau=v["bureau"], school=v.get("school"),
-                                      consent=v["consent"], address=request_address(request))
+        case = vetting.vetting_start(actor=request.user, person=v["person"],
+                                     bureau=v["bureau"], school=v.get("school"),
+                                     consent=v["consent"], address=request_address(request))
         return Response(VettingCaseSerializer(case, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
@@ -258,7 +260,7 @@ class VettingViewSet(viewsets.ReadOnlyModelViewSet):
         """The record query (入职查询) of the case: its clerk and the bureau's approvers
         only; every read is logged."""
         case = self.get_object()
-        record = services.vetting_record_check_read(actor=request.user, case=case)
+        record = vetting.vetting_record_check_read(actor=request.user, case=case)
         return Response(RecordCheckSerializer(record).data)
 
 

@@ -12,19 +12,29 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from documents.models import Document
 from registry.expiry import expiring_q
 from registry.models import (
     Approval,
     Bureau,
+    Engagement,
     Jurisdiction,
     ReviewRequest,
     School,
+    SchoolTerm,
     ServiceCategory,
 )
 from registry.requests import bureaus_administered_by
-from registry.selectors import review_requests_for_bureaus
+from registry.selectors import hardship_places_totals, review_requests_for_bureaus
+from workflows.models import (
+    CaseOutcome,
+    RecertificationProcess,
+    SelectionProcess,
+    VettingProcess,
+)
 
 EXPIRY_WINDOWS = (7, 30, 60)
 DASHBOARD_PERMS = ("registry.clerk_bureau", "registry.approve_bureau",
@@ -56,13 +66,6 @@ def documents_expiring(bureau: Bureau, days: int, *, today=None):
 
 
 def open_cases(bureau: Bureau):
-    from workflows.models import (
-        CaseOutcome,
-        RecertificationProcess,
-        SelectionProcess,
-        VettingProcess,
-    )
-
     return {
         "selection": SelectionProcess.objects.filter(bureau=bureau, outcome=CaseOutcome.OPEN),
         "vetting": VettingProcess.objects.filter(bureau=bureau, outcome=CaseOutcome.OPEN),
@@ -75,9 +78,6 @@ def failed_steps(bureau: Bureau):
     """Automatic steps of the bureau's cases that failed (viewflow task status ERROR): a
     background step after a check or a decision that the worker could not complete. They
     wait for an administrator (the task's page in the workspace)."""
-    from viewflow.workflow.models import Task
-    from viewflow.workflow.status import STATUS
-
     cases = open_cases(bureau)
     return Task.objects.filter(status=STATUS.ERROR).filter(
         Q(process__in=cases["selection"].values("pk"))
@@ -88,8 +88,6 @@ def failed_steps(bureau: Bureau):
 def engagement_shares(bureau: Bureau, *, today=None):
     """Per school, the current term's external organization engagements against its
     after-school projects (the cap's base)."""
-    from registry.models import SchoolTerm
-
     today = today or timezone.localdate()
     return (SchoolTerm.objects.filter(school__in=schools_in(bureau), starts_on__lte=today,
                                       ends_on__gte=today)
@@ -100,8 +98,6 @@ def engagement_shares(bureau: Bureau, *, today=None):
 
 def schools_without_category(bureau: Bureau, category: ServiceCategory):
     """Schools with no engagement whose offering is in ``category`` (or its sub-items)."""
-    from registry.models import Engagement
-
     categories = ServiceCategory.objects.filter(Q(pk=category.pk) | Q(parent=category))
     engaged = Engagement.objects.filter(school=OuterRef("pk"),
                                         offering__category__in=categories.values("pk"))
@@ -110,8 +106,6 @@ def schools_without_category(bureau: Bureau, category: ServiceCategory):
 
 def bureau_dashboard(bureau: Bureau) -> dict:
     """The figures of the dashboard (a bounded number of aggregate queries)."""
-    from workflows.models import CaseOutcome
-
     now = timezone.now()
     by_status = dict(approvals_in(bureau).values_list("status").annotate(n=Count("pk"))
                      .values_list("status", "n"))
@@ -124,14 +118,8 @@ def bureau_dashboard(bureau: Bureau) -> dict:
     top_categories = list(ServiceCategory.objects.filter(parent=None, is_active=True))
     gaps = [{"category": c, "count": schools_without_category(bureau, c).count()}
             for c in top_categories]
-    hardship = None
-    try:
-        from registry.selectors import hardship_places_totals
-    except ImportError:  # the policy screening module is not installed yet
-        hardship_places_totals = None
-    if hardship_places_totals is not None:
-        hardship = hardship_places_totals(
-            jurisdiction_ids=list(_subtree(bureau).values_list("pk", flat=True)))
+    hardship = hardship_places_totals(
+        jurisdiction_ids=list(_subtree(bureau).values_list("pk", flat=True)))
     return {
         "approvals": [{"status": s, "label": Approval.Status(s).label,
                        "count": by_status.get(s, 0)} for s in Approval.Status.values],

@@ -11,8 +11,8 @@ from registry.models import AuditAction, AuditEvent
 from tests.factories import OrganizationFactory
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-# action="x.y" (audit_record, audit_event) and workflows' _audit(actor, "x.y", ...)
-LITERAL = re.compile(r'(?:action=|_audit\([^,()]+,\s*)"([a-z_]+\.[a-z_]+)"')
+# action="x.y" (audit_record, audit_event) and workflows' audit(actor, "x.y", ...)
+LITERAL = re.compile(r'(?:action=|\b_?audit\([^,()]+,\s*)"([a-z_]+\.[a-z_]+)"')
 
 
 @pytest.mark.django_db
