@@ -6,7 +6,6 @@ role requires it (config.security.RequireTwoFactorMiddleware sends them there fi
 secret is in the answer to its creation and nowhere else.
 """
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -72,13 +71,10 @@ class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 _("Tokens are made from a signed-in session, not with a token."))
         payload = TokenCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            token, secret = services.token_create(
-                actor=request.user, name=payload.validated_data["name"],
-                days=payload.validated_data.get("days"),
-                two_factor=request.user.is_verified())
-        except ValidationError as error:
-            raise exceptions.ValidationError(error.message_dict) from None
+        token, secret = services.token_create(
+            actor=request.user, name=payload.validated_data["name"],
+            days=payload.validated_data.get("days"),
+            two_factor=request.user.is_verified())
         token.token = secret
         return Response(TokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
@@ -115,11 +111,6 @@ class ConfirmedSerializer(serializers.Serializer):
                                   help_text="The first API token's secret, shown this once.")
 
 
-def _invalid(error: ValidationError):
-    return exceptions.ValidationError(error.message_dict if hasattr(error, "error_dict")
-                                      else {"detail": error.messages})
-
-
 class SignUpView(views.APIView):
     """Anyone makes an account with an email address and a password; the worker emails a
     confirmation link, and until it is confirmed the account can do nothing. Throttled as
@@ -134,11 +125,8 @@ class SignUpView(views.APIView):
     def post(self, request):
         payload = SignUpSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            user = services.account_signup(base_url=request.build_absolute_uri("/"),
-                                           **payload.validated_data)
-        except ValidationError as error:
-            raise _invalid(error) from None
+        user = services.account_signup(base_url=request.build_absolute_uri("/"),
+                                       **payload.validated_data)
         return Response({"email": user.email, "detail": _(
             "We sent a confirmation link to %(email)s.") % {"email": user.email}},
             status=status.HTTP_201_CREATED)
@@ -160,13 +148,10 @@ class SignUpConfirmView(views.APIView):
         payload = ConfirmSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
-        try:
-            if v.get("token_name"):
-                user, _row, secret = services.account_confirm_with_token(
-                    token=v["token"], password=v.get("password", ""),
-                    token_name=v["token_name"])
-                return Response({"email": user.email, "token": secret})
-            user = services.account_confirm(token=v["token"])
-        except ValidationError as error:
-            raise _invalid(error) from None
+        if v.get("token_name"):
+            user, _row, secret = services.account_confirm_with_token(
+                token=v["token"], password=v.get("password", ""),
+                token_name=v["token_name"])
+            return Response({"email": user.email, "token": secret})
+        user = services.account_confirm(token=v["token"])
         return Response({"email": user.email})

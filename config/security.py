@@ -161,10 +161,11 @@ def _out_of_range(exc) -> bool:
         isinstance(exc, DataError) and "out of range" in str(exc))
 
 
-def api_exception_handler(exc, context):
-    """DRF's handler, plus: an id out of the integer range is a 404, a body nested too
-    deeply to parse is a 400, and a throttled or unauthenticated caller is held a moment
-    (config.limits.refusal_delay) and told when to come back in its own language."""
+def hardened_exception_handler(exc, context):
+    """DRF's handler (after ``config.api_errors``), plus: an id out of the integer range
+    is a 404, a body nested too deeply to parse is a 400, and a throttled or
+    unauthenticated caller is held a moment (config.limits.refusal_delay) and told when to
+    come back in its own language."""
     from rest_framework.views import exception_handler
 
     if _out_of_range(exc):

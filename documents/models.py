@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from registry.models.subjects import SubjectMixin, subject_constraint, subject_fields
+
 
 class DocumentTypeQuerySet(models.QuerySet):
     def active(self):
@@ -145,7 +147,7 @@ class DocumentType(models.Model):
                 day -= 1
 
 
-class Document(models.Model):
+class Document(SubjectMixin, models.Model):
     """One uploaded version of one document of one organization or person.
 
     A new upload of the same type supersedes the current one (``superseded_at``
@@ -169,14 +171,7 @@ class Document(models.Model):
         DocumentType, verbose_name=_("document type"), on_delete=models.PROTECT,
         related_name="documents",
     )
-    organization = models.ForeignKey(
-        "registry.Organization", verbose_name=_("organization"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="documents",
-    )
-    person = models.ForeignKey(
-        "registry.Person", verbose_name=_("person"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="documents",
-    )
+    organization, person = subject_fields("documents")
     issued_on = models.DateField(_("issue date"))
     expires_on = models.DateField(_("expiry date"), null=True, blank=True)
     original_name = models.CharField(_("file name"), max_length=200)
@@ -211,11 +206,7 @@ class Document(models.Model):
         verbose_name_plural = _("documents")
         ordering = ["document_type__sort_order", "-uploaded_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(organization__isnull=False, person__isnull=True)
-                | Q(organization__isnull=True, person__isnull=False),
-                name="document_exactly_one_subject",
-            ),
+            subject_constraint("document_exactly_one_subject"),
             models.CheckConstraint(
                 condition=Q(expires_on__isnull=True) | Q(expires_on__gte=models.F("issued_on")),
                 name="document_expiry_not_before_issue",
@@ -249,10 +240,6 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_type} · {self.subject} · {self.uploaded_at:%Y-%m-%d}"
-
-    @property
-    def subject(self):
-        return self.organization if self.organization_id else self.person
 
     @property
     def is_current(self) -> bool:

@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from documents import permissions
 from documents.models import Document, DocumentType, PersonalDataAccess
+from registry.expiry import expired_on
 from registry.models import Bureau, Jurisdiction, Organization, Person
+from registry.models.subjects import subject_kwargs
 
 OK_STATES = frozenset({"verified"})
 
@@ -23,13 +25,9 @@ def document_types_for(subject: Organization | Person) -> list[DocumentType]:
     return [t for t in DocumentType.objects.active().filter(subject=kind) if t.applies_to(subject)]
 
 
-def _subject_filter(subject) -> dict:
-    return {"organization": subject} if isinstance(subject, Organization) else {"person": subject}
-
-
 def documents_of(subject: Organization | Person, *, history: bool = True) -> QuerySet:
     """A subject's documents, current ones first; with ``history``, superseded ones too."""
-    queryset = Document.objects.filter(**_subject_filter(subject)).select_related(
+    queryset = Document.objects.filter(**subject_kwargs(subject)).select_related(
         "document_type", "uploaded_by", "reviewed_by", "organization", "person"
     )
     if not history:
@@ -131,11 +129,11 @@ def _state(document: Document | None, on: datetime.date, horizon: datetime.date)
         return "missing"
     if document.review_state == Document.ReviewState.REJECTED:
         return "rejected"
-    if document.expires_on is not None and document.expires_on < on:
+    if expired_on(document.expires_on, on):
         return "expired"
     if document.review_state == Document.ReviewState.PENDING:
         return "pending"
-    if document.expires_on is not None and document.expires_on < horizon:
+    if expired_on(document.expires_on, horizon):  # no longer in force at the horizon
         return "expiring"
     return "verified"
 
@@ -166,7 +164,7 @@ def requirement_checklist(
     verified_before: dict[int, Document] = {}  # newest verified superseded version, by type
     for doc in (Document.objects.filter(
             Q(superseded_at__isnull=True) | Q(review_state=Document.ReviewState.VERIFIED),
-            **_subject_filter(subject)).order_by("-uploaded_at", "-pk")):
+            **subject_kwargs(subject)).order_by("-uploaded_at", "-pk")):
         if doc.superseded_at is None:
             current[doc.document_type_id] = doc
         else:
@@ -181,7 +179,7 @@ def requirement_checklist(
         in_force = document if state == "verified" else None
         earlier = verified_before.get(kind.pk)
         if state in {"pending", "rejected"} and earlier is not None and (
-                earlier.expires_on is None or earlier.expires_on >= horizon):
+                not expired_on(earlier.expires_on, horizon)):
             in_force = earlier
         expires_on = (in_force or document).expires_on if (in_force or document) else None
         items.append(ChecklistItem(

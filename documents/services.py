@@ -32,6 +32,7 @@ from documents.validation import (
     validate_filename,
 )
 from registry.models import Organization, Person
+from registry.models.subjects import subject_kwargs
 from registry.services import audit_event, audit_record, audit_record_many
 
 # A presigned URL never lives longer than this, whatever the settings say.
@@ -56,10 +57,8 @@ class _Inspected:
 
 
 def _subject_fields(subject) -> dict:
-    if isinstance(subject, Organization) and subject.pk:
-        return {"organization": subject}
-    if isinstance(subject, Person) and subject.pk:
-        return {"person": subject}
+    if isinstance(subject, Organization | Person) and subject.pk:
+        return subject_kwargs(subject)
     raise field_error("subject", _("Unknown organization or person."), "no_subject")
 
 

@@ -1,7 +1,6 @@
 import functools
 
 from django.contrib import admin
-from django.contrib.contenttypes.models import ContentType
 from django.db import router, transaction
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import (
@@ -9,8 +8,6 @@ from guardian.admin import (
     AdminUserObjectPermissionsForm,
     GuardedModelAdmin,
 )
-from guardian.models import GroupObjectPermission, UserObjectPermission
-from guardian.shortcuts import assign_perm, remove_perm
 
 from registry.models import (
     AcademicSignal,
@@ -32,14 +29,13 @@ from registry.models import (
     School,
     ServiceCategory,
 )
-from registry.roles import ROLE_PERMISSIONS
-from registry.services.core import (
-    audit_event,
-    audit_record,
-    audit_record_many,
-    role_grant,
-    role_revoke,
+from registry.services.administration import (
+    admin_event,
+    admin_saved_events,
+    object_permissions_change,
+    object_permissions_revoke,
 )
+from registry.services.core import audit_record_many
 from registry.services.search import search_index_refresh
 
 admin.site.site_header = _("After-school provider registry")
@@ -85,50 +81,30 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 def _event(request, obj, verb: str, **details):
-    return audit_event(actor=request.user, action=f"{obj._meta.model_name}.{verb}", target=obj,
-                       **details)
+    return admin_event(actor=request.user, obj=obj, verb=verb, **details)
 
 
 def _saved_events(request, obj, fields, change: bool) -> list:
-    if not change:
-        return [_event(request, obj, "admin_create")]
-    if not fields:  # saved as it was: nothing changed, nothing to record
-        return []
-    return [_event(request, obj, "admin_change", data={"fields": sorted(fields)})]
+    return admin_saved_events(actor=request.user, obj=obj, fields=fields, change=change)
 
 
 class _AuditedUserPermissionsForm(AdminUserObjectPermissionsForm):
-    """guardian's form for one user's permissions on one object, saved as the services
-    would: a role's permission through ``role_grant`` / ``role_revoke`` (its group, its
-    audit event), any other permission with an audit event of its own."""
+    """guardian's form for one user's permissions on one object, saved through
+    ``object_permissions_change`` (a role's permission as ``role_grant`` / ``role_revoke``)."""
 
     def __init__(self, user, obj, *args, actor, **kwargs):
         self.actor = actor
         super().__init__(user, obj, *args, **kwargs)
 
     def save_obj_perms(self) -> None:
-        roles = _roles_by_codename(type(self.obj))
         granted, revoked = _permission_changes(self)
-        with transaction.atomic(using=router.db_for_write(type(self.obj))):
-            for codename in revoked:
-                if codename in roles:
-                    role_revoke(actor=self.actor, user=self.user, role=roles[codename],
-                                target=self.obj)
-                else:
-                    remove_perm(codename, self.user, self.obj)
-                    _permission_audit(self, "admin_revoke", codename, user=self.user)
-            for codename in granted:
-                if codename in roles:
-                    role_grant(actor=self.actor, user=self.user, role=roles[codename],
-                               target=self.obj)
-                else:
-                    assign_perm(codename, self.user, self.obj)
-                    _permission_audit(self, "admin_grant", codename, user=self.user)
+        object_permissions_change(actor=self.actor, obj=self.obj, user=self.user,
+                                  granted=granted, revoked=revoked)
 
 
 class _AuditedGroupPermissionsForm(AdminGroupObjectPermissionsForm):
     """guardian's form for one group's permissions on one object: every member gains or
-    loses them, and no service does this, so each change is audited here."""
+    loses them; saved through ``object_permissions_change``, which audits each change."""
 
     def __init__(self, group, obj, *args, actor, **kwargs):
         self.actor = actor
@@ -136,20 +112,8 @@ class _AuditedGroupPermissionsForm(AdminGroupObjectPermissionsForm):
 
     def save_obj_perms(self) -> None:
         granted, revoked = _permission_changes(self)
-        with transaction.atomic(using=router.db_for_write(type(self.obj))):
-            for codename in revoked:
-                remove_perm(codename, self.group, self.obj)
-                _permission_audit(self, "admin_revoke", codename, group=self.group)
-            for codename in granted:
-                assign_perm(codename, self.group, self.obj)
-                _permission_audit(self, "admin_grant", codename, group=self.group)
-
-
-def _roles_by_codename(model) -> dict[str, str]:
-    """The roles that act on ``model``, by the object permission each grants on it."""
-    label = model._meta.label_lower
-    return {targets[label]: role for role, targets in ROLE_PERMISSIONS.items()
-            if label in targets}
+        object_permissions_change(actor=self.actor, obj=self.obj, group=self.group,
+                                  granted=granted, revoked=revoked)
 
 
 def _permission_changes(form) -> tuple[list[str], list[str]]:
@@ -160,58 +124,20 @@ def _permission_changes(form) -> tuple[list[str], list[str]]:
     return sorted(chosen - held), sorted((offered - chosen) & held)
 
 
-def _permission_audit(form, verb: str, codename: str, *, user=None, group=None) -> None:
-    holder = {"user": user.get_username()} if user is not None else {"group": group.name}
-    audit_record(actor=form.actor, action=f"permission.{verb}", target=form.obj,
-                 data={**holder, "permission": codename})
-
-
-def _revoke_object_permissions(actor, objects) -> None:
-    """Before ``objects`` are deleted: the roles held on them go through ``role_revoke``
-    (its audit event; the role's group goes with the holder's last object), and any other
-    object permission on them is removed with an event of its own. guardian names an
-    object by its key as text, so without this its rows would outlive the object, and the
-    holders would keep their role groups with nothing recorded."""
-    objects = list(objects)
-    if not objects:
-        return
-    model = type(objects[0])
-    content_type = ContentType.objects.get_for_model(model)
-    by_pk = {str(obj.pk): obj for obj in objects}
-    roles = _roles_by_codename(model)
-    for grant in (UserObjectPermission.objects
-                  .filter(content_type=content_type, object_pk__in=list(by_pk))
-                  .select_related("user", "permission").order_by("pk")):
-        obj, codename = by_pk[grant.object_pk], grant.permission.codename
-        if codename in roles:
-            role_revoke(actor=actor, user=grant.user, role=roles[codename], target=obj)
-        else:
-            remove_perm(codename, grant.user, obj)
-            audit_record(actor=actor, action="permission.admin_revoke", target=obj,
-                         data={"user": grant.user.get_username(), "permission": codename})
-    for grant in (GroupObjectPermission.objects
-                  .filter(content_type=content_type, object_pk__in=list(by_pk))
-                  .select_related("group", "permission").order_by("pk")):
-        obj, codename = by_pk[grant.object_pk], grant.permission.codename
-        remove_perm(codename, grant.group, obj)
-        audit_record(actor=actor, action="permission.admin_revoke", target=obj,
-                     data={"group": grant.group.name, "permission": codename})
-
-
 class AuditedGuardedAdmin(AuditedAdmin, GuardedModelAdmin):
     """An audited admin with guardian's object permission pages, whose changes are
     audited too: granting or revoking a role there is ``role_grant`` / ``role_revoke``.
-    Deleting an object revokes what is held on it first (``_revoke_object_permissions``),
+    Deleting an object revokes what is held on it first (``object_permissions_revoke``),
     in the transaction of the delete."""
 
     def delete_model(self, request, obj):
         # the admin's delete page runs in a transaction
-        _revoke_object_permissions(request.user, [obj])
+        object_permissions_revoke(actor=request.user, objects=[obj])
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic(using=router.db_for_write(self.model)):
-            _revoke_object_permissions(request.user, queryset)
+            object_permissions_revoke(actor=request.user, objects=queryset)
             super().delete_queryset(request, queryset)
 
     def get_obj_perms_manage_user_form(self, request):

@@ -200,42 +200,40 @@ class IncidentForm(forms.Form):
     occurred_on = forms.DateField(label=_("Occurred on"), widget=DateInput())
 
 
-class SanctionForm(forms.Form):
+class SubjectForm(forms.Form):
+    """A form about exactly one organization or one person, each given by its number."""
+
+    organization = forms.IntegerField(label=_("Organization"), required=False)
+    person = forms.IntegerField(label=_("Person"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("organization")) == bool(data.get("person")):
+            raise ValidationError(_("Choose exactly one organization or one person."))
+        return data
+
+
+class SanctionForm(SubjectForm):
     """Suspend, reinstate or revoke (a blacklisting is proposed: BlacklistProposalForm)."""
 
     ACTIONS = [("suspend", _("Suspend")), ("reinstate", _("Reinstate")),
                ("revoke", _("Revoke"))]
 
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
-    organization = forms.IntegerField(label=_("Organization"), required=False)
-    person = forms.IntegerField(label=_("Person"), required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=4000)
-
-    def clean(self):
-        data = super().clean()
-        if bool(data.get("organization")) == bool(data.get("person")):
-            raise ValidationError(_("Choose exactly one organization or one person."))
-        return data
+    field_order = ["action", "organization", "person", "reason"]
 
 
-class BlacklistProposalForm(forms.Form):
+class BlacklistProposalForm(SubjectForm):
     """A proposal to blacklist a provider, with reasons and evidence: files (``evidence``,
     several allowed, read from the request's files) and references to what is on file."""
 
-    organization = forms.IntegerField(label=_("Organization"), required=False)
-    person = forms.IntegerField(label=_("Person"), required=False)
     reason = forms.CharField(label=_("Reasons"), widget=forms.Textarea, max_length=4000)
     years = forms.IntegerField(label=_("Years"), min_value=1, max_value=20)
     evidence_references = forms.CharField(
         label=_("Evidence on file"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
         max_length=4000,
         help_text=_("Documents already on file, inspection reports, complaint numbers …"))
-
-    def clean(self):
-        data = super().clean()
-        if bool(data.get("organization")) == bool(data.get("person")):
-            raise ValidationError(_("Choose exactly one organization or one person."))
-        return data
 
     def service_kwargs(self) -> dict:
         """The service's arguments: the provider as an object (an unknown id is a 404),

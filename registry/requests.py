@@ -158,27 +158,6 @@ def paginate(queryset, page_number, per_page: int | None = None) -> Page:
         ) from None
 
 
-def api_call(function, *args, **kwargs):
-    """Call a lookup for a DRF view: the user's input errors become a 400 there too."""
-    from rest_framework.exceptions import ValidationError as DRFValidationError
-
-    try:
-        return function(*args, **kwargs)
-    except BadRequest as error:
-        raise DRFValidationError({"detail": error_messages(error)}) from None
-
-
-def api_invalid(error: ValidationError):
-    """A service's or a form's ValidationError as a DRF 400: messages by field (``detail``
-    for those about no field)."""
-    from rest_framework.exceptions import ValidationError as DRFValidationError
-
-    if hasattr(error, "error_dict"):
-        return DRFValidationError({k: [str(m) for e in v for m in e.messages]
-                                   for k, v in error.error_dict.items()})
-    return DRFValidationError({"detail": error_messages(error)})
-
-
 def api_form_data(request) -> Mapping:
     """The body of an API write, for a Django form: see :func:`form_data`."""
     return form_data(request.data)

@@ -1,6 +1,5 @@
 """REST API of the selection journeys: apply, follow cases, act on tasks, object."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -10,7 +9,6 @@ from rest_framework.response import Response
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from documents.services import StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person, School
 from registry.requests import form_data, request_address
 from workflows import selectors, task_actions
@@ -27,34 +25,9 @@ from workflows.models import (
     OfferingFlag,
     SelectionProcess,
 )
-from workflows.services import errors, selection, vetting
 from workflows.services import objections as objections_services
 from workflows.services import outcome as outcome_services
-
-
-class StorageDown(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "storage_unavailable"
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
-def _call(fn, **kwargs):
-    """Run a service and translate its errors to the API's status codes."""
-    try:
-        return fn(**kwargs)
-    except errors.CaseStateError as error:
-        raise Conflict(detail=" ".join(error.messages)) from None
-    except ValidationError as error:
-        detail = error.message_dict if hasattr(error, "error_dict") else error.messages
-        raise exceptions.ValidationError(detail) from None
-    except PermissionDenied as error:
-        raise exceptions.PermissionDenied(str(error) or None) from None
-    except StorageUnavailable as error:  # evidence upload with S3 unreachable: nothing saved
-        raise StorageDown(detail=str(error)) from None
+from workflows.services import selection, vetting
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -132,16 +105,16 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         data = ApplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        case = _call(selection.selection_apply, actor=request.user,
-                     organization=v["organization"], bureau=v["bureau"], call=v.get("call"),
-                     offerings=v["offerings"], roster=v.get("roster", []))
+        case = selection.selection_apply(
+            actor=request.user, organization=v["organization"], bureau=v["bureau"],
+            call=v.get("call"), offerings=v["offerings"], roster=v.get("roster", []))
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         case = self.get_object()
-        _call(outcome_services.case_withdraw, actor=request.user, case=case)
+        outcome_services.case_withdraw(actor=request.user, case=case)
         case.refresh_from_db()
         return Response(CaseSerializer(case).data)
 
@@ -177,8 +150,8 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             raise exceptions.NotFound()
         payload = TaskActSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        done = _call(task_actions.task_perform, actor=request.user, task=task,
-                     data=form_data(payload.validated_data["data"]))
+        done = task_actions.task_perform(actor=request.user, task=task,
+                                         data=form_data(payload.validated_data["data"]))
         task.refresh_from_db()
         return Response({"completed": done, "task": TaskSerializer(task).data})
 
@@ -218,9 +191,9 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
         payload = ObjectionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
-        objection = _call(objections_services.objection_file, case=case, real_name=v["real_name"],
-                          contact=v["contact"], reason=v["reason"],
-                          evidence=v.get("evidence") or [])
+        objection = objections_services.objection_file(
+            case=case, real_name=v["real_name"], contact=v["contact"], reason=v["reason"],
+            evidence=v.get("evidence") or [])
         return Response({"id": objection.pk}, status=status.HTTP_201_CREATED)
 
 
@@ -275,9 +248,9 @@ class VettingViewSet(viewsets.ReadOnlyModelViewSet):
         payload = VettingStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
-        case = _call(vetting.vetting_start, actor=request.user, person=v["person"],
-                     bureau=v["bureau"], school=v.get("school"), consent=v["consent"],
-                     address=request_address(request))
+        case = vetting.vetting_start(actor=request.user, person=v["person"],
+                                     bureau=v["bureau"], school=v.get("school"),
+                                     consent=v["consent"], address=request_address(request))
         return Response(VettingCaseSerializer(case, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
@@ -287,7 +260,7 @@ class VettingViewSet(viewsets.ReadOnlyModelViewSet):
         """The record query (入职查询) of the case: its clerk and the bureau's approvers
         only; every read is logged."""
         case = self.get_object()
-        record = _call(vetting.vetting_record_check_read, actor=request.user, case=case)
+        record = vetting.vetting_record_check_read(actor=request.user, case=case)
         return Response(RecordCheckSerializer(record).data)
 
 

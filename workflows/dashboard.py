@@ -4,8 +4,6 @@ here loops over rows."""
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
@@ -18,6 +16,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from documents.models import Document
+from registry.expiry import expiring_q
 from registry.models import (
     Approval,
     Bureau,
@@ -59,8 +58,7 @@ def documents_expiring(bureau: Bureau, days: int, *, today=None):
     """Current documents of providers approved here that expire within ``days``."""
     today = today or timezone.localdate()
     active = approvals_in(bureau).filter(status__in=Approval.OPEN_STATUSES)
-    return (Document.objects.filter(superseded_at__isnull=True, expires_on__gte=today,
-                                    expires_on__lte=today + datetime.timedelta(days=days))
+    return (Document.objects.filter(expiring_q(today, days), superseded_at__isnull=True)
             .filter(Q(organization__in=active.values("organization_id"))
                     | Q(person__in=active.values("person_id")))
             .select_related("document_type", "organization", "person")

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -42,7 +41,6 @@ from documents.delivery import (
 )
 from documents.models import Document, DocumentType, EngagementPaper, PersonalDataAccess
 from registry.models import Engagement
-from registry.requests import api_invalid
 from registry.selectors import person_of_user
 
 SUBJECT_PARAMETERS = [
@@ -50,19 +48,6 @@ SUBJECT_PARAMETERS = [
     OpenApiParameter("person", OpenApiTypes.INT, description="person id"),
 ]
 STORAGE_DOWN = OpenApiResponse(description="The document store is unreachable; nothing saved.")
-
-
-def _drf_error(error: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(
-            {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
-        )
-    return serializers.ValidationError({"detail": [str(m) for m in error.messages]})
-
-
-def _storage_down() -> Response:
-    return Response({"detail": str(services.StorageUnavailable.message)},
-                    status=status.HTTP_503_SERVICE_UNAVAILABLE)
 
 
 def _subject_from(data: dict):
@@ -120,23 +105,18 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def create(self, request):
         """Upload a new version of a document (supersedes the current one of its type)."""
         if declared_body_too_large(request):
-            raise _drf_error(services.too_large_error(settings.DOCUMENTS_MAX_UPLOAD_BYTES))
+            raise services.too_large_error(settings.DOCUMENTS_MAX_UPLOAD_BYTES)
         form = DocumentUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         subject = _subject_from(data)
         upload = data["file"]
-        try:
-            document = services.document_upload(
-                actor=request.user, subject=subject, document_type=data["document_type"],
-                file=upload, filename=data.get("filename") or upload.name,
-                issued_on=data["issued_on"], expires_on=data.get("expires_on"),
-                declared_content_type=upload.content_type,
-            )
-        except DjangoValidationError as error:
-            raise _drf_error(error) from error
-        except services.StorageUnavailable:
-            return _storage_down()
+        document = services.document_upload(
+            actor=request.user, subject=subject, document_type=data["document_type"],
+            file=upload, filename=data.get("filename") or upload.name,
+            issued_on=data["issued_on"], expires_on=data.get("expires_on"),
+            declared_content_type=upload.content_type,
+        )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={**{(200, kind): OpenApiTypes.BINARY
@@ -148,20 +128,14 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         """The document's bytes: streamed (local storage) or a redirect to a presigned URL.
         Every download is recorded."""
         document = self.get_object()
-        try:
-            return download_response(request, document)
-        except services.StorageUnavailable:
-            return _storage_down()
+        return download_response(request, document)
 
     @extend_schema(request=None, responses={200: DocumentSerializer, 400: None, 403: None})
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         """A clerk confirms the document."""
         document = self.get_object()
-        try:
-            document = services.document_verify(actor=request.user, document=document)
-        except DjangoValidationError as error:
-            raise _drf_error(error) from error
+        document = services.document_verify(actor=request.user, document=document)
         return Response(DocumentSerializer(document).data)
 
     @extend_schema(request=RejectSerializer, responses={200: DocumentSerializer, 400: None,
@@ -172,11 +146,8 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         document = self.get_object()
         form = RejectSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            document = services.document_reject(actor=request.user, document=document,
-                                                reason=form.validated_data["reason"])
-        except DjangoValidationError as error:
-            raise _drf_error(error) from error
+        document = services.document_reject(actor=request.user, document=document,
+                                            reason=form.validated_data["reason"])
         return Response(DocumentSerializer(document).data)
 
     @extend_schema(responses=DocumentSerializer(many=True))
@@ -291,13 +262,10 @@ class EngagementPaperUploadView(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise DRFValidationError({"file": [_("Choose the signed copy to upload.")]})
-        try:
-            paper = papers.engagement_paper_upload(
-                actor=request.user, engagement=engagement, kind=request.data.get("kind", ""),
-                side=request.data.get("side", ""), file=upload, filename=upload.name,
-                declared_content_type=upload.content_type)
-        except DjangoValidationError as error:
-            raise api_invalid(error) from None
+        paper = papers.engagement_paper_upload(
+            actor=request.user, engagement=engagement, kind=request.data.get("kind", ""),
+            side=request.data.get("side", ""), file=upload, filename=upload.name,
+            declared_content_type=upload.content_type)
         return Response({"id": paper.pk, "engagement_status": engagement.status,
                          "sha256": paper.sha256}, status=201)
 class GeneratedFormView(views.APIView):

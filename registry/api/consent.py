@@ -14,19 +14,10 @@ from rest_framework.response import Response
 from registry import selectors, services
 from registry.models import Bureau, RecordQueryConsent, SchoolInvitation
 from registry.requests import (
-    api_call,
-    api_invalid,
     request_address,
     school_for,
     schools_of,
 )
-
-
-def _service(function, **kwargs):
-    try:
-        return function(**kwargs)
-    except ValidationError as error:
-        raise api_invalid(error) from None
 
 
 class InvitationSerializer(serializers.ModelSerializer):
@@ -68,9 +59,9 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         payload = InviteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
-        school = api_call(school_for, request.user, v.get("school"))
-        _service(services.school_invite, actor=request.user, school=school,
-                 id_number=v["id_number"], name=v["name"])
+        school = school_for(request.user, v.get("school"))
+        services.school_invite(actor=request.user, school=school,
+                               id_number=v["id_number"], name=v["name"])
         # The same answer whether a person matched or not.
         return Response({"detail": _("If a registered person with this name and ID number "
                                      "has an account, they will find the invitation there.")},
@@ -82,24 +73,24 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=None, responses={200: InvitationSerializer})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        invitation = _service(services.invitation_answer, actor=request.user,
-                              invitation=self._invitation(pk), accept=True,
-                              address=request_address(request))
+        invitation = services.invitation_answer(actor=request.user,
+                                                invitation=self._invitation(pk), accept=True,
+                                                address=request_address(request))
         return Response(InvitationSerializer(invitation).data)
 
     @extend_schema(request=None, responses={200: InvitationSerializer})
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        invitation = _service(services.invitation_answer, actor=request.user,
-                              invitation=self._invitation(pk), accept=False,
-                              address=request_address(request))
+        invitation = services.invitation_answer(actor=request.user,
+                                                invitation=self._invitation(pk), accept=False,
+                                                address=request_address(request))
         return Response(InvitationSerializer(invitation).data)
 
     @extend_schema(request=None, responses={200: InvitationSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        invitation = _service(services.invitation_withdraw, actor=request.user,
-                              invitation=self._invitation(pk))
+        invitation = services.invitation_withdraw(actor=request.user,
+                                                  invitation=self._invitation(pk))
         return Response(InvitationSerializer(invitation).data)
 
 
@@ -138,17 +129,17 @@ class ConsentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         person = selectors.person_of_user(request.user)
         if person is None:
-            raise api_invalid(ValidationError(_("Only a registered person, signed in to their "
-                                                "own account, may consent.")))
-        consent = _service(services.consent_give, actor=request.user, person=person,
-                           bureau=payload.validated_data["bureau"],
-                           purpose=payload.validated_data["purpose"],
-                           address=request_address(request))
+            raise ValidationError(_("Only a registered person, signed in to their own account, "
+                                    "may consent."))
+        consent = services.consent_give(actor=request.user, person=person,
+                                        bureau=payload.validated_data["bureau"],
+                                        purpose=payload.validated_data["purpose"],
+                                        address=request_address(request))
         return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ConsentSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        consent = _service(services.consent_withdraw, actor=request.user,
-                           consent=get_object_or_404(self.get_queryset(), pk=pk))
+        consent = services.consent_withdraw(actor=request.user,
+                                            consent=get_object_or_404(self.get_queryset(), pk=pk))
         return Response(ConsentSerializer(consent).data)

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from registry import selectors, services
 from registry.models import Engagement, Lesson, Person, School, TermNeed, TermSlot
 from registry.reference import category_by_code
-from registry.requests import api_call, api_invalid, bureau_for, person_by_reference
+from registry.requests import bureau_for, person_by_reference
 
 
 class RosterMemberSerializer(serializers.Serializer):
@@ -122,13 +122,6 @@ def _valid(serializer_class, data):
     return serializer.validated_data
 
 
-def _call(function, **kwargs):
-    try:
-        return function(**kwargs)
-    except ValidationError as error:
-        raise api_invalid(error) from None
-
-
 class ContractActionsMixin:
     """Actions of an engagement as a contract, for the school's or the provider's users
     (and the bureau's, for suspend/restore/terminate)."""
@@ -152,8 +145,8 @@ class ContractActionsMixin:
             return Response(RosterMemberSerializer(selectors.roster_of(engagement),
                                                    many=True).data)
         data = _valid(RosterAddSerializer, request.data)
-        person = _call(person_by_reference, reference=data["person"])
-        member = _call(services.engagement_roster_add, actor=request.user,
+        person = person_by_reference(reference=data["person"])
+        member = services.engagement_roster_add(actor=request.user,
                        engagement=engagement, person=person)
         return Response(RosterMemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
@@ -162,7 +155,7 @@ class ContractActionsMixin:
     def activate(self, request, pk=None):
         """The school lets the roster in (signed → active)."""
         engagement = self._either()
-        engagement = _call(services.engagement_activate, actor=request.user,
+        engagement = services.engagement_activate(actor=request.user,
                            engagement=engagement)
         return Response({"id": engagement.pk, "status": engagement.status})
 
@@ -172,15 +165,15 @@ class ContractActionsMixin:
         """The school ends the engagement."""
         engagement = self._either()
         data = _valid(ReasonSerializer, request.data)
-        engagement = _call(services.engagement_end, actor=request.user, engagement=engagement,
+        engagement = services.engagement_end(actor=request.user, engagement=engagement,
                            reason=data.get("reason", ""))
         return Response({"id": engagement.pk, "status": engagement.status})
 
     def _bureau_move(self, request, service):
         engagement = self.get_object()
         data = _valid(BureauActionSerializer, request.data)
-        bureau = api_call(bureau_for, request.user, data["bureau"])
-        engagement = _call(service, actor=request.user, bureau=bureau, engagement=engagement,
+        bureau = bureau_for(request.user, data["bureau"])
+        engagement = service(actor=request.user, bureau=bureau, engagement=engagement,
                            reason=data["reason"])
         return Response({"id": engagement.pk, "status": engagement.status})
 
@@ -224,8 +217,8 @@ class ContractActionsMixin:
         data = _valid(LessonSerializer, request.data)
         teacher = Person.objects.filter(pk=data["teacher"]["person_id"]).first()
         if teacher is None:
-            raise api_invalid(ValidationError({"teacher": _("Unknown teacher.")}))
-        lesson = _call(services.lesson_record, actor=request.user, engagement=engagement,
+            raise ValidationError({"teacher": _("Unknown teacher.")})
+        lesson = services.lesson_record(actor=request.user, engagement=engagement,
                        taught_on=data["taught_on"], period=data["period"], teacher=teacher,
                        pupils_present=data["pupils_present"])
         return Response(LessonSerializer(lesson).data, status=status.HTTP_201_CREATED)
@@ -237,7 +230,7 @@ class ContractActionsMixin:
         engagement = self._either()
         lesson = get_object_or_404(Lesson, pk=lesson_id, engagement=engagement)
         data = _valid(LessonDecisionSerializer, request.data)
-        lesson = _call(services.lesson_decide, actor=request.user, lesson=lesson,
+        lesson = services.lesson_decide(actor=request.user, lesson=lesson,
                        confirm=data["decision"] == "confirm", reason=data.get("reason", ""))
         return Response(LessonSerializer(lesson).data)
 
@@ -260,7 +253,7 @@ class TermPlanActionsMixin:
         if request.method == "GET":
             return Response(SlotSerializer(TermSlot.objects.filter(term=term), many=True).data)
         data = _valid(SlotSerializer, request.data)
-        slot = _call(services.term_slot_add, actor=request.user, term=term, **data)
+        slot = services.term_slot_add(actor=request.user, term=term, **data)
         return Response(SlotSerializer(slot).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["get"], responses=NeedSerializer(many=True))
@@ -274,9 +267,9 @@ class TermPlanActionsMixin:
         data = _valid(NeedWriteSerializer, request.data)
         category = category_by_code(data.pop("category"))
         if category is None:
-            raise api_invalid(ValidationError({"category": _("Unknown category.")}))
+            raise ValidationError({"category": _("Unknown category.")})
         slots = list(TermSlot.objects.filter(term=term, pk__in=data.pop("slots", [])))
-        need = _call(services.term_need_add, actor=request.user, term=term, category=category,
+        need = services.term_need_add(actor=request.user, term=term, category=category,
                      slots=slots, **data)
         return Response(NeedSerializer(need).data, status=status.HTTP_201_CREATED)
 

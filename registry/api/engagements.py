@@ -1,6 +1,6 @@
 """Terms, engagements, evaluations and incidents for schools; bureaus read theirs."""
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import QueryDict
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -14,9 +14,7 @@ from registry.api.contracts import ContractActionsMixin, TermPlanActionsMixin
 from registry.forms import EngagementForm, EvaluationForm, IncidentForm, TermForm
 from registry.models import Engagement, SchoolTerm
 from registry.requests import (
-    api_call,
     api_form_data,
-    api_invalid,
     bureaus_administered_by,
     engagement_args,
     form_data,
@@ -85,13 +83,10 @@ class TermViewSet(TermPlanActionsMixin, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(request=TermSerializer, responses=TermSerializer)
     def create(self, request, *args, **kwargs):
         data = api_form_data(request)
-        school = api_call(school_for, request.user, data.get("school"))
+        school = school_for(request.user, data.get("school"))
         form = _form(TermForm, data)
-        try:
-            term = services.school_term_create(actor=request.user, school=school,
-                                               **form.cleaned_data)
-        except ValidationError as error:
-            raise api_invalid(error) from None
+        term = services.school_term_create(actor=request.user, school=school,
+                                           **form.cleaned_data)
         return Response(TermSerializer(term).data, status=status.HTTP_201_CREATED)
 
 
@@ -120,13 +115,10 @@ class EngagementViewSet(ContractActionsMixin, mixins.ListModelMixin,
             # the one list the form takes: one person per line, as the web form's text
             body = {**body, "roster": "\n".join(str(r) for r in roster[:50])}
         data = form_data(body)
-        school = api_call(school_for, request.user, data.get("school"))
+        school = school_for(request.user, data.get("school"))
         form = _form(EngagementForm, data)
-        try:
-            engagement = services.engagement_create(actor=request.user, school=school,
-                                                    **engagement_args(school, form))
-        except ValidationError as error:
-            raise api_invalid(error) from None
+        engagement = services.engagement_create(actor=request.user, school=school,
+                                                **engagement_args(school, form))
         return Response(EngagementSerializer(engagement).data, status=status.HTTP_201_CREATED)
 
     def _own(self, pk):
@@ -141,11 +133,8 @@ class EngagementViewSet(ContractActionsMixin, mixins.ListModelMixin,
         """Rate the engagement at its end (satisfaction 1–5, comments)."""
         engagement = self._own(pk)
         form = _form(EvaluationForm, api_form_data(request))
-        try:
-            evaluation = services.engagement_evaluate(actor=request.user, engagement=engagement,
-                                                      **form.cleaned_data)
-        except ValidationError as error:
-            raise api_invalid(error) from None
+        evaluation = services.engagement_evaluate(actor=request.user, engagement=engagement,
+                                                  **form.cleaned_data)
         return Response({"id": evaluation.pk, "satisfaction": evaluation.satisfaction},
                         status=status.HTTP_201_CREATED)
 
@@ -156,11 +145,8 @@ class EngagementViewSet(ContractActionsMixin, mixins.ListModelMixin,
         engagement = self._own(pk)
         data = FreePlacesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            engagement = services.engagement_free_places_record(
-                actor=request.user, engagement=engagement, used=data.validated_data["used"])
-        except ValidationError as error:
-            raise api_invalid(error) from None
+        engagement = services.engagement_free_places_record(
+            actor=request.user, engagement=engagement, used=data.validated_data["used"])
         return Response(EngagementSerializer(engagement).data)
 
     @extend_schema(request=None, responses={201: None})
@@ -169,10 +155,7 @@ class EngagementViewSet(ContractActionsMixin, mixins.ListModelMixin,
         """Report an incident (safety, conduct, fees, new_lessons)."""
         engagement = self._own(pk)
         form = _form(IncidentForm, api_form_data(request))
-        try:
-            incident = services.incident_report(actor=request.user, engagement=engagement,
-                                                **form.cleaned_data)
-        except ValidationError as error:
-            raise api_invalid(error) from None
+        incident = services.incident_report(actor=request.user, engagement=engagement,
+                                            **form.cleaned_data)
         return Response({"id": incident.pk, "kind": incident.kind},
                         status=status.HTTP_201_CREATED)

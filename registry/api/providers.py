@@ -7,7 +7,7 @@ that waits for a clerk (``change_request``); the published facts stay until then
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -27,16 +27,8 @@ from registry.models import (
     ServiceCategory,
 )
 from registry.models.providers import Weekday
-from registry.requests import api_invalid
 from registry.roles import Role
 from registry.services.changes import EDITABLE_FIELDS
-
-
-def _service(function, **kwargs):
-    try:
-        return function(**kwargs)
-    except ValidationError as error:
-        raise api_invalid(error) from None
 
 
 def _base_url(request) -> str:
@@ -77,7 +69,7 @@ class ChangeRequestViewSet(viewsets.ReadOnlyModelViewSet):
     def _review(self, request, approve: bool):
         payload = ReviewSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        change = _service(services.change_request_review, actor=request.user,
+        change = services.change_request_review(actor=request.user,
                           change_request=self.get_object(), approve=approve,
                           reason=payload.validated_data.get("reason", ""))
         return Response(ChangeRequestSerializer(change).data)
@@ -104,7 +96,7 @@ def _edited(request, target, serializer_class, fields):
     if "weekday_list" in data:  # the offering's days, given as ISO weekday numbers
         data["weekdays"] = Weekday.mask(data.pop("weekday_list"))
     changes = {k: v for k, v in data.items() if k in fields}
-    target, change = _service(services.provider_edit, actor=request.user, target=target,
+    target, change = services.provider_edit(actor=request.user, target=target,
                               changes=changes)
     return Response({**serializer_class(target).data,
                      "change_request": ChangeRequestSerializer(change).data if change else None})
@@ -169,7 +161,7 @@ class OrganizationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
     def create(self, request):
         payload = OrganizationSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        organization = _service(services.organization_register, actor=request.user,
+        organization = services.organization_register(actor=request.user,
                                 **payload.validated_data)
         return Response(OrganizationSerializer(organization).data,
                         status=status.HTTP_201_CREATED)
@@ -195,7 +187,7 @@ class OrganizationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
         person_id = payload.validated_data.get("person")
         person = (get_object_or_404(organization.people.all(), pk=person_id)
                   if person_id else None)
-        invitation = _service(services.provider_invitation_create, actor=request.user,
+        invitation = services.provider_invitation_create(actor=request.user,
                               organization=organization,
                               email=payload.validated_data["email"], person=person,
                               base_url=_base_url(request))
@@ -219,7 +211,7 @@ class ProviderInvitationViewSet(viewsets.GenericViewSet):
     def accept(self, request):
         payload = AcceptSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        invitation = _service(services.provider_invitation_accept, actor=request.user,
+        invitation = services.provider_invitation_accept(actor=request.user,
                               token=payload.validated_data["token"])
         return Response(ProviderInvitationSerializer(invitation).data)
 
@@ -270,7 +262,7 @@ class OfferingViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
             raise PermissionDenied(_("You do not act for this organization."))
         data["weekdays"] = Weekday.mask(data.pop("weekday_list"))
         data.pop("is_active", None)
-        offering = _service(services.offering_create, actor=request.user,
+        offering = services.offering_create(actor=request.user,
                             organization=organization, **data)
         return Response(OfferingSerializer(offering).data, status=status.HTTP_201_CREATED)
 
@@ -327,11 +319,11 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
         if organization is not None:
             if not request.user.has_perm("registry.act_for_organization", organization):
                 raise PermissionDenied(_("You do not act for this organization."))
-            person = _service(services.person_register, actor=request.user,
+            person = services.person_register(actor=request.user,
                               organization=organization, **data)
         else:
             data.setdefault("email", request.user.email)
-            person = _service(services.person_register, actor=request.user,
+            person = services.person_register(actor=request.user,
                               user=request.user, **data)
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 

@@ -1,16 +1,14 @@
 """Published lists: public reads and exports; bureau administrators publish."""
 
-from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
 from registry import services
 from registry.models import Publication
-from registry.requests import api_call, bureau_for, error_messages
+from registry.requests import bureau_for
 from registry.views import EXPORT_TYPES, list_export
 
 
@@ -61,11 +59,8 @@ class PublicationViewSet(viewsets.ReadOnlyModelViewSet):
         """Publish the next numbered list of the bureau's jurisdiction."""
         data = PublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        bureau = api_call(bureau_for, request.user, data.validated_data["bureau"])
-        try:
-            publication = services.publication_publish(actor=request.user, bureau=bureau)
-        except ValidationError as error:
-            raise DRFValidationError({"detail": error_messages(error)}) from None
+        bureau = bureau_for(request.user, data.validated_data["bureau"])
+        publication = services.publication_publish(actor=request.user, bureau=bureau)
         return Response(PublicationDetailSerializer(publication).data,
                         status=status.HTTP_201_CREATED)
 

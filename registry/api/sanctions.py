@@ -1,6 +1,5 @@
 """Sanctions and review requests for bureau administrators."""
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
@@ -22,12 +21,9 @@ from registry.models import (
     SanctionEvidence,
 )
 from registry.requests import (
-    api_call,
     api_form_data,
-    api_invalid,
     bureau_for,
     bureaus_administered_by,
-    error_messages,
 )
 
 
@@ -46,7 +42,7 @@ class SanctionView(APIView):
     @extend_schema(request=SanctionSerializer, responses={201: None})
     def post(self, request):
         data = api_form_data(request)
-        bureau = api_call(bureau_for, request.user, data.get("bureau"))
+        bureau = bureau_for(request.user, data.get("bureau"))
         form = SanctionForm(data)
         if not form.is_valid():
             raise DRFValidationError(form.errors.get_json_data())
@@ -54,13 +50,10 @@ class SanctionView(APIView):
         organization = (get_object_or_404(Organization, pk=data["organization"])
                         if data.get("organization") else None)
         person = get_object_or_404(Person, pk=data["person"]) if data.get("person") else None
-        try:
-            result = services.provider_sanction(
-                actor=request.user, bureau=bureau, action=data["action"], reason=data["reason"],
-                years=data.get("years"), organization=organization, person=person,
-            )
-        except ValidationError as error:
-            raise DRFValidationError({"detail": error_messages(error)}) from None
+        result = services.provider_sanction(
+            actor=request.user, bureau=bureau, action=data["action"], reason=data["reason"],
+            years=data.get("years"), organization=organization, person=person,
+        )
         body = {"approvals": [{"id": a.pk, "status": a.status} for a in result]}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -105,12 +98,9 @@ class ReviewRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         review_request = self.get_object()
         data = ReviewRequestCloseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            closed = services.review_request_close(actor=request.user,
-                                                   review_request=review_request,
-                                                   reason=data.validated_data["reason"])
-        except ValidationError as error:
-            raise api_invalid(error) from None
+        closed = services.review_request_close(actor=request.user,
+                                               review_request=review_request,
+                                               reason=data.validated_data["reason"])
         return Response(ReviewRequestSerializer(closed).data)
 
 
@@ -170,13 +160,6 @@ class DecisionSerializer(serializers.Serializer):
                                    help_text="Required to refuse; recorded in the audit trail.")
 
 
-def _call(function, **kwargs):
-    try:
-        return function(**kwargs)
-    except ValidationError as error:
-        raise api_invalid(error) from None
-
-
 class BlacklistProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                viewsets.GenericViewSet):
     """Blacklist proposals: a county or city administrator proposes one for a provider
@@ -201,12 +184,12 @@ class BlacklistProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def create(self, request):
         """Propose a blacklisting; nobody is barred until it is confirmed."""
         data = api_form_data(request)
-        bureau = api_call(bureau_for, request.user, data.get("bureau"))
+        bureau = bureau_for(request.user, data.get("bureau"))
         form = BlacklistProposalForm(data, request.FILES)
         if not form.is_valid():
             raise DRFValidationError(form.errors.get_json_data())
-        proposal = _call(services.blacklist_propose, actor=request.user, bureau=bureau,
-                         **form.service_kwargs())
+        proposal = services.blacklist_propose(actor=request.user, bureau=bureau,
+                                              **form.service_kwargs())
         return Response(self.get_serializer(
             selectors.blacklist_proposals_for(request.user).get(pk=proposal.pk)).data,
             status=status.HTTP_201_CREATED)
@@ -219,8 +202,8 @@ class BlacklistProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         proposal = self.get_object()
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _call(services.blacklist_confirm, actor=request.user, proposal=proposal,
-              reason=data.validated_data.get("reason", ""))
+        services.blacklist_confirm(actor=request.user, proposal=proposal,
+                                   reason=data.validated_data.get("reason", ""))
         return Response(self.get_serializer(self.get_queryset().get(pk=proposal.pk)).data)
 
     @extend_schema(request=DecisionSerializer, responses=BlacklistProposalSerializer)
@@ -230,8 +213,8 @@ class BlacklistProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         proposal = self.get_object()
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _call(services.blacklist_refuse, actor=request.user, proposal=proposal,
-              reason=data.validated_data.get("reason", ""))
+        services.blacklist_refuse(actor=request.user, proposal=proposal,
+                                  reason=data.validated_data.get("reason", ""))
         return Response(self.get_serializer(self.get_queryset().get(pk=proposal.pk)).data)
 
 
@@ -306,9 +289,9 @@ class MySanctionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         form = RecheckForm(api_form_data(request), request.FILES)
         if not form.is_valid():
             raise DRFValidationError(form.errors.get_json_data())
-        recheck = _call(services.recheck_request, actor=request.user, proposal=proposal,
-                        statement=form.cleaned_data["statement"],
-                        evidence_files=request.FILES.getlist("evidence"))
+        recheck = services.recheck_request(actor=request.user, proposal=proposal,
+                                           statement=form.cleaned_data["statement"],
+                                           evidence_files=request.FILES.getlist("evidence"))
         return Response(RecheckSerializer(recheck).data, status=status.HTTP_201_CREATED)
 
 
@@ -341,6 +324,6 @@ class RecheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         form = RecheckDecideForm(api_form_data(request))
         if not form.is_valid():
             raise DRFValidationError(form.errors.get_json_data())
-        decided = _call(services.recheck_decide, actor=request.user, recheck=recheck,
-                        **form.cleaned_data)
+        decided = services.recheck_decide(actor=request.user, recheck=recheck,
+                                          **form.cleaned_data)
         return Response(RecheckSerializer(decided).data)

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from registry import selectors
 from registry.forms import PersonSearchForm, ProviderSearchForm
-from registry.requests import BadRequest, error_messages, paginate, school_for
+from registry.requests import paginate, school_for
 
 # The result serializers below declare their fields (the API schema, and DRF's generic
 # representation) and also write each result directly in ``to_representation``: DRF's
@@ -114,12 +114,9 @@ def _search(request, form_class, selector, serializer_class):
     form = form_class(request.query_params)
     if not form.is_valid():
         raise DRFValidationError(form.errors.get_json_data())
-    try:
-        school = school_for(request.user, request.query_params.get("school"))
-        page = paginate(selector(school=school, **form.search_kwargs()),
-                        form.cleaned_data.get("page"))
-    except BadRequest as error:
-        raise DRFValidationError({"detail": error_messages(error)}) from None
+    school = school_for(request.user, request.query_params.get("school"))
+    page = paginate(selector(school=school, **form.search_kwargs()),
+                    form.cleaned_data.get("page"))
     return Response({
         "school": school.pk,
         "count": page.paginator.count,

@@ -1,5 +1,5 @@
 from .approvals import Approval, InvalidTransition
-from .audit import AuditEvent
+from .audit import AuditAction, AuditEvent
 from .availability import ProviderAvailability
 from .changes import ChangeRequest
 from .consent import RecordQueryConsent, SchoolInvitation
@@ -45,6 +45,7 @@ __all__ = [
     "ProviderSearchDocument",
     "ProviderAvailability",
     "Approval",
+    "AuditAction",
     "AuditEvent",
     "Bureau",
     "InvalidTransition",

@@ -8,6 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry.expiry import in_force_q
+from registry.models.subjects import SubjectMixin, subject_constraint, subject_fields
+
 
 class InvalidTransition(ValidationError):
     """A status change the transition map forbids."""
@@ -17,14 +20,11 @@ class ApprovalQuerySet(models.QuerySet):
     def valid_on(self, day: datetime.date | None = None):
         """Approvals in force on ``day`` (today by default), checked at query time."""
         day = day or timezone.localdate()
-        return self.filter(
-            status=Approval.Status.APPROVED,
-            valid_from__lte=day,
-            valid_until__gte=day,
-        )
+        return self.filter(in_force_q(day, "valid_until"), status=Approval.Status.APPROVED,
+                           valid_from__lte=day)
 
 
-class Approval(models.Model):
+class Approval(SubjectMixin, models.Model):
     """An organization's or person's approval to serve in one jurisdiction.
 
     ``status`` is changed only through :meth:`apply_transition`, which enforces
@@ -49,22 +49,7 @@ class Approval(models.Model):
     }
     OPEN_STATUSES = (Status.PENDING, Status.APPROVED, Status.SUSPENDED)
 
-    organization = models.ForeignKey(
-        "registry.Organization",
-        verbose_name=_("organization"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="approvals",
-    )
-    person = models.ForeignKey(
-        "registry.Person",
-        verbose_name=_("person"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="approvals",
-    )
+    organization, person = subject_fields("approvals")
     jurisdiction = models.ForeignKey(
         "registry.Jurisdiction",
         verbose_name=_("jurisdiction"),
@@ -99,11 +84,7 @@ class Approval(models.Model):
         verbose_name_plural = _("approvals")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(organization__isnull=False, person__isnull=True)
-                | Q(organization__isnull=True, person__isnull=False),
-                name="approval_exactly_one_subject",
-            ),
+            subject_constraint("approval_exactly_one_subject"),
             models.CheckConstraint(
                 condition=Q(valid_from__isnull=True)
                 | Q(valid_until__isnull=True)
@@ -141,10 +122,6 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} · {self.jurisdiction} · {self.get_status_display()}"
-
-    @property
-    def subject(self):
-        return self.organization if self.organization_id else self.person
 
     def can_transition_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, frozenset())

@@ -8,6 +8,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry.models.subjects import SubjectMixin, subject_constraint, subject_fields
+
 from .approvals import InvalidTransition
 
 
@@ -44,7 +46,7 @@ class SchoolTerm(models.Model):
         return f"{self.school.name} · {self.name}"
 
 
-class Engagement(models.Model):
+class Engagement(SubjectMixin, models.Model):
     """A school's engagement of an approved organization (and offering) or individual:
     a contract with a roster of the people who will come, signed papers, and a status.
 
@@ -83,16 +85,9 @@ class Engagement(models.Model):
         "registry.Approval", verbose_name=_("approval relied on"), on_delete=models.PROTECT,
         related_name="engagements",
     )
-    organization = models.ForeignKey(
-        "registry.Organization", verbose_name=_("organization"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="engagements",
-    )
+    organization, person = subject_fields("engagements")
     offering = models.ForeignKey(
         "registry.Offering", verbose_name=_("offering"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="engagements",
-    )
-    person = models.ForeignKey(
-        "registry.Person", verbose_name=_("person"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="engagements",
     )
     starts_on = models.DateField(_("starts on"))
@@ -132,11 +127,8 @@ class Engagement(models.Model):
         verbose_name_plural = _("engagements")
         ordering = ["-starts_on", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(organization__isnull=False, person__isnull=True)
-                | Q(organization__isnull=True, person__isnull=False, offering__isnull=True),
-                name="engagement_exactly_one_subject",
-            ),
+            # a person is engaged for no offering of an organization's
+            subject_constraint("engagement_exactly_one_subject", offering__isnull=True),
             models.CheckConstraint(condition=Q(starts_on__lte=F("ends_on")),
                                    name="engagement_dates_ordered"),
             models.CheckConstraint(condition=Q(fee_per_session__gte=0),
@@ -151,10 +143,6 @@ class Engagement(models.Model):
     def __str__(self) -> str:
         subject = self.organization.name if self.organization_id else self.person.name
         return f"{self.school.name} · {subject} · {self.term.name}"
-
-    @property
-    def subject(self):
-        return self.organization if self.organization_id else self.person
 
     @property
     def taught_category(self):

@@ -7,8 +7,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry.models.subjects import SubjectMixin, subject_constraint, subject_fields
 
-class Blacklisting(models.Model):
+
+class Blacklisting(SubjectMixin, models.Model):
     """A provider barred from applying for ``years`` years, by credit code or ID number.
 
     The identifier is copied so the bar holds against a new registration too.
@@ -18,14 +20,7 @@ class Blacklisting(models.Model):
         "registry.Bureau", verbose_name=_("bureau"), on_delete=models.PROTECT,
         related_name="blacklistings",
     )
-    organization = models.ForeignKey(
-        "registry.Organization", verbose_name=_("organization"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="blacklistings",
-    )
-    person = models.ForeignKey(
-        "registry.Person", verbose_name=_("person"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="blacklistings",
-    )
+    organization, person = subject_fields("blacklistings")
     uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True,
                             db_index=True)
     id_number = models.CharField(_("resident ID number"), max_length=18, blank=True,
@@ -50,11 +45,8 @@ class Blacklisting(models.Model):
         verbose_name_plural = _("blacklist")
         ordering = ["-starts_on", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(organization__isnull=False, person__isnull=True) & ~Q(uscc=""))
-                | (Q(organization__isnull=True, person__isnull=False) & ~Q(id_number="")),
-                name="blacklisting_exactly_one_subject",
-            ),
+            subject_constraint("blacklisting_exactly_one_subject",
+                               organization_also=~Q(uscc=""), person_also=~Q(id_number="")),
             models.CheckConstraint(condition=Q(starts_on__lte=F("ends_on")),
                                    name="blacklisting_dates_ordered"),
         ]
@@ -64,7 +56,7 @@ class Blacklisting(models.Model):
         return f"{subject} · {self.starts_on}–{self.ends_on}"
 
 
-class ReviewRequest(models.Model):
+class ReviewRequest(SubjectMixin, models.Model):
     """A task for the bureau: look at a provider (e.g. low satisfaction).
 
     Opened by :func:`registry.services.evaluation_record`; the workflows app
@@ -87,14 +79,7 @@ class ReviewRequest(models.Model):
         "registry.Bureau", verbose_name=_("bureau"), on_delete=models.PROTECT,
         related_name="review_requests",
     )
-    organization = models.ForeignKey(
-        "registry.Organization", verbose_name=_("organization"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="review_requests",
-    )
-    person = models.ForeignKey(
-        "registry.Person", verbose_name=_("person"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="review_requests",
-    )
+    organization, person = subject_fields("review_requests")
     trigger = models.CharField(_("trigger"), max_length=32, choices=Trigger.choices)
     details = models.JSONField(_("details"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
@@ -107,11 +92,7 @@ class ReviewRequest(models.Model):
         verbose_name_plural = _("review requests")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(organization__isnull=False, person__isnull=True)
-                | Q(organization__isnull=True, person__isnull=False),
-                name="review_request_exactly_one_subject",
-            ),
+            subject_constraint("review_request_exactly_one_subject"),
             models.UniqueConstraint(fields=["bureau", "organization", "trigger"],
                                     condition=Q(status="open", organization__isnull=False),
                                     name="review_request_one_open_per_organization"),
@@ -134,15 +115,7 @@ class ReviewRequest(models.Model):
         return previous
 
 
-def _one_subject(name: str) -> models.CheckConstraint:
-    return models.CheckConstraint(
-        condition=Q(organization__isnull=False, person__isnull=True)
-        | Q(organization__isnull=True, person__isnull=False),
-        name=name,
-    )
-
-
-class BlacklistProposal(models.Model):
+class BlacklistProposal(SubjectMixin, models.Model):
     """A blacklisting waiting for a second person (four eyes).
 
     A county or city administrator proposes one (``kind`` proposal): a blacklisting bars
@@ -177,14 +150,7 @@ class BlacklistProposal(models.Model):
         "registry.Bureau", verbose_name=_("proposing bureau"), on_delete=models.PROTECT,
         related_name="blacklist_proposals",
     )
-    organization = models.ForeignKey(
-        "registry.Organization", verbose_name=_("organization"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="blacklist_proposals",
-    )
-    person = models.ForeignKey(
-        "registry.Person", verbose_name=_("person"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="blacklist_proposals",
-    )
+    organization, person = subject_fields("blacklist_proposals")
     reason = models.TextField(_("reason"))
     years = models.PositiveSmallIntegerField(_("years"))
     evidence_references = models.TextField(
@@ -207,7 +173,7 @@ class BlacklistProposal(models.Model):
         verbose_name_plural = _("blacklist proposals")
         ordering = ["-proposed_at", "-pk"]
         constraints = [
-            _one_subject("blacklist_proposal_exactly_one_subject"),
+            subject_constraint("blacklist_proposal_exactly_one_subject"),
             models.UniqueConstraint(fields=["person", "kind"],
                                     condition=Q(status="proposed", person__isnull=False),
                                     name="blacklist_proposal_one_pending_per_person"),
@@ -220,10 +186,6 @@ class BlacklistProposal(models.Model):
     def __str__(self) -> str:
         subject = self.organization.name if self.organization_id else str(self.person)
         return f"{subject} · {self.get_kind_display()} #{self.pk}"
-
-    @property
-    def subject(self):
-        return self.organization if self.organization_id else self.person
 
     def apply_transition(self, status: str) -> str:
         """Move to ``status`` if allowed; return the previous status. The caller saves."""

@@ -4,6 +4,8 @@ descriptions (Chinese has no spaces to split words on), plus their pinyin."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from registry.models.subjects import SubjectMixin, subject_constraint, subject_fields
+
 
 class GramsField(models.TextField):
     """Space-separated tokens, queried through :func:`grams_sql`.
@@ -31,7 +33,7 @@ def grams_sql(column: str, grams, *, every: bool, vendor: str) -> tuple[str, lis
     return "(" + " OR ".join(parts) + ")", params
 
 
-class ProviderSearchDocument(models.Model):
+class ProviderSearchDocument(SubjectMixin, models.Model):
     """The searchable text of one organization (with its offerings) or one person, and
     where it may be available (``availability``, the prefilter of school search).
 
@@ -40,14 +42,8 @@ class ProviderSearchDocument(models.Model):
     ``manage.py rebuild_search_index`` rebuilds all.
     """
 
-    organization = models.OneToOneField(
-        "registry.Organization", verbose_name=_("organization"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="search_document",
-    )
-    person = models.OneToOneField(
-        "registry.Person", verbose_name=_("person"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="search_document",
-    )
+    organization, person = subject_fields("search_document", on_delete=models.CASCADE,
+                                          field=models.OneToOneField)
     name_text = models.TextField(_("names"), blank=True)
     title_text = models.TextField(_("offering titles"), blank=True)
     description_text = models.TextField(_("descriptions"), blank=True)
@@ -63,11 +59,7 @@ class ProviderSearchDocument(models.Model):
         verbose_name = _("search document")
         verbose_name_plural = _("search documents")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(organization__isnull=False, person__isnull=True)
-                | models.Q(organization__isnull=True, person__isnull=False),
-                name="search_document_exactly_one_subject",
-            ),
+            subject_constraint("search_document_exactly_one_subject"),
         ]
 
     def __str__(self) -> str:

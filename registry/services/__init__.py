@@ -1,7 +1,21 @@
 """Writes, split by concept; everything is re-exported here so callers keep writing
 ``from registry import services; services.approval_create(...)``."""
 
+from .administration import object_permissions_change, object_permissions_revoke
 from .availability import availability_rebuild, availability_refresh
+from .blacklist import (
+    blacklist_confirm,
+    blacklist_propose,
+    blacklist_refuse,
+    deciding_bureau,
+    may_act_as_person,
+    person_bar_for_record_hit,
+    provider_within_reach,
+    provincial_bureau,
+    reach_check_register,
+    recheck_decide,
+    recheck_request,
+)
 from .changes import change_request_review, may_review, provider_edit
 from .consent import (
     consent_give,
@@ -74,21 +88,10 @@ from .policy import (
 )
 from .publications import publication_publish
 from .sanctions import (
-    blacklist_confirm,
-    blacklist_propose,
-    blacklist_refuse,
-    deciding_bureau,
-    may_act_as_person,
-    person_bar_for_record_hit,
     provider_reinstate,
     provider_revoke,
     provider_sanction,
     provider_suspend,
-    provider_within_reach,
-    provincial_bureau,
-    reach_check_register,
-    recheck_decide,
-    recheck_request,
 )
 from .search import search_index_rebuild, search_index_refresh
 
@@ -102,6 +105,8 @@ __all__ = [
     "roster_remove",
     "_actor_repr",
     "_require_reason",
+    "object_permissions_change",
+    "object_permissions_revoke",
     "_role_codename",
     "approval_approve",
     "approval_create",

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -17,6 +17,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from registry.backends import forget_object_permissions
 from registry.models import (
     Approval,
+    AuditAction,
     AuditEvent,
     Jurisdiction,
     Offering,
@@ -24,6 +25,7 @@ from registry.models import (
     Person,
     ServiceCategory,
 )
+from registry.models.subjects import one_subject
 from registry.roles import ROLE_PERMISSIONS, Role
 from registry.selectors.sanctions import is_blacklisted
 from registry.services.availability import availability_refresh
@@ -61,7 +63,10 @@ def audit_event(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """An unsaved audit event: give it to :func:`audit_record_many`."""
+    """An unsaved audit event: give it to :func:`audit_record_many`. ``action`` must be one
+    of :class:`~registry.models.AuditAction` (a ValueError otherwise: a programming error)."""
+    if action not in AuditAction.values:
+        raise ValueError(f"{action!r} is not an audit action (registry.models.AuditAction)")
     return AuditEvent(
         actor=actor if actor is not None and actor.pk else None,
         actor_repr=_actor_repr(actor),
@@ -146,13 +151,10 @@ def organization_register(
     """Register an organization; the registering user becomes its provider user and its
     administrator (who invites colleagues and keeps the staff roster)."""
     code = normalize_uscc(uscc)
-    if Organization.objects.filter(uscc=code).exists():
-        raise ValidationError(
-            {"uscc": _("An organization with this unified social credit code is already "
-                       "registered. To act for it, ask its administrator to invite you "
-                       "(they send you an invitation by email from the organization's "
-                       "page).")}, code="uscc_taken",
-        )
+    _refuse_taken(Organization, "uscc", code, _(
+        "An organization with this unified social credit code is already registered. To "
+        "act for it, ask its administrator to invite you (they send you an invitation by "
+        "email from the organization's page)."))
     organization = Organization(
         name=name.strip(), uscc=code, registration_kind=registration_kind,
         legal_representative=legal_representative.strip(), county=county,
@@ -164,13 +166,8 @@ def organization_register(
     organization.full_clean()
     if county.level != Jurisdiction.Level.COUNTY:
         raise ValidationError({"county": _("Choose the county or district of registration.")})
-    organization.save()
-    audit_record(actor=actor, action="organization.register", target=organization,
-                 to_state="registered")
-    search_index_refresh(organization=organization)
-    if grant_provider_role and actor is not None and actor.pk:
-        role_grant(actor=actor, user=actor, role=Role.PROVIDER, target=organization)
-    return organization
+    holder = actor if grant_provider_role and actor is not None and actor.pk else None
+    return _provider_save(actor=actor, provider=organization, provider_user=holder)
 
 
 @transaction.atomic
@@ -187,10 +184,8 @@ def person_register(
 ) -> Person:
     """Register an individual; the ID number is validated and stored normalised."""
     number = normalize_id_number(id_number)
-    if Person.objects.filter(id_number=number).exists():
-        raise ValidationError(
-            {"id_number": _("A person with this ID number is already registered.")}
-        )
+    _refuse_taken(Person, "id_number", number,
+                  _("A person with this ID number is already registered."))
     if user is not None and Person.objects.filter(user=user).exists():
         raise ValidationError(_("This account already has its own person record."),
                               code="user_taken")
@@ -203,12 +198,25 @@ def person_register(
         validate_adult_id_number(number)
     except ValidationError as error:
         raise ValidationError({"id_number": error.messages}) from None
-    person.save()
-    audit_record(actor=actor, action="person.register", target=person, to_state="registered")
-    search_index_refresh(person=person)
-    if user is not None:
-        role_grant(actor=actor, user=user, role=Role.PROVIDER, target=person)
-    return person
+    return _provider_save(actor=actor, provider=person, provider_user=user)
+
+
+def _refuse_taken(model, field: str, value: str, message) -> None:
+    """A provider is registered once: its identifier (USCC, ID number) must be new."""
+    if model.objects.filter(**{field: value}).exists():
+        raise ValidationError({field: message})
+
+
+def _provider_save(*, actor, provider, provider_user):
+    """Save a validated new organization or person: its audit event and search document,
+    and the provider role on it for ``provider_user`` (if any)."""
+    provider.save()
+    kind = provider._meta.model_name
+    audit_record(actor=actor, action=f"{kind}.register", target=provider, to_state="registered")
+    search_index_refresh(**{kind: provider})
+    if provider_user is not None:
+        role_grant(actor=actor, user=provider_user, role=Role.PROVIDER, target=provider)
+    return provider
 
 
 @transaction.atomic
@@ -286,8 +294,8 @@ def approval_create(
     expert_score=None,
 ) -> Approval:
     """Open a pending approval (a decision in public notice) for one subject."""
-    if (organization is None) == (person is None):
-        raise ValidationError(_("An approval is for exactly one organization or one person."))
+    one_subject(organization, person,
+                _("An approval is for exactly one organization or one person."))
     if valid_from and valid_until and valid_until < valid_from:
         raise ValidationError({"valid_until": _("The end of validity is before its start.")})
     approval_open_check(jurisdiction=jurisdiction, organization=organization, person=person)
@@ -343,6 +351,12 @@ def approval_approve(*, actor, approval, valid_from, valid_until, reason=""):
     """The notice period passed: the approval takes effect for its term."""
     return approval_transition(actor=actor, approval=approval, to=Approval.Status.APPROVED,
                                reason=reason, valid_from=valid_from, valid_until=valid_until)
+
+
+def require_perm(actor, permission: str, obj, message) -> None:
+    """``PermissionDenied(message)`` unless ``actor`` holds ``permission`` on ``obj``."""
+    if actor is None or not actor.has_perm(permission, obj):
+        raise PermissionDenied(message)
 
 
 def _require_reason(reason: str) -> None:

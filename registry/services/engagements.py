@@ -30,14 +30,14 @@ from registry.models import (
     ServiceCategory,
     TermNeed,
 )
+from registry.models.subjects import one_subject
 from registry.selectors.policy import fee_reference_for
 from registry.selectors.search import school_jurisdiction_ids
-from registry.services.core import audit_record
+from registry.services.core import _require_reason, audit_record, require_perm
 
 
 def _require_school(actor, school: School) -> None:
-    if actor is None or not actor.has_perm("registry.act_for_school", school):
-        raise PermissionDenied(_("You do not act for this school."))
+    require_perm(actor, "registry.act_for_school", school, _("You do not act for this school."))
 
 
 @transaction.atomic
@@ -129,8 +129,7 @@ def engagement_create(
     _require_school(actor, school)
     if term.school_id != school.pk:
         raise PermissionDenied(_("This term belongs to another school."))
-    if (organization is None) == (person is None):
-        raise ValidationError(_("Engage exactly one organization or one person."))
+    one_subject(organization, person, _("Engage exactly one organization or one person."))
     if offering is not None and (organization is None or offering.organization_id
                                  != organization.pk):
         raise ValidationError({"offering": _("This offering is not the organization's.")})
@@ -338,11 +337,9 @@ def review_request_open(*, actor, bureau: Bureau, trigger: str,
 @transaction.atomic
 def review_request_close(*, actor, review_request: ReviewRequest, reason: str) -> ReviewRequest:
     """Close a review request (the bureau looked into it), with a reason."""
-    if actor is None or not actor.has_perm("registry.administer_bureau",
-                                           review_request.bureau):
-        raise PermissionDenied(_("Only an administrator of this bureau may close it."))
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("Give a reason; it is recorded in the audit trail.")})
+    require_perm(actor, "registry.administer_bureau", review_request.bureau,
+                 _("Only an administrator of this bureau may close it."))
+    _require_reason(reason)
     locked = ReviewRequest.objects.select_for_update().get(pk=review_request.pk)
     previous = locked.apply_transition(ReviewRequest.Status.CLOSED)
     locked.save(update_fields=["status", "status_changed_at"])

@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +26,7 @@ from registry.selectors.policy import (
     category_allowed,
     signal_matches,
 )
-from registry.services.core import audit_record
+from registry.services.core import audit_record, require_perm
 
 
 @dataclass
@@ -145,8 +145,8 @@ def engagement_free_places_record(*, actor, engagement: Engagement, used: int) -
 
     Refused if negative or above the places the engaged offering gives per term.
     """
-    if actor is None or not actor.has_perm("registry.act_for_school", engagement.school):
-        raise PermissionDenied(_("You do not act for this school."))
+    require_perm(actor, "registry.act_for_school", engagement.school,
+                 _("You do not act for this school."))
     try:
         used = int(used)
     except (TypeError, ValueError):

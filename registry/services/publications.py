@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +13,7 @@ from registry.exports import canonical, canonical_chunks, publication_header
 from registry.models import Approval, Bureau, Publication, PublicationEntry
 from registry.selectors.policy import FeeReferences
 from registry.selectors.publications import publication_entries_data
-from registry.services.core import audit_record
+from registry.services.core import audit_record, require_perm
 
 ENTRY_BATCH = 2000
 
@@ -111,8 +111,8 @@ def publication_publish(*, actor, bureau: Bureau) -> Publication:
     The bureau row is locked so that two administrators publishing at once get
     consecutive numbers, not a clash.
     """
-    if actor is None or not actor.has_perm("registry.administer_bureau", bureau):
-        raise PermissionDenied(_("Only an administrator of this bureau may publish its list."))
+    require_perm(actor, "registry.administer_bureau", bureau,
+                 _("Only an administrator of this bureau may publish its list."))
     bureau = (Bureau.objects.select_for_update(of=("self",)).select_related("jurisdiction")
               .get(pk=bureau.pk))
     jurisdiction = bureau.jurisdiction

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 
 from registry.models import Approval, Offering, Organization, Person, ProviderSearchDocument
+from registry.models.subjects import one_subject
 from registry.search_text import availability_text, county_token, document_fields
 
 
@@ -34,8 +35,7 @@ def _availability(field: str, ids) -> dict[int, str]:
 def search_index_refresh(*, organization: Organization | None = None,
                          person: Person | None = None) -> ProviderSearchDocument:
     """Recompute the search document of one organization (with its offerings) or person."""
-    if (organization is None) == (person is None):
-        raise ValueError("refresh exactly one organization or one person")
+    one_subject(organization, person, "refresh exactly one organization or one person")
     if organization is not None:
         offerings = list(Offering.objects.filter(organization=organization))
         fields = _organization_fields(organization, offerings)

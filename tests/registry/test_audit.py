@@ -10,14 +10,14 @@ from tests.factories import OrganizationFactory, UserFactory
 @pytest.fixture
 def event(db):
     org = OrganizationFactory()
-    return services.audit_record(actor=UserFactory(), action="test.poke", target=org,
+    return services.audit_record(actor=UserFactory(), action="organization.register", target=org,
                                  from_state="a", to_state="b", reason="why")
 
 
 def test_event_records_who_what_object_states_reason_and_time(event):
     assert event.actor_repr.startswith("user")
     assert (event.action, event.from_state, event.to_state, event.reason) == (
-        "test.poke", "a", "b", "why")
+        "organization.register", "a", "b", "why")
     assert event.target_repr and event.target_id
     assert event.created_at is not None
 

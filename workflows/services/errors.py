@@ -1,9 +1,9 @@
 """The errors the workflows services raise beyond Django's own."""
 
-from django.core.exceptions import ValidationError
+from registry.errors import Conflict
 
 
-class CaseStateError(ValidationError):
+class CaseStateError(Conflict):
     """The case or task is not in a state that allows this (answered with 409)."""
 
 

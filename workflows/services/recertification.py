@@ -16,6 +16,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from documents.models import Document
 from documents.selectors import requirement_checklist
 from registry import services as registry_services
+from registry.expiry import expired_q
 from registry.formatting import local_date
 from registry.models import (
     Approval,
@@ -32,9 +33,8 @@ from workflows.services.notifications import notify, notify_private_news
 
 
 def _expired_required(today):
-
-    return Document.objects.filter(superseded_at__isnull=True, document_type__is_required=True,
-                                   expires_on__lt=today)
+    return Document.objects.filter(expired_q(today), superseded_at__isnull=True,
+                                   document_type__is_required=True)
 
 
 def _due_types(approval, today) -> list[dict]:

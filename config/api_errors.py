@@ -1,0 +1,53 @@
+"""The API's one exception handler (settings ``REST_FRAMEWORK["EXCEPTION_HANDLER"]``).
+
+Views and viewsets call services and let their errors through; this turns them into the
+API's error shape, so that no view translates errors itself:
+
+- Django's ``ValidationError``: 400, ``{"field": ["message", ...]}`` for errors about a
+  field, ``{"detail": ["message", ...]}`` for the others;
+- ``registry.errors.Conflict``: 409, ``{"detail": "message"}``;
+- Django's ``PermissionDenied``: 403 with its message (DRF's own one without);
+- ``ObjectDoesNotExist``: 404;
+- ``documents.services.StorageUnavailable``: 503 (nothing was saved);
+
+and then the hardening of ``config.security`` (ids out of range, throttling, refusals)."""
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from rest_framework import exceptions, status
+
+from config.security import hardened_exception_handler
+from documents.services import StorageUnavailable
+from registry.errors import Conflict
+
+
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class StorageDown(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "storage_unavailable"
+
+
+def api_error(exc: Exception) -> Exception:
+    """``exc`` as the DRF exception that answers it (itself when DRF knows it already)."""
+    if isinstance(exc, Conflict):
+        return ConflictError(detail=" ".join(exc.messages))
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return exceptions.ValidationError(
+                {field: [str(m) for m in messages] for field, messages in
+                 exc.message_dict.items()})
+        return exceptions.ValidationError({"detail": [str(m) for m in exc.messages]})
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, ObjectDoesNotExist):
+        return exceptions.NotFound()
+    if isinstance(exc, StorageUnavailable):
+        return StorageDown(detail=str(exc))
+    return exc
+
+
+def api_exception_handler(exc, context):
+    return hardened_exception_handler(api_error(exc), context)
