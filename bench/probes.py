@@ -28,6 +28,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench import generate  # noqa: E402
+from bench.after_approval import probe_sanction_fanout  # noqa: E402
 from bench.auth_load import probe_auth_load  # noqa: E402
 from bench.scans import probe_inspection, write_scan_pdf  # noqa: E402
 
@@ -532,7 +533,9 @@ def probe_inbox(args):
 
 PROBES = {"search": probe_search, "sweep": probe_sweep, "sweep_queries": probe_sweep_queries,
           "export": probe_export, "upload": probe_upload, "transition": probe_transition,
-          "inbox": probe_inbox, "auth_load": lambda args: probe_auth_load(args, emit),
+          "inbox": probe_inbox,
+          "sanction_fanout": lambda args: probe_sanction_fanout(args, emit),
+          "auth_load": lambda args: probe_auth_load(args, emit),
           "inspection": lambda args: probe_inspection(args, emit=emit, sampler_class=RssSampler)}
 
 
@@ -550,6 +553,8 @@ def main(argv=None):
     parser.add_argument("--other-name", default="")
     parser.add_argument("--seconds", type=float, default=15.0, help="auth_load: per phase")
     parser.add_argument("--attackers", type=int, default=8, help="auth_load: clients")
+    parser.add_argument("--engagements", type=int, default=1000,
+                        help="sanction_fanout: engagements of the sanctioned provider")
     args = parser.parse_args(argv)
     if connection.vendor != "postgresql":
         sys.exit("the benchmarks need PostgreSQL: set DATABASE_URL")

@@ -287,6 +287,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BlacklistProposalStatusEnum": "registry.models.BlacklistProposal.Status",
         "RecheckStatusEnum": "registry.models.RecheckRequest.Status",
+        "EngagementStatusEnum": "registry.models.Engagement.Status",
     },
 }
 

@@ -5,7 +5,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .approvals import InvalidTransition
 
 
 class SchoolTerm(models.Model):
@@ -42,7 +45,39 @@ class SchoolTerm(models.Model):
 
 
 class Engagement(models.Model):
-    """A school's engagement of an approved organization (and offering) or individual."""
+    """A school's engagement of an approved organization (and offering) or individual.
+
+    ``status`` follows the approval it rests on: a sanction suspends (or, on revocation,
+    terminates) it, and lifting the suspension puts it back where it was
+    (``status_before_suspension``). Why it changed is in the audit trail, not here: the
+    school sees what to do, never the reasons (a person's may be a record hit). Changed
+    only through :meth:`apply_transition` (one row) or :meth:`transition_sources`
+    (set-based, for the sanction fan-out).
+    """
+
+    # JOIN (issue 20 x contract): the contract work adds draft/signed and the services
+    # engagement_suspend/terminate/restore; the statuses and the map below are meant to be
+    # the same, and the fan-out (registry.services.sanction_reach) to call through them.
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SIGNED = "signed", _("Signed")
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+        SUSPENDED = "suspended", _("Suspended")
+        TERMINATED = "terminated", _("Terminated")
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.DRAFT: frozenset({Status.SIGNED, Status.SUSPENDED, Status.TERMINATED}),
+        Status.SIGNED: frozenset({Status.ACTIVE, Status.SUSPENDED, Status.TERMINATED}),
+        Status.ACTIVE: frozenset({Status.ENDED, Status.SUSPENDED, Status.TERMINATED}),
+        # lifted: back to the status it had (status_before_suspension)
+        Status.SUSPENDED: frozenset({Status.DRAFT, Status.SIGNED, Status.ACTIVE,
+                                     Status.TERMINATED}),
+        Status.ENDED: frozenset(),
+        Status.TERMINATED: frozenset(),
+    }
+    # what a sanction may still touch: an ended or terminated engagement is history
+    LIVE_STATUSES = (Status.DRAFT, Status.SIGNED, Status.ACTIVE)
 
     school = models.ForeignKey(
         "registry.School", verbose_name=_("school"), on_delete=models.PROTECT,
@@ -79,6 +114,12 @@ class Engagement(models.Model):
         _("free places used"), default=0,
         help_text=_("Students in hardship taught free of charge under this engagement."),
     )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.ACTIVE, editable=False)
+    status_before_suspension = models.CharField(
+        _("status before suspension"), max_length=16, choices=Status.choices, blank=True,
+        editable=False)
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
@@ -104,11 +145,36 @@ class Engagement(models.Model):
             models.CheckConstraint(condition=Q(free_places_used__gte=0),
                                    name="engagement_free_places_not_negative"),
         ]
-        indexes = [models.Index(fields=["school", "term"], name="engagement_school_term_idx")]
+        indexes = [models.Index(fields=["school", "term"], name="engagement_school_term_idx"),
+                   # the sanction fan-out: an approval's engagements by status
+                   models.Index(fields=["approval", "status"],
+                                name="engagement_approval_status_idx")]
 
     def __str__(self) -> str:
         subject = self.organization.name if self.organization_id else self.person.name
         return f"{self.school.name} · {subject} · {self.term.name}"
+
+    @classmethod
+    def transition_sources(cls, status: str) -> list[str]:
+        """The statuses from which the map allows ``status``: a set-based change filters
+        on them, so it applies the same rule as :meth:`apply_transition`."""
+        return [source for source, targets in cls.TRANSITIONS.items() if status in targets]
+
+    def apply_transition(self, status: str) -> str:
+        """Move to ``status`` if the map allows it; return the previous status. A lifted
+        suspension may only return to the status the engagement had. The caller saves."""
+        if status not in self.TRANSITIONS.get(self.status, frozenset()) or (
+                self.status == self.Status.SUSPENDED and status != self.Status.TERMINATED
+                and status != self.status_before_suspension):
+            raise InvalidTransition(
+                _("An engagement that is %(current)s cannot become %(target)s."),
+                code="forbidden_transition",
+                params={"current": self.get_status_display(),
+                        "target": self.Status(status).label})
+        previous = self.status
+        self.status_before_suspension = previous if status == self.Status.SUSPENDED else ""
+        self.status, self.status_changed_at = status, timezone.now()
+        return previous
 
     @property
     def subject(self):

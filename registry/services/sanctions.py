@@ -41,6 +41,7 @@ from registry.services.core import (
     approval_suspend,
     audit_record,
 )
+from registry.services.sanction_reach import sanction_fan_out
 
 
 def _require_admin(actor, bureau: Bureau) -> None:
@@ -78,7 +79,9 @@ def provider_suspend(*, actor, bureau: Bureau, reason: str,
     approvals = _approvals(bureau, _subject(organization, person), [Approval.Status.APPROVED])
     if not approvals:
         _nothing(_("This provider has no approval in force here to suspend."))
-    return [approval_suspend(actor=actor, approval=a, reason=reason) for a in approvals]
+    suspended = [approval_suspend(actor=actor, approval=a, reason=reason) for a in approvals]
+    sanction_fan_out(actor=actor, approvals=suspended, action="suspend", reason=reason)
+    return suspended
 
 
 @transaction.atomic
@@ -94,7 +97,9 @@ def provider_reinstate(*, actor, bureau: Bureau, reason: str,
     approvals = _approvals(bureau, subject, [Approval.Status.SUSPENDED])
     if not approvals:
         _nothing(_("This provider has no suspended approval here to reinstate."))
-    return [approval_reinstate(actor=actor, approval=a, reason=reason) for a in approvals]
+    reinstated = [approval_reinstate(actor=actor, approval=a, reason=reason) for a in approvals]
+    sanction_fan_out(actor=actor, approvals=reinstated, action="restore", reason=reason)
+    return reinstated
 
 
 @transaction.atomic
@@ -107,7 +112,9 @@ def provider_revoke(*, actor, bureau: Bureau, reason: str,
     approvals = _approvals(bureau, _subject(organization, person), Approval.OPEN_STATUSES)
     if not approvals:
         _nothing(_("This provider has no open approval here to revoke."))
-    return [approval_revoke(actor=actor, approval=a, reason=reason) for a in approvals]
+    revoked = [approval_revoke(actor=actor, approval=a, reason=reason) for a in approvals]
+    sanction_fan_out(actor=actor, approvals=revoked, action="terminate", reason=reason)
+    return revoked
 
 
 def _add_years(day: datetime.date, years: int) -> datetime.date:
@@ -306,6 +313,8 @@ def blacklist_confirm(*, actor, proposal: BlacklistProposal,
         approvals = _approvals(proposal.bureau, subject, Approval.OPEN_STATUSES)
     for approval in approvals:
         approval_revoke(actor=actor, approval=approval, reason=proposal.reason)
+    sanction_fan_out(actor=actor, approvals=approvals, action="terminate",
+                     reason=proposal.reason)
     today = timezone.localdate()
     entry = Blacklisting.objects.create(
         bureau=proposal.bureau, proposal=proposal, starts_on=today,
