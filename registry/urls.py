@@ -1,10 +1,13 @@
 from django.urls import path
 
-from registry import consent_views, portal, sanction_pages, views
+from registry import after_approval_pages, consent_views, portal, sanction_pages, views
 
 app_name = "registry"
 
 urlpatterns = [
+    path("bureau/<int:bureau_id>/requeries/", after_approval_pages.requeries, name="requeries"),
+    path("bureau/<int:bureau_id>/requeries/<int:pk>/record/", after_approval_pages.requery_record,
+         name="requery-record"),
     path("lists/", views.list_index, name="list-index"),
     path("lists/p/<int:pk>/", views.list_detail, name="list-detail"),
     path("lists/p/<int:pk>/export.<str:fmt>", views.list_export, name="list-export"),

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from registry.api import consent, engagements, policy, publications, sanctions, search, views
+from registry.api import (
+    after_approval,
+    consent,
+    engagements,
+    policy,
+    publications,
+    sanctions,
+    search,
+    views,
+)
 from registry.api.routers import Router
 
 router = Router()
@@ -16,6 +25,7 @@ router.register("blacklist-proposals", sanctions.BlacklistProposalViewSet,
                 basename="blacklist-proposal")
 router.register("my-sanctions", sanctions.MySanctionViewSet, basename="my-sanction")
 router.register("rechecks", sanctions.RecheckViewSet, basename="recheck")
+router.register("requeries", after_approval.RequeryViewSet, basename="requery")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),

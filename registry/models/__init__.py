@@ -1,3 +1,4 @@
+from .after_approval import BureauCalendar, RecordRequery, TermReminder
 from .approvals import Approval, InvalidTransition
 from .audit import AuditEvent
 from .consent import RecordQueryConsent, SchoolInvitation
@@ -16,6 +17,9 @@ from .sanctions import (
 from .search import ProviderSearchDocument
 
 __all__ = [
+    "BureauCalendar",
+    "RecordRequery",
+    "TermReminder",
     "AcademicSignal",
     "AllowedCategory",
     "FeeReference",

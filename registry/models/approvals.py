@@ -93,6 +93,9 @@ class Approval(models.Model):
     expert_score = models.DecimalField(
         _("expert score"), max_digits=5, decimal_places=2, null=True, blank=True,
     )
+    # 1+1: a positive annual review renews the approval for one more term, once; after
+    # that, a new selection (registry.services.approval_renew)
+    renewals = models.PositiveSmallIntegerField(_("renewals"), default=0, editable=False)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

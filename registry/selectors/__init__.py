@@ -1,5 +1,6 @@
 """Reads, split by concept; everything is re-exported here."""
 
+from .after_approval import requeries_for_bureau
 from .consent import (
     consent_in_force,
     consents_of,
@@ -51,10 +52,13 @@ from .sanctions import (
     review_requests_for_bureaus,
     sanctions_of_organization,
     sanctions_of_person,
+    users_acting_for,
 )
 from .search import approved_organizations_search, approved_people_search, school_jurisdiction_ids
 
 __all__ = [
+    "requeries_for_bureau",
+    "users_acting_for",
     "consent_in_force",
     "consents_of",
     "invitations_for_person",

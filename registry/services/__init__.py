@@ -1,6 +1,13 @@
 """Writes, split by concept; everything is re-exported here so callers keep writing
 ``from registry import services; services.approval_create(...)``."""
 
+from .after_approval import (
+    approval_renew,
+    requeries_open,
+    requeries_suspend_overdue,
+    requery_record,
+    term_reminders_send,
+)
 from .consent import (
     consent_give,
     consent_withdraw,
@@ -48,6 +55,7 @@ from .policy import (
     offerings_screen,
 )
 from .publications import publication_publish
+from .sanction_reach import engagements_status_set, sanction_fan_out
 from .sanctions import (
     blacklist_confirm,
     blacklist_propose,
@@ -68,6 +76,13 @@ from .sanctions import (
 from .search import search_index_rebuild, search_index_refresh
 
 __all__ = [
+    "approval_renew",
+    "engagements_status_set",
+    "requeries_open",
+    "requeries_suspend_overdue",
+    "requery_record",
+    "sanction_fan_out",
+    "term_reminders_send",
     "_actor_repr",
     "_require_reason",
     "_role_codename",
