@@ -259,6 +259,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "requeries-overdue": {"task": "registry.tasks.requeries_overdue",
                           "schedule": crontab(hour=2, minute=20),
                           "options": {"expires": 6 * 3600}},
+    "review-cases": {"task": "workflows.tasks.review_cases_tick",
+                     "schedule": crontab(hour=0, minute=30), "options": {"expires": 6 * 3600}},
     "expiry-reminders": {"task": "workflows.tasks.deliver_reminders",
                          "schedule": env.float("RECERT_DELIVER_EVERY_SECONDS", default=600.0),
                          "options": {"expires": 590}},
@@ -421,6 +423,12 @@ WORKFLOW_MAX_CORRECTION_ROUNDS = env.int("WORKFLOW_MAX_CORRECTION_ROUNDS", defau
 WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS = env.int("WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS", default=30)
 # The record query (入职查询) is repeated yearly, so individual approvals last at most this.
 WORKFLOW_INDIVIDUAL_APPROVAL_DAYS = env.int("WORKFLOW_INDIVIDUAL_APPROVAL_DAYS", default=365)
+
+# --- review cases (issue 20): working days on the official calendar ---------------------
+# The provider may answer a notice of intended action within this many working days.
+REVIEW_RESPONSE_WORKING_DAYS = env.int("REVIEW_RESPONSE_WORKING_DAYS", default=5)
+# ... and ask once for a re-examination (复核) of the decision within this many.
+REVIEW_REEXAMINATION_WORKING_DAYS = env.int("REVIEW_REEXAMINATION_WORKING_DAYS", default=15)
 
 # --- re-certification (issue: Re-certification) ------------------------------
 # Reminders go out this many days before a credential expires (each exactly once).

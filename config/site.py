@@ -6,7 +6,13 @@ from viewflow.urls import Site
 
 from registry.portal import landing
 from registry.site import WorkspaceApp
-from workflows.site import AnnualReviewApp, RecertificationApp, SelectionApp, VettingApp
+from workflows.site import (
+    AnnualReviewApp,
+    RecertificationApp,
+    ReviewCaseApp,
+    SelectionApp,
+    VettingApp,
+)
 
 
 class RegistrySite(Site):
@@ -19,5 +25,5 @@ site = RegistrySite(
     # every page's menu starts with what the user's roles need (registry/_menu.html)
     menu_template_name="registry/site_menu.html",
     viewsets=[WorkspaceApp(), SelectionApp(), VettingApp(), RecertificationApp(),
-              AnnualReviewApp()],
+              AnnualReviewApp(), ReviewCaseApp()],
 )

@@ -159,12 +159,13 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             IndividualVettingFlow,
             OrganizationSelectionFlow,
             RecertificationFlow,
+            ReviewCaseFlow,
         )
 
         if getattr(self, "swagger_fake_view", False):
             return Task.objects.none()
         flows = [OrganizationSelectionFlow, IndividualVettingFlow, RecertificationFlow,
-                 AnnualReviewFlow]
+                 AnnualReviewFlow, ReviewCaseFlow]
         return selectors.task_queue_for(self.request.user, flows).order_by("-created", "-pk")
 
     @extend_schema(request=TaskActSerializer, responses={200: TaskActResultSerializer})

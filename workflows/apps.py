@@ -13,11 +13,13 @@ class WorkflowsConfig(AppConfig):
         # and to count a provider's cases into a bureau's reach for sanctions.
         from documents.permissions import register_case_reach
         from registry import notifications
-        from registry.services import reach_check_register
+        from registry.services import reach_check_register, review_case_opener_register
         from workflows.reach import WorkflowCaseReach
+        from workflows.review_cases import review_case_open
         from workflows.selectors import provider_has_case_under
         from workflows.services import notify
 
         register_case_reach(WorkflowCaseReach())
         notifications.sender_register(notify)
         reach_check_register(provider_has_case_under)
+        review_case_opener_register(review_case_open)

@@ -47,3 +47,13 @@ def deliver_reminders() -> int:
     from workflows import recertification
 
     return recertification.reminders_deliver()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             max_retries=5)
+def review_cases_tick() -> int:
+    """Review cases whose deadline passed move on (no answer, no 复核 asked, a
+    rectification not evidenced: back to the clerk). Idempotent."""
+    from workflows import review_cases
+
+    return review_cases.review_cases_tick()

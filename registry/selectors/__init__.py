@@ -1,6 +1,6 @@
 """Reads, split by concept; everything is re-exported here."""
 
-from .after_approval import requeries_for_bureau
+from .after_approval import approvals_due_for_annual_review, requeries_for_bureau
 from .consent import (
     consent_in_force,
     consents_of,
@@ -57,6 +57,7 @@ from .sanctions import (
 from .search import approved_organizations_search, approved_people_search, school_jurisdiction_ids
 
 __all__ = [
+    "approvals_due_for_annual_review",
     "requeries_for_bureau",
     "users_acting_for",
     "consent_in_force",

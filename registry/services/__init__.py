@@ -3,6 +3,7 @@
 
 from .after_approval import (
     approval_renew,
+    bureaus_due,
     requeries_open,
     requeries_suspend_overdue,
     requery_record,
@@ -55,6 +56,7 @@ from .policy import (
     offerings_screen,
 )
 from .publications import publication_publish
+from .review_hooks import review_case_opener_register, review_case_request
 from .sanction_reach import engagements_status_set, sanction_fan_out
 from .sanctions import (
     blacklist_confirm,
@@ -63,6 +65,7 @@ from .sanctions import (
     deciding_bureau,
     may_act_as_person,
     person_bar_for_record_hit,
+    provider_rectification_set,
     provider_reinstate,
     provider_revoke,
     provider_sanction,
@@ -76,7 +79,11 @@ from .sanctions import (
 from .search import search_index_rebuild, search_index_refresh
 
 __all__ = [
+    "provider_rectification_set",
+    "review_case_opener_register",
+    "review_case_request",
     "approval_renew",
+    "bureaus_due",
     "engagements_status_set",
     "requeries_open",
     "requeries_suspend_overdue",

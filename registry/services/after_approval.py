@@ -36,6 +36,7 @@ from registry.services.core import (
     approval_suspend,
     audit_record,
 )
+from registry.services.review_hooks import review_case_request
 from registry.services.sanction_reach import sanction_fan_out
 from registry.services.sanctions import person_bar_for_record_hit
 from registry.services.search import search_availability_refresh
@@ -299,6 +300,10 @@ def requeries_suspend_overdue(*, today: datetime.date | None = None) -> int:
                 approval_suspend(actor=None, approval=approval, reason=reason)
                 sanction_fan_out(actor=None, approvals=[approval], action="suspend",
                                  reason=reason)
+            # and the bureau looks into it (a review case, where the workflow is installed)
+            review_case_request(actor=None, bureau=requery.bureau, trigger="requery",
+                                person=requery.person,
+                                details={"requery": requery.pk, "year": requery.year})
             count += 1
     return count
 

@@ -39,7 +39,9 @@ from registry.services.core import (
     approval_reinstate,
     approval_revoke,
     approval_suspend,
+    audit_event,
     audit_record,
+    audit_record_many,
 )
 from registry.services.sanction_reach import sanction_fan_out
 
@@ -115,6 +117,24 @@ def provider_revoke(*, actor, bureau: Bureau, reason: str,
     revoked = [approval_revoke(actor=actor, approval=a, reason=reason) for a in approvals]
     sanction_fan_out(actor=actor, approvals=revoked, action="terminate", reason=reason)
     return revoked
+
+
+@transaction.atomic
+def provider_rectification_set(*, actor, bureau: Bureau, reason: str,
+                               due: datetime.date | None,
+                               organization: Organization | None = None,
+                               person: Person | None = None) -> list[int]:
+    """Mark (``due``: the deadline) or clear (``None``) rectification (整改中) on the
+    provider's open approvals under ``bureau``; they stay in force. One audit event each."""
+    approvals = _approvals(bureau, _subject(organization, person), Approval.OPEN_STATUSES)
+    ids = [a.pk for a in approvals]
+    Approval.objects.filter(pk__in=ids).update(rectification_due=due)
+    audit_record_many([
+        audit_event(actor=actor, action="approval.rectification" if due else
+                    "approval.rectification_end", target=a, from_state=a.status,
+                    to_state=a.status, reason=reason,
+                    data={"due": due.isoformat() if due else None}) for a in approvals])
+    return ids
 
 
 def _add_years(day: datetime.date, years: int) -> datetime.date:
