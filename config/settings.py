@@ -254,6 +254,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # deadline; daily, each idempotent.
     "term-reminders": {"task": "registry.tasks.term_reminders",
                        "schedule": crontab(hour=2, minute=0), "options": {"expires": 6 * 3600}},
+    "term-evaluations": {"task": "registry.tasks.term_evaluations",
+                         "schedule": crontab(hour=2, minute=5),
+                         "options": {"expires": 6 * 3600}},
     "requeries-open": {"task": "registry.tasks.requeries_open",
                        "schedule": crontab(hour=2, minute=10), "options": {"expires": 6 * 3600}},
     "requeries-overdue": {"task": "registry.tasks.requeries_overdue",

@@ -28,3 +28,10 @@ def requeries_open() -> int:
 def requeries_overdue() -> int:
     """A re-query not done in time suspends the person's approval, with notice."""
     return services.requeries_suspend_overdue()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             max_retries=5)
+def term_evaluations() -> int:
+    """At each school term's end, the school is asked to rate its engagements."""
+    return services.term_evaluations_request()

@@ -48,6 +48,10 @@ def _flow():
 
 def _audit(actor, action: str, case: Case, *, from_state="", to_state="", reason="",
            data=None) -> None:
+    # the stage is in the action's words: a bare stage code would read as another state
+    # ("notice" is the public notice's) in the history
+    if to_state in Stage.values:
+        to_state = ""
     registry_services.audit_record(actor=actor, action=f"review_case.{action}", target=case,
                                    from_state=from_state, to_state=to_state, reason=reason,
                                    data=data or {})
@@ -175,7 +179,7 @@ def review_case_notice_send(*, case: Case) -> None:
     case.notice_sent_at = timezone.now()
     case.response_due = add_working_days(today, settings.REVIEW_RESPONSE_WORKING_DAYS)
     previous = _set_stage(case, Stage.NOTICE, "notice_sent_at", "response_due")
-    _audit(case.investigated_by, "notice", case, from_state=previous, to_state=case.stage,
+    _audit(case.investigated_by, "notice", case, from_state=previous,
            reason=case.notice_reasons, data={"intended": case.intended_action,
                                             "response_due": case.response_due.isoformat()})
     services.notify(

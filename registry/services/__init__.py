@@ -7,6 +7,7 @@ from .after_approval import (
     requeries_open,
     requeries_suspend_overdue,
     requery_record,
+    term_evaluations_request,
     term_reminders_send,
 )
 from .consent import (
@@ -89,6 +90,7 @@ __all__ = [
     "requeries_suspend_overdue",
     "requery_record",
     "sanction_fan_out",
+    "term_evaluations_request",
     "term_reminders_send",
     "_actor_repr",
     "_require_reason",

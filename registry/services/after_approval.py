@@ -26,6 +26,7 @@ from registry.models import (
     Engagement,
     RecordQueryConsent,
     RecordRequery,
+    SchoolTerm,
     TermReminder,
 )
 from registry.notifications import notify
@@ -174,6 +175,35 @@ def approval_renew(*, actor, approval: Approval, reason: str) -> Approval:
     return locked
 
 
+# --- semester evaluations ------------------------------------------------------------------
+
+def term_evaluations_request(*, today: datetime.date | None = None) -> int:
+    """At the end of each school term, the school is asked to rate every engagement of the
+    term not rated yet (a rating under the threshold opens a review case: see
+    ``engagement_evaluate``). Once per term; a run that missed the day catches up within a
+    fortnight. Four queries per run, whatever the number of terms."""
+    today = today or timezone.localdate()
+    terms = list(SchoolTerm.objects.filter(
+        ends_on__lt=today, ends_on__gte=today - datetime.timedelta(days=14),
+        evaluations_requested_at__isnull=True,
+        engagements__evaluation__isnull=True,
+        engagements__status__in=[*Engagement.LIVE_STATUSES, Engagement.Status.ENDED])
+        .distinct().order_by("pk")[: settings.RECERT_SWEEP_BATCH])
+    if not terms:
+        return 0
+    with transaction.atomic():
+        SchoolTerm.objects.filter(pk__in=[t.pk for t in terms]).update(
+            evaluations_requested_at=timezone.now())
+        notify(users=users_acting_for("school", "act_for_school", {t.school_id for t in terms}),
+               subject=_("The term has ended: rate your after-school providers"),
+               body=_("Rate each engagement of the term that has ended (satisfaction 1–5). "
+                      "The ratings count in each provider's annual review; an average under "
+                      "%(threshold)d%% opens a review by the bureau.") % {
+                   "threshold": round(settings.REGISTRY_SATISFACTION_THRESHOLD * 100)},
+               url=reverse("registry:school-engagements"))
+    return len(terms)
+
+
 # --- the yearly record re-query (入职查询) -----------------------------------------------
 
 def requeries_open(*, today: datetime.date | None = None) -> int:
@@ -315,5 +345,6 @@ __all__ = [
     "requeries_open",
     "requeries_suspend_overdue",
     "requery_record",
+    "term_evaluations_request",
     "term_reminders_send",
 ]

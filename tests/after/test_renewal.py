@@ -15,7 +15,7 @@ from registry.roles import Role
 from tests.after.beat import at, beat_day
 from tests.factories import UserFactory
 from tests.registry.issue5 import approve, organization, school_user
-from workflows.models import AnnualReviewProcess
+from workflows.models import AnnualReviewProcess, Notification
 
 pytestmark = pytest.mark.django_db
 START = datetime.date(2027, 1, 11)
@@ -43,7 +43,12 @@ def test_a_good_year_renews_once_then_a_new_selection(client):
         engagement = services.engagement_create(
             actor=school_account, school=school, term=term, organization=org,
             fee_per_session=Decimal("20"), sessions=16)
-    # the school rates the term at its end: a good year
+    # the day after the term ends the school is asked to rate it (once), and rates it
+    beat_day(START + D(121))
+    beat_day(START + D(122))
+    asked = [s for s in Notification.objects.filter(user=school_account)
+             .values_list("subject", flat=True) if "评价" in s]
+    assert len(asked) == 1, asked
     with at(START + D(121)):
         services.engagement_evaluate(actor=school_account, engagement=engagement,
                                      satisfaction=5, comments="学生喜欢")
