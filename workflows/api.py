@@ -13,7 +13,14 @@ from viewflow.workflow.status import STATUS
 from documents.services import StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person, School
 from registry.requests import form_data, request_address
-from workflows import selectors, services
+from workflows import selectors, task_actions
+from workflows.flows import (
+    AnnualReviewFlow,
+    IndividualVettingFlow,
+    OrganizationSelectionFlow,
+    RecertificationFlow,
+    ReviewCaseFlow,
+)
 from workflows.models import (
     CallForApplications,
     CaseOutcome,
@@ -21,6 +28,9 @@ from workflows.models import (
     OfferingFlag,
     SelectionProcess,
 )
+from workflows.services import errors, selection, vetting
+from workflows.services import objections as objections_services
+from workflows.services import outcome as outcome_services
 
 
 class StorageDown(exceptions.APIException):
@@ -37,7 +47,7 @@ def _call(fn, **kwargs):
     """Run a service and translate its errors to the API's status codes."""
     try:
         return fn(**kwargs)
-    except services.CaseStateError as error:
+    except errors.CaseStateError as error:
         raise Conflict(detail=" ".join(error.messages)) from None
     except ValidationError as error:
         detail = error.message_dict if hasattr(error, "error_dict") else error.messages
@@ -123,7 +133,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         data = ApplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        case = _call(services.selection_apply, actor=request.user,
+        case = _call(selection.selection_apply, actor=request.user,
                      organization=v["organization"], bureau=v["bureau"], call=v.get("call"),
                      offerings=v["offerings"], roster=v.get("roster", []))
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
@@ -132,7 +142,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         case = self.get_object()
-        _call(services.case_withdraw, actor=request.user, case=case)
+        _call(outcome_services.case_withdraw, actor=request.user, case=case)
         case.refresh_from_db()
         return Response(CaseSerializer(case).data)
 
@@ -154,14 +164,6 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Task.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
-        from workflows.flows import (
-            AnnualReviewFlow,
-            IndividualVettingFlow,
-            OrganizationSelectionFlow,
-            RecertificationFlow,
-            ReviewCaseFlow,
-        )
-
         if getattr(self, "swagger_fake_view", False):
             return Task.objects.none()
         flows = [OrganizationSelectionFlow, IndividualVettingFlow, RecertificationFlow,
@@ -176,7 +178,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             raise exceptions.NotFound()
         payload = TaskActSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        done = _call(services.task_perform, actor=request.user, task=task,
+        done = _call(task_actions.task_perform, actor=request.user, task=task,
                      data=form_data(payload.validated_data["data"]))
         task.refresh_from_db()
         return Response({"completed": done, "task": TaskSerializer(task).data})
@@ -217,7 +219,7 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
         payload = ObjectionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
-        objection = _call(services.objection_file, case=case, real_name=v["real_name"],
+        objection = _call(objections_services.objection_file, case=case, real_name=v["real_name"],
                           contact=v["contact"], reason=v["reason"],
                           evidence=v.get("evidence") or [])
         return Response({"id": objection.pk}, status=status.HTTP_201_CREATED)
@@ -274,7 +276,7 @@ class VettingViewSet(viewsets.ReadOnlyModelViewSet):
         payload = VettingStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
-        case = _call(services.vetting_start, actor=request.user, person=v["person"],
+        case = _call(vetting.vetting_start, actor=request.user, person=v["person"],
                      bureau=v["bureau"], school=v.get("school"), consent=v["consent"],
                      address=request_address(request))
         return Response(VettingCaseSerializer(case, context={"request": request}).data,
@@ -286,7 +288,7 @@ class VettingViewSet(viewsets.ReadOnlyModelViewSet):
         """The record query (入职查询) of the case: its clerk and the bureau's approvers
         only; every read is logged."""
         case = self.get_object()
-        record = _call(services.vetting_record_check_read, actor=request.user, case=case)
+        record = _call(vetting.vetting_record_check_read, actor=request.user, case=case)
         return Response(RecordCheckSerializer(record).data)
 
 

@@ -1,7 +1,9 @@
 """The selection processes as viewflow flows.
 
-Every step calls a service in ``workflows.services`` (which calls the registry and
-documents services); nodes never write models themselves. Renaming a flow or a
+Every step calls a service of a module in ``workflows.services`` (which calls the
+registry and documents services); nodes never write models themselves. The services
+never import this module: they start a flow, or take its lock, through
+``workflows.entry``, where each flow registers under its key. Renaming a flow or a
 node breaks stored tasks: keep ``flow.Obsolete`` stand-ins if one must go.
 """
 
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from workflows import review_cases, review_views, selectors, services, views
+from workflows import entry, review_views, selectors, views
 from workflows.models import (
     AnnualReviewProcess,
     RecertificationProcess,
@@ -18,6 +20,20 @@ from workflows.models import (
     VettingProcess,
 )
 from workflows.nodes import Background, HumanTask, PanelSplit, own_task_urls_only
+from workflows.services import (
+    annual_review,
+    corrections,
+    notifications,
+    outcome,
+    recertification,
+    review_cases,
+    scoring,
+    selection,
+    vetting,
+)
+from workflows.services import completeness as completeness_services
+from workflows.services import notice as notice_services
+from workflows.services import panel as panel_services
 
 ROLE_GROUPS = ["provider", "bureau_clerk", "bureau_expert", "bureau_approver", "bureau_admin",
                "school"]
@@ -52,24 +68,24 @@ class CaseStepsMixin:
     rejection (each calls one service)."""
 
     def check_completeness(self, activation):
-        services.case_check_completeness(case=activation.process.coerced)
+        completeness_services.case_check_completeness(case=activation.process.coerced)
 
     def send_back(self, activation):
-        services.case_return_for_correction(case=activation.process.coerced)
+        corrections.case_return_for_correction(case=activation.process.coerced)
 
     def reject_exhausted(self, activation):
-        services.case_reject(case=activation.process.coerced,
-                             reason=str(_("The documents were still not in order after the "
-                                          "maximum number of correction rounds.")))
+        outcome.case_reject(case=activation.process.coerced,
+                            reason=str(_("The documents were still not in order after the "
+                                         "maximum number of correction rounds.")))
 
     def reject_by_decision(self, activation):
         case = activation.process.coerced
-        services.case_reject(case=case, reason=case.decision_reason)
+        outcome.case_reject(case=case, reason=case.decision_reason)
 
 
 def _tell_queue(activation):
     """A new task in a bureau queue: tell the staff who may take it."""
-    services.notify_task_queue(activation=activation)
+    notifications.notify_task_queue(activation=activation)
 
 
 def _bureau(process):
@@ -81,9 +97,10 @@ def _organization(process):
 
 
 def _expert_owner(activation):
-    return services.assignment_for_task(activation.task).expert
+    return panel_services.assignment_for_task(activation.task).expert
 
 
+@entry.flow_register("selection")
 class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     """非学科类校外培训机构遴选: apply → completeness → qualification check →
     expert review → decision → public notice → approved."""
@@ -110,7 +127,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         flow.Switch()
         .Case(this.qualification, lambda a: not a.process.coerced.missing)
         .Case(this.corrections_exhausted,
-              lambda a: services.case_corrections_exhausted(case=a.process.coerced))
+              lambda a: corrections.case_corrections_exhausted(case=a.process.coerced))
         .Default(this.return_for_correction)
     )
     return_for_correction = flow.Function(this.send_back).Next(this.correction)
@@ -135,7 +152,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         flow.Switch()
         .Case(this.draw_experts, lambda a: not a.process.coerced.missing)
         .Case(this.corrections_exhausted,
-              lambda a: services.case_corrections_exhausted(case=a.process.coerced))
+              lambda a: corrections.case_corrections_exhausted(case=a.process.coerced))
         .Default(this.return_for_correction)
     )
 
@@ -174,10 +191,10 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     notice = flow.Timer(this.notice_deadline).Next(this.notice_gate)
     notice_gate = (
         flow.Switch()
-        .Case(this.take_effect, lambda a: services.notice_outcome(
-            case=a.process.coerced) == "approve")
-        .Case(this.reject_objected, lambda a: services.notice_outcome(
-            case=a.process.coerced) == "reject")
+        .Case(this.take_effect, lambda a: notice_services.notice_outcome(
+                   case=a.process.coerced) == "approve")
+        .Case(this.reject_objected, lambda a: notice_services.notice_outcome(
+                   case=a.process.coerced) == "reject")
         .Default(this.resolve_objections)
     )
     resolve_objections = (
@@ -196,37 +213,38 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     rejected_end = flow.End()
 
     def start_case(self, activation, **kwargs):
-        return services.selection_create(activation=activation, **kwargs)
+        return selection.selection_create(activation=activation, **kwargs)
 
     def noop(self, activation):
         """A join point so that every correction is checked again from the start."""
 
     def draw_panel(self, activation):
-        services.experts_draw(case=activation.process.coerced)
+        panel_services.experts_draw(case=activation.process.coerced)
 
     def panel_seats(self, activation):
         return [{"assignment": a.pk} for a in activation.process.coerced.assignments.filter(
             status="drawn").order_by("slot")]
 
     def summarize_scores(self, activation):
-        services.scores_summarize(case=activation.process.coerced)
+        scoring.scores_summarize(case=activation.process.coerced)
 
     def open_notice(self, activation):
-        services.notice_start(case=activation.process.coerced)
+        notice_services.notice_start(case=activation.process.coerced)
 
     def notice_deadline(self, activation):
-        return services.notice_deadline(activation.process.coerced)
+        return notice_services.notice_deadline(activation.process.coerced)
 
     def approve(self, activation):
-        services.case_take_effect(case=activation.process.coerced)
+        outcome.case_take_effect(case=activation.process.coerced)
 
 
     def reject_by_objection(self, activation):
         case = activation.process.coerced
         upheld = case.objections.filter(status="upheld").first()
-        services.case_reject(case=case, reason=upheld.resolution_reason if upheld else "")
+        outcome.case_reject(case=case, reason=upheld.resolution_reason if upheld else "")
 
 
+@entry.flow_register("vetting")
 class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     """外聘人员资格审查: completeness → clerk verification with the record query →
     approver's decision → approval for at most 12 months."""
@@ -244,14 +262,14 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         flow.Switch()
         .Case(this.verification, lambda a: not a.process.coerced.missing)
         .Case(this.corrections_exhausted,
-              lambda a: services.case_corrections_exhausted(case=a.process.coerced))
+              lambda a: corrections.case_corrections_exhausted(case=a.process.coerced))
         .Default(this.return_for_correction)
     )
     return_for_correction = flow.Function(this.send_back).Next(this.correction)
     correction = (
         HumanTask(views.CorrectionView.as_view())
         .Annotation(title=_("Correct the application"))
-        .Assign(lambda a: services.vetting_corrector(a.process.coerced))
+        .Assign(lambda a: vetting.vetting_corrector(a.process.coerced))
         .Next(this.completeness)
     )
     corrections_exhausted = flow.Function(this.reject_exhausted).Next(this.rejected_end)
@@ -268,7 +286,7 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         .Case(this.reject_hit, lambda a: a.process.coerced.query_result == "hit")
         .Case(this.decision, lambda a: not a.process.coerced.missing)
         .Case(this.corrections_exhausted,
-              lambda a: services.case_corrections_exhausted(case=a.process.coerced))
+              lambda a: corrections.case_corrections_exhausted(case=a.process.coerced))
         .Default(this.return_for_correction)
     )
     decision = (
@@ -291,15 +309,15 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     rejected_end = flow.End()
 
     def start_case(self, activation, **kwargs):
-        return services.vetting_create(activation=activation, **kwargs)
+        return vetting.vetting_create(activation=activation, **kwargs)
 
     def approve(self, activation):
-        services.vetting_take_effect(case=activation.process.coerced)
+        vetting.vetting_take_effect(case=activation.process.coerced)
 
     def reject_by_hit(self, activation):
-        services.case_reject(case=activation.process.coerced,
-                             reason=str(_("The mandatory record query returned a record; "
-                                          "the person cannot be approved.")))
+        outcome.case_reject(case=activation.process.coerced,
+                            reason=str(_("The mandatory record query returned a record; "
+                                         "the person cannot be approved.")))
 
 
 
@@ -317,6 +335,7 @@ def _renewer_object(process):
     return approval.person.organization or approval.person
 
 
+@entry.flow_register("recertification")
 class RecertificationFlow(CaseFlowMixin, flow.Flow):
     """证件到期重新审核: an expired credential suspends the approval; the provider uploads
     the renewal, a clerk verifies it (and the yearly record query), the approval returns."""
@@ -357,21 +376,16 @@ class RecertificationFlow(CaseFlowMixin, flow.Flow):
     end = flow.End()
 
     def start_case(self, activation, **kwargs):
-        from workflows import recertification
-
         return recertification.recertification_create(activation=activation, **kwargs)
 
     def restore_approval(self, activation):
-        from workflows import recertification
-
         recertification.recertification_restore(case=activation.process.coerced)
 
     def revoke_approval(self, activation):
-        from workflows import recertification
-
         recertification.recertification_revoke(case=activation.process.coerced)
 
 
+@entry.flow_register("annual_review")
 class AnnualReviewFlow(CaseFlowMixin, flow.Flow):
     """年度考核: on the anniversary the bureau administrator keeps, suspends or revokes."""
 
@@ -394,9 +408,7 @@ class AnnualReviewFlow(CaseFlowMixin, flow.Flow):
     end = flow.End()
 
     def start_case(self, activation, **kwargs):
-        from workflows import recertification
-
-        return recertification.annual_review_create(activation=activation, **kwargs)
+        return annual_review.annual_review_create(activation=activation, **kwargs)
 
 
 def _clerk_again(activation):
@@ -404,12 +416,13 @@ def _clerk_again(activation):
     _tell_queue(activation)
 
 
+@entry.flow_register("review_case")
 class ReviewCaseFlow(CaseFlowMixin, flow.Flow):
     """审查案件 (issue 20): after approval, due process. The clerk investigates and sends a
     notice of intended action; the provider may answer within N working days; an
     administrator who did not investigate decides; one re-examination (复核) may be asked;
     a rectification not evidenced in time comes back to the clerk. The provider's steps
-    are services that resume the waiting handles (``workflows.review_cases``); the daily
+    are services that resume the waiting handles (``workflows.services.review_cases``); the daily
     beat resumes those whose deadline passed."""
 
     process_class = ReviewCaseProcess

@@ -8,7 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows import services
+from documents.selectors import documents_of
+from registry.selectors import highlight_words
 from workflows.models import (
     AnnualReviewProcess,
     ExpertAssignment,
@@ -16,6 +17,17 @@ from workflows.models import (
     OfferingFlag,
     RubricCriterion,
     VettingProcess,
+)
+from workflows.services import (
+    annual_review,
+    corrections,
+    objections,
+    outcome,
+    panel,
+    recertification,
+    scoring,
+    selection,
+    vetting,
 )
 
 DOCUMENT_CHOICES = [
@@ -42,8 +54,6 @@ class DocumentDecisionsMixin:
     """One verify/reject choice and reason per current document of the subject."""
 
     def add_document_fields(self, subject):
-        from documents.selectors import documents_of
-
         self.documents = list(documents_of(subject, history=False))
         for document in self.documents:
             label = f"{document.document_type.display_name} · {document.original_name}"
@@ -77,7 +87,7 @@ class CorrectionForm(TaskForm):
         label=_("I have uploaded the corrected or missing documents"), required=True)
 
     def perform(self) -> bool:
-        services.case_resubmit(actor=self.user, case=self.case)
+        corrections.case_resubmit(actor=self.user, case=self.case)
         return True
 
 
@@ -103,8 +113,6 @@ def flag_summary(flag) -> str:
 
 def flag_highlighted(flag):
     """The offering's title and description, HTML-escaped, matched words in <mark>."""
-    from registry.selectors import highlight_words
-
     text = f"{flag.offering.title}：{flag.offering.description}".rstrip("：")
     return highlight_words(text, flag.matched_words)
 
@@ -145,10 +153,10 @@ class QualificationForm(DocumentDecisionsMixin, TaskForm):
         return cleaned
 
     def perform(self) -> bool:
-        services.qualification_check(actor=self.user, case=self.case,
-                                     decisions=self.document_decisions(),
-                                     note=self.cleaned_data.get("note", ""),
-                                     flag_decisions=self.flag_decisions())
+        selection.qualification_check(actor=self.user, case=self.case,
+                                      decisions=self.document_decisions(),
+                                      note=self.cleaned_data.get("note", ""),
+                                      flag_decisions=self.flag_decisions())
         return True
 
 
@@ -176,12 +184,12 @@ class VerificationForm(DocumentDecisionsMixin, TaskForm):
         return cleaned
 
     def perform(self) -> bool:
-        services.vetting_verify(actor=self.user, case=self.case,
-                                decisions=self.document_decisions(),
-                                query_reference=self.cleaned_data["query_reference"],
-                                query_date=self.cleaned_data["query_date"],
-                                query_result=self.cleaned_data["query_result"],
-                                note=self.cleaned_data.get("note", ""))
+        vetting.vetting_verify(actor=self.user, case=self.case,
+                               decisions=self.document_decisions(),
+                               query_reference=self.cleaned_data["query_reference"],
+                               query_date=self.cleaned_data["query_date"],
+                               query_result=self.cleaned_data["query_result"],
+                               note=self.cleaned_data.get("note", ""))
         return True
 
 
@@ -198,7 +206,7 @@ class ExpertReviewForm(TaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.assignment = services.assignment_for_task(self.activation.task)
+        self.assignment = panel.assignment_for_task(self.activation.task)
         self.criteria = list(RubricCriterion.objects.filter(is_active=True))
         for criterion in self.criteria:
             self.fields[f"score_{criterion.code}"] = forms.IntegerField(
@@ -220,14 +228,14 @@ class ExpertReviewForm(TaskForm):
 
     def perform(self) -> bool:
         if self.cleaned_data["conflict"] == "yes":
-            services.expert_declare_conflict(actor=self.user, assignment=self.assignment,
-                                             note=self.cleaned_data["conflict_note"],
-                                             task=self.activation.task)
+            panel.expert_declare_conflict(actor=self.user, assignment=self.assignment,
+                                          note=self.cleaned_data["conflict_note"],
+                                          task=self.activation.task)
             return False  # the seat stays open, now with the replacement expert
-        services.expert_score(
-            actor=self.user, assignment=self.assignment,
-            scores={c.code: self.cleaned_data[f"score_{c.code}"] for c in self.criteria},
-            comment=self.cleaned_data.get("comment", ""))
+        scoring.expert_score(
+           actor=self.user, assignment=self.assignment,
+           scores={c.code: self.cleaned_data[f"score_{c.code}"] for c in self.criteria},
+           comment=self.cleaned_data.get("comment", ""))
         return True
 
 
@@ -237,9 +245,9 @@ class DecisionForm(TaskForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=5000)
 
     def perform(self) -> bool:
-        services.case_decide(actor=self.user, case=self.case,
-                             approve=self.cleaned_data["decision"] == "approve",
-                             reason=self.cleaned_data["reason"])
+        outcome.case_decide(actor=self.user, case=self.case,
+                            approve=self.cleaned_data["decision"] == "approve",
+                            reason=self.cleaned_data["reason"])
         return True
 
 
@@ -259,10 +267,10 @@ class ResolveObjectionsForm(TaskForm):
 
     def perform(self) -> bool:
         for objection in self.objections:
-            services.objection_resolve(
-                actor=self.user, objection=objection,
-                upheld=self.cleaned_data[f"objection_{objection.pk}"] == "upheld",
-                reason=self.cleaned_data[f"objection_{objection.pk}_reason"])
+            objections.objection_resolve(
+                  actor=self.user, objection=objection,
+                  upheld=self.cleaned_data[f"objection_{objection.pk}"] == "upheld",
+                  reason=self.cleaned_data[f"objection_{objection.pk}_reason"])
         return True
 
 
@@ -271,8 +279,6 @@ class RenewForm(TaskForm):
         label=_("I have uploaded the renewed documents listed above"), required=True)
 
     def perform(self) -> bool:
-        from workflows import recertification
-
         recertification.recertification_submit(actor=self.user, case=self.case)
         return True
 
@@ -297,8 +303,6 @@ class RecertVerifyForm(DocumentDecisionsMixin, TaskForm):
         return cleaned
 
     def perform(self) -> bool:
-        from workflows import recertification
-
         recertification.recertification_verify(
             actor=self.user, case=self.case, decisions=self.document_decisions(),
             query_reference=self.cleaned_data.get("query_reference", ""),
@@ -313,10 +317,8 @@ class AnnualReviewForm(TaskForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=5000)
 
     def __init__(self, *args, **kwargs):
-        from workflows import recertification
-
         super().__init__(*args, **kwargs)
-        self.evidence = recertification.annual_review_evidence(self.case)
+        self.evidence = annual_review.annual_review_evidence(self.case)
         average = self.evidence["average"]
         self.fields["decision"].help_text = _(
             "%(n)d engagements this year; average satisfaction %(avg)s of 5; %(i)d incidents.") % {
@@ -330,11 +332,9 @@ class AnnualReviewForm(TaskForm):
             _("it has been renewed once: a new selection follows its term.")}
 
     def perform(self) -> bool:
-        from workflows import recertification
-
-        recertification.annual_review_decide(actor=self.user, case=self.case,
-                                             decision=self.cleaned_data["decision"],
-                                             reason=self.cleaned_data["reason"])
+        annual_review.annual_review_decide(actor=self.user, case=self.case,
+                                           decision=self.cleaned_data["decision"],
+                                           reason=self.cleaned_data["reason"])
         return True
 
 

@@ -8,9 +8,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from registry.models import Bureau, Organization, Person
-from workflows import review_cases, selectors
+from workflows import selectors
 from workflows.api import _call
 from workflows.models import ReviewCaseProcess
+from workflows.services import review_cases
 
 
 class ReviewCaseSerializer(serializers.ModelSerializer):

@@ -3,9 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from workflows import review_cases
 from workflows.forms import FORMS, TaskForm
 from workflows.models import ReviewCaseProcess
+from workflows.services import review_cases
 
 Action = ReviewCaseProcess.Action
 

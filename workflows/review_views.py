@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 
 from registry.selectors import audit_trail
-from workflows import review_cases, review_forms
+from workflows import review_forms
 from workflows.models import ReviewCaseProcess
 from workflows.selectors import _bureau_ids, may_view_case, open_tasks_for
+from workflows.services import review_cases
 from workflows.views import TaskFormView
 
 

@@ -13,13 +13,16 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
+from guardian.shortcuts import get_objects_for_user
 from viewflow.workflow.flow.views import mixins as vf_mixins
 
 from documents.services import StorageUnavailable
-from registry.models import Bureau, Organization
+from registry.models import Bureau, Offering, Organization, Person
+from registry.selectors import audit_trail
 from workflows import forms as task_forms
-from workflows import selectors, services
+from workflows import selectors
 from workflows.models import CallForApplications, Notification, SelectionProcess
+from workflows.services import objections, outcome, selection
 
 
 def _apply_validation_error(form, error: ValidationError) -> None:
@@ -120,10 +123,6 @@ class ApplyForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from guardian.shortcuts import get_objects_for_user
-
-        from registry.models import Offering, Person
-
         orgs = get_objects_for_user(user, "registry.act_for_organization", klass=Organization,
                                     accept_global_perms=False, with_superuser=False)
         self.fields["organization"].queryset = orgs
@@ -142,10 +141,10 @@ class ApplyView(LoginRequiredMixin, generic.FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            case = services.selection_apply(
-                actor=self.request.user, organization=data["organization"],
-                bureau=data["bureau"], call=data["call"], offerings=data["offerings"],
-                roster=data["roster"])
+            case = selection.selection_apply(
+                 actor=self.request.user, organization=data["organization"],
+                 bureau=data["bureau"], call=data["call"], offerings=data["offerings"],
+                 roster=data["roster"])
         except ValidationError as error:
             _apply_validation_error(form, error)
             return self.form_invalid(form)
@@ -174,8 +173,6 @@ class CaseDetailView(LoginRequiredMixin, generic.DetailView):
         return case
 
     def get_context_data(self, **kwargs):
-        from registry.selectors import audit_trail
-
         context = super().get_context_data(**kwargs)
         case = self.object
         context["history"] = audit_trail(case)[:200]
@@ -193,7 +190,7 @@ class WithdrawView(LoginRequiredMixin, generic.View):
     def post(self, request, pk):
         case = get_object_or_404(selectors.selection_cases_for(request.user), pk=pk)
         try:
-            services.case_withdraw(actor=request.user, case=case)
+            outcome.case_withdraw(actor=request.user, case=case)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         except PermissionDenied:
@@ -264,9 +261,9 @@ class ObjectionView(generic.FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.objection_file(case=self.case, real_name=data["real_name"],
-                                    contact=data["contact"], reason=data["reason"],
-                                    evidence=data.get("evidence") or [])
+            objections.objection_file(case=self.case, real_name=data["real_name"],
+                                      contact=data["contact"], reason=data["reason"],
+                                      evidence=data.get("evidence") or [])
         except ValidationError as error:
             _apply_validation_error(form, error)
             return self.form_invalid(form)

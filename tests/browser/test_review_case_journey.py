@@ -17,7 +17,7 @@ from registry.roles import Role
 from tests.browser.conftest import login, screenshot
 from tests.factories import ApprovalFactory, SchoolFactory, UserFactory
 from tests.workflows.conftest import open_tasks
-from workflows import services as flow_services
+from workflows import task_actions
 from workflows.models import ReviewCaseProcess
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 def _perform(case, node, actor, data):
     [task] = open_tasks(case, node)
-    assert flow_services.task_perform(actor=actor, task=task, data=data)
+    assert task_actions.task_perform(actor=actor, task=task, data=data)
 
 
 def test_incident_suspension_reexamination_and_restoration(new_page, world):

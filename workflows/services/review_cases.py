@@ -30,8 +30,9 @@ from viewflow.workflow.status import STATUS
 from registry import services as registry_services
 from registry.formatting import local_date
 from registry.models import Bureau
-from workflows import services
+from workflows import entry, selectors
 from workflows.models import ReviewCaseProcess
+from workflows.services.notifications import notify
 from workflows.workdays import add_working_days
 
 Case = ReviewCaseProcess
@@ -41,9 +42,7 @@ OPEN_STAGES = [s for s in Stage.values if s != Stage.CLOSED]
 
 
 def _flow():
-    from workflows.flows import ReviewCaseFlow  # noqa: PLC0415 - flows import this module
-
-    return ReviewCaseFlow
+    return entry.flow("review_case")
 
 
 def _audit(actor, action: str, case: Case, *, from_state="", to_state="", reason="",
@@ -68,7 +67,7 @@ def case_url(case: Case) -> str:
 
 
 def _provider_users(case: Case) -> list:
-    return services.holders_of(case.subject)
+    return selectors.holders_of(case.subject)
 
 
 def may_act_for_provider(user, case: Case) -> bool:
@@ -182,7 +181,7 @@ def review_case_notice_send(*, case: Case) -> None:
     _audit(case.investigated_by, "notice", case, from_state=previous,
            reason=case.notice_reasons, data={"intended": case.intended_action,
                                             "response_due": case.response_due.isoformat()})
-    services.notify(
+    notify(
         users=_provider_users(case),
         subject=_("Notice of intended action (#%(pk)s): you may answer by %(date)s") % {
             "pk": case.pk, "date": local_date(case.response_due)},
@@ -278,7 +277,7 @@ def review_case_decide(*, actor, case: Case, decision: str, reason: str,
            data={"reexamination_due": case.reexamination_due.isoformat(),
                  "rectification_due": rectification_due.isoformat()
                  if decision == Action.RECTIFY else None})
-    services.notify(
+    notify(
         users=_provider_users(case),
         subject=_("Review case #%(pk)s decided: %(decision)s") % {
             "pk": case.pk, "decision": Action(decision).label},
@@ -354,7 +353,7 @@ def review_case_reexamine(*, actor, case: Case, outcome: str, reason: str) -> No
     case.reexamined_by = actor
     case.save(update_fields=["reexamination_outcome", "reexamination_reason", "reexamined_by"])
     _audit(actor, "reexamine", case, to_state=outcome, reason=reason)
-    services.notify(
+    notify(
         users=_provider_users(case),
         subject=_("Review case #%(pk)s re-examined: %(outcome)s") % {
             "pk": case.pk, "outcome": Case.Reexamination(outcome).label},
@@ -451,7 +450,7 @@ def _back_to_clerk(case: Case, reason: str) -> None:
 def review_case_close(*, case: Case) -> None:
     previous = _set_stage(case, Stage.CLOSED)
     _audit(None, "close", case, from_state=previous, to_state=case.stage)
-    services.notify(users=_provider_users(case),
+    notify(users=_provider_users(case),
                     subject=_("Review case #%(pk)s is closed") % {"pk": case.pk},
                     body=_("See the case's page."), url=case_url(case))
 
