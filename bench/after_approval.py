@@ -1,4 +1,5 @@
-"""Probes of issue 20 (after approval): the sanction fan-out to many engagements.
+"""Probes of issue 20 (after approval): the sanction fan-out to many engagements, and the
+opening of the yearly list review (留库审查) for many approvals.
 
 Self-contained: each probe builds what it measures inside a transaction that is rolled
 back, so it needs no generated load and leaves nothing behind. The figure that matters is
@@ -28,6 +29,7 @@ from registry.models import (
     SchoolTerm,
 )
 from registry.roles import Role
+from workflows.services.list_review import list_review_progress, list_review_start
 
 
 def _world(n: int) -> tuple:
@@ -98,3 +100,57 @@ def probe_sanction_fanout(args, emit) -> None:
              large_figures[step]["seconds"] <= 5, engagements=large)
     emit("sanction_fanout_restored", large_figures["suspended_then_restored"], "engagements",
          f"== {large}", large_figures["suspended_then_restored"] == large)
+
+
+def _list_world(n: int) -> tuple:
+    """A bureau administrator and ``n`` organizations approved (in force) on its list,
+    written in bulk."""
+    user_model = get_user_model()
+    county = Jurisdiction.objects.filter(level="county").order_by("pk").first()
+    bureau = Bureau.objects.get(jurisdiction=county)
+    stamp = time.monotonic_ns()
+    admin = user_model.objects.create(username=f"bench-list-admin-{stamp}")
+    services.role_grant(actor=None, user=admin, role=Role.BUREAU_ADMIN, target=bureau)
+    organizations = Organization.objects.bulk_create(
+        Organization(name=f"留库测评机构{i}", uscc=make_uscc((stamp + i) % 10**9),
+                     county=county, registration_kind=Organization.RegistrationKind.values[0])
+        for i in range(n))
+    today = timezone.localdate()
+    Approval.objects.bulk_create(
+        Approval(organization=o, jurisdiction=county, status=Approval.Status.APPROVED,
+                 valid_from=today - datetime.timedelta(days=30),
+                 valid_until=today + datetime.timedelta(days=300)) for o in organizations)
+    return admin, bureau
+
+
+def _list_measure(n: int) -> dict:
+    with transaction.atomic():
+        admin, bureau = _list_world(n)
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            review = list_review_start(actor=admin, bureau=bureau)
+        seconds = time.perf_counter() - started
+        with CaptureQueriesContext(connection) as progress_queries:
+            progress = list_review_progress(review)
+        figures = {"queries": len(queries.captured_queries), "seconds": round(seconds, 3),
+                   "opened": review.opened, "progress_queries":
+                   len(progress_queries.captured_queries), "total": progress["total"]}
+        transaction.set_rollback(True)
+    return figures
+
+
+def probe_list_review(args, emit) -> None:
+    """Open the yearly list review (留库审查) for many approvals at once; its query count
+    must equal the one at 10 approvals."""
+    large = max(10, int(getattr(args, "approvals", 100_000)))
+    _list_measure(10)  # warm
+    small, big = _list_measure(10), _list_measure(large)
+    emit("list_review_open_queries", big["queries"], "queries", "== queries at 10 approvals",
+         big["queries"] == small["queries"], baseline=small["queries"],
+         baseline_name="queries at 10 approvals", approvals=large)
+    emit("list_review_open_seconds", big["seconds"], "s", "<= 120", big["seconds"] <= 120,
+         approvals=large)
+    emit("list_review_opened", big["opened"], "cases", f"== {large}",
+         big["opened"] == large == big["total"])
+    emit("list_review_progress_queries", big["progress_queries"], "queries", "== 1",
+         big["progress_queries"] == 1)

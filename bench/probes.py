@@ -28,7 +28,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench import generate  # noqa: E402
-from bench.after_approval import probe_sanction_fanout  # noqa: E402
+from bench.after_approval import probe_list_review, probe_sanction_fanout  # noqa: E402
 from bench.auth_load import probe_auth_load  # noqa: E402
 from bench.scans import probe_inspection, write_scan_pdf  # noqa: E402
 
@@ -535,6 +535,7 @@ PROBES = {"search": probe_search, "sweep": probe_sweep, "sweep_queries": probe_s
           "export": probe_export, "upload": probe_upload, "transition": probe_transition,
           "inbox": probe_inbox,
           "sanction_fanout": lambda args: probe_sanction_fanout(args, emit),
+          "list_review": lambda args: probe_list_review(args, emit),
           "auth_load": lambda args: probe_auth_load(args, emit),
           "inspection": lambda args: probe_inspection(args, emit=emit, sampler_class=RssSampler)}
 
@@ -555,6 +556,8 @@ def main(argv=None):
     parser.add_argument("--attackers", type=int, default=8, help="auth_load: clients")
     parser.add_argument("--engagements", type=int, default=1000,
                         help="sanction_fanout: engagements of the sanctioned provider")
+    parser.add_argument("--approvals", type=int, default=100_000,
+                        help="list_review: approvals in force on the bureau's list")
     args = parser.parse_args(argv)
     if connection.vendor != "postgresql":
         sys.exit("the benchmarks need PostgreSQL: set DATABASE_URL")

@@ -416,6 +416,10 @@ class AnnualReviewProcess(Process):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
                                    null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
+    # opened by the yearly review of the whole list (留库审查), if it was
+    list_review = models.ForeignKey("workflows.ListReview", verbose_name=_("list review"),
+                                    null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reviews")
 
     class Meta:
         verbose_name = _("annual review")
@@ -596,3 +600,30 @@ class ReviewCaseProcess(Process):
     @property
     def subject(self):
         return self.organization if self.organization_id else self.person
+
+
+class ListReview(models.Model):
+    """The yearly review of a bureau's whole list (留库审查, issue 20): an annual review for
+    every approval in force, opened at once; when they are done the administrator
+    publishes the next list version (its changes are the publication's diff)."""
+
+    bureau = models.ForeignKey("registry.Bureau", verbose_name=_("bureau"),
+                               on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    started_on = models.DateField(_("started on"))
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("started by"),
+                                   on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("reviews due by"))
+    opened = models.PositiveIntegerField(_("annual reviews opened"), default=0)
+    publication = models.ForeignKey("registry.Publication", verbose_name=_("list published"),
+                                    null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("yearly list review")
+        verbose_name_plural = _("yearly list reviews")
+        constraints = [models.UniqueConstraint(fields=["bureau", "year"],
+                                               name="list_review_once_a_year")]
+
+    def __str__(self) -> str:
+        return f"{self.bureau} · {self.year}"
