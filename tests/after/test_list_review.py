@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from registry import services as registry_services
 from registry.models import Approval, AuditEvent, Bureau
@@ -105,3 +106,22 @@ def test_the_list_review_through_the_api(client):
         client.force_login(stranger)
         assert client.post("/api/v1/list-reviews/", {"bureau": bureau.pk},
                            content_type="application/json").status_code == 403
+
+
+def test_the_list_review_page(client):
+    with at(DAY):
+        bureau = Bureau.objects.get(jurisdiction__code="360100")
+        admin = UserFactory()
+        registry_services.role_grant(actor=None, user=admin, role=Role.BUREAU_ADMIN,
+                                     target=bureau)
+        _approvals(2)
+        client.force_login(admin)
+        url = reverse("workflows:list-reviews", args=[bureau.pk])
+        assert client.post(url).status_code == 302
+        page = client.get(url).content.decode()
+        assert "<progress" in page and "0%" in page
+        review = ListReview.objects.get()
+        refused = client.post(url, {"publish": review.pk})
+        assert refused.status_code == 400 and "尚有 2 项年审未完成" in refused.content.decode()
+        client.force_login(UserFactory())
+        assert client.get(url).status_code == 403
