@@ -308,6 +308,11 @@ def main(argv=None):
         rows += probe("transition", url)
     if wanted("inbox"):
         rows += probe("inbox", url)
+    if wanted("sanction_fanout"):
+        rows += probe("sanction_fanout", url)
+    if wanted("list_review"):
+        # 100k approvals at scale 1 (the figure); fewer at a smaller scale
+        rows += probe("list_review", url, "--approvals", str(max(1000, int(100_000 * args.scale))))
     if wanted("auth_load"):
         rows += probe("auth_load", url)
     if wanted("permits"):

@@ -28,6 +28,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench import generate  # noqa: E402
+from bench.after_approval import probe_list_review, probe_sanction_fanout  # noqa: E402
 from bench.auth_load import probe_auth_load  # noqa: E402
 from bench.contracts import probe_permits, probe_settlement  # noqa: E402
 from bench.load import probe_load  # noqa: E402
@@ -625,7 +626,10 @@ def probe_inbox(args):
 
 PROBES = {"search": probe_search, "sweep": probe_sweep, "sweep_queries": probe_sweep_queries,
           "export": probe_export, "upload": probe_upload, "transition": probe_transition,
-          "inbox": probe_inbox, "auth_load": lambda args: probe_auth_load(args, emit),
+          "inbox": probe_inbox,
+          "sanction_fanout": lambda args: probe_sanction_fanout(args, emit),
+          "list_review": lambda args: probe_list_review(args, emit),
+          "auth_load": lambda args: probe_auth_load(args, emit),
           "load": lambda args: probe_load(args, emit),
           "inspection": lambda args: probe_inspection(args, emit=emit, sampler_class=RssSampler),
           "permits": lambda args: probe_permits(args, emit=emit, p95=p95, ms=ms),
@@ -656,6 +660,10 @@ def main(argv=None):
     parser.add_argument("--saturation-steps", type=float, nargs="*",
                         default=[1.5, 2, 3, 4, 6, 8], help="load: rate multipliers tried")
     parser.add_argument("--scale", type=float, default=1.0, help="permits: 1M × scale")
+    parser.add_argument("--engagements", type=int, default=1000,
+                        help="sanction_fanout: engagements of the sanctioned provider")
+    parser.add_argument("--approvals", type=int, default=100_000,
+                        help="list_review: approvals in force on the bureau's list")
     args = parser.parse_args(argv)
     if connection.vendor != "postgresql":
         sys.exit("the benchmarks need PostgreSQL: set DATABASE_URL")

@@ -253,6 +253,20 @@ CELERY_BEAT_SCHEDULE: dict = {
                          "schedule": env.float("RECERT_SWEEP_EVERY_SECONDS", default=0)
                          or crontab(hour=1, minute=30),
                          "options": {"expires": 6 * 3600}},
+    # After approval (issue 20): term-end reminders, the yearly record re-query and its
+    # deadline; daily, each idempotent.
+    "term-reminders": {"task": "registry.tasks.term_reminders",
+                       "schedule": crontab(hour=2, minute=0), "options": {"expires": 6 * 3600}},
+    "term-evaluations": {"task": "registry.tasks.term_evaluations",
+                         "schedule": crontab(hour=2, minute=5),
+                         "options": {"expires": 6 * 3600}},
+    "requeries-open": {"task": "registry.tasks.requeries_open",
+                       "schedule": crontab(hour=2, minute=10), "options": {"expires": 6 * 3600}},
+    "requeries-overdue": {"task": "registry.tasks.requeries_overdue",
+                          "schedule": crontab(hour=2, minute=20),
+                          "options": {"expires": 6 * 3600}},
+    "review-cases": {"task": "workflows.tasks.review_cases_tick",
+                     "schedule": crontab(hour=0, minute=30), "options": {"expires": 6 * 3600}},
     "expiry-reminders": {"task": "workflows.tasks.deliver_reminders",
                          "schedule": env.float("RECERT_DELIVER_EVERY_SECONDS", default=600.0),
                          "options": {"expires": 590}},
@@ -290,6 +304,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BlacklistProposalStatusEnum": "registry.models.BlacklistProposal.Status",
         "RecheckStatusEnum": "registry.models.RecheckRequest.Status",
+        "EngagementStatusEnum": "registry.models.Engagement.Status",
     },
 }
 
@@ -395,6 +410,18 @@ REGISTRY_EXTERNAL_PROJECT_CAP = env.float("REGISTRY_EXTERNAL_PROJECT_CAP", defau
 REGISTRY_APPROVAL_TERM_DAYS = env.int("REGISTRY_APPROVAL_TERM_DAYS", default=365)
 # Average end-of-term satisfaction (share of 5) below which the bureau gets a review request.
 REGISTRY_SATISFACTION_THRESHOLD = env.float("REGISTRY_SATISFACTION_THRESHOLD", default=0.80)
+# After approval (issue 20). The yearly dates (MM-DD) a bureau keeps unless it sets its own
+# (registry.BureauCalendar): the annual review (年审) opens before the term ends; every
+# person in service gets the yearly record re-query (入职查询).
+REGISTRY_ANNUAL_REVIEW_DATE = env.str("REGISTRY_ANNUAL_REVIEW_DATE", default="06-01")
+REGISTRY_REQUERY_DATE = env.str("REGISTRY_REQUERY_DATE", default="03-01")
+# A re-query not done within this many days suspends the person's approval, with notice.
+REGISTRY_REQUERY_DAYS = env.int("REGISTRY_REQUERY_DAYS", default=30)
+# The provider and its schools are reminded this many days before the term ends.
+REGISTRY_TERM_REMINDER_DAYS = env.list("REGISTRY_TERM_REMINDER_DAYS", cast=int,
+                                       default=[60, 30, 7])
+# A positive annual review renews an approval this many times (1+1), then a new selection.
+REGISTRY_MAX_RENEWALS = env.int("REGISTRY_MAX_RENEWALS", default=1)
 # Results per page of school search (web and API).
 REGISTRY_SEARCH_PAGE_SIZE = env.int("REGISTRY_SEARCH_PAGE_SIZE", default=20)
 # The Ed25519 key that signs entry permits and published list exports: a PEM file (PKCS#8).
@@ -416,6 +443,12 @@ WORKFLOW_MAX_CORRECTION_ROUNDS = env.int("WORKFLOW_MAX_CORRECTION_ROUNDS", defau
 WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS = env.int("WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS", default=30)
 # The record query (入职查询) is repeated yearly, so individual approvals last at most this.
 WORKFLOW_INDIVIDUAL_APPROVAL_DAYS = env.int("WORKFLOW_INDIVIDUAL_APPROVAL_DAYS", default=365)
+
+# --- review cases (issue 20): working days on the official calendar ---------------------
+# The provider may answer a notice of intended action within this many working days.
+REVIEW_RESPONSE_WORKING_DAYS = env.int("REVIEW_RESPONSE_WORKING_DAYS", default=5)
+# ... and ask once for a re-examination (复核) of the decision within this many.
+REVIEW_REEXAMINATION_WORKING_DAYS = env.int("REVIEW_REEXAMINATION_WORKING_DAYS", default=15)
 
 # --- re-certification (issue: Re-certification) ------------------------------
 # Reminders go out this many days before a credential expires (each exactly once).

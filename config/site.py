@@ -6,7 +6,13 @@ from viewflow.urls import Application, Site
 
 from registry.portal import landing
 from registry.site import HomeView
-from workflows.site import AnnualReviewApp, RecertificationApp, SelectionApp, VettingApp
+from workflows.site import (
+    AnnualReviewApp,
+    RecertificationApp,
+    ReviewCaseApp,
+    SelectionApp,
+    VettingApp,
+)
 
 
 class WorkspaceApp(Application):
@@ -32,5 +38,5 @@ site = RegistrySite(
     # config/templates/viewflow/base_page.html), which offers only what the user may do
     menu_template_name=None,
     viewsets=[WorkspaceApp(), SelectionApp(), VettingApp(), RecertificationApp(),
-              AnnualReviewApp()],
+              AnnualReviewApp(), ReviewCaseApp()],
 )

@@ -278,3 +278,13 @@ class ReviewRequestCloseForm(forms.Form):
 
     reason = forms.CharField(label=_("Reason for closing"), widget=forms.Textarea(
         attrs={"rows": 2}), max_length=4000, required=False)
+
+
+class RequeryRecordForm(forms.Form):
+    """The clerk's record of a yearly record re-query (入职查询)."""
+
+    query_reference = forms.CharField(label=_("Query reference"), max_length=64)
+    query_date = forms.DateField(label=_("Query date"),
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    result = forms.ChoiceField(label=_("Result"), choices=[
+        ("clear", _("No record")), ("hit", _("A record was found"))])

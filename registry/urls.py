@@ -1,6 +1,7 @@
 from django.urls import path
 
 from registry import (
+    after_approval_pages,
     consent_views,
     contract_views,
     portal,
@@ -12,6 +13,9 @@ from registry import (
 app_name = "registry"
 
 urlpatterns = [
+    path("bureau/<int:bureau_id>/requeries/", after_approval_pages.requeries, name="requeries"),
+    path("bureau/<int:bureau_id>/requeries/<int:pk>/record/", after_approval_pages.requery_record,
+         name="requery-record"),
     path("lists/", views.list_index, name="list-index"),
     path("lists/p/<int:pk>/", views.list_detail, name="list-detail"),
     path("lists/p/<int:pk>/export.json.sig", views.list_export_signature,

@@ -17,6 +17,7 @@ from workflows.flows import (
     IndividualVettingFlow,
     OrganizationSelectionFlow,
     RecertificationFlow,
+    ReviewCaseFlow,
 )
 from workflows.models import (
     CallForApplications,
@@ -139,7 +140,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Task.objects.none()
         flows = [OrganizationSelectionFlow, IndividualVettingFlow, RecertificationFlow,
-                 AnnualReviewFlow]
+                 AnnualReviewFlow, ReviewCaseFlow]
         return selectors.task_queue_for(self.request.user, flows).order_by("-created", "-pk")
 
     @extend_schema(request=TaskActSerializer, responses={200: TaskActResultSerializer})

@@ -11,10 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from workflows import entry, selectors, views
+from workflows import entry, review_views, selectors, views
 from workflows.models import (
     AnnualReviewProcess,
     RecertificationProcess,
+    ReviewCaseProcess,
     SelectionProcess,
     VettingProcess,
 )
@@ -25,6 +26,7 @@ from workflows.services import (
     notifications,
     outcome,
     recertification,
+    review_cases,
     scoring,
     selection,
     vetting,
@@ -407,3 +409,113 @@ class AnnualReviewFlow(CaseFlowMixin, flow.Flow):
 
     def start_case(self, activation, **kwargs):
         return annual_review.annual_review_create(activation=activation, **kwargs)
+
+
+def _clerk_again(activation):
+    """The investigation task (again, when a rectification came back): tell the clerks."""
+    _tell_queue(activation)
+
+
+@entry.flow_register("review_case")
+class ReviewCaseFlow(CaseFlowMixin, flow.Flow):
+    """审查案件 (issue 20): after approval, due process. The clerk investigates and sends a
+    notice of intended action; the provider may answer within N working days; an
+    administrator who did not investigate decides; one re-examination (复核) may be asked;
+    a rectification not evidenced in time comes back to the clerk. The provider's steps
+    are services that resume the waiting handles (``workflows.services.review_cases``); the daily
+    beat resumes those whose deadline passed."""
+
+    process_class = ReviewCaseProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("Review case")
+    process_description = _("Due process after approval: investigation, notice, answer, "
+                            "decision, re-examination.")
+    process_summary_template = "{{ process.bureau }} · {{ process.stage }}"
+
+    start = flow.StartHandle(this.start_case).Next(this.investigate)
+
+    # --- bureau clerk -------------------------------------------------------------------
+    investigate = (
+        HumanTask(review_views.InvestigateView.as_view())
+        .Annotation(title=_("Investigate and give notice of the intended action"))
+        .Permission("registry.clerk_bureau", obj=_bureau)
+        .onCreate(_clerk_again)
+        .Next(this.notice)
+    )
+    notice = flow.Function(this.send_notice).Next(this.response)
+
+    # --- the provider's answer (a service resumes it; or the beat, when time runs out) ---
+    response = flow.Handle(this.close_response).Next(this.decide)
+
+    # --- bureau administrator (not the investigator) ----------------------------------------
+    decide = (
+        HumanTask(review_views.DecideView.as_view())
+        .Annotation(title=_("Decide the review case"))
+        .Permission("registry.administer_bureau", obj=_bureau)
+        .onCreate(_tell_queue)
+        .Next(this.reexamination_window)
+    )
+    reexamination_window = flow.Handle(this.close_reexamination_window).Next(
+        this.reexamination_gate)
+    reexamination_gate = (
+        flow.If(lambda a: a.process.coerced.reexamination_requested_at is not None)
+        .Then(this.reexamine)
+        .Else(this.follow_up)
+    )
+    reexamine = (
+        HumanTask(review_views.ReexamineView.as_view())
+        .Annotation(title=_("Re-examination (复核)"))
+        .Permission("registry.administer_bureau", obj=_bureau)
+        .onCreate(_tell_queue)
+        .Next(this.follow_up)
+    )
+    follow_up = (
+        flow.If(lambda a: review_cases.rectification_follows(a.process.coerced))
+        .Then(this.start_rectification)
+        .Else(this.close)
+    )
+
+    # --- rectification (整改) -----------------------------------------------------------
+    start_rectification = flow.Function(this.begin_rectification).Next(this.rectification)
+    rectification = flow.Handle(this.close_rectification).Next(this.rectification_gate)
+    rectification_gate = (
+        flow.If(lambda a: a.process.coerced.rectification_submitted_at is not None)
+        .Then(this.rectification_check)
+        .Else(this.investigate)
+    )
+    rectification_check = (
+        HumanTask(review_views.RectificationCheckView.as_view())
+        .Annotation(title=_("Check the rectification"))
+        .Permission("registry.clerk_bureau", obj=_bureau)
+        .onCreate(_tell_queue)
+        .Next(this.rectification_check_gate)
+    )
+    rectification_check_gate = (
+        flow.If(lambda a: review_cases.rectification_accepted(a.process.coerced))
+        .Then(this.close)
+        .Else(this.investigate)
+    )
+
+    close = flow.Function(this.close_case).Next(this.end)
+    end = flow.End()
+
+    def start_case(self, activation, **kwargs):
+        return review_cases.review_case_create(activation=activation, **kwargs)
+
+    def send_notice(self, activation):
+        review_cases.review_case_notice_send(case=activation.process.coerced)
+
+    def close_response(self, activation):
+        review_cases.response_window_close(case=activation.process.coerced)
+
+    def close_reexamination_window(self, activation):
+        review_cases.reexamination_window_close(case=activation.process.coerced)
+
+    def begin_rectification(self, activation):
+        review_cases.rectification_start(case=activation.process.coerced)
+
+    def close_rectification(self, activation):
+        review_cases.rectification_close(case=activation.process.coerced)
+
+    def close_case(self, activation):
+        review_cases.review_case_close(case=activation.process.coerced)

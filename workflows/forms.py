@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from documents.selectors import documents_of
 from registry.selectors import highlight_words
 from workflows.models import (
+    AnnualReviewProcess,
     ExpertAssignment,
     Objection,
     OfferingFlag,
@@ -312,8 +313,7 @@ class RecertVerifyForm(DocumentDecisionsMixin, TaskForm):
 
 class AnnualReviewForm(TaskForm):
     decision = forms.ChoiceField(label=_("Outcome"), widget=forms.RadioSelect,
-                                 choices=[("keep", _("Keep")), ("suspend", _("Suspend")),
-                                          ("revoke", _("Revoke"))])
+                                 choices=AnnualReviewProcess.Decision.choices)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=5000)
 
     def __init__(self, *args, **kwargs):
@@ -324,7 +324,12 @@ class AnnualReviewForm(TaskForm):
             "%(n)d engagements this year; average satisfaction %(avg)s of 5; %(i)d incidents.") % {
             "n": self.evidence["engagements"],
             "avg": f"{average:.1f}" if average is not None else "—",
-            "i": len(self.evidence["incidents"])}
+            "i": len(self.evidence["incidents"])} + " " + _(
+            "Required documents expired: %(d)d; yearly record re-queries not done: %(q)d; "
+            "%(renew)s") % {
+            "d": self.evidence["documents_expired"], "q": self.evidence["requeries_missing"],
+            "renew": _("it may be renewed once (1+1).") if self.evidence["renewable"] else
+            _("it has been renewed once: a new selection follows its term.")}
 
     def perform(self) -> bool:
         annual_review.annual_review_decide(actor=self.user, case=self.case,

@@ -13,12 +13,13 @@ from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from registry.models import Bureau, Jurisdiction, Organization
+from registry.models import Bureau, Jurisdiction, Organization, Person
 from workflows.models import (
     AnnualReviewProcess,
     CaseOutcome,
     Objection,
     RecertificationProcess,
+    ReviewCaseProcess,
     SelectionProcess,
     VettingProcess,
 )
@@ -115,7 +116,27 @@ def annual_review_cases_for(user) -> QuerySet:
     return queryset.filter(bureau_id__in=_bureau_ids(user))
 
 
+def review_cases_for(user) -> QuerySet:
+    """Review cases (issue 20): the provider's own (an organization's users; a person and
+    those acting for the person), and those of the user's bureaus."""
+    if not user.is_authenticated:
+        return ReviewCaseProcess.objects.none()
+    queryset = ReviewCaseProcess.objects.select_related("bureau", "organization", "person")
+    if user.is_superuser:
+        return queryset
+    org_ids = list(get_objects_for_user(user, "registry.act_for_organization",
+                                        klass=Organization, accept_global_perms=False,
+                                        with_superuser=False).values_list("pk", flat=True))
+    person_ids = list(get_objects_for_user(user, "registry.act_for_person", klass=Person,
+                                           accept_global_perms=False, with_superuser=False)
+                      .values_list("pk", flat=True))
+    return queryset.filter(
+        Q(organization_id__in=org_ids) | Q(person__user=user) | Q(person_id__in=person_ids)
+        | Q(bureau_id__in=_bureau_ids(user)))
+
+
 SELECTORS = {
+    ReviewCaseProcess: review_cases_for,
     SelectionProcess: selection_cases_for,
     VettingProcess: vetting_cases_for,
     RecertificationProcess: recertification_cases_for,

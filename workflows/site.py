@@ -20,6 +20,7 @@ from workflows.flows import (
     IndividualVettingFlow,
     OrganizationSelectionFlow,
     RecertificationFlow,
+    ReviewCaseFlow,
 )
 
 
@@ -118,3 +119,11 @@ class AnnualReviewApp(ScopedFlowAppViewset):
 
     def __init__(self, **kwargs):
         super().__init__(AnnualReviewFlow, **kwargs)
+
+
+class ReviewCaseApp(ScopedFlowAppViewset):
+    title = _("Review cases")
+    icon = "gavel"
+
+    def __init__(self, **kwargs):
+        super().__init__(ReviewCaseFlow, **kwargs)

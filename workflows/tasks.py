@@ -8,7 +8,7 @@ from celery import shared_task
 from django.db import OperationalError
 from viewflow.workflow.timers import fire_due_timers
 
-from workflows.services import corrections, notifications, reminders, sweep
+from workflows.services import corrections, notifications, reminders, review_cases, sweep
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
@@ -45,3 +45,11 @@ def credential_sweep() -> dict:
 def deliver_reminders() -> int:
     """Deliver recorded reminders; each exactly once (row lock, marked in one transaction)."""
     return reminders.reminders_deliver()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             max_retries=5)
+def review_cases_tick() -> int:
+    """Review cases whose deadline passed move on (no answer, no 复核 asked, a
+    rectification not evidenced: back to the clerk). Idempotent."""
+    return review_cases.review_cases_tick()

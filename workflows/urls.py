@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows import dashboard, views
+from workflows import dashboard, list_review_views, review_views, views
 
 app_name = "workflows"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("cases/", views.MyCasesView.as_view(), name="cases"),
     path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="case"),
     path("cases/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
+    path("list-reviews/<int:bureau_id>/", list_review_views.list_reviews, name="list-reviews"),
+    path("review-cases/<int:pk>/", review_views.ReviewCaseView.as_view(), name="review-case"),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("notices/", views.NoticeListView.as_view(), name="notices"),
     path("notices/<int:pk>/object/", views.ObjectionView.as_view(), name="object"),

@@ -50,8 +50,9 @@ class EngagementSerializer(serializers.ModelSerializer):
         fields = ["id", "school", "school_name", "term", "term_name", "organization", "offering",
                   "person", "provider_name", "approval", "starts_on", "ends_on",
                   "fee_per_session", "sessions", "free_places_used", "satisfaction",
-                  "category", "places", "need", "status", "roster", "created_at"]
-        read_only_fields = ["free_places_used", "status"]
+                  "category", "places", "need", "status", "status_changed_at", "roster",
+                  "created_at"]
+        read_only_fields = ["free_places_used", "status", "status_changed_at"]
 
     def get_provider_name(self, obj) -> str:
         return obj.organization.name if obj.organization_id else obj.person.name

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from registry.api import (
+                after_approval,
                 consent,
                 contracts,
                 engagements,
@@ -32,6 +33,7 @@ router.register("people", providers.PersonViewSet, basename="person")
 router.register("change-requests", providers.ChangeRequestViewSet, basename="change-request")
 router.register("organization-invitations", providers.ProviderInvitationViewSet,
                 basename="organization-invitation")
+router.register("requeries", after_approval.RequeryViewSet, basename="requery")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),

@@ -1,3 +1,4 @@
+from .after_approval import BureauCalendar, RecordRequery, TermReminder
 from .approvals import Approval, InvalidTransition
 from .audit import AuditAction, AuditEvent
 from .availability import ProviderAvailability
@@ -22,6 +23,9 @@ from .search import ProviderSearchDocument
 __all__ = [
     "ChangeRequest",
     "ProviderInvitation",
+    "BureauCalendar",
+    "RecordRequery",
+    "TermReminder",
     "AcademicSignal",
     "AllowedCategory",
     "FeeReference",

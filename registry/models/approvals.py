@@ -74,6 +74,13 @@ class Approval(SubjectMixin, models.Model):
     expert_score = models.DecimalField(
         _("expert score"), max_digits=5, decimal_places=2, null=True, blank=True,
     )
+    # 1+1: a positive annual review renews the approval for one more term, once; after
+    # that, a new selection (registry.services.approval_renew)
+    renewals = models.PositiveSmallIntegerField(_("renewals"), default=0, editable=False)
+    # 整改中: a review case ordered rectification by this date; the approval stays in force
+    # (unless the decision also suspended it) and shows it
+    rectification_due = models.DateField(_("under rectification until"), null=True,
+                                         blank=True, editable=False)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

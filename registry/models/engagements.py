@@ -31,6 +31,9 @@ class SchoolTerm(models.Model):
         _("after-school projects"),
         help_text=_("All after-school projects the school runs this term, its own included."),
     )
+    # the school was asked, at the term's end, to rate each engagement of it (issue 20)
+    evaluations_requested_at = models.DateTimeField(_("ratings asked"), null=True,
+                                                    blank=True, editable=False)
 
     class Meta:
         verbose_name = _("term")
@@ -50,9 +53,13 @@ class Engagement(SubjectMixin, models.Model):
     """A school's engagement of an approved organization (and offering) or individual:
     a contract with a roster of the people who will come, signed papers, and a status.
 
-    ``status`` is changed only through :meth:`apply_transition`, which enforces
-    ``TRANSITIONS``; services call it and write the audit event. Only an ``active``
-    engagement lets anyone into the school (entry permits, lessons).
+    ``status`` is changed only through :meth:`apply_transition` (one row) or
+    :meth:`transition_sources` (set-based, for the sanction fan-out), which enforce
+    ``TRANSITIONS``; services call them and write the audit event. Only an ``active``
+    engagement lets anyone into the school (entry permits, lessons). A sanction suspends
+    (or, on revocation, terminates) it, and lifting the suspension puts it back where it was
+    (``status_before_suspension``). Why it changed is in the audit trail, not here: the
+    school sees what to do, never the reasons (a person's may be a record hit).
     """
 
     class Status(models.TextChoices):
@@ -64,15 +71,17 @@ class Engagement(SubjectMixin, models.Model):
         TERMINATED = "terminated", _("Terminated")
 
     TRANSITIONS: dict[str, frozenset[str]] = {
-        # draft: the roster and papers are being prepared; both sides' signed papers sign it.
-        Status.DRAFT: frozenset({Status.SIGNED, Status.TERMINATED}),
+        Status.DRAFT: frozenset({Status.SIGNED, Status.SUSPENDED, Status.TERMINATED}),
         Status.SIGNED: frozenset({Status.ACTIVE, Status.SUSPENDED, Status.TERMINATED}),
         Status.ACTIVE: frozenset({Status.ENDED, Status.SUSPENDED, Status.TERMINATED}),
-        # suspended (a sanction): restoring returns it to active, or it ends or is terminated.
-        Status.SUSPENDED: frozenset({Status.ACTIVE, Status.ENDED, Status.TERMINATED}),
+        # lifted: back to the status it had (status_before_suspension)
+        Status.SUSPENDED: frozenset({Status.DRAFT, Status.SIGNED, Status.ACTIVE,
+                                     Status.TERMINATED}),
         Status.ENDED: frozenset(),
         Status.TERMINATED: frozenset(),
     }
+    # what a sanction may still touch: an ended or terminated engagement is history
+    LIVE_STATUSES = (Status.DRAFT, Status.SIGNED, Status.ACTIVE)
 
     school = models.ForeignKey(
         "registry.School", verbose_name=_("school"), on_delete=models.PROTECT,
@@ -115,6 +124,9 @@ class Engagement(SubjectMixin, models.Model):
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.DRAFT, editable=False)
+    status_before_suspension = models.CharField(
+        _("status before suspension"), max_length=16, choices=Status.choices, blank=True,
+        editable=False)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
@@ -138,11 +150,40 @@ class Engagement(SubjectMixin, models.Model):
             models.CheckConstraint(condition=Q(free_places_used__gte=0),
                                    name="engagement_free_places_not_negative"),
         ]
-        indexes = [models.Index(fields=["school", "term"], name="engagement_school_term_idx")]
+        indexes = [models.Index(fields=["school", "term"], name="engagement_school_term_idx"),
+                   # the sanction fan-out: an approval's engagements by status
+                   models.Index(fields=["approval", "status"],
+                                name="engagement_approval_status_idx")]
 
     def __str__(self) -> str:
         subject = self.organization.name if self.organization_id else self.person.name
         return f"{self.school.name} · {subject} · {self.term.name}"
+
+    @classmethod
+    def transition_sources(cls, status: str) -> list[str]:
+        """The statuses from which the map allows ``status``: a set-based change filters
+        on them, so it applies the same rule as :meth:`apply_transition`."""
+        return [source for source, targets in cls.TRANSITIONS.items() if status in targets]
+
+    def apply_transition(self, status: str) -> str:
+        """Move to ``status`` if the map allows it; return the previous status. A lifted
+        suspension may only return to the status the engagement had. The caller saves and
+        audits; :class:`InvalidTransition` (and nothing changed) otherwise."""
+        if status not in self.Status.values:
+            raise InvalidTransition(_("Unknown engagement status: %(status)s."),
+                                    code="unknown_status", params={"status": status})
+        if status not in self.TRANSITIONS.get(self.status, frozenset()) or (
+                self.status == self.Status.SUSPENDED and status != self.Status.TERMINATED
+                and status != self.status_before_suspension):
+            raise InvalidTransition(
+                _("An engagement that is %(current)s cannot become %(target)s."),
+                code="forbidden_transition",
+                params={"current": self.get_status_display(),
+                        "target": self.Status(status).label})
+        previous = self.status
+        self.status_before_suspension = previous if status == self.Status.SUSPENDED else ""
+        self.status, self.status_changed_at = status, timezone.now()
+        return previous
 
     @property
     def taught_category(self):
@@ -150,27 +191,6 @@ class Engagement(SubjectMixin, models.Model):
 
     def can_transition_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, frozenset())
-
-    def apply_transition(self, status: str) -> str:
-        """Move to ``status`` if the map allows it; return the previous status.
-
-        Raises :class:`InvalidTransition` (and changes nothing) otherwise.
-        The caller saves and audits.
-        """
-        if status not in self.Status.values:
-            raise InvalidTransition(_("Unknown engagement status: %(status)s."),
-                                    code="unknown_status", params={"status": status})
-        if not self.can_transition_to(status):
-            raise InvalidTransition(
-                _("An engagement that is %(current)s cannot become %(target)s."),
-                code="forbidden_transition",
-                params={"current": self.get_status_display(),
-                        "target": self.Status(status).label},
-            )
-        previous = self.status
-        self.status = status
-        self.status_changed_at = timezone.now()
-        return previous
 
 
 class Evaluation(models.Model):

@@ -1,5 +1,6 @@
 """Reads, split by concept; everything is re-exported here."""
 
+from .after_approval import approvals_due_for_annual_review, requeries_for_bureau
 from .changes import change_requests_for, reviewable_change_request_ids
 from .consent import (
     consent_in_force,
@@ -68,12 +69,16 @@ from .sanctions import (
     review_requests_for_bureaus,
     sanctions_of_organization,
     sanctions_of_person,
+    users_acting_for,
 )
 from .search import approved_organizations_search, approved_people_search, school_jurisdiction_ids
 
 __all__ = [
     "change_requests_for",
     "reviewable_change_request_ids",
+    "approvals_due_for_annual_review",
+    "requeries_for_bureau",
+    "users_acting_for",
     "consent_in_force",
     "consents_of",
     "invitations_for_person",

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import get_users_with_perms
 
 from registry.models import (
@@ -130,3 +133,20 @@ def rechecks_for(user, *, status: str | None = None) -> QuerySet:
                                 "proposal__decided_by")
                 .prefetch_related("evidence").order_by("requested_at", "pk"))
     return queryset.filter(status=status) if status else queryset
+
+
+def users_acting_for(model_name: str, codename: str, object_ids) -> list:
+    """The active users holding ``codename`` on any of the ``model_name`` objects (registry
+    models: school, organization, person, bureau) with ``object_ids``, directly or through
+    a group: one query, however many objects (the sanction fan-out tells every school of a
+    provider at once)."""
+    keys = [str(pk) for pk in object_ids]
+    if not keys:
+        return []
+    content_type = ContentType.objects.get_by_natural_key("registry", model_name)
+    grant = {"content_type": content_type, "permission__codename": codename,
+             "permission__content_type": content_type, "object_pk__in": keys}
+    return list(get_user_model().objects.filter(is_active=True).filter(
+        Q(pk__in=UserObjectPermission.objects.filter(**grant).values("user_id"))
+        | Q(groups__in=GroupObjectPermission.objects.filter(**grant).values("group_id")))
+        .distinct().order_by("pk"))

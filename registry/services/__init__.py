@@ -2,6 +2,15 @@
 ``from registry import services; services.approval_create(...)``."""
 
 from .administration import object_permissions_change, object_permissions_revoke
+from .after_approval import (
+    approval_renew,
+    bureaus_due,
+    requeries_open,
+    requeries_suspend_overdue,
+    requery_record,
+    term_evaluations_request,
+    term_reminders_send,
+)
 from .availability import availability_rebuild, availability_refresh
 from .blacklist import (
     blacklist_confirm,
@@ -87,7 +96,10 @@ from .policy import (
     offerings_screen,
 )
 from .publications import publication_publish
+from .review_hooks import review_case_opener_register, review_case_request
+from .sanction_reach import engagements_status_set, sanction_fan_out
 from .sanctions import (
+    provider_rectification_set,
     provider_reinstate,
     provider_revoke,
     provider_sanction,
@@ -103,6 +115,18 @@ __all__ = [
     "provider_invitation_accept",
     "provider_invitation_create",
     "roster_remove",
+    "provider_rectification_set",
+    "review_case_opener_register",
+    "review_case_request",
+    "approval_renew",
+    "bureaus_due",
+    "engagements_status_set",
+    "requeries_open",
+    "requeries_suspend_overdue",
+    "requery_record",
+    "sanction_fan_out",
+    "term_evaluations_request",
+    "term_reminders_send",
     "_actor_repr",
     "_require_reason",
     "object_permissions_change",

@@ -34,6 +34,7 @@ from registry.services.core import (
     audit_record,
     require_perm,
 )
+from registry.services.sanction_reach import sanction_fan_out
 from registry.services.sanctions import (
     _add_years,
     _approvals,
@@ -231,6 +232,8 @@ def blacklist_confirm(*, actor, proposal: BlacklistProposal,
         approvals = _approvals(proposal.bureau, subject, Approval.OPEN_STATUSES)
     for approval in approvals:
         approval_revoke(actor=actor, approval=approval, reason=proposal.reason)
+    sanction_fan_out(actor=actor, approvals=approvals, action="terminate",
+                     reason=proposal.reason)
     today = timezone.localdate()
     entry = Blacklisting.objects.create(
         bureau=proposal.bureau, proposal=proposal, starts_on=today,

@@ -34,6 +34,7 @@ from registry.models.subjects import one_subject
 from registry.selectors.policy import fee_reference_for
 from registry.selectors.search import school_jurisdiction_ids
 from registry.services.core import _require_reason, audit_record, require_perm
+from registry.services.review_hooks import review_case_request
 
 
 def _require_school(actor, school: School) -> None:
@@ -299,7 +300,11 @@ def engagement_evaluate(*, actor, engagement: Engagement, satisfaction: int,
     threshold = float(settings.REGISTRY_SATISFACTION_THRESHOLD)
     if share is not None and share < threshold:
         bureau = Bureau.objects.filter(jurisdiction_id=engagement.approval.jurisdiction_id).first()
-        if bureau is not None:
+        details = {"satisfaction_share": round(share, 4), "threshold": threshold}
+        if bureau is not None and review_case_request(
+                actor=actor, bureau=bureau, trigger="low_satisfaction",
+                organization=engagement.organization, person=engagement.person,
+                details=details) is None:
             review_request_open(
                 actor=actor, bureau=bureau, organization=engagement.organization,
                 person=engagement.person, trigger=ReviewRequest.Trigger.LOW_SATISFACTION,
@@ -364,6 +369,12 @@ def incident_report(*, actor, engagement: Engagement, kind: str, description: st
                                        occurred_on=occurred_on, created_by=actor)
     audit_record(actor=actor, action="incident.report", target=incident, to_state="reported",
                  data={"kind": kind, "engagement": engagement.pk})
+    # the bureau whose approval the engagement rests on looks into it (a review case)
+    bureau = Bureau.objects.filter(jurisdiction_id=engagement.approval.jurisdiction_id).first()
+    if bureau is not None:
+        review_case_request(actor=actor, bureau=bureau, trigger="incident",
+                            organization=engagement.organization, person=engagement.person,
+                            incident=incident, details={"kind": kind})
     return incident
 
 

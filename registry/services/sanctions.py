@@ -29,8 +29,11 @@ from registry.services.core import (
     approval_reinstate,
     approval_revoke,
     approval_suspend,
+    audit_event,
+    audit_record_many,
     require_perm,
 )
+from registry.services.sanction_reach import sanction_fan_out
 
 
 def _require_admin(actor, bureau: Bureau) -> None:
@@ -67,7 +70,9 @@ def provider_suspend(*, actor, bureau: Bureau, reason: str,
     approvals = _approvals(bureau, _subject(organization, person), [Approval.Status.APPROVED])
     if not approvals:
         _nothing(_("This provider has no approval in force here to suspend."))
-    return [approval_suspend(actor=actor, approval=a, reason=reason) for a in approvals]
+    suspended = [approval_suspend(actor=actor, approval=a, reason=reason) for a in approvals]
+    sanction_fan_out(actor=actor, approvals=suspended, action="suspend", reason=reason)
+    return suspended
 
 
 @transaction.atomic
@@ -83,7 +88,9 @@ def provider_reinstate(*, actor, bureau: Bureau, reason: str,
     approvals = _approvals(bureau, subject, [Approval.Status.SUSPENDED])
     if not approvals:
         _nothing(_("This provider has no suspended approval here to reinstate."))
-    return [approval_reinstate(actor=actor, approval=a, reason=reason) for a in approvals]
+    reinstated = [approval_reinstate(actor=actor, approval=a, reason=reason) for a in approvals]
+    sanction_fan_out(actor=actor, approvals=reinstated, action="restore", reason=reason)
+    return reinstated
 
 
 @transaction.atomic
@@ -96,7 +103,27 @@ def provider_revoke(*, actor, bureau: Bureau, reason: str,
     approvals = _approvals(bureau, _subject(organization, person), Approval.OPEN_STATUSES)
     if not approvals:
         _nothing(_("This provider has no open approval here to revoke."))
-    return [approval_revoke(actor=actor, approval=a, reason=reason) for a in approvals]
+    revoked = [approval_revoke(actor=actor, approval=a, reason=reason) for a in approvals]
+    sanction_fan_out(actor=actor, approvals=revoked, action="terminate", reason=reason)
+    return revoked
+
+
+@transaction.atomic
+def provider_rectification_set(*, actor, bureau: Bureau, reason: str,
+                               due: datetime.date | None,
+                               organization: Organization | None = None,
+                               person: Person | None = None) -> list[int]:
+    """Mark (``due``: the deadline) or clear (``None``) rectification (整改中) on the
+    provider's open approvals under ``bureau``; they stay in force. One audit event each."""
+    approvals = _approvals(bureau, _subject(organization, person), Approval.OPEN_STATUSES)
+    ids = [a.pk for a in approvals]
+    Approval.objects.filter(pk__in=ids).update(rectification_due=due)
+    audit_record_many([
+        audit_event(actor=actor, action="approval.rectification" if due else
+                    "approval.rectification_end", target=a, from_state=a.status,
+                    to_state=a.status, reason=reason,
+                    data={"due": due.isoformat() if due else None}) for a in approvals])
+    return ids
 
 
 def _add_years(day: datetime.date, years: int) -> datetime.date:

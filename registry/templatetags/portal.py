@@ -224,6 +224,23 @@ AUDIT_ACTIONS = {
     "blacklist.lift": pgettext_lazy("audit", "Blacklisting lifted on re-check"),
     "blacklist.recheck_request": pgettext_lazy("audit", "Re-check requested"),
     "blacklist.recheck_decide": pgettext_lazy("audit", "Re-check decided"),
+    # review cases (issue 20)
+    "review_case.open": pgettext_lazy("audit", "Review case opened"),
+    "review_case.cause": pgettext_lazy("audit", "Another cause added to the case"),
+    "review_case.investigate": pgettext_lazy("audit", "Investigated; intended action"),
+    "review_case.notice": pgettext_lazy("audit", "Notice of intended action sent"),
+    "review_case.respond": pgettext_lazy("audit", "The provider answered"),
+    "review_case.to_decision": pgettext_lazy("audit", "Ready for the decision"),
+    "review_case.decide": pgettext_lazy("audit", "Decided"),
+    "review_case.reexamination_request": pgettext_lazy("audit", "Re-examination asked"),
+    "review_case.to_reexamination": pgettext_lazy("audit", "Sent to re-examination"),
+    "review_case.reexamine": pgettext_lazy("audit", "Re-examined"),
+    "review_case.rectification": pgettext_lazy("audit", "Rectification under way"),
+    "review_case.rectification_submit": pgettext_lazy("audit", "Rectification evidenced"),
+    "review_case.rectification_check": pgettext_lazy("audit", "Rectification to check"),
+    "review_case.rectification_checked": pgettext_lazy("audit", "Rectification checked"),
+    "review_case.back_to_clerk": pgettext_lazy("audit", "Back to the clerk"),
+    "review_case.close": pgettext_lazy("audit", "Review case closed"),
 }
 AUDIT_STATES = {
     "submitted": pgettext_lazy("audit", "submitted"),
@@ -244,6 +261,14 @@ AUDIT_STATES = {
     "refused": pgettext_lazy("audit", "refused"),
     "lifted": pgettext_lazy("audit", "lifted"),
     "upheld": pgettext_lazy("audit", "upheld"),
+    # review cases (issue 20)
+    "no_action": pgettext_lazy("audit", "no action"),
+    "rectify": pgettext_lazy("audit", "rectification"),
+    "suspend": pgettext_lazy("audit", "suspension"),
+    "revoke": pgettext_lazy("audit", "revocation"),
+    "blacklist": pgettext_lazy("audit", "proposal to blacklist"),
+    "answered": pgettext_lazy("audit", "answered"),
+    "accepted": pgettext_lazy("audit", "accepted"),
 }
 
 

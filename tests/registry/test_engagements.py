@@ -17,6 +17,7 @@ from tests.registry.builders import (
     person,
     school_user,
 )
+from workflows.models import ReviewCaseProcess
 
 
 def _term(user, school, *, projects=10, name="2026 秋季学期", start=0, end=120):
@@ -223,15 +224,13 @@ def test_evaluation_at_term_end_and_low_satisfaction_opens_a_review(setting, set
     second = _engage(setting, setting["orgs"][0], starts_on=days(40), ends_on=days(60))
     with time_machine.travel(days(61) + datetime.timedelta(hours=12), tick=False):
         services.engagement_evaluate(actor=setting["user"], engagement=second, satisfaction=3)
-    review = ReviewRequest.objects.get()  # (4 + 3) / 2 / 5 = 70%
-    assert review.organization == setting["orgs"][0]
-    assert review.bureau.jurisdiction.code == "360100"
-    assert review.status == ReviewRequest.Status.OPEN
-    assert AuditEvent.objects.for_object(review).get().action == "review_request.open"
-    admin, bureau = bureau_admin("360100")
-    services.review_request_close(actor=admin, review_request=review, reason="已约谈")
-    review.refresh_from_db()
-    assert review.status == ReviewRequest.Status.CLOSED
+    # (4 + 3) / 2 / 5 = 70%: a review case (issue 20), the workflow the bureau works through
+    case = ReviewCaseProcess.objects.get()
+    assert case.organization == setting["orgs"][0] and case.trigger == "low_satisfaction"
+    assert case.bureau.jurisdiction.code == "360100"
+    assert case.stage == "investigation" and case.details["satisfaction_share"] == 0.7
+    assert AuditEvent.objects.for_object(case).get().action == "review_case.open"
+    assert not ReviewRequest.objects.exists()
 
 
 @pytest.mark.django_db

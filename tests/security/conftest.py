@@ -43,6 +43,7 @@ from registry import services as registry_services
 from registry.models import (
     BlacklistProposal,
     Bureau,
+    BureauCalendar,
     Jurisdiction,
     ReviewRequest,
     ServiceCategory,
@@ -354,8 +355,13 @@ def _recertification_cases(s):
 
 
 def _annual_review_cases(s):
-    """Three people approved a year ago today; the anniversary sweep opens their reviews."""
+    """Three people approved a year ago; the bureau's annual review date is today (issue 20:
+    the review opens on the bureau's date, before the term ends), the sweep opens them."""
     today = timezone.localdate()
+    BureauCalendar.objects.update_or_create(
+        bureau=s.bureau, defaults={"annual_review_month": today.month,
+                                   "annual_review_day": today.day,
+                                   "requery_month": 3, "requery_day": 1})
     try:
         since = today.replace(year=today.year - 1)
     except ValueError:  # 29 February: the last one was four years ago

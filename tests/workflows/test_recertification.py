@@ -240,23 +240,22 @@ def test_sweep_query_count_does_not_grow_with_documents(world, insured,
         reminders.reminders_record(today=day)
 
 
-def test_annual_review_opens_on_the_anniversary_once_and_applies_the_outcome(world, insured):
+def test_annual_review_opens_on_the_bureaus_date_before_the_term_ends(world, insured):
+    """Issue 20: with the default settings (a one-year term, the review on 1 June) the
+    review opens while the approval is still in force; nothing extends it by hand."""
     w = world
     approval, _expiry = insured
-    # push the insurance out of the way so only the anniversary matters
+    # push the insurance out of the way so only the review date matters
     Document.objects.filter(document_type__code="liability_insurance").update(
         expires_on=START + datetime.timedelta(days=900))
-    anniversary = START.replace(year=START.year + 1)
-    day_before = anniversary - datetime.timedelta(days=1)
+    review_day = datetime.date(START.year, 6, 1)
+    day_before = review_day - datetime.timedelta(days=1)
     with _at(day_before):
         assert annual_review.annual_reviews_open(today=day_before) == 0
-    with _at(anniversary - datetime.timedelta(days=1)):
-        # keep the approval in force across the anniversary for this test
-        Approval.objects.filter(pk=approval.pk).update(
-            valid_until=anniversary + datetime.timedelta(days=30))
-    with _at(anniversary):
-        assert annual_review.annual_reviews_open(today=anniversary) == 1
-        assert annual_review.annual_reviews_open(today=anniversary) == 0
+    with _at(review_day):
+        assert Approval.objects.get(pk=approval.pk).is_valid_on(review_day)
+        assert annual_review.annual_reviews_open(today=review_day) == 1
+        assert annual_review.annual_reviews_open(today=review_day) == 0
         from workflows.models import AnnualReviewProcess
 
         case = AnnualReviewProcess.objects.get(approval=approval)

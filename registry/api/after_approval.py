@@ -1,0 +1,64 @@
+"""API of issue 20 (after approval): the yearly record re-queries of a bureau."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from registry import services
+from registry.models import RecordRequery
+from registry.roles import Role
+from registry.selectors.core import objects_for_role
+
+
+class RequerySerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+
+    class Meta:
+        model = RecordRequery
+        # the result is not a field: "hit" is a status, the record itself is not kept here
+        fields = ["id", "bureau", "approval", "person", "person_name", "year", "opened_on",
+                  "due_on", "status", "query_reference", "query_date", "done_at"]
+        read_only_fields = fields
+
+
+class RequeryRecordSerializer(serializers.Serializer):
+    query_reference = serializers.CharField(max_length=64, allow_blank=True,
+                                            help_text="The reference of the record query.")
+    query_date = serializers.DateField(allow_null=True, help_text="When it was made.")
+    result = serializers.ChoiceField(choices=["clear", "hit"])
+
+
+class RequeryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                     viewsets.GenericViewSet):
+    """Yearly record re-queries (入职查询) of the bureaus where the caller is a clerk or an
+    administrator; a clerk records each one."""
+
+    serializer_class = RequerySerializer
+    filterset_fields = ["status", "bureau", "year"]
+    queryset = RecordRequery.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return RecordRequery.objects.none()
+        user = self.request.user
+        bureaus = (objects_for_role(user, Role.BUREAU_CLERK, "registry.bureau")
+                   | objects_for_role(user, Role.BUREAU_ADMIN, "registry.bureau"))
+        return (RecordRequery.objects.filter(bureau__in=bureaus.values("pk"))
+                .select_related("person").order_by("due_on", "pk"))
+
+    @extend_schema(request=RequeryRecordSerializer, responses=RequerySerializer)
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        """Record the re-query: reference, date and result. Without the person's consent to
+        the yearly re-query, or for one already recorded, a 400 with the message; a
+        bureau's administrator who is not its clerk, a 403."""
+        requery = self.get_object()
+        data = RequeryRecordSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = services.requery_record(actor=request.user, requery=requery,
+                                       **data.validated_data)
+        return Response(RequerySerializer(done).data)
+
+
+__all__ = ["RequeryViewSet"]

@@ -1,0 +1,88 @@
+"""Issue 20 (4): a 1+1 renewal from a year of evaluations, with the default settings, through
+the beat schedule on a shifted clock: the annual review opens on 1 June while the approval
+is in force, a positive decision renews it once, the second year's cannot."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from registry import services
+from registry.models import Approval, AuditEvent, Bureau
+from registry.roles import Role
+from tests.after.beat import at, beat_day
+from tests.factories import UserFactory
+from tests.registry.issue5 import approve, organization, school_user
+from workflows.models import AnnualReviewProcess, Notification
+
+pytestmark = pytest.mark.django_db
+START = datetime.date(2027, 1, 11)
+D = datetime.timedelta
+
+
+def _review_task(approval, period_end):
+    case = AnnualReviewProcess.objects.get(approval=approval, period_end=period_end)
+    return Task.objects.get(process_id=case.pk, status=STATUS.NEW,
+                            flow_task_type="HUMAN")
+
+
+def test_a_good_year_renews_once_then_a_new_selection(client):
+    with at(START):
+        bureau = Bureau.objects.get(jurisdiction__code="360100")
+        admin = UserFactory()
+        services.role_grant(actor=None, user=admin, role=Role.BUREAU_ADMIN, target=bureau)
+        org = organization("南昌弈林围棋培训有限公司", ("少儿围棋启蒙班", "arts", "25"))
+        approval = approve(organization=org, where="360100", categories=("arts",),
+                           valid_from=START, valid_until=START + D(364))
+        school_account, school = school_user("360102")
+        term = services.school_term_create(actor=school_account, school=school, name="春季",
+                                           starts_on=START, ends_on=START + D(120),
+                                           project_count=10)
+        engagement = services.engagement_create(
+            actor=school_account, school=school, term=term, organization=org,
+            fee_per_session=Decimal("20"), sessions=16)
+    # the day after the term ends the school is asked to rate it (once), and rates it
+    beat_day(START + D(121))
+    beat_day(START + D(122))
+    asked = [s for s in Notification.objects.filter(user=school_account)
+             .values_list("subject", flat=True) if "评价" in s]
+    assert len(asked) == 1, asked
+    with at(START + D(121)):
+        services.engagement_evaluate(actor=school_account, engagement=engagement,
+                                     satisfaction=5, comments="学生喜欢")
+    # 1 June: the annual review opens while the approval is in force (default settings)
+    first_review = datetime.date(2027, 6, 1)
+    beat_day(first_review - D(1))
+    assert not AnnualReviewProcess.objects.exists()
+    beat_day(first_review)
+    task = _review_task(approval, first_review)
+    with at(first_review, 10):
+        client.force_login(admin)
+        page = client.get(f"/api/v1/tasks/{task.pk}/")
+        assert page.status_code == 200
+        done = client.post(f"/api/v1/tasks/{task.pk}/act/",
+                           {"data": {"decision": "renew", "reason": "满意度 5/5，无事故"}},
+                           content_type="application/json")
+    assert done.status_code == 200, done.content
+    approval.refresh_from_db()
+    assert approval.status == "approved" and approval.renewals == 1
+    assert approval.valid_until == START + D(364 + 365)
+    # the next year's review: renewal is refused (1+1 done), nothing changes; keep is fine
+    second_review = datetime.date(2028, 6, 1)
+    beat_day(second_review)
+    task = _review_task(approval, second_review)
+    events = AuditEvent.objects.count()
+    with at(second_review, 10):
+        client.force_login(admin)
+        refused = client.post(f"/api/v1/tasks/{task.pk}/act/",
+                              {"data": {"decision": "renew", "reason": "再续"}},
+                              content_type="application/json")
+        assert refused.status_code == 400 and "遴选" in str(refused.json())
+        assert AuditEvent.objects.count() == events
+        kept = client.post(f"/api/v1/tasks/{task.pk}/act/",
+                           {"data": {"decision": "keep", "reason": "继续服务至期满"}},
+                           content_type="application/json")
+    assert kept.status_code == 200
+    assert Approval.objects.get(pk=approval.pk).valid_until == START + D(364 + 365)

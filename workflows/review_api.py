@@ -1,0 +1,115 @@
+"""API of the review cases (issue 20): read a case; the provider answers, asks for 复核 and
+evidences a rectification; bureau staff open one by hand or on a complaint. The bureau's
+own steps are tasks (``/api/v1/tasks/{id}/act/``)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from registry.models import Bureau, Organization, Person
+from workflows import selectors
+from workflows.models import ReviewCaseProcess
+from workflows.services import review_cases
+
+
+class ReviewCaseSerializer(serializers.ModelSerializer):
+    provider_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewCaseProcess
+        fields = ["id", "bureau", "organization", "person", "provider_name", "trigger",
+                  "stage", "intended_action", "notice_reasons", "notice_sent_at",
+                  "response_due", "response_text", "response_evidence", "responded_at",
+                  "decision", "decision_reason", "decided_at", "rectification_requirements",
+                  "rectification_due", "rectification_evidence", "rectification_submitted_at",
+                  "rectification_accepted", "reexamination_due", "reexamination_statement",
+                  "reexamination_requested_at", "reexamination_outcome",
+                  "reexamination_reason", "created"]
+        read_only_fields = fields
+
+    def get_provider_name(self, obj) -> str:
+        return obj.subject.name
+
+
+class RespondSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10000, allow_blank=True)
+    evidence = serializers.CharField(max_length=10000, allow_blank=True, required=False,
+                                     default="")
+
+
+class ReexaminationSerializer(serializers.Serializer):
+    statement = serializers.CharField(max_length=10000, allow_blank=True)
+
+
+class RectificationSerializer(serializers.Serializer):
+    evidence = serializers.CharField(max_length=10000, allow_blank=True)
+
+
+class OpenSerializer(serializers.Serializer):
+    bureau = serializers.IntegerField()
+    organization = serializers.IntegerField(required=False, allow_null=True)
+    person = serializers.IntegerField(required=False, allow_null=True)
+    trigger = serializers.ChoiceField(choices=[ReviewCaseProcess.Trigger.MANUAL,
+                                               ReviewCaseProcess.Trigger.COMPLAINT])
+    summary = serializers.CharField(max_length=10000, allow_blank=True)
+
+
+class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        viewsets.GenericViewSet):
+    """Review cases the caller may see: its own as a provider, its bureaus' as staff."""
+
+    serializer_class = ReviewCaseSerializer
+    filterset_fields = ["stage", "bureau"]
+    queryset = ReviewCaseProcess.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ReviewCaseProcess.objects.none()
+        return selectors.review_cases_for(self.request.user).order_by("-pk")
+
+    def _step(self, request, serializer_class, service):
+        case = self.get_object()
+        payload = serializer_class(data=request.data)
+        payload.is_valid(raise_exception=True)
+        service(actor=request.user, case=case, **payload.validated_data)
+        return Response(ReviewCaseSerializer(ReviewCaseProcess.objects.get(pk=case.pk)).data)
+
+    @extend_schema(request=RespondSerializer, responses=ReviewCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def respond(self, request, pk=None):
+        """The provider's answer to the notice (陈述申辩), by its due date; late: 400."""
+        return self._step(request, RespondSerializer, review_cases.review_case_respond)
+
+    @extend_schema(request=ReexaminationSerializer, responses=ReviewCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def reexamination(self, request, pk=None):
+        """Ask once for a re-examination (复核); a second request or a late one: 400."""
+        return self._step(request, ReexaminationSerializer,
+                          review_cases.review_case_reexamination_request)
+
+    @extend_schema(request=RectificationSerializer, responses=ReviewCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def rectification(self, request, pk=None):
+        """Evidence of the rectification (整改), by its deadline."""
+        return self._step(request, RectificationSerializer,
+                          review_cases.review_case_rectification_submit)
+
+    @extend_schema(request=OpenSerializer, responses={201: ReviewCaseSerializer})
+    def create(self, request):
+        """Open a case by hand or on a complaint (bureau clerks and administrators)."""
+        payload = OpenSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        bureau = Bureau.objects.filter(pk=data["bureau"]).first()
+        organization = (Organization.objects.filter(pk=data["organization"]).first()
+                        if data.get("organization") else None)
+        person = (Person.objects.filter(pk=data["person"]).first()
+                  if data.get("person") else None)
+        if bureau is None or (data.get("organization") and organization is None) or (
+                data.get("person") and person is None):
+            raise exceptions.NotFound()
+        case = review_cases.review_case_open(actor=request.user, bureau=bureau,
+                     trigger=data["trigger"], organization=organization, person=person,
+                     details={"summary": data["summary"]})
+        return Response(ReviewCaseSerializer(case).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,492 @@
+"""Review cases (issue 20): due process after approval, as a workflow (``ReviewCaseFlow``).
+
+Opened by an incident report, low satisfaction, a complaint the bureau records, a yearly
+re-query not done, or by hand. A clerk looks into it and sends the provider a notice of
+the intended action with reasons; the provider may answer, with evidence, within
+``REVIEW_RESPONSE_WORKING_DAYS`` working days (official calendar); an administrator who
+did not investigate decides (no action, 整改 rectification, suspension, revocation, or a
+proposal to blacklist); the provider may ask once, within
+``REVIEW_REEXAMINATION_WORKING_DAYS`` working days, for a re-examination (复核) by an
+administrator who neither decided nor investigated. A rectification not evidenced by its
+deadline returns to the clerk on its own.
+
+The provider's steps are optional and bounded by deadlines, so they are not flow tasks:
+each is a service here that records what the provider did and resumes the flow's waiting
+``Handle``; the daily beat (``review_cases_tick``) resumes the handles whose deadline passed.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.status import STATUS
+
+from registry import services as registry_services
+from registry.formatting import local_date
+from registry.models import Bureau
+from workflows import entry, selectors
+from workflows.models import ReviewCaseProcess
+from workflows.services.notifications import notify
+from workflows.workdays import add_working_days
+
+Case = ReviewCaseProcess
+Stage = ReviewCaseProcess.Stage
+Action = ReviewCaseProcess.Action
+OPEN_STAGES = [s for s in Stage.values if s != Stage.CLOSED]
+
+
+def _flow():
+    return entry.flow("review_case")
+
+
+def _audit(actor, action: str, case: Case, *, from_state="", to_state="", reason="",
+           data=None) -> None:
+    # the stage is in the action's words: a bare stage code would read as another state
+    # ("notice" is the public notice's) in the history
+    if to_state in Stage.values:
+        to_state = ""
+    registry_services.audit_record(actor=actor, action=f"review_case.{action}", target=case,
+                                   from_state=from_state, to_state=to_state, reason=reason,
+                                   data=data or {})
+
+
+def _set_stage(case: Case, stage: str, *fields: str) -> str:
+    previous, case.stage = case.stage, stage
+    case.save(update_fields=["stage", *fields])
+    return previous
+
+
+def case_url(case: Case) -> str:
+    return reverse("workflows:review-case", args=[case.pk])
+
+
+def _provider_users(case: Case) -> list:
+    return selectors.holders_of(case.subject)
+
+
+def may_act_for_provider(user, case: Case) -> bool:
+    if not (user and user.is_authenticated):
+        return False
+    if case.organization_id:
+        return user.has_perm("registry.act_for_organization", case.organization)
+    return registry_services.may_act_as_person(user, case.person)
+
+
+def _require_provider(actor, case: Case) -> None:
+    if not may_act_for_provider(actor, case):
+        raise PermissionDenied(_("Only the provider concerned may do this."))
+
+
+def _require_staff(actor, case: Case, codename: str) -> None:
+    if actor is None or not actor.has_perm(f"registry.{codename}", case.bureau):
+        raise PermissionDenied(_("Only the bureau's staff may do this."))
+
+
+def _locked(case: Case) -> Case:
+    return (Case.objects.select_for_update(of=("self",))
+            .select_related("bureau", "organization", "person").get(pk=case.pk))
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _waiting(case: Case, node):
+    return case.task_set.filter(flow_task=node, status=STATUS.NEW).first()
+
+
+# --- opening ------------------------------------------------------------------------------
+
+@transaction.atomic
+def review_case_open(*, actor, bureau: Bureau, trigger: str, organization=None, person=None,
+                     incident=None, details=None) -> Case:
+    """Open a review case about a provider, or add the cause to the one already open at
+    this bureau. Staff open one by hand or on a complaint (a clerk or an administrator of
+    the bureau); the registry opens the others (its callers checked who acts)."""
+    if trigger not in Case.Trigger.values:
+        raise ValidationError({"trigger": _("Unknown cause of review.")})
+    if (organization is None) == (person is None):
+        raise ValidationError(_("A review case is about one organization or one person."))
+    if trigger in (Case.Trigger.MANUAL, Case.Trigger.COMPLAINT):
+        if actor is None or not (actor.has_perm("registry.clerk_bureau", bureau)
+                                 or actor.has_perm("registry.administer_bureau", bureau)):
+            raise PermissionDenied(_("Only the bureau's staff may open a review case."))
+        if not (details or {}).get("summary", "").strip():
+            raise ValidationError({"summary": _("Say what the case is about.")})
+    subject = {"organization": organization} if organization else {"person": person}
+    existing = (Case.objects.select_for_update().filter(bureau=bureau, stage__in=OPEN_STAGES,
+                                                        **subject).order_by("pk").first())
+    if existing is not None:
+        causes = existing.details.setdefault("more_causes", [])
+        causes.append({"trigger": trigger, "incident": incident.pk if incident else None,
+                       **(details or {})})
+        existing.save(update_fields=["details"])
+        _audit(actor, "cause", existing, data={"trigger": trigger})
+        return existing
+    return _flow().start.run(bureau=bureau, trigger=trigger, incident=incident,
+                             details=details or {}, actor=actor, **subject)
+
+
+def review_case_create(*, activation, bureau, trigger, incident, details, actor,
+                       organization=None, person=None) -> Case:
+    """Fill the new case (the flow's start node)."""
+    case = activation.process
+    case.bureau, case.trigger, case.incident, case.details = bureau, trigger, incident, details
+    case.organization, case.person = organization, person
+    case.opened_by = actor if actor is not None and actor.pk else None
+    case.stage = Stage.INVESTIGATION
+    case.save()
+    _audit(actor, "open", case, to_state=case.stage, data={"trigger": trigger,
+                                                           "incident": getattr(incident, "pk",
+                                                                               None)})
+    return case
+
+
+# --- the clerk: investigation and the notice of intended action ---------------------------
+
+def review_case_investigate(*, actor, case: Case, findings: str, intended_action: str,
+                            reasons: str) -> None:
+    """The clerk's findings and the action the bureau intends, with the reasons the
+    provider will read (the clerk's task)."""
+    _require_staff(actor, case, "clerk_bureau")
+    errors = {}
+    if not (findings or "").strip():
+        errors["findings"] = _("Record what the investigation found.")
+    if intended_action not in Action.values:
+        errors["intended_action"] = _("Choose the intended action.")
+    if not (reasons or "").strip():
+        errors["reasons"] = _("Give the provider the reasons.")
+    if errors:
+        raise ValidationError(errors)
+    case.findings, case.intended_action = findings.strip(), intended_action
+    case.notice_reasons, case.investigated_by = reasons.strip(), actor
+    case.save(update_fields=["findings", "intended_action", "notice_reasons",
+                             "investigated_by"])
+    _audit(actor, "investigate", case, to_state=intended_action, reason=case.notice_reasons)
+
+
+def review_case_notice_send(*, case: Case) -> None:
+    """Send the notice of intended action (the flow's step after the investigation): the
+    provider may answer within the working days the setting gives."""
+    today = _today()
+    case.notice_sent_at = timezone.now()
+    case.response_due = add_working_days(today, settings.REVIEW_RESPONSE_WORKING_DAYS)
+    previous = _set_stage(case, Stage.NOTICE, "notice_sent_at", "response_due")
+    _audit(case.investigated_by, "notice", case, from_state=previous,
+           reason=case.notice_reasons, data={"intended": case.intended_action,
+                                            "response_due": case.response_due.isoformat()})
+    notify(
+        users=_provider_users(case),
+        subject=_("Notice of intended action (#%(pk)s): you may answer by %(date)s") % {
+            "pk": case.pk, "date": local_date(case.response_due)},
+        body=_("The education bureau intends to take action about you and tells you why. "
+               "You may answer, with evidence, until %(date)s. The reasons and the form are "
+               "on the case's page.") % {"date": local_date(case.response_due)},
+        url=case_url(case))
+
+
+# --- the provider's answer (陈述申辩) -----------------------------------------------------
+
+@transaction.atomic
+def review_case_respond(*, actor, case: Case, text: str, evidence: str = "") -> Case:
+    """The provider answers the notice, with text and evidence, by the due date; the case
+    then goes to the decision at once."""
+    case = _locked(case)
+    _require_provider(actor, case)
+    if case.responded_at is not None:
+        raise ValidationError(_("You have already answered."), code="already_answered")
+    if case.response_due is not None and _today() > case.response_due:
+        raise ValidationError(_("The time to answer ended on %(date)s.")
+                              % {"date": local_date(case.response_due)}, code="late")
+    if case.stage != Stage.NOTICE:
+        raise ValidationError(_("This case is not waiting for your answer."),
+                              code="not_waiting")
+    if not (text or "").strip():
+        raise ValidationError({"text": _("Write your answer.")})
+    case.response_text, case.response_evidence = text.strip(), (evidence or "").strip()
+    case.responded_at, case.responded_by = timezone.now(), actor
+    case.save(update_fields=["response_text", "response_evidence", "responded_at",
+                             "responded_by"])
+    _audit(actor, "respond", case, to_state="answered")
+    _resume(case, _flow().response)
+    return case
+
+
+def response_window_close(*, case: Case) -> None:
+    """The answer arrived or its time ran out: the case waits for the decision."""
+    previous = _set_stage(case, Stage.DECISION)
+    _audit(None, "to_decision", case, from_state=previous, to_state=case.stage,
+           data={"answered": case.responded_at is not None})
+
+
+# --- the decision -------------------------------------------------------------------------
+
+def review_case_decide(*, actor, case: Case, decision: str, reason: str,
+                       rectification_requirements: str = "",
+                       rectification_due: datetime.date | None = None,
+                       blacklist_years: int | None = None) -> None:
+    """An administrator who did not investigate decides, with reasons; the decision takes
+    effect now (a suspension or revocation reaches everyone the same day)."""
+    _require_staff(actor, case, "administer_bureau")
+    if actor.pk == case.investigated_by_id:
+        raise PermissionDenied(_("Someone other than the investigating clerk must decide."))
+    errors = {}
+    if decision not in Action.values:
+        errors["decision"] = _("Choose the decision.")
+    if not (reason or "").strip():
+        errors["reason"] = _("Give the reasons of the decision.")
+    if decision == Action.RECTIFY:
+        if not (rectification_requirements or "").strip():
+            errors["rectification_requirements"] = _("Say what must be rectified.")
+        if rectification_due is None or rectification_due <= _today():
+            errors["rectification_due"] = _("Set a rectification deadline after today.")
+    if errors:
+        raise ValidationError(errors)
+    reason = reason.strip()
+    subject = {"organization": case.organization} if case.organization_id else {
+        "person": case.person}
+    if decision == Action.SUSPEND:
+        registry_services.provider_suspend(actor=actor, bureau=case.bureau, reason=reason,
+                                           **subject)
+    elif decision == Action.REVOKE:
+        registry_services.provider_revoke(actor=actor, bureau=case.bureau, reason=reason,
+                                          **subject)
+    elif decision == Action.BLACKLIST:
+        registry_services.blacklist_propose(actor=actor, bureau=case.bureau, reason=reason,
+                                            years=blacklist_years or 3, **subject)
+    elif decision == Action.RECTIFY:
+        case.rectification_requirements = rectification_requirements.strip()
+        case.rectification_due = rectification_due
+        registry_services.provider_rectification_set(actor=actor, bureau=case.bureau,
+                                                     reason=reason, due=rectification_due,
+                                                     **subject)
+    case.decision, case.decision_reason = decision, reason
+    case.decided_by, case.decided_at = actor, timezone.now()
+    case.reexamination_due = add_working_days(_today(),
+                                              settings.REVIEW_REEXAMINATION_WORKING_DAYS)
+    previous = _set_stage(case, Stage.DECIDED, "decision", "decision_reason", "decided_by",
+                          "decided_at", "rectification_requirements", "rectification_due",
+                          "reexamination_due")
+    _audit(actor, "decide", case, from_state=previous, to_state=decision, reason=reason,
+           data={"reexamination_due": case.reexamination_due.isoformat(),
+                 "rectification_due": rectification_due.isoformat()
+                 if decision == Action.RECTIFY else None})
+    notify(
+        users=_provider_users(case),
+        subject=_("Review case #%(pk)s decided: %(decision)s") % {
+            "pk": case.pk, "decision": Action(decision).label},
+        body=_("The reasons are on the case's page. You may ask once, until %(date)s, for a "
+               "re-examination (复核) by someone who did not decide.") % {
+            "date": local_date(case.reexamination_due)},
+        url=case_url(case))
+
+
+# --- re-examination (复核) ----------------------------------------------------------------
+
+@transaction.atomic
+def review_case_reexamination_request(*, actor, case: Case, statement: str) -> Case:
+    """The provider asks, once and in time, for a re-examination of the decision."""
+    case = _locked(case)
+    _require_provider(actor, case)
+    if case.reexamination_requested_at is not None:
+        raise ValidationError(_("You have already asked for a re-examination of this "
+                                "decision."), code="already_asked")
+    if case.stage != Stage.DECIDED:
+        raise ValidationError(_("There is no decision to re-examine now."),
+                              code="not_decided")
+    if case.decision == Action.NO_ACTION:
+        raise ValidationError(_("No action was taken: there is nothing to re-examine."),
+                              code="nothing_to_reexamine")
+    if _today() > case.reexamination_due:
+        raise ValidationError(_("A re-examination could be asked until %(date)s.")
+                              % {"date": local_date(case.reexamination_due)}, code="late")
+    if not (statement or "").strip():
+        raise ValidationError({"statement": _("Say why the decision should be re-examined.")})
+    case.reexamination_statement = statement.strip()
+    case.reexamination_requested_at = timezone.now()
+    case.save(update_fields=["reexamination_statement", "reexamination_requested_at"])
+    _audit(actor, "reexamination_request", case, reason=case.reexamination_statement)
+    _resume(case, _flow().reexamination_window)
+    return case
+
+
+def reexamination_window_close(*, case: Case) -> None:
+    """Asked, or the window ran out: re-examination, or what the decision leads to."""
+    if case.reexamination_requested_at is not None:
+        previous = _set_stage(case, Stage.REEXAMINATION)
+        _audit(None, "to_reexamination", case, from_state=previous, to_state=case.stage)
+
+
+def review_case_reexamine(*, actor, case: Case, outcome: str, reason: str) -> None:
+    """An administrator who neither decided nor investigated upholds or lifts the
+    decision. Lifting a suspension restores the approvals and engagements and tells
+    everyone; a revocation is final and can only be upheld here."""
+    _require_staff(actor, case, "administer_bureau")
+    if actor.pk in (case.decided_by_id, case.investigated_by_id):
+        raise PermissionDenied(_("The re-examination is for someone who neither decided nor "
+                                 "investigated this case."))
+    if outcome not in Case.Reexamination.values:
+        raise ValidationError({"outcome": _("Uphold or lift the decision.")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reasons of the re-examination.")})
+    reason = reason.strip()
+    subject = {"organization": case.organization} if case.organization_id else {
+        "person": case.person}
+    if outcome == Case.Reexamination.LIFTED:
+        if case.decision == Action.REVOKE:
+            raise ValidationError(_("A revocation is final: it can be upheld here, not "
+                                    "lifted; the provider may apply again."),
+                                  code="final")
+        if case.decision == Action.SUSPEND:
+            registry_services.provider_reinstate(actor=actor, bureau=case.bureau,
+                                                 reason=reason, **subject)
+        elif case.decision == Action.RECTIFY:
+            registry_services.provider_rectification_set(actor=actor, bureau=case.bureau,
+                                                         reason=reason, due=None, **subject)
+    case.reexamination_outcome, case.reexamination_reason = outcome, reason
+    case.reexamined_by = actor
+    case.save(update_fields=["reexamination_outcome", "reexamination_reason", "reexamined_by"])
+    _audit(actor, "reexamine", case, to_state=outcome, reason=reason)
+    notify(
+        users=_provider_users(case),
+        subject=_("Review case #%(pk)s re-examined: %(outcome)s") % {
+            "pk": case.pk, "outcome": Case.Reexamination(outcome).label},
+        body=_("The reasons are on the case's page."), url=case_url(case))
+
+
+def rectification_follows(case: Case) -> bool:
+    return (case.decision == Action.RECTIFY
+            and case.reexamination_outcome != Case.Reexamination.LIFTED)
+
+
+def rectification_start(*, case: Case) -> None:
+    previous = _set_stage(case, Stage.RECTIFICATION)
+    _audit(None, "rectification", case, from_state=previous, to_state=case.stage,
+           data={"due": case.rectification_due.isoformat()})
+
+
+# --- rectification (整改) ----------------------------------------------------------------
+
+@transaction.atomic
+def review_case_rectification_submit(*, actor, case: Case, evidence: str) -> Case:
+    """The provider shows the rectification done, with evidence, by the deadline."""
+    case = _locked(case)
+    _require_provider(actor, case)
+    if not rectification_follows(case) or case.stage not in (
+            Stage.DECIDED, Stage.REEXAMINATION, Stage.RECTIFICATION):
+        raise ValidationError(_("No rectification is waiting for evidence."),
+                              code="not_waiting")
+    if case.rectification_submitted_at is not None:
+        raise ValidationError(_("The evidence has already been given."), code="already_given")
+    if _today() > case.rectification_due:
+        raise ValidationError(_("The rectification deadline was %(date)s.")
+                              % {"date": local_date(case.rectification_due)}, code="late")
+    if not (evidence or "").strip():
+        raise ValidationError({"evidence": _("Describe what was done, with evidence.")})
+    case.rectification_evidence = evidence.strip()
+    case.rectification_submitted_at = timezone.now()
+    case.save(update_fields=["rectification_evidence", "rectification_submitted_at"])
+    _audit(actor, "rectification_submit", case)
+    if case.stage == Stage.RECTIFICATION:
+        _resume(case, _flow().rectification)
+    return case
+
+
+def rectification_close(*, case: Case) -> None:
+    """Evidence given: the clerk checks it. None by the deadline: back to the clerk."""
+    if case.rectification_submitted_at is not None:
+        previous = _set_stage(case, Stage.RECTIFICATION_CHECK)
+        _audit(None, "rectification_check", case, from_state=previous, to_state=case.stage)
+    else:
+        _back_to_clerk(case, _("The rectification was not evidenced by %(date)s.") % {
+            "date": local_date(case.rectification_due)})
+
+
+def review_case_rectification_check(*, actor, case: Case, accepted: bool, reason: str) -> None:
+    """The clerk accepts the rectification (the approval no longer shows 整改中) or not
+    (the case goes round again, from the investigation)."""
+    _require_staff(actor, case, "clerk_bureau")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give a reason; it is recorded in the audit trail.")})
+    case.rectification_accepted = bool(accepted)
+    case.save(update_fields=["rectification_accepted"])
+    _audit(actor, "rectification_checked", case, to_state="accepted" if accepted else
+           "refused", reason=reason.strip())
+    if accepted:
+        subject = {"organization": case.organization} if case.organization_id else {
+            "person": case.person}
+        registry_services.provider_rectification_set(actor=actor, bureau=case.bureau,
+                                                     reason=reason.strip(), due=None, **subject)
+    else:
+        _back_to_clerk(case, reason.strip())
+
+
+def _back_to_clerk(case: Case, reason: str) -> None:
+    """The case goes round again: a new investigation, notice and decision."""
+    history = case.details.setdefault("rounds", [])
+    history.append({"decision": case.decision, "decided_at": case.decided_at.isoformat()
+                    if case.decided_at else None, "why_again": reason})
+    for field in ("findings", "intended_action", "notice_reasons", "response_text",
+                  "response_evidence", "decision", "decision_reason",
+                  "rectification_requirements", "rectification_evidence",
+                  "reexamination_statement", "reexamination_outcome", "reexamination_reason"):
+        setattr(case, field, "")
+    for field in ("investigated_by", "notice_sent_at", "response_due", "responded_at",
+                  "responded_by", "decided_by", "decided_at", "rectification_due",
+                  "rectification_submitted_at", "rectification_accepted",
+                  "reexamination_due", "reexamination_requested_at", "reexamined_by"):
+        setattr(case, field, None)
+    case.stage = Stage.INVESTIGATION
+    case.save()
+    _audit(None, "back_to_clerk", case, to_state=case.stage, reason=reason)
+
+
+def review_case_close(*, case: Case) -> None:
+    previous = _set_stage(case, Stage.CLOSED)
+    _audit(None, "close", case, from_state=previous, to_state=case.stage)
+    notify(users=_provider_users(case),
+                    subject=_("Review case #%(pk)s is closed") % {"pk": case.pk},
+                    body=_("See the case's page."), url=case_url(case))
+
+
+def rectification_accepted(case: Case) -> bool:
+    return bool(case.rectification_accepted)
+
+
+# --- the calendar ---------------------------------------------------------------------------
+
+def _resume(case: Case, node) -> None:
+    task = _waiting(case, node)
+    if task is not None:
+        node.run(task)
+
+
+def review_cases_tick(*, today: datetime.date | None = None) -> int:
+    """Move on the cases whose deadline passed (no answer, no re-examination asked, no
+    rectification evidence). Idempotent: a handle already resumed is not waiting."""
+    today = today or _today()
+    flow = _flow()
+    due = [
+        (Case.objects.filter(stage=Stage.NOTICE, response_due__lt=today), flow.response),
+        (Case.objects.filter(stage=Stage.DECIDED, reexamination_due__lt=today),
+         flow.reexamination_window),
+        (Case.objects.filter(stage=Stage.RECTIFICATION, rectification_due__lt=today),
+         flow.rectification),
+    ]
+    moved = 0
+    for queryset, node in due:
+        for pk in list(queryset.order_by("pk").values_list("pk", flat=True)
+                       [: settings.RECERT_SWEEP_BATCH]):
+            with transaction.atomic():
+                case = Case.objects.get(pk=pk)
+                task = _waiting(case, node)
+                if task is not None:
+                    node.run(task)
+                    moved += 1
+    return moved
