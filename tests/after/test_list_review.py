@@ -16,7 +16,7 @@ from registry.models import Approval, AuditEvent, Bureau
 from registry.roles import Role
 from tests.after.beat import at
 from tests.factories import UserFactory
-from tests.registry.issue5 import approve, organization
+from tests.registry.builders import approve, organization
 from workflows import task_actions
 from workflows.models import AnnualReviewProcess, ListReview
 from workflows.services import list_review

@@ -22,7 +22,7 @@ from registry.models import (
 from registry.roles import Role
 from tests.after.beat import at, beat_day
 from tests.factories import PersonFactory, UserFactory
-from tests.registry.issue5 import approve, organization, school_user
+from tests.registry.builders import approve, organization, school_user
 from workflows.models import Notification
 
 pytestmark = pytest.mark.django_db

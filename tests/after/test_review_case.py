@@ -17,7 +17,7 @@ from registry.models import Approval, AuditEvent, Bureau, Engagement
 from registry.roles import Role
 from tests.after.beat import SHANGHAI, at, beat_day
 from tests.factories import PersonFactory, UserFactory
-from tests.registry.issue5 import approve, organization, school_user
+from tests.registry.builders import approve, organization, school_user
 from workflows.models import Notification, ReviewCaseProcess
 
 pytestmark = pytest.mark.django_db

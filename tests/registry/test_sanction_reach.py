@@ -12,7 +12,7 @@ from registry import services
 from registry.models import AuditEvent, Engagement
 from registry.roles import Role
 from tests.factories import PersonFactory, UserFactory
-from tests.registry.issue5 import approve, bureau_admin, days, organization, school_user
+from tests.registry.builders import approve, bureau_admin, days, organization, school_user
 from workflows.models import Notification
 
 pytestmark = pytest.mark.django_db
