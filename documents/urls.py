@@ -10,6 +10,7 @@ web = ([
     path("access-log/", views.AccessLogView.as_view(), name="access-log"),
     path("<int:pk>/review/", views.DocumentReviewView.as_view(), name="review"),
     path("<int:pk>/download/", views.DocumentDownloadView.as_view(), name="download"),
+    path("<int:pk>/view/", views.DocumentInlineView.as_view(), name="view"),
     path("<str:kind>/<int:pk>/", views.SubjectDocumentsView.as_view(), name="subject"),
 ], "documents")
 

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from viewflow.workflow.flow.views import mixins as vf_mixins
 
-from documents.services import StorageUnavailable
+from documents.delivery import view_address
+from documents.services import INLINE_TYPES, StorageUnavailable
 from registry.models import Bureau, Organization
 from workflows import forms as task_forms
 from workflows import selectors, services
@@ -39,6 +40,13 @@ def perform_task(form) -> bool:
     return done
 
 
+def case_document_links(user, case) -> list[dict]:
+    """The case's documents with the short-lived addresses this reader opens them by."""
+    return [{"document": document, "url": view_address(user, document),
+             "inline": document.content_type in INLINE_TYPES}
+            for document in selectors.case_documents(case)]
+
+
 class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateNames,
                    generic.FormView):
     """A flow task's page: its form, and the case data beside it."""
@@ -51,9 +59,19 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
         kwargs.update(activation=self.request.activation, user=self.request.user)
         return kwargs
 
+    def get_template_names(self):
+        # the flow's own template for the node if there is one, else ours (the form with
+        # the case's documents beside it), never viewflow's bare one
+        names = list(super().get_template_names())
+        return [*names[:-1], "workflows/task.html"]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["case"] = self.request.activation.process.coerced
+        case = self.request.activation.process.coerced
+        context["case"] = case
+        context["case_url"] = selectors.case_url(case)
+        context["case_subject_name"] = services.subject_name(selectors.case_subject(case))
+        context["case_documents"] = case_document_links(self.request.user, case)
         return context
 
     def form_valid(self, form):

@@ -29,6 +29,7 @@ from documents.delivery import (
     document_or_404,
     download_response,
     find_subject,
+    view_response,
 )
 from documents.models import Document, DocumentType, PersonalDataAccess
 from registry.selectors import person_of_user
@@ -138,6 +139,22 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         document = self.get_object()
         try:
             return download_response(request, document)
+        except services.StorageUnavailable:
+            return _storage_down()
+
+    @extend_schema(responses={**{(200, kind): OpenApiTypes.BINARY
+                                 for kind in ("application/pdf", "image/jpeg", "image/png")},
+                              302: OpenApiResponse(description="Presigned URL (inline), at "
+                                                               "most 5 min"),
+                              404: None, 503: STORAGE_DOWN})
+    @action(detail=True, methods=["get"])
+    def view(self, request, pk=None):
+        """The document for reading: an image scaled (at most 1600 px) and turned upright
+        (EXIF), a PDF inline for the browser's viewer, anything else as a download. Every
+        read is recorded."""
+        document = self.get_object()
+        try:
+            return view_response(request, document)
         except services.StorageUnavailable:
             return _storage_down()
 
