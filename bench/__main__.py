@@ -202,6 +202,8 @@ def main(argv=None):
         rows += probe("transition", url)
     if wanted("inbox"):
         rows += probe("inbox", url)
+    if wanted("case_page"):
+        rows += probe("case_page", url)
     if wanted("auth_load"):
         rows += probe("auth_load", url)
     summary = {"scale": args.scale, "load": info, "machine_at_start": machine_at_start,

@@ -70,10 +70,13 @@ def list_jurisdiction(request, code: str):
     jurisdiction = get_object_or_404(Jurisdiction, code=code)
     publications = list(selectors.publications_of(jurisdiction)[:200])
     administered = bureaus_administered_by(request.user).filter(
-        jurisdiction=jurisdiction).first()
+        jurisdiction=jurisdiction).select_related("jurisdiction").first()
+    # an administrator confirms what publishing would do before it is done
+    preview = (services.publication_preview(actor=request.user, bureau=administered)
+               if administered is not None else None)
     return render(request, "registry/lists/jurisdiction.html", {
         "jurisdiction": jurisdiction, "current": publications[0] if publications else None,
-        "past": publications[1:], "bureau": administered,
+        "past": publications[1:], "bureau": administered, "preview": preview,
     })
 
 
@@ -124,6 +127,9 @@ def list_export(request, pk: int, fmt: str):
 def list_publish(request, bureau_id: int):
     """A bureau administrator publishes the next numbered list."""
     bureau = bureau_for(request.user, bureau_id)
+    if request.POST.get("confirm") != "yes":  # the page shows what will happen first
+        messages.error(request, _("Confirm the publication after reading what it will do."))
+        return redirect("registry:list-jurisdiction", code=bureau.jurisdiction.code)
     try:
         publication = services.publication_publish(actor=request.user, bureau=bureau)
     except ValidationError as error:

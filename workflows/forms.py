@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows import services
+from workflows import review, services
 from workflows.models import (
     ExpertAssignment,
     Objection,
@@ -22,6 +22,8 @@ DOCUMENT_CHOICES = [
     ("verify", _("Verify")),
     ("reject", _("Reject")),
 ]
+# a document nobody has judged yet: the clerk must choose, nothing is chosen for them
+VERDICT_CHOICES = [("verify", _("Verify")), ("reject", _("Reject"))]
 
 
 class TaskForm(forms.Form):
@@ -40,15 +42,19 @@ class TaskForm(forms.Form):
 class DocumentDecisionsMixin:
     """One verify/reject choice and reason per current document of the subject."""
 
-    def add_document_fields(self, subject):
+    def add_document_fields(self, subject, *, require_pending: bool = True):
         from documents.selectors import documents_of
 
         self.documents = list(documents_of(subject, history=False))
         for document in self.documents:
             label = f"{document.document_type.display_name} · {document.original_name}"
+            # nothing is chosen for the clerk: a document not yet judged needs a verdict
+            # (in a renewal only the renewed ones matter; the rest may stay as they are)
+            pending = require_pending and document.review_state == "pending"
             self.fields[f"doc_{document.pk}"] = forms.ChoiceField(
-                label=label, choices=DOCUMENT_CHOICES, required=False,
-                initial="" if document.review_state != "pending" else "verify")
+                label=label, choices=VERDICT_CHOICES if pending else DOCUMENT_CHOICES,
+                required=pending, widget=forms.RadioSelect,
+                error_messages={"required": _("Verify or reject this document.")})
             self.fields[f"doc_{document.pk}_reason"] = forms.CharField(
                 label=_("Reason for rejecting %(name)s") % {
                     "name": document.document_type.display_name},
@@ -189,7 +195,7 @@ class ExpertReviewForm(TaskForm):
         label=_("Do you have a conflict of interest with this applicant?"),
         choices=[("no", _("No, I have no conflict of interest")),
                  ("yes", _("Yes: I recuse myself"))],
-        widget=forms.RadioSelect, initial="no")
+        widget=forms.RadioSelect)
     conflict_note = forms.CharField(label=_("Describe the conflict"), required=False,
                                     max_length=2000, widget=forms.Textarea)
     comment = forms.CharField(label=_("Comment"), required=False, max_length=5000,
@@ -198,7 +204,16 @@ class ExpertReviewForm(TaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.assignment = services.assignment_for_task(self.activation.task)
-        self.criteria = list(RubricCriterion.objects.filter(is_active=True))
+        # The scoring form appears once the conflict question is answered “no” (on an
+        # earlier page, or in the same request when scores come with the answer: the API).
+        answered = self.assignment.no_conflict_at is not None
+        self.scoring = answered or any(k.startswith("score_") for k in (self.data or {}))
+        if answered:
+            self.fields["conflict"].initial = "no"
+        if not self.scoring:
+            del self.fields["comment"]
+        self.criteria = list(RubricCriterion.objects.filter(is_active=True)) \
+            if self.scoring else []
         for criterion in self.criteria:
             self.fields[f"score_{criterion.code}"] = forms.IntegerField(
                 label=f"{criterion.display_name} ({_('weight')} {criterion.weight})",
@@ -223,6 +238,10 @@ class ExpertReviewForm(TaskForm):
                                              note=self.cleaned_data["conflict_note"],
                                              task=self.activation.task)
             return False  # the seat stays open, now with the replacement expert
+        review.expert_declare_no_conflict(actor=self.user, assignment=self.assignment)
+        if not self.scoring:
+            self.next_step = "score"
+            return False  # the task stays open: the scoring form comes next
         services.expert_score(
             actor=self.user, assignment=self.assignment,
             scores={c.code: self.cleaned_data[f"score_{c.code}"] for c in self.criteria},
@@ -230,10 +249,51 @@ class ExpertReviewForm(TaskForm):
         return True
 
 
-class DecisionForm(TaskForm):
+class ConfirmMixin:
+    """An irreversible step asks first: the form is refused until ``confirm`` is ticked,
+    with a message that says what the chosen action will do (web and API alike)."""
+
+    def add_confirm_field(self):
+        self.fields["confirm"] = forms.BooleanField(
+            label=_("I have read what this will do and confirm it; it cannot be undone."),
+            required=False)
+
+    def consequence(self, cleaned) -> str:
+        raise NotImplementedError
+
+    def clean_confirmation(self, cleaned):
+        if self.errors or cleaned.get("confirm"):
+            return
+        self.consequence_text = self.consequence(cleaned)
+        self.add_error("confirm", _("Please confirm. %(what)s") % {
+            "what": self.consequence_text})
+
+
+class DecisionForm(ConfirmMixin, TaskForm):
     decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect,
                                  choices=[("approve", _("Approve")), ("reject", _("Reject"))])
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=5000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_confirm_field()
+
+    def consequence(self, cleaned) -> str:
+        name = services.subject_name(getattr(self.case, "organization", None)
+                                     or self.case.person)
+        if cleaned.get("decision") == "approve":
+            if isinstance(self.case, VettingProcess):
+                return _("%(name)s will be approved and may be engaged by schools.") % {
+                    "name": name}
+            return _("%(name)s will be approved: the public notice starts at once and the "
+                     "applicant is told.") % {"name": name}
+        return _("The application of %(name)s will be rejected for good, with your reason "
+                 "sent to the applicant.") % {"name": name}
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_confirmation(cleaned)
+        return cleaned
 
     def perform(self) -> bool:
         services.case_decide(actor=self.user, case=self.case,
@@ -252,7 +312,8 @@ class ResolveObjectionsForm(TaskForm):
             self.fields[f"objection_{objection.pk}"] = forms.ChoiceField(
                 label=_("Objection by %(name)s: %(reason)s") % {
                     "name": objection.real_name, "reason": objection.reason[:200]},
-                choices=[("dismissed", _("Dismiss")), ("upheld", _("Uphold"))])
+                choices=[("dismissed", _("Dismiss")), ("upheld", _("Uphold"))],
+                widget=forms.RadioSelect)
             self.fields[f"objection_{objection.pk}_reason"] = forms.CharField(
                 label=_("Reason"), max_length=5000, widget=forms.Textarea)
 
@@ -285,7 +346,7 @@ class RecertVerifyForm(DocumentDecisionsMixin, TaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.add_document_fields(self.case.approval.subject)
+        self.add_document_fields(self.case.approval.subject, require_pending=False)
         if not self.case.needs_query:
             for name in ("query_reference", "query_date", "query_result"):
                 del self.fields[name]
@@ -306,7 +367,7 @@ class RecertVerifyForm(DocumentDecisionsMixin, TaskForm):
         return True
 
 
-class AnnualReviewForm(TaskForm):
+class AnnualReviewForm(ConfirmMixin, TaskForm):
     decision = forms.ChoiceField(label=_("Outcome"), widget=forms.RadioSelect,
                                  choices=[("keep", _("Keep")), ("suspend", _("Suspend")),
                                           ("revoke", _("Revoke"))])
@@ -316,6 +377,7 @@ class AnnualReviewForm(TaskForm):
         from workflows import recertification
 
         super().__init__(*args, **kwargs)
+        self.add_confirm_field()
         self.evidence = recertification.annual_review_evidence(self.case)
         average = self.evidence["average"]
         self.fields["decision"].help_text = _(
@@ -323,6 +385,20 @@ class AnnualReviewForm(TaskForm):
             "n": self.evidence["engagements"],
             "avg": f"{average:.1f}" if average is not None else "—",
             "i": len(self.evidence["incidents"])}
+
+    def consequence(self, cleaned) -> str:
+        return {
+            "keep": _("The approval stays in force for another year."),
+            "suspend": _("The approval is suspended at once: the provider disappears from "
+                         "the lists schools choose from until it is restored."),
+            "revoke": _("The approval is revoked for good: the provider disappears from the "
+                        "lists and must apply anew."),
+        }.get(cleaned.get("decision"), "")
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_confirmation(cleaned)
+        return cleaned
 
     def perform(self) -> bool:
         from workflows import recertification

@@ -8,6 +8,7 @@ urlpatterns = [
     path("apply/", views.ApplyView.as_view(), name="apply"),
     path("cases/", views.MyCasesView.as_view(), name="cases"),
     path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="case"),
+    path("cases/<slug:kind>/<int:pk>/", views.CaseDetailView.as_view(), name="case-of"),
     path("cases/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("notices/", views.NoticeListView.as_view(), name="notices"),

@@ -16,6 +16,7 @@ from django.views import generic
 from viewflow.workflow.flow.views import mixins as vf_mixins
 
 from documents.delivery import view_address
+from documents.permissions import may_view_documents
 from documents.services import INLINE_TYPES, StorageUnavailable
 from registry.models import Bureau, Organization
 from workflows import forms as task_forms
@@ -72,6 +73,7 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
         context["case_url"] = selectors.case_url(case)
         context["case_subject_name"] = services.subject_name(selectors.case_subject(case))
         context["case_documents"] = case_document_links(self.request.user, case)
+        context["assignments"] = selectors.panel_assignments(self.request.user, case)
         return context
 
     def form_valid(self, form):
@@ -80,6 +82,10 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
         except ValidationError as error:
             _apply_validation_error(form, error)
             return self.form_invalid(form)
+        if getattr(form, "next_step", None) == "score":
+            messages.success(self.request, _("Your answer is recorded: no conflict of interest. "
+                                             "Now score the application."), fail_silently=True)
+            return HttpResponseRedirect(self.request.path)
         messages.success(self.request, _("Task completed.") if done else
                          _("Recorded. The task has passed to a replacement expert."),
                          fail_silently=True)
@@ -181,35 +187,55 @@ class MyCasesView(LoginRequiredMixin, generic.ListView):
 
 
 class CaseDetailView(LoginRequiredMixin, generic.DetailView):
+    """The one page of a case, whatever its kind: the subject and its offerings or people,
+    every step (who, when, what, why), the documents with the clerk's verdicts, the checks,
+    the panel's scores for those allowed to see them, objections and the decision."""
+
     template_name = "workflows/case_detail.html"
     context_object_name = "case"
+    kind = "selection"
 
     def get_object(self, queryset=None):
-        case = selectors.selection_cases_for(self.request.user).filter(
+        kind = self.kwargs.get("kind", self.kind)
+        model = selectors.CASE_KINDS.get(kind)
+        if model is None:
+            raise Http404
+        case = selectors.SELECTORS[model](self.request.user).filter(
             pk=self.kwargs["pk"]).first()
         if case is None:
             raise Http404
         return case
 
     def get_context_data(self, **kwargs):
-        from registry.selectors import audit_trail
-
         context = super().get_context_data(**kwargs)
-        case = self.object
-        context["history"] = audit_trail(case)[:200]
-        context["assignments"] = case.assignments.select_related("expert").prefetch_related(
-            "scores__criterion")
-        context["objections"] = selectors.case_objections(case)
-        context["tasks"] = case.task_set.order_by("created")
-        context["my_tasks"] = selectors.open_tasks_for(self.request.user, case)
-        context["may_withdraw"] = (case.outcome == "open" and self.request.user.has_perm(
-            "registry.act_for_organization", case.organization))
+        case, user = self.object, self.request.user
+        subject = selectors.case_subject(case)
+        panel_view = selectors.panel_view_of(user, case)
+        context.update(
+            kind=selectors.case_kind(case), subject=subject,
+            subject_name=services.subject_name(subject),
+            is_bureau=panel_view == selectors.PANEL_BUREAU,
+            history=selectors.case_timeline(user, case),
+            assignments=selectors.panel_assignments(user, case),
+            my_tasks=selectors.open_tasks_for(user, case),
+            documents=(case_document_links(user, case)
+                       if may_view_documents(user, subject) else []),
+        )
+        if isinstance(case, SelectionProcess):
+            context["objections"] = selectors.case_objections(case)
+            context["may_withdraw"] = (case.outcome == "open" and user.has_perm(
+                "registry.act_for_organization", case.organization))
+            context["offerings"] = case.offerings.select_related("category")
+            context["roster"] = case.roster.all() if panel_view != "expert" else []
         return context
 
 
 class WithdrawView(LoginRequiredMixin, generic.View):
     def post(self, request, pk):
         case = get_object_or_404(selectors.selection_cases_for(request.user), pk=pk)
+        if request.POST.get("confirm") != "yes":  # the page asks first; nothing happens
+            messages.error(request, _("Confirm that you want to withdraw the application."))
+            return HttpResponseRedirect(reverse("workflows:case", args=[pk]))
         try:
             services.case_withdraw(actor=request.user, case=case)
         except ValidationError as error:

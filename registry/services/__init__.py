@@ -47,7 +47,7 @@ from .policy import (
     offerings_require_allowed,
     offerings_screen,
 )
-from .publications import publication_publish
+from .publications import publication_preview, publication_publish
 from .sanctions import (
     blacklist_confirm,
     blacklist_propose,
@@ -100,6 +100,7 @@ __all__ = [
     "review_request_open",
     "satisfaction_share",
     "school_term_create",
+    "publication_preview",
     "publication_publish",
     "Flag",
     "engagement_free_places_record",

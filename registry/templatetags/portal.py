@@ -126,6 +126,7 @@ AUDIT_ACTIONS = {
     "case.experts_drawn": pgettext_lazy("audit", "Experts drawn"),
     "case.expert_recused": pgettext_lazy("audit", "Expert recused"),
     "case.expert_scored": pgettext_lazy("audit", "Expert scored"),
+    "case.expert_no_conflict": pgettext_lazy("audit", "Expert declared no conflict of interest"),
     "case.scores_summarized": pgettext_lazy("audit", "Scores summarized"),
     "case.decide": pgettext_lazy("audit", "Decision recorded"),
     "case.notice_start": pgettext_lazy("audit", "Public notice started"),

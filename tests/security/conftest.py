@@ -135,7 +135,7 @@ def _score(s, case):
 
 def _decide(s, case, decision="approve"):
     _do(case, "decision", s.users["approver"],
-        {"decision": decision, "reason": "材料齐全，评分优良"})
+        {"decision": decision, "confirm": "yes", "reason": "材料齐全，评分优良"})
 
 
 def _drive_to_notice(s, case):
@@ -360,7 +360,8 @@ def _annual_review_cases(s):
                               for p in people)
     s.review = waiting
     _take(held, "review", s.users["admin"])
-    _do(decided, "review", s.users["admin"], {"decision": "keep", "reason": "全年无投诉"})
+    _do(decided, "review", s.users["admin"], {"decision": "keep", "confirm": "yes",
+                                              "reason": "全年无投诉"})
 
 
 def build_side(name: str, city: str, root) -> Side:

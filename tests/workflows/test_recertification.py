@@ -261,10 +261,10 @@ def test_annual_review_opens_on_the_anniversary_once_and_applies_the_outcome(wor
         case = AnnualReviewProcess.objects.get(approval=approval)
         [task] = open_tasks(case, "review")
         with pytest.raises(ValidationError):
-            services.task_perform(actor=w.admin, task=task, data={"decision": "suspend",
-                                                                   "reason": ""})
-        services.task_perform(actor=w.admin, task=task,
-                              data={"decision": "suspend", "reason": "两起安全事故"})
+            services.task_perform(actor=w.admin, task=task, data={
+                "decision": "suspend", "confirm": "yes", "reason": ""})
+        services.task_perform(actor=w.admin, task=task, data={
+            "decision": "suspend", "confirm": "yes", "reason": "两起安全事故"})
     approval.refresh_from_db()
     assert approval.status == Approval.Status.SUSPENDED
     case.refresh_from_db()

@@ -124,3 +124,110 @@ def test_a_roster_persons_documents_are_not_the_panels(world, client):
     client.force_login(expert)
     assert client.get(f"/api/v1/documents/{w.documents[0].pk}/view/").status_code == 200
     assert client.get(f"/api/v1/documents/{personal.pk}/view/").status_code == 404
+
+
+def _to_decision(w):
+    case = _apply(w)
+    _verify_all(w, case)
+    while tasks := open_tasks(case, "expert_review"):
+        task = tasks[0]
+        services.task_perform(actor=task.owner, task=task, data={
+            "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
+    [task] = open_tasks(case, "decision")
+    return case, task
+
+
+def test_nothing_is_chosen_for_the_clerk_and_the_expert(world, client):
+    w = world
+    case = _apply(w)
+    [task] = open_tasks(case, "qualification")
+    client.force_login(w.clerk)
+    client.post(_page(case, task, "assign"), {"_continue": "1"})
+    page = client.get(_page(case, task)).content.decode()
+    for document in w.documents:  # each verdict: a radio with no option selected
+        assert f'name="doc_{document.pk}" value=""' in page
+    assert "&quot;selected&quot;: true" not in page
+    # a document left without a verdict is refused, naming it
+    response = client.post(_page(case, task), {f"doc_{w.documents[0].pk}": "verify"})
+    assert response.status_code == 200
+    assert "请核验或退回此材料" in response.content.decode() or \
+        "Verify or reject this document" in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == "ASSIGNED"
+
+
+def test_the_expert_answers_the_conflict_question_before_the_scoring_form(world, client):
+    w = world
+    case = _apply(w)
+    _verify_all(w, case)
+    task = open_tasks(case, "expert_review")[0]
+    client.force_login(task.owner)
+    page = client.get(_page(case, task)).content.decode()
+    assert 'name="score_qualification"' not in page
+    # viewflow's radio component: no value, no option selected
+    assert 'name="conflict" value=""' in page
+    assert "&quot;selected&quot;: true" not in page
+    # no answer: refused
+    assert client.post(_page(case, task), {}).status_code == 200
+    response = client.post(_page(case, task), {"conflict": "no"})
+    assert response.status_code == 302 and response.url == _page(case, task)
+    page = client.get(_page(case, task)).content.decode()
+    assert 'name="score_qualification"' in page
+    response = client.post(_page(case, task), {
+        "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.status == "DONE"
+
+
+def test_the_decision_asks_for_confirmation_web_and_api(world, client):
+    w = world
+    case, task = _to_decision(w)
+    client.force_login(w.approver)
+    client.post(_page(case, task, "assign"), {"_continue": "1"})
+    response = client.post(_page(case, task), {"decision": "approve", "reason": "同意"})
+    assert response.status_code == 200
+    assert "公示" in response.content.decode() or "public notice" in response.content.decode()
+    case.refresh_from_db()
+    assert case.decision == ""
+    response = client.post(f"/api/v1/tasks/{task.pk}/act/",
+                           {"data": {"decision": "approve", "reason": "同意"}},
+                           content_type="application/json")
+    assert response.status_code == 400 and "confirm" in response.json()
+    response = client.post(_page(case, task), {"decision": "approve", "reason": "同意",
+                                               "confirm": "on"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.decision == "approve"
+
+
+def test_the_applicant_never_sees_the_panel(world, client):
+    w = world
+    case, task = _to_decision(w)
+    experts = [a.expert for a in case.assignments.all()]
+    client.force_login(w.provider)
+    page = client.get(f"/selection/cases/{case.pk}/").content.decode()
+    for expert in experts:
+        assert expert.username not in page
+    assert "case-panel" not in page
+    assert str(case.assignments.first().total) not in page
+    # the bureau sees the panel
+    client.force_login(w.approver)
+    page = client.get(f"/selection/cases/{case.pk}/").content.decode()
+    assert "case-panel" in page and experts[0].username in page
+
+
+def test_an_expert_sees_the_others_scores_only_after_scoring(world, client):
+    w = world
+    case = _apply(w)
+    _verify_all(w, case)
+    first, second = open_tasks(case, "expert_review")[:2]
+    services.task_perform(actor=first.owner, task=first, data={
+        "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
+    client.force_login(second.owner)
+    page = client.get(f"/selection/cases/{case.pk}/").content.decode()
+    assert first.owner.username not in page and "90" not in page.split("case-panel")[-1]
+    services.task_perform(actor=second.owner, task=second, data={
+        "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
+    page = client.get(f"/selection/cases/{case.pk}/").content.decode()
+    assert first.owner.username in page

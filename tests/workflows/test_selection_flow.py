@@ -50,7 +50,8 @@ def _to_notice(w):
     _score_all(w, case)
     [task] = open_tasks(case, "decision")
     services.task_perform(actor=w.approver, task=task,
-                          data={"decision": "approve", "reason": "材料齐全，评分优良"})
+                          data={"decision": "approve", "confirm": "yes",
+                                "reason": "材料齐全，评分优良"})
     worker_runs()  # the notice opens in the background (at once where Celery runs eagerly)
     case.refresh_from_db()
     assert case.notice_ends_on is not None and case.approval_id is not None
@@ -84,7 +85,8 @@ def test_happy_path_with_a_recused_expert(world):
     # the approver decides: the approval goes into public notice
     [task] = open_tasks(case, "decision")
     services.task_perform(actor=w.approver, task=task,
-                          data={"decision": "approve", "reason": "材料齐全，评分优良"})
+                          data={"decision": "approve", "confirm": "yes",
+                                "reason": "材料齐全，评分优良"})
     # the decision commits alone; the worker opens the notice right after it
     case.refresh_from_db()
     assert case.decision == "approve" and case.approval is None
@@ -295,7 +297,7 @@ def test_approver_cannot_be_the_clerk_or_an_expert_of_the_case(world):
     for user in (w.clerk, expert):
         with pytest.raises(PermissionDenied):
             services.task_perform(actor=user, task=task,
-                                  data={"decision": "approve", "reason": "同意"})
+                                  data={"decision": "approve", "confirm": "yes", "reason": "同意"})
     case.refresh_from_db()
     assert case.decision == "" and open_tasks(case, "decision")
     assert not AuditEvent.objects.for_object(case).filter(action="case.decide").exists()

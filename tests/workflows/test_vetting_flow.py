@@ -41,9 +41,10 @@ def test_clear_query_and_approval_last_at_most_twelve_months(world, retiree):
                                  role=Role.BUREAU_APPROVER, target=world.bureau)
     with pytest.raises(PermissionDenied):
         services.task_perform(actor=world.clerk, task=task,
-                              data={"decision": "approve", "reason": "同意"})
+                              data={"decision": "approve", "confirm": "yes", "reason": "同意"})
     services.task_perform(actor=world.approver, task=task,
-                          data={"decision": "approve", "reason": "材料齐全，查询无记录"})
+                          data={"decision": "approve", "confirm": "yes",
+                                "reason": "材料齐全，查询无记录"})
     case.refresh_from_db()
     assert case.outcome == CaseOutcome.APPROVED
     approval = case.approval
