@@ -534,7 +534,8 @@ def probe_inbox(args):
 PROBES = {"search": probe_search, "sweep": probe_sweep, "sweep_queries": probe_sweep_queries,
           "export": probe_export, "upload": probe_upload, "transition": probe_transition,
           "inbox": probe_inbox,
-          "case_page": lambda args: probe_case_page(args, emit=emit, client_for=client_for),
+          "case_page": lambda args: probe_case_page(args, emit=emit, client_for=client_for,
+                                                    pdf=PDF),
           "auth_load": lambda args: probe_auth_load(args, emit),
           "inspection": lambda args: probe_inspection(args, emit=emit, sampler_class=RssSampler)}
 

@@ -105,4 +105,8 @@ def view_response(request, document: Document) -> HttpResponse:
                                 content_type=document.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    # shown in the task page's own viewer (a frame of this site), never in another site's;
+    # the browser's PDF viewer needs its plugin (object-src) in that frame
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    response._csp_replace = {"frame-ancestors": ["'self'"], "object-src": ["'self'"]}
     return response

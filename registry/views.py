@@ -347,6 +347,12 @@ def bureau_dashboard(request, bureau_id: int):
     if request.method == "POST":
         form = SanctionForm(request.POST)
         try:
+            if form.is_valid() and form.cleaned_data["action"] != "reinstate" and \
+                    request.POST.get("confirm") != "yes":
+                # irreversible for the provider's pupils and schools: asked first
+                form.add_error(None, _("Tick the confirmation: a suspension takes the "
+                                       "provider off the lists at once; a revocation is "
+                                       "final."))
             if form.is_valid():
                 data = form.cleaned_data
                 services.provider_sanction(

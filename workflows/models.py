@@ -225,8 +225,13 @@ class Objection(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        INVESTIGATING = "investigating", _("Under investigation")
         UPHELD = "upheld", _("Upheld")
         DISMISSED = "dismissed", _("Dismissed")
+
+    # not yet found upheld or dismissed: the notice's end waits for these
+    UNRESOLVED = (Status.OPEN, Status.ACKNOWLEDGED, Status.INVESTIGATING)
 
     case = models.ForeignKey(SelectionProcess, verbose_name=_("case"), on_delete=models.PROTECT,
                              related_name="objections")

@@ -143,7 +143,7 @@ def notify_task_queue(*, activation) -> None:
     title = activation.flow_task.task_title
     notify(users=_staff(bureau, codename),
            subject=gettext("New task: %(title)s (#%(pk)s)") % {"title": title, "pk": process.pk},
-           body=_case_label(process))
+           body=_case_label(process), url=selectors.case_url(process))
 
 
 def _case_label(case) -> str:
@@ -343,13 +343,13 @@ def case_check_completeness(*, case) -> bool:
 
 
 def case_return_for_correction(*, case, reason: str = "") -> None:
-    """Send the case back to the provider (补正) with a deadline; the rounds are counted."""
-    case.correction_rounds += 1
+    """Send the case back to the provider (补正) with a deadline. The round is counted when
+    the provider submits it (``workflows.corrections.correction_submit``), not here."""
     case.correction_due = timezone.now() + datetime.timedelta(
         days=settings.WORKFLOW_CORRECTION_DAYS)
-    case.save(update_fields=["correction_rounds", "correction_due"])
+    case.save(update_fields=["correction_due"])
     _audit(None, "case.return_for_correction", case, to_state="correction", reason=reason,
-           data={"round": case.correction_rounds, "missing": case.missing})
+           data={"round": case.correction_rounds + 1, "missing": case.missing})
     if isinstance(case, VettingProcess):  # about a person: the page says what is missing
         notify_private_news(users=_case_providers(case), case=case, kind=gettext("Vetting"))
         return
@@ -782,19 +782,23 @@ def _store_evidence(file) -> tuple[str, str, str]:
 
 
 @transaction.atomic
-def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str) -> Objection:
-    """A clerk resolves an objection; upheld rejects the case at once."""
+def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str,
+                      applicant_note: str = "") -> Objection:
+    """A clerk resolves an objection; upheld rejects the case at once. The applicant is told
+    ``applicant_note`` (what the clerk writes for them), never the objector or the finding."""
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     case = objection.case
     if not actor.has_perm("registry.clerk_bureau", case.bureau):
         raise PermissionDenied
-    if objection.status != Objection.Status.OPEN:
+    if objection.status not in Objection.UNRESOLVED:
         raise CaseStateError(_("This objection has already been resolved."))
     reason = _require(reason, "reason", _("Give the reason for the resolution."))
     objection.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
     objection.resolved_by, objection.resolution_reason = actor, reason
     objection.resolved_at = timezone.now()
-    objection.save(update_fields=["status", "resolved_by", "resolution_reason", "resolved_at"])
+    objection.applicant_note = (applicant_note or "").strip()
+    objection.save(update_fields=["status", "resolved_by", "resolution_reason", "resolved_at",
+                                  "applicant_note"])
     _audit(actor, "case.objection_resolved", case, to_state=objection.status, reason=reason,
            data={"objection": objection.pk})
     if upheld and case.approval and case.approval.status == Approval.Status.PENDING:
@@ -802,7 +806,9 @@ def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str)
                                           reason=gettext("Objection upheld: %(r)s") % {"r": reason})
     notify(users=_providers(case.organization),
            subject=gettext("An objection to application #%(pk)s was %(status)s")
-           % {"pk": case.pk, "status": objection.get_status_display()}, body=reason)
+           % {"pk": case.pk, "status": objection.get_status_display()},
+           body=objection.applicant_note or gettext("See the case's page for the outcome."),
+           url=selectors.case_url(case))
     return objection
 
 
@@ -810,7 +816,7 @@ def notice_outcome(*, case: SelectionProcess) -> str:
     """After the notice: 'approve', 'reject' (an objection was upheld) or 'wait'."""
     if case.approval and case.approval.status == Approval.Status.REVOKED:
         return "reject"
-    if case.objections.filter(status=Objection.Status.OPEN).exists():
+    if case.objections.filter(status__in=Objection.UNRESOLVED).exists():
         return "wait"
     return "approve"
 

@@ -9,6 +9,8 @@ urlpatterns = [
     path("cases/", views.MyCasesView.as_view(), name="cases"),
     path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="case"),
     path("cases/<slug:kind>/<int:pk>/", views.CaseDetailView.as_view(), name="case-of"),
+    path("cases/<int:pk>/objections/<int:objection_pk>/", views.ObjectionHandleView.as_view(),
+         name="objection-handle"),
     path("cases/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("notices/", views.NoticeListView.as_view(), name="notices"),

@@ -19,8 +19,8 @@ from documents.delivery import view_address
 from documents.permissions import may_view_documents
 from documents.services import INLINE_TYPES, StorageUnavailable
 from registry.models import Bureau, Organization
+from workflows import corrections, objections, selectors, services
 from workflows import forms as task_forms
-from workflows import selectors, services
 from workflows.models import CallForApplications, Notification, SelectionProcess
 
 
@@ -220,6 +220,8 @@ class CaseDetailView(LoginRequiredMixin, generic.DetailView):
             my_tasks=selectors.open_tasks_for(user, case),
             documents=(case_document_links(user, case)
                        if may_view_documents(user, subject) else []),
+            corrections=(corrections.correction_items(case)
+                         if getattr(case, "missing", None) else []),
         )
         if isinstance(case, SelectionProcess):
             context["objections"] = selectors.case_objections(case)
@@ -228,6 +230,56 @@ class CaseDetailView(LoginRequiredMixin, generic.DetailView):
             context["offerings"] = case.offerings.select_related("category")
             context["roster"] = case.roster.all() if panel_view != "expert" else []
         return context
+
+
+class ObjectionStepForm(forms.Form):
+    step = forms.ChoiceField(label=_("Step"), widget=forms.RadioSelect, choices=[
+        ("acknowledge", _("Acknowledge receipt")), ("investigate", _("Start investigating")),
+        ("uphold", _("Finding: uphold the objection")),
+        ("dismiss", _("Finding: dismiss the objection"))])
+    finding = forms.CharField(label=_("Finding or note (internal)"), required=False,
+                              widget=forms.Textarea, max_length=5000)
+    applicant_note = forms.CharField(
+        label=_("What the applicant is told"), required=False, widget=forms.Textarea,
+        max_length=5000, help_text=_("Never the objector's name or words."))
+    stop_notice = forms.BooleanField(
+        label=_("Upheld: stop the public notice now and reject the application"),
+        required=False)
+
+
+class ObjectionHandleView(LoginRequiredMixin, generic.FormView):
+    """A clerk handles one objection while the notice runs (or after it)."""
+
+    template_name = "workflows/objection_handle.html"
+    form_class = ObjectionStepForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        case = selectors.selection_cases_for(request.user).filter(pk=kwargs["pk"]).first()
+        if case is None or selectors.panel_view_of(request.user, case) != "bureau":
+            raise Http404
+        self.case = case
+        self.objection = get_object_or_404(selectors.case_objections(case),
+                                           pk=kwargs["objection_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "case": self.case,
+                "objection": self.objection}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            objections.objection_progress(
+                actor=self.request.user, objection=self.objection, step=data["step"],
+                finding=data["finding"], applicant_note=data["applicant_note"],
+                stop_notice=data["stop_notice"])
+        except ValidationError as error:
+            _apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The objection's handling is recorded."))
+        return HttpResponseRedirect(reverse("workflows:case", args=[self.case.pk]))
 
 
 class WithdrawView(LoginRequiredMixin, generic.View):

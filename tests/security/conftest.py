@@ -64,7 +64,9 @@ from tests.workflows.conftest import (
 )
 from workflows import recertification
 from workflows import services as wf
+from workflows.corrections import correction_items
 from workflows.models import AnnualReviewProcess, RecertificationProcess
+from workflows.selectors import case_subject
 
 SCORES = {"qualification": 90, "course-plan": 80, "safety": 85, "price": 70, "reputation": 75}
 
@@ -182,7 +184,17 @@ def _resolve(s, case, upheld=False):
 
 
 def _resubmit(s, case):
-    _do(case, "correction", s.users["provider"], {"confirm": "on"})
+    """A round that corrects nothing that lasts: each document sent back is replaced by one
+    that has already expired (so the case comes back), every other item answered."""
+    case.refresh_from_db()
+    subject = case_subject(case)
+    answers = {}
+    for item in correction_items(case):
+        if item.document_type is not None:
+            _upload(s, subject, item.document_type.code, expires_in_days=-1)
+        else:
+            answers[f"{item.key}_answer"] = "已补正"
+    _do(case, "correction", s.users["provider"], answers)
 
 
 def _upload(s, subject, code, *, expires_in_days=400):

@@ -231,3 +231,105 @@ def test_an_expert_sees_the_others_scores_only_after_scoring(world, client):
         "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
     page = client.get(f"/selection/cases/{case.pk}/").content.decode()
     assert first.owner.username in page
+
+
+def test_objections_are_handled_during_the_notice_and_an_upheld_one_stops_it(world, client):
+    from tests.workflows.conftest import worker_runs
+    from tests.workflows.test_selection_flow import _to_notice
+    from workflows.models import CaseOutcome, Objection
+
+    w = world
+    case = _to_notice(w)
+    objection = services.objection_file(case=case, real_name="张三丰", contact="13800000000",
+                                        reason="该机构实际开展学科类培训，有招生简章为证")
+    url = f"/selection/cases/{case.pk}/objections/{objection.pk}/"
+    # nobody but the bureau's staff handles it or reads who objected
+    for user in (w.provider, w.other_clerk, w.experts[0]):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+        page = client.get(f"/selection/cases/{case.pk}/").content.decode()
+        assert "张三丰" not in page and "招生简章" not in page
+        api = client.get(f"/api/v1/cases/{case.pk}/objections/")
+        assert api.status_code in (200, 404)
+        assert "张三丰" not in api.content.decode()
+    # the clerk acknowledges and investigates while the notice runs
+    client.force_login(w.clerk)
+    assert client.post(url, {"step": "acknowledge"}).status_code == 302
+    objection.refresh_from_db()
+    assert objection.status == Objection.Status.ACKNOWLEDGED
+    progress = f"/api/v1/cases/{case.pk}/objections/{objection.pk}/progress/"
+    assert client.post(progress, {"step": "investigate"},
+                       content_type="application/json").status_code == 200
+    # a finding needs what the applicant is told
+    response = client.post(progress, {"step": "uphold", "finding": "经查属实"},
+                           content_type="application/json")
+    assert response.status_code == 400 and "applicant_note" in response.json()
+    response = client.post(progress, {"step": "uphold", "finding": "经查属实，招生简章含数学课",
+                                      "applicant_note": "经核查，异议成立：存在学科类内容。",
+                                      "stop_notice": True}, content_type="application/json")
+    assert response.status_code == 200
+    worker_runs()  # the timer dispatcher: the notice ends now, not at its last day
+    case.refresh_from_db()
+    assert case.outcome == CaseOutcome.REJECTED
+    assert "招生简章含数学课" in case.outcome_reason
+    # the applicant is told what the clerk wrote, never the objector
+    note = w.provider.notifications.filter(subject__contains="异议").first() or \
+        w.provider.notifications.order_by("-pk").first()
+    assert "张三丰" not in note.body
+    client.force_login(w.provider)
+    page = client.get(f"/selection/cases/{case.pk}/").content.decode()
+    assert "异议成立：存在学科类内容" in page and "张三丰" not in page
+
+
+def test_a_correction_through_the_api_replaces_the_document(world, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from tests.samples import PDF
+
+    w = world
+    case = _apply(w)
+    [task] = open_tasks(case, "qualification")
+    licence = w.documents[0]
+    data = {f"doc_{d.pk}": "verify" for d in w.documents}
+    data.update({f"doc_{licence.pk}": "reject", f"doc_{licence.pk}_reason": "扫描件模糊"})
+    services.task_perform(actor=w.clerk, task=task, data=data)
+    [task] = open_tasks(case, "correction")
+    client.force_login(w.provider)
+    [item] = client.get(f"/api/v1/cases/{case.pk}/corrections/").json()
+    assert item["needs_file"] and item["reason"] == "扫描件模糊" and item["replaced_by"] is None
+    # refused without the replacement, naming it; no round used
+    response = client.post(f"/api/v1/tasks/{task.pk}/act/", {"item0_answer": "已更新"})
+    assert response.status_code == 400 and licence.document_type.name in str(response.json())
+    case.refresh_from_db()
+    assert case.correction_rounds == 0
+    response = client.post(f"/api/v1/tasks/{task.pk}/act/", {
+        "item0_file": SimpleUploadedFile("licence-2.pdf", PDF, content_type="application/pdf"),
+        "item0_issued_on": str(timezone.localdate()), "item0_answer": "已更新"})
+    assert response.status_code == 200 and response.json()["completed"]
+    case.refresh_from_db()
+    assert case.correction_rounds == 1
+    assert case.organization.documents.get(
+        superseded_at__isnull=True, document_type=licence.document_type
+    ).original_name == "licence-2.pdf"
+
+
+def test_the_case_page_query_count_does_not_grow_with_documents(world, client,
+                                                                 django_assert_max_num_queries):
+    from documents.models import DocumentType
+    from tests.workflows.conftest import upload_all
+
+    w = world
+    case = _apply(w)
+    client.force_login(w.approver)
+    with django_assert_max_num_queries(45) as few:
+        assert client.get(f"/selection/cases/{case.pk}/").status_code == 200
+    for n in range(25):
+        DocumentType.objects.create(code=f"extra-{n}", name=f"补充材料{n}", subject="organization",
+                                    is_required=False, sort_order=900 + n)
+    upload_all(w.provider, w.organization,
+               skip=[d.document_type.code for d in w.documents])
+    assert w.organization.documents.filter(superseded_at__isnull=True).count() >= 30
+    with django_assert_max_num_queries(len(few.captured_queries) + 2):
+        page = client.get(f"/selection/cases/{case.pk}/")
+    assert page.content.decode().count("/view/?t=") >= 30

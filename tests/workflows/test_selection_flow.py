@@ -10,7 +10,7 @@ from django.utils import timezone
 from viewflow.workflow.timers import fire_due_timers
 
 from registry.models import Approval, AuditEvent
-from tests.workflows.conftest import open_tasks, upload_all, worker_runs
+from tests.workflows.conftest import open_tasks, pdf, upload_all, worker_runs
 from workflows import services
 from workflows.models import CaseOutcome, ExpertAssignment, Objection, ObjectionEvidence
 
@@ -244,7 +244,7 @@ def test_incomplete_application_goes_back_and_comes_again_after_correction(world
         superseded_at=timezone.now())
     case = _apply(w)
     case.refresh_from_db()
-    assert case.correction_rounds == 1
+    assert case.correction_rounds == 0  # a round counts when it is submitted
     assert any("安全预案" in p["document_type"] or "Safety" in p["document_type"]
                for p in case.missing)
     [task] = open_tasks(case, "correction")
@@ -252,12 +252,19 @@ def test_incomplete_application_goes_back_and_comes_again_after_correction(world
     assert w.provider.notifications.filter(subject__contains=str(case.pk)).exists()
     # another provider cannot act on it
     with pytest.raises(PermissionDenied):
-        services.task_perform(actor=w.other_provider, task=task, data={"confirm": "on"})
+        services.task_perform(actor=w.other_provider, task=task, data={})
+    # submitting without the missing document is refused, naming it; no round is used
+    with pytest.raises(ValidationError, match="安全预案|Safety"):
+        services.task_perform(actor=w.provider, task=task, data={})
+    case.refresh_from_db()
+    assert case.correction_rounds == 0
     # the provider uploads it and resubmits
     upload_all(w.provider, w.organization, skip=[d.document_type.code for d in w.documents
                                                  if d.document_type.code != "safety_plan"])
-    assert services.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+    assert services.task_perform(actor=w.provider, task=task, data={})
     assert open_tasks(case, "qualification")
+    case.refresh_from_db()
+    assert case.correction_rounds == 1
 
 
 def test_rejected_document_sends_back_and_rounds_are_limited(world, settings):
@@ -274,7 +281,23 @@ def test_rejected_document_sends_back_and_rounds_are_limited(world, settings):
     data[f"doc_{licence.pk}_reason"] = "执照已被吊销"
     services.task_perform(actor=w.clerk, task=task, data=data)
     [task] = open_tasks(case, "correction")
-    services.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+    # the licence is not replaced: refused, naming it, and the round is not used
+    with pytest.raises(ValidationError, match=licence.document_type.name):
+        services.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+    # replaced inside the task, then rejected again in the only allowed round
+    replacement = pdf("licence-new.pdf")
+    assert services.task_perform(actor=w.provider, task=task, data={
+        "item0_issued_on": str(timezone.localdate()), "item0_answer": "已重新办理"},
+        files={"item0_file": replacement})
+    case.refresh_from_db()
+    assert case.correction_rounds == 1
+    [task] = open_tasks(case, "qualification")
+    new = case.organization.documents.get(superseded_at__isnull=True,
+                                          document_type=licence.document_type)
+    assert new.original_name == "licence-new.pdf"
+    services.task_perform(actor=w.clerk, task=task, data={
+        f"doc_{new.pk}": "reject", f"doc_{new.pk}_reason": "仍为吊销状态"})
+    worker_runs()  # the worker moves the case on right after the check
     case.refresh_from_db()
     # still not corrected after the last allowed round: the case ends rejected
     assert case.outcome == CaseOutcome.REJECTED

@@ -111,7 +111,7 @@ def test_incomplete_individual_is_sent_back(world):
     upload_all(world.provider, person, skip=["health_certificate"])
     case = services.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
     case.refresh_from_db()
-    assert case.correction_rounds == 1
+    assert case.correction_rounds == 0  # counted when the provider submits the round
     assert open_tasks(case, "correction")[0].owner == world.provider
 
 
