@@ -17,8 +17,8 @@ from documents.services import document_upload
 from registry import services as registry_services
 from registry.models import Organization
 from registry.roles import Role
-from workflows import services
 from workflows.models import ExpertAssignment, SelectionProcess
+from workflows.services import selection
 
 BENCH_TYPE_PREFIX = "bench-extra-"
 
@@ -67,7 +67,7 @@ def probe_case_page(args, *, emit, client_for, pdf: bytes):
                                  target=organization)
     kinds = document_types_for(organization)
     _upload(actors, organization, [k for k in kinds if k.is_required], pdf)
-    case = services.selection_apply(actor=actors.provider, organization=organization,
+    case = selection.selection_apply(actor=actors.provider, organization=organization,
                                     bureau=actors.bureau,
                                     offerings=list(organization.offerings.all()))
     ExpertAssignment.objects.get_or_create(case=case, expert=actors.experts[0],

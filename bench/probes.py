@@ -191,7 +191,7 @@ def probe_search(args):
 
 # --- the re-certification sweep ---------------------------------------------------------
 def _sweep(as_of, capture: bool):
-    from workflows.recertification import credential_sweep
+    from workflows.services.sweep import credential_sweep
 
     # In a transaction that is rolled back: every run sees the generated state.
     with transaction.atomic():
@@ -314,7 +314,7 @@ def probe_upload(args):
         boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
             Bucket="bench-documents")
         storages = {**settings.STORAGES, "documents": s3_storage_config(endpoint,
-                                                                       "bench-documents")}
+                                                                        "bench-documents")}
         organization = Organization.objects.order_by("pk").first()
         from bench.actors import ensure_actors
 
@@ -381,8 +381,8 @@ def _ready_cases(actors, n: int):
     from registry import services as registry_services
     from registry.models import Approval, Organization
     from registry.roles import Role
-    from workflows import services
     from workflows.models import SelectionProcess
+    from workflows.services import selection
 
     busy = SelectionProcess.objects.filter(outcome="open").values("organization_id")
     suspended = Approval.objects.filter(status="suspended", organization__isnull=False
@@ -404,9 +404,9 @@ def _ready_cases(actors, n: int):
                 file=SimpleUploadedFile(f"{kind.code}.pdf", PDF), filename=f"{kind.code}.pdf",
                 issued_on=today - datetime.timedelta(days=10),
                 expires_on=today + datetime.timedelta(days=400) if kind.expires else None)
-        cases.append(services.selection_apply(
-            actor=actors.provider, organization=organization, bureau=actors.bureau,
-            offerings=list(organization.offerings.all())))
+        cases.append(selection.selection_apply(
+             actor=actors.provider, organization=organization, bureau=actors.bureau,
+             offerings=list(organization.offerings.all())))
     return cases
 
 
@@ -427,12 +427,12 @@ def _perform(actor, task, data) -> tuple[float, int]:
     """One action as the API performs it: seconds and queries."""
     from viewflow.workflow.models import Task
 
-    from workflows import services
+    from workflows import task_actions
 
     task = Task.objects.select_related("process").get(pk=task.pk)  # as the API loads it
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        done = services.task_perform(actor=actor, task=task, data=data)
+        done = task_actions.task_perform(actor=actor, task=task, data=data)
         seconds = time.perf_counter() - started
     if not done:
         sys.exit(f"task {task.pk} ({task.flow_task.name}) did not complete")

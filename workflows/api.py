@@ -15,7 +15,13 @@ from documents.permissions import may_view_documents
 from documents.services import StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person, School
 from registry.requests import form_data, request_address
-from workflows import corrections, objections, selectors, services
+from workflows import selectors, task_actions
+from workflows.flows import (
+    AnnualReviewFlow,
+    IndividualVettingFlow,
+    OrganizationSelectionFlow,
+    RecertificationFlow,
+)
 from workflows.models import (
     CallForApplications,
     CaseOutcome,
@@ -23,6 +29,10 @@ from workflows.models import (
     OfferingFlag,
     SelectionProcess,
 )
+from workflows.services import corrections as corrections_services
+from workflows.services import errors, selection, vetting
+from workflows.services import objections as objections_services
+from workflows.services import outcome as outcome_services
 
 
 class StorageDown(exceptions.APIException):
@@ -39,7 +49,7 @@ def _call(fn, **kwargs):
     """Run a service and translate its errors to the API's status codes."""
     try:
         return fn(**kwargs)
-    except services.CaseStateError as error:
+    except errors.CaseStateError as error:
         raise Conflict(detail=" ".join(error.messages)) from None
     except ValidationError as error:
         detail = error.message_dict if hasattr(error, "error_dict") else error.messages
@@ -190,7 +200,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         data = ApplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        case = _call(services.selection_apply, actor=request.user,
+        case = _call(selection.selection_apply, actor=request.user,
                      organization=v["organization"], bureau=v["bureau"], call=v.get("call"),
                      offerings=v["offerings"], roster=v.get("roster", []))
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
@@ -201,7 +211,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         """What the bureau sent back, item by item, with its reason and whether a
         replacement was uploaded since; answer them through the correction task's ``act``."""
         case = self.get_object()
-        return Response(CorrectionItemSerializer(corrections.correction_items(case),
+        return Response(CorrectionItemSerializer(corrections_services.correction_items(case),
                                                  many=True).data)
 
     @extend_schema(responses=CaseDocumentSerializer(many=True))
@@ -249,7 +259,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         objection = get_object_or_404(selectors.case_objections(case), pk=objection_pk)
         payload = ObjectionStepSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        objection = _call(objections.objection_progress, actor=request.user,
+        objection = _call(objections_services.objection_progress, actor=request.user,
                           objection=objection, **payload.validated_data)
         return Response(CaseObjectionSerializer(objection, context={"bureau": True}).data)
 
@@ -257,7 +267,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         case = self.get_object()
-        _call(services.case_withdraw, actor=request.user, case=case)
+        _call(outcome_services.case_withdraw, actor=request.user, case=case)
         case.refresh_from_db()
         return Response(CaseSerializer(case).data)
 
@@ -287,13 +297,6 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Task.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
-        from workflows.flows import (
-            AnnualReviewFlow,
-            IndividualVettingFlow,
-            OrganizationSelectionFlow,
-            RecertificationFlow,
-        )
-
         if getattr(self, "swagger_fake_view", False):
             return Task.objects.none()
         flows = [OrganizationSelectionFlow, IndividualVettingFlow, RecertificationFlow,
@@ -318,7 +321,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             payload = TaskActSerializer(data=request.data)
             payload.is_valid(raise_exception=True)
             data, files = form_data(payload.validated_data["data"]), None
-        done = _call(services.task_perform, actor=request.user, task=task, data=data,
+        done = _call(task_actions.task_perform, actor=request.user, task=task, data=data,
                      files=files)
         task.refresh_from_db()
         return Response({"completed": done, "task": TaskSerializer(task).data})
@@ -359,7 +362,7 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
         payload = ObjectionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
-        objection = _call(services.objection_file, case=case, real_name=v["real_name"],
+        objection = _call(objections_services.objection_file, case=case, real_name=v["real_name"],
                           contact=v["contact"], reason=v["reason"],
                           evidence=v.get("evidence") or [])
         return Response({"id": objection.pk}, status=status.HTTP_201_CREATED)
@@ -416,7 +419,7 @@ class VettingViewSet(viewsets.ReadOnlyModelViewSet):
         payload = VettingStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
-        case = _call(services.vetting_start, actor=request.user, person=v["person"],
+        case = _call(vetting.vetting_start, actor=request.user, person=v["person"],
                      bureau=v["bureau"], school=v.get("school"), consent=v["consent"],
                      address=request_address(request))
         return Response(VettingCaseSerializer(case, context={"request": request}).data,
@@ -428,7 +431,7 @@ class VettingViewSet(viewsets.ReadOnlyModelViewSet):
         """The record query (入职查询) of the case: its clerk and the bureau's approvers
         only; every read is logged."""
         case = self.get_object()
-        record = _call(services.vetting_record_check_read, actor=request.user, case=case)
+        record = _call(vetting.vetting_record_check_read, actor=request.user, case=case)
         return Response(RecordCheckSerializer(record).data)
 
 

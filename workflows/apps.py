@@ -8,15 +8,21 @@ class WorkflowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # The layers below ask this one through hooks (they cannot import it): documents,
-        # which bureaus a subject's cases reach; the domain, to deliver its notifications
-        # and to count a provider's cases into a bureau's reach for sanctions.
+        # Imported here, not at the top, because an app's modules that touch models may only
+        # be imported once the app registry is ready (Django's rule for ready()), not to
+        # dodge a cycle. The layers below ask this one through hooks (they cannot import
+        # it): documents, which bureaus a subject's cases reach; the domain, to deliver its
+        # notifications and to count a provider's cases into a bureau's reach for sanctions.
+        # Importing the flows registers them in workflows.entry (the services start a
+        # process through it), and the tasks in Celery's registry (the notification
+        # outbox enqueues its email task by name): in the web, the worker and commands.
         from documents.permissions import register_case_reach
         from registry import notifications
         from registry.services import reach_check_register
+        from workflows import flows, tasks  # noqa: F401 - registers the flows and tasks
         from workflows.reach import WorkflowCaseReach
         from workflows.selectors import provider_has_case_under
-        from workflows.services import notify
+        from workflows.services.notifications import notify
 
         register_case_reach(WorkflowCaseReach())
         notifications.sender_register(notify)

@@ -14,17 +14,28 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
+from documents.models import Document
 from registry.models import (
     Approval,
     Bureau,
+    Engagement,
     Jurisdiction,
     ReviewRequest,
     School,
+    SchoolTerm,
     ServiceCategory,
 )
 from registry.requests import bureaus_administered_by
 from registry.selectors import review_requests_for_bureaus
+from workflows.models import (
+    CaseOutcome,
+    RecertificationProcess,
+    SelectionProcess,
+    VettingProcess,
+)
 
 EXPIRY_WINDOWS = (7, 30, 60)
 DASHBOARD_PERMS = ("registry.clerk_bureau", "registry.approve_bureau",
@@ -46,8 +57,6 @@ def schools_in(bureau: Bureau):
 
 def documents_expiring(bureau: Bureau, days: int, *, today=None):
     """Current documents of providers approved here that expire within ``days``."""
-    from documents.models import Document
-
     today = today or timezone.localdate()
     active = approvals_in(bureau).filter(status__in=Approval.OPEN_STATUSES)
     return (Document.objects.filter(superseded_at__isnull=True, expires_on__gte=today,
@@ -59,13 +68,6 @@ def documents_expiring(bureau: Bureau, days: int, *, today=None):
 
 
 def open_cases(bureau: Bureau):
-    from workflows.models import (
-        CaseOutcome,
-        RecertificationProcess,
-        SelectionProcess,
-        VettingProcess,
-    )
-
     return {
         "selection": SelectionProcess.objects.filter(bureau=bureau, outcome=CaseOutcome.OPEN),
         "vetting": VettingProcess.objects.filter(bureau=bureau, outcome=CaseOutcome.OPEN),
@@ -78,9 +80,6 @@ def failed_steps(bureau: Bureau):
     """Automatic steps of the bureau's cases that failed (viewflow task status ERROR): a
     background step after a check or a decision that the worker could not complete. They
     wait for an administrator (the task's page in the workspace)."""
-    from viewflow.workflow.models import Task
-    from viewflow.workflow.status import STATUS
-
     cases = open_cases(bureau)
     return Task.objects.filter(status=STATUS.ERROR).filter(
         Q(process__in=cases["selection"].values("pk"))
@@ -91,8 +90,6 @@ def failed_steps(bureau: Bureau):
 def engagement_shares(bureau: Bureau, *, today=None):
     """Per school, the current term's external organization engagements against its
     after-school projects (the cap's base)."""
-    from registry.models import SchoolTerm
-
     today = today or timezone.localdate()
     return (SchoolTerm.objects.filter(school__in=schools_in(bureau), starts_on__lte=today,
                                       ends_on__gte=today)
@@ -103,8 +100,6 @@ def engagement_shares(bureau: Bureau, *, today=None):
 
 def schools_without_category(bureau: Bureau, category: ServiceCategory):
     """Schools with no engagement whose offering is in ``category`` (or its sub-items)."""
-    from registry.models import Engagement
-
     categories = ServiceCategory.objects.filter(Q(pk=category.pk) | Q(parent=category))
     engaged = Engagement.objects.filter(school=OuterRef("pk"),
                                         offering__category__in=categories.values("pk"))
@@ -113,8 +108,6 @@ def schools_without_category(bureau: Bureau, category: ServiceCategory):
 
 def bureau_dashboard(bureau: Bureau) -> dict:
     """The figures of the dashboard (a bounded number of aggregate queries)."""
-    from workflows.models import CaseOutcome
-
     now = timezone.now()
     by_status = dict(approvals_in(bureau).values_list("status").annotate(n=Count("pk"))
                      .values_list("status", "n"))

@@ -1,7 +1,9 @@
 """The selection processes as viewflow flows.
 
-Every step calls a service in ``workflows.services`` (which calls the registry and
-documents services); nodes never write models themselves. Renaming a flow or a
+Every step calls a service of a module in ``workflows.services`` (which calls the
+registry and documents services); nodes never write models themselves. The services
+never import this module: they start a flow, or take its lock, through
+``workflows.entry``, where each flow registers under its key. Renaming a flow or a
 node breaks stored tasks: keep ``flow.Obsolete`` stand-ins if one must go.
 """
 
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from workflows import selectors, services, views
+from workflows import entry, selectors, views
 from workflows.models import (
     AnnualReviewProcess,
     RecertificationProcess,
@@ -17,6 +19,19 @@ from workflows.models import (
     VettingProcess,
 )
 from workflows.nodes import Background, HumanTask, PanelSplit, own_task_urls_only
+from workflows.services import (
+    annual_review,
+    corrections,
+    notifications,
+    outcome,
+    recertification,
+    scoring,
+    selection,
+    vetting,
+)
+from workflows.services import completeness as completeness_services
+from workflows.services import notice as notice_services
+from workflows.services import panel as panel_services
 
 # What a task row says besides the step: whom the case is about, and at which bureau.
 SELECTION_SUMMARY = "{{ process.organization.name }} · {{ process.bureau.name }}"
@@ -56,24 +71,24 @@ class CaseStepsMixin:
     rejection (each calls one service)."""
 
     def check_completeness(self, activation):
-        services.case_check_completeness(case=activation.process.coerced)
+        completeness_services.case_check_completeness(case=activation.process.coerced)
 
     def send_back(self, activation):
-        services.case_return_for_correction(case=activation.process.coerced)
+        corrections.case_return_for_correction(case=activation.process.coerced)
 
     def reject_exhausted(self, activation):
-        services.case_reject(case=activation.process.coerced,
-                             reason=str(_("The documents were still not in order after the "
-                                          "maximum number of correction rounds.")))
+        outcome.case_reject(case=activation.process.coerced,
+                            reason=str(_("The documents were still not in order after the "
+                                         "maximum number of correction rounds.")))
 
     def reject_by_decision(self, activation):
         case = activation.process.coerced
-        services.case_reject(case=case, reason=case.decision_reason)
+        outcome.case_reject(case=case, reason=case.decision_reason)
 
 
 def _tell_queue(activation):
     """A new task in a bureau queue: tell the staff who may take it."""
-    services.notify_task_queue(activation=activation)
+    notifications.notify_task_queue(activation=activation)
 
 
 def _bureau(process):
@@ -85,9 +100,10 @@ def _organization(process):
 
 
 def _expert_owner(activation):
-    return services.assignment_for_task(activation.task).expert
+    return panel_services.assignment_for_task(activation.task).expert
 
 
+@entry.flow_register("selection")
 class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     """非学科类校外培训机构遴选: apply → completeness → qualification check →
     expert review → decision → public notice → approved."""
@@ -114,7 +130,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         flow.Switch()
         .Case(this.qualification, lambda a: not a.process.coerced.missing)
         .Case(this.corrections_exhausted,
-              lambda a: services.case_corrections_exhausted(case=a.process.coerced))
+              lambda a: corrections.case_corrections_exhausted(case=a.process.coerced))
         .Default(this.return_for_correction)
     )
     return_for_correction = flow.Function(this.send_back).Next(this.correction)
@@ -139,7 +155,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         flow.Switch()
         .Case(this.draw_experts, lambda a: not a.process.coerced.missing)
         .Case(this.corrections_exhausted,
-              lambda a: services.case_corrections_exhausted(case=a.process.coerced))
+              lambda a: corrections.case_corrections_exhausted(case=a.process.coerced))
         .Default(this.return_for_correction)
     )
 
@@ -178,10 +194,10 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     notice = flow.Timer(this.notice_deadline).Next(this.notice_gate)
     notice_gate = (
         flow.Switch()
-        .Case(this.take_effect, lambda a: services.notice_outcome(
-            case=a.process.coerced) == "approve")
-        .Case(this.reject_objected, lambda a: services.notice_outcome(
-            case=a.process.coerced) == "reject")
+        .Case(this.take_effect, lambda a: notice_services.notice_outcome(
+                   case=a.process.coerced) == "approve")
+        .Case(this.reject_objected, lambda a: notice_services.notice_outcome(
+                   case=a.process.coerced) == "reject")
         .Default(this.resolve_objections)
     )
     resolve_objections = (
@@ -200,37 +216,38 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     rejected_end = flow.End()
 
     def start_case(self, activation, **kwargs):
-        return services.selection_create(activation=activation, **kwargs)
+        return selection.selection_create(activation=activation, **kwargs)
 
     def noop(self, activation):
         """A join point so that every correction is checked again from the start."""
 
     def draw_panel(self, activation):
-        services.experts_draw(case=activation.process.coerced)
+        panel_services.experts_draw(case=activation.process.coerced)
 
     def panel_seats(self, activation):
         return [{"assignment": a.pk} for a in activation.process.coerced.assignments.filter(
             status="drawn").order_by("slot")]
 
     def summarize_scores(self, activation):
-        services.scores_summarize(case=activation.process.coerced)
+        scoring.scores_summarize(case=activation.process.coerced)
 
     def open_notice(self, activation):
-        services.notice_start(case=activation.process.coerced)
+        notice_services.notice_start(case=activation.process.coerced)
 
     def notice_deadline(self, activation):
-        return services.notice_deadline(activation.process.coerced)
+        return notice_services.notice_deadline(activation.process.coerced)
 
     def approve(self, activation):
-        services.case_take_effect(case=activation.process.coerced)
+        outcome.case_take_effect(case=activation.process.coerced)
 
 
     def reject_by_objection(self, activation):
         case = activation.process.coerced
         upheld = case.objections.filter(status="upheld").first()
-        services.case_reject(case=case, reason=upheld.resolution_reason if upheld else "")
+        outcome.case_reject(case=case, reason=upheld.resolution_reason if upheld else "")
 
 
+@entry.flow_register("vetting")
 class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     """外聘人员资格审查: completeness → clerk verification with the record query →
     approver's decision → approval for at most 12 months."""
@@ -248,14 +265,14 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         flow.Switch()
         .Case(this.verification, lambda a: not a.process.coerced.missing)
         .Case(this.corrections_exhausted,
-              lambda a: services.case_corrections_exhausted(case=a.process.coerced))
+              lambda a: corrections.case_corrections_exhausted(case=a.process.coerced))
         .Default(this.return_for_correction)
     )
     return_for_correction = flow.Function(this.send_back).Next(this.correction)
     correction = (
         HumanTask(views.CorrectionView.as_view())
         .Annotation(title=_("Correct the application"), summary_template=VETTING_SUMMARY)
-        .Assign(lambda a: services.vetting_corrector(a.process.coerced))
+        .Assign(lambda a: vetting.vetting_corrector(a.process.coerced))
         .Next(this.completeness)
     )
     corrections_exhausted = flow.Function(this.reject_exhausted).Next(this.rejected_end)
@@ -272,7 +289,7 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         .Case(this.reject_hit, lambda a: a.process.coerced.query_result == "hit")
         .Case(this.decision, lambda a: not a.process.coerced.missing)
         .Case(this.corrections_exhausted,
-              lambda a: services.case_corrections_exhausted(case=a.process.coerced))
+              lambda a: corrections.case_corrections_exhausted(case=a.process.coerced))
         .Default(this.return_for_correction)
     )
     decision = (
@@ -295,15 +312,15 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     rejected_end = flow.End()
 
     def start_case(self, activation, **kwargs):
-        return services.vetting_create(activation=activation, **kwargs)
+        return vetting.vetting_create(activation=activation, **kwargs)
 
     def approve(self, activation):
-        services.vetting_take_effect(case=activation.process.coerced)
+        vetting.vetting_take_effect(case=activation.process.coerced)
 
     def reject_by_hit(self, activation):
-        services.case_reject(case=activation.process.coerced,
-                             reason=str(_("The mandatory record query returned a record; "
-                                          "the person cannot be approved.")))
+        outcome.case_reject(case=activation.process.coerced,
+                            reason=str(_("The mandatory record query returned a record; "
+                                         "the person cannot be approved.")))
 
 
 
@@ -321,6 +338,7 @@ def _renewer_object(process):
     return approval.person.organization or approval.person
 
 
+@entry.flow_register("recertification")
 class RecertificationFlow(CaseFlowMixin, flow.Flow):
     """证件到期重新审核: an expired credential suspends the approval; the provider uploads
     the renewal, a clerk verifies it (and the yearly record query), the approval returns."""
@@ -361,21 +379,16 @@ class RecertificationFlow(CaseFlowMixin, flow.Flow):
     end = flow.End()
 
     def start_case(self, activation, **kwargs):
-        from workflows import recertification
-
         return recertification.recertification_create(activation=activation, **kwargs)
 
     def restore_approval(self, activation):
-        from workflows import recertification
-
         recertification.recertification_restore(case=activation.process.coerced)
 
     def revoke_approval(self, activation):
-        from workflows import recertification
-
         recertification.recertification_revoke(case=activation.process.coerced)
 
 
+@entry.flow_register("annual_review")
 class AnnualReviewFlow(CaseFlowMixin, flow.Flow):
     """年度考核: on the anniversary the bureau administrator keeps, suspends or revokes."""
 
@@ -398,6 +411,4 @@ class AnnualReviewFlow(CaseFlowMixin, flow.Flow):
     end = flow.End()
 
     def start_case(self, activation, **kwargs):
-        from workflows import recertification
-
-        return recertification.annual_review_create(activation=activation, **kwargs)
+        return annual_review.annual_review_create(activation=activation, **kwargs)

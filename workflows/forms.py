@@ -8,13 +8,26 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows import corrections, review, services
+from documents.selectors import documents_of
+from registry.selectors import highlight_words
 from workflows.models import (
     ExpertAssignment,
     Objection,
     OfferingFlag,
     RubricCriterion,
     VettingProcess,
+)
+from workflows.services import (
+    annual_review,
+    corrections,
+    notifications,
+    objections,
+    outcome,
+    panel,
+    recertification,
+    scoring,
+    selection,
+    vetting,
 )
 
 DOCUMENT_CHOICES = [
@@ -43,8 +56,6 @@ class DocumentDecisionsMixin:
     """One verify/reject choice and reason per current document of the subject."""
 
     def add_document_fields(self, subject, *, require_pending: bool = True):
-        from documents.selectors import documents_of
-
         self.documents = list(documents_of(subject, history=False))
         for document in self.documents:
             label = f"{document.document_type.display_name} · {document.original_name}"
@@ -152,8 +163,6 @@ def flag_summary(flag) -> str:
 
 def flag_highlighted(flag):
     """The offering's title and description, HTML-escaped, matched words in <mark>."""
-    from registry.selectors import highlight_words
-
     text = f"{flag.offering.title}：{flag.offering.description}".rstrip("：")
     return highlight_words(text, flag.matched_words)
 
@@ -194,10 +203,10 @@ class QualificationForm(DocumentDecisionsMixin, TaskForm):
         return cleaned
 
     def perform(self) -> bool:
-        services.qualification_check(actor=self.user, case=self.case,
-                                     decisions=self.document_decisions(),
-                                     note=self.cleaned_data.get("note", ""),
-                                     flag_decisions=self.flag_decisions())
+        selection.qualification_check(actor=self.user, case=self.case,
+                                      decisions=self.document_decisions(),
+                                      note=self.cleaned_data.get("note", ""),
+                                      flag_decisions=self.flag_decisions())
         return True
 
 
@@ -225,12 +234,12 @@ class VerificationForm(DocumentDecisionsMixin, TaskForm):
         return cleaned
 
     def perform(self) -> bool:
-        services.vetting_verify(actor=self.user, case=self.case,
-                                decisions=self.document_decisions(),
-                                query_reference=self.cleaned_data["query_reference"],
-                                query_date=self.cleaned_data["query_date"],
-                                query_result=self.cleaned_data["query_result"],
-                                note=self.cleaned_data.get("note", ""))
+        vetting.vetting_verify(actor=self.user, case=self.case,
+                               decisions=self.document_decisions(),
+                               query_reference=self.cleaned_data["query_reference"],
+                               query_date=self.cleaned_data["query_date"],
+                               query_result=self.cleaned_data["query_result"],
+                               note=self.cleaned_data.get("note", ""))
         return True
 
 
@@ -247,7 +256,7 @@ class ExpertReviewForm(TaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.assignment = services.assignment_for_task(self.activation.task)
+        self.assignment = panel.assignment_for_task(self.activation.task)
         # The scoring form appears once the conflict question is answered “no” (on an
         # earlier page, or in the same request when scores come with the answer: the API).
         answered = self.assignment.no_conflict_at is not None
@@ -278,15 +287,15 @@ class ExpertReviewForm(TaskForm):
 
     def perform(self) -> bool:
         if self.cleaned_data["conflict"] == "yes":
-            services.expert_declare_conflict(actor=self.user, assignment=self.assignment,
-                                             note=self.cleaned_data["conflict_note"],
-                                             task=self.activation.task)
+            panel.expert_declare_conflict(actor=self.user, assignment=self.assignment,
+                                          note=self.cleaned_data["conflict_note"],
+                                          task=self.activation.task)
             return False  # the seat stays open, now with the replacement expert
-        review.expert_declare_no_conflict(actor=self.user, assignment=self.assignment)
+        panel.expert_declare_no_conflict(actor=self.user, assignment=self.assignment)
         if not self.scoring:
             self.next_step = "score"
             return False  # the task stays open: the scoring form comes next
-        services.expert_score(
+        scoring.expert_score(
             actor=self.user, assignment=self.assignment,
             scores={c.code: self.cleaned_data[f"score_{c.code}"] for c in self.criteria},
             comment=self.cleaned_data.get("comment", ""))
@@ -323,7 +332,7 @@ class DecisionForm(ConfirmMixin, TaskForm):
         self.add_confirm_field()
 
     def consequence(self, cleaned) -> str:
-        name = services.subject_name(getattr(self.case, "organization", None)
+        name = notifications.subject_name(getattr(self.case, "organization", None)
                                      or self.case.person)
         if cleaned.get("decision") == "approve":
             if isinstance(self.case, VettingProcess):
@@ -340,9 +349,9 @@ class DecisionForm(ConfirmMixin, TaskForm):
         return cleaned
 
     def perform(self) -> bool:
-        services.case_decide(actor=self.user, case=self.case,
-                             approve=self.cleaned_data["decision"] == "approve",
-                             reason=self.cleaned_data["reason"])
+        outcome.case_decide(actor=self.user, case=self.case,
+                            approve=self.cleaned_data["decision"] == "approve",
+                            reason=self.cleaned_data["reason"])
         return True
 
 
@@ -363,10 +372,10 @@ class ResolveObjectionsForm(TaskForm):
 
     def perform(self) -> bool:
         for objection in self.objections:
-            services.objection_resolve(
-                actor=self.user, objection=objection,
-                upheld=self.cleaned_data[f"objection_{objection.pk}"] == "upheld",
-                reason=self.cleaned_data[f"objection_{objection.pk}_reason"])
+            objections.objection_resolve(
+                  actor=self.user, objection=objection,
+                  upheld=self.cleaned_data[f"objection_{objection.pk}"] == "upheld",
+                  reason=self.cleaned_data[f"objection_{objection.pk}_reason"])
         return True
 
 
@@ -375,8 +384,6 @@ class RenewForm(TaskForm):
         label=_("I have uploaded the renewed documents listed above"), required=True)
 
     def perform(self) -> bool:
-        from workflows import recertification
-
         recertification.recertification_submit(actor=self.user, case=self.case)
         return True
 
@@ -401,8 +408,6 @@ class RecertVerifyForm(DocumentDecisionsMixin, TaskForm):
         return cleaned
 
     def perform(self) -> bool:
-        from workflows import recertification
-
         recertification.recertification_verify(
             actor=self.user, case=self.case, decisions=self.document_decisions(),
             query_reference=self.cleaned_data.get("query_reference", ""),
@@ -418,11 +423,9 @@ class AnnualReviewForm(ConfirmMixin, TaskForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=5000)
 
     def __init__(self, *args, **kwargs):
-        from workflows import recertification
-
         super().__init__(*args, **kwargs)
         self.add_confirm_field()
-        self.evidence = recertification.annual_review_evidence(self.case)
+        self.evidence = annual_review.annual_review_evidence(self.case)
         average = self.evidence["average"]
         self.fields["decision"].help_text = _(
             "%(n)d engagements this year; average satisfaction %(avg)s of 5; %(i)d incidents.") % {
@@ -445,11 +448,9 @@ class AnnualReviewForm(ConfirmMixin, TaskForm):
         return cleaned
 
     def perform(self) -> bool:
-        from workflows import recertification
-
-        recertification.annual_review_decide(actor=self.user, case=self.case,
-                                             decision=self.cleaned_data["decision"],
-                                             reason=self.cleaned_data["reason"])
+        annual_review.annual_review_decide(actor=self.user, case=self.case,
+                                           decision=self.cleaned_data["decision"],
+                                           reason=self.cleaned_data["reason"])
         return True
 
 

@@ -34,6 +34,8 @@ from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.timer import TimerActivation
 from viewflow.workflow.status import STATUS
 
+from workflows.tasks import fire_workflow_timers
+
 logger = logging.getLogger(__name__)
 
 
@@ -121,8 +123,6 @@ class BackgroundActivation(TimerActivation):
 
 
 def _ask_worker_to_fire_timers():
-    from workflows.tasks import fire_workflow_timers
-
     try:
         fire_workflow_timers.delay()
     except Exception as exc:  # noqa: BLE001 - broker down: the minutely sweep fires it

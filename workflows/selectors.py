@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from guardian.shortcuts import get_objects_for_user
+from django.utils import timezone
+from guardian.models import GroupObjectPermission, UserObjectPermission
+from guardian.shortcuts import get_objects_for_user, get_users_with_perms
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from documents.selectors import documents_of
 from registry.models import Bureau, Jurisdiction, Organization
@@ -126,8 +133,6 @@ def may_view_case(user, case) -> bool:
 
 def notices_open() -> QuerySet:
     """Cases in public notice now (for the public page with the objection form)."""
-    from django.utils import timezone
-
     return (SelectionProcess.objects
             .filter(outcome=CaseOutcome.OPEN, approval__status="pending",
                     notice_ends_on__gte=timezone.localdate())
@@ -142,9 +147,6 @@ def case_objections(case) -> QuerySet:
 
 def open_tasks_for(user, case) -> list[dict]:
     """The open human tasks of a case that ``user`` may take or perform, with their links."""
-    from django.urls import reverse
-    from viewflow.workflow.status import STATUS
-
     # The flow apps are mounted under the flow's label (config/site.py).
     namespace = case.flow_class.instance.flow_label
     result = []
@@ -168,13 +170,6 @@ def task_queue_for(user, flow_classes) -> QuerySet:
     concatenating ``permission_objpk`` on every task row, which no index can serve; here it
     is asked as (permission, object ids) pairs, which ``workflows_task_queue_idx`` serves.
     """
-    from collections import defaultdict
-
-    from django.conf import settings
-    from guardian.models import GroupObjectPermission, UserObjectPermission
-    from viewflow.workflow.models import Task
-    from viewflow.workflow.status import STATUS
-
     if not user.is_authenticated:
         return Task.objects.none()
     flows = [f for f in flow_classes if f.instance.has_view_permission(user)]
@@ -207,6 +202,54 @@ def provider_has_case_under(jurisdiction_id: int, subject) -> bool:
     if isinstance(subject, Organization):
         return SelectionProcess.objects.filter(under, organization=subject).exists()
     return VettingProcess.objects.filter(under, person=subject).exists()
+
+
+# --- who is told, drawn or asked ------------------------------------------------------
+# Who holds a permission on an object, as guardian checks it when they act: given to the
+# user, or to a group the user is in (the admin's permission pages can do either). A
+# group's members may take the tasks, so they are told of them and drawn for panels too.
+
+def staff_queryset(bureau: Bureau, codename: str) -> QuerySet:
+    return get_users_with_perms(bureau, only_with_perms_in=[codename], with_superusers=False,
+                                with_group_users=True).filter(is_active=True)
+
+
+def staff_of(bureau: Bureau, codename: str) -> list:
+    return list(staff_queryset(bureau, codename))
+
+
+def providers_queryset(organization: Organization) -> QuerySet:
+    return get_users_with_perms(organization, only_with_perms_in=["act_for_organization"],
+                                with_superusers=False, with_group_users=True
+                                ).filter(is_active=True)
+
+
+def providers_of(organization: Organization) -> list:
+    return list(providers_queryset(organization))
+
+
+def holders_of(subject) -> list:
+    """The users who act for an organization, or for a person (the person's own account
+    and the employing organization's provider users): who is told about its credentials."""
+    if isinstance(subject, Organization):
+        return providers_of(subject)
+    users = [subject.user] if subject.user_id else []
+    if subject.organization_id:
+        users += providers_of(subject.organization)
+    return users
+
+
+def case_providers(case) -> list:
+    """Who acts for the provider side of a case: the organization's provider users, or the
+    one who started a vetting and the person's holders."""
+    if isinstance(case, SelectionProcess):
+        return providers_of(case.organization)
+    return [case.applicant, *holders_of(case.person)]
+
+
+def bureau_for_approval(approval) -> Bureau:
+    """The bureau of the approval's jurisdiction (where its cases go)."""
+    return Bureau.objects.get(jurisdiction_id=approval.jurisdiction_id)
 
 
 # --- the case page and the documents beside a task ------------------------------------

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
+from viewflow.workflow import chart
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow.views import dashboard as vf_dashboard
 from viewflow.workflow.flow.views.chart import FlowChartView
@@ -43,8 +44,6 @@ class ScopedTaskListView(vf_dashboard.DashboardTaskListView):
 
 class ScopedDashboardView(vf_dashboard.DashboardView):
     def get_context_data(self, **kwargs):
-        from viewflow.workflow import chart
-
         visible = _visible_process_ids(self.flow_class, self.request.user)
         tasks = self.flow_class.task_class._default_manager.filter(
             process__flow_class=self.flow_class, process_id__in=visible)

@@ -13,15 +13,17 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
+from guardian.shortcuts import get_objects_for_user
 from viewflow.workflow.flow.views import mixins as vf_mixins
 
 from documents.delivery import view_address
 from documents.permissions import may_view_documents
 from documents.services import INLINE_TYPES, StorageUnavailable
-from registry.models import Bureau, Organization
-from workflows import corrections, objections, selectors, services
+from registry.models import Bureau, Offering, Organization, Person
 from workflows import forms as task_forms
+from workflows import selectors
 from workflows.models import CallForApplications, Notification, SelectionProcess
+from workflows.services import corrections, notifications, objections, outcome, selection
 
 
 def _apply_validation_error(form, error: ValidationError) -> None:
@@ -71,7 +73,7 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
         case = self.request.activation.process.coerced
         context["case"] = case
         context["case_url"] = selectors.case_url(case)
-        context["case_subject_name"] = services.subject_name(selectors.case_subject(case))
+        context["case_subject_name"] = notifications.subject_name(selectors.case_subject(case))
         context["case_documents"] = case_document_links(self.request.user, case)
         context["assignments"] = selectors.panel_assignments(self.request.user, case)
         return context
@@ -144,10 +146,6 @@ class ApplyForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from guardian.shortcuts import get_objects_for_user
-
-        from registry.models import Offering, Person
-
         orgs = get_objects_for_user(user, "registry.act_for_organization", klass=Organization,
                                     accept_global_perms=False, with_superuser=False)
         self.fields["organization"].queryset = orgs
@@ -166,10 +164,10 @@ class ApplyView(LoginRequiredMixin, generic.FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            case = services.selection_apply(
-                actor=self.request.user, organization=data["organization"],
-                bureau=data["bureau"], call=data["call"], offerings=data["offerings"],
-                roster=data["roster"])
+            case = selection.selection_apply(
+                 actor=self.request.user, organization=data["organization"],
+                 bureau=data["bureau"], call=data["call"], offerings=data["offerings"],
+                 roster=data["roster"])
         except ValidationError as error:
             _apply_validation_error(form, error)
             return self.form_invalid(form)
@@ -213,7 +211,7 @@ class CaseDetailView(LoginRequiredMixin, generic.DetailView):
         panel_view = selectors.panel_view_of(user, case)
         context.update(
             kind=selectors.case_kind(case), subject=subject,
-            subject_name=services.subject_name(subject),
+            subject_name=notifications.subject_name(subject),
             is_bureau=panel_view == selectors.PANEL_BUREAU,
             history=selectors.case_timeline(user, case),
             assignments=selectors.panel_assignments(user, case),
@@ -289,7 +287,7 @@ class WithdrawView(LoginRequiredMixin, generic.View):
             messages.error(request, _("Confirm that you want to withdraw the application."))
             return HttpResponseRedirect(reverse("workflows:case", args=[pk]))
         try:
-            services.case_withdraw(actor=request.user, case=case)
+            outcome.case_withdraw(actor=request.user, case=case)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         except PermissionDenied:
@@ -360,9 +358,9 @@ class ObjectionView(generic.FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.objection_file(case=self.case, real_name=data["real_name"],
-                                    contact=data["contact"], reason=data["reason"],
-                                    evidence=data.get("evidence") or [])
+            objections.objection_file(case=self.case, real_name=data["real_name"],
+                                      contact=data["contact"], reason=data["reason"],
+                                      evidence=data.get("evidence") or [])
         except ValidationError as error:
             _apply_validation_error(form, error)
             return self.form_invalid(form)

@@ -33,8 +33,9 @@ from tests.factories import (
 from tests.policy.conftest import fee_reference
 from tests.workflows.conftest import PDF, open_tasks
 from tests.workflows.test_selection_flow import _to_notice
-from workflows import services as flow_services
+from workflows import task_actions
 from workflows.models import CaseOutcome, ExpertAssignment, Objection, SelectionProcess
+from workflows.services import selection
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -181,7 +182,7 @@ def test_provider_registers_uploads_applies_and_corrects(page, world):
     data = {f"doc_{d.pk}": "verify" for d in documents}
     data[f"doc_{rejected.pk}"] = "reject"
     data[f"doc_{rejected.pk}_reason"] = "扫描件不清晰，请重新上传"
-    flow_services.task_perform(actor=w.clerk, task=task, data=data)
+    task_actions.task_perform(actor=w.clerk, task=task, data=data)
 
     # the provider sees what to correct on the case page
     page.goto(f"/selection/cases/{case.pk}/")
@@ -223,8 +224,8 @@ def test_bureau_verifies_scores_decides_and_publishes(new_page, world):
     # given an application waiting in the bureau's queue (journey 1 is the provider's side)
     Organization.objects.filter(pk=w.organization.pk).update(name="南昌市启智科创教育中心")
     w.organization.refresh_from_db()
-    case = flow_services.selection_apply(actor=w.provider, organization=w.organization,
-                                         bureau=w.bureau, offerings=[w.offering])
+    case = selection.selection_apply(actor=w.provider, organization=w.organization,
+                                     bureau=w.bureau, offerings=[w.offering])
 
     # the clerk finds it in the queue, takes it and verifies every document
     clerk = login(new_page(), w.clerk)

@@ -24,8 +24,9 @@ from tests.browser.test_journeys import (
     _submit_task,
 )
 from tests.workflows.conftest import open_tasks
-from workflows import services as flow_services
+from workflows import task_actions
 from workflows.models import ExpertAssignment
+from workflows.services import selection
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -47,7 +48,7 @@ def test_reviewers_see_the_evidence_and_the_panel_stays_confidential(new_page, w
     for expert, name in zip(w.experts, ["李建国", "赵敏", "孙立新", "周文"], strict=True):
         _named(expert, name)
     _named(w.approver, "陈志刚")
-    case = flow_services.selection_apply(actor=w.provider, organization=w.organization,
+    case = selection.selection_apply(actor=w.provider, organization=w.organization,
                                          bureau=w.bureau, offerings=[w.offering])
     first, second = w.documents[0], w.documents[1]
 
@@ -93,7 +94,7 @@ def test_reviewers_see_the_evidence_and_the_panel_stays_confidential(new_page, w
     [task] = open_tasks(case, "qualification")
     pending = case.organization.documents.filter(superseded_at__isnull=True,
                                                  review_state="pending")
-    flow_services.task_perform(actor=w.clerk, task=task,
+    task_actions.task_perform(actor=w.clerk, task=task,
                                data={f"doc_{d.pk}": "verify" for d in pending})
 
     # each expert opens a document from the task page, answers, then scores blind

@@ -11,8 +11,9 @@ from registry.models import AllowedCategory, AuditEvent, Jurisdiction, ServiceCa
 from tests.factories import OfferingFactory
 from tests.policy.conftest import fee_reference, open_tasks
 from tests.workflows.conftest import worker_runs
-from workflows import services
+from workflows import task_actions
 from workflows.models import OfferingFlag, SelectionProcess
+from workflows.services import selection
 
 
 def _api(user):
@@ -22,8 +23,8 @@ def _api(user):
 
 
 def _apply(w, *offerings):
-    return services.selection_apply(actor=w.provider, organization=w.organization,
-                                    bureau=w.bureau, offerings=list(offerings) or [w.offering])
+    return selection.selection_apply(actor=w.provider, organization=w.organization,
+                                     bureau=w.bureau, offerings=list(offerings) or [w.offering])
 
 
 def _verify_data(w):
@@ -82,7 +83,7 @@ def test_a_clean_application_has_no_flags_and_passes_with_the_documents_alone(wo
     case = _apply(w)
     assert not case.flags.exists()
     [task] = open_tasks(case, "qualification")
-    assert services.task_perform(actor=w.clerk, task=task, data=_verify_data(w))
+    assert task_actions.task_perform(actor=w.clerk, task=task, data=_verify_data(w))
     assert len(open_tasks(case, "expert_review")) == 3
     assert not AuditEvent.objects.for_object(case).filter(action="case.flagged").exists()
 
@@ -116,7 +117,7 @@ def test_the_clerk_must_decide_each_flag_with_a_reason(world):
     [task] = open_tasks(case, "qualification")
     # the documents alone are not enough
     with pytest.raises(ValidationError) as error:
-        services.task_perform(actor=w.clerk, task=task, data=_verify_data(w))
+        task_actions.task_perform(actor=w.clerk, task=task, data=_verify_data(w))
     assert f"flag_{flag.pk}" in error.value.message_dict
     assert f"flag_{flag.pk}_reason" in error.value.message_dict
     # nothing was recorded, the task is still open
@@ -133,7 +134,7 @@ def test_confirming_the_flag_lets_the_case_go_on_and_records_the_decision(world)
     [task] = open_tasks(case, "qualification")
     data = {**_verify_data(w), f"flag_{flag.pk}": "confirm",
             f"flag_{flag.pk}_reason": "课程实为数学思维游戏，不涉及学科进度"}
-    assert services.task_perform(actor=w.clerk, task=task, data=data)
+    assert task_actions.task_perform(actor=w.clerk, task=task, data=data)
     flag.refresh_from_db()
     assert (flag.decision, flag.decided_by) == ("confirmed", w.clerk)
     assert flag.decided_at is not None and "数学思维" in flag.reason
@@ -152,7 +153,7 @@ def test_rejecting_the_flag_sends_the_case_back_and_it_comes_back_for_a_new_deci
     [task] = open_tasks(case, "qualification")
     data = {**_verify_data(w), f"flag_{flag.pk}": "reject",
             f"flag_{flag.pk}_reason": "收费高于本地上限，请调整"}
-    assert services.task_perform(actor=w.clerk, task=task, data=data)
+    assert task_actions.task_perform(actor=w.clerk, task=task, data=data)
     assert worker_runs() == 1  # the worker sends the case back right after the check
     case.refresh_from_db()
     assert case.correction_rounds == 0  # counted when the provider submits
@@ -164,13 +165,13 @@ def test_rejecting_the_flag_sends_the_case_back_and_it_comes_back_for_a_new_deci
     [correction] = open_tasks(case, "correction")
     # an item without a document needs the provider's answer
     with pytest.raises(ValidationError):
-        services.task_perform(actor=w.provider, task=correction, data={})
-    assert services.task_perform(actor=w.provider, task=correction,
+        task_actions.task_perform(actor=w.provider, task=correction, data={})
+    assert task_actions.task_perform(actor=w.provider, task=correction,
                                  data={"item0_answer": "已将收费调整为每次38元"})
     # the rejected flag is back on the clerk's check; confirming it moves the case on
     [task] = open_tasks(case, "qualification")
     data = {f"flag_{flag.pk}": "confirm", f"flag_{flag.pk}_reason": "已调整为38元"}
-    assert services.task_perform(actor=w.clerk, task=task, data=data)
+    assert task_actions.task_perform(actor=w.clerk, task=task, data=data)
     flag.refresh_from_db()
     assert flag.decision == "confirmed"
     assert len(open_tasks(case, "expert_review")) == 3
@@ -183,8 +184,8 @@ def test_a_decision_on_a_flag_of_another_case_is_refused(world):
     w = world
     case = _apply(w, _tutoring(w))
     with pytest.raises(ValidationError):
-        services.qualification_check(actor=w.clerk, case=case, decisions={},
-                                     flag_decisions={999999: ("confirm", "x")})
+        selection.qualification_check(actor=w.clerk, case=case, decisions={},
+                                      flag_decisions={999999: ("confirm", "x")})
 
 
 # --- what people see -------------------------------------------------------------------------
@@ -223,8 +224,8 @@ def test_the_province_list_still_applies_to_another_citys_bureau(world):
     AllowedCategory.objects.create(jurisdiction=Jurisdiction.objects.get(code="360100"),
                                    category=ServiceCategory.objects.get(code="arts"))
     # 景德镇市 inherits the province's list: sport is allowed there
-    case = services.selection_apply(actor=w.provider, organization=w.organization,
-                                    bureau=w.other_bureau, offerings=[w.offering])
+    case = selection.selection_apply(actor=w.provider, organization=w.organization,
+                                     bureau=w.other_bureau, offerings=[w.offering])
     assert case.pk and not case.flags.exists()
 
 

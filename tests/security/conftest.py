@@ -62,11 +62,19 @@ from tests.workflows.conftest import (
     worker_runs,
     world,  # noqa: F401 - the fixture, shared
 )
-from workflows import recertification
-from workflows import services as wf
-from workflows.corrections import correction_items
+from workflows import task_actions
 from workflows.models import AnnualReviewProcess, RecertificationProcess
 from workflows.selectors import case_subject
+from workflows.services import (
+    annual_review,
+    notifications,
+    objections,
+    outcome,
+    recertification,
+    selection,
+    vetting,
+)
+from workflows.services.corrections import correction_items
 
 SCORES = {"qualification": 90, "course-plan": 80, "safety": 85, "price": 70, "reputation": 75}
 
@@ -98,7 +106,7 @@ def _do(case, node, user, data):
     """``user`` performs the case's open task of ``node``; then the worker runs what the flow
     leaves to it (``workflows.nodes.Background``), as it does right after the commit."""
     [task] = open_tasks(case, node)
-    done = wf.task_perform(actor=user, task=task, data=data)
+    done = task_actions.task_perform(actor=user, task=task, data=data)
     worker_runs()
     return done
 
@@ -122,8 +130,8 @@ def _organization(s, *, missing=()):
 
 
 def _apply(s, organization):
-    return wf.selection_apply(actor=s.users["provider"], organization=organization,
-                              bureau=s.bureau, offerings=[organization.offering])
+    return selection.selection_apply(actor=s.users["provider"], organization=organization,
+                                     bureau=s.bureau, offerings=[organization.offering])
 
 
 def _qualify(s, case):
@@ -146,8 +154,8 @@ def _drive_to_notice(s, case):
     world with it.)"""
     _qualify(s, case)
     while tasks := open_tasks(case, "expert_review"):  # the whole panel, one by one
-        wf.task_perform(actor=tasks[0].owner, task=tasks[0], data={
-            "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
+        task_actions.task_perform(actor=tasks[0].owner, task=tasks[0], data={
+                      "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
     _decide(s, case)
     case.refresh_from_db()
     assert case.notice_ends_on is not None
@@ -155,8 +163,8 @@ def _drive_to_notice(s, case):
 
 
 def _object(case):
-    return wf.objection_file(case=case, real_name="王小明", contact="13900000000",
-                             reason="该机构收费高于公示标准。")
+    return objections.objection_file(case=case, real_name="王小明", contact="13900000000",
+                                     reason="该机构收费高于公示标准。")
 
 
 def _close_notice(case):
@@ -175,8 +183,8 @@ def _close_notice(case):
 def _resolve(s, case, upheld=False):
     objection = case.objections.get(status="open")
     if upheld:  # during the notice, outside the task
-        wf.objection_resolve(actor=s.users["clerk"], objection=objection, upheld=True,
-                             reason="经查属实")
+        objections.objection_resolve(actor=s.users["clerk"], objection=objection, upheld=True,
+                                     reason="经查属实")
         return
     _do(case, "resolve_objections", s.users["clerk"], {
         f"objection_{objection.pk}": "dismissed",
@@ -233,7 +241,7 @@ def _selection_cases(s):
     case.refresh_from_db()
     assert case.outcome == "rejected"
     _upload(s, organization, "safety_plan")
-    wf.case_withdraw(actor=provider, case=_apply(s, organization))
+    outcome.case_withdraw(actor=provider, case=_apply(s, organization))
     case = _apply(s, organization)
     _qualify(s, case)
     _score(s, case)
@@ -272,7 +280,7 @@ def _verify(s, case, result="clear"):
 
 
 def _vet(s, person):
-    return wf.vetting_start(actor=s.users["provider"], person=person, bureau=s.bureau)
+    return vetting.vetting_start(actor=s.users["provider"], person=person, bureau=s.bureau)
 
 
 def _vetting_cases(s):
@@ -367,7 +375,7 @@ def _annual_review_cases(s):
     people = [_person(s, documents=False) for _ in range(3)]
     for person in people:
         _approved(s, person, valid_from=since, valid_until=today + datetime.timedelta(days=30))
-    recertification.annual_reviews_open(today=today)
+    annual_review.annual_reviews_open(today=today)
     waiting, held, decided = (AnnualReviewProcess.objects.get(approval__person=p)
                               for p in people)
     s.review = waiting
@@ -440,8 +448,8 @@ def build_side(name: str, city: str, root) -> Side:
     s.review_request = registry_services.review_request_open(
         actor=root, bureau=s.bureau, trigger=ReviewRequest.Trigger.LOW_SATISFACTION,
         organization=s.approved)
-    [s.notification] = wf.notify(users=[s.users["provider"]], subject=f"通知 {name}",
-                                 body="测试")
+    [s.notification] = notifications.notify(users=[s.users["provider"]], subject=f"通知 {name}",
+                                            body="测试")
     # a person with an account of their own, invited by the school; consenting to the
     # bureau's record query (no role of the matrix is that person)
     invitee = PersonFactory(user=UserFactory(username=f"person_{name}"), kind="volunteer")

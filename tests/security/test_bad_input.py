@@ -155,7 +155,7 @@ INJECTIONS = [
 def test_injection_strings_in_an_objection_are_stored_as_text_and_shown_escaped(world, text):
     from tests.security.conftest import _drive_to_notice
     from workflows.models import Objection
-    from workflows.services import selection_apply
+    from workflows.services.selection import selection_apply
 
     w = world
     w.users = {"clerk": w.clerk, "approver": w.approver}

@@ -14,8 +14,8 @@ from registry import services as registry_services
 from registry.models import Approval, AuditEvent
 from tests.conftest import create_bucket, s3_storage_config, start_s3_server
 from tests.workflows.conftest import pdf
-from workflows import services as wf
 from workflows.models import Notification
+from workflows.services import notifications, selection
 
 # a transactional test's flush removes the reference data: put it back afterwards
 pytestmark = pytest.mark.usefixtures("reference_data_back")
@@ -74,8 +74,8 @@ def test_broker_down_the_action_commits_and_the_notification_is_sent_later(
     app.conf.broker_url = UNREACHABLE_BROKER
     try:
         # when a provider applies while the broker is unreachable
-        case = wf.selection_apply(actor=world.provider, organization=world.organization,
-                                  bureau=world.bureau, offerings=[world.offering])
+        case = selection.selection_apply(actor=world.provider, organization=world.organization,
+                                         bureau=world.bureau, offerings=[world.offering])
     finally:
         app.conf.broker_url = original
     # then the application is recorded, and so are the notifications (the outbox)
@@ -86,22 +86,22 @@ def test_broker_down_the_action_commits_and_the_notification_is_sent_later(
     assert not mail.outbox
 
     # when the broker is back, the periodic outbox run sends each one exactly once
-    sent = wf.notifications_send()
+    sent = notifications.notifications_send()
     assert sent >= 1
     assert any(world.clerk.email in m.to for m in mail.outbox)
     assert not Notification.objects.filter(user=world.clerk, emailed_at__isnull=True).exists()
-    assert wf.notifications_send() == 0
+    assert notifications.notifications_send() == 0
 
 
 @pytest.mark.django_db
 def test_email_backend_failing_keeps_the_notification_for_the_next_run(settings, world):
     settings.EMAIL_BACKEND = "tests.workflows.failing_email.Backend"
-    [note] = wf.notify(users=[world.clerk], subject="新申请待审核", body="请处理")
-    assert wf.notifications_send() == 0
+    [note] = notifications.notify(users=[world.clerk], subject="新申请待审核", body="请处理")
+    assert notifications.notifications_send() == 0
     note.refresh_from_db()
     assert note.emailed_at is None  # kept, not lost
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert wf.notifications_send() == 1
+    assert notifications.notifications_send() == 1
     note.refresh_from_db()
     assert note.emailed_at is not None and mail.outbox[0].to == [world.clerk.email]
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.workflows.conftest import open_tasks
-from workflows import services
+from workflows.services import selection
 
 
 class _Handlers(HTMLParser):
@@ -46,8 +46,8 @@ def _parse(response) -> _Handlers:
 
 def test_task_pages_carry_no_inline_event_handlers(world):
     w = world
-    case = services.selection_apply(actor=w.provider, organization=w.organization,
-                                    bureau=w.bureau, offerings=[w.offering])
+    case = selection.selection_apply(actor=w.provider, organization=w.organization,
+                                     bureau=w.bureau, offerings=[w.offering])
     [task] = open_tasks(case, "qualification")
     client = Client()
     client.force_login(w.clerk)

@@ -23,8 +23,9 @@ from registry.validators import mask_id_number
 from tests.factories import PersonFactory, SchoolFactory, UserFactory
 from tests.security.conftest import _approved, _do, _renew
 from tests.workflows.conftest import open_tasks, upload_all
-from workflows import recertification, services
+from workflows import task_actions
 from workflows.models import CaseOutcome, Notification, RecertificationProcess
+from workflows.services import notifications, recertification, vetting
 
 REFERENCES = {"hit": "NC-2026-HIT-4711", "refused": "NC-2026-REF-4712",
               "approved": "NC-2026-OK-4713", "yearly": "NC-2027-YR-4714"}
@@ -46,12 +47,12 @@ def _verify(w, case, reference, result):
         person=case.person, review_state="pending").values_list("pk", flat=True)}
     data.update(query_reference=reference, query_date=str(timezone.localdate()),
                 query_result=result)
-    services.task_perform(actor=w.clerk, task=task, data=data)
+    task_actions.task_perform(actor=w.clerk, task=task, data=data)
 
 
 def _decide(w, case, decision, reason):
     [task] = open_tasks(case, "decision")
-    services.task_perform(actor=w.approver, task=task,
+    task_actions.task_perform(actor=w.approver, task=task,
                           data={"decision": decision, "confirm": "yes", "reason": reason})
 
 
@@ -86,8 +87,8 @@ def test_no_record_outcome_id_number_or_refusal_reason_in_emails_notifications_o
         for name, result, decision, reason in [("hit", "hit", None, None),
                                                ("refused", "clear", "reject", REFUSAL),
                                                ("approved", "clear", "approve", APPROVAL)]:
-            case = services.vetting_start(actor=school_user, person=person(),
-                                          bureau=w.bureau, school=school)
+            case = vetting.vetting_start(actor=school_user, person=person(),
+                                         bureau=w.bureau, school=school)
             _verify(w, case, REFERENCES[name], result)
             if decision:
                 _decide(w, case, decision, reason)
@@ -110,7 +111,7 @@ def test_no_record_outcome_id_number_or_refusal_reason_in_emails_notifications_o
             f"doc_{renewed.pk}": "verify", "query_reference": REFERENCES["yearly"],
             "query_date": str(today), "query_result": "hit"})
         recert.refresh_from_db()
-    services.notifications_send()  # the outbox run: whatever is still unsent
+    notifications.notifications_send()  # the outbox run: whatever is still unsent
 
     # the story happened as told
     assert outcomes == {"hit": CaseOutcome.REJECTED, "refused": CaseOutcome.REJECTED,
@@ -130,5 +131,5 @@ def test_no_record_outcome_id_number_or_refusal_reason_in_emails_notifications_o
     assert not leaks, "\n".join(leaks)
     # and yet the school is told of the end of each of its vettings, with the way to the page
     ended = [n for n in Notification.objects.filter(user=school_user, url__startswith=
-                                                     "/individualvetting/")]
+                                                    "/individualvetting/")]
     assert len({n.url for n in ended}) == 3, [(n.subject, n.url) for n in ended]

@@ -13,8 +13,9 @@ from registry.models import AuditEvent, Blacklisting
 from registry.roles import Role
 from tests.factories import PersonFactory, SchoolFactory, UserFactory
 from tests.workflows.conftest import open_tasks, upload_all
-from workflows import services as wf
+from workflows import task_actions
 from workflows.models import CaseOutcome, Notification
+from workflows.services import vetting
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -27,12 +28,12 @@ def hit(world):
     person_user = UserFactory()
     person = PersonFactory(organization=world.organization, kind="retiree", user=person_user)
     documents = upload_all(world.provider, person)
-    case = wf.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    case = vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
     [task] = open_tasks(case, "verification")
     data = {f"doc_{d.pk}": "verify" for d in documents}
     data.update(query_reference="NC-2026-000123", query_date=str(timezone.localdate()),
                 query_result="hit")
-    wf.task_perform(actor=world.clerk, task=task, data=data)
+    task_actions.task_perform(actor=world.clerk, task=task, data=data)
     case.refresh_from_db()
     return {"person": person, "user": person_user, "case": case}
 
@@ -79,7 +80,7 @@ def test_the_clerk_who_recorded_the_hit_cannot_confirm_it(world, hit, client):
 
 
 def test_the_person_is_told_sees_the_reason_and_may_ask_for_a_recheck_once(world, hit,
-                                                                          client):
+                                                                           client):
     person, user = hit["person"], hit["user"]
     [news] = Notification.objects.filter(user=user, url="/registry/me/sanctions/")
     client.force_login(user)

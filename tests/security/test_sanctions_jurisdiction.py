@@ -234,11 +234,11 @@ def test_evidence_files_are_checked_and_shown_only_to_who_decides(side, client):
 
 def test_a_provider_with_only_a_case_in_the_county_is_within_reach(side, client):
     from tests.factories import PersonFactory, UserFactory
-    from workflows import services as wf
+    from workflows.services import vetting
 
     # a person of another county's organization, vetted by the 东湖区 bureau
     person = PersonFactory(organization=side["theirs"], user=UserFactory())
-    wf.vetting_start(actor=person.user, person=person, bureau=side["donghu"])
+    vetting.vetting_start(actor=person.user, person=person, bureau=side["donghu"])
     client.force_login(side["donghu_admin"])
     response = client.post("/api/v1/blacklist-proposals/", {
         "bureau": side["donghu"].pk, "person": person.pk, "reason": "伪造证明", "years": 5})

@@ -18,8 +18,9 @@ from registry.models import Engagement, RecordQueryConsent, SchoolInvitation
 from registry.roles import Role
 from tests.factories import PersonFactory, SchoolFactory, UserFactory
 from tests.workflows.conftest import open_tasks, upload_all
-from workflows import services as wf
+from workflows import task_actions
 from workflows.models import VettingProcess
+from workflows.services import checks, vetting
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +118,7 @@ def test_the_tied_person_consents_in_their_own_account_then_the_school_may_ask(
     # withdrawn consent no longer counts for a new request
     withdrawn = _client(stranger.user).post(f"/api/v1/consents/{consent.pk}/withdraw/")
     assert withdrawn.status_code == 200
-    assert not wf.consent_counts(stranger, world.bureau)
+    assert not checks.consent_counts(stranger, world.bureau)
 
 
 def test_a_person_on_the_schools_engagement_is_tied_to_it(world, school, stranger):
@@ -176,7 +177,7 @@ def test_a_bureau_reaches_a_persons_documents_only_through_a_case(world, strange
     assert listing.status_code in (403, 404)
     assert not PersonalDataAccess.objects.exists()
     # once the person's organization asks this bureau for the vetting, the clerk may read
-    wf.vetting_start(actor=world.provider, person=stranger, bureau=world.bureau)
+    vetting.vetting_start(actor=world.provider, person=stranger, bureau=world.bureau)
     response = _client(world.clerk).get(f"/api/v1/documents/{document.pk}/download/")
     assert response.status_code == 200
     access = PersonalDataAccess.objects.get()
@@ -219,12 +220,12 @@ def test_the_school_learns_the_outcome_never_why(world, school):
 def _verified_case(world):
     person = PersonFactory(organization=world.organization, kind="retiree")
     documents = upload_all(world.provider, person)
-    case = wf.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    case = vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
     [task] = open_tasks(case, "verification")
     data = {f"doc_{d.pk}": "verify" for d in documents}
     data.update(query_reference="NC-2026-000777", query_date=str(timezone.localdate()),
                 query_result="clear")
-    wf.task_perform(actor=world.clerk, task=task, data=data)
+    task_actions.task_perform(actor=world.clerk, task=task, data=data)
     case.refresh_from_db()
     return case
 
@@ -251,7 +252,7 @@ def test_the_person_sees_which_bureaus_looked_and_the_administrator_reads_the_lo
     user = UserFactory()
     person = PersonFactory(organization=world.organization, user=user, kind="retiree")
     upload_all(world.provider, person)
-    wf.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
     document = _id_card(person)
     assert _client(world.clerk).get(
         f"/api/v1/documents/{document.pk}/download/").status_code == 200
@@ -275,7 +276,7 @@ def test_the_clerk_cannot_record_a_query_without_consent(world):
     # the signed consent form is there but the clerk finds it wanting: no query may be recorded
     person = PersonFactory(organization=world.organization, kind="retiree")
     documents = upload_all(world.provider, person)
-    case = wf.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    case = vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
     [task] = open_tasks(case, "verification")
     data = {f"doc_{d.pk}": ("reject" if d.document_type.code == "query_consent" else "verify")
             for d in documents}
@@ -325,7 +326,7 @@ def test_the_new_lists_read_a_bounded_number_of_queries(world, school,
         registry_services.consent_give(actor=person.user, person=person, bureau=world.bureau)
         people.append(person)
     upload_all(world.provider, people[0])
-    wf.vetting_start(actor=world.provider, person=people[0], bureau=world.bureau)
+    vetting.vetting_start(actor=world.provider, person=people[0], bureau=world.bureau)
     card = _id_card(people[0])
     for _ in range(15):
         assert _client(world.clerk).get(

@@ -4,8 +4,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.workflows.conftest import open_tasks, worker_runs
-from workflows import services
+from workflows import task_actions
 from workflows.models import SelectionProcess
+from workflows.services import selection, vetting
 
 
 def _client(user):
@@ -57,11 +58,11 @@ def test_api_errors_are_clear_400s_in_the_users_language(world):
 
 def test_expert_scores_out_of_range_give_400_with_the_field(world):
     w = world
-    case = services.selection_apply(actor=w.provider, organization=w.organization,
-                                    bureau=w.bureau, offerings=[w.offering])
+    case = selection.selection_apply(actor=w.provider, organization=w.organization,
+                                     bureau=w.bureau, offerings=[w.offering])
     [task] = open_tasks(case, "qualification")
-    services.task_perform(actor=w.clerk, task=task,
-                          data={f"doc_{d.pk}": "verify" for d in w.documents})
+    task_actions.task_perform(actor=w.clerk, task=task,
+                              data={f"doc_{d.pk}": "verify" for d in w.documents})
     task = open_tasks(case, "expert_review")[0]
     response = _client(task.owner).post(f"/api/v1/tasks/{task.pk}/act/", {"data": {
         "conflict": "no", "score_qualification": 101, "score_course-plan": 50,
@@ -77,20 +78,20 @@ def test_expert_scores_out_of_range_give_400_with_the_field(world):
 
 def test_public_notices_and_objections_over_http(world, client):
     w = world
-    case = services.selection_apply(actor=w.provider, organization=w.organization,
-                                    bureau=w.bureau, offerings=[w.offering])
+    case = selection.selection_apply(actor=w.provider, organization=w.organization,
+                                     bureau=w.bureau, offerings=[w.offering])
     for node, actor, data in [
         ("qualification", w.clerk, {f"doc_{d.pk}": "verify" for d in w.documents}),
     ]:
         [task] = open_tasks(case, node)
-        services.task_perform(actor=actor, task=task, data=data)
+        task_actions.task_perform(actor=actor, task=task, data=data)
     for task in open_tasks(case, "expert_review"):
-        services.task_perform(actor=task.owner, task=task, data={
-            "conflict": "no", **{f"score_{k}": 80 for k in
-                                 ["qualification", "course-plan", "safety", "price",
-                                  "reputation"]}})
+        task_actions.task_perform(actor=task.owner, task=task, data={
+                "conflict": "no", **{f"score_{k}": 80 for k in
+                                     ["qualification", "course-plan", "safety", "price",
+                                      "reputation"]}})
     [task] = open_tasks(case, "decision")
-    services.task_perform(actor=w.approver, task=task,
+    task_actions.task_perform(actor=w.approver, task=task,
                           data={"decision": "approve", "confirm": "yes", "reason": "同意"})
     assert worker_runs() == 1  # the worker opens the notice after the decision commits
     page = client.get("/selection/notices/")
@@ -109,8 +110,8 @@ def test_public_notices_and_objections_over_http(world, client):
 
 def test_case_pages_are_scoped(world, client):
     w = world
-    case = services.selection_apply(actor=w.provider, organization=w.organization,
-                                    bureau=w.bureau, offerings=[w.offering])
+    case = selection.selection_apply(actor=w.provider, organization=w.organization,
+                                     bureau=w.bureau, offerings=[w.offering])
     client.force_login(w.provider)
     page = client.get(f"/selection/cases/{case.pk}/")
     assert page.status_code == 200 and "提交申请" in page.content.decode()  # case.apply, in words
@@ -141,8 +142,8 @@ def test_portal_pages_need_login(client, path, db):
 
 def test_case_page_links_the_tasks_waiting_for_the_user(world, client):
     w = world
-    case = services.selection_apply(actor=w.provider, organization=w.organization,
-                                    bureau=w.bureau, offerings=[w.offering])
+    case = selection.selection_apply(actor=w.provider, organization=w.organization,
+                                     bureau=w.bureau, offerings=[w.offering])
     client.force_login(w.clerk)
     page = client.get(f"/selection/cases/{case.pk}/").content.decode()
     [task] = open_tasks(case, "qualification")
@@ -159,8 +160,8 @@ def test_case_page_links_the_tasks_waiting_for_the_user(world, client):
 
 def test_clerk_takes_and_performs_a_task_in_the_web_frontend(world, client):
     w = world
-    case = services.selection_apply(actor=w.provider, organization=w.organization,
-                                    bureau=w.bureau, offerings=[w.offering])
+    case = selection.selection_apply(actor=w.provider, organization=w.organization,
+                                     bureau=w.bureau, offerings=[w.offering])
     [task] = open_tasks(case, "qualification")
     base = f"/organizationselection/{case.pk}/qualification/{task.pk}"
     client.force_login(w.clerk)
@@ -191,8 +192,8 @@ def test_list_endpoints_stay_bounded(world, django_assert_max_num_queries):
     from tests.workflows.conftest import upload_all
 
     w = world
-    services.selection_apply(actor=w.provider, organization=w.organization, bureau=w.bureau,
-                             offerings=[w.offering])
+    selection.selection_apply(actor=w.provider, organization=w.organization, bureau=w.bureau,
+                              offerings=[w.offering])
     for _ in range(3):
         org = OrganizationFactory()
         from registry import services as registry_services
@@ -200,8 +201,8 @@ def test_list_endpoints_stay_bounded(world, django_assert_max_num_queries):
         registry_services.role_grant(actor=w.root, user=w.provider, role="provider",
                                      target=org)
         upload_all(w.provider, org)
-        services.selection_apply(actor=w.provider, organization=org, bureau=w.bureau,
-                                 offerings=[OfferingFactory(organization=org)])
+        selection.selection_apply(actor=w.provider, organization=org, bureau=w.bureau,
+                                  offerings=[OfferingFactory(organization=org)])
     client = _client(w.provider)
     for path in ["/api/v1/cases/", "/api/v1/notifications/", "/api/v1/vettings/",
                  "/api/v1/notices/"]:
@@ -212,7 +213,7 @@ def test_list_endpoints_stay_bounded(world, django_assert_max_num_queries):
 
 
 def test_objection_evidence_with_s3_unreachable_is_a_503_and_saves_nothing(world, client,
-                                                                         settings):
+                                                                           settings):
     """The objection is not lost silently: the filer is told the store is down (503), and
     no half-saved objection or object remains."""
     from tests.conftest import s3_storage_config
@@ -244,7 +245,7 @@ def test_a_task_field_that_is_not_text_is_a_400_not_a_500(world, query_date):
     w = world
     person = PersonFactory(organization=w.organization, kind="retiree")
     documents = upload_all(w.provider, person)
-    case = services.vetting_start(actor=w.provider, person=person, bureau=w.bureau)
+    case = vetting.vetting_start(actor=w.provider, person=person, bureau=w.bureau)
     [task] = open_tasks(case, "verification")
     data = {f"doc_{d.pk}": "verify" for d in documents}
     data.update(query_reference="NC-2026-000123", query_date=query_date,

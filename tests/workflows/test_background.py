@@ -12,7 +12,8 @@ from registry import services as registry_services
 from registry.models import Approval
 from tests.workflows.conftest import open_tasks, worker_runs
 from tests.workflows.test_selection_flow import _apply, _score_all, _verify_all
-from workflows import services
+from workflows import task_actions
+from workflows.services import errors, selection
 from workflows.tasks import fire_workflow_timers
 
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
@@ -46,7 +47,7 @@ def test_the_decision_commits_alone_and_asks_the_worker_on_commit(
 
     case, task = _scored_case(world)
     with django_capture_on_commit_callbacks() as callbacks:
-        services.task_perform(actor=world.approver, task=task,
+        task_actions.task_perform(actor=world.approver, task=task,
                               data={"decision": "approve", "confirm": "yes",
                                     "reason": "材料齐全，评分优良"})
     case.refresh_from_db()
@@ -77,7 +78,7 @@ def test_with_the_broker_down_the_timer_sweep_opens_the_notice_later(
 
     case, task = _scored_case(world)
     with django_capture_on_commit_callbacks() as callbacks:
-        services.task_perform(actor=world.approver, task=task,
+        task_actions.task_perform(actor=world.approver, task=task,
                               data={"decision": "approve", "confirm": "yes",
                                     "reason": "材料齐全，评分优良"})
     original = app.conf.broker_url, app.conf.broker_connection_retry, \
@@ -110,7 +111,7 @@ def test_what_would_stop_the_notice_is_refused_in_the_decision(world):
     registry_services.approval_create(actor=world.root, jurisdiction=world.bureau.jurisdiction,
                                       organization=world.organization)
     with pytest.raises(ValidationError):
-        services.task_perform(actor=world.approver, task=task,
+        task_actions.task_perform(actor=world.approver, task=task,
                               data={"decision": "approve", "confirm": "yes",
                                     "reason": "材料齐全，评分优良"})
     case.refresh_from_db()
@@ -124,7 +125,7 @@ def test_the_clerks_check_commits_alone_and_the_panel_is_drawn_after(world, sett
     [task] = [t for t in Task.objects.filter(process_id=case.pk, status=STATUS.NEW)
               if t.flow_task.name == "qualification"]
     data = {f"doc_{d.pk}": "verify" for d in world.documents}
-    assert services.task_perform(actor=world.clerk, task=task, data=data)
+    assert task_actions.task_perform(actor=world.clerk, task=task, data=data)
     assert not case.assignments.exists() and _background(case).exists()
     assert worker_runs() == 1
     assert case.assignments.count() == settings.WORKFLOW_EXPERT_PANEL_SIZE
@@ -134,9 +135,9 @@ def test_the_clerks_check_commits_alone_and_the_panel_is_drawn_after(world, sett
     other = _apply_again(world)
     [task] = [t for t in Task.objects.filter(process_id=other.pk, status=STATUS.NEW)
               if t.flow_task.name == "qualification"]
-    with pytest.raises(services.CaseStateError):
-        services.task_perform(actor=world.clerk, task=task, data={
-            f"doc_{d.pk}": "verify" for d in world.second_documents})
+    with pytest.raises(errors.CaseStateError):
+        task_actions.task_perform(actor=world.clerk, task=task, data={
+                f"doc_{d.pk}": "verify" for d in world.second_documents})
     assert not _background(other).exists()
 
 
@@ -150,7 +151,7 @@ def _apply_again(w):
     registry_services.role_grant(actor=w.root, user=w.provider, role=Role.PROVIDER,
                                  target=organization)
     w.second_documents = upload_all(w.provider, organization)
-    return services.selection_apply(actor=w.provider, organization=organization,
+    return selection.selection_apply(actor=w.provider, organization=organization,
                                      bureau=w.bureau,
                                      offerings=[OfferingFactory(organization=organization)])
 
@@ -162,7 +163,7 @@ def test_a_step_that_fails_in_the_worker_is_shown_to_the_bureau(world, client):
     from workflows.dashboard import failed_steps
 
     case, task = _scored_case(world)
-    services.task_perform(actor=world.approver, task=task,
+    task_actions.task_perform(actor=world.approver, task=task,
                           data={"decision": "approve", "confirm": "yes",
                                 "reason": "材料齐全，评分优良"})
     # between the decision and the worker, an open approval appears (the notice cannot open)

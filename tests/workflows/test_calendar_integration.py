@@ -16,8 +16,9 @@ from django.utils import timezone
 from documents.models import Document
 from registry import services as registry_services
 from registry.models import Approval, Jurisdiction
-from workflows import recertification
 from workflows.models import ExpiryReminder, RecertificationProcess
+from workflows.services import reminders
+from workflows.services import sweep as sweep_services
 
 # serialized_rollback: the flush after a transactional test would also wipe the reference
 # data the migrations load (jurisdictions, bureaus, categories) for the tests after it.
@@ -122,8 +123,8 @@ def test_two_sweeps_at_once_send_and_suspend_nothing_twice(world):
     def sweep():
         try:
             barrier.wait()
-            recertification.credential_sweep()
-            recertification.reminders_deliver()
+            sweep_services.credential_sweep()
+            reminders.reminders_deliver()
         except Exception as exc:  # noqa: BLE001 - asserted below
             errors.append(repr(exc))
         finally:

@@ -7,7 +7,8 @@ from django.db import connection, connections
 
 from registry.models import AuditEvent
 from tests.workflows.conftest import open_tasks, worker_runs
-from workflows import services
+from workflows import task_actions
+from workflows.services import errors, selection
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -16,14 +17,14 @@ SCORES = {"qualification": 80, "course-plan": 80, "safety": 80, "price": 80,
 
 
 def _to_decision(w):
-    case = services.selection_apply(actor=w.provider, organization=w.organization,
-                                    bureau=w.bureau, offerings=[w.offering])
+    case = selection.selection_apply(actor=w.provider, organization=w.organization,
+                                     bureau=w.bureau, offerings=[w.offering])
     [task] = open_tasks(case, "qualification")
-    services.task_perform(actor=w.clerk, task=task,
-                          data={f"doc_{d.pk}": "verify" for d in w.documents})
+    task_actions.task_perform(actor=w.clerk, task=task,
+                              data={f"doc_{d.pk}": "verify" for d in w.documents})
     for task in open_tasks(case, "expert_review"):
-        services.task_perform(actor=task.owner, task=task, data={
-            "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
+        task_actions.task_perform(actor=task.owner, task=task, data={
+                "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
     [task] = open_tasks(case, "decision")
     return case, task
 
@@ -39,11 +40,11 @@ def test_fifty_approvers_deciding_one_task(world):
     def decide(user):
         try:
             barrier.wait()
-            services.task_perform(actor=user, task=type(task).objects.get(pk=task.pk),
+            task_actions.task_perform(actor=user, task=type(task).objects.get(pk=task.pk),
                                   data={"decision": "approve", "confirm": "yes",
                                         "reason": f"同意 {user.pk}"})
             results.append("ok")
-        except services.TaskAlreadyHandled:
+        except errors.TaskAlreadyHandled:
             results.append("409")
         except Exception as exc:  # noqa: BLE001 - recorded and asserted below
             results.append(repr(exc))

@@ -10,7 +10,7 @@ from registry.models import RecordQueryConsent, SchoolInvitation
 from registry.roles import Role
 from tests.factories import PersonFactory, SchoolFactory, UserFactory
 from tests.workflows.conftest import upload_all
-from workflows import services as wf
+from workflows.services import checks, vetting
 
 pytestmark = pytest.mark.django_db
 
@@ -64,19 +64,19 @@ def test_the_school_invites_and_the_person_accepts_and_consents_on_the_web(
     assert refused.status_code == 400  # the consent box not ticked
     assert not RecordQueryConsent.objects.exists()
     assert own.post("/registry/me/privacy/", {"bureau": world.bureau.pk, "purpose": "vetting",
-                                     "confirm": "on"}).status_code == 302
+                                              "confirm": "on"}).status_code == 302
     consent = RecordQueryConsent.objects.get()
     assert consent.given_by == person.user
-    assert wf.consent_counts(person, world.bureau)
+    assert checks.consent_counts(person, world.bureau)
     assert own.post(f"/registry/me/consents/{consent.pk}/withdraw/").status_code == 302
-    assert not wf.consent_counts(person, world.bureau)
+    assert not checks.consent_counts(person, world.bureau)
 
 
 def test_the_access_log_pages(world, person):
     person.organization = world.organization
     person.save(update_fields=["organization"])
     upload_all(world.provider, person)
-    wf.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
     card = Document.objects.get(person=person, document_type__code="id_card")
     assert _client(world.clerk).get(f"/documents/{card.pk}/download/").status_code == 200
     assert PersonalDataAccess.objects.count() == 1

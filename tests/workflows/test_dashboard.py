@@ -7,7 +7,8 @@ from django.utils import timezone
 from documents.models import Document
 from registry import services as registry_services
 from registry.models import Jurisdiction
-from workflows import dashboard, services
+from workflows import dashboard
+from workflows.services import selection
 
 
 def _approved(w, days_left):
@@ -26,8 +27,8 @@ def _approved(w, days_left):
 def test_figures_link_to_their_lists(world, client, django_assert_max_num_queries):
     w = world
     _approved(w, days_left=20)
-    services.selection_apply(actor=w.provider, organization=w.organization,
-                             bureau=w.bureau, offerings=[w.offering])
+    selection.selection_apply(actor=w.provider, organization=w.organization,
+                              bureau=w.bureau, offerings=[w.offering])
     figures = dashboard.bureau_dashboard(w.bureau)
     assert {r["status"]: r["count"] for r in figures["approvals"]}["approved"] == 1
     assert figures["expiring"] == {7: 0, 30: 1, 60: 1}

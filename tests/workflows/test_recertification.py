@@ -13,8 +13,9 @@ from registry.models import Approval, AuditEvent, BlacklistProposal, Jurisdictio
 from registry.selectors import is_blacklisted
 from tests.factories import PersonFactory
 from tests.workflows.conftest import open_tasks, pdf, upload_all
-from workflows import recertification, services
+from workflows import task_actions
 from workflows.models import CaseOutcome, ExpiryReminder, Notification, RecertificationProcess
+from workflows.services import annual_review, reminders, sweep
 
 START = datetime.date(2026, 1, 5)
 
@@ -51,8 +52,8 @@ def _sweep_days(first, last):
     day = first
     while day <= last:
         with _at(day, 2):
-            recertification.credential_sweep(today=day)
-            recertification.reminders_deliver()
+            sweep.credential_sweep(today=day)
+            reminders.reminders_deliver()
         day += datetime.timedelta(days=1)
 
 
@@ -73,7 +74,7 @@ def test_reminders_once_at_each_threshold_then_suspension_and_renewal(world, ins
     assert sum("责任保险" in s or "Liability" in s for s in subjects) >= 3
     # a rerun of the same day records nothing new
     with _at(expiry):
-        assert recertification.reminders_record(today=expiry) == 0
+        assert reminders.reminders_record(today=expiry) == 0
 
     # the day after expiry the approval is suspended, with the reason, and a case opens
     approval.refresh_from_db()
@@ -94,14 +95,14 @@ def test_reminders_once_at_each_threshold_then_suspension_and_renewal(world, ins
                         issued_on=renew_day - datetime.timedelta(days=400),
                         expires_on=expiry - datetime.timedelta(days=1))
         with pytest.raises(ValidationError):
-            services.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+            task_actions.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
         new = document_upload(actor=w.provider, subject=w.organization,
                               document_type="liability_insurance", file=pdf(),
                               filename="i2.pdf", issued_on=renew_day,
                               expires_on=renew_day + datetime.timedelta(days=200))
-        services.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+        task_actions.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
         [task] = open_tasks(case, "recert_verify")
-        services.task_perform(actor=w.clerk, task=task, data={f"doc_{new.pk}": "verify"})
+        task_actions.task_perform(actor=w.clerk, task=task, data={f"doc_{new.pk}": "verify"})
         approval.refresh_from_db()
         # restored, never past the new earliest expiry
         assert approval.status == Approval.Status.APPROVED
@@ -136,10 +137,10 @@ def test_reminder_grace_and_renewal_texts_give_dates_in_the_language_of_the_text
     suspended_on = expiry + datetime.timedelta(days=1)  # grace until 2026-05-16
     with translation.override(language):
         with _at(expiry - datetime.timedelta(days=7)):
-            recertification.reminders_record(today=expiry - datetime.timedelta(days=7))
-            recertification.reminders_deliver()
+            reminders.reminders_record(today=expiry - datetime.timedelta(days=7))
+            reminders.reminders_deliver()
         with _at(suspended_on):
-            recertification.credential_sweep(today=suspended_on)
+            sweep.credential_sweep(today=suspended_on)
             # and a renewal expiring before the old one is refused, naming the old date
             from documents.services import document_upload
 
@@ -149,7 +150,7 @@ def test_reminder_grace_and_renewal_texts_give_dates_in_the_language_of_the_text
                             expires_on=expiry - datetime.timedelta(days=1))
             [task] = open_tasks(RecertificationProcess.objects.get(), "renew")
             with pytest.raises(ValidationError) as refused:
-                services.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+                task_actions.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
     [reminder] = w.provider.notifications.filter(subject__contains=expires)
     assert expires in reminder.body
     [suspension] = w.provider.notifications.filter(body__contains=grace)
@@ -163,7 +164,7 @@ def test_a_late_sweep_sends_only_the_most_urgent_reminder(world, insured):
     _approval, expiry = insured
     day = expiry - datetime.timedelta(days=5)
     with _at(day):
-        recertification.reminders_record(today=day)
+        reminders.reminders_record(today=day)
     assert list(ExpiryReminder.objects.filter(
         document__document_type__code="liability_insurance").values_list(
         "threshold_days", flat=True)) == [7]
@@ -173,7 +174,7 @@ def test_documents_without_expiry_are_never_swept(world, insured):
     approval, _expiry = insured
     far = START + datetime.timedelta(days=3000)
     with _at(far):
-        recertification.reminders_record(today=far)
+        reminders.reminders_record(today=far)
     # safety plan, fee schedule and venue proof have no expiry date: no reminder, ever
     codes = set(ExpiryReminder.objects.values_list("document__document_type__code", flat=True))
     assert not codes & {"safety_plan", "fee_schedule", "venue_proof"}
@@ -189,7 +190,7 @@ def test_yearly_record_query_hit_suspends_then_the_administrator_confirms_the_ba
     approval = _approve(w, person=person)
     day = expiry + datetime.timedelta(days=1)
     with _at(day):
-        recertification.credential_sweep(today=day)
+        sweep.credential_sweep(today=day)
     case = RecertificationProcess.objects.get(approval=approval)
     assert case.needs_query
     with _at(day):
@@ -197,14 +198,14 @@ def test_yearly_record_query_hit_suspends_then_the_administrator_confirms_the_ba
                                                    if d.document_type.code != "offence_query"],
                          expires_in_days=365)[0]
         [task] = open_tasks(case, "renew")
-        services.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+        task_actions.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
         [task] = open_tasks(case, "recert_verify")
         # the query fields are required for the yearly re-check
         with pytest.raises(ValidationError):
-            services.task_perform(actor=w.clerk, task=task, data={f"doc_{new.pk}": "verify"})
-        services.task_perform(actor=w.clerk, task=task, data={
-            f"doc_{new.pk}": "verify", "query_reference": "NC-2027-9", "query_date": str(day),
-            "query_result": "hit"})
+            task_actions.task_perform(actor=w.clerk, task=task, data={f"doc_{new.pk}": "verify"})
+        task_actions.task_perform(actor=w.clerk, task=task, data={
+                f"doc_{new.pk}": "verify", "query_reference": "NC-2027-9", "query_date": str(day),
+                "query_result": "hit"})
     approval.refresh_from_db()
     # nobody may engage the person meanwhile; the bar waits for a second person
     assert approval.status == Approval.Status.SUSPENDED
@@ -223,8 +224,8 @@ def test_clerks_get_one_digest_a_day(world, insured):
     _approval, expiry = insured
     day = expiry - datetime.timedelta(days=10)
     with _at(day):
-        assert recertification.digests_send(today=day) >= 1
-        assert recertification.digests_send(today=day) == 0
+        assert reminders.digests_send(today=day) >= 1
+        assert reminders.digests_send(today=day) == 0
     [digest] = Notification.objects.filter(user=world.clerk)
     # the dates as its words are written (zh-hans: the worker activates no other language)
     assert f"{expiry.year}年{expiry.month}月{expiry.day}日" in digest.body
@@ -236,7 +237,7 @@ def test_sweep_query_count_does_not_grow_with_documents(world, insured,
     _approval, expiry = insured
     day = expiry - datetime.timedelta(days=20)
     with _at(day), django_assert_max_num_queries(8):
-        recertification.reminders_record(today=day)
+        reminders.reminders_record(today=day)
 
 
 def test_annual_review_opens_on_the_anniversary_once_and_applies_the_outcome(world, insured):
@@ -248,22 +249,22 @@ def test_annual_review_opens_on_the_anniversary_once_and_applies_the_outcome(wor
     anniversary = START.replace(year=START.year + 1)
     day_before = anniversary - datetime.timedelta(days=1)
     with _at(day_before):
-        assert recertification.annual_reviews_open(today=day_before) == 0
+        assert annual_review.annual_reviews_open(today=day_before) == 0
     with _at(anniversary - datetime.timedelta(days=1)):
         # keep the approval in force across the anniversary for this test
         Approval.objects.filter(pk=approval.pk).update(
             valid_until=anniversary + datetime.timedelta(days=30))
     with _at(anniversary):
-        assert recertification.annual_reviews_open(today=anniversary) == 1
-        assert recertification.annual_reviews_open(today=anniversary) == 0
+        assert annual_review.annual_reviews_open(today=anniversary) == 1
+        assert annual_review.annual_reviews_open(today=anniversary) == 0
         from workflows.models import AnnualReviewProcess
 
         case = AnnualReviewProcess.objects.get(approval=approval)
         [task] = open_tasks(case, "review")
         with pytest.raises(ValidationError):
-            services.task_perform(actor=w.admin, task=task, data={
+            task_actions.task_perform(actor=w.admin, task=task, data={
                 "decision": "suspend", "confirm": "yes", "reason": ""})
-        services.task_perform(actor=w.admin, task=task, data={
+        task_actions.task_perform(actor=w.admin, task=task, data={
             "decision": "suspend", "confirm": "yes", "reason": "两起安全事故"})
     approval.refresh_from_db()
     assert approval.status == Approval.Status.SUSPENDED
@@ -298,7 +299,7 @@ def test_a_sweep_killed_midway_loses_and_duplicates_nothing_on_the_next_run(worl
 
     monkeypatch.setattr(RecertificationFlow.start, "run", run_then_die)
     with _at(day), pytest.raises(SystemExit):
-        recertification.credential_sweep(today=day)
+        sweep.credential_sweep(today=day)
     statuses = sorted(Approval.objects.filter(pk__in=[a.pk for a in approvals])
                       .values_list("status", flat=True))
     assert statuses == ["approved", "suspended"]
@@ -306,8 +307,8 @@ def test_a_sweep_killed_midway_loses_and_duplicates_nothing_on_the_next_run(worl
 
     monkeypatch.setattr(RecertificationFlow.start, "run", real_run)
     with _at(day):
-        report = recertification.credential_sweep(today=day)
-        again = recertification.credential_sweep(today=day)
+        report = sweep.credential_sweep(today=day)
+        again = sweep.credential_sweep(today=day)
     assert report.suspended == 1 and again.suspended == 0
     assert set(Approval.objects.filter(pk__in=[a.pk for a in approvals])
                .values_list("status", flat=True)) == {"suspended"}
@@ -332,6 +333,6 @@ def test_a_clerk_by_group_gets_the_digest_too(world, insured):
     _approval, expiry = insured
     day = expiry - datetime.timedelta(days=10)
     with _at(day):
-        assert recertification.digests_send(today=day) >= 1
+        assert reminders.digests_send(today=day) >= 1
     assert Notification.objects.filter(user=member).count() == 1
     assert Notification.objects.filter(user=world.clerk).count() == 1

@@ -6,13 +6,14 @@ import re
 
 from documents.models import DocumentDownload
 from tests.workflows.conftest import open_tasks
-from workflows import services
+from workflows import task_actions
+from workflows.services import objections, selection
 
 SCORES = {"qualification": 90, "course-plan": 80, "safety": 85, "price": 70, "reputation": 75}
 
 
 def _apply(w):
-    return services.selection_apply(actor=w.provider, organization=w.organization,
+    return selection.selection_apply(actor=w.provider, organization=w.organization,
                                     bureau=w.bureau, offerings=[w.offering])
 
 
@@ -23,7 +24,7 @@ def _page(case, task, action="execute"):
 
 def _verify_all(w, case):
     [task] = open_tasks(case, "qualification")
-    assert services.task_perform(actor=w.clerk, task=task,
+    assert task_actions.task_perform(actor=w.clerk, task=task,
                                  data={f"doc_{d.pk}": "verify" for d in w.documents})
 
 
@@ -92,7 +93,7 @@ def test_experts_on_the_panel_read_the_documents_others_do_not(world, client):
     assert client.get(f"/api/v1/documents/{document.pk}/view/").status_code == 200
     assert DocumentDownload.objects.filter(user=task.owner).count() == 2
     # afterwards, for the record, too
-    services.task_perform(actor=task.owner, task=task,
+    task_actions.task_perform(actor=task.owner, task=task,
                           data={"conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
     assert client.get(f"/api/v1/documents/{document.pk}/view/").status_code == 200
     # an expert not on the panel, a clerk of another bureau, another provider: nothing
@@ -113,7 +114,7 @@ def test_a_roster_persons_documents_are_not_the_panels(world, client):
 
     w = world
     upload_all(w.provider, w.person)
-    case = services.selection_apply(actor=w.provider, organization=w.organization,
+    case = selection.selection_apply(actor=w.provider, organization=w.organization,
                                     bureau=w.bureau, offerings=[w.offering], roster=[w.person])
     del case
     from documents.selectors import documents_of
@@ -131,7 +132,7 @@ def _to_decision(w):
     _verify_all(w, case)
     while tasks := open_tasks(case, "expert_review"):
         task = tasks[0]
-        services.task_perform(actor=task.owner, task=task, data={
+        task_actions.task_perform(actor=task.owner, task=task, data={
             "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
     [task] = open_tasks(case, "decision")
     return case, task
@@ -222,12 +223,12 @@ def test_an_expert_sees_the_others_scores_only_after_scoring(world, client):
     case = _apply(w)
     _verify_all(w, case)
     first, second = open_tasks(case, "expert_review")[:2]
-    services.task_perform(actor=first.owner, task=first, data={
+    task_actions.task_perform(actor=first.owner, task=first, data={
         "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
     client.force_login(second.owner)
     page = client.get(f"/selection/cases/{case.pk}/").content.decode()
     assert first.owner.username not in page and "90" not in page.split("case-panel")[-1]
-    services.task_perform(actor=second.owner, task=second, data={
+    task_actions.task_perform(actor=second.owner, task=second, data={
         "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
     page = client.get(f"/selection/cases/{case.pk}/").content.decode()
     assert first.owner.username in page
@@ -240,7 +241,7 @@ def test_objections_are_handled_during_the_notice_and_an_upheld_one_stops_it(wor
 
     w = world
     case = _to_notice(w)
-    objection = services.objection_file(case=case, real_name="张三丰", contact="13800000000",
+    objection = objections.objection_file(case=case, real_name="张三丰", contact="13800000000",
                                         reason="该机构实际开展学科类培训，有招生简章为证")
     url = f"/selection/cases/{case.pk}/objections/{objection.pk}/"
     # nobody but the bureau's staff handles it or reads who objected
@@ -293,7 +294,7 @@ def test_a_correction_through_the_api_replaces_the_document(world, client):
     licence = w.documents[0]
     data = {f"doc_{d.pk}": "verify" for d in w.documents}
     data.update({f"doc_{licence.pk}": "reject", f"doc_{licence.pk}_reason": "扫描件模糊"})
-    services.task_perform(actor=w.clerk, task=task, data=data)
+    task_actions.task_perform(actor=w.clerk, task=task, data=data)
     [task] = open_tasks(case, "correction")
     client.force_login(w.provider)
     [item] = client.get(f"/api/v1/cases/{case.pk}/corrections/").json()

@@ -10,7 +10,7 @@ from registry import selectors
 from registry import services as registry_services
 from registry.models import Approval, Jurisdiction, ProviderSearchDocument
 from tests.registry.issue5 import school_user
-from workflows import recertification
+from workflows.services import recertification, sweep
 
 
 def _found(school) -> set[int]:
@@ -64,7 +64,7 @@ def test_an_ended_term_is_hidden_before_the_sweep_and_untokened_after(world):
     # dates are checked in the query, so search hides it already
     assert approval.status == Approval.Status.APPROVED and _tokens(w.organization)
     assert _found(school) == set()
-    assert recertification.approvals_expire_term(today=today) == 1
+    assert sweep.approvals_expire_term(today=today) == 1
     approval.refresh_from_db()
     assert approval.status == Approval.Status.EXPIRED
     assert _tokens(w.organization) == ""

@@ -9,10 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from viewflow.workflow.timers import fire_due_timers
 
+from registry import services as registry_services
 from registry.models import Approval, AuditEvent
 from tests.workflows.conftest import open_tasks, pdf, upload_all, worker_runs
-from workflows import services
+from workflows import task_actions
 from workflows.models import CaseOutcome, ExpertAssignment, Objection, ObjectionEvidence
+from workflows.services import corrections, errors, notifications, objections, outcome, selection
 
 SCORES = {"qualification": 90, "course-plan": 80, "safety": 85, "price": 70, "reputation": 75}
 
@@ -20,7 +22,7 @@ SCORES = {"qualification": 90, "course-plan": 80, "safety": 85, "price": 70, "re
 def _verify_all(w, case):
     [task] = open_tasks(case, "qualification")
     data = {f"doc_{d.pk}": "verify" for d in w.documents}
-    assert services.task_perform(actor=w.clerk, task=task, data=data)
+    assert task_actions.task_perform(actor=w.clerk, task=task, data=data)
 
 
 def _score_all(w, case, *, recuse_first=False):
@@ -29,18 +31,18 @@ def _score_all(w, case, *, recuse_first=False):
     if recuse_first:
         task = open_tasks(case, "expert_review")[0]
         recused = task.owner
-        done = services.task_perform(actor=recused, task=task, data={
-            "conflict": "yes", "conflict_note": "申请机构负责人是我的亲属"})
+        done = task_actions.task_perform(actor=recused, task=task, data={
+                "conflict": "yes", "conflict_note": "申请机构负责人是我的亲属"})
         assert done is False
     while tasks := open_tasks(case, "expert_review"):
         task = tasks[0]
         data = {"conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}}
-        assert services.task_perform(actor=task.owner, task=task, data=data)
+        assert task_actions.task_perform(actor=task.owner, task=task, data=data)
     return recused
 
 
 def _apply(w):
-    return services.selection_apply(actor=w.provider, organization=w.organization,
+    return selection.selection_apply(actor=w.provider, organization=w.organization,
                                      bureau=w.bureau, offerings=[w.offering])
 
 
@@ -49,7 +51,7 @@ def _to_notice(w):
     _verify_all(w, case)
     _score_all(w, case)
     [task] = open_tasks(case, "decision")
-    services.task_perform(actor=w.approver, task=task,
+    task_actions.task_perform(actor=w.approver, task=task,
                           data={"decision": "approve", "confirm": "yes",
                                 "reason": "材料齐全，评分优良"})
     worker_runs()  # the notice opens in the background (at once where Celery runs eagerly)
@@ -84,7 +86,7 @@ def test_happy_path_with_a_recused_expert(world):
 
     # the approver decides: the approval goes into public notice
     [task] = open_tasks(case, "decision")
-    services.task_perform(actor=w.approver, task=task,
+    task_actions.task_perform(actor=w.approver, task=task,
                           data={"decision": "approve", "confirm": "yes",
                                 "reason": "材料齐全，评分优良"})
     # the decision commits alone; the worker opens the notice right after it
@@ -98,10 +100,10 @@ def test_happy_path_with_a_recused_expert(world):
     assert timer is None  # the timer is SCHEDULED, not a human task
 
     # a real-name objection is dismissed by the clerk
-    objection = services.objection_file(case=case, real_name="王小明", contact="13900000000",
-                                        reason="该机构曾多收费用，附收据。")
-    services.objection_resolve(actor=w.clerk, objection=objection, upheld=False,
-                               reason="经核实，收费符合公示标准")
+    objection = objections.objection_file(case=case, real_name="王小明", contact="13900000000",
+                                          reason="该机构曾多收费用，附收据。")
+    objections.objection_resolve(actor=w.clerk, objection=objection, upheld=False,
+                                 reason="经核实，收费符合公示标准")
 
     # when the notice period passes and the dispatcher runs
     end = case.notice_ends_on + datetime.timedelta(days=1)
@@ -181,10 +183,10 @@ def chinese_calendar_holidays(year):
 def test_upheld_objection_rejects_the_case_and_revokes_the_pending_approval(world):
     w = world
     case = _to_notice(w)
-    objection = services.objection_file(case=case, real_name="李华", contact="lh@example.cn",
-                                        reason="该机构教学内容涉及学科类培训（奥数）。")
-    services.objection_resolve(actor=w.clerk, objection=objection, upheld=True,
-                               reason="经查属实：开设奥数课程")
+    objection = objections.objection_file(case=case, real_name="李华", contact="lh@example.cn",
+                                          reason="该机构教学内容涉及学科类培训（奥数）。")
+    objections.objection_resolve(actor=w.clerk, objection=objection, upheld=True,
+                                 reason="经查属实：开设奥数课程")
     case.refresh_from_db()
     assert Approval.objects.get(pk=case.approval_id).status == Approval.Status.REVOKED
     end = case.notice_ends_on + datetime.timedelta(days=1)
@@ -199,17 +201,17 @@ def test_upheld_objection_rejects_the_case_and_revokes_the_pending_approval(worl
 def test_open_objection_at_notice_end_waits_for_the_clerk(world):
     w = world
     case = _to_notice(w)
-    services.objection_file(case=case, real_name="赵六", contact="13800000001",
-                            reason="场地存在消防隐患，附照片。")
+    objections.objection_file(case=case, real_name="赵六", contact="13800000001",
+                              reason="场地存在消防隐患，附照片。")
     end = case.notice_ends_on + datetime.timedelta(days=1)
     with time_machine.travel(datetime.datetime.combine(end, datetime.time(1),
                                                        tzinfo=timezone.get_current_timezone())):
         fire_due_timers()
         [task] = open_tasks(case, "resolve_objections")
         objection = case.objections.get()
-        services.task_perform(actor=w.clerk, task=task, data={
-            f"objection_{objection.pk}": "dismissed",
-            f"objection_{objection.pk}_reason": "消防部门已验收合格"})
+        task_actions.task_perform(actor=w.clerk, task=task, data={
+                f"objection_{objection.pk}": "dismissed",
+                f"objection_{objection.pk}_reason": "消防部门已验收合格"})
     case.refresh_from_db()
     assert case.outcome == CaseOutcome.APPROVED
 
@@ -223,15 +225,15 @@ def test_open_objection_at_notice_end_waits_for_the_clerk(world):
 def test_anonymous_or_empty_objections_are_refused(world, bad):
     case = _to_notice(world)
     with pytest.raises(ValidationError):
-        services.objection_file(case=case, **bad)
+        objections.objection_file(case=case, **bad)
     assert not Objection.objects.exists()
 
 
 def test_objection_outside_the_notice_is_refused(world):
     case = _apply(world)
-    with pytest.raises(services.CaseStateError):
-        services.objection_file(case=case, real_name="王五", contact="138",
-                                reason="理由充分的异议内容")
+    with pytest.raises(errors.CaseStateError):
+        objections.objection_file(case=case, real_name="王五", contact="138",
+                                  reason="理由充分的异议内容")
 
 
 def test_incomplete_application_goes_back_and_comes_again_after_correction(world):
@@ -252,16 +254,16 @@ def test_incomplete_application_goes_back_and_comes_again_after_correction(world
     assert w.provider.notifications.filter(subject__contains=str(case.pk)).exists()
     # another provider cannot act on it
     with pytest.raises(PermissionDenied):
-        services.task_perform(actor=w.other_provider, task=task, data={})
+        task_actions.task_perform(actor=w.other_provider, task=task, data={})
     # submitting without the missing document is refused, naming it; no round is used
     with pytest.raises(ValidationError, match="安全预案|Safety"):
-        services.task_perform(actor=w.provider, task=task, data={})
+        task_actions.task_perform(actor=w.provider, task=task, data={})
     case.refresh_from_db()
     assert case.correction_rounds == 0
     # the provider uploads it and resubmits
     upload_all(w.provider, w.organization, skip=[d.document_type.code for d in w.documents
                                                  if d.document_type.code != "safety_plan"])
-    assert services.task_perform(actor=w.provider, task=task, data={})
+    assert task_actions.task_perform(actor=w.provider, task=task, data={})
     assert open_tasks(case, "qualification")
     case.refresh_from_db()
     assert case.correction_rounds == 1
@@ -277,16 +279,16 @@ def test_rejected_document_sends_back_and_rounds_are_limited(world, settings):
     data[f"doc_{licence.pk}"] = "reject"
     # a rejection needs a reason
     with pytest.raises(ValidationError):
-        services.task_perform(actor=w.clerk, task=task, data=data)
+        task_actions.task_perform(actor=w.clerk, task=task, data=data)
     data[f"doc_{licence.pk}_reason"] = "执照已被吊销"
-    services.task_perform(actor=w.clerk, task=task, data=data)
+    task_actions.task_perform(actor=w.clerk, task=task, data=data)
     [task] = open_tasks(case, "correction")
     # the licence is not replaced: refused, naming it, and the round is not used
     with pytest.raises(ValidationError, match=licence.document_type.name):
-        services.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+        task_actions.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
     # replaced inside the task, then rejected again in the only allowed round
     replacement = pdf("licence-new.pdf")
-    assert services.task_perform(actor=w.provider, task=task, data={
+    assert task_actions.task_perform(actor=w.provider, task=task, data={
         "item0_issued_on": str(timezone.localdate()), "item0_answer": "已重新办理"},
         files={"item0_file": replacement})
     case.refresh_from_db()
@@ -295,7 +297,7 @@ def test_rejected_document_sends_back_and_rounds_are_limited(world, settings):
     new = case.organization.documents.get(superseded_at__isnull=True,
                                           document_type=licence.document_type)
     assert new.original_name == "licence-new.pdf"
-    services.task_perform(actor=w.clerk, task=task, data={
+    task_actions.task_perform(actor=w.clerk, task=task, data={
         f"doc_{new.pk}": "reject", f"doc_{new.pk}_reason": "仍为吊销状态"})
     worker_runs()  # the worker moves the case on right after the check
     case.refresh_from_db()
@@ -314,12 +316,12 @@ def test_approver_cannot_be_the_clerk_or_an_expert_of_the_case(world):
 
     expert = case.assignments.filter(status="scored").first().expert
     for user in (w.clerk, expert):
-        services.registry_services.role_grant(actor=w.root, user=user,
-                                              role=Role.BUREAU_APPROVER, target=w.bureau)
+        registry_services.role_grant(actor=w.root, user=user,
+                                     role=Role.BUREAU_APPROVER, target=w.bureau)
     [task] = open_tasks(case, "decision")
     for user in (w.clerk, expert):
         with pytest.raises(PermissionDenied):
-            services.task_perform(actor=user, task=task,
+            task_actions.task_perform(actor=user, task=task,
                                   data={"decision": "approve", "confirm": "yes", "reason": "同意"})
     case.refresh_from_db()
     assert case.decision == "" and open_tasks(case, "decision")
@@ -332,10 +334,10 @@ def test_acting_twice_or_out_of_jurisdiction(world):
     [task] = open_tasks(case, "qualification")
     data = {f"doc_{d.pk}": "verify" for d in w.documents}
     with pytest.raises(PermissionDenied):
-        services.task_perform(actor=w.other_clerk, task=task, data=data)
-    services.task_perform(actor=w.clerk, task=task, data=data)
-    with pytest.raises(services.TaskAlreadyHandled):
-        services.task_perform(actor=w.clerk, task=task, data=data)
+        task_actions.task_perform(actor=w.other_clerk, task=task, data=data)
+    task_actions.task_perform(actor=w.clerk, task=task, data=data)
+    with pytest.raises(errors.TaskAlreadyHandled):
+        task_actions.task_perform(actor=w.clerk, task=task, data=data)
 
 
 @pytest.mark.parametrize("score", [-1, 101, "abc"])
@@ -347,7 +349,7 @@ def test_scores_outside_the_rubric_are_refused(world, score):
     data = {"conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}}
     data["score_safety"] = score
     with pytest.raises(ValidationError) as excinfo:
-        services.task_perform(actor=task.owner, task=task, data=data)
+        task_actions.task_perform(actor=task.owner, task=task, data=data)
     assert "score_safety" in excinfo.value.message_dict
     assert not case.assignments.filter(status="scored").exists()
 
@@ -358,8 +360,8 @@ def test_wide_score_spread_is_flagged(world):
     _verify_all(w, case)
     for i, task in enumerate(open_tasks(case, "expert_review")):
         value = 95 if i == 0 else 40
-        services.task_perform(actor=task.owner, task=task, data={
-            "conflict": "no", **{f"score_{k}": value for k in SCORES}})
+        task_actions.task_perform(actor=task.owner, task=task, data={
+                "conflict": "no", **{f"score_{k}": value for k in SCORES}})
     case.refresh_from_db()
     assert case.score_spread_flagged is True
 
@@ -373,9 +375,9 @@ def test_applying_twice_while_open_is_refused(world):
 def test_applications_outside_an_open_call_are_refused(world):
     w = world
     today = timezone.localdate()
-    services.call_open(actor=w.admin, bureau=w.bureau, title="2026年第二批征集",
-                       opens_on=today + datetime.timedelta(days=3),
-                       closes_on=today + datetime.timedelta(days=20))
+    selection.call_open(actor=w.admin, bureau=w.bureau, title="2026年第二批征集",
+                        opens_on=today + datetime.timedelta(days=3),
+                        closes_on=today + datetime.timedelta(days=20))
     with pytest.raises(ValidationError) as excinfo:
         _apply(w)
     assert "征集" in str(excinfo.value) or "call" in str(excinfo.value)
@@ -403,12 +405,12 @@ def test_suspended_organization_cannot_apply(world):
 def test_provider_may_withdraw_before_approval(world):
     w = world
     case = _to_notice(w)
-    services.case_withdraw(actor=w.provider, case=case)
+    outcome.case_withdraw(actor=w.provider, case=case)
     case.refresh_from_db()
     assert case.outcome == CaseOutcome.WITHDRAWN
     assert Approval.objects.get(pk=case.approval_id).status == Approval.Status.REVOKED
-    with pytest.raises(services.CaseStateError):
-        services.case_withdraw(actor=w.provider, case=case)
+    with pytest.raises(errors.CaseStateError):
+        outcome.case_withdraw(actor=w.provider, case=case)
 
 
 def test_notifications_are_emailed_after_commit_and_retried_if_email_fails(world, settings):
@@ -422,9 +424,9 @@ def test_notifications_are_emailed_after_commit_and_retried_if_email_fails(world
     assert unsent.exists()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox.clear()
-    sent = services.notifications_send()
+    sent = notifications.notifications_send()
     assert sent >= 1 and len(mail.outbox) == sent
-    assert services.notifications_send() == 0  # nothing is sent twice
+    assert notifications.notifications_send() == 0  # nothing is sent twice
 
 
 def test_clerk_of_the_bureau_applied_to_reaches_an_organization_from_elsewhere(world):
@@ -457,20 +459,20 @@ def test_objection_evidence_is_checked_like_a_document(world):
 
     # one bad file among good ones: nothing kept, no row
     with pytest.raises(ValidationError):
-        services.objection_file(case=case, real_name="王小明", contact="139",
-                                reason="该机构收费高于公示标准。", evidence=[pdf("a.pdf"), fake])
+        objections.objection_file(case=case, real_name="王小明", contact="139",
+                                  reason="该机构收费高于公示标准。", evidence=[pdf("a.pdf"), fake])
     assert not Objection.objects.exists() and not ObjectionEvidence.objects.exists()
 
-    objection = services.objection_file(
-        case=case, real_name="王小明", contact="139", reason="该机构收费高于公示标准。",
-        evidence=[pdf("收据.pdf"), pdf("照片说明.pdf"), pdf("合同.pdf")])
+    objection = objections.objection_file(
+          case=case, real_name="王小明", contact="139", reason="该机构收费高于公示标准。",
+          evidence=[pdf("收据.pdf"), pdf("照片说明.pdf"), pdf("合同.pdf")])
     files = list(objection.evidence_files.all())
     assert [f.original_name for f in files] == ["收据.pdf", "照片说明.pdf", "合同.pdf"]
     assert all(len(f.sha256) == 64 and f.storage_key for f in files)
     with pytest.raises(ValidationError):  # a fourth file
-        services.objection_file(case=case, real_name="王小明", contact="139",
-                                reason="该机构收费高于公示标准。",
-                                evidence=[pdf(f"{n}.pdf") for n in range(4)])
+        objections.objection_file(case=case, real_name="王小明", contact="139",
+                                  reason="该机构收费高于公示标准。",
+                                  evidence=[pdf(f"{n}.pdf") for n in range(4)])
     assert Objection.objects.count() == 1
 
 
@@ -493,10 +495,10 @@ def test_overdue_correction_ends_the_case_rejected(world):
         superseded_at=timezone.now())
     case = _apply(w)
     assert open_tasks(case, "correction")
-    assert services.corrections_reject_overdue() == 0  # not due yet
+    assert corrections.corrections_reject_overdue() == 0  # not due yet
     later = timezone.now() + datetime.timedelta(days=11)
     with time_machine.travel(later, tick=False):
-        assert services.corrections_reject_overdue() == 1
-        assert services.corrections_reject_overdue() == 0  # idempotent
+        assert corrections.corrections_reject_overdue() == 1
+        assert corrections.corrections_reject_overdue() == 0  # idempotent
     case.refresh_from_db()
     assert case.outcome == CaseOutcome.REJECTED and not open_tasks(case)

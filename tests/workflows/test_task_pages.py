@@ -10,14 +10,16 @@ alone, whatever node and case the address named.
 
 from viewflow.workflow.status import STATUS
 
+from registry import services as registry_services
 from tests.factories import PersonFactory
 from tests.workflows.conftest import open_tasks
-from workflows import services
+from workflows import task_actions
+from workflows.services import outcome, selection, vetting
 
 
 def _apply(w):
-    return services.selection_apply(actor=w.provider, organization=w.organization,
-                                    bureau=w.bureau, offerings=[w.offering])
+    return selection.selection_apply(actor=w.provider, organization=w.organization,
+                                     bureau=w.bureau, offerings=[w.offering])
 
 
 def _page(case, task, action):
@@ -47,8 +49,8 @@ def test_a_finished_task_is_neither_taken_nor_handed_back(world, client):
     w = world
     case = _apply(w)
     [task] = open_tasks(case, "qualification")
-    services.task_perform(actor=w.clerk, task=task,
-                          data={f"doc_{d.pk}": "verify" for d in w.documents})
+    task_actions.task_perform(actor=w.clerk, task=task,
+                              data={f"doc_{d.pk}": "verify" for d in w.documents})
     task.refresh_from_db()
     assert task.status == STATUS.DONE and task.owner == w.clerk
     client.force_login(w.clerk)
@@ -63,7 +65,7 @@ def test_a_cancelled_task_cannot_be_taken(world, client):
     w = world
     case = _apply(w)
     [task] = open_tasks(case, "qualification")
-    services.case_withdraw(actor=w.provider, case=case)
+    outcome.case_withdraw(actor=w.provider, case=case)
     task.refresh_from_db()
     assert task.status == STATUS.CANCELED and task.owner is None
     client.force_login(w.clerk)
@@ -77,8 +79,8 @@ def test_an_experts_review_stays_with_the_expert(world, client):
     w = world
     case = _apply(w)
     [task] = open_tasks(case, "qualification")
-    services.task_perform(actor=w.clerk, task=task,
-                          data={f"doc_{d.pk}": "verify" for d in w.documents})
+    task_actions.task_perform(actor=w.clerk, task=task,
+                              data={f"doc_{d.pk}": "verify" for d in w.documents})
     review = open_tasks(case, "expert_review")[0]
     assert review.status == STATUS.ASSIGNED
     client.force_login(review.owner)
@@ -92,7 +94,7 @@ def test_an_experts_review_stays_with_the_expert(world, client):
 def test_a_vetting_correction_stays_with_the_applicant(world, client):
     w = world
     person = PersonFactory(organization=w.organization)  # no documents: back for correction
-    case = services.vetting_start(actor=w.provider, person=person, bureau=w.bureau)
+    case = vetting.vetting_start(actor=w.provider, person=person, bureau=w.bureau)
     [task] = open_tasks(case, "correction")
     assert task.status == STATUS.ASSIGNED and task.owner == w.provider
     client.force_login(w.provider)
@@ -120,8 +122,8 @@ def test_a_task_page_answers_only_for_its_own_node(world, client):
     from registry.roles import Role
 
     w = world
-    services.registry_services.role_grant(actor=w.root, user=w.clerk,
-                                          role=Role.BUREAU_APPROVER, target=w.bureau)
+    registry_services.role_grant(actor=w.root, user=w.clerk,
+                                 role=Role.BUREAU_APPROVER, target=w.bureau)
     case = _apply(w)
     [task] = open_tasks(case, "qualification")
     client.force_login(w.clerk)

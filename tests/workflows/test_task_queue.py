@@ -6,13 +6,14 @@ from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 
 from tests.workflows.conftest import open_tasks
-from workflows import selectors, services
+from workflows import selectors, task_actions
 from workflows.flows import (
     AnnualReviewFlow,
     IndividualVettingFlow,
     OrganizationSelectionFlow,
     RecertificationFlow,
 )
+from workflows.services import selection
 
 FLOWS = [OrganizationSelectionFlow, IndividualVettingFlow, RecertificationFlow,
          AnnualReviewFlow]
@@ -28,8 +29,8 @@ def _ours(user) -> set[int]:
 
 
 def _apply(w):
-    return services.selection_apply(actor=w.provider, organization=w.organization,
-                                    bureau=w.bureau, offerings=[w.offering])
+    return selection.selection_apply(actor=w.provider, organization=w.organization,
+                                     bureau=w.bureau, offerings=[w.offering])
 
 
 def test_open_tasks_are_viewflows_inbox_and_queue(world):
@@ -44,8 +45,8 @@ def test_open_tasks_are_viewflows_inbox_and_queue(world):
     assert qualification.pk not in _ours(w.other_clerk)
     assert qualification.pk not in _ours(w.approver)
     # when: the clerk verifies every document, experts are drawn and assigned a seat each
-    services.task_perform(actor=w.clerk, task=qualification,
-                          data={f"doc_{d.pk}": "verify" for d in w.documents})
+    task_actions.task_perform(actor=w.clerk, task=qualification,
+                              data={f"doc_{d.pk}": "verify" for d in w.documents})
     seats = open_tasks(case, "expert_review")
     # then: each expert sees its own seat only (assigned tasks are the inbox)
     for user in users:

@@ -11,8 +11,9 @@ from registry.models import Approval, AuditEvent
 from registry.roles import Role
 from tests.factories import PersonFactory, SchoolFactory, UserFactory
 from tests.workflows.conftest import open_tasks, upload_all
-from workflows import services
+from workflows import task_actions
 from workflows.models import CaseOutcome
+from workflows.services import vetting
 
 
 @pytest.fixture
@@ -27,12 +28,12 @@ def _verify(world, case, documents, result="clear"):
     data = {f"doc_{d.pk}": "verify" for d in documents}
     data.update(query_reference="NC-2026-000123", query_date=str(timezone.localdate()),
                 query_result=result)
-    services.task_perform(actor=world.clerk, task=task, data=data)
+    task_actions.task_perform(actor=world.clerk, task=task, data=data)
 
 
 def test_clear_query_and_approval_last_at_most_twelve_months(world, retiree):
     person, documents = retiree
-    case = services.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    case = vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
     assert case.started_by == "organization"
     _verify(world, case, documents)
     [task] = open_tasks(case, "decision")
@@ -40,9 +41,9 @@ def test_clear_query_and_approval_last_at_most_twelve_months(world, retiree):
     registry_services.role_grant(actor=world.root, user=world.clerk,
                                  role=Role.BUREAU_APPROVER, target=world.bureau)
     with pytest.raises(PermissionDenied):
-        services.task_perform(actor=world.clerk, task=task,
+        task_actions.task_perform(actor=world.clerk, task=task,
                               data={"decision": "approve", "confirm": "yes", "reason": "同意"})
-    services.task_perform(actor=world.approver, task=task,
+    task_actions.task_perform(actor=world.approver, task=task,
                           data={"decision": "approve", "confirm": "yes",
                                 "reason": "材料齐全，查询无记录"})
     case.refresh_from_db()
@@ -58,7 +59,7 @@ def test_clear_query_and_approval_last_at_most_twelve_months(world, retiree):
 
 def test_a_record_hit_can_never_be_approved(world, retiree):
     person, documents = retiree
-    case = services.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    case = vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
     _verify(world, case, documents, result="hit")
     case.refresh_from_db()
     assert case.outcome == CaseOutcome.REJECTED
@@ -75,7 +76,7 @@ def test_a_record_hit_can_never_be_approved(world, retiree):
     registry_services.blacklist_confirm(actor=world.admin, proposal=proposal)
     assert is_blacklisted(id_number=person.id_number)
     with pytest.raises(ValidationError):
-        services.vetting_start(actor=world.provider, person=person, bureau=world.other_bureau)
+        vetting.vetting_start(actor=world.provider, person=person, bureau=world.other_bureau)
 
 
 def test_school_may_start_only_for_a_tied_person_with_consent(world):
@@ -86,30 +87,30 @@ def test_school_may_start_only_for_a_tied_person_with_consent(world):
                                  target=school)
     # not tied to the school
     with pytest.raises(PermissionDenied):
-        services.vetting_start(actor=school_user, person=person, bureau=world.bureau,
-                               school=school)
+        vetting.vetting_start(actor=school_user, person=person, bureau=world.bureau,
+                              school=school)
     invitation = registry_services.school_invite(actor=school_user, school=school,
                                                  id_number=person.id_number, name=person.name)
     registry_services.invitation_answer(actor=person.user, invitation=invitation, accept=True)
     # tied, but no consent of the person's own
     with pytest.raises(ValidationError) as excinfo:
-        services.vetting_start(actor=school_user, person=person, bureau=world.bureau,
-                               school=school)
+        vetting.vetting_start(actor=school_user, person=person, bureau=world.bureau,
+                              school=school)
     assert "知情同意" in str(excinfo.value)
     registry_services.consent_give(actor=person.user, person=person, bureau=world.bureau)
-    case = services.vetting_start(actor=school_user, person=person, bureau=world.bureau,
-                                  school=school)
+    case = vetting.vetting_start(actor=school_user, person=person, bureau=world.bureau,
+                                 school=school)
     assert case.started_by == "school"
     # a user who is neither the person, its organization nor the school cannot start it
     with pytest.raises(PermissionDenied):
-        services.vetting_start(actor=world.other_provider, person=person,
-                               bureau=world.other_bureau)
+        vetting.vetting_start(actor=world.other_provider, person=person,
+                              bureau=world.other_bureau)
 
 
 def test_incomplete_individual_is_sent_back(world):
     person = PersonFactory(organization=world.organization, kind="student")
     upload_all(world.provider, person, skip=["health_certificate"])
-    case = services.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    case = vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
     case.refresh_from_db()
     assert case.correction_rounds == 0  # counted when the provider submits the round
     assert open_tasks(case, "correction")[0].owner == world.provider
@@ -117,6 +118,6 @@ def test_incomplete_individual_is_sent_back(world):
 
 def test_vetting_twice_at_once_is_refused(world, retiree):
     person, _documents = retiree
-    services.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
     with pytest.raises(ValidationError):
-        services.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+        vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)

@@ -171,8 +171,9 @@ class Command(BaseCommand):
 
         from documents.selectors import document_types_for
         from documents.services import document_upload, document_verify
-        from workflows import services as workflow_services
+        from workflows import task_actions
         from workflows.models import SelectionProcess
+        from workflows.services import selection
 
         clerk = get_user_model().objects.get(username="clerk")
         today = timezone.localdate()
@@ -201,25 +202,25 @@ class Command(BaseCommand):
             org = orgs[serial]
             if SelectionProcess.objects.filter(organization=org).exists():
                 continue
-            case = workflow_services.selection_apply(
-                actor=applicant, organization=org, bureau=nanchang,
-                offerings=list(org.offerings.all()))
+            case = selection.selection_apply(
+        actor=applicant, organization=org, bureau=nanchang,
+        offerings=list(org.offerings.all()))
             if serial == 5:
                 continue  # waits in the clerk's queue
             for task in tasks_of(case, "qualification"):
-                workflow_services.task_perform(
-                    actor=clerk, task=task,
-                    data={f"doc_{d.pk}": "verify" for d in org.documents.filter(
-                        superseded_at__isnull=True)})
+                task_actions.task_perform(
+               actor=clerk, task=task,
+               data={f"doc_{d.pk}": "verify" for d in org.documents.filter(
+                   superseded_at__isnull=True)})
             fire_due_timers()  # the worker's part: draw the expert panel
             for task in tasks_of(case, "expert_review"):
-                workflow_services.task_perform(actor=task.owner, task=task, data={
-                    "conflict": "no", "score_qualification": 88, "score_course-plan": 85,
-                    "score_safety": 90, "score_price": 80, "score_reputation": 86})
+                task_actions.task_perform(actor=task.owner, task=task, data={
+               "conflict": "no", "score_qualification": 88, "score_course-plan": 85,
+               "score_safety": 90, "score_price": 80, "score_reputation": 86})
             approver = get_user_model().objects.get(username="approver")
             for task in tasks_of(case, "decision"):
-                workflow_services.task_perform(actor=approver, task=task, data={
-                    "decision": "approve", "reason": "材料齐全，专家评审优良，同意入选并公示。"})
+                task_actions.task_perform(actor=approver, task=task, data={
+               "decision": "approve", "reason": "材料齐全，专家评审优良，同意入选并公示。"})
             # the worker's part again, right after the decision: open the notice (the
             # worker is not running yet while the demo is seeded)
             fire_due_timers()

@@ -1,0 +1,84 @@
+"""Rules that read and refuse, shared by the processes: who is barred from applying, whether
+consent to the record query counts, what a subject's documents still lack, how long an
+approval may run. Nothing here writes a row."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from documents.models import Document
+from documents.selectors import requirement_checklist
+from registry import selectors as registry_selectors
+from registry.models import (
+    Approval,
+    Bureau,
+    Organization,
+    Person,
+)
+from registry.selectors import is_blacklisted
+from workflows.models import (
+    VettingProcess,
+)
+
+
+def refuse_if_barred(organization: Organization | None = None, person: Person | None = None):
+    # One neutral answer for a blacklisting and a suspension alike: whether a credit code
+    # or an ID number is blacklisted is for bureau staff to know, not for whoever applies
+    # or starts a vetting with it (a school may start one for any person).
+    if organization is not None and (
+            is_blacklisted(uscc=organization.uscc)
+            or Approval.objects.filter(organization=organization,
+                                       status=Approval.Status.SUSPENDED).exists()):
+        raise ValidationError(_("This organization cannot apply at present. The education "
+                                "bureau can tell you why."), code="barred")
+    if person is not None and (
+            is_blacklisted(id_number=person.id_number)
+            or Approval.objects.filter(person=person,
+                                       status=Approval.Status.SUSPENDED).exists()):
+        raise ValidationError(_("This person cannot be vetted at present. The education "
+                                "bureau can tell you why."), code="barred")
+
+
+def document_problems(subject) -> list[dict]:
+
+    checklist = requirement_checklist(
+        subject, within_days=settings.WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS)
+    return [{"subject": str(subject), "document_type": str(item.document_type.display_name),
+             "state": item.state, "message": str(item.message)}
+            for item in checklist.problems]
+
+
+def consent_counts(person: Person, bureau: Bureau) -> bool:
+    """Whether the person's consent to ``bureau``'s record query is on record: given in their
+    own account (and not withdrawn), or a signed consent form (知情同意书) a clerk verified.
+    An unreviewed upload counts for nothing."""
+    if registry_selectors.consent_in_force(person, bureau) is not None:
+        return True
+    return Document.objects.filter(
+        person=person, document_type__code="query_consent", superseded_at=None,
+        review_state=Document.ReviewState.VERIFIED).exists()
+
+
+def validate_record_query(*, query_reference: str, query_date, query_result: str) -> None:
+    """The mandatory record query (入职查询) is recorded whole: reference, date, result."""
+    errors = {}
+    if not (query_reference or "").strip():
+        errors["query_reference"] = _("Record the reference of the record query.")
+    if query_result not in VettingProcess.QueryResult.values:
+        errors["query_result"] = _("Record the result of the record query.")
+    if query_date is None or query_date > timezone.localdate():
+        errors["query_date"] = _("The query date must be a date not in the future.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def approval_end(subject, start: datetime.date, term_days: int) -> datetime.date:
+
+    end = start + datetime.timedelta(days=term_days - 1)
+    earliest = requirement_checklist(subject).earliest_expiry
+    return min(end, earliest) if earliest else end

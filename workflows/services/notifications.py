@@ -1,0 +1,114 @@
+"""Notifications: a transactional outbox (rows first, email after commit), and how a
+notification names a case or its subject (never by a masked ID number)."""
+
+from __future__ import annotations
+
+import logging
+from smtplib import SMTPException
+
+from celery import current_app
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from workflows import selectors
+from workflows.models import (
+    Notification,
+)
+
+logger = logging.getLogger(__name__)
+
+# The Celery task that emails notifications, by its registered name: the tasks call these
+# services, so these look the task up in Celery's registry rather than import it
+# (workflows.tasks is imported in every process by WorkflowsConfig.ready).
+EMAIL_TASK = "workflows.tasks.send_notification_emails"
+
+
+def notify(*, users, subject: str, body: str, url: str = "") -> list[Notification]:
+    """Record an in-app notification per user; email each after the transaction commits.
+
+    If the email backend fails the row stays unsent and ``notifications_send_pending``
+    retries it, so nothing is lost.
+    """
+    rows = [Notification(user=u, subject=str(subject)[:200], body=str(body), url=url)
+            for u in {u.pk: u for u in users if u is not None}.values()]
+    Notification.objects.bulk_create(rows)
+    if rows:
+        ids = [r.pk for r in rows if r.pk]
+        if ids:
+            def _enqueue():
+                try:
+                    current_app.tasks[EMAIL_TASK].delay(ids)
+                except Exception as exc:  # noqa: BLE001 - broker down: the periodic retry sends
+                    logger.warning("notification email not enqueued (%s); the periodic "
+                                   "outbox run will send it", exc.__class__.__name__)
+            transaction.on_commit(_enqueue)
+    return rows
+
+
+def notifications_send(*, ids=None, limit: int = 200) -> int:
+    """Email unsent notifications (all, or the given ids); mark each sent. Idempotent."""
+    sent = 0
+    queryset = Notification.objects.filter(emailed_at__isnull=True).select_related("user")
+    if ids is not None:
+        queryset = queryset.filter(pk__in=list(ids))
+    for note in queryset.order_by("pk")[:limit]:
+        with transaction.atomic():
+            locked = (Notification.objects.select_for_update(skip_locked=True)
+                      .filter(pk=note.pk, emailed_at__isnull=True).first())
+            if locked is None or not note.user.email:
+                continue
+            try:
+                send_mail(locked.subject, f"{locked.body}\n\n{locked.url}".strip(),
+                          settings.DEFAULT_FROM_EMAIL, [note.user.email])
+            except (OSError, SMTPException) as exc:
+                # Stays unsent; the next outbox run tries again. Nothing is lost.
+                logger.warning("notification %s not emailed: %s", locked.pk,
+                               exc.__class__.__name__)
+                continue
+            locked.emailed_at = timezone.now()
+            locked.save(update_fields=["emailed_at"])
+            sent += 1
+    return sent
+
+
+def subject_name(subject) -> str:
+    """How a notification names an organization or a person: by name. A person's ``str``
+    carries the masked ID number, and no notification (an email) carries ID numbers."""
+    return subject.name
+
+
+def notify_private_news(*, users, case, kind: str) -> None:
+    """Tell ``users`` that a case about a person has news, without the news: the outcome of
+    a record query (入职查询) and the reasons of a decision go by email to no one, and a
+    school that started a vetting is not told why it was refused. The link leads to the
+    case's page, which shows each reader what that reader may see."""
+    notify(users=users,
+           subject=gettext("%(kind)s #%(pk)s: there is news") % {"kind": kind, "pk": case.pk},
+           body=gettext("Sign in to see it on the case's page."),
+           url=reverse(f"{case.flow_class.instance.flow_label}:process_detail",
+                       kwargs={"process_pk": case.pk}))
+
+
+def notify_task_queue(*, activation) -> None:
+    """Tell the users who hold a new task's permission on its bureau that it is waiting."""
+    task, process = activation.task, activation.process.coerced
+    codename = (task.owner_permission or "").split(".")[-1]
+    bureau = getattr(process, "bureau", None)
+    if not codename or bureau is None:
+        return
+    title = activation.flow_task.task_title
+    notify(users=selectors.staff_of(bureau, codename),
+           subject=gettext("New task: %(title)s (#%(pk)s)") % {"title": title, "pk": process.pk},
+           body=_case_label(process), url=selectors.case_url(process))
+
+
+def _case_label(case) -> str:
+    """``#12 name``: the case's number and whom it is about (never a masked ID number)."""
+    subject = getattr(case, "organization", None) or getattr(case, "person", None)
+    if subject is None and getattr(case, "approval", None) is not None:
+        subject = case.approval.subject
+    return f"#{case.pk} {subject_name(subject)}" if subject is not None else f"#{case.pk}"

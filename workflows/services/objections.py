@@ -1,0 +1,190 @@
+"""Objections during the public notice: filed by anyone with a real name and evidence,
+resolved by a clerk (upheld rejects the case)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from documents.services import (
+    STORAGE_ERRORS,
+    StorageUnavailable,
+    inspect_upload,
+)
+from documents.storage import delete_quietly, document_storage, new_storage_key
+from documents.validation import validate_filename
+from registry import services as registry_services
+from registry.models import (
+    Approval,
+)
+from workflows import selectors
+from workflows.models import (
+    CaseOutcome,
+    Objection,
+    ObjectionEvidence,
+    SelectionProcess,
+)
+from workflows.services._base import audit, require_text
+from workflows.services.errors import CaseStateError
+from workflows.services.notifications import notify
+
+
+def _objection_window_open(case: SelectionProcess) -> bool:
+    return (case.outcome == CaseOutcome.OPEN and case.approval_id is not None
+            and case.notice_ends_on is not None
+            and timezone.localdate() <= case.notice_ends_on
+            and case.approval.status == Approval.Status.PENDING)
+
+
+_ANONYMOUS = {"匿名", "无名", "anonymous", "anon", "none", "n/a", "某某", "不详"}
+
+
+@transaction.atomic
+def objection_file(*, case: SelectionProcess, real_name: str, contact: str, reason: str,
+                   evidence=()) -> Objection:
+    """Anyone may object during the notice, with a real name, contact and a reason, and up
+    to ``OBJECTION_MAX_FILES`` evidence files: all are stored, or none (and no row)."""
+    case = SelectionProcess.objects.select_for_update().get(pk=case.pk)
+    if not _objection_window_open(case):
+        raise CaseStateError(_("Objections can only be filed while the public notice runs."))
+    files = [f for f in (evidence or ()) if f is not None]
+    errors = {}
+    name = (real_name or "").strip()
+    if len(name) < 2 or name.lower() in _ANONYMOUS:
+        errors["real_name"] = _("Give your real name; anonymous objections are not "
+                                "considered.")
+    if not (contact or "").strip():
+        errors["contact"] = _("Give a phone number or email address so the bureau can "
+                              "reach you.")
+    if len((reason or "").strip()) < 5:
+        errors["reason"] = _("Explain the objection and the facts it rests on.")
+    if len(files) > settings.OBJECTION_MAX_FILES:
+        errors["evidence"] = _("Attach at most %(count)d evidence files.") % {
+            "count": settings.OBJECTION_MAX_FILES}
+    if errors:
+        raise ValidationError(errors)
+    objection = Objection(case=case, real_name=name[:64], contact=contact.strip()[:128],
+                          reason=reason.strip())
+    stored = []
+    try:
+        for file in files:
+            stored.append(_store_evidence(file))
+        objection.save()
+        ObjectionEvidence.objects.bulk_create(
+            ObjectionEvidence(objection=objection, storage_key=key, sha256=sha256,
+                              original_name=filename) for key, sha256, filename in stored)
+    except BaseException:
+        for key, _sha256, _filename in stored:  # nothing kept of a refused objection
+            delete_quietly(document_storage(), key)
+        raise
+    audit(None, "case.objection_filed", case,
+          data={"objection": objection.pk, "evidence_files": len(stored)})
+    notify(users=selectors.staff_of(case.bureau, "clerk_bureau"),
+           subject=gettext("An objection was filed against application #%(pk)s") % {"pk": case.pk},
+           body=objection.reason[:500])
+    notify(users=selectors.providers_of(case.organization),
+           subject=gettext("An objection was filed against application #%(pk)s") % {"pk": case.pk},
+           body=gettext("The bureau will look into it and inform you of the outcome."))
+    return objection
+
+
+def _store_evidence(file) -> tuple[str, str, str]:
+    """Check and store objection evidence like any document: by content, streamed."""
+    name = validate_filename(getattr(file, "name", "") or "evidence")
+    inspected = inspect_upload(file, max_bytes=settings.DOCUMENTS_MAX_UPLOAD_BYTES,
+                               allowed=list(settings.DOCUMENTS_ALLOWED_TYPES))
+    try:
+        key = document_storage().save(new_storage_key(inspected.content_type), file)
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailable() from exc
+    return key, inspected.sha256, name
+
+
+@transaction.atomic
+def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str,
+                      applicant_note: str = "") -> Objection:
+    """A clerk resolves an objection; upheld rejects the case at once. The applicant is told
+    ``applicant_note`` (what the clerk writes for them), never the objector or the finding."""
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    case = objection.case
+    if not actor.has_perm("registry.clerk_bureau", case.bureau):
+        raise PermissionDenied
+    if objection.status not in Objection.UNRESOLVED:
+        raise CaseStateError(_("This objection has already been resolved."))
+    reason = require_text(reason, "reason", _("Give the reason for the resolution."))
+    objection.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
+    objection.resolved_by, objection.resolution_reason = actor, reason
+    objection.resolved_at = timezone.now()
+    objection.applicant_note = (applicant_note or "").strip()
+    objection.save(update_fields=["status", "resolved_by", "resolution_reason", "resolved_at",
+                                  "applicant_note"])
+    audit(actor, "case.objection_resolved", case, to_state=objection.status, reason=reason,
+          data={"objection": objection.pk})
+    if upheld and case.approval and case.approval.status == Approval.Status.PENDING:
+        registry_services.approval_revoke(actor=actor, approval=case.approval,
+                                          reason=gettext("Objection upheld: %(r)s") % {"r": reason})
+    notify(users=selectors.providers_of(case.organization),
+           subject=gettext("An objection to application #%(pk)s was %(status)s")
+           % {"pk": case.pk, "status": objection.get_status_display()},
+           body=objection.applicant_note or gettext("See the case's page for the outcome."),
+           url=selectors.case_url(case))
+    return objection
+
+
+# --- handled during the notice (issue 19) -----------------------------------------------
+
+STEPS = ("acknowledge", "investigate", "uphold", "dismiss")
+
+
+@transaction.atomic
+def objection_progress(*, actor, objection: Objection, step: str, finding: str = "",
+                       applicant_note: str = "", stop_notice: bool = False) -> Objection:
+    """One step of the clerk's handling of an objection, during the notice or after it:
+    ``acknowledge`` (received, the objector may be contacted), ``investigate`` (looking
+    into it), then a finding: ``uphold`` or ``dismiss`` with the finding's text and what
+    the applicant is told. ``stop_notice`` with ``uphold`` ends the notice now: the case is
+    rejected on the finding as soon as the timer dispatcher runs, not at the notice's end."""
+    objection = Objection.objects.select_for_update().select_related("case__bureau").get(
+        pk=objection.pk)
+    case = objection.case
+    if not actor.has_perm("registry.clerk_bureau", case.bureau):
+        raise PermissionDenied(_("Only a clerk of the bureau handles its objections."))
+    if step not in STEPS:
+        raise ValidationError({"step": _("Choose a step.")})
+    if objection.status not in Objection.UNRESOLVED:
+        raise CaseStateError(_("This objection has already been resolved."))
+    if step in ("uphold", "dismiss"):
+        if not (finding or "").strip():
+            raise ValidationError({"finding": _("Record the finding.")})
+        if not (applicant_note or "").strip():
+            raise ValidationError({"applicant_note": _(
+                "Write what the applicant is told (without the objector's name or words).")})
+        objection = objection_resolve(actor=actor, objection=objection,
+                                               upheld=step == "uphold", reason=finding,
+                                               applicant_note=applicant_note)
+        if step == "uphold" and stop_notice:
+            _notice_ends_now(case)
+        return objection
+    to = (Objection.Status.ACKNOWLEDGED if step == "acknowledge"
+          else Objection.Status.INVESTIGATING)
+    previous, objection.status = objection.status, to
+    objection.save(update_fields=["status"])
+    registry_services.audit_record(
+        actor=actor, action=f"case.objection_{to}", target=case, from_state=previous,
+        to_state=to, reason=(finding or "").strip(), data={"objection": objection.pk})
+    return objection
+
+
+def _notice_ends_now(case) -> None:
+    """The notice's timer fires at once (the periodic dispatcher picks it up); its gate
+    finds the approval revoked and rejects the case with the finding."""
+    Task.objects.filter(process_id=case.pk, flow_task_type="TIMER",
+                        status=STATUS.SCHEDULED).update(scheduled=timezone.now())
+    registry_services.audit_record(actor=None, action="case.notice_stopped", target=case,
+                                   to_state="stopped")

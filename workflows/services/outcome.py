@@ -1,0 +1,123 @@
+"""How a case ends: the approver's decision, the approval taking effect, rejection,
+withdrawal by the applicant, and the outcome's audit event and notification."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.status import PROCESS, STATUS
+
+from registry import services as registry_services
+from registry.models import (
+    Approval,
+)
+from workflows import selectors
+from workflows.models import (
+    CaseOutcome,
+    SelectionProcess,
+    VettingProcess,
+)
+from workflows.services import checks
+from workflows.services._base import audit, require_text
+from workflows.services.errors import CaseStateError
+from workflows.services.notifications import notify, notify_private_news
+
+
+def _refuse_conflicted_decider(actor, case) -> None:
+    if case.checked_by_id == actor.pk:
+        raise PermissionDenied(_("The clerk who checked this case cannot decide it."))
+    if isinstance(case, SelectionProcess) and case.assignments.filter(expert=actor).exists():
+        raise PermissionDenied(_("An expert drawn for this case cannot decide it."))
+    if case.applicant_id == actor.pk:
+        raise PermissionDenied(_("The applicant cannot decide the case."))
+
+
+def case_decide(*, actor, case, approve: bool, reason: str) -> None:
+    """The approver's decision; refused for the clerk or an expert of this case."""
+    if not actor.has_perm("registry.approve_bureau", case.bureau):
+        raise PermissionDenied
+    _refuse_conflicted_decider(actor, case)
+    reason = require_text(reason, "reason", _("Give a reason for the decision."))
+    if approve:
+        # what would stop the approval from opening is said to the approver now: the
+        # notice itself opens in the background, after this decision has committed
+        registry_services.approval_open_check(
+            jurisdiction=case.bureau.jurisdiction,
+            organization=getattr(case, "organization", None),
+            person=getattr(case, "person", None))
+    case.decided_by = actor
+    case.decision = "approve" if approve else "reject"
+    case.decision_reason = reason
+    case.save(update_fields=["decided_by", "decision", "decision_reason"])
+    audit(actor, "case.decide", case, to_state=case.decision, reason=reason)
+
+
+def case_take_effect(*, case: SelectionProcess) -> None:
+    """The notice closed with no upheld objection: the approval takes effect."""
+    today = timezone.localdate()
+    registry_services.approval_approve(
+        actor=None, approval=case.approval, valid_from=today,
+        valid_until=checks.approval_end(case.organization, today,
+                                        settings.REGISTRY_APPROVAL_TERM_DAYS),
+        reason=gettext("Public notice closed without upheld objections."))
+    case_finish(case, CaseOutcome.APPROVED, case.decision_reason)
+
+
+def case_reject(*, case, reason: str) -> None:
+    """End the case rejected (decision, upheld objection, record hit or corrections exhausted)."""
+    if case.approval and case.approval.status == Approval.Status.PENDING:
+        registry_services.approval_revoke(actor=None, approval=case.approval, reason=reason)
+    case_finish(case, CaseOutcome.REJECTED, reason)
+
+
+def case_finish(case, outcome: str, reason: str) -> None:
+    previous = case.outcome
+    case.outcome, case.outcome_reason = outcome, reason or ""
+    case.save(update_fields=["outcome", "outcome_reason"])
+    audit(None, f"case.{outcome}", case, from_state=previous, to_state=outcome, reason=reason)
+    if isinstance(case, VettingProcess):
+        # the outcome of a vetting may be a record hit, its reasons are about a person, and
+        # the school that started it may not read them: only that there is news, and where
+        notify_private_news(users=selectors.case_providers(case), case=case,
+                            kind=gettext("Vetting"))
+        return
+    notify(users=selectors.case_providers(case),
+           subject=gettext("Application #%(pk)s: %(outcome)s") % {
+               "pk": case.pk, "outcome": CaseOutcome(outcome).label},
+           body=reason or "")
+
+
+@transaction.atomic
+def case_withdraw(*, actor, case) -> None:
+    """The provider withdraws before the approval takes effect."""
+    flow_class = case.flow_class
+    with flow_class.lock(case.pk):
+        case = type(case).objects.select_for_update().get(pk=case.pk)
+        if not _may_act_for(actor, case):
+            raise PermissionDenied
+        if case.outcome != CaseOutcome.OPEN:
+            raise CaseStateError(_("This case is closed and can no longer be withdrawn."))
+        for task in case.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED]):
+            task.status = STATUS.CANCELED
+            task.finished = timezone.now()
+            task.save(update_fields=["status", "finished"])
+        if case.approval and case.approval.status == Approval.Status.PENDING:
+            registry_services.approval_revoke(actor=actor, approval=case.approval,
+                                              reason=gettext("Withdrawn by the applicant."))
+        case.status = PROCESS.CANCELED
+        case.finished = timezone.now()
+        case.save(update_fields=["status", "finished"])
+        case_finish(case, CaseOutcome.WITHDRAWN, gettext("Withdrawn by the applicant."))
+
+
+def _may_act_for(actor, case) -> bool:
+    if isinstance(case, SelectionProcess):
+        return actor.has_perm("registry.act_for_organization", case.organization)
+    return case.applicant_id == actor.pk or (
+        case.person.user_id == actor.pk) or (
+        case.person.organization_id and actor.has_perm("registry.act_for_organization",
+                                                       case.person.organization))

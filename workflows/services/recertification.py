@@ -1,0 +1,226 @@
+"""Re-certification (证件到期重新审核): an expired credential suspends the approval and opens
+a case; the renewal restores it, a record hit bars the person, and no renewal within the
+grace period lets it expire."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from viewflow.workflow.status import PROCESS, STATUS
+
+from documents.models import Document
+from documents.selectors import requirement_checklist
+from registry import services as registry_services
+from registry.formatting import local_date
+from registry.models import (
+    Approval,
+    InvalidTransition,
+)
+from workflows import entry, selectors
+from workflows.models import (
+    CaseOutcome,
+    RecertificationProcess,
+)
+from workflows.services import checks
+from workflows.services.completeness import check_document_decisions
+from workflows.services.notifications import notify, notify_private_news
+
+
+def _expired_required(today):
+
+    return Document.objects.filter(superseded_at__isnull=True, document_type__is_required=True,
+                                   expires_on__lt=today)
+
+
+def _due_types(approval, today) -> list[dict]:
+    subject = {"organization_id": approval.organization_id} if approval.organization_id \
+        else {"person_id": approval.person_id}
+    return [{"code": d.document_type.code, "name": d.document_type.name, "document": d.pk,
+             "expires_on": d.expires_on.isoformat()}
+            for d in _expired_required(today).filter(**subject).select_related("document_type")]
+
+
+def approvals_suspend_expired(*, today: datetime.date) -> int:
+    """Approvals that depend on an expired required document are suspended (with an audit
+    event) and a re-certification case opens for each."""
+    expired = _expired_required(today)
+    # One semi-join per kind of holder, then UNION: an OR of the two subqueries cannot be
+    # planned as a join and ran for minutes over 3M documents (make bench: sweep_seconds).
+    approved = Approval.objects.filter(status=Approval.Status.APPROVED).order_by()
+    by_organization = approved.filter(
+        organization_id__in=expired.order_by().values("organization_id"))
+    by_person = approved.filter(person_id__in=expired.order_by().values("person_id"))
+    candidates = (by_organization.values_list("pk", flat=True)
+                  .union(by_person.values_list("pk", flat=True))
+                  .order_by("pk")[: settings.RECERT_SWEEP_BATCH])
+    count = 0
+    for pk in list(candidates):
+        with transaction.atomic():
+            approval = Approval.objects.select_for_update().get(pk=pk)
+            if approval.status != Approval.Status.APPROVED:
+                continue  # another sweep got here first
+            due = _due_types(approval, today)
+            if not due:
+                continue
+            names = "、".join(item["name"] for item in due)
+            try:
+                registry_services.approval_suspend(
+                    actor=None, approval=approval,
+                    reason=gettext("Credential expired: %(names)s") % {"names": names})
+            except InvalidTransition:
+                continue
+            entry.flow("recertification").start.run(approval=approval, due=due, today=today)
+            count += 1
+    return count
+
+
+def recertification_create(*, activation, approval, due, today):
+    """Fill the new re-certification case (called by the flow's start node)."""
+    case = activation.process
+    case.approval, case.bureau = approval, selectors.bureau_for_approval(approval)
+    case.due_types = due
+    case.grace_until = today + datetime.timedelta(days=settings.RECERT_GRACE_DAYS)
+    case.save()
+    registry_services.audit_record(
+        actor=None, action="recert.open", target=case, to_state="open",
+        data={"approval": approval.pk, "due": [d["code"] for d in due],
+              "grace_until": case.grace_until.isoformat()})
+    users = selectors.holders_of(approval.subject)
+    notify(users=users,
+           subject=gettext("Your approval is suspended: renew %(names)s") % {
+               "names": "、".join(d["name"] for d in due)},
+           body=gettext("Upload the renewed documents by %(date)s; otherwise the approval "
+                        "expires.") % {"date": local_date(case.grace_until)})
+    return case
+
+
+def recertification_submit(*, actor, case: RecertificationProcess) -> None:
+    """The provider says the renewals are uploaded. Each due document must have been
+    replaced by one that expires later than the old one."""
+    problems = []
+    subject = case.approval.subject
+    field = "organization" if case.approval.organization_id else "person"
+    for item in case.due_types:
+        current = Document.objects.filter(**{field: subject}, document_type__code=item["code"],
+                                          superseded_at__isnull=True).first()
+        if current is None or current.pk == item["document"]:
+            problems.append(gettext("%(name)s: upload the renewed document.") % item)
+        elif current.expires_on is not None and \
+                current.expires_on.isoformat() <= item["expires_on"]:
+            problems.append(gettext("%(name)s: the renewal must expire later than the old one "
+                                    "(%(expires_on)s).") % {
+                **item, "expires_on": local_date(datetime.date.fromisoformat(item["expires_on"]))})
+    if problems:
+        raise ValidationError(problems)
+    registry_services.audit_record(actor=actor, action="recert.submit", target=case,
+                                   to_state="submitted")
+
+
+def recertification_verify(*, actor, case: RecertificationProcess, decisions: dict,
+                           query_reference: str = "", query_date=None,
+                           query_result: str = "") -> str:
+    """The clerk verifies the renewals (and records the yearly record query for a person);
+    returns 'restore', 'renew' (something rejected) or 'hit'."""
+    if not actor.has_perm("registry.clerk_bureau", case.bureau):
+        raise PermissionDenied
+    if case.needs_query:
+        checks.validate_record_query(query_reference=query_reference,
+                                     query_date=query_date, query_result=query_result)
+    verified, rejected = check_document_decisions(actor, case.approval.subject,
+                                                  decisions)
+    case.checked_by = actor
+    case.query_reference = (query_reference or "").strip()
+    case.query_date, case.query_result = query_date, query_result or ""
+    case.missing = [{"document": r["document"], "reason": r["reason"]} for r in rejected]
+    case.save(update_fields=["checked_by", "query_reference", "query_date", "query_result",
+                             "missing"])
+    registry_services.audit_record(actor=actor, action="recert.verify", target=case,
+                                   data={"verified": verified, "rejected": rejected,
+                                         "query_recorded": bool(case.query_reference)})
+    if case.needs_query and query_result == "hit":
+        return "hit"
+    return "renew" if rejected else "restore"
+
+
+def recertification_restore(*, case: RecertificationProcess) -> None:
+    """Renewals verified: the approval is back in force, never past the new earliest expiry."""
+    approval = case.approval
+    today = timezone.localdate()
+    if approval.person_id and case.needs_query:
+        term_end = today + datetime.timedelta(
+            days=settings.WORKFLOW_INDIVIDUAL_APPROVAL_DAYS - 1)
+    else:
+        days = (settings.WORKFLOW_INDIVIDUAL_APPROVAL_DAYS if approval.person_id
+                else settings.REGISTRY_APPROVAL_TERM_DAYS)
+        term_end = approval.valid_from + datetime.timedelta(days=days - 1)
+    earliest = requirement_checklist(approval.subject).earliest_expiry
+    valid_until = min(term_end, earliest) if earliest else term_end
+    if valid_until < today:
+        registry_services.approval_expire(actor=None, approval=approval,
+                                          reason=gettext("The approval term has ended."))
+        _finish(case, CaseOutcome.REJECTED, gettext("The approval term has ended."))
+        return
+    registry_services.approval_reinstate(
+        actor=case.checked_by, approval=approval, valid_until=valid_until,
+        reason=gettext("Renewed documents verified."))
+    _finish(case, CaseOutcome.APPROVED, gettext("Renewed documents verified."))
+
+
+def recertification_revoke(*, case: RecertificationProcess) -> None:
+    """A record hit on the yearly query. The approval stays suspended (nobody may engage the
+    person), and the bar waits for a second person, the bureau's administrator, as a hit in
+    a vetting does: confirmed, it revokes the approval and bars the person; the person may
+    ask once for a re-check (复查)."""
+    reason = gettext("The yearly record query returned a record.")
+    registry_services.person_bar_for_record_hit(
+        actor=case.checked_by, bureau=case.bureau, person=case.approval.person,
+        reason=gettext("Record query hit during re-certification #%(pk)s") % {"pk": case.pk})
+    _finish(case, CaseOutcome.REJECTED, reason)
+
+
+def _finish(case, outcome, reason):
+    previous = case.outcome
+    case.outcome, case.outcome_reason = outcome, reason
+    case.save(update_fields=["outcome", "outcome_reason"])
+    registry_services.audit_record(actor=None, action=f"recert.{outcome}", target=case,
+                                   from_state=previous, to_state=outcome, reason=reason)
+    if case.approval.person_id:
+        # a person's re-certification may end on the yearly record query: no outcome by email
+        notify_private_news(users=selectors.holders_of(case.approval.subject),
+                            case=case, kind=gettext("Re-certification"))
+        return
+    notify(users=selectors.holders_of(case.approval.subject),
+           subject=gettext("Re-certification #%(pk)s: %(outcome)s") % {
+               "pk": case.pk, "outcome": CaseOutcome(outcome).label},
+           body=reason)
+
+
+def recertifications_expire_after_grace(*, today: datetime.date) -> int:
+    """Suspended approvals whose renewal did not arrive within the grace period expire."""
+    overdue = (RecertificationProcess.objects.filter(outcome=CaseOutcome.OPEN,
+                                                     grace_until__lt=today)
+               .order_by("pk").values_list("pk", flat=True)[: settings.RECERT_SWEEP_BATCH])
+    count = 0
+    for pk in list(overdue):
+        with entry.flow("recertification").lock(pk), transaction.atomic():
+            case = RecertificationProcess.objects.get(pk=pk)
+            if case.outcome != CaseOutcome.OPEN:
+                continue
+            now = timezone.now()
+            case.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED]).update(
+                status=STATUS.CANCELED, finished=now)
+            case.status, case.finished = PROCESS.CANCELED, now
+            case.save(update_fields=["status", "finished"])
+            approval = Approval.objects.select_for_update().get(pk=case.approval_id)
+            if approval.status == Approval.Status.SUSPENDED:
+                registry_services.approval_expire(
+                    actor=None, approval=approval,
+                    reason=gettext("No renewal within the grace period."))
+            _finish(case, CaseOutcome.REJECTED, gettext("No renewal within the grace period."))
+            count += 1
+    return count
