@@ -206,7 +206,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CorrectionItemSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def corrections(self, request, pk=None):
         """What the bureau sent back, item by item, with its reason and whether a
         replacement was uploaded since; answer them through the correction task's ``act``."""
@@ -215,7 +215,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
                                                  many=True).data)
 
     @extend_schema(responses=CaseDocumentSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def documents(self, request, pk=None):
         """The case's documents with the clerk's verdict, for those who may read them (the
         applicant, the bureau's staff, the experts drawn for the panel); ``view_url`` is
@@ -228,7 +228,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
             documents, many=True, context={"request": request}).data)
 
     @extend_schema(responses=PanelSeatSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def panel(self, request, pk=None):
         """The expert panel as the caller may see it: the bureau all of it; an expert their
         own seat, and the others' only after scoring; the applicant nothing."""
@@ -237,7 +237,8 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
                                             many=True).data)
 
     @extend_schema(responses=CaseObjectionSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="objections")
+    @action(detail=True, methods=["get"], url_path="objections", pagination_class=None,
+            filter_backends=[])
     def objection_list(self, request, pk=None):
         """The case's objections: the bureau reads the objector, the text and the finding;
         anyone else only the status and what the clerk wrote for the applicant."""
