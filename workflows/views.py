@@ -283,6 +283,8 @@ class ObjectionHandleView(LoginRequiredMixin, generic.FormView):
 class WithdrawView(LoginRequiredMixin, generic.View):
     def post(self, request, pk):
         case = get_object_or_404(selectors.selection_cases_for(request.user), pk=pk)
+        if not request.user.has_perm("registry.act_for_organization", case.organization):
+            raise PermissionDenied
         if request.POST.get("confirm") != "yes":  # the page asks first; nothing happens
             messages.error(request, _("Confirm that you want to withdraw the application."))
             return HttpResponseRedirect(reverse("workflows:case", args=[pk]))

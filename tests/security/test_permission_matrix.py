@@ -177,9 +177,9 @@ TABLE = [
         *NOBODY2),
     # read beside a task through an address signed for one reader: without it, nobody
     row("documents/<int:pk>/view/", *NOBODY2),
-    row(api("documents/{pk}/view/"), *CASE_SEEN),
+    row(api("documents/{pk}/view/"), *CASE_SEEN_BY_PANEL),
     # what publishing would do: the bureau's administrator (asked without a bureau: 400)
-    row(api("publications/publish-preview/"), *NOBODY),
+    row(api("publications/publish-preview/"), *USERS),
     row(api("cases/{pk}/"), *CASE_SEEN),
     row(api("vettings/{pk}/"), *CASE_SEEN),
     # the record-check result: the case's clerk (none yet: the case is back for correction)
@@ -201,10 +201,10 @@ TABLE = [
     row("registry/school/invitations/<int:pk>/withdraw/", *SCHOOL_OWN),
     # the person's own log, or (?scope=bureau) a bureau administrator's: asked bare, nobody
     row("documents/access-log/", *NOBODY),
-    row(api("documents/{pk}/"), *CASE_SEEN),
-    row(api("documents/{pk}/download/"), *CASE_SEEN),
-    row("documents/<int:pk>/download/", *CASE_SEEN),
-    row("documents/<str:kind>/<int:pk>/", *CASE_SEEN),
+    row(api("documents/{pk}/"), *CASE_SEEN_BY_PANEL),
+    row(api("documents/{pk}/download/"), *CASE_SEEN_BY_PANEL),
+    row("documents/<int:pk>/download/", *CASE_SEEN_BY_PANEL),
+    row("documents/<str:kind>/<int:pk>/", *CASE_SEEN_BY_PANEL),
     row(r"^annualreview/<int:process_pk>/(chart/)?$", *BUREAU_SEEN, regex=True),
     row(FLOWS + r"/<int:process_pk>/(chart/)?$", *CASE_SEEN, regex=True),
     # --- bureau clerks ------------------------------------------------------------------
