@@ -308,6 +308,8 @@ def main(argv=None):
         rows += probe("transition", url)
     if wanted("inbox"):
         rows += probe("inbox", url)
+    if wanted("case_page"):
+        rows += probe("case_page", url)
     if wanted("sanction_fanout"):
         rows += probe("sanction_fanout", url)
     if wanted("list_review"):

@@ -30,6 +30,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from bench import generate  # noqa: E402
 from bench.after_approval import probe_list_review, probe_sanction_fanout  # noqa: E402
 from bench.auth_load import probe_auth_load  # noqa: E402
+from bench.case_page import probe_case_page  # noqa: E402
 from bench.contracts import probe_permits, probe_settlement  # noqa: E402
 from bench.load import probe_load  # noqa: E402
 from bench.scans import probe_inspection, write_scan_pdf  # noqa: E402
@@ -575,7 +576,7 @@ def probe_transition(args):
                     f"score_{k}": v for k, v in SCORES.items()}})
             rows["transition"].append(_perform(
                 actors.approver, _open_task(case, "decision"),
-                {"decision": "approve", "reason": "材料齐全，评分优良"}))
+                {"decision": "approve", "confirm": "yes", "reason": "材料齐全，评分优良"}))
             background["transition"].append(_worker_step(case, "opening the notice"))
     if not rows["transition"]:
         sys.exit("no organization was free to apply: nothing to measure")
@@ -627,6 +628,8 @@ def probe_inbox(args):
 PROBES = {"search": probe_search, "sweep": probe_sweep, "sweep_queries": probe_sweep_queries,
           "export": probe_export, "upload": probe_upload, "transition": probe_transition,
           "inbox": probe_inbox,
+          "case_page": lambda args: probe_case_page(args, emit=emit, client_for=client_for,
+                                                    pdf=PDF),
           "sanction_fanout": lambda args: probe_sanction_fanout(args, emit),
           "list_review": lambda args: probe_list_review(args, emit),
           "auth_load": lambda args: probe_auth_load(args, emit),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.signing import BadSignature, TimestampSigner
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from documents import generated, services
@@ -73,4 +75,48 @@ def generated_form_response(subject, form: str) -> HttpResponse:
                             content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- reading beside a task's form: a short-lived address bound to reader and document ------
+
+VIEW_SALT = "documents.view"
+VIEW_ADDRESS_SECONDS = 300
+
+
+def view_address(user, document: Document) -> str:
+    """A signed address for ``user`` to read ``document`` in the browser for the next
+    ``VIEW_ADDRESS_SECONDS``: it names the reader, so it is worth nothing to anyone else
+    (and the view checks the permission again)."""
+    token = TimestampSigner(salt=VIEW_SALT).sign(f"{document.pk}.{user.pk}")
+    return f"{reverse('documents:view', args=[document.pk])}?t={token}"
+
+
+def view_address_valid(token: str, user, document: Document) -> bool:
+    try:
+        value = TimestampSigner(salt=VIEW_SALT).unsign(token or "",
+                                                       max_age=VIEW_ADDRESS_SECONDS)
+    except BadSignature:  # SignatureExpired is one
+        return False
+    return value == f"{document.pk}.{user.pk}"
+
+
+def view_response(request, document: Document) -> HttpResponse:
+    """Record the read and answer for reading in the page: an image scaled and upright, a
+    PDF for the browser's own viewer (inline), anything else as a download."""
+    ticket = services.document_view(actor=request.user, document=document)
+    if ticket.content is not None:
+        response = HttpResponse(ticket.content, content_type=document.content_type)
+    elif ticket.url:
+        response = HttpResponseRedirect(ticket.url)
+    else:
+        response = FileResponse(ticket.file, as_attachment=not ticket.inline,
+                                filename=document.original_name,
+                                content_type=document.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    # shown in the task page's own viewer (a frame of this site), never in another site's;
+    # the browser's PDF viewer needs its plugin (object-src) in that frame
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    response._csp_replace = {"frame-ancestors": ["'self'"], "object-src": ["'self'"]}
     return response

@@ -14,6 +14,8 @@ A subject is a registry Organization or Person.
   person's employer sits in the bureau's county. Cases are started only by those entitled
   to (``workflows.services.vetting_start``), so a reach is always one rightly begun.
   Clerks review; clerks, approvers and administrators may read.
+- An expert drawn for a selection's panel (and a partner department asked for its opinion)
+  reads that organization's documents, never the people's, through ``panel_may_read``.
 
 Cases live in ``workflows``, above this app: it tells this module which bureaus a
 subject applied to through :func:`register_case_reach` (filled in its AppConfig), so
@@ -63,6 +65,12 @@ class CaseReach:
 
     def case_for(self, user, subject):
         return None
+
+    def panel_may_read(self, user, subject) -> bool:
+        """Whether ``user`` reviews a case of ``subject`` in person, not through a bureau
+        role: an expert drawn for its panel (while the task is open and afterwards, for the
+        record) or a partner department asked for its opinion."""
+        return False
 
 
 _case_reach: CaseReach = CaseReach()
@@ -127,7 +135,8 @@ def may_view_documents(user, subject) -> bool:
         return False
     if user.is_superuser or may_act_for(user, subject):
         return True
-    return _bureau_may(user, subject, VIEW_BUREAU_PERMISSIONS)
+    return (_bureau_may(user, subject, VIEW_BUREAU_PERMISSIONS)
+            or _case_reach.panel_may_read(user, subject))
 
 
 def may_upload_documents(user, subject) -> bool:

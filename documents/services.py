@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from documents import permissions
 from documents.inspection import MarkupScanner, inspect_content
 from documents.models import Document, DocumentDownload, DocumentType, PersonalDataAccess
+from documents.previews import image_preview
 from documents.storage import (
     STORAGE_ERRORS,
     delete_quietly,
@@ -269,40 +270,73 @@ class DownloadTicket:
     document: Document
     url: str | None = None
     file: File | None = None
+    # an image scaled and turned upright for reading in the page (``document_view``)
+    content: bytes | None = None
+    inline: bool = False
 
 
-def _content_disposition(name: str) -> str:
-    return f"attachment; filename*=UTF-8''{quote(name)}"
+def _content_disposition(name: str, disposition: str = "attachment") -> str:
+    return f"{disposition}; filename*=UTF-8''{quote(name)}"
+
+
+# What a browser shows by itself: PDFs in its own viewer, images scaled in the page.
+INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 
 
 @transaction.atomic
-def document_download(*, actor, document: Document) -> DownloadTicket:
-    """Check the reader may see it, record the read, and return how to deliver the bytes."""
+def document_download(*, actor, document: Document, inline: bool = False) -> DownloadTicket:
+    """Check the reader may see it, record the read, and return how to deliver the bytes
+    (as an attachment, or with ``inline`` for the browser's own viewer)."""
     if not permissions.may_view_documents(actor, document.subject):
         raise PermissionDenied(_("You may not read this provider's documents."))
+    inline = inline and document.content_type in INLINE_TYPES
     storage = document_storage()
     try:
         if is_s3(storage):
             seconds = min(int(getattr(settings, "DOCUMENTS_DOWNLOAD_URL_SECONDS",
                                       MAX_PRESIGNED_SECONDS)), MAX_PRESIGNED_SECONDS)
-            ticket = DownloadTicket(document=document, url=storage.url(
+            ticket = DownloadTicket(document=document, inline=inline, url=storage.url(
                 document.storage_key, expire=seconds,
-                parameters={"ResponseContentDisposition":
-                            _content_disposition(document.original_name),
+                parameters={"ResponseContentDisposition": _content_disposition(
+                                document.original_name, "inline" if inline else "attachment"),
                             "ResponseContentType": document.content_type},
             ))
             via = "presigned"
         else:
-            ticket = DownloadTicket(document=document,
+            ticket = DownloadTicket(document=document, inline=inline,
                                     file=storage.open(document.storage_key, "rb"))
             via = "stream"
     except STORAGE_ERRORS as exc:
         raise StorageUnavailable() from exc
+    _record_read(actor, document, via="inline-" + via if inline else via)
+    return ticket
+
+
+@transaction.atomic
+def document_view(*, actor, document: Document, max_side: int = 1600) -> DownloadTicket:
+    """A document for reading beside a task's form: an image scaled to ``max_side`` and
+    turned upright (EXIF), a PDF for the browser's own viewer, anything else downloaded.
+    The read is recorded like a download."""
+    if document.content_type not in IMAGE_TYPES:
+        return document_download(actor=actor, document=document, inline=True)
+    if not permissions.may_view_documents(actor, document.subject):
+        raise PermissionDenied(_("You may not read this provider's documents."))
+    try:
+        content = image_preview(document, max_side)
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailable() from exc
+    _record_read(actor, document, via="preview")
+    return DownloadTicket(document=document, content=content, inline=True)
+
+
+def _record_read(actor, document: Document, *, via: str) -> None:
+    """Every read of a document's bytes is recorded; a person's sensitive one also in the
+    personal-data access log."""
     DocumentDownload.objects.create(document=document, user=actor, via=via)
     if document.person_id and document.document_type.is_sensitive:
         personal_data_access_record(actor=actor, person=document.person,
                                     kind=PersonalDataAccess.Kind.DOCUMENT, document=document)
-    return ticket
 
 
 def personal_data_access_record(*, actor, person: Person, kind: str,

@@ -14,6 +14,7 @@ web = ([
          name="engagement-paper-upload"),
     path("engagement-papers/<int:pk>/", views.EngagementPaperDownloadView.as_view(),
          name="engagement-paper"),
+    path("<int:pk>/view/", views.DocumentInlineView.as_view(), name="view"),
     path("<str:kind>/<int:pk>/", views.SubjectDocumentsView.as_view(), name="subject"),
     path("<str:kind>/<int:pk>/forms/<slug:form>.pdf", views.GeneratedFormView.as_view(),
          name="generated-form"),

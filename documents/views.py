@@ -16,6 +16,8 @@ from documents.delivery import (
     find_subject,
     generated_form_response,
     storage_unavailable_response,
+    view_address_valid,
+    view_response,
 )
 from documents.forms import RejectForm, UploadForm
 from documents.models import EngagementPaper
@@ -145,6 +147,23 @@ class DocumentDownloadView(LoginRequiredMixin, View):
             raise Http404(_("No such document."))
         try:
             return download_response(request, document)
+        except services.StorageUnavailable:
+            return storage_unavailable_response()
+
+
+class DocumentInlineView(LoginRequiredMixin, View):
+    """A document read beside a task's form, through the short-lived address the task page
+    gave this reader (``delivery.view_address``); the permission is checked again."""
+
+    def get(self, request, pk):
+        document = document_or_404(pk)
+        if not view_address_valid(request.GET.get("t", ""), request.user, document):
+            raise PermissionDenied(_("This link has expired or is not yours. Reload the task "
+                                     "page to get a new one."))
+        if not permissions.may_view_documents(request.user, document.subject):
+            raise Http404(_("No such document."))
+        try:
+            return view_response(request, document)
         except services.StorageUnavailable:
             return storage_unavailable_response()
 

@@ -75,10 +75,13 @@ def list_jurisdiction(request, code: str):
     jurisdiction = get_object_or_404(Jurisdiction, code=code)
     publications = list(selectors.publications_of(jurisdiction)[:200])
     administered = bureaus_administered_by(request.user).filter(
-        jurisdiction=jurisdiction).first()
+        jurisdiction=jurisdiction).select_related("jurisdiction").first()
+    # an administrator confirms what publishing would do before it is done
+    preview = (services.publication_preview(actor=request.user, bureau=administered)
+               if administered is not None else None)
     response = render(request, "registry/lists/jurisdiction.html", {
         "jurisdiction": jurisdiction, "current": publications[0] if publications else None,
-        "past": publications[1:], "bureau": administered,
+        "past": publications[1:], "bureau": administered, "preview": preview,
     })
     response["Cache-Control"] = conditional.CHANGING
     return response
@@ -152,6 +155,9 @@ def list_export_signature(request, pk: int):
 def list_publish(request, bureau_id: int):
     """A bureau administrator publishes the next numbered list."""
     bureau = bureau_for(request.user, bureau_id)
+    if request.POST.get("confirm") != "yes":  # the page shows what will happen first
+        messages.error(request, _("Confirm the publication after reading what it will do."))
+        return redirect("registry:list-jurisdiction", code=bureau.jurisdiction.code)
     try:
         publication = services.publication_publish(actor=request.user, bureau=bureau)
     except ValidationError as error:
@@ -376,6 +382,12 @@ def bureau_dashboard(request, bureau_id: int):
     if request.method == "POST":
         form = SanctionForm(request.POST)
         try:
+            if form.is_valid() and form.cleaned_data["action"] != "reinstate" and \
+                    request.POST.get("confirm") != "yes":
+                # irreversible for the provider's pupils and schools: asked first
+                form.add_error(None, _("Tick the confirmation: a suspension takes the "
+                                       "provider off the lists at once; a revocation is "
+                                       "final."))
             if form.is_valid():
                 data = form.cleaned_data
                 services.provider_sanction(

@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from documents.delivery import view_address
+from documents.permissions import may_view_documents
 from registry.models import Bureau, Offering, Organization, Person, School
 from registry.requests import form_data, request_address
 from workflows import selectors, task_actions
@@ -26,6 +28,7 @@ from workflows.models import (
     OfferingFlag,
     SelectionProcess,
 )
+from workflows.services import corrections as corrections_services
 from workflows.services import objections as objections_services
 from workflows.services import outcome as outcome_services
 from workflows.services import selection, vetting
@@ -80,6 +83,71 @@ class CaseSerializer(serializers.ModelSerializer):
         return TaskSerializer(tasks, many=True).data
 
 
+class CorrectionItemSerializer(serializers.Serializer):
+    """One thing sent back for correction, with the bureau's reason."""
+
+    key = serializers.CharField()
+    label = serializers.CharField()
+    reason = serializers.CharField()
+    needs_file = serializers.BooleanField()
+    replaced_by = serializers.IntegerField(source="replaced_by.pk", allow_null=True,
+                                           default=None)
+
+
+class ObjectionStepSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=["acknowledge", "investigate", "uphold", "dismiss"])
+    finding = serializers.CharField(required=False, allow_blank=True, default="")
+    applicant_note = serializers.CharField(required=False, allow_blank=True, default="")
+    stop_notice = serializers.BooleanField(required=False, default=False)
+
+
+class CaseObjectionSerializer(serializers.Serializer):
+    """An objection; who objected, what they wrote and the finding only for the bureau."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    applicant_note = serializers.CharField()
+    real_name = serializers.CharField(required=False)
+    reason = serializers.CharField(required=False)
+    resolution_reason = serializers.CharField(required=False)
+
+    def to_representation(self, objection):
+        data = super().to_representation(objection)
+        if not self.context.get("bureau"):
+            for name in ("real_name", "reason", "resolution_reason"):
+                data.pop(name, None)
+        return data
+
+
+class CaseDocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    document_type = serializers.CharField(source="document_type.code")
+    document_type_name = serializers.CharField(source="document_type.display_name")
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    review_state = serializers.CharField()
+    rejection_reason = serializers.CharField()
+    view_url = serializers.SerializerMethodField()
+
+    def get_view_url(self, document) -> str:
+        return self.context["request"].build_absolute_uri(
+            view_address(self.context["request"].user, document))
+
+
+class PanelScoreSerializer(serializers.Serializer):
+    criterion = serializers.CharField(source="criterion.code")
+    score = serializers.IntegerField()
+
+
+class PanelSeatSerializer(serializers.Serializer):
+    slot = serializers.IntegerField()
+    expert = serializers.CharField(source="expert.username")
+    status = serializers.CharField()
+    total = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    scores = PanelScoreSerializer(many=True, source="scores.all")
+
+
 class ApplySerializer(serializers.Serializer):
     organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
     bureau = serializers.PrimaryKeyRelatedField(queryset=Bureau.objects.all())
@@ -111,6 +179,65 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
             call=v.get("call"), offerings=v["offerings"], roster=v.get("roster", []))
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses=CorrectionItemSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def corrections(self, request, pk=None):
+        """What the bureau sent back, item by item, with its reason and whether a
+        replacement was uploaded since; answer them through the correction task's ``act``."""
+        case = self.get_object()
+        return Response(CorrectionItemSerializer(corrections_services.correction_items(case),
+                                                 many=True).data)
+
+    @extend_schema(responses=CaseDocumentSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def documents(self, request, pk=None):
+        """The case's documents with the clerk's verdict, for those who may read them (the
+        applicant, the bureau's staff, the experts drawn for the panel); ``view_url`` is
+        a short-lived address bound to the caller."""
+        case = self.get_object()
+        if not may_view_documents(request.user, selectors.case_subject(case)):
+            raise exceptions.NotFound()
+        documents = selectors.case_documents(case)
+        return Response(CaseDocumentSerializer(
+            documents, many=True, context={"request": request}).data)
+
+    @extend_schema(responses=PanelSeatSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def panel(self, request, pk=None):
+        """The expert panel as the caller may see it: the bureau all of it; an expert their
+        own seat, and the others' only after scoring; the applicant nothing."""
+        case = self.get_object()
+        return Response(PanelSeatSerializer(selectors.panel_assignments(request.user, case),
+                                            many=True).data)
+
+    @extend_schema(responses=CaseObjectionSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="objections", pagination_class=None,
+            filter_backends=[])
+    def objection_list(self, request, pk=None):
+        """The case's objections: the bureau reads the objector, the text and the finding;
+        anyone else only the status and what the clerk wrote for the applicant."""
+        case = self.get_object()
+        bureau = selectors.panel_view_of(request.user, case) == selectors.PANEL_BUREAU
+        return Response(CaseObjectionSerializer(
+            selectors.case_objections(case), many=True, context={"bureau": bureau}).data)
+
+    @extend_schema(request=ObjectionStepSerializer, responses=CaseObjectionSerializer)
+    @action(detail=True, methods=["post"],
+            url_path=r"objections/(?P<objection_pk>[0-9]+)/progress")
+    def objection_progress(self, request, pk=None, objection_pk=None):
+        """A clerk's step on an objection, during the notice or after it: acknowledge,
+        investigate, or a finding (uphold / dismiss) with what the applicant is told;
+        ``stop_notice`` with uphold ends the notice at once."""
+        case = self.get_object()
+        if selectors.panel_view_of(request.user, case) != selectors.PANEL_BUREAU:
+            raise exceptions.NotFound()
+        objection = get_object_or_404(selectors.case_objections(case), pk=objection_pk)
+        payload = ObjectionStepSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        objection = objections_services.objection_progress(
+            actor=request.user, objection=objection, **payload.validated_data)
+        return Response(CaseObjectionSerializer(objection, context={"bureau": True}).data)
+
     @extend_schema(request=None, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
@@ -123,6 +250,14 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
 class TaskActSerializer(serializers.Serializer):
     data = serializers.DictField(help_text="The task form's fields, e.g. "
                                            "{\"decision\": \"approve\", \"reason\": \"…\"}")
+
+
+class TaskActMultipartSerializer(serializers.Serializer):
+    item0_file = serializers.FileField(required=False, help_text="A replacement document "
+                                       "for correction item 0 (and so on for item1, …)")
+    item0_issued_on = serializers.DateField(required=False)
+    item0_expires_on = serializers.DateField(required=False)
+    item0_answer = serializers.CharField(required=False)
 
 
 class TaskActResultSerializer(serializers.Serializer):
@@ -143,16 +278,26 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
                  AnnualReviewFlow, ReviewCaseFlow]
         return selectors.task_queue_for(self.request.user, flows).order_by("-created", "-pk")
 
-    @extend_schema(request=TaskActSerializer, responses={200: TaskActResultSerializer})
-    @action(detail=True, methods=["post"])
+    @extend_schema(request={"application/json": TaskActSerializer,
+                            "multipart/form-data": TaskActMultipartSerializer},
+                   responses={200: TaskActResultSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser])
     def act(self, request, pk=None):
+        """Perform a task with its form's fields: as JSON ``{"data": {...}}``, or as a
+        multipart form whose fields are the form's own (a correction's replacement
+        documents: ``item0_file``, ``item0_issued_on``, ``item0_answer`` …; see the case's
+        ``corrections``)."""
         task = get_object_or_404(Task.objects.select_related("process"), pk=pk)
         if not selectors.may_view_case(request.user, task.process):
             raise exceptions.NotFound()
-        payload = TaskActSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        done = task_actions.task_perform(actor=request.user, task=task,
-                                         data=form_data(payload.validated_data["data"]))
+        if request.content_type.startswith("multipart/"):
+            data, files = request.POST, request.FILES
+        else:
+            payload = TaskActSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            data, files = form_data(payload.validated_data["data"]), None
+        done = task_actions.task_perform(actor=request.user, task=task, data=data,
+                                         files=files)
         task.refresh_from_db()
         return Response({"completed": done, "task": TaskSerializer(task).data})
 

@@ -35,6 +35,11 @@ from workflows.services import completeness as completeness_services
 from workflows.services import notice as notice_services
 from workflows.services import panel as panel_services
 
+# What a task row says besides the step: whom the case is about, and at which bureau.
+SELECTION_SUMMARY = "{{ process.organization.name }} · {{ process.bureau.name }}"
+VETTING_SUMMARY = "{{ process.person.name }} · {{ process.bureau.name }}"
+APPROVAL_SUMMARY = "{{ process.approval.subject.name }} · {{ process.bureau.name }}"
+
 ROLE_GROUPS = ["provider", "bureau_clerk", "bureau_expert", "bureau_approver", "bureau_admin",
                "school"]
 
@@ -116,7 +121,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
 
     correction = (
         HumanTask(views.CorrectionView.as_view())
-        .Annotation(title=_("Correct the application"))
+        .Annotation(title=_("Correct the application"), summary_template=SELECTION_SUMMARY)
         .Permission("registry.act_for_organization", obj=_organization)
         .Next(this.after_correction)
     )
@@ -137,7 +142,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     # --- bureau clerk -------------------------------------------------------------
     qualification = (
         HumanTask(views.QualificationView.as_view())
-        .Annotation(title=_("Qualification check"))
+        .Annotation(title=_("Qualification check"), summary_template=SELECTION_SUMMARY)
         .Permission("registry.clerk_bureau", obj=_bureau)
         .onCreate(_tell_queue)
         .Next(this.qualification_done)
@@ -161,7 +166,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     panel = PanelSplit().Next(this.expert_review, data_source=this.panel_seats)
     expert_review = (
         HumanTask(views.ExpertReviewView.as_view())
-        .Annotation(title=_("Expert review"))
+        .Annotation(title=_("Expert review"), summary_template=SELECTION_SUMMARY)
         .Permission("registry.expert_bureau", obj=_bureau)
         .Assign(_expert_owner)
         .Next(this.panel_done)
@@ -172,7 +177,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     # --- bureau approver ------------------------------------------------------------
     decision = (
         HumanTask(views.DecisionView.as_view())
-        .Annotation(title=_("Decision"))
+        .Annotation(title=_("Decision"), summary_template=SELECTION_SUMMARY)
         .Permission("registry.approve_bureau", obj=_bureau)
         .onCreate(_tell_queue)
         .Next(this.decided)
@@ -199,7 +204,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     )
     resolve_objections = (
         HumanTask(views.ResolveObjectionsView.as_view())
-        .Annotation(title=_("Resolve objections"))
+        .Annotation(title=_("Resolve objections"), summary_template=SELECTION_SUMMARY)
         .Permission("registry.clerk_bureau", obj=_bureau)
         .onCreate(_tell_queue)
         .Next(this.notice_gate)
@@ -268,7 +273,7 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     return_for_correction = flow.Function(this.send_back).Next(this.correction)
     correction = (
         HumanTask(views.CorrectionView.as_view())
-        .Annotation(title=_("Correct the application"))
+        .Annotation(title=_("Correct the application"), summary_template=VETTING_SUMMARY)
         .Assign(lambda a: vetting.vetting_corrector(a.process.coerced))
         .Next(this.completeness)
     )
@@ -276,7 +281,7 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
 
     verification = (
         HumanTask(views.VerificationView.as_view())
-        .Annotation(title=_("Document and record check"))
+        .Annotation(title=_("Document and record check"), summary_template=VETTING_SUMMARY)
         .Permission("registry.clerk_bureau", obj=_bureau)
         .onCreate(_tell_queue)
         .Next(this.verification_gate)
@@ -291,7 +296,7 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     )
     decision = (
         HumanTask(views.DecisionView.as_view())
-        .Annotation(title=_("Decision"))
+        .Annotation(title=_("Decision"), summary_template=VETTING_SUMMARY)
         .Permission("registry.approve_bureau", obj=_bureau)
         .onCreate(_tell_queue)
         .Next(this.decision_gate)
@@ -351,7 +356,7 @@ class RecertificationFlow(CaseFlowMixin, flow.Flow):
     # --- provider ---------------------------------------------------------------
     renew = (
         HumanTask(views.RenewView.as_view())
-        .Annotation(title=_("Upload the renewed documents"))
+        .Annotation(title=_("Upload the renewed documents"), summary_template=APPROVAL_SUMMARY)
         .Permission(_renewer_permission, obj=_renewer_object)
         .Next(this.recert_verify)
     )
@@ -359,7 +364,7 @@ class RecertificationFlow(CaseFlowMixin, flow.Flow):
     # --- bureau clerk -------------------------------------------------------------
     recert_verify = (
         HumanTask(views.RecertVerifyView.as_view())
-        .Annotation(title=_("Verify the renewal"))
+        .Annotation(title=_("Verify the renewal"), summary_template=APPROVAL_SUMMARY)
         .Permission("registry.clerk_bureau", obj=_bureau)
         .onCreate(_tell_queue)
         .Next(this.verify_gate)
@@ -400,7 +405,7 @@ class AnnualReviewFlow(CaseFlowMixin, flow.Flow):
     # --- bureau administrator --------------------------------------------------------
     review = (
         HumanTask(views.AnnualReviewView.as_view())
-        .Annotation(title=_("Annual review"))
+        .Annotation(title=_("Annual review"), summary_template=APPROVAL_SUMMARY)
         .Permission("registry.administer_bureau", obj=_bureau)
         .onCreate(_tell_queue)
         .Next(this.end)

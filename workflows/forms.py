@@ -21,6 +21,7 @@ from workflows.models import (
 from workflows.services import (
     annual_review,
     corrections,
+    notifications,
     objections,
     outcome,
     panel,
@@ -35,6 +36,8 @@ DOCUMENT_CHOICES = [
     ("verify", _("Verify")),
     ("reject", _("Reject")),
 ]
+# a document nobody has judged yet: the clerk must choose, nothing is chosen for them
+VERDICT_CHOICES = [("verify", _("Verify")), ("reject", _("Reject"))]
 
 
 class TaskForm(forms.Form):
@@ -53,13 +56,17 @@ class TaskForm(forms.Form):
 class DocumentDecisionsMixin:
     """One verify/reject choice and reason per current document of the subject."""
 
-    def add_document_fields(self, subject):
+    def add_document_fields(self, subject, *, require_pending: bool = True):
         self.documents = list(documents_of(subject, history=False))
         for document in self.documents:
             label = f"{document.document_type.display_name} · {document.original_name}"
+            # nothing is chosen for the clerk: a document not yet judged needs a verdict
+            # (in a renewal only the renewed ones matter; the rest may stay as they are)
+            pending = require_pending and document.review_state == "pending"
             self.fields[f"doc_{document.pk}"] = forms.ChoiceField(
-                label=label, choices=DOCUMENT_CHOICES, required=False,
-                initial="" if document.review_state != "pending" else "verify")
+                label=label, choices=VERDICT_CHOICES if pending else DOCUMENT_CHOICES,
+                required=pending, widget=forms.RadioSelect,
+                error_messages={"required": _("Verify or reject this document.")})
             self.fields[f"doc_{document.pk}_reason"] = forms.CharField(
                 label=_("Reason for rejecting %(name)s") % {
                     "name": document.document_type.display_name},
@@ -83,11 +90,55 @@ class DocumentDecisionsMixin:
 
 
 class CorrectionForm(TaskForm):
-    confirm = forms.BooleanField(
-        label=_("I have uploaded the corrected or missing documents"), required=True)
+    """The correction task (补正): per item the bureau sent back, the clerk's reason, a
+    replacement upload for a document (with its dates) and the provider's answer."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = corrections.correction_items(self.case)
+        for item in self.items:
+            if item.needs_file:
+                done = (_(" Already replaced by %(name)s; upload again only to change it.")
+                        % {"name": item.replaced_by.original_name}) if item.replaced_by else ""
+                self.fields[f"{item.key}_file"] = forms.FileField(
+                    label=_("Replacement for %(item)s") % {"item": item.label},
+                    required=False,
+                    help_text=(_("The bureau's reason: %(reason)s") % {"reason": item.reason}
+                               if item.reason else "") + done)
+                self.fields[f"{item.key}_issued_on"] = forms.DateField(
+                    label=_("Issue date of the replacement"), required=False)
+                if item.document_type.expires:
+                    self.fields[f"{item.key}_expires_on"] = forms.DateField(
+                        label=_("Expiry date of the replacement"), required=False)
+            self.fields[f"{item.key}_answer"] = forms.CharField(
+                label=_("Your answer on %(item)s") % {"item": item.label},
+                required=not item.needs_file, max_length=2000, widget=forms.Textarea,
+                help_text="" if item.needs_file else
+                (_("The bureau's reason: %(reason)s") % {"reason": item.reason}
+                 if item.reason else ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        for item in self.items:
+            if cleaned.get(f"{item.key}_file") and not cleaned.get(f"{item.key}_issued_on") \
+                    and f"{item.key}_issued_on" not in self.errors:
+                self.add_error(f"{item.key}_issued_on", _("Give the issue date."))
+        return cleaned
 
     def perform(self) -> bool:
-        corrections.case_resubmit(actor=self.user, case=self.case)
+        data = self.cleaned_data
+        uploads = {item.key: (data[f"{item.key}_file"], data[f"{item.key}_issued_on"],
+                              data.get(f"{item.key}_expires_on"))
+                   for item in self.items if data.get(f"{item.key}_file")}
+        answers = {item.key: data.get(f"{item.key}_answer", "") for item in self.items}
+        try:
+            corrections.correction_submit(actor=self.user, case=self.case, answers=answers,
+                                          uploads=uploads)
+        except forms.ValidationError as error:
+            if hasattr(error, "error_dict"):  # a refused file: say it next to its field
+                raise forms.ValidationError({f"{key}_file": messages for key, messages
+                                             in error.message_dict.items()}) from None
+            raise
         return True
 
 
@@ -198,7 +249,7 @@ class ExpertReviewForm(TaskForm):
         label=_("Do you have a conflict of interest with this applicant?"),
         choices=[("no", _("No, I have no conflict of interest")),
                  ("yes", _("Yes: I recuse myself"))],
-        widget=forms.RadioSelect, initial="no")
+        widget=forms.RadioSelect)
     conflict_note = forms.CharField(label=_("Describe the conflict"), required=False,
                                     max_length=2000, widget=forms.Textarea)
     comment = forms.CharField(label=_("Comment"), required=False, max_length=5000,
@@ -207,7 +258,16 @@ class ExpertReviewForm(TaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.assignment = panel.assignment_for_task(self.activation.task)
-        self.criteria = list(RubricCriterion.objects.filter(is_active=True))
+        # The scoring form appears once the conflict question is answered “no” (on an
+        # earlier page, or in the same request when scores come with the answer: the API).
+        answered = self.assignment.no_conflict_at is not None
+        self.scoring = answered or any(k.startswith("score_") for k in (self.data or {}))
+        if answered:
+            self.fields["conflict"].initial = "no"
+        if not self.scoring:
+            del self.fields["comment"]
+        self.criteria = list(RubricCriterion.objects.filter(is_active=True)) \
+            if self.scoring else []
         for criterion in self.criteria:
             self.fields[f"score_{criterion.code}"] = forms.IntegerField(
                 label=f"{criterion.display_name} ({_('weight')} {criterion.weight})",
@@ -232,17 +292,62 @@ class ExpertReviewForm(TaskForm):
                                           note=self.cleaned_data["conflict_note"],
                                           task=self.activation.task)
             return False  # the seat stays open, now with the replacement expert
+        panel.expert_declare_no_conflict(actor=self.user, assignment=self.assignment)
+        if not self.scoring:
+            self.next_step = "score"
+            return False  # the task stays open: the scoring form comes next
         scoring.expert_score(
-           actor=self.user, assignment=self.assignment,
-           scores={c.code: self.cleaned_data[f"score_{c.code}"] for c in self.criteria},
-           comment=self.cleaned_data.get("comment", ""))
+            actor=self.user, assignment=self.assignment,
+            scores={c.code: self.cleaned_data[f"score_{c.code}"] for c in self.criteria},
+            comment=self.cleaned_data.get("comment", ""))
         return True
 
 
-class DecisionForm(TaskForm):
+class ConfirmMixin:
+    """An irreversible step asks first: the form is refused until ``confirm`` is ticked,
+    with a message that says what the chosen action will do (web and API alike)."""
+
+    def add_confirm_field(self):
+        self.fields["confirm"] = forms.BooleanField(
+            label=_("I have read what this will do and confirm it; it cannot be undone."),
+            required=False)
+
+    def consequence(self, cleaned) -> str:
+        raise NotImplementedError
+
+    def clean_confirmation(self, cleaned):
+        if self.errors or cleaned.get("confirm"):
+            return
+        self.consequence_text = self.consequence(cleaned)
+        self.add_error("confirm", _("Please confirm. %(what)s") % {
+            "what": self.consequence_text})
+
+
+class DecisionForm(ConfirmMixin, TaskForm):
     decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect,
                                  choices=[("approve", _("Approve")), ("reject", _("Reject"))])
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=5000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_confirm_field()
+
+    def consequence(self, cleaned) -> str:
+        name = notifications.subject_name(getattr(self.case, "organization", None)
+                                     or self.case.person)
+        if cleaned.get("decision") == "approve":
+            if isinstance(self.case, VettingProcess):
+                return _("%(name)s will be approved and may be engaged by schools.") % {
+                    "name": name}
+            return _("%(name)s will be approved: the public notice starts at once and the "
+                     "applicant is told.") % {"name": name}
+        return _("The application of %(name)s will be rejected for good, with your reason "
+                 "sent to the applicant.") % {"name": name}
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_confirmation(cleaned)
+        return cleaned
 
     def perform(self) -> bool:
         outcome.case_decide(actor=self.user, case=self.case,
@@ -256,12 +361,13 @@ class ResolveObjectionsForm(TaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.objections = list(self.case.objections.filter(status=Objection.Status.OPEN))
+        self.objections = list(self.case.objections.filter(status__in=Objection.UNRESOLVED))
         for objection in self.objections:
             self.fields[f"objection_{objection.pk}"] = forms.ChoiceField(
                 label=_("Objection by %(name)s: %(reason)s") % {
                     "name": objection.real_name, "reason": objection.reason[:200]},
-                choices=[("dismissed", _("Dismiss")), ("upheld", _("Uphold"))])
+                choices=[("dismissed", _("Dismiss")), ("upheld", _("Uphold"))],
+                widget=forms.RadioSelect)
             self.fields[f"objection_{objection.pk}_reason"] = forms.CharField(
                 label=_("Reason"), max_length=5000, widget=forms.Textarea)
 
@@ -292,7 +398,7 @@ class RecertVerifyForm(DocumentDecisionsMixin, TaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.add_document_fields(self.case.approval.subject)
+        self.add_document_fields(self.case.approval.subject, require_pending=False)
         if not self.case.needs_query:
             for name in ("query_reference", "query_date", "query_result"):
                 del self.fields[name]
@@ -311,13 +417,14 @@ class RecertVerifyForm(DocumentDecisionsMixin, TaskForm):
         return True
 
 
-class AnnualReviewForm(TaskForm):
+class AnnualReviewForm(ConfirmMixin, TaskForm):
     decision = forms.ChoiceField(label=_("Outcome"), widget=forms.RadioSelect,
                                  choices=AnnualReviewProcess.Decision.choices)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=5000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_confirm_field()
         self.evidence = annual_review.annual_review_evidence(self.case)
         average = self.evidence["average"]
         self.fields["decision"].help_text = _(
@@ -330,6 +437,20 @@ class AnnualReviewForm(TaskForm):
             "d": self.evidence["documents_expired"], "q": self.evidence["requeries_missing"],
             "renew": _("it may be renewed once (1+1).") if self.evidence["renewable"] else
             _("it has been renewed once: a new selection follows its term.")}
+
+    def consequence(self, cleaned) -> str:
+        return {
+            "keep": _("The approval stays in force for another year."),
+            "suspend": _("The approval is suspended at once: the provider disappears from "
+                         "the lists schools choose from until it is restored."),
+            "revoke": _("The approval is revoked for good: the provider disappears from the "
+                        "lists and must apply anew."),
+        }.get(cleaned.get("decision"), "")
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_confirmation(cleaned)
+        return cleaned
 
     def perform(self) -> bool:
         annual_review.annual_review_decide(actor=self.user, case=self.case,

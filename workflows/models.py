@@ -179,6 +179,8 @@ class ExpertAssignment(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.DRAWN)
     conflict_note = models.TextField(_("conflict of interest"), blank=True)
+    # when the expert answered "no conflict": the scoring form is shown only after that
+    no_conflict_at = models.DateTimeField(_("declared no conflict"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     total = models.DecimalField(_("weighted total"), max_digits=6, decimal_places=2, null=True,
                                 blank=True)
@@ -223,8 +225,13 @@ class Objection(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        INVESTIGATING = "investigating", _("Under investigation")
         UPHELD = "upheld", _("Upheld")
         DISMISSED = "dismissed", _("Dismissed")
+
+    # not yet found upheld or dismissed: the notice's end waits for these
+    UNRESOLVED = (Status.OPEN, Status.ACKNOWLEDGED, Status.INVESTIGATING)
 
     case = models.ForeignKey(SelectionProcess, verbose_name=_("case"), on_delete=models.PROTECT,
                              related_name="objections")
@@ -237,6 +244,8 @@ class Objection(models.Model):
                                     null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     resolution_reason = models.TextField(_("resolution"), blank=True)
+    # what the applicant is told (the clerk writes it): never the objector's name or text
+    applicant_note = models.TextField(_("what the applicant is told"), blank=True)
     created_at = models.DateTimeField(_("filed"), default=timezone.now)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
 

@@ -11,7 +11,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from documents.permissions import VIEW_BUREAU_PERMISSIONS, CaseReach
 from registry.models import Bureau, Organization
-from workflows.models import SelectionProcess, VettingProcess
+from workflows.models import ExpertAssignment, SelectionProcess, VettingProcess
 
 _Roster = SelectionProcess.roster.through
 
@@ -56,3 +56,14 @@ class WorkflowCaseReach(CaseReach):
         case = (SelectionProcess.objects.filter(roster=subject, bureau__in=bureaus)
                 .select_related("bureau").order_by("-pk").first())
         return (case.bureau, f"selection #{case.pk}") if case else None
+
+    def panel_may_read(self, user, subject) -> bool:
+        """An expert drawn for a selection of this organization reads its documents while
+        the review is open and afterwards, for the record; one who recused does not. A
+        person's documents (personal data) are never reached this way."""
+        if not isinstance(subject, Organization):
+            return False
+        return ExpertAssignment.objects.filter(
+            case__organization=subject, expert=user,
+            status__in=[ExpertAssignment.Status.DRAWN, ExpertAssignment.Status.SCORED],
+        ).exists()

@@ -13,7 +13,9 @@ from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from documents.selectors import documents_of
 from registry.models import Bureau, Jurisdiction, Organization, Person
+from registry.selectors import audit_trail
 from workflows.models import (
     AnnualReviewProcess,
     CaseOutcome,
@@ -269,3 +271,98 @@ def case_providers(case) -> list:
 def bureau_for_approval(approval) -> Bureau:
     """The bureau of the approval's jurisdiction (where its cases go)."""
     return Bureau.objects.get(jurisdiction_id=approval.jurisdiction_id)
+
+
+# --- the case page and the documents beside a task ------------------------------------
+
+CASE_KINDS = {
+    "selection": SelectionProcess,
+    "vetting": VettingProcess,
+    "recertification": RecertificationProcess,
+    "annual-review": AnnualReviewProcess,
+}
+
+
+def case_kind(case) -> str:
+    model = type(getattr(case, "coerced", case))
+    return next(kind for kind, cls in CASE_KINDS.items() if cls is model)
+
+
+def case_url(case) -> str:
+    """The one page of a case (every task row, notification and count links to it)."""
+    kind = case_kind(case)
+    if kind == "selection":
+        return reverse("workflows:case", args=[case.pk])
+    return reverse("workflows:case-of", args=[kind, case.pk])
+
+
+def case_subject(case):
+    """The organization or person a case is about."""
+    case = getattr(case, "coerced", case)
+    if isinstance(case, SelectionProcess):
+        return case.organization
+    if isinstance(case, VettingProcess):
+        return case.person
+    return case.approval.subject
+
+
+def case_documents(case) -> QuerySet:
+    """The current documents of the case's subject, with their types and the clerk's
+    verdicts (one query)."""
+    return documents_of(case_subject(case), history=False)
+
+
+PANEL_BUREAU, PANEL_EXPERT, PANEL_APPLICANT = "bureau", "expert", "applicant"
+
+
+def panel_view_of(user, case) -> str:
+    """How much of the expert panel ``user`` may see on ``case``: all of it (the bureau's
+    staff), their own seat and the others' only once their own score is in (an expert), or
+    nothing but the outcome (the applicant and anyone else)."""
+    if user.is_superuser or case.bureau_id in _bureau_ids(user):
+        return PANEL_BUREAU
+    if isinstance(case, SelectionProcess) and case.assignments.filter(expert=user).exists():
+        return PANEL_EXPERT
+    return PANEL_APPLICANT
+
+
+def panel_assignments(user, case) -> list:
+    """The panel's seats ``user`` may see, with the scores: blind until one's own is in."""
+    view = panel_view_of(user, case)
+    if view == PANEL_APPLICANT or not isinstance(case, SelectionProcess):
+        return []
+    assignments = list(case.assignments.select_related("expert")
+                       .prefetch_related("scores__criterion"))
+    if view == PANEL_BUREAU:
+        return assignments
+    own = [a for a in assignments if a.expert_id == user.pk]
+    if own and own[0].status == "scored":
+        return [a for a in assignments if a.status != "recused" or a.expert_id == user.pk]
+    return own
+
+
+# Events of the panel and of objections: the bureau's internal record, not the applicant's.
+CONFIDENTIAL_ACTIONS = frozenset({
+    "case.experts_drawn", "case.expert_recused", "case.expert_scored",
+    "case.expert_no_conflict", "case.scores_summarized", "case.objection_filed",
+    "case.objection_acknowledged", "case.objection_investigating",
+    "case.partner_opinion_requested", "case.partner_opinion",
+})
+
+
+APPLICANT_ACTIONS = frozenset({"case.apply", "case.resubmit", "case.vetting_start",
+                               "case.correction_replace", "case.correction_submit"})
+
+
+def case_timeline(user, case, *, limit: int = 200) -> list:
+    """Every step of the case (who, when, what, why), newest first. The applicant sees the
+    bureau's steps under the bureau's name, without the panel's and the objections'."""
+    events = audit_trail(case)
+    if panel_view_of(user, case) == PANEL_BUREAU:
+        return list(events[:limit])
+    events = list(events.exclude(action__in=CONFIDENTIAL_ACTIONS)[:limit])
+    for event in events:
+        if event.actor_id and event.actor_id != user.pk and event.action not in \
+                APPLICANT_ACTIONS:
+            event.actor_repr = case.bureau.name
+    return events

@@ -5,9 +5,11 @@ may see the flow; a bureau sees only its own cases here, so those lists and the
 dashboard are narrowed to the cases the user may see (``workflows.selectors``).
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+from django.views import generic
 from viewflow.workflow import chart
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow.views import dashboard as vf_dashboard
@@ -74,8 +76,25 @@ class ScopedChartView(FlowChartView):
         return super().dispatch(request, *args, **kwargs)
 
 
+class CaseRedirectView(generic.View):
+    """viewflow's page of a process is the case's own page (every link the engine makes to
+    a process, its task rows and the page after a task, lands there); the case page
+    decides what the reader may see, and answers 404 to those who may see nothing."""
+
+    flow_class = None
+
+    def get(self, request, process_pk, **kwargs):
+        case = self.flow_class.process_class.objects.filter(pk=process_pk).first()
+        if case is None:
+            raise Http404
+        if not selectors.may_view_case(request.user, case):
+            raise PermissionDenied
+        return HttpResponseRedirect(selectors.case_url(case))
+
+
 class ScopedFlowAppViewset(FlowAppViewset):
     chart_view_class = ScopedChartView
+    process_detail_view_class = CaseRedirectView
     dashboard_view_class = ScopedDashboardView
     process_list_view_class = ScopedProcessListView
     task_list_view_class = ScopedTaskListView

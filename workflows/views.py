@@ -16,14 +16,23 @@ from django.views import generic
 from guardian.shortcuts import get_objects_for_user
 from viewflow.workflow.flow.views import mixins as vf_mixins
 
-from documents.services import StorageUnavailable
+from documents.delivery import view_address
+from documents.permissions import may_view_documents
+from documents.services import INLINE_TYPES, StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person
 from registry.requests import request_address
-from registry.selectors import audit_trail, person_of_user
+from registry.selectors import person_of_user
 from workflows import forms as task_forms
 from workflows import selectors
 from workflows.models import CallForApplications, Notification, SelectionProcess
-from workflows.services import objections, outcome, selection, vetting
+from workflows.services import (
+    corrections,
+    notifications,
+    objections,
+    outcome,
+    selection,
+    vetting,
+)
 
 
 def _apply_validation_error(form, error: ValidationError) -> None:
@@ -43,6 +52,13 @@ def perform_task(form) -> bool:
     return done
 
 
+def case_document_links(user, case) -> list[dict]:
+    """The case's documents with the short-lived addresses this reader opens them by."""
+    return [{"document": document, "url": view_address(user, document),
+             "inline": document.content_type in INLINE_TYPES}
+            for document in selectors.case_documents(case)]
+
+
 class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateNames,
                    generic.FormView):
     """A flow task's page: its form, and the case data beside it."""
@@ -55,9 +71,20 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
         kwargs.update(activation=self.request.activation, user=self.request.user)
         return kwargs
 
+    def get_template_names(self):
+        # the flow's own template for the node if there is one, else ours (the form with
+        # the case's documents beside it), never viewflow's bare one
+        names = list(super().get_template_names())
+        return [*names[:-1], "workflows/task.html"]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["case"] = self.request.activation.process.coerced
+        case = self.request.activation.process.coerced
+        context["case"] = case
+        context["case_url"] = selectors.case_url(case)
+        context["case_subject_name"] = notifications.subject_name(selectors.case_subject(case))
+        context["case_documents"] = case_document_links(self.request.user, case)
+        context["assignments"] = selectors.panel_assignments(self.request.user, case)
         return context
 
     def form_valid(self, form):
@@ -66,6 +93,10 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
         except ValidationError as error:
             _apply_validation_error(form, error)
             return self.form_invalid(form)
+        if getattr(form, "next_step", None) == "score":
+            messages.success(self.request, _("Your answer is recorded: no conflict of interest. "
+                                             "Now score the application."), fail_silently=True)
+            return HttpResponseRedirect(self.request.path)
         messages.success(self.request, _("Task completed.") if done else
                          _("Recorded. The task has passed to a replacement expert."),
                          fail_silently=True)
@@ -144,11 +175,20 @@ class MyCasesView(LoginRequiredMixin, generic.ListView):
 
 
 class CaseDetailView(LoginRequiredMixin, generic.DetailView):
+    """The one page of a case, whatever its kind: the subject and its offerings or people,
+    every step (who, when, what, why), the documents with the clerk's verdicts, the checks,
+    the panel's scores for those allowed to see them, objections and the decision."""
+
     template_name = "workflows/case_detail.html"
     context_object_name = "case"
+    kind = "selection"
 
     def get_object(self, queryset=None):
-        case = selectors.selection_cases_for(self.request.user).filter(
+        kind = self.kwargs.get("kind", self.kind)
+        model = selectors.CASE_KINDS.get(kind)
+        if model is None:
+            raise Http404
+        case = selectors.SELECTORS[model](self.request.user).filter(
             pk=self.kwargs["pk"]).first()
         if case is None:
             raise Http404
@@ -156,21 +196,88 @@ class CaseDetailView(LoginRequiredMixin, generic.DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        case = self.object
-        context["history"] = audit_trail(case)[:200]
-        context["assignments"] = case.assignments.select_related("expert").prefetch_related(
-            "scores__criterion")
-        context["objections"] = selectors.case_objections(case)
-        context["tasks"] = case.task_set.order_by("created")
-        context["my_tasks"] = selectors.open_tasks_for(self.request.user, case)
-        context["may_withdraw"] = (case.outcome == "open" and self.request.user.has_perm(
-            "registry.act_for_organization", case.organization))
+        case, user = self.object, self.request.user
+        subject = selectors.case_subject(case)
+        panel_view = selectors.panel_view_of(user, case)
+        context.update(
+            kind=selectors.case_kind(case), subject=subject,
+            subject_name=notifications.subject_name(subject),
+            is_bureau=panel_view == selectors.PANEL_BUREAU,
+            history=selectors.case_timeline(user, case),
+            assignments=selectors.panel_assignments(user, case),
+            my_tasks=selectors.open_tasks_for(user, case),
+            documents=(case_document_links(user, case)
+                       if may_view_documents(user, subject) else []),
+            corrections=(corrections.correction_items(case)
+                         if getattr(case, "missing", None) else []),
+        )
+        if isinstance(case, SelectionProcess):
+            context["objections"] = selectors.case_objections(case)
+            context["may_withdraw"] = (case.outcome == "open" and user.has_perm(
+                "registry.act_for_organization", case.organization))
+            context["offerings"] = case.offerings.select_related("category")
+            context["roster"] = case.roster.all() if panel_view != "expert" else []
         return context
+
+
+class ObjectionStepForm(forms.Form):
+    step = forms.ChoiceField(label=_("Step"), widget=forms.RadioSelect, choices=[
+        ("acknowledge", _("Acknowledge receipt")), ("investigate", _("Start investigating")),
+        ("uphold", _("Finding: uphold the objection")),
+        ("dismiss", _("Finding: dismiss the objection"))])
+    finding = forms.CharField(label=_("Finding or note (internal)"), required=False,
+                              widget=forms.Textarea, max_length=5000)
+    applicant_note = forms.CharField(
+        label=_("What the applicant is told"), required=False, widget=forms.Textarea,
+        max_length=5000, help_text=_("Never the objector's name or words."))
+    stop_notice = forms.BooleanField(
+        label=_("Upheld: stop the public notice now and reject the application"),
+        required=False)
+
+
+class ObjectionHandleView(LoginRequiredMixin, generic.FormView):
+    """A clerk handles one objection while the notice runs (or after it)."""
+
+    template_name = "workflows/objection_handle.html"
+    form_class = ObjectionStepForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        case = selectors.selection_cases_for(request.user).filter(pk=kwargs["pk"]).first()
+        if case is None or selectors.panel_view_of(request.user, case) != "bureau":
+            raise Http404
+        self.case = case
+        self.objection = get_object_or_404(selectors.case_objections(case),
+                                           pk=kwargs["objection_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "case": self.case,
+                "objection": self.objection}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            objections.objection_progress(
+                actor=self.request.user, objection=self.objection, step=data["step"],
+                finding=data["finding"], applicant_note=data["applicant_note"],
+                stop_notice=data["stop_notice"])
+        except ValidationError as error:
+            _apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The objection's handling is recorded."))
+        return HttpResponseRedirect(reverse("workflows:case", args=[self.case.pk]))
 
 
 class WithdrawView(LoginRequiredMixin, generic.View):
     def post(self, request, pk):
         case = get_object_or_404(selectors.selection_cases_for(request.user), pk=pk)
+        if not request.user.has_perm("registry.act_for_organization", case.organization):
+            raise PermissionDenied
+        if request.POST.get("confirm") != "yes":  # the page asks first; nothing happens
+            messages.error(request, _("Confirm that you want to withdraw the application."))
+            return HttpResponseRedirect(reverse("workflows:case", args=[pk]))
         try:
             outcome.case_withdraw(actor=request.user, case=case)
         except ValidationError as error:

@@ -38,6 +38,7 @@ from documents.delivery import (
     download_response,
     find_subject,
     generated_form_response,
+    view_response,
 )
 from documents.models import Document, DocumentType, EngagementPaper, PersonalDataAccess
 from registry.models import Engagement
@@ -129,6 +130,19 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         Every download is recorded."""
         document = self.get_object()
         return download_response(request, document)
+
+    @extend_schema(responses={**{(200, kind): OpenApiTypes.BINARY
+                                 for kind in ("application/pdf", "image/jpeg", "image/png")},
+                              302: OpenApiResponse(description="Presigned URL (inline), at "
+                                                               "most 5 min"),
+                              404: None, 503: STORAGE_DOWN})
+    @action(detail=True, methods=["get"])
+    def view(self, request, pk=None):
+        """The document for reading: an image scaled (at most 1600 px) and turned upright
+        (EXIF), a PDF inline for the browser's viewer, anything else as a download. Every
+        read is recorded."""
+        document = self.get_object()
+        return view_response(request, document)
 
     @extend_schema(request=None, responses={200: DocumentSerializer, 400: None, 403: None})
     @action(detail=True, methods=["post"])

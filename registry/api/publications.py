@@ -1,7 +1,7 @@
 """Published lists: public reads and exports; bureau administrators publish."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -39,6 +39,14 @@ class PublishSerializer(serializers.Serializer):
     bureau = serializers.IntegerField()
 
 
+class PublishPreviewSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    number = serializers.IntegerField()
+    entries = serializers.IntegerField()
+    diff = serializers.JSONField(help_text="added, removed, changed: lists of {key, name}; "
+                                           "first: true when there is no earlier list")
+
+
 class PublicationViewSet(viewsets.ReadOnlyModelViewSet):
     """Published lists of every jurisdiction (no login needed to read)."""
 
@@ -63,6 +71,20 @@ class PublicationViewSet(viewsets.ReadOnlyModelViewSet):
         publication = services.publication_publish(actor=request.user, bureau=bureau)
         return Response(PublicationDetailSerializer(publication).data,
                         status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[OpenApiParameter("bureau", OpenApiTypes.INT, required=True)],
+                   responses=PublishPreviewSerializer)
+    @action(detail=False, methods=["get"], url_path="publish-preview",
+            permission_classes=[permissions.IsAuthenticated])
+    def publish_preview(self, request):
+        """What publishing now would do (writes nothing): the list's number, how many
+        entries, and the names added, removed and changed since the last list. Read it and
+        confirm before ``publish``."""
+        data = PublishSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        bureau = bureau_for(request.user, data.validated_data["bureau"])
+        preview = services.publication_preview(actor=request.user, bureau=bureau)
+        return Response(PublishPreviewSerializer(preview).data)
 
     @extend_schema(responses={  # the canonical JSON is an object; the others are files
         (200, kind.split(";")[0]): OpenApiTypes.OBJECT if fmt == "json" else OpenApiTypes.BINARY

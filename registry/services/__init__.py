@@ -95,7 +95,7 @@ from .policy import (
     offerings_require_allowed,
     offerings_screen,
 )
-from .publications import publication_publish
+from .publications import publication_preview, publication_publish
 from .review_hooks import review_case_opener_register, review_case_request
 from .sanction_reach import engagements_status_set, sanction_fan_out
 from .sanctions import (
@@ -176,6 +176,7 @@ __all__ = [
     "review_request_open",
     "satisfaction_share",
     "school_term_create",
+    "publication_preview",
     "publication_publish",
     "Flag",
     "engagement_free_places_record",

@@ -103,6 +103,41 @@ def _diff(previous: Publication | None, current: dict[str, tuple[str, str]]) -> 
     return {"added": added, "removed": removed, "changed": changed}
 
 
+def _approvals_to_list(jurisdiction, today):
+    return (
+        Approval.objects.valid_on(today)
+        .filter(jurisdiction=jurisdiction)
+        .select_related("organization__county", "person")
+        .prefetch_related(
+            "categories",
+            "organization__offerings__category__parent",
+        )
+        .order_by("organization__name", "person__name", "pk")
+    )
+
+
+def publication_preview(*, actor, bureau: Bureau) -> dict:
+    """What publishing now would do, for the administrator to confirm first (writes
+    nothing): the list's number, how many entries, and what changed since the last list
+    (names added, removed and changed)."""
+    require_perm(actor, "registry.administer_bureau", bureau,
+                 _("Only an administrator of this bureau may publish its list."))
+    jurisdiction = bureau.jurisdiction
+    today = timezone.localdate()
+    fees = FeeReferences(jurisdiction=jurisdiction, on=today)
+    current: dict[str, tuple[str, str]] = {}
+    for approval in _approvals_to_list(jurisdiction, today).iterator(chunk_size=ENTRY_BATCH):
+        data = _entry_for(approval, fees)
+        current.setdefault(data["key"], (
+            hashlib.sha256(canonical(data).encode()).hexdigest(), data["name"]))
+    previous = (Publication.objects.filter(jurisdiction=jurisdiction)
+                .order_by("-published_at", "-pk").first())
+    last_number = (Publication.objects.filter(jurisdiction=jurisdiction, year=today.year)
+                   .order_by("-number").values_list("number", flat=True).first()) or 0
+    return {"year": today.year, "number": last_number + 1, "entries": len(current),
+            "previous": previous, "diff": _diff(previous, current)}
+
+
 @transaction.atomic
 def publication_publish(*, actor, bureau: Bureau) -> Publication:
     """Publish the next numbered list of ``bureau``'s jurisdiction: every approval of that
@@ -118,16 +153,7 @@ def publication_publish(*, actor, bureau: Bureau) -> Publication:
     jurisdiction = bureau.jurisdiction
     now = timezone.now()
     today = timezone.localdate(now)
-    approvals = (
-        Approval.objects.valid_on(today)
-        .filter(jurisdiction=jurisdiction)
-        .select_related("organization__county", "person")
-        .prefetch_related(
-            "categories",
-            "organization__offerings__category__parent",
-        )
-        .order_by("organization__name", "person__name", "pk")
-    )
+    approvals = _approvals_to_list(jurisdiction, today)
     if not approvals.exists():
         raise ValidationError(
             _("Nothing is approved in %(jurisdiction)s today: there is no list to publish."),

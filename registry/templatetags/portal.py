@@ -201,6 +201,11 @@ AUDIT_ACTIONS = {
     "case.experts_drawn": pgettext_lazy("audit", "Experts drawn"),
     "case.expert_recused": pgettext_lazy("audit", "Expert recused"),
     "case.expert_scored": pgettext_lazy("audit", "Expert scored"),
+    "case.expert_no_conflict": pgettext_lazy("audit", "Expert declared no conflict of interest"),
+    "case.correction_submit": pgettext_lazy("audit", "Corrections submitted"),
+    "case.objection_acknowledged": pgettext_lazy("audit", "Objection acknowledged"),
+    "case.objection_investigating": pgettext_lazy("audit", "Objection under investigation"),
+    "case.notice_stopped": pgettext_lazy("audit", "Public notice stopped"),
     "case.scores_summarized": pgettext_lazy("audit", "Scores summarized"),
     "case.decide": pgettext_lazy("audit", "Decision recorded"),
     "case.notice_start": pgettext_lazy("audit", "Public notice started"),
@@ -269,6 +274,10 @@ AUDIT_STATES = {
     "blacklist": pgettext_lazy("audit", "proposal to blacklist"),
     "answered": pgettext_lazy("audit", "answered"),
     "accepted": pgettext_lazy("audit", "accepted"),
+    "dismissed": pgettext_lazy("audit", "dismissed"),
+    "acknowledged": pgettext_lazy("audit", "acknowledged"),
+    "investigating": pgettext_lazy("audit", "under investigation"),
+    "stopped": pgettext_lazy("audit", "stopped"),
 }
 
 

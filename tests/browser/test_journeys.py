@@ -82,6 +82,13 @@ def _open_my_task(page, case, title):
     page.wait_for_url("**/execute/")
 
 
+def _declare_no_conflict(page):
+    """The expert answers the conflict question; the page comes back with the scores."""
+    page.check("input[name=conflict][value=no]")
+    page.locator("main form button:not([name=_continue])").last.click()
+    page.wait_for_selector("#id_score_qualification")
+
+
 def _fill(page, field_id, value):
     """Fill a field of viewflow's Material forms (the input sits inside a custom element)."""
     page.locator(f"#{field_id} input, #{field_id} textarea, "
@@ -195,7 +202,8 @@ def test_provider_registers_uploads_applies_and_corrects(page, world):
     [task] = open_tasks(case, "correction")
     page.goto(reverse("organizationselection:correction:index", args=[case.pk, task.pk]))
     _take_task(page)
-    page.locator("input[name=confirm]").check()
+    # the clear copy is already there: the task lists it as replaced
+    expect(page.locator("main form")).to_contain_text("clear.pdf")
     _submit_task(page)
     # then the case is back with the clerk, documents complete
     expect(page.locator("vf-snackbar")).to_contain_text("任务已完成")
@@ -224,9 +232,10 @@ def test_bureau_verifies_scores_decides_and_publishes(new_page, world):
     clerk.goto(reverse("organizationselection:queue"))
     expect(clerk.locator("main")).to_contain_text("资格审查")
     _open_my_task(clerk, case, "资格审查")
-    # every document is listed for a decision, "verified" chosen for those not yet reviewed
+    # every document is listed for a decision, none chosen: the clerk verifies each
     for document in w.documents:
         expect(clerk.locator("main form")).to_contain_text(document.original_name)
+        clerk.check(f"input[name=doc_{document.pk}][value=verify]")
     _submit_task(clerk)
     expect(clerk.locator("vf-snackbar")).to_contain_text("任务已完成")
     case.refresh_from_db()
@@ -251,6 +260,7 @@ def test_bureau_verifies_scores_decides_and_publishes(new_page, world):
         assert expert != recused
         page = login(new_page(), expert)
         _open_my_task(page, case, "专家评审")
+        _declare_no_conflict(page)  # answered before the scoring form
         for code, score in SCORES.items():
             _fill(page, f"id_score_{code}", str(score))
         _fill(page, "id_comment", "课程设置合理，安全制度健全")
@@ -266,6 +276,7 @@ def test_bureau_verifies_scores_decides_and_publishes(new_page, world):
     _open_my_task(approver, case, "审批决定")
     approver.check("input[name=decision][value=approve]")
     _fill(approver, "id_reason", "材料齐全，专家评分优良，同意入选")
+    approver.check("input[name=confirm]")
     _submit_task(approver)
     case.refresh_from_db()
     assert case.approval.status == Approval.Status.PENDING
@@ -287,7 +298,9 @@ def test_bureau_verifies_scores_decides_and_publishes(new_page, world):
     admin = login(new_page(), w.admin)
     admin.goto(reverse("registry:list-jurisdiction", args=[w.bureau.jurisdiction.code]))
     expect(admin.locator("main")).to_contain_text("尚未发布")
-    admin.click("main button:has-text('立即发布')")
+    admin.click("main summary:has-text('立即发布')")
+    expect(admin.locator("main .publish-confirm")).to_contain_text("1 条")
+    admin.click("main button:has-text('确认发布')")
     admin.wait_for_url("**/lists/p/**")
     expect(admin.locator(".portal-messages")).to_contain_text("已发布")
     expect(admin.locator("main table")).to_contain_text(w.organization.name)
@@ -474,6 +487,7 @@ def test_suspended_provider_disappears_from_school_search(new_page, world):
     admin_page.wait_for_url(f"**/providers/{w.organization.pk}/")
     admin_page.select_option("main select[name=action]", "suspend")
     admin_page.fill("main textarea[name=reason]", "家长投诉安全问题，暂停整改")
+    admin_page.check("main input[name=confirm]")  # it says what a suspension does
     admin_page.locator("main form:has(textarea[name=reason]) button").click()
     expect(admin_page.locator(".portal-messages")).to_contain_text("已")
     screenshot(admin_page, "5-bureau-suspends")

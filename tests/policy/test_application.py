@@ -156,14 +156,18 @@ def test_rejecting_the_flag_sends_the_case_back_and_it_comes_back_for_a_new_deci
     assert task_actions.task_perform(actor=w.clerk, task=task, data=data)
     assert worker_runs() == 1  # the worker sends the case back right after the check
     case.refresh_from_db()
-    assert case.correction_rounds == 1
+    assert case.correction_rounds == 0  # counted when the provider submits
     [item] = case.missing
     assert item["subject"] == "篮球精英班" and item["reason"] == "收费高于本地上限，请调整"
     # the provider corrects (lowers the fee) and resubmits
     pricey.fee_per_session = Decimal("38")
     pricey.save(update_fields=["fee_per_session"])
     [correction] = open_tasks(case, "correction")
-    assert task_actions.task_perform(actor=w.provider, task=correction, data={"confirm": True})
+    # an item without a document needs the provider's answer
+    with pytest.raises(ValidationError):
+        task_actions.task_perform(actor=w.provider, task=correction, data={})
+    assert task_actions.task_perform(actor=w.provider, task=correction,
+                                 data={"item0_answer": "已将收费调整为每次38元"})
     # the rejected flag is back on the clerk's check; confirming it moves the case on
     [task] = open_tasks(case, "qualification")
     data = {f"flag_{flag.pk}": "confirm", f"flag_{flag.pk}_reason": "已调整为38元"}

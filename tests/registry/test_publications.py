@@ -176,7 +176,8 @@ def test_publishing_with_nothing_approved_is_refused_with_a_message(client):
         services.publication_publish(actor=admin, bureau=bureau)
     assert not Publication.objects.exists()
     client.force_login(admin)
-    response = client.post(f"/registry/bureau/{bureau.pk}/publish/", follow=True)
+    response = client.post(f"/registry/bureau/{bureau.pk}/publish/", {"confirm": "yes"},
+                           follow=True)
     assert "景德镇市" in response.content.decode()
     assert not Publication.objects.exists()
     api = client.post("/api/v1/publications/publish/", {"bureau": bureau.pk})
@@ -197,8 +198,22 @@ def test_only_the_bureaus_administrator_may_publish(listed, client):
 def test_publish_through_browser_and_api(listed, client):
     admin, bureau = bureau_admin("360100")
     client.force_login(admin)
+    # the page says what publishing will do; nothing is published without the confirmation
+    page = client.get(f"/registry/lists/{bureau.jurisdiction.code}/").content.decode()
+    preview = client.get(f"/api/v1/publications/publish-preview/?bureau={bureau.pk}").json()
+    assert preview["number"] == 1 and preview["entries"] >= 1 and preview["diff"]["first"]
+    assert f"{preview['entries']} 条" in page or f"{preview['entries']} entr" in page
     response = client.post(f"/registry/bureau/{bureau.pk}/publish/")
-    assert response.status_code == 302
+    assert response.status_code == 302 and not Publication.objects.exists()
+    response = client.post(f"/registry/bureau/{bureau.pk}/publish/", {"confirm": "yes"})
+    assert response.status_code == 302 and Publication.objects.count() == 1
+    preview = client.get(f"/api/v1/publications/publish-preview/?bureau={bureau.pk}").json()
+    assert preview["number"] == 2 and preview["diff"]["added"] == []
+    other_admin, _other = bureau_admin("360200")
+    client.force_login(other_admin)
+    assert client.get(f"/api/v1/publications/publish-preview/?bureau={bureau.pk}"
+                      ).status_code == 403
+    client.force_login(admin)
     api = client.post("/api/v1/publications/publish/", {"bureau": bureau.pk})
     assert api.status_code == 201 and api.json()["number"] == 2
     assert api.json()["diff_counts"] == {"added": 0, "removed": 0, "changed": 0}

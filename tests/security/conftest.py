@@ -65,6 +65,7 @@ from tests.workflows.conftest import (
 )
 from workflows import task_actions
 from workflows.models import AnnualReviewProcess, RecertificationProcess
+from workflows.selectors import case_subject
 from workflows.services import (
     annual_review,
     notifications,
@@ -74,6 +75,7 @@ from workflows.services import (
     selection,
     vetting,
 )
+from workflows.services.corrections import correction_items
 
 SCORES = {"qualification": 90, "course-plan": 80, "safety": 85, "price": 70, "reputation": 75}
 
@@ -144,7 +146,7 @@ def _score(s, case):
 
 def _decide(s, case, decision="approve"):
     _do(case, "decision", s.users["approver"],
-        {"decision": decision, "reason": "材料齐全，评分优良"})
+        {"decision": decision, "confirm": "yes", "reason": "材料齐全，评分优良"})
 
 
 def _drive_to_notice(s, case):
@@ -191,7 +193,17 @@ def _resolve(s, case, upheld=False):
 
 
 def _resubmit(s, case):
-    _do(case, "correction", s.users["provider"], {"confirm": "on"})
+    """A round that corrects nothing that lasts: each document sent back is replaced by one
+    that has already expired (so the case comes back), every other item answered."""
+    case.refresh_from_db()
+    subject = case_subject(case)
+    answers = {}
+    for item in correction_items(case):
+        if item.document_type is not None:
+            _upload(s, subject, item.document_type.code, expires_in_days=-1)
+        else:
+            answers[f"{item.key}_answer"] = "已补正"
+    _do(case, "correction", s.users["provider"], answers)
 
 
 def _upload(s, subject, code, *, expires_in_days=400):
@@ -374,7 +386,8 @@ def _annual_review_cases(s):
                               for p in people)
     s.review = waiting
     _take(held, "review", s.users["admin"])
-    _do(decided, "review", s.users["admin"], {"decision": "keep", "reason": "全年无投诉"})
+    _do(decided, "review", s.users["admin"], {"decision": "keep", "confirm": "yes",
+                                              "reason": "全年无投诉"})
 
 
 def build_side(name: str, city: str, root) -> Side:

@@ -113,6 +113,8 @@ WEB_OBJECTS = {
     "registry:engagement-evaluate": "engagement", "registry:engagement-incident": "engagement",
     "registry:engagement-free-places": "engagement",
     "workflows:case": "case", "workflows:withdraw": "case", "workflows:object": "notice",
+    "workflows:case-of": "case", "workflows:objection-handle": "case",
+    "documents:view": "document",
     "workflows:dashboard": "bureau", "workflows:dashboard-list": "bureau",
     "registry:portal-organization": "organization", "registry:provider-profile": "approved",
     "registry:my-invitation-answer": "invitation", "registry:my-consent-withdraw": "consent",
@@ -160,7 +162,11 @@ def fill(route: Route, side, task: Task | None = None) -> str:
         "code": side.document.document_type.code if route.name.startswith("documents-api")
         else side.city,
         "bureau_id": str(side.bureau.pk),
-        "kind": "cases" if route.name == "workflows:dashboard-list" else "organization",
+        "kind": {"workflows:dashboard-list": "cases",
+                 "workflows:case-of": "selection"}.get(route.name, "organization"),
+        # an objection of no case of the side's: answered 404 to everyone (its handling by
+        # the bureau's clerk is tested in tests/workflows/test_review_evidence.py)
+        "objection_pk": "999999",
     }
     if task is not None:
         values["process_pk"], values["task_pk"] = str(task.process_id), str(task.pk)

@@ -197,6 +197,20 @@ TABLE = [
     row(api("tokens/{pk}/"), *PROVIDER_OWN),  # the provider's own API token
     # --- cases, documents and vettings: the provider and its bureau ----------------------
     row("selection/cases/<int:pk>/", *CASE_SEEN),
+    row("selection/cases/<slug:kind>/<int:pk>/", *CASE_SEEN),
+    row(api("cases/{pk}/documents/"), *CASE_SEEN),
+    row(api("cases/{pk}/corrections/"), *CASE_SEEN),
+    row(api("cases/{pk}/panel/"), *CASE_SEEN),
+    row(api("cases/{pk}/objections/"), *CASE_SEEN),
+    # an objection of another case: nobody (tests/workflows/test_review_evidence.py)
+    row("selection/cases/<int:pk>/objections/<int:objection_pk>/", *NOBODY2),
+    row("api/v1/^cases/(?P<pk>[0-9]+)/objections/(?P<objection_pk>[0-9]+)/progress/$",
+        *NOBODY2),
+    # read beside a task through an address signed for one reader: without it, nobody
+    row("documents/<int:pk>/view/", *NOBODY2),
+    row(api("documents/{pk}/view/"), *CASE_SEEN_BY_PANEL),
+    # what publishing would do: the bureau's administrator (asked without a bureau: 400)
+    row(api("publications/publish-preview/"), *USERS),
     row(api("cases/{pk}/"), *CASE_SEEN),
     row(api("vettings/{pk}/"), *CASE_SEEN),
     # the record-check result: the case's clerk (none yet: the case is back for correction)
@@ -218,10 +232,10 @@ TABLE = [
     row("registry/school/invitations/<int:pk>/withdraw/", *SCHOOL_OWN),
     # the person's own log, or (?scope=bureau) a bureau administrator's: asked bare, nobody
     row("documents/access-log/", *NOBODY),
-    row(api("documents/{pk}/"), *CASE_SEEN),
-    row(api("documents/{pk}/download/"), *CASE_SEEN),
-    row("documents/<int:pk>/download/", *CASE_SEEN),
-    row("documents/<str:kind>/<int:pk>/", *CASE_SEEN),
+    row(api("documents/{pk}/"), *CASE_SEEN_BY_PANEL),
+    row(api("documents/{pk}/download/"), *CASE_SEEN_BY_PANEL),
+    row("documents/<int:pk>/download/", *CASE_SEEN_BY_PANEL),
+    row("documents/<str:kind>/<int:pk>/", *CASE_SEEN_BY_PANEL),
     row(r"^annualreview/<int:process_pk>/(chart/)?$", *BUREAU_SEEN, regex=True),
     row(FLOWS + r"/<int:process_pk>/(chart/)?$", *CASE_SEEN, regex=True),
     # --- bureau clerks ------------------------------------------------------------------

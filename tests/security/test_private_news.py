@@ -53,7 +53,7 @@ def _verify(w, case, reference, result):
 def _decide(w, case, decision, reason):
     [task] = open_tasks(case, "decision")
     task_actions.task_perform(actor=w.approver, task=task,
-                              data={"decision": decision, "reason": reason})
+                          data={"decision": decision, "confirm": "yes", "reason": reason})
 
 
 @pytest.mark.django_db

@@ -92,7 +92,7 @@ def test_public_notices_and_objections_over_http(world, client):
                                       "reputation"]}})
     [task] = open_tasks(case, "decision")
     task_actions.task_perform(actor=w.approver, task=task,
-                              data={"decision": "approve", "reason": "同意"})
+                          data={"decision": "approve", "confirm": "yes", "reason": "同意"})
     assert worker_runs() == 1  # the worker opens the notice after the decision commits
     page = client.get("/selection/notices/")
     assert page.status_code == 200 and w.organization.name in page.content.decode()
@@ -126,7 +126,10 @@ def test_case_pages_are_scoped(world, client):
         assert page.status_code == 200, path
         assert w.organization.name not in page.content.decode(), path
     client.force_login(w.clerk)
-    assert client.get(f"/organizationselection/{case.pk}/").status_code == 200
+    # viewflow's page of the process is the case's own page
+    response = client.get(f"/organizationselection/{case.pk}/")
+    assert response.status_code == 302 and response.url == f"/selection/cases/{case.pk}/"
+    assert client.get(response.url).status_code == 200
     assert w.organization.name in client.get("/organizationselection/flows/").content.decode()
 
 

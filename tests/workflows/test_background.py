@@ -48,7 +48,8 @@ def test_the_decision_commits_alone_and_asks_the_worker_on_commit(
     case, task = _scored_case(world)
     with django_capture_on_commit_callbacks() as callbacks:
         task_actions.task_perform(actor=world.approver, task=task,
-                                  data={"decision": "approve", "reason": "材料齐全，评分优良"})
+                              data={"decision": "approve", "confirm": "yes",
+                                    "reason": "材料齐全，评分优良"})
     case.refresh_from_db()
     # the decision is recorded; the notice is not opened in the approver's transaction
     assert case.decision == "approve" and case.approval_id is None
@@ -78,7 +79,8 @@ def test_with_the_broker_down_the_timer_sweep_opens_the_notice_later(
     case, task = _scored_case(world)
     with django_capture_on_commit_callbacks() as callbacks:
         task_actions.task_perform(actor=world.approver, task=task,
-                                  data={"decision": "approve", "reason": "材料齐全，评分优良"})
+                              data={"decision": "approve", "confirm": "yes",
+                                    "reason": "材料齐全，评分优良"})
     original = app.conf.broker_url, app.conf.broker_connection_retry, \
         app.conf.task_publish_retry
     # Celery reads CELERY_BROKER_URL from the environment before its own setting (CI sets it)
@@ -110,7 +112,8 @@ def test_what_would_stop_the_notice_is_refused_in_the_decision(world):
                                       organization=world.organization)
     with pytest.raises(ValidationError):
         task_actions.task_perform(actor=world.approver, task=task,
-                                  data={"decision": "approve", "reason": "材料齐全，评分优良"})
+                              data={"decision": "approve", "confirm": "yes",
+                                    "reason": "材料齐全，评分优良"})
     case.refresh_from_db()
     assert case.decision == "" and not _background(case).exists()
     assert open_tasks(case, "decision")  # still the approver's, nothing half-done
@@ -161,7 +164,8 @@ def test_a_step_that_fails_in_the_worker_is_shown_to_the_bureau(world, client):
 
     case, task = _scored_case(world)
     task_actions.task_perform(actor=world.approver, task=task,
-                              data={"decision": "approve", "reason": "材料齐全，评分优良"})
+                          data={"decision": "approve", "confirm": "yes",
+                                "reason": "材料齐全，评分优良"})
     # between the decision and the worker, an open approval appears (the notice cannot open)
     registry_services.approval_create(actor=world.root, jurisdiction=world.bureau.jurisdiction,
                                       organization=world.organization)

@@ -41,7 +41,8 @@ def test_fifty_approvers_deciding_one_task(world):
         try:
             barrier.wait()
             task_actions.task_perform(actor=user, task=type(task).objects.get(pk=task.pk),
-                                      data={"decision": "approve", "reason": f"同意 {user.pk}"})
+                                  data={"decision": "approve", "confirm": "yes",
+                                        "reason": f"同意 {user.pk}"})
             results.append("ok")
         except errors.TaskAlreadyHandled:
             results.append("409")

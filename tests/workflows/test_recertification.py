@@ -261,10 +261,10 @@ def test_annual_review_opens_on_the_bureaus_date_before_the_term_ends(world, ins
         case = AnnualReviewProcess.objects.get(approval=approval)
         [task] = open_tasks(case, "review")
         with pytest.raises(ValidationError):
-            task_actions.task_perform(actor=w.admin, task=task, data={"decision": "suspend",
-                                                                      "reason": ""})
-        task_actions.task_perform(actor=w.admin, task=task,
-                                  data={"decision": "suspend", "reason": "两起安全事故"})
+            task_actions.task_perform(actor=w.admin, task=task, data={
+                "decision": "suspend", "confirm": "yes", "reason": ""})
+        task_actions.task_perform(actor=w.admin, task=task, data={
+            "decision": "suspend", "confirm": "yes", "reason": "两起安全事故"})
     approval.refresh_from_db()
     assert approval.status == Approval.Status.SUSPENDED
     case.refresh_from_db()

@@ -11,7 +11,7 @@ from viewflow.workflow.timers import fire_due_timers
 
 from registry import services as registry_services
 from registry.models import Approval, AuditEvent
-from tests.workflows.conftest import open_tasks, upload_all, worker_runs
+from tests.workflows.conftest import open_tasks, pdf, upload_all, worker_runs
 from workflows import task_actions
 from workflows.models import CaseOutcome, ExpertAssignment, Objection, ObjectionEvidence
 from workflows.services import corrections, errors, notifications, objections, outcome, selection
@@ -52,7 +52,8 @@ def _to_notice(w):
     _score_all(w, case)
     [task] = open_tasks(case, "decision")
     task_actions.task_perform(actor=w.approver, task=task,
-                              data={"decision": "approve", "reason": "材料齐全，评分优良"})
+                          data={"decision": "approve", "confirm": "yes",
+                                "reason": "材料齐全，评分优良"})
     worker_runs()  # the notice opens in the background (at once where Celery runs eagerly)
     case.refresh_from_db()
     assert case.notice_ends_on is not None and case.approval_id is not None
@@ -86,7 +87,8 @@ def test_happy_path_with_a_recused_expert(world):
     # the approver decides: the approval goes into public notice
     [task] = open_tasks(case, "decision")
     task_actions.task_perform(actor=w.approver, task=task,
-                              data={"decision": "approve", "reason": "材料齐全，评分优良"})
+                          data={"decision": "approve", "confirm": "yes",
+                                "reason": "材料齐全，评分优良"})
     # the decision commits alone; the worker opens the notice right after it
     case.refresh_from_db()
     assert case.decision == "approve" and case.approval is None
@@ -244,7 +246,7 @@ def test_incomplete_application_goes_back_and_comes_again_after_correction(world
         superseded_at=timezone.now())
     case = _apply(w)
     case.refresh_from_db()
-    assert case.correction_rounds == 1
+    assert case.correction_rounds == 0  # a round counts when it is submitted
     assert any("安全预案" in p["document_type"]
                for p in case.missing)
     [task] = open_tasks(case, "correction")
@@ -252,12 +254,19 @@ def test_incomplete_application_goes_back_and_comes_again_after_correction(world
     assert w.provider.notifications.filter(subject__contains=str(case.pk)).exists()
     # another provider cannot act on it
     with pytest.raises(PermissionDenied):
-        task_actions.task_perform(actor=w.other_provider, task=task, data={"confirm": "on"})
+        task_actions.task_perform(actor=w.other_provider, task=task, data={})
+    # submitting without the missing document is refused, naming it; no round is used
+    with pytest.raises(ValidationError, match="安全预案|Safety"):
+        task_actions.task_perform(actor=w.provider, task=task, data={})
+    case.refresh_from_db()
+    assert case.correction_rounds == 0
     # the provider uploads it and resubmits
     upload_all(w.provider, w.organization, skip=[d.document_type.code for d in w.documents
                                                  if d.document_type.code != "safety_plan"])
-    assert task_actions.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+    assert task_actions.task_perform(actor=w.provider, task=task, data={})
     assert open_tasks(case, "qualification")
+    case.refresh_from_db()
+    assert case.correction_rounds == 1
 
 
 def test_rejected_document_sends_back_and_rounds_are_limited(world, settings):
@@ -274,7 +283,23 @@ def test_rejected_document_sends_back_and_rounds_are_limited(world, settings):
     data[f"doc_{licence.pk}_reason"] = "执照已被吊销"
     task_actions.task_perform(actor=w.clerk, task=task, data=data)
     [task] = open_tasks(case, "correction")
-    task_actions.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+    # the licence is not replaced: refused, naming it, and the round is not used
+    with pytest.raises(ValidationError, match=licence.document_type.name):
+        task_actions.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+    # replaced inside the task, then rejected again in the only allowed round
+    replacement = pdf("licence-new.pdf")
+    assert task_actions.task_perform(actor=w.provider, task=task, data={
+        "item0_issued_on": str(timezone.localdate()), "item0_answer": "已重新办理"},
+        files={"item0_file": replacement})
+    case.refresh_from_db()
+    assert case.correction_rounds == 1
+    [task] = open_tasks(case, "qualification")
+    new = case.organization.documents.get(superseded_at__isnull=True,
+                                          document_type=licence.document_type)
+    assert new.original_name == "licence-new.pdf"
+    task_actions.task_perform(actor=w.clerk, task=task, data={
+        f"doc_{new.pk}": "reject", f"doc_{new.pk}_reason": "仍为吊销状态"})
+    worker_runs()  # the worker moves the case on right after the check
     case.refresh_from_db()
     # still not corrected after the last allowed round: the case ends rejected
     assert case.outcome == CaseOutcome.REJECTED
@@ -297,7 +322,7 @@ def test_approver_cannot_be_the_clerk_or_an_expert_of_the_case(world):
     for user in (w.clerk, expert):
         with pytest.raises(PermissionDenied):
             task_actions.task_perform(actor=user, task=task,
-                                      data={"decision": "approve", "reason": "同意"})
+                                  data={"decision": "approve", "confirm": "yes", "reason": "同意"})
     case.refresh_from_db()
     assert case.decision == "" and open_tasks(case, "decision")
     assert not AuditEvent.objects.for_object(case).filter(action="case.decide").exists()

@@ -42,9 +42,10 @@ def test_clear_query_and_approval_last_at_most_twelve_months(world, retiree):
                                  role=Role.BUREAU_APPROVER, target=world.bureau)
     with pytest.raises(PermissionDenied):
         task_actions.task_perform(actor=world.clerk, task=task,
-                                  data={"decision": "approve", "reason": "同意"})
+                              data={"decision": "approve", "confirm": "yes", "reason": "同意"})
     task_actions.task_perform(actor=world.approver, task=task,
-                              data={"decision": "approve", "reason": "材料齐全，查询无记录"})
+                          data={"decision": "approve", "confirm": "yes",
+                                "reason": "材料齐全，查询无记录"})
     case.refresh_from_db()
     assert case.outcome == CaseOutcome.APPROVED
     approval = case.approval
@@ -111,7 +112,7 @@ def test_incomplete_individual_is_sent_back(world):
     upload_all(world.provider, person, skip=["health_certificate"])
     case = vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
     case.refresh_from_db()
-    assert case.correction_rounds == 1
+    assert case.correction_rounds == 0  # counted when the provider submits the round
     assert open_tasks(case, "correction")[0].owner == world.provider
 
 

@@ -58,6 +58,6 @@ def notice_outcome(*, case: SelectionProcess) -> str:
     """After the notice: 'approve', 'reject' (an objection was upheld) or 'wait'."""
     if case.approval and case.approval.status == Approval.Status.REVOKED:
         return "reject"
-    if case.objections.filter(status=Objection.Status.OPEN).exists():
+    if case.objections.filter(status__in=Objection.UNRESOLVED).exists():
         return "wait"
     return "approve"

@@ -106,7 +106,7 @@ def notify_task_queue(*, activation) -> None:
     title = activation.flow_task.task_title
     notify(users=selectors.staff_of(bureau, codename),
            subject=gettext("New task: %(title)s (#%(pk)s)") % {"title": title, "pk": process.pk},
-           body=_case_label(process))
+           body=_case_label(process), url=selectors.case_url(process))
 
 
 def _case_label(case) -> str:

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from documents.services import (
     STORAGE_ERRORS,
@@ -105,19 +107,23 @@ def _store_evidence(file) -> tuple[str, str, str]:
 
 
 @transaction.atomic
-def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str) -> Objection:
-    """A clerk resolves an objection; upheld rejects the case at once."""
+def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str,
+                      applicant_note: str = "") -> Objection:
+    """A clerk resolves an objection; upheld rejects the case at once. The applicant is told
+    ``applicant_note`` (what the clerk writes for them), never the objector or the finding."""
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     case = objection.case
     if not actor.has_perm("registry.clerk_bureau", case.bureau):
         raise PermissionDenied
-    if objection.status != Objection.Status.OPEN:
+    if objection.status not in Objection.UNRESOLVED:
         raise CaseStateError(_("This objection has already been resolved."))
     reason = require_text(reason, "reason", _("Give the reason for the resolution."))
     objection.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
     objection.resolved_by, objection.resolution_reason = actor, reason
     objection.resolved_at = timezone.now()
-    objection.save(update_fields=["status", "resolved_by", "resolution_reason", "resolved_at"])
+    objection.applicant_note = (applicant_note or "").strip()
+    objection.save(update_fields=["status", "resolved_by", "resolution_reason", "resolved_at",
+                                  "applicant_note"])
     audit(actor, "case.objection_resolved", case, to_state=objection.status, reason=reason,
           data={"objection": objection.pk})
     if upheld and case.approval and case.approval.status == Approval.Status.PENDING:
@@ -125,5 +131,60 @@ def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str)
                                           reason=gettext("Objection upheld: %(r)s") % {"r": reason})
     notify(users=selectors.providers_of(case.organization),
            subject=gettext("An objection to application #%(pk)s was %(status)s")
-           % {"pk": case.pk, "status": objection.get_status_display()}, body=reason)
+           % {"pk": case.pk, "status": objection.get_status_display()},
+           body=objection.applicant_note or gettext("See the case's page for the outcome."),
+           url=selectors.case_url(case))
     return objection
+
+
+# --- handled during the notice (issue 19) -----------------------------------------------
+
+STEPS = ("acknowledge", "investigate", "uphold", "dismiss")
+
+
+@transaction.atomic
+def objection_progress(*, actor, objection: Objection, step: str, finding: str = "",
+                       applicant_note: str = "", stop_notice: bool = False) -> Objection:
+    """One step of the clerk's handling of an objection, during the notice or after it:
+    ``acknowledge`` (received, the objector may be contacted), ``investigate`` (looking
+    into it), then a finding: ``uphold`` or ``dismiss`` with the finding's text and what
+    the applicant is told. ``stop_notice`` with ``uphold`` ends the notice now: the case is
+    rejected on the finding as soon as the timer dispatcher runs, not at the notice's end."""
+    objection = Objection.objects.select_for_update().select_related("case__bureau").get(
+        pk=objection.pk)
+    case = objection.case
+    if not actor.has_perm("registry.clerk_bureau", case.bureau):
+        raise PermissionDenied(_("Only a clerk of the bureau handles its objections."))
+    if step not in STEPS:
+        raise ValidationError({"step": _("Choose a step.")})
+    if objection.status not in Objection.UNRESOLVED:
+        raise CaseStateError(_("This objection has already been resolved."))
+    if step in ("uphold", "dismiss"):
+        if not (finding or "").strip():
+            raise ValidationError({"finding": _("Record the finding.")})
+        if not (applicant_note or "").strip():
+            raise ValidationError({"applicant_note": _(
+                "Write what the applicant is told (without the objector's name or words).")})
+        objection = objection_resolve(actor=actor, objection=objection,
+                                               upheld=step == "uphold", reason=finding,
+                                               applicant_note=applicant_note)
+        if step == "uphold" and stop_notice:
+            _notice_ends_now(case)
+        return objection
+    to = (Objection.Status.ACKNOWLEDGED if step == "acknowledge"
+          else Objection.Status.INVESTIGATING)
+    previous, objection.status = objection.status, to
+    objection.save(update_fields=["status"])
+    registry_services.audit_record(
+        actor=actor, action=f"case.objection_{to}", target=case, from_state=previous,
+        to_state=to, reason=(finding or "").strip(), data={"objection": objection.pk})
+    return objection
+
+
+def _notice_ends_now(case) -> None:
+    """The notice's timer fires at once (the periodic dispatcher picks it up); its gate
+    finds the approval revoked and rejects the case with the finding."""
+    Task.objects.filter(process_id=case.pk, flow_task_type="TIMER",
+                        status=STATUS.SCHEDULED).update(scheduled=timezone.now())
+    registry_services.audit_record(actor=None, action="case.notice_stopped", target=case,
+                                   to_state="stopped")

@@ -106,3 +106,19 @@ def expert_declare_conflict(*, actor, assignment: ExpertAssignment, note: str,
            subject=gettext("You were drawn to review application #%(pk)s") % {"pk": case.pk},
            body=gettext("Declare any conflict of interest first, then score the application."))
     return replacement
+
+
+@transaction.atomic
+def expert_declare_no_conflict(*, actor, assignment: ExpertAssignment) -> ExpertAssignment:
+    """The expert answers “no conflict of interest” explicitly; only then is the scoring
+    form shown. Answering again changes nothing."""
+    if assignment.expert_id != actor.pk:
+        raise PermissionDenied
+    if assignment.status != ExpertAssignment.Status.DRAWN:
+        raise CaseStateError(_("This review has already been handled."))
+    if assignment.no_conflict_at is None:
+        assignment.no_conflict_at = timezone.now()
+        assignment.save(update_fields=["no_conflict_at"])
+        audit(actor, "case.expert_no_conflict", assignment.case,
+              data={"seat": assignment.slot})
+    return assignment

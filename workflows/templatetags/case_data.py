@@ -7,6 +7,8 @@ fields below and nothing else."""
 
 from django import template
 
+from workflows import selectors
+
 register = template.Library()
 
 SHOWN_FIELDS = frozenset({
@@ -20,3 +22,9 @@ def shown_case_fields(process_data):
     """``process_data`` (viewflow's (field, label, value) rows) without the confidential
     fields of a case."""
     return [row for row in process_data if row[0].name in SHOWN_FIELDS]
+
+
+@register.filter
+def case_url(case) -> str:
+    """The address of a case's own page (every row that names a case links to it)."""
+    return selectors.case_url(case)
