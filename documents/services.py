@@ -110,6 +110,7 @@ def _resolve_type(document_type) -> DocumentType:
     return found
 
 
+@transaction.atomic
 def document_upload(
     *,
     actor,
@@ -247,6 +248,7 @@ def documents_review(*, actor, subject, decisions: dict) -> list[Document]:
     return locked
 
 
+@transaction.atomic
 def document_verify(*, actor, document: Document) -> Document:
     """A clerk confirms the document is genuine and matches what was declared."""
     [reviewed] = documents_review(actor=actor, subject=document.subject,
@@ -255,6 +257,7 @@ def document_verify(*, actor, document: Document) -> Document:
     return reviewed
 
 
+@transaction.atomic
 def document_reject(*, actor, document: Document, reason: str) -> Document:
     """A clerk refuses the document, with a reason the provider will read."""
     [reviewed] = documents_review(actor=actor, subject=document.subject,
@@ -339,6 +342,7 @@ def _record_read(actor, document: Document, *, via: str) -> None:
                                     kind=PersonalDataAccess.Kind.DOCUMENT, document=document)
 
 
+@transaction.atomic
 def personal_data_access_record(*, actor, person: Person, kind: str,
                                 document: Document | None = None, bureau=None,
                                 case_label: str = "") -> PersonalDataAccess:

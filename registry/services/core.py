@@ -347,6 +347,7 @@ def approval_transition(
     return locked
 
 
+@transaction.atomic
 def approval_approve(*, actor, approval, valid_from, valid_until, reason=""):
     """The notice period passed: the approval takes effect for its term."""
     return approval_transition(actor=actor, approval=approval, to=Approval.Status.APPROVED,
@@ -364,6 +365,7 @@ def _require_reason(reason: str) -> None:
         raise ValidationError({"reason": _("Give a reason; it is recorded in the audit trail.")})
 
 
+@transaction.atomic
 def approval_suspend(*, actor, approval, reason):
     """Take an approval out of service (expired credential or sanction)."""
     _require_reason(reason)
@@ -371,6 +373,7 @@ def approval_suspend(*, actor, approval, reason):
                                to=Approval.Status.SUSPENDED, reason=reason)
 
 
+@transaction.atomic
 def approval_reinstate(*, actor, approval, reason, valid_until=None):
     """Put a suspended approval back in service."""
     _require_reason(reason)
@@ -378,6 +381,7 @@ def approval_reinstate(*, actor, approval, reason, valid_until=None):
                                reason=reason, valid_until=valid_until)
 
 
+@transaction.atomic
 def approval_revoke(*, actor, approval, reason):
     """End an approval for cause; final."""
     _require_reason(reason)
@@ -385,6 +389,7 @@ def approval_revoke(*, actor, approval, reason):
                                to=Approval.Status.REVOKED, reason=reason)
 
 
+@transaction.atomic
 def approval_expire(*, actor, approval, reason):
     """End an approval whose term or grace period ran out; final."""
     return approval_transition(actor=actor, approval=approval,

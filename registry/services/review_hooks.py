@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import transaction
+
 _opener: Callable[..., object] | None = None
 
 
@@ -21,6 +23,7 @@ def review_case_opener_register(opener: Callable[..., object]) -> None:
     _opener = opener
 
 
+@transaction.atomic
 def review_case_request(*, actor, bureau, trigger: str, organization=None, person=None,
                         incident=None, details=None):
     """Ask for a review case about a provider; returns the case, or ``None`` when no

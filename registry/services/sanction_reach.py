@@ -25,6 +25,7 @@ from registry.services.core import audit_event, audit_record_many
 SUSPEND, TERMINATE, RESTORE = "suspend", "terminate", "restore"
 
 
+@transaction.atomic
 def engagements_status_set(*, actor, engagements, to: str, reason: str) -> list[int]:
     """Move every engagement of the queryset ``engagements`` that the model's transition map
     allows to ``to`` (restore: back to the status it had before its suspension), with one

@@ -139,6 +139,7 @@ def is_blacklisted_subject(*, organization=None, person=None) -> bool:
     return is_blacklisted(id_number=person.id_number)
 
 
+@transaction.atomic
 def provider_sanction(*, actor, bureau: Bureau, action: str, reason: str,
                       organization: Organization | None = None, person: Person | None = None,
                       years: int | None = None):

@@ -52,6 +52,7 @@ def search_index_refresh(*, organization: Organization | None = None,
     return document
 
 
+@transaction.atomic
 def search_availability_refresh(*, approval: Approval) -> None:
     """Recompute ``availability`` of the search document of ``approval``'s subject: called
     by every service that changes an approval's status (two queries), in its transaction."""

@@ -133,6 +133,7 @@ def review_case_open(*, actor, bureau: Bureau, trigger: str, organization=None, 
                              details=details or {}, actor=actor, **subject)
 
 
+@transaction.atomic
 def review_case_create(*, activation, bureau, trigger, incident, details, actor,
                        organization=None, person=None) -> Case:
     """Fill the new case (the flow's start node)."""
@@ -150,6 +151,7 @@ def review_case_create(*, activation, bureau, trigger, incident, details, actor,
 
 # --- the clerk: investigation and the notice of intended action ---------------------------
 
+@transaction.atomic
 def review_case_investigate(*, actor, case: Case, findings: str, intended_action: str,
                             reasons: str) -> None:
     """The clerk's findings and the action the bureau intends, with the reasons the
@@ -171,6 +173,7 @@ def review_case_investigate(*, actor, case: Case, findings: str, intended_action
     _audit(actor, "investigate", case, to_state=intended_action, reason=case.notice_reasons)
 
 
+@transaction.atomic
 def review_case_notice_send(*, case: Case) -> None:
     """Send the notice of intended action (the flow's step after the investigation): the
     provider may answer within the working days the setting gives."""
@@ -218,6 +221,7 @@ def review_case_respond(*, actor, case: Case, text: str, evidence: str = "") -> 
     return case
 
 
+@transaction.atomic
 def response_window_close(*, case: Case) -> None:
     """The answer arrived or its time ran out: the case waits for the decision."""
     previous = _set_stage(case, Stage.DECISION)
@@ -227,6 +231,7 @@ def response_window_close(*, case: Case) -> None:
 
 # --- the decision -------------------------------------------------------------------------
 
+@transaction.atomic
 def review_case_decide(*, actor, case: Case, decision: str, reason: str,
                        rectification_requirements: str = "",
                        rectification_due: datetime.date | None = None,
@@ -316,6 +321,7 @@ def review_case_reexamination_request(*, actor, case: Case, statement: str) -> C
     return case
 
 
+@transaction.atomic
 def reexamination_window_close(*, case: Case) -> None:
     """Asked, or the window ran out: re-examination, or what the decision leads to."""
     if case.reexamination_requested_at is not None:
@@ -323,6 +329,7 @@ def reexamination_window_close(*, case: Case) -> None:
         _audit(None, "to_reexamination", case, from_state=previous, to_state=case.stage)
 
 
+@transaction.atomic
 def review_case_reexamine(*, actor, case: Case, outcome: str, reason: str) -> None:
     """An administrator who neither decided nor investigated upholds or lifts the
     decision. Lifting a suspension restores the approvals and engagements and tells
@@ -365,6 +372,7 @@ def rectification_follows(case: Case) -> bool:
             and case.reexamination_outcome != Case.Reexamination.LIFTED)
 
 
+@transaction.atomic
 def rectification_start(*, case: Case) -> None:
     previous = _set_stage(case, Stage.RECTIFICATION)
     _audit(None, "rectification", case, from_state=previous, to_state=case.stage,
@@ -398,6 +406,7 @@ def review_case_rectification_submit(*, actor, case: Case, evidence: str) -> Cas
     return case
 
 
+@transaction.atomic
 def rectification_close(*, case: Case) -> None:
     """Evidence given: the clerk checks it. None by the deadline: back to the clerk."""
     if case.rectification_submitted_at is not None:
@@ -408,6 +417,7 @@ def rectification_close(*, case: Case) -> None:
             "date": local_date(case.rectification_due)})
 
 
+@transaction.atomic
 def review_case_rectification_check(*, actor, case: Case, accepted: bool, reason: str) -> None:
     """The clerk accepts the rectification (the approval no longer shows 整改中) or not
     (the case goes round again, from the investigation)."""
@@ -447,6 +457,7 @@ def _back_to_clerk(case: Case, reason: str) -> None:
     _audit(None, "back_to_clerk", case, to_state=case.stage, reason=reason)
 
 
+@transaction.atomic
 def review_case_close(*, case: Case) -> None:
     previous = _set_stage(case, Stage.CLOSED)
     _audit(None, "close", case, from_state=previous, to_state=case.stage)
