@@ -290,6 +290,9 @@ def case_kind(case) -> str:
 
 def case_url(case) -> str:
     """The one page of a case (every task row, notification and count links to it)."""
+    if isinstance(getattr(case, "coerced", case), ReviewCaseProcess):
+        # a review case (after approval) has its own page, with its due-process steps
+        return reverse("workflows:review-case", args=[case.pk])
     kind = case_kind(case)
     if kind == "selection":
         return reverse("workflows:case", args=[case.pk])

@@ -105,6 +105,7 @@ class AuditAction(models.TextChoices):
     JURISDICTION_ADMIN_CREATE = "jurisdiction.admin_create"
     JURISDICTION_ADMIN_DELETE = "jurisdiction.admin_delete"
     LESSON_CONFIRM = "lesson.confirm"
+    LESSON_DISPUTE = "lesson.dispute"
     LESSON_RECORD = "lesson.record"
     LIST_REVIEW_PUBLISH = "list_review.publish"
     LIST_REVIEW_START = "list_review.start"

@@ -55,11 +55,13 @@ def _locked(engagement: Engagement) -> Engagement:
         pk=engagement.pk)
 
 
-def _move(*, actor, engagement: Engagement, to: str, reason: str = "",
+def _move(*, actor, engagement: Engagement, to: str | None, reason: str = "",
           action: str) -> Engagement:
+    """``to=None``: back to where a suspension found it (the model's rule for lifting)."""
     locked = _locked(engagement)
-    previous = locked.apply_transition(to)
-    locked.save(update_fields=["status", "status_changed_at"])
+    previous = locked.apply_transition(
+        to or locked.status_before_suspension or Engagement.Status.ACTIVE)
+    locked.save(update_fields=["status", "status_before_suspension", "status_changed_at"])
     audit_record(actor=actor, action=action, target=locked, from_state=previous,
                  to_state=locked.status, reason=reason)
     engagement.status, engagement.status_changed_at = locked.status, locked.status_changed_at
@@ -156,9 +158,9 @@ def engagement_suspend(*, actor, bureau: Bureau, engagement: Engagement,
 @transaction.atomic
 def engagement_restore(*, actor, bureau: Bureau, engagement: Engagement,
                        reason: str) -> Engagement:
-    """Suspended → active again (the sanction is lifted)."""
+    """Suspended → back to the status it had (the sanction is lifted)."""
     _require_bureau_over(actor, bureau, engagement, reason)
-    return _move(actor=actor, engagement=engagement, to=Engagement.Status.ACTIVE,
+    return _move(actor=actor, engagement=engagement, to=None,
                  reason=reason, action="engagement.restore")
 
 

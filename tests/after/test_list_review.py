@@ -77,7 +77,8 @@ def test_opening_costs_the_same_queries_for_2_or_6_approvals_and_the_cases_work(
             task = case.task_set.get(flow_task_type="HUMAN", status="NEW")
             decision = "suspend" if case.approval_id == suspended else "keep"
             assert task_actions.task_perform(actor=other_admin, task=task,
-                                             data={"decision": decision, "reason": "年度审查"})
+                                             data={"decision": decision, "reason": "年度审查",
+                                                   "confirm": True})
         assert list_review.list_review_progress(second)["done"] == 6
         publication = list_review.list_review_publish(actor=admin, review=second)
     assert Approval.objects.get(pk=suspended).status == "suspended"

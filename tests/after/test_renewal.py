@@ -63,7 +63,7 @@ def test_a_good_year_renews_once_then_a_new_selection(client):
         page = client.get(f"/api/v1/tasks/{task.pk}/")
         assert page.status_code == 200
         done = client.post(f"/api/v1/tasks/{task.pk}/act/",
-                           {"data": {"decision": "renew", "reason": "满意度 5/5，无事故"}},
+                           {"data": {"decision": "renew", "reason": "满意度 5/5，无事故", "confirm": True}},
                            content_type="application/json")
     assert done.status_code == 200, done.content
     approval.refresh_from_db()
@@ -77,12 +77,12 @@ def test_a_good_year_renews_once_then_a_new_selection(client):
     with at(second_review, 10):
         client.force_login(admin)
         refused = client.post(f"/api/v1/tasks/{task.pk}/act/",
-                              {"data": {"decision": "renew", "reason": "再续"}},
+                              {"data": {"decision": "renew", "reason": "再续", "confirm": True}},
                               content_type="application/json")
         assert refused.status_code == 400 and "遴选" in str(refused.json())
         assert AuditEvent.objects.count() == events
         kept = client.post(f"/api/v1/tasks/{task.pk}/act/",
-                           {"data": {"decision": "keep", "reason": "继续服务至期满"}},
+                           {"data": {"decision": "keep", "reason": "继续服务至期满", "confirm": True}},
                            content_type="application/json")
     assert kept.status_code == 200
     assert Approval.objects.get(pk=approval.pk).valid_until == START + D(364 + 365)
