@@ -63,7 +63,8 @@ def test_a_good_year_renews_once_then_a_new_selection(client):
         page = client.get(f"/api/v1/tasks/{task.pk}/")
         assert page.status_code == 200
         done = client.post(f"/api/v1/tasks/{task.pk}/act/",
-                           {"data": {"decision": "renew", "reason": "满意度 5/5，无事故", "confirm": True}},
+                           {"data": {"decision": "renew", "reason": "满意度 5/5，无事故",
+                                     "confirm": True}},
                            content_type="application/json")
     assert done.status_code == 200, done.content
     approval.refresh_from_db()
@@ -82,7 +83,8 @@ def test_a_good_year_renews_once_then_a_new_selection(client):
         assert refused.status_code == 400 and "遴选" in str(refused.json())
         assert AuditEvent.objects.count() == events
         kept = client.post(f"/api/v1/tasks/{task.pk}/act/",
-                           {"data": {"decision": "keep", "reason": "继续服务至期满", "confirm": True}},
+                           {"data": {"decision": "keep", "reason": "继续服务至期满",
+                                     "confirm": True}},
                            content_type="application/json")
     assert kept.status_code == 200
     assert Approval.objects.get(pk=approval.pk).valid_until == START + D(364 + 365)

@@ -174,7 +174,8 @@ def test_incident_to_suspension_to_reexamination_and_back(client, w):
                     {"outcome": "lifted", "reason": "整改到位，撤销暂停"})
         assert done.status_code == 200, done.content
     assert Approval.objects.get(pk=w.approval.pk).status == "approved"
-    assert Engagement.objects.get(pk=w.engagement.pk).status == w.engagement.status  # back where it was
+    # back where it was before the suspension
+    assert Engagement.objects.get(pk=w.engagement.pk).status == w.engagement.status
     for user in (w.owner, w.coach.user, w.school_account):
         assert any("解除" in s for s in _told(user)), _told(user)
     case.refresh_from_db()
