@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,7 +19,7 @@ from registry import services as registry_services
 from registry.models import Organization
 from registry.roles import Role
 from workflows.models import ExpertAssignment, SelectionProcess
-from workflows.services import selection
+from workflows.services import checks, selection
 
 BENCH_TYPE_PREFIX = "bench-extra-"
 
@@ -51,6 +52,14 @@ def _queries(client, url: str) -> int:
     return len(captured)
 
 
+def _may_apply(organization) -> bool:
+    try:
+        checks.refuse_if_barred(organization=organization)
+    except ValidationError:
+        return False
+    return True
+
+
 def probe_case_page(args, *, emit, client_for, pdf: bytes):
     """One organization's case measured twice: with its required documents, then with 30
     current documents; the approver (who sees everything) and a panel expert."""
@@ -59,8 +68,10 @@ def probe_case_page(args, *, emit, client_for, pdf: bytes):
     actors = ensure_actors()
     _extra_types(30)
     busy = SelectionProcess.objects.values("organization_id")
-    organization = (Organization.objects.exclude(pk__in=busy)
-                    .filter(offerings__isnull=False).distinct().order_by("-pk").first())
+    # one that may apply: the generated load suspends and blacklists some on purpose
+    organization = next((o for o in Organization.objects.exclude(pk__in=busy)
+                         .filter(offerings__isnull=False).distinct().order_by("-pk")[:200]
+                         if _may_apply(o)), None)
     if organization is None:
         raise SystemExit("case_page: no organization without a case")
     registry_services.role_grant(actor=None, user=actors.provider, role=Role.PROVIDER,
