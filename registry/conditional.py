@@ -5,7 +5,10 @@ list's page and its exports are validated by the list itself; the index and a
 jurisdiction's page change only when a list is published, so they are validated by the
 latest publication. A client (or a proxy) that has a page answers ``If-None-Match`` /
 ``If-Modified-Since`` and gets a 304 with no page built and no export streamed, until the
-next publication changes the validator. One small indexed query per request decides.
+next publication changes the validator. One small indexed query per request decides: the
+ETag and Last-Modified functions share it (kept on the request), and a list's own page or
+export is served from the very row that validated it, so a 200 costs no query more than it
+would without the validators.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from django.db.models import Max
 from django.utils.translation import get_language
 
+from registry import selectors
 from registry.models import Publication
 
 # A list's pages and exports: cacheable by anyone (they are public and fixed), checked
@@ -26,9 +30,19 @@ def _tag(*parts) -> str:
     return '"' + "-".join(str(p) for p in parts) + '"'
 
 
-def _latest(**filters):
-    return Publication.objects.filter(**filters).aggregate(at=Max("published_at"),
-                                                            pk=Max("pk"))
+def _once(request, key, load):
+    """``load()`` at most once per request: Django's ``condition`` asks the ETag and the
+    Last-Modified functions separately, and both read the same row."""
+    found = request.__dict__.setdefault("_list_validators", {})
+    if key not in found:
+        found[key] = load()
+    return found[key]
+
+
+def _latest(request, **filters):
+    return _once(request, ("latest", tuple(sorted(filters.items()))),
+                 lambda: Publication.objects.filter(**filters).aggregate(
+                     at=Max("published_at"), pk=Max("pk")))
 
 
 def _who(request) -> str:
@@ -38,34 +52,48 @@ def _who(request) -> str:
 
 
 def index_etag(request) -> str:
-    latest = _latest()
+    latest = _latest(request)
     return _tag("index", latest["pk"] or 0, get_language(), _who(request))
 
 
 def index_modified(request):
-    return _latest()["at"]
+    return _latest(request)["at"]
 
 
 def jurisdiction_etag(request, code: str) -> str:
-    latest = _latest(jurisdiction__code=code)
+    latest = _latest(request, jurisdiction__code=code)
     return _tag("j", code, latest["pk"] or 0, get_language(), _who(request))
 
 
 def jurisdiction_modified(request, code: str):
-    return _latest(jurisdiction__code=code)["at"]
+    return _latest(request, jurisdiction__code=code)["at"]
 
 
-def _publication(pk: int):
-    return Publication.objects.filter(pk=pk).values("digest", "published_at").first()
+def _publication(request, pk: int) -> Publication | None:
+    def load():
+        try:
+            return selectors.publication_detail(pk)
+        except Publication.DoesNotExist:
+            return None
+    return _once(request, ("publication", pk), load)
+
+
+def publication(request, pk: int) -> Publication:
+    """The list the validators read for this request (one query for both and the view);
+    ``Publication.DoesNotExist`` if there is none."""
+    found = _publication(request, pk)
+    if found is None:
+        raise Publication.DoesNotExist
+    return found
 
 
 def detail_etag(request, pk: int, fmt: str = "page") -> str | None:
-    found = _publication(pk)
+    found = _publication(request, pk)
     if found is None:
         return None  # the view answers 404
-    return _tag("p", pk, fmt, found["digest"][:16], get_language())
+    return _tag("p", pk, fmt, found.digest[:16], get_language())
 
 
 def detail_modified(request, pk: int, fmt: str = "page"):
-    found = _publication(pk)
-    return found["published_at"] if found else None
+    found = _publication(request, pk)
+    return found.published_at if found else None

@@ -92,7 +92,7 @@ def list_jurisdiction(request, code: str):
 def list_detail(request, pk: int):
     """One published list: digest, changes since the previous one, entries (no login)."""
     try:
-        publication = selectors.publication_detail(pk)
+        publication = conditional.publication(request, pk)
     except Publication.DoesNotExist:
         raise Http404 from None
     try:
@@ -114,7 +114,7 @@ def list_export(request, pk: int, fmt: str):
     if fmt not in EXPORT_TYPES:
         raise Http404
     try:
-        publication = selectors.publication_detail(pk)
+        publication = conditional.publication(request, pk)
     except Publication.DoesNotExist:
         raise Http404 from None
     entries = selectors.publication_entries_data(publication)

@@ -12,7 +12,13 @@ def _engagements() -> QuerySet:
     return Engagement.objects.select_related(
         "school__county", "term", "organization", "offering", "person",
         "approval__jurisdiction", "evaluation",
-    ).prefetch_related(Prefetch("roster", queryset=RosterMember.objects.filter(
+    )
+
+
+def _with_roster(engagements: QuerySet) -> QuerySet:
+    """The people on each engagement's roster, in one query for the page (the API gives
+    them with every engagement; the schools' and bureaus' lists do not show them)."""
+    return engagements.prefetch_related(Prefetch("roster", queryset=RosterMember.objects.filter(
         removed_at=None).order_by("pk")))
 
 
@@ -31,13 +37,14 @@ def engagements_for_jurisdictions(jurisdiction_ids) -> QuerySet:
 def engagements_visible_to(user, *, school_ids, jurisdiction_ids) -> QuerySet:
     """What ``user`` may read: its schools' engagements, its provider's (organization or
     itself), and, for a bureau administrator, every engagement in the jurisdictions. One
-    filter, no duplicates (every condition is on a single-valued relation)."""
+    filter, no duplicates (every condition is on a single-valued relation); each with its
+    roster, as the API gives it."""
     match = Q(school_id__in=school_ids)
     if user.is_authenticated:
         match |= provider_engagements_q(user)
     for jurisdiction_id in jurisdiction_ids:
         match |= Jurisdiction.subtree_q(jurisdiction_id, prefix="school__county__")
-    return _engagements().filter(match)
+    return _with_roster(_engagements().filter(match))
 
 
 def terms_for_schools(school_ids) -> QuerySet:

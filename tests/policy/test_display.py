@@ -4,7 +4,6 @@ search and the bureau totals; the policy data over the API."""
 import csv
 import hashlib
 import io
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -172,10 +171,11 @@ def test_school_search_page_shows_fee_reference_and_free_places(listed, client):
 # --- hardship places ----------------------------------------------------------------------
 
 def _engagement(user, school, org, offering):
+    """An engagement at the offering's own approved fee (a dearer one is refused)."""
     term = services.school_term_create(actor=user, school=school, name="2026 秋季学期",
                                        starts_on=days(0), ends_on=days(120), project_count=10)
     return services.engagement_create(actor=user, school=school, term=term,
-                                      fee_per_session=Decimal("25"), sessions=20,
+                                      fee_per_session=offering.fee_per_session, sessions=20,
                                       organization=org, offering=offering)
 
 

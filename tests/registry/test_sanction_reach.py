@@ -51,6 +51,14 @@ def _status(engagement):
 
 
 def test_suspension_reaches_everyone_and_lifting_restores_and_tells_them_again(world):
+    # given engagements at each live stage of the contract: one still a draft (as created),
+    # one signed, one active
+    before = {}
+    stages = (E.DRAFT, E.SIGNED, E.ACTIVE)
+    for (_user, _school, _term, engagement), status in zip(world["schools"], stages,
+                                                          strict=True):
+        Engagement.objects.filter(pk=engagement.pk).update(status=status)
+        before[engagement.pk] = status
     # when the bureau suspends the provider
     services.provider_suspend(actor=world["admin"], bureau=world["bureau"],
                               organization=world["org"], reason="安全事故调查")
@@ -72,9 +80,10 @@ def test_suspension_reaches_everyone_and_lifting_restores_and_tells_them_again(w
     Notification.objects.all().delete()
     services.provider_reinstate(actor=world["admin"], bureau=world["bureau"],
                                 organization=world["org"], reason="调查结束")
-    # then the engagements are back as they were and the same people are told
+    # then each engagement is back where the suspension found it and the same people are told
     for user, _school, _term, engagement in world["schools"]:
-        assert _status(engagement) == E.ACTIVE
+        assert _status(engagement) == before[engagement.pk]
+        assert Engagement.objects.get(pk=engagement.pk).status_before_suspension == ""
         assert any("解除" in s for s in _told(user)), _told(user)
     assert any("解除" in s for s in _told(world["owner"]))
     assert any("解除" in s for s in _told(world["coach"].user))
@@ -126,6 +135,17 @@ def test_fan_out_query_count_does_not_grow_with_engagements(world):
 
 def test_engagement_transition_map_refuses_what_it_does_not_allow(world):
     engagement = Engagement.objects.get(pk=world["schools"][0][3].pk)
+    assert engagement.status == E.DRAFT  # a new engagement is a draft contract
+    engagement.apply_transition(E.SUSPENDED)
+    assert engagement.status_before_suspension == E.DRAFT
+    for elsewhere in (E.SIGNED, E.ACTIVE, E.ENDED):
+        with pytest.raises(ValidationError):
+            engagement.apply_transition(elsewhere)  # not where it was
+    engagement.apply_transition(E.DRAFT)  # lifted: back to the draft
+    with pytest.raises(ValidationError):
+        engagement.apply_transition(E.ACTIVE)  # a draft is signed before it is active
+    engagement.apply_transition(E.SIGNED)
+    engagement.apply_transition(E.ACTIVE)
     engagement.apply_transition(E.SUSPENDED)
     with pytest.raises(ValidationError):
         engagement.apply_transition(E.SIGNED)  # not where it was
