@@ -38,6 +38,7 @@ from registry.services.core import (
     approval_suspend,
     audit_record,
 )
+from registry.services.availability import availability_refresh
 from registry.services.review_hooks import review_case_request
 from registry.services.sanction_reach import sanction_fan_out
 from registry.services.search import search_availability_refresh
@@ -161,6 +162,7 @@ def approval_renew(*, actor, approval: Approval, reason: str) -> Approval:
     locked.renewals += 1
     locked.save(update_fields=["valid_until", "renewals"])
     search_availability_refresh(approval=locked)
+    availability_refresh(approval=locked)  # search ranks on the new end of validity
     audit_record(actor=actor, action="approval.renew", target=locked,
                  from_state=locked.status, to_state=locked.status, reason=reason.strip(),
                  data={"from_until": previous.isoformat(),
