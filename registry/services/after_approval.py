@@ -32,13 +32,13 @@ from registry.models import (
 from registry.notifications import notify
 from registry.selectors.consent import consent_in_force
 from registry.selectors.sanctions import bureau_staff, users_acting_for
+from registry.services.availability import availability_refresh
 from registry.services.blacklist import person_bar_for_record_hit
 from registry.services.core import (
     approval_reinstate,
     approval_suspend,
     audit_record,
 )
-from registry.services.availability import availability_refresh
 from registry.services.review_hooks import review_case_request
 from registry.services.sanction_reach import sanction_fan_out
 from registry.services.search import search_availability_refresh
