@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from registry import reference
 from registry.models import Jurisdiction, Organization, Person, ServiceCategory, TermSlot
@@ -145,7 +146,9 @@ class LessonForm(forms.Form):
 
 
 class LessonDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=[
+    # in context: every app's catalogue shares one msgid space, and the workflows' plain
+    # "Decision" is the approver's task (审批决定), which a lesson's 决定 would shadow
+    decision = forms.ChoiceField(label=pgettext_lazy("lesson", "Decision"), choices=[
         ("confirm", _("Confirm")), ("dispute", _("Dispute"))])
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
 

@@ -32,6 +32,7 @@ from registry.models import (
 from registry.notifications import notify
 from registry.selectors.consent import consent_in_force
 from registry.selectors.sanctions import bureau_staff, users_acting_for
+from registry.services.availability import availability_refresh
 from registry.services.blacklist import person_bar_for_record_hit
 from registry.services.core import (
     approval_reinstate,
@@ -161,6 +162,7 @@ def approval_renew(*, actor, approval: Approval, reason: str) -> Approval:
     locked.renewals += 1
     locked.save(update_fields=["valid_until", "renewals"])
     search_availability_refresh(approval=locked)
+    availability_refresh(approval=locked)  # search ranks on the new end of validity
     audit_record(actor=actor, action="approval.renew", target=locked,
                  from_state=locked.status, to_state=locked.status, reason=reason.strip(),
                  data={"from_until": previous.isoformat(),

@@ -20,7 +20,14 @@ from viewflow.workflow.timers import fire_due_timers
 
 from registry import services as registry_services
 from registry.identifiers import make_uscc
-from registry.models import Approval, Engagement, Organization, Publication, ReviewRequest
+from registry.models import (
+    Approval,
+    Engagement,
+    Jurisdiction,
+    Organization,
+    Publication,
+    ReviewRequest,
+)
 from registry.roles import Role
 from tests.browser.conftest import login, screenshot
 from tests.factories import (
@@ -102,13 +109,20 @@ def _named(user, name):
     return user
 
 
-def _approve_in_force(w, **kwargs):
-    """The world's organization approved and in force (as after a finished selection)."""
-    approval = ApprovalFactory(organization=w.organization, status=Approval.Status.APPROVED,
-                               **kwargs)
-    approval.categories.set([w.offering.category])
+def _approve_in_force(w, *, valid_from=None):
+    """The world's organization approved and in force (as after a finished selection),
+    through the services: they also write what school search reads (the keyword index's
+    availability and the ``ProviderAvailability`` rows it ranks on), which a factory
+    row would leave empty."""
+    today = timezone.localdate()
+    valid_from = valid_from or today - datetime.timedelta(days=1)
     registry_services.search_index_refresh(organization=w.organization)
-    return approval
+    approval = registry_services.approval_create(
+        actor=w.root, jurisdiction=Jurisdiction.objects.get(code="360100"),
+        organization=w.organization, categories=[w.offering.category])
+    return registry_services.approval_approve(
+        actor=w.root, approval=approval, valid_from=valid_from,
+        valid_until=valid_from + datetime.timedelta(days=365))
 
 
 def _school_user(w):

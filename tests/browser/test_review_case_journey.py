@@ -44,6 +44,7 @@ def test_incident_suspension_reexamination_and_restoration(new_page, world):
     engagement = registry_services.engagement_create(
         actor=teacher, school=school, term=term, organization=w.organization,
         offering=w.offering, fee_per_session=Decimal("20"), sessions=16)
+    assert engagement.status == Engagement.Status.DRAFT  # not signed yet: no roster, no papers
     decider, examiner = UserFactory(), UserFactory()
     for admin in (decider, examiner):
         registry_services.role_grant(actor=w.root, user=admin, role=Role.BUREAU_ADMIN,
@@ -93,10 +94,12 @@ def test_incident_suspension_reexamination_and_restoration(new_page, world):
     screenshot(provider_page, "6-provider-asks-reexamination")
 
     # someone who neither decided nor investigated lifts it: the school's page shows it back
+    # where the suspension found it (a draft here, not made active by the lifting)
     _perform(case, "reexamine", examiner, {"outcome": "lifted", "reason": "整改到位"})
-    assert Engagement.objects.get(pk=engagement.pk).status == "active"
+    assert Engagement.objects.get(pk=engagement.pk).status == Engagement.Status.DRAFT
     school_page.goto(f"{reverse('registry:school-engagements')}?school={school.pk}")
-    expect(status).to_contain_text("进行中")
+    expect(status).to_contain_text("草稿")
+    expect(status).not_to_contain_text("暂停")
     screenshot(school_page, "6-school-sees-restoration")
     provider_page.goto(reverse("workflows:review-case", args=[case.pk]))
     expect(provider_page.locator("#case-stage")).to_contain_text("已办结")

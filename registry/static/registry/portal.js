@@ -87,7 +87,25 @@
     wrap.appendChild(pick);
   }
 
+  /* viewflow's file field (vf-field-file) lays a transparent file input over its text field,
+     labelled nowhere (the label belongs to the text field): name it after the field, so that
+     a screen reader says what it picks. The component renders after this script may run, and
+     again when a form comes back, hence the observer. */
+  function labelFileInputs() {
+    document.querySelectorAll("vf-field-file input[type=file]:not([aria-label])")
+      .forEach(function (input) {
+        var field = input.closest("vf-field-file");
+        var label = (field && field.getAttribute("label")) || input.getAttribute("label");
+        if (label) { input.setAttribute("aria-label", label); }
+      });
+  }
+  if (window.MutationObserver) {
+    new MutationObserver(labelFileInputs).observe(document.documentElement,
+                                                  { childList: true, subtree: true });
+  }
+
   function init() {
+    labelFileInputs();
     document.querySelectorAll("form[data-upload-progress]").forEach(wireUpload);
     document.querySelectorAll("main table").forEach(labelCells);
     document.querySelectorAll("input.portal-date-input").forEach(wireDate);
