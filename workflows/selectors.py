@@ -91,6 +91,16 @@ def may_read_record_check(user, case: VettingProcess) -> bool:
                                                           case.bureau)
 
 
+def may_read_case_reasons(user, case) -> bool:
+    """Whether ``user`` reads the reasons the bureau gave on ``case`` (its outcome, its
+    decision, its steps). A vetting case's reasons may name the record check's result (入职查询),
+    so only those who may read that result see them; the others learn the outcome (and the
+    person, the documents to correct). Other cases' reasons are their parties'."""
+    if not isinstance(case, VettingProcess):
+        return True
+    return user.is_superuser or may_read_record_check(user, case)
+
+
 def recertification_cases_for(user) -> QuerySet:
     """Re-certification cases: the provider's own, and those of the user's bureaus."""
     if not user.is_authenticated:
@@ -361,11 +371,18 @@ def case_timeline(user, case, *, limit: int = 200) -> list:
     """Every step of the case (who, when, what, why), newest first. The applicant sees the
     bureau's steps under the bureau's name, without the panel's and the objections'."""
     events = audit_trail(case)
+    reasons = may_read_case_reasons(user, case)
     if panel_view_of(user, case) == PANEL_BUREAU:
-        return list(events[:limit])
+        events = list(events[:limit])
+        for event in events:
+            if not reasons and event.action not in APPLICANT_ACTIONS:
+                event.reason = ""
+        return events
     events = list(events.exclude(action__in=CONFIDENTIAL_ACTIONS)[:limit])
     for event in events:
         if event.actor_id and event.actor_id != user.pk and event.action not in \
                 APPLICANT_ACTIONS:
             event.actor_repr = case.bureau.name
+            if not reasons:
+                event.reason = ""
     return events

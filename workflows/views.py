@@ -24,7 +24,12 @@ from registry.requests import request_address
 from registry.selectors import person_of_user
 from workflows import forms as task_forms
 from workflows import selectors
-from workflows.models import CallForApplications, Notification, SelectionProcess
+from workflows.models import (
+    CallForApplications,
+    Notification,
+    SelectionProcess,
+    VettingProcess,
+)
 from workflows.services import (
     corrections,
     notifications,
@@ -199,6 +204,9 @@ class CaseDetailView(LoginRequiredMixin, generic.DetailView):
         case, user = self.object, self.request.user
         subject = selectors.case_subject(case)
         panel_view = selectors.panel_view_of(user, case)
+        # a school that asked for a vetting learns its outcome, not what the person must correct
+        details = not isinstance(case, VettingProcess) or selectors.may_see_vetting_details(
+            user, case)
         context.update(
             kind=selectors.case_kind(case), subject=subject,
             subject_name=notifications.subject_name(subject),
@@ -207,9 +215,10 @@ class CaseDetailView(LoginRequiredMixin, generic.DetailView):
             assignments=selectors.panel_assignments(user, case),
             my_tasks=selectors.open_tasks_for(user, case),
             documents=(case_document_links(user, case)
-                       if may_view_documents(user, subject) else []),
+                       if details and may_view_documents(user, subject) else []),
             corrections=(corrections.correction_items(case)
-                         if getattr(case, "missing", None) else []),
+                         if details and getattr(case, "missing", None) else []),
+            show_reasons=selectors.may_read_case_reasons(user, case),
         )
         if isinstance(case, SelectionProcess):
             context["objections"] = selectors.case_objections(case)
