@@ -305,6 +305,8 @@ SPECTACULAR_SETTINGS = {
         "BlacklistProposalStatusEnum": "registry.models.BlacklistProposal.Status",
         "RecheckStatusEnum": "registry.models.RecheckRequest.Status",
         "EngagementStatusEnum": "registry.models.Engagement.Status",
+        # a review case's intended action and its decision are one choice set
+        "ReviewCaseActionEnum": "workflows.models.ReviewCaseProcess.Action",
     },
 }
 

@@ -303,7 +303,9 @@ class SearchResults:
 # What a page of results shows (registry/api/search.py, school/search.html), and no more:
 # a page is read on every search. Reading another field of a result costs a query per
 # result; the tests that count the page's queries would catch it.
-_APPROVAL_FIELDS = ("id", "jurisdiction", "valid_until", "expert_score", "created_at")
+# (``status``: the school's page shows each approval as a status badge.)
+_APPROVAL_FIELDS = ("id", "jurisdiction", "status", "valid_until", "expert_score",
+                    "created_at")
 _SUBJECT_FIELDS = {"organization": ("name", "uscc", "county"), "person": ("name", "kind")}
 _OFFERING_FIELDS = ("id", "organization", "category", "title", "description", "grade_min",
                     "grade_max", "fee_per_session", "free_places_per_term", "weekdays")

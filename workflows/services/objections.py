@@ -22,6 +22,7 @@ from documents.validation import validate_filename
 from registry import services as registry_services
 from registry.models import (
     Approval,
+    AuditAction,
 )
 from workflows import selectors
 from workflows.models import (
@@ -171,12 +172,13 @@ def objection_progress(*, actor, objection: Objection, step: str, finding: str =
         if step == "uphold" and stop_notice:
             _notice_ends_now(case)
         return objection
-    to = (Objection.Status.ACKNOWLEDGED if step == "acknowledge"
-          else Objection.Status.INVESTIGATING)
+    to, action = ((Objection.Status.ACKNOWLEDGED, AuditAction.CASE_OBJECTION_ACKNOWLEDGED)
+                  if step == "acknowledge" else
+                  (Objection.Status.INVESTIGATING, AuditAction.CASE_OBJECTION_INVESTIGATING))
     previous, objection.status = objection.status, to
     objection.save(update_fields=["status"])
     registry_services.audit_record(
-        actor=actor, action=f"case.objection_{to}", target=case, from_state=previous,
+        actor=actor, action=action, target=case, from_state=previous,
         to_state=to, reason=(finding or "").strip(), data={"objection": objection.pk})
     return objection
 

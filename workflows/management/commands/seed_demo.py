@@ -180,11 +180,14 @@ class Command(BaseCommand):
             if org.documents.exists():
                 continue
             for kind in document_types_for(org):
+                # issued two months ago, or as recently as the type asks of an application
+                # (a credit report: at most 30 days old when submitted)
+                age = 60 if kind.max_age_days is None else min(60, kind.max_age_days // 2)
                 document = document_upload(
                     actor=uploader[serial], subject=org, document_type=kind,
                     file=ContentFile(DEMO_PDF, name=f"{kind.code}.pdf"),
                     filename=f"{kind.display_name}.pdf",
-                    issued_on=today - datetime.timedelta(days=60),
+                    issued_on=today - datetime.timedelta(days=age),
                     expires_on=today + datetime.timedelta(days=300) if kind.expires else None)
                 if serial in (1, 2, 3):
                     document_verify(actor=clerk, document=document)
@@ -216,7 +219,8 @@ class Command(BaseCommand):
             approver = get_user_model().objects.get(username="approver")
             for task in tasks_of(case, "decision"):
                 task_actions.task_perform(actor=approver, task=task, data={
-               "decision": "approve", "reason": "材料齐全，专家评审优良，同意入选并公示。"})
+               "decision": "approve", "reason": "材料齐全，专家评审优良，同意入选并公示。",
+               "confirm": True})
             # the worker's part again, right after the decision: open the notice (the
             # worker is not running yet while the demo is seeded)
             fire_due_timers()
