@@ -188,6 +188,8 @@ def fill(route: Route, side, task: Task | None = None) -> str:
         values["process_pk"], values["task_pk"] = str(task.process_id), str(task.pk)
     elif flow in FLOW_CASES:
         values["process_pk"] = str(getattr(side, FLOW_CASES[flow]).pk)
+    elif flow == "reviewcase":  # the sides build no review case (issue 20): an absent one
+        values["process_pk"] = "999999"
     elif path.startswith("admin/"):
         values["pk"] = "1"
     elif route.name == "documents:subject":
