@@ -116,7 +116,8 @@ class SignUpView(views.APIView):
     confirmation link, and until it is confirmed the account can do nothing. Throttled as
     sign-in."""
 
-    authentication_classes = []
+    # the default authentication stays: a browser that carries a session is held to the
+    # CSRF check (a page elsewhere must not sign its visitor up or confirm for them)
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(request=SignUpSerializer, responses={201: SignUpAnswerSerializer},
@@ -137,7 +138,8 @@ class SignUpConfirmView(views.APIView):
     ``token_name`` the answer also carries the account's first API token, for a client
     without a browser."""
 
-    authentication_classes = []
+    # the default authentication stays: a browser that carries a session is held to the
+    # CSRF check (a page elsewhere must not sign its visitor up or confirm for them)
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(request=ConfirmSerializer, responses={200: ConfirmedSerializer},

@@ -125,12 +125,23 @@ WEB_OBJECTS = {
     "registry:portal-organization-edit": "organization", "registry:portal-invite": "organization",
     "registry:portal-offering-edit": "offering",
     "documents:generated-form": "organization", "documents-api:generated-form": "organization",
+    # the contract's (issue 22): side A's term, school and published list
+    "api-parents-page": "school", "registry:parents-page": "school",
+    "registry:term-plan": "term", "registry:term-settlement": "term",
+    "registry:list-export-signature": "publication",
+    "registry:lesson-record": "engagement", "registry:lesson-decide": "engagement",
+    # issue 20's rows the sides do not build: asked about one that is not there
+    "registry:requery-record": "absent", "workflows:review-case": "absent",
 }
+# API resources whose rows the sides do not build (issue 20): an absent row, or the side's term
+API_ABSENT = {"term": "term", "requery": "absent", "review-case": "absent",
+              "list-review": "absent"}
 
 
 def _object_id(side, route: Route) -> str:
     name = route.name.split(":")[-1]
-    for prefix, attribute in sorted(API_OBJECTS.items(), key=lambda kv: -len(kv[0])):
+    for prefix, attribute in sorted({**API_OBJECTS, **API_ABSENT}.items(),
+                                    key=lambda kv: -len(kv[0])):
         if name.startswith(prefix + "-"):
             return str(_attribute(side, attribute))
     if route.name in WEB_OBJECTS:
@@ -147,6 +158,10 @@ def _attribute(side, attribute):
         return side.document.document_type.code
     if attribute == "task":
         return side.task.pk
+    if attribute == "term":
+        return side.engagement.term_id
+    if attribute == "absent":
+        return 999999
     return getattr(side, attribute).pk
 
 
@@ -167,11 +182,14 @@ def fill(route: Route, side, task: Task | None = None) -> str:
         # an objection of no case of the side's: answered 404 to everyone (its handling by
         # the bureau's clerk is tested in tests/workflows/test_review_evidence.py)
         "objection_pk": "999999",
+        "lesson_id": "999999", "lesson_pk": "999999",
     }
     if task is not None:
         values["process_pk"], values["task_pk"] = str(task.process_id), str(task.pk)
     elif flow in FLOW_CASES:
         values["process_pk"] = str(getattr(side, FLOW_CASES[flow]).pk)
+    elif flow == "reviewcase":  # the sides build no review case (issue 20): an absent one
+        values["process_pk"] = "999999"
     elif path.startswith("admin/"):
         values["pk"] = "1"
     elif route.name == "documents:subject":

@@ -116,6 +116,8 @@ def _real_case(operation, side):
         values["id"] = side.engagement.term_id
     if segment == "schools":
         values["id"] = side.school.pk
+    if segment == "generated-forms":  # side A's organization's application form
+        values.update(kind="organization", id=side.organization.pk, form="application")
     names = {p.name for p in operation.path_parameters}
     query = {"organization": pending.organization_id, "school": side.school.pk}
     wanted = {p.name for p in operation.query}

@@ -145,9 +145,13 @@ def test_a_proposal_bars_nobody_until_a_provincial_admin_confirms(side, client):
     assert {"blacklist.propose", "blacklist.confirm"} <= actions
     # the proposer hears of the decision; the provider hears there is news, not the reason
     assert Notification.objects.filter(user=side["donghu_admin"]).exists()
-    [news] = Notification.objects.filter(user=provider_user)
-    assert "多次违规" not in news.subject + news.body and "证据充分" not in news.body
-    assert news.url
+    # two messages: the blacklisting's news, and the revocation's, which reaches the
+    # provider (its staff and the schools too) the same day; neither gives the reason
+    told = list(Notification.objects.filter(user=provider_user).order_by("pk"))
+    assert len(told) == 2, [n.subject for n in told]
+    for news in told:
+        assert "多次违规" not in news.subject + news.body and "证据充分" not in news.body
+        assert news.url
 
 
 def test_the_proposer_cannot_confirm_their_own_proposal_even_at_the_province(side, client):
