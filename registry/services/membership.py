@@ -80,7 +80,7 @@ def provider_invitation_accept(*, actor, token: str) -> ProviderInvitation:
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied(_("Sign in (or sign up) with the address invited first."))
     invitation = invitation_from_token(token)
-    invitation = (ProviderInvitation.objects.select_for_update()
+    invitation = (ProviderInvitation.objects.select_for_update(of=("self",))
                   .select_related("organization", "person").get(pk=invitation.pk))
     if invitation.accepted_at is not None:
         raise ValidationError({"token": _("This invitation was already used: an invitation "
@@ -116,7 +116,7 @@ def provider_invitation_accept(*, actor, token: str) -> ProviderInvitation:
 def roster_remove(*, actor, person: Person) -> Person:
     """The administrator takes a person off the organization's staff roster (the person's
     record stays, their own if they claimed it)."""
-    person = Person.objects.select_for_update().select_related("organization").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("organization").get(pk=person.pk)
     if person.organization is None:
         raise ValidationError(_("This person is on no organization's roster."))
     organization = person.organization
