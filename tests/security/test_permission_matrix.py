@@ -187,8 +187,9 @@ TABLE = [
     row(api("engagements/{pk}/evaluate/"), *SCHOOL_OWN),
     row(api("engagements/{pk}/free-places/"), *SCHOOL_OWN),
     row(api("engagements/{pk}/incidents/"), *SCHOOL_OWN),
-    # the school and the administrator of its bureau see an engagement
-    row(api("engagements/{pk}/"), "NN", "NN", "YN", "NN", "NN", "NN", "YN"),
+    # an engagement: its two parties (the school, the provider, issue 22) and the
+    # administrator of the school's bureau
+    row(api("engagements/{pk}/"), "NN", "YN", "YN", "NN", "NN", "NN", "YN"),
     # --- the engagement as a contract (issue 22) ------------------------------------------
     # the two parties (the school, the engagement's provider) read it, its papers, permits,
     # lessons and settlement; only the school changes the roster and the status and decides
@@ -233,7 +234,7 @@ TABLE = [
     row("registry/lists/p/<int:pk>/export.json.sig", *ALL2),
     row("keys/registry-signing-key.pem", *ALL),
     row("verify/<str:token>", *NOBODY),
-    row("api/v1/permits/verify/<str:token>/", *NOBODY),
+    row("api/v1/permits/verify/<str:token>/", *ALL),  # the API answers "invalid", 200
     # an approved provider's public profile: schools and bureau staff, any side
     row("registry/providers/<int:pk>/", "NN", "NN", "YY", "YY", "YY", "YY", "YY"),
     # --- providers ----------------------------------------------------------------------
