@@ -50,6 +50,8 @@ def engagement_paper_upload(*, actor, engagement: Engagement, kind: str, side: s
     upload), superseding its previous copy; sign the engagement once all four are in.
     Refused, with nothing stored, for the wrong side, an unknown paper, a bad file, or an
     engagement past its draft."""
+    if not may_read_papers(actor, engagement):
+        raise PermissionDenied(_("You may not read this engagement's papers."))
     if kind not in EngagementPaper.Kind.values:
         raise field_error("kind", _("Unknown paper."), "unknown_paper")
     if side not in EngagementPaper.Side.values:

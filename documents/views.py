@@ -199,6 +199,9 @@ class EngagementPaperUploadView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         engagement = get_object_or_404(Engagement.objects.select_related("school"), pk=pk)
+        if not papers.may_read_papers(request.user, engagement):
+            # who asks first: an outsider learns nothing about the engagement or the upload
+            raise PermissionDenied(_("You may not read this engagement's papers."))
         upload = request.FILES.get("file")
         back = reverse("registry:engagement-detail", args=[engagement.pk]) + "#papers"
         try:

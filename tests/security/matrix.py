@@ -184,6 +184,12 @@ def fill(route: Route, side, task: Task | None = None) -> str:
         "objection_pk": "999999",
         "lesson_id": "999999", "lesson_pk": "999999",
     }
+    # the contract's papers and settlement (issue 22): a paper and a format that exist, so
+    # that a refusal is about who asks
+    if route.name == "registry:engagement-paper-pdf":
+        values["kind"] = "agreement"
+    if route.name == "registry:engagement-settlement":
+        values["fmt"] = "pdf"
     if task is not None:
         values["process_pk"], values["task_pk"] = str(task.process_id), str(task.pk)
     elif flow in FLOW_CASES:
@@ -259,6 +265,9 @@ def payload(route: Route, side) -> dict:
         "my-sanction-recheck": {"statement": "申请复查"},
         "recheck-decide": {"outcome": "upheld", "reason": "经复查，记录属实"},
         "change-request-reject": {"reason": "收费高于指导价"},
+        # a bureau administrator's move on an engagement (issue 22): the side's own bureau
+        **dict.fromkeys(("engagement-suspend", "engagement-restore", "engagement-terminate"),
+                        {"bureau": side.bureau.pk, "reason": "机构被暂停资格"}),
     }.get(name, {})
 
 

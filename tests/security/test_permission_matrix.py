@@ -74,6 +74,8 @@ CLERK_OWN = ("NN", "NN", "NN", "YN", "NN", "NN", "NN")
 EXPERT_OWN = ("NN", "NN", "NN", "NN", "YN", "NN", "NN")
 APPROVER_OWN = ("NN", "NN", "NN", "NN", "NN", "YN", "NN")
 ADMIN_OWN = ("NN", "NN", "NN", "NN", "NN", "NN", "YN")
+# the two parties of an engagement: its school and its provider (issue 22)
+PARTIES = ("NN", "YN", "YN", "NN", "NN", "NN", "NN")
 FLOWS = r"(organizationselection|individualvetting|recertification|annualreview)"
 NODE = FLOWS + r"/<int:process_pk>/(\w+)/<int:task_pk>/"
 
@@ -185,8 +187,54 @@ TABLE = [
     row(api("engagements/{pk}/evaluate/"), *SCHOOL_OWN),
     row(api("engagements/{pk}/free-places/"), *SCHOOL_OWN),
     row(api("engagements/{pk}/incidents/"), *SCHOOL_OWN),
-    # the school and the administrator of its bureau see an engagement
-    row(api("engagements/{pk}/"), "NN", "NN", "YN", "NN", "NN", "NN", "YN"),
+    # an engagement: its two parties (the school, the provider, issue 22) and the
+    # administrator of the school's bureau
+    row(api("engagements/{pk}/"), "NN", "YN", "YN", "NN", "NN", "NN", "YN"),
+    # --- the engagement as a contract (issue 22) ------------------------------------------
+    # the two parties (the school, the engagement's provider) read it, its papers, permits,
+    # lessons and settlement; only the school changes the roster and the status and decides
+    # lessons; only the provider records lessons; the other side's: nobody
+    row("registry/engagements/<int:pk>/", *PARTIES),
+    row("registry/engagements/<int:pk>/roster/", *SCHOOL_OWN),
+    row("registry/engagements/<int:pk>/activate/", *SCHOOL_OWN),
+    row("registry/engagements/<int:pk>/end/", *SCHOOL_OWN),
+    row("registry/engagements/<int:pk>/papers/<slug:kind>.pdf", *PARTIES),
+    row("registry/engagements/<int:pk>/permits.pdf", *PARTIES),
+    row("registry/engagements/<int:pk>/lessons/", *PROVIDER_OWN),
+    # a lesson the engagement does not have: 404 to everyone, the parties included
+    row("registry/engagements/<int:pk>/lessons/<int:lesson_pk>/decide/", *NOBODY2),
+    row("registry/engagements/<int:pk>/settlement.<slug:fmt>", *PARTIES),
+    row("registry/provider/engagements/", *USERS),  # narrowed to the user's provider(s)
+    row("registry/school/terms/<int:pk>/plan/", *SCHOOL_OWN),
+    row("registry/school/terms/<int:pk>/settlement.xlsx", *SCHOOL_OWN),
+    row("registry/school/gate/", *ONLY_SCHOOL),
+    # each party uploads its signed copy; a paper the sides do not have (an absent one)
+    row("documents/engagements/<int:pk>/papers/", *PARTIES),
+    row("api/v1/engagements/<int:pk>/papers/", *PARTIES),
+    row("documents/engagement-papers/<int:pk>/", *NOBODY2),
+    row(api("engagements/{pk}/roster/"), *PARTIES),  # GET: the parties read the roster
+    row(api("engagements/{pk}/activate/"), *SCHOOL_OWN),
+    row(api("engagements/{pk}/end/"), *SCHOOL_OWN),
+    row(api("engagements/{pk}/permits/"), *PARTIES),
+    row(api("engagements/{pk}/lessons/"), *PARTIES),  # GET: the parties read the lessons
+    row(api("engagements/{pk}/lessons/(?P<lesson_id>\\d+)/decide/"), *NOBODY2),
+    row(api("engagements/{pk}/settlement/"), *PARTIES),
+    # a sanction on the engagement: only an administrator of the school's bureau
+    row(api("engagements/{pk}/suspend/"), *ADMIN_OWN),
+    row(api("engagements/{pk}/restore/"), *ADMIN_OWN),
+    row(api("engagements/{pk}/terminate/"), *ADMIN_OWN),
+    # a term and its plan: the school's own
+    row(api("terms/{pk}/"), *SCHOOL_OWN),
+    row(api("terms/{pk}/slots/"), *SCHOOL_OWN),
+    row(api("terms/{pk}/needs/"), *SCHOOL_OWN),
+    # public: parents' page, the signing key, a list's signature; a permit's check (an
+    # unknown token: 404 to everyone alike)
+    row("registry/schools/<int:pk>/after-school/", *ALL2),
+    row("api/v1/schools/<int:pk>/after-school/", *ALL2),
+    row("registry/lists/p/<int:pk>/export.json.sig", *ALL2),
+    row("keys/registry-signing-key.pem", *ALL),
+    row("verify/<str:token>", *NOBODY),
+    row("api/v1/permits/verify/<str:token>/", *ALL),  # the API answers "invalid", 200
     # an approved provider's public profile: schools and bureau staff, any side
     row("registry/providers/<int:pk>/", "NN", "NN", "YY", "YY", "YY", "YY", "YY"),
     # --- providers ----------------------------------------------------------------------
