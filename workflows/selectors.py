@@ -316,6 +316,8 @@ def case_subject(case):
         return case.organization
     if isinstance(case, VettingProcess):
         return case.person
+    if isinstance(case, ReviewCaseProcess):  # about an organization or a person, no approval
+        return case.subject
     return case.approval.subject
 
 

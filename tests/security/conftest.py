@@ -64,7 +64,7 @@ from tests.workflows.conftest import (
     world,  # noqa: F401 - the fixture, shared
 )
 from workflows import task_actions
-from workflows.models import AnnualReviewProcess, RecertificationProcess
+from workflows.models import AnnualReviewProcess, RecertificationProcess, ReviewCaseProcess
 from workflows.selectors import case_subject
 from workflows.services import (
     annual_review,
@@ -72,6 +72,7 @@ from workflows.services import (
     objections,
     outcome,
     recertification,
+    review_cases,
     selection,
     vetting,
 )
@@ -390,6 +391,68 @@ def _annual_review_cases(s):
                                               "reason": "全年无投诉"})
 
 
+# --- review cases (issue 20) --------------------------------------------------------------
+
+def _review_open(s):
+    """The clerk opens a review case by hand about another organization of the provider."""
+    return review_cases.review_case_open(
+        actor=s.users["clerk"], bureau=s.bureau, trigger=ReviewCaseProcess.Trigger.MANUAL,
+        organization=_organization(s), details={"summary": "家长投诉收费过高"})
+
+
+def _review_to(s, case, stop):
+    """Drive ``case`` through the flow until the task of node ``stop`` waits (``"end"``:
+    to its close). The clerk investigates, the provider answers, a second administrator
+    decides a rectification, the provider asks for 复核, which the side's administrator
+    (who neither decided nor investigated) upholds, the provider evidences the rectification and the
+    clerk accepts it: one path through every node of the flow."""
+    today = timezone.localdate()
+    provider = s.users["provider"]
+    steps = [
+        ("investigate", lambda: _do(case, "investigate", s.users["clerk"], {
+            "findings": "核实收费高于公示标准", "intended_action": "rectify",
+            "reasons": "收费高于公示标准"})),
+        ("decide", lambda: (review_cases.review_case_respond(
+            actor=provider, case=case, text="已退还多收费用"), worker_runs())),
+        ("reexamine", lambda: (_do(case, "decide", s.second_admin, {
+            "decision": "rectify", "reason": "收费高于公示标准",
+            "rectification_requirements": "按公示标准收费",
+            "rectification_due": str(today + datetime.timedelta(days=30))}),
+            review_cases.review_case_reexamination_request(
+                actor=provider, case=case, statement="已主动退费"), worker_runs())),
+        ("rectification_check", lambda: (_do(case, "reexamine", s.users["admin"], {
+            "outcome": "upheld", "reason": "决定并无不当"}),
+            review_cases.review_case_rectification_submit(
+                actor=provider, case=case, evidence="退费凭证"), worker_runs())),
+        ("end", lambda: _do(case, "rectification_check", s.users["clerk"], {
+            "accepted": "yes", "reason": "已按要求整改"})),
+    ]
+    for node, step in steps:
+        step()
+        case.refresh_from_db()
+        if node == stop:
+            return case
+    raise AssertionError(stop)
+
+
+def _review_cases(s):
+    """Review cases (issue 20): each of the bureau's tasks waiting in its queue and held by
+    the side's user of the role its node names; and one case through every node to its
+    close (``review_case`` is the one waiting for the clerk). A second administrator
+    decides, so that the side's administrator may re-examine (复核)."""
+    s.second_admin = UserFactory(username=f"admin2_{s.name}")
+    registry_services.role_grant(actor=s.root, user=s.second_admin, role=Role.BUREAU_ADMIN,
+                                 target=s.bureau)
+    s.review_case = _review_open(s)
+    _take(_review_open(s), "investigate", s.users["clerk"])
+    for node, holder in (("decide", s.users["admin"]), ("reexamine", s.users["admin"]),
+                         ("rectification_check", s.users["clerk"])):
+        _review_to(s, _review_open(s), node)
+        _take(_review_to(s, _review_open(s), node), node, holder)
+    case = _review_to(s, _review_open(s), "end")
+    assert case.stage == ReviewCaseProcess.Stage.CLOSED, case.stage
+
+
 def build_side(name: str, city: str, root) -> Side:
     s = Side(name)
     s.city, s.root = city, root
@@ -429,6 +492,7 @@ def build_side(name: str, city: str, root) -> Side:
     _vetting_cases(s)
     _recertification_cases(s)
     _annual_review_cases(s)
+    _review_cases(s)
 
     # an approved provider (another organization of the same user) engaged by the school,
     # and the published list

@@ -26,6 +26,7 @@ FLOW_CASES = {
     "individualvetting": "vetting",
     "recertification": "recert",
     "annualreview": "review",
+    "reviewcase": "review_case",
 }
 # The Django admin's own parameters: no role of the registry reaches the admin at all.
 ADMIN_PARAMS = {"app_label", "content_type_id", "object_id", "object_pk", "id", "group_id",
@@ -131,10 +132,10 @@ WEB_OBJECTS = {
     "registry:list-export-signature": "publication",
     "registry:lesson-record": "engagement", "registry:lesson-decide": "engagement",
     # issue 20's rows the sides do not build: asked about one that is not there
-    "registry:requery-record": "absent", "workflows:review-case": "absent",
+    "registry:requery-record": "absent", "workflows:review-case": "review_case",
 }
 # API resources whose rows the sides do not build (issue 20): an absent row, or the side's term
-API_ABSENT = {"term": "term", "requery": "absent", "review-case": "absent",
+API_ABSENT = {"term": "term", "requery": "absent", "review-case": "review_case",
               "list-review": "absent"}
 
 
@@ -194,8 +195,6 @@ def fill(route: Route, side, task: Task | None = None) -> str:
         values["process_pk"], values["task_pk"] = str(task.process_id), str(task.pk)
     elif flow in FLOW_CASES:
         values["process_pk"] = str(getattr(side, FLOW_CASES[flow]).pk)
-    elif flow == "reviewcase":  # the sides build no review case (issue 20): an absent one
-        values["process_pk"] = "999999"
     elif path.startswith("admin/"):
         values["pk"] = "1"
     elif route.name == "documents:subject":
@@ -268,6 +267,10 @@ def payload(route: Route, side) -> dict:
         # a bureau administrator's move on an engagement (issue 22): the side's own bureau
         **dict.fromkeys(("engagement-suspend", "engagement-restore", "engagement-terminate"),
                         {"bureau": side.bureau.pk, "reason": "机构被暂停资格"}),
+        # a review case's provider steps: valid, so that a refusal is about who asks
+        "review-case-respond": {"text": "已退还多收费用"},
+        "review-case-reexamination": {"statement": "已主动退费"},
+        "review-case-rectification": {"evidence": "退费凭证"},
     }.get(name, {})
 
 

@@ -76,7 +76,7 @@ APPROVER_OWN = ("NN", "NN", "NN", "NN", "NN", "YN", "NN")
 ADMIN_OWN = ("NN", "NN", "NN", "NN", "NN", "NN", "YN")
 # the two parties of an engagement: its school and its provider (issue 22)
 PARTIES = ("NN", "YN", "YN", "NN", "NN", "NN", "NN")
-FLOWS = r"(organizationselection|individualvetting|recertification|annualreview)"
+FLOWS = r"(organizationselection|individualvetting|recertification|annualreview|reviewcase)"
 NODE = FLOWS + r"/<int:process_pk>/(\w+)/<int:task_pk>/"
 
 TABLE = [
@@ -320,6 +320,29 @@ TABLE = [
     row(api("rechecks/{pk}/decide/"), *ADMIN_OWN),
     row("registry/bureau/<int:bureau_id>/rechecks/<int:pk>/decide/", *ADMIN_OWN),
     row("registry/sanctions/evidence/<int:pk>/", "NN", "YN", "NN", "YN", "NN", "NN", "YN"),
+    # --- after approval (issue 20) ---------------------------------------------------------
+    # a review case: the provider concerned (it answers the notice, asks for 复核, evidences
+    # its rectification) and its bureau's staff (clerk, approver, administrator); never a
+    # school, an expert or the public. The provider's steps are the provider's only
+    row(api("review-cases/"), *USERS),
+    row(api("review-cases/{pk}/"), *CASE_SEEN),
+    row("selection/review-cases/<int:pk>/", *CASE_SEEN),
+    row(api("review-cases/{pk}/respond/"), *PROVIDER_OWN),
+    row(api("review-cases/{pk}/reexamination/"), *PROVIDER_OWN),
+    row(api("review-cases/{pk}/rectification/"), *PROVIDER_OWN),
+    # the yearly record re-queries: the bureau's clerks record them, its administrators
+    # follow their progress (the sides build none: one asked about is absent, 404)
+    row(api("requeries/"), *USERS),
+    row("registry/bureau/<int:bureau_id>/requeries/",
+        "NN", "NN", "NN", "YN", "NN", "NN", "YN"),
+    row(api("requeries/{pk}/"), *NOBODY2),
+    row(api("requeries/{pk}/record/"), *NOBODY2),
+    row("registry/bureau/<int:bureau_id>/requeries/<int:pk>/record/", *NOBODY2),
+    # the yearly list review: the bureau's administrator (none built: absent, 404)
+    row(api("list-reviews/"), *USERS),
+    row("selection/list-reviews/<int:bureau_id>/", *ADMIN_OWN),
+    row(api("list-reviews/{pk}/"), *NOBODY2),
+    row(api("list-reviews/{pk}/publish/"), *NOBODY2),
     # --- the workflow engine's own pages of a case and its tasks -------------------------
     row(FLOWS + r"/<int:process_pk>/cancel/$", *NOBODY2, regex=True),  # flow managers only
     # a task's index page only redirects: to its execute, assign or detail page for those
@@ -357,6 +380,16 @@ TABLE = [
         *PROVIDER_OWN, regex=True, when=HELD),
     row(task_page("annualreview", "review", "assign"), *ADMIN_OWN, regex=True, when=WAITING),
     row(task_page("annualreview", "review", "execute|unassign"),
+        *ADMIN_OWN, regex=True, when=HELD),
+    # a review case: the clerk investigates and checks the rectification; an administrator
+    # (who did not investigate) decides, another one re-examines
+    row(task_page("reviewcase", "investigate|rectification_check", "assign"),
+        *CLERK_OWN, regex=True, when=WAITING),
+    row(task_page("reviewcase", "investigate|rectification_check", "execute|unassign"),
+        *CLERK_OWN, regex=True, when=HELD),
+    row(task_page("reviewcase", "decide|reexamine", "assign"),
+        *ADMIN_OWN, regex=True, when=WAITING),
+    row(task_page("reviewcase", "decide|reexamine", "execute|unassign"),
         *ADMIN_OWN, regex=True, when=HELD),
     # the flow gives an expert's review and a vetting's correction to a named person: only
     # they do it, and it is never handed back to a queue
