@@ -116,7 +116,8 @@ def provider_invitation_accept(*, actor, token: str) -> ProviderInvitation:
 def roster_remove(*, actor, person: Person) -> Person:
     """The administrator takes a person off the organization's staff roster (the person's
     record stays, their own if they claimed it)."""
-    person = Person.objects.select_for_update(of=("self",)).select_related("organization").get(pk=person.pk)
+    person = (Person.objects.select_for_update(of=("self",)).select_related("organization")
+              .get(pk=person.pk))
     if person.organization is None:
         raise ValidationError(_("This person is on no organization's roster."))
     organization = person.organization
