@@ -15,6 +15,14 @@ from workflows.services import review_cases
 
 class ReviewCaseSerializer(serializers.ModelSerializer):
     provider_name = serializers.SerializerMethodField()
+    # Blank until the step that fills them: declared so that the schema admits "" (DRF drops
+    # allow_blank from read-only model fields, and the schema then refused real answers).
+    intended_action = serializers.ChoiceField(choices=ReviewCaseProcess.Action.choices,
+                                              allow_blank=True, read_only=True)
+    decision = serializers.ChoiceField(choices=ReviewCaseProcess.Action.choices,
+                                       allow_blank=True, read_only=True)
+    reexamination_outcome = serializers.ChoiceField(
+        choices=ReviewCaseProcess.Reexamination.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = ReviewCaseProcess
