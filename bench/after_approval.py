@@ -60,10 +60,13 @@ def _world(n: int) -> tuple:
         SchoolTerm(school=s, name="秋季", starts_on=today,
                    ends_on=today + datetime.timedelta(days=100), project_count=10)
         for s in schools)
+    # Active: only an active engagement is suspended by the sanction and restored by its
+    # lifting (a new engagement starts as a draft since the contract work).
     Engagement.objects.bulk_create(
         Engagement(school=s, term=t, approval=approval, organization=organization,
                    starts_on=t.starts_on, ends_on=t.ends_on, fee_per_session=Decimal("20"),
-                   sessions=8) for s, t in zip(schools, terms, strict=True))
+                   sessions=8, status=Engagement.Status.ACTIVE)
+        for s, t in zip(schools, terms, strict=True))
     return admin, bureau, organization
 
 
@@ -106,9 +109,13 @@ def _list_world(n: int) -> tuple:
     """A bureau administrator and ``n`` organizations approved (in force) on its list,
     written in bulk."""
     user_model = get_user_model()
-    county = Jurisdiction.objects.filter(level="county").order_by("pk").first()
-    bureau = Bureau.objects.get(jurisdiction=county)
     stamp = time.monotonic_ns()
+    # A county of its own (rolled back with the rest): the generated load already has
+    # approvals in force in every real county, which the review would open as well.
+    city = Jurisdiction.objects.filter(level="city").order_by("pk").first()
+    county = Jurisdiction.objects.create(code=f"B{stamp % 10**11:011d}", name="测评县",
+                                         level="county", parent=city)
+    bureau = Bureau.objects.create(jurisdiction=county, name="测评县教育局")
     admin = user_model.objects.create(username=f"bench-list-admin-{stamp}")
     services.role_grant(actor=None, user=admin, role=Role.BUREAU_ADMIN, target=bureau)
     organizations = Organization.objects.bulk_create(
