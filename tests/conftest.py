@@ -16,6 +16,58 @@ def pytest_configure(config):
     settings.REGISTRY_REFUSAL_DELAY = 0  # (a refused client is held a second: not in tests)
 
 
+# --- the reference data after a transactional test ----------------------------------------
+# The migrations load the reference data (jurisdictions, bureaus, categories). A transactional
+# test (``transaction=True, serialized_rollback=True``) flushes every table when it ends and
+# only the next *transactional* test puts them back. In one process pytest-django runs the
+# transactional tests last, so nothing noticed; under pytest-xdist a worker may take another
+# module after one, and its tests found no bureau. So: a copy taken once per process, put back
+# before the next non-transactional test, outside its transaction.
+_SNAPSHOT = pytest.StashKey[str]()
+_FLUSHED = pytest.StashKey[bool]()
+
+
+def _db_marker(item):
+    """How ``item`` uses the database: "transactional", "atomic" (in a transaction rolled
+    back at its end) or None."""
+    names = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    if "transactional_db" in names or "live_server" in names or (marker is not None and (
+            marker.kwargs.get("transaction") or (marker.args and marker.args[0]))):
+        return "transactional"
+    if marker is not None or "db" in names:
+        return "atomic"
+    return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reference_data_snapshot(request, django_db_setup, django_db_blocker):
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        request.config.stash[_SNAPSHOT] = connection.creation.serialize_db_to_string()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    config = item.config
+    if not config.stash.get(_FLUSHED, False) or _db_marker(item) != "atomic":
+        return
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    with config.stash[blocking_manager_key].unblock():
+        connection.creation.deserialize_db_from_string(config.stash[_SNAPSHOT])
+    config.stash[_FLUSHED] = False
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    yield
+    if _db_marker(item) == "transactional":
+        item.config.stash[_FLUSHED] = True
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language (zh-hans). A test request in English
