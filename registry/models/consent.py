@@ -11,10 +11,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .approvals import InvalidTransition
+from .transitions import StatusTransitions
 
 
-class SchoolInvitation(models.Model):
+class SchoolInvitation(StatusTransitions, models.Model):
     """A school's invitation to a registered person; accepted in the person's own account,
     it ties the person to the school (the school may then ask for their vetting)."""
 
@@ -28,6 +28,8 @@ class SchoolInvitation(models.Model):
         Status.PENDING: {Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN},
         Status.ACCEPTED: {Status.WITHDRAWN},
     }
+    transition_refused = _(
+        "This invitation is %(current)s: it can no longer be answered or withdrawn.")
 
     school = models.ForeignKey("registry.School", verbose_name=_("school"),
                                on_delete=models.CASCADE, related_name="invitations")
@@ -54,14 +56,6 @@ class SchoolInvitation(models.Model):
     def __str__(self) -> str:
         return f"{self.school} → {self.person}"
 
-    def move_to(self, status: str) -> str:
-        """Apply a transition of the map; return the previous status."""
-        if status not in self.TRANSITIONS.get(self.status, set()):
-            raise InvalidTransition(
-                _("This invitation is %(current)s: it can no longer be answered or withdrawn."),
-                code="forbidden_transition", params={"current": self.get_status_display()})
-        previous, self.status = self.status, status
-        return previous
 
 
 class RecordQueryConsent(models.Model):

@@ -8,8 +8,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .approvals import InvalidTransition
 from .providers import Weekday
+from .transitions import StatusTransitions
 
 
 class TermSlot(models.Model):
@@ -104,7 +104,7 @@ class RosterMember(models.Model):
         return f"{self.person.name} · {self.engagement_id}"
 
 
-class Lesson(models.Model):
+class Lesson(StatusTransitions, models.Model):
     """One lesson the provider says it gave; the school confirms or disputes it.
     Settlement (据实结算) counts the confirmed ones."""
 
@@ -119,6 +119,7 @@ class Lesson(models.Model):
         Status.DISPUTED: frozenset({Status.CONFIRMED}),
         Status.CONFIRMED: frozenset(),
     }
+    transition_refused = _("A lesson that is %(current)s cannot become %(target)s.")
 
     engagement = models.ForeignKey("registry.Engagement", verbose_name=_("engagement"),
                                    on_delete=models.PROTECT, related_name="lessons")
@@ -150,14 +151,3 @@ class Lesson(models.Model):
     def __str__(self) -> str:
         return f"{self.engagement_id} · {self.taught_on} · {self.period}"
 
-    def apply_transition(self, status: str) -> str:
-        """Move to ``status`` if the map allows it; return the previous status."""
-        if status not in self.TRANSITIONS.get(self.status, frozenset()):
-            raise InvalidTransition(
-                _("A lesson that is %(current)s cannot become %(target)s."),
-                code="forbidden_transition",
-                params={"current": self.get_status_display(),
-                        "target": self.Status(status).label})
-        previous = self.status
-        self.status = status
-        return previous
