@@ -70,6 +70,14 @@ class ApprovalResultSerializer(serializers.Serializer):
                 "expert_score": _money(approval.expert_score)}
 
 
+def _provider_result(provider, **facts) -> dict:
+    """What an organization's and a person's results share, around their own ``facts``."""
+    approval = ApprovalResultSerializer()
+    return {"id": provider.id, "name": provider.name, **facts,
+            "relevance": provider.relevance, "expert_score": _money(provider.expert_score),
+            "approvals": [approval.to_representation(a) for a in provider.valid_approvals]}
+
+
 class OrganizationResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -81,12 +89,9 @@ class OrganizationResultSerializer(serializers.Serializer):
     offerings = OfferingResultSerializer(many=True, source="active_offerings")
 
     def to_representation(self, organization):
-        approval, offering = ApprovalResultSerializer(), OfferingResultSerializer()
-        return {"id": organization.id, "name": organization.name, "uscc": organization.uscc,
-                "county": organization.county.name, "relevance": organization.relevance,
-                "expert_score": _money(organization.expert_score),
-                "approvals": [approval.to_representation(a)
-                              for a in organization.valid_approvals],
+        offering = OfferingResultSerializer()
+        return {**_provider_result(organization, uscc=organization.uscc,
+                                   county=organization.county.name),
                 "offerings": [offering.to_representation(o)
                               for o in organization.active_offerings]}
 
@@ -103,11 +108,8 @@ class PersonResultSerializer(serializers.Serializer):
     approvals = ApprovalResultSerializer(many=True, source="valid_approvals")
 
     def to_representation(self, person):
-        approval = ApprovalResultSerializer()
-        return {"id": person.id, "name": person.name, "kind": person.kind,
-                "kind_name": str(person.get_kind_display()), "relevance": person.relevance,
-                "expert_score": _money(person.expert_score),
-                "approvals": [approval.to_representation(a) for a in person.valid_approvals]}
+        return _provider_result(person, kind=person.kind,
+                                kind_name=str(person.get_kind_display()))
 
 
 def _search(request, form_class, selector, serializer_class):
