@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .fields import user_field
 from .transitions import StatusTransitions
 
 
@@ -78,9 +79,7 @@ class RecordRequery(StatusTransitions, models.Model):
                               default=Status.OPEN, editable=False)
     query_reference = models.CharField(_("query reference"), max_length=64, blank=True)
     query_date = models.DateField(_("query date"), null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("done by"),
-                                null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+")
+    done_by = user_field(_("done by"), null=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
 
     class Meta:

@@ -1,11 +1,11 @@
 """A provider's change to a fact an approval rests on, waiting for a clerk's review."""
 
-from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .fields import user_field
 from .transitions import StatusTransitions
 
 # The facts an approval rests on, by model: changing one after an approval (or while an
@@ -46,12 +46,9 @@ class ChangeRequest(StatusTransitions, models.Model):
     previous = models.JSONField(_("values before"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
-                                     on_delete=models.PROTECT, related_name="+")
+    requested_by = user_field(_("requested by"))
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"),
-                                    null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    reviewed_by = user_field(_("reviewed by"), null=True)
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
 

@@ -6,11 +6,11 @@ given by the person in their own account (or, for consent, on a signed form a cl
 verified): nothing a school uploads or types for the person counts.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .fields import user_field
 from .transitions import StatusTransitions
 
 
@@ -37,8 +37,7 @@ class SchoolInvitation(StatusTransitions, models.Model):
                                on_delete=models.CASCADE, related_name="school_invitations")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.PENDING)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("invited by"),
-                                   on_delete=models.PROTECT, related_name="+")
+    invited_by = user_field(_("invited by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answered_from = models.GenericIPAddressField(_("answered from"), null=True, blank=True)
@@ -73,8 +72,7 @@ class RecordQueryConsent(models.Model):
                                on_delete=models.PROTECT, related_name="+")
     purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices,
                                default=Purpose.VETTING)
-    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("given by"),
-                                 on_delete=models.PROTECT, related_name="+")
+    given_by = user_field(_("given by"))
     given_at = models.DateTimeField(_("given"), auto_now_add=True)
     given_from = models.GenericIPAddressField(_("given from"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)

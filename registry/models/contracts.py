@@ -1,13 +1,13 @@
 """The school's term plan (一校一案) and what an engagement carries as a contract:
 the roster of people who come into the school, and the lessons they give."""
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fields import user_field
 from .providers import Weekday
 from .transitions import StatusTransitions
 
@@ -86,9 +86,7 @@ class RosterMember(models.Model):
                                on_delete=models.PROTECT, related_name="rosters")
     approval = models.ForeignKey("registry.Approval", verbose_name=_("individual approval"),
                                  on_delete=models.PROTECT, related_name="+")
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("added by"),
-                                 null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
+    added_by = user_field(_("added by"), null=True)
     added_at = models.DateTimeField(_("added"), default=timezone.now)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
 
@@ -132,8 +130,7 @@ class Lesson(StatusTransitions, models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.RECORDED, editable=False)
     dispute_reason = models.TextField(_("reason for dispute"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
-                                    null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = user_field(_("recorded by"), null=True, blank=False)
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
 
     class Meta:

@@ -1,6 +1,5 @@
 """Exit (退出): the blacklist (黑名单) and review requests the bureau must look at."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -8,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models.subjects import SubjectMixin, subject_constraint, subject_fields
 from registry.models.transitions import StatusTransitions
+
+from .fields import decision_fields, user_field
 
 
 class Blacklisting(SubjectMixin, models.Model):
@@ -28,10 +29,7 @@ class Blacklisting(SubjectMixin, models.Model):
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
     reason = models.TextField(_("reason"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
+    created_by = user_field(_("decided by"), null=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     proposal = models.OneToOneField(
         "registry.BlacklistProposal", verbose_name=_("proposal"), null=True, blank=True,
@@ -153,17 +151,9 @@ class BlacklistProposal(SubjectMixin, StatusTransitions, models.Model):
     evidence_references = models.TextField(
         _("evidence references"), blank=True,
         help_text=_("Documents already on file, inspection reports, complaint numbers …"))
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), null=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
+    proposed_by = user_field(_("proposed by"), null=True, blank=False)
     proposed_at = models.DateTimeField(_("proposed"), default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_by, decided_at, decision_reason = decision_fields()
 
     class Meta:
         verbose_name = _("blacklist proposal")
@@ -210,17 +200,9 @@ class RecheckRequest(StatusTransitions, models.Model):
     statement = models.TextField(_("statement"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.OPEN, editable=False)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT,
-        related_name="+",
-    )
+    requested_by = user_field(_("requested by"))
     requested_at = models.DateTimeField(_("requested"), default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_by, decided_at, decision_reason = decision_fields()
 
     class Meta:
         verbose_name = _("re-check request")
@@ -249,10 +231,7 @@ class SanctionEvidence(models.Model):
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
-        related_name="+",
-    )
+    uploaded_by = user_field(_("uploaded by"))
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     class Meta:
