@@ -221,7 +221,6 @@ def task_queue_for(user, flow_classes) -> QuerySet:
     return tasks.filter(Q(owner=user, status=STATUS.ASSIGNED) | (Q(status=STATUS.NEW) & queue))
 
 
-
 def provider_has_case_under(jurisdiction_id: int, subject) -> bool:
     """Whether an organization (a selection case) or a person (a vetting case) has a case
     at a bureau of the jurisdiction or below it: part of a bureau's reach for sanctions

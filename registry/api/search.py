@@ -78,14 +78,19 @@ def _provider_result(provider, **facts) -> dict:
             "approvals": [approval.to_representation(a) for a in provider.valid_approvals]}
 
 
-class OrganizationResultSerializer(serializers.Serializer):
+class _ProviderResultSerializer(serializers.Serializer):
+    """The fields an organization's and a person's results share (:func:`_provider_result`)."""
+
     id = serializers.IntegerField()
     name = serializers.CharField()
-    uscc = serializers.CharField()
-    county = serializers.CharField(source="county.name")
     relevance = serializers.IntegerField()
     expert_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
     approvals = ApprovalResultSerializer(many=True, source="valid_approvals")
+
+
+class OrganizationResultSerializer(_ProviderResultSerializer):
+    uscc = serializers.CharField()
+    county = serializers.CharField(source="county.name")
     offerings = OfferingResultSerializer(many=True, source="active_offerings")
 
     def to_representation(self, organization):
@@ -96,16 +101,11 @@ class OrganizationResultSerializer(serializers.Serializer):
                               for o in organization.active_offerings]}
 
 
-class PersonResultSerializer(serializers.Serializer):
+class PersonResultSerializer(_ProviderResultSerializer):
     """Name and kind only: never the ID number."""
 
-    id = serializers.IntegerField()
-    name = serializers.CharField()
     kind = serializers.CharField()
     kind_name = serializers.CharField(source="get_kind_display")
-    relevance = serializers.IntegerField()
-    expert_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
-    approvals = ApprovalResultSerializer(many=True, source="valid_approvals")
 
     def to_representation(self, person):
         return _provider_result(person, kind=person.kind,

@@ -96,7 +96,6 @@ class RecordRequery(StatusTransitions, models.Model):
         return f"{self.person.name} · {self.year}"
 
 
-
 class TermReminder(models.Model):
     """A reminder that an approval's term ends, sent once per threshold and term end."""
 

@@ -56,7 +56,6 @@ class SchoolInvitation(StatusTransitions, models.Model):
         return f"{self.school} → {self.person}"
 
 
-
 class RecordQueryConsent(models.Model):
     """The person's own consent (知情同意) to one bureau's record query, for one purpose,
     given in their own account: when, from which address. Withdrawn consent no longer

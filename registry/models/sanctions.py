@@ -107,7 +107,6 @@ class ReviewRequest(SubjectMixin, StatusTransitions, models.Model):
         return f"{subject} · {self.get_trigger_display()}"
 
 
-
 class BlacklistProposal(SubjectMixin, StatusTransitions, models.Model):
     """A blacklisting waiting for a second person (four eyes).
 
@@ -175,7 +174,6 @@ class BlacklistProposal(SubjectMixin, StatusTransitions, models.Model):
         return f"{subject} · {self.get_kind_display()} #{self.pk}"
 
 
-
 class RecheckRequest(StatusTransitions, models.Model):
     """A person's request for a re-check (复查) of a record hit: once per hit. A task for
     the bureau's clerks and administrators, decided upheld or lifted."""
@@ -211,7 +209,6 @@ class RecheckRequest(StatusTransitions, models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal} · {self.get_status_display()}"
-
 
 
 class SanctionEvidence(models.Model):
