@@ -1,4 +1,4 @@
-"""The provider's pages beyond registration (issue 21): an individual registers themself,
+"""The provider's pages beyond registration: an individual registers themself,
 an organization's administrator invites colleagues and the people of its roster, providers
 edit what they registered (reviewed facts become change requests), and a clerk reviews
 those. Views parse input, check permission and call one service."""

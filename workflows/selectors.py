@@ -130,7 +130,7 @@ def annual_review_cases_for(user) -> QuerySet:
 
 
 def review_cases_for(user) -> QuerySet:
-    """Review cases (issue 20): the provider's own (an organization's users; a person and
+    """Review cases: the provider's own (an organization's users; a person and
     those acting for the person), and those of the user's bureaus."""
     if not user.is_authenticated:
         return ReviewCaseProcess.objects.none()

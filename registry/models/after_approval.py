@@ -1,4 +1,4 @@
-"""After approval (issue 20): the bureau's yearly dates, the yearly record re-query
+"""After approval: the bureau's yearly dates, the yearly record re-query
 (入职查询, repeated every year for people in service) and the term-end reminders."""
 
 from django.conf import settings

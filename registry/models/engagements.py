@@ -31,7 +31,7 @@ class SchoolTerm(models.Model):
         _("after-school projects"),
         help_text=_("All after-school projects the school runs this term, its own included."),
     )
-    # the school was asked, at the term's end, to rate each engagement of it (issue 20)
+    # the school was asked, at the term's end, to rate each engagement of it
     evaluations_requested_at = models.DateTimeField(_("ratings asked"), null=True,
                                                     blank=True, editable=False)
 

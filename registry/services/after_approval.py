@@ -1,4 +1,4 @@
-"""After approval (issue 20): the term and its 1+1 renewal, reminders before the term
+"""After approval: the term and its 1+1 renewal, reminders before the term
 ends, and the yearly record re-query (入职查询) of every person in service.
 
 The calendar acts through ``registry.tasks`` (the beat schedule); each step is idempotent

@@ -241,7 +241,7 @@ def test_sweep_query_count_does_not_grow_with_documents(world, insured,
 
 
 def test_annual_review_opens_on_the_bureaus_date_before_the_term_ends(world, insured):
-    """Issue 20: with the default settings (a one-year term, the review on 1 June) the
+    """With the default settings (a one-year term, the review on 1 June) the
     review opens while the approval is still in force; nothing extends it by hand."""
     w = world
     approval, _expiry = insured

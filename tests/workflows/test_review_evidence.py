@@ -1,5 +1,5 @@
-"""Reviewers decide with the evidence in front of them; the panel stays confidential
-(issue 19): the documents beside each task's form, who may read them, what the case page
+"""Reviewers decide with the evidence in front of them; the panel stays confidential:
+the documents beside each task's form, who may read them, what the case page
 shows to whom. Attacked through HTTP, as a user would."""
 
 import re

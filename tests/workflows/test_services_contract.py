@@ -203,7 +203,7 @@ def test_the_lists_name_only_existing_functions():
 def test_every_public_writer_is_atomic_itself(name, request):
     if name in NOT_YET_ATOMIC:
         request.applymarker(pytest.mark.xfail(
-            strict=True, reason="registry/documents: wrapped by their part of issue 24"))
+            strict=True, reason="a writer not wrapped yet"))
     assert is_atomic(FUNCTIONS[name]), (
         f"{name} is public and not @transaction.atomic: wrap it, or list it in EXEMPT "
         "with the reason (a read, a check, a batch)")

@@ -97,7 +97,7 @@ def corrections_reject_overdue() -> int:
     return count
 
 
-# --- the correction task: replace, answer, submit (issue 19) -------------------------
+# --- the correction task: replace, answer, submit -------------------------
 
 @dataclasses.dataclass
 class CorrectionItem:
