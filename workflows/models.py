@@ -489,11 +489,6 @@ class OfferingFlag(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}/{self.offering_id}: {self.get_kind_display()}"
 
-    @property
-    def needs_decision(self) -> bool:
-        """Pending, or rejected in an earlier round and back after correction."""
-        return self.decision != self.Decision.CONFIRMED
-
 
 class ReviewCaseProcess(Process):
     """A review case: due process after approval. Opened by an incident, low

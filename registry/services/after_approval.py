@@ -72,10 +72,6 @@ def bureaus_due(which: str, today: datetime.date, *, window_days: int) -> list[t
     return due
 
 
-def _bureau_of(approval: Approval) -> Bureau:
-    return Bureau.objects.get(jurisdiction_id=approval.jurisdiction_id)
-
-
 # --- term: reminders and the 1+1 renewal ------------------------------------------------
 
 def _brackets(thresholds) -> list[tuple[int, int]]:
