@@ -189,7 +189,6 @@ def document_upload(
     return store_with_row(file, inspected.content_type, write_rows)
 
 
-@transaction.atomic
 def store_with_row(file: File, content_type: str, write_row) -> Any:
     """Store ``file`` under a new random key together with the row ``write_row(key)``
     writes (and returns): the rows are written first and the file last, in one
