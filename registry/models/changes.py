@@ -63,4 +63,3 @@ class ChangeRequest(StatusTransitions, models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_type.model} #{self.target_id}: {', '.join(self.changes)}"
-

@@ -147,4 +147,3 @@ class Lesson(StatusTransitions, models.Model):
 
     def __str__(self) -> str:
         return f"{self.engagement_id} · {self.taught_on} · {self.period}"
-
