@@ -320,3 +320,4 @@ def parents_page(request, pk: int):
     teacher names), the approval number, the fee, and how to complain."""
     school = get_object_or_404(School.objects.select_related("county"), pk=pk)
     return render(request, "registry/contract/parents.html", selectors.parents_page(school))
+
