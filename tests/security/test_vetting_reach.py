@@ -6,7 +6,6 @@ the ID card of a person no case brought to the bureau; a school reading why a pe
 turned down; anyone but the case's clerk and approver reading the record-check result.
 """
 
-
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
