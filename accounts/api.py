@@ -82,7 +82,7 @@ class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         services.token_revoke(actor=self.request.user, token=instance)
 
 
-# --- sign-up (issue 21) ------------------------------------------------------------------------
+# --- sign-up ------------------------------------------------------------------------
 
 class SignUpSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=150)

@@ -1,4 +1,4 @@
-"""Probes of issue 20 (after approval): the sanction fan-out to many engagements, and the
+"""Probes of the after-approval work: the sanction fan-out to many engagements, and the
 opening of the yearly list review (留库审查) for many approvals.
 
 Self-contained: each probe builds what it measures inside a transaction that is rolled

@@ -36,7 +36,7 @@ from registry.requests import request_address
 POST_SCOPES = {
     "login": "sign-in", "admin:login": "sign-in", "password_reset": "sign-in",
     "password_reset_confirm": "sign-in",
-    # sign-up (issue 21) costs what a sign-in costs: the web pages and the API alike
+    # sign-up costs what a sign-in costs: the web pages and the API alike
     "signup:start": "sign-in", "signup:confirm": "sign-in",
     "api-signup": "sign-in", "api-signup-confirm": "sign-in",
     "workflows:object": "objection", "notice-objections": "objection",

@@ -253,7 +253,7 @@ CELERY_BEAT_SCHEDULE: dict = {
                          "schedule": env.float("RECERT_SWEEP_EVERY_SECONDS", default=0)
                          or crontab(hour=1, minute=30),
                          "options": {"expires": 6 * 3600}},
-    # After approval (issue 20): term-end reminders, the yearly record re-query and its
+    # After approval: term-end reminders, the yearly record re-query and its
     # deadline; daily, each idempotent.
     "term-reminders": {"task": "registry.tasks.term_reminders",
                        "schedule": crontab(hour=2, minute=0), "options": {"expires": 6 * 3600}},
@@ -375,7 +375,7 @@ OBJECTION_MAX_BODY_BYTES = env.int(
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=20)
-# Sign-up (issue 21): how long the emailed confirmation link works (seconds), and how long
+# Sign-up: how long the emailed confirmation link works (seconds), and how long
 # an organization's invitation to a colleague or a person on its roster works (days).
 SIGNUP_CONFIRM_MAX_AGE = env.int("SIGNUP_CONFIRM_MAX_AGE", default=48 * 3600)
 PROVIDER_INVITATION_DAYS = env.int("PROVIDER_INVITATION_DAYS", default=14)
@@ -412,7 +412,7 @@ REGISTRY_EXTERNAL_PROJECT_CAP = env.float("REGISTRY_EXTERNAL_PROJECT_CAP", defau
 REGISTRY_APPROVAL_TERM_DAYS = env.int("REGISTRY_APPROVAL_TERM_DAYS", default=365)
 # Average end-of-term satisfaction (share of 5) below which the bureau gets a review request.
 REGISTRY_SATISFACTION_THRESHOLD = env.float("REGISTRY_SATISFACTION_THRESHOLD", default=0.80)
-# After approval (issue 20). The yearly dates (MM-DD) a bureau keeps unless it sets its own
+# After approval. The yearly dates (MM-DD) a bureau keeps unless it sets its own
 # (registry.BureauCalendar): the annual review (年审) opens before the term ends; every
 # person in service gets the yearly record re-query (入职查询).
 REGISTRY_ANNUAL_REVIEW_DATE = env.str("REGISTRY_ANNUAL_REVIEW_DATE", default="06-01")
@@ -446,7 +446,7 @@ WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS = env.int("WORKFLOW_MIN_DOCUMENT_VALIDITY_DA
 # The record query (入职查询) is repeated yearly, so individual approvals last at most this.
 WORKFLOW_INDIVIDUAL_APPROVAL_DAYS = env.int("WORKFLOW_INDIVIDUAL_APPROVAL_DAYS", default=365)
 
-# --- review cases (issue 20): working days on the official calendar ---------------------
+# --- review cases: working days on the official calendar ---------------------
 # The provider may answer a notice of intended action within this many working days.
 REVIEW_RESPONSE_WORKING_DAYS = env.int("REVIEW_RESPONSE_WORKING_DAYS", default=5)
 # ... and ask once for a re-examination (复核) of the decision within this many.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -12,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from registry.models.fields import user_field
 from registry.models.subjects import SubjectMixin, subject_constraint, subject_fields
 
 
@@ -180,19 +180,13 @@ class Document(SubjectMixin, models.Model):
     size = models.PositiveBigIntegerField(_("size (bytes)"), editable=False)
     sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
     content_type = models.CharField(_("content type"), max_length=64, editable=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
+    uploaded_by = user_field(_("uploaded by"), null=True, blank=False)
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     review_state = models.CharField(
         _("review"), max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING,
         editable=False,
     )
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
+    reviewed_by = user_field(_("reviewed by"), null=True)
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
@@ -271,10 +265,7 @@ class DocumentDownload(models.Model):
     document = models.ForeignKey(
         Document, verbose_name=_("document"), on_delete=models.PROTECT, related_name="downloads",
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
-        related_name="+",
-    )
+    user = user_field(_("user"))
     downloaded_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     via = models.CharField(_("via"), max_length=16)
 
@@ -298,8 +289,7 @@ class PersonalDataAccess(models.Model):
 
     person = models.ForeignKey("registry.Person", verbose_name=_("person"),
                                on_delete=models.PROTECT, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("read by"),
-                              on_delete=models.PROTECT, related_name="+")
+    actor = user_field(_("read by"))
     bureau = models.ForeignKey("registry.Bureau", verbose_name=_("bureau"), null=True,
                                blank=True, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("what"), max_length=16, choices=Kind.choices)
@@ -346,8 +336,7 @@ class EngagementPaper(models.Model):
     size = models.PositiveBigIntegerField(_("size (bytes)"), editable=False)
     sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
     content_type = models.CharField(_("content type"), max_length=64, editable=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
-                                    null=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = user_field(_("uploaded by"), null=True, blank=False)
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
 

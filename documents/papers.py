@@ -9,13 +9,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import EngagementPaper
-from documents.services import StorageUnavailable, inspect_upload
-from documents.storage import STORAGE_ERRORS, delete_quietly, document_storage, new_storage_key
+from documents.services import StorageUnavailable, inspect_upload, store_with_row
+from documents.storage import STORAGE_ERRORS, document_storage
 from documents.validation import check_declared_type, field_error, validate_filename
 from registry import services as registry_services
 from registry.models import Engagement
@@ -66,40 +65,32 @@ def engagement_paper_upload(*, actor, engagement: Engagement, kind: str, side: s
     inspected = inspect_upload(file, max_bytes=settings.DOCUMENTS_MAX_UPLOAD_BYTES,
                                allowed=list(settings.DOCUMENTS_ALLOWED_TYPES))
     check_declared_type(declared_content_type, inspected.content_type)
-    storage = document_storage()
-    key = new_storage_key(inspected.content_type)
-    stored_key = None
-    try:
-        with transaction.atomic():
-            locked = Engagement.objects.select_for_update(of=("self",)).get(pk=engagement.pk)
-            if locked.status != Engagement.Status.DRAFT:
-                raise field_error("kind", _("The papers are fixed once the engagement is "
-                                            "signed."), "not_draft")
-            now = timezone.now()
-            EngagementPaper.objects.filter(engagement=locked, kind=kind, side=side,
-                                           superseded_at=None).update(superseded_at=now)
-            paper = EngagementPaper.objects.create(
-                engagement=locked, kind=kind, side=side, original_name=name, storage_key=key,
-                size=inspected.size, sha256=inspected.sha256,
-                content_type=inspected.content_type, uploaded_by=actor, uploaded_at=now)
-            registry_services.audit_record(
-                actor=actor, action="engagement.paper_upload", target=locked,
-                data={"kind": kind, "side": side, "sha256": inspected.sha256,
-                      "paper": paper.pk})
-            if len(papers_current(locked)) == (len(EngagementPaper.Kind.values)
-                                               * len(EngagementPaper.Side.values)):
-                registry_services.engagement_sign(actor=actor, engagement=locked)
-            try:
-                stored_key = storage.save(key, file)
-            except STORAGE_ERRORS as exc:
-                raise StorageUnavailable() from exc
-            if stored_key != key:
-                paper.storage_key = stored_key
-                paper.save(update_fields=["storage_key"])
-    except BaseException:
-        delete_quietly(storage, stored_key or key)
-        raise
-    engagement.status = locked.status
+    status_after = {}
+
+    def write_rows(key: str) -> EngagementPaper:
+        locked = Engagement.objects.select_for_update(of=("self",)).get(pk=engagement.pk)
+        if locked.status != Engagement.Status.DRAFT:
+            raise field_error("kind", _("The papers are fixed once the engagement is "
+                                        "signed."), "not_draft")
+        now = timezone.now()
+        EngagementPaper.objects.filter(engagement=locked, kind=kind, side=side,
+                                       superseded_at=None).update(superseded_at=now)
+        paper = EngagementPaper.objects.create(
+            engagement=locked, kind=kind, side=side, original_name=name, storage_key=key,
+            size=inspected.size, sha256=inspected.sha256,
+            content_type=inspected.content_type, uploaded_by=actor, uploaded_at=now)
+        registry_services.audit_record(
+            actor=actor, action="engagement.paper_upload", target=locked,
+            data={"kind": kind, "side": side, "sha256": inspected.sha256,
+                  "paper": paper.pk})
+        if len(papers_current(locked)) == (len(EngagementPaper.Kind.values)
+                                           * len(EngagementPaper.Side.values)):
+            registry_services.engagement_sign(actor=actor, engagement=locked)
+        status_after["engagement"] = locked.status
+        return paper
+
+    paper = store_with_row(file, inspected.content_type, write_rows)
+    engagement.status = status_after["engagement"]
     return paper
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -153,52 +154,63 @@ def document_upload(
                          allowed=list(settings.DOCUMENTS_ALLOWED_TYPES))
     check_declared_type(declared_content_type, inspected.content_type)
 
+    def write_rows(key: str) -> Document:
+        # Lock the subject so that two uploads of one type supersede one after the other.
+        type(subject).objects.select_for_update().filter(pk=subject.pk).exists()
+        now = timezone.now()
+        previous = (
+            Document.objects.select_for_update()
+            .filter(document_type=kind, superseded_at__isnull=True, **subject_fields)
+            .first()
+        )
+        if previous is not None:
+            previous.superseded_at = now
+            previous.save(update_fields=["superseded_at"])
+        document = Document.objects.create(
+            document_type=kind, issued_on=issued_on, expires_on=expires_on,
+            original_name=name, storage_key=key, size=inspected.size,
+            sha256=inspected.sha256, content_type=inspected.content_type,
+            uploaded_by=actor, uploaded_at=now, **subject_fields,
+        )
+        if previous is not None:
+            previous.superseded_by = document
+            previous.save(update_fields=["superseded_by"])
+            audit_record(actor=actor, action="document.supersede", target=previous,
+                         from_state="current", to_state="superseded",
+                         data={"by": document.pk})
+        audit_record(
+            actor=actor, action="document.upload", target=document,
+            to_state=document.review_state,
+            data={"type": kind.code, "sha256": inspected.sha256, "size": inspected.size,
+                  "supersedes": previous.pk if previous else None},
+        )
+        return document
+
+    return store_with_row(file, inspected.content_type, write_rows)
+
+
+def store_with_row(file: File, content_type: str, write_row) -> Any:
+    """Store ``file`` under a new random key together with the row ``write_row(key)``
+    writes (and returns): the rows are written first and the file last, in one
+    transaction, so that a storage failure rolls the rows back with it
+    (:class:`StorageUnavailable`), and a failure after storing removes the stored object."""
     storage = document_storage()
-    key = new_storage_key(inspected.content_type)
+    key = new_storage_key(content_type)
     stored_key = None
     try:
         with transaction.atomic():
-            # Lock the subject so that two uploads of one type supersede one after the other.
-            type(subject).objects.select_for_update().filter(pk=subject.pk).exists()
-            now = timezone.now()
-            previous = (
-                Document.objects.select_for_update()
-                .filter(document_type=kind, superseded_at__isnull=True, **subject_fields)
-                .first()
-            )
-            if previous is not None:
-                previous.superseded_at = now
-                previous.save(update_fields=["superseded_at"])
-            document = Document.objects.create(
-                document_type=kind, issued_on=issued_on, expires_on=expires_on,
-                original_name=name, storage_key=key, size=inspected.size,
-                sha256=inspected.sha256, content_type=inspected.content_type,
-                uploaded_by=actor, uploaded_at=now, **subject_fields,
-            )
-            if previous is not None:
-                previous.superseded_by = document
-                previous.save(update_fields=["superseded_by"])
-                audit_record(actor=actor, action="document.supersede", target=previous,
-                             from_state="current", to_state="superseded",
-                             data={"by": document.pk})
-            audit_record(
-                actor=actor, action="document.upload", target=document,
-                to_state=document.review_state,
-                data={"type": kind.code, "sha256": inspected.sha256, "size": inspected.size,
-                      "supersedes": previous.pk if previous else None},
-            )
-            # Last, so that a storage failure rolls the row back with it.
+            row = write_row(key)
             try:
                 stored_key = storage.save(key, file)
             except STORAGE_ERRORS as exc:
                 raise StorageUnavailable() from exc
-            if stored_key != key:
-                document.storage_key = stored_key
-                document.save(update_fields=["storage_key"])
+            if stored_key != key:  # the storage chose another name: the row follows it
+                row.storage_key = stored_key
+                row.save(update_fields=["storage_key"])
     except BaseException:
         delete_quietly(storage, stored_key or key)
         raise
-    return document
+    return row
 
 
 VERIFY, REJECT = "verify", "reject"

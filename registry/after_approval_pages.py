@@ -1,4 +1,4 @@
-"""Web pages of issue 20 (after approval): the bureau's yearly record re-queries."""
+"""Web pages of the after-approval work: the bureau's yearly record re-queries."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from registry import selectors, services
 from registry.forms import RequeryRecordForm
 from registry.models import Bureau, RecordRequery
-from registry.requests import error_messages
+from registry.requests import error_messages, valid_data
 from registry.roles import Role
 from registry.selectors.core import objects_for_role
 
@@ -57,8 +57,7 @@ def requery_record(request, bureau_id: int, pk: int):
     requery = get_object_or_404(selectors.requeries_for_bureau(bureau), pk=pk)
     form = RequeryRecordForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        valid_data(form)
         services.requery_record(actor=request.user, requery=requery, **form.cleaned_data)
     except ValidationError as error:
         for message in error_messages(error):

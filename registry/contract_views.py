@@ -31,6 +31,7 @@ from registry.requests import (
     error_messages,
     person_by_reference,
     school_for,
+    valid_data,
 )
 
 PDF = "application/pdf"
@@ -107,8 +108,7 @@ def engagement_roster_add(request, pk: int):
     engagement = _engagement(request, pk, school_only=True)
     form = RosterAddForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        valid_data(form)
         person = person_by_reference(form.cleaned_data["person"])
         services.engagement_roster_add(actor=request.user, engagement=engagement, person=person)
         messages.success(request, _("%(name)s is on the roster.") % {"name": person.name})
@@ -177,9 +177,7 @@ def lesson_record(request, pk: int):
     engagement = _engagement(request, pk, provider_only=True)
     form = LessonForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError([e for errs in form.errors.values() for e in errs])
-        data = form.cleaned_data
+        data = valid_data(form)
         teacher = Person.objects.filter(pk=data["teacher"]).first()
         if teacher is None:
             raise ValidationError({"teacher": _("Unknown teacher.")})
@@ -201,8 +199,7 @@ def lesson_decide(request, pk: int, lesson_pk: int):
     lesson = get_object_or_404(Lesson, pk=lesson_pk, engagement=engagement)
     form = LessonDecisionForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        valid_data(form)
         services.lesson_decide(actor=request.user, lesson=lesson,
                                confirm=form.cleaned_data["decision"] == "confirm",
                                reason=form.cleaned_data.get("reason", ""))

@@ -116,15 +116,25 @@ def _signatures(w: _Writer) -> None:
     w.line(_("For the provider (signature and seal): ____________________   Date: __________"))
 
 
-def agreement_pdf(engagement, roster: Iterable) -> bytes:
-    """The service agreement, to print, sign by both sides and upload back."""
-    w = _Writer(_("After-school service agreement"))
-    w.line(_("After-school service agreement"), size=18, gap=10)
+def _paper(engagement, roster: Iterable, *, title, heading, clauses) -> bytes:
+    """A paper of the engagement: its heading and number, the facts, the clauses and the
+    two sides' signature lines."""
+    w = _Writer(title)
+    w.line(heading, size=18, gap=10)
     w.line(_("Engagement No. %(number)s") % {"number": engagement.pk}, size=9)
     w.space()
     _facts(w, engagement, roster)
     w.space()
-    for clause in (
+    for clause in clauses:
+        w.line(clause)
+    _signatures(w)
+    return w.bytes()
+
+
+def agreement_pdf(engagement, roster: Iterable) -> bytes:
+    """The service agreement, to print, sign by both sides and upload back."""
+    return _paper(engagement, roster, title=_("After-school service agreement"),
+                  heading=_("After-school service agreement"), clauses=(
         _("1. The provider teaches the agreed non-academic content only; no subject "
           "tutoring and no new lessons."),
         _("2. Only the people on the roster, each holding a valid individual approval, "
@@ -133,30 +143,19 @@ def agreement_pdf(engagement, roster: Iterable) -> bytes:
           "per session above."),
         _("4. A suspension or revocation of the provider's or a person's approval ends "
           "their right to enter the school at once."),
-    ):
-        w.line(clause)
-    _signatures(w)
-    return w.bytes()
+    ))
 
 
 def safety_letter_pdf(engagement, roster: Iterable) -> bytes:
     """The safety responsibility letter (安全责任书)."""
-    w = _Writer(_("Safety responsibility letter"))
-    w.line(_("Safety responsibility letter (安全责任书)"), size=18, gap=10)
-    w.line(_("Engagement No. %(number)s") % {"number": engagement.pk}, size=9)
-    w.space()
-    _facts(w, engagement, roster)
-    w.space()
-    for clause in (
+    return _paper(engagement, roster, title=_("Safety responsibility letter"),
+                  heading=_("Safety responsibility letter (安全责任书)"), clauses=(
         _("1. The provider is responsible for the pupils' safety during its lessons, and "
           "for the conduct of the people it sends."),
         _("2. Everyone entering shows their entry permit at the gate; the school checks it."),
         _("3. Any accident or incident is reported to the school at once."),
         _("4. The school keeps the site safe and names a teacher on duty for each slot."),
-    ):
-        w.line(clause)
-    _signatures(w)
-    return w.bytes()
+    ))
 
 
 def permits_pdf(permits: Iterable[dict]) -> bytes:

@@ -1,11 +1,9 @@
-"""The provider's pages beyond registration (issue 21): an individual registers themself,
+"""The provider's pages beyond registration: an individual registers themself,
 an organization's administrator invites colleagues and the people of its roster, providers
 edit what they registered (reviewed facts become change requests), and a clerk reviews
 those. Views parse input, check permission and call one service."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -18,9 +16,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from registry import selectors, services
-from registry.models import Offering, Organization, Person, ServiceCategory
-from registry.models.providers import Weekday
-from registry.portal import PersonForm, _apply_error, _own_organization
+from registry.models import Offering, Organization, Person
+from registry.portal import OfferingForm, PersonForm, _apply_error, _own_organization
 
 
 def _form_page(request, form, *, title, intro="", submit, status=200, extra=None):
@@ -152,23 +149,11 @@ def organization_edit(request, pk: int):
                           "the rest applies at once."))
 
 
-class OfferingEditForm(forms.Form):
-    category = forms.ModelChoiceField(label=gettext_lazy("Category"),
-                                      queryset=ServiceCategory.objects.filter(is_active=True))
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+class OfferingEditForm(OfferingForm):
+    """The registration form, with the description optional and the offering's switch."""
+
     description = forms.CharField(label=gettext_lazy("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
-    grade_min = forms.IntegerField(label=gettext_lazy("Lowest grade"), min_value=1, max_value=9)
-    grade_max = forms.IntegerField(label=gettext_lazy("Highest grade"), min_value=1,
-                                   max_value=9)
-    fee_per_session = forms.DecimalField(label=gettext_lazy("Fee per session (CNY)"),
-                                         min_value=Decimal("0"), max_digits=8,
-                                         decimal_places=2)
-    capacity = forms.IntegerField(label=gettext_lazy("Places per session"), min_value=1,
-                                  max_value=1000)
-    weekdays = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("Weekdays"), coerce=int, choices=Weekday.choices,
-        widget=forms.CheckboxSelectMultiple)
     is_active = forms.BooleanField(label=gettext_lazy("Offered"), required=False)
 
 

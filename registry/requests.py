@@ -191,6 +191,14 @@ def error_messages(error: ValidationError) -> list[str]:
     return [str(m) for m in error.messages]
 
 
+def valid_data(form) -> dict:
+    """The form's cleaned data, or its errors, every one, as one ``ValidationError`` (the
+    pages that answer a refusal with a message rather than the form again)."""
+    if not form.is_valid():
+        raise ValidationError([e for errs in form.errors.values() for e in errs])
+    return form.cleaned_data
+
+
 def engagement_args(school, form) -> dict:
     """Turn submitted ids into objects; unknown ids are the user's error."""
     data = form.cleaned_data

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from registry import selectors, services
 from registry.forms import BlacklistProposalForm, DecisionForm, RecheckDecideForm, RecheckForm
 from registry.models import Bureau, Organization, Person, SanctionEvidence
-from registry.requests import bureau_for, error_messages
+from registry.requests import bureau_for, error_messages, valid_data
 from registry.roles import Role
 from registry.selectors import objects_for_role
 
@@ -176,8 +176,7 @@ def recheck_decide(request, bureau_id: int, pk: int):
                                 proposal__bureau=bureau)
     form = RecheckDecideForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        valid_data(form)
         services.recheck_decide(actor=request.user, recheck=recheck, **form.cleaned_data)
     except ValidationError as error:
         _errors(request, error)

@@ -46,6 +46,7 @@ from registry.requests import (
     query_id,
     school_for,
     schools_of,
+    valid_data,
 )
 
 EXPORT_TYPES = {
@@ -319,8 +320,7 @@ def engagement_evaluate(request, pk: int):
     engagement = _own_engagement(request, pk)
     form = EvaluationForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        valid_data(form)
         services.engagement_evaluate(actor=request.user, engagement=engagement,
                                      **form.cleaned_data)
         messages.success(request, _("Evaluation recorded."))
@@ -338,8 +338,7 @@ def engagement_free_places(request, pk: int):
     engagement = _own_engagement(request, pk)
     form = FreePlacesForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        valid_data(form)
         recorded = services.engagement_free_places_record(
             actor=request.user, engagement=engagement, used=form.cleaned_data["used"])
     except ValidationError as error:
@@ -361,8 +360,7 @@ def engagement_incident(request, pk: int):
     engagement = _own_engagement(request, pk)
     form = IncidentForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError([e for errs in form.errors.values() for e in errs])
+        valid_data(form)
         services.incident_report(actor=request.user, engagement=engagement, **form.cleaned_data)
         messages.success(request, _("Incident reported."))
     except ValidationError as error:

@@ -5,22 +5,48 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from documents.models import DocumentType
 from registry.identifiers import make_id_number, make_uscc
 from registry.models import (
+    AcademicSignal,
+    AllowedCategory,
     Approval,
+    Blacklisting,
+    Bureau,
+    Engagement,
+    FeeReference,
     Jurisdiction,
     Offering,
     Organization,
     Person,
     School,
+    SchoolTerm,
     ServiceCategory,
 )
+from workflows.models import CalendarOverride, ExpertAssignment
+
+
+def jurisdiction(code: str) -> Jurisdiction:
+    return Jurisdiction.objects.get(code=code)
 
 
 def county(code: str = "360102") -> Jurisdiction:
-    return Jurisdiction.objects.get(code=code)
+    return jurisdiction(code)
+
+
+def city(code: str = "360100") -> Jurisdiction:
+    return jurisdiction(code)
+
+
+def category(code: str = "sport") -> ServiceCategory:
+    return ServiceCategory.objects.get(code=code)
+
+
+def _days(n: int):
+    return lambda: timezone.localdate() + datetime.timedelta(days=n)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -91,3 +117,125 @@ class ApprovalFactory(factory.django.DjangoModelFactory):
     valid_until = factory.LazyFunction(
         lambda: timezone.localdate() + datetime.timedelta(days=364)
     )
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Group
+
+    name = factory.Sequence(lambda n: f"测试组{n}")
+
+
+class JurisdictionFactory(factory.django.DjangoModelFactory):
+    """A county under 南昌市 (pass ``code``, ``name`` and ``parent`` for another)."""
+
+    class Meta:
+        model = Jurisdiction
+
+    code = factory.Sequence(lambda n: f"3601{50 + n % 50}")
+    name = factory.Sequence(lambda n: f"测试区{n}")
+    level = Jurisdiction.Level.COUNTY
+    parent = factory.LazyFunction(city)
+
+
+class ServiceCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceCategory
+
+    code = factory.Sequence(lambda n: f"test-category-{n}")
+    name = factory.Sequence(lambda n: f"测试项目{n}")
+
+
+class AllowedCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AllowedCategory
+
+    jurisdiction = factory.LazyFunction(city)
+    category = factory.LazyFunction(category)
+
+
+class FeeReferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FeeReference
+
+    jurisdiction = factory.LazyFunction(city)
+    category = factory.LazyFunction(category)
+    effective_from = factory.LazyFunction(_days(-30))
+    reference_fee = Decimal("30")
+    cap = Decimal("40")
+
+
+class AcademicSignalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AcademicSignal
+
+    word = factory.Sequence(lambda n: f"测试词{n}")
+    explanation = "测试用"
+
+
+class SchoolTermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SchoolTerm
+
+    school = factory.SubFactory(SchoolFactory)
+    name = "2026秋"
+    starts_on = factory.LazyFunction(_days(0))
+    ends_on = factory.LazyFunction(_days(120))
+    project_count = 5
+
+
+class EngagementFactory(factory.django.DjangoModelFactory):
+    """An organization's engagement by a school for a term, under an approval in force."""
+
+    class Meta:
+        model = Engagement
+
+    term = factory.SubFactory(SchoolTermFactory)
+    school = factory.SelfAttribute("term.school")
+    approval = factory.SubFactory(ApprovalFactory, status=Approval.Status.APPROVED)
+    organization = factory.SelfAttribute("approval.organization")
+    starts_on = factory.SelfAttribute("term.starts_on")
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + datetime.timedelta(days=100))
+    fee_per_session = Decimal("20")
+    sessions = 10
+
+
+class BlacklistingFactory(factory.django.DjangoModelFactory):
+    """A blacklisting of ``organization`` or ``person``, by its credit code or ID number."""
+
+    class Meta:
+        model = Blacklisting
+
+    bureau = factory.LazyFunction(lambda: Bureau.objects.get(jurisdiction__code="360100"))
+    organization = None
+    person = None
+    uscc = factory.LazyAttribute(lambda o: o.organization.uscc if o.organization else "")
+    id_number = factory.LazyAttribute(lambda o: o.person.id_number if o.person else "")
+    starts_on = factory.LazyFunction(_days(0))
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on.replace(year=o.starts_on.year + 3))
+    reason = "严重违规"
+
+
+class DocumentTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DocumentType
+
+    code = factory.Sequence(lambda n: f"extra-{n}")
+    name = factory.Sequence(lambda n: f"补充材料{n}")
+    subject = "organization"
+    is_required = False
+
+
+class CalendarOverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CalendarOverride
+
+    is_workday = False
+
+
+class ExpertAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExpertAssignment
+
+    expert = factory.SubFactory(UserFactory)
+    slot = 1

@@ -423,7 +423,7 @@ def _clerk_again(activation):
 
 @entry.flow_register("review_case")
 class ReviewCaseFlow(CaseFlowMixin, flow.Flow):
-    """审查案件 (issue 20): after approval, due process. The clerk investigates and sends a
+    """审查案件: after approval, due process. The clerk investigates and sends a
     notice of intended action; the provider may answer within N working days; an
     administrator who did not investigate decides; one re-examination (复核) may be asked;
     a rectification not evidenced in time comes back to the clerk. The provider's steps

@@ -1,4 +1,4 @@
-"""API of the yearly review of the whole list (留库审查, issue 20)."""
+"""API of the yearly review of the whole list (留库审查)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets

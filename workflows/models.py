@@ -489,14 +489,9 @@ class OfferingFlag(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}/{self.offering_id}: {self.get_kind_display()}"
 
-    @property
-    def needs_decision(self) -> bool:
-        """Pending, or rejected in an earlier round and back after correction."""
-        return self.decision != self.Decision.CONFIRMED
-
 
 class ReviewCaseProcess(Process):
-    """A review case (issue 20): due process after approval. Opened by an incident, low
+    """A review case: due process after approval. Opened by an incident, low
     satisfaction, a complaint the bureau records, a failed re-query or by hand; a clerk
     looks into it, the provider is told the intended action with reasons and may answer
     within ``REVIEW_RESPONSE_WORKING_DAYS``; an administrator who did not investigate
@@ -612,7 +607,7 @@ class ReviewCaseProcess(Process):
 
 
 class ListReview(models.Model):
-    """The yearly review of a bureau's whole list (留库审查, issue 20): an annual review for
+    """The yearly review of a bureau's whole list (留库审查): an annual review for
     every approval in force, opened at once; when they are done the administrator
     publishes the next list version (its changes are the publication's diff)."""
 

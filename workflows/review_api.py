@@ -1,4 +1,4 @@
-"""API of the review cases (issue 20): read a case; the provider answers, asks for 复核 and
+"""API of the review cases: read a case; the provider answers, asks for 复核 and
 evidences a rectification; bureau staff open one by hand or on a complaint. The bureau's
 own steps are tasks (``/api/v1/tasks/{id}/act/``)."""
 

@@ -1,4 +1,4 @@
-"""Forms of the review case's bureau tasks and the provider's steps (issue 20)."""
+"""Forms of the review case's bureau tasks and the provider's steps."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

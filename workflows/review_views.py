@@ -1,4 +1,4 @@
-"""Pages of the review case (issue 20): its bureau tasks (viewflow task pages) and the
+"""Pages of the review case: its bureau tasks (viewflow task pages) and the
 case page, where the provider answers, asks for 复核 and evidences a rectification."""
 
 from django.contrib import messages

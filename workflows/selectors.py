@@ -36,6 +36,13 @@ def _bureau_ids(user, perms=BUREAU_PERMS) -> list[int]:
                 .values_list("pk", flat=True))
 
 
+def _granted_ids(user, perm: str, klass) -> list[int]:
+    """The ids of the ``klass`` rows on which ``user`` holds ``perm`` as an object
+    permission (its own or its groups'; never a global one)."""
+    return list(get_objects_for_user(user, perm, klass=klass, accept_global_perms=False,
+                                     with_superuser=False).values_list("pk", flat=True))
+
+
 def selection_cases_for(user) -> QuerySet:
     """Organization cases the user may see: its own organizations', its bureaus', or
     those it was drawn to review as an expert."""
@@ -44,11 +51,9 @@ def selection_cases_for(user) -> QuerySet:
     queryset = SelectionProcess.objects.select_related("organization", "bureau", "call")
     if user.is_superuser:
         return queryset
-    org_ids = get_objects_for_user(user, "registry.act_for_organization", klass=Organization,
-                                   accept_global_perms=False, with_superuser=False
-                                   ).values_list("pk", flat=True)
+    org_ids = _granted_ids(user, "registry.act_for_organization", Organization)
     return queryset.filter(
-        Q(organization_id__in=list(org_ids))
+        Q(organization_id__in=org_ids)
         | Q(bureau_id__in=_bureau_ids(user))
         | Q(assignments__expert=user)
     ).distinct()
@@ -62,9 +67,7 @@ def vetting_cases_for(user) -> QuerySet:
     queryset = VettingProcess.objects.select_related("person", "bureau", "school")
     if user.is_superuser:
         return queryset
-    org_ids = list(get_objects_for_user(user, "registry.act_for_organization",
-                                        klass=Organization, accept_global_perms=False,
-                                        with_superuser=False).values_list("pk", flat=True))
+    org_ids = _granted_ids(user, "registry.act_for_organization", Organization)
     return queryset.filter(
         Q(applicant=user) | Q(person__user=user) | Q(person__organization_id__in=org_ids)
         | Q(bureau_id__in=_bureau_ids(user))
@@ -108,9 +111,7 @@ def recertification_cases_for(user) -> QuerySet:
     queryset = RecertificationProcess.objects.select_related("approval", "bureau")
     if user.is_superuser:
         return queryset
-    org_ids = list(get_objects_for_user(user, "registry.act_for_organization",
-                                        klass=Organization, accept_global_perms=False,
-                                        with_superuser=False).values_list("pk", flat=True))
+    org_ids = _granted_ids(user, "registry.act_for_organization", Organization)
     return queryset.filter(
         Q(approval__organization_id__in=org_ids) | Q(approval__person__user=user)
         | Q(approval__person__organization_id__in=org_ids)
@@ -129,19 +130,15 @@ def annual_review_cases_for(user) -> QuerySet:
 
 
 def review_cases_for(user) -> QuerySet:
-    """Review cases (issue 20): the provider's own (an organization's users; a person and
+    """Review cases: the provider's own (an organization's users; a person and
     those acting for the person), and those of the user's bureaus."""
     if not user.is_authenticated:
         return ReviewCaseProcess.objects.none()
     queryset = ReviewCaseProcess.objects.select_related("bureau", "organization", "person")
     if user.is_superuser:
         return queryset
-    org_ids = list(get_objects_for_user(user, "registry.act_for_organization",
-                                        klass=Organization, accept_global_perms=False,
-                                        with_superuser=False).values_list("pk", flat=True))
-    person_ids = list(get_objects_for_user(user, "registry.act_for_person", klass=Person,
-                                           accept_global_perms=False, with_superuser=False)
-                      .values_list("pk", flat=True))
+    org_ids = _granted_ids(user, "registry.act_for_organization", Organization)
+    person_ids = _granted_ids(user, "registry.act_for_person", Person)
     return queryset.filter(
         Q(organization_id__in=org_ids) | Q(person__user=user) | Q(person_id__in=person_ids)
         | Q(bureau_id__in=_bureau_ids(user)))
@@ -222,7 +219,6 @@ def task_queue_for(user, flow_classes) -> QuerySet:
         for permission, object_pks in sorted(by_permission.items()):
             queue |= Q(owner_permission=permission, owner_permission_obj_pk__in=sorted(object_pks))
     return tasks.filter(Q(owner=user, status=STATUS.ASSIGNED) | (Q(status=STATUS.NEW) & queue))
-
 
 
 def provider_has_case_under(jurisdiction_id: int, subject) -> bool:

@@ -378,7 +378,7 @@ class ObjectionView(generic.FormView):
 __all__ = ["SelectionProcess"]
 
 
-# --- an individual applies for their own vetting (issue 21) -------------------------------
+# --- an individual applies for their own vetting -------------------------------
 
 class VettingApplyForm(forms.Form):
     bureau = forms.ModelChoiceField(label=_("Bureau applied to"),

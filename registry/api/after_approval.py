@@ -1,4 +1,4 @@
-"""API of issue 20 (after approval): the yearly record re-queries of a bureau."""
+"""API of the after-approval work: the yearly record re-queries of a bureau."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets

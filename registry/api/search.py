@@ -70,44 +70,46 @@ class ApprovalResultSerializer(serializers.Serializer):
                 "expert_score": _money(approval.expert_score)}
 
 
-class OrganizationResultSerializer(serializers.Serializer):
+def _provider_result(provider, **facts) -> dict:
+    """What an organization's and a person's results share, around their own ``facts``."""
+    approval = ApprovalResultSerializer()
+    return {"id": provider.id, "name": provider.name, **facts,
+            "relevance": provider.relevance, "expert_score": _money(provider.expert_score),
+            "approvals": [approval.to_representation(a) for a in provider.valid_approvals]}
+
+
+class _ProviderResultSerializer(serializers.Serializer):
+    """The fields an organization's and a person's results share (:func:`_provider_result`)."""
+
     id = serializers.IntegerField()
     name = serializers.CharField()
-    uscc = serializers.CharField()
-    county = serializers.CharField(source="county.name")
     relevance = serializers.IntegerField()
     expert_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
     approvals = ApprovalResultSerializer(many=True, source="valid_approvals")
+
+
+class OrganizationResultSerializer(_ProviderResultSerializer):
+    uscc = serializers.CharField()
+    county = serializers.CharField(source="county.name")
     offerings = OfferingResultSerializer(many=True, source="active_offerings")
 
     def to_representation(self, organization):
-        approval, offering = ApprovalResultSerializer(), OfferingResultSerializer()
-        return {"id": organization.id, "name": organization.name, "uscc": organization.uscc,
-                "county": organization.county.name, "relevance": organization.relevance,
-                "expert_score": _money(organization.expert_score),
-                "approvals": [approval.to_representation(a)
-                              for a in organization.valid_approvals],
+        offering = OfferingResultSerializer()
+        return {**_provider_result(organization, uscc=organization.uscc,
+                                   county=organization.county.name),
                 "offerings": [offering.to_representation(o)
                               for o in organization.active_offerings]}
 
 
-class PersonResultSerializer(serializers.Serializer):
+class PersonResultSerializer(_ProviderResultSerializer):
     """Name and kind only: never the ID number."""
 
-    id = serializers.IntegerField()
-    name = serializers.CharField()
     kind = serializers.CharField()
     kind_name = serializers.CharField(source="get_kind_display")
-    relevance = serializers.IntegerField()
-    expert_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
-    approvals = ApprovalResultSerializer(many=True, source="valid_approvals")
 
     def to_representation(self, person):
-        approval = ApprovalResultSerializer()
-        return {"id": person.id, "name": person.name, "kind": person.kind,
-                "kind_name": str(person.get_kind_display()), "relevance": person.relevance,
-                "expert_score": _money(person.expert_score),
-                "approvals": [approval.to_representation(a) for a in person.valid_approvals]}
+        return _provider_result(person, kind=person.kind,
+                                kind_name=str(person.get_kind_display()))
 
 
 def _search(request, form_class, selector, serializer_class):

@@ -1,4 +1,4 @@
-"""After approval (issue 20): the bureau's yearly dates, the yearly record re-query
+"""After approval: the bureau's yearly dates, the yearly record re-query
 (入职查询, repeated every year for people in service) and the term-end reminders."""
 
 from django.conf import settings
@@ -6,7 +6,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .approvals import InvalidTransition
+from .fields import user_field
+from .transitions import StatusTransitions
 
 
 def _month_day(value: str) -> tuple[int, int]:
@@ -46,7 +47,7 @@ class BureauCalendar(models.Model):
                 "requery": (self.requery_month, self.requery_day)}
 
 
-class RecordRequery(models.Model):
+class RecordRequery(StatusTransitions, models.Model):
     """One person's yearly record re-query, a task for the bureau's clerk. Not done within
     ``REGISTRY_REQUERY_DAYS`` it suspends the person's approval, with notice."""
 
@@ -63,6 +64,7 @@ class RecordRequery(models.Model):
         Status.DONE: frozenset(),
         Status.HIT: frozenset(),
     }
+    transition_refused = _("This re-query is %(current)s: it cannot change that way.")
 
     approval = models.ForeignKey("registry.Approval", verbose_name=_("approval"),
                                  on_delete=models.PROTECT, related_name="requeries")
@@ -77,9 +79,7 @@ class RecordRequery(models.Model):
                               default=Status.OPEN, editable=False)
     query_reference = models.CharField(_("query reference"), max_length=64, blank=True)
     query_date = models.DateField(_("query date"), null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("done by"),
-                                null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+")
+    done_by = user_field(_("done by"), null=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
 
     class Meta:
@@ -94,14 +94,6 @@ class RecordRequery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person.name} · {self.year}"
-
-    def apply_transition(self, status: str) -> str:
-        if status not in self.TRANSITIONS.get(self.status, frozenset()):
-            raise InvalidTransition(_("This re-query is %(current)s: it cannot change that way."),
-                                    code="forbidden_transition",
-                                    params={"current": self.get_status_display()})
-        previous, self.status = self.status, status
-        return previous
 
 
 class TermReminder(models.Model):

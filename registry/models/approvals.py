@@ -2,7 +2,6 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -10,10 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.expiry import in_force_q
 from registry.models.subjects import SubjectMixin, subject_constraint, subject_fields
-
-
-class InvalidTransition(ValidationError):
-    """A status change the transition map forbids."""
+from registry.models.transitions import InvalidTransition
 
 
 class ApprovalQuerySet(models.QuerySet):

@@ -1,12 +1,12 @@
 """A provider's change to a fact an approval rests on, waiting for a clerk's review."""
 
-from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .approvals import InvalidTransition
+from .fields import user_field
+from .transitions import StatusTransitions
 
 # The facts an approval rests on, by model: changing one after an approval (or while an
 # application is open) needs a clerk's review; any other field applies at once.
@@ -18,7 +18,7 @@ REVIEWED_FIELDS: dict[str, frozenset[str]] = {
 }
 
 
-class ChangeRequest(models.Model):
+class ChangeRequest(StatusTransitions, models.Model):
     """Proposed new values of reviewed fields of one organization, offering or person.
     Until a clerk approves it the published facts stay as they were."""
 
@@ -28,6 +28,7 @@ class ChangeRequest(models.Model):
         REJECTED = "rejected", _("Rejected")
 
     TRANSITIONS = {Status.PENDING: {Status.APPROVED, Status.REJECTED}}
+    transition_refused = _("This change request is %(current)s: it cannot be reviewed again.")
 
     target_type = models.ForeignKey(ContentType, verbose_name=_("object type"),
                                     on_delete=models.PROTECT, related_name="+")
@@ -45,12 +46,9 @@ class ChangeRequest(models.Model):
     previous = models.JSONField(_("values before"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
-                                     on_delete=models.PROTECT, related_name="+")
+    requested_by = user_field(_("requested by"))
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"),
-                                    null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    reviewed_by = user_field(_("reviewed by"), null=True)
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
 
@@ -65,11 +63,3 @@ class ChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_type.model} #{self.target_id}: {', '.join(self.changes)}"
-
-    def move_to(self, status: str) -> str:
-        if status not in self.TRANSITIONS.get(self.status, set()):
-            raise InvalidTransition(
-                _("This change request is %(current)s: it cannot be reviewed again."),
-                code="forbidden_transition", params={"current": self.get_status_display()})
-        previous, self.status = self.status, status
-        return previous

@@ -6,15 +6,15 @@ given by the person in their own account (or, for consent, on a signed form a cl
 verified): nothing a school uploads or types for the person counts.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .approvals import InvalidTransition
+from .fields import user_field
+from .transitions import StatusTransitions
 
 
-class SchoolInvitation(models.Model):
+class SchoolInvitation(StatusTransitions, models.Model):
     """A school's invitation to a registered person; accepted in the person's own account,
     it ties the person to the school (the school may then ask for their vetting)."""
 
@@ -28,6 +28,8 @@ class SchoolInvitation(models.Model):
         Status.PENDING: {Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN},
         Status.ACCEPTED: {Status.WITHDRAWN},
     }
+    transition_refused = _(
+        "This invitation is %(current)s: it can no longer be answered or withdrawn.")
 
     school = models.ForeignKey("registry.School", verbose_name=_("school"),
                                on_delete=models.CASCADE, related_name="invitations")
@@ -35,8 +37,7 @@ class SchoolInvitation(models.Model):
                                on_delete=models.CASCADE, related_name="school_invitations")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.PENDING)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("invited by"),
-                                   on_delete=models.PROTECT, related_name="+")
+    invited_by = user_field(_("invited by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answered_from = models.GenericIPAddressField(_("answered from"), null=True, blank=True)
@@ -54,15 +55,6 @@ class SchoolInvitation(models.Model):
     def __str__(self) -> str:
         return f"{self.school} → {self.person}"
 
-    def move_to(self, status: str) -> str:
-        """Apply a transition of the map; return the previous status."""
-        if status not in self.TRANSITIONS.get(self.status, set()):
-            raise InvalidTransition(
-                _("This invitation is %(current)s: it can no longer be answered or withdrawn."),
-                code="forbidden_transition", params={"current": self.get_status_display()})
-        previous, self.status = self.status, status
-        return previous
-
 
 class RecordQueryConsent(models.Model):
     """The person's own consent (知情同意) to one bureau's record query, for one purpose,
@@ -79,8 +71,7 @@ class RecordQueryConsent(models.Model):
                                on_delete=models.PROTECT, related_name="+")
     purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices,
                                default=Purpose.VETTING)
-    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("given by"),
-                                 on_delete=models.PROTECT, related_name="+")
+    given_by = user_field(_("given by"))
     given_at = models.DateTimeField(_("given"), auto_now_add=True)
     given_from = models.GenericIPAddressField(_("given from"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)

@@ -1,15 +1,15 @@
 """The school's term plan (一校一案) and what an engagement carries as a contract:
 the roster of people who come into the school, and the lessons they give."""
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .approvals import InvalidTransition
+from .fields import user_field
 from .providers import Weekday
+from .transitions import StatusTransitions
 
 
 class TermSlot(models.Model):
@@ -86,9 +86,7 @@ class RosterMember(models.Model):
                                on_delete=models.PROTECT, related_name="rosters")
     approval = models.ForeignKey("registry.Approval", verbose_name=_("individual approval"),
                                  on_delete=models.PROTECT, related_name="+")
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("added by"),
-                                 null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
+    added_by = user_field(_("added by"), null=True)
     added_at = models.DateTimeField(_("added"), default=timezone.now)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
 
@@ -104,7 +102,7 @@ class RosterMember(models.Model):
         return f"{self.person.name} · {self.engagement_id}"
 
 
-class Lesson(models.Model):
+class Lesson(StatusTransitions, models.Model):
     """One lesson the provider says it gave; the school confirms or disputes it.
     Settlement (据实结算) counts the confirmed ones."""
 
@@ -119,6 +117,7 @@ class Lesson(models.Model):
         Status.DISPUTED: frozenset({Status.CONFIRMED}),
         Status.CONFIRMED: frozenset(),
     }
+    transition_refused = _("A lesson that is %(current)s cannot become %(target)s.")
 
     engagement = models.ForeignKey("registry.Engagement", verbose_name=_("engagement"),
                                    on_delete=models.PROTECT, related_name="lessons")
@@ -131,8 +130,7 @@ class Lesson(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.RECORDED, editable=False)
     dispute_reason = models.TextField(_("reason for dispute"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
-                                    null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = user_field(_("recorded by"), null=True, blank=False)
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
 
     class Meta:
@@ -149,15 +147,3 @@ class Lesson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.engagement_id} · {self.taught_on} · {self.period}"
-
-    def apply_transition(self, status: str) -> str:
-        """Move to ``status`` if the map allows it; return the previous status."""
-        if status not in self.TRANSITIONS.get(self.status, frozenset()):
-            raise InvalidTransition(
-                _("A lesson that is %(current)s cannot become %(target)s."),
-                code="forbidden_transition",
-                params={"current": self.get_status_display(),
-                        "target": self.Status(status).label})
-        previous = self.status
-        self.status = status
-        return previous

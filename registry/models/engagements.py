@@ -1,7 +1,6 @@
 """What schools do with approved providers: terms, engagements (引进 / 合同),
 end-of-term evaluations (考核) and incident reports."""
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.models.subjects import SubjectMixin, subject_constraint, subject_fields
 
 from .approvals import InvalidTransition
+from .fields import user_field
 
 
 class SchoolTerm(models.Model):
@@ -31,7 +31,7 @@ class SchoolTerm(models.Model):
         _("after-school projects"),
         help_text=_("All after-school projects the school runs this term, its own included."),
     )
-    # the school was asked, at the term's end, to rate each engagement of it (issue 20)
+    # the school was asked, at the term's end, to rate each engagement of it
     evaluations_requested_at = models.DateTimeField(_("ratings asked"), null=True,
                                                     blank=True, editable=False)
 
@@ -128,10 +128,7 @@ class Engagement(SubjectMixin, models.Model):
         _("status before suspension"), max_length=16, choices=Status.choices, blank=True,
         editable=False)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
+    created_by = user_field(_("recorded by"), null=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -204,10 +201,7 @@ class Evaluation(models.Model):
         _("satisfaction (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     comments = models.TextField(_("comments"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("rated by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
+    created_by = user_field(_("rated by"), null=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -239,10 +233,7 @@ class Incident(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     description = models.TextField(_("description"))
     occurred_on = models.DateField(_("occurred on"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reported by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
+    created_by = user_field(_("reported by"), null=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -4,10 +4,11 @@ The link in the email is signed (``registry.services.membership``); the row says
 was used, so a link works once, and until ``expires_at``.
 """
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .fields import user_field
 
 
 class ProviderInvitation(models.Model):
@@ -21,14 +22,11 @@ class ProviderInvitation(models.Model):
                                null=True, blank=True, on_delete=models.CASCADE,
                                related_name="claim_invitations")
     email = models.EmailField(_("email"))
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("invited by"),
-                                   on_delete=models.PROTECT, related_name="+")
+    invited_by = user_field(_("invited by"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
-    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("accepted by"),
-                                    null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    accepted_by = user_field(_("accepted by"), null=True)
 
     class Meta:
         verbose_name = _("provider invitation")

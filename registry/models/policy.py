@@ -7,7 +7,6 @@ down the jurisdiction tree) and ``registry.services.policy.offering_screen`` app
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -61,12 +60,6 @@ class AcademicSignal(models.Model):
 
     def __str__(self) -> str:
         return self.word
-
-    @property
-    def display_explanation(self) -> str:
-        if (get_language() or "").startswith("en") and self.explanation_en:
-            return self.explanation_en
-        return self.explanation
 
 
 class FeeReference(models.Model):

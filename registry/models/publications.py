@@ -1,8 +1,9 @@
 """Published approved lists (白名单 / 目录): numbered, dated, immutable snapshots."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .fields import user_field
 
 
 class Publication(models.Model):
@@ -20,10 +21,7 @@ class Publication(models.Model):
     number = models.PositiveSmallIntegerField(_("batch number"))
     published_on = models.DateField(_("published on"))
     published_at = models.DateTimeField(_("published at"))
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
+    published_by = user_field(_("published by"), null=True)
     previous = models.ForeignKey(
         "self", verbose_name=_("previous publication"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",

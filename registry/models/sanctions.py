@@ -1,13 +1,14 @@
 """Exit (退出): the blacklist (黑名单) and review requests the bureau must look at."""
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.models.subjects import SubjectMixin, subject_constraint, subject_fields
+from registry.models.transitions import StatusTransitions
+
+from .fields import decision_fields, user_field
 
 
 class Blacklisting(SubjectMixin, models.Model):
@@ -28,10 +29,7 @@ class Blacklisting(SubjectMixin, models.Model):
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
     reason = models.TextField(_("reason"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
+    created_by = user_field(_("decided by"), null=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     proposal = models.OneToOneField(
         "registry.BlacklistProposal", verbose_name=_("proposal"), null=True, blank=True,
@@ -56,7 +54,7 @@ class Blacklisting(SubjectMixin, models.Model):
         return f"{subject} · {self.starts_on}–{self.ends_on}"
 
 
-class ReviewRequest(SubjectMixin, models.Model):
+class ReviewRequest(SubjectMixin, StatusTransitions, models.Model):
     """A task for the bureau: look at a provider (e.g. low satisfaction).
 
     Opened by :func:`registry.services.evaluation_record`; the workflows app
@@ -74,6 +72,9 @@ class ReviewRequest(SubjectMixin, models.Model):
         Status.OPEN: frozenset({Status.CLOSED}),
         Status.CLOSED: frozenset(),
     }
+    transition_refused = _("This review request cannot change that way.")
+    transition_code = None
+    transition_stamp = "status_changed_at"
 
     bureau = models.ForeignKey(
         "registry.Bureau", verbose_name=_("bureau"), on_delete=models.PROTECT,
@@ -105,17 +106,8 @@ class ReviewRequest(SubjectMixin, models.Model):
         subject = self.organization.name if self.organization_id else self.person.name
         return f"{subject} · {self.get_trigger_display()}"
 
-    def apply_transition(self, status: str) -> str:
-        """Move to ``status`` if allowed; return the previous status. The caller saves."""
-        if status not in self.TRANSITIONS.get(self.status, frozenset()):
-            raise ValidationError(_("This review request cannot change that way."))
-        previous = self.status
-        self.status = status
-        self.status_changed_at = timezone.now()
-        return previous
 
-
-class BlacklistProposal(SubjectMixin, models.Model):
+class BlacklistProposal(SubjectMixin, StatusTransitions, models.Model):
     """A blacklisting waiting for a second person (four eyes).
 
     A county or city administrator proposes one (``kind`` proposal): a blacklisting bars
@@ -141,6 +133,8 @@ class BlacklistProposal(SubjectMixin, models.Model):
         Status.REFUSED: frozenset(),
         Status.LIFTED: frozenset(),
     }
+    transition_refused = _("This blacklist proposal has already been decided.")
+    transition_code = "decided"
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices,
                             default=Kind.PROPOSAL)
@@ -156,17 +150,9 @@ class BlacklistProposal(SubjectMixin, models.Model):
     evidence_references = models.TextField(
         _("evidence references"), blank=True,
         help_text=_("Documents already on file, inspection reports, complaint numbers …"))
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), null=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
+    proposed_by = user_field(_("proposed by"), null=True, blank=False)
     proposed_at = models.DateTimeField(_("proposed"), default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_by, decided_at, decision_reason = decision_fields()
 
     class Meta:
         verbose_name = _("blacklist proposal")
@@ -187,17 +173,8 @@ class BlacklistProposal(SubjectMixin, models.Model):
         subject = self.organization.name if self.organization_id else str(self.person)
         return f"{subject} · {self.get_kind_display()} #{self.pk}"
 
-    def apply_transition(self, status: str) -> str:
-        """Move to ``status`` if allowed; return the previous status. The caller saves."""
-        if status not in self.TRANSITIONS.get(self.status, frozenset()):
-            raise ValidationError(_("This blacklist proposal has already been decided."),
-                                  code="decided")
-        previous = self.status
-        self.status = status
-        return previous
 
-
-class RecheckRequest(models.Model):
+class RecheckRequest(StatusTransitions, models.Model):
     """A person's request for a re-check (复查) of a record hit: once per hit. A task for
     the bureau's clerks and administrators, decided upheld or lifted."""
 
@@ -211,6 +188,8 @@ class RecheckRequest(models.Model):
         Status.UPHELD: frozenset(),
         Status.LIFTED: frozenset(),
     }
+    transition_refused = _("This re-check has already been decided.")
+    transition_code = "decided"
 
     proposal = models.OneToOneField(
         BlacklistProposal, verbose_name=_("record hit"), on_delete=models.PROTECT,
@@ -219,17 +198,9 @@ class RecheckRequest(models.Model):
     statement = models.TextField(_("statement"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.OPEN, editable=False)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT,
-        related_name="+",
-    )
+    requested_by = user_field(_("requested by"))
     requested_at = models.DateTimeField(_("requested"), default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_by, decided_at, decision_reason = decision_fields()
 
     class Meta:
         verbose_name = _("re-check request")
@@ -238,14 +209,6 @@ class RecheckRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal} · {self.get_status_display()}"
-
-    def apply_transition(self, status: str) -> str:
-        if status not in self.TRANSITIONS.get(self.status, frozenset()):
-            raise ValidationError(_("This re-check has already been decided."),
-                                  code="decided")
-        previous = self.status
-        self.status = status
-        return previous
 
 
 class SanctionEvidence(models.Model):
@@ -265,10 +228,7 @@ class SanctionEvidence(models.Model):
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
-        related_name="+",
-    )
+    uploaded_by = user_field(_("uploaded by"))
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     class Meta:

@@ -1,4 +1,4 @@
-"""Reads of issue 20 (after approval): the bureau's yearly record re-queries."""
+"""Reads of the after-approval work: the bureau's yearly record re-queries."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""After approval (issue 20): the term and its 1+1 renewal, reminders before the term
+"""After approval: the term and its 1+1 renewal, reminders before the term
 ends, and the yearly record re-query (入职查询) of every person in service.
 
 The calendar acts through ``registry.tasks`` (the beat schedule); each step is idempotent
@@ -70,10 +70,6 @@ def bureaus_due(which: str, today: datetime.date, *, window_days: int) -> list[t
         if day <= today < day + datetime.timedelta(days=window_days):
             due.append((bureau, day))
     return due
-
-
-def _bureau_of(approval: Approval) -> Bureau:
-    return Bureau.objects.get(jurisdiction_id=approval.jurisdiction_id)
 
 
 # --- term: reminders and the 1+1 renewal ------------------------------------------------

@@ -182,7 +182,7 @@ def change_request_review(*, actor, change_request: ChangeRequest, approve: bool
         raise ValidationError({"reason": _("Say why the change is rejected; the provider "
                                            "reads it.")})
     target_status = ChangeRequest.Status.APPROVED if approve else ChangeRequest.Status.REJECTED
-    previous = change_request.move_to(target_status)
+    previous = change_request.apply_transition(target_status)
     if approve:
         model = change_request.target_type.model_class()
         target = model.objects.select_for_update().get(pk=change_request.target_id)

@@ -66,7 +66,7 @@ def invitation_answer(*, actor, invitation: SchoolInvitation, accept: bool,
         pk=invitation.pk)
     _require_own_account(actor, invitation.person)
     target = SchoolInvitation.Status.ACCEPTED if accept else SchoolInvitation.Status.DECLINED
-    previous = invitation.move_to(target)
+    previous = invitation.apply_transition(target)
     invitation.answered_at, invitation.answered_from = timezone.now(), address or None
     invitation.save(update_fields=["status", "answered_at", "answered_from"])
     audit_record(actor=actor, action=f"invitation.{target}", target=invitation,
@@ -82,7 +82,7 @@ def invitation_withdraw(*, actor, invitation: SchoolInvitation) -> SchoolInvitat
     if not (invitation.person.user_id == actor.pk
             or actor.has_perm("registry.act_for_school", invitation.school)):
         raise PermissionDenied(_("You may not withdraw this invitation."))
-    previous = invitation.move_to(SchoolInvitation.Status.WITHDRAWN)
+    previous = invitation.apply_transition(SchoolInvitation.Status.WITHDRAWN)
     invitation.answered_at = invitation.answered_at or timezone.now()
     invitation.save(update_fields=["status", "answered_at"])
     audit_record(actor=actor, action="invitation.withdrawn", target=invitation,

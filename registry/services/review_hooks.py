@@ -1,4 +1,4 @@
-"""How the domain asks for a review case (issue 20) without knowing the process engine.
+"""How the domain asks for a review case without knowing the process engine.
 
 A review case is a workflow (the workflows app); the registry opens one when a school
 reports an incident, when satisfaction falls under the threshold and when a yearly record

@@ -1,4 +1,4 @@
-"""A sanction reaches everyone concerned, the same day (issue 20).
+"""A sanction reaches everyone concerned, the same day.
 
 When a provider's approvals are suspended, revoked or reinstated, the engagements that
 rest on them follow (suspended, terminated, restored) and three groups are told in the
@@ -33,7 +33,7 @@ def engagements_status_set(*, actor, engagements, to: str, reason: str) -> list[
     rows: rows are locked in primary-key order, then changed by one UPDATE per source
     status.
 
-    JOIN (issue 20 x contract): contract's engagement_suspend/terminate/restore act on one
+    ``registry.services.contracts``' engagement_suspend/terminate/restore act on one
     engagement; this is their set-based twin and must keep the same map (it reads it from
     ``Engagement.TRANSITIONS``)."""
     now = timezone.now()

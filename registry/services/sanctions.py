@@ -60,37 +60,46 @@ def _nothing(message):
     raise ValidationError(message, code="nothing_to_do")
 
 
+def _sanction(*, actor, bureau: Bureau, reason: str, organization, person, statuses,
+              none_left: str, change, fan_out: str,
+              refuse_blacklisted: bool = False) -> list[Approval]:
+    """What every sanction does: check the actor and the reason, lock the subject's
+    approvals in ``statuses`` under ``bureau`` (``none_left`` refuses when there is none),
+    ``change`` each through its approval service, and carry it to their engagements."""
+    _require_admin(actor, bureau)
+    _require_reason(reason)
+    subject = _subject(organization, person)
+    if refuse_blacklisted and is_blacklisted_subject(**subject):
+        raise ValidationError(_("A blacklisted provider cannot be reinstated."))
+    approvals = _approvals(bureau, subject, statuses)
+    if not approvals:
+        _nothing(none_left)
+    changed = [change(actor=actor, approval=a, reason=reason) for a in approvals]
+    sanction_fan_out(actor=actor, approvals=changed, action=fan_out, reason=reason)
+    return changed
+
+
 @transaction.atomic
 def provider_suspend(*, actor, bureau: Bureau, reason: str,
                      organization: Organization | None = None,
                      person: Person | None = None) -> list[Approval]:
     """Suspend the provider's approved approvals under ``bureau``; takes effect at once."""
-    _require_admin(actor, bureau)
-    _require_reason(reason)
-    approvals = _approvals(bureau, _subject(organization, person), [Approval.Status.APPROVED])
-    if not approvals:
-        _nothing(_("This provider has no approval in force here to suspend."))
-    suspended = [approval_suspend(actor=actor, approval=a, reason=reason) for a in approvals]
-    sanction_fan_out(actor=actor, approvals=suspended, action="suspend", reason=reason)
-    return suspended
+    return _sanction(actor=actor, bureau=bureau, reason=reason, organization=organization,
+                     person=person, statuses=[Approval.Status.APPROVED],
+                     none_left=_("This provider has no approval in force here to suspend."),
+                     change=approval_suspend, fan_out="suspend")
 
 
 @transaction.atomic
 def provider_reinstate(*, actor, bureau: Bureau, reason: str,
                        organization: Organization | None = None,
                        person: Person | None = None) -> list[Approval]:
-    """Put the provider's suspended approvals under ``bureau`` back in force."""
-    _require_admin(actor, bureau)
-    _require_reason(reason)
-    subject = _subject(organization, person)
-    if is_blacklisted_subject(**subject):
-        raise ValidationError(_("A blacklisted provider cannot be reinstated."))
-    approvals = _approvals(bureau, subject, [Approval.Status.SUSPENDED])
-    if not approvals:
-        _nothing(_("This provider has no suspended approval here to reinstate."))
-    reinstated = [approval_reinstate(actor=actor, approval=a, reason=reason) for a in approvals]
-    sanction_fan_out(actor=actor, approvals=reinstated, action="restore", reason=reason)
-    return reinstated
+    """Put the provider's suspended approvals under ``bureau`` back in force (never a
+    blacklisted provider's)."""
+    return _sanction(actor=actor, bureau=bureau, reason=reason, organization=organization,
+                     person=person, statuses=[Approval.Status.SUSPENDED],
+                     none_left=_("This provider has no suspended approval here to reinstate."),
+                     change=approval_reinstate, fan_out="restore", refuse_blacklisted=True)
 
 
 @transaction.atomic
@@ -98,14 +107,10 @@ def provider_revoke(*, actor, bureau: Bureau, reason: str,
                     organization: Organization | None = None,
                     person: Person | None = None) -> list[Approval]:
     """Revoke (final) the provider's open approvals under ``bureau``."""
-    _require_admin(actor, bureau)
-    _require_reason(reason)
-    approvals = _approvals(bureau, _subject(organization, person), Approval.OPEN_STATUSES)
-    if not approvals:
-        _nothing(_("This provider has no open approval here to revoke."))
-    revoked = [approval_revoke(actor=actor, approval=a, reason=reason) for a in approvals]
-    sanction_fan_out(actor=actor, approvals=revoked, action="terminate", reason=reason)
-    return revoked
+    return _sanction(actor=actor, bureau=bureau, reason=reason, organization=organization,
+                     person=person, statuses=Approval.OPEN_STATUSES,
+                     none_left=_("This provider has no open approval here to revoke."),
+                     change=approval_revoke, fan_out="terminate")
 
 
 @transaction.atomic

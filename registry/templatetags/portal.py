@@ -229,7 +229,7 @@ AUDIT_ACTIONS = {
     "blacklist.lift": pgettext_lazy("audit", "Blacklisting lifted on re-check"),
     "blacklist.recheck_request": pgettext_lazy("audit", "Re-check requested"),
     "blacklist.recheck_decide": pgettext_lazy("audit", "Re-check decided"),
-    # review cases (issue 20)
+    # review cases
     "review_case.open": pgettext_lazy("audit", "Review case opened"),
     "review_case.cause": pgettext_lazy("audit", "Another cause added to the case"),
     "review_case.investigate": pgettext_lazy("audit", "Investigated; intended action"),
@@ -266,7 +266,7 @@ AUDIT_STATES = {
     "refused": pgettext_lazy("audit", "refused"),
     "lifted": pgettext_lazy("audit", "lifted"),
     "upheld": pgettext_lazy("audit", "upheld"),
-    # review cases (issue 20)
+    # review cases
     "no_action": pgettext_lazy("audit", "no action"),
     "rectify": pgettext_lazy("audit", "rectification"),
     "suspend": pgettext_lazy("audit", "suspension"),

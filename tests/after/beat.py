@@ -1,4 +1,4 @@
-"""Issue 20's tests run the calendar as production does: every daily entry of the beat
+"""The after-approval tests run the calendar as production does: every daily entry of the beat
 schedule (settings), on a clock shifted to the day (time-machine)."""
 
 import datetime

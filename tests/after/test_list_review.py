@@ -1,4 +1,4 @@
-"""Issue 20 (5): the yearly review of the whole list (留库审查): one annual review per
+"""The yearly review of the whole list (留库审查): one annual review per
 approval in force, opened with a fixed number of queries; progress; then the next list
 version is published."""
 

@@ -1,4 +1,4 @@
-"""Issue 20 (4): a 1+1 renewal from a year of evaluations, with the default settings, through
+"""A 1+1 renewal from a year of evaluations, with the default settings, through
 the beat schedule on a shifted clock: the annual review opens on 1 June while the approval
 is in force, a positive decision renews it once, the second year's cannot."""
 

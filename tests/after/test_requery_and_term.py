@@ -1,4 +1,4 @@
-"""Issue 20 (4, 6) with the default settings, through the beat schedule on a shifted clock:
+"""After approval, with the default settings, through the beat schedule on a shifted clock:
 the yearly record re-query on the bureau's date (1 March by default) and its 30-day limit;
 the term's 60/30/7-day reminders; the 1+1 renewal."""
 

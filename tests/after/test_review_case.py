@@ -1,4 +1,4 @@
-"""Issue 20 (1): the review case, with the default settings, through HTTP and the beat
+"""The review case, with the default settings, through HTTP and the beat
 schedule on a shifted clock: incident → the clerk's task → notice → the provider answers
 → suspension reaches everyone the same day → 复核 → lifted, everything restored, all told.
 And the bad inputs: an answer after the deadline, a second 复核, a decision by the clerk

@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - conftest skips (or, under CI, fails) t
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
-# Strings that leaked onto Chinese pages (issue 23) and must never be seen there again:
+# Strings that leaked onto Chinese pages and must never be seen there again:
 # viewflow's developer messages and branding, Python values, enum codes, paginator English.
 LEAKED = [
     "Viewflow Demo suite", "Django Material", "Django 站点管理员", "No viewsets found",

@@ -1,4 +1,4 @@
-"""Issue 20: the incident → suspension → 复核 → lifted journey in headless Chromium, in
+"""The review case: the incident → suspension → 复核 → lifted journey in headless Chromium, in
 Simplified Chinese. The school, the provider and the school again act through their pages;
 the bureau's own task steps (investigate, decide, re-examine) go through the same service
 the task pages call (``task_perform``), as in the other journeys."""

@@ -1,4 +1,4 @@
-"""Issue 19's journey in headless Chromium, Chinese interface: reviewers decide with the
+"""The review journey in headless Chromium, Chinese interface: reviewers decide with the
 evidence in front of them, and the panel stays confidential.
 
 The clerk rejects two documents; the provider replaces both inside the correction task;

@@ -1,4 +1,4 @@
-"""Issue 21 in headless Chromium, from an empty browser and no seeded account: a public
+"""Self-service in headless Chromium, from an empty browser and no seeded account: a public
 venue signs up, confirms its address from the outbox, registers, uploads its checklist and
 applies; a volunteer does the same as an individual and applies for vetting. Screenshots
 under var/screenshots/."""

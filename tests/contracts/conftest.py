@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from registry import services
-from registry.models import FeeReference, Jurisdiction, ServiceCategory
+from registry.models import Jurisdiction, ServiceCategory
 from registry.roles import Role
-from tests.factories import UserFactory
+from tests.factories import FeeReferenceFactory, UserFactory
 from tests.registry.builders import approve, days, organization, person, school_user
 
 
@@ -21,7 +21,7 @@ def _signing_key(settings, tmp_path_factory):
 
 
 def fee_cap(*, code="360000", category="sport", cap="40"):
-    return FeeReference.objects.create(
+    return FeeReferenceFactory(
         jurisdiction=Jurisdiction.objects.get(code=code),
         category=ServiceCategory.objects.get(code=category),
         effective_from=timezone.localdate() - datetime.timedelta(days=30),

@@ -10,7 +10,7 @@ from tests.documents.conftest import upload
 from tests.factories import OrganizationFactory, PersonFactory
 
 ON = datetime.date(2026, 6, 1)
-# a private training organization's (the default kind); issue 21 added fire safety, the
+# a private training organization's (the default kind): with fire safety, the
 # signed application form and commitment letter, and a recent credit record
 ORG_CODES = {"business_licence", "operating_licence", "safety_plan", "liability_insurance",
              "fee_schedule", "venue_proof", "fire_safety", "application_form",

@@ -1,4 +1,4 @@
-"""The application form and the commitment letter (issue 21): generated as PDFs from what
+"""The application form and the commitment letter: generated as PDFs from what
 the provider entered, for its own providers only, and accepted back as uploads."""
 
 import pytest

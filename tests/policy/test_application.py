@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from registry.models import AllowedCategory, AuditEvent, Jurisdiction, ServiceCategory
-from tests.factories import OfferingFactory
+from registry.models import AuditEvent, ServiceCategory
+from tests.factories import AllowedCategoryFactory, OfferingFactory, category, city
 from tests.policy.conftest import fee_reference, open_tasks
 from tests.workflows.conftest import worker_runs
 from workflows import task_actions
@@ -42,8 +42,7 @@ def test_a_category_not_allowed_in_the_bureaus_jurisdiction_is_refused_and_nothi
         world):
     w = world
     # 南昌市 keeps its own list, without sport
-    AllowedCategory.objects.create(jurisdiction=w.bureau.jurisdiction,
-                                   category=ServiceCategory.objects.get(code="arts"))
+    AllowedCategoryFactory(jurisdiction=w.bureau.jurisdiction, category=category("arts"))
     with pytest.raises(ValidationError) as error:
         _apply(w)
     [message] = error.value.message_dict["offerings"]
@@ -63,8 +62,7 @@ def test_a_retired_category_is_refused_at_application_with_a_clear_message(world
 
 def test_the_api_answers_a_disallowed_category_with_a_translated_400(world):
     w = world
-    AllowedCategory.objects.create(jurisdiction=w.bureau.jurisdiction,
-                                   category=ServiceCategory.objects.get(code="arts"))
+    AllowedCategoryFactory(jurisdiction=w.bureau.jurisdiction, category=category("arts"))
     response = _api(w.provider).post(
         "/api/v1/cases/", {"organization": w.organization.pk, "bureau": w.bureau.pk,
                            "offerings": [w.offering.pk]}, format="json",
@@ -221,8 +219,7 @@ def test_case_api_and_page_show_the_flags(world, client, django_assert_max_num_q
 
 def test_the_province_list_still_applies_to_another_citys_bureau(world):
     w = world
-    AllowedCategory.objects.create(jurisdiction=Jurisdiction.objects.get(code="360100"),
-                                   category=ServiceCategory.objects.get(code="arts"))
+    AllowedCategoryFactory(jurisdiction=city("360100"), category=category("arts"))
     # 景德镇市 inherits the province's list: sport is allowed there
     case = selection.selection_apply(actor=w.provider, organization=w.organization,
                                      bureau=w.other_bureau, offerings=[w.offering])

@@ -16,7 +16,12 @@ from registry.models import (
     Offering,
     ServiceCategory,
 )
-from tests.factories import OfferingFactory, OrganizationFactory
+from tests.factories import (
+    AcademicSignalFactory,
+    AllowedCategoryFactory,
+    OfferingFactory,
+    OrganizationFactory,
+)
 from tests.policy.conftest import fee_reference
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +55,7 @@ def test_a_county_inherits_the_province_list_until_its_city_keeps_one():
     assert selectors.allowed_categories_source(jurisdiction=county) == _j("360000")
     assert selectors.category_allowed(category=_c("sport"), jurisdiction=county)
     # 南昌市 keeps its own, shorter list: arts only (sub-items included)
-    AllowedCategory.objects.create(jurisdiction=_j("360100"), category=_c("arts"))
+    AllowedCategoryFactory(jurisdiction=_j("360100"), category=_c("arts"))
     assert selectors.allowed_categories_source(jurisdiction=county) == _j("360100")
     assert not selectors.category_allowed(category=_c("sport"), jurisdiction=county)
     assert selectors.category_allowed(category=_c("intangible-heritage"), jurisdiction=county)
@@ -82,7 +87,7 @@ def test_an_inactive_or_added_signal_follows_the_data():
     offering = OfferingFactory(title="趣味英语绘本阅读", category=_c("reading"))
     AcademicSignal.objects.filter(word="英语").update(is_active=False)
     assert services.offering_screen(offering=offering, jurisdiction=_j("360100")) == []
-    AcademicSignal.objects.create(word="绘本", explanation="测试用", explanation_en="test")
+    AcademicSignalFactory(word="绘本", explanation="测试用", explanation_en="test")
     [flag] = services.offering_screen(offering=offering, jurisdiction=_j("360100"))
     assert flag.matched_words == ["绘本"]
 

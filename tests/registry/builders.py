@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from registry import services
-from registry.models import Approval, Bureau, Jurisdiction, ServiceCategory
+from registry.models import Approval, Bureau
 from registry.roles import Role
 from tests.factories import (
     OfferingFactory,
@@ -14,6 +14,8 @@ from tests.factories import (
     PersonFactory,
     SchoolFactory,
     UserFactory,
+    category,
+    jurisdiction,
 )
 
 TODAY = timezone.localdate
@@ -21,14 +23,6 @@ TODAY = timezone.localdate
 
 def days(n: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=n)
-
-
-def category(code: str) -> ServiceCategory:
-    return ServiceCategory.objects.get(code=code)
-
-
-def jurisdiction(code: str) -> Jurisdiction:
-    return Jurisdiction.objects.get(code=code)
 
 
 def bureau_admin(code: str = "360100"):

@@ -8,7 +8,6 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.forms.models import model_to_dict
 
 from registry import selectors
@@ -16,7 +15,6 @@ from registry.identifiers import make_uscc
 from registry.models import (
     AcademicSignal,
     AllowedCategory,
-    Approval,
     AuditEvent,
     Bureau,
     FeeReference,
@@ -29,11 +27,18 @@ from registry.models import (
 )
 from registry.services import core as services_core
 from tests.factories import (
+    AllowedCategoryFactory,
+    ApprovalFactory,
+    FeeReferenceFactory,
+    GroupFactory,
+    JurisdictionFactory,
     OfferingFactory,
     OrganizationFactory,
     PersonFactory,
     SchoolFactory,
+    ServiceCategoryFactory,
     UserFactory,
+    jurisdiction,
 )
 from tests.registry.builders import approve, organization, school_user
 
@@ -212,8 +217,7 @@ def test_the_write_and_its_audit_event_are_one_transaction(client, root):
 # --- the other models the admin writes: geography, categories, policy rules -------------
 
 def _new_county() -> Jurisdiction:
-    return Jurisdiction.objects.create(code="360199", name="测试区", level="county",
-                                       parent=Jurisdiction.objects.get(code="360100"))
+    return JurisdictionFactory(code="360199", name="测试区")
 
 
 def _sport():
@@ -292,10 +296,10 @@ def test_a_change_on_the_list_page_is_audited(client, root):
 
 def test_deleting_a_jurisdiction_records_the_policy_rules_it_takes(client, root):
     county = _new_county()
-    allowed = AllowedCategory.objects.create(jurisdiction=county, category=_sport())
-    fee = FeeReference.objects.create(jurisdiction=county, category=_sport(),
-                                      effective_from=datetime.date(2026, 4, 1),
-                                      reference_fee=Decimal("20"), cap=Decimal("25"))
+    allowed = AllowedCategoryFactory(jurisdiction=county, category=_sport())
+    fee = FeeReferenceFactory(jurisdiction=county, category=_sport(),
+                              effective_from=datetime.date(2026, 4, 1),
+                              reference_fee=Decimal("20"), cap=Decimal("25"))
     response = client.post(f"/admin/registry/jurisdiction/{county.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert not FeeReference.objects.filter(pk=fee.pk).exists()
@@ -307,14 +311,14 @@ def test_deleting_a_jurisdiction_records_the_policy_rules_it_takes(client, root)
 
 
 def test_deleting_a_category_records_its_rules_and_the_approvals_that_lose_it(client, root):
-    chess = ServiceCategory.objects.create(code="chess", name="棋类")
-    fee = FeeReference.objects.create(jurisdiction=Jurisdiction.objects.get(code="360100"),
-                                      category=chess, effective_from=datetime.date(2026, 4, 1),
-                                      reference_fee=Decimal("20"), cap=Decimal("25"))
+    chess = ServiceCategoryFactory(code="chess", name="棋类")
+    fee = FeeReferenceFactory(jurisdiction=jurisdiction("360100"), category=chess,
+                              effective_from=datetime.date(2026, 4, 1),
+                              reference_fee=Decimal("20"), cap=Decimal("25"))
     org = OrganizationFactory()
     OfferingFactory(organization=org, category=_sport())
-    approval = Approval.objects.create(jurisdiction=Jurisdiction.objects.get(code="360100"),
-                                       organization=org)
+    approval = ApprovalFactory(jurisdiction=jurisdiction("360100"), organization=org,
+                               valid_from=None, valid_until=None)
     approval.categories.set([_sport(), chess])
     response = client.post("/admin/registry/servicecategory/", {
         "action": "delete_selected", "_selected_action": [chess.pk], "post": "yes"})
@@ -368,7 +372,7 @@ def test_a_role_granted_and_revoked_on_the_permission_page_is_the_roles_service(
 
 def test_other_permissions_on_the_permission_pages_are_audited(client, root):
     school = SchoolFactory()
-    user, group = UserFactory(), Group.objects.create(name="督导")
+    user, group = UserFactory(), GroupFactory(name="督导")
     base = f"/admin/registry/school/{school.pk}/permissions/"
     for url, chosen in ((f"{base}user-manage/{user.pk}/", ["act_for_school", "view_school"]),
                         (f"{base}group-manage/{group.pk}/", ["view_school"]),
@@ -537,6 +541,6 @@ def test_admin_lists_of_categories_read_each_parent_once(client, root, url):
     before = queries()
     sport = ServiceCategory.objects.get(code="sport")
     for i in range(5):
-        ServiceCategory.objects.create(code=f"sport-extra-{i}", name=f"体育项目{i}",
-                                       parent=sport, sort_order=90 + i)
+        ServiceCategoryFactory(code=f"sport-extra-{i}", name=f"体育项目{i}", parent=sport,
+                               sort_order=90 + i)
     assert queries() == before

@@ -224,7 +224,7 @@ def test_evaluation_at_term_end_and_low_satisfaction_opens_a_review(setting, set
     second = _engage(setting, setting["orgs"][0], starts_on=days(40), ends_on=days(60))
     with time_machine.travel(days(61) + datetime.timedelta(hours=12), tick=False):
         services.engagement_evaluate(actor=setting["user"], engagement=second, satisfaction=3)
-    # (4 + 3) / 2 / 5 = 70%: a review case (issue 20), the workflow the bureau works through
+    # (4 + 3) / 2 / 5 = 70%: a review case, the workflow the bureau works through
     case = ReviewCaseProcess.objects.get()
     assert case.organization == setting["orgs"][0] and case.trigger == "low_satisfaction"
     assert case.bureau.jurisdiction.code == "360100"

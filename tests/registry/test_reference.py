@@ -147,20 +147,19 @@ def _api_fees(client) -> list:
 
 def test_a_fee_reference_saved_in_this_process_shows_at_once(searching):
     from registry.models import FeeReference
+    from tests.factories import FeeReferenceFactory
     from tests.registry.builders import days, jurisdiction
 
     assert _api_fees(searching) == [(None, None)]
-    fee = FeeReference.objects.create(jurisdiction=jurisdiction("360100"),
-                                      category=category("arts"), effective_from=days(-1),
-                                      reference_fee="20", cap="30", source="test")
+    fee = FeeReferenceFactory(jurisdiction=jurisdiction("360100"), category=category("arts"),
+                              effective_from=days(-1), reference_fee="20", cap="30",
+                              source="test")
     assert _api_fees(searching) == [("20.00", "30.00")]
     # the county's own reference, once in force, is nearer than the city's
-    FeeReference.objects.create(jurisdiction=jurisdiction("360102"), category=category("arts"),
-                                effective_from=days(0), reference_fee="22", cap="33",
-                                source="test")
-    FeeReference.objects.create(jurisdiction=jurisdiction("360102"), category=category("arts"),
-                                effective_from=days(5), reference_fee="99", cap="99",
-                                source="not yet")
+    FeeReferenceFactory(jurisdiction=jurisdiction("360102"), category=category("arts"),
+                        effective_from=days(0), reference_fee="22", cap="33", source="test")
+    FeeReferenceFactory(jurisdiction=jurisdiction("360102"), category=category("arts"),
+                        effective_from=days(5), reference_fee="99", cap="99", source="not yet")
     assert _api_fees(searching) == [("22.00", "33.00")]
     fee.delete()
     FeeReference.objects.filter(jurisdiction__code="360102").delete()  # (signals per row)

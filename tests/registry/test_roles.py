@@ -85,14 +85,16 @@ def test_object_permissions_are_asked_once_per_user_object_and_forgotten_on_chan
 def test_granted_objects_answers_what_objects_for_role_does():
     """School search reads the school by one fixed statement (granted_objects): the same
     grants as objects_for_role, to the user or through one of its groups."""
-    from django.contrib.auth.models import AnonymousUser, Group
+    from django.contrib.auth.models import AnonymousUser
     from guardian.shortcuts import assign_perm
+
+    from tests.factories import GroupFactory
 
     own, via_group, other = SchoolFactory(), SchoolFactory(), SchoolFactory()
     user, stranger = UserFactory(), UserFactory()
     services.role_grant(actor=None, user=user, role=Role.SCHOOL, target=own)
     services.role_grant(actor=None, user=stranger, role=Role.SCHOOL, target=other)
-    team = Group.objects.create(name="school team")
+    team = GroupFactory(name="school team")
     team.user_set.add(user)
     assign_perm("registry.act_for_school", team, via_group)
 

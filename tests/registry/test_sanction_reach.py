@@ -1,4 +1,4 @@
-"""Issue 20 (2): a sanction reaches the provider's users, its roster and every school with an
+"""A sanction reaches the provider's users, its roster and every school with an
 engagement resting on the approval, the same day; engagements follow the approval."""
 
 from decimal import Decimal

@@ -3,11 +3,13 @@ from django.core.management import call_command
 
 from registry import selectors, services
 from registry.models import Approval, School
+from tests.factories import FeeReferenceFactory, ServiceCategoryFactory
 from tests.registry.builders import (
     approve,
     bureau_admin,
     category,
     days,
+    jurisdiction,
     organization,
     person,
     school_user,
@@ -290,12 +292,10 @@ def test_result_serializers_write_what_drf_would(world):
     from rest_framework import serializers as drf
 
     from registry.api import search as api
-    from registry.models import FeeReference, Jurisdiction, ServiceCategory
 
-    FeeReference.objects.create(
-        jurisdiction=Jurisdiction.objects.get(code="360100"),
-        category=ServiceCategory.objects.get(code="sport"), effective_from=days(-30),
-        reference_fee="30.5", cap="40", source="test")
+    FeeReferenceFactory(jurisdiction=jurisdiction("360100"), category=category("sport"),
+                        effective_from=days(-30), reference_fee="30.5", cap="40",
+                        source="test")
     retiree = person("王秀兰", "retiree")
     approve(person=retiree, where="360100", categories=("reading", "arts"), expert_score="77.5")
     school = School.objects.select_related("county__parent__parent").get(pk=world["school"].pk)
@@ -322,7 +322,6 @@ def test_the_search_page_queries_do_not_grow_with_categories_or_results(world, c
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from registry.models import ServiceCategory
 
     client.force_login(world["user"])
 
@@ -336,8 +335,8 @@ def test_the_search_page_queries_do_not_grow_with_categories_or_results(world, c
     few = queries("弈林")  # one result
     sport = category("sport")
     for i in range(5):
-        ServiceCategory.objects.create(code=f"sport-extra-{i}", name=f"体育项目{i}",
-                                       parent=sport, sort_order=90 + i)
+        ServiceCategoryFactory(code=f"sport-extra-{i}", name=f"体育项目{i}", parent=sport,
+                               sort_order=90 + i)
     assert queries("弈林") == few
     assert queries("有限公司") == few  # four results
 
@@ -347,7 +346,6 @@ def test_the_providers_offering_form_reads_categories_with_their_parents(client)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from registry.models import ServiceCategory
     from registry.roles import Role
     from tests.factories import UserFactory
 
@@ -364,20 +362,19 @@ def test_the_providers_offering_form_reads_categories_with_their_parents(client)
 
     before = queries()
     for i in range(5):
-        ServiceCategory.objects.create(code=f"arts-extra-{i}", name=f"艺术项目{i}",
-                                       parent=category("arts"), sort_order=90 + i)
+        ServiceCategoryFactory(code=f"arts-extra-{i}", name=f"艺术项目{i}",
+                               parent=category("arts"), sort_order=90 + i)
     assert queries() == before
 
 
 def test_a_category_created_between_the_search_and_its_page_is_shown(world):
     """The categories are read when the search is built; one added before the page is read
     (and already given to an offering and an approval) is read then, not a 500."""
-    from registry.models import ServiceCategory
 
     school = School.objects.select_related("county__parent__parent").get(pk=world["school"].pk)
     results = selectors.approved_organizations_search(school=school, keyword="弈林")
-    new = ServiceCategory.objects.create(code="arts-new", name="新艺术项目",
-                                         parent=category("arts"), sort_order=99)
+    new = ServiceCategoryFactory(code="arts-new", name="新艺术项目", parent=category("arts"),
+                                 sort_order=99)
     go = world["go"]
     services.offering_create(actor=None, organization=go, category=new, title="新项目班",
                              description="", grade_min=1, grade_max=6, fee_per_session="20",

@@ -1,4 +1,4 @@
-"""Issue 21 on the web: organizations register themselves (code checked, duplicates
+"""Self-service on the web: organizations register themselves (code checked, duplicates
 refused with how to join), their administrator invites colleagues and the people of the
 roster, individuals register themselves (check digit, 18 or older), each kind of provider
 has its own checklist, and edits of approved facts wait for a clerk."""

@@ -1,4 +1,4 @@
-"""Issue 21 through /api/v1/ alone, with a token: sign up, confirm from the outbox, register
+"""Self-service through /api/v1/ alone, with a token: sign up, confirm from the outbox, register
 an organization, an offering and a person, upload, apply; and each bad input a 4xx that
 creates nothing."""
 

@@ -1,4 +1,4 @@
-"""Sign-up (issue 21): email and password, a signed expiring confirmation link sent by the
+"""Sign-up: email and password, a signed expiring confirmation link sent by the
 worker, nothing but confirming before it, never a bureau role."""
 
 import datetime

@@ -1,4 +1,4 @@
-"""What people see on the registry's pages (issue 23): the product and whom the user acts
+"""What people see on the registry's pages: the product and whom the user acts
 for on every page, menus with only what the user may do, search results that lead
 somewhere and an empty search that says what to loosen, statuses in words, dates typed
 as people write them."""

@@ -368,8 +368,8 @@ def _recertification_cases(s):
 
 
 def _annual_review_cases(s):
-    """Three people approved a year ago; the bureau's annual review date is today (issue 20:
-    the review opens on the bureau's date, before the term ends), the sweep opens them."""
+    """Three people approved a year ago; the bureau's annual review date is today (the
+    review opens on the bureau's date, before the term ends), the sweep opens them."""
     today = timezone.localdate()
     BureauCalendar.objects.update_or_create(
         bureau=s.bureau, defaults={"annual_review_month": today.month,
@@ -391,7 +391,7 @@ def _annual_review_cases(s):
                                               "reason": "全年无投诉"})
 
 
-# --- review cases (issue 20) --------------------------------------------------------------
+# --- review cases --------------------------------------------------------------
 
 def _review_open(s):
     """The clerk opens a review case by hand about another organization of the provider."""
@@ -436,7 +436,7 @@ def _review_to(s, case, stop):
 
 
 def _review_cases(s):
-    """Review cases (issue 20): each of the bureau's tasks waiting in its queue and held by
+    """Review cases: each of the bureau's tasks waiting in its queue and held by
     the side's user of the role its node names; and one case through every node to its
     close (``review_case`` is the one waiting for the clerk). A second administrator
     decides, so that the side's administrator may re-examine (复核)."""
@@ -510,7 +510,7 @@ def build_side(name: str, city: str, root) -> Side:
                                        valid_until=today + datetime.timedelta(days=300))
     s.publication = registry_services.publication_publish(actor=s.users["admin"],
                                                           bureau=s.bureau)
-    # the approved organization's new name waits for the bureau's clerk (issue 21)
+    # the approved organization's new name waits for the bureau's clerk
     _edited, s.change_request = registry_services.provider_edit(
         actor=s.users["provider"], target=s.approved, changes={"name": f"{name}新名称机构"})
     term = registry_services.school_term_create(

@@ -126,15 +126,15 @@ WEB_OBJECTS = {
     "registry:portal-organization-edit": "organization", "registry:portal-invite": "organization",
     "registry:portal-offering-edit": "offering",
     "documents:generated-form": "organization", "documents-api:generated-form": "organization",
-    # the contract's (issue 22): side A's term, school and published list
+    # the contract's: side A's term, school and published list
     "api-parents-page": "school", "registry:parents-page": "school",
     "registry:term-plan": "term", "registry:term-settlement": "term",
     "registry:list-export-signature": "publication",
     "registry:lesson-record": "engagement", "registry:lesson-decide": "engagement",
-    # issue 20's rows the sides do not build: asked about one that is not there
+    # after-approval rows the sides do not build: asked about one that is not there
     "registry:requery-record": "absent", "workflows:review-case": "review_case",
 }
-# API resources whose rows the sides do not build (issue 20): an absent row, or the side's term
+# API resources whose rows the sides do not build: an absent row, or the side's term
 API_ABSENT = {"term": "term", "requery": "absent", "review-case": "review_case",
               "list-review": "absent"}
 
@@ -185,7 +185,7 @@ def fill(route: Route, side, task: Task | None = None) -> str:
         "objection_pk": "999999",
         "lesson_id": "999999", "lesson_pk": "999999",
     }
-    # the contract's papers and settlement (issue 22): a paper and a format that exist, so
+    # the contract's papers and settlement: a paper and a format that exist, so
     # that a refusal is about who asks
     if route.name == "registry:engagement-paper-pdf":
         values["kind"] = "agreement"
@@ -264,7 +264,7 @@ def payload(route: Route, side) -> dict:
         "my-sanction-recheck": {"statement": "申请复查"},
         "recheck-decide": {"outcome": "upheld", "reason": "经复查，记录属实"},
         "change-request-reject": {"reason": "收费高于指导价"},
-        # a bureau administrator's move on an engagement (issue 22): the side's own bureau
+        # a bureau administrator's move on an engagement: the side's own bureau
         **dict.fromkeys(("engagement-suspend", "engagement-restore", "engagement-terminate"),
                         {"bureau": side.bureau.pk, "reason": "机构被暂停资格"}),
         # a review case's provider steps: valid, so that a refusal is about who asks

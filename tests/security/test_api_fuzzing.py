@@ -106,7 +106,7 @@ def _real_case(operation, side):
     if segment in OBJECTS:
         values["id"] = values["code"] = _attribute(side, OBJECTS[segment])
     else:
-        # resources the sides do not build rows of (issue 20: requeries, review-cases,
+        # resources the sides do not build rows of (requeries, review-cases,
         # list-reviews): asked about a row that is not there, the 404 must match the schema
         values["id"] = values["code"] = 0
     pending = side.case_documents[0]  # a document still waiting for the clerk's verdict

@@ -74,7 +74,7 @@ CLERK_OWN = ("NN", "NN", "NN", "YN", "NN", "NN", "NN")
 EXPERT_OWN = ("NN", "NN", "NN", "NN", "YN", "NN", "NN")
 APPROVER_OWN = ("NN", "NN", "NN", "NN", "NN", "YN", "NN")
 ADMIN_OWN = ("NN", "NN", "NN", "NN", "NN", "NN", "YN")
-# the two parties of an engagement: its school and its provider (issue 22)
+# the two parties of an engagement: its school and its provider
 PARTIES = ("NN", "YN", "YN", "NN", "NN", "NN", "NN")
 FLOWS = r"(organizationselection|individualvetting|recertification|annualreview|reviewcase)"
 NODE = FLOWS + r"/<int:process_pk>/(\w+)/<int:task_pk>/"
@@ -93,7 +93,7 @@ TABLE = [
     row("accounts/password_change/", *USERS),
     row("accounts/password_change/done/", *USERS),
     row("accounts/2fa/", *USERS),
-    # sign-up (issue 21): anyone; a signed-in user is sent on to choose what they offer
+    # sign-up: anyone; a signed-in user is sent on to choose what they offer
     row("accounts/signup/", *ALL),
     row("accounts/signup/confirm/<str:token>/", *ALL),
     row("accounts/signup/next/", *USERS),
@@ -134,7 +134,7 @@ TABLE = [
     row(api("cases/"), *USERS),
     row(api("tasks/"), *USERS),
     row(api("vettings/"), *USERS),
-    # issue 21: what each acts for (lists), an invitation's link, the change requests
+    # self-service: what each acts for (lists), an invitation's link, the change requests
     row(api("organizations/"), *USERS),
     row(api("offerings/"), *USERS),
     row(api("people/"), *USERS),
@@ -187,10 +187,10 @@ TABLE = [
     row(api("engagements/{pk}/evaluate/"), *SCHOOL_OWN),
     row(api("engagements/{pk}/free-places/"), *SCHOOL_OWN),
     row(api("engagements/{pk}/incidents/"), *SCHOOL_OWN),
-    # an engagement: its two parties (the school, the provider, issue 22) and the
+    # an engagement: its two parties (the school, the provider) and the
     # administrator of the school's bureau
     row(api("engagements/{pk}/"), "NN", "YN", "YN", "NN", "NN", "NN", "YN"),
-    # --- the engagement as a contract (issue 22) ------------------------------------------
+    # --- the engagement as a contract ------------------------------------------
     # the two parties (the school, the engagement's provider) read it, its papers, permits,
     # lessons and settlement; only the school changes the roster and the status and decides
     # lessons; only the provider records lessons; the other side's: nobody
@@ -320,7 +320,7 @@ TABLE = [
     row(api("rechecks/{pk}/decide/"), *ADMIN_OWN),
     row("registry/bureau/<int:bureau_id>/rechecks/<int:pk>/decide/", *ADMIN_OWN),
     row("registry/sanctions/evidence/<int:pk>/", "NN", "YN", "NN", "YN", "NN", "NN", "YN"),
-    # --- after approval (issue 20) ---------------------------------------------------------
+    # --- after approval ---------------------------------------------------------
     # a review case: the provider concerned (it answers the notice, asks for 复核, evidences
     # its rectification) and its bureau's staff (clerk, approver, administrator); never a
     # school, an expert or the public. The provider's steps are the provider's only

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from registry import selectors
 from registry import services as registry_services
-from registry.models import AuditEvent, Blacklisting
+from registry.models import AuditEvent
 from registry.roles import Role
-from tests.factories import PersonFactory, SchoolFactory, UserFactory
+from tests.factories import BlacklistingFactory, PersonFactory, SchoolFactory, UserFactory
 from tests.workflows.conftest import open_tasks, upload_all
 from workflows import task_actions
 from workflows.models import CaseOutcome, Notification
@@ -154,12 +154,7 @@ def test_nobody_else_sees_the_reason(world, hit, client):
 
 def _blacklist(world, **subject):
     """A blacklisting in force (set up directly: how it came about is tested above)."""
-    today = timezone.localdate()
-    Blacklisting.objects.create(
-        bureau=world.bureau, starts_on=today, ends_on=today.replace(year=today.year + 3),
-        reason="严重违规", uscc=subject["organization"].uscc if "organization" in subject
-        else "", id_number=subject["person"].id_number if "person" in subject else "",
-        **subject)
+    BlacklistingFactory(bureau=world.bureau, reason="严重违规", **subject)
 
 
 def _says_nothing(response):

@@ -6,17 +6,15 @@ the ID card of a person no case brought to the bureau; a school reading why a pe
 turned down; anyone but the case's clerk and approver reading the record-check result.
 """
 
-import datetime
-
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from documents.models import Document, PersonalDataAccess
 from registry import services as registry_services
-from registry.models import Engagement, RecordQueryConsent, SchoolInvitation
+from registry.models import RecordQueryConsent, SchoolInvitation
 from registry.roles import Role
-from tests.factories import PersonFactory, SchoolFactory, UserFactory
+from tests.factories import EngagementFactory, PersonFactory, SchoolFactory, UserFactory
 from tests.workflows.conftest import open_tasks, upload_all
 from workflows import task_actions
 from workflows.models import VettingProcess
@@ -122,20 +120,8 @@ def test_the_tied_person_consents_in_their_own_account_then_the_school_may_ask(
 
 
 def test_a_person_on_the_schools_engagement_is_tied_to_it(world, school, stranger):
-    from registry.models import Approval, SchoolTerm
-
-    today = timezone.localdate()
-    term = SchoolTerm.objects.create(school=school, name="2026秋", starts_on=today,
-                                     project_count=5,
-                                     ends_on=today + datetime.timedelta(days=120))
-    approval = Approval.objects.create(organization=world.organization,
-                                       jurisdiction=world.bureau.jurisdiction,
-                                       status="approved", valid_from=today,
-                                       valid_until=today + datetime.timedelta(days=300))
-    Engagement.objects.create(school=school, term=term, approval=approval,
-                              organization=world.organization, starts_on=today,
-                              ends_on=today + datetime.timedelta(days=100),
-                              fee_per_session=20, sessions=10)
+    EngagementFactory(term__school=school, approval__organization=world.organization,
+                      approval__jurisdiction=world.bureau.jurisdiction)
     registry_services.consent_give(actor=stranger.user, person=stranger, bureau=world.bureau)
     assert _start(school.user, stranger, world.bureau, school).status_code == 201
 

@@ -241,7 +241,7 @@ def test_sweep_query_count_does_not_grow_with_documents(world, insured,
 
 
 def test_annual_review_opens_on_the_bureaus_date_before_the_term_ends(world, insured):
-    """Issue 20: with the default settings (a one-year term, the review on 1 June) the
+    """With the default settings (a one-year term, the review on 1 June) the
     review opens while the approval is still in force; nothing extends it by hand."""
     w = world
     approval, _expiry = insured
@@ -320,12 +320,11 @@ def test_a_sweep_killed_midway_loses_and_duplicates_nothing_on_the_next_run(worl
 def test_a_clerk_by_group_gets_the_digest_too(world, insured):
     """A clerk's role given to a group (the admin's permission page can) lets its members
     act on the bureau's tasks, so they are told too."""
-    from django.contrib.auth.models import Group
     from guardian.shortcuts import assign_perm
 
-    from tests.factories import UserFactory
+    from tests.factories import GroupFactory, UserFactory
 
-    group = Group.objects.create(name="东湖区经办组")
+    group = GroupFactory(name="东湖区经办组")
     assign_perm("clerk_bureau", group, world.bureau)
     member = UserFactory()
     member.groups.add(group)

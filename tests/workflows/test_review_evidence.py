@@ -1,5 +1,5 @@
-"""Reviewers decide with the evidence in front of them; the panel stays confidential
-(issue 19): the documents beside each task's form, who may read them, what the case page
+"""Reviewers decide with the evidence in front of them; the panel stays confidential:
+the documents beside each task's form, who may read them, what the case page
 shows to whom. Attacked through HTTP, as a user would."""
 
 import re
@@ -120,8 +120,9 @@ def test_a_roster_persons_documents_are_not_the_panels(world, client):
     from documents.selectors import documents_of
     personal = documents_of(w.person, history=False).first()
     expert = w.experts[0]
-    from workflows.models import ExpertAssignment, SelectionProcess
-    ExpertAssignment.objects.create(case=SelectionProcess.objects.get(), expert=expert, slot=1)
+    from tests.factories import ExpertAssignmentFactory
+    from workflows.models import SelectionProcess
+    ExpertAssignmentFactory(case=SelectionProcess.objects.get(), expert=expert, slot=1)
     client.force_login(expert)
     assert client.get(f"/api/v1/documents/{w.documents[0].pk}/view/").status_code == 200
     assert client.get(f"/api/v1/documents/{personal.pk}/view/").status_code == 404
@@ -317,7 +318,7 @@ def test_a_correction_through_the_api_replaces_the_document(world, client):
 
 def test_the_case_page_query_count_does_not_grow_with_documents(world, client,
                                                                  django_assert_max_num_queries):
-    from documents.models import DocumentType
+    from tests.factories import DocumentTypeFactory
     from tests.workflows.conftest import upload_all
 
     w = world
@@ -326,8 +327,8 @@ def test_the_case_page_query_count_does_not_grow_with_documents(world, client,
     with django_assert_max_num_queries(45) as few:
         assert client.get(f"/selection/cases/{case.pk}/").status_code == 200
     for n in range(25):
-        DocumentType.objects.create(code=f"extra-{n}", name=f"补充材料{n}", subject="organization",
-                                    is_required=False, sort_order=900 + n)
+        DocumentTypeFactory(code=f"extra-{n}", name=f"补充材料{n}", subject="organization",
+                            is_required=False, sort_order=900 + n)
     upload_all(w.provider, w.organization,
                skip=[d.document_type.code for d in w.documents])
     assert w.organization.documents.filter(superseded_at__isnull=True).count() >= 30

@@ -141,20 +141,19 @@ def test_notice_end_date_follows_the_official_calendar(world):
 
 
 def test_override_list_decides_dates_the_calendar_package_does_not_know(world):
-    from workflows.models import CalendarOverride
+    from tests.factories import CalendarOverrideFactory
     from workflows.workdays import add_working_days
 
     # 2027 is beyond the package's data: weekdays count unless overridden
     assert add_working_days(datetime.date(2027, 1, 29), 1) == datetime.date(2027, 2, 1)
-    CalendarOverride.objects.create(date=datetime.date(2027, 2, 1), is_workday=False,
-                                    note="春节")
+    CalendarOverrideFactory(date=datetime.date(2027, 2, 1), is_workday=False, note="春节")
     assert add_working_days(datetime.date(2027, 1, 29), 1) == datetime.date(2027, 2, 2)
 
 
 def test_a_year_the_package_lacks_still_keeps_the_holidays_the_law_fixes(world):
     """A notice published on Friday 2026-12-25 for 5 working days: 元旦 (Friday 2027-01-01)
     is a public holiday by law, so it ends on Monday 2027-01-04, not on New Year's Day."""
-    from workflows.models import CalendarOverride
+    from tests.factories import CalendarOverrideFactory
     from workflows.workdays import add_working_days, is_workday, statutory_holidays
 
     assert add_working_days(datetime.date(2026, 12, 25), 5) == datetime.date(2027, 1, 4)
@@ -167,8 +166,7 @@ def test_a_year_the_package_lacks_still_keeps_the_holidays_the_law_fixes(world):
     known = chinese_calendar_holidays(2026)
     assert statutory_holidays(2026) <= known
     # the bureau's override still decides (a make-up working day announced later)
-    CalendarOverride.objects.create(date=datetime.date(2027, 1, 1), is_workday=True,
-                                    note="测试")
+    CalendarOverrideFactory(date=datetime.date(2027, 1, 1), is_workday=True, note="测试")
     assert add_working_days(datetime.date(2026, 12, 25), 5) == datetime.date(2027, 1, 1)
 
 
@@ -433,11 +431,11 @@ def test_clerk_of_the_bureau_applied_to_reaches_an_organization_from_elsewhere(w
     """An organization registered in 景德镇 applies to 南昌: 南昌's clerk may read and review
     its documents for the case; a clerk of a third bureau may not."""
     from documents.permissions import may_review_documents, may_view_documents
-    from registry.models import Jurisdiction
+    from tests.factories import JurisdictionFactory, jurisdiction
 
     w = world
-    jdz_county = Jurisdiction.objects.create(code="360202", name="昌江区", level="county",
-                                             parent=Jurisdiction.objects.get(code="360200"))
+    jdz_county = JurisdictionFactory(code="360202", name="昌江区",
+                                     parent=jurisdiction("360200"))
     w.organization.county = jdz_county
     w.organization.save(update_fields=["county"])
     assert not may_review_documents(w.clerk, w.organization)

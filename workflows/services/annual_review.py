@@ -26,8 +26,8 @@ from workflows.services.notifications import notify, subject_name
 def annual_reviews_open(*, today: datetime.date) -> int:
     """On each bureau's annual review date (1 June unless it sets its own; a run that
     missed the day catches up within 30 days) open one annual review per approval in force
-    whose term ends within the coming year: before it ends, so a good year renews it
-    (issue 20). Idempotent: one case per approval and review date."""
+    whose term ends within the coming year: before it ends, so a good year renews it.
+    Idempotent: one case per approval and review date."""
     count = 0
     for bureau, day in registry_services.bureaus_due("annual_review", today, window_days=30):
         due = (registry_selectors.approvals_due_for_annual_review(bureau, day)
@@ -86,7 +86,7 @@ def annual_review_evidence(case) -> dict:
     return {"engagements": engagements.count(), "evaluations": list(evaluations[:100]),
             "incidents": list(incidents[:100]),
             "average": (sum(scores) / len(scores)) if scores else None,
-            # documents still valid, record re-queries done (issue 20)
+            # documents still valid, record re-queries done
             "documents_expired": expired.count(),
             "requeries_missing": sum(1 for s in requeries if s in ("open", "overdue")),
             "renewable": case.approval.renewals < settings.REGISTRY_MAX_RENEWALS}
@@ -102,7 +102,7 @@ def annual_review_decide(*, actor, case, decision: str, reason: str) -> None:
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give a reason for the decision.")})
     approval = case.approval
-    if decision == "renew":  # 1+1: once, then a new selection (issue 20)
+    if decision == "renew":  # 1+1: once, then a new selection
         registry_services.approval_renew(actor=actor, approval=approval, reason=reason)
     elif decision == "suspend":
         registry_services.approval_suspend(actor=actor, approval=approval, reason=reason)

@@ -59,14 +59,6 @@ def case_corrections_exhausted(*, case) -> bool:
     return case.correction_rounds >= settings.WORKFLOW_MAX_CORRECTION_ROUNDS
 
 
-@transaction.atomic
-def case_resubmit(*, actor, case) -> None:
-    """The provider says the corrections are made (the correction task completes)."""
-    if case.correction_due and timezone.now() > case.correction_due:
-        raise CaseStateError(_("The correction deadline has passed."))
-    audit(actor, "case.resubmit", case, from_state="correction", to_state="submitted")
-
-
 def corrections_reject_overdue() -> int:
     """End every case whose correction deadline has passed while it waits for the provider.
 
@@ -97,7 +89,7 @@ def corrections_reject_overdue() -> int:
     return count
 
 
-# --- the correction task: replace, answer, submit (issue 19) -------------------------
+# --- the correction task: replace, answer, submit -------------------------
 
 @dataclasses.dataclass
 class CorrectionItem:

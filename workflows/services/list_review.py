@@ -1,4 +1,4 @@
-"""The yearly review of a bureau's whole list (留库审查, issue 20).
+"""The yearly review of a bureau's whole list (留库审查).
 
 A bureau administrator starts it: every approval in force on the bureau's list gets an
 annual review case (``AnnualReviewFlow``) at once, with its review task waiting in the

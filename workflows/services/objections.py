@@ -138,7 +138,7 @@ def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str,
     return objection
 
 
-# --- handled during the notice (issue 19) -----------------------------------------------
+# --- handled during the notice -----------------------------------------------
 
 STEPS = ("acknowledge", "investigate", "uphold", "dismiss")
 

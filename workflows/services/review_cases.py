@@ -1,4 +1,4 @@
-"""Review cases (issue 20): due process after approval, as a workflow (``ReviewCaseFlow``).
+"""Review cases: due process after approval, as a workflow (``ReviewCaseFlow``).
 
 Opened by an incident report, low satisfaction, a complaint the bureau records, a yearly
 re-query not done, or by hand. A clerk looks into it and sends the provider a notice of
