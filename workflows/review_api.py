@@ -5,7 +5,7 @@ own steps are tasks (``/api/v1/tasks/{id}/act/``)."""
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -134,7 +134,9 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return self._step(request, RectificationSerializer,
                           review_cases.review_case_rectification_submit)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+                   parameters=[OpenApiParameter("evidence_pk", int, OpenApiParameter.PATH,
+                                                description="The evidence file's id.")])
     @action(detail=True, methods=["get"], url_path=r"evidence/(?P<evidence_pk>[0-9]+)",
             url_name="evidence")
     def evidence(self, request, pk=None, evidence_pk=None):
