@@ -82,7 +82,8 @@ class ReviewCaseSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(EvidenceFileSerializer(many=True))
     def get_evidence_files(self, obj):
-        return EvidenceFileSerializer(obj.evidence_files.order_by("pk"), many=True).data
+        # prefetched for lists (get_queryset); the model orders them by case and pk
+        return EvidenceFileSerializer(obj.evidence_files.all(), many=True).data
 
 
 class OpenSerializer(serializers.Serializer):
@@ -105,7 +106,8 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ReviewCaseProcess.objects.none()
-        return selectors.review_cases_for(self.request.user).order_by("-pk")
+        return (selectors.review_cases_for(self.request.user)
+                .prefetch_related("evidence_files").order_by("-pk"))
 
     def _step(self, request, serializer_class, service):
         case = self.get_object()
