@@ -99,17 +99,17 @@ def test_term_end_asks_the_school_and_a_low_rating_on_the_rubric_opens_a_review_
 
 def test_another_school_may_not_rate_and_the_page_is_not_theirs(client, w):
     other, _school = school_user("360102")
-    client.force_login(other)
     page = reverse("registry:term-ratings", args=[w.term.pk])
     with at(AFTER):
+        client.force_login(other)
         assert client.get(page).status_code == 403
         assert client.post(page, _form(w.engagement, GOOD)).status_code == 403
     assert not Evaluation.objects.exists()
 
 
 def test_the_api_gives_the_rubric_and_takes_scores(client, w):
-    client.force_login(w.school_account)
     with at(AFTER):
+        client.force_login(w.school_account)
         rubric = client.get("/api/v1/evaluation-rubric/").json()
         assert [i["key"] for i in rubric["items"]] == [i.key for i in EVALUATION_RUBRIC]
         assert rubric["threshold_percent"] == 80 and rubric["top_score"] == 5
@@ -131,8 +131,8 @@ def test_the_api_gives_the_rubric_and_takes_scores(client, w):
 
 
 def test_a_rating_before_the_engagement_ends_is_refused(client, w):
-    client.force_login(w.school_account)
     with at(END - D(10)):
+        client.force_login(w.school_account)
         early = client.post(f"/api/v1/engagements/{w.engagement.pk}/evaluate/",
                             {"scores": GOOD}, content_type="application/json")
     assert early.status_code == 400 and "2027年6月22日" in str(early.json())
