@@ -307,6 +307,8 @@ SPECTACULAR_SETTINGS = {
         "EngagementStatusEnum": "registry.models.Engagement.Status",
         # a review case's intended action and its decision are one choice set
         "ReviewCaseActionEnum": "workflows.models.ReviewCaseProcess.Action",
+        # what a review case's evidence file was given with (the answer, the rectification)
+        "ReviewCaseEvidenceStepEnum": "workflows.models.ReviewCaseEvidence.Step",
     },
 }
 

@@ -124,6 +124,18 @@ class Checklist:
         return min(dates, default=None)
 
 
+def earliest_expiring_document(subject: Organization | Person
+                               ) -> tuple[datetime.date, str] | None:
+    """The earliest expiry among ``subject``'s required documents in force, with the
+    document's name: how far an approval of ``subject`` may run (a renewal included)."""
+    dated = [item for item in requirement_checklist(subject).required_items
+             if item.document is not None and item.expires_on is not None]
+    if not dated:
+        return None
+    first = min(dated, key=lambda item: item.expires_on)
+    return first.expires_on, str(first.document_type.display_name)
+
+
 def _state(document: Document | None, on: datetime.date, horizon: datetime.date) -> str:
     if document is None:
         return "missing"

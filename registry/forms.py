@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from registry import reference
 from registry.models import Jurisdiction, Organization, Person, ServiceCategory, TermSlot
-from registry.models.engagements import Incident
+from registry.models.engagements import EVALUATION_RUBRIC, RUBRIC_TOP_SCORE, Incident
 from registry.widgets import DateInput
 
 
@@ -187,6 +187,26 @@ class EvaluationForm(forms.Form):
     satisfaction = forms.IntegerField(label=_("Satisfaction (1–5)"), min_value=1, max_value=5)
     comments = forms.CharField(label=_("Comments"), required=False, widget=forms.Textarea,
                                max_length=4000)
+
+
+class RubricForm(forms.Form):
+    """A score 1–5 for each item of the rubric (学期考核), and comments. Whether the
+    engagement may be rated is the service's rule and message."""
+
+    SCORES = [("", "—"), *((str(n), str(n)) for n in range(1, RUBRIC_TOP_SCORE + 1))]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for item in EVALUATION_RUBRIC:
+            self.fields[f"score_{item.key}"] = forms.TypedChoiceField(
+                label=item.label, choices=self.SCORES, coerce=int,
+                help_text=_("Weight %(weight)d") % {"weight": item.weight})
+        self.fields["comments"] = forms.CharField(label=_("Comments"), required=False,
+                                                  widget=forms.Textarea(attrs={"rows": 2}),
+                                                  max_length=4000)
+
+    def scores(self) -> dict[str, int]:
+        return {item.key: self.cleaned_data[f"score_{item.key}"] for item in EVALUATION_RUBRIC}
 
 
 class FreePlacesForm(forms.Form):

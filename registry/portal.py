@@ -192,6 +192,7 @@ def provider_profile(request, pk: int):
     return render(request, "registry/portal/profile.html", {
         "organization": organization, "approvals": approvals, "school": school,
         "administered": bureaus_administered_by(request.user).select_related("jurisdiction"),
+        "bureau_staff": is_bureau,
         "offerings": organization.offerings.filter(is_active=True).select_related("category")
         .order_by("pk"),
     })

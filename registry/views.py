@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST
@@ -271,6 +272,8 @@ def _engagements_page(request, school, *, term_form=None, engagement_form=None,
         "engagements": selectors.engagements_for_schools([school.pk])[:200],
         "evaluation_form": EvaluationForm(), "incident_form": IncidentForm(),
         "free_places": free_places or {},
+        # the school's task at each term's end: rate the term's engagements on the rubric
+        "terms_to_rate": selectors.terms_to_rate([school.pk], today=timezone.localdate()),
     }
     return render(request, "registry/school/engagements.html", context, status=status)
 

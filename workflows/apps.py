@@ -17,8 +17,13 @@ class WorkflowsConfig(AppConfig):
         # process through it), and the tasks in Celery's registry (the notification
         # outbox enqueues its email task by name): in the web, the worker and commands.
         from documents.permissions import register_case_reach
+        from documents.selectors import earliest_expiring_document
         from registry import notifications
-        from registry.services import reach_check_register, review_case_opener_register
+        from registry.services import (
+            reach_check_register,
+            renewal_document_limit_register,
+            review_case_opener_register,
+        )
         from workflows import flows, tasks  # noqa: F401 - registers the flows and tasks
         from workflows.reach import WorkflowCaseReach
         from workflows.selectors import provider_has_case_under
@@ -29,3 +34,4 @@ class WorkflowsConfig(AppConfig):
         notifications.sender_register(notify)
         reach_check_register(provider_has_case_under)
         review_case_opener_register(review_case_open)
+        renewal_document_limit_register(earliest_expiring_document)

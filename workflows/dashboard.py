@@ -35,6 +35,7 @@ from workflows.models import (
     SelectionProcess,
     VettingProcess,
 )
+from workflows.selectors import bureaus_opening_for
 
 EXPIRY_WINDOWS = (7, 30, 60)
 DASHBOARD_PERMS = ("registry.clerk_bureau", "registry.approve_bureau",
@@ -146,7 +147,10 @@ class DashboardView(LoginRequiredMixin, generic.TemplateView):
     def get_context_data(self, **kwargs):
         bureau = _bureau_for(self.request.user, self.kwargs["pk"])
         context = {**super().get_context_data(**kwargs), "bureau": bureau,
-                   "d": bureau_dashboard(bureau), "windows": EXPIRY_WINDOWS}
+                   "d": bureau_dashboard(bureau), "windows": EXPIRY_WINDOWS,
+                   # a clerk or an administrator opens review cases (complaints, by hand)
+                   "may_open_review_case": bureaus_opening_for(self.request.user)
+                   .filter(pk=bureau.pk).exists()}
         # Review requests are closed by the bureau's administrators only (the registry's
         # bureau pages admit them by the same rule): the figure is theirs, linking to the
         # page where they close them.

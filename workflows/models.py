@@ -606,6 +606,38 @@ class ReviewCaseProcess(Process):
         return self.organization if self.organization_id else self.person
 
 
+class ReviewCaseEvidence(models.Model):
+    """A file the provider gives with its answer to the notice (陈述申辩) or as evidence of
+    its rectification (整改), checked and stored like every document (by content, in the
+    private document storage, under a random key). Read by the provider and the staff of
+    the case's bureau only."""
+
+    class Step(models.TextChoices):
+        RESPONSE = "response", _("Evidence with the answer")
+        RECTIFICATION = "rectification", _("Rectification evidence")
+
+    case = models.ForeignKey(ReviewCaseProcess, verbose_name=_("review case"),
+                             on_delete=models.PROTECT, related_name="evidence_files")
+    step = models.CharField(_("given with"), max_length=16, choices=Step.choices)
+    original_name = models.CharField(_("file name"), max_length=200)
+    storage_key = models.CharField(_("storage key"), max_length=255, unique=True,
+                                   editable=False)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+    content_type = models.CharField(_("content type"), max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    null=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("review case evidence")
+        verbose_name_plural = _("review case evidence")
+        ordering = ["case_id", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class ListReview(models.Model):
     """The yearly review of a bureau's whole list (留库审查): an annual review for
     every approval in force, opened at once; when they are done the administrator

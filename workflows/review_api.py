@@ -2,19 +2,60 @@
 evidences a rectification; bureau staff open one by hand or on a complaint. The bureau's
 own steps are tasks (``/api/v1/tasks/{id}/act/``)."""
 
-from drf_spectacular.utils import extend_schema
+from django.http import FileResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from registry.models import Bureau, Organization, Person
 from workflows import selectors
-from workflows.models import ReviewCaseProcess
+from workflows.models import ReviewCaseEvidence, ReviewCaseProcess
 from workflows.services import review_cases
+
+
+def _evidence_files():
+    return serializers.ListField(
+        child=serializers.FileField(), required=False, default=list,
+        max_length=review_cases.EVIDENCE_MAX_FILES,
+        help_text="Evidence files (multipart; PDF, JPEG or PNG), checked like documents.")
+
+
+class RespondSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10000, allow_blank=True)
+    evidence = serializers.CharField(max_length=10000, allow_blank=True, required=False,
+                                     default="")
+    evidence_files = _evidence_files()
+
+
+class ReexaminationSerializer(serializers.Serializer):
+    statement = serializers.CharField(max_length=10000, allow_blank=True)
+
+
+class RectificationSerializer(serializers.Serializer):
+    evidence = serializers.CharField(max_length=10000, allow_blank=True, required=False,
+                                     default="")
+    evidence_files = _evidence_files()
+
+
+class EvidenceFileSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewCaseEvidence
+        fields = ["id", "step", "original_name", "size", "sha256", "content_type",
+                  "uploaded_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return reverse("review-case-evidence", args=[obj.case_id, obj.pk])
 
 
 class ReviewCaseSerializer(serializers.ModelSerializer):
     provider_name = serializers.SerializerMethodField()
+    evidence_files = serializers.SerializerMethodField()
     # Blank until the step that fills them: declared so that the schema admits "" (DRF drops
     # allow_blank from read-only model fields, and the schema then refused real answers).
     intended_action = serializers.ChoiceField(choices=ReviewCaseProcess.Action.choices,
@@ -33,25 +74,16 @@ class ReviewCaseSerializer(serializers.ModelSerializer):
                   "rectification_due", "rectification_evidence", "rectification_submitted_at",
                   "rectification_accepted", "reexamination_due", "reexamination_statement",
                   "reexamination_requested_at", "reexamination_outcome",
-                  "reexamination_reason", "created"]
+                  "reexamination_reason", "evidence_files", "created"]
         read_only_fields = fields
 
     def get_provider_name(self, obj) -> str:
         return obj.subject.name
 
-
-class RespondSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=10000, allow_blank=True)
-    evidence = serializers.CharField(max_length=10000, allow_blank=True, required=False,
-                                     default="")
-
-
-class ReexaminationSerializer(serializers.Serializer):
-    statement = serializers.CharField(max_length=10000, allow_blank=True)
-
-
-class RectificationSerializer(serializers.Serializer):
-    evidence = serializers.CharField(max_length=10000, allow_blank=True)
+    @extend_schema_field(EvidenceFileSerializer(many=True))
+    def get_evidence_files(self, obj):
+        # prefetched for lists (get_queryset); the model orders them by case and pk
+        return EvidenceFileSerializer(obj.evidence_files.all(), many=True).data
 
 
 class OpenSerializer(serializers.Serializer):
@@ -74,7 +106,8 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ReviewCaseProcess.objects.none()
-        return selectors.review_cases_for(self.request.user).order_by("-pk")
+        return (selectors.review_cases_for(self.request.user)
+                .prefetch_related("evidence_files").order_by("-pk"))
 
     def _step(self, request, serializer_class, service):
         case = self.get_object()
@@ -102,6 +135,21 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         """Evidence of the rectification (整改), by its deadline."""
         return self._step(request, RectificationSerializer,
                           review_cases.review_case_rectification_submit)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+                   parameters=[OpenApiParameter("evidence_pk", int, OpenApiParameter.PATH,
+                                                description="The evidence file's id.")])
+    @action(detail=True, methods=["get"], url_path=r"evidence/(?P<evidence_pk>[0-9]+)",
+            url_name="evidence")
+    def evidence(self, request, pk=None, evidence_pk=None):
+        """An evidence file of the case: the provider concerned and the case's bureau staff."""
+        case = self.get_object()
+        evidence = ReviewCaseEvidence.objects.filter(case=case, pk=evidence_pk).first()
+        if evidence is None:
+            raise exceptions.NotFound()
+        file = review_cases.review_case_evidence_open(actor=request.user, evidence=evidence)
+        return FileResponse(file, as_attachment=True, filename=evidence.original_name,
+                            content_type=evidence.content_type)
 
     @extend_schema(request=OpenSerializer, responses={201: ReviewCaseSerializer})
     def create(self, request):

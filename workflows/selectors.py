@@ -144,6 +144,23 @@ def review_cases_for(user) -> QuerySet:
         | Q(bureau_id__in=_bureau_ids(user)))
 
 
+def bureaus_opening_for(user):
+    """The bureaus where ``user`` may open a review case (a clerk or an administrator)."""
+    if not (user and user.is_authenticated):
+        return Bureau.objects.none()
+    return get_objects_for_user(user, ["registry.clerk_bureau", "registry.administer_bureau"],
+                                klass=Bureau, any_perm=True, accept_global_perms=False,
+                                with_superuser=False).order_by("pk")
+
+
+def open_case_about(*, bureau: Bureau, organization=None,
+                    person=None) -> ReviewCaseProcess | None:
+    """The case already open at ``bureau`` about the provider (a new cause joins it)."""
+    subject = {"organization": organization} if organization else {"person": person}
+    return (ReviewCaseProcess.objects.filter(bureau=bureau, **subject)
+            .exclude(stage=ReviewCaseProcess.Stage.CLOSED).order_by("pk").first())
+
+
 SELECTORS = {
     ReviewCaseProcess: review_cases_for,
     SelectionProcess: selection_cases_for,

@@ -1,18 +1,26 @@
 """Terms, engagements, evaluations and incidents for schools; bureaus read theirs."""
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import QueryDict
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from registry import selectors, services
 from registry.api.contracts import ContractActionsMixin, TermPlanActionsMixin
 from registry.forms import EngagementForm, EvaluationForm, IncidentForm, TermForm
-from registry.models import Engagement, SchoolTerm
+from registry.models import (
+    EVALUATION_RUBRIC,
+    RUBRIC_TOP_SCORE,
+    Engagement,
+    Evaluation,
+    SchoolTerm,
+)
 from registry.requests import (
     api_form_data,
     bureaus_administered_by,
@@ -37,11 +45,60 @@ class TermSerializer(serializers.ModelSerializer):
         fields = ["id", "school", "name", "starts_on", "ends_on", "project_count"]
 
 
+class EvaluationSerializer(serializers.ModelSerializer):
+    """A rating: the score of each rubric item (empty: one overall score, before the
+    rubric) and the satisfaction in percent."""
+
+    scores = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta:
+        model = Evaluation
+        fields = ["id", "scores", "percent", "satisfaction", "comments", "created_at"]
+        read_only_fields = fields
+
+
+class RubricRatingSerializer(serializers.Serializer):
+    scores = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="A score 1–5 for every item of the rubric (GET /api/v1/evaluation-rubric/), "
+                  "by its key.")
+    comments = serializers.CharField(max_length=4000, required=False, allow_blank=True,
+                                     default="")
+
+
+class RubricItemSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    weight = serializers.IntegerField()
+
+
+class RubricSerializer(serializers.Serializer):
+    items = RubricItemSerializer(many=True)
+    top_score = serializers.IntegerField()
+    threshold_percent = serializers.IntegerField()
+
+
+class RubricView(APIView):
+    """The rubric a school rates each engagement on at the end of its term: its items
+    (key, label in the reader's language, weight), the top score, and the satisfaction
+    under which the bureau opens a review."""
+
+    @extend_schema(responses=RubricSerializer)
+    def get(self, request):
+        return Response(RubricSerializer({
+            "items": [{"key": i.key, "label": str(i.label), "weight": i.weight}
+                      for i in EVALUATION_RUBRIC],
+            "top_score": RUBRIC_TOP_SCORE,
+            "threshold_percent": round(float(settings.REGISTRY_SATISFACTION_THRESHOLD) * 100),
+        }).data)
+
+
 class EngagementSerializer(serializers.ModelSerializer):
     school_name = serializers.CharField(source="school.name", read_only=True)
     term_name = serializers.CharField(source="term.name", read_only=True)
     provider_name = serializers.SerializerMethodField()
     satisfaction = serializers.SerializerMethodField()
+    evaluation = serializers.SerializerMethodField()
     roster = serializers.SerializerMethodField(
         help_text="On create: a list of person numbers or resident ID numbers.")
 
@@ -49,7 +106,7 @@ class EngagementSerializer(serializers.ModelSerializer):
         model = Engagement
         fields = ["id", "school", "school_name", "term", "term_name", "organization", "offering",
                   "person", "provider_name", "approval", "starts_on", "ends_on",
-                  "fee_per_session", "sessions", "free_places_used", "satisfaction",
+                  "fee_per_session", "sessions", "free_places_used", "satisfaction", "evaluation",
                   "category", "places", "need", "status", "status_changed_at", "roster",
                   "created_at"]
         read_only_fields = ["free_places_used", "status", "status_changed_at"]
@@ -63,6 +120,13 @@ class EngagementSerializer(serializers.ModelSerializer):
     def get_satisfaction(self, obj) -> int | None:
         try:
             return obj.evaluation.satisfaction
+        except ObjectDoesNotExist:
+            return None
+
+    @extend_schema_field(EvaluationSerializer(allow_null=True))
+    def get_evaluation(self, obj):
+        try:
+            return EvaluationSerializer(obj.evaluation).data
         except ObjectDoesNotExist:
             return None
 
@@ -128,16 +192,24 @@ class EngagementViewSet(ContractActionsMixin, mixins.ListModelMixin,
             raise PermissionDenied
         return engagement
 
-    @extend_schema(request=None, responses={201: None})
+    @extend_schema(request=RubricRatingSerializer, responses={201: EvaluationSerializer})
     @action(detail=True, methods=["post"])
     def evaluate(self, request, pk=None):
-        """Rate the engagement at its end (satisfaction 1–5, comments)."""
+        """Rate the engagement once it has ended (at the latest at its term's end): a
+        score 1–5 for every item of the rubric (``scores``: {key: score}) and comments;
+        the satisfaction is computed. (One overall ``satisfaction`` 1–5 is still taken.)"""
         engagement = self._own(pk)
-        form = _form(EvaluationForm, api_form_data(request))
-        evaluation = services.engagement_evaluate(actor=request.user, engagement=engagement,
-                                                  **form.cleaned_data)
-        return Response({"id": evaluation.pk, "satisfaction": evaluation.satisfaction},
-                        status=status.HTTP_201_CREATED)
+        if hasattr(request.data, "get") and "scores" in request.data:
+            payload = RubricRatingSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            evaluation = services.engagement_evaluate(
+                actor=request.user, engagement=engagement, **payload.validated_data)
+        else:
+            form = _form(EvaluationForm, api_form_data(request))
+            evaluation = services.engagement_evaluate(actor=request.user,
+                                                      engagement=engagement,
+                                                      **form.cleaned_data)
+        return Response(EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=FreePlacesSerializer, responses=EngagementSerializer)
     @action(detail=True, methods=["post"], url_path="free-places")

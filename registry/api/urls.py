@@ -41,6 +41,7 @@ urlpatterns = [
          name="api-search-organizations"),
     path("search/people/", search.PersonSearchView.as_view(), name="api-search-people"),
     path("sanctions/", sanctions.SanctionView.as_view(), name="api-sanctions"),
+    path("evaluation-rubric/", engagements.RubricView.as_view(), name="api-evaluation-rubric"),
     path("policy/signals/", policy.AcademicSignalView.as_view(), name="api-policy-signals"),
     path("policy/allowed-categories/", policy.AllowedCategoriesView.as_view(),
          name="api-policy-allowed-categories"),

@@ -5,7 +5,15 @@ from .availability import ProviderAvailability
 from .changes import ChangeRequest
 from .consent import RecordQueryConsent, SchoolInvitation
 from .contracts import Lesson, RosterMember, TermNeed, TermSlot
-from .engagements import Engagement, Evaluation, Incident, SchoolTerm
+from .engagements import (
+    EVALUATION_RUBRIC,
+    RUBRIC_TOP_SCORE,
+    Engagement,
+    Evaluation,
+    Incident,
+    SchoolTerm,
+    rubric_percent,
+)
 from .geography import Bureau, Jurisdiction, School, ServiceCategory
 from .membership import ProviderInvitation
 from .policy import AcademicSignal, AllowedCategory, FeeReference
@@ -40,7 +48,10 @@ __all__ = [
     "RosterMember",
     "TermNeed",
     "TermSlot",
+    "EVALUATION_RUBRIC",
     "Evaluation",
+    "RUBRIC_TOP_SCORE",
+    "rubric_percent",
     "Incident",
     "SchoolTerm",
     "Publication",

@@ -41,6 +41,7 @@ class AuditAction(models.TextChoices):
     BLACKLIST_CONFIRM = "blacklist.confirm"
     BLACKLIST_LIFT = "blacklist.lift"
     BLACKLIST_PROPOSE = "blacklist.propose"
+    BLACKLIST_REEXAMINATION_LIFT = "blacklist.reexamination_lift"
     BLACKLIST_RECHECK_DECIDE = "blacklist.recheck_decide"
     BLACKLIST_RECHECK_REQUEST = "blacklist.recheck_request"
     BLACKLIST_RECORD_HIT = "blacklist.record_hit"

@@ -1,6 +1,9 @@
 """What schools do with approved providers: terms, engagements (引进 / 合同),
 end-of-term evaluations (考核) and incident reports."""
 
+from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -190,8 +193,39 @@ class Engagement(SubjectMixin, models.Model):
         return status in self.TRANSITIONS.get(self.status, frozenset())
 
 
+class RubricItem(NamedTuple):
+    key: str
+    label: str
+    weight: int
+
+
+# The rubric a school rates each engagement on at the end of its term (学期考核): every
+# item scored 1–5; the satisfaction is the weighted share of the best score. Keys are
+# stored with each evaluation (``Evaluation.scores``): a new item gets a new key, and an
+# item is never renamed in place, so that past evaluations keep their meaning.
+EVALUATION_RUBRIC: tuple[RubricItem, ...] = (
+    RubricItem("safety", _("Safety: pupils supervised, the safety plan followed"), 3),
+    RubricItem("teaching", _("Teaching: well prepared, pupils engaged"), 2),
+    RubricItem("content", _("Content as agreed, non-academic, no new lessons"), 2),
+    RubricItem("reliability", _("Reliability: on time, sessions delivered as agreed"), 1),
+    RubricItem("conduct", _("Conduct of the staff who came to the school"), 1),
+    RubricItem("feedback", _("Pupils' and parents' feedback"), 1),
+)
+RUBRIC_TOP_SCORE = 5
+
+
+def rubric_percent(scores: dict) -> Decimal:
+    """The satisfaction (0–100 %) that ``scores`` (item key → 1–5, every item) give."""
+    total = sum(item.weight for item in EVALUATION_RUBRIC)
+    earned = sum(item.weight * int(scores[item.key]) for item in EVALUATION_RUBRIC)
+    return (Decimal(100) * earned / (total * RUBRIC_TOP_SCORE)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 class Evaluation(models.Model):
-    """The school's end-of-term rating of one engagement."""
+    """The school's rating of one engagement at the end of its term: a score per item of
+    :data:`EVALUATION_RUBRIC` and the satisfaction they give (``percent``), or, rated
+    before the rubric, one overall score (``satisfaction`` × 20 %)."""
 
     engagement = models.OneToOneField(
         Engagement, verbose_name=_("engagement"), on_delete=models.PROTECT,
@@ -200,6 +234,9 @@ class Evaluation(models.Model):
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
+    scores = models.JSONField(_("scores on the rubric"), default=dict, blank=True)
+    percent = models.DecimalField(_("satisfaction (%)"), max_digits=5, decimal_places=2,
+                                  validators=[MinValueValidator(0), MaxValueValidator(100)])
     comments = models.TextField(_("comments"), blank=True)
     created_by = user_field(_("rated by"), null=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -211,10 +248,16 @@ class Evaluation(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(satisfaction__gte=1, satisfaction__lte=5),
                                    name="evaluation_satisfaction_range"),
+            models.CheckConstraint(condition=Q(percent__gte=0, percent__lte=100),
+                                   name="evaluation_percent_range"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.engagement} · {self.satisfaction}"
+        return f"{self.engagement} · {self.percent}%"
+
+    def rubric_rows(self) -> list[tuple[RubricItem, int | None]]:
+        """Each item of the rubric with its score here (``None``: rated before it)."""
+        return [(item, self.scores.get(item.key)) for item in EVALUATION_RUBRIC]
 
 
 class Incident(models.Model):

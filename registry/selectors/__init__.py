@@ -37,7 +37,9 @@ from .engagements import (
     engagements_for_jurisdictions,
     engagements_for_schools,
     engagements_visible_to,
+    term_rating_sheet,
     terms_for_schools,
+    terms_to_rate,
 )
 from .policy import (
     FeeInForce,
@@ -107,7 +109,9 @@ __all__ = [
     "engagements_for_jurisdictions",
     "engagements_for_schools",
     "engagements_visible_to",
+    "term_rating_sheet",
     "terms_for_schools",
+    "terms_to_rate",
     "FeeInForce",
     "FeeReferences",
     "academic_signals",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+import datetime
+
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from registry.models import Engagement, Jurisdiction, RosterMember, SchoolTerm
 from registry.selectors.contracts import provider_engagements_q
@@ -49,3 +51,21 @@ def engagements_visible_to(user, *, school_ids, jurisdiction_ids) -> QuerySet:
 
 def terms_for_schools(school_ids) -> QuerySet:
     return SchoolTerm.objects.filter(school_id__in=school_ids).select_related("school")
+
+
+def terms_to_rate(school_ids, *, today: datetime.date) -> QuerySet:
+    """The school's task at the end of each term (学期考核): its terms that have ended and
+    still have engagements to rate on the rubric (``to_rate``), oldest first. One query,
+    at most 20 terms."""
+    unrated = Q(engagements__evaluation__isnull=True, engagements__ends_on__lte=today)
+    return (SchoolTerm.objects.filter(school_id__in=school_ids, ends_on__lte=today)
+            .annotate(to_rate=Count("engagements", filter=unrated))
+            .filter(to_rate__gt=0).select_related("school").order_by("ends_on", "pk")[:20])
+
+
+def term_rating_sheet(term: SchoolTerm) -> QuerySet:
+    """The engagements of ``term`` with their evaluation, for the rating page (bounded:
+    a term has a school's engagements, which the external-project cap keeps few)."""
+    return (Engagement.objects.filter(term=term)
+            .select_related("organization", "offering", "person", "evaluation")
+            .order_by("starts_on", "pk")[:200])

@@ -5,6 +5,7 @@ from .administration import object_permissions_change, object_permissions_revoke
 from .after_approval import (
     approval_renew,
     bureaus_due,
+    renewal_document_limit_register,
     requeries_open,
     requeries_suspend_overdue,
     requery_record,
@@ -14,6 +15,7 @@ from .after_approval import (
 from .availability import availability_rebuild, availability_refresh
 from .blacklist import (
     blacklist_confirm,
+    blacklist_lift_on_reexamination,
     blacklist_propose,
     blacklist_refuse,
     deciding_bureau,
@@ -78,6 +80,7 @@ from .engagements import (
     review_request_close,
     review_request_open,
     roster_approval_for,
+    rubric_scores_clean,
     satisfaction_share,
     school_term_create,
 )
@@ -119,6 +122,7 @@ __all__ = [
     "review_case_opener_register",
     "review_case_request",
     "approval_renew",
+    "renewal_document_limit_register",
     "bureaus_due",
     "engagements_status_set",
     "requeries_open",
@@ -174,6 +178,7 @@ __all__ = [
     "incident_report",
     "review_request_close",
     "review_request_open",
+    "rubric_scores_clean",
     "satisfaction_share",
     "school_term_create",
     "publication_preview",
@@ -186,6 +191,7 @@ __all__ = [
     "offerings_screen",
     "person_bar_for_record_hit",
     "blacklist_confirm",
+    "blacklist_lift_on_reexamination",
     "blacklist_propose",
     "blacklist_refuse",
     "deciding_bureau",

@@ -136,11 +136,32 @@ def _provider_users(approval: Approval) -> list:
     return [*users, person.user] if person.user_id else users
 
 
+# The earliest expiry among the documents a subject's approval rests on, and that
+# document's name: ``(date, name)`` or ``None``. The registry does not keep documents; the
+# documents layer answers (registered in ``workflows.apps``, with the other hooks).
+_document_limit_hook = None
+
+
+def renewal_document_limit_register(hook) -> None:
+    """Name the callable ``hook(subject) -> (date, name) | None`` that tells how far a
+    renewal may go: no further than the earliest expiry of a required document."""
+    global _document_limit_hook  # one process-wide hook, set once at start-up
+    _document_limit_hook = hook
+
+
+def _document_limit(subject):
+    return None if _document_limit_hook is None else _document_limit_hook(subject)
+
+
 @transaction.atomic
 def approval_renew(*, actor, approval: Approval, reason: str) -> Approval:
     """A positive annual review renews an approval in force for one more term, without a
     new selection, at most ``REGISTRY_MAX_RENEWALS`` times (1+1); after that a new
-    selection is needed. The new term follows the old one without a gap."""
+    selection is needed. The new term follows the old one without a gap, but never runs
+    past the expiry of a required document (as an approval never does when granted):
+    it stops on that day, and the provider is told which document to renew. A document
+    that expires before the current term ends leaves nothing to renew: refused, naming
+    it."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give a reason for the decision.")})
     locked = Approval.objects.select_for_update().get(pk=approval.pk)
@@ -154,7 +175,18 @@ def approval_renew(*, actor, approval: Approval, reason: str) -> Approval:
     days = (settings.WORKFLOW_INDIVIDUAL_APPROVAL_DAYS if locked.person_id
             else settings.REGISTRY_APPROVAL_TERM_DAYS)
     previous = locked.valid_until
-    locked.valid_until = previous + datetime.timedelta(days=days)
+    term_end = previous + datetime.timedelta(days=days)
+    # never past a document the approval rests on (as at approval: approval_end)
+    limit = _document_limit(locked.subject)
+    if limit is not None and limit[0] <= previous:
+        raise ValidationError(
+            _("%(document)s expires on %(date)s, before the approval's current term ends "
+              "(%(end)s): the approval cannot be renewed past it. Upload the renewed "
+              "document; once it is verified the approval can be renewed.") % {
+                "document": limit[1], "date": local_date(limit[0]),
+                "end": local_date(previous)}, code="document_expires")
+    limited_by = limit if limit is not None and limit[0] < term_end else None
+    locked.valid_until = limited_by[0] if limited_by else term_end
     locked.renewals += 1
     locked.save(update_fields=["valid_until", "renewals"])
     search_availability_refresh(approval=locked)
@@ -163,12 +195,21 @@ def approval_renew(*, actor, approval: Approval, reason: str) -> Approval:
                  from_state=locked.status, to_state=locked.status, reason=reason.strip(),
                  data={"from_until": previous.isoformat(),
                        "to_until": locked.valid_until.isoformat(),
+                       "term_until": term_end.isoformat(),
+                       "limited_by": str(limited_by[1]) if limited_by else None,
                        "renewals": locked.renewals})
+    body = _("The annual review renewed the approval for one more term, until "
+             "%(date)s.") % {"date": local_date(locked.valid_until)}
+    if limited_by:
+        body += " " + _("The term would run until %(term)s, but %(document)s expires on "
+                        "%(date)s: upload the renewed document before then, or the "
+                        "approval is suspended on that day.") % {
+            "term": local_date(term_end), "document": limited_by[1],
+            "date": local_date(limited_by[0])}
     notify(users=_provider_users(locked),
            subject=_("%(provider)s: the approval is renewed") % {
                "provider": locked.subject.name},
-           body=_("The annual review renewed the approval for one more term, until "
-                  "%(date)s.") % {"date": local_date(locked.valid_until)})
+           body=body)
     approval.refresh_from_db()
     return locked
 
@@ -177,7 +218,9 @@ def approval_renew(*, actor, approval: Approval, reason: str) -> Approval:
 
 def term_evaluations_request(*, today: datetime.date | None = None) -> int:
     """At the end of each school term, the school is asked to rate every engagement of the
-    term not rated yet (a rating under the threshold opens a review case: see
+    term not rated yet, on the rubric; the task stays on its engagements page
+    (``selectors.terms_to_rate``) until they are rated (a rating under the threshold opens
+    a review case: see
     ``engagement_evaluate``). Once per term; a run that missed the day catches up within a
     fortnight. Four queries per run, whatever the number of terms."""
     today = today or timezone.localdate()
@@ -194,8 +237,9 @@ def term_evaluations_request(*, today: datetime.date | None = None) -> int:
             evaluations_requested_at=timezone.now())
         notify(users=users_acting_for("school", "act_for_school", {t.school_id for t in terms}),
                subject=_("The term has ended: rate your after-school providers"),
-               body=_("Rate each engagement of the term that has ended (satisfaction 1–5). "
-                      "The ratings count in each provider's annual review; an average under "
+               body=_("Rate each engagement of the term that has ended on the rubric "
+                      "(each item from 1 to 5): the task is on your engagements page. The "
+                      "ratings count in each provider's annual review; an average under "
                       "%(threshold)d%% opens a review by the bureau.") % {
                    "threshold": round(settings.REGISTRY_SATISFACTION_THRESHOLD * 100)},
                url=reverse("registry:school-engagements"))
@@ -338,6 +382,7 @@ def requeries_suspend_overdue(*, today: datetime.date | None = None) -> int:
 
 __all__ = [
     "approval_renew",
+    "renewal_document_limit_register",
     "bureau_yearly_date",
     "bureaus_due",
     "requeries_open",

@@ -20,6 +20,7 @@ from registry.models import (
     Blacklisting,
     BlacklistProposal,
     Bureau,
+    Engagement,
     Jurisdiction,
     Organization,
     Person,
@@ -27,14 +28,14 @@ from registry.models import (
     SanctionEvidence,
 )
 from registry.notifications import notify
-from registry.selectors.sanctions import bureau_staff, is_blacklisted
+from registry.selectors.sanctions import bureau_staff, is_blacklisted, users_acting_for
 from registry.services.core import (
     _require_reason,
     approval_revoke,
     audit_record,
     require_perm,
 )
-from registry.services.sanction_reach import sanction_fan_out
+from registry.services.sanction_reach import provider_users_and_roster, sanction_fan_out
 from registry.services.sanctions import (
     _add_years,
     _approvals,
@@ -261,6 +262,69 @@ def blacklist_refuse(*, actor, proposal: BlacklistProposal, reason: str) -> Blac
     audit_record(actor=actor, action="blacklist.refuse", target=proposal, from_state=previous,
                  to_state=proposal.status, reason=proposal.decision_reason)
     _tell_decision(proposal)
+    return proposal
+
+
+@transaction.atomic
+def blacklist_lift_on_reexamination(*, actor, proposal: BlacklistProposal, reason: str,
+                                    case_ref: int | None = None) -> BlacklistProposal:
+    """A re-examination (复核) of the review case that proposed ``proposal`` lifted the
+    decision: the proposal no longer waits for confirmation, or the blacklisting it became
+    ends now (the row stays, for the record). Approvals the confirmation revoked stay
+    revoked (a revocation is final; the provider may apply again). The provider, its staff,
+    the proposer and the deciding bureau's administrators, and the schools whose
+    engagements the blacklisting terminated are told. A proposal already refused or
+    lifted is left as it is (nothing to lift)."""
+    _require_reason(reason)
+    proposal = _lock(proposal)
+    require_perm(actor, "registry.administer_bureau", proposal.bureau,
+                 _("Only an administrator of %(bureau)s may do this.")
+                 % {"bureau": proposal.bureau.name})
+    if actor.pk in (proposal.proposed_by_id, proposal.decided_by_id):
+        raise PermissionDenied(_("Someone who neither proposed nor confirmed the "
+                                 "blacklisting must re-examine it."))
+    if proposal.status not in (BlacklistProposal.Status.PROPOSED,
+                               BlacklistProposal.Status.CONFIRMED):
+        return proposal
+    was = proposal.apply_transition(BlacklistProposal.Status.LIFTED)
+    proposal.save(update_fields=["status"])
+    entry = Blacklisting.objects.filter(proposal=proposal, lifted_at__isnull=True).first()
+    terminated_schools: set[int] = set()
+    if entry is not None:
+        entry.lifted_at = timezone.now()
+        entry.save(update_fields=["lifted_at"])
+        subject = {"organization": proposal.organization} if proposal.organization_id else {
+            "person": proposal.person}
+        terminated_schools = set(Engagement.objects.filter(
+            status=Engagement.Status.TERMINATED,
+            status_changed_at__gte=proposal.decided_at, **subject)
+            .values_list("school_id", flat=True))
+    audit_record(actor=actor, action="blacklist.reexamination_lift", target=proposal,
+                 from_state=was, to_state=proposal.status, reason=reason.strip(),
+                 data={"review_case": case_ref, "blacklisting_ended":
+                       entry.pk if entry is not None else None})
+    named = proposal.subject.name
+    words = {"subject": named}
+    headline = _("The blacklisting of %(subject)s is lifted on re-examination (复核)") % words
+    notify(users=provider_users_and_roster(proposal.subject), subject=headline,
+           body=_("The re-examination lifted the proposal to blacklist you: you are not "
+                  "barred. Approvals already revoked stay revoked; you may apply again. The "
+                  "reasons are on your page."),
+           url=_subject_page(proposal))
+    deciders = bureau_staff(deciding_bureau(proposal), "administer_bureau")
+    notify(users=[u for u in [proposal.proposed_by, *deciders] if u is not None],
+           subject=headline,
+           body=_("The re-examination (复核) of the review case lifted the decision: the "
+                  "blacklist proposal is withdrawn and needs no confirmation; a "
+                  "blacklisting already in force ends today."),
+           url=_url("blacklist-proposals", deciding_bureau(proposal).pk))
+    if terminated_schools:
+        notify(users=users_acting_for("school", "act_for_school", terminated_schools),
+               subject=headline,
+               body=_("%(subject)s is no longer barred. The engagements the blacklisting "
+                      "terminated stay terminated; once approved again, it may be engaged "
+                      "through the search.") % words,
+               url=reverse("registry:school-engagements"))
     return proposal
 
 

@@ -136,10 +136,14 @@ def _provider_users(subject) -> list:
             *(p.user for p in roster)]
 
 
+# the same people, for the other services that tell a provider of a sanction's end
+provider_users_and_roster = _provider_users
+
+
 def _provider_page(subject) -> str:
     if isinstance(subject, Person):
         return reverse("registry:my-sanctions")
     return reverse("registry:portal-organization", args=[subject.pk])
 
 
-__all__ = ["engagements_status_set", "sanction_fan_out"]
+__all__ = ["engagements_status_set", "provider_users_and_roster", "sanction_fan_out"]

@@ -227,6 +227,8 @@ AUDIT_ACTIONS = {
     "blacklist.confirm": pgettext_lazy("audit", "Blacklisting confirmed"),
     "blacklist.refuse": pgettext_lazy("audit", "Blacklisting refused"),
     "blacklist.lift": pgettext_lazy("audit", "Blacklisting lifted on re-check"),
+    "blacklist.reexamination_lift": pgettext_lazy("audit",
+                                                  "Blacklisting lifted on re-examination"),
     "blacklist.recheck_request": pgettext_lazy("audit", "Re-check requested"),
     "blacklist.recheck_decide": pgettext_lazy("audit", "Re-check decided"),
     # review cases

@@ -184,6 +184,7 @@ def fill(route: Route, side, task: Task | None = None) -> str:
         # the bureau's clerk is tested in tests/workflows/test_review_evidence.py)
         "objection_pk": "999999",
         "lesson_id": "999999", "lesson_pk": "999999",
+        "evidence_pk": "999999",  # a review case's evidence file: the sides have none
     }
     # the contract's papers and settlement: a paper and a format that exist, so
     # that a refusal is about who asks

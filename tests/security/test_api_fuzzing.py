@@ -102,7 +102,7 @@ def _real_case(operation, side):
     segment = operation.path.removeprefix("/api/v1/").split("/")[0]
     # the public permit check answers "invalid" about a token that is none; the parents'
     # page is about side A's school
-    values = {"fmt": "json", "token": "not-a-permit"}
+    values = {"fmt": "json", "token": "not-a-permit", "evidence_pk": 0}
     if segment in OBJECTS:
         values["id"] = values["code"] = _attribute(side, OBJECTS[segment])
     else:

@@ -330,6 +330,14 @@ TABLE = [
     row(api("review-cases/{pk}/respond/"), *PROVIDER_OWN),
     row(api("review-cases/{pk}/reexamination/"), *PROVIDER_OWN),
     row(api("review-cases/{pk}/rectification/"), *PROVIDER_OWN),
+    # evidence files of a review case (the sides have none: an absent file, to everyone)
+    row(api("review-cases/{pk}/evidence/(?P<evidence_pk>[0-9]+)/"), *NOBODY2),
+    row("selection/review-cases/evidence/<int:pk>/", *NOBODY2),
+    # bureau staff open a review case by hand or on a complaint: clerks and administrators
+    row("selection/review-cases/open/", "N", "N", "N", "Y", "N", "N", "Y"),
+    # the school rates its term's engagements on the rubric; the rubric itself is readable
+    row("registry/school/terms/<int:pk>/ratings/", *SCHOOL_OWN),
+    row("api/v1/evaluation-rubric/", *USERS),
     # the yearly record re-queries: the bureau's clerks record them, its administrators
     # follow their progress (the sides build none: one asked about is absent, 404)
     row(api("requeries/"), *USERS),

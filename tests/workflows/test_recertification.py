@@ -334,3 +334,39 @@ def test_a_clerk_by_group_gets_the_digest_too(world, insured):
         assert reminders.digests_send(today=day) >= 1
     assert Notification.objects.filter(user=member).count() == 1
     assert Notification.objects.filter(user=world.clerk).count() == 1
+
+
+def test_a_renewal_cut_at_a_document_returns_to_its_renewed_term_once_it_is_renewed(
+        world, insured):
+    """Issue 20: a 1+1 renewal stops where a document expires; renewed, the document gives
+    the approval its renewed term back (not the first term, long past)."""
+    w = world
+    approval, _expiry = insured
+    day = datetime.timedelta
+    far, cut = START + day(2000), START + day(500)
+    Document.objects.filter(organization=w.organization, expires_on__isnull=False).update(
+        expires_on=far)
+    Document.objects.filter(organization=w.organization, superseded_at__isnull=True,
+                            document_type__code="liability_insurance").update(expires_on=cut)
+    with _at(START + day(300)):
+        registry_services.approval_renew(actor=None, approval=approval, reason="年审良好")
+    approval.refresh_from_db()
+    assert approval.valid_until == cut and approval.renewals == 1
+    # the day after the insurance expires: suspended, and a re-certification opens
+    _sweep_days(cut + day(1), cut + day(1))
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.SUSPENDED
+    case = RecertificationProcess.objects.get(approval=approval)
+    [task] = open_tasks(case, "renew")
+    with _at(cut + day(3)):
+        from documents.services import document_upload
+
+        new = document_upload(actor=w.provider, subject=w.organization,
+                              document_type="liability_insurance", file=pdf(),
+                              filename="i3.pdf", issued_on=cut + day(3), expires_on=far)
+        task_actions.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+        [task] = open_tasks(case, "recert_verify")
+        task_actions.task_perform(actor=w.clerk, task=task, data={f"doc_{new.pk}": "verify"})
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.APPROVED
+    assert approval.valid_until == START + day(2 * 365 - 1)  # the renewed term's end

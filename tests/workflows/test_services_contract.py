@@ -63,6 +63,13 @@ EXEMPT = {
     "workflows.services.review_cases.rectification_accepted": READ,
     "workflows.services.review_cases.rectification_follows": READ,
     "workflows.services.review_cases.review_cases_tick": BATCH,
+    "workflows.services.review_cases.may_read_evidence": READ,
+    "workflows.services.review_cases.review_case_evidence_open": "opens a stored file to "
+        "read; no database write",
+    "registry.services.after_approval.renewal_document_limit_register":
+        "fills an in-memory hook at start-up",
+    "registry.services.engagements.rubric_scores_clean": CHECK,
+    "registry.services.sanction_reach.provider_users_and_roster": READ,
     # workflows.services
     "workflows.services.notifications.notifications_send": BATCH,
     "workflows.services.notifications.subject_name": "formats a name; no database",

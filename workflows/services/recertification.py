@@ -161,7 +161,9 @@ def recertification_restore(*, case: RecertificationProcess) -> None:
     else:
         days = (settings.WORKFLOW_INDIVIDUAL_APPROVAL_DAYS if approval.person_id
                 else settings.REGISTRY_APPROVAL_TERM_DAYS)
-        term_end = approval.valid_from + datetime.timedelta(days=days - 1)
+        # a 1+1 renewal added one term (it may have stopped early at this document)
+        term_end = approval.valid_from + datetime.timedelta(
+            days=days * (1 + approval.renewals) - 1)
     earliest = requirement_checklist(approval.subject).earliest_expiry
     valid_until = min(term_end, earliest) if earliest else term_end
     if valid_until < today:

@@ -27,11 +27,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
+from documents.permissions import VIEW_BUREAU_PERMISSIONS
+from documents.services import StorageUnavailable, inspect_upload
+from documents.storage import STORAGE_ERRORS, delete_quietly, document_storage, new_storage_key
+from documents.validation import check_declared_type, validate_filename
 from registry import services as registry_services
 from registry.formatting import local_date
-from registry.models import Bureau
+from registry.models import BlacklistProposal, Bureau
 from workflows import entry, selectors
-from workflows.models import ReviewCaseProcess
+from workflows.models import ReviewCaseEvidence, ReviewCaseProcess
 from workflows.services.notifications import notify
 from workflows.workdays import add_working_days
 
@@ -119,6 +123,11 @@ def review_case_open(*, actor, bureau: Bureau, trigger: str, organization=None, 
             raise PermissionDenied(_("Only the bureau's staff may open a review case."))
         if not (details or {}).get("summary", "").strip():
             raise ValidationError({"summary": _("Say what the case is about.")})
+        if not registry_services.provider_within_reach(bureau=bureau, organization=organization,
+                                                       person=person):
+            raise PermissionDenied(_("This provider has no approval, case or registration "
+                                     "in your jurisdiction: open cases only about providers "
+                                     "within it."))
     subject = {"organization": organization} if organization else {"person": person}
     existing = (Case.objects.select_for_update().filter(bureau=bureau, stage__in=OPEN_STAGES,
                                                         **subject).order_by("pk").first())
@@ -194,12 +203,85 @@ def review_case_notice_send(*, case: Case) -> None:
         url=case_url(case))
 
 
+# --- evidence files (the answer's and the rectification's) ------------------------------
+
+EVIDENCE_MAX_FILES = 10
+
+
+def _evidence_checked(files) -> list[tuple]:
+    """Every file checked like a document (name, size, content, declared type) before any
+    is stored: ``(file, name, inspected)``; a refusal names the file, under
+    ``evidence_files``."""
+    files = [f for f in (files or ()) if f is not None]
+    if len(files) > EVIDENCE_MAX_FILES:
+        raise ValidationError({"evidence_files": _("Attach at most %(count)d files.")
+                               % {"count": EVIDENCE_MAX_FILES}})
+    checked = []
+    for file in files:
+        name = str(getattr(file, "name", "") or "evidence")
+        try:
+            name = validate_filename(name)
+            inspected = inspect_upload(file, max_bytes=settings.DOCUMENTS_MAX_UPLOAD_BYTES,
+                                       allowed=list(settings.DOCUMENTS_ALLOWED_TYPES))
+            check_declared_type(getattr(file, "content_type", None), inspected.content_type)
+        except ValidationError as error:
+            raise ValidationError({"evidence_files": [f"{name}: {message}"
+                                                      for message in error.messages]}) from None
+        checked.append((file, name, inspected))
+    return checked
+
+
+def _evidence_store(*, actor, case: Case, step: str, checked) -> list[ReviewCaseEvidence]:
+    """Store the checked files and their rows; called last in its transaction, so that a
+    storage failure rolls everything back (and removes what was stored)."""
+    storage, stored, rows = document_storage(), [], []
+    try:
+        for file, name, inspected in checked:
+            key = new_storage_key(inspected.content_type)
+            try:
+                key = storage.save(key, file)
+            except STORAGE_ERRORS as exc:
+                raise StorageUnavailable() from exc
+            stored.append(key)
+            rows.append(ReviewCaseEvidence(
+                case=case, step=step, original_name=name, storage_key=key,
+                size=inspected.size, sha256=inspected.sha256,
+                content_type=inspected.content_type, uploaded_by=actor))
+        ReviewCaseEvidence.objects.bulk_create(rows)
+    except BaseException:
+        for key in stored:
+            delete_quietly(storage, key)
+        raise
+    return rows
+
+
+def may_read_evidence(user, case: Case) -> bool:
+    """The provider concerned and the staff of the case's bureau, nobody else."""
+    if may_act_for_provider(user, case):
+        return True
+    return bool(user and user.is_authenticated and user.is_active) and any(
+        user.has_perm(f"registry.{codename}", case.bureau)
+        for codename in VIEW_BUREAU_PERMISSIONS)
+
+
+def review_case_evidence_open(*, actor, evidence: ReviewCaseEvidence):
+    """The stored bytes of an evidence file, for the provider and the case's bureau staff."""
+    if not may_read_evidence(actor, evidence.case):
+        raise PermissionDenied(_("Only the provider concerned and the bureau's staff may "
+                                 "read this file."))
+    try:
+        return document_storage().open(evidence.storage_key, "rb")
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailable() from exc
+
+
 # --- the provider's answer (陈述申辩) -----------------------------------------------------
 
 @transaction.atomic
-def review_case_respond(*, actor, case: Case, text: str, evidence: str = "") -> Case:
-    """The provider answers the notice, with text and evidence, by the due date; the case
-    then goes to the decision at once."""
+def review_case_respond(*, actor, case: Case, text: str, evidence: str = "",
+                        evidence_files=()) -> Case:
+    """The provider answers the notice, with text and evidence (a description and files),
+    by the due date; the case then goes to the decision at once."""
     case = _locked(case)
     _require_provider(actor, case)
     if case.responded_at is not None:
@@ -212,12 +294,16 @@ def review_case_respond(*, actor, case: Case, text: str, evidence: str = "") -> 
                               code="not_waiting")
     if not (text or "").strip():
         raise ValidationError({"text": _("Write your answer.")})
+    checked = _evidence_checked(evidence_files)
     case.response_text, case.response_evidence = text.strip(), (evidence or "").strip()
     case.responded_at, case.responded_by = timezone.now(), actor
     case.save(update_fields=["response_text", "response_evidence", "responded_at",
                              "responded_by"])
-    _audit(actor, "respond", case, to_state="answered")
+    _audit(actor, "respond", case, to_state="answered",
+           data={"evidence_files": [i.sha256 for _f, _n, i in checked]})
     _resume(case, _flow().response)
+    _evidence_store(actor=actor, case=case, step=ReviewCaseEvidence.Step.RESPONSE,
+                    checked=checked)
     return case
 
 
@@ -263,8 +349,11 @@ def review_case_decide(*, actor, case: Case, decision: str, reason: str,
         registry_services.provider_revoke(actor=actor, bureau=case.bureau, reason=reason,
                                           **subject)
     elif decision == Action.BLACKLIST:
-        registry_services.blacklist_propose(actor=actor, bureau=case.bureau, reason=reason,
-                                            years=blacklist_years or 3, **subject)
+        proposal = registry_services.blacklist_propose(
+            actor=actor, bureau=case.bureau, reason=reason, years=blacklist_years or 3,
+            **subject)
+        # a re-examination that lifts the decision lifts this proposal (or its blacklisting)
+        case.details["blacklist_proposal"] = proposal.pk
     elif decision == Action.RECTIFY:
         case.rectification_requirements = rectification_requirements.strip()
         case.rectification_due = rectification_due
@@ -277,7 +366,7 @@ def review_case_decide(*, actor, case: Case, decision: str, reason: str,
                                               settings.REVIEW_REEXAMINATION_WORKING_DAYS)
     previous = _set_stage(case, Stage.DECIDED, "decision", "decision_reason", "decided_by",
                           "decided_at", "rectification_requirements", "rectification_due",
-                          "reexamination_due")
+                          "reexamination_due", "details")
     _audit(actor, "decide", case, from_state=previous, to_state=decision, reason=reason,
            data={"reexamination_due": case.reexamination_due.isoformat(),
                  "rectification_due": rectification_due.isoformat()
@@ -333,7 +422,8 @@ def reexamination_window_close(*, case: Case) -> None:
 def review_case_reexamine(*, actor, case: Case, outcome: str, reason: str) -> None:
     """An administrator who neither decided nor investigated upholds or lifts the
     decision. Lifting a suspension restores the approvals and engagements and tells
-    everyone; a revocation is final and can only be upheld here."""
+    everyone; lifting a proposal to blacklist withdraws it, or ends the blacklisting it
+    became, and tells everyone; a revocation is final and can only be upheld here."""
     _require_staff(actor, case, "administer_bureau")
     if actor.pk in (case.decided_by_id, case.investigated_by_id):
         raise PermissionDenied(_("The re-examination is for someone who neither decided nor "
@@ -356,6 +446,10 @@ def review_case_reexamine(*, actor, case: Case, outcome: str, reason: str) -> No
         elif case.decision == Action.RECTIFY:
             registry_services.provider_rectification_set(actor=actor, bureau=case.bureau,
                                                          reason=reason, due=None, **subject)
+        elif case.decision == Action.BLACKLIST and case.details.get("blacklist_proposal"):
+            proposal = BlacklistProposal.objects.get(pk=case.details["blacklist_proposal"])
+            registry_services.blacklist_lift_on_reexamination(
+                actor=actor, proposal=proposal, reason=reason, case_ref=case.pk)
     case.reexamination_outcome, case.reexamination_reason = outcome, reason
     case.reexamined_by = actor
     case.save(update_fields=["reexamination_outcome", "reexamination_reason", "reexamined_by"])
@@ -382,8 +476,10 @@ def rectification_start(*, case: Case) -> None:
 # --- rectification (整改) ----------------------------------------------------------------
 
 @transaction.atomic
-def review_case_rectification_submit(*, actor, case: Case, evidence: str) -> Case:
-    """The provider shows the rectification done, with evidence, by the deadline."""
+def review_case_rectification_submit(*, actor, case: Case, evidence: str = "",
+                                     evidence_files=()) -> Case:
+    """The provider shows the rectification done, with evidence (a description, files, or
+    both), by the deadline."""
     case = _locked(case)
     _require_provider(actor, case)
     if not rectification_follows(case) or case.stage not in (
@@ -395,14 +491,18 @@ def review_case_rectification_submit(*, actor, case: Case, evidence: str) -> Cas
     if _today() > case.rectification_due:
         raise ValidationError(_("The rectification deadline was %(date)s.")
                               % {"date": local_date(case.rectification_due)}, code="late")
-    if not (evidence or "").strip():
+    checked = _evidence_checked(evidence_files)
+    if not (evidence or "").strip() and not checked:
         raise ValidationError({"evidence": _("Describe what was done, with evidence.")})
-    case.rectification_evidence = evidence.strip()
+    case.rectification_evidence = (evidence or "").strip()
     case.rectification_submitted_at = timezone.now()
     case.save(update_fields=["rectification_evidence", "rectification_submitted_at"])
-    _audit(actor, "rectification_submit", case)
+    _audit(actor, "rectification_submit", case,
+           data={"evidence_files": [i.sha256 for _f, _n, i in checked]})
     if case.stage == Stage.RECTIFICATION:
         _resume(case, _flow().rectification)
+    _evidence_store(actor=actor, case=case, step=ReviewCaseEvidence.Step.RECTIFICATION,
+                    checked=checked)
     return case
 
 

@@ -1,0 +1,139 @@
+"""Issue 20 (3): at the end of each term the school rates each engagement on the rubric
+(a score per item; the satisfaction is computed from them). The beat asks the school, the
+task waits on its engagements page, and a provider whose satisfaction falls under the
+threshold (80 % by default) gets a review case on its own. Web page and API; default
+settings, on a shifted clock."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from registry import services
+from registry.models import EVALUATION_RUBRIC, Bureau, Evaluation
+from registry.roles import Role
+from tests.after.beat import at, beat_day
+from tests.factories import UserFactory
+from tests.registry.builders import approve, organization, school_user
+from workflows.models import Notification, ReviewCaseProcess
+
+pytestmark = pytest.mark.django_db
+START = datetime.date(2027, 2, 22)
+END = START + datetime.timedelta(days=120)
+AFTER = END + datetime.timedelta(days=1)
+D = datetime.timedelta
+GOOD = {"safety": 5, "teaching": 4, "content": 4, "reliability": 5, "conduct": 5,
+        "feedback": 4}  # (15 + 8 + 8 + 5 + 5 + 4) / 50 = 90 %
+
+
+@pytest.fixture
+def w():
+    with at(START):
+        clerk = UserFactory()
+        services.role_grant(actor=None, user=clerk, role=Role.BUREAU_CLERK,
+                            target=Bureau.objects.get(jurisdiction__code="360100"))
+        org = organization("南昌弈林围棋培训有限公司", ("少儿围棋启蒙班", "arts", "25"))
+        approve(organization=org, where="360100", categories=("arts",),
+                valid_from=START - D(30), valid_until=START + D(330))
+        school_account, school = school_user("360102")
+        term = services.school_term_create(actor=school_account, school=school,
+                                           name="2027年春季学期", starts_on=START,
+                                           ends_on=END, project_count=10)
+        engagement = services.engagement_create(
+            actor=school_account, school=school, term=term, organization=org,
+            fee_per_session=Decimal("20"), sessions=16)
+    return type("W", (), {"clerk": clerk, "org": org, "school": school, "term": term,
+                          "school_account": school_account, "engagement": engagement})
+
+
+def _form(engagement, scores, comments=""):
+    data = {"engagement": engagement.pk, f"e{engagement.pk}-comments": comments}
+    data.update({f"e{engagement.pk}-score_{k}": v for k, v in scores.items()})
+    return data
+
+
+def test_term_end_asks_the_school_and_a_low_rating_on_the_rubric_opens_a_review_case(
+        client, w):
+    page = reverse("registry:term-ratings", args=[w.term.pk])
+    # the day after the term ends, the beat asks the school; the task is on its page
+    beat_day(AFTER)
+    asked = Notification.objects.filter(user=w.school_account).values_list("body", flat=True)
+    assert any("评价表" in body for body in asked), list(asked)
+    with at(AFTER, 10):
+        client.force_login(w.school_account)
+        engagements = client.get(reverse("registry:school-engagements")).content.decode()
+        assert 'id="ratings-due"' in engagements and page in engagements
+        form = client.get(page)
+        assert form.status_code == 200
+        text = form.content.decode()
+        assert all(str(item.label) in text for item in EVALUATION_RUBRIC)
+        # a score missing and one out of range: 400 beside the engagement, nothing kept
+        refused = client.post(page, _form(w.engagement, {**GOOD, "safety": "6",
+                                                         "feedback": ""}))
+        assert refused.status_code == 400
+        assert "选择一个有效的选项" in refused.content.decode() or \
+            "这个字段是必填项" in refused.content.decode()
+        assert not Evaluation.objects.exists()
+        # rated low on every item (3/5 = 60 %): recorded, and the bureau gets a review case
+        done = client.post(page, _form(w.engagement, dict.fromkeys(GOOD, 3), "看护不到位"))
+        assert done.status_code == 302
+        evaluation = Evaluation.objects.get(engagement=w.engagement)
+        assert evaluation.percent == Decimal("60.00") and evaluation.satisfaction == 3
+        assert evaluation.scores == dict.fromkeys(GOOD, 3)
+        shown = client.get(page).content.decode()
+        assert "60.0%" in shown and "低于 80%" in shown
+        # once only
+        again = client.post(page, _form(w.engagement, GOOD))
+        assert again.status_code == 400 and Evaluation.objects.count() == 1
+        assert 'id="ratings-due"' not in client.get(
+            reverse("registry:school-engagements")).content.decode()
+    case = ReviewCaseProcess.objects.get(organization=w.org)
+    assert case.trigger == "low_satisfaction" and case.stage == "investigation"
+    assert case.details["satisfaction_share"] == 0.6 and case.details["threshold"] == 0.8
+    assert [t.flow_task.name for t in Task.objects.filter(process_id=case.pk,
+                                                         status=STATUS.NEW)] == ["investigate"]
+
+
+def test_another_school_may_not_rate_and_the_page_is_not_theirs(client, w):
+    other, _school = school_user("360102")
+    page = reverse("registry:term-ratings", args=[w.term.pk])
+    with at(AFTER):
+        client.force_login(other)
+        assert client.get(page).status_code == 403
+        assert client.post(page, _form(w.engagement, GOOD)).status_code == 403
+    assert not Evaluation.objects.exists()
+
+
+def test_the_api_gives_the_rubric_and_takes_scores(client, w):
+    with at(AFTER):
+        client.force_login(w.school_account)
+        rubric = client.get("/api/v1/evaluation-rubric/").json()
+        assert [i["key"] for i in rubric["items"]] == [i.key for i in EVALUATION_RUBRIC]
+        assert rubric["threshold_percent"] == 80 and rubric["top_score"] == 5
+        url = f"/api/v1/engagements/{w.engagement.pk}/evaluate/"
+        unknown = client.post(url, {"scores": {**GOOD, "punctuality": 5}},
+                              content_type="application/json")
+        assert unknown.status_code == 400 and "punctuality" in str(unknown.json())
+        fractional = client.post(url, {"scores": {**GOOD, "safety": 4.5}},
+                                 content_type="application/json")
+        assert fractional.status_code == 400
+        assert not Evaluation.objects.exists()
+        done = client.post(url, {"scores": GOOD, "comments": "学生喜欢"},
+                           content_type="application/json")
+        assert done.status_code == 201, done.content
+        assert done.json()["percent"] == "90.00" and done.json()["scores"] == GOOD
+        shown = client.get(f"/api/v1/engagements/{w.engagement.pk}/").json()
+    assert shown["evaluation"]["percent"] == "90.00" and shown["satisfaction"] == 5
+    assert not ReviewCaseProcess.objects.exists()  # 90 % is above the threshold
+
+
+def test_a_rating_before_the_engagement_ends_is_refused(client, w):
+    with at(END - D(10)):
+        client.force_login(w.school_account)
+        early = client.post(f"/api/v1/engagements/{w.engagement.pk}/evaluate/",
+                            {"scores": GOOD}, content_type="application/json")
+    assert early.status_code == 400 and "2027年6月22日" in str(early.json())
+    assert not Evaluation.objects.exists()
