@@ -366,8 +366,9 @@ def _valid_approvals(subject: str, ids, jurisdiction_ids, day, *,
 def _offerings_sql(organization: str) -> str:
     """A subquery: the active offerings of the organization ``organization`` (a column of
     the outer query) as one JSON text, an array of ``_OFFERING_FIELDS`` arrays (NULL or
-    ``[]`` when it has none). Read with each approval of a page (``_valid_approvals``): a query fewer per
-    search than reading them apart; ``_active_offerings`` turns it into offerings."""
+    ``[]`` when it has none). Read with each approval of a page (``_valid_approvals``): a
+    query fewer per search than reading them apart; ``_active_offerings`` turns it into
+    offerings."""
     def of(field: str) -> str:
         return f"o.{column(Offering, field)}"
 
