@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 FULL = {"organizations": 100_000, "people": 1_000_000, "documents_per_subject": 3}
 SMALLEST = {"organizations": 200, "people": 2_000}
+# What the README machine's CPU loop took (README, "Performance"): absolute targets hold at
+# that speed; on another machine, compare the ratios and this loop.
+README_CPU_LOOP_SECONDS = 0.10
 
 
 def fail(message: str):
@@ -167,6 +170,25 @@ def load_on_copy(url: str, seconds: float) -> list[dict]:
             admin.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
 
 
+def cpu_loop_seconds() -> float:
+    """``sum(range(10**7))``, best of 3: how fast one core of this machine runs Python right
+    now (its speed and what else is running), printed beside the targets."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        sum(range(10**7))
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
+def cpu_loop_row(at_start: float, at_end: float) -> dict:
+    """The CPU loop as a row of the table (a reference, never a missed target)."""
+    return {"metric": "cpu_loop_seconds", "value": at_start, "unit": "s",
+            "target": f"(reference: {README_CPU_LOOP_SECONDS:g} README machine)",
+            "baseline": None, "ok": True, "at_end": at_end,
+            "vs_readme_machine": round(at_start / README_CPU_LOOP_SECONDS, 2)}
+
+
 def machine() -> dict:
     cpu = ""
     try:
@@ -181,6 +203,7 @@ def machine() -> dict:
         memory_kb = 0
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(memory_kb / 1024**2, 1),
             "load_average": [round(x, 2) for x in os.getloadavg()],
+            "cpu_loop_seconds": cpu_loop_seconds(),
             "python": platform.python_version(), "system": platform.platform()}
 
 
@@ -229,8 +252,10 @@ def growth(url: str, scales: list[float]) -> int:
             "machine": machine()})
     header = (f"{'scale':>6} {'orgs':>9} {'people':>10} {'search p95':>11} {'per 10x':>8} "
               f"{'raw p95':>8} {'people p95':>11} {'per 10x':>8} {'sweep s':>8} "
-              f"{'per 10x':>8} {'sweep q':>8}")
-    print("\nHow cost grows (ms unless said; 'per 10x': growth factor per 10x of data)")
+              f"{'per 10x':>8} {'sweep q':>8} {'cpu loop':>8}")
+    print("\nHow cost grows (ms unless said; 'per 10x': growth factor per 10x of data; "
+          f"'cpu loop': sum(range(10**7)) in s, {README_CPU_LOOP_SECONDS:g} on the README "
+          "machine)")
     print(header)
     print("-" * len(header))
     for i, row in enumerate(found):
@@ -238,7 +263,8 @@ def growth(url: str, scales: list[float]) -> int:
               f"{row['search_p95_ms']!s:>11} {_ratio(found, 'search_p95_ms', i):>8} "
               f"{row['search_raw_p95_ms']!s:>8} {row['people_search_p95_ms']!s:>11} "
               f"{_ratio(found, 'people_search_p95_ms', i):>8} {row['sweep_seconds']!s:>8} "
-              f"{_ratio(found, 'sweep_seconds', i):>8} {row['sweep_queries']!s:>8}")
+              f"{_ratio(found, 'sweep_seconds', i):>8} {row['sweep_queries']!s:>8} "
+              f"{row['machine']['cpu_loop_seconds']!s:>8}")
     out = ROOT / "var" / "bench-scales.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -323,13 +349,20 @@ def main(argv=None):
         rows += probe("settlement", url, "--scale", str(args.scale))
     if wanted("load"):
         rows += load_on_copy(url, args.load_seconds)
+    machine_at_end = machine()
+    rows.insert(0, cpu_loop_row(machine_at_start["cpu_loop_seconds"],
+                                machine_at_end["cpu_loop_seconds"]))
     summary = {"scale": args.scale, "load": info, "machine_at_start": machine_at_start,
-               "machine": machine(),
+               "machine": machine_at_end,
                "bench_seconds": round(time.monotonic() - run_started, 1),
                "total_seconds": round(time.monotonic() - started, 1),
                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "metrics": rows}
     print()
     print(table(rows))
+    print(f"\nCPU loop (sum(range(10**7)), best of 3): {machine_at_start['cpu_loop_seconds']} s "
+          f"at the start, {machine_at_end['cpu_loop_seconds']} s at the end, "
+          f"{README_CPU_LOOP_SECONDS:g} s on the README machine: absolute targets hold at its "
+          "speed; on another machine the ratios compare.")
     print()
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -254,10 +255,28 @@ def documents_review(*, actor, subject, decisions: dict) -> list[Document]:
         events.append(audit_event(
             actor=actor, action=f"document.{verdict}", target=document,
             from_state=previous, to_state=state, reason=document.rejection_reason))
-    Document.objects.bulk_update(locked, ["review_state", "reviewed_by", "reviewed_at",
-                                          "rejection_reason"])
+    _save_reviews(locked, actor=actor, now=now)
     audit_record_many(events)
     return locked
+
+
+def _save_reviews(documents: list[Document], *, actor, now) -> None:
+    """One UPDATE of the reviewed documents: the reviewer and the time are the same for all,
+    and only rejected documents differ (their state and reason). ``bulk_update`` wrote a
+    CASE branch per document for each of the four fields: for a case of 40 documents, 160
+    expressions the ORM resolved in Python, most of the clerk's check."""
+    rejected = {document.pk: document.rejection_reason for document in documents
+                if document.review_state == Document.ReviewState.REJECTED}
+    verified = Value(Document.ReviewState.VERIFIED.value)
+    if not rejected:
+        state, reason = verified, Value("")
+    else:
+        state = Case(When(pk__in=list(rejected),
+                          then=Value(Document.ReviewState.REJECTED.value)), default=verified)
+        reason = Case(*[When(pk=pk, then=Value(text)) for pk, text in rejected.items()],
+                      default=Value(""))
+    Document.objects.filter(pk__in=[document.pk for document in documents]).update(
+        review_state=state, reviewed_by=actor, reviewed_at=now, rejection_reason=reason)
 
 
 @transaction.atomic

@@ -126,6 +126,8 @@ def csv_stream(entries: Iterable[dict]) -> Iterator[bytes]:
 XLSX_HEADER_ROWS = 4
 _DATE_COLUMNS = (9, 10)  # valid from, valid until
 _MAX_WIDTH = 60
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)
+_EXCEL_SERIALS_FROM = datetime.date(1900, 3, 1)  # before it, Excel's leap-year bug
 
 
 def _display_width(value) -> int:
@@ -133,6 +135,17 @@ def _display_width(value) -> int:
     is two, everything else one."""
     text = str(value)
     return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+
+
+def _wider(width: int, value) -> int:
+    """``max(width, _display_width(value))``, counting the characters only when that can
+    change the column (a value is at least its length and at most twice it wide) and the
+    column is not already as wide as it may be: counting every cell's characters took a
+    tenth of the 100,000-entry export."""
+    length = len(str(value))
+    if 2 * length <= width or width >= _MAX_WIDTH:
+        return width
+    return max(width, _display_width(value))
 
 
 def xlsx_file(publication: Publication, entries: Iterable[dict]):
@@ -155,6 +168,19 @@ def xlsx_file(publication: Publication, entries: Iterable[dict]):
         "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
         "strings_to_urls": False,
     })
+    # A date cell is its serial number (days since 1899-12-30 in Excel's 1900 date system,
+    # from 1900-03-01 on) with the date format: what write_datetime writes, without
+    # building and converting a datetime for each of 200,000 cells (a list's dates are a
+    # few hundred distinct days, each converted once).
+    serials: dict[str, int | None] = {}
+
+    def serial(value: str) -> int | None:
+        if value not in serials:
+            day = datetime.date.fromisoformat(value)
+            serials[value] = ((day - _EXCEL_EPOCH).days if day >= _EXCEL_SERIALS_FROM
+                              else None)
+        return serials[value]
+
     title_format = workbook.add_format({"bold": True, "font_size": 14})
     label_format = workbook.add_format({"bold": True})
     heading_format = workbook.add_format({"bold": True, "bg_color": "#DCE6F2", "border": 1,
@@ -176,16 +202,18 @@ def xlsx_file(publication: Publication, entries: Iterable[dict]):
         row = heading_row + position
         for column, value in enumerate(_row(position, entry)):
             if column in _DATE_COLUMNS and value:
-                day = datetime.date.fromisoformat(value)
-                sheet.write_datetime(row, column, datetime.datetime.combine(
-                    day, datetime.time()), date_format)
+                if (number := serial(value)) is not None:
+                    sheet.write_number(row, column, number, date_format)
+                else:
+                    sheet.write_datetime(row, column, datetime.datetime.combine(
+                        datetime.date.fromisoformat(value), datetime.time()), date_format)
                 widths[column] = max(widths[column], 10)
                 continue
             if isinstance(value, int):
                 sheet.write_number(row, column, value)
             else:
                 sheet.write_string(row, column, value)
-            widths[column] = max(widths[column], _display_width(value))
+            widths[column] = _wider(widths[column], value)
     for column, width in enumerate(widths):
         sheet.set_column(column, column, min(width + 2, _MAX_WIDTH))
     sheet.freeze_panes(heading_row + 1, 0)

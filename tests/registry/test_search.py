@@ -239,11 +239,11 @@ def test_selector_runs_a_bounded_number_of_queries(world, django_assert_max_num_
                            ("篮球", "sport", "10"))
         approve(organization=org, where="360102", categories=("arts", "sport"))
     # the school as the views read it (with its lineage), and the reference data the
-    # process keeps (registry.reference); then: the ranking, the page's approvals with
-    # their organizations and category links, the offerings: three, however many results
+    # process keeps (registry.reference); then: the ranking, and the page's approvals with
+    # their organizations, category links and offerings: two, however many results
     school = School.objects.select_related("county__parent__parent").get(pk=world["school"].pk)
     list(selectors.approved_organizations_search(school=school, keyword="围棋"))
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         results = list(selectors.approved_organizations_search(school=school,
                                                                keyword="围棋"))
         for item in results:
@@ -405,9 +405,9 @@ def test_categories_another_process_created_meanwhile_are_read_once(
                                  fee_per_session="20", capacity=20, weekdays=1)
     Approval.objects.get(organization=go).categories.add(first)
     reference.jurisdictions(), reference.fee_references()  # as read by earlier requests
-    # the ranking, the approvals with their links, the categories read again (once, for
-    # the approval's and the offerings'), the offerings
-    with django_assert_num_queries(4):
+    # the ranking, the approvals with their links and offerings, the categories read
+    # again (once, for the approval's and the offerings')
+    with django_assert_num_queries(3):
         [item] = list(results)
     assert {"他处项目0", "他处项目1"} <= {o.category.name for o in item.active_offerings}
     assert "他处项目0" in [c.name for a in item.valid_approvals for c in a.category_list]

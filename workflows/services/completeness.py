@@ -33,7 +33,12 @@ def case_check_completeness(*, case) -> bool:
     return not problems
 
 
-@transaction.atomic
+# savepoint=False: a transaction of its own when called alone; inside a caller's (a case
+# action, under viewflow's lock) it joins it instead of opening a savepoint, which cost two
+# statements per action (SAVEPOINT, RELEASE). Nothing of it is ever kept half-done: an error
+# here rolls back the caller's transaction, or its own savepoint if it holds one (the web
+# task view's perform_task does).
+@transaction.atomic(savepoint=False)
 def check_document_decisions(actor, subject, decisions) -> tuple[list, list]:
     """Apply the clerk's verdict on each document of the case's subject: one review action
     (one lock, one UPDATE, one INSERT of audit events), never one per document. Returns the

@@ -142,7 +142,9 @@ def _unvetted(people, bureau: Bureau) -> list[Person]:
     return [p for p in people if p.pk not in vetted]
 
 
-@transaction.atomic
+# savepoint=False: see check_document_decisions (the clerk's check runs inside the task's
+# transaction under viewflow's lock; its own savepoint was two statements of every check)
+@transaction.atomic(savepoint=False)
 def qualification_check(*, actor, case: SelectionProcess, decisions: dict,
                         note: str = "", flag_decisions: dict | None = None) -> bool:
     """The clerk verifies or rejects each document; returns whether the case passes.
