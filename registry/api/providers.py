@@ -282,8 +282,8 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = ["id", "name", "id_number", "masked_id", "kind", "organization", "phone",
-                  "email"]
+        fields = ["id", "name", "id_number", "masked_id", "kind", "qualification",
+                  "organization", "phone", "email"]
         read_only_fields = ["id", "masked_id"]
         extra_kwargs = {"organization": {"required": False, "allow_null": True}}
 
@@ -327,8 +327,14 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
                               user=request.user, **data)
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: PersonSerializer})
+    @extend_schema(responses={200: PersonSerializer},
+                   examples=[OpenApiExample(
+                       "a new qualification (reviewed once approved)", request_only=True,
+                       value={"qualification": "国家二级游泳教练"})])
     def partial_update(self, request, pk=None):
+        """Edit a person. Once an approval is open, a change of name, kind or
+        qualification (facts the approval rests on) waits in a change request for the
+        bureau's clerk (``change_request`` in the answer); the rest applies at once."""
         return _edited(request, self.get_object(), PersonSerializer,
                        set(EDITABLE_FIELDS[Person]))
 

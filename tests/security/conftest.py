@@ -147,7 +147,9 @@ def _score(s, case):
 
 def _decide(s, case, decision="approve"):
     _do(case, "decision", s.users["approver"],
-        {"decision": decision, "confirm": "yes", "reason": "材料齐全，评分优良"})
+        {"decision": decision, "confirm": "yes", "reason": "材料齐全，评分优良",
+         # what an individual's approval covers (a vetting's form; a selection's ignores it)
+         "categories": "sport", "grade_min": "1", "grade_max": "9"})
 
 
 def _drive_to_notice(s, case):
