@@ -10,7 +10,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents import permissions
-from documents.models import Document, DocumentType, PersonalDataAccess, offers_high_risk
+from documents.models import Document, DocumentType, PersonalDataAccess
 from registry.expiry import expired_on
 from registry.models import Bureau, Jurisdiction, Offering, Organization, Person
 from registry.models.subjects import subject_kwargs
@@ -20,18 +20,21 @@ OK_STATES = frozenset({"verified"})
 
 def document_types_for(subject: Organization | Person, *,
                        offerings: list[Offering] | None = None) -> list[DocumentType]:
-    """The active catalogue entries that apply to ``subject``, in catalogue order. The
-    high-risk sports licence applies only to an organization offering a high-risk category:
-    read from ``offerings`` (its active offerings, with their categories) when given, else
-    asked once (one query more)."""
+    """The active catalogue entries that apply to ``subject``, in catalogue order. An
+    organization's active offerings decide two of them: a type that is one per offering (a
+    course plan) applies once it has one, and the high-risk sports licence if one is in a
+    high-risk category. They are read from ``offerings`` (its active offerings, with their
+    categories: ``active_offerings_of``) when given, else asked once (one query more)."""
     kind = (DocumentType.Subject.ORGANIZATION if isinstance(subject, Organization)
             else DocumentType.Subject.PERSON)
     types = list(DocumentType.objects.active().filter(subject=kind))
-    high_risk = False
-    if isinstance(subject, Organization) and any(t.for_high_risk for t in types):
-        high_risk = (any(o.category.high_risk for o in offerings) if offerings is not None
-                     else offers_high_risk(subject))
-    return [t for t in types if t.applies_to(subject, high_risk=high_risk)]
+    if not isinstance(subject, Organization):
+        return [t for t in types if t.applies_to(subject)]
+    if offerings is None and any(t.for_high_risk or t.per_offering for t in types):
+        offerings = active_offerings_of(subject)
+    high_risk = any(o.category.high_risk for o in offerings or ())
+    return [t for t in types if t.applies_to(subject, high_risk=high_risk)
+            and (offerings or not t.per_offering)]
 
 
 def active_offerings_of(organization: Organization) -> list[Offering]:

@@ -10,8 +10,8 @@ class DocumentTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = DocumentType
         fields = ["code", "name", "name_en", "subject", "registration_kinds", "provider_kinds",
-                  "person_kinds", "is_required", "expires", "validity_months", "max_age_days",
-                  "description"]
+                  "person_kinds", "is_required", "per_offering", "for_high_risk", "expires",
+                  "validity_months", "max_age_days", "description"]
 
 
 class DocumentSerializer(serializers.ModelSerializer):

@@ -274,17 +274,34 @@ class OfferingViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
 
 # --- people -------------------------------------------------------------------------------------
 
+class PersonApprovalSerializer(serializers.Serializer):
+    """What one of the person's approvals covers: where, until when, which categories and
+    which grades (年级段; null: every grade, an approval made before grades were named)."""
+
+    id = serializers.IntegerField()
+    jurisdiction = serializers.CharField(source="jurisdiction.name")
+    status = serializers.CharField()
+    valid_until = serializers.DateField(allow_null=True)
+    categories = serializers.SerializerMethodField()
+    grade_min = serializers.IntegerField(allow_null=True)
+    grade_max = serializers.IntegerField(allow_null=True)
+
+    def get_categories(self, approval) -> list[str]:
+        return [c.code for c in approval.categories.all()]
+
+
 class PersonSerializer(serializers.ModelSerializer):
     id_number = serializers.CharField(write_only=True, max_length=32,
                                       help_text="18 characters; never shown back (only "
                                                 "masked_id).")
     masked_id = serializers.CharField(read_only=True)
+    approvals = PersonApprovalSerializer(many=True, read_only=True)
 
     class Meta:
         model = Person
         fields = ["id", "name", "id_number", "masked_id", "kind", "qualification",
-                  "organization", "phone", "email"]
-        read_only_fields = ["id", "masked_id"]
+                  "organization", "phone", "email", "approvals"]
+        read_only_fields = ["id", "masked_id", "approvals"]
         extra_kwargs = {"organization": {"required": False, "allow_null": True}}
 
 
@@ -304,8 +321,9 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
         user = self.request.user
         organizations = selectors.objects_for_role(user, Role.PROVIDER,
                                                    "registry.organization")
-        return Person.objects.filter(Q(user=user) | Q(organization__in=organizations)).order_by(
-            "name", "pk")
+        return (Person.objects.filter(Q(user=user) | Q(organization__in=organizations))
+                .prefetch_related("approvals__jurisdiction", "approvals__categories")
+                .order_by("name", "pk"))
 
     @extend_schema(examples=[OpenApiExample("a volunteer on their own", request_only=True,
                                             value={"name": "周九",
