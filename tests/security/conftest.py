@@ -126,8 +126,9 @@ def _organization(s, *, missing=()):
     organization = OrganizationFactory(county=s.county)
     registry_services.role_grant(actor=s.root, user=s.users["provider"], role=Role.PROVIDER,
                                  target=organization)
-    upload_all(s.users["provider"], organization, skip=missing)
+    # the offering first: its course plan (课程方案) is among the documents
     organization.offering = OfferingFactory(organization=organization)
+    upload_all(s.users["provider"], organization, skip=missing)
     return organization
 
 
