@@ -8,16 +8,26 @@ from django.db import migrations, models
 # high-risk sports licence (documents 0010). Data: admins mark other categories.
 def add_swimming(apps, schema_editor):
     ServiceCategory = apps.get_model("registry", "ServiceCategory")
+    AllowedCategory = apps.get_model("registry", "AllowedCategory")
     sport = ServiceCategory.objects.filter(code="sport").first()
-    ServiceCategory.objects.update_or_create(code="swimming", defaults={
+    swimming, _created = ServiceCategory.objects.update_or_create(code="swimming", defaults={
         "name": "游泳", "name_en": "Swimming", "parent": sport, "is_high_risk": True,
         "sort_order": 11})
+    # allowed wherever sport is (the province's default list, and any list keeping sport)
+    for jurisdiction_id in AllowedCategory.objects.filter(category=sport).values_list(
+            "jurisdiction_id", flat=True):
+        AllowedCategory.objects.get_or_create(jurisdiction_id=jurisdiction_id,
+                                              category=swimming)
 
 
 def remove_swimming(apps, schema_editor):
     ServiceCategory = apps.get_model("registry", "ServiceCategory")
-    ServiceCategory.objects.filter(code="swimming", offerings__isnull=True,
-                                   approvals__isnull=True).delete()
+    AllowedCategory = apps.get_model("registry", "AllowedCategory")
+    if not ServiceCategory.objects.filter(code="swimming", offerings__isnull=True,
+                                          approvals__isnull=True).exists():
+        return  # in use: kept
+    AllowedCategory.objects.filter(category__code="swimming").delete()
+    ServiceCategory.objects.filter(code="swimming").delete()
 
 
 class Migration(migrations.Migration):
