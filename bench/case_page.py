@@ -77,7 +77,9 @@ def probe_case_page(args, *, emit, client_for, pdf: bytes):
     registry_services.role_grant(actor=None, user=actors.provider, role=Role.PROVIDER,
                                  target=organization)
     kinds = document_types_for(organization)
-    _upload(actors, organization, [k for k in kinds if k.is_required], pdf)
+    # (a course plan is one per offering: not among these one-per-provider uploads)
+    _upload(actors, organization, [k for k in kinds if k.is_required and not k.per_offering],
+            pdf)
     case = selection.selection_apply(actor=actors.provider, organization=organization,
                                     bureau=actors.bureau,
                                     offerings=list(organization.offerings.all()))

@@ -493,11 +493,14 @@ def _ready_cases(actors, n: int):
         registry_services.role_grant(actor=None, user=actors.provider, role=Role.PROVIDER,
                                      target=organization)
         for kind in document_types_for(organization):
-            document_upload(
-                actor=actors.provider, subject=organization, document_type=kind,
-                file=SimpleUploadedFile(f"{kind.code}.pdf", PDF), filename=f"{kind.code}.pdf",
-                issued_on=today - datetime.timedelta(days=10),
-                expires_on=today + datetime.timedelta(days=400) if kind.expires else None)
+            for offering in (organization.offerings.filter(is_active=True)
+                             if kind.per_offering else [None]):  # a course plan each
+                document_upload(
+                    actor=actors.provider, subject=organization, document_type=kind,
+                    file=SimpleUploadedFile(f"{kind.code}.pdf", PDF),
+                    filename=f"{kind.code}.pdf", issued_on=today - datetime.timedelta(days=10),
+                    expires_on=today + datetime.timedelta(days=400) if kind.expires else None,
+                    offering=offering)
         cases.append(selection.selection_apply(
              actor=actors.provider, organization=organization, bureau=actors.bureau,
              offerings=list(organization.offerings.all())))

@@ -22,16 +22,18 @@ class DocumentTypeForm(forms.ModelForm):
     class Meta:
         model = DocumentType
         fields = ["code", "name", "name_en", "subject", "registration_kinds", "provider_kinds",
-                  "person_kinds", "is_required", "expires", "validity_months", "max_age_days",
-                  "description", "is_active", "sort_order"]
+                  "person_kinds", "is_required", "per_offering", "for_high_risk", "expires",
+                  "validity_months", "max_age_days", "description", "is_active", "sort_order"]
 
 
 @admin.register(DocumentType)
 class DocumentTypeAdmin(admin.ModelAdmin):
     form = DocumentTypeForm
     list_display = ("code", "name", "name_en", "subject", "is_required", "expires",
-                    "validity_months", "is_active", "sort_order")
-    list_filter = ("subject", "is_required", "expires", "is_active")
+                    "validity_months", "per_offering", "for_high_risk", "is_active",
+                    "sort_order")
+    list_filter = ("subject", "is_required", "expires", "per_offering", "for_high_risk",
+                   "is_active")
     search_fields = ("code", "name", "name_en")
 
 

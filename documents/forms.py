@@ -15,11 +15,17 @@ class UploadForm(forms.Form):
         label=_("Expiry date"), required=False, widget=DateInput(),
         help_text=_("Leave empty to use the usual validity of this kind of document."))
 
-    def __init__(self, *args, document_types=(), **kwargs):
+    def __init__(self, *args, document_types=(), offerings=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["document_type"].queryset = DocumentType.objects.filter(
             pk__in=[t.pk for t in document_types])
         self.fields["document_type"].label_from_instance = lambda t: t.display_name
+        if any(t.per_offering for t in document_types) and offerings:
+            # a course plan (课程方案) is for one offering; a new upload replaces its own
+            self.fields["offering"] = forms.TypedChoiceField(
+                label=_("Offering (for a course plan)"), required=False, coerce=int,
+                empty_value=None,
+                choices=[("", "—"), *((o.pk, o.title) for o in offerings)])
 
 
 class RejectForm(forms.Form):

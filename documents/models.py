@@ -20,6 +20,14 @@ class DocumentTypeQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
+def offers_high_risk(organization) -> bool:
+    """Whether ``organization`` has an active offering in a high-risk sports category (or
+    a sub-item of one): one query."""
+    return organization.offerings.filter(
+        Q(category__is_high_risk=True) | Q(category__parent__is_high_risk=True),
+        is_active=True).exists()
+
+
 class DocumentType(models.Model):
     """One kind of evidence (营业执照, 健康证明 …) and to whom it applies.
 
@@ -53,6 +61,17 @@ class DocumentType(models.Model):
         help_text=_("For person types: the kinds of person it applies to (empty: all)."),
     )
     is_required = models.BooleanField(_("required"), default=True)
+    # 课程方案: one document per active offering of the organization, not one per provider
+    per_offering = models.BooleanField(
+        _("one per offering"), default=False,
+        help_text=_("For organization types: each active offering needs its own (a course "
+                    "plan)."))
+    # 高危险性体育项目许可: asked only of a provider offering a high-risk category
+    # (registry.ServiceCategory.is_high_risk), whatever its kind
+    for_high_risk = models.BooleanField(
+        _("only for high-risk sports"), default=False,
+        help_text=_("For organization types: applies only to a provider offering a "
+                    "high-risk sports category (swimming …)."))
     is_sensitive = models.BooleanField(
         _("sensitive personal data"), default=False,
         help_text=_("ID documents and record-check results: every read is logged and the "
@@ -117,15 +136,24 @@ class DocumentType(models.Model):
         if self.validity_months and not self.expires:
             raise ValidationError(
                 {"validity_months": _("Only a document that expires has a validity.")})
+        if self.subject != self.Subject.ORGANIZATION and (self.per_offering
+                                                          or self.for_high_risk):
+            raise ValidationError({"per_offering": _("Does not apply to this subject.")})
 
-    def applies_to(self, subject) -> bool:
-        """Whether this type is evidence for ``subject`` (an Organization or a Person)."""
+    def applies_to(self, subject, *, high_risk: bool | None = None) -> bool:
+        """Whether this type is evidence for ``subject`` (an Organization or a Person).
+        ``high_risk``: whether the organization offers a high-risk sports category (read
+        when not given and the type asks)."""
         from registry.models import Organization, Person
 
         if isinstance(subject, Organization):
-            return self.subject == self.Subject.ORGANIZATION and (
+            if not (self.subject == self.Subject.ORGANIZATION and (
                 not self.registration_kinds or subject.registration_kind in self.registration_kinds
-            ) and (not self.provider_kinds or subject.provider_kind in self.provider_kinds)
+            ) and (not self.provider_kinds or subject.provider_kind in self.provider_kinds)):
+                return False
+            if self.for_high_risk:
+                return offers_high_risk(subject) if high_risk is None else high_risk
+            return True
         if isinstance(subject, Person):
             return self.subject == self.Subject.PERSON and (
                 not self.person_kinds or subject.kind in self.person_kinds
@@ -172,6 +200,10 @@ class Document(SubjectMixin, models.Model):
         related_name="documents",
     )
     organization, person = subject_fields("documents")
+    # the offering a per-offering document (a course plan) is about; empty otherwise
+    offering = models.ForeignKey(
+        "registry.Offering", verbose_name=_("offering"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="documents")
     issued_on = models.DateField(_("issue date"))
     expires_on = models.DateField(_("expiry date"), null=True, blank=True)
     original_name = models.CharField(_("file name"), max_length=200)
@@ -206,11 +238,18 @@ class Document(SubjectMixin, models.Model):
                 name="document_expiry_not_before_issue",
             ),
             models.CheckConstraint(condition=Q(size__gt=0), name="document_not_empty"),
-            # At most one current version per subject and type.
+            # At most one current version per subject and type (and offering, for a type
+            # that is one per offering).
             models.UniqueConstraint(
                 fields=["organization", "document_type"],
-                condition=Q(superseded_at__isnull=True, organization__isnull=False),
+                condition=Q(superseded_at__isnull=True, organization__isnull=False,
+                            offering__isnull=True),
                 name="document_one_current_per_organization_type",
+            ),
+            models.UniqueConstraint(
+                fields=["offering", "document_type"],
+                condition=Q(superseded_at__isnull=True, offering__isnull=False),
+                name="document_one_current_per_offering_type",
             ),
             models.UniqueConstraint(
                 fields=["person", "document_type"],

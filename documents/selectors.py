@@ -12,23 +12,42 @@ from django.utils.translation import gettext_lazy as _
 from documents import permissions
 from documents.models import Document, DocumentType, PersonalDataAccess
 from registry.expiry import expired_on
-from registry.models import Bureau, Jurisdiction, Organization, Person
+from registry.models import Bureau, Jurisdiction, Offering, Organization, Person
 from registry.models.subjects import subject_kwargs
 
 OK_STATES = frozenset({"verified"})
 
 
-def document_types_for(subject: Organization | Person) -> list[DocumentType]:
-    """The active catalogue entries that apply to ``subject``, in catalogue order."""
+def document_types_for(subject: Organization | Person, *,
+                       offerings: list[Offering] | None = None) -> list[DocumentType]:
+    """The active catalogue entries that apply to ``subject``, in catalogue order. An
+    organization's active offerings decide two of them: a type that is one per offering (a
+    course plan) applies once it has one, and the high-risk sports licence if one is in a
+    high-risk category. They are read from ``offerings`` (its active offerings, with their
+    categories: ``active_offerings_of``) when given, else asked once (one query more)."""
     kind = (DocumentType.Subject.ORGANIZATION if isinstance(subject, Organization)
             else DocumentType.Subject.PERSON)
-    return [t for t in DocumentType.objects.active().filter(subject=kind) if t.applies_to(subject)]
+    types = list(DocumentType.objects.active().filter(subject=kind))
+    if not isinstance(subject, Organization):
+        return [t for t in types if t.applies_to(subject)]
+    if offerings is None and any(t.for_high_risk or t.per_offering for t in types):
+        offerings = active_offerings_of(subject)
+    high_risk = any(o.category.high_risk for o in offerings or ())
+    return [t for t in types if t.applies_to(subject, high_risk=high_risk)
+            and (offerings or not t.per_offering)]
+
+
+def active_offerings_of(organization: Organization) -> list[Offering]:
+    """An organization's active offerings with their categories (and parents): what its
+    checklist asks about (course plans, high-risk sports). One query."""
+    return list(Offering.objects.filter(organization=organization, is_active=True)
+                .select_related("category__parent").order_by("pk"))
 
 
 def documents_of(subject: Organization | Person, *, history: bool = True) -> QuerySet:
     """A subject's documents, current ones first; with ``history``, superseded ones too."""
     queryset = Document.objects.filter(**subject_kwargs(subject)).select_related(
-        "document_type", "uploaded_by", "reviewed_by", "organization", "person"
+        "document_type", "uploaded_by", "reviewed_by", "organization", "person", "offering"
     )
     if not history:
         queryset = queryset.filter(superseded_at__isnull=True)
@@ -61,15 +80,23 @@ class ChecklistItem:
     expires_on: datetime.date | None
     required: bool = True
     in_force: Document | None = None
+    offering: Offering | None = None  # for a type that is one per offering (a course plan)
 
     @property
     def is_ok(self) -> bool:
         return self.state in OK_STATES or self.in_force is not None
 
     @property
+    def name(self) -> str:
+        """The type's name, with the offering's title for a per-offering item."""
+        if self.offering is None:
+            return self.document_type.display_name
+        return f"{self.document_type.display_name}（{self.offering.title}）"
+
+    @property
     def message(self) -> str:
         """What a person should be told about this item, in the active language."""
-        name = self.document_type.display_name
+        name = self.name
         messages = {
             "verified": _("%(name)s is verified."),
             "pending": _("%(name)s is waiting for review."),
@@ -165,39 +192,46 @@ def requirement_checklist(
     valid on day ``on + within_days``. The current version of each type decides,
     except that a renewal uploaded early does not undo a verified earlier version
     while that one stays valid (see ChecklistItem). Two queries, whatever the
-    number of types. With ``submission`` (an application being submitted), a type with a
-    ``max_age_days`` also needs its current version issued within that many days (a credit
-    report not older than 30 days), else it is *stale*.
+    number of types (three for an organization: its active offerings, for the course plan
+    of each and the high-risk sports licence). With ``submission`` (an application being
+    submitted), a type with a ``max_age_days`` also needs its current version issued within
+    that many days (a credit report not older than 30 days), else it is *stale*.
     """
     on = on or timezone.localdate()
     horizon = on + datetime.timedelta(days=within_days)
-    types = document_types_for(subject)
-    current: dict[int, Document] = {}
-    verified_before: dict[int, Document] = {}  # newest verified superseded version, by type
+    # an organization's offerings decide two things: a type that is one per offering has
+    # an item per active offering, and the high-risk licence applies if one is high-risk
+    offerings = active_offerings_of(subject) if isinstance(subject, Organization) else []
+    types = document_types_for(subject, offerings=offerings)
+    current: dict[tuple, Document] = {}
+    verified_before: dict[tuple, Document] = {}  # newest verified superseded version, by item
     for doc in (Document.objects.filter(
             Q(superseded_at__isnull=True) | Q(review_state=Document.ReviewState.VERIFIED),
             **subject_kwargs(subject)).order_by("-uploaded_at", "-pk")):
+        key = (doc.document_type_id, doc.offering_id)
         if doc.superseded_at is None:
-            current[doc.document_type_id] = doc
+            current[key] = doc
         else:
-            verified_before.setdefault(doc.document_type_id, doc)
+            verified_before.setdefault(key, doc)
     items = []
     for kind in types:
-        document = current.get(kind.pk)
-        state = _state(document, on, horizon)
-        if (submission and kind.max_age_days and document is not None
-                and document.issued_on < on - datetime.timedelta(days=kind.max_age_days)):
-            state = "stale"
-        in_force = document if state == "verified" else None
-        earlier = verified_before.get(kind.pk)
-        if state in {"pending", "rejected"} and earlier is not None and (
-                not expired_on(earlier.expires_on, horizon)):
-            in_force = earlier
-        expires_on = (in_force or document).expires_on if (in_force or document) else None
-        items.append(ChecklistItem(
-            document_type=kind, state=state, document=document, expires_on=expires_on,
-            required=kind.is_required, in_force=in_force,
-        ))
+        for offering in (offerings if kind.per_offering else [None]):
+            key = (kind.pk, offering.pk if offering else None)
+            document = current.get(key)
+            state = _state(document, on, horizon)
+            if (submission and kind.max_age_days and document is not None
+                    and document.issued_on < on - datetime.timedelta(days=kind.max_age_days)):
+                state = "stale"
+            in_force = document if state == "verified" else None
+            earlier = verified_before.get(key)
+            if state in {"pending", "rejected"} and earlier is not None and (
+                    not expired_on(earlier.expires_on, horizon)):
+                in_force = earlier
+            expires_on = (in_force or document).expires_on if (in_force or document) else None
+            items.append(ChecklistItem(
+                document_type=kind, state=state, document=document, expires_on=expires_on,
+                required=kind.is_required, in_force=in_force, offering=offering,
+            ))
     return Checklist(subject=subject, on=on, within_days=within_days, items=items)
 
 

@@ -34,7 +34,7 @@ from documents.validation import (
     sniff_content_type,
     validate_filename,
 )
-from registry.models import Organization, Person
+from registry.models import Offering, Organization, Person
 from registry.models.subjects import subject_kwargs
 from registry.services import audit_event, audit_record, audit_record_many
 
@@ -123,8 +123,10 @@ def document_upload(
     issued_on: datetime.date,
     expires_on: datetime.date | None = None,
     declared_content_type: str | None = None,
+    offering=None,
 ) -> Document:
-    """Store a new version of a document and make it the current one for its type.
+    """Store a new version of a document and make it the current one for its type (and
+    ``offering``, for a type that is one per offering: a course plan, 课程方案).
 
     The file is streamed twice, never read whole: once to hash, measure and sniff
     it (every refusal happens before anything is stored), then into the private
@@ -140,6 +142,26 @@ def document_upload(
         raise field_error("document_type",
                           _("This document type does not apply to this provider."),
                           "type_not_applicable")
+    if offering is not None and not hasattr(offering, "organization_id"):
+        # an id, as a form or the API gives it: only the subject's own offerings
+        found = (Offering.objects.filter(pk=offering, organization=subject).first()
+                 if isinstance(subject, Organization) and str(offering).isdigit() else None)
+        if found is None:
+            raise field_error("offering", _("Unknown offering of this organization."),
+                              "unknown_offering")
+        offering = found
+    if kind.per_offering:
+        if offering is None or not isinstance(subject, Organization) or (
+                offering.organization_id != subject.pk):
+            raise field_error("offering", _("Choose which of the organization's offerings "
+                                            "this %(name)s is for.") % {
+                                  "name": kind.display_name}, "offering_required")
+        if not offering.is_active:
+            raise field_error("offering", _("This offering is no longer offered."),
+                              "offering_inactive")
+    elif offering is not None:
+        raise field_error("offering", _("This document is not about one offering."),
+                          "offering_not_applicable")
     name = validate_filename(filename)
     today = timezone.localdate()
     if issued_on is None:
@@ -161,7 +183,8 @@ def document_upload(
         now = timezone.now()
         previous = (
             Document.objects.select_for_update()
-            .filter(document_type=kind, superseded_at__isnull=True, **subject_fields)
+            .filter(document_type=kind, superseded_at__isnull=True, offering=offering,
+                    **subject_fields)
             .first()
         )
         if previous is not None:
@@ -171,7 +194,7 @@ def document_upload(
             document_type=kind, issued_on=issued_on, expires_on=expires_on,
             original_name=name, storage_key=key, size=inspected.size,
             sha256=inspected.sha256, content_type=inspected.content_type,
-            uploaded_by=actor, uploaded_at=now, **subject_fields,
+            uploaded_by=actor, uploaded_at=now, offering=offering, **subject_fields,
         )
         if previous is not None:
             previous.superseded_by = document
@@ -183,7 +206,8 @@ def document_upload(
             actor=actor, action="document.upload", target=document,
             to_state=document.review_state,
             data={"type": kind.code, "sha256": inspected.sha256, "size": inspected.size,
-                  "supersedes": previous.pk if previous else None},
+                  "supersedes": previous.pk if previous else None,
+                  **({"offering": offering.pk} if offering is not None else {})},
         )
         return document
 

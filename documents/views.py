@@ -21,7 +21,7 @@ from documents.delivery import (
 )
 from documents.forms import RejectForm, UploadForm
 from documents.models import EngagementPaper
-from registry.models import Engagement
+from registry.models import Engagement, Organization
 from registry.requests import BadRequest, error_messages, paginate
 from registry.roles import Role
 from registry.selectors import objects_for_role, person_of_user
@@ -60,17 +60,23 @@ class SubjectDocumentsView(LoginRequiredMixin, View):
             "may_review": permissions.may_review_documents(request.user, subject),
         }, status=status)
 
+    @staticmethod
+    def _upload_form(subject, *args):
+        offerings = (selectors.active_offerings_of(subject)
+                     if isinstance(subject, Organization) else [])
+        return UploadForm(*args, offerings=offerings,
+                          document_types=selectors.document_types_for(subject,
+                                                                       offerings=offerings))
+
     def get(self, request, kind, pk):
         subject = self._subject(request, kind, pk)
-        form = UploadForm(document_types=selectors.document_types_for(subject))
-        return self._render(request, subject, kind, form)
+        return self._render(request, subject, kind, self._upload_form(subject))
 
     def post(self, request, kind, pk):
         subject = self._subject(request, kind, pk)
         if not permissions.may_upload_documents(request.user, subject):
             raise PermissionDenied(_("You may not upload documents for this provider."))
-        form = UploadForm(request.POST, request.FILES,
-                          document_types=selectors.document_types_for(subject))
+        form = self._upload_form(subject, request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -80,6 +86,7 @@ class SubjectDocumentsView(LoginRequiredMixin, View):
                     filename=upload.name, issued_on=form.cleaned_data["issued_on"],
                     expires_on=form.cleaned_data["expires_on"],
                     declared_content_type=upload.content_type,
+                    offering=form.cleaned_data.get("offering"),
                 )
             except ValidationError as error:
                 for field, errors in error.message_dict.items():

@@ -187,8 +187,9 @@ class SchoolAdmin(AuditedGuardedAdmin):
 
 @admin.register(ServiceCategory)
 class ServiceCategoryAdmin(AuditedAdmin):
-    list_display = ("code", "name", "name_en", "parent", "is_active", "sort_order")
-    list_filter = ("is_active", "parent")
+    list_display = ("code", "name", "name_en", "parent", "is_high_risk", "is_active",
+                    "sort_order")
+    list_filter = ("is_active", "is_high_risk", "parent")
     list_editable = ("is_active", "sort_order")
     search_fields = ("code", "name", "name_en")
     list_select_related = ("parent",)

@@ -76,12 +76,14 @@ class PersonSearchForm(forms.Form):
     category = ProviderSearchForm.base_fields["category"]
     kind = forms.ChoiceField(label=_("Kind"), required=False,
                              choices=[("", "—"), *Person.Kind.choices])
+    grade = forms.IntegerField(label=_("Grade"), required=False, min_value=1, max_value=9,
+                               help_text=_("Only people approved to teach this grade."))
     page = ProviderSearchForm.base_fields["page"]
 
     def search_kwargs(self) -> dict:
         data = self.cleaned_data
         return {"keyword": data.get("keyword"), "category": data.get("category"),
-                "kind": data.get("kind") or None}
+                "kind": data.get("kind") or None, "grade": data.get("grade")}
 
 
 class TermForm(forms.Form):

@@ -56,6 +56,9 @@ def individual_register(request):
 class PersonEditForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=64)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Person.Kind.choices)
+    qualification = forms.CharField(
+        label=gettext_lazy("Qualification"), max_length=200, required=False,
+        help_text=gettext_lazy("Once approved, a change waits for the bureau's review."))
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=32, required=False)
     email = forms.EmailField(label=gettext_lazy("Email"), required=False)
 
@@ -75,7 +78,8 @@ def person_page(request, pk: int):
     """The person's own page: what is registered, the documents, the approvals, edits."""
     person = _own_person(request, pk)
     form = PersonEditForm(request.POST or None, initial={
-        "name": person.name, "kind": person.kind, "phone": person.phone, "email": person.email})
+        "name": person.name, "kind": person.kind, "qualification": person.qualification,
+        "phone": person.phone, "email": person.email})
     if request.method == "POST" and form.is_valid():
         if _edit(request, person, form):
             return redirect("registry:portal-person", pk=person.pk)

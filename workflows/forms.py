@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents.selectors import documents_of
+from registry.models import ServiceCategory, grades_label
 from registry.selectors import highlight_words
 from workflows.models import (
     AnnualReviewProcess,
@@ -59,7 +60,8 @@ class DocumentDecisionsMixin:
     def add_document_fields(self, subject, *, require_pending: bool = True):
         self.documents = list(documents_of(subject, history=False))
         for document in self.documents:
-            label = f"{document.document_type.display_name} · {document.original_name}"
+            offering = f"（{document.offering.title}）" if document.offering_id else ""
+            label = f"{document.document_type.display_name}{offering} · {document.original_name}"
             # nothing is chosen for the clerk: a document not yet judged needs a verdict
             # (in a renewal only the renewed ones matter; the rest may stay as they are)
             pending = require_pending and document.review_state == "pending"
@@ -323,6 +325,26 @@ class ConfirmMixin:
             "what": self.consequence_text})
 
 
+class CodesWidget(forms.CheckboxSelectMultiple):
+    """Checkboxes on a web page; through the API (JSON, which carries no lists into a
+    form) the same field as codes separated by commas: "sport,arts"."""
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist"):
+            values = data.getlist(name)
+            if len(values) != 1:
+                return values
+            value = values[0]
+        else:
+            value = data.get(name)
+        if isinstance(value, str):
+            return [code.strip() for code in value.split(",") if code.strip()]
+        return value
+
+
+GRADE_CHOICES = [("", "—"), *((str(g), str(g)) for g in range(1, 10))]
+
+
 class DecisionForm(ConfirmMixin, TaskForm):
     decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect,
                                  choices=[("approve", _("Approve")), ("reject", _("Reject"))])
@@ -330,6 +352,20 @@ class DecisionForm(ConfirmMixin, TaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if isinstance(self.case, VettingProcess):
+            # what the individual's approval covers (issue 21, point 7); the service says
+            # what is missing when approving
+            self.fields["categories"] = forms.ModelMultipleChoiceField(
+                label=_("Categories the person may teach"), required=False,
+                queryset=ServiceCategory.objects.filter(is_active=True),
+                to_field_name="code", widget=CodesWidget,
+                help_text=_("Through the API: category codes separated by commas."))
+            self.fields["grade_min"] = forms.TypedChoiceField(
+                label=_("Lowest grade"), choices=GRADE_CHOICES, coerce=int, required=False,
+                empty_value=None)
+            self.fields["grade_max"] = forms.TypedChoiceField(
+                label=_("Highest grade"), choices=GRADE_CHOICES, coerce=int, required=False,
+                empty_value=None)
         self.add_confirm_field()
 
     def consequence(self, cleaned) -> str:
@@ -337,6 +373,12 @@ class DecisionForm(ConfirmMixin, TaskForm):
                                      or self.case.person)
         if cleaned.get("decision") == "approve":
             if isinstance(self.case, VettingProcess):
+                categories = "、".join(c.name for c in cleaned.get("categories") or ())
+                if categories and cleaned.get("grade_min") and cleaned.get("grade_max"):
+                    return _("%(name)s will be approved to teach %(categories)s to %(grades)s "
+                             "and may be engaged by schools.") % {
+                        "name": name, "categories": categories,
+                        "grades": grades_label((cleaned["grade_min"], cleaned["grade_max"]))}
                 return _("%(name)s will be approved and may be engaged by schools.") % {
                     "name": name}
             return _("%(name)s will be approved: the public notice starts at once and the "
@@ -350,9 +392,14 @@ class DecisionForm(ConfirmMixin, TaskForm):
         return cleaned
 
     def perform(self) -> bool:
+        cleaned = self.cleaned_data
+        coverage = {}
+        if isinstance(self.case, VettingProcess):
+            coverage = {"categories": list(cleaned.get("categories") or ()),
+                        "grades": (cleaned.get("grade_min"), cleaned.get("grade_max"))}
         outcome.case_decide(actor=self.user, case=self.case,
-                            approve=self.cleaned_data["decision"] == "approve",
-                            reason=self.cleaned_data["reason"])
+                            approve=cleaned["decision"] == "approve",
+                            reason=cleaned["reason"], **coverage)
         return True
 
 

@@ -132,6 +132,15 @@ class VettingProcess(CaseMixin, Process):
     query_date = models.DateField(_("query date"), null=True, blank=True)
     query_result = models.CharField(_("query result"), max_length=8,
                                     choices=QueryResult.choices, blank=True)
+    # what the approver's approval covers (the approval takes them): the categories and the
+    # grades (年级段) the person may teach
+    approved_categories = models.ManyToManyField(
+        "registry.ServiceCategory", verbose_name=_("approved categories"), blank=True,
+        related_name="+")
+    approved_grade_min = models.PositiveSmallIntegerField(_("lowest grade approved"),
+                                                          null=True, blank=True)
+    approved_grade_max = models.PositiveSmallIntegerField(_("highest grade approved"),
+                                                          null=True, blank=True)
 
     class Meta:
         verbose_name = _("individual vetting case")

@@ -10,8 +10,8 @@ class DocumentTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = DocumentType
         fields = ["code", "name", "name_en", "subject", "registration_kinds", "provider_kinds",
-                  "person_kinds", "is_required", "expires", "validity_months", "max_age_days",
-                  "description"]
+                  "person_kinds", "is_required", "per_offering", "for_high_risk", "expires",
+                  "validity_months", "max_age_days", "description"]
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -31,7 +31,8 @@ class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Document
         fields = ["id", "document_type", "document_type_name", "organization", "person",
-                  "issued_on", "expires_on", "original_name", "size", "sha256", "content_type",
+                  "offering", "issued_on", "expires_on", "original_name", "size", "sha256",
+                  "content_type",
                   "uploaded_by", "uploaded_at", "review_state", "review_state_label",
                   "reviewed_by", "reviewed_at", "rejection_reason", "is_current",
                   "superseded_at", "superseded_by", "download_url"]
@@ -66,6 +67,11 @@ class DocumentUploadSerializer(SubjectQuerySerializer):
     filename = serializers.CharField(required=False, trim_whitespace=False, allow_blank=True)
     issued_on = serializers.DateField()
     expires_on = serializers.DateField(required=False, allow_null=True)
+    offering = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1,
+        help_text="For a document that is one per offering (course_plan, 课程方案): which of "
+                  "the organization's offerings it is for. A new upload replaces that "
+                  "offering's current one.")
 
 
 class RejectSerializer(serializers.Serializer):
@@ -81,6 +87,9 @@ class ChecklistItemSerializer(serializers.Serializer):
     document = serializers.IntegerField(source="document.pk", default=None,
                                         allow_null=True)  # null: missing
     expires_on = serializers.DateField(allow_null=True)
+    offering = serializers.IntegerField(source="offering.pk", default=None, allow_null=True,
+                                        help_text="The offering a per-offering item (a course "
+                                                  "plan) is for; null otherwise.")
     message = serializers.CharField()
 
 

@@ -116,7 +116,7 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             actor=request.user, subject=subject, document_type=data["document_type"],
             file=upload, filename=data.get("filename") or upload.name,
             issued_on=data["issued_on"], expires_on=data.get("expires_on"),
-            declared_content_type=upload.content_type,
+            declared_content_type=upload.content_type, offering=data.get("offering"),
         )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 

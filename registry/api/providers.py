@@ -274,17 +274,34 @@ class OfferingViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
 
 # --- people -------------------------------------------------------------------------------------
 
+class PersonApprovalSerializer(serializers.Serializer):
+    """What one of the person's approvals covers: where, until when, which categories and
+    which grades (年级段; null: every grade, an approval made before grades were named)."""
+
+    id = serializers.IntegerField()
+    jurisdiction = serializers.CharField(source="jurisdiction.name")
+    status = serializers.CharField()
+    valid_until = serializers.DateField(allow_null=True)
+    categories = serializers.SerializerMethodField()
+    grade_min = serializers.IntegerField(allow_null=True)
+    grade_max = serializers.IntegerField(allow_null=True)
+
+    def get_categories(self, approval) -> list[str]:
+        return [c.code for c in approval.categories.all()]
+
+
 class PersonSerializer(serializers.ModelSerializer):
     id_number = serializers.CharField(write_only=True, max_length=32,
                                       help_text="18 characters; never shown back (only "
                                                 "masked_id).")
     masked_id = serializers.CharField(read_only=True)
+    approvals = PersonApprovalSerializer(many=True, read_only=True)
 
     class Meta:
         model = Person
-        fields = ["id", "name", "id_number", "masked_id", "kind", "organization", "phone",
-                  "email"]
-        read_only_fields = ["id", "masked_id"]
+        fields = ["id", "name", "id_number", "masked_id", "kind", "qualification",
+                  "organization", "phone", "email", "approvals"]
+        read_only_fields = ["id", "masked_id", "approvals"]
         extra_kwargs = {"organization": {"required": False, "allow_null": True}}
 
 
@@ -304,8 +321,9 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
         user = self.request.user
         organizations = selectors.objects_for_role(user, Role.PROVIDER,
                                                    "registry.organization")
-        return Person.objects.filter(Q(user=user) | Q(organization__in=organizations)).order_by(
-            "name", "pk")
+        return (Person.objects.filter(Q(user=user) | Q(organization__in=organizations))
+                .prefetch_related("approvals__jurisdiction", "approvals__categories")
+                .order_by("name", "pk"))
 
     @extend_schema(examples=[OpenApiExample("a volunteer on their own", request_only=True,
                                             value={"name": "周九",
@@ -327,8 +345,14 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
                               user=request.user, **data)
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: PersonSerializer})
+    @extend_schema(responses={200: PersonSerializer},
+                   examples=[OpenApiExample(
+                       "a new qualification (reviewed once approved)", request_only=True,
+                       value={"qualification": "国家二级游泳教练"})])
     def partial_update(self, request, pk=None):
+        """Edit a person. Once an approval is open, a change of name, kind or
+        qualification (facts the approval rests on) waits in a change request for the
+        bureau's clerk (``change_request`` in the answer); the rest applies at once."""
         return _edited(request, self.get_object(), PersonSerializer,
                        set(EDITABLE_FIELDS[Person]))
 

@@ -59,6 +59,12 @@ class ApprovalResultSerializer(serializers.Serializer):
     valid_until = serializers.DateField()
     categories = serializers.SerializerMethodField()
     expert_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    grade_min = serializers.IntegerField(
+        allow_null=True, help_text="The lowest grade an individual's approval covers (年级段); "
+        "null: every grade (an organization's grades are its offerings').")
+    grade_max = serializers.IntegerField(allow_null=True,
+                                         help_text="The highest grade it covers; null: every "
+                                                   "grade.")
 
     def get_categories(self, obj) -> list[str]:
         return [c.code for c in obj.category_list]
@@ -67,7 +73,8 @@ class ApprovalResultSerializer(serializers.Serializer):
         return {"id": approval.id, "jurisdiction": approval.jurisdiction.name,
                 "valid_until": approval.valid_until.isoformat(),
                 "categories": self.get_categories(approval),
-                "expert_score": _money(approval.expert_score)}
+                "expert_score": _money(approval.expert_score),
+                "grade_min": approval.grade_min, "grade_max": approval.grade_max}
 
 
 def _provider_result(provider, **facts) -> dict:
@@ -156,7 +163,9 @@ class OrganizationSearchView(APIView):
 class PersonSearchView(APIView):
     """Approved individuals available to the caller's school, valid now."""
 
-    @extend_schema(parameters=[*_COMMON, OpenApiParameter("kind", str)],
+    @extend_schema(parameters=[*_COMMON, OpenApiParameter("kind", str),
+                               OpenApiParameter("grade", int, description=(
+                                   "only people whose approval covers this grade (1–9)"))],
                    responses=_page_of(PersonResultSerializer, "PersonResultPage"))
     def get(self, request):
         return _search(request, PersonSearchForm, selectors.approved_people_search,

@@ -12,7 +12,7 @@ class JurisdictionSerializer(serializers.ModelSerializer):
 class ServiceCategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceCategory
-        fields = ["id", "code", "name", "name_en", "parent", "description"]
+        fields = ["id", "code", "name", "name_en", "parent", "description", "is_high_risk"]
 
 
 class RoleSerializer(serializers.Serializer):

@@ -1,5 +1,5 @@
 from .after_approval import BureauCalendar, RecordRequery, TermReminder
-from .approvals import Approval, InvalidTransition
+from .approvals import Approval, InvalidTransition, approval_covers, grades_label
 from .audit import AuditAction, AuditEvent
 from .availability import ProviderAvailability
 from .changes import ChangeRequest
@@ -29,6 +29,8 @@ from .sanctions import (
 from .search import ProviderSearchDocument
 
 __all__ = [
+    "approval_covers",
+    "grades_label",
     "ChangeRequest",
     "ProviderInvitation",
     "BureauCalendar",

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -10,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from registry.expiry import in_force_q
 from registry.models.subjects import SubjectMixin, subject_constraint, subject_fields
 from registry.models.transitions import InvalidTransition
+
+# compulsory education: grades 1 to 9 (小学 1–6, 初中 7–9), as offerings and term needs
+GRADE_FIRST, GRADE_LAST = 1, 9
 
 
 class ApprovalQuerySet(models.QuerySet):
@@ -56,6 +60,15 @@ class Approval(SubjectMixin, models.Model):
         "registry.ServiceCategory", verbose_name=_("categories"), blank=True,
         related_name="approvals",
     )
+    # 年级段: the grades an individual may teach, named by the bureau at approval (an
+    # organization's grades are its offerings'). Empty on approvals made before grades were
+    # named: read as every grade (1–9), what they were approved for (``grades``).
+    grade_min = models.PositiveSmallIntegerField(
+        _("lowest grade"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(9)])
+    grade_max = models.PositiveSmallIntegerField(
+        _("highest grade"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(9)])
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING,
         editable=False,
@@ -94,6 +107,11 @@ class Approval(SubjectMixin, models.Model):
                 | Q(valid_from__lte=models.F("valid_until")),
                 name="approval_valid_range_ordered",
             ),
+            models.CheckConstraint(
+                condition=(Q(grade_min__isnull=True) & Q(grade_max__isnull=True))
+                | Q(grade_min__gte=1, grade_max__lte=9, grade_min__lte=models.F("grade_max")),
+                name="approval_grade_range_valid",
+            ),
             # One standing per subject and jurisdiction while it is open.
             models.UniqueConstraint(
                 fields=["organization", "jurisdiction"],
@@ -129,6 +147,11 @@ class Approval(SubjectMixin, models.Model):
     def can_transition_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, frozenset())
 
+    @property
+    def grades(self) -> tuple[int, int]:
+        """The grades it covers, lowest and highest (every grade when it names none)."""
+        return (self.grade_min or GRADE_FIRST, self.grade_max or GRADE_LAST)
+
     def apply_transition(self, status: str) -> str:
         """Move to ``status`` if the map allows it; return the previous status.
 
@@ -162,3 +185,33 @@ class Approval(SubjectMixin, models.Model):
             and self.valid_until is not None
             and self.valid_from <= day <= self.valid_until
         )
+
+
+def grades_label(grades: tuple[int, int]) -> str:
+    """Grades as people read them: 1–3年级 (grades 1–3), 5年级 (grade 5)."""
+    low, high = grades
+    if low == high:
+        return _("grade %(grade)d") % {"grade": low}
+    return _("grades %(low)d–%(high)d") % {"low": low, "high": high}
+
+
+def approval_covers(approval: Approval, *, category=None,
+                    grades: tuple[int, int] | None = None) -> list[str]:
+    """What of ``category`` and ``grades`` (lowest, highest) ``approval`` does not cover:
+    ``[]`` when it covers both, else ``"category"`` and/or ``"grades"``.
+
+    The one rule for "may this person teach this": rosters, engagements of an individual
+    and the school search of people follow it. A category is covered by the approval
+    naming it or its parent (an approval for 体育 covers 游泳); grades by the approval's
+    range containing them (``Approval.grades``). Reads ``approval.categories`` (prefetch
+    them for many approvals)."""
+    missing = []
+    if category is not None:
+        wanted = {category.pk, category.parent_id} - {None}
+        if not wanted & {c.pk for c in approval.categories.all()}:
+            missing.append("category")
+    if grades is not None:
+        low, high = approval.grades
+        if not (low <= grades[0] and grades[1] <= high):
+            missing.append("grades")
+    return missing

@@ -45,6 +45,10 @@ class ProviderAvailability(models.Model):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     expert_score = models.DecimalField(
         _("expert score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    # the grades the approval covers (``Approval.grades``: 1–9 when it names none), so that
+    # the school search of people by grade stays one index-only probe
+    grade_min = models.PositiveSmallIntegerField(_("lowest grade"), default=1)
+    grade_max = models.PositiveSmallIntegerField(_("highest grade"), default=9)
 
     class Meta:
         verbose_name = _("provider availability")
@@ -59,7 +63,8 @@ class ProviderAvailability(models.Model):
             models.Index(fields=["person", "jurisdiction", "category"],
                          name="availability_person_idx",
                          condition=Q(person__isnull=False),
-                         include=["valid_from", "valid_until", "expert_score"]),
+                         include=["valid_from", "valid_until", "expert_score", "grade_min",
+                                  "grade_max"]),
         ]
 
     def __str__(self) -> str:

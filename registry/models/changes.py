@@ -14,7 +14,7 @@ REVIEWED_FIELDS: dict[str, frozenset[str]] = {
     "registry.organization": frozenset({"name", "uscc", "legal_representative", "address",
                                         "registration_kind", "provider_kind"}),
     "registry.offering": frozenset({"category", "fee_per_session", "title"}),
-    "registry.person": frozenset({"name", "kind"}),
+    "registry.person": frozenset({"name", "kind", "qualification"}),
 }
 
 

@@ -190,6 +190,13 @@ class ServiceCategory(BilingualNameMixin, models.Model):
         related_name="children",
     )
     description = models.TextField(_("description"), blank=True)
+    # 高危险性体育项目 (swimming, climbing, diving, skiing …): a provider offering it needs
+    # the sports bureau's licence in its checklist (documents.DocumentType.for_high_risk);
+    # a sub-item of a high-risk category is high-risk too (``high_risk``)
+    is_high_risk = models.BooleanField(
+        _("high-risk sport"), default=False,
+        help_text=_("A provider offering it must hold the high-risk sports licence "
+                    "(高危险性体育项目许可)."))
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
@@ -204,3 +211,8 @@ class ServiceCategory(BilingualNameMixin, models.Model):
         if self.parent_id:
             return f"{self.parent.name} · {self.name}"
         return self.name
+
+    @property
+    def high_risk(self) -> bool:
+        """High-risk itself, or a sub-item of a high-risk category."""
+        return self.is_high_risk or bool(self.parent_id and self.parent.is_high_risk)

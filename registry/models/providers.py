@@ -93,6 +93,12 @@ class Person(models.Model):
         _("resident ID number"), max_length=18, unique=True, validators=[validate_id_number]
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # 资质: what the person is qualified as (教师资格证 初中体育, 国家二级游泳教练 …): a fact
+    # an approval rests on, so a change after approval waits for the bureau (REVIEWED_FIELDS)
+    qualification = models.CharField(
+        _("qualification"), max_length=200, blank=True,
+        help_text=_("For example: teacher certificate (junior secondary, PE); national "
+                    "level-2 swimming coach."))
     organization = models.ForeignKey(
         Organization,
         verbose_name=_("employing organization"),

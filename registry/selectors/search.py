@@ -85,7 +85,8 @@ class OfferingFilter:
 
 def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, day,
                 county_id: int | None = None, kind: str | None = None,
-                offerings: OfferingFilter | None = None) -> tuple[str, list]:
+                offerings: OfferingFilter | None = None,
+                grade: int | None = None) -> tuple[str, list]:
     """The search documents that may answer a school's search, each with what ranks it:
     the SQL of ``(sid, relevance, best, sort_name)`` rows, and its parameters.
 
@@ -102,7 +103,9 @@ def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, d
     - ``best``: the best expert score of its approvals valid ``day`` (status, dates,
       jurisdiction, category), read on ``ProviderAvailability`` (the approved approvals
       flattened per category, kept exact by the services: one index-only probe, no join
-      to the category links); -1 when they are unscored, NULL when there is none. A
+      to the category links); with ``grade`` (people), only approvals covering that
+      grade count (the rows carry the approval's grades, in the index); -1 when they
+      are unscored, NULL when there is none. A
       stale token can hide a provider, never show one; and the page is read through the
       approvals themselves (``_valid_approvals``, the guard), so a stale availability row
       can never show one either.
@@ -146,6 +149,9 @@ def _candidates(*, subject: str, keyword: str, jurisdiction_ids, category_ids, d
         params += list(category_ids)
     best += f" AND {v('valid_from')} <= %s AND {v('valid_until')} >= %s"
     params += [db_value(Approval, "valid_from", day), db_value(Approval, "valid_until", day)]
+    if grade is not None:
+        best += f" AND {v('grade_min')} <= %s AND {v('grade_max')} >= %s"
+        params += [int(grade), int(grade)]
     best += " ORDER BY 1 DESC LIMIT 1"
 
     where, where_params = [f"{sid} IS NOT NULL"], []
@@ -306,7 +312,7 @@ class SearchResults:
 # result; the tests that count the page's queries would catch it.
 # (``status``: the school's page shows each approval as a status badge.)
 _APPROVAL_FIELDS = ("id", "jurisdiction", "status", "valid_until", "expert_score",
-                    "created_at")
+                    "created_at", "grade_min", "grade_max")
 _SUBJECT_FIELDS = {"organization": ("name", "uscc", "county"), "person": ("name", "kind")}
 _OFFERING_FIELDS = ("id", "organization", "category", "title", "description", "grade_min",
                     "grade_max", "fee_per_session", "free_places_per_term", "weekdays")
@@ -496,11 +502,13 @@ def approved_people_search(
     keyword: str = "",
     category: ServiceCategory | None = None,
     kind: str | None = None,
+    grade: int | None = None,
     on: datetime.date | None = None,
 ) -> SearchResults:
     """Individuals (retirees, students, professionals, volunteers) approved for the
     school's county, city or province today; same rules and order as organizations.
-    Results never need the ID number: serializers must not show it."""
+    With ``grade``, only those whose approval (for ``category``, when given) covers that
+    grade. Results never need the ID number: serializers must not show it."""
     day = on or timezone.localdate()
     lineage = school.county.lineage()
     jurisdiction_ids = [jurisdiction.pk for jurisdiction in lineage]
@@ -508,7 +516,7 @@ def approved_people_search(
     category_ids = _category_ids(category, categories) if category is not None else None
     ranking = _Ranking(_candidates(
         subject="person", keyword=keyword, jurisdiction_ids=jurisdiction_ids,
-        category_ids=category_ids, day=day, kind=kind or None))
+        category_ids=category_ids, day=day, kind=kind or None, grade=grade))
 
     def load(ids):
         return _load("person", ids, lineage=lineage, day=day, categories=categories)

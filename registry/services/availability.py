@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 
 from registry.models import Approval, ProviderAvailability
+from registry.models.approvals import GRADE_FIRST, GRADE_LAST
 from registry.selectors.sql import column, table
 
 
@@ -19,7 +20,8 @@ def _rows(approval: Approval) -> list[ProviderAvailability]:
         approval_id=approval.pk, organization_id=approval.organization_id,
         person_id=approval.person_id, jurisdiction_id=approval.jurisdiction_id,
         category_id=category_id, valid_from=approval.valid_from,
-        valid_until=approval.valid_until, expert_score=approval.expert_score)
+        valid_until=approval.valid_until, expert_score=approval.expert_score,
+        grade_min=approval.grades[0], grade_max=approval.grades[1])
         for category_id in sorted(category_ids, key=lambda pk: pk or 0)]
 
 
@@ -37,15 +39,17 @@ def _rebuild_sql() -> tuple[str, str]:
     links = Approval.categories.through
     a = {field: f"a.{column(Approval, field)}" for field in (
         "id", "organization", "person", "jurisdiction", "valid_from", "valid_until",
-        "expert_score", "status")}
+        "expert_score", "status", "grade_min", "grade_max")}
     v = {field: column(ProviderAvailability, field) for field in (
         "approval", "organization", "person", "jurisdiction", "category", "valid_from",
-        "valid_until", "expert_score")}
+        "valid_until", "expert_score", "grade_min", "grade_max")}
     insert = (
         f"INSERT INTO {table(ProviderAvailability)} ({', '.join(v.values())}) "  # noqa: S608
         f"SELECT {a['id']}, {a['organization']}, {a['person']}, {a['jurisdiction']}, "
         f"ac.{column(links, 'servicecategory')}, {a['valid_from']}, {a['valid_until']}, "
-        f"{a['expert_score']} FROM {table(Approval)} a LEFT JOIN {table(links)} ac "
+        f"{a['expert_score']}, COALESCE({a['grade_min']}, {GRADE_FIRST}), "
+        f"COALESCE({a['grade_max']}, {GRADE_LAST}) "
+        f"FROM {table(Approval)} a LEFT JOIN {table(links)} ac "
         f"ON ac.{column(links, 'approval')} = {a['id']} WHERE {a['status']} = %s")
     return f"DELETE FROM {table(ProviderAvailability)}", insert  # noqa: S608
 

@@ -32,7 +32,7 @@ EDITABLE_FIELDS: dict[type, tuple[str, ...]] = {
                    "address", "contact_name", "contact_phone", "contact_email"),
     Offering: ("title", "description", "category", "grade_min", "grade_max", "fee_per_session",
                "capacity", "free_places_per_term", "weekdays", "is_active"),
-    Person: ("name", "kind", "phone", "email"),
+    Person: ("name", "kind", "qualification", "phone", "email"),
 }
 
 

@@ -181,6 +181,7 @@ def person_register(
     user=None,
     phone: str = "",
     email: str = "",
+    qualification: str = "",
 ) -> Person:
     """Register an individual; the ID number is validated and stored normalised."""
     number = normalize_id_number(id_number)
@@ -192,6 +193,7 @@ def person_register(
     person = Person(
         name=name.strip(), id_number=number, kind=kind, organization=organization,
         user=user, phone=phone.strip(), email=email.strip(),
+        qualification=(qualification or "").strip(),
     )
     person.full_clean()
     try:
@@ -292,22 +294,31 @@ def approval_create(
     case_id: int | None = None,
     reason: str = "",
     expert_score=None,
+    grades: tuple[int, int] | None = None,
 ) -> Approval:
-    """Open a pending approval (a decision in public notice) for one subject."""
+    """Open a pending approval (a decision in public notice) for one subject; an
+    individual's names the ``categories`` and ``grades`` (lowest, highest) they may teach."""
     one_subject(organization, person,
                 _("An approval is for exactly one organization or one person."))
     if valid_from and valid_until and valid_until < valid_from:
         raise ValidationError({"valid_until": _("The end of validity is before its start.")})
+    if grades is not None and not 1 <= int(grades[0]) <= int(grades[1]) <= 9:
+        raise ValidationError({"grade_max": _("Grades run from 1 to 9, lowest first.")})
     approval_open_check(jurisdiction=jurisdiction, organization=organization, person=person)
     approval = Approval.objects.create(
         jurisdiction=jurisdiction, organization=organization, person=person,
         valid_from=valid_from, valid_until=valid_until, case_id=case_id,
         expert_score=expert_score,
+        grade_min=int(grades[0]) if grades is not None else None,
+        grade_max=int(grades[1]) if grades is not None else None,
     )
     if categories:
         approval.categories.add(*categories)  # a new row: nothing to compare with, as set() would
     audit_record(actor=actor, action="approval.create", target=approval,
-                 to_state=approval.status, reason=reason)
+                 to_state=approval.status, reason=reason,
+                 data={"categories": sorted(c.code for c in categories),
+                       "grades": [approval.grade_min, approval.grade_max]}
+                 if grades is not None else None)
     return approval
 
 

@@ -31,6 +31,8 @@ from registry.models import (
     SchoolTerm,
     ServiceCategory,
     TermNeed,
+    approval_covers,
+    grades_label,
     rubric_percent,
 )
 from registry.models.subjects import one_subject
@@ -69,13 +71,26 @@ def external_project_limit(term: SchoolTerm) -> int:
 
 
 def _approval_for(*, school: School, subject_filter: dict, starts_on: datetime.date,
-                  ends_on: datetime.date) -> Approval:
-    """The approval an engagement relies on, or a refusal that says why there is none."""
+                  ends_on: datetime.date, person: Person | None = None, category=None,
+                  grades: tuple[int, int] | None = None) -> Approval:
+    """The approval an engagement relies on, or a refusal that says why there is none.
+    An individual's must cover what they are engaged to teach (``approval_covers``)."""
     today = timezone.localdate()
     jurisdiction_ids = school_jurisdiction_ids(school)
     candidates = Approval.objects.filter(jurisdiction_id__in=jurisdiction_ids, **subject_filter)
     valid = candidates.valid_on(today).order_by("-valid_until", "pk")
-    approval = valid.first()
+    if person is not None:
+        found = list(valid.prefetch_related("categories"))
+        covering = [a for a in found
+                    if not approval_covers(a, category=category, grades=grades)]
+        if found and not covering:
+            nearest = next((a for a in found if not approval_covers(a, category=category)),
+                           found[0])
+            raise _coverage_error(name=person.name, approval=nearest, category=category,
+                                  grades=grades, code_prefix="engagement")
+        approval = covering[0] if covering else None
+    else:
+        approval = valid.first()
     if approval is None:
         if candidates.filter(status=Approval.Status.SUSPENDED).exists():
             raise ValidationError(_("This provider is suspended and cannot be engaged."),
@@ -158,8 +173,10 @@ def engagement_create(
 
     School.objects.select_for_update().get(pk=school.pk)
     subject_filter = {"organization": organization} if organization else {"person": person}
+    grades = ((need.grade_min, need.grade_max) if need is not None
+              else (offering.grade_min, offering.grade_max) if offering is not None else None)
     approval = _approval_for(school=school, subject_filter=subject_filter, starts_on=starts_on,
-                             ends_on=ends_on)
+                             ends_on=ends_on, person=person, category=category, grades=grades)
     overlapping = Engagement.objects.filter(
         school=school, starts_on__lte=ends_on, ends_on__gte=starts_on, **subject_filter,
     )
@@ -234,10 +251,25 @@ def fee_within_limits(*, school: School, offering: Offering | None,
                     "category": category.name})})
 
 
+def _coverage_error(*, name: str, approval: Approval, category, grades, code_prefix: str):
+    """The refusal naming the person and what their approval does not cover."""
+    missing = approval_covers(approval, category=category, grades=grades)
+    if "category" in missing:
+        return ValidationError(_("%(name)s is not approved for %(category)s."),
+                               code=f"{code_prefix}_category",
+                               params={"name": name, "category": category.name})
+    return ValidationError(
+        _("%(name)s is approved for %(approved)s, not for %(wanted)s."),
+        code=f"{code_prefix}_grades",
+        params={"name": name, "approved": grades_label(approval.grades),
+                "wanted": grades_label(grades)})
+
+
 def roster_approval_for(*, engagement: Engagement, person: Person) -> Approval:
     """The individual approval that lets ``person`` come into the school under
     ``engagement``: in force now, for the school's county, city or province, lasting to
-    the engagement's end and covering its category. Refused by name otherwise."""
+    the engagement's end and covering its category and grades (``approval_covers``).
+    Refused by name otherwise, saying what is missing."""
     if not isinstance(person, Person):
         raise ValidationError({"roster": _("Unknown person on the roster.")})
     approvals = Approval.objects.filter(
@@ -250,14 +282,16 @@ def roster_approval_for(*, engagement: Engagement, person: Person) -> Approval:
         raise ValidationError({"roster": ValidationError(
             _("%(name)s holds no valid individual approval for this school's county, city "
               "or province."), code="roster_not_approved", params={"name": name})})
-    category = engagement.taught_category
-    if category is not None:
-        wanted = {category.pk, category.parent_id} - {None}
-        found = [a for a in found if wanted & {c.pk for c in a.categories.all()}]
-        if not found:
-            raise ValidationError({"roster": ValidationError(
-                _("%(name)s is not approved for %(category)s."), code="roster_category",
-                params={"name": name, "category": category.name})})
+    category, grades = engagement.taught_category, engagement.taught_grades
+    covering = [a for a in found if not approval_covers(a, category=category, grades=grades)]
+    if not covering:
+        # the nearest miss: one that has the category, if any does
+        nearest = next((a for a in found if not approval_covers(a, category=category)),
+                       found[0])
+        raise ValidationError({"roster": _coverage_error(
+            name=name, approval=nearest, category=category, grades=grades,
+            code_prefix="roster")})
+    found = covering
     lasting = [a for a in found if a.valid_until >= engagement.ends_on
                and a.valid_from <= engagement.starts_on]
     if not lasting:

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
+from registry.models import grades_label
 from registry.roles import Role
 from registry.selectors import objects_for_role
 
@@ -296,6 +297,15 @@ def audit_action(event) -> str:
 def audit_actor(event) -> str:
     """Who acted; events the system records itself say so in the reader's language."""
     return pgettext("audit", "System") if event.actor_repr in ("", "system") else event.actor_repr
+
+
+@register.filter
+def approval_grades(approval) -> str:
+    """The grades an individual's approval covers (1–3年级); empty for an organization's,
+    whose grades are its offerings'."""
+    if approval is None or not getattr(approval, "person_id", None):
+        return ""
+    return str(grades_label(approval.grades))
 
 
 @register.filter

@@ -178,6 +178,8 @@ def test_provider_registers_uploads_applies_and_corrects(page, world):
                                       "os => os.map(o => o.value).filter(v => v)")
     assert len(codes) >= 3
     for code in codes:
+        if code == "course_plan":  # one per offering (课程方案)
+            page.select_option("#id_offering", label="青少年机器人编程")
         _upload(page, code, f"{code}.pdf")
     expect(page.locator("body")).to_contain_text("待审核")
     # and apply to the city bureau

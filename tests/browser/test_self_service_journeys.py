@@ -73,7 +73,10 @@ def test_a_public_venue_signs_up_registers_uploads_and_applies(page):
     codes = page.eval_on_selector_all("#id_document_type option",
                                       "os => os.map(o => o.value).filter(v => v)")
     assert "institution_certificate" in codes and "operating_licence" not in codes
+    assert "course_plan" in codes  # one per offering (课程方案)
     for code in codes:
+        if code == "course_plan":
+            page.select_option("#id_offering", label="少儿天文观测")
         _upload(page, code, f"{code}.pdf")
     screenshot(page, "venue-3-documents")
     page.goto("/selection/apply/")

@@ -5,12 +5,15 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from documents.models import Document
+from documents.services import document_upload
 from registry.models import AuditEvent, ServiceCategory
 from tests.factories import AllowedCategoryFactory, OfferingFactory, category, city
 from tests.policy.conftest import fee_reference, open_tasks
-from tests.workflows.conftest import worker_runs
+from tests.workflows.conftest import pdf, worker_runs
 from workflows import task_actions
 from workflows.models import OfferingFlag, SelectionProcess
 from workflows.services import selection
@@ -23,6 +26,14 @@ def _api(user):
 
 
 def _apply(w, *offerings):
+    # the offerings made by the test carry their course plan (课程方案), as the world's does
+    planned = set(Document.objects.filter(document_type__code="course_plan",
+                                          superseded_at=None).values_list("offering", flat=True))
+    for offering in w.organization.offerings.filter(is_active=True).exclude(pk__in=planned):
+        w.documents.append(document_upload(
+            actor=w.provider, subject=w.organization, document_type="course_plan",
+            file=pdf(), filename="plan.pdf", issued_on=timezone.localdate(),
+            offering=offering))
     return selection.selection_apply(actor=w.provider, organization=w.organization,
                                      bureau=w.bureau, offerings=list(offerings) or [w.offering])
 

@@ -318,9 +318,14 @@ def test_policy_data_is_public_and_read_only():
     assert {c["code"] for c in allowed["categories"]} == set(
         ServiceCategory.objects.values_list("code", flat=True))
     fee_reference(code="360100", reference="28", cap="35")
-    [row] = _api().get("/api/v1/policy/fee-references/", {"jurisdiction": "360102"}).json()
+    rows = {row["category_code"]: row for row in _api().get(
+        "/api/v1/policy/fee-references/", {"jurisdiction": "360102"}).json()}
+    # sport's, and its sub-item swimming's (游泳, a high-risk sport), inherited from it
+    assert set(rows) == {"sport", "swimming"}
+    row = rows["sport"]
     assert (row["category_code"], row["cap"], row["jurisdiction"]) == ("sport", "35.00",
                                                                        "南昌市")
+    assert rows["swimming"]["cap"] == "35.00"
     assert _api().post("/api/v1/policy/signals/", {"word": "x"}).status_code in (403, 405)
 
 

@@ -42,13 +42,14 @@ def school_user(county: str = "360102", **school):
 
 def approve(*, organization=None, person=None, where: str = "360100",
             categories=("sport",), valid_from=None, valid_until=None, status="approved",
-            expert_score=None) -> Approval:
-    """An approval in ``status``, built through the services (so it is audited)."""
+            expert_score=None, grades=None) -> Approval:
+    """An approval in ``status``, built through the services (so it is audited);
+    ``grades`` (lowest, highest): what an individual's covers (every grade if not given)."""
     actor = None
     approval = services.approval_create(
         actor=actor, jurisdiction=jurisdiction(where), organization=organization,
         person=person, categories=[category(c) for c in categories],
-        expert_score=None if expert_score is None else Decimal(expert_score),
+        expert_score=None if expert_score is None else Decimal(expert_score), grades=grades,
     )
     if status in ("approved", "suspended", "expired"):
         services.approval_approve(actor=actor, approval=approval,

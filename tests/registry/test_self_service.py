@@ -21,6 +21,7 @@ from registry.models import (
     Organization,
     Person,
     ProviderInvitation,
+    ServiceCategory,
 )
 from registry.roles import Role
 from tests.factories import ApprovalFactory, OfferingFactory, OrganizationFactory, UserFactory
@@ -82,10 +83,14 @@ def test_a_public_venue_is_asked_for_its_institution_certificate_not_a_school_li
     school = OrganizationFactory(provider_kind="private_training")
     assert "operating_licence" in {i.document_type.code
                                    for i in requirement_checklist(school).items}
+    # a sports club: its sports business filing; the high-risk sports licence only once it
+    # offers a high-risk category (swimming), and then it is required
     club = OrganizationFactory(provider_kind="sports_club")
     items = {i.document_type.code: i for i in requirement_checklist(club).items}
-    assert "sports_business_filing" in items and "high_risk_sports_licence" in items
-    assert not items["high_risk_sports_licence"].required
+    assert "sports_business_filing" in items and "high_risk_sports_licence" not in items
+    OfferingFactory(organization=club, category=ServiceCategory.objects.get(code="swimming"))
+    items = {i.document_type.code: i for i in requirement_checklist(club).items}
+    assert items["high_risk_sports_licence"].required
 
 
 # --- invitations --------------------------------------------------------------------------

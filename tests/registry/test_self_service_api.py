@@ -86,6 +86,15 @@ def test_the_api_journey_of_an_organization_and_an_individual(worker, nanchang_b
                           issued_on=(TODAY - datetime.timedelta(days=30)).isoformat(),
                           expires_on=(TODAY + datetime.timedelta(days=700)).isoformat())
     assert response.status_code == 201, response.content
+    # the offering's course plan (课程方案): one per offering, named by its id
+    response = api.upload(organization=organization, document_type="course_plan",
+                          offering=offering,
+                          file=SimpleUploadedFile("plan.pdf", PDF, "application/pdf"),
+                          issued_on=(TODAY - datetime.timedelta(days=3)).isoformat())
+    assert response.status_code == 201, response.content
+    checklist = api.get(f"/api/v1/documents/checklist/?organization={organization}").json()
+    assert [(i["offering"], i["state"]) for i in checklist["items"]
+            if i["document_type"] == "course_plan"] == [(offering, "pending")]
     response = api.post("/api/v1/cases/", {"organization": organization,
                                            "bureau": nanchang_bureau.pk,
                                            "offerings": [offering], "roster": [person]})

@@ -53,7 +53,8 @@ def _verify(w, case, reference, result):
 def _decide(w, case, decision, reason):
     [task] = open_tasks(case, "decision")
     task_actions.task_perform(actor=w.approver, task=task,
-                          data={"decision": decision, "confirm": "yes", "reason": reason})
+                          data={"decision": decision, "confirm": "yes", "reason": reason,
+                                "categories": "sport", "grade_min": "1", "grade_max": "6"})
 
 
 @pytest.mark.django_db

@@ -30,11 +30,15 @@ def upload_all(actor, subject, *, expires_in_days=400, skip=()):
     for kind in document_types_for(subject):
         if kind.code in skip:
             continue
-        documents.append(document_upload(
-            actor=actor, subject=subject, document_type=kind, file=pdf(f"{kind.code}.pdf"),
-            filename=f"{kind.code}.pdf", issued_on=today - datetime.timedelta(days=10),
-            expires_on=(today + datetime.timedelta(days=expires_in_days)) if kind.expires
-            else None))
+        # a course plan (课程方案) for each active offering
+        for offering in (subject.offerings.filter(is_active=True).order_by("pk")
+                         if kind.per_offering else [None]):
+            documents.append(document_upload(
+                actor=actor, subject=subject, document_type=kind,
+                file=pdf(f"{kind.code}.pdf"), filename=f"{kind.code}.pdf",
+                issued_on=today - datetime.timedelta(days=10),
+                expires_on=(today + datetime.timedelta(days=expires_in_days)) if kind.expires
+                else None, offering=offering))
     return documents
 
 

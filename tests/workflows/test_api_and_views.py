@@ -199,9 +199,10 @@ def test_list_endpoints_stay_bounded(world, django_assert_max_num_queries):
 
         registry_services.role_grant(actor=w.root, user=w.provider, role="provider",
                                      target=org)
+        offering = OfferingFactory(organization=org)  # first: its course plan is uploaded
         upload_all(w.provider, org)
         selection.selection_apply(actor=w.provider, organization=org, bureau=w.bureau,
-                                  offerings=[OfferingFactory(organization=org)])
+                                  offerings=[offering])
     client = _client(w.provider)
     for path in ["/api/v1/cases/", "/api/v1/notifications/", "/api/v1/vettings/",
                  "/api/v1/notices/"]:

@@ -150,10 +150,10 @@ def _apply_again(w):
     organization = OrganizationFactory(county=w.organization.county)
     registry_services.role_grant(actor=w.root, user=w.provider, role=Role.PROVIDER,
                                  target=organization)
+    offering = OfferingFactory(organization=organization)  # first: its course plan is asked
     w.second_documents = upload_all(w.provider, organization)
     return selection.selection_apply(actor=w.provider, organization=organization,
-                                     bureau=w.bureau,
-                                     offerings=[OfferingFactory(organization=organization)])
+                                     bureau=w.bureau, offerings=[offering])
 
 
 @pytest.mark.django_db

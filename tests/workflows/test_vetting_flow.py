@@ -43,14 +43,25 @@ def test_clear_query_and_approval_last_at_most_twelve_months(world, retiree):
     with pytest.raises(PermissionDenied):
         task_actions.task_perform(actor=world.clerk, task=task,
                               data={"decision": "approve", "confirm": "yes", "reason": "同意"})
+    # approving names what the approval covers: refused, saying so, without it
+    with pytest.raises(ValidationError) as refused:
+        task_actions.task_perform(actor=world.approver, task=task,
+                                  data={"decision": "approve", "confirm": "yes",
+                                        "reason": "材料齐全，查询无记录"})
+    assert "可任教的类别" in str(refused.value) and "年级" in str(refused.value)
+    case.refresh_from_db()
+    assert case.outcome == CaseOutcome.OPEN and case.decision == ""
     task_actions.task_perform(actor=world.approver, task=task,
                           data={"decision": "approve", "confirm": "yes",
-                                "reason": "材料齐全，查询无记录"})
+                                "reason": "材料齐全，查询无记录", "categories": "sport,arts",
+                                "grade_min": "1", "grade_max": "3"})
     case.refresh_from_db()
     assert case.outcome == CaseOutcome.APPROVED
     approval = case.approval
     today = timezone.localdate()
     assert approval.status == Approval.Status.APPROVED and approval.valid_from == today
+    assert sorted(c.code for c in approval.categories.all()) == ["arts", "sport"]
+    assert (approval.grade_min, approval.grade_max) == (1, 3)
     assert approval.valid_until <= today + datetime.timedelta(days=364)
     # the query result is recorded on the case, but never written into the audit trail
     events = AuditEvent.objects.for_object(case)

@@ -50,7 +50,7 @@ def document_problems(subject, *, submission: bool = False) -> list[dict]:
     checklist = requirement_checklist(
         subject, within_days=settings.WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS,
         submission=submission)
-    return [{"subject": str(subject), "document_type": str(item.document_type.display_name),
+    return [{"subject": str(subject), "document_type": str(item.name),
              "state": item.state, "message": str(item.message)}
             for item in checklist.problems]
 

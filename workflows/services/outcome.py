@@ -4,7 +4,7 @@ withdrawal by the applicant, and the outcome's audit event and notification."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -36,13 +36,40 @@ def _refuse_conflicted_decider(actor, case) -> None:
         raise PermissionDenied(_("The applicant cannot decide the case."))
 
 
+def _coverage(case, approve: bool, categories, grades) -> tuple[list, tuple | None]:
+    """What an individual's approval will cover: at least one category in use and a range
+    of grades, named by the approver (an organization's come from its offerings)."""
+    if not approve or not isinstance(case, VettingProcess):
+        return [], None
+    categories = list(categories or ())
+    errors = {}
+    if not categories:
+        errors["categories"] = _("Name the categories the person may teach.")
+    elif any(not getattr(c, "is_active", False) for c in categories):
+        errors["categories"] = _("Choose categories in use.")
+    try:
+        low, high = (int(g) for g in grades)
+    except (TypeError, ValueError):
+        low = high = None
+    if low is None or not 1 <= low <= high <= 9:
+        errors["grade_max"] = _("Name the grades the person may teach: from 1 to 9, lowest "
+                                "first.")
+    if errors:
+        raise ValidationError(errors)
+    return categories, (low, high)
+
+
 @transaction.atomic
-def case_decide(*, actor, case, approve: bool, reason: str) -> None:
-    """The approver's decision; refused for the clerk or an expert of this case."""
+def case_decide(*, actor, case, approve: bool, reason: str, categories=(),
+                grades: tuple[int, int] | None = None) -> None:
+    """The approver's decision; refused for the clerk or an expert of this case. Approving
+    an individual names what the approval covers: ``categories`` and ``grades`` (lowest,
+    highest)."""
     if not actor.has_perm("registry.approve_bureau", case.bureau):
         raise PermissionDenied
     _refuse_conflicted_decider(actor, case)
     reason = require_text(reason, "reason", _("Give a reason for the decision."))
+    categories, grades = _coverage(case, approve, categories, grades)
     if approve:
         # what would stop the approval from opening is said to the approver now: the
         # notice itself opens in the background, after this decision has committed
@@ -53,8 +80,15 @@ def case_decide(*, actor, case, approve: bool, reason: str) -> None:
     case.decided_by = actor
     case.decision = "approve" if approve else "reject"
     case.decision_reason = reason
-    case.save(update_fields=["decided_by", "decision", "decision_reason"])
-    audit(actor, "case.decide", case, to_state=case.decision, reason=reason)
+    fields = ["decided_by", "decision", "decision_reason"]
+    data = None
+    if grades is not None:
+        case.approved_grade_min, case.approved_grade_max = grades
+        fields += ["approved_grade_min", "approved_grade_max"]
+        case.approved_categories.set(categories)
+        data = {"categories": sorted(c.code for c in categories), "grades": list(grades)}
+    case.save(update_fields=fields)
+    audit(actor, "case.decide", case, to_state=case.decision, reason=reason, data=data)
 
 
 @transaction.atomic

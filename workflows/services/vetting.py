@@ -171,9 +171,12 @@ def _block_person(actor, case: VettingProcess) -> None:
 def vetting_take_effect(*, case: VettingProcess) -> None:
     """An approved individual: in force at once, for at most 12 months."""
     today = timezone.localdate()
+    grades = ((case.approved_grade_min, case.approved_grade_max)
+              if case.approved_grade_min is not None else None)
     approval = registry_services.approval_create(
         actor=case.decided_by, jurisdiction=case.bureau.jurisdiction, person=case.person,
-        case_id=case.pk, reason=case.decision_reason)
+        case_id=case.pk, reason=case.decision_reason,
+        categories=list(case.approved_categories.all()), grades=grades)
     registry_services.approval_approve(
         actor=case.decided_by, approval=approval, valid_from=today,
         valid_until=checks.approval_end(case.person, today,

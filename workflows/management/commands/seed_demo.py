@@ -183,14 +183,18 @@ class Command(BaseCommand):
                 # issued two months ago, or as recently as the type asks of an application
                 # (a credit report: at most 30 days old when submitted)
                 age = 60 if kind.max_age_days is None else min(60, kind.max_age_days // 2)
-                document = document_upload(
-                    actor=uploader[serial], subject=org, document_type=kind,
-                    file=ContentFile(DEMO_PDF, name=f"{kind.code}.pdf"),
-                    filename=f"{kind.display_name}.pdf",
-                    issued_on=today - datetime.timedelta(days=age),
-                    expires_on=today + datetime.timedelta(days=300) if kind.expires else None)
-                if serial in (1, 2, 3):
-                    document_verify(actor=clerk, document=document)
+                # a course plan (课程方案) for each active offering
+                for offering in (org.offerings.filter(is_active=True).order_by("pk")
+                                 if kind.per_offering else [None]):
+                    document = document_upload(
+                        actor=uploader[serial], subject=org, document_type=kind,
+                        file=ContentFile(DEMO_PDF, name=f"{kind.code}.pdf"),
+                        filename=f"{kind.display_name}.pdf",
+                        issued_on=today - datetime.timedelta(days=age),
+                        expires_on=today + datetime.timedelta(days=300) if kind.expires
+                        else None, offering=offering)
+                    if serial in (1, 2, 3):
+                        document_verify(actor=clerk, document=document)
 
         def tasks_of(case, node):
             return [t for t in Task.objects.filter(process_id=case.pk,

@@ -1,0 +1,141 @@
+"""What an individual's approval covers (issue 21, point 7): the categories and the grades
+(年级段) the bureau named. Rosters and engagements of an individual refuse a person whose
+approval does not cover what they would teach, naming the person and what is missing; the
+school search of people filters by grade. Legacy approvals that name no grades cover all."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from registry import services
+from registry.models import (
+    Approval,
+    ProviderAvailability,
+    RosterMember,
+    approval_covers,
+)
+from tests.contracts.conftest import engage
+from tests.registry.builders import approve, category, person
+
+pytestmark = pytest.mark.django_db
+
+
+def _coach(name, *, grades, categories=("sport",)):
+    coach = person(name)
+    approve(person=coach, where="360100", categories=categories, grades=grades)
+    return coach
+
+
+def test_the_rule_covers_a_sub_item_and_a_range_of_grades(contract):
+    approval = approve(person=person("周规则"), categories=("sport",), grades=(4, 6))
+    swimming = category("swimming")
+    assert approval_covers(approval, category=swimming, grades=(4, 6)) == []
+    assert approval_covers(approval, category=swimming, grades=(5, 5)) == []
+    assert approval_covers(approval, category=category("arts"), grades=(3, 6)) == [
+        "category", "grades"]
+    # approved before grades were named: every grade, as it was approved
+    legacy = approve(person=person("吴旧证"), categories=("sport",))
+    assert legacy.grade_min is None and approval_covers(legacy, grades=(1, 9)) == []
+
+
+def test_the_roster_refuses_a_person_approved_for_other_grades_naming_both(contract):
+    # the offering (少儿篮球) is for grades 1–6
+    juniors = _coach("钱初中", grades=(7, 9))
+    engagement = engage(contract)
+    client = Client()
+    client.force_login(contract["user"])
+    response = client.post(f"/registry/engagements/{engagement.pk}/roster/",
+                           {"person": str(juniors.pk)})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "钱初中" in text and "7–9年级" in text and "1–6年级" in text
+    assert not RosterMember.objects.filter(person=juniors).exists()
+    # through the API, the same refusal
+    response = client.post(f"/api/v1/engagements/{engagement.pk}/roster/",
+                           {"person": str(juniors.pk)}, content_type="application/json")
+    assert response.status_code == 400
+    assert "钱初中" in str(response.json()) and "7–9年级" in str(response.json())
+    # one whose approval covers grades 1–6 is put on it
+    primary = _coach("孙小学", grades=(1, 6))
+    response = client.post(f"/api/v1/engagements/{engagement.pk}/roster/",
+                           {"person": str(primary.pk)}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert RosterMember.objects.filter(person=primary).exists()
+
+
+def test_the_roster_refuses_a_person_approved_for_another_category(contract):
+    engagement = engage(contract)
+    client = Client()
+    client.force_login(contract["user"])
+    response = client.post(f"/api/v1/engagements/{engagement.pk}/roster/",
+                           {"person": str(contract["painter"].pk)},
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert "王画师" in str(response.json()) and "体育" in str(response.json())
+
+
+def test_an_individual_is_engaged_only_for_what_their_approval_covers(contract):
+    coach = _coach("李游泳", grades=(4, 6), categories=("sport",))
+    need = services.term_need_add(actor=contract["user"], term=contract["term"],
+                                  category=category("swimming"), grade_min=1, grade_max=3,
+                                  places=20, budget_per_session=Decimal("40"))
+    with pytest.raises(ValidationError) as refused:
+        engage(contract, organization=None, offering=None, person=coach, need=need,
+               roster=[], fee_per_session=Decimal("30"))
+    assert "李游泳" in str(refused.value) and "1–3年级" in str(refused.value)
+    assert not contract["term"].engagements.exists()
+    arts = services.term_need_add(actor=contract["user"], term=contract["term"],
+                                  category=category("arts"), grade_min=4, grade_max=6,
+                                  places=20, budget_per_session=Decimal("40"))
+    with pytest.raises(ValidationError) as refused:
+        engage(contract, organization=None, offering=None, person=coach, need=arts,
+               roster=[], fee_per_session=Decimal("30"))
+    assert "李游泳" in str(refused.value) and "文化艺术" in str(refused.value)
+    fits = services.term_need_add(actor=contract["user"], term=contract["term"],
+                                  category=category("swimming"), grade_min=4, grade_max=5,
+                                  places=20, budget_per_session=Decimal("40"))
+    engagement = engage(contract, organization=None, offering=None, person=coach, need=fits,
+                        roster=[], fee_per_session=Decimal("30"))
+    assert engagement.approval.person == coach
+
+
+def test_the_school_search_of_people_filters_by_grade(contract, django_assert_max_num_queries):
+    _coach("赵低段", grades=(1, 3))
+    _coach("钱高段", grades=(7, 9))
+    rows = ProviderAvailability.objects.filter(person__name="钱高段")
+    assert {(r.grade_min, r.grade_max) for r in rows} == {(7, 9)}
+    client = Client()
+    client.force_login(contract["user"])
+    with django_assert_max_num_queries(12):
+        response = client.get("/api/v1/search/people/", {"grade": 2, "category": "sport"})
+    assert response.status_code == 200, response.content
+    names = [r["name"] for r in response.json()["results"]]
+    # the two coaches of the fixture hold approvals that name no grades: every grade
+    assert "赵低段" in names and "钱高段" not in names and "张建华" in names
+    low = next(r for r in response.json()["results"] if r["name"] == "赵低段")
+    assert (low["approvals"][0]["grade_min"], low["approvals"][0]["grade_max"]) == (1, 3)
+    names = [r["name"] for r in client.get("/api/v1/search/people/",
+                                            {"grade": 8}).json()["results"]]
+    assert "钱高段" in names and "赵低段" not in names
+    assert client.get("/api/v1/search/people/", {"grade": 10}).status_code == 400
+    page = client.get("/registry/school/search/", {"type": "people", "keyword": "", "grade": 8})
+    assert page.status_code == 200
+    assert "钱高段" in page.content.decode() and "7–9年级" in page.content.decode()
+    assert "赵低段" not in page.content.decode()
+
+
+def test_the_rebuilt_availability_keeps_the_grades(contract):
+    _coach("周重建", grades=(2, 5))
+    services.availability_rebuild()
+    row = ProviderAvailability.objects.get(person__name="周重建")
+    assert (row.grade_min, row.grade_max) == (2, 5)
+    legacy = ProviderAvailability.objects.filter(person=contract["coaches"][0]).first()
+    assert (legacy.grade_min, legacy.grade_max) == (1, 9)
+
+
+def test_an_approval_with_grades_out_of_order_is_refused(contract):
+    with pytest.raises(ValidationError):
+        approve(person=person("郑倒序"), grades=(6, 3))
+    assert not Approval.objects.filter(person__name="郑倒序").exists()
