@@ -73,7 +73,7 @@ def _delete_after_commit(key: str) -> None:
 def photo_image_clean(file) -> bytes:
     """The uploaded image, upright and re-encoded as a small JPEG with no metadata; refused
     (nothing stored) unless it is a JPEG or PNG within the size and pixel limits."""
-    limit = int(getattr(settings, "REGISTRY_PERMIT_PHOTO_MAX_BYTES", 5 * 1024 * 1024))
+    limit = int(settings.REGISTRY_PERMIT_PHOTO_MAX_BYTES)
     size = getattr(file, "size", None)
     data = file.read(limit + 1)
     if (size is not None and size > limit) or len(data) > limit:
