@@ -223,6 +223,8 @@ def engagement_permits_pdf(request, pk: int):
     if not permits:
         return render(request, "registry/error.html", {"errors": [
             _("Entry permits exist only while the engagement is active.")]}, status=409)
+    for permit in permits:
+        permit["photo_bytes"] = services.permit_photo_bytes(permit["photo"])
     response = HttpResponse(papers.permits_pdf(permits), content_type=PDF)
     response["Content-Disposition"] = f'attachment; filename="engagement-{pk}-permits.pdf"'
     return response

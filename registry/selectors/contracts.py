@@ -161,11 +161,14 @@ def permits_of(engagement: Engagement, *, base_url: str = "") -> list[dict]:
     permits = []
     for member in roster_of(engagement).select_related(
             "engagement__school", "engagement__term", "engagement__organization",
-            "engagement__person"):
+            "engagement__person", "person__permit_photo"):
         token = permit_token(member)
         payload = permit_payload(member)
+        photo = getattr(member.person, "permit_photo", None)
         permits.append({
             "member": member, "token": token,
+            # printed on the permit only while the person's consent stands
+            "photo": photo if photo is not None and photo.shown else None,
             "url": base_url + reverse("permit-verify", args=[token]),
             "masked_name": payload["n"], "provider": payload["p"], "school": payload["s"],
             "term": payload["t"], "starts_on": payload["f"], "ends_on": payload["u"],

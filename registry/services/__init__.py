@@ -87,6 +87,7 @@ from .membership import (
 )
 from .photos import (
     may_manage_photo,
+    permit_photo_bytes,
     permit_photo_consent,
     permit_photo_open,
     permit_photo_upload,
@@ -167,6 +168,7 @@ __all__ = [
     "engagement_restore",
     "engagement_roster_accept",
     "may_manage_photo",
+    "permit_photo_bytes",
     "permit_photo_consent",
     "permit_photo_open",
     "permit_photo_upload",

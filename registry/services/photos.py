@@ -185,10 +185,23 @@ def permit_photo_upload(*, actor, person: Person, file, consent: bool = False) -
     return row
 
 
+def permit_photo_bytes(photo: PermitPhoto | None) -> bytes | None:
+    """The stored image of a photo that may be shown (printed on a permit), or None; a
+    stored object gone missing prints no photo rather than no permit."""
+    if photo is None or not photo.shown:
+        return None
+    try:
+        with _storage().open(photo.storage_key, "rb") as handle:
+            return handle.read()
+    except OSError:
+        logger.warning("permit photo %s is missing from storage", photo.storage_key)
+        return None
+
+
 def permit_photo_open(photo: PermitPhoto):
     """The stored image of a photo the caller has been allowed to see (an open file)."""
     return _storage().open(photo.storage_key, "rb")
 
 
-__all__ = ["may_manage_photo", "permit_photo_consent", "permit_photo_open",
+__all__ = ["may_manage_photo", "permit_photo_bytes", "permit_photo_consent", "permit_photo_open",
            "permit_photo_upload", "photo_image_clean"]

@@ -69,6 +69,11 @@ def test_the_person_uploads_with_consent_and_the_gate_sees_it_without_exif(
     assert b"".join(served.streaming_content) == data
     api = client.get(f"/api/v1/permits/verify/{token}/").json()
     assert api["photo_url"].endswith(f"/verify/{token}/photo.jpg")
+    # printed on the permit too
+    client.force_login(contract["user"])
+    printed = client.get(f"/registry/engagements/{holder[2].pk}/permits.pdf").content
+    assert b"/Subtype /Image" in printed
+    client.logout()
     assert list(AuditEvent.objects.filter(action__startswith="person.photo").values_list(
         "action", flat=True).order_by("pk")) == ["person.photo_consent", "person.photo_upload"]
     # withdrawn: not shown, not served, deleted
