@@ -209,6 +209,19 @@ class Engagement(SubjectMixin, models.Model):
     def taught_category(self):
         return self.offering.category if self.offering_id else self.category
 
+    @property
+    def taught_grades(self) -> tuple[int, int] | None:
+        """The grades taught (lowest, highest): the engagement's own, else the need's it
+        fills, else the offering's; ``None`` when none says. The roster's coverage check
+        reads this."""
+        if self.grade_min is not None:
+            return (self.grade_min, self.grade_max)
+        if self.need_id:
+            return (self.need.grade_min, self.need.grade_max)
+        if self.offering_id:
+            return (self.offering.grade_min, self.offering.grade_max)
+        return None
+
     def can_transition_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, frozenset())
 

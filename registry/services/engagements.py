@@ -160,8 +160,8 @@ def engagement_create(
         raise ValidationError({"need": _("This need belongs to another term.")})
     if category is None and need is not None:
         category = need.category
-    grade_min, grade_max = engagement_grades(need=need, grade_min=grade_min,
-                                             grade_max=grade_max)
+    grade_min, grade_max = engagement_grades(need=need, offering=offering,
+                                             grade_min=grade_min, grade_max=grade_max)
     people = roster_people(roster)
 
     School.objects.select_for_update().get(pk=school.pk)
@@ -217,14 +217,17 @@ def engagement_create(
     return engagement
 
 
-def engagement_grades(*, need: TermNeed | None, grade_min, grade_max
-                      ) -> tuple[int | None, int | None]:
-    """The grades an engagement teaches: both or neither, 1–9, lowest first, and within
-    the need's grades when it fills one (the need's own when none are given)."""
+def engagement_grades(*, need: TermNeed | None, grade_min, grade_max,
+                      offering: Offering | None = None) -> tuple[int | None, int | None]:
+    """The grades an engagement teaches: both or neither, 1–9, lowest first, within the
+    need's grades when it fills one and within the offering's when it names one. None
+    given: the need's, else the offering's."""
     if grade_min in ("", None) and grade_max in ("", None):
-        if need is None:
-            return None, None
-        return need.grade_min, need.grade_max
+        if need is not None:
+            return need.grade_min, need.grade_max
+        if offering is not None:
+            return offering.grade_min, offering.grade_max
+        return None, None
     if grade_min in ("", None) or grade_max in ("", None):
         raise ValidationError({"grade_max": _("Give both the lowest and the highest grade "
                                               "taught, or neither.")}, code="grades_half")
@@ -242,6 +245,12 @@ def engagement_grades(*, need: TermNeed | None, grade_min, grade_max
               "%(need_high)d in the term plan."), code="grades_outside_need",
             params={"low": low, "high": high, "need_low": need.grade_min,
                     "need_high": need.grade_max})})
+    if offering is not None and not offering.grade_min <= low <= high <= offering.grade_max:
+        raise ValidationError({"grade_max": ValidationError(
+            _("Grades %(low)d–%(high)d lie outside the approved offering's grades "
+              "%(offer_low)d–%(offer_high)d."), code="grades_outside_offering",
+            params={"low": low, "high": high, "offer_low": offering.grade_min,
+                    "offer_high": offering.grade_max})})
     return low, high
 
 

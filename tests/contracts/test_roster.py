@@ -239,6 +239,9 @@ def test_the_grades_taught_lie_within_the_need(contract, client):
     with pytest.raises(ValidationError) as refused:
         engage(contract, grade_min=4)
     assert "grade_max" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:  # the offering is approved for 1–6
+        engage(contract, grade_min=7, grade_max=8)
+    assert refused.value.error_dict["grade_max"][0].code == "grades_outside_offering"
     assert not Engagement.objects.exists()
     # none given: the need's grades
     engagement = engage(contract, need=need)
