@@ -81,9 +81,9 @@ class PermitCheckSerializer(serializers.Serializer):
     starts_on = serializers.CharField(required=False)
     ends_on = serializers.CharField(required=False)
     photo_url = serializers.CharField(
-        required=False, allow_null=True,
-        help_text="The person's photo, only if they consented to show it and the permit is "
-                  "valid or suspended.")
+        required=False,
+        help_text="The person's photo: present only if they consented to show it and the "
+                  "permit is valid or suspended.")
 
 
 class LessonSerializer(serializers.ModelSerializer):
