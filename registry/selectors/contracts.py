@@ -4,9 +4,12 @@ the school's gate list, lessons and settlements, the term plan, and the parents'
 from __future__ import annotations
 
 import datetime
+import weakref
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -210,6 +213,44 @@ def _standing(row: tuple, today: datetime.date) -> str:
     return PermitStatus.VALID
 
 
+# The same lookup as SQL written out, PREPAREd once per PostgreSQL session: the gate's check
+# then costs one EXECUTE of a cached plan. Planning the five-table join each time (as the
+# ORM's query, with its default ordering, makes it) costs more than running it: measured
+# ~0.6 ms of planning for ~0.05 ms of execution. Columns in the order of _STANDING + _PHOTO.
+_STANDING_SQL = """
+SELECT rm.engagement_id, rm.removed_at, e.status, e.starts_on, e.ends_on,
+       pa.status, pa.valid_until, ea.status, ea.valid_until, rm.accepted_at,
+       ph.id, ph.storage_key, ph.consent_given_at, ph.consent_withdrawn_at
+  FROM {roster} rm
+  JOIN {engagement} e ON e.id = rm.engagement_id
+  JOIN {approval} pa ON pa.id = rm.approval_id
+  JOIN {approval} ea ON ea.id = e.approval_id
+  LEFT JOIN {photo} ph ON ph.person_id = rm.person_id
+ WHERE rm.id = $1"""
+_STANDING_STATEMENT = "registry_permit_standing"
+# the raw connections (sessions) the statement is prepared on; a reconnect is a new object
+_prepared_on: weakref.WeakSet = weakref.WeakSet()
+
+
+def _standing_row(roster_id: int) -> tuple | None:
+    """The roster row's standing and photo columns (one indexed lookup), or None."""
+    if connection.vendor != "postgresql":
+        return (RosterMember.objects.filter(pk=roster_id).order_by()
+                .values_list(*_STANDING, *_PHOTO).first())
+    connection.ensure_connection()
+    raw = connection.connection
+    with connection.cursor() as cursor:
+        if raw not in _prepared_on:
+            sql = _STANDING_SQL.format(
+                roster=RosterMember._meta.db_table, engagement=Engagement._meta.db_table,
+                approval=Approval._meta.db_table, photo=PermitPhoto._meta.db_table)
+            # PREPARE lasts for the session whatever happens to the transaction around it
+            cursor.execute(f"PREPARE {_STANDING_STATEMENT}(bigint) AS {sql}")
+            _prepared_on.add(raw)
+        cursor.execute(f"EXECUTE {_STANDING_STATEMENT}(%s)", [roster_id])
+        return cursor.fetchone()
+
+
 def permit_check(token: str) -> dict:
     """The live answer for a permit token. The signature is checked without the database;
     the standing is one lookup of the roster row by primary key (joined to its engagement,
@@ -222,7 +263,7 @@ def permit_check(token: str) -> dict:
         roster_id, engagement_id = int(payload["r"]), int(payload["e"])
     except (signing.BadToken, KeyError, TypeError, ValueError):
         return {"status": PermitStatus.INVALID}
-    row = RosterMember.objects.filter(pk=roster_id).values_list(*_STANDING, *_PHOTO).first()
+    row = _standing_row(roster_id)
     if row is None or row[0] != engagement_id:
         return {"status": PermitStatus.INVALID}
     standing = _standing(row, timezone.localdate())
@@ -287,12 +328,33 @@ def settlement_of(engagement: Engagement) -> dict:
             "amount": (engagement.fee_per_session * confirmed).quantize(Decimal("0.01"))}
 
 
+class SettlementRow(NamedTuple):
+    """One engagement's line of a settlement export: plain values, no model instances."""
+
+    pk: int
+    school: str
+    term: str
+    provider: str
+    offering: str
+    starts_on: datetime.date
+    ends_on: datetime.date
+    status: str
+    fee_per_session: Decimal
+    free_places_used: int
+    lessons: dict
+
+
+_SETTLEMENT_VALUES = ("pk", "school__name", "term__name", "organization__name", "person__name",
+                      "offering__title", "starts_on", "ends_on", "status", "fee_per_session",
+                      "free_places_used")
+
+
 def settlement_rows(engagements: QuerySet, chunk: int = 2000):
-    """``(engagement, {status: lessons})`` for many engagements, in pk order: each chunk of
-    engagements is one query, and its lesson counts one more (grouped by engagement and
-    status on the lesson index), never a query per engagement."""
-    rows = (engagements.select_related("school", "term", "organization", "offering", "person")
-            .order_by("pk"))
+    """:class:`SettlementRow` for many engagements, in pk order, in bounded memory: each
+    chunk of engagements is one query of plain values (keyset on the primary key), and its
+    lesson counts one more (grouped by engagement and status on the lesson index), never a
+    query per engagement and never a model instance per row."""
+    rows = engagements.order_by("pk").values_list(*_SETTLEMENT_VALUES)
     last = 0
     while True:
         batch = list(rows.filter(pk__gt=last)[:chunk])
@@ -300,13 +362,16 @@ def settlement_rows(engagements: QuerySet, chunk: int = 2000):
             return
         counts: dict[int, dict[str, int]] = {}
         for engagement_id, status, n in (
-                Lesson.objects.filter(engagement_id__in=[e.pk for e in batch])
+                Lesson.objects.filter(engagement_id__in=[r[0] for r in batch])
                 .values_list("engagement_id", "status").annotate(n=Count("pk"))
                 .order_by()):
             counts.setdefault(engagement_id, {})[status] = n
-        for engagement in batch:
-            yield engagement, counts.get(engagement.pk, {})
-        last = batch[-1].pk
+        for (pk, school, term, organization, person, offering, starts_on, ends_on, status,
+             fee, free_places) in batch:
+            yield SettlementRow(pk, school, term, organization or person or "", offering or "",
+                                starts_on, ends_on, status, fee, free_places,
+                                counts.get(pk, {}))
+        last = batch[-1][0]
 
 
 def term_plan(term: SchoolTerm) -> dict:
