@@ -114,6 +114,7 @@ def test_school_contracts_a_provider_and_the_gate_checks_the_permits(new_page, t
     provider_page.goto(reverse("registry:engagement-roster", args=[engagement.pk]))
     expect(provider_page.locator("#roster-table")).to_contain_text("张建华")
     screenshot(provider_page, "22-4b-roster")
+    provider_page.goto(reverse("registry:engagement-detail", args=[engagement.pk]))
     permit_url = page.locator("a.permit-link").first.get_attribute("href")
     # the QR address answers valid, to anyone
     gate = new_page()
