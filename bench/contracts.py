@@ -68,13 +68,14 @@ def _load(scale: float) -> tuple:
             sessions=16, places=30, status="active") for _ in range(ENGAGEMENTS)],
             batch_size=5000)
         engagement_ids = list(Engagement.objects.filter(term=term).values_list("pk", flat=True))
-        members, lessons = [], []
+        members, lessons, now = [], [], timezone.now()
         for i in range(permits):
             person_id, approval_id = people[i % len(people)]
             # a person comes once per engagement: people beyond the first round go to the
             # next engagements
             members.append(RosterMember(engagement_id=engagement_ids[i % ENGAGEMENTS],
-                                        person_id=person_id, approval_id=approval_id))
+                                        person_id=person_id, approval_id=approval_id,
+                                        accepted_at=now))
             if len(members) >= 20_000:
                 RosterMember.objects.bulk_create(members, batch_size=5000,
                                                  ignore_conflicts=True)

@@ -432,6 +432,10 @@ REGISTRY_SEARCH_PAGE_SIZE = env.int("REGISTRY_SEARCH_PAGE_SIZE", default=20)
 # Unset, a development key is made once under var/; production sets it (and keeps it).
 REGISTRY_SIGNING_KEY_FILE = env.str("REGISTRY_SIGNING_KEY_FILE",
                                     default=str(VAR_DIR / "signing-key.pem"))
+# The largest photo a person (or their administrator) may upload for their entry permits;
+# it is re-encoded smaller, without EXIF, before it is stored.
+REGISTRY_PERMIT_PHOTO_MAX_BYTES = env.int("REGISTRY_PERMIT_PHOTO_MAX_BYTES",
+                                          default=5 * 1024 * 1024)
 # The CJK font embedded in the PDFs (agreement, safety letter, permits, settlement).
 REGISTRY_PDF_FONT = env.str("REGISTRY_PDF_FONT",
                             default="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")

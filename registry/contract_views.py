@@ -25,7 +25,7 @@ from registry.forms import (
     RosterAddForm,
     SlotForm,
 )
-from registry.models import Engagement, Lesson, Person, School, SchoolTerm
+from registry.models import Engagement, Lesson, Person, RosterMember, School, SchoolTerm
 from registry.requests import (
     BadRequest,
     error_messages,
@@ -102,20 +102,78 @@ def _detail_page(request, engagement: Engagement, status: int = 200):
     return render(request, "registry/contract/engagement.html", context, status=status)
 
 
+def _roster_page(request, engagement: Engagement, status: int = 200, form=None):
+    school_side, provider_side = _sides(request.user, engagement)
+    members = list(selectors.roster_of(engagement, proposals=True))
+    return render(request, "registry/contract/roster.html", {
+        "engagement": engagement, "school_side": school_side, "provider_side": provider_side,
+        "roster": [m for m in members if not m.is_proposed],
+        "proposals": [m for m in members if m.is_proposed],
+        "candidates": (selectors.roster_candidates(engagement)[:200]
+                       if provider_side and not school_side else []),
+        "open": engagement.status in ("draft", "signed", "active"),
+        "removable": engagement.status in ("draft", "signed", "active", "suspended"),
+        "form": form or RosterAddForm(), "reason_form": ReasonForm(),
+    }, status=status)
+
+
 @login_required
-@require_POST
-def engagement_roster_add(request, pk: int):
-    engagement = _engagement(request, pk, school_only=True)
+def engagement_roster(request, pk: int):
+    """The roster page of either side: who is on it, the provider's proposals; the school
+    adds a person, the provider proposes one of its own people."""
+    engagement = _engagement(request, pk)
+    if request.method != "POST":
+        return _roster_page(request, engagement)
     form = RosterAddForm(request.POST)
     try:
         valid_data(form)
         person = person_by_reference(form.cleaned_data["person"])
-        services.engagement_roster_add(actor=request.user, engagement=engagement, person=person)
-        messages.success(request, _("%(name)s is on the roster.") % {"name": person.name})
+        member = services.engagement_roster_add(actor=request.user, engagement=engagement,
+                                                person=person)
     except ValidationError as error:
         _refused(request, error)
-        return _detail_page(request, engagement, 400)
-    return _back(engagement, "#roster")
+        return _roster_page(request, engagement, 400, form)
+    messages.success(request, (_("%(name)s is proposed: the school accepts or declines.")
+                               if member.is_proposed else _("%(name)s is on the roster."))
+                     % {"name": person.name})
+    return redirect("registry:engagement-roster", pk=engagement.pk)
+
+
+def _member(engagement: Engagement, member_pk: int) -> RosterMember:
+    return get_object_or_404(RosterMember.objects.select_related("person"), pk=member_pk,
+                             engagement=engagement)
+
+
+@login_required
+@require_POST
+def engagement_roster_accept(request, pk: int, member_pk: int):
+    """The school accepts the provider's proposal."""
+    engagement = _engagement(request, pk, school_only=True)
+    member = _member(engagement, member_pk)
+    try:
+        services.engagement_roster_accept(actor=request.user, member=member)
+    except ValidationError as error:
+        _refused(request, error)
+        return _roster_page(request, engagement, 400)
+    messages.success(request, _("%(name)s is on the roster.") % {"name": member.person.name})
+    return redirect("registry:engagement-roster", pk=engagement.pk)
+
+
+@login_required
+@require_POST
+def engagement_roster_remove(request, pk: int, member_pk: int):
+    """Either side takes a person off the roster (declines or withdraws a proposal)."""
+    engagement = _engagement(request, pk)
+    member = _member(engagement, member_pk)
+    try:
+        services.engagement_roster_remove(actor=request.user, member=member,
+                                          reason=request.POST.get("reason", "")[:2000])
+    except ValidationError as error:
+        _refused(request, error)
+        return _roster_page(request, engagement, 400)
+    messages.success(request, _("%(name)s is off the roster; their entry permit no longer "
+                                "lets them in.") % {"name": member.person.name})
+    return redirect("registry:engagement-roster", pk=engagement.pk)
 
 
 @login_required
@@ -165,6 +223,8 @@ def engagement_permits_pdf(request, pk: int):
     if not permits:
         return render(request, "registry/error.html", {"errors": [
             _("Entry permits exist only while the engagement is active.")]}, status=409)
+    for permit in permits:
+        permit["photo_bytes"] = services.permit_photo_bytes(permit["photo"])
     response = HttpResponse(papers.permits_pdf(permits), content_type=PDF)
     response["Content-Disposition"] = f'attachment; filename="engagement-{pk}-permits.pdf"'
     return response
@@ -303,7 +363,22 @@ def permit_verify(request, token: str):
     valid, or invalid; masked name, provider, school, term. No sign-in, no ID number."""
     result = selectors.permit_check(token)
     status = 200 if result["status"] != selectors.PermitStatus.INVALID else 404
-    return render(request, "registry/contract/verify.html", {"result": result}, status=status)
+    return render(request, "registry/contract/verify.html", {"result": result, "token": token},
+                  status=status)
+
+
+@never_cache
+@require_GET
+def permit_photo(request, token: str):
+    """The person's photo for the gate: only while they consent to show it and the permit
+    is valid or suspended (else 404, whatever the reason)."""
+    photo = selectors.permit_photo_for_token(token)
+    if photo is None:
+        raise Http404
+    response = FileResponse(services.permit_photo_open(photo), content_type="image/jpeg")
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @require_GET

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
 
-from registry.models import Publication
+from registry.models import Engagement, Publication
 
 CSV_BOM = "\ufeff"
 
@@ -234,9 +234,9 @@ def settlement_xlsx(engagements):
     """The settlement (据实结算) of each engagement — confirmed lessons × the agreed fee,
     free places taught — as an .xlsx in a temporary file the caller streams and closes.
 
-    ``engagements`` is ``selectors.settlement_rows`` (``(engagement, lesson counts)`` read
+    ``engagements`` is ``selectors.settlement_rows`` (plain values with lesson counts, read
     in chunks); rows are written in XlsxWriter's constant-memory mode, so memory stays flat
-    however many engagements there are."""
+    however many engagements there are. Status labels are translated once, not per row."""
     import xlsxwriter
 
     spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
@@ -246,14 +246,13 @@ def settlement_xlsx(engagements):
     })
     sheet = workbook.add_worksheet(_("Settlement"))
     sheet.write_row(0, 0, _settlement_columns())
-    for row, (e, lessons) in enumerate(engagements, start=1):
-        provider = e.organization.name if e.organization_id else e.person.name
-        confirmed = lessons.get("confirmed", 0)
+    labels = {value: str(label) for value, label in Engagement.Status.choices}
+    for row, e in enumerate(engagements, start=1):
+        confirmed = e.lessons.get("confirmed", 0)
         sheet.write_row(row, 0, [
-            e.pk, e.school.name, e.term.name, provider,
-            e.offering.title if e.offering_id else "", e.starts_on.isoformat(),
-            e.ends_on.isoformat(), e.get_status_display(), float(e.fee_per_session),
-            confirmed, lessons.get("disputed", 0), lessons.get("recorded", 0),
+            e.pk, e.school, e.term, e.provider, e.offering, e.starts_on.isoformat(),
+            e.ends_on.isoformat(), labels.get(e.status, e.status), float(e.fee_per_session),
+            confirmed, e.lessons.get("disputed", 0), e.lessons.get("recorded", 0),
             float(e.fee_per_session * confirmed), e.free_places_used,
         ])
     workbook.close()

@@ -115,20 +115,28 @@ class EngagementForm(forms.Form):
     category = forms.IntegerField(label=_("Category (for an individual)"), required=False,
                                   widget=forms.HiddenInput)
     need = forms.IntegerField(label=_("Need filled"), required=False, widget=forms.HiddenInput)
+    grade_min = forms.IntegerField(label=_("Lowest grade taught"), min_value=1, max_value=9,
+                                   required=False)
+    grade_max = forms.IntegerField(label=_("Highest grade taught"), min_value=1, max_value=9,
+                                   required=False)
+    # the text as typed: the service reads it (one per line or comma-separated) and judges
+    # each person (registry.selectors.roster_people)
     roster = forms.CharField(
         label=_("Roster"), required=False, max_length=2000, widget=forms.Textarea(
             attrs={"rows": 2}),
         help_text=_("The resident ID numbers of the people who will come into the school, "
                     "one per line; each needs a valid individual approval."))
 
-    def clean_roster(self) -> list[str]:
-        text = self.cleaned_data.get("roster") or ""
-        return [t.strip() for t in text.replace(",", "\n").replace("，", "\n").splitlines()
-                if t.strip()][:50]
-
 
 class RosterAddForm(forms.Form):
     person = forms.CharField(label=_("Resident ID number or person number"), max_length=18)
+
+
+class PermitPhotoForm(forms.Form):
+    photo = forms.FileField(label=_("Photo (JPEG or PNG)"))
+    consent = forms.BooleanField(
+        label=_("I agree that this photo is shown on my entry permits and to the school's "
+                "gate when a permit is checked."), required=False)
 
 
 class PaperUploadForm(forms.Form):

@@ -17,6 +17,7 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
@@ -75,6 +76,16 @@ class _Writer:
         drawing.add(widget)
         renderPDF.draw(drawing, self.canvas, self.margin, self.y - size)
         self.y -= size + 6
+
+    def photo(self, data: bytes, width: float = 30 * mm) -> None:
+        """A photo (already re-encoded on upload), ``width`` wide, its proportions kept."""
+        image = ImageReader(io.BytesIO(data))
+        w, h = image.getSize()
+        height = width * h / w
+        if self.y < self.margin + height:
+            self.page()
+        self.canvas.drawImage(image, self.margin, self.y - height, width, height)
+        self.y -= height + 6
 
     def bytes(self) -> bytes:
         self.canvas.save()
@@ -169,6 +180,8 @@ def permits_pdf(permits: Iterable[dict]) -> bytes:
         first = False
         w.line(_("Entry permit (入校证)"), size=20, gap=12)
         w.line(permit["masked_name"], size=28, gap=14)
+        if permit.get("photo_bytes"):  # only with the person's consent (selectors.permits_of)
+            w.photo(permit["photo_bytes"])
         w.line(_("Provider: %(name)s") % {"name": permit["provider"]})
         w.line(_("School: %(name)s") % {"name": permit["school"]})
         w.line(_("Term: %(term)s, %(start)s – %(end)s")

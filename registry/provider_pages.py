@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from registry import selectors, services
+from registry.forms import PermitPhotoForm
 from registry.models import Offering, Organization, Person
 from registry.portal import OfferingForm, PersonForm, _apply_error, _own_organization
 
@@ -90,6 +91,51 @@ def person_page(request, pk: int):
         "change_requests": selectors.change_requests_for(request.user).filter(
             person=person)[:20],
     }, status=400 if form.errors else 200)
+
+
+@login_required
+def person_photo(request, pk: int):
+    """The person's photo on their entry permits: the person consents (or withdraws) and
+    uploads; their organization's administrator uploads on their behalf while the consent
+    stands."""
+    person = get_object_or_404(Person.objects.select_related("organization"), pk=pk)
+    if not services.may_manage_photo(request.user, person):
+        raise PermissionDenied(_("Only the person or their organization's administrator may "
+                                 "manage the photo."))
+    is_self = person.user_id == request.user.pk
+
+    def photo_form(*args):
+        form = PermitPhotoForm(*args)
+        if not is_self:  # the consent is the person's own: the administrator relies on it
+            del form.fields["consent"]
+        return form
+
+    form, status = photo_form(), 200
+    if request.method == "POST":
+        action = request.POST.get("action", "upload")
+        try:
+            if action in ("consent", "withdraw"):
+                services.permit_photo_consent(actor=request.user, person=person,
+                                              give=action == "consent")
+                messages.success(request, _("Your consent is recorded.") if action == "consent"
+                                 else _("Consent withdrawn: the photo is deleted and no "
+                                        "longer shown."))
+                return redirect("registry:portal-person-photo", pk=person.pk)
+            form = photo_form(request.POST, request.FILES)
+            if form.is_valid():
+                services.permit_photo_upload(actor=request.user, person=person,
+                                             file=form.cleaned_data["photo"],
+                                             consent=form.cleaned_data.get("consent", False))
+                messages.success(request, _("The photo is stored; it shows on the permits."))
+                return redirect("registry:portal-person-photo", pk=person.pk)
+            status = 400
+        except ValidationError as error:
+            _apply_error(form, error)
+            status = 400
+    photo = getattr(person, "permit_photo", None)  # the reverse one-to-one, or none yet
+    return render(request, "registry/portal/person_photo.html", {
+        "person": person, "form": form, "photo": photo,
+        "is_self": is_self}, status=status)
 
 
 def _edit(request, target, form) -> bool:

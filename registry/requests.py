@@ -11,7 +11,7 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from registry import reference
+from registry import reference, selectors
 from registry.models import (
     Offering,
     Organization,
@@ -23,7 +23,6 @@ from registry.models import (
 from registry.roles import Role
 from registry.selectors import granted_objects, objects_for_role
 from registry.selectors.search import TOTAL as SEARCH_TOTAL
-from registry.validators import mask_id_number, normalize_id_number
 
 
 class BadRequest(ValidationError):
@@ -199,7 +198,7 @@ def valid_data(form) -> dict:
     return form.cleaned_data
 
 
-def engagement_args(school, form) -> dict:
+def engagement_args(school, form, roster=None) -> dict:
     """Turn submitted ids into objects; unknown ids are the user's error."""
     data = form.cleaned_data
     try:
@@ -222,20 +221,11 @@ def engagement_args(school, form) -> dict:
             "starts_on": data.get("starts_on"), "ends_on": data.get("ends_on"),
             "fee_per_session": data["fee_per_session"], "sessions": data["sessions"],
             "places": data.get("places") or 0, "category": category, "need": need,
-            "roster": [person_by_reference(ref) for ref in data.get("roster") or []]}
+            "grade_min": data.get("grade_min"), "grade_max": data.get("grade_max"),
+            # as typed (or as the API's list): the service reads and judges it
+            "roster": data.get("roster") if roster is None else roster}
 
 
 def person_by_reference(reference: str | int) -> Person:
-    """A person named by their number (as the API gives it) or their resident ID number
-    (as a school types it); unknown is the user's error, naming what was typed (masked)."""
-    text = str(reference).strip()
-    found = None
-    if text.isdigit() and len(text) < 12:
-        found = Person.objects.filter(pk=int(text)).first()
-    elif text:
-        found = Person.objects.filter(id_number=normalize_id_number(text)).first()
-    if found is None:
-        raise ValidationError({"roster": ValidationError(
-            _("Nobody with the number %(ref)s is registered."), code="roster_unknown",
-            params={"ref": mask_id_number(text) if len(text) >= 12 else text})})
-    return found
+    """A person named by their number or resident ID number (see the selector)."""
+    return selectors.person_by_reference(reference)

@@ -3,6 +3,7 @@ settlement; the term plan; and the public permit check and parents' page."""
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
@@ -12,7 +13,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import selectors, services
-from registry.models import Engagement, Lesson, Person, School, TermNeed, TermSlot
+from registry.models import (
+    Engagement,
+    Lesson,
+    Person,
+    RosterMember,
+    School,
+    TermNeed,
+    TermSlot,
+)
 from registry.reference import category_by_code
 from registry.requests import bureau_for, person_by_reference
 
@@ -23,6 +32,17 @@ class RosterMemberSerializer(serializers.Serializer):
     name = serializers.CharField(source="person.name")
     approval = serializers.IntegerField(source="approval_id")
     approval_valid_until = serializers.DateField(source="approval.valid_until")
+    state = serializers.SerializerMethodField(
+        help_text="accepted: on the roster; proposed: the provider's, waiting for the "
+                  "school; removed: taken off (the permit is revoked).")
+    added_at = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    removed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_state(self, obj) -> str:
+        if obj.removed_at is not None:
+            return "removed"
+        return "proposed" if obj.accepted_at is None else "accepted"
 
 
 class RosterAddSerializer(serializers.Serializer):
@@ -60,6 +80,10 @@ class PermitCheckSerializer(serializers.Serializer):
     term = serializers.CharField(required=False)
     starts_on = serializers.CharField(required=False)
     ends_on = serializers.CharField(required=False)
+    photo_url = serializers.CharField(
+        required=False,
+        help_text="The person's photo: present only if they consented to show it and the "
+                  "permit is valid or suspended.")
 
 
 class LessonSerializer(serializers.ModelSerializer):
@@ -139,16 +163,46 @@ class ContractActionsMixin:
                    responses={201: RosterMemberSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def roster(self, request, pk=None):
-        """The roster; the school adds a person (number or resident ID number) to a draft."""
+        """The roster and the provider's proposals waiting for the school. ``POST``: the
+        school puts a person (number or resident ID number) on it at once; the provider
+        proposes one of its own people, whom the school accepts. Closed once the
+        engagement is suspended, ended or terminated."""
         engagement = self._either()
         if request.method == "GET":
-            return Response(RosterMemberSerializer(selectors.roster_of(engagement),
-                                                   many=True).data)
+            return Response(RosterMemberSerializer(
+                selectors.roster_of(engagement, proposals=True), many=True).data)
         data = _valid(RosterAddSerializer, request.data)
         person = person_by_reference(reference=data["person"])
         member = services.engagement_roster_add(actor=request.user,
                        engagement=engagement, person=person)
         return Response(RosterMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+    def _member(self, engagement, member_id) -> RosterMember:
+        return get_object_or_404(RosterMember.objects.select_related("person", "approval"),
+                                 pk=member_id, engagement=engagement)
+
+    @extend_schema(request=None, responses=RosterMemberSerializer)
+    @action(detail=True, methods=["post"],
+            url_path=r"roster/(?P<member_id>\d+)/accept")
+    def roster_accept(self, request, pk=None, member_id=None):
+        """The school accepts the provider's proposal: the person is on the roster."""
+        engagement = self._either()
+        member = services.engagement_roster_accept(
+            actor=request.user, member=self._member(engagement, member_id))
+        return Response(RosterMemberSerializer(member).data)
+
+    @extend_schema(request=ReasonSerializer, responses=RosterMemberSerializer)
+    @action(detail=True, methods=["post"],
+            url_path=r"roster/(?P<member_id>\d+)/remove")
+    def roster_remove(self, request, pk=None, member_id=None):
+        """Either side takes a person off (or declines / withdraws a proposal); the
+        permit dies at once. Once signed: a reason, and the other side is told."""
+        engagement = self._either()
+        data = _valid(ReasonSerializer, request.data)
+        member = services.engagement_roster_remove(
+            actor=request.user, member=self._member(engagement, member_id),
+            reason=data.get("reason", ""))
+        return Response(RosterMemberSerializer(member).data)
 
     @extend_schema(request=None, responses={200: None})
     @action(detail=True, methods=["post"])
@@ -281,7 +335,11 @@ class PermitCheckView(APIView):
 
     @extend_schema(responses=PermitCheckSerializer)
     def get(self, request, token: str):
-        return Response(PermitCheckSerializer(selectors.permit_check(token)).data)
+        result = selectors.permit_check(token)
+        if result.get("photo"):
+            result["photo_url"] = request.build_absolute_uri(
+                reverse("permit-photo", args=[token]))
+        return Response(PermitCheckSerializer(result).data)
 
 
 class ParentsPageView(APIView):

@@ -107,7 +107,8 @@ class EngagementSerializer(serializers.ModelSerializer):
         fields = ["id", "school", "school_name", "term", "term_name", "organization", "offering",
                   "person", "provider_name", "approval", "starts_on", "ends_on",
                   "fee_per_session", "sessions", "free_places_used", "satisfaction", "evaluation",
-                  "category", "places", "need", "status", "status_changed_at", "roster",
+                  "category", "places", "need", "grade_min", "grade_max", "status",
+                  "status_changed_at", "roster",
                   "created_at"]
         read_only_fields = ["free_places_used", "status", "status_changed_at"]
 
@@ -115,7 +116,9 @@ class EngagementSerializer(serializers.ModelSerializer):
         return obj.organization.name if obj.organization_id else obj.person.name
 
     def get_roster(self, obj) -> list[int]:
-        return [m.person_id for m in obj.roster.all()]
+        # on the roster: accepted and not taken off (proposals are at .../roster/)
+        return [m.person_id for m in obj.roster.all()
+                if m.removed_at is None and m.accepted_at is not None]
 
     def get_satisfaction(self, obj) -> int | None:
         try:
@@ -174,16 +177,15 @@ class EngagementViewSet(ContractActionsMixin, mixins.ListModelMixin,
 
     @extend_schema(request=EngagementSerializer, responses=EngagementSerializer)
     def create(self, request, *args, **kwargs):
-        body = request.data
-        roster = body.get("roster") if hasattr(body, "get") else None
-        if isinstance(roster, list) and not isinstance(body, QueryDict):
-            # the one list the form takes: one person per line, as the web form's text
-            body = {**body, "roster": "\n".join(str(r) for r in roster[:50])}
+        body, roster = request.data, None
+        if isinstance(body, dict) and not isinstance(body, QueryDict):
+            # the roster is a list here: the service reads it as it is
+            body, roster = {k: v for k, v in body.items() if k != "roster"}, body.get("roster")
         data = form_data(body)
         school = school_for(request.user, data.get("school"))
         form = _form(EngagementForm, data)
         engagement = services.engagement_create(actor=request.user, school=school,
-                                                **engagement_args(school, form))
+                                                **engagement_args(school, form, roster=roster))
         return Response(EngagementSerializer(engagement).data, status=status.HTTP_201_CREATED)
 
     def _own(self, pk):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from registry import selectors, services
@@ -22,6 +23,7 @@ from registry.models import (
     Jurisdiction,
     Offering,
     Organization,
+    PermitPhoto,
     Person,
     ProviderInvitation,
     ServiceCategory,
@@ -305,6 +307,25 @@ class PersonSerializer(serializers.ModelSerializer):
         extra_kwargs = {"organization": {"required": False, "allow_null": True}}
 
 
+class PermitPhotoSerializer(serializers.Serializer):
+    consented = serializers.BooleanField(read_only=True)
+    consent_given_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    shown = serializers.BooleanField(read_only=True, help_text="Shown at the gate: a photo is "
+                                     "stored and the person's consent stands.")
+    uploaded_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    sha256 = serializers.CharField(read_only=True)
+    size = serializers.IntegerField(read_only=True)
+
+
+class PermitPhotoUploadSerializer(serializers.Serializer):
+    photo = serializers.FileField()
+    consent = serializers.BooleanField(required=False, default=False)
+
+
+class PermitPhotoConsentSerializer(serializers.Serializer):
+    give = serializers.BooleanField()
+
+
 class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
                     viewsets.ReadOnlyModelViewSet):
     """The caller's own person record and the people of the organizations they act for.
@@ -357,3 +378,39 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
                        set(EDITABLE_FIELDS[Person]))
 
 
+
+    @extend_schema(methods=["get"], responses=PermitPhotoSerializer)
+    @extend_schema(methods=["post"], request={"multipart/form-data": PermitPhotoUploadSerializer},
+                   responses={201: PermitPhotoSerializer})
+    @action(detail=True, methods=["get", "post"], url_path="permit-photo",
+            parser_classes=[MultiPartParser, FormParser])
+    def permit_photo(self, request, pk=None):
+        """The person's photo on their entry permits: whether they consent, whether one is
+        stored. ``POST`` (multipart ``photo``, JPEG or PNG; ``consent`` when the person
+        uploads their own): the person, or their organization's administrator while the
+        person's consent stands. The image is re-encoded without EXIF."""
+        person = self.get_object()
+        if not services.may_manage_photo(request.user, person):
+            raise PermissionDenied(_("Only the person or their organization's administrator "
+                                     "may manage the photo."))
+        if request.method == "GET":
+            photo = getattr(person, "permit_photo", None)
+            return Response(PermitPhotoSerializer(photo or PermitPhoto(person=person)).data)
+        data = PermitPhotoUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        photo = services.permit_photo_upload(actor=request.user, person=person,
+                                             file=data.validated_data["photo"],
+                                             consent=data.validated_data.get("consent", False))
+        return Response(PermitPhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PermitPhotoConsentSerializer, responses=PermitPhotoSerializer)
+    @action(detail=True, methods=["post"], url_path="permit-photo/consent")
+    def permit_photo_consent(self, request, pk=None):
+        """The person, in their own account, gives (``give: true``) or withdraws their
+        consent to show their photo; withdrawing deletes the stored photo."""
+        person = self.get_object()
+        data = PermitPhotoConsentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        photo = services.permit_photo_consent(actor=request.user, person=person,
+                                              give=data.validated_data["give"])
+        return Response(PermitPhotoSerializer(photo).data)

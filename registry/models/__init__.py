@@ -4,7 +4,7 @@ from .audit import AuditAction, AuditEvent
 from .availability import ProviderAvailability
 from .changes import ChangeRequest
 from .consent import RecordQueryConsent, SchoolInvitation
-from .contracts import Lesson, RosterMember, TermNeed, TermSlot
+from .contracts import Lesson, PermitPhoto, RosterMember, TermNeed, TermSlot
 from .engagements import (
     EVALUATION_RUBRIC,
     RUBRIC_TOP_SCORE,
@@ -47,6 +47,7 @@ __all__ = [
     "SanctionEvidence",
     "Engagement",
     "Lesson",
+    "PermitPhoto",
     "RosterMember",
     "TermNeed",
     "TermSlot",

@@ -78,7 +78,13 @@ class TermNeed(models.Model):
 class RosterMember(models.Model):
     """A person who will come into the school under an engagement, and the individual
     approval that lets them. Their entry permit is this row: its token carries the
-    row's id, and the permit's standing is read from here at verification."""
+    row's id, and the permit's standing is read from here at verification.
+
+    The school puts a person on the roster at once (``accepted_at`` set); the provider
+    proposes one of its own people, who is on the roster only once the school accepts
+    (``accepted_at`` empty until then). Taking a person off (``removed_at``) kills their
+    permit; putting them back later makes a new row, so a new token (the old one stays
+    revoked)."""
 
     engagement = models.ForeignKey("registry.Engagement", verbose_name=_("engagement"),
                                    on_delete=models.PROTECT, related_name="roster")
@@ -88,18 +94,65 @@ class RosterMember(models.Model):
                                  on_delete=models.PROTECT, related_name="+")
     added_by = user_field(_("added by"), null=True)
     added_at = models.DateTimeField(_("added"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted by the school"), null=True, blank=True)
+    accepted_by = user_field(_("accepted by"), null=True)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+    removed_by = user_field(_("removed by"), null=True)
 
     class Meta:
         verbose_name = _("roster member")
         verbose_name_plural = _("roster")
         ordering = ["engagement", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["engagement", "person"], name="roster_once"),
+            # once at a time: a person taken off may be put back (a new row, a new permit)
+            models.UniqueConstraint(fields=["engagement", "person"],
+                                    condition=Q(removed_at__isnull=True), name="roster_once"),
         ]
 
     def __str__(self) -> str:
         return f"{self.person.name} · {self.engagement_id}"
+
+    @property
+    def is_proposed(self) -> bool:
+        """Proposed by the provider, waiting for the school: no permit yet."""
+        return self.accepted_at is None and self.removed_at is None
+
+
+class PermitPhoto(models.Model):
+    """A person's photo for their entry permits, and their consent to show it at the gate.
+
+    The consent is the person's own, given in their own account; their organization's
+    administrator may upload the photo on their behalf only while that consent stands.
+    ``/verify/<token>`` shows the photo only while consent is recorded and not withdrawn.
+    The image is re-encoded on upload (EXIF dropped after turning it upright), kept in the
+    private document storage under a random key, with its SHA-256."""
+
+    person = models.OneToOneField("registry.Person", verbose_name=_("person"),
+                                  on_delete=models.CASCADE, related_name="permit_photo")
+    consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    consent_given_by = user_field(_("consent given by"), null=True)
+    consent_withdrawn_at = models.DateTimeField(_("consent withdrawn"), null=True, blank=True)
+    storage_key = models.CharField(_("storage key"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    uploaded_by = user_field(_("uploaded by"), null=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("permit photo")
+        verbose_name_plural = _("permit photos")
+
+    def __str__(self) -> str:
+        return f"{self.person_id} · {self.uploaded_at or '-'}"
+
+    @property
+    def consented(self) -> bool:
+        return self.consent_given_at is not None and self.consent_withdrawn_at is None
+
+    @property
+    def shown(self) -> bool:
+        """Whether a gate may see it: uploaded, and consent stands."""
+        return self.consented and bool(self.storage_key)
 
 
 class Lesson(StatusTransitions, models.Model):

@@ -121,6 +121,13 @@ class Engagement(SubjectMixin, models.Model):
     )
     places = models.PositiveIntegerField(_("places"), default=0,
                                          help_text=_("Pupils the engagement teaches."))
+    # the grades taught (1–9); within the need's grades when it fills one
+    grade_min = models.PositiveSmallIntegerField(
+        _("lowest grade"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(9)])
+    grade_max = models.PositiveSmallIntegerField(
+        _("highest grade"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(9)])
     need = models.ForeignKey(
         "registry.TermNeed", verbose_name=_("need filled"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="engagements",
@@ -149,6 +156,11 @@ class Engagement(SubjectMixin, models.Model):
                                    name="engagement_sessions_positive"),
             models.CheckConstraint(condition=Q(free_places_used__gte=0),
                                    name="engagement_free_places_not_negative"),
+            # both grades or neither, 1–9, lowest first
+            models.CheckConstraint(
+                condition=Q(grade_min__isnull=True, grade_max__isnull=True)
+                | Q(grade_min__gte=1, grade_max__lte=9, grade_min__lte=F("grade_max")),
+                name="engagement_grades_valid"),
         ]
         indexes = [models.Index(fields=["school", "term"], name="engagement_school_term_idx"),
                    # the sanction fan-out: an approval's engagements by status
@@ -186,13 +198,24 @@ class Engagement(SubjectMixin, models.Model):
         return previous
 
     @property
+    def grades_label(self) -> str:
+        if self.grade_min is None:
+            return ""
+        if self.grade_min == self.grade_max:
+            return _("grade %(n)d") % {"n": self.grade_min}
+        return _("grades %(lo)d–%(hi)d") % {"lo": self.grade_min, "hi": self.grade_max}
+
+    @property
     def taught_category(self):
         return self.offering.category if self.offering_id else self.category
 
     @property
     def taught_grades(self) -> tuple[int, int] | None:
-        """The grades taught (lowest, highest): the need's it fills, else the offering's;
-        ``None`` when neither says."""
+        """The grades taught (lowest, highest): the engagement's own, else the need's it
+        fills, else the offering's; ``None`` when none says. The roster's coverage check
+        reads this."""
+        if self.grade_min is not None:
+            return (self.grade_min, self.grade_max)
         if self.need_id:
             return (self.need.grade_min, self.need.grade_max)
         if self.offering_id:

@@ -24,6 +24,7 @@ def person_tied_to_school(person: Person, school: School) -> bool:
                                        status=SchoolInvitation.Status.ACCEPTED).exists():
         return True
     if RosterMember.objects.filter(person=person, removed_at=None, engagement__school=school,
+                                   accepted_at__isnull=False,
                                    engagement__status=Engagement.Status.ACTIVE).exists():
         return True
     engaged = Q(person=person)

@@ -21,7 +21,7 @@ def _with_roster(engagements: QuerySet) -> QuerySet:
     """The people on each engagement's roster, in one query for the page (the API gives
     them with every engagement; the schools' and bureaus' lists do not show them)."""
     return engagements.prefetch_related(Prefetch("roster", queryset=RosterMember.objects.filter(
-        removed_at=None).order_by("pk")))
+        removed_at=None, accepted_at__isnull=False).order_by("pk")))
 
 
 def engagements_for_schools(school_ids) -> QuerySet:

@@ -39,8 +39,6 @@ from .contracts import (
     engagement_activate,
     engagement_end,
     engagement_restore,
-    engagement_roster_add,
-    engagement_roster_remove,
     engagement_sign,
     engagement_suspend,
     engagement_terminate,
@@ -90,6 +88,13 @@ from .membership import (
     provider_invitation_create,
     roster_remove,
 )
+from .photos import (
+    may_manage_photo,
+    permit_photo_bytes,
+    permit_photo_consent,
+    permit_photo_open,
+    permit_photo_upload,
+)
 from .policy import (
     Flag,
     engagement_free_places_record,
@@ -100,6 +105,11 @@ from .policy import (
 )
 from .publications import publication_preview, publication_publish
 from .review_hooks import review_case_opener_register, review_case_request
+from .rosters import (
+    engagement_roster_accept,
+    engagement_roster_add,
+    engagement_roster_remove,
+)
 from .sanction_reach import engagements_status_set, sanction_fan_out
 from .sanctions import (
     provider_rectification_set,
@@ -160,6 +170,12 @@ __all__ = [
     "engagement_activate",
     "engagement_end",
     "engagement_restore",
+    "engagement_roster_accept",
+    "may_manage_photo",
+    "permit_photo_bytes",
+    "permit_photo_consent",
+    "permit_photo_open",
+    "permit_photo_upload",
     "engagement_roster_add",
     "engagement_roster_remove",
     "engagement_sign",

@@ -25,7 +25,6 @@ from registry.models import (
 )
 from registry.selectors.search import school_jurisdiction_ids
 from registry.services.core import audit_record
-from registry.services.engagements import roster_approval_for
 
 
 def _require_school(actor, school) -> None:
@@ -68,49 +67,14 @@ def _move(*, actor, engagement: Engagement, to: str | None, reason: str = "",
     return locked
 
 
-# --- roster ------------------------------------------------------------------------
-
-@transaction.atomic
-def engagement_roster_add(*, actor, engagement: Engagement, person: Person) -> RosterMember:
-    """Put ``person`` on the roster of a draft engagement; refused by name unless they hold
-    a valid individual approval covering the engagement's category and dates."""
-    _require_school(actor, engagement.school)
-    locked = _locked(engagement)
-    if locked.status != Engagement.Status.DRAFT:
-        raise ValidationError(_("The roster is fixed once the engagement is signed."),
-                              code="not_draft")
-    approval = roster_approval_for(engagement=locked, person=person)
-    if RosterMember.objects.filter(engagement=locked, person=person).exists():
-        raise ValidationError({"roster": ValidationError(
-            _("%(name)s is already on the roster."), code="roster_duplicate",
-            params={"name": person.name})})
-    member = RosterMember.objects.create(engagement=locked, person=person, approval=approval,
-                                         added_by=actor)
-    audit_record(actor=actor, action="engagement.roster_add", target=locked,
-                 data={"person": person.pk, "approval": approval.pk})
-    return member
-
-
-@transaction.atomic
-def engagement_roster_remove(*, actor, member: RosterMember, reason: str = "") -> RosterMember:
-    """Take a person off the roster: their entry permit dies at once."""
-    _require_school(actor, member.engagement.school)
-    locked = RosterMember.objects.select_for_update().get(pk=member.pk)
-    if locked.removed_at is None:
-        locked.removed_at = timezone.now()
-        locked.save(update_fields=["removed_at"])
-        audit_record(actor=actor, action="engagement.roster_remove", target=member.engagement,
-                     reason=reason, data={"person": locked.person_id})
-    return locked
-
-
 # --- status --------------------------------------------------------------------------
 
 @transaction.atomic
 def engagement_sign(*, actor, engagement: Engagement) -> Engagement:
     """Draft → signed, once both sides' signed papers are in (``documents`` calls this
     when the last one arrives) and the roster names someone."""
-    if not RosterMember.objects.filter(engagement=engagement, removed_at=None).exists():
+    if not RosterMember.objects.filter(engagement=engagement, removed_at=None,
+                                       accepted_at__isnull=False).exists():
         raise ValidationError(_("Name at least one person on the roster before signing."),
                               code="roster_empty")
     return _move(actor=actor, engagement=engagement, to=Engagement.Status.SIGNED,
@@ -194,8 +158,8 @@ def lesson_record(*, actor, engagement: Engagement, taught_on: datetime.date, pe
         raise ValidationError({"period": _("The period is 1, 2 or 3.")})
     if pupils_present is None or int(pupils_present) < 0:
         raise ValidationError({"pupils_present": _("Pupils present cannot be negative.")})
-    member = RosterMember.objects.filter(engagement=locked, person=teacher,
-                                         removed_at=None).first()
+    member = RosterMember.objects.filter(engagement=locked, person=teacher, removed_at=None,
+                                         accepted_at__isnull=False).first()
     if member is None:
         raise ValidationError({"teacher": ValidationError(
             _("%(name)s is not on this engagement's roster and may not teach under it."),

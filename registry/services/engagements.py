@@ -36,6 +36,7 @@ from registry.models import (
     rubric_percent,
 )
 from registry.models.subjects import one_subject
+from registry.selectors.contracts import roster_people
 from registry.selectors.policy import fee_reference_for
 from registry.selectors.search import school_jurisdiction_ids
 from registry.services.core import _require_reason, audit_record, require_perm
@@ -131,6 +132,8 @@ def engagement_create(
     category: ServiceCategory | None = None,
     places: int = 0,
     need: TermNeed | None = None,
+    grade_min: int | None = None,
+    grade_max: int | None = None,
     roster=(),
 ) -> Engagement:
     """Record a school's engagement of an approved provider for (part of) a term.
@@ -144,6 +147,11 @@ def engagement_create(
     valid individual approval covering the category (named). The school row is locked
     first so that two engagements racing for the last slot under the cap are judged one
     after the other. The engagement starts as a draft: signed papers sign it.
+
+    ``grade_min``/``grade_max``: the grades taught, both or neither; within the need's
+    grades when it fills one (the need's, when none are given). ``roster``: people, or
+    references as a list or as typed text (:func:`registry.selectors.roster_people`); the
+    school records it, so each person is on the roster at once.
     """
     _require_school(actor, school)
     if term.school_id != school.pk:
@@ -170,6 +178,9 @@ def engagement_create(
         raise ValidationError({"need": _("This need belongs to another term.")})
     if category is None and need is not None:
         category = need.category
+    grade_min, grade_max = engagement_grades(need=need, offering=offering,
+                                             grade_min=grade_min, grade_max=grade_max)
+    people = roster_people(roster)
 
     School.objects.select_for_update().get(pk=school.pk)
     subject_filter = {"organization": organization} if organization else {"person": person}
@@ -206,21 +217,61 @@ def engagement_create(
         offering=offering, person=person, starts_on=starts_on, ends_on=ends_on,
         fee_per_session=fee_per_session, sessions=sessions, created_by=actor,
         category=None if offering is not None else category, places=int(places or 0),
-        need=need,
+        need=need, grade_min=grade_min, grade_max=grade_max,
     )
     engagement.full_clean()
     # every roster person is judged before anything is written: one refusal writes nothing
     checked = [(member, roster_approval_for(engagement=engagement, person=member))
-               for member in roster]
+               for member in people]
     engagement.save()
-    for member, member_approval in checked:
-        RosterMember.objects.create(engagement=engagement, person=member,
-                                    approval=member_approval, added_by=actor)
+    now = timezone.now()
+    RosterMember.objects.bulk_create([
+        RosterMember(engagement=engagement, person=member, approval=member_approval,
+                     added_by=actor, added_at=now, accepted_at=now, accepted_by=actor)
+        for member, member_approval in checked])
     audit_record(actor=actor, action="engagement.create", target=engagement,
                  to_state=engagement.status,
                  data={"approval": approval.pk, "fee_per_session": str(fee_per_session),
-                       "sessions": int(sessions), "roster": [m.pk for m in roster]})
+                       "sessions": int(sessions), "roster": [m.pk for m in people],
+                       "grades": [grade_min, grade_max]})
     return engagement
+
+
+def engagement_grades(*, need: TermNeed | None, grade_min, grade_max,
+                      offering: Offering | None = None) -> tuple[int | None, int | None]:
+    """The grades an engagement teaches: both or neither, 1–9, lowest first, within the
+    need's grades when it fills one and within the offering's when it names one. None
+    given: the need's, else the offering's."""
+    if grade_min in ("", None) and grade_max in ("", None):
+        if need is not None:
+            return need.grade_min, need.grade_max
+        if offering is not None:
+            return offering.grade_min, offering.grade_max
+        return None, None
+    if grade_min in ("", None) or grade_max in ("", None):
+        raise ValidationError({"grade_max": _("Give both the lowest and the highest grade "
+                                              "taught, or neither.")}, code="grades_half")
+    try:
+        low, high = int(grade_min), int(grade_max)
+    except (TypeError, ValueError):
+        raise ValidationError({"grade_min": _("Grades run from 1 to 9, lowest first.")},
+                              code="grades_range") from None
+    if not 1 <= low <= high <= 9:
+        raise ValidationError({"grade_max": _("Grades run from 1 to 9, lowest first.")},
+                              code="grades_range")
+    if need is not None and not need.grade_min <= low <= high <= need.grade_max:
+        raise ValidationError({"grade_max": ValidationError(
+            _("Grades %(low)d–%(high)d lie outside the need's grades %(need_low)d–"
+              "%(need_high)d in the term plan."), code="grades_outside_need",
+            params={"low": low, "high": high, "need_low": need.grade_min,
+                    "need_high": need.grade_max})})
+    if offering is not None and not offering.grade_min <= low <= high <= offering.grade_max:
+        raise ValidationError({"grade_max": ValidationError(
+            _("Grades %(low)d–%(high)d lie outside the approved offering's grades "
+              "%(offer_low)d–%(offer_high)d."), code="grades_outside_offering",
+            params={"low": low, "high": high, "offer_low": offering.grade_min,
+                    "offer_high": offering.grade_max})})
+    return low, high
 
 
 def fee_within_limits(*, school: School, offering: Offering | None,
@@ -470,6 +521,7 @@ def incident_report(*, actor, engagement: Engagement, kind: str, description: st
 __all__ = [
     "engagement_create",
     "engagement_evaluate",
+    "engagement_grades",
     "external_project_limit",
     "fee_within_limits",
     "roster_approval_for",

@@ -110,6 +110,11 @@ def test_school_contracts_a_provider_and_the_gate_checks_the_permits(new_page, t
         page.locator("#permits-pdf").click()
     assert permits.value.path().read_bytes().startswith(b"%PDF")
     screenshot(page, "22-4-active-with-permits")
+    # the roster as its own page, for either side (the provider proposes from its people)
+    provider_page.goto(reverse("registry:engagement-roster", args=[engagement.pk]))
+    expect(provider_page.locator("#roster-table")).to_contain_text("张建华")
+    screenshot(provider_page, "22-4b-roster")
+    provider_page.goto(reverse("registry:engagement-detail", args=[engagement.pk]))
     permit_url = page.locator("a.permit-link").first.get_attribute("href")
     # the QR address answers valid, to anyone
     gate = new_page()

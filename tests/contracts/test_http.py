@@ -110,12 +110,14 @@ def test_another_school_another_provider_and_the_public_are_kept_out(contract, c
         response = client.post(f"/registry/engagements/{engagement.pk}/roster/",
                                {"person": contract["painter"].pk})
         assert response.status_code == 403
-    # the provider may not sign for the school, nor add to the roster
+    # the provider may not sign for the school, nor put on the roster anyone not its own
+    # (it proposes its own people: tests/contracts/test_roster.py)
     client.force_login(contract["provider"])
     assert client.post(f"/api/v1/engagements/{engagement.pk}/papers/", {
         "kind": "agreement", "side": "school", "file": _pdf()}).status_code == 403
     assert client.post(f"/api/v1/engagements/{engagement.pk}/roster/", {
-        "person": str(contract["painter"].pk)}).status_code == 403
+        "person": str(contract["painter"].pk)}).status_code == 400
+    assert not RosterMember.objects.filter(person=contract["painter"]).exists()
     client.logout()
     for path in paths:
         assert client.get(path).status_code == 302  # to the sign-in page

@@ -131,6 +131,10 @@ WEB_OBJECTS = {
     "registry:term-plan": "term", "registry:term-settlement": "term",
     "registry:list-export-signature": "publication",
     "registry:lesson-record": "engagement", "registry:lesson-decide": "engagement",
+    "registry:engagement-roster": "engagement",
+    "registry:engagement-roster-accept": "engagement",
+    "registry:engagement-roster-remove": "engagement",
+    "registry:portal-person-photo": "person",
     # after-approval rows the sides do not build: asked about one that is not there
     "registry:requery-record": "absent", "workflows:review-case": "review_case",
 }
@@ -185,6 +189,7 @@ def fill(route: Route, side, task: Task | None = None) -> str:
         "objection_pk": "999999",
         "lesson_id": "999999", "lesson_pk": "999999",
         "evidence_pk": "999999",  # a review case's evidence file: the sides have none
+        "member_id": "999999", "member_pk": "999999",
     }
     # the contract's papers and settlement: a paper and a format that exist, so
     # that a refusal is about who asks

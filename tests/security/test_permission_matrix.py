@@ -150,6 +150,10 @@ TABLE = [
     row(api("people/{pk}/"), *PROVIDER_OWN),
     row("registry/portal/people/<int:pk>/", *PROVIDER_OWN),
     row("registry/portal/people/<int:pk>/remove/", *PROVIDER_OWN),
+    # the photo on the permits: the person, or their organization's administrator
+    row("registry/portal/people/<int:pk>/photo/", *PROVIDER_OWN),
+    row(api("people/{pk}/permit-photo/"), *PROVIDER_OWN),
+    row(api("people/{pk}/permit-photo/consent/"), *PROVIDER_OWN),
     row("registry/portal/organizations/<int:pk>/edit/", *PROVIDER_OWN),
     row("registry/portal/organizations/<int:pk>/invite/", *PROVIDER_OWN),
     row("registry/portal/offerings/<int:pk>/edit/", *PROVIDER_OWN),
@@ -195,7 +199,11 @@ TABLE = [
     # lessons and settlement; only the school changes the roster and the status and decides
     # lessons; only the provider records lessons; the other side's: nobody
     row("registry/engagements/<int:pk>/", *PARTIES),
-    row("registry/engagements/<int:pk>/roster/", *SCHOOL_OWN),
+    # the roster page: both parties; the school adds and accepts, the provider proposes its
+    # own people, either takes off (a roster row the engagement does not have: 404 to all)
+    row("registry/engagements/<int:pk>/roster/", *PARTIES),
+    row("registry/engagements/<int:pk>/roster/<int:member_pk>/accept/", *NOBODY2),
+    row("registry/engagements/<int:pk>/roster/<int:member_pk>/remove/", *NOBODY2),
     row("registry/engagements/<int:pk>/activate/", *SCHOOL_OWN),
     row("registry/engagements/<int:pk>/end/", *SCHOOL_OWN),
     row("registry/engagements/<int:pk>/papers/<slug:kind>.pdf", *PARTIES),
@@ -213,6 +221,8 @@ TABLE = [
     row("api/v1/engagements/<int:pk>/papers/", *PARTIES),
     row("documents/engagement-papers/<int:pk>/", *NOBODY2),
     row(api("engagements/{pk}/roster/"), *PARTIES),  # GET: the parties read the roster
+    row(api("engagements/{pk}/roster/(?P<member_id>\\d+)/accept/"), *NOBODY2),
+    row(api("engagements/{pk}/roster/(?P<member_id>\\d+)/remove/"), *NOBODY2),
     row(api("engagements/{pk}/activate/"), *SCHOOL_OWN),
     row(api("engagements/{pk}/end/"), *SCHOOL_OWN),
     row(api("engagements/{pk}/permits/"), *PARTIES),
@@ -234,6 +244,7 @@ TABLE = [
     row("registry/lists/p/<int:pk>/export.json.sig", *ALL2),
     row("keys/registry-signing-key.pem", *ALL),
     row("verify/<str:token>", *NOBODY),
+    row("verify/<str:token>/photo.jpg", *NOBODY),  # an unknown token: 404 to everyone
     row("api/v1/permits/verify/<str:token>/", *ALL),  # the API answers "invalid", 200
     # an approved provider's public profile: schools and bureau staff, any side
     row("registry/providers/<int:pk>/", "NN", "NN", "YY", "YY", "YY", "YY", "YY"),

@@ -52,6 +52,11 @@ EXEMPT = {
     "registry.services.core.require_perm": CHECK,
     "registry.services.engagements.fee_within_limits": CHECK,
     "registry.services.engagements.roster_approval_for": READ,
+    "registry.services.engagements.engagement_grades": CHECK,
+    "registry.services.photos.may_manage_photo": READ,
+    "registry.services.photos.permit_photo_open": "opens a stored file; no database write",
+    "registry.services.photos.permit_photo_bytes": "reads a stored file; no database write",
+    "registry.services.photos.photo_image_clean": "re-encodes an uploaded image; no database",
     "registry.services.membership.invitation_from_token": READ,
     "registry.services.publications.publication_preview": READ,
     "registry.services.review_hooks.review_case_opener_register":
