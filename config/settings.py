@@ -399,6 +399,9 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
+        # the task page's document viewer (an iframe of this site); a page that shows
+        # documents from S3 adds exactly the bucket's origin (documents.delivery)
+        "frame-src": ["'self'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],

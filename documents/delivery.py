@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.signing import BadSignature, TimestampSigner
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from documents import generated, services
 from documents.models import Document
+from documents.storage import STORAGE_ERRORS, document_storage, is_s3
 from registry.models import Organization, Person
 
 SUBJECT_MODELS = {"organization": Organization, "person": Person}
@@ -119,4 +122,34 @@ def view_response(request, document: Document) -> HttpResponse:
     # the browser's PDF viewer needs its plugin (object-src) in that frame
     response["X-Frame-Options"] = "SAMEORIGIN"
     response._csp_replace = {"frame-ancestors": ["'self'"], "object-src": ["'self'"]}
+    return response
+
+
+def viewer_frame_sources() -> list[str]:
+    """The origins a page's document viewer frame may show besides this site's own: on S3
+    the address of a PDF (``view_response``) redirects to a presigned URL of the bucket's
+    endpoint, a frame navigation the page's ``frame-src`` must allow (it falls back to
+    ``default-src 'self'`` otherwise, and the browser refuses it). Exactly that origin,
+    as the storage itself writes its URLs; nothing on private local storage."""
+    storage = document_storage()
+    if not is_s3(storage):
+        return []
+    try:
+        address = storage.url("documents/viewer-origin-probe", expire=60)
+    except STORAGE_ERRORS:  # no credentials: nothing is presigned, nothing to allow
+        return []
+    parts = urlsplit(address)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return []
+    return [f"{parts.scheme}://{parts.netloc}"]
+
+
+def allow_document_viewer(response) -> HttpResponse:
+    """Let the page in ``response`` frame its documents from the storage's origin (see
+    ``viewer_frame_sources``): added to ``frame-src`` for this response only."""
+    sources = viewer_frame_sources()
+    if sources:
+        update = dict(getattr(response, "_csp_update", None) or {})
+        update["frame-src"] = [*update.get("frame-src", []), *sources]
+        response._csp_update = update
     return response

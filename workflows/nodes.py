@@ -92,6 +92,27 @@ class HumanTask(ViewNode):
         return super().can_unassign(user, task)
 
 
+class PerTaskPermissionTask(HumanTask):
+    """A queue task whose permission object is the task's own, not the process's: a
+    partner department's opinion (会审) is asked of several departments on one case, each
+    task of its department. ``.Permission(codename, obj=callable(activation))``: the
+    callable gets the new task's activation (its ``task.data``); who may take the task is
+    asked on the object stored on the task."""
+
+    def calc_owner_permission_obj(self, activation):
+        if self._owner_permission_obj:
+            return self._owner_permission_obj(activation)
+        return None
+
+    def can_assign(self, user, task):
+        if task.status != STATUS.NEW or task.owner_id:
+            return False
+        if user is None or not user.is_authenticated or not task.owner_permission:
+            return False
+        obj = task.owner_permission_obj
+        return obj is not None and user.has_perm(task.owner_permission, obj)
+
+
 def own_task_urls_only(node, resolver: URLResolver) -> None:
     """Make every task page under ``resolver`` (a node's URLs) answer 404 unless its
     ``task_pk`` is a task of ``node`` in the process ``process_pk``."""

@@ -16,7 +16,7 @@ from django.views import generic
 from guardian.shortcuts import get_objects_for_user
 from viewflow.workflow.flow.views import mixins as vf_mixins
 
-from documents.delivery import view_address
+from documents.delivery import allow_document_viewer, view_address
 from documents.permissions import may_view_documents
 from documents.services import INLINE_TYPES, StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person
@@ -90,7 +90,12 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
         context["case_subject_name"] = notifications.subject_name(selectors.case_subject(case))
         context["case_documents"] = case_document_links(self.request.user, case)
         context["assignments"] = selectors.panel_assignments(self.request.user, case)
+        context["partner_opinions"] = selectors.partner_opinions_for(self.request.user, case)
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        # the documents beside the form open in the page's viewer frame, from S3 too
+        return allow_document_viewer(super().render_to_response(context, **response_kwargs))
 
     def form_valid(self, form):
         try:
@@ -118,6 +123,7 @@ CorrectionView = _task_view(task_forms.CorrectionForm)
 QualificationView = _task_view(task_forms.QualificationForm)
 VerificationView = _task_view(task_forms.VerificationForm)
 ExpertReviewView = _task_view(task_forms.ExpertReviewForm)
+PartnerOpinionView = _task_view(task_forms.PartnerOpinionForm)
 DecisionView = _task_view(task_forms.DecisionForm)
 ResolveObjectionsView = _task_view(task_forms.ResolveObjectionsForm)
 RenewView = _task_view(task_forms.RenewForm)
@@ -219,6 +225,7 @@ class CaseDetailView(LoginRequiredMixin, generic.DetailView):
             corrections=(corrections.correction_items(case)
                          if details and getattr(case, "missing", None) else []),
             show_reasons=selectors.may_read_case_reasons(user, case),
+            partner_opinions=selectors.partner_opinions_for(user, case),
         )
         if isinstance(case, SelectionProcess):
             context["objections"] = selectors.case_objections(case)

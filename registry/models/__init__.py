@@ -5,6 +5,7 @@ from .availability import ProviderAvailability
 from .changes import ChangeRequest
 from .consent import RecordQueryConsent, SchoolInvitation
 from .contracts import Lesson, RosterMember, TermNeed, TermSlot
+from .departments import PartnerDepartment
 from .engagements import Engagement, Evaluation, Incident, SchoolTerm
 from .geography import Bureau, Jurisdiction, School, ServiceCategory
 from .membership import ProviderInvitation
@@ -21,6 +22,7 @@ from .sanctions import (
 from .search import ProviderSearchDocument
 
 __all__ = [
+    "PartnerDepartment",
     "ChangeRequest",
     "ProviderInvitation",
     "BureauCalendar",
