@@ -250,6 +250,8 @@ TABLE = [
     row(api("cases/{pk}/corrections/"), *CASE_SEEN),
     row(api("cases/{pk}/panel/"), *CASE_SEEN),
     row(api("cases/{pk}/objections/"), *CASE_SEEN),
+    # the partner departments' opinions (会审): the bureau all, the provider an empty list
+    row(api("cases/{pk}/partner-opinions/"), *CASE_SEEN),
     # an objection of another case: nobody (tests/workflows/test_review_evidence.py)
     row("selection/cases/<int:pk>/objections/<int:objection_pk>/", *NOBODY2),
     row("api/v1/^cases/(?P<pk>[0-9]+)/objections/(?P<objection_pk>[0-9]+)/progress/$",
@@ -391,6 +393,11 @@ TABLE = [
         *ADMIN_OWN, regex=True, when=WAITING),
     row(task_page("reviewcase", "decide|reexamine", "execute|unassign"),
         *ADMIN_OWN, regex=True, when=HELD),
+    # a partner department's opinion (会审) is its own department's users' alone: none of
+    # these roles takes, does or hands it back (the department's user, and other
+    # departments', in tests/workflows/test_partner_opinions.py)
+    row(task_page("organizationselection", "partner_review", "assign|execute|unassign"),
+        *NOBODY2, regex=True),
     # the flow gives an expert's review and a vetting's correction to a named person: only
     # they do it, and it is never handed back to a queue
     row(task_page("organizationselection", "expert_review", "execute"),

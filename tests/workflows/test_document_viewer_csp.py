@@ -1,0 +1,82 @@
+"""The documents beside a task's form open in the page's own viewer frame, from S3 too.
+
+Why they did not (issue 19): the viewer frame opens ``/documents/<pk>/view/?t=…``, which on
+S3 answers with a redirect to a presigned URL of the bucket's endpoint. The task page's
+Content-Security-Policy had no ``frame-src``, so it fell back to ``default-src 'self'`` and
+the browser refused to frame the bucket's origin ("Refused to frame … because it violates
+… default-src 'self'"): an empty viewer, while "new tab" worked (a top-level navigation is
+not the page's frame). Images were not affected: their scaled preview is this site's
+answer. The page now allows exactly the bucket's origin in ``frame-src``, nothing wider.
+"""
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from documents.delivery import view_address
+from tests.workflows.conftest import open_tasks
+from workflows.services import selection
+
+
+def _directives(response) -> dict[str, list[str]]:
+    policy = response["Content-Security-Policy"]
+    return {name: values for name, *values in
+            (part.split() for part in policy.split(";") if part.strip())}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _qualification_page(w, client):
+    case = selection.selection_apply(actor=w.provider, organization=w.organization,
+                                     bureau=w.bureau, offerings=[w.offering])
+    [task] = open_tasks(case, "qualification")
+    base = f"/organizationselection/{case.pk}/qualification/{task.pk}/"
+    client.force_login(w.clerk)
+    client.post(base + "assign/", {"_continue": "1"})
+    return client.get(base + "execute/")
+
+
+@pytest.fixture
+def s3_world(s3_document_storage, world):
+    """The world, its organization's documents uploaded to the loopback S3 server (the
+    storage is switched before the world uploads them)."""
+    return world
+
+
+def test_the_task_page_frames_exactly_the_buckets_origin(s3_world, s3_document_storage,
+                                                          client):
+    w = s3_world
+    page = _qualification_page(w, client)
+    assert page.status_code == 200
+    policy = _directives(page)
+    s3_origin = _origin(s3_document_storage["endpoint_url"])
+    assert policy["frame-src"] == ["'self'", s3_origin]
+    # nothing else is widened: no wildcard, no plugins, the page itself is never framed
+    assert policy["default-src"] == ["'self'"] and policy["object-src"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert not any("*" in v for values in policy.values() for v in values)
+    # the viewer's address of a PDF redirects to a presigned URL of exactly that origin,
+    # which asks S3 to answer inline (the browser's own viewer, not a download)
+    document = w.documents[0]
+    assert document.content_type == "application/pdf"
+    assert view_address(w.clerk, document) in page.content.decode()
+    answer = client.get(view_address(w.clerk, document))
+    assert answer.status_code == 302
+    assert _origin(answer["Location"]) in policy["frame-src"]
+    assert "response-content-disposition=inline" in answer["Location"]
+
+
+def test_on_local_storage_the_frame_stays_this_sites_own(world, client):
+    page = _qualification_page(world, client)
+    assert page.status_code == 200
+    assert _directives(page)["frame-src"] == ["'self'"]
+
+
+def test_other_pages_do_not_allow_the_bucket(s3_world, client):
+    client.force_login(s3_world.provider)
+    page = client.get("/selection/cases/")
+    assert page.status_code == 200
+    assert _directives(page)["frame-src"] == ["'self'"]
