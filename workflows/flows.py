@@ -117,8 +117,6 @@ def _opinion_department(activation):
     return selectors.partner_opinion_for_task(activation.task).department
 
 
-
-
 @entry.flow_register("selection")
 class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     """非学科类校外培训机构遴选: apply → completeness → qualification check →
