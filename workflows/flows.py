@@ -117,6 +117,18 @@ def _opinion_department(activation):
     return selectors.partner_opinion_for_task(activation.task).department
 
 
+def _partner_task_reader(user, task):
+    """Who may open a partner department's task pages besides its holder: the case's
+    bureau staff, and the department's users. Never the applicant (the task names the
+    department's user) nor an expert."""
+    if not user.is_authenticated:
+        return False
+    if task.owner_permission_content_type_id and user.has_perm(task.owner_permission,
+                                                                task.owner_permission_obj):
+        return True
+    return selectors.panel_view_of(user, task.process.coerced) == selectors.PANEL_BUREAU
+
+
 @entry.flow_register("selection")
 class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     """非学科类校外培训机构遴选: apply → completeness → qualification check →
@@ -198,6 +210,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         PerTaskPermissionTask(views.PartnerOpinionView.as_view())
         .Annotation(title=_("Partner department's opinion"), summary_template=SELECTION_SUMMARY)
         .Permission("registry.opine_department", obj=_opinion_department)
+        .ReadableBy(_partner_task_reader)
         .Next(this.partners_done)
     )
     partners_done = flow.Join().Next(this.decision)

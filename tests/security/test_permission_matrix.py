@@ -349,6 +349,10 @@ TABLE = [
     row(FLOWS + r"/<int:process_pk>/cancel/$", *NOBODY2, regex=True),  # flow managers only
     # a task's index page only redirects: to its execute, assign or detail page for those
     # who may (rows below), to the front page for the others
+    # ... but a partner department's task (会审) names the department's user: only the
+    # case's bureau staff (and the department, not a role here) open its pages
+    row(r"^organizationselection/<int:process_pk>/partner_review/<int:task_pk>/(detail/)?$",
+        *BUREAU_SEEN, regex=True),
     row(NODE + "$", "NN", "YY", "YY", "YY", "YY", "YY", "YY", regex=True),
     # who may see a case sees the pages of its tasks
     row(task_page("annualreview", r"\w+", "detail"), *BUREAU_SEEN, regex=True),

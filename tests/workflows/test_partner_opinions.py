@@ -265,7 +265,7 @@ def test_other_departments_the_applicant_and_the_public_cannot_read_the_opinion_
     api = APIClient()
     for user in (p.culture_user, elsewhere_user, w.provider, w.other_provider):
         client.force_login(user)
-        for action in ("", "assign/", "execute/"):
+        for action in ("", "detail/", "assign/", "execute/"):
             status = client.get(_task_page(case, task) + action).status_code
             assert status in (403, 404), (user, action, status)
         assert client.get(view_address(user, document)).status_code == 404 or \
