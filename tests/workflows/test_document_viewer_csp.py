@@ -1,12 +1,18 @@
 """The documents beside a task's form open in the page's own viewer frame, from S3 too.
 
-Why they did not (issue 19): the viewer frame opens ``/documents/<pk>/view/?t=…``, which on
-S3 answers with a redirect to a presigned URL of the bucket's endpoint. The task page's
-Content-Security-Policy had no ``frame-src``, so it fell back to ``default-src 'self'`` and
-the browser refused to frame the bucket's origin ("Refused to frame … because it violates
-… default-src 'self'"): an empty viewer, while "new tab" worked (a top-level navigation is
-not the page's frame). Images were not affected: their scaled preview is this site's
-answer. The page now allows exactly the bucket's origin in ``frame-src``, nothing wider.
+Why they did not (issue 19), seen in headless Chromium against the loopback S3 server: the
+viewer frame opens ``/documents/<pk>/view/?t=…``, which on S3 answers with a redirect to a
+presigned URL of the bucket's endpoint. The task page's Content-Security-Policy had no
+``frame-src``, so it fell back to ``default-src 'self'`` and Chromium refused to frame the
+bucket's origin ("Framing 'http://127.0.0.1:…/' violates … Content Security Policy"): an
+empty viewer (chrome-error://), while "new tab" worked (a top-level navigation is not the
+page's frame). Allowing the origin on the task page alone was not enough: viewflow's pages
+use Turbo Drive, which swaps the next page's body into the current document, so the task
+page reached from the case page or the assign page kept *that* page's policy. So the task
+page (a) names exactly the bucket's origin in its ``frame-src`` and nothing wider, and (b)
+asks Turbo for a full load (``turbo-visit-control: reload``) so that its own policy is the
+one in force. Images were not affected: their scaled, upright preview is this site's own
+answer, never a redirect.
 """
 
 from urllib.parse import urlsplit
@@ -58,11 +64,15 @@ def test_the_task_page_frames_exactly_the_buckets_origin(s3_world, s3_document_s
     assert policy["default-src"] == ["'self'"] and policy["object-src"] == ["'none'"]
     assert policy["frame-ancestors"] == ["'none'"]
     assert not any("*" in v for values in policy.values() for v in values)
+    # its own policy is the one in force: a full page load, not Turbo's body swap
+    html = page.content.decode()
+    meta = '<meta name="turbo-visit-control" content="reload">'
+    assert meta in html and html.index(meta) < html.index("</head>")
     # the viewer's address of a PDF redirects to a presigned URL of exactly that origin,
     # which asks S3 to answer inline (the browser's own viewer, not a download)
     document = w.documents[0]
     assert document.content_type == "application/pdf"
-    assert view_address(w.clerk, document) in page.content.decode()
+    assert f"/documents/{document.pk}/view/?t=" in html
     answer = client.get(view_address(w.clerk, document))
     assert answer.status_code == 302
     assert _origin(answer["Location"]) in policy["frame-src"]
