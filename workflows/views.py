@@ -16,7 +16,7 @@ from django.views import generic
 from guardian.shortcuts import get_objects_for_user
 from viewflow.workflow.flow.views import mixins as vf_mixins
 
-from documents.delivery import allow_document_viewer, view_address
+from documents.delivery import view_address
 from documents.permissions import may_view_documents
 from documents.services import INLINE_TYPES, StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person
@@ -92,10 +92,6 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
         context["assignments"] = selectors.panel_assignments(self.request.user, case)
         context["partner_opinions"] = selectors.partner_opinions_for(self.request.user, case)
         return context
-
-    def render_to_response(self, context, **response_kwargs):
-        # the documents beside the form open in the page's viewer frame, from S3 too
-        return allow_document_viewer(super().render_to_response(context, **response_kwargs))
 
     def form_valid(self, form):
         try:
