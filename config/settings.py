@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # after it: the document storage's origin (S3) in every HTML page's frame-src
+    "documents.delivery.DocumentViewerFrameMiddleware",
     "viewflow.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
     # last, as django-axes requires: it turns a lockout into the 429 page
@@ -401,6 +403,9 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
+        # the task page's document viewer (an iframe of this site); on S3 every HTML page
+        # adds exactly the bucket's origin (documents.delivery.DocumentViewerFrameMiddleware)
+        "frame-src": ["'self'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.signing import BadSignature, TimestampSigner
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from documents import generated, services
 from documents.models import Document
+from documents.storage import STORAGE_ERRORS, document_storage, is_s3
 from registry.models import Organization, Person
 
 SUBJECT_MODELS = {"organization": Organization, "person": Person}
@@ -120,3 +123,57 @@ def view_response(request, document: Document) -> HttpResponse:
     response["X-Frame-Options"] = "SAMEORIGIN"
     response._csp_replace = {"frame-ancestors": ["'self'"], "object-src": ["'self'"]}
     return response
+
+
+def viewer_frame_sources() -> list[str]:
+    """The origins a page's document viewer frame may show besides this site's own: on S3
+    the address of a PDF (``view_response``) redirects to a presigned URL of the bucket's
+    endpoint, a frame navigation the page's ``frame-src`` must allow (it falls back to
+    ``default-src 'self'`` otherwise, and the browser refuses it). Exactly that origin,
+    as the storage itself writes its URLs (kept on the storage object); nothing on private
+    local storage."""
+    storage = document_storage()
+    if not is_s3(storage):
+        return []
+    cached = getattr(storage, "_viewer_frame_sources", None)
+    if cached is not None:
+        return cached
+    try:
+        address = storage.url("documents/viewer-origin-probe", expire=60)
+    except STORAGE_ERRORS:  # no credentials: nothing is presigned, nothing to allow
+        return []
+    parts = urlsplit(address)
+    sources = ([f"{parts.scheme}://{parts.netloc}"]
+               if parts.scheme in ("https", "http") and parts.netloc else [])
+    storage._viewer_frame_sources = sources
+    return sources
+
+
+def allow_document_viewer(response) -> HttpResponse:
+    """Let the page in ``response`` frame documents from the storage's origin (see
+    ``viewer_frame_sources``): added to its ``frame-src``."""
+    sources = viewer_frame_sources()
+    if sources:
+        update = dict(getattr(response, "_csp_update", None) or {})
+        update["frame-src"] = [*update.get("frame-src", []), *sources]
+        response._csp_update = update
+    return response
+
+
+class DocumentViewerFrameMiddleware:
+    """Every HTML page may frame the document storage's origin (and only that one beyond
+    its own): the task page's viewer frame opens documents from it. Every page, not just
+    the task page, because viewflow's pages use Turbo Drive: the task page reached from the
+    case page or from the "take this task" page is swapped into *that* page's document,
+    whose Content-Security-Policy stays in force (Chromium refused the frame with the task
+    page's own header right). Listed after django-csp's middleware, so that its policy is
+    written with this page's addition."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.get("Content-Type", "").startswith("text/html"):
+            allow_document_viewer(response)
+        return response

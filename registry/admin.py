@@ -22,6 +22,7 @@ from registry.models import (
     Jurisdiction,
     Offering,
     Organization,
+    PartnerDepartment,
     Person,
     Publication,
     RecheckRequest,
@@ -169,6 +170,19 @@ class BureauAdmin(AuditedGuardedAdmin):
     search_fields = ("name", "name_en", "jurisdiction__name")
     list_select_related = ("jurisdiction",)
     autocomplete_fields = ("jurisdiction",)
+
+
+@admin.register(PartnerDepartment)
+class PartnerDepartmentAdmin(AuditedGuardedAdmin):
+    """Partner departments (会审) and the categories that need their opinion; their users
+    are given the department role on the object permissions page (``role_grant``)."""
+
+    list_display = ("name", "jurisdiction", "is_active")
+    list_filter = ("is_active", "jurisdiction__level")
+    search_fields = ("name", "name_en", "jurisdiction__name")
+    list_select_related = ("jurisdiction",)
+    autocomplete_fields = ("jurisdiction",)
+    filter_horizontal = ("categories",)
 
 
 @admin.register(School)

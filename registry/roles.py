@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     BUREAU_APPROVER = "bureau_approver", _("Bureau approver")
     BUREAU_ADMIN = "bureau_admin", _("Bureau administrator")
     SCHOOL = "school", _("School")
+    DEPARTMENT = "department", _("Partner department")
 
 
 # role → {model label: permission codename granted on the object}
@@ -24,4 +25,5 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
     Role.BUREAU_APPROVER: {"registry.bureau": "approve_bureau"},
     Role.BUREAU_ADMIN: {"registry.bureau": "administer_bureau"},
     Role.SCHOOL: {"registry.school": "act_for_school"},
+    Role.DEPARTMENT: {"registry.partnerdepartment": "opine_department"},
 }

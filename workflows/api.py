@@ -26,6 +26,7 @@ from workflows.models import (
     CaseOutcome,
     Notification,
     OfferingFlag,
+    PartnerOpinion,
     SelectionProcess,
 )
 from workflows.services import corrections as corrections_services
@@ -148,6 +149,33 @@ class PanelSeatSerializer(serializers.Serializer):
     scores = PanelScoreSerializer(many=True, source="scores.all")
 
 
+class PartnerOpinionSerializer(serializers.Serializer):
+    """A partner department's opinion (会审). Who gave it only for the bureau's staff."""
+
+    id = serializers.IntegerField()
+    department = serializers.IntegerField(source="department_id")
+    department_name = serializers.CharField(source="department.name")
+    categories = serializers.ListField(child=serializers.CharField())
+    opinion = serializers.ChoiceField(choices=["", *PartnerOpinion.Opinion.values],
+                                      help_text="Empty until the department has answered.")
+    opinion_name = serializers.SerializerMethodField()
+    conditions = serializers.CharField()
+    reason = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    given_at = serializers.DateTimeField(allow_null=True)
+    given_by = serializers.CharField(required=False, help_text="The bureau's staff only.")
+
+    def get_opinion_name(self, opinion) -> str:
+        return str(opinion.get_opinion_display()) if opinion.opinion else ""
+
+    def to_representation(self, opinion):
+        data = super().to_representation(opinion)
+        data.pop("given_by", None)
+        if self.context.get("bureau") and opinion.given_by_id:
+            data["given_by"] = opinion.given_by.get_username()
+        return data
+
+
 class ApplySerializer(serializers.Serializer):
     organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
     bureau = serializers.PrimaryKeyRelatedField(queryset=Bureau.objects.all())
@@ -209,6 +237,20 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         case = self.get_object()
         return Response(PanelSeatSerializer(selectors.panel_assignments(request.user, case),
                                             many=True).data)
+
+    @extend_schema(responses=PartnerOpinionSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="partner-opinions", pagination_class=None,
+            filter_backends=[])
+    def partner_opinions(self, request, pk=None):
+        """The partner departments' opinions (会审) on the case: the bureau's staff read all
+        of them; a department's users their own department's; anyone else none. A
+        department gives its opinion through its task's ``act``
+        (``{"opinion": "agree" | "conditions" | "disagree", "reason": …, "conditions": …}``)."""
+        case = self.get_object()
+        bureau = selectors.panel_view_of(request.user, case) == selectors.PANEL_BUREAU
+        return Response(PartnerOpinionSerializer(
+            selectors.partner_opinions_for(request.user, case), many=True,
+            context={"bureau": bureau}).data)
 
     @extend_schema(responses=CaseObjectionSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="objections", pagination_class=None,

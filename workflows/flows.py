@@ -19,12 +19,19 @@ from workflows.models import (
     SelectionProcess,
     VettingProcess,
 )
-from workflows.nodes import Background, HumanTask, PanelSplit, own_task_urls_only
+from workflows.nodes import (
+    Background,
+    HumanTask,
+    PanelSplit,
+    PerTaskPermissionTask,
+    own_task_urls_only,
+)
 from workflows.services import (
     annual_review,
     corrections,
     notifications,
     outcome,
+    partner,
     recertification,
     review_cases,
     scoring,
@@ -41,7 +48,7 @@ VETTING_SUMMARY = "{{ process.person.name }} · {{ process.bureau.name }}"
 APPROVAL_SUMMARY = "{{ process.approval.subject.name }} · {{ process.bureau.name }}"
 
 ROLE_GROUPS = ["provider", "bureau_clerk", "bureau_expert", "bureau_approver", "bureau_admin",
-               "school"]
+               "school", "department"]
 
 
 class CaseFlowMixin:
@@ -103,6 +110,23 @@ def _organization(process):
 
 def _expert_owner(activation):
     return panel_services.assignment_for_task(activation.task).expert
+
+
+def _opinion_department(activation):
+    """The department a partner opinion task is for (each task its own department)."""
+    return selectors.partner_opinion_for_task(activation.task).department
+
+
+def _partner_task_reader(user, task):
+    """Who may open a partner department's task pages besides its holder: the case's
+    bureau staff, and the department's users. Never the applicant (the task names the
+    department's user) nor an expert."""
+    if not user.is_authenticated:
+        return False
+    if task.owner_permission_content_type_id and user.has_perm(task.owner_permission,
+                                                                task.owner_permission_obj):
+        return True
+    return selectors.panel_view_of(user, task.process.coerced) == selectors.PANEL_BUREAU
 
 
 @entry.flow_register("selection")
@@ -172,7 +196,24 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         .Next(this.panel_done)
     )
     panel_done = flow.Join().Next(this.summarize)
-    summarize = flow.Function(this.summarize_scores).Next(this.decision)
+    summarize = flow.Function(this.summarize_scores).Next(this.partner_gate)
+
+    # --- partner departments (会审; parallel, one task per department asked) ----------
+    partner_gate = (
+        flow.If(lambda a: partner.partner_opinions_needed(a.process.coerced))
+        .Then(this.request_opinions)
+        .Else(this.decision)
+    )
+    request_opinions = flow.Function(this.ask_partners).Next(this.partners)
+    partners = PanelSplit().Next(this.partner_review, data_source=this.partner_seats)
+    partner_review = (
+        PerTaskPermissionTask(views.PartnerOpinionView.as_view())
+        .Annotation(title=_("Partner department's opinion"), summary_template=SELECTION_SUMMARY)
+        .Permission("registry.opine_department", obj=_opinion_department)
+        .ReadableBy(_partner_task_reader)
+        .Next(this.partners_done)
+    )
+    partners_done = flow.Join().Next(this.decision)
 
     # --- bureau approver ------------------------------------------------------------
     decision = (
@@ -232,6 +273,13 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
 
     def summarize_scores(self, activation):
         scoring.scores_summarize(case=activation.process.coerced)
+
+    def ask_partners(self, activation):
+        partner.partner_opinions_request(case=activation.process.coerced)
+
+    def partner_seats(self, activation):
+        return [{"opinion": o.pk} for o in activation.process.coerced.partner_opinions.filter(
+            opinion="").order_by("pk")]
 
     def open_notice(self, activation):
         notice_services.notice_start(case=activation.process.coerced)

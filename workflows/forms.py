@@ -11,11 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from documents.selectors import documents_of
 from registry.models import ServiceCategory, grades_label
 from registry.selectors import highlight_words
+from workflows import selectors
 from workflows.models import (
     AnnualReviewProcess,
     ExpertAssignment,
     Objection,
     OfferingFlag,
+    PartnerOpinion,
     RubricCriterion,
     VettingProcess,
 )
@@ -26,6 +28,7 @@ from workflows.services import (
     objections,
     outcome,
     panel,
+    partner,
     recertification,
     scoring,
     selection,
@@ -305,6 +308,42 @@ class ExpertReviewForm(TaskForm):
         return True
 
 
+class PartnerOpinionForm(TaskForm):
+    """A partner department's opinion (会审): nothing is chosen for the department; the
+    reasons are required, and the conditions when it agrees with conditions."""
+
+    opinion = forms.ChoiceField(label=_("The department's opinion"), widget=forms.RadioSelect,
+                                choices=PartnerOpinion.Opinion.choices,
+                                error_messages={"required": _("Choose the department's "
+                                                              "opinion.")})
+    conditions = forms.CharField(label=_("Conditions (when agreeing with conditions)"),
+                                 required=False, max_length=5000, widget=forms.Textarea)
+    reason = forms.CharField(label=_("Reasons"), max_length=5000, widget=forms.Textarea,
+                             error_messages={"required": _("Give the reasons for the "
+                                                           "opinion.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opinion_row = selectors.partner_opinion_for_task(self.activation.task)
+        self.fields["opinion"].help_text = _("Asked of %(department)s for: %(categories)s") % {
+            "department": self.opinion_row.department.name,
+            "categories": "、".join(self.opinion_row.categories)}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("opinion") == PartnerOpinion.Opinion.CONDITIONS and not (
+                cleaned.get("conditions") or "").strip():
+            self.add_error("conditions", _("Say which conditions the agreement comes with."))
+        return cleaned
+
+    def perform(self) -> bool:
+        partner.partner_opinion_give(actor=self.user, opinion=self.opinion_row,
+                                     choice=self.cleaned_data["opinion"],
+                                     reason=self.cleaned_data["reason"],
+                                     conditions=self.cleaned_data.get("conditions", ""))
+        return True
+
+
 class ConfirmMixin:
     """An irreversible step asks first: the form is refused until ``confirm`` is ticked,
     with a message that says what the chosen action will do (web and API alike)."""
@@ -381,8 +420,14 @@ class DecisionForm(ConfirmMixin, TaskForm):
                         "grades": grades_label((cleaned["grade_min"], cleaned["grade_max"]))}
                 return _("%(name)s will be approved and may be engaged by schools.") % {
                     "name": name}
-            return _("%(name)s will be approved: the public notice starts at once and the "
+            text = _("%(name)s will be approved: the public notice starts at once and the "
                      "applicant is told.") % {"name": name}
+            disagreed = [o.department.name for o in self.case.partner_opinions.filter(
+                opinion=PartnerOpinion.Opinion.DISAGREE).select_related("department")]
+            if disagreed:
+                text += " " + _("Against the opinion of %(departments)s, which disagreed.") % {
+                    "departments": "、".join(disagreed)}
+            return text
         return _("The application of %(name)s will be rejected for good, with your reason "
                  "sent to the applicant.") % {"name": name}
 
@@ -511,6 +556,7 @@ FORMS = {
     "qualification": QualificationForm,
     "verification": VerificationForm,
     "expert_review": ExpertReviewForm,
+    "partner_review": PartnerOpinionForm,
     "decision": DecisionForm,
     "resolve_objections": ResolveObjectionsForm,
     "renew": RenewForm,

@@ -229,6 +229,54 @@ class ExpertScore(models.Model):
         return f"{self.assignment_id}/{self.criterion_id}: {self.score}"
 
 
+class PartnerOpinion(models.Model):
+    """A partner department's opinion (会审) on a selection case, asked after the experts
+    and before the approver when an offering's category needs that department: agree,
+    agree with conditions, or disagree, always with reasons. Confidential to the bureau
+    and the department; the applicant never sees who gave it."""
+
+    class Opinion(models.TextChoices):
+        AGREE = "agree", _("Agree")
+        CONDITIONS = "conditions", _("Agree with conditions")
+        DISAGREE = "disagree", _("Disagree")
+
+    case = models.ForeignKey(SelectionProcess, verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="partner_opinions")
+    department = models.ForeignKey("registry.PartnerDepartment", verbose_name=_("department"),
+                                   on_delete=models.PROTECT, related_name="+")
+    # the categories (names at the time of asking) that made the case need the department
+    categories = models.JSONField(_("categories concerned"), default=list, blank=True)
+    opinion = models.CharField(_("opinion"), max_length=16, choices=Opinion.choices,
+                               blank=True)
+    conditions = models.TextField(_("conditions"), blank=True)
+    reason = models.TextField(_("reasons"), blank=True)
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("given by"),
+                                 null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    given_at = models.DateTimeField(_("given"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("partner department's opinion")
+        verbose_name_plural = _("partner departments' opinions")
+        ordering = ["case_id", "department_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "department"],
+                                    name="partner_opinion_once_per_department"),
+            models.CheckConstraint(
+                condition=Q(opinion="", given_at__isnull=True)
+                | (~Q(opinion="") & Q(given_at__isnull=False)),
+                name="partner_opinion_given_has_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.department_id}: {self.opinion or '-'}"
+
+    @property
+    def is_given(self) -> bool:
+        return bool(self.opinion)
+
+
 class Objection(models.Model):
     """A written, real-name objection filed during the public notice (公示)."""
 

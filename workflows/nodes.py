@@ -92,9 +92,39 @@ class HumanTask(ViewNode):
         return super().can_unassign(user, task)
 
 
+class PerTaskPermissionTask(HumanTask):
+    """A queue task whose permission object is the task's own, not the process's: a
+    partner department's opinion (会审) is asked of several departments on one case, each
+    task of its department. ``.Permission(codename, obj=callable(activation))``: the
+    callable gets the new task's activation (its ``task.data``); who may take the task is
+    asked on the object stored on the task."""
+
+    readable_by = None  # callable(user, task) -> bool; see ``ReadableBy``
+
+    def ReadableBy(self, check):  # noqa: N802 - viewflow's API style
+        """Who may open any page of this node's tasks (their detail page names the holder)
+        besides their holder: ``check(user, task)``; everyone else gets a 404."""
+        self.readable_by = check
+        return self
+
+    def calc_owner_permission_obj(self, activation):
+        if self._owner_permission_obj:
+            return self._owner_permission_obj(activation)
+        return None
+
+    def can_assign(self, user, task):
+        if task.status != STATUS.NEW or task.owner_id:
+            return False
+        if user is None or not user.is_authenticated or not task.owner_permission:
+            return False
+        obj = task.owner_permission_obj
+        return obj is not None and user.has_perm(task.owner_permission, obj)
+
+
 def own_task_urls_only(node, resolver: URLResolver) -> None:
     """Make every task page under ``resolver`` (a node's URLs) answer 404 unless its
-    ``task_pk`` is a task of ``node`` in the process ``process_pk``."""
+    ``task_pk`` is a task of ``node`` in the process ``process_pk`` (and, for a node with
+    ``readable_by``, unless the user holds the task or may read it)."""
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
             own_task_urls_only(node, pattern)
@@ -104,10 +134,16 @@ def own_task_urls_only(node, resolver: URLResolver) -> None:
 
 def _for_own_task(node, view):
     tasks = node.flow_class.task_class._default_manager
+    readable_by = getattr(node, "readable_by", None)
 
     def checked(request, *args, **kwargs):
-        if not tasks.filter(pk=kwargs["task_pk"], process_id=kwargs["process_pk"],
-                            flow_task=node).exists():
+        task = tasks.filter(pk=kwargs["task_pk"], process_id=kwargs["process_pk"],
+                            flow_task=node).first()
+        if task is None:
+            raise Http404
+        if readable_by is not None and not (
+                (task.owner_id is not None and task.owner_id == request.user.pk)
+                or readable_by(request.user, task)):
             raise Http404
         return view(request, *args, **kwargs)
 

@@ -11,7 +11,13 @@ from guardian.shortcuts import get_objects_for_user
 
 from documents.permissions import VIEW_BUREAU_PERMISSIONS, CaseReach
 from registry.models import Bureau, Organization
-from workflows.models import ExpertAssignment, SelectionProcess, VettingProcess
+from registry.selectors.departments import departments_of_user
+from workflows.models import (
+    ExpertAssignment,
+    PartnerOpinion,
+    SelectionProcess,
+    VettingProcess,
+)
 
 _Roster = SelectionProcess.roster.through
 
@@ -58,12 +64,19 @@ class WorkflowCaseReach(CaseReach):
         return (case.bureau, f"selection #{case.pk}") if case else None
 
     def panel_may_read(self, user, subject) -> bool:
-        """An expert drawn for a selection of this organization reads its documents while
-        the review is open and afterwards, for the record; one who recused does not. A
-        person's documents (personal data) are never reached this way."""
+        """An expert drawn for a selection of this organization, or a partner department
+        asked for its opinion on one, reads its documents while the review is open and
+        afterwards, for the record; an expert who recused does not. A person's documents
+        (personal data) are never reached this way."""
         if not isinstance(subject, Organization):
             return False
-        return ExpertAssignment.objects.filter(
+        if ExpertAssignment.objects.filter(
             case__organization=subject, expert=user,
             status__in=[ExpertAssignment.Status.DRAWN, ExpertAssignment.Status.SCORED],
-        ).exists()
+        ).exists():
+            return True
+        # a partner department asked for its opinion (会审) on a case of the organization:
+        # while its task is open and afterwards, for the record
+        departments = departments_of_user(user)
+        return bool(departments) and PartnerOpinion.objects.filter(
+            case__organization=subject, department_id__in=departments).exists()

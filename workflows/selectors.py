@@ -16,10 +16,12 @@ from viewflow.workflow.status import STATUS
 from documents.selectors import documents_of
 from registry.models import Bureau, Jurisdiction, Organization, Person
 from registry.selectors import audit_trail
+from registry.selectors.departments import departments_of_user
 from workflows.models import (
     AnnualReviewProcess,
     CaseOutcome,
     Objection,
+    PartnerOpinion,
     RecertificationProcess,
     ReviewCaseProcess,
     SelectionProcess,
@@ -44,8 +46,9 @@ def _granted_ids(user, perm: str, klass) -> list[int]:
 
 
 def selection_cases_for(user) -> QuerySet:
-    """Organization cases the user may see: its own organizations', its bureaus', or
-    those it was drawn to review as an expert."""
+    """Organization cases the user may see: its own organizations', its bureaus', those
+    it was drawn to review as an expert, or those a department it acts for was asked to
+    give its opinion on (会审)."""
     if not user.is_authenticated:
         return SelectionProcess.objects.none()
     queryset = SelectionProcess.objects.select_related("organization", "bureau", "call")
@@ -56,6 +59,7 @@ def selection_cases_for(user) -> QuerySet:
         Q(organization_id__in=org_ids)
         | Q(bureau_id__in=_bureau_ids(user))
         | Q(assignments__expert=user)
+        | Q(partner_opinions__department_id__in=departments_of_user(user))
     ).distinct()
 
 
@@ -262,6 +266,13 @@ def staff_of(bureau: Bureau, codename: str) -> list:
     return list(staff_queryset(bureau, codename))
 
 
+def department_users(department) -> list:
+    """The active users of a partner department (its role, given to them or their group)."""
+    return list(get_users_with_perms(department, only_with_perms_in=["opine_department"],
+                                     with_superusers=False, with_group_users=True
+                                     ).filter(is_active=True))
+
+
 def providers_queryset(organization: Organization) -> QuerySet:
     return get_users_with_perms(organization, only_with_perms_in=["act_for_organization"],
                                 with_superusers=False, with_group_users=True
@@ -367,6 +378,26 @@ def panel_assignments(user, case) -> list:
     if own and own[0].status == "scored":
         return [a for a in assignments if a.status != "recused" or a.expert_id == user.pk]
     return own
+
+
+def partner_opinions_for(user, case) -> list:
+    """The partner departments' opinions (会审) ``user`` may read on ``case``: all of them
+    for the bureau's staff (and who gave each), a department's own for its users, none for
+    the applicant, the experts and anyone else."""
+    if not isinstance(getattr(case, "coerced", case), SelectionProcess):
+        return []
+    opinions = PartnerOpinion.objects.filter(case_id=case.pk).select_related(
+        "department", "given_by")
+    if panel_view_of(user, case) == PANEL_BUREAU:
+        return list(opinions)
+    departments = departments_of_user(user)
+    return list(opinions.filter(department_id__in=departments)) if departments else []
+
+
+def partner_opinion_for_task(task) -> PartnerOpinion:
+    """The opinion a partner department's task asks for (the task's data names it)."""
+    return PartnerOpinion.objects.select_related("case", "department").get(
+        pk=task.data["opinion"])
 
 
 # Events of the panel and of objections: the bureau's internal record, not the applicant's.

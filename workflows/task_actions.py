@@ -78,6 +78,8 @@ def _has_task_permission(node, actor, task) -> bool:
     """Whether ``actor`` holds the permission the task asks for (on its bureau/organization)."""
     if not task.owner_permission:
         return False
+    if task.owner_permission_content_type_id:  # the object stored on the task (会审)
+        return actor.has_perm(task.owner_permission, task.owner_permission_obj)
     obj = node._owner_permission_obj
     if callable(obj):
         obj = obj(task.process)

@@ -90,6 +90,7 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
         context["case_subject_name"] = notifications.subject_name(selectors.case_subject(case))
         context["case_documents"] = case_document_links(self.request.user, case)
         context["assignments"] = selectors.panel_assignments(self.request.user, case)
+        context["partner_opinions"] = selectors.partner_opinions_for(self.request.user, case)
         return context
 
     def form_valid(self, form):
@@ -118,6 +119,7 @@ CorrectionView = _task_view(task_forms.CorrectionForm)
 QualificationView = _task_view(task_forms.QualificationForm)
 VerificationView = _task_view(task_forms.VerificationForm)
 ExpertReviewView = _task_view(task_forms.ExpertReviewForm)
+PartnerOpinionView = _task_view(task_forms.PartnerOpinionForm)
 DecisionView = _task_view(task_forms.DecisionForm)
 ResolveObjectionsView = _task_view(task_forms.ResolveObjectionsForm)
 RenewView = _task_view(task_forms.RenewForm)
@@ -219,6 +221,7 @@ class CaseDetailView(LoginRequiredMixin, generic.DetailView):
             corrections=(corrections.correction_items(case)
                          if details and getattr(case, "missing", None) else []),
             show_reasons=selectors.may_read_case_reasons(user, case),
+            partner_opinions=selectors.partner_opinions_for(user, case),
         )
         if isinstance(case, SelectionProcess):
             context["objections"] = selectors.case_objections(case)

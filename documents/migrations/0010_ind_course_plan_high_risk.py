@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('documents', '0009_forms_and_credit_report'),
-        ('registry', '0019_ind_approval_grades_high_risk_qualification'),
+        ('registry', '0020_ind_approval_grades_high_risk_qualification'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,6 +5,7 @@ from .availability import ProviderAvailability
 from .changes import ChangeRequest
 from .consent import RecordQueryConsent, SchoolInvitation
 from .contracts import Lesson, PermitPhoto, RosterMember, TermNeed, TermSlot
+from .departments import PartnerDepartment
 from .engagements import (
     EVALUATION_RUBRIC,
     RUBRIC_TOP_SCORE,
@@ -31,6 +32,7 @@ from .search import ProviderSearchDocument
 __all__ = [
     "approval_covers",
     "grades_label",
+    "PartnerDepartment",
     "ChangeRequest",
     "ProviderInvitation",
     "BureauCalendar",

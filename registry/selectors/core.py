@@ -9,7 +9,15 @@ from django.db.models import BigIntegerField, Q, QuerySet
 from django.db.models.functions import Cast
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
-from registry.models import Approval, AuditEvent, Bureau, Organization, Person, School
+from registry.models import (
+    Approval,
+    AuditEvent,
+    Bureau,
+    Organization,
+    PartnerDepartment,
+    Person,
+    School,
+)
 from registry.roles import ROLE_PERMISSIONS, Role
 from registry.selectors.sql import column, table
 
@@ -18,6 +26,7 @@ _MODELS = {
     "registry.person": Person,
     "registry.bureau": Bureau,
     "registry.school": School,
+    "registry.partnerdepartment": PartnerDepartment,
 }
 
 

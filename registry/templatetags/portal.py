@@ -107,6 +107,13 @@ def menu_sections(user) -> list[dict]:
             items.append((_("Personal data access log"),
                           (_url("documents:access-log") or "") + "?scope=bureau", "policy"))
         sections.append(_section(_("Bureau workspace"), items))
+    if Role.DEPARTMENT in groups:
+        # a partner department (会审): its opinion tasks wait in the selection queue
+        sections.append(_section(_("Partner department"), [
+            (_("Inbox"), _url("organizationselection:inbox"), "inbox"),
+            (_("Queue"), _url("organizationselection:queue"), "queue"),
+            (_("Notifications"), _url("workflows:notifications"), "notifications"),
+        ]))
     if Role.SCHOOL in groups:
         sections.append(_section(_("School workspace"), [
             (_("Search approved providers"), _url("registry:school-search"), "search"),
@@ -130,10 +137,11 @@ def identity_names(user) -> list[str]:
         return []
     groups = _groups(user)
     names = []
-    for role in (*BUREAU_ROLES, Role.SCHOOL):
+    labels = {Role.SCHOOL: "registry.school", Role.DEPARTMENT: "registry.partnerdepartment"}
+    for role in (*BUREAU_ROLES, Role.SCHOOL, Role.DEPARTMENT):
         if role not in groups:
             continue
-        label = "registry.school" if role == Role.SCHOOL else "registry.bureau"
+        label = labels.get(role, "registry.bureau")
         for obj in objects_for_role(user, role, label).only("pk", "name")[:3]:
             if obj.name not in names:
                 names.append(obj.name)
@@ -208,6 +216,9 @@ AUDIT_ACTIONS = {
     "case.objection_investigating": pgettext_lazy("audit", "Objection under investigation"),
     "case.notice_stopped": pgettext_lazy("audit", "Public notice stopped"),
     "case.scores_summarized": pgettext_lazy("audit", "Scores summarized"),
+    "case.partner_opinion_requested": pgettext_lazy("audit", "Partner department's opinion "
+                                                    "requested"),
+    "case.partner_opinion": pgettext_lazy("audit", "Partner department's opinion given"),
     "case.decide": pgettext_lazy("audit", "Decision recorded"),
     "case.notice_start": pgettext_lazy("audit", "Public notice started"),
     "case.objection_filed": pgettext_lazy("audit", "Objection filed"),
@@ -281,6 +292,10 @@ AUDIT_STATES = {
     "acknowledged": pgettext_lazy("audit", "acknowledged"),
     "investigating": pgettext_lazy("audit", "under investigation"),
     "stopped": pgettext_lazy("audit", "stopped"),
+    # partner departments' opinions (会审)
+    "agree": pgettext_lazy("audit", "agree"),
+    "conditions": pgettext_lazy("audit", "agree with conditions"),
+    "disagree": pgettext_lazy("audit", "disagree"),
 }
 
 

@@ -3,9 +3,11 @@ evidence in front of them, and the panel stays confidential.
 
 The clerk rejects two documents; the provider replaces both inside the correction task;
 the clerk verifies; each expert opens a document from the task page, answers the conflict
-question, then scores blind; the approver sees documents and scores beside the form and
-decides after a confirmation; the provider's page shows no expert's name or single score.
-Screenshots go to var/screenshots/19-*.png."""
+question, then scores blind; the partner department (体育局, asked because of the swimming
+course) opens a document beside its task and gives a reasoned opinion; the approver sees
+documents, scores and the opinion beside the form and decides after a confirmation; the
+provider's page shows no expert's name, no single score and not the department user's
+name. Screenshots go to var/screenshots/19-*.png."""
 
 import datetime
 
@@ -13,6 +15,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from registry import services as registry_services
+from registry.models import PartnerDepartment, ServiceCategory
+from registry.roles import Role
 from tests.browser.conftest import login, screenshot
 from tests.browser.test_journeys import (
     SCORES,
@@ -23,6 +28,7 @@ from tests.browser.test_journeys import (
     _pdf,
     _submit_task,
 )
+from tests.factories import OfferingFactory, UserFactory
 from tests.workflows.conftest import open_tasks
 from workflows import task_actions
 from workflows.models import ExpertAssignment
@@ -48,8 +54,20 @@ def test_reviewers_see_the_evidence_and_the_panel_stays_confidential(new_page, w
     for expert, name in zip(w.experts, ["李建国", "赵敏", "孙立新", "周文"], strict=True):
         _named(expert, name)
     _named(w.approver, "陈志刚")
+    # a swimming course: the city's sports bureau (体育局) must give its opinion (会审)
+    swimming = ServiceCategory.objects.create(
+        code="swimming", name="游泳", name_en="Swimming", sort_order=11,
+        parent=ServiceCategory.objects.get(code="sport"))
+    sports = PartnerDepartment.objects.create(name="南昌市体育局",
+                                              jurisdiction=w.bureau.jurisdiction)
+    sports.categories.set([swimming])
+    department_user = _named(UserFactory(), "彭志远")
+    registry_services.role_grant(actor=w.root, user=department_user, role=Role.DEPARTMENT,
+                                 target=sports)
+    swim = OfferingFactory(organization=w.organization, title="少儿游泳安全入门",
+                           category=swimming)
     case = selection.selection_apply(actor=w.provider, organization=w.organization,
-                                         bureau=w.bureau, offerings=[w.offering])
+                                         bureau=w.bureau, offerings=[w.offering, swim])
     first, second = w.documents[0], w.documents[1]
 
     # the clerk: documents beside the form, nothing chosen; rejects two with reasons
@@ -118,16 +136,36 @@ def test_reviewers_see_the_evidence_and_the_panel_stays_confidential(new_page, w
         _submit_task(page)
     assert ExpertAssignment.objects.filter(case=case, status="scored").count() == 3
 
+    # the partner department: the case's documents beside its task, nothing chosen for it;
+    # conditions are required when it agrees with conditions
+    assert open_tasks(case, "decision") == []
+    department = login(new_page(), department_user)
+    _open_my_task(department, case, "会审部门意见")
+    expect(department.locator("main")).to_contain_text("体育 · 游泳")
+    _open_document_here(department)
+    expect(department.locator("input[name=opinion]:checked")).to_have_count(0)
+    department.check("input[name=opinion][value=conditions]")
+    _fill(department, "id_reason", "场馆持有高危险性体育项目经营许可，救生员持证上岗")
+    department.locator("main form button:not([name=_continue])").last.click()
+    expect(department.locator("main")).to_contain_text("请写明同意所附的条件")
+    _fill(department, "id_conditions", "每班不超过16人，须配备2名持证救生员")
+    screenshot(department, "19-4-department-gives-its-opinion")
+    _submit_task(department)
+
     # the approver sees documents and scores beside the form, decides after confirming
     approver = login(new_page(), w.approver)
     _open_my_task(approver, case, "审批决定")
     expect(approver.locator(".case-documents")).to_contain_text("licence-clear.pdf")
     expect(approver.locator(".case-panel")).to_contain_text("82.00")
+    opinion = approver.locator(".case-partner-opinions")
+    expect(opinion).to_contain_text("南昌市体育局")
+    expect(opinion).to_contain_text("附条件同意")
+    expect(opinion).to_contain_text("每班不超过16人")
     approver.check("input[name=decision][value=approve]")
     _fill(approver, "id_reason", "材料齐全，专家评分优良，同意入选")
     approver.locator("main form button:not([name=_continue])").last.click()
     expect(approver.locator("main")).to_contain_text("公示立即开始")
-    screenshot(approver, "19-4-approver-confirms")
+    screenshot(approver, "19-5-approver-confirms")
     approver.check("input[name=confirm]")
     _submit_task(approver)
     case.refresh_from_db()
@@ -140,4 +178,6 @@ def test_reviewers_see_the_evidence_and_the_panel_stays_confidential(new_page, w
     for expert in w.experts:
         expect(body).not_to_contain_text(expert.first_name)
     expect(provider.locator(".case-panel")).to_have_count(0)
-    screenshot(provider, "19-5-provider-sees-no-panel")
+    expect(body).not_to_contain_text("彭志远")
+    expect(provider.locator(".case-partner-opinions")).to_have_count(0)
+    screenshot(provider, "19-6-provider-sees-no-panel")

@@ -21,6 +21,7 @@ from registry.models import (
     Jurisdiction,
     Offering,
     Organization,
+    PartnerDepartment,
     Person,
     School,
     ServiceCategory,
@@ -234,6 +235,9 @@ EDITABLE = {
     "school": lambda: (School(name="测试小学", code="3601990001",
                               county=Jurisdiction.objects.get(code="360102")),
                        "contact_phone", "0791-88000001"),
+    "partnerdepartment": lambda: (PartnerDepartment(
+        name="测试市体育局", jurisdiction=Jurisdiction.objects.get(code="360100")),
+        "name_en", "Test Sports Bureau"),
     "servicecategory": lambda: (ServiceCategory(code="chess", name="棋类", sort_order=9),
                                 "name_en", "Board games"),
     "allowedcategory": lambda: (AllowedCategory(jurisdiction=_new_county(), category=_sport()),
@@ -368,6 +372,27 @@ def test_a_role_granted_and_revoked_on_the_permission_page_is_the_roles_service(
     revoked = AuditEvent.objects.for_object(nanchang_bureau).get(action="role.revoke")
     assert (revoked.actor_id, revoked.data) == (root.pk,
                                                 {"user": clerk.username, "role": "bureau_clerk"})
+
+
+def test_a_partner_departments_categories_and_users_are_set_in_the_admin(client, root):
+    """会审: which categories need the department, and who acts for it, are the admin's."""
+    arts = ServiceCategory.objects.get(code="arts")
+    response = client.post("/admin/registry/partnerdepartment/add/", {
+        "name": "南昌市文化和旅游局", "jurisdiction": Jurisdiction.objects.get(code="360100").pk,
+        "categories": [arts.pk], "is_active": "on"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    department = PartnerDepartment.objects.get(name="南昌市文化和旅游局")
+    assert list(department.categories.all()) == [arts]
+    member = UserFactory()
+    page = f"/admin/registry/partnerdepartment/{department.pk}/permissions/user-manage/" \
+           f"{member.pk}/"
+    response = client.post(page, _chosen("opine_department"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    member = type(member).objects.get(pk=member.pk)
+    assert member.has_perm("registry.opine_department", department)
+    assert member.groups.filter(name="department").exists()
+    assert AuditEvent.objects.for_object(department).filter(
+        action="role.grant", data={"user": member.username, "role": "department"}).exists()
 
 
 def test_other_permissions_on_the_permission_pages_are_audited(client, root):

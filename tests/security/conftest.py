@@ -45,6 +45,7 @@ from registry.models import (
     Bureau,
     BureauCalendar,
     Jurisdiction,
+    PartnerDepartment,
     ReviewRequest,
     ServiceCategory,
 )
@@ -271,6 +272,33 @@ def _selection_cases(s):
             assert case.outcome == "approved"
 
 
+def _partner_cases(s):
+    """A partner department's opinion (会审, issue 19): the side's 体育局 is asked about
+    swimming; its task waiting, held, and given (no role of the matrix is that department's
+    user: its own access is tested in tests/workflows/test_partner_opinions.py)."""
+    swimming, _created = ServiceCategory.objects.get_or_create(
+        code="swimming", defaults={"name": "游泳", "sort_order": 11,
+                                   "parent": ServiceCategory.objects.get(code="sport")})
+    department = PartnerDepartment.objects.create(name=f"{s.name}市体育局",
+                                                  jurisdiction=s.bureau.jurisdiction)
+    department.categories.set([swimming])
+    s.department_user = UserFactory(username=f"department_{s.name}")
+    registry_services.role_grant(actor=s.root, user=s.department_user, role=Role.DEPARTMENT,
+                                 target=department)
+    for state in ("new", "assigned", "done"):
+        organization = _organization(s)
+        organization.offering.category = swimming
+        organization.offering.save(update_fields=["category"])
+        case = _apply(s, organization)
+        _qualify(s, case)
+        _score(s, case)
+        if state == "assigned":
+            _take(case, "partner_review", s.department_user)
+        elif state == "done":
+            _do(case, "partner_review", s.department_user,
+                {"opinion": "agree", "reason": "场馆许可齐全"})
+
+
 def _person(s, *, documents=True):
     person = PersonFactory(organization=s.organization)
     if documents:
@@ -492,6 +520,7 @@ def build_side(name: str, city: str, root) -> Side:
     # the person has no documents yet: the vetting goes back to the provider
     s.vetting = _vet(s, s.person)
     _selection_cases(s)
+    _partner_cases(s)
     _vetting_cases(s)
     _recertification_cases(s)
     _annual_review_cases(s)

@@ -261,6 +261,8 @@ TABLE = [
     row(api("cases/{pk}/corrections/"), *CASE_SEEN),
     row(api("cases/{pk}/panel/"), *CASE_SEEN),
     row(api("cases/{pk}/objections/"), *CASE_SEEN),
+    # the partner departments' opinions (会审): the bureau all, the provider an empty list
+    row(api("cases/{pk}/partner-opinions/"), *CASE_SEEN),
     # an objection of another case: nobody (tests/workflows/test_review_evidence.py)
     row("selection/cases/<int:pk>/objections/<int:objection_pk>/", *NOBODY2),
     row("api/v1/^cases/(?P<pk>[0-9]+)/objections/(?P<objection_pk>[0-9]+)/progress/$",
@@ -366,6 +368,10 @@ TABLE = [
     row(FLOWS + r"/<int:process_pk>/cancel/$", *NOBODY2, regex=True),  # flow managers only
     # a task's index page only redirects: to its execute, assign or detail page for those
     # who may (rows below), to the front page for the others
+    # ... but a partner department's task (会审) names the department's user: only the
+    # case's bureau staff (and the department, not a role here) open its pages
+    row(r"^organizationselection/<int:process_pk>/partner_review/<int:task_pk>/(detail/)?$",
+        *BUREAU_SEEN, regex=True),
     row(NODE + "$", "NN", "YY", "YY", "YY", "YY", "YY", "YY", regex=True),
     # who may see a case sees the pages of its tasks
     row(task_page("annualreview", r"\w+", "detail"), *BUREAU_SEEN, regex=True),
@@ -410,6 +416,11 @@ TABLE = [
         *ADMIN_OWN, regex=True, when=WAITING),
     row(task_page("reviewcase", "decide|reexamine", "execute|unassign"),
         *ADMIN_OWN, regex=True, when=HELD),
+    # a partner department's opinion (会审) is its own department's users' alone: none of
+    # these roles takes, does or hands it back (the department's user, and other
+    # departments', in tests/workflows/test_partner_opinions.py)
+    row(task_page("organizationselection", "partner_review", "assign|execute|unassign"),
+        *NOBODY2, regex=True),
     # the flow gives an expert's review and a vetting's correction to a named person: only
     # they do it, and it is never handed back to a queue
     row(task_page("organizationselection", "expert_review", "execute"),

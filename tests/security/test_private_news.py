@@ -130,7 +130,8 @@ def test_no_record_outcome_id_number_or_refusal_reason_in_emails_notifications_o
     leaks = sorted({f"{where}: {secret}" for where, text in texts for secret in secrets
                     if secret.lower() in text.lower()})
     assert not leaks, "\n".join(leaks)
-    # and yet the school is told of the end of each of its vettings, with the way to the page
+    # and yet the school is told of the end of each of its vettings, with the way to the
+    # case's page (which shows the school only the outcome)
     ended = [n for n in Notification.objects.filter(user=school_user, url__startswith=
-                                                    "/individualvetting/")]
+                                                    "/selection/cases/vetting/")]
     assert len({n.url for n in ended}) == 3, [(n.subject, n.url) for n in ended]

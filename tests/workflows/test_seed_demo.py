@@ -42,6 +42,25 @@ def test_seed_demo_has_a_case_in_the_clerks_queue_and_one_in_public_notice():
     call_command("seed_demo")
     assert notices_open().count() == 1
     waiting = SelectionProcess.objects.filter(outcome="open", approval__isnull=True)
-    assert waiting.count() == 1
-    [task] = [t for t in waiting.get().task_set.all() if t.status == "NEW"]
-    assert task.flow_task.name == "qualification"
+    steps = {case.organization.name: [t.flow_task.name for t in case.task_set.all()
+                                      if t.status == "NEW"] for case in waiting}
+    # the labour course waits for the clerk; the swimming club for the sports bureau (会审)
+    assert steps == {"南昌市启航劳动教育服务中心": ["qualification"],
+                     "南昌浪花游泳俱乐部有限公司": ["partner_review"]}
+
+
+@pytest.mark.django_db
+def test_seed_demo_sports_bureau_user_finds_the_swimming_clubs_opinion_task():
+    from registry.models import PartnerDepartment
+    from workflows.flows import OrganizationSelectionFlow
+    from workflows.selectors import task_queue_for
+
+    call_command("seed_demo")
+    user = get_user_model().objects.get(username="sportsdept")
+    assert user.check_password("Demo@2026")
+    departments = {d.name: sorted(c.code for c in d.categories.all())
+                   for d in PartnerDepartment.objects.all()}
+    assert departments == {"南昌市体育局": ["swimming"], "南昌市文化广电新闻出版旅游局": ["arts"],
+                           "南昌市科学技术协会": ["science"]}
+    [task] = task_queue_for(user, [OrganizationSelectionFlow])
+    assert task.flow_task.name == "partner_review"

@@ -61,7 +61,7 @@ def annual_review_create(*, activation, approval, today):
            subject=gettext("Annual review due: %(subject)s") % {
                "subject": subject_name(approval.subject)},
            body=gettext("Review the year's evaluations and incidents and decide whether "
-                           "to keep, suspend or revoke the approval."))
+                           "to keep, suspend or revoke the approval."), case=case)
     return case
 
 

@@ -52,7 +52,7 @@ def case_return_for_correction(*, case, reason: str = "") -> None:
            subject=gettext("Application #%(pk)s needs correction") % {"pk": case.pk},
            body=gettext("Please correct the following by %(due)s:\n%(items)s\n%(reason)s")
            % {"due": timezone.localtime(case.correction_due).strftime("%Y-%m-%d"),
-              "items": listing, "reason": reason})
+              "items": listing, "reason": reason}, case=case)
 
 
 def case_corrections_exhausted(*, case) -> bool:

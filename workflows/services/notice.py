@@ -45,7 +45,7 @@ def notice_start(*, case: SelectionProcess) -> None:
     notify(users=selectors.providers_of(case.organization),
            subject=gettext("Application #%(pk)s is in public notice until %(end)s")
            % {"pk": case.pk, "end": case.notice_ends_on},
-           body=case.decision_reason)
+           body=case.decision_reason, case=case)
 
 
 def notice_deadline(case: SelectionProcess) -> datetime.datetime:

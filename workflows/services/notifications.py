@@ -10,7 +10,6 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -28,12 +27,17 @@ EMAIL_TASK = "workflows.tasks.send_notification_emails"
 
 
 @transaction.atomic
-def notify(*, users, subject: str, body: str, url: str = "") -> list[Notification]:
+def notify(*, users, subject: str, body: str, url: str = "", case=None) -> list[Notification]:
     """Record an in-app notification per user; email each after the transaction commits.
+
+    A notification about a case links to the case's page (``case``; the page shows each
+    reader what that reader may see), unless ``url`` names another page.
 
     If the email backend fails the row stays unsent and ``notifications_send_pending``
     retries it, so nothing is lost.
     """
+    if case is not None and not url:
+        url = selectors.case_url(case)
     rows = [Notification(user=u, subject=str(subject)[:200], body=str(body), url=url)
             for u in {u.pk: u for u in users if u is not None}.values()]
     Notification.objects.bulk_create(rows)
@@ -90,9 +94,7 @@ def notify_private_news(*, users, case, kind: str) -> None:
     case's page, which shows each reader what that reader may see."""
     notify(users=users,
            subject=gettext("%(kind)s #%(pk)s: there is news") % {"kind": kind, "pk": case.pk},
-           body=gettext("Sign in to see it on the case's page."),
-           url=reverse(f"{case.flow_class.instance.flow_label}:process_detail",
-                       kwargs={"process_pk": case.pk}))
+           body=gettext("Sign in to see it on the case's page."), case=case)
 
 
 @transaction.atomic
@@ -106,7 +108,7 @@ def notify_task_queue(*, activation) -> None:
     title = activation.flow_task.task_title
     notify(users=selectors.staff_of(bureau, codename),
            subject=gettext("New task: %(title)s (#%(pk)s)") % {"title": title, "pk": process.pk},
-           body=_case_label(process), url=selectors.case_url(process))
+           body=_case_label(process), case=process)
 
 
 def _case_label(case) -> str:

@@ -88,10 +88,11 @@ def objection_file(*, case: SelectionProcess, real_name: str, contact: str, reas
           data={"objection": objection.pk, "evidence_files": len(stored)})
     notify(users=selectors.staff_of(case.bureau, "clerk_bureau"),
            subject=gettext("An objection was filed against application #%(pk)s") % {"pk": case.pk},
-           body=objection.reason[:500])
+           body=objection.reason[:500], case=case)
     notify(users=selectors.providers_of(case.organization),
            subject=gettext("An objection was filed against application #%(pk)s") % {"pk": case.pk},
-           body=gettext("The bureau will look into it and inform you of the outcome."))
+           body=gettext("The bureau will look into it and inform you of the outcome."),
+           case=case)
     return objection
 
 
@@ -134,7 +135,7 @@ def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str,
            subject=gettext("An objection to application #%(pk)s was %(status)s")
            % {"pk": case.pk, "status": objection.get_status_display()},
            body=objection.applicant_note or gettext("See the case's page for the outcome."),
-           url=selectors.case_url(case))
+           case=case)
     return objection
 
 

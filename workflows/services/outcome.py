@@ -126,7 +126,7 @@ def case_finish(case, outcome: str, reason: str) -> None:
     notify(users=selectors.case_providers(case),
            subject=gettext("Application #%(pk)s: %(outcome)s") % {
                "pk": case.pk, "outcome": CaseOutcome(outcome).label},
-           body=reason or "")
+           body=reason or "", case=case)
 
 
 @transaction.atomic

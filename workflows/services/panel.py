@@ -66,7 +66,8 @@ def experts_draw(*, case: SelectionProcess) -> list[ExpertAssignment]:
                                                               for e in chosen]})
     notify(users=chosen, subject=gettext("You were drawn to review application #%(pk)s")
            % {"pk": case.pk},
-           body=gettext("Declare any conflict of interest first, then score the application."))
+           body=gettext("Declare any conflict of interest first, then score the application."),
+           case=case)
     return assignments
 
 
@@ -104,7 +105,8 @@ def expert_declare_conflict(*, actor, assignment: ExpertAssignment, note: str,
                 replacement.expert.get_username(), "seat": assignment.slot})
     notify(users=[replacement.expert],
            subject=gettext("You were drawn to review application #%(pk)s") % {"pk": case.pk},
-           body=gettext("Declare any conflict of interest first, then score the application."))
+           body=gettext("Declare any conflict of interest first, then score the application."),
+           case=case)
     return replacement
 
 

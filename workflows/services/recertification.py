@@ -96,7 +96,7 @@ def recertification_create(*, activation, approval, due, today):
            subject=gettext("Your approval is suspended: renew %(names)s") % {
                "names": "、".join(d["name"] for d in due)},
            body=gettext("Upload the renewed documents by %(date)s; otherwise the approval "
-                        "expires.") % {"date": local_date(case.grace_until)})
+                        "expires.") % {"date": local_date(case.grace_until)}, case=case)
     return case
 
 
@@ -204,7 +204,7 @@ def _finish(case, outcome, reason):
     notify(users=selectors.holders_of(case.approval.subject),
            subject=gettext("Re-certification #%(pk)s: %(outcome)s") % {
                "pk": case.pk, "outcome": CaseOutcome(outcome).label},
-           body=reason)
+           body=reason, case=case)
 
 
 def recertifications_expire_after_grace(*, today: datetime.date) -> int:

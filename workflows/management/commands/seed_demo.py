@@ -20,6 +20,7 @@ from registry.models import (
     Bureau,
     Jurisdiction,
     Organization,
+    PartnerDepartment,
     Person,
     School,
     ServiceCategory,
@@ -60,6 +61,17 @@ ORGANIZATIONS = [
      [("reading", "整本书阅读分享会", "共读经典儿童文学，分享阅读感受。", (2, 6), "15.00", 30, (5,))]),
     (5, "52", "南昌市启航劳动教育服务中心", "non_profit", "吴丽", "360104", "360100", "case",
      [("labour", "小小农夫种植课", "校园种植与劳动习惯养成。", (1, 6), "12.00", 30, (2, 4))]),
+    (6, "91", "南昌浪花游泳俱乐部有限公司", "company", "邓涛", "360103", "360100", "case",
+     [("swimming", "少儿游泳安全入门", "水中安全常识、漂浮与蛙泳基本动作，专业救生员在场。",
+       (3, 6), "25.00", 16, (2, 4))]),
+]
+
+# Partner departments (会审) of 南昌市 and the categories that need their opinion (data:
+# the admin edits them): (name, English name, category codes)
+DEPARTMENTS = [
+    ("南昌市体育局", "Nanchang Sports Bureau", ["swimming"]),
+    ("南昌市文化广电新闻出版旅游局", "Nanchang Culture and Tourism Bureau", ["arts"]),
+    ("南昌市科学技术协会", "Nanchang Association for Science and Technology", ["science"]),
 ]
 
 # (serial, name, kind, employing organization serial or None, approval status)
@@ -108,7 +120,22 @@ class Command(BaseCommand):
         self._grant(admin, school_user, Role.SCHOOL, school)
         logins.append(("school", f"{Role.SCHOOL.label} · {school.name}"))
 
+        # a high-risk sport (高危险性体育项目) whose cases need the sports bureau's opinion
+        ServiceCategory.objects.get_or_create(
+            code="swimming", defaults={"name": "游泳", "name_en": "Swimming",
+                                       "parent": ServiceCategory.objects.get(code="sport"),
+                                       "sort_order": 11})
         categories = {c.code: c for c in ServiceCategory.objects.all()}
+        departments = {}
+        for name, name_en, codes in DEPARTMENTS:
+            department, created = PartnerDepartment.objects.get_or_create(
+                jurisdiction=nanchang.jurisdiction, name=name, defaults={"name_en": name_en})
+            if created:
+                department.categories.set([categories[c] for c in codes])
+            departments[codes[0]] = department
+        sports_user = self._user("sportsdept", "彭志远")
+        self._grant(admin, sports_user, Role.DEPARTMENT, departments["swimming"])
+        logins.append(("sportsdept", f"{Role.DEPARTMENT.label} · {departments['swimming'].name}"))
         orgs = {}
         for serial, prefix, name, kind, legal, county, appr_jur, status, offerings in ORGANIZATIONS:
             uscc = make_uscc(serial, prefix=prefix, region=county)
@@ -175,7 +202,7 @@ class Command(BaseCommand):
         application waiting for the clerk and one in public notice (公示)."""
         clerk = get_user_model().objects.get(username="clerk")
         today = timezone.localdate()
-        uploader = {1: provider, 2: admin, 3: admin, 4: applicant, 5: applicant}
+        uploader = {1: provider, 2: admin, 3: admin, 4: applicant, 5: applicant, 6: admin}
         for serial, org in orgs.items():
             if org.documents.exists():
                 continue
@@ -201,12 +228,12 @@ class Command(BaseCommand):
                                                    status__in=["NEW", "ASSIGNED"])
                     if t.flow_task.name == node]
 
-        for serial in (5, 4):
+        for serial in (5, 4, 6):
             org = orgs[serial]
             if SelectionProcess.objects.filter(organization=org).exists():
                 continue
             case = selection.selection_apply(
-        actor=applicant, organization=org, bureau=nanchang,
+        actor=admin if serial == 6 else applicant, organization=org, bureau=nanchang,
         offerings=list(org.offerings.all()))
             if serial == 5:
                 continue  # waits in the clerk's queue
@@ -220,6 +247,9 @@ class Command(BaseCommand):
                 task_actions.task_perform(actor=task.owner, task=task, data={
                "conflict": "no", "score_qualification": 88, "score_course-plan": 85,
                "score_safety": 90, "score_price": 80, "score_reputation": 86})
+            if serial == 6:
+                # swimming: the sports bureau's opinion (会审) waits for sportsdept
+                continue
             approver = get_user_model().objects.get(username="approver")
             for task in tasks_of(case, "decision"):
                 task_actions.task_perform(actor=approver, task=task, data={
