@@ -36,8 +36,7 @@ def partners(world):
     each; the world's offering becomes a swimming course."""
     w, p = world, Partners()
     sport = ServiceCategory.objects.get(code="sport")
-    p.swimming = ServiceCategory.objects.create(code="swimming", name="游泳", name_en="Swimming",
-                                                parent=sport, sort_order=11)
+    p.swimming = ServiceCategory.objects.get(code="swimming", parent=sport)  # a migration's
     p.sports = PartnerDepartment.objects.create(name="南昌市体育局",
                                                 jurisdiction=w.bureau.jurisdiction)
     p.sports.categories.set([p.swimming])
