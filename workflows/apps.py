@@ -18,10 +18,16 @@ class WorkflowsConfig(AppConfig):
         # outbox enqueues its email task by name): in the web, the worker and commands.
         from documents.permissions import register_case_reach
         from registry import notifications
-        from registry.services import reach_check_register, review_case_opener_register
+        from registry.models import BackgroundJob
+        from registry.services import (
+            job_runner_register,
+            reach_check_register,
+            review_case_opener_register,
+        )
         from workflows import flows, tasks  # noqa: F401 - registers the flows and tasks
         from workflows.reach import WorkflowCaseReach
         from workflows.selectors import provider_has_case_under
+        from workflows.services.list_review import list_review_job_run
         from workflows.services.notifications import notify
         from workflows.services.review_cases import review_case_open
 
@@ -29,3 +35,5 @@ class WorkflowsConfig(AppConfig):
         notifications.sender_register(notify)
         reach_check_register(provider_has_case_under)
         review_case_opener_register(review_case_open)
+        job_runner_register(BackgroundJob.Kind.LIST_REVIEW, list_review_job_run,
+                            permission="registry.administer_bureau")

@@ -7,6 +7,7 @@ from .consent import RecordQueryConsent, SchoolInvitation
 from .contracts import Lesson, RosterMember, TermNeed, TermSlot
 from .engagements import Engagement, Evaluation, Incident, SchoolTerm
 from .geography import Bureau, Jurisdiction, School, ServiceCategory
+from .jobs import BackgroundJob
 from .membership import ProviderInvitation
 from .policy import AcademicSignal, AllowedCategory, FeeReference
 from .providers import Offering, Organization, Person, Weekday
@@ -21,6 +22,7 @@ from .sanctions import (
 from .search import ProviderSearchDocument
 
 __all__ = [
+    "BackgroundJob",
     "ChangeRequest",
     "ProviderInvitation",
     "BureauCalendar",

@@ -39,6 +39,7 @@ from .engagements import (
     engagements_visible_to,
     terms_for_schools,
 )
+from .jobs import jobs_visible_to, staffed_bureau_ids
 from .policy import (
     FeeInForce,
     FeeReferences,
@@ -74,6 +75,8 @@ from .sanctions import (
 from .search import approved_organizations_search, approved_people_search, school_jurisdiction_ids
 
 __all__ = [
+    "jobs_visible_to",
+    "staffed_bureau_ids",
     "change_requests_for",
     "reviewable_change_request_ids",
     "approvals_due_for_annual_review",
