@@ -87,7 +87,9 @@ def job_start(*, actor, kind: str, bureau: Bureau, params: dict | None = None) -
     job = BackgroundJob.objects.create(kind=kind, owner=actor, bureau=bureau, params=params)
     audit_record(actor=actor, action="job.start", target=job, to_state=job.state,
                  data={"kind": kind, **{k: v for k, v in params.items() if k != "language"}})
-    transaction.on_commit(lambda: tasks.run_background_job.delay(job.pk))
+    # robust: with the broker unreachable the job stays queued and its page says so (it
+    # waits for the worker), instead of the request failing after the job was recorded
+    transaction.on_commit(lambda: tasks.run_background_job.delay(job.pk), robust=True)
     return job
 
 
@@ -113,14 +115,12 @@ class JobProgress:
         self.job_id = job.pk
         self._side = None
 
-    def __call__(self, done: int, total: int | None = None) -> None:
+    def __call__(self, done: int, total: int) -> None:
         self.advance(done, total)
 
-    def advance(self, done: int, total: int | None = None) -> None:
-        fields = {"done": max(0, done)}
-        if total is not None:
-            fields["total"] = max(0, total)
-            fields["done"] = min(fields["done"], fields["total"])
+    def advance(self, done: int, total: int) -> None:
+        total = max(0, total)
+        fields = {"done": min(max(0, done), total), "total": total}
         if connection.in_atomic_block and connection.vendor == "postgresql":
             self._write_aside(fields)
             return
