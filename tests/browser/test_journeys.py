@@ -29,6 +29,7 @@ from registry.models import (
     ReviewRequest,
 )
 from registry.roles import Role
+from tests.browser.checks import PHONE
 from tests.browser.conftest import login, screenshot
 from tests.factories import (
     ApprovalFactory,
@@ -218,6 +219,14 @@ def test_provider_registers_uploads_applies_and_corrects(page, world):
     _take_task(page)
     # the clear copy is already there: the task lists it as replaced
     expect(page.locator("main form")).to_contain_text("clear.pdf")
+    # the correction task page reads right at a desktop's and a phone's size (issue 23)
+    screenshot(page, "1-provider-correction-task")
+    desktop = page.viewport_size
+    page.set_viewport_size(PHONE)
+    page.reload()  # as a phone opens it: viewflow lays its drawer out when the page loads
+    screenshot(page, "1-provider-correction-task-phone")
+    page.set_viewport_size(desktop)
+    page.reload()
     _submit_task(page)
     # then the case is back with the clerk, documents complete
     expect(page.locator("vf-snackbar")).to_contain_text("任务已完成")

@@ -201,6 +201,10 @@
 
   function init() {
     labelFileInputs();
+    // a task form's errors are said as soon as the page comes back with them
+    document.querySelectorAll(".vf-form__errors:not([role])").forEach(function (box) {
+      box.setAttribute("role", "alert");
+    });
     document.querySelectorAll("form[data-upload-progress]").forEach(wireUpload);
     document.querySelectorAll("main table").forEach(labelCells);
     document.querySelectorAll("input.portal-date-input").forEach(wireDate);
