@@ -482,4 +482,8 @@ LOGGING = {
     "loggers": {"pikepdf": {"level": "WARNING"}},
 }
 
-VIEWFLOW = {"AUTOREGISTER": False}
+VIEWFLOW = {
+    "AUTOREGISTER": False,
+    # the registry's date field (2026-09-01 or 2026年9月1日) in viewflow's task forms too
+    "WIDGET_RENDERERS": {"registry.widgets.DateInput": "config.renderers.PortalDateRenderer"},
+}

@@ -2,17 +2,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import DocumentType
-from registry.widgets import DateInput
+from registry.widgets import DateField
 
 
 class UploadForm(forms.Form):
     document_type = forms.ModelChoiceField(
         label=_("Document type"), queryset=DocumentType.objects.none(), to_field_name="code")
     file = forms.FileField(label=_("File (PDF, JPEG or PNG)"), allow_empty_file=True)
-    issued_on = forms.DateField(label=_("Issue date"),
-                                widget=DateInput())
-    expires_on = forms.DateField(
-        label=_("Expiry date"), required=False, widget=DateInput(),
+    issued_on = DateField(label=_("Issue date"))
+    expires_on = DateField(
+        label=_("Expiry date"), required=False,
         help_text=_("Leave empty to use the usual validity of this kind of document."))
 
     def __init__(self, *args, document_types=(), offerings=(), **kwargs):

@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 from registry import reference
 from registry.models import Jurisdiction, Organization, Person, ServiceCategory, TermSlot
 from registry.models.engagements import EVALUATION_RUBRIC, RUBRIC_TOP_SCORE, Incident
-from registry.widgets import DateInput
+from registry.widgets import DateField
 
 
 class ReferenceChoiceField(forms.ModelChoiceField):
@@ -88,8 +88,8 @@ class PersonSearchForm(forms.Form):
 
 class TermForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=64)
-    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
+    starts_on = DateField(label=_("Starts on"))
+    ends_on = DateField(label=_("Ends on"))
     project_count = forms.IntegerField(label=_("After-school projects"), min_value=1,
                                        max_value=1000)
 
@@ -105,8 +105,8 @@ class EngagementForm(forms.Form):
     organization = forms.IntegerField(label=_("Organization"), required=False)
     offering = forms.IntegerField(label=_("Offering"), required=False)
     person = forms.IntegerField(label=_("Person"), required=False)
-    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput(), required=False)
-    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput(), required=False)
+    starts_on = DateField(label=_("Starts on"), required=False)
+    ends_on = DateField(label=_("Ends on"), required=False)
     fee_per_session = forms.DecimalField(label=_("Agreed fee per session (CNY)"),
                                          min_value=Decimal("0"), max_digits=8, decimal_places=2)
     sessions = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=1000)
@@ -149,7 +149,7 @@ class PaperUploadForm(forms.Form):
 
 
 class LessonForm(forms.Form):
-    taught_on = forms.DateField(label=_("Date"))
+    taught_on = DateField(label=_("Date"))
     period = forms.IntegerField(label=_("Period"), min_value=1, max_value=3)
     teacher = forms.IntegerField(label=_("Teacher (roster person)"))
     pupils_present = forms.IntegerField(label=_("Pupils present"), min_value=0, max_value=10000)
@@ -230,7 +230,7 @@ class IncidentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Incident.Kind.choices)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea,
                                   max_length=4000)
-    occurred_on = forms.DateField(label=_("Occurred on"), widget=DateInput())
+    occurred_on = DateField(label=_("Occurred on"))
 
 
 class SubjectForm(forms.Form):
@@ -317,7 +317,6 @@ class RequeryRecordForm(forms.Form):
     """The clerk's record of a yearly record re-query (入职查询)."""
 
     query_reference = forms.CharField(label=_("Query reference"), max_length=64)
-    query_date = forms.DateField(label=_("Query date"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+    query_date = DateField(label=_("Query date"))
     result = forms.ChoiceField(label=_("Result"), choices=[
         ("clear", _("No record")), ("hit", _("A record was found"))])

@@ -45,3 +45,11 @@ def requeries_overdue() -> int:
 def term_evaluations() -> int:
     """At each school term's end, the school is asked to rate its engagements."""
     return services.term_evaluations_request()
+
+
+@shared_task(acks_late=True)
+def run_background_job(job_id: int) -> str | None:
+    """A long operation a user started (publishing, an export, the yearly list review),
+    with its progress; a rerun of the message does nothing (the job is no longer queued).
+    Not retried: a job that fails says why on its page, and the user starts it again."""
+    return services.job_run(job_id=job_id)

@@ -29,6 +29,7 @@ from registry.forms import (
     TermForm,
 )
 from registry.models import (
+    BackgroundJob,
     Engagement,
     Jurisdiction,
     Offering,
@@ -81,9 +82,13 @@ def list_jurisdiction(request, code: str):
     # an administrator confirms what publishing would do before it is done
     preview = (services.publication_preview(actor=request.user, bureau=administered)
                if administered is not None else None)
+    # the bureau's staff may have a large list's export written in the background
+    staff = publications and request.user.is_authenticated and selectors.staffed_bureau_ids(
+        request.user).filter(jurisdiction=jurisdiction).exists()
     response = render(request, "registry/lists/jurisdiction.html", {
         "jurisdiction": jurisdiction, "current": publications[0] if publications else None,
         "past": publications[1:], "bureau": administered, "preview": preview,
+        "export_job": staff,
     })
     response["Cache-Control"] = conditional.CHANGING
     return response
@@ -155,19 +160,21 @@ def list_export_signature(request, pk: int):
 @login_required
 @require_POST
 def list_publish(request, bureau_id: int):
-    """A bureau administrator publishes the next numbered list."""
+    """A bureau administrator publishes the next numbered list, in the worker (a
+    ``BackgroundJob``); the page that follows shows its progress and links the list."""
     bureau = bureau_for(request.user, bureau_id)
     if request.POST.get("confirm") != "yes":  # the page shows what will happen first
         messages.error(request, _("Confirm the publication after reading what it will do."))
         return redirect("registry:list-jurisdiction", code=bureau.jurisdiction.code)
     try:
-        publication = services.publication_publish(actor=request.user, bureau=bureau)
+        job = services.job_start(actor=request.user, kind=BackgroundJob.Kind.PUBLISH,
+                                 bureau=bureau)
     except ValidationError as error:
         for message in error_messages(error):
             messages.error(request, message)
         return redirect("registry:list-jurisdiction", code=bureau.jurisdiction.code)
-    messages.success(request, _("Published %(name)s.") % {"name": publication})
-    return redirect("registry:list-detail", pk=publication.pk)
+    # a long list takes a while: the job's page follows the worker and links the list
+    return redirect("registry:job-detail", pk=job.pk)
 
 
 # --- schools: search and engagements -----------------------------------------

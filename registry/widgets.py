@@ -14,3 +14,11 @@ class DateInput(forms.DateInput):
                 "placeholder": "2026-09-01", "data-picker-label": _("Pick a date"),
                 "size": 14}
         super().__init__(attrs={**base, **(attrs or {})}, format="%Y-%m-%d")
+
+
+class DateField(forms.DateField):
+    """The date field of every form (portal pages, viewflow's task forms, the API's shared
+    forms): drawn as :class:`DateInput`, read in any format of config/formats (2026-09-01,
+    2026年9月1日, 2026/9/1)."""
+
+    widget = DateInput

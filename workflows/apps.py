@@ -19,7 +19,9 @@ class WorkflowsConfig(AppConfig):
         from documents.permissions import register_case_reach
         from documents.selectors import earliest_expiring_document
         from registry import notifications
+        from registry.models import BackgroundJob
         from registry.services import (
+            job_runner_register,
             reach_check_register,
             renewal_document_limit_register,
             review_case_opener_register,
@@ -27,6 +29,7 @@ class WorkflowsConfig(AppConfig):
         from workflows import flows, tasks  # noqa: F401 - registers the flows and tasks
         from workflows.reach import WorkflowCaseReach
         from workflows.selectors import provider_has_case_under
+        from workflows.services.list_review import list_review_job_run
         from workflows.services.notifications import notify
         from workflows.services.review_cases import review_case_open
 
@@ -35,3 +38,5 @@ class WorkflowsConfig(AppConfig):
         reach_check_register(provider_has_case_under)
         review_case_opener_register(review_case_open)
         renewal_document_limit_register(earliest_expiring_document)
+        job_runner_register(BackgroundJob.Kind.LIST_REVIEW, list_review_job_run,
+                            permission="registry.administer_bureau")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from documents.selectors import documents_of
 from registry.models import ServiceCategory, grades_label
 from registry.selectors import highlight_words
+from registry.widgets import DateField
 from workflows import selectors
 from workflows.models import (
     AnnualReviewProcess,
@@ -110,10 +111,10 @@ class CorrectionForm(TaskForm):
                     required=False,
                     help_text=(_("The bureau's reason: %(reason)s") % {"reason": item.reason}
                                if item.reason else "") + done)
-                self.fields[f"{item.key}_issued_on"] = forms.DateField(
+                self.fields[f"{item.key}_issued_on"] = DateField(
                     label=_("Issue date of the replacement"), required=False)
                 if item.document_type.expires:
-                    self.fields[f"{item.key}_expires_on"] = forms.DateField(
+                    self.fields[f"{item.key}_expires_on"] = DateField(
                         label=_("Expiry date of the replacement"), required=False)
             self.fields[f"{item.key}_answer"] = forms.CharField(
                 label=_("Your answer on %(item)s") % {"item": item.label},
@@ -218,7 +219,7 @@ class QualificationForm(DocumentDecisionsMixin, TaskForm):
 
 class VerificationForm(DocumentDecisionsMixin, TaskForm):
     query_reference = forms.CharField(label=_("Record query reference"), max_length=64)
-    query_date = forms.DateField(label=_("Record query date"))
+    query_date = DateField(label=_("Record query date"))
     query_result = forms.ChoiceField(label=_("Record query result"),
                                      choices=VettingProcess.QueryResult.choices)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea,
@@ -484,7 +485,7 @@ class RenewForm(TaskForm):
 class RecertVerifyForm(DocumentDecisionsMixin, TaskForm):
     query_reference = forms.CharField(label=_("Record query reference"), max_length=64,
                                       required=False)
-    query_date = forms.DateField(label=_("Record query date"), required=False)
+    query_date = DateField(label=_("Record query date"), required=False)
     query_result = forms.ChoiceField(label=_("Record query result"), required=False,
                                      choices=[("", "—"), *VettingProcess.QueryResult.choices])
 

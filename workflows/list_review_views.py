@@ -7,7 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from registry.models import Bureau
+from registry import selectors as registry_selectors
+from registry import services as registry_services
+from registry.job_views import job_payload
+from registry.models import BackgroundJob, Bureau
 from workflows.models import ListReview
 from workflows.services import list_review
 
@@ -23,8 +26,14 @@ def _page(request, bureau, status=200, errors=()):
     reviews = [(r, list_review.list_review_progress(r))
                for r in ListReview.objects.filter(bureau=bureau).select_related(
                    "publication").order_by("-year")[:10]]
+    # the start that runs in the worker now, or the last one that failed, with its bar
+    job = (registry_selectors.jobs_visible_to(request.user)
+           .filter(bureau=bureau, kind=BackgroundJob.Kind.LIST_REVIEW).first())
+    if job is not None and job.state == BackgroundJob.State.DONE:
+        job = None  # its result is the review below
     return render(request, "workflows/list_review.html",
-                  {"bureau": bureau, "reviews": reviews, "errors": errors}, status=status)
+                  {"bureau": bureau, "reviews": reviews, "errors": errors, "job": job,
+                   "status": job_payload(job) if job else None}, status=status)
 
 
 @login_required
@@ -38,8 +47,11 @@ def list_reviews(request, bureau_id: int):
             list_review.list_review_publish(actor=request.user, review=review)
             messages.success(request, _("The next list version is published."))
         else:
-            review = list_review.list_review_start(actor=request.user, bureau=bureau)
-            messages.success(request, _("%(n)d annual reviews opened.") % {"n": review.opened})
+            # thousands of cases: opened in the worker, followed by the bar on this page
+            registry_services.job_start(actor=request.user, bureau=bureau,
+                                        kind=BackgroundJob.Kind.LIST_REVIEW)
+            messages.success(request, _("The yearly review is being started in the "
+                                        "background; its progress is shown below."))
     except ValidationError as error:
         return _page(request, bureau, status=400, errors=error.messages)
     return redirect("workflows:list-reviews", bureau_id=bureau.pk)

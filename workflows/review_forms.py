@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Organization, Person
+from registry.widgets import DateField
 from workflows.forms import FORMS, TaskForm
 from workflows.models import ReviewCaseProcess
 from workflows.services import review_cases
@@ -31,9 +32,8 @@ class DecideForm(TaskForm):
     rectification_requirements = forms.CharField(
         label=_("What to rectify (rectification only)"), widget=forms.Textarea,
         required=False, max_length=10000)
-    rectification_due = forms.DateField(label=_("Rectify by (rectification only)"),
-                                        required=False,
-                                        widget=forms.DateInput(attrs={"type": "date"}))
+    rectification_due = DateField(label=_("Rectify by (rectification only)"),
+                                  required=False)
     blacklist_years = forms.IntegerField(label=_("Years barred (blacklist proposal only)"),
                                          required=False, min_value=1, max_value=10)
 

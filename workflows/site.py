@@ -14,6 +14,7 @@ from viewflow.workflow import chart
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow.views import dashboard as vf_dashboard
 from viewflow.workflow.flow.views.chart import FlowChartView
+from viewflow.workflow.flow.views.list import FlowArchiveListView
 from viewflow.workflow.status import STATUS
 
 from workflows import selectors
@@ -92,7 +93,18 @@ class CaseRedirectView(generic.View):
         return HttpResponseRedirect(selectors.case_url(case))
 
 
+class ArchiveListView(FlowArchiveListView):
+    """viewflow's archive of the user's finished tasks, whose last column viewflow heads with
+    its method's bare English name ("Process summary"): headed in the user's language."""
+
+    def process_summary(self, task):
+        return super().process_summary(task)
+
+    process_summary.short_description = _("Case")
+
+
 class ScopedFlowAppViewset(FlowAppViewset):
+    archive_view_class = ArchiveListView
     chart_view_class = ScopedChartView
     process_detail_view_class = CaseRedirectView
     dashboard_view_class = ScopedDashboardView

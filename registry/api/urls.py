@@ -5,6 +5,7 @@ from registry.api import (
                 consent,
                 contracts,
                 engagements,
+                jobs,
                 policy,
                 providers,
                 publications,
@@ -33,6 +34,7 @@ router.register("people", providers.PersonViewSet, basename="person")
 router.register("change-requests", providers.ChangeRequestViewSet, basename="change-request")
 router.register("organization-invitations", providers.ProviderInvitationViewSet,
                 basename="organization-invitation")
+router.register("jobs", jobs.JobViewSet, basename="job")
 router.register("requeries", after_approval.RequeryViewSet, basename="requery")
 
 urlpatterns = [

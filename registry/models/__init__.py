@@ -16,6 +16,7 @@ from .engagements import (
     rubric_percent,
 )
 from .geography import Bureau, Jurisdiction, School, ServiceCategory
+from .jobs import BackgroundJob
 from .membership import ProviderInvitation
 from .policy import AcademicSignal, AllowedCategory, FeeReference
 from .providers import Offering, Organization, Person, Weekday
@@ -33,6 +34,7 @@ __all__ = [
     "approval_covers",
     "grades_label",
     "PartnerDepartment",
+    "BackgroundJob",
     "ChangeRequest",
     "ProviderInvitation",
     "BureauCalendar",

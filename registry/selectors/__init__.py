@@ -45,6 +45,7 @@ from .engagements import (
     terms_for_schools,
     terms_to_rate,
 )
+from .jobs import jobs_visible_to, staffed_bureau_ids
 from .policy import (
     FeeInForce,
     FeeReferences,
@@ -80,6 +81,8 @@ from .sanctions import (
 from .search import approved_organizations_search, approved_people_search, school_jurisdiction_ids
 
 __all__ = [
+    "jobs_visible_to",
+    "staffed_bureau_ids",
     "change_requests_for",
     "reviewable_change_request_ids",
     "approvals_due_for_annual_review",

@@ -82,6 +82,7 @@ from .engagements import (
     satisfaction_share,
     school_term_create,
 )
+from .jobs import JobProgress, is_bureau_staff, job_run, job_runner_register, job_start
 from .membership import (
     invitation_from_token,
     provider_invitation_accept,
@@ -121,6 +122,11 @@ from .sanctions import (
 from .search import search_index_rebuild, search_index_refresh
 
 __all__ = [
+    "JobProgress",
+    "is_bureau_staff",
+    "job_run",
+    "job_runner_register",
+    "job_start",
     "change_request_review",
     "may_review",
     "invitation_from_token",

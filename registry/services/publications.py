@@ -139,9 +139,12 @@ def publication_preview(*, actor, bureau: Bureau) -> dict:
 
 
 @transaction.atomic
-def publication_publish(*, actor, bureau: Bureau) -> Publication:
+def publication_publish(*, actor, bureau: Bureau, progress=None) -> Publication:
     """Publish the next numbered list of ``bureau``'s jurisdiction: every approval of that
     jurisdiction valid today, frozen with its SHA-256 digest and its diff.
+
+    ``progress(done, total)``, when given (a background job's ``JobProgress``), hears how
+    many entries are written, after each batch.
 
     The bureau row is locked so that two administrators publishing at once get
     consecutive numbers, not a clash.
@@ -172,6 +175,9 @@ def publication_publish(*, actor, bureau: Bureau) -> Publication:
     batch: list[PublicationEntry] = []
     position = 0
     fees = FeeReferences(jurisdiction=jurisdiction, on=today)
+    total = approvals.count() if progress is not None else 0
+    if progress is not None:
+        progress(0, total)
     for approval in approvals.iterator(chunk_size=ENTRY_BATCH):
         data = _entry_for(approval, fees)
         if data["key"] in current:  # cannot happen: one open approval per subject
@@ -186,6 +192,8 @@ def publication_publish(*, actor, bureau: Bureau) -> Publication:
         if len(batch) >= ENTRY_BATCH:
             PublicationEntry.objects.bulk_create(batch)
             batch = []
+            if progress is not None:
+                progress(position, max(total, position))
     PublicationEntry.objects.bulk_create(batch)
     publication.entry_count = position
     publication.diff = _diff(previous, current)

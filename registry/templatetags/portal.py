@@ -103,6 +103,10 @@ def menu_sections(user) -> list[dict]:
                           _url("workflows:dashboard", bureau.pk), "insights"))
             items.append((_("Blacklist proposals: %(name)s") % {"name": bureau.name},
                           _url("registry:blacklist-proposals", bureau.pk), "how_to_reg"))
+            items.append((_("Yearly review of the list: %(name)s") % {"name": bureau.name},
+                          _url("workflows:list-reviews", bureau.pk), "playlist_add_check"))
+        # publishing, large exports and the yearly review run in the worker
+        items.append((_("My background jobs"), _url("registry:job-list"), "hourglass_top"))
         if administered:
             items.append((_("Personal data access log"),
                           (_url("documents:access-log") or "") + "?scope=bureau", "policy"))

@@ -23,6 +23,7 @@ LEAKED = [
     "No applications found", "To place content here", "True", "False", "None",
     "Brief", "Process brief", "Inbox", "Queue", "Archive", "Dashboard", "Log out",
     "Profile", "Assign", "Unassign", "Task", "Created", "Start", "End",
+    "Process summary",
 ]
 # an enum's code in brackets ("37 (rejected)") or the paginator's "1-2 of 2"
 LEAKED_PATTERNS = [re.compile(r"\d+\s*\((?:[a-z_]+)\)"), re.compile(r"\b\d+\s*-\s*\d+ of \d+\b")]

@@ -171,8 +171,8 @@ def screenshot(page, name: str) -> pathlib.Path:
     """A full-page screenshot of a page that first passed ``check_page`` (axe, the width at
     a phone's size, no leaked English): what a journey shows must also be right."""
     check_page(page)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path
 

@@ -29,6 +29,7 @@ from registry.models import (
     ReviewRequest,
 )
 from registry.roles import Role
+from tests.browser.checks import PHONE
 from tests.browser.conftest import login, screenshot
 from tests.factories import (
     ApprovalFactory,
@@ -220,6 +221,14 @@ def test_provider_registers_uploads_applies_and_corrects(page, world):
     _take_task(page)
     # the clear copy is already there: the task lists it as replaced
     expect(page.locator("main form")).to_contain_text("clear.pdf")
+    # the correction task page reads right at a desktop's and a phone's size (issue 23)
+    screenshot(page, "1-provider-correction-task")
+    desktop = page.viewport_size
+    page.set_viewport_size(PHONE)
+    page.reload()  # as a phone opens it: viewflow lays its drawer out when the page loads
+    screenshot(page, "1-provider-correction-task-phone")
+    page.set_viewport_size(desktop)
+    page.reload()
     _submit_task(page)
     # then the case is back with the clerk, documents complete
     expect(page.locator("vf-snackbar")).to_contain_text("任务已完成")
@@ -317,8 +326,13 @@ def test_bureau_verifies_scores_decides_and_publishes(new_page, world):
     admin.click("main summary:has-text('立即发布')")
     expect(admin.locator("main .publish-confirm")).to_contain_text("1 条")
     admin.click("main button:has-text('确认发布')")
+    # publishing runs in the worker: its page shows the bar, then links the list
+    admin.wait_for_url("**/jobs/**")
+    expect(admin.locator("main [role=progressbar]")).to_have_attribute("aria-valuenow", "100")
+    expect(admin.locator("main .portal-job__state")).to_have_text("已完成")
+    screenshot(admin, "2-bureau-publish-job")
+    admin.click("main .portal-job__result a")
     admin.wait_for_url("**/lists/p/**")
-    expect(admin.locator(".portal-messages")).to_contain_text("已发布")
     expect(admin.locator("main table")).to_contain_text(w.organization.name)
     expect(admin.locator("main table")).to_contain_text("少儿围棋启蒙班")
     publication = Publication.objects.get(jurisdiction=w.bureau.jurisdiction)

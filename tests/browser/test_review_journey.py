@@ -93,6 +93,7 @@ def test_reviewers_see_the_evidence_and_the_panel_stays_confidential(new_page, w
     # submitting with nothing replaced is refused, naming the items
     provider.locator("main form button:not([name=_continue])").last.click()
     expect(provider.locator("main")).to_contain_text("尚未补正")
+    screenshot(provider, "19-2-provider-correction-refused")
     for n, name in ((0, "licence-clear.pdf"), (1, "renewed.pdf")):
         provider.set_input_files(f"input[name=item{n}_file]", _pdf(name))
         _fill(provider, f"id_item{n}_issued_on", (today - datetime.timedelta(days=1)).isoformat())

@@ -5,6 +5,7 @@ values). A screenshot of each role's first page goes to var/screenshots/ (``make
 screenshots`` copies them into docs/screenshots/ for the README's gallery)."""
 
 import datetime
+import os
 
 import pytest
 
@@ -31,10 +32,13 @@ def _menu_links(page) -> list[str]:
 def _visit_all(page, start: str, links: list[str], name: str) -> int:
     page.goto(start)
     screenshot(page, name)  # checks the page first
-    for href in links:
+    for number, href in enumerate(links, start=1):
         response = page.goto(href)
         assert response.status == 200, f"{href} answered {response.status}"
-        check_page(page)
+        if os.environ.get("SCREENSHOT_ALL"):  # to look at every page: var/screenshots/all/
+            screenshot(page, f"all/{name}-{number:02d}")
+        else:
+            check_page(page)
     return len(links)
 
 

@@ -129,7 +129,7 @@ WEB_OBJECTS = {
     # the contract's: side A's term, school and published list
     "api-parents-page": "school", "registry:parents-page": "school",
     "registry:term-plan": "term", "registry:term-settlement": "term",
-    "registry:list-export-signature": "publication",
+    "registry:list-export-signature": "publication", "registry:list-export-job": "publication",
     "registry:lesson-record": "engagement", "registry:lesson-decide": "engagement",
     "registry:engagement-roster": "engagement",
     "registry:engagement-roster-accept": "engagement",
@@ -140,7 +140,7 @@ WEB_OBJECTS = {
 }
 # API resources whose rows the sides do not build: an absent row, or the side's term
 API_ABSENT = {"term": "term", "requery": "absent", "review-case": "review_case",
-              "list-review": "absent"}
+              "list-review": "absent", "job": "absent"}
 
 
 def _object_id(side, route: Route) -> str:
@@ -264,6 +264,7 @@ def payload(route: Route, side) -> dict:
         "notice-objections": {"real_name": "王小明", "contact": "13900000000",
                               "reason": "该机构曾多收费用"},
         "publication-publish": {"bureau": side.bureau.pk},
+        "list-export-job": {"format": "csv"},
         "review-request-close": {"reason": "已约谈机构负责人"},
         "blacklist-proposal-refuse": {"reason": "证据不足"},
         "blacklist-refuse": {"reason": "证据不足"},

@@ -105,6 +105,17 @@ TABLE = [
     row("registry/lists/<slug:code>/", *ALL),
     row("registry/lists/p/<int:pk>/", *ALL2),
     row("registry/lists/p/<int:pk>/export.<str:fmt>", *ALL2),
+    # a large list's export in the worker (issue 23): its bureau's staff, of their own list
+    row("registry/lists/p/<int:pk>/export-job/", "NN", "NN", "NN", "YN", "YN", "YN", "YN"),
+    # background jobs (issue 23): anyone signed in has a list (their own and their bureau's
+    # jobs); the sides build no job, so one is asked about that is not there
+    row("registry/jobs/", *USERS),
+    row("registry/jobs/<int:pk>/", *NOBODY2),
+    row("registry/jobs/<int:pk>/status.json", *NOBODY2),
+    row("registry/jobs/<int:pk>/download/", *NOBODY2),
+    row(api("jobs/"), *USERS),
+    row(api("jobs/{pk}/"), *NOBODY2),
+    row(api("jobs/{pk}/download/"), *NOBODY2),
     row("selection/notices/", *ALL),
     row("selection/notices/<int:pk>/object/", *ALL2),
     row(api("jurisdictions/"), *ALL),

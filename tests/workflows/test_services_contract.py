@@ -59,6 +59,15 @@ EXEMPT = {
     "registry.services.photos.photo_image_clean": "re-encodes an uploaded image; no database",
     "registry.services.membership.invitation_from_token": READ,
     "registry.services.publications.publication_preview": READ,
+    "registry.services.jobs.is_bureau_staff": READ,
+    "registry.services.jobs.job_runner_register": "fills an in-memory hook at start-up",
+    "registry.services.jobs.job_run": (
+        "the worker's run of a background job: its start, its work and its end each commit "
+        "alone on purpose (the page follows the job while it runs, and a failure is "
+        "recorded although the work rolled back)"),
+    "workflows.services.list_review.list_review_job_run": (
+        "a background job's runner: list_review_start, which it calls, is the atomic and "
+        "audited writer"),
     "registry.services.review_hooks.review_case_opener_register":
         "fills an in-memory hook at start-up",
     "workflows.services.corrections.correction_items": READ,
@@ -134,6 +143,8 @@ AUDIT_CALLS = {"audit", "audit_record", "audit_record_many", "case_finish", "_fi
 # Writers of workflows.services whose audit event another service writes, or that change
 # no state worth an event.
 AUDITED_ELSEWHERE = {
+    "workflows.services.list_review.list_review_job_run":
+        "list_review_start records list_review.start; registry's job_run the job's end",
     "workflows.services.notifications.notify": "a message to users, not a state change",
     "workflows.services.notifications.notify_private_news": "a message (through notify)",
     "workflows.services.notifications.notify_task_queue": "a message (through notify)",

@@ -20,6 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Process, Task
@@ -162,6 +163,19 @@ def _open_in_bulk(review: ListReview, today: datetime.date) -> int:
             [review.started_by_id, registry_services._actor_repr(review.started_by),
              case_type.pk, str(review), _("Yearly review of the list"), now_db, review.pk])
     return opened
+
+
+def list_review_job_run(job, progress) -> tuple[str, str]:
+    """The worker's part of a ``BackgroundJob`` of kind ``list_review`` (registered in
+    ``workflows.apps``): start the review for the job's owner and bureau, and link the
+    review's progress on the list review page. Its cases are opened set-based in one
+    transaction, so the bar goes from nothing to done; the reviews' own progress (done /
+    open / overdue) is the page's."""
+    progress(0, 1)
+    review = list_review_start(actor=job.owner, bureau=job.bureau)
+    url = reverse("workflows:list-reviews", args=[job.bureau_id]) + f"#list-review-{review.pk}"
+    return url, _("Yearly review of the list %(year)s: %(n)d annual reviews opened") % {
+        "year": review.year, "n": review.opened}
 
 
 def list_review_progress(review: ListReview) -> dict:

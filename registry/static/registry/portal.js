@@ -62,14 +62,9 @@
   }
 
   /* Date fields (class portal-date-input): typed as 2026-09-01 or 2026年9月1日, or picked
-     from the browser's calendar through the button beside the field. */
-  function wireDate(input) {
-    if (input.dataset.pickerWired) { return; }
-    input.dataset.pickerWired = "1";
-    var wrap = document.createElement("span");
-    wrap.className = "portal-date";
-    input.parentNode.insertBefore(wrap, input);
-    wrap.appendChild(input);
+     from the browser's calendar through the button beside the field. The button is for the
+     mouse and touch (the calendar is the browser's own); the keyboard types the date. */
+  function makePick(label, onPicked) {
     var pick = document.createElement("span");
     pick.className = "portal-date__pick portal-button portal-button--secondary";
     pick.innerHTML = '<i class="material-icons" aria-hidden="true">event</i>';
@@ -78,13 +73,48 @@
     native.className = "portal-date__native";
     native.tabIndex = -1;
     native.setAttribute("aria-hidden", "true");
-    native.setAttribute("title", input.dataset.pickerLabel || "");
-    native.addEventListener("change", function () {
-      if (native.value) { input.value = native.value; }
-      input.dispatchEvent(new Event("change", { bubbles: true }));
+    native.setAttribute("title", label || "");
+    native.addEventListener("click", function () {
+      // Chromium opens its calendar only from its own icon: open it from anywhere on the button
+      if (native.showPicker) { try { native.showPicker(); } catch (e) { /* not allowed */ } }
     });
+    native.addEventListener("change", function () { if (native.value) { onPicked(native.value); } });
     pick.appendChild(native);
-    wrap.appendChild(pick);
+    return pick;
+  }
+
+  function wireDate(input) {
+    if (input.dataset.pickerWired) { return; }
+    input.dataset.pickerWired = "1";
+    var wrap = document.createElement("span");
+    wrap.className = "portal-date";
+    input.parentNode.insertBefore(wrap, input);
+    wrap.appendChild(input);
+    wrap.appendChild(makePick(input.dataset.pickerLabel, function (value) {
+      input.value = value;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }));
+  }
+
+  /* The same field in viewflow's task forms: viewflow draws it as its own text field
+     component (config/renderers.py), whose input exists only once the component has
+     rendered (hence the observer below); the button goes at the end of the field's box. */
+  function wireTaskDates() {
+    document.querySelectorAll("vf-field-input.portal-date-input:not([data-picker-wired])")
+      .forEach(function (host) {
+        var input = host.querySelector("input");
+        if (!input) { return; }
+        host.setAttribute("data-picker-wired", "1");
+        input.setAttribute("inputmode", "numeric");
+        input.setAttribute("autocomplete", "off");
+        var pick = makePick(host.getAttribute("data-picker-label"), function (value) {
+          input.value = value;
+          input.dispatchEvent(new Event("input", { bubbles: true }));
+          input.dispatchEvent(new Event("change", { bubbles: true }));
+        });
+        pick.classList.add("portal-date__pick--in-field");
+        host.appendChild(pick);
+      });
   }
 
   /* viewflow's file field (vf-field-file) lays a transparent file input over its text field,
@@ -100,15 +130,86 @@
       });
   }
   if (window.MutationObserver) {
-    new MutationObserver(labelFileInputs).observe(document.documentElement,
-                                                  { childList: true, subtree: true });
+    new MutationObserver(function () { labelFileInputs(); wireTaskDates(); })
+      .observe(document.documentElement, { childList: true, subtree: true });
+  }
+
+  /* A background job's progress (.portal-job, registry/jobs/_job.html): the worker's numbers,
+     polled from data-job-status until the job is over, move the bar (role=progressbar,
+     aria-valuenow) and are said in words (aria-live); then the result's link appears, or
+     why the job failed. No framework: fetch and a timer that slows down while nothing
+     changes. */
+  function wireJob(box) {
+    if (box.dataset.jobWired || box.dataset.jobOver === "1" || !window.fetch) { return; }
+    box.dataset.jobWired = "1";
+    var bar = box.querySelector("[role=progressbar]");
+    var fill = box.querySelector(".portal-bar__fill");
+    var message = box.querySelector(".portal-job__message");
+    var state = box.querySelector(".portal-job__state");
+    var result = box.querySelector(".portal-job__result");
+    var delay = 800;
+    var last = "";
+    function show(s) {
+      if (s.percent === null || s.percent === undefined) {
+        bar.removeAttribute("aria-valuenow");
+        bar.classList.add("portal-bar--indeterminate");
+      } else {
+        bar.setAttribute("aria-valuenow", String(s.percent));
+        bar.classList.remove("portal-bar--indeterminate");
+        fill.style.width = s.percent + "%";
+      }
+      bar.setAttribute("aria-valuetext", s.message || "");
+      if (message && message.textContent !== s.message) { message.textContent = s.message; }
+      if (state) {
+        state.textContent = s.state_name;
+        state.className = "portal-badge portal-job__state portal-badge--" +
+          (s.state === "done" ? "ok" : s.state === "failed" ? "bad" : "info");
+      }
+      if (s.state === "failed" && message) {
+        message.classList.add("portal-error");
+        message.setAttribute("role", "alert");
+      }
+      if (s.result_url && result) {
+        var link = result.querySelector("a");
+        link.href = s.result_url;
+        if (s.result_label) { link.textContent = s.result_label; }
+        result.hidden = false;
+      }
+    }
+    function poll() {
+      window.fetch(box.dataset.jobStatus, { credentials: "same-origin",
+                                            headers: { Accept: "application/json" } })
+        .then(function (answer) {
+          if (!answer.ok) { throw new Error(String(answer.status)); }
+          return answer.json();
+        })
+        .then(function (s) {
+          show(s);
+          if (s.over) { box.dataset.jobOver = "1"; return; }
+          var now = s.state + ":" + s.done + "/" + s.total;
+          delay = now === last ? Math.min(delay * 1.5, 5000) : 800;
+          last = now;
+          window.setTimeout(poll, delay);
+        })
+        .catch(function () {
+          delay = Math.min(delay * 2, 15000);
+          window.setTimeout(poll, delay);
+        });
+    }
+    window.setTimeout(poll, 300);
   }
 
   function init() {
     labelFileInputs();
+    // a task form's errors are said as soon as the page comes back with them
+    document.querySelectorAll(".vf-form__errors:not([role])").forEach(function (box) {
+      box.setAttribute("role", "alert");
+    });
     document.querySelectorAll("form[data-upload-progress]").forEach(wireUpload);
     document.querySelectorAll("main table").forEach(labelCells);
     document.querySelectorAll("input.portal-date-input").forEach(wireDate);
+    wireTaskDates();
+    document.querySelectorAll(".portal-job[data-job-status]").forEach(wireJob);
   }
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("turbo:load", init);

@@ -1,0 +1,260 @@
+"""Long operations in the Celery worker, with their progress (``BackgroundJob``).
+
+A page asks for the operation with :func:`job_start` (permission checked there, at once);
+the worker runs it with :func:`job_run`, which calls the runner registered for the job's
+kind with a :class:`JobProgress` to report ``done`` of ``total``; the page polls the job's
+status (``registry.job_views.job_status``) and shows a progress bar, then the link to the
+result, or the reason it failed in words the user understands.
+
+Runners live with what they run: publishing and exports here; the yearly list review in
+``workflows`` (registered in ``workflows.apps``), since the registry knows nothing of
+workflows.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import storages
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from registry import exports, tasks
+from registry.models import BackgroundJob, Bureau, Publication
+from registry.selectors.publications import publication_entries_data
+from registry.services.core import audit_record
+from registry.services.publications import publication_publish
+
+logger = logging.getLogger(__name__)
+
+# which bureau permissions make a user the bureau's staff (who may run and see its jobs)
+STAFF_PERMS = ("registry.clerk_bureau", "registry.expert_bureau", "registry.approve_bureau",
+               "registry.administer_bureau")
+EXPORT_FORMATS = ("csv", "xlsx")
+# how often an export reports its progress (entries)
+EXPORT_STEP = 1000
+
+# kind → runner(job, progress) → (result url, result label)
+Runner = Callable[[BackgroundJob, "JobProgress"], tuple[str, str]]
+_RUNNERS: dict[str, Runner] = {}
+# kind → the permission that starting such a job requires on its bureau
+_START_PERMS: dict[str, str] = {
+    BackgroundJob.Kind.PUBLISH: "registry.administer_bureau",
+    BackgroundJob.Kind.LIST_REVIEW: "registry.administer_bureau",
+}
+
+
+def job_runner_register(kind: str, runner: Runner, *, permission: str | None = None) -> None:
+    """Say how a kind of job runs (a higher layer fills in its own kinds at start-up)."""
+    _RUNNERS[kind] = runner
+    if permission:
+        _START_PERMS[kind] = permission
+
+
+def is_bureau_staff(user, bureau: Bureau) -> bool:
+    return bool(user and user.is_authenticated
+                and any(user.has_perm(perm, bureau) for perm in STAFF_PERMS))
+
+
+@transaction.atomic
+def job_start(*, actor, kind: str, bureau: Bureau, params: dict | None = None) -> BackgroundJob:
+    """Record a long operation for the worker and ask the worker once this commits.
+
+    Refuses at once (nothing recorded) what the operation itself would refuse for want of
+    permission, so that the user hears it now, not after a wait. An export is for the
+    bureau's staff; publishing and the list review for its administrators."""
+    if kind not in BackgroundJob.Kind.values:
+        raise ValidationError(_("This is not an operation that runs in the background."),
+                              code="kind")
+    permission = _START_PERMS.get(kind)
+    allowed = (actor is not None and actor.has_perm(permission, bureau) if permission
+               else is_bureau_staff(actor, bureau))
+    if not allowed:
+        raise PermissionDenied(_("Only the staff of this bureau may start this operation."))
+    params = dict(params or {})
+    if kind == BackgroundJob.Kind.EXPORT:
+        params = _export_params(bureau, params)
+    # the worker answers in the language of the user who asked
+    params["language"] = translation.get_language() or settings.LANGUAGE_CODE
+    job = BackgroundJob.objects.create(kind=kind, owner=actor, bureau=bureau, params=params)
+    audit_record(actor=actor, action="job.start", target=job, to_state=job.state,
+                 data={"kind": kind, **{k: v for k, v in params.items() if k != "language"}})
+    # robust: with the broker unreachable the job stays queued and its page says so (it
+    # waits for the worker), instead of the request failing after the job was recorded
+    transaction.on_commit(lambda: tasks.run_background_job.delay(job.pk), robust=True)
+    return job
+
+
+def _export_params(bureau: Bureau, params: dict) -> dict:
+    fmt = params.get("format")
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError({"format": _("Choose CSV or XLSX.")})
+    publication = Publication.objects.filter(pk=params.get("publication")).first()
+    if publication is None or publication.jurisdiction_id != bureau.jurisdiction_id:
+        raise ValidationError({"publication": _("This bureau has published no such list.")})
+    return {"publication": publication.pk, "format": fmt}
+
+
+class JobProgress:
+    """Reports ``done`` of ``total`` so that the page's bar moves while the work runs.
+
+    Outside a transaction the row is updated at once. Inside one (publishing writes the
+    whole list in one transaction, so that nothing is half-published), the numbers would be
+    invisible until the end: on PostgreSQL they go through a second connection of their own,
+    committed at once; SQLite has one writer at a time, so there the bar jumps at the end."""
+
+    def __init__(self, job: BackgroundJob):
+        self.job_id = job.pk
+        self._side = None
+
+    def __call__(self, done: int, total: int) -> None:
+        self.advance(done, total)
+
+    def advance(self, done: int, total: int) -> None:
+        total = max(0, total)
+        fields = {"done": min(max(0, done), total), "total": total}
+        if connection.in_atomic_block and connection.vendor == "postgresql":
+            self._write_aside(fields)
+            return
+        BackgroundJob.objects.filter(pk=self.job_id, state=BackgroundJob.State.RUNNING)\
+            .update(**fields)
+
+    def _write_aside(self, fields: dict) -> None:
+        try:
+            if self._side is None:
+                self._side = connections.create_connection(DEFAULT_DB_ALIAS)
+                with self._side.cursor() as cursor:
+                    # never wait behind the job's own transaction: progress is not worth it
+                    cursor.execute("SET lock_timeout = '1s'")
+            table = BackgroundJob._meta.db_table
+            sets = ", ".join(f"{name} = %s" for name in fields)
+            with self._side.cursor() as cursor:
+                cursor.execute(f"UPDATE {table} SET {sets} WHERE id = %s AND state = %s",  # noqa: S608
+                               [*fields.values(), self.job_id, BackgroundJob.State.RUNNING])
+        except DatabaseError:
+            logger.warning("progress of job %s not recorded", self.job_id, exc_info=True)
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
+
+
+def _counted(items: Iterable, progress: JobProgress, total: int,
+            step: int = EXPORT_STEP) -> Iterator:
+    """``items`` as they are, reporting every ``step`` of them to ``progress``."""
+    done = 0
+    for item in items:
+        yield item
+        done += 1
+        if done % step == 0:
+            progress(done, total)
+    progress(done, max(total, done))
+
+
+@transaction.atomic
+def _job_begin(job_id: int) -> BackgroundJob | None:
+    job = (BackgroundJob.objects.select_for_update(of=("self",))
+           .select_related("owner", "bureau__jurisdiction").filter(pk=job_id).first())
+    if job is None or job.state != BackgroundJob.State.QUEUED:
+        return None  # a rerun of a delivered message: the job already ran or runs
+    job.apply_transition(BackgroundJob.State.RUNNING)
+    job.save(update_fields=["state"])
+    return job
+
+
+@transaction.atomic
+def _job_end(job_id: int, *, url: str = "", label: str = "", result_file: str = "",
+             error: str = "") -> BackgroundJob:
+    job = BackgroundJob.objects.select_for_update(of=("self",)).get(pk=job_id)
+    to_state = BackgroundJob.State.FAILED if error else BackgroundJob.State.DONE
+    before = job.apply_transition(to_state)
+    job.result_url, job.result_label, job.result_file = url, label[:200], result_file
+    job.error = error
+    if to_state == BackgroundJob.State.DONE:
+        job.done = job.total = max(job.total, job.done, 1)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["state", "result_url", "result_label", "result_file", "error",
+                            "done", "total", "finished_at"])
+    audit_record(actor=job.owner, action="job.failed" if error else "job.done", target=job,
+                 from_state=before, to_state=to_state, reason=error[:500],
+                 data={"result": url} if url else None)
+    return job
+
+
+def job_run(*, job_id: int) -> str | None:
+    """Run a queued job (the worker's part): running → done with the result's link, or
+    failed with a message for the user. Idempotent: a job no longer queued is left alone.
+    Returns the state the job ended in, or None when it was not run."""
+    job = _job_begin(job_id)
+    if job is None:
+        return None
+    progress = JobProgress(job)
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        try:
+            url, label = _RUNNERS[job.kind](job, progress)
+        except (ValidationError, PermissionDenied, ObjectDoesNotExist) as error:
+            progress.close()
+            return _job_end(job_id, error=_user_message(error)).state
+        except Exception:
+            # the user gets words, the logs the traceback
+            logger.exception("background job %s failed", job_id)
+            progress.close()
+            return _job_end(job_id, error=gettext(
+                "Something went wrong on our side and nothing was changed. Try again in a "
+                "few minutes; if it fails again, tell the registry's support the job's "
+                "number.")).state
+        progress.close()
+        return _job_end(job_id, url=url, label=label,
+                        result_file=job.result_file).state
+
+
+def _user_message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(str(m) for m in error.messages)
+    if isinstance(error, ObjectDoesNotExist):
+        return gettext("What this operation was about no longer exists.")
+    return str(error) or gettext("You may not do this.")
+
+
+# --- runners -------------------------------------------------------------------
+
+def _run_publish(job: BackgroundJob, progress: JobProgress) -> tuple[str, str]:
+    publication = publication_publish(actor=job.owner, bureau=job.bureau, progress=progress)
+    return reverse("registry:list-detail", args=[publication.pk]), str(publication)
+
+
+def _run_export(job: BackgroundJob, progress: JobProgress) -> tuple[str, str]:
+    """Write the list's CSV or XLSX to the private storage, entry by entry; the result is
+    the job's download address (the same file the list page streams)."""
+    publication = (Publication.objects.select_related("jurisdiction")
+                   .get(pk=job.params["publication"]))
+    fmt = job.params["format"]
+    progress(0, publication.entry_count)
+    entries = _counted(publication_entries_data(publication), progress,
+                      publication.entry_count)
+    if fmt == "xlsx":
+        spool = exports.xlsx_file(publication, entries)
+    else:
+        spool = tempfile.TemporaryFile(suffix=".csv")  # noqa: SIM115 - closed below
+        for chunk in exports.csv_stream(entries):
+            spool.write(chunk)
+        spool.seek(0)
+    filename = (f"list-{publication.jurisdiction.code}-{publication.year}-"
+                f"{publication.number}.{fmt}")
+    with spool:
+        job.result_file = storages["default"].save(f"jobs/{job.pk}/{filename}", File(spool))
+    return (reverse("registry:job-download", args=[job.pk]),
+            gettext("%(list)s (%(format)s)") % {"list": publication, "format": fmt.upper()})
+
+
+job_runner_register(BackgroundJob.Kind.PUBLISH, _run_publish)
+job_runner_register(BackgroundJob.Kind.EXPORT, _run_export)
