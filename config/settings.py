@@ -311,6 +311,8 @@ SPECTACULAR_SETTINGS = {
         "ReviewCaseActionEnum": "workflows.models.ReviewCaseProcess.Action",
         # what a review case's evidence file was given with (the answer, the rectification)
         "ReviewCaseEvidenceStepEnum": "workflows.models.ReviewCaseEvidence.Step",
+        # what a background job does (publish, export, the yearly list review)
+        "BackgroundJobKindEnum": "registry.models.BackgroundJob.Kind",
     },
 }
 

@@ -21,9 +21,9 @@ def pytest_configure(config):
 # test (``transaction=True, serialized_rollback=True``) flushes every table when it ends and
 # only the next *transactional* test puts them back. In one process pytest-django runs the
 # transactional tests last, so nothing noticed; under pytest-xdist a worker may take another
-# module after one, and its tests found no bureau. So: a copy taken once per process, put back
-# before the next non-transactional test, outside its transaction.
-_SNAPSHOT = pytest.StashKey[str]()
+# module after one, and its tests found no bureau. So the copy Django keeps for
+# serialized_rollback (taken when the test database was made) is put back before the next
+# non-transactional test, outside its transaction.
 _FLUSHED = pytest.StashKey[bool]()
 
 
@@ -40,14 +40,6 @@ def _db_marker(item):
     return None
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _reference_data_snapshot(request, django_db_setup, django_db_blocker):
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        request.config.stash[_SNAPSHOT] = connection.creation.serialize_db_to_string()
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     config = item.config
@@ -56,8 +48,10 @@ def pytest_runtest_setup(item):
     from django.db import connection
     from pytest_django.plugin import blocking_manager_key
 
-    with config.stash[blocking_manager_key].unblock():
-        connection.creation.deserialize_db_from_string(config.stash[_SNAPSHOT])
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        with config.stash[blocking_manager_key].unblock():
+            connection.creation.deserialize_db_from_string(contents)
     config.stash[_FLUSHED] = False
 
 

@@ -29,7 +29,7 @@ from tests.browser.test_journeys import (
     _submit_task,
 )
 from tests.factories import OfferingFactory, UserFactory
-from tests.workflows.conftest import open_tasks
+from tests.workflows.conftest import open_tasks, upload_missing
 from workflows import task_actions
 from workflows.models import ExpertAssignment
 from workflows.services import selection
@@ -55,9 +55,7 @@ def test_reviewers_see_the_evidence_and_the_panel_stays_confidential(new_page, w
         _named(expert, name)
     _named(w.approver, "陈志刚")
     # a swimming course: the city's sports bureau (体育局) must give its opinion (会审)
-    swimming = ServiceCategory.objects.create(
-        code="swimming", name="游泳", name_en="Swimming", sort_order=11,
-        parent=ServiceCategory.objects.get(code="sport"))
+    swimming = ServiceCategory.objects.get(code="swimming")  # a migration's
     sports = PartnerDepartment.objects.create(name="南昌市体育局",
                                               jurisdiction=w.bureau.jurisdiction)
     sports.categories.set([swimming])
@@ -66,6 +64,8 @@ def test_reviewers_see_the_evidence_and_the_panel_stays_confidential(new_page, w
                                  target=sports)
     swim = OfferingFactory(organization=w.organization, title="少儿游泳安全入门",
                            category=swimming)
+    # a high-risk sport: its licence (高危险性体育项目) and the new course's plan
+    w.documents += upload_missing(w.provider, w.organization)
     case = selection.selection_apply(actor=w.provider, organization=w.organization,
                                          bureau=w.bureau, offerings=[w.offering, swim])
     first, second = w.documents[0], w.documents[1]

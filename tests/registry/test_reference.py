@@ -126,13 +126,14 @@ def test_a_read_overtaken_by_a_change_is_not_kept():
 
 def test_a_school_search_reads_no_reference_data_and_no_permission_tables(searching):
     """Per request: the session, the user, the school with its grants (one statement),
-    the ranking, the page's approvals with their category links (one statement), the
-    offerings. Categories, jurisdictions and fee references come from the snapshots."""
+    the ranking, the page's approvals with their category links and the organizations'
+    active offerings (one statement). Categories, jurisdictions and fee references come from
+    the snapshots."""
     _api_categories(searching)  # snapshots read
     with CaptureQueriesContext(connection) as captured:
         _api_categories(searching)
     tables = " ".join(q["sql"] for q in captured.captured_queries)
-    assert len(captured.captured_queries) == 6, tables
+    assert len(captured.captured_queries) == 5, tables
     for table in ("registry_servicecategory", "registry_jurisdiction", "registry_feereference",
                   "django_content_type"):
         assert f'"{table}"' not in tables

@@ -61,6 +61,7 @@ from tests.workflows.conftest import (
     open_tasks,
     pdf,
     upload_all,
+    upload_missing,
     worker_runs,
     world,  # noqa: F401 - the fixture, shared
 )
@@ -276,9 +277,7 @@ def _partner_cases(s):
     """A partner department's opinion (会审, issue 19): the side's 体育局 is asked about
     swimming; its task waiting, held, and given (no role of the matrix is that department's
     user: its own access is tested in tests/workflows/test_partner_opinions.py)."""
-    swimming, _created = ServiceCategory.objects.get_or_create(
-        code="swimming", defaults={"name": "游泳", "sort_order": 11,
-                                   "parent": ServiceCategory.objects.get(code="sport")})
+    swimming = ServiceCategory.objects.get(code="swimming")  # a migration's
     department = PartnerDepartment.objects.create(name=f"{s.name}市体育局",
                                                   jurisdiction=s.bureau.jurisdiction)
     department.categories.set([swimming])
@@ -289,6 +288,7 @@ def _partner_cases(s):
         organization = _organization(s)
         organization.offering.category = swimming
         organization.offering.save(update_fields=["category"])
+        upload_missing(s.users["provider"], organization)  # the high-risk licence
         case = _apply(s, organization)
         _qualify(s, case)
         _score(s, case)

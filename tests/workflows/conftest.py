@@ -42,6 +42,30 @@ def upload_all(actor, subject, *, expires_in_days=400, skip=()):
     return documents
 
 
+def upload_missing(actor, subject, *, expires_in_days=400):
+    """Upload what ``subject`` lacks now (e.g. after an offering became a high-risk sport:
+    the 高危险性体育项目 licence, and a new offering's course plan); returns what it uploaded."""
+    from documents.models import Document
+
+    held = set(Document.objects.filter(superseded_at__isnull=True, **{
+        "organization" if hasattr(subject, "uscc") else "person": subject}).values_list(
+        "document_type__code", "offering_id"))
+    today = timezone.localdate()
+    documents = []
+    for kind in document_types_for(subject):
+        for offering in (subject.offerings.filter(is_active=True).order_by("pk")
+                         if kind.per_offering else [None]):
+            if (kind.code, getattr(offering, "pk", None)) in held:
+                continue
+            documents.append(document_upload(
+                actor=actor, subject=subject, document_type=kind,
+                file=pdf(f"{kind.code}.pdf"), filename=f"{kind.code}.pdf",
+                issued_on=today - datetime.timedelta(days=10),
+                expires_on=(today + datetime.timedelta(days=expires_in_days)) if kind.expires
+                else None, offering=offering))
+    return documents
+
+
 def worker_runs() -> int:
     """What the Celery worker does right after a user's action commits: fire the due timers,
     which runs the background steps (``workflows.nodes.Background``). Returns how many."""

@@ -18,7 +18,7 @@ from registry.models import AuditEvent, PartnerDepartment, ServiceCategory
 from registry.roles import Role
 from registry.selectors.departments import departments_needed
 from tests.factories import OfferingFactory, UserFactory
-from tests.workflows.conftest import open_tasks, upload_all, worker_runs
+from tests.workflows.conftest import open_tasks, upload_all, upload_missing, worker_runs
 from tests.workflows.test_selection_flow import _apply, _score_all, _verify_all
 from workflows import task_actions
 from workflows.models import Notification, PartnerOpinion
@@ -54,6 +54,7 @@ def partners(world):
     p.culture_user = member(p.culture)
     w.offering.category = p.swimming
     w.offering.save(update_fields=["category"])
+    w.documents += upload_missing(w.provider, w.organization)  # the high-risk licence
     return p
 
 
@@ -108,6 +109,7 @@ def test_each_department_gives_its_reasoned_opinion_before_the_approver_decides(
     w, p = world, partners
     OfferingFactory(organization=w.organization, title="少儿书法",
                     category=ServiceCategory.objects.get(code="arts"))
+    w.documents += upload_missing(w.provider, w.organization)  # its course plan
     case = selection_services.selection_apply(
         actor=w.provider, organization=w.organization, bureau=w.bureau,
         offerings=list(w.organization.offerings.all()))

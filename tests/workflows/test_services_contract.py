@@ -74,6 +74,8 @@ EXEMPT = {
     "workflows.services.list_review.list_review_progress": READ,
     "workflows.services.review_cases.case_url": READ,
     "workflows.services.review_cases.may_act_for_provider": READ,
+    "workflows.services.partner.partner_departments_needed": READ,
+    "workflows.services.partner.partner_opinions_needed": READ,
     "workflows.services.review_cases.rectification_accepted": READ,
     "workflows.services.review_cases.rectification_follows": READ,
     "workflows.services.review_cases.review_cases_tick": BATCH,
