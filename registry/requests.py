@@ -22,7 +22,7 @@ from registry.models import (
 )
 from registry.roles import Role
 from registry.selectors import granted_objects, objects_for_role
-from registry.selectors.search import TOTAL as SEARCH_TOTAL
+from registry.selectors.search_ranking import TOTAL as SEARCH_TOTAL
 
 
 class BadRequest(ValidationError):

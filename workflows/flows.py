@@ -11,7 +11,23 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from workflows import entry, review_views, selectors, views
+from workflows import entry, review_views, views
+from workflows.flow_parts import (
+    APPROVAL_SUMMARY,
+    SELECTION_SUMMARY,
+    VETTING_SUMMARY,
+    CaseFlowMixin,
+    CaseStepsMixin,
+    _bureau,
+    _clerk_again,
+    _expert_owner,
+    _opinion_department,
+    _organization,
+    _partner_task_reader,
+    _renewer_object,
+    _renewer_permission,
+    _tell_queue,
+)
 from workflows.models import (
     AnnualReviewProcess,
     RecertificationProcess,
@@ -24,109 +40,21 @@ from workflows.nodes import (
     HumanTask,
     PanelSplit,
     PerTaskPermissionTask,
-    own_task_urls_only,
 )
 from workflows.services import (
     annual_review,
     corrections,
-    notifications,
     outcome,
     partner,
     recertification,
     review_cases,
+    review_rectification,
     scoring,
     selection,
     vetting,
 )
-from workflows.services import completeness as completeness_services
 from workflows.services import notice as notice_services
 from workflows.services import panel as panel_services
-
-# What a task row says besides the step: whom the case is about, and at which bureau.
-SELECTION_SUMMARY = "{{ process.organization.name }} · {{ process.bureau.name }}"
-VETTING_SUMMARY = "{{ process.person.name }} · {{ process.bureau.name }}"
-APPROVAL_SUMMARY = "{{ process.approval.subject.name }} · {{ process.bureau.name }}"
-
-ROLE_GROUPS = ["provider", "bureau_clerk", "bureau_expert", "bureau_approver", "bureau_admin",
-               "school", "department"]
-
-
-class CaseFlowMixin:
-    """Who may see a case: the providers, bureau staff and experts it concerns; and task
-    addresses that answer only for a task of their own node and case."""
-
-    def _get_urls(self):
-        urlpatterns = super()._get_urls()
-        for pattern in urlpatterns:
-            node = self.node(getattr(pattern, "namespace", None) or "", no_obsolete=True)
-            if node is not None:
-                own_task_urls_only(node, pattern)
-        return urlpatterns
-
-    def has_view_permission(self, user, obj=None):
-        if not user.is_authenticated:
-            return False
-        if obj is None:
-            # Asked once per flow on every list page: remember the answer on the user.
-            if not hasattr(user, "_has_case_role"):
-                user._has_case_role = user.is_superuser or user.groups.filter(
-                    name__in=ROLE_GROUPS).exists()
-            return user._has_case_role
-        return selectors.may_view_case(user, obj)
-
-
-class CaseStepsMixin:
-    """The automated steps both application flows share: completeness, correction,
-    rejection (each calls one service)."""
-
-    def check_completeness(self, activation):
-        completeness_services.case_check_completeness(case=activation.process.coerced)
-
-    def send_back(self, activation):
-        corrections.case_return_for_correction(case=activation.process.coerced)
-
-    def reject_exhausted(self, activation):
-        outcome.case_reject(case=activation.process.coerced,
-                            reason=str(_("The documents were still not in order after the "
-                                         "maximum number of correction rounds.")))
-
-    def reject_by_decision(self, activation):
-        case = activation.process.coerced
-        outcome.case_reject(case=case, reason=case.decision_reason)
-
-
-def _tell_queue(activation):
-    """A new task in a bureau queue: tell the staff who may take it."""
-    notifications.notify_task_queue(activation=activation)
-
-
-def _bureau(process):
-    return process.coerced.bureau
-
-
-def _organization(process):
-    return process.coerced.organization
-
-
-def _expert_owner(activation):
-    return panel_services.assignment_for_task(activation.task).expert
-
-
-def _opinion_department(activation):
-    """The department a partner opinion task is for (each task its own department)."""
-    return selectors.partner_opinion_for_task(activation.task).department
-
-
-def _partner_task_reader(user, task):
-    """Who may open a partner department's task pages besides its holder: the case's
-    bureau staff, and the department's users. Never the applicant (the task names the
-    department's user) nor an expert."""
-    if not user.is_authenticated:
-        return False
-    if task.owner_permission_content_type_id and user.has_perm(task.owner_permission,
-                                                                task.owner_permission_obj):
-        return True
-    return selectors.panel_view_of(user, task.process.coerced) == selectors.PANEL_BUREAU
 
 
 @entry.flow_register("selection")
@@ -374,20 +302,6 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
 
 
 
-def _renewer_permission(activation):
-    approval = activation.process.coerced.approval
-    if approval.organization_id or approval.person.organization_id:
-        return "registry.act_for_organization"
-    return "registry.act_for_person"
-
-
-def _renewer_object(process):
-    approval = process.coerced.approval
-    if approval.organization_id:
-        return approval.organization
-    return approval.person.organization or approval.person
-
-
 @entry.flow_register("recertification")
 class RecertificationFlow(CaseFlowMixin, flow.Flow):
     """证件到期重新审核: an expired credential suspends the approval; the provider uploads
@@ -464,11 +378,6 @@ class AnnualReviewFlow(CaseFlowMixin, flow.Flow):
         return annual_review.annual_review_create(activation=activation, **kwargs)
 
 
-def _clerk_again(activation):
-    """The investigation task (again, when a rectification came back): tell the clerks."""
-    _tell_queue(activation)
-
-
 @entry.flow_register("review_case")
 class ReviewCaseFlow(CaseFlowMixin, flow.Flow):
     """审查案件: after approval, due process. The clerk investigates and sends a
@@ -523,7 +432,7 @@ class ReviewCaseFlow(CaseFlowMixin, flow.Flow):
         .Next(this.follow_up)
     )
     follow_up = (
-        flow.If(lambda a: review_cases.rectification_follows(a.process.coerced))
+        flow.If(lambda a: review_rectification.rectification_follows(a.process.coerced))
         .Then(this.start_rectification)
         .Else(this.close)
     )
@@ -544,7 +453,7 @@ class ReviewCaseFlow(CaseFlowMixin, flow.Flow):
         .Next(this.rectification_check_gate)
     )
     rectification_check_gate = (
-        flow.If(lambda a: review_cases.rectification_accepted(a.process.coerced))
+        flow.If(lambda a: review_rectification.rectification_accepted(a.process.coerced))
         .Then(this.close)
         .Else(this.investigate)
     )
@@ -565,10 +474,10 @@ class ReviewCaseFlow(CaseFlowMixin, flow.Flow):
         review_cases.reexamination_window_close(case=activation.process.coerced)
 
     def begin_rectification(self, activation):
-        review_cases.rectification_start(case=activation.process.coerced)
+        review_rectification.rectification_start(case=activation.process.coerced)
 
     def close_rectification(self, activation):
-        review_cases.rectification_close(case=activation.process.coerced)
+        review_rectification.rectification_close(case=activation.process.coerced)
 
     def close_case(self, activation):
         review_cases.review_case_close(case=activation.process.coerced)

@@ -14,7 +14,6 @@ from registry.selectors import highlight_words
 from registry.widgets import DateField
 from workflows import selectors
 from workflows.models import (
-    AnnualReviewProcess,
     ExpertAssignment,
     Objection,
     OfferingFlag,
@@ -23,14 +22,12 @@ from workflows.models import (
     VettingProcess,
 )
 from workflows.services import (
-    annual_review,
     corrections,
     notifications,
     objections,
     outcome,
     panel,
     partner,
-    recertification,
     scoring,
     selection,
     vetting,
@@ -473,84 +470,6 @@ class ResolveObjectionsForm(TaskForm):
         return True
 
 
-class RenewForm(TaskForm):
-    confirm = forms.BooleanField(
-        label=_("I have uploaded the renewed documents listed above"), required=True)
-
-    def perform(self) -> bool:
-        recertification.recertification_submit(actor=self.user, case=self.case)
-        return True
-
-
-class RecertVerifyForm(DocumentDecisionsMixin, TaskForm):
-    query_reference = forms.CharField(label=_("Record query reference"), max_length=64,
-                                      required=False)
-    query_date = DateField(label=_("Record query date"), required=False)
-    query_result = forms.ChoiceField(label=_("Record query result"), required=False,
-                                     choices=[("", "—"), *VettingProcess.QueryResult.choices])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.add_document_fields(self.case.approval.subject, require_pending=False)
-        if not self.case.needs_query:
-            for name in ("query_reference", "query_date", "query_result"):
-                del self.fields[name]
-
-    def clean(self):
-        cleaned = super().clean()
-        self.clean_document_reasons(cleaned)
-        return cleaned
-
-    def perform(self) -> bool:
-        recertification.recertification_verify(
-            actor=self.user, case=self.case, decisions=self.document_decisions(),
-            query_reference=self.cleaned_data.get("query_reference", ""),
-            query_date=self.cleaned_data.get("query_date"),
-            query_result=self.cleaned_data.get("query_result", ""))
-        return True
-
-
-class AnnualReviewForm(ConfirmMixin, TaskForm):
-    decision = forms.ChoiceField(label=_("Outcome"), widget=forms.RadioSelect,
-                                 choices=AnnualReviewProcess.Decision.choices)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=5000)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.add_confirm_field()
-        self.evidence = annual_review.annual_review_evidence(self.case)
-        average = self.evidence["average"]
-        self.fields["decision"].help_text = _(
-            "%(n)d engagements this year; average satisfaction %(avg)s of 5; %(i)d incidents.") % {
-            "n": self.evidence["engagements"],
-            "avg": f"{average:.1f}" if average is not None else "—",
-            "i": len(self.evidence["incidents"])} + " " + _(
-            "Required documents expired: %(d)d; yearly record re-queries not done: %(q)d; "
-            "%(renew)s") % {
-            "d": self.evidence["documents_expired"], "q": self.evidence["requeries_missing"],
-            "renew": _("it may be renewed once (1+1).") if self.evidence["renewable"] else
-            _("it has been renewed once: a new selection follows its term.")}
-
-    def consequence(self, cleaned) -> str:
-        return {
-            "keep": _("The approval stays in force for another year."),
-            "suspend": _("The approval is suspended at once: the provider disappears from "
-                         "the lists schools choose from until it is restored."),
-            "revoke": _("The approval is revoked for good: the provider disappears from the "
-                        "lists and must apply anew."),
-        }.get(cleaned.get("decision"), "")
-
-    def clean(self):
-        cleaned = super().clean()
-        self.clean_confirmation(cleaned)
-        return cleaned
-
-    def perform(self) -> bool:
-        annual_review.annual_review_decide(actor=self.user, case=self.case,
-                                           decision=self.cleaned_data["decision"],
-                                           reason=self.cleaned_data["reason"])
-        return True
-
 
 FORMS = {
     "correction": CorrectionForm,
@@ -560,9 +479,6 @@ FORMS = {
     "partner_review": PartnerOpinionForm,
     "decision": DecisionForm,
     "resolve_objections": ResolveObjectionsForm,
-    "renew": RenewForm,
-    "recert_verify": RecertVerifyForm,
-    "review": AnnualReviewForm,
 }
 
 __all__ = ["FORMS", "ExpertAssignment"]

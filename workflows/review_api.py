@@ -13,13 +13,13 @@ from rest_framework.response import Response
 from registry.models import Bureau, Organization, Person
 from workflows import selectors
 from workflows.models import ReviewCaseEvidence, ReviewCaseProcess
-from workflows.services import review_cases
+from workflows.services import review_cases, review_evidence, review_rectification
 
 
 def _evidence_files():
     return serializers.ListField(
         child=serializers.FileField(), required=False, default=list,
-        max_length=review_cases.EVIDENCE_MAX_FILES,
+        max_length=review_evidence.EVIDENCE_MAX_FILES,
         help_text="Evidence files (multipart; PDF, JPEG or PNG), checked like documents.")
 
 
@@ -134,7 +134,7 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def rectification(self, request, pk=None):
         """Evidence of the rectification (整改), by its deadline."""
         return self._step(request, RectificationSerializer,
-                          review_cases.review_case_rectification_submit)
+                          review_rectification.review_case_rectification_submit)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
                    parameters=[OpenApiParameter("evidence_pk", int, OpenApiParameter.PATH,
@@ -147,7 +147,7 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         evidence = ReviewCaseEvidence.objects.filter(case=case, pk=evidence_pk).first()
         if evidence is None:
             raise exceptions.NotFound()
-        file = review_cases.review_case_evidence_open(actor=request.user, evidence=evidence)
+        file = review_evidence.review_case_evidence_open(actor=request.user, evidence=evidence)
         return FileResponse(file, as_attachment=True, filename=evidence.original_name,
                             content_type=evidence.content_type)
 

@@ -7,7 +7,7 @@ from registry.models import Organization, Person
 from registry.widgets import DateField
 from workflows.forms import FORMS, TaskForm
 from workflows.models import ReviewCaseProcess
-from workflows.services import review_cases
+from workflows.services import review_cases, review_evidence, review_rectification
 from workflows.views import MultipleFileField
 
 Action = ReviewCaseProcess.Action
@@ -60,7 +60,7 @@ class RectificationCheckForm(TaskForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=10000)
 
     def perform(self) -> bool:
-        review_cases.review_case_rectification_check(actor=self.user, case=self.case,
+        review_rectification.review_case_rectification_check(actor=self.user, case=self.case,
                                                      **self.cleaned_data)
         return True
 
@@ -70,7 +70,7 @@ class RectificationCheckForm(TaskForm):
 def _evidence_files_field():
     return MultipleFileField(
         label=_("Evidence files (PDF, JPEG or PNG; optional, at most %(count)d)")
-        % {"count": review_cases.EVIDENCE_MAX_FILES}, required=False)
+        % {"count": review_evidence.EVIDENCE_MAX_FILES}, required=False)
 
 
 class RespondForm(forms.Form):

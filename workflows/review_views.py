@@ -16,7 +16,7 @@ from registry.selectors import audit_trail
 from workflows import review_forms, selectors
 from workflows.models import ReviewCaseEvidence, ReviewCaseProcess
 from workflows.selectors import _bureau_ids, may_view_case, open_tasks_for
-from workflows.services import review_cases
+from workflows.services import review_cases, review_evidence, review_rectification
 from workflows.views import TaskFormView
 
 
@@ -43,7 +43,7 @@ PROVIDER_STEPS = {
                       review_cases.review_case_reexamination_request,
                       _("Your request for re-examination has been sent.")),
     "rectification": (review_forms.RectificationForm,
-                      review_cases.review_case_rectification_submit,
+                      review_rectification.review_case_rectification_submit,
                       _("Your rectification evidence has been sent.")),
 }
 
@@ -63,7 +63,7 @@ class ReviewCaseView(LoginRequiredMixin, generic.View):
         return case
 
     def _render(self, request, case, forms=None, status=200):
-        provider = review_cases.may_act_for_provider(request.user, case)
+        provider = review_evidence.may_act_for_provider(request.user, case)
         forms = forms or {}
         staff = case.bureau_id in _bureau_ids(request.user)
         evidence = list(case.evidence_files.order_by("pk"))
@@ -115,10 +115,10 @@ class ReviewCaseEvidenceView(LoginRequiredMixin, generic.View):
     def get(self, request, pk):
         evidence = (ReviewCaseEvidence.objects.select_related(
             "case__bureau", "case__organization", "case__person").filter(pk=pk).first())
-        if evidence is None or not review_cases.may_read_evidence(request.user, evidence.case):
+        if evidence is None or not review_evidence.may_read_evidence(request.user, evidence.case):
             raise Http404
         try:
-            file = review_cases.review_case_evidence_open(actor=request.user,
+            file = review_evidence.review_case_evidence_open(actor=request.user,
                                                           evidence=evidence)
         except StorageUnavailable:
             return storage_unavailable_response()

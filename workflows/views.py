@@ -22,8 +22,8 @@ from documents.services import INLINE_TYPES, StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person
 from registry.requests import request_address
 from registry.selectors import person_of_user
+from workflows import after_forms, selectors
 from workflows import forms as task_forms
-from workflows import selectors
 from workflows.models import (
     CallForApplications,
     Notification,
@@ -122,9 +122,9 @@ ExpertReviewView = _task_view(task_forms.ExpertReviewForm)
 PartnerOpinionView = _task_view(task_forms.PartnerOpinionForm)
 DecisionView = _task_view(task_forms.DecisionForm)
 ResolveObjectionsView = _task_view(task_forms.ResolveObjectionsForm)
-RenewView = _task_view(task_forms.RenewForm)
-RecertVerifyView = _task_view(task_forms.RecertVerifyForm)
-AnnualReviewView = _task_view(task_forms.AnnualReviewForm)
+RenewView = _task_view(after_forms.RenewForm)
+RecertVerifyView = _task_view(after_forms.RecertVerifyForm)
+AnnualReviewView = _task_view(after_forms.AnnualReviewForm)
 
 
 # --- provider portal ---------------------------------------------------------------

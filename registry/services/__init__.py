@@ -71,17 +71,15 @@ from .core import (
 )
 from .engagements import (
     engagement_create,
-    engagement_evaluate,
     external_project_limit,
     fee_within_limits,
     incident_report,
     review_request_close,
     review_request_open,
     roster_approval_for,
-    rubric_scores_clean,
-    satisfaction_share,
     school_term_create,
 )
+from .evaluations import engagement_evaluate, rubric_scores_clean, satisfaction_share
 from .jobs import JobProgress, is_bureau_staff, job_run, job_runner_register, job_start
 from .membership import (
     invitation_from_token,

@@ -75,6 +75,7 @@ from workflows.services import (
     outcome,
     recertification,
     review_cases,
+    review_rectification,
     selection,
     vetting,
 )
@@ -453,7 +454,7 @@ def _review_to(s, case, stop):
                 actor=provider, case=case, statement="已主动退费"), worker_runs())),
         ("rectification_check", lambda: (_do(case, "reexamine", s.users["admin"], {
             "outcome": "upheld", "reason": "决定并无不当"}),
-            review_cases.review_case_rectification_submit(
+            review_rectification.review_case_rectification_submit(
                 actor=provider, case=case, evidence="退费凭证"), worker_runs())),
         ("end", lambda: _do(case, "rectification_check", s.users["clerk"], {
             "accepted": "yes", "reason": "已按要求整改"})),

@@ -73,18 +73,18 @@ EXEMPT = {
     "workflows.services.corrections.correction_items": READ,
     "workflows.services.list_review.list_review_progress": READ,
     "workflows.services.review_cases.case_url": READ,
-    "workflows.services.review_cases.may_act_for_provider": READ,
+    "workflows.services.review_evidence.may_act_for_provider": READ,
     "workflows.services.partner.partner_departments_needed": READ,
     "workflows.services.partner.partner_opinions_needed": READ,
-    "workflows.services.review_cases.rectification_accepted": READ,
-    "workflows.services.review_cases.rectification_follows": READ,
+    "workflows.services.review_rectification.rectification_accepted": READ,
+    "workflows.services.review_rectification.rectification_follows": READ,
     "workflows.services.review_cases.review_cases_tick": BATCH,
-    "workflows.services.review_cases.may_read_evidence": READ,
-    "workflows.services.review_cases.review_case_evidence_open": "opens a stored file to "
+    "workflows.services.review_evidence.may_read_evidence": READ,
+    "workflows.services.review_evidence.review_case_evidence_open": "opens a stored file to "
         "read; no database write",
     "registry.services.after_approval.renewal_document_limit_register":
         "fills an in-memory hook at start-up",
-    "registry.services.engagements.rubric_scores_clean": CHECK,
+    "registry.services.evaluations.rubric_scores_clean": CHECK,
     "registry.services.sanction_reach.provider_users_and_roster": READ,
     # workflows.services
     "workflows.services.notifications.notifications_send": BATCH,
@@ -115,7 +115,7 @@ EXEMPT = {
     "registry.services.core.audit_event": "builds an unsaved event; no database write",
     "registry.services.core.approval_open_check": CHECK,
     "registry.services.engagements.external_project_limit": READ,
-    "registry.services.engagements.satisfaction_share": READ,
+    "registry.services.evaluations.satisfaction_share": READ,
     "registry.services.policy.offering_screen": READ,
     "registry.services.policy.offerings_screen": READ,
     "registry.services.policy.offerings_require_allowed": CHECK,

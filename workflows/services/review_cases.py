@@ -27,16 +27,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
-from documents.permissions import VIEW_BUREAU_PERMISSIONS
-from documents.services import StorageUnavailable, inspect_upload
-from documents.storage import STORAGE_ERRORS, delete_quietly, document_storage, new_storage_key
-from documents.validation import check_declared_type, validate_filename
 from registry import services as registry_services
 from registry.formatting import local_date
 from registry.models import BlacklistProposal, Bureau
 from workflows import entry, selectors
 from workflows.models import ReviewCaseEvidence, ReviewCaseProcess
 from workflows.services.notifications import notify
+from workflows.services.review_evidence import (
+    _evidence_checked,
+    _evidence_store,
+    may_act_for_provider,
+)
 from workflows.workdays import add_working_days
 
 Case = ReviewCaseProcess
@@ -74,12 +75,6 @@ def _provider_users(case: Case) -> list:
     return selectors.holders_of(case.subject)
 
 
-def may_act_for_provider(user, case: Case) -> bool:
-    if not (user and user.is_authenticated):
-        return False
-    if case.organization_id:
-        return user.has_perm("registry.act_for_organization", case.organization)
-    return registry_services.may_act_as_person(user, case.person)
 
 
 def _require_provider(actor, case: Case) -> None:
@@ -201,78 +196,6 @@ def review_case_notice_send(*, case: Case) -> None:
                "You may answer, with evidence, until %(date)s. The reasons and the form are "
                "on the case's page.") % {"date": local_date(case.response_due)},
         url=case_url(case))
-
-
-# --- evidence files (the answer's and the rectification's) ------------------------------
-
-EVIDENCE_MAX_FILES = 10
-
-
-def _evidence_checked(files) -> list[tuple]:
-    """Every file checked like a document (name, size, content, declared type) before any
-    is stored: ``(file, name, inspected)``; a refusal names the file, under
-    ``evidence_files``."""
-    files = [f for f in (files or ()) if f is not None]
-    if len(files) > EVIDENCE_MAX_FILES:
-        raise ValidationError({"evidence_files": _("Attach at most %(count)d files.")
-                               % {"count": EVIDENCE_MAX_FILES}})
-    checked = []
-    for file in files:
-        name = str(getattr(file, "name", "") or "evidence")
-        try:
-            name = validate_filename(name)
-            inspected = inspect_upload(file, max_bytes=settings.DOCUMENTS_MAX_UPLOAD_BYTES,
-                                       allowed=list(settings.DOCUMENTS_ALLOWED_TYPES))
-            check_declared_type(getattr(file, "content_type", None), inspected.content_type)
-        except ValidationError as error:
-            raise ValidationError({"evidence_files": [f"{name}: {message}"
-                                                      for message in error.messages]}) from None
-        checked.append((file, name, inspected))
-    return checked
-
-
-def _evidence_store(*, actor, case: Case, step: str, checked) -> list[ReviewCaseEvidence]:
-    """Store the checked files and their rows; called last in its transaction, so that a
-    storage failure rolls everything back (and removes what was stored)."""
-    storage, stored, rows = document_storage(), [], []
-    try:
-        for file, name, inspected in checked:
-            key = new_storage_key(inspected.content_type)
-            try:
-                key = storage.save(key, file)
-            except STORAGE_ERRORS as exc:
-                raise StorageUnavailable() from exc
-            stored.append(key)
-            rows.append(ReviewCaseEvidence(
-                case=case, step=step, original_name=name, storage_key=key,
-                size=inspected.size, sha256=inspected.sha256,
-                content_type=inspected.content_type, uploaded_by=actor))
-        ReviewCaseEvidence.objects.bulk_create(rows)
-    except BaseException:
-        for key in stored:
-            delete_quietly(storage, key)
-        raise
-    return rows
-
-
-def may_read_evidence(user, case: Case) -> bool:
-    """The provider concerned and the staff of the case's bureau, nobody else."""
-    if may_act_for_provider(user, case):
-        return True
-    return bool(user and user.is_authenticated and user.is_active) and any(
-        user.has_perm(f"registry.{codename}", case.bureau)
-        for codename in VIEW_BUREAU_PERMISSIONS)
-
-
-def review_case_evidence_open(*, actor, evidence: ReviewCaseEvidence):
-    """The stored bytes of an evidence file, for the provider and the case's bureau staff."""
-    if not may_read_evidence(actor, evidence.case):
-        raise PermissionDenied(_("Only the provider concerned and the bureau's staff may "
-                                 "read this file."))
-    try:
-        return document_storage().open(evidence.storage_key, "rb")
-    except STORAGE_ERRORS as exc:
-        raise StorageUnavailable() from exc
 
 
 # --- the provider's answer (陈述申辩) -----------------------------------------------------
@@ -461,101 +384,6 @@ def review_case_reexamine(*, actor, case: Case, outcome: str, reason: str) -> No
         body=_("The reasons are on the case's page."), url=case_url(case))
 
 
-def rectification_follows(case: Case) -> bool:
-    return (case.decision == Action.RECTIFY
-            and case.reexamination_outcome != Case.Reexamination.LIFTED)
-
-
-@transaction.atomic
-def rectification_start(*, case: Case) -> None:
-    previous = _set_stage(case, Stage.RECTIFICATION)
-    _audit(None, "rectification", case, from_state=previous, to_state=case.stage,
-           data={"due": case.rectification_due.isoformat()})
-
-
-# --- rectification (整改) ----------------------------------------------------------------
-
-@transaction.atomic
-def review_case_rectification_submit(*, actor, case: Case, evidence: str = "",
-                                     evidence_files=()) -> Case:
-    """The provider shows the rectification done, with evidence (a description, files, or
-    both), by the deadline."""
-    case = _locked(case)
-    _require_provider(actor, case)
-    if not rectification_follows(case) or case.stage not in (
-            Stage.DECIDED, Stage.REEXAMINATION, Stage.RECTIFICATION):
-        raise ValidationError(_("No rectification is waiting for evidence."),
-                              code="not_waiting")
-    if case.rectification_submitted_at is not None:
-        raise ValidationError(_("The evidence has already been given."), code="already_given")
-    if _today() > case.rectification_due:
-        raise ValidationError(_("The rectification deadline was %(date)s.")
-                              % {"date": local_date(case.rectification_due)}, code="late")
-    checked = _evidence_checked(evidence_files)
-    if not (evidence or "").strip() and not checked:
-        raise ValidationError({"evidence": _("Describe what was done, with evidence.")})
-    case.rectification_evidence = (evidence or "").strip()
-    case.rectification_submitted_at = timezone.now()
-    case.save(update_fields=["rectification_evidence", "rectification_submitted_at"])
-    _audit(actor, "rectification_submit", case,
-           data={"evidence_files": [i.sha256 for _f, _n, i in checked]})
-    if case.stage == Stage.RECTIFICATION:
-        _resume(case, _flow().rectification)
-    _evidence_store(actor=actor, case=case, step=ReviewCaseEvidence.Step.RECTIFICATION,
-                    checked=checked)
-    return case
-
-
-@transaction.atomic
-def rectification_close(*, case: Case) -> None:
-    """Evidence given: the clerk checks it. None by the deadline: back to the clerk."""
-    if case.rectification_submitted_at is not None:
-        previous = _set_stage(case, Stage.RECTIFICATION_CHECK)
-        _audit(None, "rectification_check", case, from_state=previous, to_state=case.stage)
-    else:
-        _back_to_clerk(case, _("The rectification was not evidenced by %(date)s.") % {
-            "date": local_date(case.rectification_due)})
-
-
-@transaction.atomic
-def review_case_rectification_check(*, actor, case: Case, accepted: bool, reason: str) -> None:
-    """The clerk accepts the rectification (the approval no longer shows 整改中) or not
-    (the case goes round again, from the investigation)."""
-    _require_staff(actor, case, "clerk_bureau")
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("Give a reason; it is recorded in the audit trail.")})
-    case.rectification_accepted = bool(accepted)
-    case.save(update_fields=["rectification_accepted"])
-    _audit(actor, "rectification_checked", case, to_state="accepted" if accepted else
-           "refused", reason=reason.strip())
-    if accepted:
-        subject = {"organization": case.organization} if case.organization_id else {
-            "person": case.person}
-        registry_services.provider_rectification_set(actor=actor, bureau=case.bureau,
-                                                     reason=reason.strip(), due=None, **subject)
-    else:
-        _back_to_clerk(case, reason.strip())
-
-
-def _back_to_clerk(case: Case, reason: str) -> None:
-    """The case goes round again: a new investigation, notice and decision."""
-    history = case.details.setdefault("rounds", [])
-    history.append({"decision": case.decision, "decided_at": case.decided_at.isoformat()
-                    if case.decided_at else None, "why_again": reason})
-    for field in ("findings", "intended_action", "notice_reasons", "response_text",
-                  "response_evidence", "decision", "decision_reason",
-                  "rectification_requirements", "rectification_evidence",
-                  "reexamination_statement", "reexamination_outcome", "reexamination_reason"):
-        setattr(case, field, "")
-    for field in ("investigated_by", "notice_sent_at", "response_due", "responded_at",
-                  "responded_by", "decided_by", "decided_at", "rectification_due",
-                  "rectification_submitted_at", "rectification_accepted",
-                  "reexamination_due", "reexamination_requested_at", "reexamined_by"):
-        setattr(case, field, None)
-    case.stage = Stage.INVESTIGATION
-    case.save()
-    _audit(None, "back_to_clerk", case, to_state=case.stage, reason=reason)
-
 
 @transaction.atomic
 def review_case_close(*, case: Case) -> None:
@@ -566,8 +394,6 @@ def review_case_close(*, case: Case) -> None:
                     body=_("See the case's page."), url=case_url(case))
 
 
-def rectification_accepted(case: Case) -> bool:
-    return bool(case.rectification_accepted)
 
 
 # --- the calendar ---------------------------------------------------------------------------

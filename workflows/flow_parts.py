@@ -1,0 +1,121 @@
+"""The parts the flows share: task-row summaries, the mixins every case flow uses, and
+the small functions the nodes call to find a task's owner, object or permission."""
+
+from django.utils.translation import gettext_lazy as _
+
+from workflows import selectors
+from workflows.nodes import (
+    own_task_urls_only,
+)
+from workflows.services import completeness as completeness_services
+from workflows.services import (
+    corrections,
+    notifications,
+    outcome,
+)
+from workflows.services import panel as panel_services
+
+# What a task row says besides the step: whom the case is about, and at which bureau.
+SELECTION_SUMMARY = "{{ process.organization.name }} · {{ process.bureau.name }}"
+VETTING_SUMMARY = "{{ process.person.name }} · {{ process.bureau.name }}"
+APPROVAL_SUMMARY = "{{ process.approval.subject.name }} · {{ process.bureau.name }}"
+
+ROLE_GROUPS = ["provider", "bureau_clerk", "bureau_expert", "bureau_approver", "bureau_admin",
+               "school", "department"]
+
+
+class CaseFlowMixin:
+    """Who may see a case: the providers, bureau staff and experts it concerns; and task
+    addresses that answer only for a task of their own node and case."""
+
+    def _get_urls(self):
+        urlpatterns = super()._get_urls()
+        for pattern in urlpatterns:
+            node = self.node(getattr(pattern, "namespace", None) or "", no_obsolete=True)
+            if node is not None:
+                own_task_urls_only(node, pattern)
+        return urlpatterns
+
+    def has_view_permission(self, user, obj=None):
+        if not user.is_authenticated:
+            return False
+        if obj is None:
+            # Asked once per flow on every list page: remember the answer on the user.
+            if not hasattr(user, "_has_case_role"):
+                user._has_case_role = user.is_superuser or user.groups.filter(
+                    name__in=ROLE_GROUPS).exists()
+            return user._has_case_role
+        return selectors.may_view_case(user, obj)
+
+
+class CaseStepsMixin:
+    """The automated steps both application flows share: completeness, correction,
+    rejection (each calls one service)."""
+
+    def check_completeness(self, activation):
+        completeness_services.case_check_completeness(case=activation.process.coerced)
+
+    def send_back(self, activation):
+        corrections.case_return_for_correction(case=activation.process.coerced)
+
+    def reject_exhausted(self, activation):
+        outcome.case_reject(case=activation.process.coerced,
+                            reason=str(_("The documents were still not in order after the "
+                                         "maximum number of correction rounds.")))
+
+    def reject_by_decision(self, activation):
+        case = activation.process.coerced
+        outcome.case_reject(case=case, reason=case.decision_reason)
+
+
+def _tell_queue(activation):
+    """A new task in a bureau queue: tell the staff who may take it."""
+    notifications.notify_task_queue(activation=activation)
+
+
+def _bureau(process):
+    return process.coerced.bureau
+
+
+def _organization(process):
+    return process.coerced.organization
+
+
+def _expert_owner(activation):
+    return panel_services.assignment_for_task(activation.task).expert
+
+
+def _opinion_department(activation):
+    """The department a partner opinion task is for (each task its own department)."""
+    return selectors.partner_opinion_for_task(activation.task).department
+
+
+def _partner_task_reader(user, task):
+    """Who may open a partner department's task pages besides its holder: the case's
+    bureau staff, and the department's users. Never the applicant (the task names the
+    department's user) nor an expert."""
+    if not user.is_authenticated:
+        return False
+    if task.owner_permission_content_type_id and user.has_perm(task.owner_permission,
+                                                                task.owner_permission_obj):
+        return True
+    return selectors.panel_view_of(user, task.process.coerced) == selectors.PANEL_BUREAU
+
+
+def _renewer_permission(activation):
+    approval = activation.process.coerced.approval
+    if approval.organization_id or approval.person.organization_id:
+        return "registry.act_for_organization"
+    return "registry.act_for_person"
+
+
+def _renewer_object(process):
+    approval = process.coerced.approval
+    if approval.organization_id:
+        return approval.organization
+    return approval.person.organization or approval.person
+
+
+def _clerk_again(activation):
+    """The investigation task (again, when a rectification came back): tell the clerks."""
+    _tell_queue(activation)
