@@ -6,6 +6,8 @@ which only the case's own pages show, to those who may see them. Its pages show 
 fields below and nothing else."""
 
 from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from workflows import selectors
 
@@ -28,3 +30,18 @@ def shown_case_fields(process_data):
 def case_url(case) -> str:
     """The address of a case's own page (every row that names a case links to it)."""
     return selectors.case_url(case)
+
+
+@register.simple_tag(takes_context=True)
+def task_holder(context, task) -> str:
+    """Who holds ``task``, as viewflow's task page names them: shown to the holder and to the
+    case's bureau staff only. The applicant opens its case's task pages, and an expert's
+    review task would otherwise name the expert (the panel stays confidential)."""
+    owner = task.owner
+    if owner is None:
+        return _("Unassigned")
+    user = context["request"].user
+    if owner.pk == user.pk or selectors.panel_view_of(
+            user, task.process.coerced) == selectors.PANEL_BUREAU:
+        return owner.get_username()
+    return pgettext("task holder hidden", "Taken")

@@ -1,0 +1,31 @@
+"""The applicant never reads an expert's name (issue 19, point 5), not even on the workflow
+engine's own pages of its case: viewflow's process and task pages name each task's holder."""
+
+import pytest
+
+from tests.workflows.conftest import open_tasks
+from tests.workflows.test_selection_flow import _apply, _score_all, _verify_all
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_engine_pages_of_a_case_never_name_an_expert_to_the_applicant(world, client):
+    w = world
+    for number, expert in enumerate(w.experts):
+        expert.username, expert.first_name = f"expert-name-{number}", f"专家{number}"
+        expert.save(update_fields=["username", "first_name"])
+    case = _apply(w)
+    _verify_all(w, case)
+    held = open_tasks(case, "expert_review")
+    assert held, "the panel is drawn"
+    _score_all(w, case)
+    done = [t for t in case.task_set.filter(flow_task__endswith="expert_review")]
+    client.force_login(w.provider)
+    pages = [f"/organizationselection/{case.pk}/", f"/selection/cases/{case.pk}/"]
+    pages += [f"/organizationselection/{case.pk}/expert_review/{t.pk}/{suffix}"
+              for t in done for suffix in ("", "detail/")]
+    for page in pages:
+        response = client.get(page, follow=True)
+        body = response.content.decode()
+        for number in range(len(w.experts)):
+            assert f"expert-name-{number}" not in body and f"专家{number}" not in body, page
