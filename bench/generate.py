@@ -379,8 +379,8 @@ class Generator:
         doc_id = _next_id("documents_document")
         progress = Progress("people", self.n_people, self.stream)
         people = CopyWriter("registry_person", [
-            "id", "name", "id_number", "kind", "phone", "email", "created_at", "updated_at",
-            "organization_id"], progress)
+            "id", "name", "id_number", "kind", "phone", "email", "qualification", "created_at",
+            "updated_at", "organization_id"], progress)
         search = CopyWriter("registry_providersearchdocument", [
             "name_text", "title_text", "description_text", "pinyin_text", "grams", "updated_at",
             "organization_id", "person_id", "availability"])
@@ -396,7 +396,7 @@ class Generator:
             serials[kind] += 1
             employer = (rng.randint(self.first_org_id, self.last_org_id)
                         if self.n_orgs and rng.random() < 0.4 else None)
-            people.add((person_id, name, id_number, kind, _phone(rng), "", ctx.now, ctx.now,
+            people.add((person_id, name, id_number, kind, _phone(rng), "", "", ctx.now, ctx.now,
                         employer))
             fields = cached_fields.get(name)
             if fields is None:
