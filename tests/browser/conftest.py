@@ -121,7 +121,8 @@ def new_page(browser, live_server):
     contexts = []
 
     def make():
-        context = browser.new_context(locale="zh-CN", base_url=live_server.url,
+        context = browser.new_context(locale="zh-CN", reduced_motion="reduce",
+                                      base_url=live_server.url,
                                       viewport={"width": 1280, "height": 900},
                                       extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"},
                                       accept_downloads=True)
@@ -142,7 +143,8 @@ def page(new_page):
 @pytest.fixture
 def phone_page(browser, live_server):
     """A page at a phone's size (390×844, touch), in Simplified Chinese."""
-    context = browser.new_context(locale="zh-CN", base_url=live_server.url,
+    context = browser.new_context(locale="zh-CN", reduced_motion="reduce",
+                                      base_url=live_server.url,
                                   viewport={"width": 390, "height": 844}, is_mobile=True,
                                   has_touch=True, device_scale_factor=1,
                                   extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})

@@ -62,7 +62,8 @@ def _users(world):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_public_pages(browser, live_server, world, size):
-    context = browser.new_context(locale="zh-CN", base_url=live_server.url,
+    context = browser.new_context(locale="zh-CN", reduced_motion="reduce",
+                                  base_url=live_server.url,
                                   viewport=SIZES[size],
                                   extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     page = context.new_page()
@@ -81,7 +82,8 @@ def test_public_pages(browser, live_server, world, size):
                                   "bureauadmin"])
 def test_role_pages(browser, live_server, world, role, size):
     user = _users(world)[role]
-    context = browser.new_context(locale="zh-CN", base_url=live_server.url,
+    context = browser.new_context(locale="zh-CN", reduced_motion="reduce",
+                                  base_url=live_server.url,
                                   viewport=SIZES[size],
                                   extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     page = context.new_page()
