@@ -114,6 +114,7 @@ class JobProgress:
     def __init__(self, job: BackgroundJob):
         self.job_id = job.pk
         self._side = None
+        self.total = 0  # the last total reported: the job ends with it even if no write showed
 
     def __call__(self, done: int, total: int) -> None:
         self.advance(done, total)
@@ -121,6 +122,7 @@ class JobProgress:
     def advance(self, done: int, total: int) -> None:
         total = max(0, total)
         fields = {"done": min(max(0, done), total), "total": total}
+        self.total = max(self.total, total)
         if connection.in_atomic_block and connection.vendor == "postgresql":
             self._write_aside(fields)
             return
@@ -173,14 +175,16 @@ def _job_begin(job_id: int) -> BackgroundJob | None:
 
 @transaction.atomic
 def _job_end(job_id: int, *, url: str = "", label: str = "", result_file: str = "",
-             error: str = "") -> BackgroundJob:
+             error: str = "", reached: int = 0) -> BackgroundJob:
     job = BackgroundJob.objects.select_for_update(of=("self",)).get(pk=job_id)
     to_state = BackgroundJob.State.FAILED if error else BackgroundJob.State.DONE
     before = job.apply_transition(to_state)
     job.result_url, job.result_label, job.result_file = url, label[:200], result_file
     job.error = error
     if to_state == BackgroundJob.State.DONE:
-        job.done = job.total = max(job.total, job.done, 1)
+        # ``reached``: the total the work reported, which a progress write made through the
+        # second connection may not have left on the row (it cannot see an uncommitted job)
+        job.done = job.total = max(job.total, job.done, reached, 1)
     job.finished_at = timezone.now()
     job.save(update_fields=["state", "result_url", "result_label", "result_file", "error",
                             "done", "total", "finished_at"])
@@ -213,8 +217,8 @@ def job_run(*, job_id: int) -> str | None:
                 "few minutes; if it fails again, tell the registry's support the job's "
                 "number.")).state
         progress.close()
-        return _job_end(job_id, url=url, label=label,
-                        result_file=job.result_file).state
+        return _job_end(job_id, url=url, label=label, result_file=job.result_file,
+                        reached=progress.total).state
 
 
 def _user_message(error: Exception) -> str:
