@@ -85,7 +85,11 @@ def job_file_response(job: BackgroundJob) -> FileResponse:
     if job.state != BackgroundJob.State.DONE or not job.result_file:
         raise Http404
     fmt = job.result_file.rsplit(".", 1)[-1]
-    response = FileResponse(storages["default"].open(job.result_file, "rb"),
+    try:
+        stored = storages["default"].open(job.result_file, "rb")
+    except FileNotFoundError:  # removed since (clean-up, a restore without it)
+        raise Http404 from None
+    response = FileResponse(stored,
                             content_type=EXPORT_TYPES.get(fmt, "application/octet-stream"),
                             as_attachment=True, filename=job.result_file.rsplit("/", 1)[-1])
     response["Cache-Control"] = "private, no-store"

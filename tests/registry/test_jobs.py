@@ -250,3 +250,16 @@ def test_the_yearly_list_review_starts_in_the_worker_with_a_bar(client, worker):
         failed = BackgroundJob.objects.exclude(pk=job.pk).get()
         assert failed.state == "failed" and "已经开始" in failed.error
         assert failed.error in client.get(url).content.decode()
+
+
+def test_an_export_whose_file_is_gone_answers_404_not_500(client):
+    """An export job's file removed from storage (cleaned up, restored from a backup without
+    it): its download says it is not there, on the page and through the API."""
+    bureau = Bureau.objects.get(jurisdiction__code="360100")
+    clerk = _clerk(bureau)
+    job = BackgroundJob.objects.create(kind=BackgroundJob.Kind.EXPORT, owner=clerk,
+                                       bureau=bureau, state=BackgroundJob.State.DONE,
+                                       done=3, total=3, result_file="exports/gone.csv")
+    client.force_login(clerk)
+    assert client.get(reverse("registry:job-download", args=[job.pk])).status_code == 404
+    assert client.get(f"/api/v1/jobs/{job.pk}/download/").status_code == 404
