@@ -365,6 +365,14 @@ def panel_view_of(user, case) -> str:
     return PANEL_APPLICANT
 
 
+def may_see_task_holder(user, task) -> bool:
+    """Whether ``user`` may read who holds ``task`` (viewflow's task page names them): the
+    holder and the case's bureau staff; never the applicant, whom an expert's review task
+    would otherwise tell the expert's name."""
+    return task.owner_id == user.pk or panel_view_of(
+        user, task.process.coerced) == PANEL_BUREAU
+
+
 def panel_assignments(user, case) -> list:
     """The panel's seats ``user`` may see, with the scores: blind until one's own is in."""
     view = panel_view_of(user, case)

@@ -37,11 +37,8 @@ def task_holder(context, task) -> str:
     """Who holds ``task``, as viewflow's task page names them: shown to the holder and to the
     case's bureau staff only. The applicant opens its case's task pages, and an expert's
     review task would otherwise name the expert (the panel stays confidential)."""
-    owner = task.owner
-    if owner is None:
+    if task.owner_id is None:
         return _("Unassigned")
-    user = context["request"].user
-    if owner.pk == user.pk or selectors.panel_view_of(
-            user, task.process.coerced) == selectors.PANEL_BUREAU:
-        return owner.get_username()
+    if selectors.may_see_task_holder(context["request"].user, task):
+        return task.owner.get_username()
     return pgettext("task holder hidden", "Taken")
