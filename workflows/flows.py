@@ -115,7 +115,8 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
 
     # --- experts (parallel; a recused expert's seat passes to a replacement) -----
     draw_experts = flow.Function(this.draw_panel).Next(this.panel)
-    panel = PanelSplit().Next(this.expert_review, data_source=this.panel_seats)
+    panel = (PanelSplit().Annotation(title=_("Expert panel"))
+             .Next(this.expert_review, data_source=this.panel_seats))
     expert_review = (
         HumanTask(views.ExpertReviewView.as_view())
         .Annotation(title=_("Expert review"), summary_template=SELECTION_SUMMARY)
@@ -133,7 +134,8 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         .Else(this.decision)
     )
     request_opinions = flow.Function(this.ask_partners).Next(this.partners)
-    partners = PanelSplit().Next(this.partner_review, data_source=this.partner_seats)
+    partners = (PanelSplit().Annotation(title=_("Partner departments"))
+                .Next(this.partner_review, data_source=this.partner_seats))
     partner_review = (
         PerTaskPermissionTask(views.PartnerOpinionView.as_view())
         .Annotation(title=_("Partner department's opinion"), summary_template=SELECTION_SUMMARY)
