@@ -31,7 +31,7 @@ seed: migrate
 # Ctrl-C stops all three.
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the server, worker and scheduler)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'kill 0' INT TERM EXIT; export REGISTRY_SITE_URL=$${REGISTRY_SITE_URL:-http://$(HOST):$(PORT)}; \
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --pool=solo --concurrency=1 & \
 	$(VENV)/bin/celery -A config beat --loglevel=INFO & \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload

@@ -55,19 +55,25 @@ def notify(*, users, subject: str, body: str, url: str = "", case=None) -> list[
 
 
 def notifications_send(*, ids=None, limit: int = 200) -> int:
-    """Email unsent notifications (all, or the given ids); mark each sent. Idempotent."""
+    """Email unsent notifications (all, or the given ids); mark each sent. Idempotent.
+
+    The link is written in full (``REGISTRY_SITE_URL`` before the page's path): an email
+    is read outside the site, where a bare path leads nowhere. A user without an email
+    address is left out of the batch (the notification stays on their page): else enough
+    of them would fill every batch and nobody after them would be emailed again."""
     sent = 0
-    queryset = Notification.objects.filter(emailed_at__isnull=True).select_related("user")
+    queryset = (Notification.objects.filter(emailed_at__isnull=True).exclude(user__email="")
+                .select_related("user"))
     if ids is not None:
         queryset = queryset.filter(pk__in=list(ids))
     for note in queryset.order_by("pk")[:limit]:
         with transaction.atomic():
             locked = (Notification.objects.select_for_update(skip_locked=True)
                       .filter(pk=note.pk, emailed_at__isnull=True).first())
-            if locked is None or not note.user.email:
+            if locked is None:
                 continue
             try:
-                send_mail(locked.subject, f"{locked.body}\n\n{locked.url}".strip(),
+                send_mail(locked.subject, f"{locked.body}\n\n{site_url(locked.url)}".strip(),
                           settings.DEFAULT_FROM_EMAIL, [note.user.email])
             except (OSError, SMTPException) as exc:
                 # Stays unsent; the next outbox run tries again. Nothing is lost.
@@ -78,6 +84,13 @@ def notifications_send(*, ids=None, limit: int = 200) -> int:
             locked.save(update_fields=["emailed_at"])
             sent += 1
     return sent
+
+
+def site_url(path: str) -> str:
+    """``path`` (a page of this site) as the full address an email needs; '' stays ''."""
+    if not path or "://" in path:
+        return path
+    return settings.REGISTRY_SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
 def subject_name(subject) -> str:
