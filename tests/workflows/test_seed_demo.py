@@ -64,3 +64,17 @@ def test_seed_demo_sports_bureau_user_finds_the_swimming_clubs_opinion_task():
                            "南昌市科学技术协会": ["science"]}
     [task] = task_queue_for(user, [OrganizationSelectionFlow])
     assert task.flow_task.name == "partner_review"
+
+
+@pytest.mark.django_db
+def test_the_public_finds_the_demo_list_published(client):
+    call_command("seed_demo")
+    page = client.get("/registry/lists/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert "尚未发布名单" not in page.content.decode()
+    from registry.models import Publication
+
+    (publication,) = Publication.objects.all()
+    assert publication.entry_count >= 1
+    listed = client.get(f"/registry/lists/p/{publication.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "南昌市青苗体育培训中心有限公司" in listed.content.decode()

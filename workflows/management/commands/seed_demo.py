@@ -22,6 +22,7 @@ from registry.models import (
     Organization,
     PartnerDepartment,
     Person,
+    Publication,
     School,
     ServiceCategory,
     Weekday,
@@ -191,6 +192,11 @@ class Command(BaseCommand):
             self._grant(admin, applicant, Role.PROVIDER, orgs[serial])
         logins.append(("applicant", f"{Role.PROVIDER.label} · {orgs[4].name}, {orgs[5].name}"))
         self._documents_and_cases(admin, provider, applicant, orgs, nanchang)
+        # the public's first page is the published list: 南昌市's first one, by its
+        # administrator (the list page would otherwise say that none is published yet)
+        if not Publication.objects.filter(jurisdiction=nanchang.jurisdiction).exists():
+            bureau_admin = get_user_model().objects.get(username="bureauadmin")
+            services.publication_publish(actor=bureau_admin, bureau=nanchang)
 
         self.stdout.write(self.style.SUCCESS("Demo data is in place. Logins (password: "
                                              f"{DEMO_PASSWORD}):"))
