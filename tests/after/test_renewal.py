@@ -14,7 +14,7 @@ from registry.models import Approval, AuditEvent, Bureau
 from registry.roles import Role
 from tests.after.beat import at, beat_day
 from tests.factories import UserFactory
-from tests.registry.builders import approve, organization, school_user
+from tests.registry.builders import approve, organization, rubric, school_user
 from workflows.models import AnnualReviewProcess, Notification
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_a_good_year_renews_once_then_a_new_selection(client):
     assert len(asked) == 1, asked
     with at(START + D(121)):
         services.engagement_evaluate(actor=school_account, engagement=engagement,
-                                     satisfaction=5, comments="学生喜欢")
+                                     scores=rubric(5), comments="学生喜欢")
     # 1 June: the annual review opens while the approval is in force (default settings)
     first_review = datetime.date(2027, 6, 1)
     beat_day(first_review - D(1))
