@@ -226,7 +226,8 @@ def test_evaluation_at_term_end_and_low_satisfaction_opens_a_review(setting, set
     with time_machine.travel(days(61) + datetime.timedelta(hours=12), tick=False):
         services.engagement_evaluate(actor=setting["user"], engagement=second,
                                      scores=rubric(3))
-    # in the same term: (80 % + 60 %) / 2 = 70%: a review case, the workflow the bureau works through
+    # in the same term: (80 % + 60 %) / 2 = 70 %: a review case, the workflow the bureau
+    # works through
     case = ReviewCaseProcess.objects.get()
     assert case.organization == setting["orgs"][0] and case.trigger == "low_satisfaction"
     assert case.bureau.jurisdiction.code == "360100"
