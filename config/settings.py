@@ -421,7 +421,8 @@ CONTENT_SECURITY_POLICY = {
 REGISTRY_EXTERNAL_PROJECT_CAP = env.float("REGISTRY_EXTERNAL_PROJECT_CAP", default=0.30)
 # Default approval term, in days; never past the earliest expiry of a document.
 REGISTRY_APPROVAL_TERM_DAYS = env.int("REGISTRY_APPROVAL_TERM_DAYS", default=365)
-# Average end-of-term satisfaction (share of 5) below which the bureau gets a review request.
+# A provider's satisfaction in a school term (mean share on the rubric, every school's
+# ratings of that term) below which the bureau gets a review case.
 REGISTRY_SATISFACTION_THRESHOLD = env.float("REGISTRY_SATISFACTION_THRESHOLD", default=0.80)
 # After approval. The yearly dates (MM-DD) a bureau keeps unless it sets its own
 # (registry.BureauCalendar): the annual review (年审) opens before the term ends; every

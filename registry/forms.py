@@ -193,12 +193,6 @@ class NeedForm(forms.Form):
                                          else TermSlot.objects.none())
 
 
-class EvaluationForm(forms.Form):
-    satisfaction = forms.IntegerField(label=_("Satisfaction (1–5)"), min_value=1, max_value=5)
-    comments = forms.CharField(label=_("Comments"), required=False, widget=forms.Textarea,
-                               max_length=4000)
-
-
 class RubricForm(forms.Form):
     """A score 1–5 for each item of the rubric (学期考核), and comments. Whether the
     engagement may be rated is the service's rule and message."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import storages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -191,19 +190,12 @@ def recheck_decide(request, bureau_id: int, pk: int):
 @login_required
 @require_GET
 def evidence_download(request, pk: int):
-    evidence = get_object_or_404(SanctionEvidence, pk=pk)
-    user = request.user
-    allowed = (
-        (evidence.proposal_id and (
-            selectors.blacklist_proposals_for(user).filter(pk=evidence.proposal_id).exists()))
-        or (evidence.recheck_id and (
-            selectors.rechecks_for(user).filter(pk=evidence.recheck_id).exists()
-            or selectors.sanctions_of_person(user).filter(
-                recheck__pk=evidence.recheck_id).exists()))
-    )
-    if not allowed:
+    evidence = get_object_or_404(SanctionEvidence.objects.select_related("proposal", "recheck"),
+                                 pk=pk)
+    # to those who may not read it, the file does not exist
+    if not selectors.may_read_sanction_evidence(request.user, evidence):
         raise Http404
-    handle = storages["documents"].open(evidence.storage_key, "rb")
+    handle = services.sanction_evidence_open(actor=request.user, evidence=evidence)
     response = FileResponse(handle, as_attachment=True, filename=evidence.filename,
                             content_type=evidence.content_type)
     response["X-Content-Type-Options"] = "nosniff"

@@ -40,8 +40,6 @@ urlpatterns = [
     path("me/consents/<int:pk>/withdraw/", consent_views.my_consent_withdraw,
          name="my-consent-withdraw"),
     path("school/engagements/", views.school_engagements, name="school-engagements"),
-    path("school/engagements/<int:pk>/evaluate/", views.engagement_evaluate,
-         name="engagement-evaluate"),
     path("school/engagements/<int:pk>/free-places/", views.engagement_free_places,
          name="engagement-free-places"),
     path("school/engagements/<int:pk>/incident/", views.engagement_incident,

@@ -19,7 +19,6 @@ from django.views.decorators.http import condition, require_GET, require_POST
 from registry import conditional, exports, selectors, services, signing
 from registry.forms import (
     EngagementForm,
-    EvaluationForm,
     FreePlacesForm,
     IncidentForm,
     PersonSearchForm,
@@ -277,7 +276,7 @@ def _engagements_page(request, school, *, term_form=None, engagement_form=None,
         "school": school, "term_form": term_form, "engagement_form": engagement_form,
         "terms": terms, "provider": provider,
         "engagements": selectors.engagements_for_schools([school.pk])[:200],
-        "evaluation_form": EvaluationForm(), "incident_form": IncidentForm(),
+        "incident_form": IncidentForm(),
         "free_places": free_places or {},
         # the school's task at each term's end: rate the term's engagements on the rubric
         "terms_to_rate": selectors.terms_to_rate([school.pk], today=timezone.localdate()),
@@ -322,22 +321,6 @@ def _own_engagement(request, pk: int) -> Engagement:
     if not schools_of(request.user).filter(pk=engagement.school_id).exists():
         raise PermissionDenied(_("You do not act for this school."))
     return engagement
-
-
-@login_required
-@require_POST
-def engagement_evaluate(request, pk: int):
-    engagement = _own_engagement(request, pk)
-    form = EvaluationForm(request.POST)
-    try:
-        valid_data(form)
-        services.engagement_evaluate(actor=request.user, engagement=engagement,
-                                     **form.cleaned_data)
-        messages.success(request, _("Evaluation recorded."))
-    except ValidationError as error:
-        for message in error_messages(error):
-            messages.error(request, message)
-    return redirect(f"{reverse('registry:school-engagements')}?school={engagement.school_id}")
 
 
 @login_required

@@ -4,6 +4,7 @@ documents (re-certification) and the annual review (年审)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from registry.formatting import local_date
 from registry.widgets import DateField
 from workflows.forms import FORMS, ConfirmMixin, DocumentDecisionsMixin, TaskForm
 from workflows.models import (
@@ -62,17 +63,33 @@ class AnnualReviewForm(ConfirmMixin, TaskForm):
         super().__init__(*args, **kwargs)
         self.add_confirm_field()
         self.evidence = annual_review.annual_review_evidence(self.case)
-        average = self.evidence["average"]
-        self.fields["decision"].help_text = _(
-            "%(n)d engagements this year; average satisfaction %(avg)s of 5; %(i)d incidents.") % {
-            "n": self.evidence["engagements"],
-            "avg": f"{average:.1f}" if average is not None else "—",
-            "i": len(self.evidence["incidents"])} + " " + _(
-            "Required documents expired: %(d)d; yearly record re-queries not done: %(q)d; "
-            "%(renew)s") % {
-            "d": self.evidence["documents_expired"], "q": self.evidence["requeries_missing"],
-            "renew": _("it may be renewed once (1+1).") if self.evidence["renewable"] else
-            _("it has been renewed once: a new selection follows its term.")}
+        self.fields["decision"].help_text = " ".join(
+            [_("%(n)d engagements this year; %(i)d incidents.") % {
+                "n": self.evidence["engagements"], "i": len(self.evidence["incidents"])},
+             self._ratings_text(),
+             _("Required documents expired: %(d)d; yearly record re-queries not done: %(q)d; "
+               "%(renew)s") % {
+                 "d": self.evidence["documents_expired"],
+                 "q": self.evidence["requeries_missing"],
+                 "renew": _("it may be renewed once (1+1).") if self.evidence["renewable"]
+                 else _("it has been renewed once: a new selection follows its term.")}])
+
+    def _ratings_text(self) -> str:
+        """The term ratings on the rubric (学期考核) of the approval's current term."""
+        evidence = self.evidence
+        since = local_date(evidence["rated_from"])
+        if evidence["satisfaction"] is None:
+            return _("No term has been rated on the rubric since %(date)s.") % {"date": since}
+        text = _("Satisfaction on the rubric since %(date)s: %(percent)s%% "
+                 "(threshold %(threshold)s%%).") % {
+            "date": since, "percent": evidence["satisfaction"],
+            "threshold": evidence["threshold"]}
+        if evidence["below_threshold"]:
+            text += " " + _("Below the threshold.")
+        terms = [_("%(term)s at %(school)s: %(percent)s%% (rated: %(n)d)") % {
+            "term": t["name"], "school": t["school"], "percent": t["percent"], "n": t["count"]}
+            for t in evidence["terms"]]
+        return text + " " + _("By term: %(terms)s.") % {"terms": "; ".join(terms)}
 
     def consequence(self, cleaned) -> str:
         return {

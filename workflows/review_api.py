@@ -147,7 +147,8 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         evidence = ReviewCaseEvidence.objects.filter(case=case, pk=evidence_pk).first()
         if evidence is None:
             raise exceptions.NotFound()
-        file = review_evidence.review_case_evidence_open(actor=request.user, evidence=evidence)
+        file = review_evidence.review_case_evidence_open(actor=request.user, evidence=evidence,
+                                                         via="api")
         return FileResponse(file, as_attachment=True, filename=evidence.original_name,
                             content_type=evidence.content_type)
 

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from registry import selectors, services
 from registry.api.contracts import ContractActionsMixin, TermPlanActionsMixin
-from registry.forms import EngagementForm, EvaluationForm, IncidentForm, TermForm
+from registry.forms import EngagementForm, IncidentForm, TermForm
 from registry.models import (
     EVALUATION_RUBRIC,
     RUBRIC_TOP_SCORE,
@@ -45,6 +45,11 @@ class TermSerializer(serializers.ModelSerializer):
         fields = ["id", "school", "name", "starts_on", "ends_on", "project_count"]
 
 
+_SATISFACTION_HELP = ("Read only: the overall score 1–5, as given before the rubric, or the "
+                      "rubric's satisfaction rounded to a score. Ratings are given on the "
+                      "rubric (scores).")
+
+
 class EvaluationSerializer(serializers.ModelSerializer):
     """A rating: the score of each rubric item (empty: one overall score, before the
     rubric) and the satisfaction in percent."""
@@ -55,6 +60,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
         model = Evaluation
         fields = ["id", "scores", "percent", "satisfaction", "comments", "created_at"]
         read_only_fields = fields
+        extra_kwargs = {"satisfaction": {"help_text": _SATISFACTION_HELP}}
 
 
 class RubricRatingSerializer(serializers.Serializer):
@@ -97,7 +103,7 @@ class EngagementSerializer(serializers.ModelSerializer):
     school_name = serializers.CharField(source="school.name", read_only=True)
     term_name = serializers.CharField(source="term.name", read_only=True)
     provider_name = serializers.SerializerMethodField()
-    satisfaction = serializers.SerializerMethodField()
+    satisfaction = serializers.SerializerMethodField(help_text=_SATISFACTION_HELP)
     evaluation = serializers.SerializerMethodField()
     roster = serializers.SerializerMethodField(
         help_text="On create: a list of person numbers or resident ID numbers.")
@@ -199,18 +205,13 @@ class EngagementViewSet(ContractActionsMixin, mixins.ListModelMixin,
     def evaluate(self, request, pk=None):
         """Rate the engagement once it has ended (at the latest at its term's end): a
         score 1–5 for every item of the rubric (``scores``: {key: score}) and comments;
-        the satisfaction is computed. (One overall ``satisfaction`` 1–5 is still taken.)"""
+        the satisfaction is computed. The one overall score 1–5 of before the rubric
+        (``satisfaction``) is no longer taken; it stays readable on ratings given with it."""
         engagement = self._own(pk)
-        if hasattr(request.data, "get") and "scores" in request.data:
-            payload = RubricRatingSerializer(data=request.data)
-            payload.is_valid(raise_exception=True)
-            evaluation = services.engagement_evaluate(
-                actor=request.user, engagement=engagement, **payload.validated_data)
-        else:
-            form = _form(EvaluationForm, api_form_data(request))
-            evaluation = services.engagement_evaluate(actor=request.user,
-                                                      engagement=engagement,
-                                                      **form.cleaned_data)
+        payload = RubricRatingSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        evaluation = services.engagement_evaluate(
+            actor=request.user, engagement=engagement, **payload.validated_data)
         return Response(EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=FreePlacesSerializer, responses=EngagementSerializer)

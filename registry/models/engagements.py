@@ -264,8 +264,12 @@ class Evaluation(models.Model):
         Engagement, verbose_name=_("engagement"), on_delete=models.PROTECT,
         related_name="evaluation",
     )
+    # The one overall score 1–5 schools gave before the rubric; no longer taken from them
+    # (read only): the service stores the rubric's percent rounded to a score, for the
+    # lists that show one number, and ratings given before keep theirs.
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)],
+        editable=False,
     )
     scores = models.JSONField(_("scores on the rubric"), default=dict, blank=True)
     percent = models.DecimalField(_("satisfaction (%)"), max_digits=5, decimal_places=2,

@@ -1,6 +1,10 @@
 """Reads, split by concept; everything is re-exported here."""
 
-from .after_approval import approvals_due_for_annual_review, requeries_for_bureau
+from .after_approval import (
+    approval_current_term,
+    approvals_due_for_annual_review,
+    requeries_for_bureau,
+)
 from .changes import change_requests_for, reviewable_change_request_ids
 from .consent import (
     consent_in_force,
@@ -41,6 +45,8 @@ from .engagements import (
     engagements_for_jurisdictions,
     engagements_for_schools,
     engagements_visible_to,
+    evaluations_of_terms_ended,
+    term_evaluations,
     term_rating_sheet,
     terms_for_schools,
     terms_to_rate,
@@ -72,6 +78,7 @@ from .sanctions import (
     blacklist_proposals_for,
     bureau_staff,
     is_blacklisted,
+    may_read_sanction_evidence,
     rechecks_for,
     review_requests_for_bureaus,
     sanctions_of_organization,
@@ -85,6 +92,7 @@ __all__ = [
     "staffed_bureau_ids",
     "change_requests_for",
     "reviewable_change_request_ids",
+    "approval_current_term",
     "approvals_due_for_annual_review",
     "requeries_for_bureau",
     "users_acting_for",
@@ -120,6 +128,8 @@ __all__ = [
     "engagements_for_jurisdictions",
     "engagements_for_schools",
     "engagements_visible_to",
+    "evaluations_of_terms_ended",
+    "term_evaluations",
     "term_rating_sheet",
     "terms_for_schools",
     "terms_to_rate",
@@ -147,6 +157,7 @@ __all__ = [
     "sanctions_of_organization",
     "sanctions_of_person",
     "is_blacklisted",
+    "may_read_sanction_evidence",
     "review_requests_for_bureaus",
     "approved_organizations_search",
     "approved_people_search",

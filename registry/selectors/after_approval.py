@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db.models import QuerySet
 
-from registry.models import Approval, RecordRequery
+from registry.models import Approval, AuditEvent, RecordRequery
 
 
 def requeries_for_bureau(bureau, *, status: str | None = None) -> QuerySet:
@@ -25,3 +26,24 @@ def approvals_due_for_annual_review(bureau, day) -> QuerySet:
                                     valid_from__lt=day, valid_until__gt=day,
                                     valid_until__lte=day + datetime.timedelta(days=366))
             .order_by("pk"))
+
+
+def approval_current_term(approval: Approval) -> tuple[datetime.date, datetime.date] | None:
+    """The approval's current term (a school year by default), first and last day: from
+    ``valid_from`` until ``valid_until`` before any renewal; after a renewal (1+1), from
+    the day after the term it followed (recorded with the renewal). None for an approval
+    without dates (never granted)."""
+    if approval.valid_from is None or approval.valid_until is None:
+        return None
+    if not approval.renewals:
+        return approval.valid_from, approval.valid_until
+    renewed = (AuditEvent.objects.for_object(approval).filter(action="approval.renew")
+               .order_by("-pk").values_list("data", flat=True).first())
+    try:
+        start = datetime.date.fromisoformat(renewed["from_until"]) + datetime.timedelta(days=1)
+    except (TypeError, KeyError, ValueError):
+        # not recorded: a term's length back from its end
+        days = (settings.WORKFLOW_INDIVIDUAL_APPROVAL_DAYS if approval.person_id
+                else settings.REGISTRY_APPROVAL_TERM_DAYS)
+        start = approval.valid_until - datetime.timedelta(days=days - 1)
+    return max(approval.valid_from, min(start, approval.valid_until)), approval.valid_until

@@ -6,7 +6,7 @@ import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from registry.models import Engagement, Jurisdiction, RosterMember, SchoolTerm
+from registry.models import Engagement, Evaluation, Jurisdiction, RosterMember, SchoolTerm
 from registry.selectors.contracts import provider_engagements_q
 
 
@@ -69,3 +69,31 @@ def term_rating_sheet(term: SchoolTerm) -> QuerySet:
     return (Engagement.objects.filter(term=term)
             .select_related("organization", "offering", "person", "evaluation")
             .order_by("starts_on", "pk")[:200])
+
+
+def _provider_evaluations(organization, person) -> QuerySet:
+    if (organization is None) == (person is None):
+        raise ValueError("give an organization or a person")
+    subject = ({"engagement__organization": organization} if organization is not None
+               else {"engagement__person": person})
+    return Evaluation.objects.filter(**subject)
+
+
+def term_evaluations(*, term: SchoolTerm, organization=None, person=None) -> QuerySet:
+    """A provider's ratings (考核) in the school term of ``term``: of its engagements at
+    any school whose term runs at the same time as ``term`` (each school names its own
+    terms; those of one semester overlap in their dates). A term long past, or the next
+    one, is not part of it."""
+    return _provider_evaluations(organization, person).filter(
+        engagement__term__starts_on__lte=term.ends_on,
+        engagement__term__ends_on__gte=term.starts_on)
+
+
+def evaluations_of_terms_ended(*, start: datetime.date, end: datetime.date,
+                               organization=None, person=None) -> QuerySet:
+    """A provider's ratings of the school terms that ended between ``start`` and ``end``
+    (both included), with each engagement's school and term, by the term's end."""
+    return (_provider_evaluations(organization, person)
+            .filter(engagement__term__ends_on__gte=start, engagement__term__ends_on__lte=end)
+            .select_related("engagement__school", "engagement__term")
+            .order_by("engagement__term__ends_on", "engagement__term_id", "pk"))

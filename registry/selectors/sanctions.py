@@ -135,6 +135,18 @@ def rechecks_for(user, *, status: str | None = None) -> QuerySet:
     return queryset.filter(status=status) if status else queryset
 
 
+def may_read_sanction_evidence(user, evidence) -> bool:
+    """Whether ``user`` may read an evidence file: who may see the blacklist proposal it
+    came with, or the re-check request (复查) it came with (the bureau that decides it,
+    the person the record hit is about)."""
+    if evidence.proposal_id:
+        return blacklist_proposals_for(user).filter(pk=evidence.proposal_id).exists()
+    if evidence.recheck_id:
+        return (rechecks_for(user).filter(pk=evidence.recheck_id).exists()
+                or sanctions_of_person(user).filter(recheck__pk=evidence.recheck_id).exists())
+    return False
+
+
 def users_acting_for(model_name: str, codename: str, object_ids) -> list:
     """The active users holding ``codename`` on any of the ``model_name`` objects (registry
     models: school, organization, person, bureau) with ``object_ids``, directly or through

@@ -26,6 +26,7 @@ from .blacklist import (
     reach_check_register,
     recheck_decide,
     recheck_request,
+    sanction_evidence_open,
 )
 from .changes import change_request_review, may_review, provider_edit
 from .consent import (
@@ -221,6 +222,7 @@ __all__ = [
     "reach_check_register",
     "recheck_decide",
     "recheck_request",
+    "sanction_evidence_open",
     "provider_reinstate",
     "provider_revoke",
     "provider_sanction",

@@ -28,7 +28,12 @@ from registry.models import (
     SanctionEvidence,
 )
 from registry.notifications import notify
-from registry.selectors.sanctions import bureau_staff, is_blacklisted, users_acting_for
+from registry.selectors.sanctions import (
+    bureau_staff,
+    is_blacklisted,
+    may_read_sanction_evidence,
+    users_acting_for,
+)
 from registry.services.core import (
     _require_reason,
     approval_revoke,
@@ -120,6 +125,24 @@ def _evidence_store(*, actor, files, **owner) -> list[SanctionEvidence]:
             storage_key=key, filename=(upload.name or "evidence")[-255:],
             content_type=content_type, size=upload.size, uploaded_by=actor, **owner))
     return stored
+
+
+@transaction.atomic
+def sanction_evidence_open(*, actor, evidence: SanctionEvidence):
+    """The stored bytes of an evidence file of a blacklist proposal or a re-check, for
+    those who may see what it came with; each read is audited on that proposal or
+    re-check (who, which file), as a document's read is recorded."""
+    if not may_read_sanction_evidence(actor, evidence):
+        raise PermissionDenied(_("You may not read this evidence file."))
+    handle = storages["documents"].open(evidence.storage_key, "rb")
+    try:
+        audit_record(actor=actor, action="blacklist.evidence_read",
+                     target=evidence.proposal or evidence.recheck,
+                     data={"evidence": evidence.pk, "file": evidence.filename, "via": "web"})
+    except BaseException:
+        handle.close()  # not given out unrecorded
+        raise
+    return handle
 
 
 _MAGIC = ((b"%PDF-", ("application/pdf", ".pdf")), (b"\xff\xd8\xff", ("image/jpeg", ".jpg")),

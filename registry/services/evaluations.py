@@ -3,7 +3,7 @@ whose satisfaction falls under the threshold gets a review case of its own."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,21 +22,24 @@ from registry.models import (
     Organization,
     Person,
     ReviewRequest,
+    SchoolTerm,
     rubric_percent,
 )
+from registry.selectors.engagements import term_evaluations
 from registry.services.core import audit_record
 from registry.services.engagements import _require_school, review_request_open
 from registry.services.review_hooks import review_case_request
 
 
-def satisfaction_share(*, organization: Organization | None = None,
+def satisfaction_share(*, term: SchoolTerm, organization: Organization | None = None,
                        person: Person | None = None) -> float | None:
-    """Average satisfaction of a provider across all its evaluations, as a share (0–1):
-    each evaluation's percent on the rubric (an overall 1–5 rating counts as its share
-    of 5)."""
-    subject = {"engagement__organization": organization} if organization else {
-        "engagement__person": person}
-    average = Evaluation.objects.filter(**subject).aggregate(avg=Avg("percent"))["avg"]
+    """A provider's satisfaction in one school term, as a share (0–1): the mean of its
+    ratings' percent on the rubric in that term, at every school
+    (:func:`registry.selectors.term_evaluations`; a rating given before the rubric, one
+    overall score 1–5, counts as its share of 5). None when nothing was rated. A bad
+    term long past does not weigh on this one."""
+    average = term_evaluations(term=term, organization=organization, person=person
+                               ).aggregate(avg=Avg("percent"))["avg"]
     return None if average is None else float(average) / 100
 
 
@@ -70,35 +73,27 @@ def rubric_scores_clean(scores) -> dict[str, int]:
 
 
 @transaction.atomic
-def engagement_evaluate(*, actor, engagement: Engagement, satisfaction: int | None = None,
-                        scores: dict | None = None, comments: str = "") -> Evaluation:
+def engagement_evaluate(*, actor, engagement: Engagement, scores: dict,
+                        comments: str = "") -> Evaluation:
     """The school's rating of an engagement once it has ended (at the latest, when its
     term ends): a score 1–5 for each item of the rubric (``scores``), from which the
-    satisfaction is computed; or, as before the rubric, one overall score 1–5. Once per
-    engagement. If the provider's average satisfaction falls below
+    satisfaction is computed. Once per engagement. If the provider's satisfaction in the
+    engagement's school term (:func:`satisfaction_share`) falls below
     ``REGISTRY_SATISFACTION_THRESHOLD``, a review case is opened for the bureau whose
     approval the engagement relied on (a review request where no workflow is
-    installed)."""
+    installed). The one overall score 1–5 given before the rubric is no longer taken;
+    ratings stored with it stay readable."""
     _require_school(actor, engagement.school)
     if timezone.localdate() < engagement.ends_on:
         raise ValidationError(
             _("An engagement is rated at its end (%(end)s)."),
             code="too_early", params={"end": local_date_lazy(engagement.ends_on)},
         )
-    if scores is not None:
-        scores = rubric_scores_clean(scores)
-        percent = rubric_percent(scores)
-        # the overall 1–5 the rubric gives, for the lists that show one number
-        satisfaction = max(1, min(RUBRIC_TOP_SCORE, int(
-            (percent * RUBRIC_TOP_SCORE / 100).to_integral_value(rounding=ROUND_HALF_UP))))
-    else:
-        try:
-            satisfaction = int(satisfaction)
-        except (TypeError, ValueError):
-            satisfaction = 0
-        if not 1 <= satisfaction <= 5:
-            raise ValidationError({"satisfaction": _("Satisfaction is rated from 1 to 5.")})
-        scores, percent = {}, Decimal(satisfaction * 20)
+    scores = rubric_scores_clean(scores)
+    percent = rubric_percent(scores)
+    # the overall 1–5 the rubric gives, for the lists that show one number
+    satisfaction = max(1, min(RUBRIC_TOP_SCORE, int(
+        (percent * RUBRIC_TOP_SCORE / 100).to_integral_value(rounding=ROUND_HALF_UP))))
     # one rating per engagement, also when two people of the school rate it at once
     Engagement.objects.select_for_update(of=("self",)).get(pk=engagement.pk)
     if Evaluation.objects.filter(engagement=engagement).exists():
@@ -109,13 +104,13 @@ def engagement_evaluate(*, actor, engagement: Engagement, satisfaction: int | No
     audit_record(actor=actor, action="engagement.evaluate", target=engagement,
                  data={"satisfaction": satisfaction, "percent": str(percent),
                        "scores": scores, "term": engagement.term_id})
-    share = satisfaction_share(organization=engagement.organization,
+    share = satisfaction_share(term=engagement.term, organization=engagement.organization,
                                person=engagement.person)
     threshold = float(settings.REGISTRY_SATISFACTION_THRESHOLD)
     if share is not None and share < threshold:
         bureau = Bureau.objects.filter(jurisdiction_id=engagement.approval.jurisdiction_id).first()
         details = {"satisfaction_share": round(share, 4), "threshold": threshold,
-                   "evaluation": evaluation.pk}
+                   "evaluation": evaluation.pk, "term": engagement.term_id}
         if bureau is not None and review_case_request(
                 actor=actor, bureau=bureau, trigger="low_satisfaction",
                 organization=engagement.organization, person=engagement.person,
@@ -123,7 +118,8 @@ def engagement_evaluate(*, actor, engagement: Engagement, satisfaction: int | No
             review_request_open(
                 actor=actor, bureau=bureau, organization=engagement.organization,
                 person=engagement.person, trigger=ReviewRequest.Trigger.LOW_SATISFACTION,
-                details={"satisfaction_share": round(share, 4), "threshold": threshold},
+                details={"satisfaction_share": round(share, 4), "threshold": threshold,
+                         "term": engagement.term_id},
             )
     return evaluation
 

@@ -78,6 +78,12 @@ def test_the_answer_carries_files_that_only_the_provider_and_the_bureau_read(
         client.force_login(user)
         got = client.get(url)
         assert got.status_code == 200 and b"".join(got.streaming_content) == PDF
+    # each read is audited on the case: who read which file, and how
+    reads = list(AuditEvent.objects.for_object(case).filter(action="review_case.evidence_read")
+                 .order_by("pk"))
+    assert [e.actor for e in reads] == [w.owner, w.clerk]
+    assert reads[1].data == {"evidence": files[0].pk, "file": "培训签到表.pdf",
+                             "step": "response", "via": "web"}
     stranger = UserFactory()
     services.role_grant(actor=None, user=stranger, role=Role.PROVIDER,
                         target=organization("另一机构有限公司"))
@@ -92,6 +98,14 @@ def test_the_answer_carries_files_that_only_the_provider_and_the_bureau_read(
     assert [f["original_name"] for f in listed] == ["培训签到表.pdf", "现场照片.png"]
     got = client.get(listed[1]["url"])
     assert got.status_code == 200 and b"".join(got.streaming_content) == PNG
+    # read through the API: audited too; the refused reads above recorded nothing
+    reads = list(AuditEvent.objects.filter(action="review_case.evidence_read").order_by("pk"))
+    assert len(reads) == 3 and reads[-1].actor == w.owner
+    assert reads[-1].data == {"evidence": files[1].pk, "file": "现场照片.png",
+                              "step": "response", "via": "api"}
+    # the case's history shows the reads, in the reader's language
+    client.force_login(w.clerk)
+    assert "查阅了证据文件" in client.get(page).content.decode()
 
 
 def test_rectification_evidence_may_be_files_only_through_the_api(client, w):

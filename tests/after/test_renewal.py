@@ -14,8 +14,9 @@ from registry.models import Approval, AuditEvent, Bureau
 from registry.roles import Role
 from tests.after.beat import at, beat_day
 from tests.factories import UserFactory
-from tests.registry.builders import approve, organization, school_user
+from tests.registry.builders import approve, organization, rubric, school_user
 from workflows.models import AnnualReviewProcess, Notification
+from workflows.services.annual_review import annual_review_evidence
 
 pytestmark = pytest.mark.django_db
 START = datetime.date(2027, 1, 11)
@@ -26,6 +27,18 @@ def _review_task(approval, period_end):
     case = AnnualReviewProcess.objects.get(approval=approval, period_end=period_end)
     return Task.objects.get(process_id=case.pk, status=STATUS.NEW,
                             flow_task_type="HUMAN")
+
+
+def _review_page(client, task) -> str:
+    """The annual review's form, as the bureau administrator sees it, with its evidence."""
+    base = f"/annualreview/{task.process_id}/review/{task.pk}"
+    taken = client.post(f"{base}/assign/")
+    assert taken.status_code in (200, 302), taken.status_code
+    page = client.get(f"{base}/execute/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    client.post(f"{base}/unassign/")
+    return text
 
 
 def test_a_good_year_renews_once_then_a_new_selection(client):
@@ -51,7 +64,7 @@ def test_a_good_year_renews_once_then_a_new_selection(client):
     assert len(asked) == 1, asked
     with at(START + D(121)):
         services.engagement_evaluate(actor=school_account, engagement=engagement,
-                                     satisfaction=5, comments="学生喜欢")
+                                     scores=rubric(5), comments="学生喜欢")
     # 1 June: the annual review opens while the approval is in force (default settings)
     first_review = datetime.date(2027, 6, 1)
     beat_day(first_review - D(1))
@@ -62,6 +75,10 @@ def test_a_good_year_renews_once_then_a_new_selection(client):
         client.force_login(admin)
         page = client.get(f"/api/v1/tasks/{task.pk}/")
         assert page.status_code == 200
+        # the year's evidence: the term rated on the rubric, shown on the task's page
+        shown = _review_page(client, task)
+        assert "自2027年1月11日以来按评价表的满意度：100.0%" in shown, shown
+        assert " 春季：100.0%（评价 1 份）" in shown
         done = client.post(f"/api/v1/tasks/{task.pk}/act/",
                            {"data": {"decision": "renew", "reason": "满意度 5/5，无事故",
                                      "confirm": True}},
@@ -70,10 +87,40 @@ def test_a_good_year_renews_once_then_a_new_selection(client):
     approval.refresh_from_db()
     assert approval.status == "approved" and approval.renewals == 1
     assert approval.valid_until == START + D(364 + 365)
+    # the renewed term starts the day after the first one ends; terms rated before it are
+    # the last term's evidence (an autumn term ending before, rated 100 %), those ending in
+    # it are this one's (a spring term rated 60 %, under the threshold)
+    autumn_start, spring_start = datetime.date(2027, 9, 1), datetime.date(2028, 2, 21)
+    rated = {}
+    for name, starts_on, ends_on, score in (
+            ("2027秋季", autumn_start, datetime.date(2028, 1, 5), 5),
+            ("2028春季", spring_start, datetime.date(2028, 5, 20), 3)):
+        with at(starts_on):
+            term = services.school_term_create(actor=school_account, school=school,
+                                               name=name, starts_on=starts_on,
+                                               ends_on=ends_on, project_count=10)
+            later = services.engagement_create(
+                actor=school_account, school=school, term=term, organization=org,
+                fee_per_session=Decimal("20"), sessions=16)
+        with at(ends_on + D(1)):
+            rated[name] = services.engagement_evaluate(actor=school_account, engagement=later,
+                                                       scores=rubric(score))
     # the next year's review: renewal is refused (1+1 done), nothing changes; keep is fine
     second_review = datetime.date(2028, 6, 1)
     beat_day(second_review)
     task = _review_task(approval, second_review)
+    case = AnnualReviewProcess.objects.get(pk=task.process_id)
+    evidence = annual_review_evidence(case)
+    assert evidence["rated_from"] == datetime.date(2028, 1, 11)
+    assert evidence["satisfaction"] == Decimal("60.0") and evidence["below_threshold"]
+    assert [(t["name"], t["percent"], t["count"]) for t in evidence["terms"]] == [
+        ("2028春季", Decimal("60.0"), 1)]
+    assert [e.pk for e in evidence["evaluations"]] == [rated["2028春季"].pk]
+    with at(second_review, 10):
+        client.force_login(admin)
+        shown = _review_page(client, task)
+    assert "自2028年1月11日以来按评价表的满意度：60.0%（阈值 80%）。 低于阈值。" in shown, shown
+    assert "2027秋季" not in shown
     events = AuditEvent.objects.count()
     with at(second_review, 10):
         client.force_login(admin)

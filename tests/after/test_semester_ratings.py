@@ -137,3 +137,69 @@ def test_a_rating_before_the_engagement_ends_is_refused(client, w):
                             {"scores": GOOD}, content_type="application/json")
     assert early.status_code == 400 and "2027年6月22日" in str(early.json())
     assert not Evaluation.objects.exists()
+
+
+def _causes_of_low_satisfaction() -> list[dict]:
+    """Each time a review was asked for low satisfaction: a case opened, or the cause
+    added to the one still open."""
+    asked = []
+    for case in ReviewCaseProcess.objects.order_by("pk"):
+        if case.trigger == "low_satisfaction":
+            asked.append(case.details)
+        asked += [c for c in case.details.get("more_causes", [])
+                  if c["trigger"] == "low_satisfaction"]
+    return asked
+
+
+def test_satisfaction_is_the_school_terms_a_bad_term_long_past_does_not_weigh(client):
+    long_ago = datetime.date(2025, 2, 24)
+    with at(long_ago):
+        org = organization("南昌弈林围棋培训有限公司", ("少儿围棋启蒙班", "arts", "25"))
+        approve(organization=org, where="360100", categories=("arts",),
+                valid_from=long_ago - D(10), valid_until=END + D(60))
+        school_account, school = school_user("360102")
+        old_term = services.school_term_create(
+            actor=school_account, school=school, name="2025年春季学期", starts_on=long_ago,
+            ends_on=long_ago + D(120), project_count=10)
+        old = services.engagement_create(actor=school_account, school=school, term=old_term,
+                                         organization=org, fee_per_session=Decimal("20"),
+                                         sessions=16)
+    # that term went badly (2/5 = 40 %): the bureau was asked to review, then
+    with at(long_ago + D(121)):
+        services.engagement_evaluate(actor=school_account, engagement=old,
+                                     scores=dict.fromkeys(GOOD, 2))
+    assert [c["satisfaction_share"] for c in _causes_of_low_satisfaction()] == [0.4]
+    # two years on, this term, at two schools (each names its own term)
+    with at(START):
+        other_account, other_school = school_user("360102")
+        here = services.school_term_create(actor=school_account, school=school,
+                                           name="2027年春季学期", starts_on=START,
+                                           ends_on=END, project_count=10)
+        there = services.school_term_create(actor=other_account, school=other_school,
+                                            name="2027春", starts_on=START + D(7),
+                                            ends_on=END - D(5), project_count=8)
+        good = services.engagement_create(actor=school_account, school=school, term=here,
+                                          organization=org, fee_per_session=Decimal("20"),
+                                          sessions=16)
+        bad = services.engagement_create(actor=other_account, school=other_school,
+                                         term=there, organization=org,
+                                         fee_per_session=Decimal("20"), sessions=12)
+    # rated 90 % on the rubric, through the API: this term is good, whatever 2025 was
+    # (over all time it would be (40 + 90) / 2 = 65 %, under 80 %)
+    with at(AFTER, 10):
+        client.force_login(school_account)
+        done = client.post(f"/api/v1/engagements/{good.pk}/evaluate/", {"scores": GOOD},
+                           content_type="application/json")
+    assert done.status_code == 201, done.content
+    assert [c["satisfaction_share"] for c in _causes_of_low_satisfaction()] == [0.4]
+    # the other school rates the same term 60 %: (90 + 60) / 2 = 75 % → a review is asked
+    with at(AFTER, 11):
+        client.force_login(other_account)
+        done = client.post(f"/api/v1/engagements/{bad.pk}/evaluate/",
+                           {"scores": dict.fromkeys(GOOD, 3)}, content_type="application/json")
+    assert done.status_code == 201, done.content
+    causes = _causes_of_low_satisfaction()
+    assert [c["satisfaction_share"] for c in causes] == [0.4, 0.75]
+    assert causes[-1]["term"] == there.pk and causes[-1]["threshold"] == 0.8
+    assert services.satisfaction_share(term=old_term, organization=org) == 0.4
+    assert services.satisfaction_share(term=here, organization=org) == 0.75

@@ -21,6 +21,7 @@ from viewflow.workflow.timers import fire_due_timers
 from registry import services as registry_services
 from registry.identifiers import make_uscc
 from registry.models import (
+    EVALUATION_RUBRIC,
     Approval,
     Engagement,
     Jurisdiction,
@@ -464,13 +465,20 @@ def test_school_searches_opens_a_provider_engages_and_evaluates(page, world):
     engagement = Engagement.objects.get(school=school, organization=w.organization)
     row = page.locator("main tr", has_text="少儿围棋启蒙班")
     expect(row).to_contain_text("2026年秋季学期")
-    row.locator(f"#satisfaction-{engagement.pk}").fill("5")
-    row.locator(f"#comments-{engagement.pk}").fill("课程生动，学生喜欢")
-    row.locator("button:has-text('评价')").click()
-    expect(page.locator(".portal-messages")).to_contain_text("考核评价已登记")
-    expect(page.locator("main tr", has_text="少儿围棋启蒙班")).to_contain_text("5/5")
+    # on the rubric (学期考核), item by item: the one quick score of before is gone
+    expect(row.locator("input[name=satisfaction]")).to_have_count(0)
+    row.locator("a:has-text('按评价表评价')").click()
+    page.wait_for_url(f"**/terms/{engagement.term_id}/ratings/**")
+    for item in EVALUATION_RUBRIC:
+        page.select_option(f"#id_e{engagement.pk}-score_{item.key}", "5")
+    page.fill(f"#id_e{engagement.pk}-comments", "课程生动，学生喜欢")
+    screenshot(page, "4-school-rates-on-the-rubric")
+    page.locator(f"#rate-{engagement.pk} button[type=submit]").click()
+    expect(page.locator(".portal-messages")).to_contain_text("评价已登记：满意度 100.00%")
+    page.click("main a:has-text('返回引进项目')")
+    expect(page.locator("main tr", has_text="少儿围棋启蒙班")).to_contain_text("100.0%")
     engagement.refresh_from_db()
-    assert engagement.evaluation.satisfaction == 5
+    assert engagement.evaluation.scores == {item.key: 5 for item in EVALUATION_RUBRIC}
     # and records the free places used (免费名额), more than the offering gives first
     row = page.locator(f"#engagement-{engagement.pk}")
     expect(row).to_contain_text("每学期共 2 个")

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from registry import services
-from registry.models import Approval, Bureau
+from registry.models import EVALUATION_RUBRIC, Approval, Bureau
 from registry.roles import Role
 from tests.factories import (
     OfferingFactory,
@@ -87,3 +87,8 @@ def person(name: str, kind: str = "retiree"):
 
 
 __all__ = ["OfferingFactory", "TODAY"]
+
+
+def rubric(score: int) -> dict[str, int]:
+    """The same score on every item of the rubric (学期考核): ``score`` × 20 %."""
+    return {item.key: score for item in EVALUATION_RUBRIC}

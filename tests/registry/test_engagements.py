@@ -15,6 +15,7 @@ from tests.registry.builders import (
     days,
     organization,
     person,
+    rubric,
     school_user,
 )
 from workflows.models import ReviewCaseProcess
@@ -213,18 +214,20 @@ def test_evaluation_at_term_end_and_low_satisfaction_opens_a_review(setting, set
     settings.REGISTRY_SATISFACTION_THRESHOLD = 0.80
     first = _engage(setting, setting["orgs"][0], ends_on=days(30))
     with pytest.raises(ValidationError) as excinfo:
-        services.engagement_evaluate(actor=setting["user"], engagement=first, satisfaction=5)
+        services.engagement_evaluate(actor=setting["user"], engagement=first, scores=rubric(5))
     assert excinfo.value.code == "too_early"
     with time_machine.travel(days(31) + datetime.timedelta(hours=12), tick=False):
-        services.engagement_evaluate(actor=setting["user"], engagement=first, satisfaction=4)
+        services.engagement_evaluate(actor=setting["user"], engagement=first, scores=rubric(4))
         assert not ReviewRequest.objects.exists()  # 4/5 = 80% is not below 80%
         with pytest.raises(ValidationError):
             services.engagement_evaluate(actor=setting["user"], engagement=first,
-                                         satisfaction=1)
+                                         scores=rubric(1))
     second = _engage(setting, setting["orgs"][0], starts_on=days(40), ends_on=days(60))
     with time_machine.travel(days(61) + datetime.timedelta(hours=12), tick=False):
-        services.engagement_evaluate(actor=setting["user"], engagement=second, satisfaction=3)
-    # (4 + 3) / 2 / 5 = 70%: a review case, the workflow the bureau works through
+        services.engagement_evaluate(actor=setting["user"], engagement=second,
+                                     scores=rubric(3))
+    # in the same term: (80 % + 60 %) / 2 = 70 %: a review case, the workflow the bureau
+    # works through
     case = ReviewCaseProcess.objects.get()
     assert case.organization == setting["orgs"][0] and case.trigger == "low_satisfaction"
     assert case.bureau.jurisdiction.code == "360100"
@@ -352,7 +355,8 @@ def test_refusals_give_dates_in_the_readers_format(setting, language):
     assert days(-10).isoformat() not in message
     # a rating before the engagement ends
     engagement = _engage(setting, setting["orgs"][0], ends_on=days(30))
-    message = refusal(f"/api/v1/engagements/{engagement.pk}/evaluate/", {"satisfaction": 5})
+    message = refusal(f"/api/v1/engagements/{engagement.pk}/evaluate/",
+                      {"scores": rubric(5)})
     assert _written(days(30), language) in message
     assert days(30).isoformat() not in message
 
@@ -364,7 +368,7 @@ def test_a_refusals_date_is_written_when_the_message_is(setting):
     engagement = _engage(setting, setting["orgs"][0], ends_on=days(30))
     with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
         services.engagement_evaluate(actor=setting["user"], engagement=engagement,
-                                     satisfaction=5)
+                                     scores=rubric(5))
     with translation.override("en"):
         assert refused.value.messages == [
             f"An engagement is rated at its end ({_written(days(30), 'en')})."]

@@ -111,7 +111,7 @@ API_OBJECTS = {
 WEB_OBJECTS = {
     "documents:review": "document", "documents:download": "document",
     "registry:list-detail": "publication", "registry:list-export": "publication",
-    "registry:engagement-evaluate": "engagement", "registry:engagement-incident": "engagement",
+    "registry:engagement-incident": "engagement",
     "registry:engagement-free-places": "engagement",
     "workflows:case": "case", "workflows:withdraw": "case", "workflows:object": "notice",
     "workflows:case-of": "case", "workflows:objection-handle": "case",
@@ -249,11 +249,12 @@ def payload(route: Route, side) -> dict:
     asks, never about what was sent."""
     from django.utils import timezone
 
-    from registry.models import Incident
+    from registry.models import EVALUATION_RUBRIC, Incident
 
     today = timezone.localdate().isoformat()
     name = route.name.split(":")[-1]
-    evaluation = {"satisfaction": 4, "comments": "良好"}
+    evaluation = {"scores": dict.fromkeys((i.key for i in EVALUATION_RUBRIC), 4),
+                  "comments": "良好"}
     incident = {"kind": Incident.Kind.values[0], "description": "课堂秩序问题",
                 "occurred_on": today}
     return {

@@ -196,7 +196,6 @@ TABLE = [
     row("api/v1/search/people/", *ONLY_SCHOOL),
     row("registry/school/search/", *ONLY_SCHOOL),
     row("registry/school/engagements/", *ONLY_SCHOOL),
-    row("registry/school/engagements/<int:pk>/evaluate/", *SCHOOL_OWN),
     row("registry/school/engagements/<int:pk>/incident/", *SCHOOL_OWN),
     row("registry/school/engagements/<int:pk>/free-places/", *SCHOOL_OWN),
     row(api("engagements/{pk}/evaluate/"), *SCHOOL_OWN),

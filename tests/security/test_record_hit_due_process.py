@@ -199,7 +199,13 @@ def test_the_recheck_through_the_page_and_its_file(world, hit, client):
     download = f"/registry/sanctions/evidence/{evidence.pk}/"
     assert client.get(download).status_code == 200
     client.force_login(world.clerk)
-    assert client.get(download).status_code == 200
+    got = client.get(download)
+    assert got.status_code == 200 and b"".join(got.streaming_content) == PDF
+    # each read is audited on the re-check: who read which file
+    reads = list(AuditEvent.objects.for_object(proposal.recheck)
+                 .filter(action="blacklist.evidence_read").order_by("pk"))
+    assert [e.actor for e in reads] == [hit["user"], world.clerk]
+    assert reads[0].data == {"evidence": evidence.pk, "file": "proof.pdf", "via": "web"}
     queue = client.get(f"/registry/bureau/{world.bureau.pk}/rechecks/")
     assert queue.status_code == 200 and "申请复查" in queue.content.decode()
     # the clerk recorded the hit: another decides the re-check
@@ -208,3 +214,5 @@ def test_the_recheck_through_the_page_and_its_file(world, hit, client):
     for outsider in (world.other_provider, world.other_clerk):
         client.force_login(outsider)
         assert client.get(download).status_code == 404
+    # a refused read records nothing
+    assert AuditEvent.objects.filter(action="blacklist.evidence_read").count() == 2

@@ -80,8 +80,6 @@ EXEMPT = {
     "workflows.services.review_rectification.rectification_follows": READ,
     "workflows.services.review_cases.review_cases_tick": BATCH,
     "workflows.services.review_evidence.may_read_evidence": READ,
-    "workflows.services.review_evidence.review_case_evidence_open": "opens a stored file to "
-        "read; no database write",
     "registry.services.after_approval.renewal_document_limit_register":
         "fills an in-memory hook at start-up",
     "registry.services.evaluations.rubric_scores_clean": CHECK,

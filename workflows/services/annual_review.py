@@ -4,10 +4,12 @@ ends; the bureau administrator renews it once (1+1), keeps, suspends or revokes 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Avg, Count, F
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +17,7 @@ from documents.models import Document
 from registry import selectors as registry_selectors
 from registry import services as registry_services
 from registry.models import Approval, RecordRequery
-from registry.models.engagements import Engagement, Evaluation, Incident
+from registry.models.engagements import Engagement, Incident
 from workflows import entry, selectors
 from workflows.models import (
     AnnualReviewProcess,
@@ -66,30 +68,54 @@ def annual_review_create(*, activation, approval, today):
 
 
 def annual_review_evidence(case) -> dict:
-    """The year's evaluations and incidents of the reviewed provider."""
-    subject = ({"organization_id": case.approval.organization_id}
-               if case.approval.organization_id else {"person_id": case.approval.person_id})
+    """The year's evidence on the reviewed provider: its engagements and incidents of the
+    year, its ratings on the rubric (学期考核) of the school terms that ended in the
+    approval's current term up to the review date, term by term and together (mean
+    percent, and whether it is under ``REGISTRY_SATISFACTION_THRESHOLD``), documents
+    expired and record re-queries not done."""
+    approval = case.approval
+    subject = ({"organization_id": approval.organization_id}
+               if approval.organization_id else {"person_id": approval.person_id})
     engagements = Engagement.objects.filter(**subject, starts_on__lte=case.period_end,
                                             ends_on__gte=case.period_start)
-    evaluations = Evaluation.objects.filter(engagement__in=engagements).select_related(
-        "engagement__school")
     incidents = Incident.objects.filter(engagement__in=engagements,
                                         occurred_on__gte=case.period_start).select_related(
         "engagement__school")
-    scores = [e.satisfaction for e in evaluations]
+    current = registry_selectors.approval_current_term(approval)
+    term_start = current[0] if current else case.period_start
+    evaluations = registry_selectors.evaluations_of_terms_ended(
+        start=term_start, end=case.period_end, organization=approval.organization,
+        person=approval.person)
+    terms = list(evaluations.order_by().values(
+        term=F("engagement__term_id"), name=F("engagement__term__name"),
+        ends_on=F("engagement__term__ends_on"), school=F("engagement__school__name"),
+    ).annotate(count=Count("pk"), percent=Avg("percent")).order_by("ends_on", "term"))
+    for term in terms:
+        term["percent"] = _tenth(term["percent"])
+    overall = evaluations.aggregate(percent=Avg("percent"))["percent"]
+    satisfaction = None if overall is None else _tenth(overall)
+    threshold = Decimal(str(settings.REGISTRY_SATISFACTION_THRESHOLD)) * 100
     requeries = list(RecordRequery.objects.filter(
-        approval=case.approval, opened_on__gte=case.period_start).values_list("status",
-                                                                             flat=True))
+        approval=approval, opened_on__gte=case.period_start).values_list("status",
+                                                                        flat=True))
     expired = Document.objects.filter(superseded_at__isnull=True,
                                       document_type__is_required=True,
                                       expires_on__lt=case.period_end, **subject)
     return {"engagements": engagements.count(), "evaluations": list(evaluations[:100]),
             "incidents": list(incidents[:100]),
-            "average": (sum(scores) / len(scores)) if scores else None,
+            # the ratings on the rubric of the approval's current term
+            "rated_from": term_start,
+            "terms": terms,
+            "satisfaction": satisfaction, "threshold": threshold.quantize(Decimal("1")),
+            "below_threshold": satisfaction is not None and satisfaction < threshold,
             # documents still valid, record re-queries done
             "documents_expired": expired.count(),
             "requeries_missing": sum(1 for s in requeries if s in ("open", "overdue")),
-            "renewable": case.approval.renewals < settings.REGISTRY_MAX_RENEWALS}
+            "renewable": approval.renewals < settings.REGISTRY_MAX_RENEWALS}
+
+
+def _tenth(percent) -> Decimal:
+    return Decimal(percent).quantize(Decimal("0.1"))
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from documents.permissions import VIEW_BUREAU_PERMISSIONS
@@ -86,12 +87,25 @@ def may_read_evidence(user, case: Case) -> bool:
         for codename in VIEW_BUREAU_PERMISSIONS)
 
 
-def review_case_evidence_open(*, actor, evidence: ReviewCaseEvidence):
-    """The stored bytes of an evidence file, for the provider and the case's bureau staff."""
+@transaction.atomic
+def review_case_evidence_open(*, actor, evidence: ReviewCaseEvidence, via: str = "web"):
+    """The stored bytes of an evidence file, for the provider and the case's bureau staff.
+    Each read is audited on the case (who, which file, ``via`` web or api), as a
+    document's read is recorded: what the provider sent in its defence is read by
+    name."""
     if not may_read_evidence(actor, evidence.case):
         raise PermissionDenied(_("Only the provider concerned and the bureau's staff may "
                                  "read this file."))
     try:
-        return document_storage().open(evidence.storage_key, "rb")
+        handle = document_storage().open(evidence.storage_key, "rb")
     except STORAGE_ERRORS as exc:
         raise StorageUnavailable() from exc
+    try:
+        registry_services.audit_record(
+            actor=actor, action="review_case.evidence_read", target=evidence.case,
+            data={"evidence": evidence.pk, "file": evidence.original_name,
+                  "step": evidence.step, "via": via})
+    except BaseException:
+        handle.close()  # not given out unrecorded
+        raise
+    return handle
