@@ -28,6 +28,16 @@ def offers_high_risk(organization) -> bool:
         is_active=True).exists()
 
 
+def teaches_high_risk(person) -> bool:
+    """Whether ``person`` holds an open approval (pending, in force or suspended) naming a
+    high-risk sports category or a sub-item of one: one query."""
+    from registry.models import Approval, ServiceCategory
+
+    return ServiceCategory.objects.filter(
+        Q(is_high_risk=True) | Q(parent__is_high_risk=True),
+        approvals__person=person, approvals__status__in=Approval.OPEN_STATUSES).exists()
+
+
 class DocumentType(models.Model):
     """One kind of evidence (营业执照, 健康证明 …) and to whom it applies.
 
@@ -67,11 +77,15 @@ class DocumentType(models.Model):
         help_text=_("For organization types: each active offering needs its own (a course "
                     "plan)."))
     # 高危险性体育项目许可: asked only of a provider offering a high-risk category
-    # (registry.ServiceCategory.is_high_risk), whatever its kind
+    # (registry.ServiceCategory.is_high_risk), whatever its kind. For a person (the
+    # qualification to teach it: a swimming instructor's or lifeguard's certificate): any
+    # person may upload it, and it is required of one approved, or being approved, to teach
+    # a high-risk category (documents.selectors.requirement_checklist)
     for_high_risk = models.BooleanField(
         _("only for high-risk sports"), default=False,
-        help_text=_("For organization types: applies only to a provider offering a "
-                    "high-risk sports category (swimming …)."))
+        help_text=_("Organization types: apply only to a provider offering a high-risk "
+                    "sports category (swimming …). Person types: required only of a person "
+                    "approved, or being approved, to teach one."))
     is_sensitive = models.BooleanField(
         _("sensitive personal data"), default=False,
         help_text=_("ID documents and record-check results: every read is logged and the "
@@ -136,14 +150,15 @@ class DocumentType(models.Model):
         if self.validity_months and not self.expires:
             raise ValidationError(
                 {"validity_months": _("Only a document that expires has a validity.")})
-        if self.subject != self.Subject.ORGANIZATION and (self.per_offering
-                                                          or self.for_high_risk):
+        if self.subject != self.Subject.ORGANIZATION and self.per_offering:
             raise ValidationError({"per_offering": _("Does not apply to this subject.")})
 
     def applies_to(self, subject, *, high_risk: bool | None = None) -> bool:
         """Whether this type is evidence for ``subject`` (an Organization or a Person).
         ``high_risk``: whether the organization offers a high-risk sports category (read
-        when not given and the type asks)."""
+        when not given and the type asks). A person's type for high-risk sports applies to
+        every person (of its kinds), who may upload it before being approved to teach one;
+        :meth:`required_of` says when it is required."""
         from registry.models import Organization, Person
 
         if isinstance(subject, Organization):
@@ -159,6 +174,11 @@ class DocumentType(models.Model):
                 not self.person_kinds or subject.kind in self.person_kinds
             )
         return False
+
+    def required_of(self, *, high_risk: bool) -> bool:
+        """Whether a subject this type applies to must hold it: a type for high-risk sports
+        only when the subject offers or teaches one (``high_risk``)."""
+        return self.is_required and (high_risk or not self.for_high_risk)
 
     def default_expiry(self, issued_on: datetime.date) -> datetime.date | None:
         """The day before the same date ``validity_months`` later (a 12-month certificate

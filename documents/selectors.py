@@ -10,7 +10,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents import permissions
-from documents.models import Document, DocumentType, PersonalDataAccess
+from documents.models import Document, DocumentType, PersonalDataAccess, teaches_high_risk
 from registry.expiry import expired_on
 from registry.models import Bureau, Jurisdiction, Offering, Organization, Person
 from registry.models.subjects import subject_kwargs
@@ -183,6 +183,7 @@ def requirement_checklist(
     on: datetime.date | None = None,
     within_days: int = 0,
     submission: bool = False,
+    categories=None,
 ) -> Checklist:
     """The state of each applicable document type for ``subject`` on day ``on`` (today).
 
@@ -196,6 +197,11 @@ def requirement_checklist(
     of each and the high-risk sports licence). With ``submission`` (an application being
     submitted), a type with a ``max_age_days`` also needs its current version issued within
     that many days (a credit report not older than 30 days), else it is *stale*.
+
+    A person's type for high-risk sports (the qualification to teach swimming) is required
+    when the person holds an open approval naming a high-risk category (one query more), or,
+    with ``categories`` (what an approver is about to approve), when one of those is
+    high-risk; otherwise it is listed as optional.
     """
     on = on or timezone.localdate()
     horizon = on + datetime.timedelta(days=within_days)
@@ -203,6 +209,11 @@ def requirement_checklist(
     # an item per active offering, and the high-risk licence applies if one is high-risk
     offerings = active_offerings_of(subject) if isinstance(subject, Organization) else []
     types = document_types_for(subject, offerings=offerings)
+    # organizations: a type for high-risk sports is in ``types`` only when it is required
+    high_risk = True
+    if isinstance(subject, Person) and any(t.for_high_risk for t in types):
+        high_risk = (any(c.high_risk for c in categories) if categories is not None
+                     else teaches_high_risk(subject))
     current: dict[tuple, Document] = {}
     verified_before: dict[tuple, Document] = {}  # newest verified superseded version, by item
     for doc in (Document.objects.filter(
@@ -230,7 +241,8 @@ def requirement_checklist(
             expires_on = (in_force or document).expires_on if (in_force or document) else None
             items.append(ChecklistItem(
                 document_type=kind, state=state, document=document, expires_on=expires_on,
-                required=kind.is_required, in_force=in_force, offering=offering,
+                required=kind.required_of(high_risk=high_risk), in_force=in_force,
+                offering=offering,
             ))
     return Checklist(subject=subject, on=on, within_days=within_days, items=items)
 

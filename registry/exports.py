@@ -19,7 +19,8 @@ from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
 
-from registry.models import Engagement, Publication
+from registry.models import Engagement, Publication, grades_label
+from registry.models.approvals import GRADE_FIRST, GRADE_LAST
 
 CSV_BOM = "\ufeff"
 
@@ -65,9 +66,22 @@ def json_stream(publication: Publication, entries: Iterable[dict]) -> Iterator[b
 
 
 def _columns() -> list[str]:
+    # the grades come last: the columns before them keep the places they had for whoever
+    # reads the files by position
     return [_("No."), _("Kind"), _("Name"), _("Unified social credit code"), _("Type of person"),
             _("Categories"), _("Offerings"), _("Reference fee per session (CNY)"),
-            _("Fee cap per session (CNY)"), _("Valid from"), _("Valid until")]
+            _("Fee cap per session (CNY)"), _("Valid from"), _("Valid until"),
+            _("Grades the individual may teach")]
+
+
+def entry_grades(entry: dict) -> str:
+    """The grades an individual's entry covers, as people read them ("1–3年级"); empty for an
+    organization (its grades are its offerings'). An entry without grades was approved
+    before grades were named: every grade (``Approval.grades``)."""
+    if entry.get("kind") != "person":
+        return ""
+    low, high = entry.get("grades") or (GRADE_FIRST, GRADE_LAST)
+    return str(grades_label((low, high)))
 
 
 def _fee_in_force(offering: dict, key: str) -> str:
@@ -90,7 +104,7 @@ def _row(position: int, entry: dict) -> list:
                  for o in offerings),
         "；".join(_fee_in_force(o, "reference_fee") for o in offerings),
         "；".join(_fee_in_force(o, "cap") for o in offerings),
-        entry["valid_from"], entry["valid_until"],
+        entry["valid_from"], entry["valid_until"], entry_grades(entry),
     ]
 
 

@@ -299,6 +299,12 @@ def _engagement_form_for_people(form, terms) -> dict | None:
             values[name] = query_id(form[name].value(), "")
         except BadRequest:
             values[name] = None
+    if values["person"] and not form["need"].value():
+        # an individual is engaged for a category their approval covers (the service
+        # refuses any other): the school picks one of those, the sub-items included
+        form.fields["category"].widget = forms.Select(choices=[("", "---------")] + [
+            (c.pk, c.name) for c in selectors.categories_approved_for_person(
+                values["person"])])
     if values["organization"] and not values["offering"]:
         # an organization is engaged for one of its offerings: the school picks which
         form.fields["offering"].widget = forms.Select(choices=[("", "---------")] + [

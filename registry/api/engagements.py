@@ -117,6 +117,16 @@ class EngagementSerializer(serializers.ModelSerializer):
                   "status_changed_at", "roster",
                   "created_at"]
         read_only_fields = ["free_places_used", "status", "status_changed_at"]
+        extra_kwargs = {
+            "category": {"help_text": "For an individual (person): the category taught, by "
+                                      "number; required unless the need filled names it. "
+                                      "It must be one the person's approval covers (or a "
+                                      "sub-item of one)."},
+            "grade_max": {"help_text": "The highest grade taught (1–9), with grade_min. For an "
+                                       "individual: required unless the need filled names "
+                                       "them, and within the grades the person's approval "
+                                       "covers; otherwise a 400 naming both."},
+        }
 
     def get_provider_name(self, obj) -> str:
         return obj.organization.name if obj.organization_id else obj.person.name

@@ -42,6 +42,7 @@ from .core import (
     user_role_summary,
 )
 from .engagements import (
+    categories_approved_for_person,
     engagements_for_jurisdictions,
     engagements_for_schools,
     engagements_visible_to,
@@ -88,6 +89,7 @@ from .sanctions import (
 from .search import approved_organizations_search, approved_people_search, school_jurisdiction_ids
 
 __all__ = [
+    "categories_approved_for_person",
     "jobs_visible_to",
     "staffed_bureau_ids",
     "change_requests_for",

@@ -6,7 +6,15 @@ import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from registry.models import Engagement, Evaluation, Jurisdiction, RosterMember, SchoolTerm
+from registry.models import (
+    Approval,
+    Engagement,
+    Evaluation,
+    Jurisdiction,
+    RosterMember,
+    SchoolTerm,
+    ServiceCategory,
+)
 from registry.selectors.contracts import provider_engagements_q
 
 
@@ -47,6 +55,16 @@ def engagements_visible_to(user, *, school_ids, jurisdiction_ids) -> QuerySet:
     for jurisdiction_id in jurisdiction_ids:
         match |= Jurisdiction.subtree_q(jurisdiction_id, prefix="school__county__")
     return _with_roster(_engagements().filter(match))
+
+
+def categories_approved_for_person(person_id: int) -> QuerySet:
+    """The active categories a person's approvals in force name, with their sub-items (an
+    approval for 体育 covers 游泳: ``approval_covers``): what a school may engage them to
+    teach. One query."""
+    named = Approval.objects.valid_on().filter(person_id=person_id).values("categories")
+    return (ServiceCategory.objects.filter(Q(pk__in=named) | Q(parent_id__in=named),
+                                           is_active=True)
+            .order_by("sort_order", "code"))
 
 
 def terms_for_schools(school_ids) -> QuerySet:

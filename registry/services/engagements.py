@@ -139,7 +139,10 @@ def engagement_create(
     term's external projects over ``REGISTRY_EXTERNAL_PROJECT_CAP``; refused if the
     fee per session is above the approved offering's fee or the bureau's cap for the
     category (the message names both figures), or if a person on ``roster`` holds no
-    valid individual approval covering the category (named). The school row is locked
+    valid individual approval covering the category (named). An individual is engaged for
+    a category and grades (given, or the need's) that their approval covers: refused,
+    naming what it covers, otherwise, and refused when either is missing. The school row is
+    locked
     first so that two engagements racing for the last slot under the cap are judged one
     after the other. The engagement starts as a draft: signed papers sign it.
 
@@ -175,12 +178,15 @@ def engagement_create(
         category = need.category
     grade_min, grade_max = engagement_grades(need=need, offering=offering,
                                              grade_min=grade_min, grade_max=grade_max)
+    if person is not None:
+        _require_what_is_taught(category=category, grade_min=grade_min)
     people = roster_people(roster)
 
     School.objects.select_for_update().get(pk=school.pk)
     subject_filter = {"organization": organization} if organization else {"person": person}
-    grades = ((need.grade_min, need.grade_max) if need is not None
-              else (offering.grade_min, offering.grade_max) if offering is not None else None)
+    # an individual's approval must cover what is taught: the category and the grades the
+    # engagement names (given, or its need's), not only a need's when it fills one
+    grades = (grade_min, grade_max) if grade_min is not None else None
     approval = _approval_for(school=school, subject_filter=subject_filter, starts_on=starts_on,
                              ends_on=ends_on, person=person, category=category, grades=grades)
     overlapping = Engagement.objects.filter(
@@ -230,6 +236,26 @@ def engagement_create(
                        "sessions": int(sessions), "roster": [m.pk for m in people],
                        "grades": [grade_min, grade_max]})
     return engagement
+
+
+def _require_what_is_taught(*, category, grade_min) -> None:
+    """An individual is engaged to teach a category to some grades, as their approval
+    names them: an engagement saying neither could take a person approved for grades 1–3
+    into grade 9. (A school has no grades of its own to fall back on, and reading "every
+    grade" would let anyone through; so the school names them, or a need of its term plan
+    does.)"""
+    errors = {}
+    if category is None:
+        errors["category"] = ValidationError(
+            _("Name the category the person will teach: an individual is engaged only for "
+              "what their approval covers."), code="engagement_category_missing")
+    if grade_min is None:
+        errors["grade_max"] = ValidationError(
+            _("Name the grades the person will teach (the lowest and the highest): an "
+              "individual is engaged only for the grades their approval covers."),
+            code="engagement_grades_missing")
+    if errors:
+        raise ValidationError(errors)
 
 
 def engagement_grades(*, need: TermNeed | None, grade_min, grade_max,

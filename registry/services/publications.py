@@ -54,8 +54,9 @@ def _fee_reference(fees: FeeReferences, category) -> dict | None:
 
 
 def _entry_for(approval: Approval, fees: FeeReferences | None = None) -> dict:
-    """Public data only: organizations by name and credit code, people by name and kind,
-    never an ID number or a record-check result."""
+    """Public data only: organizations by name and credit code, people by name, kind and
+    what their approval covers (categories, grades), never an ID number or a record-check
+    result."""
     categories = sorted(
         ({"code": c.code, "name": c.name} for c in approval.categories.all()),
         key=lambda c: c["code"],
@@ -77,7 +78,7 @@ def _entry_for(approval: Approval, fees: FeeReferences | None = None) -> dict:
             **common,
         }
     person = approval.person
-    return {
+    entry = {
         "key": f"person:{person.pk}",
         "kind": PublicationEntry.Kind.PERSON.value,
         "name": person.name,
@@ -85,6 +86,13 @@ def _entry_for(approval: Approval, fees: FeeReferences | None = None) -> dict:
         "person_kind_name": str(person.get_kind_display()),
         **common,
     }
+    # what the individual may teach: the categories above and the grades (年级段) the bureau
+    # named. Written only when named: an approval made before grades were named covers
+    # every grade (Approval.grades), which the pages and exports read from its absence, and
+    # its entry keeps the digest it had (no false "changed" in the next list's diff)
+    if approval.grade_min is not None:
+        entry["grades"] = [approval.grade_min, approval.grade_max]
+    return entry
 
 
 def _diff(previous: Publication | None, current: dict[str, tuple[str, str]]) -> dict:

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
+from registry.exports import entry_grades
 from registry.models import grades_label
 from registry.roles import Role
 from registry.selectors import objects_for_role
@@ -327,6 +328,13 @@ def approval_grades(approval) -> str:
     if approval is None or not getattr(approval, "person_id", None):
         return ""
     return str(grades_label(approval.grades))
+
+
+@register.filter
+def list_entry_grades(data) -> str:
+    """The grades an individual on a published list may teach ("1–3年级"), read from the
+    entry's frozen data as the exports read it; empty for an organization."""
+    return entry_grades(data or {})
 
 
 @register.filter

@@ -17,6 +17,7 @@ from registry.models import (
     Engagement,
     RecordQueryConsent,
     RecordRequery,
+    ServiceCategory,
     TermReminder,
 )
 from registry.roles import Role
@@ -53,7 +54,8 @@ def people():
                                valid_from=START, valid_until=START + D(364))
             engagement = services.engagement_create(
                 actor=school_account, school=school, term=term, person=person,
-                fee_per_session=Decimal("0"), sessions=20)
+                category=ServiceCategory.objects.get(code="reading"), grade_min=1,
+                grade_max=6, fee_per_session=Decimal("0"), sessions=20)
             found[name] = {"person": person, "approval": approval, "engagement": engagement}
         services.consent_give(actor=found["willing"]["person"].user,
                               person=found["willing"]["person"], bureau=bureau,
@@ -149,6 +151,8 @@ def test_term_reminders_at_60_30_7_days_once_each(people):
             name="秋季", starts_on=START + D(200), ends_on=START + D(360), project_count=10)
         services.engagement_create(actor=people["school_account"], school=autumn.school,
                                    term=autumn, person=people["willing"]["person"],
+                                   category=ServiceCategory.objects.get(code="reading"),
+                                   grade_min=1, grade_max=6,
                                    fee_per_session=Decimal("0"), sessions=20)
     for days_before in (60, 30, 7):
         beat_day(end - D(days_before))

@@ -139,3 +139,98 @@ def test_an_approval_with_grades_out_of_order_is_refused(contract):
     with pytest.raises(ValidationError):
         approve(person=person("郑倒序"), grades=(6, 3))
     assert not Approval.objects.filter(person__name="郑倒序").exists()
+
+
+def _individual_body(contract, coach, **extra):
+    return {"school": contract["school"].pk, "term": contract["term"].pk,
+            "person": coach.pk, "fee_per_session": "30", "sessions": 16, **extra}
+
+
+def test_an_individual_engaged_without_a_need_is_checked_against_their_approval(contract):
+    # given: a swimming coach approved for grades 4–6, and a school with no term plan need
+    coach = _coach("李游泳", grades=(4, 6), categories=("swimming",))
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(contract["user"])
+    # when: the school engages them for grades 7–9 through the API and on the web
+    api = client.post("/api/v1/engagements/", _individual_body(
+        contract, coach, category=category("swimming").pk, grade_min=7, grade_max=9),
+        content_type="application/json")
+    web = client.post("/registry/school/engagements/", {
+        "school": contract["school"].pk, "eng-term": contract["term"].pk,
+        "eng-person": coach.pk, "eng-fee_per_session": "30", "eng-sessions": "16",
+        "eng-category": category("swimming").pk, "eng-grade_min": "7", "eng-grade_max": "9"})
+    # then: refused, naming the person, what they are approved for and what was asked
+    assert api.status_code == 400, api.content
+    assert "李游泳" in str(api.json()) and "4–6年级" in str(api.json())
+    assert "7–9年级" in str(api.json())
+    assert web.status_code == 400
+    assert "李游泳" in web.content.decode() and "4–6年级" in web.content.decode()
+    # and for a category their approval does not name: refused by name too
+    api = client.post("/api/v1/engagements/", _individual_body(
+        contract, coach, category=category("arts").pk, grade_min=4, grade_max=6),
+        content_type="application/json")
+    assert api.status_code == 400 and "文化艺术" in str(api.json())
+    assert not contract["term"].engagements.exists()
+    # a category and grades the approval covers: engaged
+    made = client.post("/api/v1/engagements/", _individual_body(
+        contract, coach, category=category("swimming").pk, grade_min=4, grade_max=5),
+        content_type="application/json")
+    assert made.status_code == 201, made.content
+    assert (made.json()["grade_min"], made.json()["grade_max"]) == (4, 5)
+
+
+def test_an_individuals_engagement_must_name_what_is_taught(contract):
+    # given: a coach approved for sport, grades 1–6
+    coach = _coach("王篮球", grades=(1, 6))
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(contract["user"])
+    # when: the school names neither a category nor grades (nor a need that would)
+    api = client.post("/api/v1/engagements/", _individual_body(contract, coach),
+                      content_type="application/json")
+    half = client.post("/api/v1/engagements/", _individual_body(
+        contract, coach, category=category("sport").pk), content_type="application/json")
+    web = client.post("/registry/school/engagements/", {
+        "school": contract["school"].pk, "eng-term": contract["term"].pk,
+        "eng-person": coach.pk, "eng-fee_per_session": "30", "eng-sessions": "16"})
+    # then: a 400 that says what to name, in the user's language; nothing is created
+    assert api.status_code == 400
+    assert "类别" in api.json()["category"][0] and "年级" in api.json()["grade_max"][0]
+    assert half.status_code == 400 and "category" not in half.json()
+    assert "年级" in half.json()["grade_max"][0]
+    assert web.status_code == 400 and "年级" in web.content.decode()
+    assert not contract["term"].engagements.exists()
+    with pytest.raises(ValidationError) as refused:
+        engage(contract, organization=None, offering=None, person=coach, roster=[],
+               fee_per_session=Decimal("30"))
+    assert {e.code for errors in refused.value.error_dict.values() for e in errors} == {
+        "engagement_category_missing", "engagement_grades_missing"}
+    assert not contract["term"].engagements.exists()
+
+
+def test_the_engagement_form_offers_the_categories_the_persons_approval_covers(contract):
+    coach = _coach("赵体育", grades=(1, 6), categories=("sport",))
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(contract["user"])
+    page = client.get("/registry/school/engagements/",
+                      {"school": contract["school"].pk, "person": coach.pk})
+    assert page.status_code == 200
+    form = page.content.decode().split('id="record-engagement"')[1].split("</form>")[0]
+    assert 'name="eng-category"' in form and "<select" in form
+    # the approval's category and its sub-items (体育 covers 游泳), nothing else
+    assert "游泳" in form and "体育" in form and "文化艺术" not in form
+
+
+def test_grades_taught_within_a_wider_need_are_what_the_approval_must_cover(contract):
+    # the need is for grades 1–6; the school engages a coach approved for 4–6 to teach 4–5
+    coach = _coach("孙分段", grades=(4, 6))
+    need = services.term_need_add(actor=contract["user"], term=contract["term"],
+                                  category=category("sport"), grade_min=1, grade_max=6,
+                                  places=20, budget_per_session=Decimal("40"))
+    engagement = engage(contract, organization=None, offering=None, person=coach, need=need,
+                        roster=[], fee_per_session=Decimal("30"), grade_min=4, grade_max=5)
+    assert (engagement.grade_min, engagement.grade_max) == (4, 5)
+    # the whole need's grades would not be covered
+    with pytest.raises(ValidationError) as refused:
+        engage(contract, organization=None, offering=None, person=coach, need=need,
+               roster=[], fee_per_session=Decimal("30"), starts_on=engagement.ends_on)
+    assert "1–6年级" in str(refused.value)

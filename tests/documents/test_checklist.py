@@ -47,7 +47,10 @@ def test_applicable_types_follow_registration_and_person_kind():
     codes = {t.code for t in selectors.document_types_for(student)}
     assert codes == {"id_card", "no_criminal_record", "offence_query", "health_certificate",
                      "query_consent", "student_card", "university_recommendation",
-                     "person_application_form", "person_commitment_letter"}
+                     "person_application_form", "person_commitment_letter",
+                     # offered to every person; required only of one teaching a high-risk
+                     # sport (test_course_plan_and_high_risk.py)
+                     "high_risk_sports_qualification"}
 
 
 @pytest.mark.django_db

@@ -1,7 +1,8 @@
 """What the bureaus ask for by offering (issue 21, points 4 and 5): a course plan (课程方案)
 for each active offering, uploaded and replaced per offering on the web and through the API;
 and the high-risk sports licence (高危险性体育项目) for any provider offering a high-risk
-category (swimming), which the completeness check names when it is missing."""
+category (swimming), which the completeness check names when it is missing; and for a
+person approved (or being approved) to teach one, the qualification to teach it."""
 
 import pytest
 from django.test import Client
@@ -9,10 +10,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from documents import selectors
-from documents.models import Document
+from documents.models import Document, DocumentType
 from registry.models import Organization, ServiceCategory
 from tests.documents.conftest import upload
 from tests.factories import OfferingFactory, OrganizationFactory
+from tests.registry.builders import approve
 from workflows.services import checks
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +137,53 @@ def test_the_checklist_is_a_fixed_number_of_queries(organization,
         checklist = selectors.requirement_checklist(organization)
     assert len(_items(checklist, "course_plan")) == 5
     assert _items(checklist, "high_risk_sports_licence")
+
+
+QUALIFICATION = "high_risk_sports_qualification"
+
+
+def test_a_person_teaching_a_high_risk_sport_needs_the_qualification(person,
+                                                                    django_assert_max_num_queries):
+    # given: the catalogue's qualification for high-risk sports (data, for every kind)
+    kind = DocumentType.objects.get(code=QUALIFICATION)
+    assert kind.subject == "person" and kind.for_high_risk and kind.is_required
+    assert "高危险性体育项目" in kind.name
+    # a person approved for nothing high-risk may upload it (it is offered), not required
+    assert QUALIFICATION in {t.code for t in selectors.document_types_for(person)}
+    with django_assert_max_num_queries(3):
+        checklist = selectors.requirement_checklist(person)
+    [item] = _items(checklist, QUALIFICATION)
+    assert not item.required
+    assert QUALIFICATION not in {p["document_type"] for p in checks.document_problems(person)}
+    # being approved to teach swimming (what the approver is about to approve): required
+    swimming = ServiceCategory.objects.get(code="swimming")
+    [item] = _items(selectors.requirement_checklist(person, categories=[swimming]),
+                    QUALIFICATION)
+    assert item.required and item.state == "missing" and "高危险性体育项目" in item.message
+    reading = ServiceCategory.objects.get(code="reading")
+    [item] = _items(selectors.requirement_checklist(person, categories=[reading]),
+                    QUALIFICATION)
+    assert not item.required
+    # holding an open approval for swimming: required, and the completeness check names it
+    approve(person=person, categories=("swimming",), grades=(1, 3), status="suspended")
+    problems = [p for p in checks.document_problems(person)
+                if "高危险性体育项目从业资格证书" in p["document_type"]]
+    assert problems and problems[0]["state"] == "missing"
+    assert "高危险性体育项目从业资格证书" in problems[0]["message"]
+
+
+def test_the_admin_may_mark_a_person_type_for_high_risk_sports(client, admin_user):
+    # data, admin-editable: a diving certificate asked of people teaching a high-risk sport
+    client.force_login(admin_user)
+    response = client.post("/admin/documents/documenttype/add/", {
+        "code": "diving_coach", "name": "潜水教练证", "subject": "person",
+        "is_required": "on", "for_high_risk": "on", "expires": "on", "is_active": "on",
+        "sort_order": "71"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert DocumentType.objects.get(code="diving_coach").for_high_risk
+    # one per offering stays an organization's matter
+    response = client.post("/admin/documents/documenttype/add/", {
+        "code": "odd_plan", "name": "个人课程方案", "subject": "person",
+        "per_offering": "on", "sort_order": "72"})
+    assert response.status_code == 200
+    assert not DocumentType.objects.filter(code="odd_plan").exists()

@@ -12,6 +12,7 @@ from registry.models import AuditEvent, Engagement, Incident, ReviewRequest
 from tests.registry.builders import (
     approve,
     bureau_admin,
+    category,
     days,
     organization,
     person,
@@ -96,7 +97,8 @@ def test_the_cap_holds(setting, settings):
     # individuals are not external organization projects
     retiree = person("王秀兰")
     approve(person=retiree, categories=("reading",))
-    _engage(setting, None, person=retiree, offering=None)
+    _engage(setting, None, person=retiree, offering=None, category=category("reading"),
+            grade_min=1, grade_max=6)
 
 
 @pytest.mark.django_db

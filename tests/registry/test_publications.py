@@ -143,7 +143,7 @@ def test_xlsx_opens_in_excel_with_a_header_block_date_cells_and_a_frozen_filtere
     assert [c.value for c in sheet[heading]][:3] == ["序号", "类型", "名称"]
     assert all(c.font.b for c in sheet[heading] if c.value)
     assert sheet.freeze_panes == f"A{heading + 1}"
-    assert sheet.auto_filter.ref == f"A{heading}:K{heading + 3}"
+    assert sheet.auto_filter.ref == f"A{heading}:L{heading + 3}"
     # the dates are date cells, the position a number, the names text
     rows = list(sheet.iter_rows(min_row=heading + 1))
     assert len(rows) == 3
@@ -328,3 +328,47 @@ def test_the_list_page_shows_valid_until_as_a_date_of_the_readers_language(clien
     body = _body(client.get(f"/registry/lists/p/{publication.pk}/export.json"))
     assert hashlib.sha256(body).hexdigest() == digest
     assert '"valid_until":"2031-04-01"' in body.decode()
+
+
+def test_the_list_and_its_exports_show_what_an_individuals_approval_covers(
+        client, django_assert_max_num_queries):
+    # given: a swimming coach approved for grades 1–3, a reader approved before grades were
+    # named (every grade), and an organization; published
+    coach, reader = person("李游泳"), person("王秀兰")
+    approve(person=coach, categories=("swimming",), grades=(1, 3))
+    approve(person=reader, categories=("reading",))
+    approve(organization=organization("南昌弈林围棋培训有限公司",
+                                      ("少儿围棋启蒙班", "arts", "25")), categories=("arts",))
+    for n in range(5):  # more individuals: the exports' queries do not grow with them
+        approve(person=person(f"志愿者{n}号"), categories=("reading",), grades=(4, 6))
+    admin, bureau = bureau_admin("360100")
+    publication = services.publication_publish(actor=admin, bureau=bureau)
+    # when: anyone reads the list page (in Chinese) and downloads its files
+    page = client.get(f"/registry/lists/p/{publication.pk}/",
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    with django_assert_max_num_queries(6):
+        body = _body(client.get(f"/registry/lists/p/{publication.pk}/export.csv",
+                                HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    rows = {row[2]: row for row in csv.reader(io.StringIO(body.decode("utf-8-sig")))}
+    data = json.loads(_body(client.get(f"/registry/lists/p/{publication.pk}/export.json")))
+    sheet = load_workbook(io.BytesIO(_body(client.get(
+        f"/registry/lists/p/{publication.pk}/export.xlsx", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    )).active
+    cells = {row[2]: row for row in sheet.iter_rows(min_row=XLSX_HEADER_ROWS + 2,
+                                                    values_only=True)}
+    # then: each individual's categories and grades, as people read them
+    assert "游泳（1–3年级）" in page and "阅读（1–9年级）" in page
+    assert rows["名称"][11] == "可授课年级（个人）"
+    assert rows["李游泳"][5] == "游泳" and rows["李游泳"][11] == "1–3年级"
+    assert rows["王秀兰"][11] == "1–9年级" and rows["志愿者0号"][11] == "4–6年级"
+    assert rows["南昌弈林围棋培训有限公司"][11] == ""  # its grades are its offerings'
+    assert cells["李游泳"][11] == "1–3年级" and cells["李游泳"][5] == "游泳"
+    entries = {e["name"]: e for e in data["entries"]}
+    assert entries["李游泳"]["grades"] == [1, 3]
+    assert entries["李游泳"]["categories"] == [{"code": "swimming", "name": "游泳"}]
+    # an approval made before grades were named keeps the entry it had (same digest)
+    assert "grades" not in entries["王秀兰"]
+    # and still no ID number anywhere
+    for who in (coach, reader):
+        assert who.id_number not in page and who.id_number not in body.decode("utf-8-sig")
+        assert who.id_number not in json.dumps(data, ensure_ascii=False)

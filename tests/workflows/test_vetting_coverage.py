@@ -1,17 +1,24 @@
 """The bureau names, when it approves an individual, the categories and the grades (年级段)
 the person may teach (issue 21, point 7): on the web task page and through the API's task
-action, with the same form; the approval carries them and the person's page shows them."""
+action, with the same form; the approval carries them and the person's page shows them.
+A high-risk sport (游泳) is approved only for a person holding the qualification to teach it
+(高危险性体育项目从业资格证书), verified and in force."""
+
+import datetime
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from registry.models import AuditEvent
+from documents.models import DocumentType
+from documents.services import document_upload, document_verify
+from registry.models import Approval, AuditEvent
 from tests.factories import PersonFactory
-from tests.workflows.conftest import open_tasks, upload_all
+from tests.registry.builders import approve
+from tests.workflows.conftest import open_tasks, pdf, upload_all
 from workflows import task_actions
 from workflows.models import CaseOutcome
-from workflows.services import vetting
+from workflows.services import recertification, vetting
 
 
 @pytest.fixture
@@ -98,3 +105,103 @@ def test_the_decision_page_asks_for_categories_and_grades(world, at_decision):
     case.refresh_from_db()
     assert sorted(c.code for c in case.approval.categories.all()) == ["arts", "reading"]
     assert (case.approval.grade_min, case.approval.grade_max) == (1, 3)
+
+
+QUALIFICATION = "high_risk_sports_qualification"
+
+
+@pytest.fixture
+def swimmer_at_decision(world):
+    """A coach whose documents are all in order, but who holds no qualification for a
+    high-risk sport; the case waits for the approver."""
+    person = PersonFactory(organization=world.organization, kind="professional",
+                           name="林游泳")
+    documents = upload_all(world.provider, person, skip=(QUALIFICATION,))
+    case = vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
+    [task] = open_tasks(case, "verification")
+    data = {f"doc_{d.pk}": "verify" for d in documents}
+    data.update(query_reference="NC-2026-000778", query_date=str(timezone.localdate()),
+                query_result="clear")
+    task_actions.task_perform(actor=world.clerk, task=task, data=data)
+    [task] = open_tasks(case, "decision")
+    return case, task
+
+
+def test_approving_an_individual_for_swimming_needs_the_qualification_to_teach_it(
+        world, swimmer_at_decision):
+    # given: a coach with every document but the high-risk sports qualification
+    case, task = swimmer_at_decision
+    api = _api(world.approver)
+    act = f"/api/v1/tasks/{task.pk}/act/"
+    swim = {"decision": "approve", "confirm": "yes", "reason": "资质齐全",
+            "categories": "swimming", "grade_min": 4, "grade_max": 6}
+    # when: the approver approves them to teach swimming (游泳, a high-risk sport)
+    refused = api.post(act, {"data": swim}, content_type="application/json",
+                       HTTP_ACCEPT_LANGUAGE="zh-hans")
+    # then: a 400 naming the sport, the person and the missing document; nothing decided
+    assert refused.status_code == 400
+    message = str(refused.json())
+    assert "游泳" in message and "林游泳" in message and "高危险性体育项目从业资格证书" in message
+    assert "缺少" in message
+    case.refresh_from_db()
+    assert case.decision == "" and case.approval is None
+    # the same on the web task page
+    client = _api(world.approver)
+    assert client.post(_page(case, task, "assign"), {"_continue": "1"}).status_code == 302
+    page = client.post(_page(case, task, "execute"), {
+        "decision": "approve", "confirm": "on", "reason": "同意", "categories": ["swimming"],
+        "grade_min": "4", "grade_max": "6", "_continue": "1"})
+    assert page.status_code == 200 and "高危险性体育项目从业资格证书" in page.content.decode()
+    case.refresh_from_db()
+    assert case.decision == ""
+    # a certificate uploaded but not yet verified does not do either: it says so
+    qualification = DocumentType.objects.get(code=QUALIFICATION)
+    issued = timezone.localdate() - datetime.timedelta(days=30)
+    certificate = document_upload(
+        actor=world.provider, subject=case.person, document_type=qualification,
+        file=pdf("lifeguard.pdf"), filename="lifeguard.pdf", issued_on=issued,
+        expires_on=timezone.localdate() + datetime.timedelta(days=200))
+    refused = api.post(act, {"data": swim}, content_type="application/json")
+    assert refused.status_code == 400 and "等待审核" in str(refused.json())
+    # verified and in force: approved, for no longer than the certificate runs
+    document_verify(actor=world.clerk, document=certificate)
+    done = api.post(act, {"data": swim}, content_type="application/json")
+    assert done.status_code == 200, done.content
+    case.refresh_from_db()
+    assert case.outcome == CaseOutcome.APPROVED
+    assert [c.code for c in case.approval.categories.all()] == ["swimming"]
+    assert case.approval.valid_until <= certificate.expires_on
+
+
+def test_a_non_high_risk_category_needs_no_such_qualification(world, swimmer_at_decision):
+    case, task = swimmer_at_decision
+    done = _api(world.approver).post(
+        f"/api/v1/tasks/{task.pk}/act/", {"data": {
+            "decision": "approve", "confirm": "yes", "reason": "资质齐全",
+            "categories": "reading", "grade_min": 1, "grade_max": 3}},
+        content_type="application/json")
+    assert done.status_code == 200, done.content
+    case.refresh_from_db()
+    assert case.outcome == CaseOutcome.APPROVED
+
+
+def test_the_sweep_suspends_on_an_expired_qualification_only_a_high_risk_teacher(world):
+    # given: two people with every document in order and the swimming qualification, one
+    # approved for swimming, one for reading; the qualification expired yesterday
+    today = timezone.localdate()
+    qualification = DocumentType.objects.get(code=QUALIFICATION)
+    approvals = {}
+    for name, code in (("周游泳", "swimming"), ("吴阅读", "reading")):
+        person = PersonFactory(organization=world.organization, name=name)
+        upload_all(world.provider, person)
+        approvals[code] = approve(person=person, categories=(code,), grades=(1, 6))
+        person.documents.filter(document_type=qualification).update(
+            issued_on=today - datetime.timedelta(days=300),
+            expires_on=today - datetime.timedelta(days=1))
+    # when: the daily sweep runs
+    recertification.approvals_suspend_expired(today=today)
+    # then: only the swimming teacher's approval rests on it, and is suspended
+    for approval in approvals.values():
+        approval.refresh_from_db()
+    assert approvals["swimming"].status == Approval.Status.SUSPENDED
+    assert approvals["reading"].status == Approval.Status.APPROVED

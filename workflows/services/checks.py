@@ -55,6 +55,29 @@ def document_problems(subject, *, submission: bool = False) -> list[dict]:
             for item in checklist.problems]
 
 
+def refuse_without_high_risk_qualification(person: Person, categories) -> None:
+    """Approving ``person`` to teach ``categories``: a high-risk sport among them (游泳 …)
+    needs the person's document type for high-risk sports (the swimming instructor's or
+    lifeguard's certificate: data, admin-editable) verified and in force for at least
+    ``WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS``, as the organizations' licence is. Refused
+    under ``categories``, naming the sport, the person and the document."""
+    high_risk = [c for c in categories if c.high_risk]
+    if not high_risk:
+        return
+    checklist = requirement_checklist(
+        person, within_days=settings.WORKFLOW_MIN_DOCUMENT_VALIDITY_DAYS,
+        categories=categories)
+    problems = [item for item in checklist.problems if item.document_type.for_high_risk]
+    if problems:
+        raise ValidationError({"categories": [ValidationError(
+            _("%(category)s is a high-risk sport: to be approved to teach it, %(name)s must "
+              "hold %(document)s, verified and in force. %(problem)s"),
+            code="high_risk_qualification",
+            params={"category": "、".join(c.name for c in high_risk), "name": person.name,
+                    "document": item.name, "problem": item.message})
+            for item in problems]})
+
+
 def consent_counts(person: Person, bureau: Bureau) -> bool:
     """Whether the person's consent to ``bureau``'s record query is on record: given in their
     own account (and not withdrawn), or a signed consent form (知情同意书) a clerk verified.

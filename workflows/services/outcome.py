@@ -64,12 +64,16 @@ def case_decide(*, actor, case, approve: bool, reason: str, categories=(),
                 grades: tuple[int, int] | None = None) -> None:
     """The approver's decision; refused for the clerk or an expert of this case. Approving
     an individual names what the approval covers: ``categories`` and ``grades`` (lowest,
-    highest)."""
+    highest); a high-risk sport among the categories is refused unless the person holds
+    the qualification to teach it (``checks.refuse_without_high_risk_qualification``)."""
     if not actor.has_perm("registry.approve_bureau", case.bureau):
         raise PermissionDenied
     _refuse_conflicted_decider(actor, case)
     reason = require_text(reason, "reason", _("Give a reason for the decision."))
     categories, grades = _coverage(case, approve, categories, grades)
+    if grades is not None:
+        # a high-risk sport (游泳) needs the person's qualification to teach it
+        checks.refuse_without_high_risk_qualification(case.person, categories)
     if approve:
         # what would stop the approval from opening is said to the approver now: the
         # notice itself opens in the background, after this decision has committed

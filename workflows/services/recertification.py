@@ -9,6 +9,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from viewflow.workflow.status import PROCESS, STATUS
@@ -40,9 +41,15 @@ def _expired_required(today):
 def _due_types(approval, today) -> list[dict]:
     subject = {"organization_id": approval.organization_id} if approval.organization_id \
         else {"person_id": approval.person_id}
+    expired = _expired_required(today).filter(**subject).select_related("document_type")
+    if approval.person_id and not approval.categories.filter(
+            Q(is_high_risk=True) | Q(parent__is_high_risk=True)).exists():
+        # a person's qualification for a high-risk sport, uploaded by one not approved to
+        # teach one, is no credential this approval rests on
+        expired = expired.exclude(document_type__for_high_risk=True)
     return [{"code": d.document_type.code, "name": d.document_type.name, "document": d.pk,
              "expires_on": d.expires_on.isoformat()}
-            for d in _expired_required(today).filter(**subject).select_related("document_type")]
+            for d in expired]
 
 
 def approvals_suspend_expired(*, today: datetime.date) -> int:
