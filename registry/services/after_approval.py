@@ -239,8 +239,8 @@ def term_evaluations_request(*, today: datetime.date | None = None) -> int:
                subject=_("The term has ended: rate your after-school providers"),
                body=_("Rate each engagement of the term that has ended on the rubric "
                       "(each item from 1 to 5): the task is on your engagements page. The "
-                      "ratings count in each provider's annual review; an average under "
-                      "%(threshold)d%% opens a review by the bureau.") % {
+                      "ratings count in each provider's annual review; a provider whose average "
+                      "for the term is under %(threshold)d%% gets a review by the bureau.") % {
                    "threshold": round(settings.REGISTRY_SATISFACTION_THRESHOLD * 100)},
                url=reverse("registry:school-engagements"))
     return len(terms)
