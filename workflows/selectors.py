@@ -373,6 +373,24 @@ def may_see_task_holder(user, task) -> bool:
         user, task.process.coerced) == PANEL_BUREAU
 
 
+def tasks_listed_for(user, tasks: QuerySet, process_model, confidential_nodes) -> QuerySet:
+    """``tasks`` (of one flow, whose cases are ``process_model``) without the tasks of
+    ``confidential_nodes`` (an expert's review, the panel's split and join, a partner
+    department's steps: the nodes with ``ReadableBy``) that ``user`` may not open: those are
+    listed to their holder, the case's bureau staff and the partner department asked. The
+    engine's dashboard and task list named every task's holder, the experts too, to the
+    applicant."""
+    if not confidential_nodes or user.is_superuser:
+        return tasks
+    readable = Q(owner_id=user.pk) | Q(process_id__in=process_model.objects.filter(
+        bureau_id__in=_bureau_ids(user)).values("pk"))
+    departments = departments_of_user(user)
+    if departments:
+        readable |= Q(owner_permission="registry.opine_department",
+                      owner_permission_obj_pk__in=[str(pk) for pk in departments])
+    return tasks.exclude(Q(flow_task__in=confidential_nodes) & ~readable)
+
+
 def panel_assignments(user, case) -> list:
     """The panel's seats ``user`` may see, with the scores: blind until one's own is in."""
     view = panel_view_of(user, case)

@@ -31,6 +31,16 @@ def _visible_process_ids(flow_class, user):
     return selectors.SELECTORS[flow_class.process_class](user).values("pk")
 
 
+def _listed_tasks(flow_class, user, tasks):
+    """``tasks`` of the cases ``user`` may see, less those of the confidential nodes (with
+    ``ReadableBy``: the expert panel, the partner departments) that ``user`` may not open."""
+    confidential = [node for node in flow_class.instance.nodes()
+                    if getattr(node, "readable_by", None) is not None]
+    return selectors.tasks_listed_for(
+        user, tasks.filter(process_id__in=_visible_process_ids(flow_class, user)),
+        flow_class.process_class, confidential)
+
+
 class ScopedProcessListView(vf_dashboard.DashboardProcessListView):
     def get_queryset(self):
         return super().get_queryset().filter(
@@ -39,16 +49,15 @@ class ScopedProcessListView(vf_dashboard.DashboardProcessListView):
 
 class ScopedTaskListView(vf_dashboard.DashboardTaskListView):
     def get_queryset(self):
-        return super().get_queryset().filter(
-            process_id__in=_visible_process_ids(self.flow_class, self.request.user)
-        ).order_by("-created")
+        return _listed_tasks(self.flow_class, self.request.user,
+                             super().get_queryset()).order_by("-created")
 
 
 class ScopedDashboardView(vf_dashboard.DashboardView):
     def get_context_data(self, **kwargs):
-        visible = _visible_process_ids(self.flow_class, self.request.user)
-        tasks = self.flow_class.task_class._default_manager.filter(
-            process__flow_class=self.flow_class, process_id__in=visible)
+        tasks = _listed_tasks(self.flow_class, self.request.user,
+                              self.flow_class.task_class._default_manager.filter(
+                                  process__flow_class=self.flow_class))
         sorted_nodes, _unused = chart.topsort(self.flow_class)
         nodes = [n for n in sorted_nodes if n.task_type in ["HUMAN", "JOB", "SUBPROCESS"]]
         end_nodes = [n for n in sorted_nodes if n.task_type in ["END"]]
