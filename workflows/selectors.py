@@ -317,14 +317,21 @@ CASE_KINDS = {
 }
 
 
+def _case_model(case):
+    """The model of a case, from its flow when it is viewflow's bare process row (a task's
+    ``process``): without the query ``coerced`` makes, once per row of a task list."""
+    flow_class = getattr(case, "flow_class", None)
+    return flow_class.process_class if flow_class is not None else type(case)
+
+
 def case_kind(case) -> str:
-    model = type(getattr(case, "coerced", case))
+    model = _case_model(case)
     return next(kind for kind, cls in CASE_KINDS.items() if cls is model)
 
 
 def case_url(case) -> str:
     """The one page of a case (every task row, notification and count links to it)."""
-    if isinstance(getattr(case, "coerced", case), ReviewCaseProcess):
+    if _case_model(case) is ReviewCaseProcess:
         # a review case (after approval) has its own page, with its due-process steps
         return reverse("workflows:review-case", args=[case.pk])
     kind = case_kind(case)

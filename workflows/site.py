@@ -8,6 +8,7 @@ dashboard are narrowed to the cases the user may see (``workflows.selectors``).
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from viewflow.workflow import chart
@@ -41,6 +42,12 @@ def _listed_tasks(flow_class, user, tasks):
         flow_class.process_class, confidential)
 
 
+def _case_link(task, text):
+    """A task row's words about its case, linking to the case's page: every task row does
+    (issue 19 point 1)."""
+    return format_html('<a href="{}">{}</a>', selectors.case_url(task.process), text)
+
+
 class ScopedProcessListView(vf_dashboard.DashboardProcessListView):
     def get_queryset(self):
         return super().get_queryset().filter(
@@ -48,6 +55,11 @@ class ScopedProcessListView(vf_dashboard.DashboardProcessListView):
 
 
 class ScopedTaskListView(vf_dashboard.DashboardTaskListView):
+    def process_summary(self, task):
+        return _case_link(task, super().process_summary(task))
+
+    process_summary.short_description = _("Case")
+
     def get_queryset(self):
         return _listed_tasks(self.flow_class, self.request.user,
                              super().get_queryset()).order_by("-created")
@@ -107,7 +119,7 @@ class ArchiveListView(FlowArchiveListView):
     its method's bare English name ("Process summary"): headed in the user's language."""
 
     def process_summary(self, task):
-        return super().process_summary(task)
+        return _case_link(task, super().process_summary(task))
 
     process_summary.short_description = _("Case")
 
@@ -122,8 +134,12 @@ class ScopedFlowAppViewset(FlowAppViewset):
 
     def brief(self, obj):
         """The lists' "brief" column (viewflow labels it with the bare English attribute name,
-        "Brief"): the case's summary, under a translated heading."""
-        return getattr(obj, "process", obj).brief
+        "Brief"): the case's summary, under a translated heading; on a task row (inbox, queue,
+        archive) a link to the case's page (a case row links to it already)."""
+        process = getattr(obj, "process", None)
+        if process is None:
+            return obj.brief
+        return _case_link(obj, process.brief)
 
     brief.short_description = _("Summary")
 

@@ -355,11 +355,11 @@ def iso_date(value, format_name: str = "DATE_FORMAT") -> str:
 # choices, in the reader's language). Codes not listed get the neutral grey.
 STATUS_TONES = {
     "ok": {"approved", "verified", "active", "in_force", "valid", "confirmed", "passed",
-           "accepted", "published", "complete", "lifted", "done"},
+           "accepted", "published", "complete", "lifted", "done", "scored"},
     "info": {"pending", "submitted", "open", "new", "in_progress", "under_review", "notice",
-             "invited", "assigned", "draft"},
+             "invited", "assigned", "draft", "drawn", "acknowledged"},
     "warn": {"suspended", "correction", "expiring", "flagged", "proposed", "returned",
-             "waiting", "recheck"},
+             "waiting", "recheck", "recused", "investigating"},
     "bad": {"rejected", "revoked", "expired", "blacklisted", "refused", "withdrawn", "failed",
             "declined", "missing", "cancelled", "upheld"},
 }
