@@ -366,6 +366,13 @@ STATUS_TONES = {
 
 
 @register.filter
+def status_tone(code) -> str:
+    """The tone of a status's badge (``portal-badge--{{ code|status_tone }}``), for a badge
+    whose words come from elsewhere (a document's verdict: documents/_badge.html)."""
+    return next((t for t, codes in STATUS_TONES.items() if str(code) in codes), "muted")
+
+
+@register.filter
 def status_badge(obj, field: str = "status"):
     """A status as a coloured badge with its words: ``{{ approval|status_badge }}`` shows
     "已批准" in green, never the code ("approved") or "37 (rejected)"."""
@@ -374,8 +381,8 @@ def status_badge(obj, field: str = "status"):
         return ""
     display = getattr(obj, f"get_{field}_display", None)
     label = display() if callable(display) else str(code)
-    tone = next((t for t, codes in STATUS_TONES.items() if str(code) in codes), "muted")
-    return format_html('<span class="portal-badge portal-badge--{}">{}</span>', tone, label)
+    return format_html('<span class="portal-badge portal-badge--{}">{}</span>',
+                       status_tone(code), label)
 
 
 @register.simple_tag(takes_context=True)

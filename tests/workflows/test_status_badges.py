@@ -1,6 +1,7 @@
 """The case page and the list of one's applications show statuses as coloured badges with
 words (``registry/templatetags/portal.py``'s ``status_badge``, as the other pages do), never as
-plain words or codes: the case's outcome, each expert's seat (to the bureau), objections."""
+plain words or codes: the case's outcome, each document's verdict, each expert's seat (to the
+bureau), objections."""
 
 import pytest
 
@@ -19,6 +20,9 @@ def test_the_case_page_and_the_case_list_show_statuses_as_badges(world, client):
     assert '<span class="portal-badge portal-badge--info">办理中</span>' in listing
     page = client.get(f"/selection/cases/{case.pk}/").content.decode()
     assert '<dd><span class="portal-badge portal-badge--info">办理中</span>' in page
+    # each document's verdict too (its own colours are the documents pages' only)
+    assert page.count('<span class="portal-badge portal-badge--ok doc-badge doc-badge--verified">'
+                      '已核验</span>') == len(w.documents)
     client.force_login(w.clerk)
     page = client.get(f"/selection/cases/{case.pk}/").content.decode()
     assert page.count('<span class="portal-badge portal-badge--ok">已评分</span>') == 3
