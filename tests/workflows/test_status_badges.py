@@ -5,6 +5,7 @@ bureau), objections."""
 
 import pytest
 
+from tests.workflows.conftest import open_tasks
 from tests.workflows.test_selection_flow import _apply, _score_all, _verify_all
 
 pytestmark = pytest.mark.django_db
@@ -26,3 +27,13 @@ def test_the_case_page_and_the_case_list_show_statuses_as_badges(world, client):
     client.force_login(w.clerk)
     page = client.get(f"/selection/cases/{case.pk}/").content.decode()
     assert page.count('<span class="portal-badge portal-badge--ok">已评分</span>') == 3
+
+    # and beside the approver's decision, each seat of the panel
+    [decision] = open_tasks(case, "decision")
+    with decision.activation() as activation:
+        activation.assign(w.approver)
+    client.force_login(w.approver)
+    task_page = client.get(f"/organizationselection/{case.pk}/decision/{decision.pk}/execute/")
+    assert task_page.status_code == 200
+    assert task_page.content.decode().count(
+        '<span class="portal-badge portal-badge--ok">已评分</span>') == 3
