@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from workflows.models import (
     AnnualReviewProcess,
@@ -8,6 +9,7 @@ from workflows.models import (
     ExpiryReminder,
     Notification,
     Objection,
+    PartnerOpinion,
     RecertificationProcess,
     RubricCriterion,
     SelectionProcess,
@@ -99,6 +101,26 @@ class ObjectionAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     search_fields = ("real_name", "reason")
     list_select_related = ("case", "resolved_by")
+
+
+@admin.register(PartnerOpinion)
+class PartnerOpinionAdmin(ReadOnlyAdmin):
+    """A partner department's opinion (会审) is a record: asked by the flow
+    (``partner_opinions_request``) and given in the department's task
+    (``partner_opinion_give``), which audit both. The admin reads it, with whom the case
+    was about and who gave it; it neither writes nor removes one. Which departments a
+    category needs is data, in the registry's partner department admin."""
+
+    list_display = ("case", "organization", "department", "opinion", "given_by", "requested_at",
+                    "given_at")
+    list_filter = ("opinion", "department")
+    search_fields = ("case__organization__name", "department__name", "reason", "conditions")
+    list_select_related = ("case__organization", "department", "given_by")
+    date_hierarchy = "requested_at"
+
+    @admin.display(description=_("organization"), ordering="case__organization__name")
+    def organization(self, obj):
+        return obj.case.organization
 
 
 @admin.register(Notification)

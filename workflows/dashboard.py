@@ -170,6 +170,7 @@ class DashboardListView(LoginRequiredMixin, generic.ListView):
         "expiring": _("Documents expiring soon"),
         "cases": _("Open cases"),
         "gap": _("Schools without an engagement in the category"),
+        "failed": _("Failed automatic steps of open cases"),
     }
 
     def get_queryset(self):
@@ -199,6 +200,8 @@ class DashboardListView(LoginRequiredMixin, generic.ListView):
             if which not in cases:
                 raise Http404
             return cases[which].annotate(age_from=F("created")).order_by("created")
+        if kind == "failed":  # each row links to its case's page
+            return failed_steps(self.bureau).select_related("process").order_by("created", "pk")
         category = get_object_or_404(ServiceCategory, code=params.get("category", ""))
         self.category = category
         return schools_without_category(self.bureau, category).select_related("county")

@@ -90,6 +90,26 @@ def _opinion_department(activation):
     return selectors.partner_opinion_for_task(activation.task).department
 
 
+def _bureau_reader(user, task):
+    """Who may open the pages of a confidential task besides its holder: the case's bureau
+    staff. An expert's review task: never the applicant (blind, confidential panel: issue 19
+    point 5), an expert of another case, nor another expert of the same panel (each scores
+    blind); the partner departments' split and join (they list each department's task):
+    neither the applicant nor the experts."""
+    if not user.is_authenticated:
+        return False
+    return selectors.panel_view_of(user, task.process.coerced) == selectors.PANEL_BUREAU
+
+
+def _panel_step_reader(user, task):
+    """Who may open the pages of the panel's split and join (they list every seat's task):
+    the case's bureau staff and the experts of its panel, never the applicant."""
+    if not user.is_authenticated:
+        return False
+    return selectors.panel_view_of(user, task.process.coerced) in (selectors.PANEL_BUREAU,
+                                                                  selectors.PANEL_EXPERT)
+
+
 def _partner_task_reader(user, task):
     """Who may open a partner department's task pages besides its holder: the case's
     bureau staff, and the department's users. Never the applicant (the task names the
@@ -99,7 +119,7 @@ def _partner_task_reader(user, task):
     if task.owner_permission_content_type_id and user.has_perm(task.owner_permission,
                                                                 task.owner_permission_obj):
         return True
-    return selectors.panel_view_of(user, task.process.coerced) == selectors.PANEL_BUREAU
+    return _bureau_reader(user, task)
 
 
 def _renewer_permission(activation):

@@ -19,10 +19,12 @@ from workflows.flow_parts import (
     CaseFlowMixin,
     CaseStepsMixin,
     _bureau,
+    _bureau_reader,
     _clerk_again,
     _expert_owner,
     _opinion_department,
     _organization,
+    _panel_step_reader,
     _partner_task_reader,
     _renewer_object,
     _renewer_permission,
@@ -38,6 +40,7 @@ from workflows.models import (
 from workflows.nodes import (
     Background,
     HumanTask,
+    PanelJoin,
     PanelSplit,
     PerTaskPermissionTask,
 )
@@ -115,16 +118,20 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
 
     # --- experts (parallel; a recused expert's seat passes to a replacement) -----
     draw_experts = flow.Function(this.draw_panel).Next(this.panel)
+    # the panel is blind and confidential: its tasks' pages are the bureau's and each
+    # expert's own, never the applicant's (nor another expert's)
     panel = (PanelSplit().Annotation(title=_("Expert panel"))
+             .ReadableBy(_panel_step_reader)
              .Next(this.expert_review, data_source=this.panel_seats))
     expert_review = (
         HumanTask(views.ExpertReviewView.as_view())
         .Annotation(title=_("Expert review"), summary_template=SELECTION_SUMMARY)
         .Permission("registry.expert_bureau", obj=_bureau)
         .Assign(_expert_owner)
+        .ReadableBy(_bureau_reader)
         .Next(this.panel_done)
     )
-    panel_done = flow.Join().Next(this.summarize)
+    panel_done = PanelJoin().ReadableBy(_panel_step_reader).Next(this.summarize)
     summarize = flow.Function(this.summarize_scores).Next(this.partner_gate)
 
     # --- partner departments (会审; parallel, one task per department asked) ----------
@@ -135,6 +142,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     )
     request_opinions = flow.Function(this.ask_partners).Next(this.partners)
     partners = (PanelSplit().Annotation(title=_("Partner departments"))
+                .ReadableBy(_bureau_reader)
                 .Next(this.partner_review, data_source=this.partner_seats))
     partner_review = (
         PerTaskPermissionTask(views.PartnerOpinionView.as_view())
@@ -143,7 +151,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         .ReadableBy(_partner_task_reader)
         .Next(this.partners_done)
     )
-    partners_done = flow.Join().Next(this.decision)
+    partners_done = PanelJoin().ReadableBy(_bureau_reader).Next(this.decision)
 
     # --- bureau approver ------------------------------------------------------------
     decision = (

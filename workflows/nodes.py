@@ -9,6 +9,9 @@ following ``Join`` waits for all of them.
 ``HumanTask``: a person's task (``flow.View``) whose take and hand-back pages follow
 the task's state.
 
+``ReadableBy``: a node whose task pages only some may open (the confidential panel: an
+expert's review, the panel's split and join, a partner department's opinion).
+
 ``own_task_urls_only``: viewflow finds the task of ``<flow>/<process>/<node>/<task>/…``
 by its id alone (it checks only the flow): a qualification task opened under the
 decision's address ran the decision's form on it, skipping the document check, and the
@@ -28,7 +31,7 @@ from django.urls import URLResolver
 from viewflow.utils import is_owner
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
-from viewflow.workflow.flow.nodes import Split, Timer
+from viewflow.workflow.flow.nodes import Join, Split, Timer
 from viewflow.workflow.flow.nodes import View as ViewNode
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.timer import TimerActivation
@@ -53,7 +56,21 @@ class PanelSplitActivation(SplitActivation):
             raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
 
 
-class PanelSplit(Split):
+class ReadableByMixin:
+    """A node whose task pages (index, detail and the rest) only its task's holder and those
+    ``ReadableBy(check)`` lets in may open; everyone else gets a 404 (``own_task_urls_only``),
+    and the engine's task lists leave its tasks out for them (``workflows.site``)."""
+
+    readable_by = None  # callable(user, task) -> bool; see ``ReadableBy``
+
+    def ReadableBy(self, check):  # noqa: N802 - viewflow's API style
+        """Who may open any page of this node's tasks besides their holder:
+        ``check(user, task)``; everyone else gets a 404."""
+        self.readable_by = check
+        return self
+
+
+class PanelSplit(ReadableByMixin, Split):
     # the flow-level Split (with its detail/undo/revive views), not the bare node: task
     # lists and case pages link every task to its detail page (a 500 otherwise)
     activation_class = PanelSplitActivation
@@ -63,7 +80,12 @@ class PanelSplit(Split):
         return self
 
 
-class HumanTask(ViewNode):
+class PanelJoin(ReadableByMixin, Join):
+    """The join after the panel's (or the partner departments') tasks: its page lists each
+    of them, so it is as confidential as they are (``ReadableBy``)."""
+
+
+class HumanTask(ReadableByMixin, ViewNode):
     """``flow.View`` whose assign and unassign pages answer only when that makes sense.
 
     viewflow asks only who may take or hand back a task, not whether it can be: a
@@ -98,14 +120,6 @@ class PerTaskPermissionTask(HumanTask):
     task of its department. ``.Permission(codename, obj=callable(activation))``: the
     callable gets the new task's activation (its ``task.data``); who may take the task is
     asked on the object stored on the task."""
-
-    readable_by = None  # callable(user, task) -> bool; see ``ReadableBy``
-
-    def ReadableBy(self, check):  # noqa: N802 - viewflow's API style
-        """Who may open any page of this node's tasks (their detail page names the holder)
-        besides their holder: ``check(user, task)``; everyone else gets a 404."""
-        self.readable_by = check
-        return self
 
     def calc_owner_permission_obj(self, activation):
         if self._owner_permission_obj:

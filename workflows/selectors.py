@@ -317,14 +317,21 @@ CASE_KINDS = {
 }
 
 
+def _case_model(case):
+    """The model of a case, from its flow when it is viewflow's bare process row (a task's
+    ``process``): without the query ``coerced`` makes, once per row of a task list."""
+    flow_class = getattr(case, "flow_class", None)
+    return flow_class.process_class if flow_class is not None else type(case)
+
+
 def case_kind(case) -> str:
-    model = type(getattr(case, "coerced", case))
+    model = _case_model(case)
     return next(kind for kind, cls in CASE_KINDS.items() if cls is model)
 
 
 def case_url(case) -> str:
     """The one page of a case (every task row, notification and count links to it)."""
-    if isinstance(getattr(case, "coerced", case), ReviewCaseProcess):
+    if _case_model(case) is ReviewCaseProcess:
         # a review case (after approval) has its own page, with its due-process steps
         return reverse("workflows:review-case", args=[case.pk])
     kind = case_kind(case)
@@ -371,6 +378,24 @@ def may_see_task_holder(user, task) -> bool:
     would otherwise tell the expert's name."""
     return task.owner_id == user.pk or panel_view_of(
         user, task.process.coerced) == PANEL_BUREAU
+
+
+def tasks_listed_for(user, tasks: QuerySet, process_model, confidential_nodes) -> QuerySet:
+    """``tasks`` (of one flow, whose cases are ``process_model``) without the tasks of
+    ``confidential_nodes`` (an expert's review, the panel's split and join, a partner
+    department's steps: the nodes with ``ReadableBy``) that ``user`` may not open: those are
+    listed to their holder, the case's bureau staff and the partner department asked. The
+    engine's dashboard and task list named every task's holder, the experts too, to the
+    applicant."""
+    if not confidential_nodes or user.is_superuser:
+        return tasks
+    readable = Q(owner_id=user.pk) | Q(process_id__in=process_model.objects.filter(
+        bureau_id__in=_bureau_ids(user)).values("pk"))
+    departments = departments_of_user(user)
+    if departments:
+        readable |= Q(owner_permission="registry.opine_department",
+                      owner_permission_obj_pk__in=[str(pk) for pk in departments])
+    return tasks.exclude(Q(flow_task__in=confidential_nodes) & ~readable)
 
 
 def panel_assignments(user, case) -> list:

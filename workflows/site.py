@@ -8,6 +8,7 @@ dashboard are narrowed to the cases the user may see (``workflows.selectors``).
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from viewflow.workflow import chart
@@ -31,6 +32,22 @@ def _visible_process_ids(flow_class, user):
     return selectors.SELECTORS[flow_class.process_class](user).values("pk")
 
 
+def _listed_tasks(flow_class, user, tasks):
+    """``tasks`` of the cases ``user`` may see, less those of the confidential nodes (with
+    ``ReadableBy``: the expert panel, the partner departments) that ``user`` may not open."""
+    confidential = [node for node in flow_class.instance.nodes()
+                    if getattr(node, "readable_by", None) is not None]
+    return selectors.tasks_listed_for(
+        user, tasks.filter(process_id__in=_visible_process_ids(flow_class, user)),
+        flow_class.process_class, confidential)
+
+
+def _case_link(task, text):
+    """A task row's words about its case, linking to the case's page: every task row does
+    (issue 19 point 1)."""
+    return format_html('<a href="{}">{}</a>', selectors.case_url(task.process), text)
+
+
 class ScopedProcessListView(vf_dashboard.DashboardProcessListView):
     def get_queryset(self):
         return super().get_queryset().filter(
@@ -38,17 +55,21 @@ class ScopedProcessListView(vf_dashboard.DashboardProcessListView):
 
 
 class ScopedTaskListView(vf_dashboard.DashboardTaskListView):
+    def process_summary(self, task):
+        return _case_link(task, super().process_summary(task))
+
+    process_summary.short_description = _("Case")
+
     def get_queryset(self):
-        return super().get_queryset().filter(
-            process_id__in=_visible_process_ids(self.flow_class, self.request.user)
-        ).order_by("-created")
+        return _listed_tasks(self.flow_class, self.request.user,
+                             super().get_queryset()).order_by("-created")
 
 
 class ScopedDashboardView(vf_dashboard.DashboardView):
     def get_context_data(self, **kwargs):
-        visible = _visible_process_ids(self.flow_class, self.request.user)
-        tasks = self.flow_class.task_class._default_manager.filter(
-            process__flow_class=self.flow_class, process_id__in=visible)
+        tasks = _listed_tasks(self.flow_class, self.request.user,
+                              self.flow_class.task_class._default_manager.filter(
+                                  process__flow_class=self.flow_class))
         sorted_nodes, _unused = chart.topsort(self.flow_class)
         nodes = [n for n in sorted_nodes if n.task_type in ["HUMAN", "JOB", "SUBPROCESS"]]
         end_nodes = [n for n in sorted_nodes if n.task_type in ["END"]]
@@ -98,7 +119,7 @@ class ArchiveListView(FlowArchiveListView):
     its method's bare English name ("Process summary"): headed in the user's language."""
 
     def process_summary(self, task):
-        return super().process_summary(task)
+        return _case_link(task, super().process_summary(task))
 
     process_summary.short_description = _("Case")
 
@@ -113,8 +134,12 @@ class ScopedFlowAppViewset(FlowAppViewset):
 
     def brief(self, obj):
         """The lists' "brief" column (viewflow labels it with the bare English attribute name,
-        "Brief"): the case's summary, under a translated heading."""
-        return getattr(obj, "process", obj).brief
+        "Brief"): the case's summary, under a translated heading; on a task row (inbox, queue,
+        archive) a link to the case's page (a case row links to it already)."""
+        process = getattr(obj, "process", None)
+        if process is None:
+            return obj.brief
+        return _case_link(obj, process.brief)
 
     brief.short_description = _("Summary")
 

@@ -365,14 +365,21 @@ def iso_date(value, format_name: str = "DATE_FORMAT") -> str:
 # choices, in the reader's language). Codes not listed get the neutral grey.
 STATUS_TONES = {
     "ok": {"approved", "verified", "active", "in_force", "valid", "confirmed", "passed",
-           "accepted", "published", "complete", "lifted", "done"},
+           "accepted", "published", "complete", "lifted", "done", "scored"},
     "info": {"pending", "submitted", "open", "new", "in_progress", "under_review", "notice",
-             "invited", "assigned", "draft"},
+             "invited", "assigned", "draft", "drawn", "acknowledged"},
     "warn": {"suspended", "correction", "expiring", "flagged", "proposed", "returned",
-             "waiting", "recheck"},
+             "waiting", "recheck", "recused", "investigating"},
     "bad": {"rejected", "revoked", "expired", "blacklisted", "refused", "withdrawn", "failed",
             "declined", "missing", "cancelled", "upheld"},
 }
+
+
+@register.filter
+def status_tone(code) -> str:
+    """The tone of a status's badge (``portal-badge--{{ code|status_tone }}``), for a badge
+    whose words come from elsewhere (a document's verdict: documents/_badge.html)."""
+    return next((t for t, codes in STATUS_TONES.items() if str(code) in codes), "muted")
 
 
 @register.filter
@@ -384,8 +391,8 @@ def status_badge(obj, field: str = "status"):
         return ""
     display = getattr(obj, f"get_{field}_display", None)
     label = display() if callable(display) else str(code)
-    tone = next((t for t, codes in STATUS_TONES.items() if str(code) in codes), "muted")
-    return format_html('<span class="portal-badge portal-badge--{}">{}</span>', tone, label)
+    return format_html('<span class="portal-badge portal-badge--{}">{}</span>',
+                       status_tone(code), label)
 
 
 @register.simple_tag(takes_context=True)

@@ -1,6 +1,7 @@
 """viewflow's task page, as the project draws it (config/templates/viewflow/workflow/
-task_base.html): in Chinese, passing axe and the phone width; the applicant reads that the
-task is taken, never the expert's name; the bureau's clerk reads the holder."""
+task_base.html): in Chinese, passing axe and the phone width; the applicant reads that a
+task is taken, never by whom, and does not open an expert's review task at all; the bureau's
+clerk reads the holder."""
 
 import pytest
 from playwright.sync_api import expect
@@ -21,9 +22,14 @@ def test_an_expert_review_task_page_names_its_holder_to_the_bureau_only(
     expert = task.owner
     address = f"/organizationselection/{case.pk}/expert_review/{task.pk}/detail/"
 
+    # the applicant does not open an expert's review task at all (the panel is confidential);
+    # on its case's other task pages it reads that a task is taken, never by whom
+    [checked] = [t for t in case.task_set.all() if t.flow_task.name == "qualification"]
     provider = login(phone_page, w.provider)
-    provider.goto(address)
+    assert provider.goto(address).status == 404
+    provider.goto(f"/organizationselection/{case.pk}/qualification/{checked.pk}/detail/")
     expect(provider.locator(".task-fact", has_text="办理人")).to_contain_text("已有人办理")
+    assert w.clerk.get_username() not in provider.content()
     assert expert.get_username() not in provider.content()
     screenshot(provider, "task-detail-applicant-phone")
 

@@ -382,6 +382,20 @@ TABLE = [
     # case's bureau staff (and the department, not a role here) open its pages
     row(r"^organizationselection/<int:process_pk>/partner_review/<int:task_pk>/(detail/)?$",
         *BUREAU_SEEN, regex=True),
+    # ... and so are the expert panel's (blind and confidential, issue 19 point 5): an
+    # expert's review task opens only to the case's bureau staff and the expert holding it
+    # (here a panel of one: the side's expert holds every seat of the side; another expert
+    # of the same panel, in tests/workflows/test_confidential_panel_pages.py), never to the
+    # applicant; the panel's split and join, which list every seat, to the bureau's staff
+    # and the panel's experts; the partner departments' split and join to the bureau's staff
+    row(r"^organizationselection/<int:process_pk>/expert_review/<int:task_pk>/(detail/)?$",
+        "NN", "NN", "NN", "YN", "YN", "YN", "YN", regex=True),
+    row(r"^organizationselection/<int:process_pk>/(panel|panel_done)/<int:task_pk>/(detail/)?$",
+        *CASE_SEEN_BY_PANEL[:1], "NN", *CASE_SEEN_BY_PANEL[2:], regex=True, when=r"\w+ panel"),
+    row(r"^organizationselection/<int:process_pk>/(panel|panel_done)/<int:task_pk>/(detail/)?$",
+        *BUREAU_SEEN, regex=True),
+    row(r"^organizationselection/<int:process_pk>/(partners|partners_done)/<int:task_pk>/"
+        r"(detail/)?$", *BUREAU_SEEN, regex=True),
     row(NODE + "$", "NN", "YY", "YY", "YY", "YY", "YY", "YY", regex=True),
     # who may see a case sees the pages of its tasks
     row(task_page("annualreview", r"\w+", "detail"), *BUREAU_SEEN, regex=True),

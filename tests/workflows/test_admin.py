@@ -2,7 +2,8 @@ import pytest
 
 ADMIN_PAGES = ["rubriccriterion", "calendaroverride", "callforapplications", "selectionprocess",
                "vettingprocess", "recertificationprocess", "annualreviewprocess",
-               "expertassignment", "objection", "notification", "expiryreminder"]
+               "expertassignment", "objection", "notification", "expiryreminder",
+               "partneropinion"]
 
 
 @pytest.mark.parametrize("model", ADMIN_PAGES)

@@ -325,3 +325,28 @@ def test_every_notification_of_a_case_links_to_its_case_page(world, partners):
     assert len(notes) >= 8 and any("公示" in s for s in subjects), subjects
     assert {n.url for n in notes} == pages, [(n.subject, n.url) for n in notes
                                              if n.url not in pages]
+
+
+def test_the_admin_reads_the_opinions_and_writes_none(world, partners, admin_client):
+    """An opinion is a record, given in the department's task: the admin lists and reads it
+    (with the organization and who gave it), and neither adds, changes nor deletes one."""
+    w, p = world, partners
+    case = _to_partner_step(w)
+    task_actions.task_perform(actor=p.sports_user, task=_opinion_task(case),
+                              data={"opinion": "agree", "reason": "场馆许可齐全"})
+    opinion = PartnerOpinion.objects.get(case=case, department=p.sports)
+    listing = admin_client.get("/admin/workflows/partneropinion/?q=体育局")
+    body = listing.content.decode()
+    assert listing.status_code == 200
+    assert "南昌市体育局" in body and w.organization.name in body
+    page = admin_client.get(f"/admin/workflows/partneropinion/{opinion.pk}/change/")
+    body = page.content.decode()
+    assert page.status_code == 200 and "场馆许可齐全" in body and 'name="_save"' not in body
+    assert admin_client.get("/admin/workflows/partneropinion/add/").status_code == 403
+    changed = admin_client.post(f"/admin/workflows/partneropinion/{opinion.pk}/change/",
+                                {"opinion": "disagree", "reason": "改写"})
+    deleted = admin_client.post(f"/admin/workflows/partneropinion/{opinion.pk}/delete/",
+                                {"post": "yes"})
+    assert changed.status_code == 403 and deleted.status_code == 403
+    opinion.refresh_from_db()
+    assert (opinion.opinion, opinion.reason) == ("agree", "场馆许可齐全")

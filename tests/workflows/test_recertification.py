@@ -230,6 +230,8 @@ def test_clerks_get_one_digest_a_day(world, insured):
     # the dates as its words are written (zh-hans: the worker activates no other language)
     assert f"{expiry.year}年{expiry.month}月{expiry.day}日" in digest.body
     assert expiry.isoformat() not in digest.body
+    # it links to the dashboard, whose counts lead to the lists behind them (issue 19)
+    assert digest.url == f"/selection/dashboard/{world.bureau.pk}/"
 
 
 def test_sweep_query_count_does_not_grow_with_documents(world, insured,

@@ -62,7 +62,9 @@ def list_review_start(*, actor, bureau: Bureau) -> ListReview:
            subject=_("Yearly review of the list: %(n)d annual reviews are waiting")
            % {"n": review.opened},
            body=_("Decide each by %(date)s; then publish the next list version.")
-           % {"date": review.due_on.isoformat()})
+           % {"date": review.due_on.isoformat()},
+           # the list of the cases it counts, each linking to its case's page
+           url=reverse("workflows:list-reviews", args=[bureau.pk]))
     return review
 
 

@@ -8,6 +8,7 @@ import datetime
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -132,6 +133,7 @@ def digests_send(*, today: datetime.date) -> int:
             if len(items) > 20:
                 lines.append(gettext("… and more; see the dashboard."))
             notify(users=clerks, subject=gettext("Credentials expiring within %(n)d days")
-                   % {"n": settings.RECERT_DIGEST_DAYS}, body="\n".join(lines))
+                   % {"n": settings.RECERT_DIGEST_DAYS}, body="\n".join(lines),
+                   url=reverse("workflows:dashboard", args=[bureau.pk]))
             sent += 1
     return sent
