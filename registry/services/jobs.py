@@ -92,8 +92,9 @@ def job_start(*, actor, kind: str, bureau: Bureau, params: dict | None = None) -
                  data={"kind": kind, **{k: v for k, v in params.items() if k != "language"}})
     # with the broker unreachable the request does not fail after the job was recorded: the
     # job stays queued, its page says the worker could not be asked yet, and the beat's
-    # sweep (jobs_resend_stalled) sends it when the broker is back
-    transaction.on_commit(lambda: _job_send(job.pk, sent_at=None, attempts=0))
+    # sweep (jobs_resend_stalled) sends it when the broker is back; robust: an error the
+    # send did not foresee is logged, not turned into a failed request (the sweep resends)
+    transaction.on_commit(lambda: _job_send(job.pk, sent_at=None, attempts=0), robust=True)
     return job
 
 
