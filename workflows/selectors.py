@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 from viewflow.workflow.models import Task
@@ -371,6 +372,17 @@ def may_see_task_holder(user, task) -> bool:
     would otherwise tell the expert's name."""
     return task.owner_id == user.pk or panel_view_of(
         user, task.process.coerced) == PANEL_BUREAU
+
+
+def task_holder_name(user, task) -> str:
+    """Who holds ``task``, in the words ``user`` may read: the holder's name to the holder
+    and the case's bureau staff, "taken" to anyone else (the applicant, on viewflow's task
+    page, process board and task list, would otherwise read its experts' names)."""
+    if task.owner_id is None:
+        return gettext("Unassigned")
+    if may_see_task_holder(user, task):
+        return task.owner.get_username()
+    return pgettext("task holder hidden", "Taken")
 
 
 def panel_assignments(user, case) -> list:

@@ -41,7 +41,14 @@ class ScopedTaskListView(vf_dashboard.DashboardTaskListView):
     def get_queryset(self):
         return super().get_queryset().filter(
             process_id__in=_visible_process_ids(self.flow_class, self.request.user)
-        ).order_by("-created")
+        ).select_related("owner").order_by("-created")
+
+    def owner(self, task):
+        """The holder column, as the task page names the holder: viewflow printed the
+        owner to whoever sees the list, the applicant too (its case's experts)."""
+        return selectors.task_holder_name(self.request.user, task)
+
+    owner.short_description = _("Owner")
 
 
 class ScopedDashboardView(vf_dashboard.DashboardView):
