@@ -271,6 +271,10 @@ CELERY_BEAT_SCHEDULE: dict = {
                           "options": {"expires": 6 * 3600}},
     "review-cases": {"task": "workflows.tasks.review_cases_tick",
                      "schedule": crontab(hour=0, minute=30), "options": {"expires": 6 * 3600}},
+    # A background job the worker did not pick up (the broker was down when it was sent, or
+    # the message was lost) is sent again; a job waiting too long fails with a message.
+    "background-jobs-resend": {"task": "registry.tasks.background_jobs_resend",
+                               "schedule": 60.0, "options": {"expires": 55}},
     "expiry-reminders": {"task": "workflows.tasks.deliver_reminders",
                          "schedule": env.float("RECERT_DELIVER_EVERY_SECONDS", default=600.0),
                          "options": {"expires": 590}},
@@ -417,6 +421,11 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- the registry's own policy settings -----------------------------------
+# A queued background job not picked up by the worker is sent again this many minutes after
+# its last message (right away, after a minute, when the send failed); one still waiting
+# after REGISTRY_JOB_GIVE_UP_HOURS fails, saying so, rather than run a day late.
+REGISTRY_JOB_RESEND_MINUTES = env.int("REGISTRY_JOB_RESEND_MINUTES", default=10)
+REGISTRY_JOB_GIVE_UP_HOURS = env.int("REGISTRY_JOB_GIVE_UP_HOURS", default=24)
 # Share of a school's after-school projects that may be external (DOMAIN.md).
 REGISTRY_EXTERNAL_PROJECT_CAP = env.float("REGISTRY_EXTERNAL_PROJECT_CAP", default=0.30)
 # Default approval term, in days; never past the earliest expiry of a document.

@@ -32,6 +32,9 @@ def job_payload(job: BackgroundJob) -> dict:
         message = _("Done.")
     elif job.state == BackgroundJob.State.FAILED:
         message = job.error
+    elif job.state == BackgroundJob.State.QUEUED and job.sent_at is None and job.send_attempts:
+        message = _("The background worker could not be reached yet; the job is sent to it "
+                    "again automatically within a few minutes.")
     elif job.state == BackgroundJob.State.QUEUED:
         message = _("Waiting for the worker to start it…")
     elif job.total:

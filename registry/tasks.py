@@ -53,3 +53,12 @@ def run_background_job(job_id: int) -> str | None:
     with its progress; a rerun of the message does nothing (the job is no longer queued).
     Not retried: a job that fails says why on its page, and the user starts it again."""
     return services.job_run(job_id=job_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             max_retries=3)
+def background_jobs_resend() -> int:
+    """Beat, every minute: background jobs still queued that the worker did not pick up
+    (the broker was down when they were sent, or the message was lost) are sent again;
+    a job never runs twice (``job_run`` starts only a queued job, under a row lock)."""
+    return services.jobs_resend_stalled()

@@ -402,7 +402,7 @@ class ReviewCaseFlow(CaseFlowMixin, flow.Flow):
     process_title = _("Review case")
     process_description = _("Due process after approval: investigation, notice, answer, "
                             "decision, re-examination.")
-    process_summary_template = "{{ process.bureau }} · {{ process.stage }}"
+    process_summary_template = "{{ process.subject }} · {{ process.get_stage_display }}"
 
     start = flow.StartHandle(this.start_case).Next(this.investigate)
 

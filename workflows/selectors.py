@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 from viewflow.workflow.models import Task
@@ -396,6 +397,17 @@ def tasks_listed_for(user, tasks: QuerySet, process_model, confidential_nodes) -
         readable |= Q(owner_permission="registry.opine_department",
                       owner_permission_obj_pk__in=[str(pk) for pk in departments])
     return tasks.exclude(Q(flow_task__in=confidential_nodes) & ~readable)
+
+
+def task_holder_name(user, task) -> str:
+    """Who holds ``task``, in the words ``user`` may read: the holder's name to the holder
+    and the case's bureau staff, "taken" to anyone else (the applicant, on viewflow's task
+    page, process board and task list, would otherwise read its experts' names)."""
+    if task.owner_id is None:
+        return gettext("Unassigned")
+    if may_see_task_holder(user, task):
+        return task.owner.get_username()
+    return pgettext("task holder hidden", "Taken")
 
 
 def panel_assignments(user, case) -> list:

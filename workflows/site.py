@@ -62,7 +62,14 @@ class ScopedTaskListView(vf_dashboard.DashboardTaskListView):
 
     def get_queryset(self):
         return _listed_tasks(self.flow_class, self.request.user,
-                             super().get_queryset()).order_by("-created")
+                             super().get_queryset()).select_related("owner").order_by("-created")
+
+    def owner(self, task):
+        """The holder column, as the task page names the holder: viewflow printed the
+        owner to whoever sees the list, the applicant too (its case's experts)."""
+        return selectors.task_holder_name(self.request.user, task)
+
+    owner.short_description = _("Owner")
 
 
 class ScopedDashboardView(vf_dashboard.DashboardView):

@@ -51,6 +51,12 @@ class BackgroundJob(models.Model):
     result_file = models.CharField(_("result file"), max_length=300, blank=True)
     error = models.TextField(_("why it failed"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # the worker is asked through the broker: when the last message was handed to it (None
+    # while none was, or the last send failed) and how many were sent; a queued job the
+    # worker does not pick up is sent again (registry.services.jobs.jobs_resend_stalled)
+    sent_at = models.DateTimeField(_("worker last asked at"), null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(_("times the worker was asked"),
+                                                     default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

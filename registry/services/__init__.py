@@ -81,7 +81,14 @@ from .engagements import (
     school_term_create,
 )
 from .evaluations import engagement_evaluate, rubric_scores_clean, satisfaction_share
-from .jobs import JobProgress, is_bureau_staff, job_run, job_runner_register, job_start
+from .jobs import (
+    JobProgress,
+    is_bureau_staff,
+    job_run,
+    job_runner_register,
+    job_start,
+    jobs_resend_stalled,
+)
 from .membership import (
     invitation_from_token,
     provider_invitation_accept,
@@ -126,6 +133,7 @@ __all__ = [
     "job_run",
     "job_runner_register",
     "job_start",
+    "jobs_resend_stalled",
     "change_request_review",
     "may_review",
     "invitation_from_token",

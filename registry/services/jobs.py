@@ -16,16 +16,19 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from registry import exports, tasks
 from registry.models import BackgroundJob, Bureau, Publication
@@ -87,10 +90,82 @@ def job_start(*, actor, kind: str, bureau: Bureau, params: dict | None = None) -
     job = BackgroundJob.objects.create(kind=kind, owner=actor, bureau=bureau, params=params)
     audit_record(actor=actor, action="job.start", target=job, to_state=job.state,
                  data={"kind": kind, **{k: v for k, v in params.items() if k != "language"}})
-    # robust: with the broker unreachable the job stays queued and its page says so (it
-    # waits for the worker), instead of the request failing after the job was recorded
-    transaction.on_commit(lambda: tasks.run_background_job.delay(job.pk), robust=True)
+    # with the broker unreachable the request does not fail after the job was recorded: the
+    # job stays queued, its page says the worker could not be asked yet, and the beat's
+    # sweep (jobs_resend_stalled) sends it when the broker is back; robust: an error the
+    # send did not foresee is logged, not turned into a failed request (the sweep resends)
+    transaction.on_commit(lambda: _job_send(job.pk, sent_at=None, attempts=0), robust=True)
     return job
+
+
+# a failed send is tried again by the next sweep after this long (not at once: the request's
+# own send may still be under way when the sweep looks)
+SEND_FAILED_GRACE = timedelta(minutes=1)
+
+
+def _job_send(job_id: int, *, sent_at, attempts: int) -> bool:
+    """Hand the job's message to the broker, if this caller still owns the send.
+
+    The conditional UPDATE claims the send (``attempts`` and ``sent_at`` as this caller
+    read them, the job still queued): of two sweeps, or a sweep and the request, one sends.
+    A failed send is recorded (``sent_at`` back to None) for the sweep to try again. A
+    duplicate message is harmless: ``job_run`` starts only a queued job, under a row lock.
+    """
+    now = timezone.now()
+    claimed = BackgroundJob.objects.filter(
+        pk=job_id, state=BackgroundJob.State.QUEUED, send_attempts=attempts, sent_at=sent_at,
+    ).update(sent_at=now, send_attempts=F("send_attempts") + 1)
+    if not claimed:
+        return False
+    try:
+        tasks.run_background_job.delay(job_id)
+    except (KombuOperationalError, OSError):
+        logger.warning("background job %s: the broker could not be reached; the sweep will "
+                       "send it again", job_id, exc_info=True)
+        BackgroundJob.objects.filter(pk=job_id, state=BackgroundJob.State.QUEUED,
+                                     send_attempts=attempts + 1, sent_at=now)\
+            .update(sent_at=None)
+        return False
+    return True
+
+
+def jobs_resend_stalled(*, now=None) -> int:
+    """The beat's sweep: queued jobs the worker has not picked up are sent again — those
+    whose send failed (after a minute), and those whose message went unanswered for
+    ``REGISTRY_JOB_RESEND_MINUTES`` (lost with the broker, or never delivered). A job
+    waiting longer than ``REGISTRY_JOB_GIVE_UP_HOURS`` fails instead, saying so: the user
+    starts it again when they still want it, rather than have it run a day late.
+    Returns how many messages were sent."""
+    now = now or timezone.now()
+    queued = BackgroundJob.objects.filter(state=BackgroundJob.State.QUEUED)
+    give_up = now - timedelta(hours=settings.REGISTRY_JOB_GIVE_UP_HOURS)
+    for job_id in queued.filter(created_at__lt=give_up).order_by("pk").values_list("pk",
+                                                                                   flat=True):
+        _job_give_up(job_id)
+    stalled = queued.filter(created_at__gte=give_up).filter(
+        Q(sent_at__isnull=True, created_at__lt=now - SEND_FAILED_GRACE)
+        | Q(sent_at__lt=now - timedelta(minutes=settings.REGISTRY_JOB_RESEND_MINUTES)))
+    sent = 0
+    for job_id, sent_at, attempts in stalled.order_by("pk").values_list(
+            "pk", "sent_at", "send_attempts"):
+        sent += _job_send(job_id, sent_at=sent_at, attempts=attempts)
+    return sent
+
+
+@transaction.atomic
+def _job_give_up(job_id: int) -> None:
+    job = (BackgroundJob.objects.select_for_update(of=("self",)).select_related("owner")
+           .filter(pk=job_id, state=BackgroundJob.State.QUEUED).first())
+    if job is None:  # the worker took it meanwhile
+        return
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        job.error = gettext("The background worker did not start this job in time, so "
+                            "nothing was done. Start it again if you still need it.")
+    before = job.apply_transition(BackgroundJob.State.FAILED)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["state", "error", "finished_at"])
+    audit_record(actor=job.owner, action="job.failed", target=job, from_state=before,
+                 to_state=job.state, reason=job.error[:500])
 
 
 def _export_params(bureau: Bureau, params: dict) -> dict:

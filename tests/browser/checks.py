@@ -45,7 +45,9 @@ _WIDTH_JS = """() => {
   const wide = [...document.querySelectorAll('body *')].filter(e => {
     // a box whose own content scrolls sideways (a sheet or card hiding a wide table in it)
     const s = getComputedStyle(e);
-    return ['auto', 'scroll'].includes(s.overflowX) && e.scrollWidth > e.clientWidth + 1
+    // perfect-scrollbar (viewflow's process board) scrolls by script under overflow: hidden
+    const scrolls = ['auto', 'scroll'].includes(s.overflowX) || e.matches('.ps, .ps-container');
+    return scrolls && e.scrollWidth > e.clientWidth + 1
       && !e.closest('.portal-scroll') && e.clientWidth > 0;
   }).map(e => e.tagName.toLowerCase() + '.' + String(e.className).split(' ')[0]);
   // the innermost elements that reach past the screen's right edge, to say what to fix
@@ -76,6 +78,19 @@ def width_problems(page) -> list[str]:
                         f"{measured['innerWidth']} px screen: {measured['past']}")
     problems += [f"{box} scrolls sideways" for box in measured["scrollingBoxes"]]
     return problems
+
+
+_TRUNCATED_JS = """() => [...document.querySelectorAll(
+    'main label, main legend, main th, main .mdc-floating-label, main .vf-field__label')]
+  // a label cut short ("创建时…"): its text is wider than its box, which hides the rest
+  .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+  .map(e => `${e.tagName.toLowerCase()} "${e.textContent.trim().slice(0, 40)}" `
+            + `(${e.scrollWidth} px of text in ${e.clientWidth} px)`)"""
+
+
+def truncated_labels(page) -> list[str]:
+    """The field labels, legends and column headings that are cut short on the page."""
+    return page.evaluate(_TRUNCATED_JS)
 
 
 def leaked_text(page) -> list[str]:

@@ -153,6 +153,26 @@ def phone_page(browser, live_server):
     context.close()
 
 
+@pytest.fixture
+def new_phone_page(browser, live_server):
+    """Pages of fresh phone-sized contexts (390×844, touch), one per user, in Chinese."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(locale="zh-CN", reduced_motion="reduce",
+                                      base_url=live_server.url,
+                                      viewport={"width": 390, "height": 844}, is_mobile=True,
+                                      has_touch=True, device_scale_factor=1,
+                                      extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
 def login(page, user):
     """Sign in through the sign-in page, as a person would."""
     user.set_password(PASSWORD)

@@ -29,3 +29,32 @@ def test_the_engine_pages_of_a_case_never_name_an_expert_to_the_applicant(world,
         body = response.content.decode()
         for number in range(len(w.experts)):
             assert f"expert-name-{number}" not in body and f"专家{number}" not in body, page
+
+
+def test_the_engines_board_and_lists_name_no_expert_while_the_panel_reviews(world, client):
+    # given the panel drawn and reviewing (the tasks open, each held by its expert)
+    w = world
+    for number, expert in enumerate(w.experts):
+        expert.username, expert.first_name = f"expert-name-{number}", f"专家{number}"
+        expert.save(update_fields=["username", "first_name"])
+    case = _apply(w)
+    _verify_all(w, case)
+    held = open_tasks(case, "expert_review")
+    assert held and all(t.owner_id for t in held)
+    pages = ["/organizationselection/", "/organizationselection/tasks/",
+             "/organizationselection/flows/", "/organizationselection/inbox/",
+             "/organizationselection/queue/", "/organizationselection/archive/"]
+
+    # the applicant, on viewflow's process board (a card a task, with its holder) and lists
+    client.force_login(w.provider)
+    for page in pages:
+        body = client.get(page, follow=True).content.decode()
+        for number in range(len(w.experts)):
+            assert f"expert-name-{number}" not in body and f"专家{number}" not in body, page
+    board = client.get("/organizationselection/").content.decode()
+    assert "已有人办理" in board  # it reads that the review is taken
+
+    # the bureau's clerk reads who holds each review
+    client.force_login(w.clerk)
+    board = client.get("/organizationselection/").content.decode()
+    assert all(t.owner.username in board for t in held)

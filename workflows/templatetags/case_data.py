@@ -6,8 +6,6 @@ which only the case's own pages show, to those who may see them. Its pages show 
 fields below and nothing else."""
 
 from django import template
-from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from workflows import selectors
 
@@ -37,8 +35,4 @@ def task_holder(context, task) -> str:
     """Who holds ``task``, as viewflow's task page names them: shown to the holder and to the
     case's bureau staff only. The applicant opens its case's task pages, and an expert's
     review task would otherwise name the expert (the panel stays confidential)."""
-    if task.owner_id is None:
-        return _("Unassigned")
-    if selectors.may_see_task_holder(context["request"].user, task):
-        return task.owner.get_username()
-    return pgettext("task holder hidden", "Taken")
+    return selectors.task_holder_name(context["request"].user, task)
