@@ -24,9 +24,69 @@ ROLE_GROUPS = ["provider", "bureau_clerk", "bureau_expert", "bureau_approver", "
                "school", "department"]
 
 
+# The words for the steps the flows declare without a title of their own (the automatic
+# ones: gates, functions, timers, start and end). viewflow makes a title of the node's
+# name ("Completeness Gate"), which showed in English on task pages, in the engine's lists
+# and on the flow chart under the Chinese interface. A flow may say a step otherwise
+# (``step_titles`` on the flow class: a review case's "notice" is its notice of intended
+# action, not a selection's public notice).
+STEP_TITLES = {
+    "start": _("Case started"),
+    "end": _("Case ended"),
+    "approved_end": _("Ended: approved"),
+    "rejected_end": _("Ended: not approved"),
+    "completeness": _("Completeness check (automatic)"),
+    "completeness_gate": _("Are the documents complete?"),
+    "return_for_correction": _("Returned for correction"),
+    "after_correction": _("Correction submitted"),
+    "corrections_exhausted": _("Correction rounds used up"),
+    "qualification_gate": _("Qualification outcome"),
+    "verification_gate": _("Verification outcome"),
+    "draw_experts": _("Experts drawn"),
+    "panel_done": _("Expert panel finished"),
+    "summarize": _("Scores summed up"),
+    "request_opinions": _("Partner departments' opinions asked"),
+    "partner_gate": _("Is a partner department's opinion needed?"),
+    "partners_done": _("Partner departments' opinions in"),
+    "decision_gate": _("By the decision"),
+    "reject_decided": _("Not approved by the decision"),
+    "reject_hit": _("Not approved: a record was found"),
+    "reject_objected": _("Not approved: objection upheld"),
+    "start_notice": _("Public notice opened"),
+    "notice": _("Public notice (公示)"),
+    "notice_gate": _("Objections to the notice?"),
+    "take_effect": _("Approval takes effect"),
+    "verify_gate": _("Verification outcome"),
+    "restore": _("Approval restored"),
+    "revoke": _("Approval revoked"),
+}
+REVIEW_CASE_STEP_TITLES = {
+    **STEP_TITLES,
+    "notice": _("Notice of intended action sent"),
+    "response": _("The provider's response period"),
+    "follow_up": _("Follow-up of the decision"),
+    "reexamination_window": _("Period to ask for re-examination (复核)"),
+    "reexamination_gate": _("Re-examination asked?"),
+    "start_rectification": _("Rectification started"),
+    "rectification": _("Rectification period"),
+    "rectification_gate": _("Rectification evidenced?"),
+    "rectification_check_gate": _("Rectification accepted?"),
+    "close": _("Case closed"),
+}
+
+
 class CaseFlowMixin:
-    """Who may see a case: the providers, bureau staff and experts it concerns; and task
-    addresses that answer only for a task of their own node and case."""
+    """Who may see a case: the providers, bureau staff and experts it concerns; task
+    addresses that answer only for a task of their own node and case; and every step's
+    title in the user's language (``step_titles``)."""
+
+    step_titles = STEP_TITLES
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)  # viewflow names the nodes here
+        for name, node in cls._nodes_by_name.items():
+            if name in cls.step_titles and node.task_title == name.replace("_", " ").title():
+                node.task_title = cls.step_titles[name]
 
     def _get_urls(self):
         urlpatterns = super()._get_urls()

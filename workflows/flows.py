@@ -14,6 +14,7 @@ from viewflow.workflow import flow, lock
 from workflows import entry, review_views, views
 from workflows.flow_parts import (
     APPROVAL_SUMMARY,
+    REVIEW_CASE_STEP_TITLES,
     SELECTION_SUMMARY,
     VETTING_SUMMARY,
     CaseFlowMixin,
@@ -396,6 +397,8 @@ class ReviewCaseFlow(CaseFlowMixin, flow.Flow):
     a rectification not evidenced in time comes back to the clerk. The provider's steps
     are services that resume the waiting handles (``workflows.services.review_cases``); the daily
     beat resumes those whose deadline passed."""
+
+    step_titles = REVIEW_CASE_STEP_TITLES
 
     process_class = ReviewCaseProcess
     lock_impl = lock.select_for_update_lock
