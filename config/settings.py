@@ -426,6 +426,11 @@ CONTENT_SECURITY_POLICY = {
 # after REGISTRY_JOB_GIVE_UP_HOURS fails, saying so, rather than run a day late.
 REGISTRY_JOB_RESEND_MINUTES = env.int("REGISTRY_JOB_RESEND_MINUTES", default=10)
 REGISTRY_JOB_GIVE_UP_HOURS = env.int("REGISTRY_JOB_GIVE_UP_HOURS", default=24)
+# A running job whose worker gave no sign of life (start, progress) for this many minutes is
+# taken for dead (the worker was killed mid-job) and started again; after
+# REGISTRY_JOB_RUN_ATTEMPTS starts it fails, saying so. Runners report progress well within it.
+REGISTRY_JOB_STALE_MINUTES = env.int("REGISTRY_JOB_STALE_MINUTES", default=15)
+REGISTRY_JOB_RUN_ATTEMPTS = env.int("REGISTRY_JOB_RUN_ATTEMPTS", default=3)
 # Share of a school's after-school projects that may be external (DOMAIN.md).
 REGISTRY_EXTERNAL_PROJECT_CAP = env.float("REGISTRY_EXTERNAL_PROJECT_CAP", default=0.30)
 # Default approval term, in days; never past the earliest expiry of a document.
