@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 
@@ -251,20 +252,63 @@ def _export_params(bureau: Bureau, params: dict) -> dict:
     return {"publication": publication.pk, "format": fmt}
 
 
+# how often a running job's heartbeat is written while its work reports no progress;
+# None: a third of REGISTRY_JOB_STALE_MINUTES
+HEARTBEAT_SECONDS: float | None = None
+
+
 class JobProgress:
-    """Reports ``done`` of ``total`` so that the page's bar moves while the work runs.
+    """Reports ``done`` of ``total`` so that the page's bar moves while the work runs, and
+    keeps the run's heartbeat (``heartbeat_at``) fresh, so that the sweep never takes a run
+    that is alive for dead.
 
     Outside a transaction the row is updated at once. Inside one (publishing writes the
     whole list in one transaction, so that nothing is half-published), the numbers would be
     invisible until the end: on PostgreSQL they go through a second connection of their own,
-    committed at once; SQLite has one writer at a time, so there the bar jumps at the end."""
+    committed at once; SQLite has one writer at a time, so there the bar jumps at the end.
+
+    On PostgreSQL a thread of the run (:meth:`start`) also writes the heartbeat, through a
+    connection of its own, every third of the stale time: a long step that reports nothing
+    (one large statement, an upload) keeps its run alive, and the beat stops with the
+    worker's process. On SQLite (development) only the progress reports beat."""
 
     def __init__(self, job: BackgroundJob):
         self.job_id = job.pk
         # this run's start: a run the sweep took for dead and restarted writes nothing more
         self.attempt = job.run_attempts
         self._side = None
+        self._stop: threading.Event | None = None
+        self._beat: threading.Thread | None = None
         self.total = 0  # the last total reported: the job ends with it even if no write showed
+
+    def start(self) -> JobProgress:
+        if connection.vendor == "postgresql":
+            every = HEARTBEAT_SECONDS or settings.REGISTRY_JOB_STALE_MINUTES * 60 / 3
+            self._stop = threading.Event()
+            self._beat = threading.Thread(target=self._beating, args=(self._stop, every),
+                                          name=f"job-{self.job_id}-heartbeat", daemon=True)
+            self._beat.start()
+        return self
+
+    def _beating(self, stop: threading.Event, every: float) -> None:
+        side = None
+        table = BackgroundJob._meta.db_table
+        try:
+            while not stop.wait(every):
+                try:
+                    if side is None:
+                        side = connections.create_connection(DEFAULT_DB_ALIAS)
+                    with side.cursor() as cursor:
+                        cursor.execute(f"UPDATE {table} SET heartbeat_at = %s WHERE id = %s "  # noqa: S608
+                                       "AND state = %s AND run_attempts = %s",
+                                       [timezone.now(), self.job_id,
+                                        BackgroundJob.State.RUNNING, self.attempt])
+                except DatabaseError:
+                    logger.warning("heartbeat of job %s not recorded", self.job_id,
+                                   exc_info=True)
+        finally:
+            if side is not None:
+                side.close()
 
     def __call__(self, done: int, total: int) -> None:
         self.advance(done, total)
@@ -299,6 +343,10 @@ class JobProgress:
             logger.warning("progress of job %s not recorded", self.job_id, exc_info=True)
 
     def close(self) -> None:
+        if self._beat is not None:
+            self._stop.set()
+            self._beat.join(timeout=30)
+            self._beat = None
         if self._side is not None:
             self._side.close()
             self._side = None
@@ -366,26 +414,29 @@ def job_run(*, job_id: int) -> str | None:
     job = _job_begin(job_id)
     if job is None:
         return None
-    progress = JobProgress(job)
+    progress = JobProgress(job).start()
     attempt = job.run_attempts
-    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
-        try:
-            url, label = _RUNNERS[job.kind](job, progress)
-        except (ValidationError, PermissionDenied, ObjectDoesNotExist) as error:
-            progress.close()
-            ended = _job_end(job_id, error=_user_message(error), attempt=attempt)
-        except Exception:
-            # the user gets words, the logs the traceback
-            logger.exception("background job %s failed", job_id)
-            progress.close()
-            ended = _job_end(job_id, attempt=attempt, error=gettext(
-                "Something went wrong on our side and nothing was changed. Try again in a "
-                "few minutes; if it fails again, tell the registry's support the job's "
-                "number."))
-        else:
-            progress.close()
-            ended = _job_end(job_id, url=url, label=label, result_file=job.result_file,
-                             reached=progress.total, attempt=attempt)
+    try:
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+            try:
+                url, label = _RUNNERS[job.kind](job, progress)
+            except (ValidationError, PermissionDenied, ObjectDoesNotExist) as error:
+                progress.close()
+                ended = _job_end(job_id, error=_user_message(error), attempt=attempt)
+            except Exception:
+                # the user gets words, the logs the traceback
+                logger.exception("background job %s failed", job_id)
+                progress.close()
+                ended = _job_end(job_id, attempt=attempt, error=gettext(
+                    "Something went wrong on our side and nothing was changed. Try again in a "
+                    "few minutes; if it fails again, tell the registry's support the job's "
+                    "number."))
+            else:
+                progress.close()
+                ended = _job_end(job_id, url=url, label=label, result_file=job.result_file,
+                                 reached=progress.total, attempt=attempt)
+    finally:
+        progress.close()  # whatever ends the run (a shutdown too) stops its heartbeat
     return ended.state if ended is not None else None
 
 

@@ -362,3 +362,73 @@ def test_a_job_whose_worker_died_three_times_fails_and_says_so(broker, settings)
     # a message still on its way finds the job over and does nothing; so does the next sweep
     assert services.job_run(job_id=job.pk) is None
     assert services.jobs_resend_stalled(now=_later(60)) == 0
+
+
+def _heartbeat_seen_aside(job_id: int):
+    """The job's heartbeat as another connection sees it (the sweep's view)."""
+    from django.db import DEFAULT_DB_ALIAS
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with side.cursor() as cursor:
+            cursor.execute("SELECT heartbeat_at FROM registry_backgroundjob WHERE id = %s",
+                           [job_id])
+            return cursor.fetchone()[0]
+    finally:
+        side.close()
+
+
+@pytest.mark.skipif("postgresql" not in django_settings.DATABASES["default"]["ENGINE"],
+                    reason="on SQLite (one writer at a time) only the progress reports beat")
+def test_a_long_step_that_reports_no_progress_keeps_its_run_alive(broker, monkeypatch):
+    """On PostgreSQL the run's own thread writes the heartbeat while the work is inside one
+    long transaction that reports nothing; the sweep does not take it for dead."""
+    admin, bureau = _listed()
+    broker.down()  # no message: the test runs the job itself
+    job = services.job_start(actor=admin, kind=BackgroundJob.Kind.PUBLISH, bureau=bureau)
+    broker.up()
+    seen = []
+
+    def slow_publish(job, progress):
+        from django.db import transaction
+        started = _heartbeat_seen_aside(job.pk)
+        with transaction.atomic():  # one long statement, say, with no progress reported
+            time.sleep(1.5)
+            seen.append((started, _heartbeat_seen_aside(job.pk)))
+        publication = services.publication_publish(actor=job.owner, bureau=job.bureau)
+        return f"/lists/{publication.pk}/", str(publication)
+
+    monkeypatch.setattr(job_services, "HEARTBEAT_SECONDS", 0.3)
+    monkeypatch.setitem(job_services._RUNNERS, BackgroundJob.Kind.PUBLISH, slow_publish)
+    assert services.job_run(job_id=job.pk) == "done"
+    (started, during), = seen
+    assert started is not None and during > started
+    assert Publication.objects.count() == 1
+
+
+def test_a_run_taken_for_dead_that_comes_back_records_no_end(broker, monkeypatch, caplog):
+    """A run the sweep restarted (its heartbeat was stale) and that then finishes after all
+    leaves the job to the new run: its end is not recorded, the job runs to its end once."""
+    admin, bureau = _listed()
+    job = services.job_start(actor=admin, kind=BackgroundJob.Kind.PUBLISH, bureau=bureau)
+    broker.lose_everything()
+
+    def stalled_then_back(job, progress):
+        # the sweep, 16 minutes on, finds no sign of life and restarts the job
+        assert services.jobs_resend_stalled(now=_later(16)) == 1
+        return "/nowhere", "the old run's result"
+
+    with monkeypatch.context() as patched:
+        patched.setitem(job_services._RUNNERS, BackgroundJob.Kind.PUBLISH, stalled_then_back)
+        with caplog.at_level(logging.WARNING, logger="registry.services.jobs"):
+            assert services.job_run(job_id=job.pk) is None
+    assert "its end is not recorded" in caplog.text
+    job.refresh_from_db()
+    assert job.state == "queued" and job.result_url == "" and job.run_attempts == 1
+    # the restart's message runs it, once
+    with broker.worker() as ran:
+        assert ran(1)
+    connections.close_all()
+    assert _state(job) == "done" and job.run_attempts == 2 and job.result_url != "/nowhere"
+    assert Publication.objects.count() == 1
+    assert [e.action for e in AuditEvent.objects.for_object(job).order_by("pk")] == [
+        "job.start", "job.restart", "job.done"]
