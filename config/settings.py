@@ -272,7 +272,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "review-cases": {"task": "workflows.tasks.review_cases_tick",
                      "schedule": crontab(hour=0, minute=30), "options": {"expires": 6 * 3600}},
     # A background job the worker did not pick up (the broker was down when it was sent, or
-    # the message was lost) is sent again; a job waiting too long fails with a message.
+    # the message was lost) is sent again; a job waiting too long fails with a message; a
+    # running job whose worker died (no heartbeat) is started again, or failed at last.
     "background-jobs-resend": {"task": "registry.tasks.background_jobs_resend",
                                "schedule": 60.0, "options": {"expires": 55}},
     "expiry-reminders": {"task": "workflows.tasks.deliver_reminders",
