@@ -272,7 +272,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "review-cases": {"task": "workflows.tasks.review_cases_tick",
                      "schedule": crontab(hour=0, minute=30), "options": {"expires": 6 * 3600}},
     # A background job the worker did not pick up (the broker was down when it was sent, or
-    # the message was lost) is sent again; a job waiting too long fails with a message.
+    # the message was lost) is sent again; a job waiting too long fails with a message; a
+    # running job whose worker died (no heartbeat) is started again, or failed at last.
     "background-jobs-resend": {"task": "registry.tasks.background_jobs_resend",
                                "schedule": 60.0, "options": {"expires": 55}},
     "expiry-reminders": {"task": "workflows.tasks.deliver_reminders",
@@ -426,6 +427,11 @@ CONTENT_SECURITY_POLICY = {
 # after REGISTRY_JOB_GIVE_UP_HOURS fails, saying so, rather than run a day late.
 REGISTRY_JOB_RESEND_MINUTES = env.int("REGISTRY_JOB_RESEND_MINUTES", default=10)
 REGISTRY_JOB_GIVE_UP_HOURS = env.int("REGISTRY_JOB_GIVE_UP_HOURS", default=24)
+# A running job whose worker gave no sign of life (start, progress) for this many minutes is
+# taken for dead (the worker was killed mid-job) and started again; after
+# REGISTRY_JOB_RUN_ATTEMPTS starts it fails, saying so. Runners report progress well within it.
+REGISTRY_JOB_STALE_MINUTES = env.int("REGISTRY_JOB_STALE_MINUTES", default=15)
+REGISTRY_JOB_RUN_ATTEMPTS = env.int("REGISTRY_JOB_RUN_ATTEMPTS", default=3)
 # Share of a school's after-school projects that may be external (DOMAIN.md).
 REGISTRY_EXTERNAL_PROJECT_CAP = env.float("REGISTRY_EXTERNAL_PROJECT_CAP", default=0.30)
 # Default approval term, in days; never past the earliest expiry of a document.

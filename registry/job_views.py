@@ -5,6 +5,7 @@ to anyone else it does not exist (404)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
@@ -35,6 +36,10 @@ def job_payload(job: BackgroundJob) -> dict:
     elif job.state == BackgroundJob.State.QUEUED and job.sent_at is None and job.send_attempts:
         message = _("The background worker could not be reached yet; the job is sent to it "
                     "again automatically within a few minutes.")
+    elif job.state == BackgroundJob.State.QUEUED and job.run_attempts:
+        message = _("The worker stopped while running this job; nothing of that run was "
+                    "kept, and the job starts again (attempt %(n)d of %(max)d).") % {
+            "n": job.run_attempts + 1, "max": settings.REGISTRY_JOB_RUN_ATTEMPTS}
     elif job.state == BackgroundJob.State.QUEUED:
         message = _("Waiting for the worker to start it…")
     elif job.total:

@@ -59,6 +59,8 @@ def run_background_job(job_id: int) -> str | None:
              max_retries=3)
 def background_jobs_resend() -> int:
     """Beat, every minute: background jobs still queued that the worker did not pick up
-    (the broker was down when they were sent, or the message was lost) are sent again;
-    a job never runs twice (``job_run`` starts only a queued job, under a row lock)."""
+    (the broker was down when they were sent, or the message was lost) are sent again, and
+    running jobs whose worker died (no heartbeat for ``REGISTRY_JOB_STALE_MINUTES``) are
+    started again or, after ``REGISTRY_JOB_RUN_ATTEMPTS`` starts, failed; a job never runs
+    twice at once (``job_run`` starts only a queued job, under a row lock)."""
     return services.jobs_resend_stalled()

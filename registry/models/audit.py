@@ -111,6 +111,7 @@ class AuditAction(models.TextChoices):
     INVITATION_WITHDRAWN = "invitation.withdrawn"
     JOB_DONE = "job.done"
     JOB_FAILED = "job.failed"
+    JOB_RESTART = "job.restart"
     JOB_START = "job.start"
     JURISDICTION_ADMIN_CHANGE = "jurisdiction.admin_change"
     JURISDICTION_ADMIN_CREATE = "jurisdiction.admin_create"

@@ -26,10 +26,12 @@ class BackgroundJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    # the one map of allowed state changes; ``apply_transition`` is the only writer
+    # the one map of allowed state changes; ``apply_transition`` is the only writer, but
+    # for the sweep's conditional UPDATEs (registry.services.jobs), which follow it too
     TRANSITIONS = {
         State.QUEUED: {State.RUNNING, State.FAILED},
-        State.RUNNING: {State.DONE, State.FAILED},
+        # running → queued: the worker died mid-job (no heartbeat), the sweep starts it again
+    State.RUNNING: {State.DONE, State.FAILED, State.QUEUED},
         State.DONE: set(),
         State.FAILED: set(),
     }
@@ -57,6 +59,13 @@ class BackgroundJob(models.Model):
     sent_at = models.DateTimeField(_("worker last asked at"), null=True, blank=True)
     send_attempts = models.PositiveSmallIntegerField(_("times the worker was asked"),
                                                      default=0)
+    # the run's heartbeat: set when the worker starts the job and with each progress report;
+    # a job running whose heartbeat is older than REGISTRY_JOB_STALE_MINUTES is taken for
+    # dead (its worker was killed) and started again, at most REGISTRY_JOB_RUN_ATTEMPTS
+    # times (registry.services.jobs.jobs_resend_stalled); ``run_attempts`` counts the starts
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    run_attempts = models.PositiveSmallIntegerField(_("times the worker started it"),
+                                                    default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

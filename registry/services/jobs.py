@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 
@@ -149,7 +150,80 @@ def jobs_resend_stalled(*, now=None) -> int:
     for job_id, sent_at, attempts in stalled.order_by("pk").values_list(
             "pk", "sent_at", "send_attempts"):
         sent += _job_send(job_id, sent_at=sent_at, attempts=attempts)
+    return sent + _jobs_restart_dead(now)
+
+
+def _jobs_restart_dead(now) -> int:
+    """Running jobs whose worker died (killed mid-job: no sign of life for
+    ``REGISTRY_JOB_STALE_MINUTES``) are put back in the queue and sent again, their bar back
+    to the start; after ``REGISTRY_JOB_RUN_ATTEMPTS`` starts they fail, saying so. A dead
+    run left nothing behind: publishing and the list review write in one transaction, which
+    died with the worker; an export's file is written again from scratch (``_run_export``).
+
+    Each restart is claimed by a conditional UPDATE on what this sweep read (still running,
+    the same stale heartbeat, the same number of starts): of two sweeps one restarts the
+    job; a run that is alive keeps its heartbeat fresh and is not touched. Returns how many
+    messages were sent."""
+    stale = now - timedelta(minutes=settings.REGISTRY_JOB_STALE_MINUTES)
+    # (a job that ran before heartbeats were recorded counts from when it was asked for)
+    dead = BackgroundJob.objects.filter(state=BackgroundJob.State.RUNNING).filter(
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, created_at__lt=stale))
+    sent = 0
+    for job_id, heartbeat_at, runs, sends in dead.order_by("pk").values_list(
+            "pk", "heartbeat_at", "run_attempts", "send_attempts"):
+        if runs >= settings.REGISTRY_JOB_RUN_ATTEMPTS:
+            _job_give_up_dead(job_id, heartbeat_at=heartbeat_at, runs=runs)
+            continue
+        if _job_restart(job_id, heartbeat_at=heartbeat_at, runs=runs, sends=sends):
+            sent += _job_send(job_id, sent_at=None, attempts=sends)
     return sent
+
+
+@transaction.atomic
+def _job_restart(job_id: int, *, heartbeat_at, runs: int, sends: int) -> bool:
+    """Claim a dead run's job for a restart (running → queued, its bar back to the start,
+    its message to be sent again), if it is still as the sweep read it."""
+    claimed = BackgroundJob.objects.filter(
+        pk=job_id, state=BackgroundJob.State.RUNNING, heartbeat_at=heartbeat_at,
+        run_attempts=runs, send_attempts=sends,
+    ).update(state=BackgroundJob.State.QUEUED, done=0, sent_at=None)
+    if not claimed:  # another sweep restarted it, or the run gave a sign of life
+        return False
+    logger.warning("background job %s: its worker stopped (no sign of life since %s); "
+                   "starting it again, attempt %s", job_id, heartbeat_at, runs + 1)
+    job = BackgroundJob.objects.select_related("owner").get(pk=job_id)
+    audit_record(actor=None, action="job.restart", target=job,
+                 from_state=BackgroundJob.State.RUNNING, to_state=BackgroundJob.State.QUEUED,
+                 reason="no sign of life from the worker",
+                 data={"run_attempts": runs,
+                       "heartbeat_at": heartbeat_at.isoformat() if heartbeat_at else None})
+    return True
+
+
+def _job_give_up_dead(job_id: int, *, heartbeat_at, runs: int) -> None:
+    """A job whose worker died ``runs`` times fails, in its owner's language."""
+    job = BackgroundJob.objects.select_related("owner").filter(pk=job_id).first()
+    if job is None:
+        return
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        error = gettext("The background worker stopped %(n)d times while running this job, "
+                        "so it was not finished and nothing was changed. Start it again if "
+                        "you still need it; if it happens again, tell the registry's support "
+                        "the job's number.") % {"n": runs}
+    with transaction.atomic():
+        claimed = BackgroundJob.objects.filter(
+            pk=job_id, state=BackgroundJob.State.RUNNING, heartbeat_at=heartbeat_at,
+            run_attempts=runs,
+        ).update(state=BackgroundJob.State.FAILED, error=error, result_file="",
+                 finished_at=timezone.now())
+        if not claimed:
+            return
+        audit_record(actor=job.owner, action="job.failed", target=job,
+                     from_state=BackgroundJob.State.RUNNING,
+                     to_state=BackgroundJob.State.FAILED, reason=error[:500],
+                     data={"run_attempts": runs})
+    if job.kind == BackgroundJob.Kind.EXPORT:
+        _export_files_clear(job_id)
 
 
 @transaction.atomic
@@ -178,31 +252,78 @@ def _export_params(bureau: Bureau, params: dict) -> dict:
     return {"publication": publication.pk, "format": fmt}
 
 
+# how often a running job's heartbeat is written while its work reports no progress;
+# None: a third of REGISTRY_JOB_STALE_MINUTES
+HEARTBEAT_SECONDS: float | None = None
+
+
 class JobProgress:
-    """Reports ``done`` of ``total`` so that the page's bar moves while the work runs.
+    """Reports ``done`` of ``total`` so that the page's bar moves while the work runs, and
+    keeps the run's heartbeat (``heartbeat_at``) fresh, so that the sweep never takes a run
+    that is alive for dead.
 
     Outside a transaction the row is updated at once. Inside one (publishing writes the
     whole list in one transaction, so that nothing is half-published), the numbers would be
     invisible until the end: on PostgreSQL they go through a second connection of their own,
-    committed at once; SQLite has one writer at a time, so there the bar jumps at the end."""
+    committed at once; SQLite has one writer at a time, so there the bar jumps at the end.
+
+    On PostgreSQL a thread of the run (:meth:`start`) also writes the heartbeat, through a
+    connection of its own, every third of the stale time: a long step that reports nothing
+    (one large statement, an upload) keeps its run alive, and the beat stops with the
+    worker's process. On SQLite (development) only the progress reports beat."""
 
     def __init__(self, job: BackgroundJob):
         self.job_id = job.pk
+        # this run's start: a run the sweep took for dead and restarted writes nothing more
+        self.attempt = job.run_attempts
         self._side = None
+        self._stop: threading.Event | None = None
+        self._beat: threading.Thread | None = None
         self.total = 0  # the last total reported: the job ends with it even if no write showed
+
+    def start(self) -> JobProgress:
+        if connection.vendor == "postgresql":
+            every = HEARTBEAT_SECONDS or settings.REGISTRY_JOB_STALE_MINUTES * 60 / 3
+            self._stop = threading.Event()
+            self._beat = threading.Thread(target=self._beating, args=(self._stop, every),
+                                          name=f"job-{self.job_id}-heartbeat", daemon=True)
+            self._beat.start()
+        return self
+
+    def _beating(self, stop: threading.Event, every: float) -> None:
+        side = None
+        table = BackgroundJob._meta.db_table
+        try:
+            while not stop.wait(every):
+                try:
+                    if side is None:
+                        side = connections.create_connection(DEFAULT_DB_ALIAS)
+                    with side.cursor() as cursor:
+                        cursor.execute(f"UPDATE {table} SET heartbeat_at = %s WHERE id = %s "  # noqa: S608
+                                       "AND state = %s AND run_attempts = %s",
+                                       [timezone.now(), self.job_id,
+                                        BackgroundJob.State.RUNNING, self.attempt])
+                except DatabaseError:
+                    logger.warning("heartbeat of job %s not recorded", self.job_id,
+                                   exc_info=True)
+        finally:
+            if side is not None:
+                side.close()
 
     def __call__(self, done: int, total: int) -> None:
         self.advance(done, total)
 
     def advance(self, done: int, total: int) -> None:
         total = max(0, total)
-        fields = {"done": min(max(0, done), total), "total": total}
+        # each report is also the run's heartbeat (the sweep restarts a run without one)
+        fields = {"done": min(max(0, done), total), "total": total,
+                  "heartbeat_at": timezone.now()}
         self.total = max(self.total, total)
         if connection.in_atomic_block and connection.vendor == "postgresql":
             self._write_aside(fields)
             return
-        BackgroundJob.objects.filter(pk=self.job_id, state=BackgroundJob.State.RUNNING)\
-            .update(**fields)
+        BackgroundJob.objects.filter(pk=self.job_id, state=BackgroundJob.State.RUNNING,
+                                     run_attempts=self.attempt).update(**fields)
 
     def _write_aside(self, fields: dict) -> None:
         try:
@@ -214,12 +335,18 @@ class JobProgress:
             table = BackgroundJob._meta.db_table
             sets = ", ".join(f"{name} = %s" for name in fields)
             with self._side.cursor() as cursor:
-                cursor.execute(f"UPDATE {table} SET {sets} WHERE id = %s AND state = %s",  # noqa: S608
-                               [*fields.values(), self.job_id, BackgroundJob.State.RUNNING])
+                cursor.execute(f"UPDATE {table} SET {sets} WHERE id = %s AND state = %s "  # noqa: S608
+                               "AND run_attempts = %s",
+                               [*fields.values(), self.job_id, BackgroundJob.State.RUNNING,
+                                self.attempt])
         except DatabaseError:
             logger.warning("progress of job %s not recorded", self.job_id, exc_info=True)
 
     def close(self) -> None:
+        if self._beat is not None:
+            self._stop.set()
+            self._beat.join(timeout=30)
+            self._beat = None
         if self._side is not None:
             self._side.close()
             self._side = None
@@ -242,16 +369,27 @@ def _job_begin(job_id: int) -> BackgroundJob | None:
     job = (BackgroundJob.objects.select_for_update(of=("self",))
            .select_related("owner", "bureau__jurisdiction").filter(pk=job_id).first())
     if job is None or job.state != BackgroundJob.State.QUEUED:
-        return None  # a rerun of a delivered message: the job already ran or runs
+        # a rerun of a delivered message: the job already ran, or runs (a run whose worker
+        # died is the sweep's to restart, once its heartbeat is stale)
+        return None
     job.apply_transition(BackgroundJob.State.RUNNING)
-    job.save(update_fields=["state"])
+    job.heartbeat_at = timezone.now()
+    job.run_attempts += 1
+    job.save(update_fields=["state", "heartbeat_at", "run_attempts"])
     return job
 
 
 @transaction.atomic
 def _job_end(job_id: int, *, url: str = "", label: str = "", result_file: str = "",
-             error: str = "", reached: int = 0) -> BackgroundJob:
+             error: str = "", reached: int = 0, attempt: int | None = None
+             ) -> BackgroundJob | None:
     job = BackgroundJob.objects.select_for_update(of=("self",)).get(pk=job_id)
+    if attempt is not None and (job.state != BackgroundJob.State.RUNNING
+                                or job.run_attempts != attempt):
+        # this run was taken for dead (no heartbeat) and the job restarted or failed meanwhile
+        logger.warning("background job %s: run %s ended after the job was restarted; its "
+                       "end is not recorded", job_id, attempt)
+        return None
     to_state = BackgroundJob.State.FAILED if error else BackgroundJob.State.DONE
     before = job.apply_transition(to_state)
     job.result_url, job.result_label, job.result_file = url, label[:200], result_file
@@ -276,24 +414,30 @@ def job_run(*, job_id: int) -> str | None:
     job = _job_begin(job_id)
     if job is None:
         return None
-    progress = JobProgress(job)
-    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
-        try:
-            url, label = _RUNNERS[job.kind](job, progress)
-        except (ValidationError, PermissionDenied, ObjectDoesNotExist) as error:
-            progress.close()
-            return _job_end(job_id, error=_user_message(error)).state
-        except Exception:
-            # the user gets words, the logs the traceback
-            logger.exception("background job %s failed", job_id)
-            progress.close()
-            return _job_end(job_id, error=gettext(
-                "Something went wrong on our side and nothing was changed. Try again in a "
-                "few minutes; if it fails again, tell the registry's support the job's "
-                "number.")).state
-        progress.close()
-        return _job_end(job_id, url=url, label=label, result_file=job.result_file,
-                        reached=progress.total).state
+    progress = JobProgress(job).start()
+    attempt = job.run_attempts
+    try:
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+            try:
+                url, label = _RUNNERS[job.kind](job, progress)
+            except (ValidationError, PermissionDenied, ObjectDoesNotExist) as error:
+                progress.close()
+                ended = _job_end(job_id, error=_user_message(error), attempt=attempt)
+            except Exception:
+                # the user gets words, the logs the traceback
+                logger.exception("background job %s failed", job_id)
+                progress.close()
+                ended = _job_end(job_id, attempt=attempt, error=gettext(
+                    "Something went wrong on our side and nothing was changed. Try again in a "
+                    "few minutes; if it fails again, tell the registry's support the job's "
+                    "number."))
+            else:
+                progress.close()
+                ended = _job_end(job_id, url=url, label=label, result_file=job.result_file,
+                                 reached=progress.total, attempt=attempt)
+    finally:
+        progress.close()  # whatever ends the run (a shutdown too) stops its heartbeat
+    return ended.state if ended is not None else None
 
 
 def _user_message(error: Exception) -> str:
@@ -317,6 +461,8 @@ def _run_export(job: BackgroundJob, progress: JobProgress) -> tuple[str, str]:
     publication = (Publication.objects.select_related("jurisdiction")
                    .get(pk=job.params["publication"]))
     fmt = job.params["format"]
+    # a run whose worker died may have left a file, whole or in part: this run starts clean
+    _export_files_clear(job.pk)
     progress(0, publication.entry_count)
     entries = _counted(publication_entries_data(publication), progress,
                       publication.entry_count)
@@ -333,6 +479,18 @@ def _run_export(job: BackgroundJob, progress: JobProgress) -> tuple[str, str]:
         job.result_file = storages["default"].save(f"jobs/{job.pk}/{filename}", File(spool))
     return (reverse("registry:job-download", args=[job.pk]),
             gettext("%(list)s (%(format)s)") % {"list": publication, "format": fmt.upper()})
+
+
+def _export_files_clear(job_id: int) -> None:
+    """Remove whatever an export job wrote (its own folder ``jobs/<id>/``)."""
+    storage = storages["default"]
+    folder = f"jobs/{job_id}"
+    try:
+        _dirs, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        storage.delete(f"{folder}/{name}")
 
 
 job_runner_register(BackgroundJob.Kind.PUBLISH, _run_publish)

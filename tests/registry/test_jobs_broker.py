@@ -233,3 +233,202 @@ def test_a_job_nobody_picked_up_for_a_day_fails_and_says_so(broker, settings):
         "job.start", "job.failed"]
     # a message still on its way finds the job over and does nothing
     assert services.job_run(job_id=job.pk) is None
+
+
+# --- a worker that died mid-job ---------------------------------------------------------
+
+def _died_while_running(job, *, runs: int = 1, done: int = 0, total: int = 0):
+    """What a worker killed mid-job leaves: the job running, its last heartbeat now, and
+    (acks_late) its message back on the broker for redelivery."""
+    BackgroundJob.objects.filter(pk=job.pk).update(
+        state=BackgroundJob.State.RUNNING, run_attempts=runs, heartbeat_at=timezone.now(),
+        done=done, total=total)
+    job.refresh_from_db()
+    return job.heartbeat_at
+
+
+def test_a_job_whose_worker_died_is_started_again_by_the_sweep_and_runs_once(broker):
+    admin, bureau = _listed()
+    job = services.job_start(actor=admin, kind=BackgroundJob.Kind.PUBLISH, bureau=bureau)
+    # given a worker took the job, reported 1 of 2, and was killed: its transaction rolled
+    # back, the job is left running, and the broker redelivers its message
+    heartbeat = _died_while_running(job, done=1, total=2)
+    assert broker.waiting() == 1
+
+    # when a worker gets the redelivered message while the heartbeat is fresh, it does
+    # nothing (the run may be alive elsewhere): a job never runs twice at once
+    with broker.worker() as ran:
+        assert ran(1)
+    connections.close_all()
+    assert _state(job) == "running" and job.run_attempts == 1
+    assert not Publication.objects.exists()
+    # nor does the sweep while the heartbeat is younger than REGISTRY_JOB_STALE_MINUTES
+    assert services.jobs_resend_stalled(now=_later(14)) == 0
+    assert _state(job) == "running"
+
+    # when 16 minutes pass without a sign of life, the sweep restarts it: queued, its bar
+    # back to the start, its message sent again; a second sweep that read the job as this
+    # one did finds it claimed and does nothing
+    assert services.jobs_resend_stalled(now=_later(16)) == 1
+    assert not job_services._job_restart(job.pk, heartbeat_at=heartbeat, runs=1, sends=1)
+    job.refresh_from_db()
+    assert job.state == "queued" and job.done == 0 and job.send_attempts == 2
+    assert broker.waiting() == 1
+    # the user's page says what happened, in Chinese
+    client = Client()
+    client.force_login(admin)
+    status = client.get(reverse("registry:job-status", args=[job.pk])).json()
+    assert status["state"] == "queued" and "重新开始" in status["message"], status
+    assert "第 2 次，共 3 次" in status["message"]
+
+    # then a worker runs it, once, to the end
+    with broker.worker() as ran:
+        assert ran(1)
+    connections.close_all()
+    assert _state(job) == "done", job.error
+    assert job.run_attempts == 2 and job.done == job.total == 2
+    assert job.heartbeat_at > heartbeat
+    assert Publication.objects.count() == 1
+    assert [e.action for e in AuditEvent.objects.for_object(job).order_by("pk")] == [
+        "job.start", "job.restart", "job.done"]
+    # and a sweep much later finds nothing to do
+    assert services.jobs_resend_stalled(now=_later(60)) == 0
+
+
+def _leftover(job, name: str, content: bytes) -> str:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+    return storages["default"].save(f"jobs/{job.pk}/{name}", ContentFile(content))
+
+
+def _files_of(job) -> list[str]:
+    from django.core.files.storage import storages
+    try:
+        return sorted(storages["default"].listdir(f"jobs/{job.pk}")[1])
+    except FileNotFoundError:
+        return []
+
+
+def test_an_export_whose_worker_died_is_written_again_with_no_file_left_over(broker):
+    admin, bureau = _listed()
+    publication = services.publication_publish(actor=admin, bureau=bureau)
+    job = services.job_start(actor=admin, kind=BackgroundJob.Kind.EXPORT, bureau=bureau,
+                             params={"publication": publication.pk, "format": "csv"})
+    broker.lose_everything()  # the dead worker's message: say the broker lost it too
+    # given the worker died halfway through writing the file
+    _died_while_running(job, done=1, total=2)
+    name = (f"list-{publication.jurisdiction.code}-{publication.year}-"
+            f"{publication.number}.csv")
+    _leftover(job, name, b"\xef\xbb\xbfhalf a fi")
+    assert _files_of(job) == [name]
+
+    assert services.jobs_resend_stalled(now=_later(16)) == 1
+    with broker.worker() as ran:
+        assert ran(1)
+    connections.close_all()
+    assert _state(job) == "done", job.error
+    # then the file is written anew under its own name, whole; nothing else stays
+    assert _files_of(job) == [name] and job.result_file == f"jobs/{job.pk}/{name}"
+    client = Client()
+    client.force_login(admin)
+    body = b"".join(client.get(job.result_url).streaming_content).decode("utf-8-sig")
+    assert "王秀兰" in body and "half a fi" not in body
+
+
+def test_a_job_whose_worker_died_three_times_fails_and_says_so(broker, settings):
+    admin, bureau = _listed()
+    publication = services.publication_publish(actor=admin, bureau=bureau)
+    job = services.job_start(actor=admin, kind=BackgroundJob.Kind.EXPORT, bureau=bureau,
+                             params={"publication": publication.pk, "format": "xlsx"})
+    broker.lose_everything()
+    # given the third run died too, leaving part of its file
+    assert settings.REGISTRY_JOB_RUN_ATTEMPTS == 3
+    _died_while_running(job, runs=3, done=1, total=3)
+    _leftover(job, "list.xlsx", b"PK\x03\x04 part")
+
+    # when the sweep finds it without a sign of life: it is not sent a fourth time but fails,
+    # in the user's language, and what the run left is removed
+    assert services.jobs_resend_stalled(now=_later(16)) == 0
+    job.refresh_from_db()
+    assert job.state == "failed" and job.finished_at and job.run_attempts == 3
+    assert "中断 3 次" in job.error and "重新发起" in job.error, job.error
+    assert broker.waiting() == 0 and _files_of(job) == []
+    assert [e.action for e in AuditEvent.objects.for_object(job).order_by("pk")] == [
+        "job.start", "job.failed"]
+    client = Client()
+    client.force_login(admin)
+    status = client.get(reverse("registry:job-status", args=[job.pk])).json()
+    assert status["over"] and status["state"] == "failed" and "中断" in status["message"]
+    # a message still on its way finds the job over and does nothing; so does the next sweep
+    assert services.job_run(job_id=job.pk) is None
+    assert services.jobs_resend_stalled(now=_later(60)) == 0
+
+
+def _heartbeat_seen_aside(job_id: int):
+    """The job's heartbeat as another connection sees it (the sweep's view)."""
+    from django.db import DEFAULT_DB_ALIAS
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with side.cursor() as cursor:
+            cursor.execute("SELECT heartbeat_at FROM registry_backgroundjob WHERE id = %s",
+                           [job_id])
+            return cursor.fetchone()[0]
+    finally:
+        side.close()
+
+
+@pytest.mark.skipif("postgresql" not in django_settings.DATABASES["default"]["ENGINE"],
+                    reason="on SQLite (one writer at a time) only the progress reports beat")
+def test_a_long_step_that_reports_no_progress_keeps_its_run_alive(broker, monkeypatch):
+    """On PostgreSQL the run's own thread writes the heartbeat while the work is inside one
+    long transaction that reports nothing; the sweep does not take it for dead."""
+    admin, bureau = _listed()
+    broker.down()  # no message: the test runs the job itself
+    job = services.job_start(actor=admin, kind=BackgroundJob.Kind.PUBLISH, bureau=bureau)
+    broker.up()
+    seen = []
+
+    def slow_publish(job, progress):
+        from django.db import transaction
+        started = _heartbeat_seen_aside(job.pk)
+        with transaction.atomic():  # one long statement, say, with no progress reported
+            time.sleep(1.5)
+            seen.append((started, _heartbeat_seen_aside(job.pk)))
+        publication = services.publication_publish(actor=job.owner, bureau=job.bureau)
+        return f"/lists/{publication.pk}/", str(publication)
+
+    monkeypatch.setattr(job_services, "HEARTBEAT_SECONDS", 0.3)
+    monkeypatch.setitem(job_services._RUNNERS, BackgroundJob.Kind.PUBLISH, slow_publish)
+    assert services.job_run(job_id=job.pk) == "done"
+    (started, during), = seen
+    assert started is not None and during > started
+    assert Publication.objects.count() == 1
+
+
+def test_a_run_taken_for_dead_that_comes_back_records_no_end(broker, monkeypatch, caplog):
+    """A run the sweep restarted (its heartbeat was stale) and that then finishes after all
+    leaves the job to the new run: its end is not recorded, the job runs to its end once."""
+    admin, bureau = _listed()
+    job = services.job_start(actor=admin, kind=BackgroundJob.Kind.PUBLISH, bureau=bureau)
+    broker.lose_everything()
+
+    def stalled_then_back(job, progress):
+        # the sweep, 16 minutes on, finds no sign of life and restarts the job
+        assert services.jobs_resend_stalled(now=_later(16)) == 1
+        return "/nowhere", "the old run's result"
+
+    with monkeypatch.context() as patched:
+        patched.setitem(job_services._RUNNERS, BackgroundJob.Kind.PUBLISH, stalled_then_back)
+        with caplog.at_level(logging.WARNING, logger="registry.services.jobs"):
+            assert services.job_run(job_id=job.pk) is None
+    assert "its end is not recorded" in caplog.text
+    job.refresh_from_db()
+    assert job.state == "queued" and job.result_url == "" and job.run_attempts == 1
+    # the restart's message runs it, once
+    with broker.worker() as ran:
+        assert ran(1)
+    connections.close_all()
+    assert _state(job) == "done" and job.run_attempts == 2 and job.result_url != "/nowhere"
+    assert Publication.objects.count() == 1
+    assert [e.action for e in AuditEvent.objects.for_object(job).order_by("pk")] == [
+        "job.start", "job.restart", "job.done"]

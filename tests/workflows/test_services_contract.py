@@ -66,9 +66,10 @@ EXEMPT = {
         "alone on purpose (the page follows the job while it runs, and a failure is "
         "recorded although the work rolled back)"),
     "registry.services.jobs.jobs_resend_stalled": (
-        "the beat's sweep of queued jobs: each job's send is claimed by its own conditional "
-        "UPDATE, committed before the message goes to the broker (a transaction around the "
-        "sweep would hand the worker a job whose claim it cannot see yet)"),
+        "the beat's sweep of queued jobs, and of running jobs whose worker died: each job's "
+        "send, restart or failure is claimed by its own conditional UPDATE, committed before "
+        "the message goes to the broker (a transaction around the sweep would hand the "
+        "worker a job whose claim it cannot see yet)"),
     "workflows.services.list_review.list_review_job_run": (
         "a background job's runner: list_review_start, which it calls, is the atomic and "
         "audited writer"),
