@@ -80,8 +80,17 @@ class CaseSerializer(serializers.ModelSerializer):
                   "finished", "open_tasks", "flags"]
 
     def get_open_tasks(self, case) -> list[dict]:
-        tasks = [t for t in case.task_set.all() if t.status in (STATUS.NEW, STATUS.ASSIGNED)]
-        return TaskSerializer(tasks, many=True).data
+        """The case's open tasks the caller may open, with who holds each only for those
+        who may read it (``owner`` is null otherwise): the applicant read its experts'
+        review tasks here, with the experts' ids, which its task pages and lists hide."""
+        user = self.context["request"].user
+        tasks = selectors.tasks_openable_by(user, [
+            t for t in case.task_set.all() if t.status in (STATUS.NEW, STATUS.ASSIGNED)])
+        rows = TaskSerializer(tasks, many=True).data
+        for row, task in zip(rows, tasks, strict=True):
+            if task.owner_id is not None and not selectors.may_see_task_holder(user, task):
+                row["owner"] = None
+        return rows
 
 
 class CorrectionItemSerializer(serializers.Serializer):
@@ -205,7 +214,8 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         case = selection.selection_apply(
             actor=request.user, organization=v["organization"], bureau=v["bureau"],
             call=v.get("call"), offerings=v["offerings"], roster=v.get("roster", []))
-        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+        return Response(CaseSerializer(case, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CorrectionItemSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -286,7 +296,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         case = self.get_object()
         outcome_services.case_withdraw(actor=request.user, case=case)
         case.refresh_from_db()
-        return Response(CaseSerializer(case).data)
+        return Response(CaseSerializer(case, context={"request": request}).data)
 
 
 class TaskActSerializer(serializers.Serializer):

@@ -69,6 +69,14 @@ class ReadableByMixin:
         self.readable_by = check
         return self
 
+    def readable_to(self, user, task) -> bool:
+        """Whether ``user`` may open ``task``'s pages: its holder, or whom the node's
+        ``ReadableBy`` check lets in (every one, without such a check)."""
+        if self.readable_by is None:
+            return True
+        return ((task.owner_id is not None and task.owner_id == user.pk)
+                or self.readable_by(user, task))
+
 
 class PanelSplit(ReadableByMixin, Split):
     # the flow-level Split (with its detail/undo/revive views), not the bare node: task
@@ -148,16 +156,14 @@ def own_task_urls_only(node, resolver: URLResolver) -> None:
 
 def _for_own_task(node, view):
     tasks = node.flow_class.task_class._default_manager
-    readable_by = getattr(node, "readable_by", None)
+    readable_to = getattr(node, "readable_to", None)
 
     def checked(request, *args, **kwargs):
         task = tasks.filter(pk=kwargs["task_pk"], process_id=kwargs["process_pk"],
                             flow_task=node).first()
         if task is None:
             raise Http404
-        if readable_by is not None and not (
-                (task.owner_id is not None and task.owner_id == request.user.pk)
-                or readable_by(request.user, task)):
+        if readable_to is not None and not readable_to(request.user, task):
             raise Http404
         return view(request, *args, **kwargs)
 

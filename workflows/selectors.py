@@ -399,6 +399,22 @@ def tasks_listed_for(user, tasks: QuerySet, process_model, confidential_nodes) -
     return tasks.exclude(Q(flow_task__in=confidential_nodes) & ~readable)
 
 
+def tasks_openable_by(user, tasks) -> list:
+    """``tasks`` (of one case) without those whose pages ``user`` may not open: the steps
+    with ``ReadableBy`` (an expert's review, the panel's split and join, a partner
+    department's steps) answer 404 to all but their holder and whom the node's check lets
+    in (``workflows.nodes.ReadableByMixin.readable_to``, the rule the pages enforce). A task
+    page links its previous and next tasks only through this: a department's opinion task
+    linked its department the split that lists the other departments, the applicant's
+    pages linked the panel."""
+    result = []
+    for task in tasks:
+        readable_to = getattr(task.flow_task, "readable_to", None)
+        if readable_to is None or readable_to(user, task):
+            result.append(task)
+    return result
+
+
 def task_holder_name(user, task) -> str:
     """Who holds ``task``, in the words ``user`` may read: the holder's name to the holder
     and the case's bureau staff, "taken" to anyone else (the applicant, on viewflow's task

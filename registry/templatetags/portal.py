@@ -365,13 +365,14 @@ def iso_date(value, format_name: str = "DATE_FORMAT") -> str:
 # choices, in the reader's language). Codes not listed get the neutral grey.
 STATUS_TONES = {
     "ok": {"approved", "verified", "active", "in_force", "valid", "confirmed", "passed",
-           "accepted", "published", "complete", "lifted", "done", "scored"},
+           "accepted", "published", "complete", "lifted", "done", "scored", "agree"},
     "info": {"pending", "submitted", "open", "new", "in_progress", "under_review", "notice",
              "invited", "assigned", "draft", "drawn", "acknowledged"},
     "warn": {"suspended", "correction", "expiring", "flagged", "proposed", "returned",
-             "waiting", "recheck", "recused", "investigating"},
+             "waiting", "recheck", "recused", "investigating",
+             "conditions"},  # a partner department's agreement with conditions
     "bad": {"rejected", "revoked", "expired", "blacklisted", "refused", "withdrawn", "failed",
-            "declined", "missing", "cancelled", "upheld"},
+            "declined", "missing", "cancelled", "upheld", "disagree"},
 }
 
 

@@ -1,4 +1,5 @@
-"""A bureau with its staff, an organization with its documents, ready to apply."""
+"""A bureau with its staff, an organization with its documents, ready to apply; partner
+departments (会审) to ask about its swimming course."""
 
 import datetime
 from decimal import Decimal
@@ -13,7 +14,7 @@ from documents.models import DocumentType
 from documents.selectors import document_types_for
 from documents.services import document_upload
 from registry import services as registry_services
-from registry.models import Bureau, ServiceCategory
+from registry.models import Bureau, PartnerDepartment, ServiceCategory
 from registry.roles import Role
 from tests.factories import OfferingFactory, OrganizationFactory, PersonFactory, UserFactory
 from tests.samples import PDF  # a real one-page PDF: uploads are parsed
@@ -126,3 +127,35 @@ def world(db):
 @pytest.fixture
 def document_type():
     return DocumentType.objects.get
+
+
+class Partners:
+    pass
+
+
+@pytest.fixture
+def partners(world):
+    """体育局 asked about swimming, 文化和旅游局 about arts (at the case's city), with a user
+    each; the world's offering becomes a swimming course."""
+    w, p = world, Partners()
+    sport = ServiceCategory.objects.get(code="sport")
+    p.swimming = ServiceCategory.objects.get(code="swimming", parent=sport)  # a migration's
+    p.sports = PartnerDepartment.objects.create(name="南昌市体育局",
+                                                jurisdiction=w.bureau.jurisdiction)
+    p.sports.categories.set([p.swimming])
+    p.culture = PartnerDepartment.objects.create(name="南昌市文化和旅游局",
+                                                 jurisdiction=w.bureau.jurisdiction)
+    p.culture.categories.set([ServiceCategory.objects.get(code="arts")])
+
+    def member(department, **kwargs):
+        user = UserFactory(**kwargs)
+        registry_services.role_grant(actor=w.root, user=user, role=Role.DEPARTMENT,
+                                     target=department)
+        return user
+
+    p.sports_user = member(p.sports, first_name="彭志远")
+    p.culture_user = member(p.culture)
+    w.offering.category = p.swimming
+    w.offering.save(update_fields=["category"])
+    w.documents += upload_missing(w.provider, w.organization)  # the high-risk licence
+    return p

@@ -3,9 +3,10 @@ too: an expert's review task, and the panel's split and join that list every sea
 to the case's bureau staff and (the review task) to the expert holding it. The applicant, an
 expert not on the panel, another expert of the same panel (before and after scoring) and
 another bureau's clerk get a 404; the engine's dashboard and task list leave those tasks out
-for them, and so never name an expert."""
+for them, and so never name an expert; nor does the case API."""
 
 import pytest
+from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 
 from tests.workflows.conftest import open_tasks
@@ -99,3 +100,48 @@ def test_the_engine_lists_name_no_expert_and_no_panel_task_to_the_applicant(worl
     body = client.get(page).content.decode()
     for task in reviews:
         assert f"/expert_review/{task.pk}/" in body
+
+
+def test_the_case_api_lists_no_review_task_and_no_experts_id_to_the_applicant(world):
+    """``GET /api/v1/cases/<id>/`` lists the case's open tasks: to the applicant it listed each
+    expert's review with the expert's user id, which the task pages and lists hide."""
+    # given the panel reviewing
+    w = world
+    case = _panel_case(w)
+    held = open_tasks(case, "expert_review")
+    api = APIClient()
+
+    # the applicant: no review task, no expert's id
+    api.force_authenticate(w.provider)
+    rows = api.get(f"/api/v1/cases/{case.pk}/").json()["open_tasks"]
+    assert not [r for r in rows if r["node"] == "expert_review"], rows
+    listed = api.get("/api/v1/cases/").json()["results"]
+    [row] = [r for r in listed if r["id"] == case.pk]
+    assert not [r for r in row["open_tasks"] if r["node"] == "expert_review"]
+
+    # an expert of the panel: its own review, with itself as holder, not the others'
+    expert = held[0].owner
+    api.force_authenticate(expert)
+    rows = api.get(f"/api/v1/cases/{case.pk}/").json()["open_tasks"]
+    assert [(r["id"], r["owner"]) for r in rows] == [(held[0].pk, expert.pk)]
+
+    # the bureau's clerk: every review and who holds it
+    api.force_authenticate(w.clerk)
+    rows = api.get(f"/api/v1/cases/{case.pk}/").json()["open_tasks"]
+    assert sorted((r["id"], r["owner"]) for r in rows) == sorted(
+        (t.pk, t.owner_id) for t in held)
+
+
+def test_the_case_api_names_no_holder_of_the_clerks_task_to_the_applicant(world):
+    w = world
+    case = _apply(w)
+    [task] = open_tasks(case, "qualification")
+    with task.activation() as activation:
+        activation.assign(w.clerk)
+    api = APIClient()
+    api.force_authenticate(w.provider)
+    [row] = api.get(f"/api/v1/cases/{case.pk}/").json()["open_tasks"]
+    assert (row["id"], row["status"], row["owner"]) == (task.pk, "ASSIGNED", None)
+    api.force_authenticate(w.clerk)
+    [row] = api.get(f"/api/v1/cases/{case.pk}/").json()["open_tasks"]
+    assert row["owner"] == w.clerk.pk

@@ -3,6 +3,7 @@ engine's own pages of its case: viewflow's process and task pages name each task
 
 import pytest
 
+from registry.roles import Role
 from tests.workflows.conftest import open_tasks
 from tests.workflows.test_selection_flow import _apply, _score_all, _verify_all
 
@@ -61,3 +62,33 @@ def test_the_engines_board_and_lists_name_no_expert_while_the_panel_reviews(worl
     board = client.get("/organizationselection/").content.decode()
     assert all(t.owner.username in board for t in held)
     assert all(f"#{case.pk}/{t.pk}" in board for t in held)  # the cards the applicant lacks
+
+
+def test_the_applicant_reads_that_the_clerk_took_its_case_never_who(world, client):
+    # given the clerk holding the qualification check of the provider's case
+    w = world
+    w.clerk.username, w.clerk.first_name = "clerk-wang-li", "王丽"
+    w.clerk.save(update_fields=["username", "first_name"])
+    case = _apply(w)
+    [task] = open_tasks(case, "qualification")
+    with task.activation() as activation:
+        activation.assign(w.clerk)
+    pages = ["/organizationselection/", "/organizationselection/tasks/",
+             f"/organizationselection/{case.pk}/qualification/{task.pk}/detail/"]
+
+    # the applicant, on the engine's task list (its holder column), board and task page
+    client.force_login(w.provider)
+    for page in pages:
+        response = client.get(page)
+        body = response.content.decode()
+        assert response.status_code == 200, page
+        # then the task is there, as taken, without the clerk's name
+        assert "已有人办理" in body, page
+        assert "clerk-wang-li" not in body and "王丽" not in body, page
+
+    # the clerk's colleagues of the bureau read who holds it
+    colleague = w.staff(Role.BUREAU_CLERK)
+    client.force_login(colleague)
+    for page in pages:
+        body = client.get(page).content.decode()
+        assert "clerk-wang-li" in body and "已有人办理" not in body, page

@@ -26,38 +26,6 @@ from workflows.services import errors, objections, outcome, partner
 from workflows.services import selection as selection_services
 
 
-class Partners:
-    pass
-
-
-@pytest.fixture
-def partners(world):
-    """体育局 asked about swimming, 文化和旅游局 about arts (at the case's city), with a user
-    each; the world's offering becomes a swimming course."""
-    w, p = world, Partners()
-    sport = ServiceCategory.objects.get(code="sport")
-    p.swimming = ServiceCategory.objects.get(code="swimming", parent=sport)  # a migration's
-    p.sports = PartnerDepartment.objects.create(name="南昌市体育局",
-                                                jurisdiction=w.bureau.jurisdiction)
-    p.sports.categories.set([p.swimming])
-    p.culture = PartnerDepartment.objects.create(name="南昌市文化和旅游局",
-                                                 jurisdiction=w.bureau.jurisdiction)
-    p.culture.categories.set([ServiceCategory.objects.get(code="arts")])
-
-    def member(department, **kwargs):
-        user = UserFactory(**kwargs)
-        registry_services.role_grant(actor=w.root, user=user, role=Role.DEPARTMENT,
-                                     target=department)
-        return user
-
-    p.sports_user = member(p.sports, first_name="彭志远")
-    p.culture_user = member(p.culture)
-    w.offering.category = p.swimming
-    w.offering.save(update_fields=["category"])
-    w.documents += upload_missing(w.provider, w.organization)  # the high-risk licence
-    return p
-
-
 def _to_partner_step(w):
     case = _apply(w)
     _verify_all(w, case)

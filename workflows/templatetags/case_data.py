@@ -36,3 +36,10 @@ def task_holder(context, task) -> str:
     case's bureau staff only. The applicant opens its case's task pages, and an expert's
     review task would otherwise name the expert (the panel stays confidential)."""
     return selectors.task_holder_name(context["request"].user, task)
+
+
+@register.simple_tag(takes_context=True)
+def openable_tasks(context, tasks) -> list:
+    """``tasks`` (a task's previous or next ones) that the reader may open: a task page links
+    only those (``workflows.selectors.tasks_openable_by``)."""
+    return selectors.tasks_openable_by(context["request"].user, tasks)
