@@ -128,29 +128,29 @@ class CaseStepsMixin:
         outcome.case_reject(case=case, reason=case.decision_reason)
 
 
-def _tell_queue(activation):
+def tell_queue(activation):
     """A new task in a bureau queue: tell the staff who may take it."""
     notifications.notify_task_queue(activation=activation)
 
 
-def _bureau(process):
+def case_bureau(process):
     return process.coerced.bureau
 
 
-def _organization(process):
+def case_organization(process):
     return process.coerced.organization
 
 
-def _expert_owner(activation):
+def expert_owner(activation):
     return panel_services.assignment_for_task(activation.task).expert
 
 
-def _opinion_department(activation):
+def opinion_department(activation):
     """The department a partner opinion task is for (each task its own department)."""
     return selectors.partner_opinion_for_task(activation.task).department
 
 
-def _bureau_reader(user, task):
+def bureau_reader(user, task):
     """Who may open the pages of a confidential task besides its holder: the case's bureau
     staff. An expert's review task: never the applicant (blind, confidential panel: issue 19
     point 5), an expert of another case, nor another expert of the same panel (each scores
@@ -161,7 +161,7 @@ def _bureau_reader(user, task):
     return selectors.panel_view_of(user, task.process.coerced) == selectors.PANEL_BUREAU
 
 
-def _panel_step_reader(user, task):
+def panel_step_reader(user, task):
     """Who may open the pages of the panel's split and join (they list every seat's task):
     the case's bureau staff and the experts of its panel, never the applicant."""
     if not user.is_authenticated:
@@ -170,7 +170,7 @@ def _panel_step_reader(user, task):
                                                                   selectors.PANEL_EXPERT)
 
 
-def _partner_task_reader(user, task):
+def partner_task_reader(user, task):
     """Who may open a partner department's task pages besides its holder: the case's
     bureau staff, and the department's users. Never the applicant (the task names the
     department's user) nor an expert."""
@@ -179,23 +179,23 @@ def _partner_task_reader(user, task):
     if task.owner_permission_content_type_id and user.has_perm(task.owner_permission,
                                                                 task.owner_permission_obj):
         return True
-    return _bureau_reader(user, task)
+    return bureau_reader(user, task)
 
 
-def _renewer_permission(activation):
+def renewer_permission(activation):
     approval = activation.process.coerced.approval
     if approval.organization_id or approval.person.organization_id:
         return "registry.act_for_organization"
     return "registry.act_for_person"
 
 
-def _renewer_object(process):
+def renewer_object(process):
     approval = process.coerced.approval
     if approval.organization_id:
         return approval.organization
     return approval.person.organization or approval.person
 
 
-def _clerk_again(activation):
+def clerk_again(activation):
     """The investigation task (again, when a rectification came back): tell the clerks."""
-    _tell_queue(activation)
+    tell_queue(activation)

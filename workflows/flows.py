@@ -19,17 +19,17 @@ from workflows.flow_parts import (
     VETTING_SUMMARY,
     CaseFlowMixin,
     CaseStepsMixin,
-    _bureau,
-    _bureau_reader,
-    _clerk_again,
-    _expert_owner,
-    _opinion_department,
-    _organization,
-    _panel_step_reader,
-    _partner_task_reader,
-    _renewer_object,
-    _renewer_permission,
-    _tell_queue,
+    bureau_reader,
+    case_bureau,
+    case_organization,
+    clerk_again,
+    expert_owner,
+    opinion_department,
+    panel_step_reader,
+    partner_task_reader,
+    renewer_object,
+    renewer_permission,
+    tell_queue,
 )
 from workflows.models import (
     AnnualReviewProcess,
@@ -78,7 +78,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     correction = (
         HumanTask(views.CorrectionView.as_view())
         .Annotation(title=_("Correct the application"), summary_template=SELECTION_SUMMARY)
-        .Permission("registry.act_for_organization", obj=_organization)
+        .Permission("registry.act_for_organization", obj=case_organization)
         .Next(this.after_correction)
     )
 
@@ -99,8 +99,8 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     qualification = (
         HumanTask(views.QualificationView.as_view())
         .Annotation(title=_("Qualification check"), summary_template=SELECTION_SUMMARY)
-        .Permission("registry.clerk_bureau", obj=_bureau)
-        .onCreate(_tell_queue)
+        .Permission("registry.clerk_bureau", obj=case_bureau)
+        .onCreate(tell_queue)
         .Next(this.qualification_done)
     )
     # what follows the clerk's check (the correction or the panel draw) is the worker's,
@@ -122,17 +122,17 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     # the panel is blind and confidential: its tasks' pages are the bureau's and each
     # expert's own, never the applicant's (nor another expert's)
     panel = (PanelSplit().Annotation(title=_("Expert panel"))
-             .ReadableBy(_panel_step_reader)
+             .ReadableBy(panel_step_reader)
              .Next(this.expert_review, data_source=this.panel_seats))
     expert_review = (
         HumanTask(views.ExpertReviewView.as_view())
         .Annotation(title=_("Expert review"), summary_template=SELECTION_SUMMARY)
-        .Permission("registry.expert_bureau", obj=_bureau)
-        .Assign(_expert_owner)
-        .ReadableBy(_bureau_reader)
+        .Permission("registry.expert_bureau", obj=case_bureau)
+        .Assign(expert_owner)
+        .ReadableBy(bureau_reader)
         .Next(this.panel_done)
     )
-    panel_done = PanelJoin().ReadableBy(_panel_step_reader).Next(this.summarize)
+    panel_done = PanelJoin().ReadableBy(panel_step_reader).Next(this.summarize)
     summarize = flow.Function(this.summarize_scores).Next(this.partner_gate)
 
     # --- partner departments (会审; parallel, one task per department asked) ----------
@@ -143,23 +143,23 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     )
     request_opinions = flow.Function(this.ask_partners).Next(this.partners)
     partners = (PanelSplit().Annotation(title=_("Partner departments"))
-                .ReadableBy(_bureau_reader)
+                .ReadableBy(bureau_reader)
                 .Next(this.partner_review, data_source=this.partner_seats))
     partner_review = (
         PerTaskPermissionTask(views.PartnerOpinionView.as_view())
         .Annotation(title=_("Partner department's opinion"), summary_template=SELECTION_SUMMARY)
-        .Permission("registry.opine_department", obj=_opinion_department)
-        .ReadableBy(_partner_task_reader)
+        .Permission("registry.opine_department", obj=opinion_department)
+        .ReadableBy(partner_task_reader)
         .Next(this.partners_done)
     )
-    partners_done = PanelJoin().ReadableBy(_bureau_reader).Next(this.decision)
+    partners_done = PanelJoin().ReadableBy(bureau_reader).Next(this.decision)
 
     # --- bureau approver ------------------------------------------------------------
     decision = (
         HumanTask(views.DecisionView.as_view())
         .Annotation(title=_("Decision"), summary_template=SELECTION_SUMMARY)
-        .Permission("registry.approve_bureau", obj=_bureau)
-        .onCreate(_tell_queue)
+        .Permission("registry.approve_bureau", obj=case_bureau)
+        .onCreate(tell_queue)
         .Next(this.decided)
     )
     # what follows the decision (the public notice, or the rejection) is the worker's,
@@ -185,8 +185,8 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     resolve_objections = (
         HumanTask(views.ResolveObjectionsView.as_view())
         .Annotation(title=_("Resolve objections"), summary_template=SELECTION_SUMMARY)
-        .Permission("registry.clerk_bureau", obj=_bureau)
-        .onCreate(_tell_queue)
+        .Permission("registry.clerk_bureau", obj=case_bureau)
+        .onCreate(tell_queue)
         .Next(this.notice_gate)
     )
     take_effect = flow.Function(this.approve).Next(this.approved_end)
@@ -269,8 +269,8 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     verification = (
         HumanTask(views.VerificationView.as_view())
         .Annotation(title=_("Document and record check"), summary_template=VETTING_SUMMARY)
-        .Permission("registry.clerk_bureau", obj=_bureau)
-        .onCreate(_tell_queue)
+        .Permission("registry.clerk_bureau", obj=case_bureau)
+        .onCreate(tell_queue)
         .Next(this.verification_gate)
     )
     verification_gate = (
@@ -284,8 +284,8 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     decision = (
         HumanTask(views.DecisionView.as_view())
         .Annotation(title=_("Decision"), summary_template=VETTING_SUMMARY)
-        .Permission("registry.approve_bureau", obj=_bureau)
-        .onCreate(_tell_queue)
+        .Permission("registry.approve_bureau", obj=case_bureau)
+        .onCreate(tell_queue)
         .Next(this.decision_gate)
     )
     decision_gate = (
@@ -330,7 +330,7 @@ class RecertificationFlow(CaseFlowMixin, flow.Flow):
     renew = (
         HumanTask(views.RenewView.as_view())
         .Annotation(title=_("Upload the renewed documents"), summary_template=APPROVAL_SUMMARY)
-        .Permission(_renewer_permission, obj=_renewer_object)
+        .Permission(renewer_permission, obj=renewer_object)
         .Next(this.recert_verify)
     )
 
@@ -338,8 +338,8 @@ class RecertificationFlow(CaseFlowMixin, flow.Flow):
     recert_verify = (
         HumanTask(views.RecertVerifyView.as_view())
         .Annotation(title=_("Verify the renewal"), summary_template=APPROVAL_SUMMARY)
-        .Permission("registry.clerk_bureau", obj=_bureau)
-        .onCreate(_tell_queue)
+        .Permission("registry.clerk_bureau", obj=case_bureau)
+        .onCreate(tell_queue)
         .Next(this.verify_gate)
     )
     verify_gate = (
@@ -379,8 +379,8 @@ class AnnualReviewFlow(CaseFlowMixin, flow.Flow):
     review = (
         HumanTask(views.AnnualReviewView.as_view())
         .Annotation(title=_("Annual review"), summary_template=APPROVAL_SUMMARY)
-        .Permission("registry.administer_bureau", obj=_bureau)
-        .onCreate(_tell_queue)
+        .Permission("registry.administer_bureau", obj=case_bureau)
+        .onCreate(tell_queue)
         .Next(this.end)
     )
     end = flow.End()
@@ -413,8 +413,8 @@ class ReviewCaseFlow(CaseFlowMixin, flow.Flow):
     investigate = (
         HumanTask(review_views.InvestigateView.as_view())
         .Annotation(title=_("Investigate and give notice of the intended action"))
-        .Permission("registry.clerk_bureau", obj=_bureau)
-        .onCreate(_clerk_again)
+        .Permission("registry.clerk_bureau", obj=case_bureau)
+        .onCreate(clerk_again)
         .Next(this.notice)
     )
     notice = flow.Function(this.send_notice).Next(this.response)
@@ -426,8 +426,8 @@ class ReviewCaseFlow(CaseFlowMixin, flow.Flow):
     decide = (
         HumanTask(review_views.DecideView.as_view())
         .Annotation(title=_("Decide the review case"))
-        .Permission("registry.administer_bureau", obj=_bureau)
-        .onCreate(_tell_queue)
+        .Permission("registry.administer_bureau", obj=case_bureau)
+        .onCreate(tell_queue)
         .Next(this.reexamination_window)
     )
     reexamination_window = flow.Handle(this.close_reexamination_window).Next(
@@ -440,8 +440,8 @@ class ReviewCaseFlow(CaseFlowMixin, flow.Flow):
     reexamine = (
         HumanTask(review_views.ReexamineView.as_view())
         .Annotation(title=_("Re-examination (复核)"))
-        .Permission("registry.administer_bureau", obj=_bureau)
-        .onCreate(_tell_queue)
+        .Permission("registry.administer_bureau", obj=case_bureau)
+        .onCreate(tell_queue)
         .Next(this.follow_up)
     )
     follow_up = (
@@ -461,8 +461,8 @@ class ReviewCaseFlow(CaseFlowMixin, flow.Flow):
     rectification_check = (
         HumanTask(review_views.RectificationCheckView.as_view())
         .Annotation(title=_("Check the rectification"))
-        .Permission("registry.clerk_bureau", obj=_bureau)
-        .onCreate(_tell_queue)
+        .Permission("registry.clerk_bureau", obj=case_bureau)
+        .onCreate(tell_queue)
         .Next(this.rectification_check_gate)
     )
     rectification_check_gate = (
