@@ -115,24 +115,38 @@ def browser(_reference_data_copy):
         chromium.close()
 
 
-@pytest.fixture
-def new_page(browser, live_server):
-    """Pages of fresh browser contexts (one per user), in Simplified Chinese."""
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "accept_downloads": True}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 1}
+
+
+def _page_maker(browser, live_server, size: dict):
+    """``(make, close)``: ``make()`` opens a page in a fresh browser context (one per user)
+    of ``size``, in Simplified Chinese; ``close()`` closes every context made."""
     contexts = []
 
     def make():
         context = browser.new_context(locale="zh-CN", reduced_motion="reduce",
                                       base_url=live_server.url,
-                                      viewport={"width": 1280, "height": 900},
                                       extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"},
-                                      accept_downloads=True)
+                                      **size)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
 
+    def close():
+        for context in contexts:
+            context.close()
+
+    return make, close
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Pages of fresh browser contexts (one per user), at a desktop's size, in Chinese."""
+    make, close = _page_maker(browser, live_server, DESKTOP)
     yield make
-    for context in contexts:
-        context.close()
+    close()
 
 
 @pytest.fixture
@@ -141,36 +155,17 @@ def page(new_page):
 
 
 @pytest.fixture
-def phone_page(browser, live_server):
-    """A page at a phone's size (390×844, touch), in Simplified Chinese."""
-    context = browser.new_context(locale="zh-CN", reduced_motion="reduce",
-                                      base_url=live_server.url,
-                                  viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True, device_scale_factor=1,
-                                  extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
+def new_phone_page(browser, live_server):
+    """Pages of fresh phone-sized contexts (390×844, touch), one per user, in Chinese."""
+    make, close = _page_maker(browser, live_server, PHONE)
+    yield make
+    close()
 
 
 @pytest.fixture
-def new_phone_page(browser, live_server):
-    """Pages of fresh phone-sized contexts (390×844, touch), one per user, in Chinese."""
-    contexts = []
-
-    def make():
-        context = browser.new_context(locale="zh-CN", reduced_motion="reduce",
-                                      base_url=live_server.url,
-                                      viewport={"width": 390, "height": 844}, is_mobile=True,
-                                      has_touch=True, device_scale_factor=1,
-                                      extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
+def phone_page(new_phone_page):
+    """A page at a phone's size (390×844, touch), in Simplified Chinese."""
+    return new_phone_page()
 
 
 def login(page, user):
