@@ -114,12 +114,19 @@ def broker(tmp_path, monkeypatch):
                            for _ in range(n))
 
             task_postrun.connect(count, weak=False)
+            # the embedded worker sets up Celery's logging (the root logger at ERROR, its
+            # own handlers): put the root logger back after it, or a later test of this
+            # process no longer hears a warning
+            root = logging.getLogger()
+            level, handlers = root.level, root.handlers[:]
             try:
                 with start_worker(app, pool="solo", perform_ping_check=False,
                                   shutdown_timeout=30):
                     yield ran
             finally:
                 task_postrun.disconnect(count)
+                root.setLevel(level)
+                root.handlers[:] = handlers
 
     Broker.up()
     yield Broker
