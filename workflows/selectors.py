@@ -365,20 +365,31 @@ PANEL_BUREAU, PANEL_EXPERT, PANEL_APPLICANT = "bureau", "expert", "applicant"
 def panel_view_of(user, case) -> str:
     """How much of the expert panel ``user`` may see on ``case``: all of it (the bureau's
     staff), their own seat and the others' only once their own score is in (an expert), or
-    nothing but the outcome (the applicant and anyone else)."""
-    if user.is_superuser or case.bureau_id in _bureau_ids(user):
-        return PANEL_BUREAU
-    if isinstance(case, SelectionProcess) and case.assignments.filter(expert=user).exists():
-        return PANEL_EXPERT
-    return PANEL_APPLICANT
+    nothing but the outcome (the applicant and anyone else).
+
+    Remembered on ``user`` (a request's user) per case: a page or a list asks it once per
+    task of a case (who may open it, who may read its holder), which cost a query per
+    expert's task."""
+    seen = user.__dict__.setdefault("_panel_views", {})
+    if case.pk not in seen:
+        if user.is_superuser or case.bureau_id in _bureau_ids(user):
+            seen[case.pk] = PANEL_BUREAU
+        elif isinstance(case, SelectionProcess) and case.assignments.filter(
+                expert=user).exists():
+            seen[case.pk] = PANEL_EXPERT
+        else:
+            seen[case.pk] = PANEL_APPLICANT
+    return seen[case.pk]
 
 
 def may_see_task_holder(user, task) -> bool:
     """Whether ``user`` may read who holds ``task`` (viewflow's task page names them): the
     holder and the case's bureau staff; never the applicant, whom an expert's review task
     would otherwise tell the expert's name."""
-    return task.owner_id == user.pk or panel_view_of(
-        user, task.process.coerced) == PANEL_BUREAU
+    if task.owner_id == user.pk:
+        return True
+    known = user.__dict__.get("_panel_views", {}).get(task.process_id)  # see panel_view_of
+    return (known or panel_view_of(user, task.process.coerced)) == PANEL_BUREAU
 
 
 def tasks_listed_for(user, tasks: QuerySet, process_model, confidential_nodes) -> QuerySet:

@@ -257,3 +257,23 @@ def test_a_task_field_that_is_not_text_is_a_400_not_a_500(world, query_date):
         "Enter a valid date." if isinstance(query_date, int)
         else "Give one value here, not a list or an object."]}
     assert open_tasks(case, "verification")  # nothing done
+
+
+def test_the_case_list_asks_the_panel_once_per_case_not_per_expert_task(
+        world, django_assert_max_num_queries):
+    """Who may open each open task, and read its holder, is asked per task
+    (workflows.selectors.tasks_openable_by, may_see_task_holder): the panel's answer for a
+    case is read once, not once per expert's task (13 queries with three experts drawn)."""
+    from tests.workflows.conftest import open_tasks, worker_runs
+    from tests.workflows.test_selection_flow import _apply, _verify_all
+
+    w = world
+    case = _apply(w)
+    _verify_all(w, case)
+    worker_runs()  # the panel is drawn in the worker
+    assert len(open_tasks(case, "expert_review")) == 3
+    for reader in (w.provider, w.clerk):
+        client = _client(reader)
+        with django_assert_max_num_queries(9):
+            response = client.get("/api/v1/cases/")
+        assert response.status_code == 200
