@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import selectors
-from registry.forms import PersonSearchForm, ProviderSearchForm
+from registry.forms import PersonSearchForm, ProviderSearchForm, parse_only
 from registry.requests import paginate, school_for
 
 # The result serializers below declare their fields (the API schema, and DRF's generic
@@ -148,6 +148,10 @@ _COMMON = [OpenApiParameter("school", int, description="the school (if you act f
            OpenApiParameter("page", int)]
 
 
+# the API parses a search and renders no form: its fields need no copy per request
+_PROVIDER_SEARCH, _PERSON_SEARCH = parse_only(ProviderSearchForm), parse_only(PersonSearchForm)
+
+
 class OrganizationSearchView(APIView):
     """Approved organizations available to the caller's school, valid now."""
 
@@ -156,7 +160,7 @@ class OrganizationSearchView(APIView):
                                OpenApiParameter("grade", int)],
                    responses=_page_of(OrganizationResultSerializer, "OrganizationResultPage"))
     def get(self, request):
-        return _search(request, ProviderSearchForm, selectors.approved_organizations_search,
+        return _search(request, _PROVIDER_SEARCH, selectors.approved_organizations_search,
                        OrganizationResultSerializer)
 
 
@@ -168,5 +172,5 @@ class PersonSearchView(APIView):
                                    "only people whose approval covers this grade (1–9)"))],
                    responses=_page_of(PersonResultSerializer, "PersonResultPage"))
     def get(self, request):
-        return _search(request, PersonSearchForm, selectors.approved_people_search,
+        return _search(request, _PERSON_SEARCH, selectors.approved_people_search,
                        PersonResultSerializer)

