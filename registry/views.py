@@ -5,6 +5,7 @@ selector or service."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST
 
@@ -123,16 +125,22 @@ def list_export(request, pk: int, fmt: str):
         publication = conditional.publication(request, pk)
     except Publication.DoesNotExist:
         raise Http404 from None
-    entries = selectors.publication_entries_data(publication)
     filename = f"list-{publication.jurisdiction.code}-{publication.year}-{publication.number}"
-    if fmt == "xlsx":
-        response = FileResponse(exports.xlsx_file(publication, entries),
-                                content_type=EXPORT_TYPES[fmt])
-    elif fmt == "csv":
-        response = StreamingHttpResponse(exports.csv_stream(entries),
-                                         content_type=EXPORT_TYPES[fmt])
+    # written once per format and language, then served from storage (the list is fixed)
+    name = services.list_export_name(publication, fmt, get_language() or settings.LANGUAGE_CODE)
+    stored = services.list_export_stored(name)
+    if stored is not None:
+        response = FileResponse(stored, content_type=EXPORT_TYPES[fmt])
+    elif fmt == "xlsx":
+        spool = exports.xlsx_file(publication, selectors.publication_entries_data(publication))
+        services.list_export_store(name, spool)
+        spool.seek(0)
+        response = FileResponse(spool, content_type=EXPORT_TYPES[fmt])
     else:
-        response = StreamingHttpResponse(exports.json_stream(publication, entries),
+        entries = selectors.publication_entries_data(publication)
+        chunks = (exports.csv_stream(entries) if fmt == "csv"
+                  else exports.json_stream(publication, entries))
+        response = StreamingHttpResponse(services.list_export_tee(chunks, name),
                                          content_type=EXPORT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     response["X-Content-SHA256"] = publication.digest

@@ -89,6 +89,12 @@ from .jobs import (
     job_start,
     jobs_resend_stalled,
 )
+from .list_exports import (
+    list_export_name,
+    list_export_store,
+    list_export_stored,
+    list_export_tee,
+)
 from .membership import (
     invitation_from_token,
     provider_invitation_accept,
@@ -134,6 +140,10 @@ __all__ = [
     "job_runner_register",
     "job_start",
     "jobs_resend_stalled",
+    "list_export_name",
+    "list_export_store",
+    "list_export_stored",
+    "list_export_tee",
     "change_request_review",
     "may_review",
     "invitation_from_token",
