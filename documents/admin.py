@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document, DocumentDownload, DocumentType
+from registry.admin_mixins import ReadOnlyAdminMixin
 from registry.models import Organization, Person
 
 
@@ -38,7 +39,7 @@ class DocumentTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: documents change only through the services (upload, verify, reject)."""
 
     list_display = ("pk", "document_type", "organization", "person", "review_state",
@@ -47,27 +48,9 @@ class DocumentAdmin(admin.ModelAdmin):
     list_select_related = ("document_type", "organization", "person")
     search_fields = ("organization__name", "person__name", "sha256")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(DocumentDownload)
-class DocumentDownloadAdmin(admin.ModelAdmin):
+class DocumentDownloadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("downloaded_at", "user", "document", "via")
     list_select_related = ("user", "document__document_type")
     date_hierarchy = "downloaded_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

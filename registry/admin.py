@@ -9,6 +9,7 @@ from guardian.admin import (
     GuardedModelAdmin,
 )
 
+from registry.admin_mixins import ReadOnlyAdminMixin
 from registry.models import (
     AcademicSignal,
     AllowedCategory,
@@ -314,7 +315,7 @@ def _refresh_organizations(ids) -> None:
 
 
 @admin.register(Approval)
-class ApprovalAdmin(admin.ModelAdmin):
+class ApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only here: status changes go through the services, which audit them."""
 
     list_display = ("__str__", "status", "jurisdiction", "valid_from", "valid_until")
@@ -323,49 +324,18 @@ class ApprovalAdmin(admin.ModelAdmin):
     list_select_related = ("organization", "person", "jurisdiction")
     raw_id_fields = ("organization", "person")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "actor_repr", "action", "target_repr", "from_state",
                     "to_state")
     list_filter = ("action", "target_type")
     search_fields = ("actor_repr", "action", "target_repr", "reason")
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by services only (they audit); the admin shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Publication)
-class PublicationAdmin(_ReadOnlyAdmin):
+class PublicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "published_on", "entry_count", "digest")
     list_filter = ("jurisdiction", "year")
     list_select_related = ("jurisdiction",)
@@ -373,7 +343,7 @@ class PublicationAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(Engagement)
-class EngagementAdmin(_ReadOnlyAdmin):
+class EngagementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("school", "organization", "person", "term", "starts_on", "ends_on",
                     "fee_per_session", "sessions")
     list_filter = ("school__county",)
@@ -382,21 +352,21 @@ class EngagementAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(ReviewRequest)
-class ReviewRequestAdmin(_ReadOnlyAdmin):
+class ReviewRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "bureau", "trigger", "status", "created_at")
     list_filter = ("status", "trigger", "bureau")
     list_select_related = ("bureau", "organization", "person")
 
 
 @admin.register(Blacklisting)
-class BlacklistingAdmin(_ReadOnlyAdmin):
+class BlacklistingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "bureau", "starts_on", "ends_on", "lifted_at")
     list_select_related = ("bureau", "organization", "person")
     exclude = ("id_number",)
 
 
 @admin.register(BlacklistProposal)
-class BlacklistProposalAdmin(_ReadOnlyAdmin):
+class BlacklistProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Proposals are confirmed or refused on the bureau's pages (four eyes, audited), never
     here."""
 
@@ -406,7 +376,7 @@ class BlacklistProposalAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(RecheckRequest)
-class RecheckRequestAdmin(_ReadOnlyAdmin):
+class RecheckRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "status", "requested_at", "decided_at")
     list_filter = ("status",)
     list_select_related = ("proposal__organization", "proposal__person")

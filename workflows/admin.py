@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from registry.admin_mixins import ReadOnlyAdminMixin
 from workflows.models import (
     AnnualReviewProcess,
     CalendarOverride,
@@ -16,18 +17,12 @@ from workflows.models import (
     VettingProcess,
 )
 
+# The rubric and the calendar overrides are edited here; the case data below changes only
+# through the flows and their services (which audit it): the admin reads it.
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Case data changes only through the flows and their services (which audit it)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# The record query's (入职查询) reference and result, on a vetting and a re-certification,
+# are personal data: never shown in the admin's lists or forms.
+RECORD_QUERY_FIELDS = ("query_reference", "query_result")
 
 
 @admin.register(RubricCriterion)
@@ -47,7 +42,7 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallForApplications)
-class CallForApplicationsAdmin(ReadOnlyAdmin):
+class CallForApplicationsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("title", "bureau", "opens_on", "closes_on", "created_by")
     list_filter = ("bureau",)
     search_fields = ("title", "bureau__name")
@@ -55,7 +50,7 @@ class CallForApplicationsAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SelectionProcess)
-class SelectionProcessAdmin(ReadOnlyAdmin):
+class SelectionProcessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("pk", "organization", "bureau", "outcome", "weighted_score", "created")
     list_filter = ("outcome", "bureau")
     search_fields = ("organization__name", "organization__uscc")
@@ -63,32 +58,31 @@ class SelectionProcessAdmin(ReadOnlyAdmin):
 
 
 @admin.register(VettingProcess)
-class VettingProcessAdmin(ReadOnlyAdmin):
+class VettingProcessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("pk", "person", "bureau", "started_by", "outcome", "created")
     list_filter = ("outcome", "started_by", "bureau")
     search_fields = ("person__name",)
     list_select_related = ("person", "bureau")
-    # The record query result is personal data: not shown in the admin list or form.
-    exclude = ("query_reference", "query_result")
+    exclude = RECORD_QUERY_FIELDS
 
 
 @admin.register(RecertificationProcess)
-class RecertificationProcessAdmin(ReadOnlyAdmin):
+class RecertificationProcessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("pk", "approval", "bureau", "grace_until", "outcome", "created")
     list_filter = ("outcome", "bureau")
     list_select_related = ("approval", "bureau")
-    exclude = ("query_reference", "query_result")
+    exclude = RECORD_QUERY_FIELDS
 
 
 @admin.register(AnnualReviewProcess)
-class AnnualReviewProcessAdmin(ReadOnlyAdmin):
+class AnnualReviewProcessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("pk", "approval", "bureau", "period_end", "decision", "decided_by")
     list_filter = ("decision", "bureau")
     list_select_related = ("approval", "bureau", "decided_by")
 
 
 @admin.register(ExpertAssignment)
-class ExpertAssignmentAdmin(ReadOnlyAdmin):
+class ExpertAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("case", "slot", "expert", "status", "total", "drawn_at")
     list_filter = ("status",)
     search_fields = ("expert__username", "case__organization__name")
@@ -96,7 +90,7 @@ class ExpertAssignmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Objection)
-class ObjectionAdmin(ReadOnlyAdmin):
+class ObjectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("case", "real_name", "status", "created_at", "resolved_by")
     list_filter = ("status",)
     search_fields = ("real_name", "reason")
@@ -104,7 +98,7 @@ class ObjectionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PartnerOpinion)
-class PartnerOpinionAdmin(ReadOnlyAdmin):
+class PartnerOpinionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """A partner department's opinion (会审) is a record: asked by the flow
     (``partner_opinions_request``) and given in the department's task
     (``partner_opinion_give``), which audit both. The admin reads it, with whom the case
@@ -124,7 +118,7 @@ class PartnerOpinionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("user", "subject", "created_at", "read_at", "emailed_at")
     list_filter = ("emailed_at",)
     search_fields = ("user__username", "subject")
@@ -132,7 +126,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ExpiryReminder)
-class ExpiryReminderAdmin(ReadOnlyAdmin):
+class ExpiryReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("document", "threshold_days", "expires_on", "created_at", "sent_at")
     list_filter = ("threshold_days",)
     list_select_related = ("document",)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from workflows import dashboard, list_review_views, review_views, views
 
@@ -7,22 +7,28 @@ app_name = "workflows"
 urlpatterns = [
     path("apply/", views.ApplyView.as_view(), name="apply"),
     path("vetting/apply/", views.VettingApplyView.as_view(), name="vetting-apply"),
-    path("cases/", views.MyCasesView.as_view(), name="cases"),
-    path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="case"),
-    path("cases/<slug:kind>/<int:pk>/", views.CaseDetailView.as_view(), name="case-of"),
-    path("cases/<int:pk>/objections/<int:objection_pk>/", views.ObjectionHandleView.as_view(),
-         name="objection-handle"),
-    path("cases/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
+    path("cases/", include([
+        path("", views.MyCasesView.as_view(), name="cases"),
+        path("<int:pk>/", views.CaseDetailView.as_view(), name="case"),
+        path("<slug:kind>/<int:pk>/", views.CaseDetailView.as_view(), name="case-of"),
+        path("<int:pk>/objections/<int:objection_pk>/", views.ObjectionHandleView.as_view(),
+             name="objection-handle"),
+        path("<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
+    ])),
     path("list-reviews/<int:bureau_id>/", list_review_views.list_reviews, name="list-reviews"),
-    path("review-cases/open/", review_views.ReviewCaseOpenView.as_view(),
-         name="review-case-open"),
-    path("review-cases/<int:pk>/", review_views.ReviewCaseView.as_view(), name="review-case"),
-    path("review-cases/evidence/<int:pk>/", review_views.ReviewCaseEvidenceView.as_view(),
-         name="review-case-evidence"),
+    path("review-cases/", include([
+        path("open/", review_views.ReviewCaseOpenView.as_view(), name="review-case-open"),
+        path("<int:pk>/", review_views.ReviewCaseView.as_view(), name="review-case"),
+        path("evidence/<int:pk>/", review_views.ReviewCaseEvidenceView.as_view(),
+             name="review-case-evidence"),
+    ])),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
-    path("notices/", views.NoticeListView.as_view(), name="notices"),
-    path("notices/<int:pk>/object/", views.ObjectionView.as_view(), name="object"),
-    path("dashboard/<int:pk>/", dashboard.DashboardView.as_view(), name="dashboard"),
-    path("dashboard/<int:pk>/<slug:kind>/", dashboard.DashboardListView.as_view(),
-         name="dashboard-list"),
+    path("notices/", include([
+        path("", views.NoticeListView.as_view(), name="notices"),
+        path("<int:pk>/object/", views.ObjectionView.as_view(), name="object"),
+    ])),
+    path("dashboard/<int:pk>/", include([
+        path("", dashboard.DashboardView.as_view(), name="dashboard"),
+        path("<slug:kind>/", dashboard.DashboardListView.as_view(), name="dashboard-list"),
+    ])),
 ]

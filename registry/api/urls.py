@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from registry.api import (
                 after_approval,
@@ -39,16 +39,20 @@ router.register("requeries", after_approval.RequeryViewSet, basename="requery")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
-    path("search/organizations/", search.OrganizationSearchView.as_view(),
-         name="api-search-organizations"),
-    path("search/people/", search.PersonSearchView.as_view(), name="api-search-people"),
+    path("search/", include([
+        path("organizations/", search.OrganizationSearchView.as_view(),
+             name="api-search-organizations"),
+        path("people/", search.PersonSearchView.as_view(), name="api-search-people"),
+    ])),
     path("sanctions/", sanctions.SanctionView.as_view(), name="api-sanctions"),
     path("evaluation-rubric/", engagements.RubricView.as_view(), name="api-evaluation-rubric"),
-    path("policy/signals/", policy.AcademicSignalView.as_view(), name="api-policy-signals"),
-    path("policy/allowed-categories/", policy.AllowedCategoriesView.as_view(),
-         name="api-policy-allowed-categories"),
-    path("policy/fee-references/", policy.FeeReferencesView.as_view(),
-         name="api-policy-fee-references"),
+    path("policy/", include([
+        path("signals/", policy.AcademicSignalView.as_view(), name="api-policy-signals"),
+        path("allowed-categories/", policy.AllowedCategoriesView.as_view(),
+             name="api-policy-allowed-categories"),
+        path("fee-references/", policy.FeeReferencesView.as_view(),
+             name="api-policy-fee-references"),
+    ])),
     path("permits/verify/<str:token>/", contracts.PermitCheckView.as_view(),
          name="api-permit-verify"),
     path("schools/<int:pk>/after-school/", contracts.ParentsPageView.as_view(),
