@@ -321,21 +321,41 @@ def probe_export(args):
     sampler = RssSampler()
     sampler.start()
     for fmt in ("csv", "xlsx"):
-        started = time.perf_counter()
-        response = client.get(f"/registry/lists/p/{publication.pk}/export.{fmt}")
-        if response.status_code != 200:
-            sys.exit(f"export.{fmt} answered {response.status_code}")
-        size = 0
-        for chunk in response.streaming_content:
-            size += len(chunk)
-        response.close()
-        seconds = round(time.perf_counter() - started, 2)
+        # built from the entries (what a first download does: a file an earlier run stored
+        # is removed), then served from storage (registry.services.list_exports)
+        _forget_stored_export(publication, fmt)
+        seconds, size = _download(client, f"/registry/lists/p/{publication.pk}/export.{fmt}")
         emit(f"export_{fmt}_seconds", seconds, "s", "<= 15", seconds <= 15,
              entries=publication.entry_count, bytes=size)
+        again, _size = _download(client, f"/registry/lists/p/{publication.pk}/export.{fmt}")
+        emit(f"export_{fmt}_stored_seconds", again, "s", "< the first download",
+             again < seconds, baseline=seconds, baseline_name="the first download (built), s")
     peak = round(sampler.stop(), 1)
     emit("export_peak_rss_mb", peak, "MB", "<= 200", peak <= 200,
          baseline=round(before, 1), baseline_name="process RSS before the exports")
     _conditional_gets(client, publication)
+
+
+def _download(client, url) -> tuple[float, int]:
+    started = time.perf_counter()
+    response = client.get(url)
+    if response.status_code != 200:
+        sys.exit(f"{url} answered {response.status_code}")
+    size = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+    response.close()
+    return round(time.perf_counter() - started, 2), size
+
+
+def _forget_stored_export(publication, fmt: str) -> None:
+    from django.core.files.storage import storages
+
+    from registry.services import list_export_name
+
+    name = list_export_name(publication, fmt, settings.LANGUAGE_CODE)
+    for stored in (name + ".done", name):
+        storages["default"].delete(stored)
 
 
 def _conditional_gets(client, publication) -> None:
