@@ -122,6 +122,9 @@ STRINGS = [
     gettext_noop("Active"),
     gettext_noop("Canceled"),
     gettext_noop("Completed"),
+    # the process board's column of ended cases (config/templates/…/process_dashboard.html);
+    # viewflow's own "Finished" heads a column of times elsewhere (完成时间)
+    pgettext_lazy("process board column", "Finished"),
     pgettext_lazy("STATUS", "Canceled"),
     pgettext_lazy("STATUS", "Done"),
     pgettext_lazy("STATUS", "New"),

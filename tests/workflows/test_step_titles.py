@@ -39,3 +39,14 @@ def test_the_engines_task_page_names_an_automatic_step_in_chinese(world, client)
     assert page.status_code == 200
     body = page.content.decode()
     assert "材料是否齐全" in body and "Completeness Gate" not in body
+
+
+@pytest.mark.django_db
+def test_the_board_heads_its_column_of_ended_cases_as_ended_not_as_a_time(world, client):
+    # viewflow's "Finished" heads both this column of cases and, elsewhere, a column of
+    # times (完成时间): the board's has its own words
+    client.force_login(world.clerk)
+    board = client.get("/organizationselection/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    body = board.content.decode()
+    assert '<span class="column-title">已结束</span>' in body
+    assert "完成时间" not in body
