@@ -55,10 +55,18 @@ def ms(seconds: float) -> float:
 
 
 def load_info() -> dict:
-    path = settings.VAR_DIR / f"load-{connection.settings_dict['NAME']}.json"
-    if not path.exists():
-        sys.exit(f"no load data description at {path}: run generate_load first")
-    return json.loads(path.read_text())
+    """What ``generate_load`` recorded about this database's load, read from the database's
+    own comment (as ``python -m bench`` does): a fresh clone has no var/, and CI keeps the
+    bench databases between runs."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                       "WHERE datname = current_database()")
+        comment = cursor.fetchone()[0]
+    try:
+        return json.loads(comment)
+    except (TypeError, ValueError):
+        sys.exit(f"no load recorded in database {connection.settings_dict['NAME']}: "
+                 "run generate_load first")
 
 
 def proc_status(field: str) -> float:
