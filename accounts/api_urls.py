@@ -1,10 +1,10 @@
 from django.urls import path
 
 from accounts import api
-from registry.api.routers import Router
+from registry.api.routers import SimpleRouter
 
 # Ids are whole numbers at the router (a 404 for anything else), as in the other routers.
-router = Router()
+router = SimpleRouter()
 router.register("tokens", api.TokenViewSet, basename="token")
 
 urlpatterns = [

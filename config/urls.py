@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from viewflow.contrib.auth import AuthViewset
 
+from config.api import api_root_view
 from config.health import healthz
 from config.security import two_factor
 from config.site import site
@@ -15,6 +16,7 @@ urlpatterns = [
     # The split view serves Swagger UI's initialiser as a script file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
          name="api-docs"),
+    path("api/v1/", api_root_view(), name="api-root"),
     path("api/v1/", include("registry.api.urls")),
     path("api/v1/", include("workflows.api_urls")),
     path("api/v1/", include("accounts.api_urls")),

@@ -1,7 +1,7 @@
-from registry.api.routers import Router
+from registry.api.routers import SimpleRouter
 from workflows import api, list_review_api, review_api
 
-router = Router()
+router = SimpleRouter()
 router.register("cases", api.CaseViewSet, basename="case")
 router.register("tasks", api.TaskViewSet, basename="task")
 router.register("notices", api.NoticeViewSet, basename="notice")

@@ -23,12 +23,6 @@ class IntegerIdsMixin:
         return f"(?P<{lookup_prefix}{kwarg}>{WHOLE_NUMBER})"
 
 
-class Router(IntegerIdsMixin, routers.DefaultRouter):
-    """The browsable root plus the routes. No ``.json`` suffix routes: the ``@action``
-    methods take no format argument (a 500 otherwise)."""
-
-    include_format_suffixes = False
-
-
 class SimpleRouter(IntegerIdsMixin, routers.SimpleRouter):
-    """The routes alone."""
+    """The routes alone (no ``.json`` suffix routes: the ``@action`` methods take no format
+    argument). The browsable root over every app's routes is ``config.api``."""

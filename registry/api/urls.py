@@ -13,9 +13,9 @@ from registry.api import (
                 search,
                 views,
 )
-from registry.api.routers import Router
+from registry.api.routers import SimpleRouter
 
-router = Router()
+router = SimpleRouter()
 router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdiction")
 router.register("categories", views.ServiceCategoryViewSet, basename="category")
 router.register("publications", publications.PublicationViewSet, basename="publication")
