@@ -96,6 +96,47 @@ def test_one_character_keyword_has_its_own_path(world):
     assert search(world, keyword="篮") == ["南昌飞跃体育有限公司"]
 
 
+def test_a_pinyin_keyword_is_looked_up_by_its_trigrams():
+    """Three ASCII characters or more are asked of the index by trigrams (a pinyin bigram
+    such as ``an`` is in a large share of all documents); shorter ones, and Chinese, by
+    bigrams; every such gram is indexed."""
+    from registry.search_text import document_fields, term_grams
+
+    assert term_grams("yangli") == ["ang", "gli", "ngl", "yan"]
+    assert term_grams("wq") == ["wq"]
+    assert term_grams("3d打印") == ["3d", "d打", "打印"]
+    grams = set(document_fields(names=["杨丽"])["grams"].split())
+    assert {"yan", "ang", "ngl", "gli", "yl"} <= grams
+    assert set(term_grams("yangli")) <= grams
+
+
+@pytest.mark.parametrize("keyword", ["biancheng", "jqrbc", "jiqiren", "ren"])
+def test_pinyin_keywords_find_the_organization(world, keyword):
+    # 机器人编程: jiqirenbiancheng / jqrbc, in the offering's title
+    assert search(world, keyword=keyword) == ["江西省科技馆服务有限公司"]
+
+
+def test_documents_written_before_the_trigrams_get_them_from_the_migration(world):
+    """A document as written before migration 0027 (no trigrams) is found by a pinyin
+    keyword again once the migration's step has run over it."""
+    import importlib
+
+    from django.apps import apps
+
+    from registry.models import ProviderSearchDocument
+
+    document = ProviderSearchDocument.objects.get(organization=world["province"])
+    old = [gram for gram in document.grams.split() if len(gram) < 3 or not gram.isascii()
+           or gram.startswith("county:")]
+    ProviderSearchDocument.objects.filter(pk=document.pk).update(grams=" ".join(old))
+    assert search(world, keyword="biancheng") == []
+    migration = importlib.import_module("registry.migrations.0027_search_ascii_trigrams")
+    migration.add_trigrams(apps, None)
+    assert search(world, keyword="biancheng") == ["江西省科技馆服务有限公司"]
+    assert search(world, keyword="科技馆", county=jurisdiction("360103")) == [
+        "江西省科技馆服务有限公司"]
+
+
 def test_name_matches_rank_above_description_matches_then_expert_score(world):
     # 书法 is in the calligraphy school's name; 围棋 only in its description
     found = search(world, keyword="围棋")
