@@ -228,7 +228,15 @@ def test_an_expert_sees_the_others_scores_only_after_scoring(world, client):
         "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
     client.force_login(second.owner)
     page = client.get(f"/selection/cases/{case.pk}/").content.decode()
-    assert first.owner.username not in page and "90" not in page.split("case-panel")[-1]
+    assert first.owner.username not in page
+    # nor the first expert's scores or total (looked for as the panel writes them: a
+    # bare "90" would also match a user named user904)
+    panel = page.split("case-panel")[-1].split("</table>")[0]
+    scored = case.assignments.get(expert=first.owner)
+    shown = [f"{s.criterion.display_name} {s.score}" for s in scored.scores.all()]
+    assert len(shown) == len(SCORES) and scored.total is not None
+    assert not [text for text in shown if text in panel]
+    assert f"<td>{scored.total}</td>" not in panel
     task_actions.task_perform(actor=second.owner, task=second, data={
         "conflict": "no", **{f"score_{k}": v for k, v in SCORES.items()}})
     page = client.get(f"/selection/cases/{case.pk}/").content.decode()
