@@ -39,10 +39,11 @@ run: seed
 # The suite runs on every core (pytest-xdist): each worker has its own test database
 # (test_<name>_gw0, …, or its own in-memory SQLite), browser and S3 server; a module's tests
 # stay on one worker (loadscope), so module fixtures are built once and the real-broker tests
-# of one module never race each other. TEST_WORKERS=0 runs it in one process.
+# of one module never race each other; they are handed out in collection order, which puts
+# the tests marked heavy first (tests/conftest.py). TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS); status=$$?; \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	exit $$status
 

@@ -27,6 +27,8 @@ from registry import services as registry_services
 from registry.roles import Role
 from tests.factories import UserFactory
 
+pytestmark = pytest.mark.heavy  # minutes long: started first under xdist (tests/conftest.py)
+
 EXAMPLES = 5
 ROLES = ["anon", "provider", "individual", "school", "clerk", "expert", "approver", "admin"]
 

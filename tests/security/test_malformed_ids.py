@@ -26,6 +26,8 @@ from registry.roles import Role
 from tests.factories import UserFactory
 from tests.security.matrix import FLOW_CASES, fill, side_tasks, url_patterns
 
+pytestmark = pytest.mark.heavy  # minutes long: started first under xdist (tests/conftest.py)
+
 # fullwidth and superscript digits: str.isdigit() says yes; int() reads "１２" as 12 and
 # refuses "²"
 HOSTILE = ["abc", "-1", "1.5", "99999999999999999999999", "%00", quote("１２"), quote("²"),

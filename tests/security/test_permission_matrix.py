@@ -549,21 +549,25 @@ def _ask_the_matrix(sides, shard: int):
 
 # One class per shard: pytest-xdist (`--dist loadscope`) gives each class to whichever worker
 # is free, so the matrix (about five minutes in one piece) no longer ends the run alone.
+@pytest.mark.heavy
 class TestPermissionMatrixShard0:
     def test_permission_matrix(self, sides):
         _ask_the_matrix(sides, 0)
 
 
+@pytest.mark.heavy
 class TestPermissionMatrixShard1:
     def test_permission_matrix(self, sides):
         _ask_the_matrix(sides, 1)
 
 
+@pytest.mark.heavy
 class TestPermissionMatrixShard2:
     def test_permission_matrix(self, sides):
         _ask_the_matrix(sides, 2)
 
 
+@pytest.mark.heavy
 class TestPermissionMatrixShard3:
     def test_permission_matrix(self, sides):
         _ask_the_matrix(sides, 3)
