@@ -21,6 +21,8 @@ from pathlib import Path
 
 import environ
 
+from bench import RECORDED_LOAD_SQL, parse_recorded_load
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 FULL = {"organizations": 100_000, "people": 1_000_000, "documents_per_subject": 3}
@@ -86,12 +88,8 @@ def recorded_load(url: str) -> dict | None:
     with psycopg.connect(host=config["HOST"] or None, port=config["PORT"] or None,
                          user=config["USER"] or None, password=config["PASSWORD"] or None,
                          dbname=config["NAME"]) as db:
-        comment = db.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
-                             "WHERE datname = current_database()").fetchone()[0]
-    try:
-        return json.loads(comment) if comment else None
-    except ValueError:
-        return None
+        comment = db.execute(RECORDED_LOAD_SQL).fetchone()[0]
+    return parse_recorded_load(comment)
 
 
 def load_matches(url: str, want: dict) -> dict | None:

@@ -531,7 +531,8 @@ def already_loaded() -> bool:
 def generate(*, organizations: int, people: int, documents_per_subject: int,
              inbox_tasks: int | None = None, seed: int = 2026, stream=None) -> dict:
     """Write the load and return what was written: recorded as the database's comment
-    (which ``python -m bench`` reads) and saved to var/load-<database>.json."""
+    (which ``python -m bench`` and its probes read: ``bench.RECORDED_LOAD_SQL``) and saved
+    to var/load-<database>.json, a copy for people to read."""
     started = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")

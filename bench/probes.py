@@ -27,7 +27,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from bench import generate  # noqa: E402
+from bench import RECORDED_LOAD_SQL, generate, parse_recorded_load  # noqa: E402
 from bench.after_approval import probe_list_review, probe_sanction_fanout  # noqa: E402
 from bench.auth_load import probe_auth_load  # noqa: E402
 from bench.case_page import probe_case_page  # noqa: E402
@@ -55,18 +55,14 @@ def ms(seconds: float) -> float:
 
 
 def load_info() -> dict:
-    """What ``generate_load`` recorded about this database's load, read from the database's
-    own comment (as ``python -m bench`` does): a fresh clone has no var/, and CI keeps the
-    bench databases between runs."""
+    """What ``generate_load`` recorded about this database's load (``bench.RECORDED_LOAD_SQL``)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
-                       "WHERE datname = current_database()")
-        comment = cursor.fetchone()[0]
-    try:
-        return json.loads(comment)
-    except (TypeError, ValueError):
+        cursor.execute(RECORDED_LOAD_SQL)
+        info = parse_recorded_load(cursor.fetchone()[0])
+    if info is None:
         sys.exit(f"no load recorded in database {connection.settings_dict['NAME']}: "
                  "run generate_load first")
+    return info
 
 
 def proc_status(field: str) -> float:
