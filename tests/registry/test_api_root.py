@@ -34,3 +34,17 @@ def test_every_listed_endpoint_answers_from_the_root():
     for prefix, link in listed.items():
         answer = api.get(link, HTTP_ACCEPT="application/json")
         assert answer.status_code in (200, 400, 403), (prefix, answer.status_code)
+
+
+@pytest.mark.parametrize(("language", "name", "description"), [
+    ("zh-hans", "接口目录", "本系统接口的全部列表端点"),
+    ("en", "API root", "Every list endpoint of the registry"),
+])
+def test_the_browsable_root_names_itself_in_the_callers_language(language, name, description):
+    """Not DRF's "The default basic root view for DefaultRouter": there is no such router."""
+    api = APIClient()
+    api.force_authenticate(UserFactory())
+    page = api.get("/api/v1/", HTTP_ACCEPT="text/html", HTTP_ACCEPT_LANGUAGE=language)
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert name in text and description in text and "DefaultRouter" not in text
