@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -103,14 +104,20 @@ def list_detail(request, pk: int):
         publication = conditional.publication(request, pk)
     except Publication.DoesNotExist:
         raise Http404 from None
-    try:
+
+    def body():
         page = paginate(selectors.publication_entries(publication), request.GET.get("page"),
                         per_page=100)
+        return render_to_string("registry/lists/_detail_content.html", {
+            "publication": publication, "page": page, "diff": publication.diff}, request)
+
+    try:
+        content = conditional.list_page_body(publication, request.GET.get("page"), body)
     except BadRequest as error:
         return render(request, "registry/error.html", {"errors": error_messages(error)},
                       status=400)
     response = render(request, "registry/lists/detail.html",
-                      {"publication": publication, "page": page, "diff": publication.diff})
+                      {"publication": publication, "body": content})
     response["Cache-Control"] = conditional.FIXED
     return response
 
