@@ -2,9 +2,10 @@
 
 HTTP Basic authentication made the server hash a password on every API request, so eight
 anonymous clients sending wrong passwords cut a token client's service from ~80 to ~3
-requests/s. This probe starts a real server (gunicorn from this environment,
-``2 × cores + 1`` workers of ``BENCH_THREADS`` threads (16), on a free loopback port,
-against the bench database) and drives it over HTTP:
+requests/s. This probe starts a real server (gunicorn from this environment with
+production's settings, config/gunicorn.py: ``2 × cores + 1`` workers of 4 threads, or
+``BENCH_THREADS``; on a free loopback port, against the bench database) and drives it over
+HTTP:
 
 1. the token client alone (``GET /api/v1/me/`` with ``Authorization: Bearer``, one request
    after another) for ``--seconds``, before and after the attack (the mean of the two is
@@ -36,9 +37,10 @@ from urllib.parse import urlencode
 HOST = "127.0.0.1"
 USERNAME = "bench_token_client"
 ROOT = Path(__file__).resolve().parent.parent
-# gunicorn's threaded workers, as the README's production command: a refused client is held
-# a moment (REGISTRY_REFUSAL_DELAY) in a sleeping thread, not in a whole worker process
-THREADS = int(os.environ.get("BENCH_THREADS", "16"))
+# gunicorn as in production (config/gunicorn.py: gthread workers, GUNICORN_THREADS threads
+# each); BENCH_THREADS, if set, is the bench's own choice of threads
+THREADS = int(os.environ.get("BENCH_THREADS") or os.environ.get("GUNICORN_THREADS") or "4")
+GUNICORN_CONFIG = ROOT / "config" / "gunicorn.py"
 
 
 def _free_port() -> int:
@@ -96,13 +98,13 @@ class Server:
     def __enter__(self):
         gunicorn = Path(sys.executable).with_name("gunicorn")
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
-               "DJANGO_ALLOWED_HOSTS": HOST, "REGISTRY_REQUIRE_2FA_FOR": ""}
+               "DJANGO_ALLOWED_HOSTS": HOST, "REGISTRY_REQUIRE_2FA_FOR": "",
+               "GUNICORN_THREADS": str(THREADS)}
         self.log.parent.mkdir(exist_ok=True)
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own executable
-                [str(gunicorn), "config.wsgi", "--workers", str(self.workers),
-                 "--worker-class", "gthread", "--threads", str(THREADS),
-                 "--bind", f"{HOST}:{self.port}", "--timeout", "60"],
+                [str(gunicorn), "-c", str(GUNICORN_CONFIG), "config.wsgi",
+                 "--workers", str(self.workers), "--bind", f"{HOST}:{self.port}"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -4,10 +4,12 @@ Starts what production runs, on the bench data (``python -m bench`` gives this p
 of the bench database, ``<name>_load``, dropped afterwards: the load decides cases and the
 sweep suspends approvals, and the other probes must keep measuring the generated state):
 
-- gunicorn serving ``config.wsgi``, ``2 × cores + 1`` gthread workers of ``BENCH_THREADS``
-  threads, on a free loopback port, with one proxy in front (``PROXY_COUNT=1``: the public's
-  requests come from many addresses, sent in ``X-Forwarded-For``, so the per-address
-  throttles apply to each address as they would behind a real proxy);
+- gunicorn serving ``config.wsgi`` with production's settings (config/gunicorn.py:
+  ``2 × cores + 1`` gthread workers of ``GUNICORN_THREADS`` threads, 4; ``BENCH_THREADS``
+  sets another number for the bench), on a free loopback port, with one proxy in front
+  (``PROXY_COUNT=1``: the public's requests come from many addresses, sent in
+  ``X-Forwarded-For``, so the per-address throttles apply to each address as they would
+  behind a real proxy);
 - a Celery worker and the beat scheduler, the credential sweep every
   ``RECERT_SWEEP_EVERY_SECONDS`` (10 s) instead of nightly, so it runs during the load.
 
@@ -48,7 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.auth_load import HOST, THREADS, _cores, _free_port, _request
+from bench.auth_load import GUNICORN_CONFIG, HOST, THREADS, _cores, _free_port, _request
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEP_EVERY = 10  # seconds: the beat's credential sweep during the load
@@ -83,15 +85,15 @@ class Stack:
         schedule = ROOT / "var" / "bench-load-celerybeat-schedule"
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
                "DJANGO_ALLOWED_HOSTS": HOST, "REGISTRY_REQUIRE_2FA_FOR": "", "PROXY_COUNT": "1",
+               "GUNICORN_THREADS": str(THREADS),
                "RECERT_SWEEP_EVERY_SECONDS": str(SWEEP_EVERY),
                # this checkout's code, whatever the environment's editable install points at
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                            os.environ.get("PYTHONPATH")]))}
         (ROOT / "var").mkdir(exist_ok=True)
         server = self._start("gunicorn", [
-            str(bin_dir / "gunicorn"), "config.wsgi", "--workers", str(self.workers),
-            "--worker-class", "gthread", "--threads", str(THREADS),
-            "--bind", f"{HOST}:{self.port}", "--timeout", "60"], env)
+            str(bin_dir / "gunicorn"), "-c", str(GUNICORN_CONFIG), "config.wsgi",
+            "--workers", str(self.workers), "--bind", f"{HOST}:{self.port}"], env)
         self._start("worker", [str(bin_dir / "celery"), "-A", "config", "worker",
                                "--loglevel=INFO", "--concurrency=2", "-n", "bench-load@%h"], env)
         self._start("beat", [str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel=INFO",
@@ -367,6 +369,9 @@ def _print_table(title: str, summary: dict) -> None:
     sys.stderr.flush()
 
 
+WARM_SECONDS = 10
+
+
 def probe_load(args, emit) -> None:
     workers = 2 * _cores() + 1
     seconds = args.load_seconds
@@ -376,8 +381,13 @@ def probe_load(args, emit) -> None:
     rng = random.Random(2025)
     with Stack(workers) as stack, ThreadPoolExecutor(max_workers=args.load_threads) as pool:
         mix = Mix(fixture, stack.port, rng)
-        # warm every worker (imports, connections, snapshots) and get the export's ETag
-        Run(mix, scale=0.5, seconds=3, kinds=set(Mix.RATES) - {"transition"}, seed=1).go(pool)
+        # Warm every worker (imports, connections, the process's snapshots, compiled
+        # templates, the list pages' bodies) and PostgreSQL's buffers of this copy of the
+        # database: the same mix at full rate, transitions aside (their cases are counted),
+        # for WARM_SECONDS. Production's server has been serving for hours; with 3 s at half
+        # rate, the first seconds of the measured run were the workers' first requests.
+        Run(mix, scale=1.0, seconds=WARM_SECONDS, kinds=set(Mix.RATES) - {"transition"},
+            seed=1).go(pool)
         _status, headers, _body = _request(stack.port, "GET",
                                            f"/registry/lists/p/{fixture.publication}/export.csv",
                                            headers=mix._public())

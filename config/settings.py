@@ -373,9 +373,10 @@ REGISTRY_THROTTLE_RATES = {
 # for each answer (a script) then sends at most a few requests a second (config/limits.py).
 REGISTRY_REFUSAL_DELAY = env.float("REGISTRY_REFUSAL_DELAY", default=1.0)
 # At most this many threads of a process hold refused clients at once (the rest are answered
-# at once): keep it below the threads of a worker (gunicorn --threads) so that a flood of
-# connections cannot take them all.
-REGISTRY_REFUSAL_HOLDERS = env.int("REGISTRY_REFUSAL_HOLDERS", default=8)
+# at once): below the threads of a worker (GUNICORN_THREADS, config/gunicorn.py; half of
+# them by default) so that a flood of connections cannot take them all.
+REGISTRY_REFUSAL_HOLDERS = env.int(
+    "REGISTRY_REFUSAL_HOLDERS", default=max(1, env.int("GUNICORN_THREADS", default=4) // 2))
 # Objections (the one form the public sends files with): the whole body, refused from its
 # Content-Length before it is read (413), and its evidence files, counted as they arrive.
 OBJECTION_MAX_FILES = env.int("OBJECTION_MAX_FILES", default=3)
