@@ -117,7 +117,7 @@ def list_page_body(publication: Publication, number: str | None, render):
     the other's body. A page number that is not plain digits is not kept: ``render`` then
     decides (a 400 for a page that does not exist, which is never kept either)."""
     number = number or "1"
-    if not (number.isdigit() and len(number) <= 9):
+    if not (number.isascii() and number.isdigit() and len(number) <= 9):  # not "²"
         return render()
     key = ":".join(["list-page", str(publication.pk), publication.digest[:16],
                     str(publication.published_at.timestamp()), get_language() or "",

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET
 from registry import selectors, services
 from registry.models import Jurisdiction, Organization, ServiceCategory
 from registry.models.providers import Person, Weekday
-from registry.requests import bureaus_administered_by, schools_of
-from registry.roles import Role
+from registry.requests import bureaus_administered_by, role_groups, schools_of
+from registry.roles import BUREAU_ROLES
 
 
 def _apply_error(form: forms.Form, error: ValidationError) -> None:
@@ -183,12 +183,10 @@ def provider_profile(request, pk: int):
     organization = get_object_or_404(Organization.objects.select_related("county"), pk=pk)
     approvals = list(selectors.approvals_valid_now().filter(organization=organization)
                      .prefetch_related("categories"))
-    is_bureau = request.user.groups.filter(name__in=[
-        Role.BUREAU_CLERK, Role.BUREAU_EXPERT, Role.BUREAU_APPROVER, Role.BUREAU_ADMIN,
-    ]).exists()
-    if not is_bureau and not (approvals and schools_of(request.user).exists()):
-        raise PermissionDenied(_("Only schools may look at approved providers."))
+    is_bureau = not role_groups(request.user).isdisjoint(BUREAU_ROLES)  # (the menu's query)
     school = schools_of(request.user).first()
+    if not is_bureau and not (approvals and school is not None):
+        raise PermissionDenied(_("Only schools may look at approved providers."))
     return render(request, "registry/portal/profile.html", {
         "organization": organization, "approvals": approvals, "school": school,
         "administered": bureaus_administered_by(request.user).select_related("jurisdiction"),

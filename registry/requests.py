@@ -49,6 +49,17 @@ def request_address(request) -> str | None:
         return None
 
 
+def role_groups(user) -> set[str]:
+    """The names of the user's role groups, asked once per request (kept on the user, which
+    lives as long as the request): every portal page's menu and frame need them, and
+    views ask too."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    if not hasattr(user, "_role_groups"):
+        user._role_groups = set(user.groups.values_list("name", flat=True))
+    return user._role_groups
+
+
 def schools_of(user):
     return objects_for_role(user, Role.SCHOOL, "registry.school")
 

@@ -14,6 +14,8 @@ class Role(models.TextChoices):
     DEPARTMENT = "department", _("Partner department")
 
 
+BUREAU_ROLES = (Role.BUREAU_CLERK, Role.BUREAU_EXPERT, Role.BUREAU_APPROVER, Role.BUREAU_ADMIN)
+
 # role → {model label: permission codename granted on the object}
 ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
     Role.PROVIDER: {

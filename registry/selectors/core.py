@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BigIntegerField, Q, QuerySet
+from django.db.models import BigIntegerField, QuerySet
 from django.db.models.functions import Cast
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
@@ -53,9 +53,12 @@ def objects_for_role(user, role: str, model_label: str) -> QuerySet:
                 .annotate(granted_pk=Cast("object_pk", BigIntegerField()))
                 .values("granted_pk"))
 
-    return model.objects.filter(
-        Q(pk__in=granted(UserObjectPermission, user=user))
-        | Q(pk__in=granted(GroupObjectPermission, group__user=user)))
+    # One subquery, the UNION of the two grants: OR-ing two ``pk IN (…)`` made PostgreSQL
+    # test both for every row of the table (a sequential scan: 16 ms for the menu's
+    # organizations at 100k, on every page of every signed-in user); the union is a handful
+    # of ids, each then found by the primary key.
+    return model.objects.filter(pk__in=granted(UserObjectPermission, user=user).union(
+        granted(GroupObjectPermission, group__user=user)))
 
 
 def _granted_sql() -> str:

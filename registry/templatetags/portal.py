@@ -12,12 +12,12 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from registry.exports import entry_grades
 from registry.models import grades_label
-from registry.roles import Role
+from registry.requests import role_groups
+from registry.roles import BUREAU_ROLES, Role
 from registry.selectors import objects_for_role
 
 register = template.Library()
 
-BUREAU_ROLES = (Role.BUREAU_CLERK, Role.BUREAU_EXPERT, Role.BUREAU_APPROVER, Role.BUREAU_ADMIN)
 
 
 def _url(name, *args) -> str | None:
@@ -38,14 +38,6 @@ def _public_section():
     ])
 
 
-def _groups(user) -> set[str]:
-    """The user's role groups, asked once per request (the menu and the identity both need
-    them on every page)."""
-    if not hasattr(user, "_portal_groups"):
-        user._portal_groups = set(user.groups.values_list("name", flat=True))
-    return user._portal_groups
-
-
 def _organizations(user) -> list:
     """The organizations the user acts for (up to ten), asked once per request: the menu
     lists them and the page's frame names them."""
@@ -62,7 +54,7 @@ def menu_sections(user) -> list[dict]:
         return [_public_section()]
     sections = []
     # one query for every role check below (the menu is on every page)
-    groups = _groups(user)
+    groups = role_groups(user)
     organizations = _organizations(user)
     if organizations or Role.PROVIDER in groups:
         items = [(_("My organization: %(name)s") % {"name": o.name},
@@ -140,7 +132,7 @@ def identity_names(user) -> list[str]:
     page beside the product's name. One query per role the user holds (usually one)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    groups = _groups(user)
+    groups = role_groups(user)
     names = []
     labels = {Role.SCHOOL: "registry.school", Role.DEPARTMENT: "registry.partnerdepartment"}
     for role in (*BUREAU_ROLES, Role.SCHOOL, Role.DEPARTMENT):

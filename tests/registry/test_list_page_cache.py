@@ -76,7 +76,7 @@ def test_each_page_and_each_language_has_its_own_body(published):
     assert "条目" in _body(client.get(url))
 
 
-@pytest.mark.parametrize("page", ["3", "0", "x", "1" * 12])
+@pytest.mark.parametrize("page", ["3", "0", "x", "1" * 12, "²"])
 def test_a_page_that_does_not_exist_stays_a_400(published, page):
     _admin, publication = published
     url = f"/registry/lists/p/{publication.pk}/?page={page}"

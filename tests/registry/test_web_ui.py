@@ -4,6 +4,7 @@ somewhere and an empty search that says what to loosen, statuses in words, dates
 as people write them."""
 
 import datetime
+import re
 
 import pytest
 from django.template import Context, Template
@@ -84,3 +85,30 @@ def test_amounts_and_dates_are_shown_as_readers_expect():
     html = Template("{% load portal %}{{ fee|yuan }} {{ day|date:'DATE_FORMAT' }}").render(
         Context({"fee": "1234", "day": datetime.date(2026, 9, 1)}))
     assert html == "¥1,234.00 2026年9月1日"
+
+
+def test_a_providers_profile_costs_the_same_few_queries_however_much_it_offers(world, client):
+    """A school reads a provider's profile: its approvals in force and its offerings. The
+    queries do not grow with them (and the role groups are asked once, for the view and the
+    menu alike)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.registry.builders import approve, organization
+
+    many = organization("南昌多彩艺术培训有限公司", *[(f"课程{n}", "arts", "20") for n in range(6)])
+    approve(organization=many, where="360102", categories=("arts",))
+    approve(organization=many, where="360100", categories=("arts", "sport"))
+    client.force_login(world["user"])
+    client.get(f"/registry/providers/{many.pk}/")  # (the process's reference data, read once)
+    counts = []
+    for provider in (world["go"], many):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/registry/providers/{provider.pk}/")
+        assert response.status_code == 200
+        assert provider.name in response.content.decode()
+        counts.append(len(queries))
+        asked_groups = [q["sql"] for q in queries.captured_queries
+                        if re.match(r'SELECT .{0,40}FROM "auth_group" ', q["sql"])]
+        assert len(asked_groups) == 1, asked_groups
+    assert counts[0] == counts[1] <= 10, counts
