@@ -48,3 +48,16 @@ def test_the_browsable_root_names_itself_in_the_callers_language(language, name,
     text = page.content.decode()
     assert page.status_code == 200
     assert name in text and description in text and "DefaultRouter" not in text
+
+
+def test_the_browsable_pages_fit_a_phone_and_name_the_product():
+    """A browsable API page declares the device's width (without it a phone drew the page
+    at a desktop's width, zoomed out) and names the product, not DRF."""
+    api = APIClient()
+    api.force_authenticate(UserFactory())
+    for path in ("/api/v1/", "/api/v1/tokens/"):
+        page = api.get(path, HTTP_ACCEPT="text/html").content.decode()
+        assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+        assert 'name="robots"' in page  # DRF's own meta kept
+        assert "课后服务外聘机构与人员遴选登记系统</a>" in page
+        assert "Django REST framework" not in page
