@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 from guardian.models import GroupObjectPermission, UserObjectPermission
-from guardian.shortcuts import get_objects_for_user, get_users_with_perms
+from guardian.shortcuts import get_objects_for_user
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -251,61 +251,6 @@ def provider_has_case_under(jurisdiction_id: int, subject) -> bool:
     if isinstance(subject, Organization):
         return SelectionProcess.objects.filter(under, organization=subject).exists()
     return VettingProcess.objects.filter(under, person=subject).exists()
-
-
-# --- who is told, drawn or asked ------------------------------------------------------
-# Who holds a permission on an object, as guardian checks it when they act: given to the
-# user, or to a group the user is in (the admin's permission pages can do either). A
-# group's members may take the tasks, so they are told of them and drawn for panels too.
-
-def staff_queryset(bureau: Bureau, codename: str) -> QuerySet:
-    return get_users_with_perms(bureau, only_with_perms_in=[codename], with_superusers=False,
-                                with_group_users=True).filter(is_active=True)
-
-
-def staff_of(bureau: Bureau, codename: str) -> list:
-    return list(staff_queryset(bureau, codename))
-
-
-def department_users(department) -> list:
-    """The active users of a partner department (its role, given to them or their group)."""
-    return list(get_users_with_perms(department, only_with_perms_in=["opine_department"],
-                                     with_superusers=False, with_group_users=True
-                                     ).filter(is_active=True))
-
-
-def providers_queryset(organization: Organization) -> QuerySet:
-    return get_users_with_perms(organization, only_with_perms_in=["act_for_organization"],
-                                with_superusers=False, with_group_users=True
-                                ).filter(is_active=True)
-
-
-def providers_of(organization: Organization) -> list:
-    return list(providers_queryset(organization))
-
-
-def holders_of(subject) -> list:
-    """The users who act for an organization, or for a person (the person's own account
-    and the employing organization's provider users): who is told about its credentials."""
-    if isinstance(subject, Organization):
-        return providers_of(subject)
-    users = [subject.user] if subject.user_id else []
-    if subject.organization_id:
-        users += providers_of(subject.organization)
-    return users
-
-
-def case_providers(case) -> list:
-    """Who acts for the provider side of a case: the organization's provider users, or the
-    one who started a vetting and the person's holders."""
-    if isinstance(case, SelectionProcess):
-        return providers_of(case.organization)
-    return [case.applicant, *holders_of(case.person)]
-
-
-def bureau_for_approval(approval) -> Bureau:
-    """The bureau of the approval's jurisdiction (where its cases go)."""
-    return Bureau.objects.get(jurisdiction_id=approval.jurisdiction_id)
 
 
 # --- the case page and the documents beside a task ------------------------------------

@@ -18,7 +18,7 @@ from registry import selectors as registry_selectors
 from registry import services as registry_services
 from registry.models import Approval, RecordRequery
 from registry.models.engagements import Engagement, Incident
-from workflows import entry, selectors
+from workflows import entry, recipients
 from workflows.models import (
     AnnualReviewProcess,
 )
@@ -50,7 +50,7 @@ def annual_reviews_open(*, today: datetime.date) -> int:
 @transaction.atomic
 def annual_review_create(*, activation, approval, today):
     case = activation.process
-    case.approval, case.bureau = approval, selectors.bureau_for_approval(approval)
+    case.approval, case.bureau = approval, recipients.bureau_for_approval(approval)
     case.period_end = today
     try:
         case.period_start = today.replace(year=today.year - 1)
@@ -59,7 +59,7 @@ def annual_review_create(*, activation, approval, today):
     case.save()
     registry_services.audit_record(actor=None, action="annual_review.open", target=case,
                                    to_state="open", data={"approval": approval.pk})
-    notify(users=selectors.staff_of(case.bureau, "administer_bureau"),
+    notify(users=recipients.staff_of(case.bureau, "administer_bureau"),
            subject=gettext("Annual review due: %(subject)s") % {
                "subject": subject_name(approval.subject)},
            body=gettext("Review the year's evaluations and incidents and decide whether "

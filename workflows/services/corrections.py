@@ -21,7 +21,7 @@ from documents.services import document_upload
 from documents.storage import delete_quietly, document_storage
 from registry import services as registry_services
 from registry.models import AuditEvent
-from workflows import entry, selectors
+from workflows import entry, recipients, selectors
 from workflows.models import (
     CaseOutcome,
     SelectionProcess,
@@ -43,12 +43,12 @@ def case_return_for_correction(*, case, reason: str = "") -> None:
     audit(None, "case.return_for_correction", case, to_state="correction", reason=reason,
           data={"round": case.correction_rounds + 1, "missing": case.missing})
     if isinstance(case, VettingProcess):  # about a person: the page says what is missing
-        notify_private_news(users=selectors.case_providers(case), case=case,
+        notify_private_news(users=recipients.case_providers(case), case=case,
                             kind=gettext("Vetting"))
         return
     listing = "\n".join(f"- {p.get('subject', '')}: {p.get('document_type', '')} "
                         f"({p.get('state', '')})" for p in case.missing)
-    notify(users=selectors.case_providers(case),
+    notify(users=recipients.case_providers(case),
            subject=gettext("Application #%(pk)s needs correction") % {"pk": case.pk},
            body=gettext("Please correct the following by %(due)s:\n%(items)s\n%(reason)s")
            % {"due": timezone.localtime(case.correction_due).strftime("%Y-%m-%d"),

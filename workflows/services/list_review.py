@@ -28,7 +28,7 @@ from viewflow.workflow.models import Process, Task
 from registry import services as registry_services
 from registry.models import Approval, AuditEvent, Bureau, Publication
 from registry.selectors.sql import column, table
-from workflows import entry, selectors
+from workflows import entry, recipients
 from workflows.models import AnnualReviewProcess, ListReview
 from workflows.services.notifications import notify
 
@@ -58,7 +58,7 @@ def list_review_start(*, actor, bureau: Bureau) -> ListReview:
     review.save(update_fields=["opened"])
     registry_services.audit_record(actor=actor, action="list_review.start", target=review,
                                    to_state="open", data={"opened": review.opened})
-    notify(users=selectors.staff_of(bureau, "administer_bureau"),
+    notify(users=recipients.staff_of(bureau, "administer_bureau"),
            subject=_("Yearly review of the list: %(n)d annual reviews are waiting")
            % {"n": review.opened},
            body=_("Decide each by %(date)s; then publish the next list version.")

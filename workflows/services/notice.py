@@ -14,7 +14,7 @@ from registry.models import (
     Approval,
     Offering,
 )
-from workflows import selectors
+from workflows import recipients
 from workflows.models import (
     Objection,
     SelectionProcess,
@@ -42,7 +42,7 @@ def notice_start(*, case: SelectionProcess) -> None:
     case.save(update_fields=["notice_ends_on", "approval"])
     audit(None, "case.notice_start", case, to_state="notice",
           data={"ends_on": str(case.notice_ends_on)})
-    notify(users=selectors.providers_of(case.organization),
+    notify(users=recipients.providers_of(case.organization),
            subject=gettext("Application #%(pk)s is in public notice until %(end)s")
            % {"pk": case.pk, "end": case.notice_ends_on},
            body=case.decision_reason, case=case)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from workflows import selectors
+from workflows import recipients, selectors
 from workflows.models import (
     Notification,
 )
@@ -119,7 +119,7 @@ def notify_task_queue(*, activation) -> None:
     if not codename or bureau is None:
         return
     title = activation.flow_task.task_title
-    notify(users=selectors.staff_of(bureau, codename),
+    notify(users=recipients.staff_of(bureau, codename),
            subject=gettext("New task: %(title)s (#%(pk)s)") % {"title": title, "pk": process.pk},
            body=_case_label(process), case=process)
 

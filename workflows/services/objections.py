@@ -24,7 +24,7 @@ from registry.models import (
     Approval,
     AuditAction,
 )
-from workflows import selectors
+from workflows import recipients
 from workflows.models import (
     CaseOutcome,
     Objection,
@@ -86,10 +86,10 @@ def objection_file(*, case: SelectionProcess, real_name: str, contact: str, reas
         raise
     audit(None, "case.objection_filed", case,
           data={"objection": objection.pk, "evidence_files": len(stored)})
-    notify(users=selectors.staff_of(case.bureau, "clerk_bureau"),
+    notify(users=recipients.staff_of(case.bureau, "clerk_bureau"),
            subject=gettext("An objection was filed against application #%(pk)s") % {"pk": case.pk},
            body=objection.reason[:500], case=case)
-    notify(users=selectors.providers_of(case.organization),
+    notify(users=recipients.providers_of(case.organization),
            subject=gettext("An objection was filed against application #%(pk)s") % {"pk": case.pk},
            body=gettext("The bureau will look into it and inform you of the outcome."),
            case=case)
@@ -131,7 +131,7 @@ def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str,
     if upheld and case.approval and case.approval.status == Approval.Status.PENDING:
         registry_services.approval_revoke(actor=actor, approval=case.approval,
                                           reason=gettext("Objection upheld: %(r)s") % {"r": reason})
-    notify(users=selectors.providers_of(case.organization),
+    notify(users=recipients.providers_of(case.organization),
            subject=gettext("An objection to application #%(pk)s was %(status)s")
            % {"pk": case.pk, "status": objection.get_status_display()},
            body=objection.applicant_note or gettext("See the case's page for the outcome."),

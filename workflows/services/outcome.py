@@ -15,7 +15,7 @@ from registry import services as registry_services
 from registry.models import (
     Approval,
 )
-from workflows import selectors
+from workflows import recipients
 from workflows.models import (
     CaseOutcome,
     SelectionProcess,
@@ -124,10 +124,10 @@ def case_finish(case, outcome: str, reason: str) -> None:
     if isinstance(case, VettingProcess):
         # the outcome of a vetting may be a record hit, its reasons are about a person, and
         # the school that started it may not read them: only that there is news, and where
-        notify_private_news(users=selectors.case_providers(case), case=case,
+        notify_private_news(users=recipients.case_providers(case), case=case,
                             kind=gettext("Vetting"))
         return
-    notify(users=selectors.case_providers(case),
+    notify(users=recipients.case_providers(case),
            subject=gettext("Application #%(pk)s: %(outcome)s") % {
                "pk": case.pk, "outcome": CaseOutcome(outcome).label},
            body=reason or "", case=case)

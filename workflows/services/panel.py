@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from workflows import selectors
+from workflows import recipients
 from workflows.models import (
     ExpertAssignment,
     SelectionProcess,
@@ -26,9 +26,9 @@ def _eligible_experts_queryset(case: SelectionProcess):
     """The bureau's active experts who may sit on this case's panel: not already drawn for
     it, not its clerk or applicant, not a provider user of the organization."""
     barred = {case.checked_by_id, case.applicant_id} - {None}
-    return (selectors.staff_queryset(case.bureau, "expert_bureau").exclude(pk__in=barred)
+    return (recipients.staff_queryset(case.bureau, "expert_bureau").exclude(pk__in=barred)
             .exclude(pk__in=case.assignments.values("expert_id"))
-            .exclude(pk__in=selectors.providers_queryset(case.organization).values("pk")))
+            .exclude(pk__in=recipients.providers_queryset(case.organization).values("pk")))
 
 
 def _eligible_experts(case: SelectionProcess) -> list:

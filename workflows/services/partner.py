@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry.selectors.departments import departments_needed
-from workflows import selectors
+from workflows import recipients
 from workflows.models import PartnerOpinion, SelectionProcess
 from workflows.services._base import audit, require_text
 from workflows.services.errors import CaseStateError
@@ -51,7 +51,7 @@ def partner_opinions_request(*, case: SelectionProcess) -> list[PartnerOpinion]:
     for opinion in created:
         audit(None, "case.partner_opinion_requested", case,
               data={"department": opinion.department.name, "categories": opinion.categories})
-        notify(users=selectors.department_users(opinion.department),
+        notify(users=recipients.department_users(opinion.department),
                subject=gettext("Opinion requested: application #%(pk)s (%(categories)s)")
                % {"pk": case.pk, "categories": "、".join(opinion.categories)},
                body=gettext("%(bureau)s asks %(department)s for its opinion on the application "

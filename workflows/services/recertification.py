@@ -23,7 +23,7 @@ from registry.models import (
     Approval,
     InvalidTransition,
 )
-from workflows import entry, selectors
+from workflows import entry, recipients
 from workflows.models import (
     CaseOutcome,
     RecertificationProcess,
@@ -90,7 +90,7 @@ def approvals_suspend_expired(*, today: datetime.date) -> int:
 def recertification_create(*, activation, approval, due, today):
     """Fill the new re-certification case (called by the flow's start node)."""
     case = activation.process
-    case.approval, case.bureau = approval, selectors.bureau_for_approval(approval)
+    case.approval, case.bureau = approval, recipients.bureau_for_approval(approval)
     case.due_types = due
     case.grace_until = today + datetime.timedelta(days=settings.RECERT_GRACE_DAYS)
     case.save()
@@ -98,7 +98,7 @@ def recertification_create(*, activation, approval, due, today):
         actor=None, action="recert.open", target=case, to_state="open",
         data={"approval": approval.pk, "due": [d["code"] for d in due],
               "grace_until": case.grace_until.isoformat()})
-    users = selectors.holders_of(approval.subject)
+    users = recipients.holders_of(approval.subject)
     notify(users=users,
            subject=gettext("Your approval is suspended: renew %(names)s") % {
                "names": "、".join(d["name"] for d in due)},
@@ -205,10 +205,10 @@ def _finish(case, outcome, reason):
                                    from_state=previous, to_state=outcome, reason=reason)
     if case.approval.person_id:
         # a person's re-certification may end on the yearly record query: no outcome by email
-        notify_private_news(users=selectors.holders_of(case.approval.subject),
+        notify_private_news(users=recipients.holders_of(case.approval.subject),
                             case=case, kind=gettext("Re-certification"))
         return
-    notify(users=selectors.holders_of(case.approval.subject),
+    notify(users=recipients.holders_of(case.approval.subject),
            subject=gettext("Re-certification #%(pk)s: %(outcome)s") % {
                "pk": case.pk, "outcome": CaseOutcome(outcome).label},
            body=reason, case=case)

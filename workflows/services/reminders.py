@@ -20,7 +20,7 @@ from registry.models import (
     Bureau,
     Jurisdiction,
 )
-from workflows import selectors
+from workflows import recipients
 from workflows.models import (
     DigestLog,
     ExpiryReminder,
@@ -86,7 +86,7 @@ def reminders_deliver(*, limit: int = 500) -> int:
                 continue
             document = reminder.document
             notify(
-       users=selectors.holders_of(document.subject),
+       users=recipients.holders_of(document.subject),
        subject=gettext("%(type)s expires on %(date)s") % {
            "type": document.document_type.display_name,
            "date": local_date(reminder.expires_on)},
@@ -106,7 +106,7 @@ def digests_send(*, today: datetime.date) -> int:
     """Once a day, tell each bureau's clerks what expires soon in their jurisdiction."""
     sent = 0
     for bureau in Bureau.objects.select_related("jurisdiction"):
-        clerks = selectors.staff_of(bureau, "clerk_bureau")
+        clerks = recipients.staff_of(bureau, "clerk_bureau")
         if not clerks:
             continue
         jurisdictions = Jurisdiction.objects.filter(Jurisdiction.subtree_q(bureau.jurisdiction_id))

@@ -30,7 +30,7 @@ from viewflow.workflow.status import STATUS
 from registry import services as registry_services
 from registry.formatting import local_date
 from registry.models import BlacklistProposal, Bureau
-from workflows import entry, selectors
+from workflows import entry, recipients
 from workflows.models import ReviewCaseEvidence, ReviewCaseProcess
 from workflows.services.notifications import notify
 from workflows.services.review_evidence import (
@@ -72,7 +72,7 @@ def case_url(case: Case) -> str:
 
 
 def _provider_users(case: Case) -> list:
-    return selectors.holders_of(case.subject)
+    return recipients.holders_of(case.subject)
 
 
 

@@ -23,7 +23,7 @@ from registry.models import (
     Bureau,
     Person,
 )
-from workflows import entry, selectors
+from workflows import entry, recipients, selectors
 from workflows.models import (
     CaseOutcome,
     VettingProcess,
@@ -121,7 +121,7 @@ def vetting_corrector(case: VettingProcess):
         return case.applicant
     if case.person.user_id:
         return case.person.user
-    providers = (selectors.providers_of(case.person.organization)
+    providers = (recipients.providers_of(case.person.organization)
                  if case.person.organization_id else [])
     return providers[0] if providers else case.applicant
 
