@@ -58,9 +58,19 @@ def provider_engagements_q(user) -> Q:
 
 
 def engagements_for_provider_user(user) -> QuerySet:
-    """Engagements of the organizations ``user`` acts for, or of ``user`` as an individual."""
+    """Engagements of the organizations ``user`` acts for, or of ``user`` as an individual.
+    Their ids are read first (one query)."""
+    # The ids first, as one UNION found by the indexes, then the rows by key: filtering the
+    # joined rows by ``organization IN (…) OR person IN (…) OR person.user = …`` (or by one
+    # ``pk IN (UNION)``: with the seven joined tables, likely past join_collapse_limit)
+    # read every engagement: 127 ms at 41k engagements, 0.4 ms this way (EXPLAIN ANALYZE).
+    organizations = objects_for_role(user, Role.PROVIDER, "registry.organization")
+    people = objects_for_role(user, Role.PROVIDER, "registry.person")
+    engaged = Engagement.objects.order_by().values_list("pk", flat=True)
+    ids = list(engaged.filter(organization__in=organizations.values("pk")).union(
+        engaged.filter(person__in=people.values("pk")), engaged.filter(person__user=user)))
     return (Engagement.objects
-            .filter(provider_engagements_q(user))
+            .filter(pk__in=ids)
             .select_related("school__county", "term", "organization", "offering", "person",
                             "approval__jurisdiction", "evaluation")
             .prefetch_related(Prefetch("roster", queryset=RosterMember.objects.filter(

@@ -3,7 +3,9 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import translation
 from django.utils.dates import MONTHS_AP
 
@@ -374,3 +376,58 @@ def test_a_refusals_date_is_written_when_the_message_is(setting):
     with translation.override("en"):
         assert refused.value.messages == [
             f"An engagement is rated at its end ({_written(days(30), 'en')})."]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="a PostgreSQL query plan (CI runs it there)")
+def test_a_providers_engagements_are_found_by_key_not_by_reading_the_table():
+    """A provider's contracts page lists the engagements of the organizations it acts for
+    and its own. Filtered by ``organization IN (…) OR person IN (…) OR person.user = …``,
+    PostgreSQL read every engagement (a sequential scan); their ids asked first, as one
+    union, it finds them by their indexes."""
+    from guardian.shortcuts import assign_perm
+
+    from registry.models import Organization, Person
+    from registry.roles import Role
+    from tests.factories import (
+        ApprovalFactory,
+        EngagementFactory,
+        GroupFactory,
+        OrganizationFactory,
+        PersonFactory,
+        SchoolTermFactory,
+        UserFactory,
+    )
+
+    # given other providers' engagements, a few each, as at scale
+    term, theirs = SchoolTermFactory(), ApprovalFactory(status="approved")
+    others = Organization.objects.bulk_create(OrganizationFactory.build_batch(1000))
+    people = Person.objects.bulk_create(PersonFactory.build_batch(1000))
+    Engagement.objects.bulk_create(
+        [EngagementFactory.build(term=term, approval=theirs, organization=o)
+         for o in others for _ in range(3)]
+        + [EngagementFactory.build(term=term, approval=theirs, organization=None, person=p)
+           for p in people])
+    # and a user acting for an organization, for another through a group, and as itself
+    user, own, via_group = UserFactory(), OrganizationFactory(), OrganizationFactory()
+    services.role_grant(actor=None, user=user, role=Role.PROVIDER, target=own)
+    team = GroupFactory(name="provider team")
+    team.user_set.add(user)
+    assign_perm("registry.act_for_organization", team, via_group)
+    itself = PersonFactory(user=user)
+    mine = [EngagementFactory(term=term, approval=ApprovalFactory(status="approved",
+                                                                    organization=o))
+            for o in (own, via_group)]
+    mine.append(Engagement.objects.create(
+        term=term, school=term.school, approval=theirs, person=itself,
+        starts_on=term.starts_on, ends_on=term.starts_on + datetime.timedelta(days=100),
+        fee_per_session=Decimal("20"), sessions=10))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    # when its engagements are asked for, then only they are found, by key
+    found = selectors.engagements_for_provider_user(user)
+    assert sorted(e.pk for e in found) == sorted(e.pk for e in mine)
+    plan = selectors.engagements_for_provider_user(user)[:200].explain()
+    assert "Seq Scan on registry_engagement" not in plan, plan
