@@ -280,6 +280,15 @@ class Document(SubjectMixin, models.Model):
         indexes = [
             models.Index(fields=["review_state", "uploaded_at"], name="document_review_idx"),
             models.Index(fields=["expires_on"], name="document_expires_idx"),
+            # The clerk's review queue (documents_awaiting_review): current pending documents,
+            # oldest first, a page at a time. In that order, the page is the first documents
+            # the clerk may review; without it PostgreSQL sorted every pending document on
+            # disk first (131k at 100k organizations / 1M people: 0.6-2.4 s a page).
+            models.Index(
+                fields=["uploaded_at", "id"],
+                condition=Q(superseded_at__isnull=True, review_state="pending"),
+                name="document_pending_queue_idx",
+            ),
             # The daily credential sweep reads current documents by expiry date and needs
             # only these columns: an index-only scan instead of one heap page per document
             # (make bench: sweep_seconds over 3.3M documents).

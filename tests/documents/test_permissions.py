@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 
 from documents import permissions, selectors, services
 from documents.models import DocumentType
@@ -86,3 +87,40 @@ def test_review_queue_matches_the_decision(admin_user, provider, organization, c
     assert list(selectors.documents_awaiting_review(foreign_clerk)) == []
     services.document_verify(actor=clerk, document=mine)
     assert mine not in list(selectors.documents_awaiting_review(clerk))
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="a PostgreSQL query plan (CI runs it there)")
+def test_the_review_queue_reads_its_page_in_order_not_after_sorting_every_pending_document(
+        provider, organization, clerk):
+    """The clerk's queue is the oldest current pending documents the clerk may review, a
+    page at a time. Without an index in that order PostgreSQL sorted every pending document
+    first (131k at 100k organizations: 0.6-2.4 s a page); with it, it reads them in order
+    and stops at the page's end."""
+    import copy
+    import datetime
+
+    from django.db import connection
+
+    from documents.models import Document
+
+    kind = DocumentType.objects.get(code="safety_plan")
+    first = services.document_upload(actor=provider, subject=organization, document_type=kind,
+                                     file=upload(), filename="a.pdf", issued_on=today())
+    others = []
+    for n, other in enumerate(OrganizationFactory.create_batch(
+            3000, county=organization.county)):
+        document = copy.copy(first)
+        document.pk, document.organization = None, other
+        document.storage_key = f"{first.storage_key}.{n}"  # (the rows only: no file read)
+        document.uploaded_at = first.uploaded_at + datetime.timedelta(seconds=n + 1)
+        others.append(document)
+    Document.objects.bulk_create(others)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE documents_document")
+    page = selectors.documents_awaiting_review(clerk)[:20]
+    assert list(page)[0] == first and len(list(page)) == 20
+    plan = page.explain()
+    assert "document_pending_queue_idx" in plan and "Sort Key" not in plan, plan
