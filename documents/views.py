@@ -26,6 +26,8 @@ from registry.requests import BadRequest, error_messages, paginate
 from registry.roles import Role
 from registry.selectors import objects_for_role, person_of_user
 
+QUEUE_COUNT_LIMIT = 1000  # the documents home page counts the review queue this far
+
 
 class DocumentsHomeView(LoginRequiredMixin, View):
     """What the user may open: their own subjects, and the review queue for clerks."""
@@ -33,10 +35,15 @@ class DocumentsHomeView(LoginRequiredMixin, View):
     def get(self, request):
         organizations = objects_for_role(request.user, Role.PROVIDER, "registry.organization")
         people = objects_for_role(request.user, Role.PROVIDER, "registry.person")
+        # counted up to one past the limit, in the queue's order (its index): a clerk of a
+        # province may have a hundred thousand documents waiting, and this page only says
+        # how many, up to "more than 1,000"
         queue = selectors.documents_awaiting_review(request.user)
+        queue_count = queue[:QUEUE_COUNT_LIMIT + 1].count()
         return render(request, "documents/home.html", {
             "organizations": organizations, "people": people,
-            "queue_count": queue.count(),
+            "queue_count": queue_count, "queue_more": queue_count > QUEUE_COUNT_LIMIT,
+            "queue_limit": QUEUE_COUNT_LIMIT,
         })
 
 

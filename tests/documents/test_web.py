@@ -5,6 +5,8 @@ import zoneinfo
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from documents import services
@@ -152,3 +154,32 @@ def test_documents_pages_show_dates_in_the_readers_format(client, provider, cler
     for page in html.values():
         assert "2026-02-01" not in page and "2026-04-01" not in page
         assert "2026-03-05" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language, few, many", [
+    ("zh-hans", "有 2 份材料等待您审核", "超过 1 份材料等待您审核"),
+    ("en", "2 documents await your review", "More than 1 documents await your review"),
+])
+def test_documents_home_counts_the_review_queue_only_up_to_its_limit(
+        client, clerk, provider, organization, monkeypatch, language, few, many):
+    """A province's clerk may have a hundred thousand documents waiting: the home page
+    counts them only as far as it says (the limit, then "more than"), in one bounded
+    query, not the whole queue."""
+    from documents import views
+
+    for code in ("safety_plan", "business_licence"):  # (a second of one type supersedes)
+        services.document_upload(actor=provider, subject=organization,
+                                 document_type=DocumentType.objects.get(code=code),
+                                 file=upload(), filename=f"{code}.pdf", issued_on=today())
+    client.force_login(clerk)
+    page = client.get(reverse("documents:home"), HTTP_ACCEPT_LANGUAGE=language)
+    assert few in page.content.decode()
+
+    monkeypatch.setattr(views, "QUEUE_COUNT_LIMIT", 1)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("documents:home"), HTTP_ACCEPT_LANGUAGE=language)
+    text = page.content.decode()
+    assert many in text and few not in text
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 2" in counts[0], counts
