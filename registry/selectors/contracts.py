@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,26 +49,27 @@ def _provider_name(engagement: Engagement) -> str:
     return engagement.organization.name if engagement.organization_id else engagement.person.name
 
 
-def provider_engagements_q(user) -> Q:
-    """Engagements of the organizations ``user`` acts for, or of ``user`` as an individual."""
+def provider_engagement_ids(user) -> list[QuerySet]:
+    """The ids of the engagements of the organizations ``user`` acts for, and of ``user``
+    as an individual: three queries of ids, each found by an index, for a ``UNION``.
+
+    Asked as one filter of the engagements, ``organization IN (…) OR person IN (…) OR
+    person.user = …`` made PostgreSQL read every engagement (a sequential scan: the
+    conditions are on different relations); so does one ``pk IN (UNION)`` under the
+    seven-table ``select_related`` of a page (likely past join_collapse_limit): 127 ms at
+    41k engagements, 0.4 ms with the ids read first (EXPLAIN ANALYZE)."""
     organizations = objects_for_role(user, Role.PROVIDER, "registry.organization")
     people = objects_for_role(user, Role.PROVIDER, "registry.person")
-    return (Q(organization__in=organizations.values("pk")) | Q(person__in=people.values("pk"))
-            | Q(person__user=user))
+    engaged = Engagement.objects.order_by().values_list("pk", flat=True)
+    return [engaged.filter(organization__in=organizations.values("pk")),
+            engaged.filter(person__in=people.values("pk")), engaged.filter(person__user=user)]
 
 
 def engagements_for_provider_user(user) -> QuerySet:
     """Engagements of the organizations ``user`` acts for, or of ``user`` as an individual.
-    Their ids are read first (one query)."""
-    # The ids first, as one UNION found by the indexes, then the rows by key: filtering the
-    # joined rows by ``organization IN (…) OR person IN (…) OR person.user = …`` (or by one
-    # ``pk IN (UNION)``: with the seven joined tables, likely past join_collapse_limit)
-    # read every engagement: 127 ms at 41k engagements, 0.4 ms this way (EXPLAIN ANALYZE).
-    organizations = objects_for_role(user, Role.PROVIDER, "registry.organization")
-    people = objects_for_role(user, Role.PROVIDER, "registry.person")
-    engaged = Engagement.objects.order_by().values_list("pk", flat=True)
-    ids = list(engaged.filter(organization__in=organizations.values("pk")).union(
-        engaged.filter(person__in=people.values("pk")), engaged.filter(person__user=user)))
+    Their ids are read first (one query, ``provider_engagement_ids``)."""
+    first, *others = provider_engagement_ids(user)
+    ids = list(first.union(*others))
     return (Engagement.objects
             .filter(pk__in=ids)
             .select_related("school__county", "term", "organization", "offering", "person",

@@ -431,3 +431,62 @@ def test_a_providers_engagements_are_found_by_key_not_by_reading_the_table():
     assert sorted(e.pk for e in found) == sorted(e.pk for e in mine)
     plan = selectors.engagements_for_provider_user(user)[:200].explain()
     assert "Seq Scan on registry_engagement" not in plan, plan
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="a PostgreSQL query plan (CI runs it there)")
+def test_the_engagements_api_finds_a_schools_engagements_by_key_not_by_reading_the_table():
+    """``/api/v1/engagements/`` lists what the caller may read: its schools', its
+    provider's, its bureaus' schools'. As one ``OR`` of those conditions (on different
+    relations) PostgreSQL read every engagement for every caller; as a union of ids found
+    by their indexes, under few enough joins to be planned freely, it reads the school's."""
+    import random
+
+    from registry.models import Organization, Person, School
+    from registry.requests import schools_of
+    from registry.roles import Role
+    from tests.factories import (
+        ApprovalFactory,
+        EngagementFactory,
+        OrganizationFactory,
+        PersonFactory,
+        SchoolFactory,
+        SchoolTermFactory,
+        UserFactory,
+    )
+
+    # given many schools with other providers' engagements, as at scale
+    term, theirs = SchoolTermFactory(), ApprovalFactory(status="approved")
+    rng = random.Random(7)
+    schools = School.objects.bulk_create(SchoolFactory.build_batch(3000))
+    organizations = Organization.objects.bulk_create(OrganizationFactory.build_batch(3000))
+    people = Person.objects.bulk_create(PersonFactory.build_batch(2000))
+    Engagement.objects.bulk_create(
+        [EngagementFactory.build(term=term, approval=theirs, organization=o,
+                                 school=rng.choice(schools))
+         for o in organizations for _ in range(10)]
+        + [EngagementFactory.build(term=term, approval=theirs, organization=None, person=p,
+                                   school=rng.choice(schools)) for p in people])
+    # and a school's user, whose school has engagements of its own
+    user = UserFactory()
+    services.role_grant(actor=None, user=user, role=Role.SCHOOL, target=term.school)
+    mine = [EngagementFactory(term=term, approval=theirs, school=term.school,
+                              organization=rng.choice(organizations)) for _ in range(3)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    # when the school lists its engagements, then it gets its own
+    from rest_framework.test import APIClient
+
+    api_client = APIClient()
+    api_client.force_authenticate(user)
+    listed = api_client.get("/api/v1/engagements/", {"page_size": 100}).json()
+    assert sorted(e["id"] for e in listed["results"]) == sorted(e.pk for e in mine)
+    # found by key: the page and its count
+    visible = selectors.engagements_visible_to(
+        user, school_ids=schools_of(user).values_list("pk", flat=True), jurisdiction_ids=[])
+    for plan in (visible.order_by("-starts_on", "-pk")[:20].explain(),
+                 visible.order_by()._chain().explain()):
+        assert "Seq Scan on registry_engagement" not in plan, plan
