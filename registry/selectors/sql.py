@@ -5,6 +5,7 @@ leave a hand-written query behind."""
 from functools import cache
 
 from django.db import connection
+from django.db.models import Exists
 
 
 def table(model) -> str:
@@ -37,3 +38,13 @@ def placeholders(values) -> str:
     if not values:
         raise ValueError("an IN list needs at least one value")
     return ", ".join(["%s"] * len(values))
+
+
+class ProbeExists(Exists):
+    """``EXISTS (…)`` that PostgreSQL answers as it is written: one probe of the subquery
+    per outer row (by its index). A plain ``EXISTS`` the planner may turn into a join or a
+    hashed subplan, which reads the whole subquery first: right when it is small, ruinous
+    when it is hundreds of thousands of rows and the outer rows are few. ``OFFSET 0``
+    keeps it as written (PostgreSQL simplifies an ``EXISTS`` only without an offset)."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
