@@ -565,5 +565,6 @@ def generate(*, organizations: int, people: int, documents_per_subject: int,
         name = connection.ops.quote_name(connection.settings_dict["NAME"])
         cursor.execute(f"COMMENT ON DATABASE {name} IS %s", [json.dumps(summary)])
     path = settings.VAR_DIR / f"load-{connection.settings_dict['NAME']}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
     path.write_text(json.dumps(summary, indent=2))
     return summary
