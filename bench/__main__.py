@@ -244,16 +244,21 @@ def growth(url: str, scales: list[float]) -> int:
         found.append({
             "scale": scale, "organizations": info["organizations"], "people": info["people"],
             "search_p95_ms": value("search_p95_ms"),
+            # how many results a search ranks (median and p95 over the probe's queries):
+            # the ranking reads every match, so its cost follows them
+            **{f"{prefix}_results_{stat}": metrics.get(f"{prefix}_p95_ms", {}).get(
+                f"results_{stat}") for prefix in ("search", "people_search")
+               for stat in ("median", "p95")},
             "search_raw_p95_ms": metrics.get("search_vs_raw_sql", {}).get("baseline"),
             "people_search_p95_ms": value("people_search_p95_ms"),
             "sweep_seconds": value("sweep_seconds"), "sweep_queries": value("sweep_queries"),
             "machine": machine()})
     header = (f"{'scale':>6} {'orgs':>9} {'people':>10} {'search p95':>11} {'per 10x':>8} "
               f"{'raw p95':>8} {'people p95':>11} {'per 10x':>8} {'sweep s':>8} "
-              f"{'per 10x':>8} {'sweep q':>8} {'cpu loop':>8}")
+              f"{'per 10x':>8} {'sweep q':>8} {'cpu loop':>8} {'results':>8} {'people r':>8}")
     print("\nHow cost grows (ms unless said; 'per 10x': growth factor per 10x of data; "
           f"'cpu loop': sum(range(10**7)) in s, {README_CPU_LOOP_SECONDS:g} on the README "
-          "machine)")
+          "machine; 'results', 'people r': p95 of the number of results a search ranks)")
     print(header)
     print("-" * len(header))
     for i, row in enumerate(found):
@@ -262,7 +267,8 @@ def growth(url: str, scales: list[float]) -> int:
               f"{row['search_raw_p95_ms']!s:>8} {row['people_search_p95_ms']!s:>11} "
               f"{_ratio(found, 'people_search_p95_ms', i):>8} {row['sweep_seconds']!s:>8} "
               f"{_ratio(found, 'sweep_seconds', i):>8} {row['sweep_queries']!s:>8} "
-              f"{row['machine']['cpu_loop_seconds']!s:>8}")
+              f"{row['machine']['cpu_loop_seconds']!s:>8} {row['search_results_p95']!s:>8} "
+              f"{row['people_search_results_p95']!s:>8}")
     out = ROOT / "var" / "bench-scales.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

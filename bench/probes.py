@@ -206,14 +206,15 @@ def _measure_search(args, actors, client, kind: str) -> dict:
     # index pages the database had not read yet, and the raw SQL (after) met them read.
     for query in queries:
         client.get(path, query)
-    api, raw, hits = [], [], 0
+    api, raw, totals = [], [], []
     for query in queries:  # each query through the API, then its ranking as raw SQL
         started = time.perf_counter()
         response = client.get(path, query)
         api.append(time.perf_counter() - started)
         if response.status_code != 200:
             sys.exit(f"search API answered {response.status_code} to {query}")
-        hits += response.json()["count"] > 0
+        # how many results the ranking ranked and counted (what grows with the data)
+        totals.append(response.json()["count"])
         queryset = selector(school=actors.school, **_selector_kwargs(query))
         sql, params = queryset.ranking.sql(0, page)
         started = time.perf_counter()
@@ -232,7 +233,9 @@ def _measure_search(args, actors, client, kind: str) -> dict:
     return {"p50": ms(statistics.median(api)), "p95": ms(p95(api)),
             "p99": ms(ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]),
             "raw_p95": ms(p95(raw)), "naive_p95": ms(p95(naive)), "queries": len(api),
-            "with_results": hits, "naive_queries": len(naive)}
+            "with_results": sum(total > 0 for total in totals),
+            "results_median": statistics.median(totals), "results_p95": p95(totals),
+            "naive_queries": len(naive)}
 
 
 def probe_search(args):
@@ -250,7 +253,8 @@ def probe_search(args):
         api_p95, raw_p95, naive_p95 = found["p95"], found["raw_p95"], found["naive_p95"]
         emit(f"{prefix}_p95_ms", api_p95, "ms", f"<= {at_most}", api_p95 <= at_most,
              baseline=None, p50=found["p50"], p99=found["p99"], queries=found["queries"],
-             with_results=found["with_results"])
+             with_results=found["with_results"], results_median=found["results_median"],
+             results_p95=found["results_p95"])
         emit(f"{prefix}_vs_raw_sql", round(api_p95 / raw_p95, 2), "x", f"<= {raw_times}",
              api_p95 <= raw_times * raw_p95, baseline=raw_p95,
              baseline_name="raw SQL of the same query, p95 ms")
