@@ -545,8 +545,8 @@ def _search_indexes_built_after():
     when the load fails half-way; a load killed before it ends leaves them dropped, and
     the next load, which starts again from empty tables, builds them)."""
     with connection.cursor() as cursor:
-        for kind in ("organization", "person"):
-            cursor.execute(f"DROP INDEX IF EXISTS registry_searchdoc_{kind}_gin")
+        for statement in _SEARCH_GIN.NEW_INDEXES:  # "CREATE INDEX <name> ON …"
+            cursor.execute(f"DROP INDEX IF EXISTS {statement.split()[2]}")
     try:
         yield
     finally:
