@@ -17,8 +17,24 @@ $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# The PDFs (contract papers, entry permits, settlements, generated forms) embed a CJK font,
+# REGISTRY_PDF_FONT (Debian's fonts-wqy-microhei by default): installed here when it is
+# missing and this runs as root with apt-get; otherwise a warning says how (and
+# `manage.py check` repeats it). Without it, the tests that make PDFs fail.
+PDF_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 install: $(STAMP)
 	@mkdir -p var/static var/documents
+	@font="$${REGISTRY_PDF_FONT:-$(PDF_FONT)}"; \
+	if [ ! -f "$$font" ]; then \
+	  if [ "$$font" = "$(PDF_FONT)" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing the CJK font the PDFs embed (Debian: fonts-wqy-microhei)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq fonts-wqy-microhei >/dev/null) \
+	      || echo "warning: could not install fonts-wqy-microhei" >&2; \
+	  fi; \
+	  [ -f "$$font" ] || echo "warning: the CJK font for PDFs is missing ($$font): install" \
+	    "fonts-wqy-microhei, or set REGISTRY_PDF_FONT; PDFs cannot be made without it" >&2; \
+	fi
 	$(PY) manage.py compile_catalogues
 
 migrate: install

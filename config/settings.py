@@ -393,9 +393,6 @@ API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=20)
 # an organization's invitation to a colleague or a person on its roster works (days).
 SIGNUP_CONFIRM_MAX_AGE = env.int("SIGNUP_CONFIRM_MAX_AGE", default=48 * 3600)
 PROVIDER_INVITATION_DAYS = env.int("PROVIDER_INVITATION_DAYS", default=14)
-# The CJK font of the generated application form and commitment letter (documents.generated)
-REGISTRY_PDF_FONT = env.str("REGISTRY_PDF_FONT",
-                            default="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 # Two-factor login (django-otp, TOTP). Bureau staff may enrol at /accounts/2fa/; the roles
 # listed here (approver, admin, clerk, expert) must pass it before anything else.
 REGISTRY_REQUIRE_2FA_FOR = env.list("REGISTRY_REQUIRE_2FA_FOR", default=[])
@@ -462,7 +459,9 @@ REGISTRY_SIGNING_KEY_FILE = env.str("REGISTRY_SIGNING_KEY_FILE",
 # it is re-encoded smaller, without EXIF, before it is stored.
 REGISTRY_PERMIT_PHOTO_MAX_BYTES = env.int("REGISTRY_PERMIT_PHOTO_MAX_BYTES",
                                           default=5 * 1024 * 1024)
-# The CJK font embedded in the PDFs (agreement, safety letter, permits, settlement).
+# The CJK font embedded in the PDFs (agreement, safety letter, permits, settlement, the
+# generated application form and commitment letter). Without it, those PDFs cannot be made:
+# `manage.py check` warns (registry.checks), and `make install` installs Debian's package.
 REGISTRY_PDF_FONT = env.str("REGISTRY_PDF_FONT",
                             default="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 

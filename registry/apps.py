@@ -9,8 +9,11 @@ class RegistryConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.core import checks
 
         from registry import reference  # noqa: F401 (connects its signal receivers)
+        from registry.checks import pdf_font_check
         from registry.templatetags.portal import remember_identity
 
         user_logged_in.connect(remember_identity, dispatch_uid="registry.remember_identity")
+        checks.register(pdf_font_check)
