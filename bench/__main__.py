@@ -155,6 +155,8 @@ def load_on_copy(url: str, seconds: float) -> list[dict]:
     """The ``load`` probe on a copy of the bench database (``<name>_load``, from it as a
     template, dropped afterwards): the load decides cases and the beat's sweep suspends
     approvals, and the bench data must stay as generated for the other probes."""
+    import psycopg
+
     name = environ.Env.db_url_config(url)["NAME"]
     copy = f"{name}_load"
     with _admin(url) as admin:
@@ -166,7 +168,10 @@ def load_on_copy(url: str, seconds: float) -> list[dict]:
         # is left before the load starts.
         strategy = " STRATEGY FILE_COPY" if admin.info.server_version >= 150000 else ""
         admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"{strategy}')
-        admin.execute("CHECKPOINT")
+        try:
+            admin.execute("CHECKPOINT")
+        except psycopg.errors.InsufficientPrivilege:
+            pass  # a role without pg_checkpoint: the load runs after the copy all the same
     try:
         return probe("load", url.rsplit("/", 1)[0] + f"/{copy}",
                      "--load-seconds", str(seconds))
