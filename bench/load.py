@@ -65,6 +65,15 @@ def _pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def _latency(samples: list[float]) -> dict:
+    """p50, p95 and p99 of ``samples`` (seconds) in ms; None each when there are none."""
+    if not samples:
+        return {"p50_ms": None, "p95_ms": None, "p99_ms": None}
+    return {"p50_ms": round(statistics.median(samples) * 1000, 1),
+            "p95_ms": round(_pct(samples, 0.95) * 1000, 1),
+            "p99_ms": round(_pct(samples, 0.99) * 1000, 1)}
+
+
 class Stack:
     """gunicorn, a Celery worker and beat, their output in var/bench-load-*.log."""
 
@@ -351,13 +360,12 @@ class Run:
         kinds = {}
         for kind, samples in sorted(self.latency.items()):
             kinds[kind] = {"n": len(samples), "rps": round(len(samples) / elapsed, 1),
-                           "p50_ms": round(statistics.median(samples) * 1000, 1),
-                           "p95_ms": round(_pct(samples, 0.95) * 1000, 1),
-                           "p99_ms": round(_pct(samples, 0.99) * 1000, 1),
+                           **_latency(samples),
                            "errors": len(self.errors.get(kind, [])),
                            "timeouts": self.timeouts.get(kind, 0),
                            "statuses": dict(self.statuses[kind])}
         searches = [s for k in Mix.SEARCHES for s in self.latency.get(k, [])]
+        search = _latency(searches)
         done = sum(len(s) for s in self.latency.values())
         return {"seconds": round(elapsed, 1),
                 "offered_rps": round(len(self.arrivals) / self.seconds, 1),
@@ -366,9 +374,8 @@ class Run:
                 "timeouts": sum(self.timeouts.values()),
                 "error_examples": [e for errors in self.errors.values() for e in errors[:3]][:10],
                 "search_rps": round(len(searches) / elapsed, 1),
-                "search_p50_ms": round(statistics.median(searches) * 1000, 1) if searches else None,
-                "search_p95_ms": round(_pct(searches, 0.95) * 1000, 1) if searches else None,
-                "search_p99_ms": round(_pct(searches, 0.99) * 1000, 1) if searches else None,
+                "search_p50_ms": search["p50_ms"], "search_p95_ms": search["p95_ms"],
+                "search_p99_ms": search["p99_ms"],
                 "kinds": kinds, "skipped": self.skipped}
 
 
@@ -382,13 +389,8 @@ def _split_by_sweeps(run: Run, kinds, sweeps: list[tuple[float, float]]) -> dict
             met = any(start <= due <= end for start, end in sweeps)
             (during if met else outside).append(latency)
 
-    def figures(samples):
-        if not samples:
-            return {"n": 0, "p50_ms": None, "p95_ms": None}
-        return {"n": len(samples), "p50_ms": round(statistics.median(samples) * 1000, 1),
-                "p95_ms": round(_pct(samples, 0.95) * 1000, 1)}
-
-    return {"during_sweep": figures(during), "outside_sweep": figures(outside)}
+    return {"during_sweep": {"n": len(during), **_latency(during)},
+            "outside_sweep": {"n": len(outside), **_latency(outside)}}
 
 
 def _print_table(title: str, summary: dict) -> None:
