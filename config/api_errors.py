@@ -8,16 +8,17 @@ API's error shape, so that no view translates errors itself:
 - ``registry.errors.Conflict``: 409, ``{"detail": "message"}``;
 - Django's ``PermissionDenied``: 403 with its message (DRF's own one without);
 - ``ObjectDoesNotExist``: 404;
-- ``documents.services.StorageUnavailable``: 503 (nothing was saved);
+- ``registry.errors.Unavailable`` (the document store unreachable, the PDFs' font
+  missing): 503 with its message (nothing was changed);
 
 and then the hardening of ``config.security`` (ids out of range, throttling, refusals)."""
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from rest_framework import exceptions, status
 
+from config.errors import RETRY_AFTER_SECONDS
 from config.security import hardened_exception_handler
-from documents.services import StorageUnavailable
-from registry.errors import Conflict
+from registry.errors import Conflict, Unavailable
 
 
 class ConflictError(exceptions.APIException):
@@ -25,9 +26,9 @@ class ConflictError(exceptions.APIException):
     default_code = "conflict"
 
 
-class StorageDown(exceptions.APIException):
+class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "storage_unavailable"
+    default_code = "unavailable"
 
 
 def api_error(exc: Exception) -> Exception:
@@ -44,10 +45,13 @@ def api_error(exc: Exception) -> Exception:
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, ObjectDoesNotExist):
         return exceptions.NotFound()
-    if isinstance(exc, StorageUnavailable):
-        return StorageDown(detail=str(exc))
+    if isinstance(exc, Unavailable):
+        return ServiceUnavailable(detail=str(exc))
     return exc
 
 
 def api_exception_handler(exc, context):
-    return hardened_exception_handler(api_error(exc), context)
+    response = hardened_exception_handler(api_error(exc), context)
+    if response is not None and isinstance(exc, Unavailable):
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

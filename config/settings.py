@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "config.security.RequireTwoFactorMiddleware",
     "config.security.OutOfRangeIdMiddleware",
+    # a 503 page that says why, for what the request needs and cannot reach (registry.errors)
+    "config.errors.UnavailableMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

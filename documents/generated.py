@@ -2,37 +2,27 @@
 application form (申请表) and the commitment letter (承诺书). The provider prints, signs and
 stamps them and uploads them back as documents of those types.
 
-reportlab with the system's CJK font (WenQuanYi Micro Hei, ``REGISTRY_PDF_FONT``); nothing
+reportlab with the system's CJK font (WenQuanYi Micro Hei, ``registry.fonts``); nothing
 personal beyond what the provider entered themself (the ID number masked)."""
 
 from __future__ import annotations
 
 import io
-from functools import cache
 
-from django.conf import settings
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from registry.fonts import cjk_font
 from registry.models import Organization, Person
 
 FORMS = ("application", "commitment")
-FONT = "RegistryCJK"
-
-
-@cache
-def _font() -> str:
-    pdfmetrics.registerFont(TTFont(FONT, settings.REGISTRY_PDF_FONT, subfontIndex=0))
-    return FONT
 
 
 def _styles():
-    font = _font()
+    font = cjk_font()
     return (ParagraphStyle("title", fontName=font, fontSize=18, leading=26, alignment=1,
                            spaceAfter=12),
             ParagraphStyle("body", fontName=font, fontSize=11, leading=18, wordWrap="CJK"))

@@ -34,6 +34,7 @@ from documents.validation import (
     sniff_content_type,
     validate_filename,
 )
+from registry.errors import Unavailable
 from registry.models import Offering, Organization, Person
 from registry.models.subjects import subject_kwargs
 from registry.services import audit_event, audit_record, audit_record_many
@@ -42,14 +43,11 @@ from registry.services import audit_event, audit_record, audit_record_many
 MAX_PRESIGNED_SECONDS = 300
 
 
-class StorageUnavailable(Exception):
+class StorageUnavailable(Unavailable):
     """The document store could not be reached; nothing was recorded."""
 
     message = _("The document store is not reachable right now. Nothing was saved; "
                 "please try again later.")
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 @dataclasses.dataclass(frozen=True)

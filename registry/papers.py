@@ -1,15 +1,13 @@
 """PDFs made from an engagement: the service agreement, the safety responsibility letter
 (安全责任书), the entry permits (with a QR code of the verification address) and the
 settlement statement. reportlab draws them; the CJK font is the machine's WenQuanYi Micro
-Hei (``REGISTRY_PDF_FONT``), embedded in each file (subset)."""
+Hei (``registry.fonts``), embedded in each file (subset)."""
 
 from __future__ import annotations
 
-import functools
 import io
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.graphics import renderPDF
@@ -19,16 +17,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-FONT = "RegistryCJK"
-
-
-@functools.cache
-def _font(path: str) -> str:
-    pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
-    return FONT
+from registry.fonts import cjk_font
 
 
 class _Writer:
@@ -36,7 +27,7 @@ class _Writer:
 
     def __init__(self, title: str):
         self.buffer = io.BytesIO()
-        self.font = _font(str(settings.REGISTRY_PDF_FONT))
+        self.font = cjk_font()
         self.canvas = canvas.Canvas(self.buffer, pagesize=A4, pageCompression=1)
         self.canvas.setTitle(title)
         self.width, self.height = A4
