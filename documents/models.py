@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from registry.models.fields import user_field
+from registry.models.geography import high_risk_q
 from registry.models.subjects import SubjectMixin, subject_constraint, subject_fields
 
 
@@ -23,9 +24,7 @@ class DocumentTypeQuerySet(models.QuerySet):
 def offers_high_risk(organization) -> bool:
     """Whether ``organization`` has an active offering in a high-risk sports category (or
     a sub-item of one): one query."""
-    return organization.offerings.filter(
-        Q(category__is_high_risk=True) | Q(category__parent__is_high_risk=True),
-        is_active=True).exists()
+    return organization.offerings.filter(high_risk_q("category"), is_active=True).exists()
 
 
 def teaches_high_risk(person) -> bool:
@@ -34,8 +33,8 @@ def teaches_high_risk(person) -> bool:
     from registry.models import Approval, ServiceCategory
 
     return ServiceCategory.objects.filter(
-        Q(is_high_risk=True) | Q(parent__is_high_risk=True),
-        approvals__person=person, approvals__status__in=Approval.OPEN_STATUSES).exists()
+        high_risk_q(), approvals__person=person,
+        approvals__status__in=Approval.OPEN_STATUSES).exists()
 
 
 class DocumentType(models.Model):

@@ -166,6 +166,13 @@ class School(BilingualNameMixin, models.Model):
             raise ValidationError({"county": _("A school belongs to a county or district.")})
 
 
+def high_risk_q(path: str = "") -> Q:
+    """Rows whose category (itself, or reached through ``path``, e.g. ``"categories"``) is
+    a high-risk sport or a sub-item of one: the query twin of ``ServiceCategory.high_risk``."""
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}is_high_risk": True}) | Q(**{f"{prefix}parent__is_high_risk": True})
+
+
 class ServiceCategoryManager(models.Manager):
     """Categories come with their parent: a sub-item is named with it (``__str__``:
     体育 · 游泳), and every list of categories (a form's select, the admin's filters and

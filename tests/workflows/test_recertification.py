@@ -7,9 +7,16 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from documents.models import Document
+from documents.models import Document, DocumentType
+from documents.services import document_upload
 from registry import services as registry_services
-from registry.models import Approval, AuditEvent, BlacklistProposal, Jurisdiction
+from registry.models import (
+    Approval,
+    AuditEvent,
+    BlacklistProposal,
+    Jurisdiction,
+    ServiceCategory,
+)
 from registry.selectors import is_blacklisted
 from tests.factories import PersonFactory
 from tests.workflows.conftest import open_tasks, pdf, upload_all
@@ -25,10 +32,10 @@ def _at(day, hour=9):
         day, datetime.time(hour), tzinfo=timezone.get_current_timezone()), tick=False)
 
 
-def _approve(w, *, organization=None, person=None, days=365):
+def _approve(w, *, organization=None, person=None, days=365, categories=()):
     approval = registry_services.approval_create(
         actor=w.root, jurisdiction=Jurisdiction.objects.get(code="360100"),
-        organization=organization, person=person)
+        organization=organization, person=person, categories=categories)
     return registry_services.approval_approve(
         actor=w.root, approval=approval, valid_from=START,
         valid_until=START + datetime.timedelta(days=days - 1))
@@ -372,3 +379,46 @@ def test_a_renewal_cut_at_a_document_returns_to_its_renewed_term_once_it_is_rene
     approval.refresh_from_db()
     assert approval.status == Approval.Status.APPROVED
     assert approval.valid_until == START + day(2 * 365 - 1)  # the renewed term's end
+
+
+def test_holders_of_an_expired_document_not_required_of_them_never_hold_back_the_sweep(
+        world, settings):
+    # given more people than one run's batch whose only expired document is the
+    # qualification for high-risk sports, which nobody asked of them (approved for no
+    # high-risk sport): their approvals are not due, and come first in the approvals' order
+    w = world
+    settings.RECERT_SWEEP_BATCH = 2
+    qualification = DocumentType.objects.get(code="high_risk_sports_qualification")
+    def qualified(name):
+        person = PersonFactory(name=name)
+        document = document_upload(actor=w.root, subject=person, document_type=qualification,
+                                   file=pdf("q.pdf"), filename="q.pdf",
+                                   issued_on=timezone.localdate() - datetime.timedelta(10),
+                                   expires_on=timezone.localdate() + datetime.timedelta(300))
+        Document.objects.filter(pk=document.pk).update(
+            issued_on=START - datetime.timedelta(300), expires_on=START + datetime.timedelta(50))
+        return person
+
+    bystanders = [_approve(w, person=qualified(name)) for name in ("游泳甲", "游泳乙", "游泳丙")]
+    # and then an organization whose liability insurance has expired, and a swimming
+    # teacher whose qualification has
+    Document.objects.filter(organization=w.organization, superseded_at__isnull=True,
+                            document_type__code="liability_insurance").update(
+        issued_on=START - datetime.timedelta(200), expires_on=START + datetime.timedelta(100))
+    due = [_approve(w, organization=w.organization),
+           _approve(w, person=qualified("游泳丁"),
+                    categories=[ServiceCategory.objects.get(code="swimming")])]
+    assert max(b.pk for b in bystanders) < min(d.pk for d in due)
+
+    # when the daily sweep runs, twice
+    day = START + datetime.timedelta(days=101)
+    with _at(day, 2):
+        first = sweep.credential_sweep(today=day)
+        second = sweep.credential_sweep(today=day)
+
+    # then both are suspended on the first run, and the others stay approved
+    assert (first.suspended, second.suspended) == (2, 0)
+    assert {d.status for d in Approval.objects.filter(pk__in=[d.pk for d in due])} \
+        == {Approval.Status.SUSPENDED}
+    assert {b.status for b in Approval.objects.filter(pk__in=[b.pk for b in bystanders])} \
+        == {Approval.Status.APPROVED}

@@ -9,7 +9,6 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from viewflow.workflow.status import PROCESS, STATUS
@@ -23,6 +22,7 @@ from registry.models import (
     Approval,
     InvalidTransition,
 )
+from registry.models.geography import high_risk_q
 from workflows import entry, recipients
 from workflows.models import (
     CaseOutcome,
@@ -42,10 +42,10 @@ def _due_types(approval, today) -> list[dict]:
     subject = {"organization_id": approval.organization_id} if approval.organization_id \
         else {"person_id": approval.person_id}
     expired = _expired_required(today).filter(**subject).select_related("document_type")
-    if approval.person_id and not approval.categories.filter(
-            Q(is_high_risk=True) | Q(parent__is_high_risk=True)).exists():
+    if approval.person_id and not approval.categories.filter(high_risk_q()).exists():
         # a person's qualification for a high-risk sport, uploaded by one not approved to
-        # teach one, is no credential this approval rests on
+        # teach one, is no credential this approval rests on (the same rule picks the
+        # candidates in approvals_suspend_expired)
         expired = expired.exclude(document_type__for_high_risk=True)
     return [{"code": d.document_type.code, "name": d.document_type.name, "document": d.pk,
              "expires_on": d.expires_on.isoformat()}
@@ -55,15 +55,22 @@ def _due_types(approval, today) -> list[dict]:
 def approvals_suspend_expired(*, today: datetime.date) -> int:
     """Approvals that depend on an expired required document are suspended (with an audit
     event) and a re-certification case opens for each."""
-    expired = _expired_required(today)
-    # One semi-join per kind of holder, then UNION: an OR of the two subqueries cannot be
+    expired = _expired_required(today).order_by()
+    # One semi-join per kind of holder, then UNION: an OR of the subqueries cannot be
     # planned as a join and ran for minutes over 3M documents (make bench: sweep_seconds).
     approved = Approval.objects.filter(status=Approval.Status.APPROVED).order_by()
-    by_organization = approved.filter(
-        organization_id__in=expired.order_by().values("organization_id"))
-    by_person = approved.filter(person_id__in=expired.order_by().values("person_id"))
+    by_organization = approved.filter(organization_id__in=expired.values("organization_id"))
+    # A person's qualification for a high-risk sport is due only where the approval names
+    # one (_due_types): were the others candidates, a batch full of approvals with nothing
+    # due would come back on every run, ahead of the ones that are due, and those would
+    # stay approved (and searchable) for ever.
+    by_person = approved.filter(person_id__in=expired.filter(
+        document_type__for_high_risk=False).values("person_id"))
+    by_person_high_risk = approved.filter(high_risk_q("categories"), person_id__in=expired.filter(
+        document_type__for_high_risk=True).values("person_id"))
     candidates = (by_organization.values_list("pk", flat=True)
-                  .union(by_person.values_list("pk", flat=True))
+                  .union(by_person.values_list("pk", flat=True),
+                         by_person_high_risk.values_list("pk", flat=True))
                   .order_by("pk")[: settings.RECERT_SWEEP_BATCH])
     count = 0
     for pk in list(candidates):
