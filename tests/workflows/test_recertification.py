@@ -15,10 +15,11 @@ from registry.models import (
     AuditEvent,
     BlacklistProposal,
     Jurisdiction,
+    Offering,
     ServiceCategory,
 )
 from registry.selectors import is_blacklisted
-from tests.factories import PersonFactory
+from tests.factories import OfferingFactory, OrganizationFactory, PersonFactory
 from tests.workflows.conftest import open_tasks, pdf, upload_all
 from workflows import task_actions
 from workflows.models import CaseOutcome, ExpiryReminder, Notification, RecertificationProcess
@@ -422,3 +423,36 @@ def test_holders_of_an_expired_document_not_required_of_them_never_hold_back_the
         == {Approval.Status.SUSPENDED}
     assert {b.status for b in Approval.objects.filter(pk__in=[b.pk for b in bystanders])} \
         == {Approval.Status.APPROVED}
+
+
+def test_an_organization_is_suspended_for_its_high_risk_licence_only_while_it_offers_one(
+        world):
+    # given two approved organizations that each hold the high-risk sports licence, which
+    # expires on day 100: one still offers swimming, the other no longer does
+    w = world
+    licence = DocumentType.objects.get(code="high_risk_sports_licence")
+    swimming = ServiceCategory.objects.get(code="swimming")
+    approvals = {}
+    for name, keeps_swimming in (("still", True), ("stopped", False)):
+        organization = OrganizationFactory()
+        offering = OfferingFactory(organization=organization, category=swimming)
+        upload_all(w.root, organization)
+        Document.objects.filter(organization=organization, document_type=licence).update(
+            issued_on=START - datetime.timedelta(200), expires_on=START + datetime.timedelta(100))
+        if not keeps_swimming:
+            Offering.objects.filter(pk=offering.pk).update(is_active=False)
+        approvals[name] = _approve(w, organization=organization)
+
+    # when the sweep runs after the licence expired
+    day = START + datetime.timedelta(days=101)
+    with _at(day, 2):
+        report = sweep.credential_sweep(today=day)
+
+    # then only the one still offering swimming is suspended, with the licence due
+    assert report.suspended == 1
+    for approval in approvals.values():
+        approval.refresh_from_db()
+    assert approvals["still"].status == Approval.Status.SUSPENDED
+    assert approvals["stopped"].status == Approval.Status.APPROVED
+    case = RecertificationProcess.objects.get(approval=approvals["still"])
+    assert [d["code"] for d in case.due_types] == ["high_risk_sports_licence"]

@@ -9,6 +9,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from viewflow.workflow.status import PROCESS, STATUS
@@ -38,14 +39,28 @@ def _expired_required(today):
                                    document_type__is_required=True)
 
 
+# Where a holder's document for high-risk sports (DocumentType.for_high_risk) is due: a
+# person's qualification where the approval names a high-risk sport, an organization's
+# licence where it offers one (DocumentType.required_of). The one rule of both the
+# candidates and each approval's due list.
+HIGH_RISK_DUE = {
+    "organization_id": Q(high_risk_q("organization__offerings__category"),
+                         organization__offerings__is_active=True),
+    "person_id": high_risk_q("categories"),
+}
+
+
+def _holder(approval) -> str:
+    return "organization_id" if approval.organization_id else "person_id"
+
+
 def _due_types(approval, today) -> list[dict]:
-    subject = {"organization_id": approval.organization_id} if approval.organization_id \
-        else {"person_id": approval.person_id}
-    expired = _expired_required(today).filter(**subject).select_related("document_type")
-    if approval.person_id and not approval.categories.filter(high_risk_q()).exists():
-        # a person's qualification for a high-risk sport, uploaded by one not approved to
-        # teach one, is no credential this approval rests on (the same rule picks the
-        # candidates in approvals_suspend_expired)
+    holder = _holder(approval)
+    expired = (_expired_required(today).filter(**{holder: getattr(approval, holder)})
+               .select_related("document_type"))
+    if not Approval.objects.filter(HIGH_RISK_DUE[holder], pk=approval.pk).exists():
+        # a document for high-risk sports of a holder who does not teach or offer one is no
+        # credential this approval rests on
         expired = expired.exclude(document_type__for_high_risk=True)
     return [{"code": d.document_type.code, "name": d.document_type.name, "document": d.pk,
              "expires_on": d.expires_on.isoformat()}
@@ -56,22 +71,21 @@ def approvals_suspend_expired(*, today: datetime.date) -> int:
     """Approvals that depend on an expired required document are suspended (with an audit
     event) and a re-certification case opens for each."""
     expired = _expired_required(today).order_by()
-    # One semi-join per kind of holder, then UNION: an OR of the subqueries cannot be
-    # planned as a join and ran for minutes over 3M documents (make bench: sweep_seconds).
+    # One semi-join per kind of holder and of document, then UNION: an OR of the
+    # subqueries cannot be planned as a join and ran for minutes over 3M documents (make
+    # bench: sweep_seconds). The candidates are exactly the approvals with something due
+    # (_due_types): were others among them, a batch full of approvals with nothing due
+    # would come back on every run, ahead of the ones that are due, and those would stay
+    # approved (and searchable) for ever.
     approved = Approval.objects.filter(status=Approval.Status.APPROVED).order_by()
-    by_organization = approved.filter(organization_id__in=expired.values("organization_id"))
-    # A person's qualification for a high-risk sport is due only where the approval names
-    # one (_due_types): were the others candidates, a batch full of approvals with nothing
-    # due would come back on every run, ahead of the ones that are due, and those would
-    # stay approved (and searchable) for ever.
-    by_person = approved.filter(person_id__in=expired.filter(
-        document_type__for_high_risk=False).values("person_id"))
-    by_person_high_risk = approved.filter(high_risk_q("categories"), person_id__in=expired.filter(
-        document_type__for_high_risk=True).values("person_id"))
-    candidates = (by_organization.values_list("pk", flat=True)
-                  .union(by_person.values_list("pk", flat=True),
-                         by_person_high_risk.values_list("pk", flat=True))
-                  .order_by("pk")[: settings.RECERT_SWEEP_BATCH])
+    branches = []
+    for holder, high_risk in HIGH_RISK_DUE.items():
+        branches.append(approved.filter(**{f"{holder}__in": expired.filter(
+            document_type__for_high_risk=False).values(holder)}))
+        branches.append(approved.filter(high_risk, **{f"{holder}__in": expired.filter(
+            document_type__for_high_risk=True).values(holder)}))
+    first, *others = (branch.values_list("pk", flat=True) for branch in branches)
+    candidates = first.union(*others).order_by("pk")[: settings.RECERT_SWEEP_BATCH]
     count = 0
     for pk in list(candidates):
         with transaction.atomic():
