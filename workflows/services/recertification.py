@@ -95,13 +95,17 @@ def approvals_suspend_expired(*, today: datetime.date) -> int:
             due = _due_types(approval, today)
             if not due:
                 continue
-            names = "、".join(item["name"] for item in due)
+            reason = gettext("Credential expired: %(names)s") % {
+                "names": "、".join(item["name"] for item in due)}
             try:
-                registry_services.approval_suspend(
-                    actor=None, approval=approval,
-                    reason=gettext("Credential expired: %(names)s") % {"names": names})
+                registry_services.approval_suspend(actor=None, approval=approval,
+                                                   reason=reason)
             except InvalidTransition:
                 continue
+            # as any suspension: its live engagements are suspended, and the schools
+            # engaging it and the people on its rosters are told
+            registry_services.sanction_fan_out(actor=None, approvals=[approval],
+                                               action="suspend", reason=reason)
             entry.flow("recertification").start.run(approval=approval, due=due, today=today)
             count += 1
     return count
@@ -199,10 +203,13 @@ def recertification_restore(*, case: RecertificationProcess) -> None:
                                           reason=gettext("The approval term has ended."))
         _finish(case, CaseOutcome.REJECTED, gettext("The approval term has ended."))
         return
+    reason = gettext("Renewed documents verified.")
     registry_services.approval_reinstate(
-        actor=case.checked_by, approval=approval, valid_until=valid_until,
-        reason=gettext("Renewed documents verified."))
-    _finish(case, CaseOutcome.APPROVED, gettext("Renewed documents verified."))
+        actor=case.checked_by, approval=approval, valid_until=valid_until, reason=reason)
+    # the engagements the expiry suspended are restored, and their schools told
+    registry_services.sanction_fan_out(actor=case.checked_by, approvals=[approval],
+                                       action="restore", reason=reason)
+    _finish(case, CaseOutcome.APPROVED, reason)
 
 
 @transaction.atomic

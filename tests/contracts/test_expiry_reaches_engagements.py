@@ -1,0 +1,78 @@
+"""A credential that expires suspends the approval in the nightly sweep, and the
+suspension reaches the school as any other does: the engagement is suspended, the school
+and the provider are told, and the public after-school page stops listing it; the verified
+renewal restores the engagement and tells the school again."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from documents.models import Document, DocumentType
+from documents.services import document_upload
+from registry import services
+from registry.models import Approval, AuditEvent, Engagement
+from tests.contracts.conftest import engage
+from tests.contracts.test_contract import sign_all
+from tests.workflows.conftest import pdf, upload_all
+from workflows.models import Notification, RecertificationProcess
+from workflows.services import recertification, sweep
+
+INSURANCE = "liability_insurance"
+
+
+def _listed(client, school) -> list[str]:
+    response = client.get(f"/api/v1/schools/{school.pk}/after-school/")
+    assert response.status_code == 200
+    return [activity["provider"] for activity in response.json()["activities"]]
+
+
+def _told(user) -> list[str]:
+    return list(Notification.objects.filter(user=user).values_list("subject", flat=True))
+
+
+@pytest.mark.django_db
+def test_an_expired_credential_suspends_the_engagement_until_the_renewal(contract, client):
+    # given an active engagement of an organization whose liability insurance expired
+    # yesterday
+    org, school, school_user = contract["org"], contract["school"], contract["user"]
+    engagement = sign_all(contract, engage(contract))
+    services.engagement_activate(actor=school_user, engagement=engagement)
+    upload_all(contract["provider"], org)
+    today = timezone.localdate()
+    Document.objects.filter(organization=org, superseded_at__isnull=True,
+                            document_type__code=INSURANCE).update(
+        issued_on=today - datetime.timedelta(days=300),
+        expires_on=today - datetime.timedelta(days=1))
+    assert org.name in _listed(client, school)
+    Notification.objects.all().delete()
+
+    # when the nightly sweep runs
+    assert sweep.credential_sweep(today=today).suspended == 1
+
+    # then the engagement is suspended with its audit event, the school and the provider
+    # are told, and the parents' page no longer lists the provider
+    approval = Approval.objects.get(pk=contract["org_approval"].pk)
+    assert approval.status == Approval.Status.SUSPENDED
+    engagement.refresh_from_db()
+    assert engagement.status == Engagement.Status.SUSPENDED
+    assert AuditEvent.objects.filter(action="engagement.suspend",
+                                     target_id=str(engagement.pk)).exists()
+    assert any(org.name in subject for subject in _told(school_user))
+    assert any(org.name in subject for subject in _told(contract["provider"]))
+    assert org.name not in _listed(client, school)
+
+    # when the renewed insurance is uploaded and verified
+    document_upload(actor=contract["provider"], subject=org,
+                    document_type=DocumentType.objects.get(code=INSURANCE),
+                    file=pdf("保险.pdf"), filename="保险.pdf",
+                    issued_on=today, expires_on=today + datetime.timedelta(days=365))
+    Notification.objects.all().delete()
+    recertification.recertification_restore(
+        case=RecertificationProcess.objects.get(approval=approval))
+
+    # then the engagement is back, the school is told, and the page lists it again
+    engagement.refresh_from_db()
+    assert engagement.status == Engagement.Status.ACTIVE
+    assert any(org.name in subject for subject in _told(school_user))
+    assert org.name in _listed(client, school)
