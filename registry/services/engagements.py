@@ -70,20 +70,24 @@ def _approval_for(*, school: School, subject_filter: dict, starts_on: datetime.d
                   ends_on: datetime.date, person: Person | None = None, category=None,
                   grades: tuple[int, int] | None = None) -> Approval:
     """The approval an engagement relies on, or a refusal that says why there is none.
-    An individual's must cover what they are engaged to teach (``approval_covers``)."""
+    It must cover what is taught (``approval_covers``): an individual's the category and
+    the grades, an organization's the category (its offering's: an offering added since in
+    another category is not approved by it)."""
     today = timezone.localdate()
     jurisdiction_ids = school_jurisdiction_ids(school)
     candidates = Approval.objects.filter(jurisdiction_id__in=jurisdiction_ids, **subject_filter)
     valid = candidates.valid_on(today).order_by("-valid_until", "pk")
-    if person is not None:
+    if person is not None or category is not None:
+        grades = grades if person is not None else None
         found = list(valid.prefetch_related("categories"))
         covering = [a for a in found
                     if not approval_covers(a, category=category, grades=grades)]
         if found and not covering:
             nearest = next((a for a in found if not approval_covers(a, category=category)),
                            found[0])
-            raise _coverage_error(name=person.name, approval=nearest, category=category,
-                                  grades=grades, code_prefix="engagement")
+            raise _coverage_error(name=next(iter(subject_filter.values())).name,
+                                  approval=nearest, category=category, grades=grades,
+                                  code_prefix="engagement")
         approval = covering[0] if covering else None
     else:
         approval = valid.first()

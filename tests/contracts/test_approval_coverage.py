@@ -12,11 +12,13 @@ from django.test import Client
 from registry import services
 from registry.models import (
     Approval,
+    Engagement,
     ProviderAvailability,
     RosterMember,
     approval_covers,
 )
 from tests.contracts.conftest import engage
+from tests.factories import OfferingFactory
 from tests.registry.builders import approve, category, person
 
 pytestmark = pytest.mark.django_db
@@ -234,3 +236,32 @@ def test_grades_taught_within_a_wider_need_are_what_the_approval_must_cover(cont
         engage(contract, organization=None, offering=None, person=coach, need=need,
                roster=[], fee_per_session=Decimal("30"), starts_on=engagement.ends_on)
     assert "1–6年级" in str(refused.value)
+
+
+def test_an_organization_is_engaged_only_for_an_offering_its_approval_covers(contract):
+    # given an organization approved for sport that has since added a swimming offering (a
+    # sub-item of sport: covered) and a calligraphy one (arts: never vetted)
+    org = contract["org"]
+    swimming = OfferingFactory(organization=org, category=category("swimming"),
+                               title="少儿游泳", fee_per_session=Decimal("40"))
+    calligraphy = OfferingFactory(organization=org, category=category("arts"),
+                                  title="少儿书法", fee_per_session=Decimal("40"))
+    client = Client()
+    client.force_login(contract["user"])
+    body = {"term": contract["term"].pk, "organization": org.pk, "fee_per_session": "35",
+            "sessions": 16}
+
+    # when the school engages it for the calligraphy offering: refused, naming both, and
+    # nothing is written
+    before = Engagement.objects.count()
+    refused = client.post("/api/v1/engagements/", {**body, "offering": calligraphy.pk},
+                          content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.status_code == 400, refused.content
+    assert org.name in str(refused.json()) and "文化艺术" in str(refused.json())
+    assert Engagement.objects.count() == before
+
+    # and for the swimming offering (under sport), as for the basketball one: engaged
+    for offering in (swimming, contract["offering"]):
+        response = client.post("/api/v1/engagements/", {**body, "offering": offering.pk},
+                               content_type="application/json")
+        assert response.status_code == 201, response.content
