@@ -23,6 +23,9 @@ from registry.selectors.sanctions import users_acting_for
 from registry.services.core import audit_event, audit_record_many
 
 SUSPEND, TERMINATE, RESTORE = "suspend", "terminate", "restore"
+# the approval ran out (a renewal that never came): its engagements end as on a revocation,
+# told in words that do not say "revoked"
+EXPIRE = "expire"
 
 
 @transaction.atomic
@@ -73,9 +76,10 @@ def engagements_status_set(*, actor, engagements, to: str, reason: str) -> list[
 @transaction.atomic
 def sanction_fan_out(*, actor, approvals: list[Approval], action: str,
                      reason: str) -> dict:
-    """The consequences of suspending (``suspend``), revoking (``terminate``) or
-    reinstating (``restore``) ``approvals`` (all of one provider): their live engagements
-    follow, and the provider's users, its roster and the schools concerned are told now.
+    """The consequences of suspending (``suspend``), revoking (``terminate``), letting
+    expire (``expire``) or reinstating (``restore``) ``approvals`` (all of one provider):
+    their live engagements follow (an expiry terminates them), and the provider's users,
+    its roster and the schools concerned are told now.
     Returns what was done (ids of engagements changed, how many users were told)."""
     if not approvals:
         return {"engagements": [], "told": 0}
@@ -84,7 +88,8 @@ def sanction_fan_out(*, actor, approvals: list[Approval], action: str,
     subject = first.organization if first.organization_id else first.person
     today = timezone.localdate()
     engagements = Engagement.objects.filter(approval_id__in=approval_ids, ends_on__gte=today)
-    changed = engagements_status_set(actor=actor, engagements=engagements, to=action,
+    changed = engagements_status_set(actor=actor, engagements=engagements,
+                                     to=TERMINATE if action == EXPIRE else action,
                                      reason=reason)
     school_ids = set(Engagement.objects.filter(pk__in=changed).values_list("school_id",
                                                                            flat=True))
@@ -95,6 +100,7 @@ def sanction_fan_out(*, actor, approvals: list[Approval], action: str,
         SUSPEND: _("%(provider)s is suspended by the education bureau"),
         TERMINATE: _("%(provider)s's approval is revoked by the education bureau"),
         RESTORE: _("%(provider)s's suspension is lifted"),
+        EXPIRE: _("%(provider)s's approval has expired"),
     }[action] % words
     provider_body = {
         SUSPEND: _("Your approval is suspended: you may not start or continue teaching in "
@@ -103,6 +109,8 @@ def sanction_fan_out(*, actor, approvals: list[Approval], action: str,
         TERMINATE: _("Your approval is revoked: %(count)d engagements are terminated. The "
                      "reasons are on your page."),
         RESTORE: _("Your approval is back in force: %(count)d engagements are restored."),
+        EXPIRE: _("Your approval has expired: %(count)d engagements are terminated. A new "
+                  "application is needed to serve again."),
     }[action] % words
     school_body = {
         SUSPEND: _("%(count)d of your engagements with %(provider)s are suspended: the "
@@ -114,6 +122,9 @@ def sanction_fan_out(*, actor, approvals: list[Approval], action: str,
                      "through the search."),
         RESTORE: _("%(count)d of your engagements with %(provider)s are restored: the "
                    "provider may teach again."),
+        EXPIRE: _("%(count)d of your engagements with %(provider)s are terminated: its "
+                  "approval has expired. Choose another approved provider through the "
+                  "search."),
     }[action] % words
     notify(users=provider_users, subject=headline, body=provider_body,
            url=_provider_page(subject))

@@ -76,3 +76,38 @@ def test_an_expired_credential_suspends_the_engagement_until_the_renewal(contrac
     assert engagement.status == Engagement.Status.ACTIVE
     assert any(org.name in subject for subject in _told(school_user))
     assert org.name in _listed(client, school)
+
+
+@pytest.mark.django_db
+def test_without_renewal_the_engagement_ends_and_the_school_is_told_why(contract, client,
+                                                                       settings):
+    # given an engagement suspended by the sweep for the organization's expired insurance
+    org, school, school_user = contract["org"], contract["school"], contract["user"]
+    engagement = sign_all(contract, engage(contract))
+    services.engagement_activate(actor=school_user, engagement=engagement)
+    upload_all(contract["provider"], org)
+    today = timezone.localdate()
+    Document.objects.filter(organization=org, superseded_at__isnull=True,
+                            document_type__code=INSURANCE).update(
+        issued_on=today - datetime.timedelta(days=300),
+        expires_on=today - datetime.timedelta(days=1))
+    assert sweep.credential_sweep(today=today).suspended == 1
+    Notification.objects.all().delete()
+
+    # when the grace period passes without a renewal
+    after_grace = today + datetime.timedelta(days=settings.RECERT_GRACE_DAYS + 1)
+    assert sweep.credential_sweep(today=after_grace).expired_after_grace == 1
+
+    # then the approval has expired, the engagement is terminated with its audit event, and
+    # the school and the provider are told it expired (not that it was revoked)
+    assert Approval.objects.get(pk=contract["org_approval"].pk).status == \
+        Approval.Status.EXPIRED
+    engagement.refresh_from_db()
+    assert engagement.status == Engagement.Status.TERMINATED
+    assert AuditEvent.objects.filter(action="engagement.terminate",
+                                     target_id=str(engagement.pk)).exists()
+    for user in (school_user, contract["provider"]):
+        told = _told(user)
+        assert f"{org.name} 的准入资格已到期失效" in told, told
+        assert not any("撤销" in subject for subject in told)
+    assert org.name not in _listed(client, school)

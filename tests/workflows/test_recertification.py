@@ -18,6 +18,7 @@ from registry.models import (
     Offering,
     ServiceCategory,
 )
+from registry.roles import Role
 from registry.selectors import is_blacklisted
 from tests.factories import OfferingFactory, OrganizationFactory, PersonFactory
 from tests.workflows.conftest import open_tasks, pdf, upload_all
@@ -456,3 +457,42 @@ def test_an_organization_is_suspended_for_its_high_risk_licence_only_while_it_of
     assert approvals["stopped"].status == Approval.Status.APPROVED
     case = RecertificationProcess.objects.get(approval=approvals["still"])
     assert [d["code"] for d in case.due_types] == ["high_risk_sports_licence"]
+
+
+def test_an_approval_reinstated_while_its_case_is_open_is_suspended_again_under_it(
+        world, insured):
+    # given an approval suspended for its expired insurance, with its case open, then
+    # reinstated by the bureau for another reason (a sanction lifted), the insurance still
+    # expired; and another approval whose term ends a few days later
+    w = world
+    approval, expiry = insured
+    other_org = OrganizationFactory()
+    registry_services.role_grant(actor=w.root, user=w.provider, role=Role.PROVIDER,
+                                 target=other_org)
+    upload_all(w.provider, other_org, expires_in_days=3000)
+    other = _approve(w, organization=other_org, days=110)
+    day = expiry + datetime.timedelta(days=1)
+    with _at(day, 2):
+        assert sweep.credential_sweep(today=day).suspended == 1
+    case = RecertificationProcess.objects.get(approval=approval)
+    with _at(day, 10):
+        registry_services.provider_reinstate(actor=w.admin, bureau=w.bureau,
+                                             organization=w.organization, reason="复核撤销暂停")
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.APPROVED
+
+    # when the next sweeps run
+    later = day + datetime.timedelta(days=12)
+    for run_day in (day + datetime.timedelta(days=1), later):
+        with _at(run_day, 2):
+            sweep.credential_sweep(today=run_day)
+
+    # then the approval is suspended again under its one open case, and the sweep's later
+    # steps still run (the other approval's term has ended: it is expired)
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.SUSPENDED
+    assert list(RecertificationProcess.objects.filter(approval=approval)) == [case]
+    case.refresh_from_db()
+    assert case.outcome == CaseOutcome.OPEN
+    other.refresh_from_db()
+    assert other.status == Approval.Status.EXPIRED

@@ -106,7 +106,12 @@ def approvals_suspend_expired(*, today: datetime.date) -> int:
             # engaging it and the people on its rosters are told
             registry_services.sanction_fan_out(actor=None, approvals=[approval],
                                                action="suspend", reason=reason)
-            entry.flow("recertification").start.run(approval=approval, due=due, today=today)
+            # one case per approval at a time: one reinstated by another way (a sanction
+            # lifted) while its case waits for the renewal is suspended again under it
+            if not RecertificationProcess.objects.filter(
+                    approval=approval, outcome=CaseOutcome.OPEN).exists():
+                entry.flow("recertification").start.run(approval=approval, due=due,
+                                                         today=today)
             count += 1
     return count
 
@@ -199,9 +204,11 @@ def recertification_restore(*, case: RecertificationProcess) -> None:
     earliest = requirement_checklist(approval.subject).earliest_expiry
     valid_until = min(term_end, earliest) if earliest else term_end
     if valid_until < today:
-        registry_services.approval_expire(actor=None, approval=approval,
-                                          reason=gettext("The approval term has ended."))
-        _finish(case, CaseOutcome.REJECTED, gettext("The approval term has ended."))
+        reason = gettext("The approval term has ended.")
+        registry_services.approval_expire(actor=None, approval=approval, reason=reason)
+        registry_services.sanction_fan_out(actor=None, approvals=[approval], action="expire",
+                                           reason=reason)
+        _finish(case, CaseOutcome.REJECTED, reason)
         return
     reason = gettext("Renewed documents verified.")
     registry_services.approval_reinstate(
@@ -259,10 +266,13 @@ def recertifications_expire_after_grace(*, today: datetime.date) -> int:
             case.status, case.finished = PROCESS.CANCELED, now
             case.save(update_fields=["status", "finished"])
             approval = Approval.objects.select_for_update().get(pk=case.approval_id)
+            reason = gettext("No renewal within the grace period.")
             if approval.status == Approval.Status.SUSPENDED:
-                registry_services.approval_expire(
-                    actor=None, approval=approval,
-                    reason=gettext("No renewal within the grace period."))
-            _finish(case, CaseOutcome.REJECTED, gettext("No renewal within the grace period."))
+                registry_services.approval_expire(actor=None, approval=approval,
+                                                  reason=reason)
+                # the engagements its suspension held end, and their schools are told
+                registry_services.sanction_fan_out(actor=None, approvals=[approval],
+                                                   action="expire", reason=reason)
+            _finish(case, CaseOutcome.REJECTED, reason)
             count += 1
     return count
