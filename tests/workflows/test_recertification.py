@@ -20,7 +20,7 @@ from registry.models import (
 )
 from registry.roles import Role
 from registry.selectors import is_blacklisted
-from tests.factories import OfferingFactory, OrganizationFactory, PersonFactory
+from tests.factories import OfferingFactory, OrganizationFactory, PersonFactory, UserFactory
 from tests.workflows.conftest import open_tasks, pdf, upload_all
 from workflows import task_actions
 from workflows.models import CaseOutcome, ExpiryReminder, Notification, RecertificationProcess
@@ -496,3 +496,38 @@ def test_an_approval_reinstated_while_its_case_is_open_is_suspended_again_under_
     assert case.outcome == CaseOutcome.OPEN
     other.refresh_from_db()
     assert other.status == Approval.Status.EXPIRED
+
+
+def test_a_reminder_threatens_a_suspension_only_where_the_approval_rests_on_the_document(
+        world):
+    # given a person approved for arts who holds the qualification for high-risk sports
+    # (optional for them) and a health certificate (required), both expiring on day 100
+    w = world
+    user = UserFactory()
+    person = PersonFactory(organization=None, user=user, kind="professional")
+    registry_services.role_grant(actor=w.root, user=user, role=Role.PROVIDER, target=person)
+    upload_all(user, person, expires_in_days=1000)
+    _approve(w, person=person, categories=[ServiceCategory.objects.get(code="arts")])
+    expiry = START + datetime.timedelta(days=100)
+    current = Document.objects.filter(person=person, superseded_at__isnull=True,
+                                      document_type__expires=True)
+    qualification = current.get(document_type__for_high_risk=True)
+    required = current.filter(document_type__is_required=True,
+                              document_type__for_high_risk=False).first()
+    assert required is not None
+    current.filter(pk__in=[qualification.pk, required.pk]).update(
+        expires_on=expiry, issued_on=START)
+
+    # when the reminders a week before are recorded and delivered
+    day = expiry - datetime.timedelta(days=7)
+    with _at(day, 2), translation.override("zh-hans"):
+        reminders.reminders_record(today=day)
+        reminders.reminders_deliver()
+
+    # then each says what is true of it: a suspension only for the required one
+    bodies = dict(Notification.objects.filter(user=user).values_list("subject", "body"))
+    [on_qualification] = [b for s, b in bodies.items()
+                          if qualification.document_type.name in s]
+    [on_required] = [b for s, b in bodies.items() if required.document_type.name in s]
+    assert "暂停" not in on_qualification and "不以此证件为条件" in on_qualification
+    assert "准入资格将被暂停" in on_required

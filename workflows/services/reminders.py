@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from documents.models import Document
+from documents.models import Document, offers_high_risk, teaches_high_risk
 from registry.expiry import expiring_q
 from registry.formatting import local_date
 from registry.models import (
@@ -69,6 +69,19 @@ def reminders_record(*, today: datetime.date) -> int:
     return recorded
 
 
+def _required_of_holder(document: Document) -> bool:
+    """Whether the holder's approval rests on ``document`` (the checklist's rule,
+    DocumentType.required_of): a type for high-risk sports only where the holder offers
+    or teaches one."""
+    kind = document.document_type
+    if not kind.is_required or not kind.for_high_risk:
+        return kind.is_required
+    subject = document.subject
+    high_risk = (teaches_high_risk(subject) if document.person_id
+                 else offers_high_risk(subject))
+    return kind.required_of(high_risk=high_risk)
+
+
 def reminders_deliver(*, limit: int = 500) -> int:
     """Turn recorded, unsent reminders into notifications (in-app now, email through the
     outbox after commit). Each reminder is delivered once: it is locked, skipped if another
@@ -85,17 +98,21 @@ def reminders_deliver(*, limit: int = 500) -> int:
             if reminder is None:
                 continue
             document = reminder.document
-            notify(
-       users=recipients.holders_of(document.subject),
-       subject=gettext("%(type)s expires on %(date)s") % {
-           "type": document.document_type.display_name,
-           "date": local_date(reminder.expires_on)},
-       body=gettext("%(subject)s: %(type)s expires in %(days)d days, on %(date)s. "
-                    "Upload a renewed one in time, or the approval will be suspended "
-                    "when it expires.") % {
-           "subject": subject_name(document.subject),
-           "type": document.document_type.display_name,
-           "days": reminder.threshold_days, "date": local_date(reminder.expires_on)})
+            words = {"subject": subject_name(document.subject),
+                     "type": document.document_type.display_name,
+                     "days": reminder.threshold_days, "date": local_date(reminder.expires_on)}
+            if _required_of_holder(document):
+                body = gettext("%(subject)s: %(type)s expires in %(days)d days, on "
+                               "%(date)s. Upload a renewed one in time, or the approval will "
+                               "be suspended when it expires.") % words
+            else:
+                # nothing rests on it (an optional document, or a qualification for a
+                # high-risk sport the holder does not teach): no threat of a suspension
+                body = gettext("%(subject)s: %(type)s expires in %(days)d days, on "
+                               "%(date)s. Your approval does not depend on it; upload a "
+                               "renewed one if you want it kept on record.") % words
+            notify(users=recipients.holders_of(document.subject),
+                   subject=gettext("%(type)s expires on %(date)s") % words, body=body)
             reminder.sent_at = timezone.now()
             reminder.save(update_fields=["sent_at"])
             delivered += 1
