@@ -261,6 +261,9 @@ def offering_create(
 
 # --- approvals ---------------------------------------------------------------
 
+BLACKLISTED = _("This provider is on the blacklist and may not apply until the bar ends.")
+
+
 def approval_open_check(*, jurisdiction: Jurisdiction, organization: Organization | None = None,
                         person: Person | None = None) -> None:
     """Raise ValidationError if an approval could not be opened for this subject here: a
@@ -269,10 +272,7 @@ def approval_open_check(*, jurisdiction: Jurisdiction, organization: Organizatio
     subject_filter = {"organization": organization} if organization else {"person": person}
     if is_blacklisted(uscc=organization.uscc if organization else None,
                       id_number=person.id_number if person else None):
-        raise ValidationError(
-            _("This provider is on the blacklist and may not apply until the bar ends."),
-            code="blacklisted",
-        )
+        raise ValidationError(BLACKLISTED, code="blacklisted")
     if Approval.objects.filter(
         jurisdiction=jurisdiction, status__in=Approval.OPEN_STATUSES, **subject_filter
     ).exists():
@@ -360,7 +360,13 @@ def approval_transition(
 
 @transaction.atomic
 def approval_approve(*, actor, approval, valid_from, valid_until, reason=""):
-    """The notice period passed: the approval takes effect for its term."""
+    """The notice period passed: the approval takes effect for its term. Never for a
+    provider blacklisted since it applied (``approval_open_check`` asked when it applied and
+    at the decision; the bar may have come during the public notice)."""
+    subject = approval.subject
+    if is_blacklisted(uscc=getattr(subject, "uscc", None),
+                      id_number=getattr(subject, "id_number", None)):
+        raise ValidationError(BLACKLISTED, code="blacklisted")
     return approval_transition(actor=actor, approval=approval, to=Approval.Status.APPROVED,
                                reason=reason, valid_from=valid_from, valid_until=valid_until)
 

@@ -11,9 +11,16 @@ from viewflow.workflow.timers import fire_due_timers
 
 from registry import services as registry_services
 from registry.models import Approval, AuditEvent
+from tests.factories import BlacklistingFactory
 from tests.workflows.conftest import open_tasks, pdf, upload_all, worker_runs
 from workflows import task_actions
-from workflows.models import CaseOutcome, ExpertAssignment, Objection, ObjectionEvidence
+from workflows.models import (
+    CaseOutcome,
+    ExpertAssignment,
+    Notification,
+    Objection,
+    ObjectionEvidence,
+)
 from workflows.services import corrections, errors, notifications, objections, outcome, selection
 
 SCORES = {"qualification": 90, "course-plan": 80, "safety": 85, "price": 70, "reputation": 75}
@@ -500,3 +507,31 @@ def test_overdue_correction_ends_the_case_rejected(world):
         assert corrections.corrections_reject_overdue() == 0  # idempotent
     case.refresh_from_db()
     assert case.outcome == CaseOutcome.REJECTED and not open_tasks(case)
+
+
+def test_a_provider_blacklisted_during_the_notice_is_not_approved(world):
+    # given a case in public notice, and then the organization blacklisted (by another
+    # bureau's case)
+    w = world
+    case = _to_notice(w)
+    BlacklistingFactory(organization=w.organization)
+
+    # when the notice period passes and the dispatcher runs
+    end = case.notice_ends_on + datetime.timedelta(days=1)
+    with time_machine.travel(datetime.datetime.combine(end, datetime.time(0, 5),
+                                                       tzinfo=timezone.get_current_timezone())):
+        assert fire_due_timers() == 1
+
+    # then the approval never takes effect, the case ends rejected saying why, and the
+    # provider is told
+    case.refresh_from_db()
+    assert case.outcome == CaseOutcome.REJECTED
+    assert "黑名单" in case.outcome_reason
+    assert Approval.objects.get(pk=case.approval_id).status != Approval.Status.APPROVED
+    assert Notification.objects.filter(user=w.provider, subject__contains=f"#{case.pk}").exists()
+    # and no other way puts it in force
+    with pytest.raises(ValidationError) as refused:
+        registry_services.approval_approve(
+            actor=None, approval=Approval.objects.get(pk=case.approval_id),
+            valid_from=end, valid_until=end + datetime.timedelta(days=30))
+    assert refused.value.code == "blacklisted"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.exceptions import FlowRuntimeError
 
+from registry import selectors as registry_selectors
 from registry import services as registry_services
 from registry.models import (
     Approval,
@@ -97,8 +98,16 @@ def case_decide(*, actor, case, approve: bool, reason: str, categories=(),
 
 @transaction.atomic
 def case_take_effect(*, case: SelectionProcess) -> None:
-    """The notice closed with no upheld objection: the approval takes effect."""
+    """The notice closed with no upheld objection: the approval takes effect; unless the
+    provider was blacklisted during the notice, when the case ends rejected."""
     today = timezone.localdate()
+    subject = case.approval.subject
+    if registry_selectors.is_blacklisted(uscc=getattr(subject, "uscc", None),
+                                         id_number=getattr(subject, "id_number", None)):
+        case_reject(case=case, reason=gettext(
+            "The provider was put on the blacklist during the public notice: the approval "
+            "cannot take effect."))
+        return
     registry_services.approval_approve(
         actor=None, approval=case.approval, valid_from=today,
         valid_until=checks.approval_end(case.organization, today,
