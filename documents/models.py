@@ -297,6 +297,14 @@ class Document(SubjectMixin, models.Model):
                 condition=Q(superseded_at__isnull=True),
                 name="document_current_expiry_idx",
             ),
+            # The same sweep's other lapse: a verified version, since replaced by an upload
+            # still awaiting review (or rejected), that has expired. Only the verified
+            # versions that were replaced: few beside the current ones.
+            models.Index(
+                fields=["expires_on", "document_type", "person", "organization", "id"],
+                condition=Q(superseded_at__isnull=False, review_state="verified"),
+                name="document_replaced_expiry_idx",
+            ),
         ]
 
     def __str__(self) -> str:

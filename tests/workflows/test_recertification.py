@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
 from documents.models import Document, DocumentType
-from documents.services import document_upload
+from documents.services import document_reject, document_upload, document_verify
 from registry import services as registry_services
 from registry.models import (
     Approval,
@@ -24,7 +24,7 @@ from tests.factories import OfferingFactory, OrganizationFactory, PersonFactory,
 from tests.workflows.conftest import open_tasks, pdf, upload_all
 from workflows import task_actions
 from workflows.models import CaseOutcome, ExpiryReminder, Notification, RecertificationProcess
-from workflows.services import annual_review, reminders, sweep
+from workflows.services import annual_review, recertification, reminders, sweep
 
 START = datetime.date(2026, 1, 5)
 
@@ -531,3 +531,45 @@ def test_a_reminder_threatens_a_suspension_only_where_the_approval_rests_on_the_
     [on_required] = [b for s, b in bodies.items() if required.document_type.name in s]
     assert "暂停" not in on_qualification and "不以此证件为条件" in on_qualification
     assert "准入资格将被暂停" in on_required
+
+
+@pytest.mark.parametrize("review", ["pending", "rejected", "verified"])
+def test_a_renewal_carries_the_approval_past_the_old_expiry_only_once_verified(
+        world, insured, review):
+    # given the verified insurance the approval rests on, and a renewal uploaded five days
+    # before it expires: left waiting for review, rejected, or verified
+    w = world
+    approval, expiry = insured
+    insurance = Document.objects.get(organization=w.organization, superseded_at__isnull=True,
+                                     document_type__code="liability_insurance")
+    document_verify(actor=w.clerk, document=insurance)
+    upload_day = expiry - datetime.timedelta(days=5)
+    with _at(upload_day):
+        renewal = document_upload(
+            actor=w.provider, subject=w.organization, document_type="liability_insurance",
+            file=pdf(), filename="renewal.pdf", issued_on=upload_day,
+            expires_on=upload_day + datetime.timedelta(days=365))
+        if review == "rejected":
+            document_reject(actor=w.clerk, document=renewal, reason="保单不是本机构的")
+        elif review == "verified":
+            document_verify(actor=w.clerk, document=renewal)
+
+    # when the sweep runs after the old one expired
+    day = expiry + datetime.timedelta(days=3)
+    with _at(day, 2):
+        report = sweep.credential_sweep(today=day)
+
+    # then only a verified renewal keeps the approval in force
+    approval.refresh_from_db()
+    if review == "verified":
+        assert (report.suspended, approval.status) == (0, Approval.Status.APPROVED)
+        return
+    assert (report.suspended, approval.status) == (1, Approval.Status.SUSPENDED)
+    # the case names the expired version the renewal must replace
+    case = RecertificationProcess.objects.get(approval=approval)
+    assert [(d["code"], d["document"], d["expires_on"]) for d in case.due_types] == [
+        ("liability_insurance", insurance.pk, expiry.isoformat())]
+    if review == "pending":
+        # and the renewal waiting for review is what the provider submits for the check
+        with _at(day, 10):
+            recertification.recertification_submit(actor=w.provider, case=case)

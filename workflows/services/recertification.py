@@ -9,7 +9,9 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext
 from viewflow.workflow.status import PROCESS, STATUS
@@ -22,6 +24,8 @@ from registry.formatting import local_date
 from registry.models import (
     Approval,
     InvalidTransition,
+    Offering,
+    ServiceCategory,
 )
 from registry.models.geography import high_risk_q
 from workflows import entry, recipients
@@ -34,19 +38,55 @@ from workflows.services.completeness import check_document_decisions
 from workflows.services.notifications import notify, notify_private_news
 
 
-def _expired_required(today):
+def _expired_required(today, holder: str):
+    """The current versions of ``holder``'s (a column: organization_id or person_id)
+    required documents that have expired on ``today``."""
     return Document.objects.filter(expired_q(today), superseded_at__isnull=True,
-                                   document_type__is_required=True)
+                                   document_type__is_required=True,
+                                   **{f"{holder}__isnull": False})
+
+
+def _unverified_over_expired(today, holder: str):
+    """``holder``'s verified versions of required documents that have expired on
+    ``today`` and were replaced by an upload that is no evidence yet, or never will be
+    (awaiting review, or rejected; not itself expired): as the checklist says
+    (ChecklistItem.in_force), only a verified version is in force, so a renewal, however
+    far its expiry, does not carry the expired one until a clerk verifies it. The newest
+    verified replaced version of each type counts, as in the checklist.
+
+    Read from the replaced verified versions (document_replaced_expiry_idx), the current
+    version through its one-per-type unique index: an upload awaiting review is common
+    (131k at 100k organizations / 1M people), a lapse under it is not."""
+    def same_item(**extra):
+        return Document.objects.filter(
+            Exact(Coalesce("offering", 0), Coalesce(OuterRef("offering"), 0)),
+            document_type=OuterRef("document_type"), **{holder: OuterRef(holder)}, **extra)
+
+    unverified_current = same_item(
+        superseded_at__isnull=True,
+        review_state__in=[Document.ReviewState.PENDING, Document.ReviewState.REJECTED],
+    ).exclude(expired_q(today))  # an expired current version is _expired_required's
+    newer_verified = same_item(superseded_at__isnull=False,
+                               review_state=Document.ReviewState.VERIFIED).filter(
+        Q(uploaded_at__gt=OuterRef("uploaded_at"))
+        | Q(uploaded_at=OuterRef("uploaded_at"), pk__gt=OuterRef("pk")))
+    return (Document.objects.filter(
+        expired_q(today), superseded_at__isnull=False,
+        review_state=Document.ReviewState.VERIFIED, document_type__is_required=True,
+        **{f"{holder}__isnull": False})
+        .filter(Exists(unverified_current)).exclude(Exists(newer_verified)))
 
 
 # Where a holder's document for high-risk sports (DocumentType.for_high_risk) is due: a
 # person's qualification where the approval names a high-risk sport, an organization's
 # licence where it offers one (DocumentType.required_of). The one rule of both the
 # candidates and each approval's due list.
+# Correlated (EXISTS), so that the database asks it only of the approvals a lapsed document
+# leaves, not of every approval: joined, it read 139k offerings per run (make bench).
 HIGH_RISK_DUE = {
-    "organization_id": Q(high_risk_q("organization__offerings__category"),
-                         organization__offerings__is_active=True),
-    "person_id": high_risk_q("categories"),
+    "organization_id": Exists(Offering.objects.filter(
+        high_risk_q("category"), organization=OuterRef("organization"), is_active=True)),
+    "person_id": Exists(ServiceCategory.objects.filter(high_risk_q(), approvals=OuterRef("pk"))),
 }
 
 
@@ -55,23 +95,27 @@ def _holder(approval) -> str:
 
 
 def _due_types(approval, today) -> list[dict]:
+    """What ``approval``'s holder must renew: each required document whose version in
+    force has expired, named by that version (the renewal must replace it and expire
+    later)."""
     holder = _holder(approval)
-    expired = (_expired_required(today).filter(**{holder: getattr(approval, holder)})
-               .select_related("document_type"))
+    mine = {holder: getattr(approval, holder)}
+    expired = _expired_required(today, holder).filter(**mine).select_related("document_type")
+    unverified = (_unverified_over_expired(today, holder).filter(**mine)
+                  .select_related("document_type"))
     if not Approval.objects.filter(HIGH_RISK_DUE[holder], pk=approval.pk).exists():
         # a document for high-risk sports of a holder who does not teach or offer one is no
         # credential this approval rests on
         expired = expired.exclude(document_type__for_high_risk=True)
+        unverified = unverified.exclude(document_type__for_high_risk=True)
     return [{"code": d.document_type.code, "name": d.document_type.name, "document": d.pk,
-             "expires_on": d.expires_on.isoformat()}
-            for d in expired]
+             "expires_on": d.expires_on.isoformat()} for d in [*expired, *unverified]]
 
 
 def approvals_suspend_expired(*, today: datetime.date) -> int:
     """Approvals that depend on an expired required document are suspended (with an audit
     event) and a re-certification case opens for each."""
-    expired = _expired_required(today).order_by()
-    # One semi-join per kind of holder and of document, then UNION: an OR of the
+    # One semi-join per kind of holder, of document and of lapse, then UNION: an OR of the
     # subqueries cannot be planned as a join and ran for minutes over 3M documents (make
     # bench: sweep_seconds). The candidates are exactly the approvals with something due
     # (_due_types): were others among them, a batch full of approvals with nothing due
@@ -80,10 +124,12 @@ def approvals_suspend_expired(*, today: datetime.date) -> int:
     approved = Approval.objects.filter(status=Approval.Status.APPROVED).order_by()
     branches = []
     for holder, high_risk in HIGH_RISK_DUE.items():
-        branches.append(approved.filter(**{f"{holder}__in": expired.filter(
-            document_type__for_high_risk=False).values(holder)}))
-        branches.append(approved.filter(high_risk, **{f"{holder}__in": expired.filter(
-            document_type__for_high_risk=True).values(holder)}))
+        for lapsed in (_expired_required(today, holder), _unverified_over_expired(today, holder)):
+            lapsed = lapsed.order_by()
+            branches.append(approved.filter(**{f"{holder}__in": lapsed.filter(
+                document_type__for_high_risk=False).values(holder)}))
+            branches.append(approved.filter(high_risk, **{f"{holder}__in": lapsed.filter(
+                document_type__for_high_risk=True).values(holder)}))
     first, *others = (branch.values_list("pk", flat=True) for branch in branches)
     candidates = first.union(*others).order_by("pk")[: settings.RECERT_SWEEP_BATCH]
     count = 0
