@@ -60,15 +60,18 @@ def bureau_yearly_date(bureau: Bureau, which: str, year: int,
 
 
 def bureaus_due(which: str, today: datetime.date, *, window_days: int) -> list[tuple]:
-    """(bureau, date) for every bureau whose ``which`` date this year is in the
-    ``window_days`` up to ``today``: a beat run that missed the day still opens the work.
-    Two queries, whatever the number of bureaus."""
+    """(bureau, date) for every bureau whose ``which`` date is in the ``window_days`` up
+    to ``today``: a beat run that missed the day still opens the work, also across the new
+    year (a date in late December, caught up in January, is last year's). Two queries,
+    whatever the number of bureaus."""
     calendars = {c.bureau_id: c for c in BureauCalendar.objects.all()}
     due = []
     for bureau in Bureau.objects.select_related("jurisdiction").order_by("pk"):
-        day = bureau_yearly_date(bureau, which, today.year, calendars)
-        if day <= today < day + datetime.timedelta(days=window_days):
-            due.append((bureau, day))
+        for year in (today.year, today.year - 1):
+            day = bureau_yearly_date(bureau, which, year, calendars)
+            if day <= today < day + datetime.timedelta(days=window_days):
+                due.append((bureau, day))
+                break
     return due
 
 

@@ -14,6 +14,7 @@ from registry.models import (
     Approval,
     AuditEvent,
     BlacklistProposal,
+    BureauCalendar,
     Jurisdiction,
     Offering,
     ServiceCategory,
@@ -23,7 +24,13 @@ from registry.selectors import is_blacklisted
 from tests.factories import OfferingFactory, OrganizationFactory, PersonFactory, UserFactory
 from tests.workflows.conftest import open_tasks, pdf, upload_all
 from workflows import task_actions
-from workflows.models import CaseOutcome, ExpiryReminder, Notification, RecertificationProcess
+from workflows.models import (
+    AnnualReviewProcess,
+    CaseOutcome,
+    ExpiryReminder,
+    Notification,
+    RecertificationProcess,
+)
 from workflows.services import annual_review, recertification, reminders, sweep
 
 START = datetime.date(2026, 1, 5)
@@ -573,3 +580,25 @@ def test_a_renewal_carries_the_approval_past_the_old_expiry_only_once_verified(
         # and the renewal waiting for review is what the provider submits for the check
         with _at(day, 10):
             recertification.recertification_submit(actor=w.provider, case=case)
+
+
+def test_an_annual_review_date_in_late_december_is_caught_up_in_january(world, insured):
+    # given a bureau that reviews on 20 December, and an approval in force until March
+    w = world
+    approval, _expiry = insured
+    Document.objects.filter(document_type__code="liability_insurance").update(
+        expires_on=START + datetime.timedelta(days=900))
+    BureauCalendar.objects.create(bureau=w.bureau, annual_review_month=12,
+                                  annual_review_day=20, requery_month=3, requery_day=1)
+    Approval.objects.filter(pk=approval.pk).update(valid_until=datetime.date(2027, 3, 1))
+
+    # when the runs of 20 December to 1 January were missed, and it runs on 2 January
+    day = datetime.date(2027, 1, 2)
+    with _at(day, 2):
+        opened = annual_review.annual_reviews_open(today=day)
+        again = annual_review.annual_reviews_open(today=day)
+
+    # then the review of 20 December opens, once
+    assert (opened, again) == (1, 0)
+    assert AnnualReviewProcess.objects.get(approval=approval).period_end == \
+        datetime.date(2026, 12, 20)
