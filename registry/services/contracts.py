@@ -12,7 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry.formatting import local_date
 from registry.models import (
+    Approval,
     Bureau,
     Engagement,
     Lesson,
@@ -139,6 +141,15 @@ def engagement_terminate(*, actor, bureau: Bureau, engagement: Engagement,
 
 # --- lessons (据实结算) -----------------------------------------------------------------
 
+def _in_force_on(approval: Approval, day: datetime.date) -> bool:
+    """Whether ``approval`` was in force on ``day``: within its term, and either approved
+    or changed away from approved only after that day."""
+    if not approval.valid_from <= day <= approval.valid_until:
+        return False
+    return (approval.status == Approval.Status.APPROVED
+            or day < timezone.localdate(approval.status_changed_at))
+
+
 @transaction.atomic
 def lesson_record(*, actor, engagement: Engagement, taught_on: datetime.date, period: int,
                   teacher: Person, pupils_present: int) -> Lesson:
@@ -158,12 +169,20 @@ def lesson_record(*, actor, engagement: Engagement, taught_on: datetime.date, pe
         raise ValidationError({"period": _("The period is 1, 2 or 3.")})
     if pupils_present is None or int(pupils_present) < 0:
         raise ValidationError({"pupils_present": _("Pupils present cannot be negative.")})
-    member = RosterMember.objects.filter(engagement=locked, person=teacher, removed_at=None,
-                                         accepted_at__isnull=False).first()
+    member = (RosterMember.objects.filter(engagement=locked, person=teacher, removed_at=None,
+                                          accepted_at__isnull=False)
+              .select_related("approval").first())
     if member is None:
         raise ValidationError({"teacher": ValidationError(
             _("%(name)s is not on this engagement's roster and may not teach under it."),
             code="off_roster", params={"name": getattr(teacher, "name", "?")})})
+    if not _in_force_on(member.approval, taught_on):
+        # the permit said so at the gate: nobody suspended, revoked or expired may teach
+        raise ValidationError({"teacher": ValidationError(
+            _("%(name)s's approval was not in force on %(date)s (suspended, revoked or "
+              "ended): a lesson taught by them cannot be recorded."),
+            code="teacher_not_in_force",
+            params={"name": teacher.name, "date": local_date(taught_on)})})
     if Lesson.objects.filter(engagement=locked, taught_on=taught_on, period=period).exists():
         raise ValidationError(_("A lesson is already recorded for that date and period."),
                               code="lesson_duplicate")

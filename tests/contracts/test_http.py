@@ -171,3 +171,36 @@ def test_the_parents_page_is_public_and_masks_names(contract, client):
     assert "张*华" in html and "张建华" not in html and contract["org"].name in html
     data = client.get(f"/api/v1/schools/{contract['school'].pk}/after-school/").json()
     assert data["activities"][0]["teachers"] == ["张*华", "李*"]
+
+
+@pytest.mark.django_db
+def test_no_lesson_is_recorded_for_a_teacher_suspended_before_it(contract, client):
+    # given an active engagement, and then one of its two coaches suspended by the bureau
+    engagement = engage(contract)
+    _sign_over_api(client, contract, engagement)
+    client.force_login(contract["user"])
+    client.post(f"/registry/engagements/{engagement.pk}/activate/")
+    suspended, other = contract["coaches"]
+    admin, bureau = bureau_admin("360100")
+    services.provider_suspend(actor=admin, bureau=bureau, person=suspended, reason="投诉调查")
+    client.force_login(contract["provider"])
+    url = f"/api/v1/engagements/{engagement.pk}/lessons/"
+    lesson = {"taught_on": days(0).isoformat(), "period": 1, "teacher": suspended.pk,
+              "pupils_present": 25}
+
+    # when the provider records a lesson taught by the suspended coach today: refused by
+    # name, in the user's language, and nothing is written
+    refused = client.post(url, lesson, content_type="application/json",
+                          HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.status_code == 400
+    assert "张建华" in refused.json()["teacher"][0] and "不能登记" in refused.json()["teacher"][0]
+    page = client.post(f"/registry/engagements/{engagement.pk}/lessons/", lesson)
+    assert page.status_code == 400 and "张建华" in page.content.decode()
+    assert not Lesson.objects.exists()
+
+    # while a lesson the other coach taught, and one the suspended coach taught before
+    # the suspension, are recorded
+    for taught in ({**lesson, "teacher": other.pk},
+                   {**lesson, "taught_on": days(-1).isoformat()}):
+        made = client.post(url, taught, content_type="application/json")
+        assert made.status_code == 201, made.content
