@@ -31,19 +31,27 @@ def _told(user) -> list[str]:
     return list(Notification.objects.filter(user=user).values_list("subject", flat=True))
 
 
+def _active_with_expired_insurance(contract) -> Engagement:
+    """An active engagement of the organization, whose liability insurance expired
+    yesterday."""
+    engagement = sign_all(contract, engage(contract))
+    services.engagement_activate(actor=contract["user"], engagement=engagement)
+    upload_all(contract["provider"], contract["org"])
+    today = timezone.localdate()
+    Document.objects.filter(organization=contract["org"], superseded_at__isnull=True,
+                            document_type__code=INSURANCE).update(
+        issued_on=today - datetime.timedelta(days=300),
+        expires_on=today - datetime.timedelta(days=1))
+    return engagement
+
+
 @pytest.mark.django_db
 def test_an_expired_credential_suspends_the_engagement_until_the_renewal(contract, client):
     # given an active engagement of an organization whose liability insurance expired
     # yesterday
     org, school, school_user = contract["org"], contract["school"], contract["user"]
-    engagement = sign_all(contract, engage(contract))
-    services.engagement_activate(actor=school_user, engagement=engagement)
-    upload_all(contract["provider"], org)
+    engagement = _active_with_expired_insurance(contract)
     today = timezone.localdate()
-    Document.objects.filter(organization=org, superseded_at__isnull=True,
-                            document_type__code=INSURANCE).update(
-        issued_on=today - datetime.timedelta(days=300),
-        expires_on=today - datetime.timedelta(days=1))
     assert org.name in _listed(client, school)
     Notification.objects.all().delete()
 
@@ -83,14 +91,8 @@ def test_without_renewal_the_engagement_ends_and_the_school_is_told_why(contract
                                                                        settings):
     # given an engagement suspended by the sweep for the organization's expired insurance
     org, school, school_user = contract["org"], contract["school"], contract["user"]
-    engagement = sign_all(contract, engage(contract))
-    services.engagement_activate(actor=school_user, engagement=engagement)
-    upload_all(contract["provider"], org)
+    engagement = _active_with_expired_insurance(contract)
     today = timezone.localdate()
-    Document.objects.filter(organization=org, superseded_at__isnull=True,
-                            document_type__code=INSURANCE).update(
-        issued_on=today - datetime.timedelta(days=300),
-        expires_on=today - datetime.timedelta(days=1))
     assert sweep.credential_sweep(today=today).suspended == 1
     Notification.objects.all().delete()
 

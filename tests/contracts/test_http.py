@@ -32,6 +32,15 @@ def _sign_over_api(client, contract, engagement):
     return response.json()["engagement_status"]
 
 
+def _active_over_http(client, contract):
+    """An engagement recorded, signed by both over the API and activated by the school."""
+    engagement = engage(contract)
+    _sign_over_api(client, contract, engagement)
+    client.force_login(contract["user"])
+    client.post(f"/registry/engagements/{engagement.pk}/activate/")
+    return engagement
+
+
 @pytest.mark.django_db
 def test_the_api_records_a_contract_and_refuses_bad_input_writing_nothing(contract, client):
     client.force_login(contract["user"])
@@ -128,10 +137,7 @@ def test_another_school_another_provider_and_the_public_are_kept_out(contract, c
 
 @pytest.mark.django_db
 def test_lessons_over_http_and_the_settlement_export(contract, client):
-    engagement = engage(contract)
-    _sign_over_api(client, contract, engagement)
-    client.force_login(contract["user"])
-    client.post(f"/registry/engagements/{engagement.pk}/activate/")
+    engagement = _active_over_http(client, contract)
     client.force_login(contract["provider"])
     lesson = {"taught_on": days(-1).isoformat(), "period": 1,
               "teacher": contract["coaches"][0].pk, "pupils_present": 25}
@@ -176,10 +182,7 @@ def test_the_parents_page_is_public_and_masks_names(contract, client):
 @pytest.mark.django_db
 def test_no_lesson_is_recorded_for_a_teacher_suspended_before_it(contract, client):
     # given an active engagement, and then one of its two coaches suspended by the bureau
-    engagement = engage(contract)
-    _sign_over_api(client, contract, engagement)
-    client.force_login(contract["user"])
-    client.post(f"/registry/engagements/{engagement.pk}/activate/")
+    engagement = _active_over_http(client, contract)
     suspended, other = contract["coaches"]
     admin, bureau = bureau_admin("360100")
     services.provider_suspend(actor=admin, bureau=bureau, person=suspended, reason="投诉调查")
