@@ -124,8 +124,14 @@ def engagement_suspend(*, actor, bureau: Bureau, engagement: Engagement,
 @transaction.atomic
 def engagement_restore(*, actor, bureau: Bureau, engagement: Engagement,
                        reason: str) -> Engagement:
-    """Suspended → back to the status it had (the sanction is lifted)."""
+    """Suspended → back to the status it had (the sanction is lifted); only while the
+    approval it rests on is in force (a suspended provider's engagement stays suspended)."""
     _require_bureau_over(actor, bureau, engagement, reason)
+    if not Approval.objects.valid_on(timezone.localdate()).filter(
+            pk=engagement.approval_id).exists():
+        raise ValidationError(
+            _("The provider's approval is not in force: the engagement can be restored "
+              "only once it is."), code="approval_not_in_force")
     return _move(actor=actor, engagement=engagement, to=None,
                  reason=reason, action="engagement.restore")
 

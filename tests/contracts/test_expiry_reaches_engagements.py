@@ -6,6 +6,7 @@ renewal restores the engagement and tells the school again."""
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from documents.models import Document, DocumentType
@@ -14,6 +15,7 @@ from registry import services
 from registry.models import Approval, AuditEvent, Engagement
 from tests.contracts.conftest import engage
 from tests.contracts.test_contract import sign_all
+from tests.registry.builders import bureau_admin
 from tests.workflows.conftest import pdf, upload_all
 from workflows.models import Notification, RecertificationProcess
 from workflows.services import recertification, sweep
@@ -112,4 +114,39 @@ def test_without_renewal_the_engagement_ends_and_the_school_is_told_why(contract
         told = _told(user)
         assert f"{org.name} 的准入资格已到期失效" in told, told
         assert not any("撤销" in subject for subject in told)
+    assert org.name not in _listed(client, school)
+
+
+@pytest.mark.django_db
+def test_the_bureau_cannot_restore_one_engagement_while_its_provider_is_suspended(contract):
+    engagement = _active_with_expired_insurance(contract)
+    assert sweep.credential_sweep(today=timezone.localdate()).suspended == 1
+    admin, bureau = bureau_admin("360100")
+    with pytest.raises(ValidationError) as refused:
+        services.engagement_restore(actor=admin, bureau=bureau, engagement=engagement,
+                                    reason="学校申请恢复")
+    assert refused.value.code == "approval_not_in_force"
+    engagement.refresh_from_db()
+    assert engagement.status == Engagement.Status.SUSPENDED
+
+
+@pytest.mark.django_db
+def test_an_engagement_past_the_end_of_its_approval_ends_with_it(contract, client):
+    # given an active engagement whose approval now ends before it (a renewal that
+    # stopped early at a document's expiry)
+    org, school = contract["org"], contract["school"]
+    engagement = sign_all(contract, engage(contract))
+    services.engagement_activate(actor=contract["user"], engagement=engagement)
+    today = timezone.localdate()
+    Approval.objects.filter(pk=contract["org_approval"].pk).update(
+        valid_until=today - datetime.timedelta(days=1))
+    Notification.objects.all().delete()
+
+    # when the sweep expires the approval
+    assert sweep.credential_sweep(today=today).expired_term == 1
+
+    # then the engagement ends and the school is told the approval expired
+    engagement.refresh_from_db()
+    assert engagement.status == Engagement.Status.TERMINATED
+    assert f"{org.name} 的准入资格已到期失效" in _told(contract["user"])
     assert org.name not in _listed(client, school)

@@ -602,3 +602,18 @@ def test_an_annual_review_date_in_late_december_is_caught_up_in_january(world, i
     assert (opened, again) == (1, 0)
     assert AnnualReviewProcess.objects.get(approval=approval).period_end == \
         datetime.date(2026, 12, 20)
+
+
+def test_a_document_type_the_catalogue_no_longer_asks_for_suspends_nobody(world, insured):
+    # given the insurance expiring on day 100, and the catalogue no longer asking for it
+    approval, expiry = insured
+    DocumentType.objects.filter(code="liability_insurance").update(is_active=False)
+
+    # when the sweep runs after it expired
+    day = expiry + datetime.timedelta(days=1)
+    with _at(day, 2):
+        report = sweep.credential_sweep(today=day)
+
+    # then nothing is suspended
+    approval.refresh_from_db()
+    assert (report.suspended, approval.status) == (0, Approval.Status.APPROVED)

@@ -40,9 +40,11 @@ from workflows.services.notifications import notify, notify_private_news
 
 def _expired_required(today, holder: str):
     """The current versions of ``holder``'s (a column: organization_id or person_id)
-    required documents that have expired on ``today``."""
+    required documents that have expired on ``today`` (of a type the catalogue still asks
+    for: document_types_for)."""
     return Document.objects.filter(expired_q(today), superseded_at__isnull=True,
                                    document_type__is_required=True,
+                                   document_type__is_active=True,
                                    **{f"{holder}__isnull": False})
 
 
@@ -73,7 +75,7 @@ def _unverified_over_expired(today, holder: str):
     return (Document.objects.filter(
         expired_q(today), superseded_at__isnull=False,
         review_state=Document.ReviewState.VERIFIED, document_type__is_required=True,
-        **{f"{holder}__isnull": False})
+        document_type__is_active=True, **{f"{holder}__isnull": False})
         .filter(Exists(unverified_current)).exclude(Exists(newer_verified)))
 
 

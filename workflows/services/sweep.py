@@ -53,8 +53,12 @@ def approvals_expire_term(*, today: datetime.date) -> int:
             approval = Approval.objects.select_for_update().get(pk=pk)
             if approval.status != Approval.Status.APPROVED or approval.valid_until >= today:
                 continue
-            registry_services.approval_expire(actor=None, approval=approval,
-                                              reason=gettext("The approval term has ended."))
+            reason = gettext("The approval term has ended.")
+            registry_services.approval_expire(actor=None, approval=approval, reason=reason)
+            # an engagement that would run past it (a renewal that stopped early at a
+            # document's expiry) ends, and its school is told
+            registry_services.sanction_fan_out(actor=None, approvals=[approval],
+                                               action="expire", reason=reason)
             count += 1
     return count
 
