@@ -225,7 +225,7 @@ def term_evaluations_request(*, today: datetime.date | None = None) -> int:
     (``selectors.terms_to_rate``) until they are rated (a rating under the threshold opens
     a review case: see
     ``engagement_evaluate``). Once per term; a run that missed the day catches up within a
-    fortnight. Four queries per run, whatever the number of terms."""
+    fortnight. Five queries per run, whatever the number of terms."""
     today = today or timezone.localdate()
     terms = list(SchoolTerm.objects.filter(
         ends_on__lt=today, ends_on__gte=today - datetime.timedelta(days=14),
@@ -236,6 +236,13 @@ def term_evaluations_request(*, today: datetime.date | None = None) -> int:
     if not terms:
         return 0
     with transaction.atomic():
+        # again under the rows' locks: a run that overlapped this one (between the read
+        # above and here) has asked these schools already
+        terms = list(SchoolTerm.objects.select_for_update().filter(
+            pk__in=[t.pk for t in terms], evaluations_requested_at__isnull=True)
+            .order_by("pk"))
+        if not terms:
+            return 0
         SchoolTerm.objects.filter(pk__in=[t.pk for t in terms]).update(
             evaluations_requested_at=timezone.now())
         notify(users=users_acting_for("school", "act_for_school", {t.school_id for t in terms}),
@@ -269,6 +276,14 @@ def requeries_open(*, today: datetime.date | None = None) -> int:
         if not approvals:
             continue
         with transaction.atomic():
+            # again under the bureau's lock: a run that overlapped this one has opened
+            # these re-queries (and told everyone) already
+            Bureau.objects.select_for_update().get(pk=bureau.pk)
+            opened_already = set(RecordRequery.objects.filter(
+                approval__in=approvals, year=day.year).values_list("approval_id", flat=True))
+            approvals = [a for a in approvals if a.pk not in opened_already]
+            if not approvals:
+                continue
             created = RecordRequery.objects.bulk_create(
                 [RecordRequery(approval=a, person=a.person, bureau=bureau, year=day.year,
                                opened_on=today, due_on=due_on) for a in approvals],

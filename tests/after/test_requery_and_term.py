@@ -21,6 +21,7 @@ from registry.models import (
     TermReminder,
 )
 from registry.roles import Role
+from registry.services import after_approval
 from tests.after.beat import at, beat_day
 from tests.factories import PersonFactory, UserFactory
 from tests.registry.builders import approve, organization, school_user
@@ -180,3 +181,47 @@ def test_renewal_once_then_a_new_selection(people):
         services.approval_renew(actor=admin, approval=approval, reason="再续")
     assert refused.value.code == "renewed_already"
     assert Approval.objects.get(pk=approval.pk).valid_until == START + D(364 + 365)
+
+
+class _Overlap:
+    """The service module's ``transaction``, with a whole second run of the same job
+    (``rerun``) slipped in before the first one's first atomic block: what a second worker
+    running the job at the same moment does, between the first one's read and its write."""
+
+    def __init__(self, real, rerun):
+        self.real, self.rerun, self.done = real, rerun, False
+
+    def atomic(self, *args, **kwargs):
+        if not self.done:
+            self.done = True
+            self.rerun()
+        return self.real.atomic(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def test_overlapping_runs_open_the_requeries_and_tell_everyone_once(people, monkeypatch):
+    day = datetime.date(2027, 3, 1)
+    monkeypatch.setattr(after_approval, "transaction", _Overlap(
+        after_approval.transaction, lambda: after_approval.requeries_open(today=day)))
+    with at(day, 2):
+        after_approval.requeries_open(today=day)
+    assert RecordRequery.objects.count() == 2
+    assert AuditEvent.objects.filter(action="requery.open").count() == 1
+    assert len(_told(people["clerk"])) == 1
+    assert len(_told(people["silent"]["person"].user)) == 1
+
+
+def test_overlapping_runs_ask_the_school_to_rate_its_term_once(people, monkeypatch):
+    school_account = people["school_account"]
+    Engagement.objects.filter(pk__in=[people[n]["engagement"].pk for n in ("willing", "silent")]
+                              ).update(status=Engagement.Status.ENDED)
+    day = START + D(151)  # the day after the term ended
+    monkeypatch.setattr(after_approval, "transaction", _Overlap(
+        after_approval.transaction,
+        lambda: after_approval.term_evaluations_request(today=day)))
+    before = len(_told(school_account))
+    with at(day, 2):
+        after_approval.term_evaluations_request(today=day)
+    assert len(_told(school_account)) == before + 1
