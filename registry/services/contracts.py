@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry.expiry import expired_on
 from registry.formatting import local_date
 from registry.models import (
     Approval,
@@ -148,12 +149,13 @@ def engagement_terminate(*, actor, bureau: Bureau, engagement: Engagement,
 # --- lessons (据实结算) -----------------------------------------------------------------
 
 def _in_force_on(approval: Approval, day: datetime.date) -> bool:
-    """Whether ``approval`` was in force on ``day``: within its term, and either approved
-    or changed away from approved only after that day."""
-    if not approval.valid_from <= day <= approval.valid_until:
-        return False
-    return (approval.status == Approval.Status.APPROVED
-            or day < timezone.localdate(approval.status_changed_at))
+    """Whether ``approval`` was in force on ``day``: valid that day (``is_valid_on``), or
+    within its term then and changed away from approved only after that day."""
+    if approval.is_valid_on(day):
+        return True
+    return (approval.valid_from is not None and approval.valid_from <= day
+            and not expired_on(approval.valid_until, day)
+            and day < timezone.localdate(approval.status_changed_at))
 
 
 @transaction.atomic
