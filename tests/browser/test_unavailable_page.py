@@ -9,7 +9,7 @@ from registry.services import role_grant
 from tests.browser.conftest import login, screenshot
 from tests.factories import OrganizationFactory, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
