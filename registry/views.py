@@ -31,6 +31,7 @@ from registry.forms import (
     TermForm,
 )
 from registry.models import (
+    Approval,
     BackgroundJob,
     Engagement,
     Jurisdiction,
@@ -402,7 +403,7 @@ def bureau_dashboard(request, bureau_id: int):
                                        "final."))
             if form.is_valid():
                 data = form.cleaned_data
-                services.provider_sanction(
+                changed = services.provider_sanction(
                     actor=request.user, bureau=bureau, action=data["action"],
                     reason=data["reason"],
                     organization=(get_object_or_404(Organization, pk=data["organization"])
@@ -411,6 +412,15 @@ def bureau_dashboard(request, bureau_id: int):
                             if data.get("person") else None),
                 )
                 messages.success(request, _("Sanction applied."))
+                for approval in changed:
+                    if data["action"] == "reinstate" and \
+                            approval.status == Approval.Status.SUSPENDED:
+                        messages.warning(request, _(
+                            "The suspension in %(jurisdiction)s stays until this is "
+                            "answered: %(causes)s.") % {
+                                "jurisdiction": approval.jurisdiction.name,
+                                "causes": services.held_by_label(
+                                    services.approval_held_by(approval))})
                 return redirect("registry:bureau", bureau_id=bureau.pk)
             status = 400
         except ValidationError as error:

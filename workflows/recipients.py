@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from guardian.shortcuts import get_users_with_perms
 
 from registry.models import Bureau, Organization
+from registry.selectors.sanctions import holders_of_person
 from workflows.models import SelectionProcess
 
 
@@ -43,10 +44,7 @@ def holders_of(subject) -> list:
     and the employing organization's provider users): who is told about its credentials."""
     if isinstance(subject, Organization):
         return providers_of(subject)
-    users = [subject.user] if subject.user_id else []
-    if subject.organization_id:
-        users += providers_of(subject.organization)
-    return users
+    return holders_of_person(subject)  # the one rule, with those acting for the person
 
 
 def case_providers(case) -> list:

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from registry import selectors, services
 from registry.forms import BlacklistProposalForm, RecheckDecideForm, RecheckForm, SanctionForm
 from registry.models import (
+    Approval,
     BlacklistProposal,
     Organization,
     Person,
@@ -54,7 +55,12 @@ class SanctionView(APIView):
             actor=request.user, bureau=bureau, action=data["action"], reason=data["reason"],
             years=data.get("years"), organization=organization, person=person,
         )
-        body = {"approvals": [{"id": a.pk, "status": a.status} for a in result]}
+        # a reinstated approval another cause still holds stays suspended: held_by says
+        # which (registry.models.ApprovalHold.Cause, or "blacklist")
+        body = {"approvals": [
+            {"id": a.pk, "status": a.status,
+             **({"held_by": services.approval_held_by(a)}
+                if a.status == Approval.Status.SUSPENDED else {})} for a in result]}
         return Response(body, status=status.HTTP_201_CREATED)
 
 

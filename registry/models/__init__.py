@@ -1,5 +1,11 @@
 from .after_approval import BureauCalendar, RecordRequery, TermReminder
-from .approvals import Approval, InvalidTransition, approval_covers, grades_label
+from .approvals import (
+    Approval,
+    InvalidTransition,
+    approval_covers,
+    covering_parent_id,
+    grades_label,
+)
 from .audit import AuditAction, AuditEvent
 from .availability import ProviderAvailability
 from .changes import ChangeRequest
@@ -16,6 +22,7 @@ from .engagements import (
     rubric_percent,
 )
 from .geography import Bureau, Jurisdiction, School, ServiceCategory
+from .holds import ApprovalHold
 from .jobs import BackgroundJob
 from .membership import ProviderInvitation
 from .policy import AcademicSignal, AllowedCategory, FeeReference
@@ -32,6 +39,7 @@ from .search import ProviderSearchDocument
 
 __all__ = [
     "approval_covers",
+    "covering_parent_id",
     "grades_label",
     "PartnerDepartment",
     "BackgroundJob",
@@ -67,6 +75,7 @@ __all__ = [
     "ProviderSearchDocument",
     "ProviderAvailability",
     "Approval",
+    "ApprovalHold",
     "AuditAction",
     "AuditEvent",
     "Bureau",

@@ -195,6 +195,12 @@ def grades_label(grades: tuple[int, int]) -> str:
     return _("grades %(low)d–%(high)d") % {"low": low, "high": high}
 
 
+def covering_parent_id(category) -> int | None:
+    """The parent whose approval covers ``category`` too (体育 for 篮球), if any: none for
+    a high-risk sub-item (游泳), which must be named itself (``approval_covers``)."""
+    return None if category.is_high_risk else category.parent_id
+
+
 def approval_covers(approval: Approval, *, category=None,
                     grades: tuple[int, int] | None = None) -> list[str]:
     """What of ``category`` and ``grades`` (lowest, highest) ``approval`` does not cover:
@@ -204,10 +210,14 @@ def approval_covers(approval: Approval, *, category=None,
     and the school search of people follow it. A category is covered by the approval
     naming it or its parent (an approval for 体育 covers 游泳); grades by the approval's
     range containing them (``Approval.grades``). Reads ``approval.categories`` (prefetch
-    them for many approvals)."""
+    them for many approvals).
+
+    A high-risk sub-item (游泳, ``ServiceCategory.is_high_risk``) is covered only by an
+    approval naming it: the bureau asks for the qualification to teach it (or the sports
+    bureau's licence) only where it is named, never for its parent (体育)."""
     missing = []
     if category is not None:
-        wanted = {category.pk, category.parent_id} - {None}
+        wanted = {category.pk, covering_parent_id(category)} - {None}
         if not wanted & {c.pk for c in approval.categories.all()}:
             missing.append("category")
     if grades is not None:

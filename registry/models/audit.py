@@ -33,6 +33,8 @@ class AuditAction(models.TextChoices):
     APPROVAL_APPROVED = "approval.approved"
     APPROVAL_CREATE = "approval.create"
     APPROVAL_EXPIRED = "approval.expired"
+    APPROVAL_HOLD = "approval.hold"
+    APPROVAL_HOLD_LIFT = "approval.hold_lift"
     APPROVAL_RECTIFICATION = "approval.rectification"
     APPROVAL_RECTIFICATION_END = "approval.rectification_end"
     APPROVAL_RENEW = "approval.renew"

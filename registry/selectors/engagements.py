@@ -76,11 +76,11 @@ def engagements_visible_to(user, *, school_ids, jurisdiction_ids) -> QuerySet:
 
 def categories_approved_for_person(person_id: int) -> QuerySet:
     """The active categories a person's approvals in force name, with their sub-items (an
-    approval for 体育 covers 游泳: ``approval_covers``): what a school may engage them to
-    teach. One query."""
+    approval for 体育 covers 篮球, not the high-risk 游泳: ``approval_covers``): what a
+    school may engage them to teach. One query."""
     named = Approval.objects.valid_on().filter(person_id=person_id).values("categories")
-    return (ServiceCategory.objects.filter(Q(pk__in=named) | Q(parent_id__in=named),
-                                           is_active=True)
+    return (ServiceCategory.objects.filter(
+                Q(pk__in=named) | Q(parent_id__in=named, is_high_risk=False), is_active=True)
             .order_by("sort_order", "code"))
 
 

@@ -162,3 +162,16 @@ def users_acting_for(model_name: str, codename: str, object_ids) -> list:
         Q(pk__in=UserObjectPermission.objects.filter(**grant).values("user_id"))
         | Q(groups__in=GroupObjectPermission.objects.filter(**grant).values("group_id")))
         .distinct().order_by("pk"))
+
+
+def holders_of_person(person) -> list:
+    """Who acts for a person in service: their own account, those acting for them, and
+    the provider users of the organization employing them, so that a staff member without
+    an account of their own is still reached (through their employer). One query each."""
+    users = users_acting_for("person", "act_for_person", [person.pk])
+    if person.organization_id:
+        users += users_acting_for("organization", "act_for_organization",
+                                  [person.organization_id])
+    if person.user_id and person.user.is_active:
+        users.append(person.user)
+    return list({user.pk: user for user in users}.values())

@@ -16,6 +16,7 @@ from registry.models import (
     Offering,
     School,
     ServiceCategory,
+    covering_parent_id,
 )
 from registry.selectors.policy import FeeReferences
 from registry.selectors.search_ranking import TOTAL, OfferingFilter, _candidates, _Ranking
@@ -56,9 +57,11 @@ def _with_categories(categories: dict[int, ServiceCategory], ids) -> dict[int, S
 
 
 def _category_ids(category: ServiceCategory, categories: dict[int, ServiceCategory]) -> list[int]:
-    """A category, its sub-items, and its parent (an approval for 综合实践 covers 心理健康)."""
+    """A category, its sub-items, and its parent (an approval for 综合实践 covers 心理健康),
+    unless it is a high-risk sub-item (游泳: only an approval naming it covers it,
+    ``approval_covers``)."""
     ids = {category.pk, *(c.pk for c in categories.values() if c.parent_id == category.pk)}
-    if category.parent_id:
+    if covering_parent_id(category):
         ids.add(category.parent_id)
     return sorted(ids)
 

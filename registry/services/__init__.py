@@ -57,9 +57,7 @@ from .core import (
     approval_create,
     approval_expire,
     approval_open_check,
-    approval_reinstate,
     approval_revoke,
-    approval_suspend,
     approval_transition,
     audit_event,
     audit_record,
@@ -81,6 +79,12 @@ from .engagements import (
     school_term_create,
 )
 from .evaluations import engagement_evaluate, rubric_scores_clean, satisfaction_share
+from .holds import (
+    approval_held_by,
+    approval_reinstate,
+    approval_suspend,
+    held_by_label,
+)
 from .jobs import (
     JobProgress,
     is_bureau_staff,
@@ -173,9 +177,11 @@ __all__ = [
     "approval_create",
     "approval_expire",
     "approval_open_check",
+    "approval_held_by",
     "approval_reinstate",
     "approval_revoke",
     "approval_suspend",
+    "held_by_label",
     "approval_transition",
     "audit_event",
     "audit_record",

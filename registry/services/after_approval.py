@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from registry.formatting import local_date
 from registry.models import (
     Approval,
+    ApprovalHold,
     Bureau,
     BureauCalendar,
     Engagement,
@@ -31,14 +32,11 @@ from registry.models import (
 )
 from registry.notifications import notify
 from registry.selectors.consent import consent_in_force
-from registry.selectors.sanctions import bureau_staff, users_acting_for
+from registry.selectors.sanctions import bureau_staff, holders_of_person, users_acting_for
 from registry.services.availability import availability_refresh
 from registry.services.blacklist import person_bar_for_record_hit
-from registry.services.core import (
-    approval_reinstate,
-    approval_suspend,
-    audit_record,
-)
+from registry.services.core import audit_record
+from registry.services.holds import approval_reinstate, approval_suspend
 from registry.services.review_hooks import review_case_request
 from registry.services.sanction_reach import sanction_fan_out
 from registry.services.search import search_availability_refresh
@@ -134,9 +132,7 @@ def _provider_users(approval: Approval) -> list:
     if approval.organization_id:
         return users_acting_for("organization", "act_for_organization",
                                 [approval.organization_id])
-    person = approval.person
-    users = users_acting_for("person", "act_for_person", [person.pk])
-    return [*users, person.user] if person.user_id else users
+    return holders_of_person(approval.person)  # a staff member through their employer too
 
 
 # The earliest expiry among the documents a subject's approval rests on, and that
@@ -350,18 +346,29 @@ def requery_record(*, actor, requery: RecordRequery, query_reference: str,
                  to_state=locked.status, data={"approval": locked.approval_id})
     approval = Approval.objects.select_for_update().get(pk=locked.approval_id)
     if result == "hit":
-        if approval.status == Approval.Status.APPROVED:
-            approval_suspend(actor=actor, approval=approval,
-                             reason=_("The yearly record query is being confirmed."))
-            sanction_fan_out(actor=actor, approvals=[approval], action="suspend",
-                             reason=_("The yearly record query is being confirmed."))
+        reason = _("The yearly record query is being confirmed.")
+        if approval.status in (Approval.Status.APPROVED, Approval.Status.SUSPENDED):
+            # held for the hit even if something else suspended it already
+            was_in_force = approval.status == Approval.Status.APPROVED
+            approval_suspend(actor=actor, approval=approval, reason=reason,
+                             cause=ApprovalHold.Cause.RECORD_HIT)
+            if was_in_force:
+                sanction_fan_out(actor=actor, approvals=[approval], action="suspend",
+                                 reason=reason)
+            elif was == RecordRequery.Status.OVERDUE:  # done, late: the hit holds it now
+                approval_reinstate(actor=actor, approval=approval, reason=reason,
+                                   causes=[ApprovalHold.Cause.REQUERY])
         person_bar_for_record_hit(
             actor=actor, bureau=locked.bureau, person=locked.person,
             reason=_("Record query hit in the yearly re-query #%(pk)s") % {"pk": locked.pk})
     elif was == RecordRequery.Status.OVERDUE and approval.status == Approval.Status.SUSPENDED:
+        # the lateness is answered; whatever else suspended the approval still holds it
         reason = _("The yearly record query is done.")
-        approval_reinstate(actor=actor, approval=approval, reason=reason)
-        sanction_fan_out(actor=actor, approvals=[approval], action="restore", reason=reason)
+        approval = approval_reinstate(actor=actor, approval=approval, reason=reason,
+                                      causes=[ApprovalHold.Cause.REQUERY])
+        if approval.status == Approval.Status.APPROVED:
+            sanction_fan_out(actor=actor, approvals=[approval], action="restore",
+                             reason=reason)
     return locked
 
 
@@ -384,12 +391,17 @@ def requeries_suspend_overdue(*, today: datetime.date | None = None) -> int:
             audit_record(actor=None, action="requery.overdue", target=requery,
                          from_state=previous, to_state=requery.status)
             approval = Approval.objects.select_for_update().get(pk=requery.approval_id)
-            if approval.status == Approval.Status.APPROVED:
+            if approval.status in (Approval.Status.APPROVED, Approval.Status.SUSPENDED):
+                # held for the re-query even if already suspended for something else, so
+                # that answering that does not put back in force a person never re-checked
+                was_in_force = approval.status == Approval.Status.APPROVED
                 reason = _("The yearly record query was not done by %(date)s.") % {
                     "date": local_date(requery.due_on)}
-                approval_suspend(actor=None, approval=approval, reason=reason)
-                sanction_fan_out(actor=None, approvals=[approval], action="suspend",
-                                 reason=reason)
+                approval_suspend(actor=None, approval=approval, reason=reason,
+                                 cause=ApprovalHold.Cause.REQUERY)
+                if was_in_force:
+                    sanction_fan_out(actor=None, approvals=[approval], action="suspend",
+                                     reason=reason)
             # and the bureau looks into it (a review case, where the workflow is installed)
             review_case_request(actor=None, bureau=requery.bureau, trigger="requery",
                                 person=requery.person,

@@ -331,8 +331,10 @@ def approval_transition(
     reason: str = "",
     valid_from: datetime.date | None = None,
     valid_until: datetime.date | None = None,
+    data: dict[str, Any] | None = None,
 ) -> Approval:
-    """Change an approval's status through the model's transition map, with audit.
+    """Change an approval's status through the model's transition map, with audit
+    (``data``: details for the event, such as the cause of a suspension).
 
     The row is locked first, so two concurrent changes apply one after the other
     and the second one is judged against the first one's result.
@@ -353,7 +355,7 @@ def approval_transition(
         search_availability_refresh(approval=locked)
         availability_refresh(approval=locked)  # and what it ranks on
     audit_record(actor=actor, action=f"approval.{to}", target=locked,
-                 from_state=previous, to_state=to, reason=reason)
+                 from_state=previous, to_state=to, reason=reason, data=data)
     approval.refresh_from_db()
     return locked
 
@@ -380,22 +382,6 @@ def require_perm(actor, permission: str, obj, message) -> None:
 def _require_reason(reason: str) -> None:
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give a reason; it is recorded in the audit trail.")})
-
-
-@transaction.atomic
-def approval_suspend(*, actor, approval, reason):
-    """Take an approval out of service (expired credential or sanction)."""
-    _require_reason(reason)
-    return approval_transition(actor=actor, approval=approval,
-                               to=Approval.Status.SUSPENDED, reason=reason)
-
-
-@transaction.atomic
-def approval_reinstate(*, actor, approval, reason, valid_until=None):
-    """Put a suspended approval back in service."""
-    _require_reason(reason)
-    return approval_transition(actor=actor, approval=approval, to=Approval.Status.APPROVED,
-                               reason=reason, valid_until=valid_until)
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from registry.models import Approval, Engagement, Person
 from registry.notifications import notify
-from registry.selectors.sanctions import users_acting_for
+from registry.selectors.sanctions import holders_of_person, users_acting_for
 from registry.services.core import audit_event, audit_record_many
 
 SUSPEND, TERMINATE, RESTORE = "suspend", "terminate", "restore"
@@ -136,11 +136,11 @@ def sanction_fan_out(*, actor, approvals: list[Approval], action: str,
 
 
 def _provider_users(subject) -> list:
-    """The provider's users, and the people on its roster (its staff) with an account:
-    a person's own account and those acting for the person."""
+    """The provider's users, and the people on its roster (its staff) with an account;
+    for a person, their own account, those acting for them and their employer's provider
+    users (a staff member without an account is reached through the employer)."""
     if isinstance(subject, Person):
-        users = users_acting_for("person", "act_for_person", [subject.pk])
-        return [*users, subject.user] if subject.user_id else users
+        return holders_of_person(subject)
     roster = list(Person.objects.filter(organization=subject, user__isnull=False,
                                         user__is_active=True).select_related("user"))
     return [*users_acting_for("organization", "act_for_organization", [subject.pk]),

@@ -13,10 +13,12 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from registry.models import (
     Approval,
+    ApprovalHold,
     Bureau,
     Jurisdiction,
     Organization,
@@ -26,14 +28,17 @@ from registry.models.subjects import one_subject, subject_kwargs
 from registry.selectors.sanctions import is_blacklisted
 from registry.services.core import (
     _require_reason,
-    approval_reinstate,
     approval_revoke,
-    approval_suspend,
     audit_event,
     audit_record_many,
     require_perm,
 )
+from registry.services.holds import approval_reinstate, approval_suspend
 from registry.services.sanction_reach import sanction_fan_out
+
+# what the bureau's reinstatement answers: its own sanctions, and a record hit it did not
+# confirm (a confirmed one revokes the approval)
+BUREAU_CAUSES = (ApprovalHold.Cause.SANCTION, ApprovalHold.Cause.RECORD_HIT)
 
 
 def _require_admin(actor, bureau: Bureau) -> None:
@@ -46,14 +51,17 @@ def _subject(organization, person) -> dict:
                                       _("Sanction exactly one organization or one person.")))
 
 
-def _approvals(bureau: Bureau, subject: dict, statuses) -> list[Approval]:
-    """The subject's approvals under the bureau, locked in primary-key order."""
-    return list(
-        Approval.objects.select_for_update(of=("self",))
-        .filter(Jurisdiction.subtree_q(bureau.jurisdiction_id, prefix="jurisdiction__"),
-                status__in=list(statuses), **subject)
-        .order_by("pk")
-    )
+def _approvals(bureau: Bureau, subject: dict, statuses,
+               unless_held_for: str | None = None) -> list[Approval]:
+    """The subject's approvals under the bureau (without an open hold for
+    ``unless_held_for``), locked in primary-key order."""
+    approvals = Approval.objects.filter(
+        Jurisdiction.subtree_q(bureau.jurisdiction_id, prefix="jurisdiction__"),
+        status__in=list(statuses), **subject)
+    if unless_held_for:
+        approvals = approvals.exclude(Exists(ApprovalHold.objects.filter(
+            approval=OuterRef("pk"), cause=unless_held_for, lifted_at__isnull=True)))
+    return list(approvals.select_for_update(of=("self",)).order_by("pk"))
 
 
 def _nothing(message):
@@ -61,21 +69,27 @@ def _nothing(message):
 
 
 def _sanction(*, actor, bureau: Bureau, reason: str, organization, person, statuses,
-              none_left: str, change, fan_out: str,
-              refuse_blacklisted: bool = False) -> list[Approval]:
+              none_left: str, change, fan_out: str, refuse_blacklisted: bool = False,
+              unless_held_for: str | None = None) -> list[Approval]:
     """What every sanction does: check the actor and the reason, lock the subject's
     approvals in ``statuses`` under ``bureau`` (``none_left`` refuses when there is none),
-    ``change`` each through its approval service, and carry it to their engagements."""
+    ``change`` each through its approval service, and carry to their engagements those
+    whose status changed."""
     _require_admin(actor, bureau)
     _require_reason(reason)
     subject = _subject(organization, person)
     if refuse_blacklisted and is_blacklisted_subject(**subject):
         raise ValidationError(_("A blacklisted provider cannot be reinstated."))
-    approvals = _approvals(bureau, subject, statuses)
+    approvals = _approvals(bureau, subject, statuses, unless_held_for)
     if not approvals:
         _nothing(none_left)
+    before = {a.pk: a.status for a in approvals}
     changed = [change(actor=actor, approval=a, reason=reason) for a in approvals]
-    sanction_fan_out(actor=actor, approvals=changed, action=fan_out, reason=reason)
+    # only a change of status reaches the schools: one already suspended for another cause
+    # is now held for this one too, and one reinstated may still be held (an expired
+    # credential, a re-query not done)
+    reached = [a for a in changed if a.status != before[a.pk]]
+    sanction_fan_out(actor=actor, approvals=reached, action=fan_out, reason=reason)
     return changed
 
 
@@ -83,23 +97,34 @@ def _sanction(*, actor, bureau: Bureau, reason: str, organization, person, statu
 def provider_suspend(*, actor, bureau: Bureau, reason: str,
                      organization: Organization | None = None,
                      person: Person | None = None) -> list[Approval]:
-    """Suspend the provider's approved approvals under ``bureau``; takes effect at once."""
+    """Suspend the provider's approved approvals under ``bureau``; takes effect at once.
+    One already suspended for another cause (an expired credential) is held for the
+    sanction too, so that its renewal does not put it back in force."""
     return _sanction(actor=actor, bureau=bureau, reason=reason, organization=organization,
-                     person=person, statuses=[Approval.Status.APPROVED],
+                     person=person, statuses=[Approval.Status.APPROVED,
+                                              Approval.Status.SUSPENDED],
                      none_left=_("This provider has no approval in force here to suspend."),
-                     change=approval_suspend, fan_out="suspend")
+                     change=approval_suspend, fan_out="suspend",
+                     unless_held_for=ApprovalHold.Cause.SANCTION)
 
 
 @transaction.atomic
 def provider_reinstate(*, actor, bureau: Bureau, reason: str,
                        organization: Organization | None = None,
                        person: Person | None = None) -> list[Approval]:
-    """Put the provider's suspended approvals under ``bureau`` back in force (never a
-    blacklisted provider's)."""
+    """Lift the bureau's own suspension of the provider's approvals under ``bureau`` (its
+    sanction, or a record hit it did not confirm); never a blacklisted provider's. An
+    approval another cause still holds (an expired credential waiting for its renewal, a
+    re-query not done) stays suspended until that is answered: the approvals returned
+    say which."""
+    def lift(*, actor, approval, reason):
+        return approval_reinstate(actor=actor, approval=approval, reason=reason,
+                                  causes=BUREAU_CAUSES)
+
     return _sanction(actor=actor, bureau=bureau, reason=reason, organization=organization,
                      person=person, statuses=[Approval.Status.SUSPENDED],
                      none_left=_("This provider has no suspended approval here to reinstate."),
-                     change=approval_reinstate, fan_out="restore", refuse_blacklisted=True)
+                     change=lift, fan_out="restore", refuse_blacklisted=True)
 
 
 @transaction.atomic

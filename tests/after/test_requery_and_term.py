@@ -13,7 +13,6 @@ from registry import services
 from registry.models import (
     Approval,
     AuditEvent,
-    Bureau,
     Engagement,
     RecordQueryConsent,
     RecordRequery,
@@ -24,7 +23,7 @@ from registry.roles import Role
 from registry.services import after_approval
 from tests.after.beat import at, beat_day
 from tests.factories import PersonFactory, UserFactory
-from tests.registry.builders import approve, organization, school_user
+from tests.registry.builders import approve, organization
 from workflows.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -34,34 +33,6 @@ D = datetime.timedelta
 
 def _told(user) -> list[str]:
     return list(Notification.objects.filter(user=user).values_list("subject", flat=True))
-
-
-@pytest.fixture
-def people():
-    """Two people in service under Nanchang's bureau since January, each engaged by a
-    school; one consents to the yearly re-query, the other does not."""
-    with at(START):
-        bureau = Bureau.objects.get(jurisdiction__code="360100")
-        clerk = UserFactory()
-        services.role_grant(actor=None, user=clerk, role=Role.BUREAU_CLERK, target=bureau)
-        school_account, school = school_user("360102")
-        term = services.school_term_create(actor=school_account, school=school, name="春季",
-                                           starts_on=START, ends_on=START + D(150),
-                                           project_count=10)
-        found = {}
-        for name in ("willing", "silent"):
-            person = PersonFactory(name=name, user=UserFactory())
-            approval = approve(person=person, where="360100", categories=("reading",),
-                               valid_from=START, valid_until=START + D(364))
-            engagement = services.engagement_create(
-                actor=school_account, school=school, term=term, person=person,
-                category=ServiceCategory.objects.get(code="reading"), grade_min=1,
-                grade_max=6, fee_per_session=Decimal("0"), sessions=20)
-            found[name] = {"person": person, "approval": approval, "engagement": engagement}
-        services.consent_give(actor=found["willing"]["person"].user,
-                              person=found["willing"]["person"], bureau=bureau,
-                              purpose=RecordQueryConsent.Purpose.REQUERY)
-    return {"bureau": bureau, "clerk": clerk, "school_account": school_account, **found}
 
 
 def test_yearly_requery_opens_on_the_bureaus_date_and_overdue_suspends(people, client):
@@ -225,3 +196,26 @@ def test_overlapping_runs_ask_the_school_to_rate_its_term_once(people, monkeypat
     with at(day, 2):
         after_approval.term_evaluations_request(today=day)
     assert len(_told(school_account)) == before + 1
+
+
+def test_a_staff_member_without_an_account_is_reached_through_the_employer(people):
+    # given a coach employed by an organization, with no account of their own, approved
+    # as an individual, and the organization's provider user
+    employer = organization("明德体育俱乐部")
+    manager = UserFactory()
+    services.role_grant(actor=None, user=manager, role=Role.PROVIDER, target=employer)
+    coach = PersonFactory(name="无账号教练", organization=employer, user=None)
+    with at(START):
+        approval = approve(person=coach, where="360100", categories=("reading",),
+                           valid_from=START, valid_until=START + D(364))
+    # when the term's 60-day reminder comes, then the employer is told
+    beat_day(approval.valid_until - D(60))
+    assert any("无账号教练" in s for s in _told(manager))
+    # and when the bureau suspends the coach, the employer is told too
+    admin = UserFactory()
+    services.role_grant(actor=None, user=admin, role=Role.BUREAU_ADMIN,
+                        target=people["bureau"])
+    Notification.objects.all().delete()
+    services.provider_suspend(actor=admin, bureau=people["bureau"], person=coach,
+                              reason="投诉核查")
+    assert any("无账号教练" in s for s in _told(manager))

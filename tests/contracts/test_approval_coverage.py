@@ -13,6 +13,7 @@ from registry import services
 from registry.models import (
     Approval,
     Engagement,
+    Person,
     ProviderAvailability,
     RosterMember,
     approval_covers,
@@ -31,12 +32,18 @@ def _coach(name, *, grades, categories=("sport",)):
 
 
 def test_the_rule_covers_a_sub_item_and_a_range_of_grades(contract):
-    approval = approve(person=person("周规则"), categories=("sport",), grades=(4, 6))
-    swimming = category("swimming")
-    assert approval_covers(approval, category=swimming, grades=(4, 6)) == []
-    assert approval_covers(approval, category=swimming, grades=(5, 5)) == []
+    approval = approve(person=person("周规则"), categories=("integrated",), grades=(4, 6))
+    mental_health = category("mental-health")
+    assert approval_covers(approval, category=mental_health, grades=(4, 6)) == []
+    assert approval_covers(approval, category=mental_health, grades=(5, 5)) == []
     assert approval_covers(approval, category=category("arts"), grades=(3, 6)) == [
         "category", "grades"]
+    # a high-risk sub-item is covered only where it is named: 体育 does not cover 游泳
+    sport = approve(person=person("周体育"), categories=("sport",), grades=(4, 6))
+    assert approval_covers(sport, category=category("swimming"), grades=(4, 6)) == [
+        "category"]
+    swimming = approve(person=person("周游泳"), categories=("swimming",), grades=(4, 6))
+    assert approval_covers(swimming, category=category("swimming"), grades=(4, 6)) == []
     # approved before grades were named: every grade, as it was approved
     legacy = approve(person=person("吴旧证"), categories=("sport",))
     assert legacy.grade_min is None and approval_covers(legacy, grades=(1, 9)) == []
@@ -79,7 +86,7 @@ def test_the_roster_refuses_a_person_approved_for_another_category(contract):
 
 
 def test_an_individual_is_engaged_only_for_what_their_approval_covers(contract):
-    coach = _coach("李游泳", grades=(4, 6), categories=("sport",))
+    coach = _coach("李游泳", grades=(4, 6), categories=("swimming",))
     need = services.term_need_add(actor=contract["user"], term=contract["term"],
                                   category=category("swimming"), grade_min=1, grade_max=3,
                                   places=20, budget_per_session=Decimal("40"))
@@ -218,8 +225,9 @@ def test_the_engagement_form_offers_the_categories_the_persons_approval_covers(c
     assert page.status_code == 200
     form = page.content.decode().split('id="record-engagement"')[1].split("</form>")[0]
     assert 'name="eng-category"' in form and "<select" in form
-    # the approval's category and its sub-items (体育 covers 游泳), nothing else
-    assert "游泳" in form and "体育" in form and "文化艺术" not in form
+    # the approval's category and its sub-items, but not the high-risk 游泳 it does not
+    # name; nothing else
+    assert "体育" in form and "游泳" not in form and "文化艺术" not in form
 
 
 def test_grades_taught_within_a_wider_need_are_what_the_approval_must_cover(contract):
@@ -240,7 +248,8 @@ def test_grades_taught_within_a_wider_need_are_what_the_approval_must_cover(cont
 
 def test_an_organization_is_engaged_only_for_an_offering_its_approval_covers(contract):
     # given an organization approved for sport that has since added a swimming offering (a
-    # sub-item of sport: covered) and a calligraphy one (arts: never vetted)
+    # high-risk sub-item of sport: never vetted, its licence never checked) and a
+    # calligraphy one (arts: never vetted)
     org = contract["org"]
     swimming = OfferingFactory(organization=org, category=category("swimming"),
                                title="少儿游泳", fee_per_session=Decimal("40"))
@@ -260,8 +269,43 @@ def test_an_organization_is_engaged_only_for_an_offering_its_approval_covers(con
     assert org.name in str(refused.json()) and "文化艺术" in str(refused.json())
     assert Engagement.objects.count() == before
 
-    # and for the swimming offering (under sport), as for the basketball one: engaged
-    for offering in (swimming, contract["offering"]):
-        response = client.post("/api/v1/engagements/", {**body, "offering": offering.pk},
-                               content_type="application/json")
-        assert response.status_code == 201, response.content
+    # and for the swimming offering: refused too, naming 游泳
+    refused = client.post("/api/v1/engagements/", {**body, "offering": swimming.pk},
+                          content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.status_code == 400, refused.content
+    assert "游泳" in str(refused.json())
+    assert Engagement.objects.count() == before
+    # the basketball one (sport itself): engaged
+    response = client.post("/api/v1/engagements/", {**body, "offering": contract["offering"].pk},
+                           content_type="application/json")
+    assert response.status_code == 201, response.content
+
+
+def test_a_person_approved_for_sport_is_neither_found_nor_engaged_for_swimming(contract):
+    # given a coach approved for sport (体育), not for swimming (游泳, high-risk: the bureau
+    # never checked a qualification to teach it), and one approved for swimming
+    _coach("郑体育", grades=(1, 6), categories=("sport",))
+    swimmer = _coach("冯游泳", grades=(1, 6), categories=("swimming",))
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(contract["user"])
+    # when the school searches people for swimming: only the one approved for it
+    found = client.get("/api/v1/search/people/", {"category": "swimming"})
+    assert found.status_code == 200, found.content
+    names = [r["name"] for r in found.json()["results"]]
+    assert "冯游泳" in names and "郑体育" not in names
+    # and for sport: both (an approval for swimming teaches a sport)
+    names = [r["name"] for r in client.get("/api/v1/search/people/",
+                                            {"category": "sport"}).json()["results"]]
+    assert {"冯游泳", "郑体育"} <= set(names)
+    # and engaging the sport coach to teach swimming is refused, naming 游泳
+    need = services.term_need_add(actor=contract["user"], term=contract["term"],
+                                  category=category("swimming"), grade_min=1, grade_max=6,
+                                  places=20, budget_per_session=Decimal("40"))
+    with pytest.raises(ValidationError) as refused:
+        engage(contract, organization=None, offering=None,
+               person=Person.objects.get(name="郑体育"), need=need, roster=[],
+               fee_per_session=Decimal("30"))
+    assert "郑体育" in str(refused.value) and "游泳" in str(refused.value)
+    engagement = engage(contract, organization=None, offering=None, person=swimmer,
+                        need=need, roster=[], fee_per_session=Decimal("30"))
+    assert engagement.approval.person == swimmer

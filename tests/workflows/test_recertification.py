@@ -12,7 +12,9 @@ from documents.services import document_reject, document_upload, document_verify
 from registry import services as registry_services
 from registry.models import (
     Approval,
+    ApprovalHold,
     AuditEvent,
+    Blacklisting,
     BlacklistProposal,
     BureauCalendar,
     Jurisdiction,
@@ -469,8 +471,9 @@ def test_an_organization_is_suspended_for_its_high_risk_licence_only_while_it_of
 def test_an_approval_reinstated_while_its_case_is_open_is_suspended_again_under_it(
         world, insured):
     # given an approval suspended for its expired insurance, with its case open, then
-    # reinstated by the bureau for another reason (a sanction lifted), the insurance still
-    # expired; and another approval whose term ends a few days later
+    # reinstated by the bureau as one suspended before holds were recorded could be (none
+    # held it for its credential), the insurance still expired; and another approval whose
+    # term ends a few days later
     w = world
     approval, expiry = insured
     other_org = OrganizationFactory()
@@ -482,6 +485,7 @@ def test_an_approval_reinstated_while_its_case_is_open_is_suspended_again_under_
     with _at(day, 2):
         assert sweep.credential_sweep(today=day).suspended == 1
     case = RecertificationProcess.objects.get(approval=approval)
+    ApprovalHold.objects.filter(approval=approval).delete()
     with _at(day, 10):
         registry_services.provider_reinstate(actor=w.admin, bureau=w.bureau,
                                              organization=w.organization, reason="复核撤销暂停")
@@ -617,3 +621,84 @@ def test_a_document_type_the_catalogue_no_longer_asks_for_suspends_nobody(world,
     # then nothing is suspended
     approval.refresh_from_db()
     assert (report.suspended, approval.status) == (0, Approval.Status.APPROVED)
+
+
+def _renew(w, case, day):
+    """The provider uploads a renewed insurance and submits; the clerk verifies it."""
+    with _at(day):
+        [task] = open_tasks(case, "renew")
+        new = document_upload(actor=w.provider, subject=w.organization,
+                              document_type="liability_insurance", file=pdf(),
+                              filename="renewed.pdf", issued_on=day,
+                              expires_on=day + datetime.timedelta(days=200))
+        task_actions.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+        [task] = open_tasks(case, "recert_verify")
+        task_actions.task_perform(actor=w.clerk, task=task, data={f"doc_{new.pk}": "verify"})
+    case.refresh_from_db()
+
+
+def _suspended_for_the_insurance(w, insured):
+    approval, expiry = insured
+    day = expiry + datetime.timedelta(days=1)
+    with _at(day, 2):
+        assert sweep.credential_sweep(today=day).suspended == 1
+    return approval, day, RecertificationProcess.objects.get(approval=approval)
+
+
+def test_the_bureau_cannot_reinstate_past_an_expired_credential(world, insured):
+    w = world
+    approval, day, case = _suspended_for_the_insurance(w, insured)
+    # when the administrator reinstates the organization while its insurance is expired
+    with _at(day, 10):
+        [held] = registry_services.provider_reinstate(
+            actor=w.admin, bureau=w.bureau, organization=w.organization, reason="误操作")
+    # then it stays suspended, held for the credential, and its case waits for the renewal
+    assert held.status == Approval.Status.SUSPENDED
+    assert registry_services.approval_held_by(held) == ["credential"]
+    # the verified renewal puts it back in force
+    _renew(w, case, day + datetime.timedelta(days=2))
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.APPROVED
+    assert case.outcome == CaseOutcome.APPROVED
+
+
+def test_a_verified_renewal_does_not_lift_the_bureaus_sanction(world, insured):
+    w = world
+    approval, day, case = _suspended_for_the_insurance(w, insured)
+    # given the bureau suspends the organization too (an incident), while it is suspended
+    with _at(day, 10):
+        [sanctioned] = registry_services.provider_suspend(
+            actor=w.admin, bureau=w.bureau, organization=w.organization, reason="安全事故调查")
+    assert sanctioned.status == Approval.Status.SUSPENDED
+    # when its renewal is verified
+    renewed_on = day + datetime.timedelta(days=2)
+    _renew(w, case, renewed_on)
+    # then the re-certification is done, but the approval stays suspended and says why,
+    # with its new term kept for when the sanction is lifted
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.SUSPENDED
+    assert case.outcome == CaseOutcome.APPROVED
+    assert "教育局作出的暂停决定" in case.outcome_reason
+    assert approval.valid_until <= renewed_on + datetime.timedelta(days=200)
+    # lifting the sanction puts it back in force, valid
+    with _at(renewed_on, 12):
+        registry_services.provider_reinstate(actor=w.admin, bureau=w.bureau,
+                                             organization=w.organization, reason="调查结束")
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.APPROVED
+    assert approval.is_valid_on(renewed_on)
+
+
+def test_a_verified_renewal_does_not_reinstate_a_blacklisted_provider(world, insured):
+    w = world
+    approval, day, case = _suspended_for_the_insurance(w, insured)
+    # given the organization is barred meanwhile by another bureau's confirmed case
+    Blacklisting.objects.create(bureau=w.other_bureau, organization=w.organization,
+                                uscc=w.organization.uscc, starts_on=day,
+                                ends_on=day + datetime.timedelta(days=3 * 365),
+                                reason="严重违规")
+    # when its renewal is verified, it stays suspended
+    _renew(w, case, day + datetime.timedelta(days=2))
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.SUSPENDED
+    assert "黑名单" in case.outcome_reason

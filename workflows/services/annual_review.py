@@ -131,9 +131,13 @@ def annual_review_decide(*, actor, case, decision: str, reason: str) -> None:
     if decision == "renew":  # 1+1: once, then a new selection
         registry_services.approval_renew(actor=actor, approval=approval, reason=reason)
     elif decision == "suspend":
+        was_in_force = approval.status == Approval.Status.APPROVED
+        # held for the bureau's decision even when suspended already (an expired
+        # credential): its renewal alone will not put it back in force
         registry_services.approval_suspend(actor=actor, approval=approval, reason=reason)
-        registry_services.sanction_fan_out(actor=actor, approvals=[approval],
-                                           action="suspend", reason=reason)
+        if was_in_force:
+            registry_services.sanction_fan_out(actor=actor, approvals=[approval],
+                                               action="suspend", reason=reason)
     elif decision == "revoke":
         registry_services.approval_revoke(actor=actor, approval=approval, reason=reason)
         registry_services.sanction_fan_out(actor=actor, approvals=[approval],

@@ -23,6 +23,7 @@ from registry.expiry import expired_q
 from registry.formatting import local_date
 from registry.models import (
     Approval,
+    ApprovalHold,
     InvalidTransition,
     Offering,
     ServiceCategory,
@@ -36,6 +37,8 @@ from workflows.models import (
 from workflows.services import checks
 from workflows.services.completeness import check_document_decisions
 from workflows.services.notifications import notify, notify_private_news
+
+Cause = ApprovalHold.Cause
 
 
 def _expired_required(today, holder: str):
@@ -147,7 +150,7 @@ def approvals_suspend_expired(*, today: datetime.date) -> int:
                 "names": "、".join(item["name"] for item in due)}
             try:
                 registry_services.approval_suspend(actor=None, approval=approval,
-                                                   reason=reason)
+                                                   reason=reason, cause=Cause.CREDENTIAL)
             except InvalidTransition:
                 continue
             # as any suspension: its live engagements are suspended, and the schools
@@ -259,11 +262,17 @@ def recertification_restore(*, case: RecertificationProcess) -> None:
         _finish(case, CaseOutcome.REJECTED, reason)
         return
     reason = gettext("Renewed documents verified.")
-    registry_services.approval_reinstate(
-        actor=case.checked_by, approval=approval, valid_until=valid_until, reason=reason)
-    # the engagements the expiry suspended are restored, and their schools told
-    registry_services.sanction_fan_out(actor=case.checked_by, approvals=[approval],
-                                       action="restore", reason=reason)
+    approval = registry_services.approval_reinstate(
+        actor=case.checked_by, approval=approval, valid_until=valid_until, reason=reason,
+        causes=[Cause.CREDENTIAL])
+    if approval.status == Approval.Status.APPROVED:
+        # the engagements the expiry suspended are restored, and their schools told
+        registry_services.sanction_fan_out(actor=case.checked_by, approvals=[approval],
+                                           action="restore", reason=reason)
+    else:  # a sanction, a re-query not done or the blacklist holds it still
+        reason = gettext("Renewed documents verified. The approval stays suspended: "
+                         "%(causes)s.") % {"causes": registry_services.held_by_label(
+                             registry_services.approval_held_by(approval))}
     _finish(case, CaseOutcome.APPROVED, reason)
 
 
@@ -274,6 +283,17 @@ def recertification_revoke(*, case: RecertificationProcess) -> None:
     a vetting does: confirmed, it revokes the approval and bars the person; the person may
     ask once for a re-check (复查)."""
     reason = gettext("The yearly record query returned a record.")
+    # the renewals are verified: what holds the approval now is the hit, which the bureau
+    # lifts if it does not confirm it (a confirmed bar revokes the approval)
+    approval = case.approval
+    was_in_force = approval.status == Approval.Status.APPROVED
+    registry_services.approval_suspend(actor=case.checked_by, approval=approval,
+                                       reason=reason, cause=Cause.RECORD_HIT)
+    if was_in_force:
+        registry_services.sanction_fan_out(actor=case.checked_by, approvals=[approval],
+                                           action="suspend", reason=reason)
+    registry_services.approval_reinstate(actor=case.checked_by, approval=approval,
+                                         reason=reason, causes=[Cause.CREDENTIAL])
     registry_services.person_bar_for_record_hit(
         actor=case.checked_by, bureau=case.bureau, person=case.approval.person,
         reason=gettext("Record query hit during re-certification #%(pk)s") % {"pk": case.pk})

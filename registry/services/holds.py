@@ -1,0 +1,104 @@
+"""Suspending and reinstating an approval, cause by cause (:mod:`registry.models.holds`).
+
+Whoever suspends names the cause it holds the approval for; whoever reinstates names the
+causes it answers. The approval comes back in force only when no other cause holds it and
+its provider is not blacklisted: otherwise the answered causes are lifted, the approval
+stays suspended, and the caller reads why from :func:`approval_held_by`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Approval, ApprovalHold
+from registry.selectors.sanctions import is_blacklisted
+from registry.services.core import _require_reason, approval_transition, audit_record
+
+Cause = ApprovalHold.Cause
+BLACKLIST = "blacklist"  # not a hold row: read from the blacklist itself, as it stands
+
+
+def approval_held_by(approval: Approval) -> list[str]:
+    """What keeps ``approval`` out of service: its open holds' causes, and ``blacklist``
+    when its provider is barred."""
+    causes = list(ApprovalHold.objects.filter(approval=approval, lifted_at__isnull=True)
+                  .order_by("placed_at", "pk").values_list("cause", flat=True))
+    subject = approval.subject
+    if is_blacklisted(uscc=getattr(subject, "uscc", None),
+                      id_number=getattr(subject, "id_number", None)):
+        causes.append(BLACKLIST)
+    return causes
+
+
+def held_by_label(causes: Iterable[str]) -> str:
+    """The causes as the provider and the bureau read them, joined by 、."""
+    labels = {**dict(Cause.choices), BLACKLIST: _("the provider is on the blacklist")}
+    return "、".join(str(labels[c]) for c in causes)
+
+
+@transaction.atomic
+def approval_suspend(*, actor, approval: Approval, reason: str,
+                     cause: str = Cause.SANCTION) -> Approval:
+    """Take an approval out of service for ``cause`` (expired credential, sanction…).
+
+    An approved one becomes suspended; a suspended one stays so and is held for this cause
+    too, so that answering its other cause does not put it back in force. Anything else
+    raises ``InvalidTransition``. Returns the approval, locked."""
+    _require_reason(reason)
+    locked = Approval.objects.select_for_update().get(pk=approval.pk)
+    if locked.status != Approval.Status.SUSPENDED:  # one event: the suspension, its cause
+        locked = approval_transition(actor=actor, approval=approval,
+                                     to=Approval.Status.SUSPENDED, reason=reason,
+                                     data={"cause": str(cause)})
+        ApprovalHold.objects.create(approval=locked, cause=cause, reason=reason.strip())
+        return locked
+    _, placed = ApprovalHold.objects.get_or_create(
+        approval=locked, cause=cause, lifted_at=None, defaults={"reason": reason.strip()})
+    if placed:
+        audit_record(actor=actor, action="approval.hold", target=locked,
+                     from_state=locked.status, to_state=locked.status, reason=reason,
+                     data={"cause": str(cause)})
+    approval.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def approval_reinstate(*, actor, approval: Approval, reason: str,
+                       causes: Iterable[str] = (Cause.SANCTION,),
+                       valid_until: datetime.date | None = None) -> Approval:
+    """Answer ``causes`` of a suspended approval: their holds are lifted, and the approval
+    is back in service unless another cause still holds it or its provider is blacklisted
+    (then it stays suspended: :func:`approval_held_by` says why). ``valid_until`` (a
+    renewal's new end) is set either way. Returns the approval, locked."""
+    _require_reason(reason)
+    locked = Approval.objects.select_for_update().get(pk=approval.pk)
+    if locked.status != Approval.Status.SUSPENDED:  # the transition map refuses it
+        return approval_transition(actor=actor, approval=approval,
+                                   to=Approval.Status.APPROVED, reason=reason)
+    causes = [str(c) for c in causes]
+    answered = ApprovalHold.objects.filter(approval=locked, lifted_at__isnull=True,
+                                           cause__in=causes)
+    lifted = list(answered.values_list("cause", flat=True))
+    answered.update(lifted_at=timezone.now())
+    remaining = approval_held_by(locked)
+    if not remaining:  # one event: back in force, with what it answered
+        return approval_transition(actor=actor, approval=approval,
+                                   to=Approval.Status.APPROVED, reason=reason,
+                                   valid_until=valid_until, data={"lifted": lifted})
+    audit_record(actor=actor, action="approval.hold_lift", target=locked,
+                 from_state=locked.status, to_state=locked.status, reason=reason,
+                 data={"lifted": lifted, "remaining": remaining})
+    if valid_until is not None:  # the renewal's end holds for when it comes back
+        if locked.valid_from and valid_until < locked.valid_from:
+            raise ValidationError({"valid_until": _("The end of validity is before its "
+                                                    "start.")})
+        locked.valid_until = valid_until
+        locked.save(update_fields=["valid_until"])
+    approval.refresh_from_db()
+    return locked
