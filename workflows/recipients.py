@@ -56,5 +56,12 @@ def case_providers(case) -> list:
 
 
 def bureau_for_approval(approval) -> Bureau:
-    """The bureau of the approval's jurisdiction (where its cases go)."""
-    return Bureau.objects.get(jurisdiction_id=approval.jurisdiction_id)
+    """The bureau of the approval's jurisdiction (where its cases go), else the nearest
+    above it: a county without a bureau of its own in the registry is served by its
+    city's. ``Bureau.DoesNotExist`` when no bureau serves the jurisdiction at all."""
+    lineage = approval.jurisdiction.lineage_ids()  # nearest first
+    bureaus = {b.jurisdiction_id: b for b in Bureau.objects.filter(jurisdiction_id__in=lineage)}
+    for pk in lineage:
+        if pk in bureaus:
+            return bureaus[pk]
+    raise Bureau.DoesNotExist(f"no bureau serves jurisdiction {approval.jurisdiction_id}")

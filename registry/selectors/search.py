@@ -298,6 +298,16 @@ def approved_organizations_search(
                              rows=reference.fee_references().in_force(jurisdiction_ids, day))
         active = [offering for item in found.values() for offering in item.active_offerings]
         _with_categories(categories, {offering.category_id for offering in active})
+        for item in found.values():
+            # only what its approvals cover (approval_covers): an offering added since in
+            # a category nobody vetted, or in a high-risk sub-item its approval does not
+            # name, cannot be engaged and is not offered to the school
+            covered = {pk for approval in item.valid_approvals for pk in approval.category_ids}
+            item.active_offerings = [
+                offering for offering in item.active_offerings
+                if offering.category_id in covered
+                or covering_parent_id(categories[offering.category_id]) in covered]
+        active = [offering for item in found.values() for offering in item.active_offerings]
         for offering in active:
             offering.category = categories[offering.category_id]
             fee = fees.for_category(offering.category)

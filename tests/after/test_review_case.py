@@ -234,3 +234,29 @@ def test_a_rectification_not_evidenced_by_its_deadline_comes_back_to_the_clerk(c
         late = client.post(f"/api/v1/review-cases/{case.pk}/rectification/",
                            {"evidence": "补交"}, content_type="application/json")
     assert late.status_code == 400
+
+
+def test_rectification_evidenced_early_goes_to_the_clerk_without_waiting_for_the_deadline(
+        client, w):
+    case = _investigate(client, w, _report_incident(client, w), action="rectify")
+    beat_day(datetime.date(2027, 3, 16))  # no answer: to the decision
+    with at(datetime.date(2027, 3, 16), 10):
+        done = _act(client, w.decider, case, "decide",
+                    {"decision": "rectify", "reason": "看护制度不健全",
+                     "rectification_requirements": "建立看护签到制度",
+                     "rectification_due": "2027-05-31"})
+    assert done.status_code == 200, done.content
+    # the provider shows the rectification done the next day, inside the 复核 window
+    with at(datetime.date(2027, 3, 17), 10):
+        client.force_login(w.owner)
+        sent = client.post(f"/api/v1/review-cases/{case.pk}/rectification/",
+                           {"evidence": "已建立看护签到制度，附签到表"},
+                           content_type="application/json")
+    assert sent.status_code == 200, sent.content
+    # when the 复核 window closes, the clerk has the evidence to check at once, weeks
+    # before the deadline
+    case.refresh_from_db()
+    beat_day(case.reexamination_due + datetime.timedelta(days=1))
+    case.refresh_from_db()
+    assert case.stage == "rectification_check"
+    _task(case, "rectification_check")

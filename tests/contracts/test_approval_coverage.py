@@ -275,6 +275,10 @@ def test_an_organization_is_engaged_only_for_an_offering_its_approval_covers(con
     assert refused.status_code == 400, refused.content
     assert "游泳" in str(refused.json())
     assert Engagement.objects.count() == before
+    # the school's search offers only the basketball one, what its approval covers
+    [found] = [r for r in client.get("/api/v1/search/organizations/").json()["results"]
+               if r["id"] == org.pk]
+    assert [o["id"] for o in found["offerings"]] == [contract["offering"].pk]
     # the basketball one (sport itself): engaged
     response = client.post("/api/v1/engagements/", {**body, "offering": contract["offering"].pk},
                            content_type="application/json")

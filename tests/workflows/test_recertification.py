@@ -23,7 +23,13 @@ from registry.models import (
 )
 from registry.roles import Role
 from registry.selectors import is_blacklisted
-from tests.factories import OfferingFactory, OrganizationFactory, PersonFactory, UserFactory
+from tests.factories import (
+    JurisdictionFactory,
+    OfferingFactory,
+    OrganizationFactory,
+    PersonFactory,
+    UserFactory,
+)
 from tests.workflows.conftest import open_tasks, pdf, upload_all
 from workflows import task_actions
 from workflows.models import (
@@ -702,3 +708,84 @@ def test_a_verified_renewal_does_not_reinstate_a_blacklisted_provider(world, ins
     approval.refresh_from_db()
     assert approval.status == Approval.Status.SUSPENDED
     assert "黑名单" in case.outcome_reason
+
+
+def _insurance_expires(organization, on):
+    Document.objects.filter(organization=organization, superseded_at__isnull=True,
+                            document_type__code="liability_insurance").update(
+        expires_on=on, issued_on=on - datetime.timedelta(days=300))
+
+
+def test_a_county_without_a_bureau_of_its_own_is_served_by_its_city(world):
+    # given an organization approved in a county the registry has no bureau row for
+    w = world
+    county = JurisdictionFactory(code="360188", name="无局区")
+    approval = registry_services.approval_create(actor=w.root, jurisdiction=county,
+                                                 organization=w.organization)
+    registry_services.approval_approve(actor=w.root, approval=approval, valid_from=START,
+                                       valid_until=START + datetime.timedelta(days=364))
+    expiry = START + datetime.timedelta(days=100)
+    _insurance_expires(w.organization, expiry)
+    # when its insurance expires, then it is suspended and its case goes to the city's bureau
+    day = expiry + datetime.timedelta(days=1)
+    with _at(day, 2):
+        assert sweep.credential_sweep(today=day).suspended == 1
+    assert RecertificationProcess.objects.get(approval=approval).bureau == w.bureau
+
+
+def test_one_approval_that_fails_does_not_hold_back_the_sweep(world, caplog):
+    # given, first in line, an approval in a province no bureau serves (added without its
+    # bureau), then an approval of the world's organization, both with their insurance
+    # expiring on day 100, and an approval whose term ends on day 50
+    w = world
+    nowhere = JurisdictionFactory(code="990000", name="无局省",
+                                  level=Jurisdiction.Level.PROVINCE, parent=None)
+    orphan_org, ended_org = OrganizationFactory(), OrganizationFactory()
+    for org in (orphan_org, ended_org):
+        registry_services.role_grant(actor=w.root, user=w.provider, role=Role.PROVIDER,
+                                     target=org)
+        upload_all(w.provider, org, expires_in_days=3000)
+    orphan = registry_services.approval_create(actor=w.root, jurisdiction=nowhere,
+                                               organization=orphan_org)
+    registry_services.approval_approve(actor=w.root, approval=orphan, valid_from=START,
+                                       valid_until=START + datetime.timedelta(days=364))
+    approval = _approve(w, organization=w.organization)
+    ended = _approve(w, organization=ended_org, days=50)
+    expiry = START + datetime.timedelta(days=100)
+    for org in (orphan_org, w.organization):
+        _insurance_expires(org, expiry)
+    # when the sweep runs the next day
+    day = expiry + datetime.timedelta(days=1)
+    with _at(day, 2), pytest.raises(sweep.SweepIncomplete) as incomplete:
+        sweep.credential_sweep(today=day)
+    # then the failure is reported, and everything else is done: the other approval is
+    # suspended with its case, and the later steps ran (the ended term expired)
+    assert incomplete.value.failed == ["suspended"]
+    assert incomplete.value.report.suspended == 1
+    assert f"item {orphan.pk} failed" in caplog.text
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.SUSPENDED
+    assert RecertificationProcess.objects.filter(approval=approval).exists()
+    ended.refresh_from_db()
+    assert ended.status == Approval.Status.EXPIRED
+
+
+def test_moving_the_annual_review_date_inside_the_window_opens_no_second_review(world):
+    # given a bureau reviewing on 1 June, and an approval whose term ends in January
+    w = world
+    approval = _approve(w, organization=w.organization)
+    calendar = BureauCalendar.objects.create(bureau=w.bureau, annual_review_month=6,
+                                             annual_review_day=1, requery_month=3,
+                                             requery_day=1)
+    june_1 = datetime.date(2026, 6, 1)
+    with _at(june_1, 2):
+        assert annual_review.annual_reviews_open(today=june_1) == 1
+    # when the bureau then moves its date to 10 June, and the run of 10 June comes
+    calendar.annual_review_day = 10
+    calendar.save()
+    june_10 = datetime.date(2026, 6, 10)
+    with _at(june_10, 2):
+        opened = annual_review.annual_reviews_open(today=june_10)
+    # then this year's review is the one already open
+    assert opened == 0
+    assert AnnualReviewProcess.objects.filter(approval=approval).count() == 1

@@ -53,6 +53,8 @@ EXEMPT = {
     "registry.services.engagements.fee_within_limits": CHECK,
     "registry.services.engagements.roster_approval_for": READ,
     "registry.services.engagements.engagement_grades": CHECK,
+    "registry.services.holds.approval_held_by": READ,
+    "registry.services.holds.held_by_label": "formats text; no database",
     "registry.services.photos.may_manage_photo": READ,
     "registry.services.list_exports.list_export_name": "names a file; no database",
     "registry.services.list_exports.list_export_stored": "opens a stored file; no database",

@@ -1,8 +1,13 @@
-"""What every workflows service shares: its audit call and its text check."""
+"""What every workflows service shares: its audit call, its text check, and the calendar's
+way of going through a batch."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
+
 from django.core.exceptions import ValidationError
+from django.db import OperationalError
 
 from registry import services as registry_services
 
@@ -18,3 +23,36 @@ def require_text(text: str, field: str, message) -> str:
     if not text:
         raise ValidationError({field: message})
     return text
+
+
+logger = logging.getLogger("workflows.calendar")
+
+
+class ItemsFailed(Exception):
+    """Some items of a calendar batch raised (each logged, each rolled back alone by its
+    own transaction); ``done`` of the others were done."""
+
+    def __init__(self, done: int, failed: list):
+        super().__init__(f"{len(failed)} item(s) failed: {failed[:20]}")
+        self.done, self.failed = done, failed
+
+
+def each_apart(pks: Iterable, work: Callable[[object], bool], *, what: str) -> int:
+    """``work(pk)`` for each of ``pks``; ``work`` runs its own transaction. One that raises
+    is logged and the others go on: one bad row must not hold back the calendar for every
+    row after it, night after night. Returns how many returned true; raises
+    :class:`ItemsFailed` at the end if any raised (so the run is seen to fail). A lost
+    database connection stops at once (the task retries)."""
+    done, failed = 0, []
+    for pk in pks:
+        try:
+            if work(pk):
+                done += 1
+        except OperationalError:
+            raise
+        except Exception:
+            logger.exception("%s: item %s failed", what, pk)
+            failed.append(pk)
+    if failed:
+        raise ItemsFailed(done, failed)
+    return done

@@ -29,18 +29,20 @@ def annual_reviews_open(*, today: datetime.date) -> int:
     """On each bureau's annual review date (1 June unless it sets its own; a run that
     missed the day catches up within 30 days) open one annual review per approval in force
     whose term ends within the coming year: before it ends, so a good year renews it.
-    Idempotent: one case per approval and review date."""
+    Idempotent: one case per approval and review year, even when the bureau moves its
+    date after this year's run (a review within half a year of the date is this year's)."""
     count = 0
     for bureau, day in registry_services.bureaus_due("annual_review", today, window_days=30):
+        this_year = AnnualReviewProcess.objects.filter(
+            period_end__gt=day - datetime.timedelta(days=183),
+            period_end__lt=day + datetime.timedelta(days=183))
         due = (registry_selectors.approvals_due_for_annual_review(bureau, day)
-               .exclude(pk__in=AnnualReviewProcess.objects.filter(period_end=day)
-                        .values("approval_id"))
+               .exclude(pk__in=this_year.values("approval_id"))
                .values_list("pk", flat=True)[: settings.RECERT_SWEEP_BATCH])
         for pk in list(due):
             with transaction.atomic():
                 approval = Approval.objects.select_for_update().get(pk=pk)
-                if AnnualReviewProcess.objects.filter(approval=approval,
-                                                      period_end=day).exists():
+                if this_year.filter(approval=approval).exists():
                     continue
                 entry.flow("annual_review").start.run(approval=approval, today=day)
                 count += 1

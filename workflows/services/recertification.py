@@ -35,6 +35,7 @@ from workflows.models import (
     RecertificationProcess,
 )
 from workflows.services import checks
+from workflows.services._base import each_apart
 from workflows.services.completeness import check_document_decisions
 from workflows.services.notifications import notify, notify_private_news
 
@@ -137,34 +138,35 @@ def approvals_suspend_expired(*, today: datetime.date) -> int:
                 document_type__for_high_risk=True).values(holder)}))
     first, *others = (branch.values_list("pk", flat=True) for branch in branches)
     candidates = first.union(*others).order_by("pk")[: settings.RECERT_SWEEP_BATCH]
-    count = 0
-    for pk in list(candidates):
-        with transaction.atomic():
-            approval = Approval.objects.select_for_update().get(pk=pk)
-            if approval.status != Approval.Status.APPROVED:
-                continue  # another sweep got here first
-            due = _due_types(approval, today)
-            if not due:
-                continue
-            reason = gettext("Credential expired: %(names)s") % {
-                "names": "、".join(item["name"] for item in due)}
-            try:
-                registry_services.approval_suspend(actor=None, approval=approval,
-                                                   reason=reason, cause=Cause.CREDENTIAL)
-            except InvalidTransition:
-                continue
-            # as any suspension: its live engagements are suspended, and the schools
-            # engaging it and the people on its rosters are told
-            registry_services.sanction_fan_out(actor=None, approvals=[approval],
-                                               action="suspend", reason=reason)
-            # one case per approval at a time: one reinstated by another way (a sanction
-            # lifted) while its case waits for the renewal is suspended again under it
-            if not RecertificationProcess.objects.filter(
-                    approval=approval, outcome=CaseOutcome.OPEN).exists():
-                entry.flow("recertification").start.run(approval=approval, due=due,
-                                                         today=today)
-            count += 1
-    return count
+    return each_apart(list(candidates), lambda pk: _suspend_expired(pk, today),
+                      what="suspension for an expired credential")
+
+
+@transaction.atomic
+def _suspend_expired(pk: int, today: datetime.date) -> bool:
+    approval = Approval.objects.select_for_update().get(pk=pk)
+    if approval.status != Approval.Status.APPROVED:
+        return False  # another sweep got here first
+    due = _due_types(approval, today)
+    if not due:
+        return False
+    reason = gettext("Credential expired: %(names)s") % {
+        "names": "、".join(item["name"] for item in due)}
+    try:
+        registry_services.approval_suspend(actor=None, approval=approval, reason=reason,
+                                           cause=Cause.CREDENTIAL)
+    except InvalidTransition:
+        return False
+    # as any suspension: its live engagements are suspended, and the schools engaging it
+    # and the people on its rosters are told
+    registry_services.sanction_fan_out(actor=None, approvals=[approval], action="suspend",
+                                       reason=reason)
+    # one case per approval at a time: one reinstated by another way (a sanction lifted)
+    # while its case waits for the renewal is suspended again under it
+    if not RecertificationProcess.objects.filter(approval=approval,
+                                                 outcome=CaseOutcome.OPEN).exists():
+        entry.flow("recertification").start.run(approval=approval, due=due, today=today)
+    return True
 
 
 @transaction.atomic
@@ -322,25 +324,26 @@ def recertifications_expire_after_grace(*, today: datetime.date) -> int:
     overdue = (RecertificationProcess.objects.filter(outcome=CaseOutcome.OPEN,
                                                      grace_until__lt=today)
                .order_by("pk").values_list("pk", flat=True)[: settings.RECERT_SWEEP_BATCH])
-    count = 0
-    for pk in list(overdue):
-        with entry.flow("recertification").lock(pk), transaction.atomic():
-            case = RecertificationProcess.objects.get(pk=pk)
-            if case.outcome != CaseOutcome.OPEN:
-                continue
-            now = timezone.now()
-            case.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED]).update(
-                status=STATUS.CANCELED, finished=now)
-            case.status, case.finished = PROCESS.CANCELED, now
-            case.save(update_fields=["status", "finished"])
-            approval = Approval.objects.select_for_update().get(pk=case.approval_id)
-            reason = gettext("No renewal within the grace period.")
-            if approval.status == Approval.Status.SUSPENDED:
-                registry_services.approval_expire(actor=None, approval=approval,
-                                                  reason=reason)
-                # the engagements its suspension held end, and their schools are told
-                registry_services.sanction_fan_out(actor=None, approvals=[approval],
-                                                   action="expire", reason=reason)
-            _finish(case, CaseOutcome.REJECTED, reason)
-            count += 1
-    return count
+    return each_apart(list(overdue), _expire_after_grace,
+                      what="expiry after the grace period")
+
+
+def _expire_after_grace(pk: int) -> bool:
+    with entry.flow("recertification").lock(pk), transaction.atomic():
+        case = RecertificationProcess.objects.get(pk=pk)
+        if case.outcome != CaseOutcome.OPEN:
+            return False
+        now = timezone.now()
+        case.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED]).update(
+            status=STATUS.CANCELED, finished=now)
+        case.status, case.finished = PROCESS.CANCELED, now
+        case.save(update_fields=["status", "finished"])
+        approval = Approval.objects.select_for_update().get(pk=case.approval_id)
+        reason = gettext("No renewal within the grace period.")
+        if approval.status == Approval.Status.SUSPENDED:
+            registry_services.approval_expire(actor=None, approval=approval, reason=reason)
+            # the engagements its suspension held end, and their schools are told
+            registry_services.sanction_fan_out(actor=None, approvals=[approval],
+                                               action="expire", reason=reason)
+        _finish(case, CaseOutcome.REJECTED, reason)
+        return True

@@ -22,6 +22,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -406,15 +407,20 @@ def _resume(case: Case, node) -> None:
 
 def review_cases_tick(*, today: datetime.date | None = None) -> int:
     """Move on the cases whose deadline passed (no answer, no re-examination asked, no
-    rectification evidence). Idempotent: a handle already resumed is not waiting."""
+    rectification evidence), and the rectifications evidenced before their stage began.
+    Idempotent: a handle already resumed is not waiting."""
     today = today or _today()
     flow = _flow()
     due = [
         (Case.objects.filter(stage=Stage.NOTICE, response_due__lt=today), flow.response),
         (Case.objects.filter(stage=Stage.DECIDED, reexamination_due__lt=today),
          flow.reexamination_window),
-        (Case.objects.filter(stage=Stage.RECTIFICATION, rectification_due__lt=today),
-         flow.rectification),
+        # a rectification evidenced early (during the 复核 window, before this stage began)
+        # goes to the clerk now, in the same run that began it; the deadline is for one
+        # that was not
+        (Case.objects.filter(Q(rectification_due__lt=today)
+                             | Q(rectification_submitted_at__isnull=False),
+                             stage=Stage.RECTIFICATION), flow.rectification),
     ]
     moved = 0
     for queryset, node in due:

@@ -12,7 +12,7 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -20,6 +20,7 @@ from registry import services as registry_services
 from registry.models import (
     Approval,
 )
+from workflows.services._base import ItemsFailed, each_apart
 from workflows.services.annual_review import annual_reviews_open
 from workflows.services.recertification import (
     approvals_suspend_expired,
@@ -47,32 +48,56 @@ def approvals_expire_term(*, today: datetime.date) -> int:
     due = (Approval.objects.filter(status=Approval.Status.APPROVED, valid_until__lt=today)
            .order_by("valid_until", "pk").values_list("pk", flat=True)
            [: settings.RECERT_SWEEP_BATCH])
-    count = 0
-    for pk in list(due):
-        with transaction.atomic():
-            approval = Approval.objects.select_for_update().get(pk=pk)
-            if approval.status != Approval.Status.APPROVED or approval.valid_until >= today:
-                continue
-            reason = gettext("The approval term has ended.")
-            registry_services.approval_expire(actor=None, approval=approval, reason=reason)
-            # an engagement that would run past it (a renewal that stopped early at a
-            # document's expiry) ends, and its school is told
-            registry_services.sanction_fan_out(actor=None, approvals=[approval],
-                                               action="expire", reason=reason)
-            count += 1
-    return count
+    return each_apart(list(due), lambda pk: _expire_term(pk, today),
+                      what="expiry at the end of the term")
+
+
+@transaction.atomic
+def _expire_term(pk: int, today: datetime.date) -> bool:
+    approval = Approval.objects.select_for_update().get(pk=pk)
+    if approval.status != Approval.Status.APPROVED or approval.valid_until >= today:
+        return False
+    reason = gettext("The approval term has ended.")
+    registry_services.approval_expire(actor=None, approval=approval, reason=reason)
+    # an engagement that would run past it (a renewal that stopped early at a document's
+    # expiry) ends, and its school is told
+    registry_services.sanction_fan_out(actor=None, approvals=[approval], action="expire",
+                                       reason=reason)
+    return True
+
+
+class SweepIncomplete(Exception):
+    """Some of the sweep's work failed (the log names each failure); the rest was done."""
+
+    def __init__(self, today, failed: list[str], report: SweepReport):
+        super().__init__(f"credential sweep {today}: {', '.join(failed)} failed; {report}")
+        self.failed, self.report = failed, report
 
 
 def credential_sweep(*, today: datetime.date | None = None) -> SweepReport:
     """The daily sweep. Each step is idempotent; running it twice, or twice at once,
-    records, suspends and expires nothing twice."""
+    records, suspends and expires nothing twice. A step that fails does not stop the
+    others (nor one approval the rest of its step): the sweep does what it can, then
+    raises :class:`SweepIncomplete` so that the run is seen to fail."""
     today = today or timezone.localdate()
-    report = SweepReport()
-    report.reminders_recorded = reminders_record(today=today)
-    report.suspended = approvals_suspend_expired(today=today)
-    report.expired_after_grace = recertifications_expire_after_grace(today=today)
-    report.expired_term = approvals_expire_term(today=today)
-    report.digests = digests_send(today=today)
-    report.annual_reviews = annual_reviews_open(today=today)
+    report, failed = SweepReport(), []
+    for field, step in (("reminders_recorded", reminders_record),
+                        ("suspended", approvals_suspend_expired),
+                        ("expired_after_grace", recertifications_expire_after_grace),
+                        ("expired_term", approvals_expire_term),
+                        ("digests", digests_send),
+                        ("annual_reviews", annual_reviews_open)):
+        try:
+            setattr(report, field, step(today=today))
+        except OperationalError:
+            raise  # the database is gone: the task retries the whole sweep
+        except ItemsFailed as partial:
+            setattr(report, field, partial.done)
+            failed.append(field)
+        except Exception:
+            logger.exception("credential sweep %s: the step %s failed", today, field)
+            failed.append(field)
     logger.info("credential sweep %s: %s", today, report)
+    if failed:
+        raise SweepIncomplete(today, failed, report)
     return report
