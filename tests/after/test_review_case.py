@@ -208,15 +208,21 @@ def test_an_answer_after_the_deadline_is_refused_and_the_case_goes_on(client, w)
     assert case.response_text == ""
 
 
-def test_a_rectification_not_evidenced_by_its_deadline_comes_back_to_the_clerk(client, w):
+def _rectification_ordered(client, w, due: str):
+    """A case decided on 16 March, unanswered: rectify by ``due``."""
     case = _investigate(client, w, _report_incident(client, w), action="rectify")
     beat_day(datetime.date(2027, 3, 16))  # no answer: to the decision
     with at(datetime.date(2027, 3, 16), 10):
         done = _act(client, w.decider, case, "decide",
                     {"decision": "rectify", "reason": "看护制度不健全",
                      "rectification_requirements": "建立看护签到制度",
-                     "rectification_due": "2027-03-26"})
+                     "rectification_due": due})
     assert done.status_code == 200, done.content
+    return case
+
+
+def test_a_rectification_not_evidenced_by_its_deadline_comes_back_to_the_clerk(client, w):
+    case = _rectification_ordered(client, w, "2027-03-26")
     # 整改中: the approval shows it and stays in force
     approval = Approval.objects.get(pk=w.approval.pk)
     assert approval.status == "approved"
@@ -238,14 +244,7 @@ def test_a_rectification_not_evidenced_by_its_deadline_comes_back_to_the_clerk(c
 
 def test_rectification_evidenced_early_goes_to_the_clerk_without_waiting_for_the_deadline(
         client, w):
-    case = _investigate(client, w, _report_incident(client, w), action="rectify")
-    beat_day(datetime.date(2027, 3, 16))  # no answer: to the decision
-    with at(datetime.date(2027, 3, 16), 10):
-        done = _act(client, w.decider, case, "decide",
-                    {"decision": "rectify", "reason": "看护制度不健全",
-                     "rectification_requirements": "建立看护签到制度",
-                     "rectification_due": "2027-05-31"})
-    assert done.status_code == 200, done.content
+    case = _rectification_ordered(client, w, "2027-05-31")
     # the provider shows the rectification done the next day, inside the 复核 window
     with at(datetime.date(2027, 3, 17), 10):
         client.force_login(w.owner)

@@ -52,8 +52,8 @@ def _status(row) -> str:
     return type(row).objects.get(pk=row.pk).status
 
 
-def _record_clear(people, silent, client):
-    """The person consents late and the clerk records a clear re-query, on the page."""
+def _record(people, silent, client, result="clear"):
+    """The person consents late and the clerk records the re-query, on the page."""
     with at(APRIL_2):
         services.consent_give(actor=silent["person"].user, person=silent["person"],
                               bureau=people["bureau"], purpose="requery")
@@ -61,9 +61,10 @@ def _record_clear(people, silent, client):
         page = client.post(reverse("registry:requery-record",
                                    args=[people["bureau"].pk, silent["requery"].pk]),
                            {"query_reference": "CX-2027-002", "query_date": "2027-04-02",
-                            "result": "clear"})
+                            "result": result})
     assert page.status_code == 302
-    assert _status(silent["requery"]) == RecordRequery.Status.DONE
+    assert _status(silent["requery"]) == (RecordRequery.Status.DONE if result == "clear"
+                                          else RecordRequery.Status.HIT)
 
 
 def _reinstate(people, silent, client):
@@ -77,7 +78,7 @@ def _reinstate(people, silent, client):
 def test_a_late_requery_does_not_lift_the_bureaus_sanction(people, silent, client):
     Notification.objects.all().delete()
     # when the re-query is done, late
-    _record_clear(people, silent, client)
+    _record(people, silent, client)
     # then the person stays suspended: the bureau's sanction still holds them, and the
     # school hears of no lifting
     assert _status(silent["approval"]) == Approval.Status.SUSPENDED
@@ -102,7 +103,7 @@ def test_lifting_the_sanction_does_not_forget_the_requery_not_done(people, silen
     assert "暂停将持续" in body and "年度" in body
     assert not Notification.objects.filter(user=people["school_account"]).exists()
     # and when the re-query is done, the person is back in force and the school told
-    _record_clear(people, silent, client)
+    _record(people, silent, client)
     assert _status(silent["approval"]) == Approval.Status.APPROVED
     assert _status(silent["engagement"]) == silent["engagement"].status
     assert Notification.objects.filter(user=people["school_account"]).exists()
@@ -129,15 +130,7 @@ def test_the_api_names_what_still_holds_a_reinstated_approval(people, silent, cl
 def test_a_late_requery_that_finds_a_record_holds_the_person_for_the_hit(people, silent,
                                                                          client):
     # when the late re-query finds a record
-    with at(APRIL_2):
-        services.consent_give(actor=silent["person"].user, person=silent["person"],
-                              bureau=people["bureau"], purpose="requery")
-        client.force_login(people["clerk"])
-        page = client.post(reverse("registry:requery-record",
-                                   args=[people["bureau"].pk, silent["requery"].pk]),
-                           {"query_reference": "CX-2027-002", "query_date": "2027-04-02",
-                            "result": "hit"})
-    assert page.status_code == 302
+    _record(people, silent, client, result="hit")
     # then the re-query no longer holds the person, the hit does (and the sanction)
     assert services.approval_held_by(silent["approval"]) == ["sanction", "record_hit"]
     # and when the bar is refused and the bureau lifts its suspension, back in force
