@@ -11,9 +11,15 @@ def holds_for_requeries(apps, schema_editor):
     is the workflows app's migration)."""
     Approval = apps.get_model("registry", "Approval")
     ApprovalHold = apps.get_model("registry", "ApprovalHold")
+    BlacklistProposal = apps.get_model("registry", "BlacklistProposal")
     suspended = Approval.objects.filter(status="suspended")
-    for cause, status in (("requery", "overdue"), ("record_hit", "hit")):
-        ids = suspended.filter(requeries__status=status).values_list("pk", flat=True)
+    waiting = BlacklistProposal.objects.filter(kind="record_hit", status="proposed")
+    for cause, held in (
+            ("requery", suspended.filter(requeries__status="overdue")),
+            # a hit whose bar is still to be confirmed (one refused or lifted holds nobody)
+            ("record_hit", suspended.filter(requeries__status="hit",
+                                            person__in=waiting.values("person")))):
+        ids = held.values_list("pk", flat=True)
         ApprovalHold.objects.bulk_create(
             [ApprovalHold(approval_id=pk, cause=cause,
                           reason="held since before holds were recorded")

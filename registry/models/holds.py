@@ -28,8 +28,8 @@ class ApprovalHold(models.Model):
                                      "verified")
         # the yearly re-query not done by its date; lifted by recording it
         REQUERY = "requery", _("the yearly record query is not done")
-        # a record query found a record; held while it is confirmed, lifted by the bureau's
-        # reinstatement (a confirmed bar revokes the approval instead)
+        # a record query found a record; held while it is confirmed, lifted when the bar is
+        # refused or lifted on re-check (a confirmed bar revokes the approval instead)
         RECORD_HIT = "record_hit", _("a record query found a record, being confirmed")
 
     approval = models.ForeignKey("registry.Approval", verbose_name=_("approval"),

@@ -40,6 +40,7 @@ from registry.services.core import (
     audit_record,
     require_perm,
 )
+from registry.services.holds import record_hit_answered
 from registry.services.sanction_reach import provider_users_and_roster, sanction_fan_out
 from registry.services.sanctions import (
     _add_years,
@@ -284,6 +285,8 @@ def blacklist_refuse(*, actor, proposal: BlacklistProposal, reason: str) -> Blac
     proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     audit_record(actor=actor, action="blacklist.refuse", target=proposal, from_state=previous,
                  to_state=proposal.status, reason=proposal.decision_reason)
+    if proposal.person_id:  # a record hit not confirmed no longer holds the person
+        record_hit_answered(actor=actor, person=proposal.person, reason=proposal.decision_reason)
     _tell_decision(proposal)
     return proposal
 
@@ -485,6 +488,7 @@ def recheck_decide(*, actor, recheck: RecheckRequest, outcome: str,
         audit_record(actor=actor, action="blacklist.lift", target=proposal, from_state=was,
                      to_state=proposal.status, reason=recheck.decision_reason,
                      data={"recheck": recheck.pk, "blacklisting_ended": bool(lifted)})
+        record_hit_answered(actor=actor, person=proposal.person, reason=recheck.decision_reason)
     audit_record(actor=actor, action="blacklist.recheck_decide", target=recheck,
                  from_state=previous, to_state=recheck.status, reason=recheck.decision_reason)
     notify(users=[recheck.requested_by, *_provider_users_of_person(proposal.person)],

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import Approval, ApprovalHold
 from registry.selectors.sanctions import is_blacklisted
 from registry.services.core import _require_reason, approval_transition, audit_record
+from registry.services.sanction_reach import sanction_fan_out
 
 Cause = ApprovalHold.Cause
 BLACKLIST = "blacklist"  # not a hold row: read from the blacklist itself, as it stands
@@ -102,3 +103,20 @@ def approval_reinstate(*, actor, approval: Approval, reason: str,
         locked.save(update_fields=["valid_until"])
     approval.refresh_from_db()
     return locked
+
+
+@transaction.atomic
+def record_hit_answered(*, actor, person, reason: str) -> list[Approval]:
+    """A record hit the bureau did not confirm (the bar refused, or lifted on re-check
+    before it was confirmed): the person's approvals held for it are released, back in
+    force where nothing else holds them, and their schools told. Returns those."""
+    held = (Approval.objects.filter(person=person, status=Approval.Status.SUSPENDED,
+                                    holds__cause=Cause.RECORD_HIT,
+                                    holds__lifted_at__isnull=True)
+            .distinct().order_by("pk"))
+    back = [approval for approval in (
+        approval_reinstate(actor=actor, approval=approval, reason=reason,
+                           causes=[Cause.RECORD_HIT]) for approval in held)
+        if approval.status == Approval.Status.APPROVED]
+    sanction_fan_out(actor=actor, approvals=back, action="restore", reason=reason)
+    return back

@@ -36,9 +36,9 @@ from registry.services.core import (
 from registry.services.holds import approval_reinstate, approval_suspend
 from registry.services.sanction_reach import sanction_fan_out
 
-# what the bureau's reinstatement answers: its own sanctions, and a record hit it did not
-# confirm (a confirmed one revokes the approval)
-BUREAU_CAUSES = (ApprovalHold.Cause.SANCTION, ApprovalHold.Cause.RECORD_HIT)
+# what the bureau's reinstatement answers: its own sanctions (a record hit is answered by
+# the bar's decision, registry.services.holds.record_hit_answered)
+BUREAU_CAUSES = (ApprovalHold.Cause.SANCTION,)
 
 
 def _require_admin(actor, bureau: Bureau) -> None:
@@ -112,11 +112,10 @@ def provider_suspend(*, actor, bureau: Bureau, reason: str,
 def provider_reinstate(*, actor, bureau: Bureau, reason: str,
                        organization: Organization | None = None,
                        person: Person | None = None) -> list[Approval]:
-    """Lift the bureau's own suspension of the provider's approvals under ``bureau`` (its
-    sanction, or a record hit it did not confirm); never a blacklisted provider's. An
-    approval another cause still holds (an expired credential waiting for its renewal, a
-    re-query not done) stays suspended until that is answered: the approvals returned
-    say which."""
+    """Lift the bureau's own suspension (its sanction) of the provider's approvals under
+    ``bureau``; never a blacklisted provider's. An approval another cause still holds (an
+    expired credential waiting for its renewal, a re-query not done, a record hit being
+    confirmed) stays suspended until that is answered: the approvals returned say so."""
     def lift(*, actor, approval, reason):
         return approval_reinstate(actor=actor, approval=approval, reason=reason,
                                   causes=BUREAU_CAUSES)

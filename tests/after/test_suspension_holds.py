@@ -133,11 +133,46 @@ def test_a_late_requery_that_finds_a_record_holds_the_person_for_the_hit(people,
     _record(people, silent, client, result="hit")
     # then the re-query no longer holds the person, the hit does (and the sanction)
     assert services.approval_held_by(silent["approval"]) == ["sanction", "record_hit"]
-    # and when the bar is refused and the bureau lifts its suspension, back in force
+    # when the bar is refused, the hit no longer holds them: the sanction still does
     [proposal] = BlacklistProposal.objects.filter(person=silent["person"])
     with at(APRIL_2):
         services.blacklist_refuse(actor=silent["admin"], proposal=proposal,
                                   reason="查询结果系同名误报")
+    assert services.approval_held_by(silent["approval"]) == ["sanction"]
+    assert _status(silent["approval"]) == Approval.Status.SUSPENDED
+    # and when the bureau lifts its suspension too, back in force
     page = _reinstate(people, silent, client)
     assert page.status_code == 200
     assert _status(silent["approval"]) == Approval.Status.APPROVED
+
+
+def test_a_record_hit_the_bureau_refuses_to_confirm_puts_the_person_back(people, client):
+    # given the willing person, whose yearly re-query finds a record
+    beat_day(datetime.date(2027, 3, 1))
+    willing = people["willing"]
+    requery = RecordRequery.objects.get(approval=willing["approval"])
+    with at(MARCH_5):
+        client.force_login(people["clerk"])
+        page = client.post(reverse("registry:requery-record",
+                                   args=[people["bureau"].pk, requery.pk]),
+                           {"query_reference": "CX-2027-001", "query_date": "2027-03-04",
+                            "result": "hit"})
+    assert page.status_code == 302
+    assert _status(willing["approval"]) == Approval.Status.SUSPENDED
+    assert _status(willing["engagement"]) == Engagement.Status.SUSPENDED
+    # when an administrator refuses the bar (the record was someone else's)
+    admin = UserFactory()
+    services.role_grant(actor=None, user=admin, role=Role.BUREAU_ADMIN,
+                        target=people["bureau"])
+    Notification.objects.all().delete()
+    [proposal] = BlacklistProposal.objects.filter(person=willing["person"])
+    with at(MARCH_5):
+        client.force_login(admin)
+        page = client.post(reverse("registry:blacklist-refuse",
+                                   args=[people["bureau"].pk, proposal.pk]),
+                           {"reason": "查询结果系同名误报"})
+    assert page.status_code == 302, page.content
+    # then the person is back in force, and the school is told
+    assert _status(willing["approval"]) == Approval.Status.APPROVED
+    assert _status(willing["engagement"]) == willing["engagement"].status
+    assert Notification.objects.filter(user=people["school_account"]).exists()
