@@ -21,6 +21,7 @@ class WorkflowsConfig(AppConfig):
         from registry import notifications
         from registry.models import BackgroundJob
         from registry.services import (
+            approval_hold_check_register,
             job_runner_register,
             reach_check_register,
             renewal_document_limit_register,
@@ -31,12 +32,14 @@ class WorkflowsConfig(AppConfig):
         from workflows.selectors import provider_has_case_under
         from workflows.services.list_review import list_review_job_run
         from workflows.services.notifications import notify
+        from workflows.services.recertification import credential_hold_check
         from workflows.services.review_cases import review_case_open
 
         register_case_reach(WorkflowCaseReach())
         notifications.sender_register(notify)
         reach_check_register(provider_has_case_under)
         review_case_opener_register(review_case_open)
+        approval_hold_check_register(credential_hold_check)
         renewal_document_limit_register(earliest_expiring_document)
         job_runner_register(BackgroundJob.Kind.LIST_REVIEW, list_review_job_run,
                             permission="registry.administer_bureau")

@@ -81,6 +81,7 @@ from .engagements import (
 from .evaluations import engagement_evaluate, rubric_scores_clean, satisfaction_share
 from .holds import (
     approval_held_by,
+    approval_hold_check_register,
     approval_reinstate,
     approval_suspend,
     held_by_label,
@@ -178,6 +179,7 @@ __all__ = [
     "approval_expire",
     "approval_open_check",
     "approval_held_by",
+    "approval_hold_check_register",
     "approval_reinstate",
     "approval_revoke",
     "approval_suspend",

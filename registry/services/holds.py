@@ -9,7 +9,7 @@ stays suspended, and the caller reads why from :func:`approval_held_by`.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +23,19 @@ from registry.services.sanction_reach import sanction_fan_out
 
 Cause = ApprovalHold.Cause
 BLACKLIST = "blacklist"  # not a hold row: read from the blacklist itself, as it stands
+
+# Causes the registry cannot see itself: an expired credential is the documents' and the
+# re-certification's (workflows). Before an approval comes back in force, each check
+# registered here (``workflows.apps``) is asked ``check(approval)`` and returns
+# ``{cause: reason}`` for what holds it now, acting on it as it must (opening the
+# re-certification case); those causes are held, unless the caller is answering them.
+_hold_checks: list[Callable[[Approval], dict]] = []
+
+
+def approval_hold_check_register(check: Callable[[Approval], dict]) -> None:
+    """Add ``check`` to what is asked before an approval comes back in force (once)."""
+    if check not in _hold_checks:
+        _hold_checks.append(check)
 
 
 def approval_held_by(approval: Approval) -> list[str]:
@@ -59,14 +72,19 @@ def approval_suspend(*, actor, approval: Approval, reason: str,
                                      data={"cause": str(cause)})
         ApprovalHold.objects.create(approval=locked, cause=cause, reason=reason.strip())
         return locked
+    _place(actor, locked, cause, reason)
+    approval.refresh_from_db()
+    return locked
+
+
+def _place(actor, locked: Approval, cause: str, reason: str) -> None:
+    """Hold the suspended ``locked`` for ``cause`` too (once; audited)."""
     _, placed = ApprovalHold.objects.get_or_create(
         approval=locked, cause=cause, lifted_at=None, defaults={"reason": reason.strip()})
     if placed:
         audit_record(actor=actor, action="approval.hold", target=locked,
                      from_state=locked.status, to_state=locked.status, reason=reason,
                      data={"cause": str(cause)})
-    approval.refresh_from_db()
-    return locked
 
 
 @transaction.atomic
@@ -87,6 +105,10 @@ def approval_reinstate(*, actor, approval: Approval, reason: str,
                                            cause__in=causes)
     lifted = list(answered.values_list("cause", flat=True))
     answered.update(lifted_at=timezone.now())
+    for check in _hold_checks:  # what arose meanwhile (a credential expired while held)
+        for cause, why in check(locked).items():
+            if cause not in causes:
+                _place(actor, locked, cause, why)
     remaining = approval_held_by(locked)
     if not remaining:  # one event: back in force, with what it answered
         return approval_transition(actor=actor, approval=approval,

@@ -476,10 +476,9 @@ def test_an_organization_is_suspended_for_its_high_risk_licence_only_while_it_of
 
 def test_an_approval_reinstated_while_its_case_is_open_is_suspended_again_under_it(
         world, insured):
-    # given an approval suspended for its expired insurance, with its case open, then
-    # reinstated by the bureau as one suspended before holds were recorded could be (none
-    # held it for its credential), the insurance still expired; and another approval whose
-    # term ends a few days later
+    # given an approval suspended for its expired insurance, with its case open, then back
+    # in force as one reinstated before holds and the credential check existed could be,
+    # the insurance still expired; and another approval whose term ends a few days later
     w = world
     approval, expiry = insured
     other_org = OrganizationFactory()
@@ -492,11 +491,7 @@ def test_an_approval_reinstated_while_its_case_is_open_is_suspended_again_under_
         assert sweep.credential_sweep(today=day).suspended == 1
     case = RecertificationProcess.objects.get(approval=approval)
     ApprovalHold.objects.filter(approval=approval).delete()
-    with _at(day, 10):
-        registry_services.provider_reinstate(actor=w.admin, bureau=w.bureau,
-                                             organization=w.organization, reason="复核撤销暂停")
-    approval.refresh_from_db()
-    assert approval.status == Approval.Status.APPROVED
+    Approval.objects.filter(pk=approval.pk).update(status=Approval.Status.APPROVED)
 
     # when the next sweeps run
     later = day + datetime.timedelta(days=12)
@@ -789,3 +784,28 @@ def test_moving_the_annual_review_date_inside_the_window_opens_no_second_review(
     # then this year's review is the one already open
     assert opened == 0
     assert AnnualReviewProcess.objects.filter(approval=approval).count() == 1
+
+
+def test_a_credential_that_expired_during_a_sanction_holds_the_approval_when_it_is_lifted(
+        world, insured):
+    # given an organization suspended by the bureau before its insurance expired on day 100
+    w = world
+    approval, expiry = insured
+    with _at(expiry - datetime.timedelta(days=10), 10):
+        registry_services.provider_suspend(actor=w.admin, bureau=w.bureau,
+                                           organization=w.organization, reason="事故调查")
+    day = expiry + datetime.timedelta(days=5)
+    with _at(day, 2):
+        sweep.credential_sweep(today=day)  # nothing to suspend: it is suspended already
+    # when the bureau lifts its sanction, the insurance expired meanwhile
+    with _at(day, 10):
+        [held] = registry_services.provider_reinstate(
+            actor=w.admin, bureau=w.bureau, organization=w.organization, reason="调查结束")
+    # then it stays suspended for the credential, with its re-certification case open
+    assert held.status == Approval.Status.SUSPENDED
+    assert registry_services.approval_held_by(held) == ["credential"]
+    case = RecertificationProcess.objects.get(approval=approval, outcome=CaseOutcome.OPEN)
+    # and the verified renewal puts it back in force
+    _renew(w, case, day + datetime.timedelta(days=1))
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.APPROVED

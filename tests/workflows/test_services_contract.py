@@ -79,6 +79,7 @@ EXEMPT = {
     "workflows.services.list_review.list_review_job_run": (
         "a background job's runner: list_review_start, which it calls, is the atomic and "
         "audited writer"),
+    "registry.services.holds.approval_hold_check_register": "fills an in-memory hook at start-up",
     "registry.services.review_hooks.review_case_opener_register":
         "fills an in-memory hook at start-up",
     "workflows.services.corrections.correction_items": READ,
@@ -155,6 +156,9 @@ AUDIT_CALLS = {"audit", "audit_record", "audit_record_many", "case_finish", "_fi
 # Writers of workflows.services whose audit event another service writes, or that change
 # no state worth an event.
 AUDITED_ELSEWHERE = {
+    "workflows.services.recertification.credential_hold_check":
+        "the flow's start step (recertification_create) records recert.open; "
+        "registry's approval_reinstate records the hold",
     "workflows.services.list_review.list_review_job_run":
         "list_review_start records list_review.start; registry's job_run the job's end",
     "workflows.services.notifications.notify": "a message to users, not a state change",

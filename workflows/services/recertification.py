@@ -170,6 +170,22 @@ def _suspend_expired(pk: int, today: datetime.date) -> bool:
 
 
 @transaction.atomic
+def credential_hold_check(approval: Approval) -> dict:
+    """Asked before a suspended approval comes back in force (registry.services.holds):
+    a credential that expired while it was suspended for something else holds it, and its
+    re-certification case opens, as the nightly sweep would have done."""
+    today = timezone.localdate()
+    due = _due_types(approval, today)
+    if not due:
+        return {}
+    if not RecertificationProcess.objects.filter(approval=approval,
+                                                 outcome=CaseOutcome.OPEN).exists():
+        entry.flow("recertification").start.run(approval=approval, due=due, today=today)
+    return {Cause.CREDENTIAL: gettext("Credential expired: %(names)s") % {
+        "names": "、".join(item["name"] for item in due)}}
+
+
+@transaction.atomic
 def recertification_create(*, activation, approval, due, today):
     """Fill the new re-certification case (called by the flow's start node)."""
     case = activation.process
