@@ -70,7 +70,8 @@ def approval_suspend(*, actor, approval: Approval, reason: str,
         locked = approval_transition(actor=actor, approval=approval,
                                      to=Approval.Status.SUSPENDED, reason=reason,
                                      data={"cause": str(cause)})
-        ApprovalHold.objects.create(approval=locked, cause=cause, reason=reason.strip())
+        ApprovalHold.objects.get_or_create(  # (one left open by a status set by hand)
+            approval=locked, cause=cause, lifted_at=None, defaults={"reason": reason.strip()})
         return locked
     _place(actor, locked, cause, reason)
     approval.refresh_from_db()
