@@ -279,6 +279,14 @@ def test_an_organization_is_engaged_only_for_an_offering_its_approval_covers(con
     [found] = [r for r in client.get("/api/v1/search/organizations/").json()["results"]
                if r["id"] == org.pk]
     assert [o["id"] for o in found["offerings"]] == [contract["offering"].pk]
+    # and its page links only that one to an engagement, saying why not the others
+    page = client.get(f"/registry/providers/{org.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    html = page.content.decode().replace("&amp;", "&")
+    linked = [o.pk for o in (swimming, calligraphy, contract["offering"])
+              if f"organization={org.pk}&offering={o.pk}" in html]
+    assert linked == [contract["offering"].pk]
+    assert html.count("不在其准入范围内") == 2
     # the basketball one (sport itself): engaged
     response = client.post("/api/v1/engagements/", {**body, "offering": contract["offering"].pk},
                            content_type="application/json")
