@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from registry import selectors, services
-from registry.models import Jurisdiction, Organization, ServiceCategory, covering_parent_id
+from registry.models import Jurisdiction, Organization, ServiceCategory
 from registry.models.providers import Person, Weekday
 from registry.requests import bureaus_administered_by, role_groups, schools_of
 from registry.roles import BUREAU_ROLES
@@ -187,17 +187,10 @@ def provider_profile(request, pk: int):
     school = schools_of(request.user).select_related("county__parent").first()
     if not is_bureau and not (approvals and school is not None):
         raise PermissionDenied(_("Only schools may look at approved providers."))
-    if not is_bureau:
-        # a school sees what it may engage, as its search does: the approvals in force in
-        # its county, city or province (read with the school: no query)
-        lineage = school.county.lineage_ids()
-        approvals = [a for a in approvals if a.jurisdiction_id in lineage]
     offerings = list(organization.offerings.filter(is_active=True).select_related("category")
                      .order_by("pk"))
-    covered = {c.pk for a in approvals for c in a.categories.all()}
-    for offering in offerings:  # engaged only for what the approvals cover (approval_covers)
-        offering.engageable = (offering.category_id in covered
-                               or covering_parent_id(offering.category) in covered)
+    approvals = selectors.provider_page_for_school(
+        approvals=approvals, offerings=offerings, school=None if is_bureau else school)
     return render(request, "registry/portal/profile.html", {
         "organization": organization, "approvals": approvals, "school": school,
         "administered": bureaus_administered_by(request.user).select_related("jurisdiction"),

@@ -86,10 +86,16 @@ from .sanctions import (
     sanctions_of_person,
     users_acting_for,
 )
-from .search import approved_organizations_search, approved_people_search, school_jurisdiction_ids
+from .search import (
+    approved_organizations_search,
+    approved_people_search,
+    provider_page_for_school,
+    school_jurisdiction_ids,
+)
 
 __all__ = [
     "categories_approved_for_person",
+    "provider_page_for_school",
     "jobs_visible_to",
     "staffed_bureau_ids",
     "change_requests_for",

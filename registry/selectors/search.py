@@ -16,6 +16,7 @@ from registry.models import (
     Offering,
     School,
     ServiceCategory,
+    approval_covers,
     covering_parent_id,
 )
 from registry.selectors.policy import FeeReferences
@@ -33,6 +34,22 @@ def school_jurisdiction_ids(school: School) -> list[int]:
         if county.parent.parent_id:
             ids.append(county.parent.parent_id)
     return ids
+
+
+def provider_page_for_school(*, approvals: list, offerings: list, school: School | None):
+    """What a school may engage of a provider, as its search says: the ``approvals`` in
+    force in its county, city or province (all of them when ``school`` is ``None``: bureau
+    staff), and each of ``offerings`` marked ``engageable`` when one of those covers its
+    category (``approval_covers``; read the approvals' categories prefetched and the
+    school with ``select_related("county__parent")``: no query). Returns the approvals."""
+    if school is not None:
+        lineage = school_jurisdiction_ids(school)
+        approvals = [a for a in approvals if a.jurisdiction_id in lineage]
+    for offering in offerings:
+        offering.engageable = any(
+            "category" not in approval_covers(a, category=offering.category)
+            for a in approvals)
+    return approvals
 
 
 def _categories() -> dict[int, ServiceCategory]:
