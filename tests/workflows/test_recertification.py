@@ -809,3 +809,48 @@ def test_a_credential_that_expired_during_a_sanction_holds_the_approval_when_it_
     _renew(w, case, day + datetime.timedelta(days=1))
     approval.refresh_from_db()
     assert approval.status == Approval.Status.APPROVED
+
+
+def test_a_credential_that_lapses_while_the_renewal_waits_is_asked_for_before_restoring(
+        world, insured):
+    # given an organization suspended for its insurance (expired on day 100), whose
+    # operating licence expires two days later, while its renewal case is open
+    w = world
+    approval, day, case = _suspended_for_the_insurance(w, insured)
+    licence_expiry = day + datetime.timedelta(days=1)
+    Document.objects.filter(organization=w.organization, superseded_at__isnull=True,
+                            document_type__code="operating_licence").update(
+        expires_on=licence_expiry, issued_on=licence_expiry - datetime.timedelta(days=900))
+    # when the clerk verifies the renewed insurance after the licence has expired
+    renewed_on = licence_expiry + datetime.timedelta(days=1)
+    _renew(w, case, renewed_on)
+    # then the approval stays suspended (neither back in force on an expired licence nor
+    # expired for it), and the case goes back to the provider for the licence too
+    approval.refresh_from_db()
+    assert approval.status == Approval.Status.SUSPENDED
+    assert case.outcome == CaseOutcome.OPEN
+    assert [item["code"] for item in case.due_types] == ["liability_insurance",
+                                                         "operating_licence"]
+    [task] = open_tasks(case, "renew")
+    # and told what else to renew, in its language
+    notice = w.provider.notifications.order_by("-pk").first()
+    assert notice.subject == "您的准入资格仍处于暂停状态：请一并更新 办学许可证"
+    assert "办学许可证已于" in notice.body
+    # submitting without renewing the licence is refused, naming it
+    with _at(renewed_on, 11), pytest.raises(ValidationError, match="办学许可证"):
+        task_actions.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+    # once the licence is renewed and verified, the approval is back in force
+    with _at(renewed_on, 12):
+        licence = document_upload(actor=w.provider, subject=w.organization,
+                                  document_type="operating_licence", file=pdf(),
+                                  filename="licence.pdf", issued_on=renewed_on,
+                                  expires_on=renewed_on + datetime.timedelta(days=900))
+        task_actions.task_perform(actor=w.provider, task=task, data={"confirm": "on"})
+        [task] = open_tasks(case, "recert_verify")
+        task_actions.task_perform(actor=w.clerk, task=task,
+                                  data={f"doc_{licence.pk}": "verify"})
+    approval.refresh_from_db()
+    case.refresh_from_db()
+    assert approval.status == Approval.Status.APPROVED
+    assert approval.is_valid_on(renewed_on)
+    assert case.outcome == CaseOutcome.APPROVED

@@ -246,14 +246,43 @@ def recertification_verify(*, actor, case: RecertificationProcess, decisions: di
     case.query_reference = (query_reference or "").strip()
     case.query_date, case.query_result = query_date, query_result or ""
     case.missing = [{"document": r["document"], "reason": r["reason"]} for r in rejected]
+    lapsed = _lapsed_meanwhile(case, rejected)
+    case.missing += [{"document": item["document"], "reason": gettext(
+        "%(name)s expired on %(date)s: upload a renewed one.") % {
+            "name": item["name"],
+            "date": local_date(datetime.date.fromisoformat(item["expires_on"]))}}
+        for item in lapsed]
     case.save(update_fields=["checked_by", "query_reference", "query_date", "query_result",
-                             "missing"])
+                             "missing", "due_types"])
     registry_services.audit_record(actor=actor, action="recert.verify", target=case,
                                    data={"verified": verified, "rejected": rejected,
+                                         "lapsed": [item["code"] for item in lapsed],
                                          "query_recorded": bool(case.query_reference)})
     if case.needs_query and query_result == "hit":
         return "hit"
-    return "renew" if rejected else "restore"
+    if lapsed:
+        notify(users=recipients.holders_of(case.approval.subject),
+               subject=gettext("Your approval stays suspended: renew %(names)s too") % {
+                   "names": "、".join(item["name"] for item in lapsed)},
+               body="\n".join(item["reason"] for item in case.missing[-len(lapsed):]),
+               case=case)
+    return "renew" if case.missing else "restore"
+
+
+def _lapsed_meanwhile(case: RecertificationProcess, rejected: list[dict]) -> list[dict]:
+    """What else the approval's holder must renew once the clerk's decisions are in: a
+    credential that expired while the case waited (added to the case's ``due_types``, so
+    that the provider's submission is held to it too), or a due one whose renewal is not
+    verified. Restored over it, the approval would be back in force on an expired
+    credential until the next night's sweep, or expired outright, its new term ending
+    before today (recertification_restore). A rejected renewal is already in ``missing``."""
+    rejected_types = set(Document.objects.filter(
+        pk__in=[r["document"] for r in rejected]).values_list("document_type__code", flat=True))
+    known = {item["code"] for item in case.due_types}
+    lapsed = [item for item in _due_types(case.approval, timezone.localdate())
+              if item["code"] not in rejected_types]
+    case.due_types = [*case.due_types, *(item for item in lapsed if item["code"] not in known)]
+    return lapsed
 
 
 @transaction.atomic
