@@ -3,11 +3,12 @@ way of going through a batch."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import OperationalError
+from django.db import DatabaseError, OperationalError, connection
 
 from registry import services as registry_services
 
@@ -35,6 +36,32 @@ class ItemsFailed(Exception):
     def __init__(self, done: int, failed: list):
         super().__init__(f"{len(failed)} item(s) failed: {failed[:20]}")
         self.done, self.failed = done, failed
+
+
+@contextlib.contextmanager
+def one_core():
+    """The calendar's statements within take no parallel workers of PostgreSQL: one
+    core each, whatever the database server has. A sweep's candidates are read from
+    hundreds of thousands of rows (``make bench``: about 0.9 s at 100k organizations / 1M
+    people, parallel or not, on two cores); with two workers it held every core of the
+    database server that whole time, and the schools' searches waited behind it. Session
+    level (its steps commit apart), set back as it was when the block ends."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        before = cursor.fetchone()[0]
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+    try:
+        yield
+    finally:
+        # not where it cannot be: a transaction marked for rollback (which takes the SET
+        # with it), or a connection lost (closed after the task, the setting with it)
+        if not connection.needs_rollback:
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('max_parallel_workers_per_gather', %s, false)",
+                               [before])
 
 
 def each_apart(pks: Iterable, work: Callable[[object], bool], *, what: str) -> int:

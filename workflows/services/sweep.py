@@ -20,7 +20,7 @@ from registry import services as registry_services
 from registry.models import (
     Approval,
 )
-from workflows.services._base import ItemsFailed, each_apart
+from workflows.services._base import ItemsFailed, each_apart, one_core
 from workflows.services.annual_review import annual_reviews_open
 from workflows.services.recertification import (
     approvals_suspend_expired,
@@ -81,6 +81,15 @@ def credential_sweep(*, today: datetime.date | None = None) -> SweepReport:
     raises :class:`SweepIncomplete` so that the run is seen to fail."""
     today = today or timezone.localdate()
     report, failed = SweepReport(), []
+    with one_core():
+        _steps(today, report, failed)
+    logger.info("credential sweep %s: %s", today, report)
+    if failed:
+        raise SweepIncomplete(today, failed, report)
+    return report
+
+
+def _steps(today: datetime.date, report: SweepReport, failed: list[str]) -> None:
     for field, step in (("reminders_recorded", reminders_record),
                         ("suspended", approvals_suspend_expired),
                         ("expired_after_grace", recertifications_expire_after_grace),
@@ -97,7 +106,3 @@ def credential_sweep(*, today: datetime.date | None = None) -> SweepReport:
         except Exception:
             logger.exception("credential sweep %s: the step %s failed", today, field)
             failed.append(field)
-    logger.info("credential sweep %s: %s", today, report)
-    if failed:
-        raise SweepIncomplete(today, failed, report)
-    return report
