@@ -189,10 +189,13 @@ def provider_profile(request, pk: int):
         raise PermissionDenied(_("Only schools may look at approved providers."))
     offerings = list(organization.offerings.filter(is_active=True).select_related("category")
                      .order_by("pk"))
+    in_force_somewhere = bool(approvals)
     approvals = selectors.provider_page_for_school(
         approvals=approvals, offerings=offerings, school=None if is_bureau else school)
     return render(request, "registry/portal/profile.html", {
         "organization": organization, "approvals": approvals, "school": school,
+        # approved elsewhere only: the school is told it is outside the approvals' area
+        "elsewhere_only": in_force_somewhere and not approvals,
         "administered": bureaus_administered_by(request.user).select_related("jurisdiction"),
         "bureau_staff": is_bureau, "offerings": offerings,
     })

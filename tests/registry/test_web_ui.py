@@ -112,3 +112,20 @@ def test_a_providers_profile_costs_the_same_few_queries_however_much_it_offers(w
                         if re.match(r'SELECT .{0,40}FROM "auth_group" ', q["sql"])]
         assert len(asked_groups) == 1, asked_groups
     assert counts[0] == counts[1] <= 10, counts
+
+
+@pytest.mark.parametrize("where", ["other county", "other city"])
+def test_a_school_outside_a_providers_approvals_sees_none_of_them_and_no_engagement_link(
+        world, client, where):
+    # given an organization approved only in 西湖区 (or 九江市), not where the school is
+    approval = world["hidden"][where]
+    client.force_login(world["user"])
+    # when the school (东湖区, 南昌市) opens its page
+    response = client.get(f"/registry/providers/{approval.organization_id}/")
+    body = response.content.decode()
+    # then it is told that the provider may not be engaged by it, and why
+    assert response.status_code == 200
+    assert "该机构的准入资格均不在贵校所在的区县、市或省有效，贵校不得聘用。" in body
+    # and it sees neither the other area's approval nor a way to engage the provider
+    assert approval.jurisdiction.name not in body
+    assert f"&amp;organization={approval.organization_id}&amp;offering=" not in body
