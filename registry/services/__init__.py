@@ -30,10 +30,13 @@ from .blacklist import (
 )
 from .changes import change_request_review, may_review, provider_edit
 from .consent import (
+    REQUERY_CONSENT_LEAD,
     consent_give,
     consent_withdraw,
     invitation_answer,
     invitation_withdraw,
+    requery_consent_evidence_register,
+    requery_consent_on_record,
     school_invite,
 )
 from .contracts import (
@@ -195,6 +198,9 @@ __all__ = [
     "role_revoke",
     "consent_give",
     "consent_withdraw",
+    "REQUERY_CONSENT_LEAD",
+    "requery_consent_evidence_register",
+    "requery_consent_on_record",
     "invitation_answer",
     "invitation_withdraw",
     "school_invite",

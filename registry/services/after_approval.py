@@ -25,16 +25,15 @@ from registry.models import (
     Bureau,
     BureauCalendar,
     Engagement,
-    RecordQueryConsent,
     RecordRequery,
     SchoolTerm,
     TermReminder,
 )
 from registry.notifications import notify
-from registry.selectors.consent import consent_in_force
 from registry.selectors.sanctions import bureau_staff, holders_of_person, users_acting_for
 from registry.services.availability import availability_refresh
 from registry.services.blacklist import person_bar_for_record_hit
+from registry.services.consent import REQUERY_CONSENT_LEAD, requery_consent_on_record
 from registry.services.core import audit_record
 from registry.services.holds import approval_reinstate, approval_suspend
 from registry.services.review_hooks import review_case_request
@@ -294,6 +293,9 @@ def requeries_open(*, today: datetime.date | None = None) -> int:
                           "not done by the date suspends the person's approval.") % {
                        "count": len(approvals)},
                    url=reverse("registry:requeries", args=[bureau.pk]))
+            _requery_tell_employers(
+                [a.person for a in approvals if not a.person.user_id], bureau, opened=today,
+                due_on=due_on)
             people_users = [a.person.user for a in approvals if a.person.user_id]
             notify(users=people_users,
                    subject=_("Your yearly record query is due"),
@@ -305,6 +307,36 @@ def requeries_open(*, today: datetime.date | None = None) -> int:
                    url=reverse("registry:my-privacy"))
             opened += len(created)
     return opened
+
+
+def _requery_tell_employers(people, bureau: Bureau, *, opened: datetime.date,
+                            due_on: datetime.date) -> None:
+    """People in service without an account of their own (staff their organization
+    registered) cannot consent in one: their organization's users are told to upload the
+    consent form each signed for this year's query (requery_consent_on_record). One
+    message and one query per organization; a person with no organization, to those
+    acting for them."""
+    by_employer: dict[int | None, list] = {}
+    for person in people:
+        by_employer.setdefault(person.organization_id, []).append(person)
+    for organization_id, staff in by_employer.items():
+        groups = ([(users_acting_for("organization", "act_for_organization",
+                                     [organization_id]), staff)] if organization_id
+                  else [(holders_of_person(person), [person]) for person in staff])
+        for users, named in groups:
+            notify(users=users,
+                   subject=_("Yearly record query due for %(names)s") % {
+                       "names": "、".join(p.name for p in named)},
+                   body=_("The education bureau (%(bureau)s) repeats the record query every "
+                          "year for people in after-school service. %(names)s have no "
+                          "account of their own to consent in: by %(date)s, upload for "
+                          "each the consent form (知情同意书) they signed for this year's "
+                          "query, dated %(since)s or later, for a clerk to verify. Without "
+                          "it the query cannot be made and their approval will be "
+                          "suspended.") % {
+                       "bureau": bureau.name, "names": "、".join(p.name for p in named),
+                       "date": local_date(due_on),
+                       "since": local_date(opened - REQUERY_CONSENT_LEAD)})
 
 
 @transaction.atomic
@@ -328,11 +360,12 @@ def requery_record(*, actor, requery: RecordRequery, query_reference: str,
         errors["query_date"] = _("The query date must be this year's and not in the future.")
     if errors:
         raise ValidationError(errors)
-    if consent_in_force(locked.person, locked.bureau,
-                        purpose=RecordQueryConsent.Purpose.REQUERY) is None:
+    if not requery_consent_on_record(locked):
         raise ValidationError(
-            _("The person has not given (or has withdrawn) consent to the yearly re-query: "
-              "it cannot be made. Ask the person to give it in their account."),
+            _("The person has not consented to this year's re-query (or has withdrawn "
+              "their consent): it cannot be made. Ask the person to give it in their "
+              "account, or, for a person without one, their organization to upload the "
+              "consent form (知情同意书) they signed for this year's query, and verify it."),
             code="no_consent")
     was = locked.status
     previous = locked.apply_transition(

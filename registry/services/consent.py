@@ -6,6 +6,9 @@ cannot accept an invitation or consent for them.
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -14,7 +17,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry import notifications
-from registry.models import Bureau, Person, RecordQueryConsent, School, SchoolInvitation
+from registry.models import (
+    Bureau,
+    Person,
+    RecordQueryConsent,
+    RecordRequery,
+    School,
+    SchoolInvitation,
+)
+from registry.selectors.consent import consent_in_force
 from registry.services.core import audit_record
 from registry.validators import normalize_id_number
 
@@ -119,3 +130,35 @@ def consent_withdraw(*, actor, consent: RecordQueryConsent) -> RecordQueryConsen
     audit_record(actor=actor, action="consent.withdraw", target=consent, from_state="given",
                  to_state="withdrawn")
     return consent
+
+
+# --- consent to the yearly re-query --------------------------------------------------------
+
+# How long before its re-query opens a signed consent form may be dated and still count for
+# it: the query itself may be dated as early (requery_record).
+REQUERY_CONSENT_LEAD = datetime.timedelta(days=60)
+
+# Evidence of the person's consent to a re-query other than their account's, which the
+# layers above add (this one cannot read their records): documents adds a consent form
+# (知情同意书) a clerk verified. Each answers ``(person, signed_since) -> bool``.
+_requery_consent_evidence: list[Callable[[Person, datetime.date], bool]] = []
+
+
+def requery_consent_evidence_register(check: Callable[[Person, datetime.date], bool]) -> None:
+    """Add ``check`` to what counts as consent to a yearly re-query (once)."""
+    if check not in _requery_consent_evidence:
+        _requery_consent_evidence.append(check)
+
+
+def requery_consent_on_record(requery: RecordRequery) -> bool:
+    """Whether the person consented to ``requery``: in their own account (the standing
+    consent to the yearly re-query, not withdrawn), or, as at the first vetting, by a
+    consent form they signed for this year's query (dated at most
+    ``REQUERY_CONSENT_LEAD`` before the re-query opened), uploaded and verified by a
+    clerk: staff registered by their organization have no account to consent in, and
+    they are re-queried every year all the same."""
+    if consent_in_force(requery.person, requery.bureau,
+                        purpose=RecordQueryConsent.Purpose.REQUERY) is not None:
+        return True
+    since = requery.opened_on - REQUERY_CONSENT_LEAD
+    return any(check(requery.person, since) for check in _requery_consent_evidence)

@@ -80,6 +80,9 @@ EXEMPT = {
         "a background job's runner: list_review_start, which it calls, is the atomic and "
         "audited writer"),
     "registry.services.holds.approval_hold_check_register": "fills an in-memory hook at start-up",
+    "registry.services.consent.requery_consent_evidence_register":
+        "fills an in-memory hook at start-up",
+    "registry.services.consent.requery_consent_on_record": READ,
     "registry.services.review_hooks.review_case_opener_register":
         "fills an in-memory hook at start-up",
     "workflows.services.corrections.correction_items": READ,

@@ -1,0 +1,92 @@
+"""The yearly re-query of a person without an account of their own: their organization is
+told, and the consent form they signed for this year's query (知情同意书), once a clerk has
+verified it, is their consent, as it is at the first vetting."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from documents.services import document_upload, document_verify
+from registry import services
+from registry.models import Approval, RecordRequery
+from registry.roles import Role
+from tests.after.beat import at, beat_day
+from tests.factories import PersonFactory, UserFactory
+from tests.registry.builders import approve, organization
+from tests.workflows.conftest import pdf
+from workflows.models import Notification
+
+pytestmark = pytest.mark.django_db
+START = datetime.date(2027, 1, 11)
+D = datetime.timedelta
+
+
+def _consent_form(manager, coach, clerk, signed_on):
+    with at(signed_on + D(1)):
+        form = document_upload(actor=manager, subject=coach, document_type="query_consent",
+                               file=pdf("consent.pdf"), filename="知情同意书.pdf",
+                               issued_on=signed_on, expires_on=None)
+        return document_verify(actor=clerk, document=form)
+
+
+def test_staff_without_an_account_consent_by_a_verified_form_signed_for_the_year(
+        people, client):
+    # given a coach employed by an organization, with no account of their own, approved
+    # as an individual, and the organization's provider user
+    employer = organization("明德体育俱乐部")
+    manager = UserFactory()
+    services.role_grant(actor=None, user=manager, role=Role.PROVIDER, target=employer)
+    coach = PersonFactory(name="无账号教练", organization=employer, user=None)
+    with at(START):
+        approval = approve(person=coach, where="360100", categories=("reading",),
+                           valid_from=START, valid_until=START + D(364))
+    # and the consent form the coach signed for last year's vetting, verified
+    clerk = people["clerk"]
+    _consent_form(manager, coach, clerk, datetime.date(2026, 11, 20))
+
+    # when the yearly re-query opens on 1 March, the employer is told what to upload
+    beat_day(datetime.date(2027, 3, 1))
+    [notice] = Notification.objects.filter(user=manager, subject__contains="无账号教练")
+    assert notice.subject == "无账号教练的年度入职查询即将到期"
+    assert "知情同意书" in notice.body and "签署日期不早于 2026年12月31日" in notice.body
+    requery = RecordRequery.objects.get(person=coach)
+    url = reverse("registry:requery-record", args=[people["bureau"].pk, requery.pk])
+    record = {"query_reference": "CX-2027-101", "query_date": "2027-03-20", "result": "clear"}
+
+    # then last year's form does not count for this year's query: refused, and why
+    with at(datetime.date(2027, 3, 20)):
+        client.force_login(clerk)  # (on the day: a session made before it has expired)
+        refused = client.post(url, record)
+    assert refused.status_code == 400
+    assert "知情同意书" in refused.content.decode()
+    assert RecordRequery.objects.get(pk=requery.pk).status == RecordRequery.Status.OPEN
+
+    # once the form signed for this year's query is uploaded and verified, it is recorded
+    _consent_form(manager, coach, clerk, datetime.date(2027, 3, 10))
+    with at(datetime.date(2027, 3, 20)):
+        client.force_login(clerk)
+        done = client.post(url, record)
+    assert done.status_code == 302
+    assert RecordRequery.objects.get(pk=requery.pk).status == RecordRequery.Status.DONE
+    # and the coach stays in service after the due date
+    beat_day(datetime.date(2027, 4, 1))
+    assert Approval.objects.get(pk=approval.pk).status == Approval.Status.APPROVED
+
+
+def test_a_form_not_yet_verified_is_no_consent(people):
+    employer = organization("明德体育俱乐部")
+    manager = UserFactory()
+    services.role_grant(actor=None, user=manager, role=Role.PROVIDER, target=employer)
+    coach = PersonFactory(name="无账号教练", organization=employer, user=None)
+    with at(START):
+        approve(person=coach, where="360100", categories=("reading",), valid_from=START,
+                valid_until=START + D(364))
+    beat_day(datetime.date(2027, 3, 1))
+    with at(datetime.date(2027, 3, 11)):
+        document_upload(actor=manager, subject=coach, document_type="query_consent",
+                        file=pdf("consent.pdf"), filename="知情同意书.pdf",
+                        issued_on=datetime.date(2027, 3, 10), expires_on=None)
+    requery = RecordRequery.objects.get(person=coach)
+    with at(datetime.date(2027, 3, 20)):
+        assert not services.requery_consent_on_record(requery)
