@@ -10,7 +10,7 @@ from registry.models import Bureau, RecordQueryConsent, ServiceCategory
 from registry.roles import Role
 from tests.after.beat import at
 from tests.factories import PersonFactory, UserFactory
-from tests.registry.builders import approve, school_user
+from tests.registry.builders import approve, organization, school_user
 
 START = datetime.date(2027, 1, 11)  # a Monday
 D = datetime.timedelta
@@ -42,3 +42,17 @@ def people():
                               person=found["willing"]["person"], bureau=bureau,
                               purpose=RecordQueryConsent.Purpose.REQUERY)
     return {"bureau": bureau, "clerk": clerk, "school_account": school_account, **found}
+
+
+@pytest.fixture
+def coach():
+    """A coach employed by an organization, with no account of their own, approved as an
+    individual since January, and the organization's provider user (``manager``)."""
+    employer = organization("明德体育俱乐部")
+    manager = UserFactory()
+    services.role_grant(actor=None, user=manager, role=Role.PROVIDER, target=employer)
+    person = PersonFactory(name="无账号教练", organization=employer, user=None)
+    with at(START):
+        approval = approve(person=person, where="360100", categories=("reading",),
+                           valid_from=START, valid_until=START + D(364))
+    return {"person": person, "approval": approval, "manager": manager}

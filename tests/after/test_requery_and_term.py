@@ -22,7 +22,7 @@ from registry.models import (
 from registry.roles import Role
 from registry.services import after_approval
 from tests.after.beat import at, beat_day
-from tests.factories import PersonFactory, UserFactory
+from tests.factories import UserFactory
 from tests.registry.builders import approve, organization
 from workflows.models import Notification
 
@@ -198,16 +198,10 @@ def test_overlapping_runs_ask_the_school_to_rate_its_term_once(people, monkeypat
     assert len(_told(school_account)) == before + 1
 
 
-def test_a_staff_member_without_an_account_is_reached_through_the_employer(people):
+def test_a_staff_member_without_an_account_is_reached_through_the_employer(people, coach):
     # given a coach employed by an organization, with no account of their own, approved
     # as an individual, and the organization's provider user
-    employer = organization("明德体育俱乐部")
-    manager = UserFactory()
-    services.role_grant(actor=None, user=manager, role=Role.PROVIDER, target=employer)
-    coach = PersonFactory(name="无账号教练", organization=employer, user=None)
-    with at(START):
-        approval = approve(person=coach, where="360100", categories=("reading",),
-                           valid_from=START, valid_until=START + D(364))
+    manager, approval, coach = coach["manager"], coach["approval"], coach["person"]
     # when the term's 60-day reminder comes, then the employer is told
     beat_day(approval.valid_until - D(60))
     assert any("无账号教练" in s for s in _told(manager))

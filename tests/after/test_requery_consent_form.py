@@ -10,15 +10,11 @@ from django.urls import reverse
 from documents.services import document_upload, document_verify
 from registry import services
 from registry.models import Approval, RecordRequery
-from registry.roles import Role
 from tests.after.beat import at, beat_day
-from tests.factories import PersonFactory, UserFactory
-from tests.registry.builders import approve, organization
 from tests.workflows.conftest import pdf
 from workflows.models import Notification
 
 pytestmark = pytest.mark.django_db
-START = datetime.date(2027, 1, 11)
 D = datetime.timedelta
 
 
@@ -31,16 +27,10 @@ def _consent_form(manager, coach, clerk, signed_on):
 
 
 def test_staff_without_an_account_consent_by_a_verified_form_signed_for_the_year(
-        people, client):
+        people, coach, client):
     # given a coach employed by an organization, with no account of their own, approved
     # as an individual, and the organization's provider user
-    employer = organization("明德体育俱乐部")
-    manager = UserFactory()
-    services.role_grant(actor=None, user=manager, role=Role.PROVIDER, target=employer)
-    coach = PersonFactory(name="无账号教练", organization=employer, user=None)
-    with at(START):
-        approval = approve(person=coach, where="360100", categories=("reading",),
-                           valid_from=START, valid_until=START + D(364))
+    manager, approval, coach = coach["manager"], coach["approval"], coach["person"]
     # and the consent form the coach signed for last year's vetting, verified
     clerk = people["clerk"]
     _consent_form(manager, coach, clerk, datetime.date(2026, 11, 20))
@@ -74,14 +64,8 @@ def test_staff_without_an_account_consent_by_a_verified_form_signed_for_the_year
     assert Approval.objects.get(pk=approval.pk).status == Approval.Status.APPROVED
 
 
-def test_a_form_not_yet_verified_is_no_consent(people):
-    employer = organization("明德体育俱乐部")
-    manager = UserFactory()
-    services.role_grant(actor=None, user=manager, role=Role.PROVIDER, target=employer)
-    coach = PersonFactory(name="无账号教练", organization=employer, user=None)
-    with at(START):
-        approve(person=coach, where="360100", categories=("reading",), valid_from=START,
-                valid_until=START + D(364))
+def test_a_form_not_yet_verified_is_no_consent(people, coach):
+    manager, coach = coach["manager"], coach["person"]
     beat_day(datetime.date(2027, 3, 1))
     with at(datetime.date(2027, 3, 11)):
         document_upload(actor=manager, subject=coach, document_type="query_consent",
