@@ -11,7 +11,7 @@ class DocumentsConfig(AppConfig):
         # (imported here: an app's modules that touch models wait for the app registry)
         # A consent form a clerk verified counts as the person's consent to their yearly
         # re-query, as it does at the first vetting: the domain asks through its hook.
-        from documents.selectors import consent_form_signed_since
+        from documents.selectors import consent_forms_signed
         from registry.services import requery_consent_evidence_register
 
-        requery_consent_evidence_register(consent_form_signed_since)
+        requery_consent_evidence_register(consent_forms_signed)

@@ -163,14 +163,15 @@ def earliest_expiring_document(subject: Organization | Person
     return first.expires_on, str(first.document_type.display_name)
 
 
-def consent_form_signed_since(person: Person, since: datetime.date) -> bool:
-    """Whether ``person``'s current consent form to the record query (知情同意书) is
-    verified and was signed (``issued_on``) on ``since`` or later: their consent to a
-    yearly re-query when they have no account to give it in
-    (registry.services.requery_consent_on_record, which asks it through its hook)."""
-    return Document.objects.filter(
-        person=person, document_type__code="query_consent", superseded_at=None,
-        review_state=Document.ReviewState.VERIFIED, issued_on__gte=since).exists()
+def consent_forms_signed(person_ids) -> dict[int, datetime.date]:
+    """The day each of ``person_ids`` signed their current consent form to the record query
+    (知情同意书; ``issued_on``), where a clerk verified it: their consent to a yearly
+    re-query when they have no account to give it in (registry.services.requery_consents,
+    which asks it through its hook). One query."""
+    return dict(Document.objects.filter(
+        person_id__in=list(person_ids), document_type__code="query_consent",
+        superseded_at=None, review_state=Document.ReviewState.VERIFIED,
+        issued_on__isnull=False).values_list("person_id", "issued_on"))
 
 
 def _state(document: Document | None, on: datetime.date, horizon: datetime.date) -> str:

@@ -44,8 +44,12 @@ def requeries(request, bureau_id: int):
     progress = queue.order_by().aggregate(
         total=Count("pk"), done=Count("pk", filter=Q(status__in=[S.DONE, S.HIT])),
         overdue=Count("pk", filter=Q(status=S.OVERDUE) | Q(status=S.OPEN, due_on__lt=today)))
+    waiting = list(queue.filter(status__in=[S.OPEN, S.OVERDUE])[:200])
+    consents = services.requery_consents(waiting)  # who may be queried now
+    for requery in waiting:
+        requery.consent = consents[requery.pk]
     return render(request, "registry/bureau/requeries.html", {
-        "bureau": bureau, "open": queue.filter(status__in=[S.OPEN, S.OVERDUE])[:200],
+        "bureau": bureau, "open": waiting,
         "done": queue.filter(status__in=[S.DONE, S.HIT]).order_by("-done_at", "-pk")[:50],
         "progress": progress, "today": today, "form": RequeryRecordForm()})
 

@@ -37,6 +37,7 @@ from .consent import (
     invitation_withdraw,
     requery_consent_evidence_register,
     requery_consent_on_record,
+    requery_consents,
     school_invite,
 )
 from .contracts import (
@@ -201,6 +202,7 @@ __all__ = [
     "REQUERY_CONSENT_LEAD",
     "requery_consent_evidence_register",
     "requery_consent_on_record",
+    "requery_consents",
     "invitation_answer",
     "invitation_withdraw",
     "school_invite",

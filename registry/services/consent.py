@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -25,7 +26,6 @@ from registry.models import (
     School,
     SchoolInvitation,
 )
-from registry.selectors.consent import consent_in_force
 from registry.services.core import audit_record
 from registry.validators import normalize_id_number
 
@@ -138,27 +138,49 @@ def consent_withdraw(*, actor, consent: RecordQueryConsent) -> RecordQueryConsen
 # it: the query itself may be dated as early (requery_record).
 REQUERY_CONSENT_LEAD = datetime.timedelta(days=60)
 
-# Evidence of the person's consent to a re-query other than their account's, which the
-# layers above add (this one cannot read their records): documents adds a consent form
-# (知情同意书) a clerk verified. Each answers ``(person, signed_since) -> bool``.
-_requery_consent_evidence: list[Callable[[Person, datetime.date], bool]] = []
+# Evidence of consent to a re-query other than the person's account, which the layers above
+# add (this one cannot read their records): documents adds the consent form (知情同意书) a
+# clerk verified. Each answers ``person_ids -> {person id: the day their form was signed}``.
+_requery_consent_forms: list[Callable[[list[int]], dict[int, datetime.date]]] = []
 
 
-def requery_consent_evidence_register(check: Callable[[Person, datetime.date], bool]) -> None:
+def requery_consent_evidence_register(
+        check: Callable[[list[int]], dict[int, datetime.date]]) -> None:
     """Add ``check`` to what counts as consent to a yearly re-query (once)."""
-    if check not in _requery_consent_evidence:
-        _requery_consent_evidence.append(check)
+    if check not in _requery_consent_forms:
+        _requery_consent_forms.append(check)
+
+
+def requery_consents(requeries) -> dict[int, str]:
+    """How the person of each of ``requeries`` consented to it, by re-query id: "account"
+    (the standing consent to the yearly re-query, given in their own account and not
+    withdrawn), "form" (as at the first vetting, a consent form they signed for this year's
+    query, dated at most ``REQUERY_CONSENT_LEAD`` before the re-query opened, uploaded and
+    verified by a clerk: staff registered by their organization have no account to consent
+    in, and are re-queried every year all the same), or "" (none: the query cannot be
+    made). One query, and one per registered check, however many re-queries."""
+    requeries = list(requeries)
+    if not requeries:
+        return {}
+    people = sorted({r.person_id for r in requeries})
+    in_account = set(RecordQueryConsent.objects.filter(
+        person_id__in=people, bureau_id__in={r.bureau_id for r in requeries},
+        purpose=RecordQueryConsent.Purpose.REQUERY, withdrawn_at=None,
+        given_by_id=F("person__user_id")).values_list("person_id", "bureau_id"))
+    signed: dict[int, datetime.date] = {}
+    for check in _requery_consent_forms:
+        for person_id, day in check(people).items():
+            signed[person_id] = max(day, signed.get(person_id, day))
+    answers = {}
+    for requery in requeries:
+        day = signed.get(requery.person_id)
+        answers[requery.pk] = (
+            "account" if (requery.person_id, requery.bureau_id) in in_account
+            else "form" if day is not None and day >= requery.opened_on - REQUERY_CONSENT_LEAD
+            else "")
+    return answers
 
 
 def requery_consent_on_record(requery: RecordRequery) -> bool:
-    """Whether the person consented to ``requery``: in their own account (the standing
-    consent to the yearly re-query, not withdrawn), or, as at the first vetting, by a
-    consent form they signed for this year's query (dated at most
-    ``REQUERY_CONSENT_LEAD`` before the re-query opened), uploaded and verified by a
-    clerk: staff registered by their organization have no account to consent in, and
-    they are re-queried every year all the same."""
-    if consent_in_force(requery.person, requery.bureau,
-                        purpose=RecordQueryConsent.Purpose.REQUERY) is not None:
-        return True
-    since = requery.opened_on - REQUERY_CONSENT_LEAD
-    return any(check(requery.person, since) for check in _requery_consent_evidence)
+    """Whether the person consented to ``requery`` (:func:`requery_consents`)."""
+    return bool(requery_consents([requery])[requery.pk])

@@ -3,6 +3,7 @@ told, and the consent form they signed for this year's query (知情同意书), 
 verified it, is their consent, as it is at the first vetting."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -26,6 +27,24 @@ def _consent_form(manager, coach, clerk, signed_on):
         return document_verify(actor=clerk, document=form)
 
 
+def _consent_shown(response, requery) -> str:
+    """What the bureau's re-query page says of ``requery``'s consent."""
+    section = response.content.decode().split(f'id="requery-{requery.pk}"')[1]
+    line = section.split('class="requery-consent">')[1].split("</p>")[0]
+    return re.sub(r"<[^>]+>", "", line).split("：", 1)[1].strip()
+
+
+def test_people_who_consented_in_their_account_are_shown_so(people, client):
+    beat_day(datetime.date(2027, 3, 1))
+    willing, silent = (RecordRequery.objects.get(person=people[name]["person"])
+                       for name in ("willing", "silent"))
+    with at(datetime.date(2027, 3, 2)):
+        client.force_login(people["clerk"])
+        page = client.get(reverse("registry:requeries", args=[people["bureau"].pk]))
+    assert _consent_shown(page, willing) == "本人已在其账户中作出同意"
+    assert _consent_shown(page, silent) == "尚未同意：暂不能查询"
+
+
 def test_staff_without_an_account_consent_by_a_verified_form_signed_for_the_year(
         people, coach, client):
     # given a coach employed by an organization, with no account of their own, approved
@@ -44,9 +63,12 @@ def test_staff_without_an_account_consent_by_a_verified_form_signed_for_the_year
     url = reverse("registry:requery-record", args=[people["bureau"].pk, requery.pk])
     record = {"query_reference": "CX-2027-101", "query_date": "2027-03-20", "result": "clear"}
 
-    # then last year's form does not count for this year's query: refused, and why
+    # then last year's form does not count for this year's query: the clerk's page says
+    # so, and recording the query is refused, saying why
+    page = reverse("registry:requeries", args=[people["bureau"].pk])
     with at(datetime.date(2027, 3, 20)):
         client.force_login(clerk)  # (on the day: a session made before it has expired)
+        assert _consent_shown(client.get(page), requery) == "尚未同意：暂不能查询"
         refused = client.post(url, record)
     assert refused.status_code == 400
     assert "知情同意书" in refused.content.decode()
@@ -56,6 +78,7 @@ def test_staff_without_an_account_consent_by_a_verified_form_signed_for_the_year
     _consent_form(manager, coach, clerk, datetime.date(2027, 3, 10))
     with at(datetime.date(2027, 3, 20)):
         client.force_login(clerk)
+        assert _consent_shown(client.get(page), requery) == "已签署的知情同意书，已核验"
         done = client.post(url, record)
     assert done.status_code == 302
     assert RecordRequery.objects.get(pk=requery.pk).status == RecordRequery.Status.DONE

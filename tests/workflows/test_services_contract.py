@@ -83,6 +83,7 @@ EXEMPT = {
     "registry.services.consent.requery_consent_evidence_register":
         "fills an in-memory hook at start-up",
     "registry.services.consent.requery_consent_on_record": READ,
+    "registry.services.consent.requery_consents": READ,
     "registry.services.review_hooks.review_case_opener_register":
         "fills an in-memory hook at start-up",
     "workflows.services.corrections.correction_items": READ,
