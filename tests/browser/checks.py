@@ -103,7 +103,8 @@ def leaked_text(page) -> list[str]:
 
 def check_page(page, *, language: str = "zh-hans") -> None:
     """Fail with every problem the page has: axe, width (at a phone's size), leaked text."""
-    problems = [f"axe {line}" for line in axe_violations(page)]
+    problems = [f"script error {error}" for error in getattr(page, "script_errors", [])]
+    problems += [f"axe {line}" for line in axe_violations(page)]
     if page.viewport_size and page.viewport_size["width"] <= PHONE["width"]:
         problems += width_problems(page)
     if language == "zh-hans":

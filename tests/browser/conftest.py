@@ -132,7 +132,7 @@ def _page_maker(browser, live_server, size: dict):
                                       **size)
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        return watched(context.new_page())
 
     def close():
         for context in contexts:
@@ -168,6 +168,15 @@ def phone_page(new_phone_page):
     return new_phone_page()
 
 
+def watched(page):
+    """``page``, keeping what its own scripts throw in ``page.script_errors`` (check_page
+    fails on any): a script that stops leaves its widgets dead without a visible error, as
+    the menu once was."""
+    page.script_errors = []
+    page.on("pageerror", lambda error: page.script_errors.append(str(error)))
+    return page
+
+
 def login(page, user):
     """Sign in through the sign-in page, as a person would."""
     user.set_password(PASSWORD)
@@ -181,6 +190,7 @@ def login(page, user):
 
 
 def logout(page):
+    """Forget the session (the tests that sign out through the menu are in test_roles)."""
     page.context.clear_cookies()
 
 

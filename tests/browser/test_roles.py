@@ -14,7 +14,7 @@ from registry.identifiers import make_id_number
 from registry.models import Person
 from registry.roles import Role
 from tests.browser.checks import DESKTOP, PHONE, check_page
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import login, screenshot, watched
 from tests.factories import OrganizationFactory, SchoolFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -66,7 +66,7 @@ def test_public_pages(browser, live_server, world, size):
                                   base_url=live_server.url,
                                   viewport=SIZES[size],
                                   extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
-    page = context.new_page()
+    page = watched(context.new_page())
     try:
         visited = _visit_all(page, "/", ["/registry/lists/", "/selection/notices/",
                                          "/accounts/login/"], f"role-public-{size}")
@@ -86,7 +86,7 @@ def test_role_pages(browser, live_server, world, role, size):
                                   base_url=live_server.url,
                                   viewport=SIZES[size],
                                   extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
-    page = context.new_page()
+    page = watched(context.new_page())
     try:
         login(page, user)
         start = page.url
@@ -95,5 +95,21 @@ def test_role_pages(browser, live_server, world, role, size):
         # the product and whom the user acts for are on the page
         assert "课后服务" in page.title()
         _visit_all(page, start, links, f"role-{role}-{size}")
+        _sign_out_through_the_menu(page, size)
     finally:
         context.close()
+
+
+def _sign_out_through_the_menu(page, size: str) -> None:
+    """As the user would: on a phone the menu button opens the menu first; on a desktop
+    the menu is open. Signing out lands on a page for visitors, and the session is gone."""
+    page.goto("/")
+    logout_button = page.get_by_role("button", name="退出登录")
+    if size == "phone":
+        assert not logout_button.is_visible()
+        page.get_by_role("button", name="打开菜单").click()
+    logout_button.click()
+    page.wait_for_load_state()
+    assert not page.script_errors, page.script_errors
+    page.goto("/accounts/tokens/")
+    assert "/accounts/login/" in page.url, f"still signed in: {page.url}"
