@@ -26,7 +26,9 @@ LEAKED = [
     "Process summary",
 ]
 # an enum's code in brackets ("37 (rejected)") or the paginator's "1-2 of 2"
-LEAKED_PATTERNS = [re.compile(r"\d+\s*\((?:[a-z_]+)\)"), re.compile(r"\b\d+\s*-\s*\d+ of \d+\b")]
+LEAKED_PATTERNS = [re.compile(r"\d+\s*\((?:[a-z_]+)\)"), re.compile(r"\b\d+\s*-\s*\d+ of \d+\b"),
+                   # template syntax rendered as text (a {# #} comment over several lines)
+                   re.compile(r"\{[#%{].{0,40}")]
 
 _TEXT_JS = """() => {
   // every text a person can be shown: visible or in the closed menu, not scripts or styles
