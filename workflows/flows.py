@@ -48,6 +48,7 @@ from workflows.nodes import (
 from workflows.services import (
     annual_review,
     corrections,
+    objections,
     outcome,
     partner,
     recertification,
@@ -233,7 +234,9 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     def reject_by_objection(self, activation):
         case = activation.process.coerced
         upheld = case.objections.filter(status="upheld").first()
-        outcome.case_reject(case=case, reason=upheld.resolution_reason if upheld else "")
+        # what the clerk wrote for the applicant: the finding is the bureau's, and may name
+        # the objector (objection_resolve)
+        outcome.case_reject(case=case, reason=objections.told_to_applicant(upheld))
 
 
 @entry.flow_register("vetting")

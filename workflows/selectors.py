@@ -443,6 +443,10 @@ def case_timeline(user, case, *, limit: int = 200) -> list:
         return events
     events = list(events.exclude(action__in=CONFIDENTIAL_ACTIONS)[:limit])
     for event in events:
+        if event.action == "case.objection_resolved":
+            # the finding is the bureau's (it may name the objector): the applicant reads
+            # what they were told (workflows.services.objections.told_to_applicant)
+            event.reason = (event.data or {}).get("told_to_applicant", "")
         if event.actor_id and event.actor_id != user.pk and event.action not in \
                 APPLICANT_ACTIONS:
             event.actor_repr = case.bureau.name

@@ -200,7 +200,8 @@ def test_upheld_objection_rejects_the_case_and_revokes_the_pending_approval(worl
         fire_due_timers()
     case.refresh_from_db()
     assert case.outcome == CaseOutcome.REJECTED
-    assert "奥数" in case.outcome_reason
+    # no note for the applicant was written: they read that it was upheld, not the finding
+    assert case.outcome_reason == "公示期间的异议经核查成立。"
 
 
 def test_open_objection_at_notice_end_waits_for_the_clerk(world):

@@ -126,17 +126,33 @@ def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str,
     objection.applicant_note = (applicant_note or "").strip()
     objection.save(update_fields=["status", "resolved_by", "resolution_reason", "resolved_at",
                                   "applicant_note"])
+    told = told_to_applicant(objection)
+    # the finding is the event's reason, for the bureau; the applicant's view of the case's
+    # history shows what they were told instead (workflows.selectors.case_timeline)
     audit(actor, "case.objection_resolved", case, to_state=objection.status, reason=reason,
-          data={"objection": objection.pk})
+          data={"objection": objection.pk, "told_to_applicant": told})
     if upheld and case.approval and case.approval.status == Approval.Status.PENDING:
         registry_services.approval_revoke(actor=actor, approval=case.approval,
-                                          reason=gettext("Objection upheld: %(r)s") % {"r": reason})
+                                          reason=gettext("Objection upheld: %(r)s") % {"r": told})
     notify(users=recipients.providers_of(case.organization),
            subject=gettext("An objection to application #%(pk)s was %(status)s")
            % {"pk": case.pk, "status": objection.get_status_display()},
            body=objection.applicant_note or gettext("See the case's page for the outcome."),
            case=case)
     return objection
+
+
+def told_to_applicant(objection: Objection | None) -> str:
+    """What the applicant reads of a resolved objection: the note the clerk wrote for them,
+    else only that it was upheld or dismissed. Never the finding (the bureau's record, which
+    may name the objector or repeat their words)."""
+    if objection is None:
+        return ""
+    if objection.applicant_note:
+        return objection.applicant_note
+    return (gettext("An objection to the notice was upheld.")
+            if objection.status == Objection.Status.UPHELD
+            else gettext("An objection to the notice was dismissed."))
 
 
 # --- handled during the notice -----------------------------------------------
