@@ -110,7 +110,7 @@ EXEMPT = {
     "workflows.services.panel.assignment_for_task": READ,
     "workflows.services.notice.notice_deadline": "computes a datetime; no database",
     "workflows.services.notice.notice_outcome": READ,
-    "workflows.services.objections.told_to_applicant": "formats what the applicant reads; no database",
+    "workflows.services.objections.told_to_applicant": "formats what is told; no database",
     "workflows.services.vetting.vetting_corrector": READ,
     "workflows.services.reminders.reminders_record": "set-based: each statement is one "
         "INSERT … SELECT … ON CONFLICT DO NOTHING, atomic by itself; one transaction around "
