@@ -407,8 +407,11 @@ def parents_page(school: School, day: datetime.date | None = None) -> dict:
                        .select_related("organization", "offering__category", "category",
                                        "person", "approval__jurisdiction")
                        .prefetch_related(Prefetch(
+                           # only those who may teach today: the permit at the gate says
+                           # the same of anyone whose approval is suspended, revoked or ended
                            "roster", queryset=RosterMember.objects.filter(
-                               removed_at=None, accepted_at__isnull=False)
+                               removed_at=None, accepted_at__isnull=False,
+                               approval__in=Approval.objects.valid_on(day))
                            .select_related("person")))
                        .order_by("pk")[:100])
         for engagement in engagements:

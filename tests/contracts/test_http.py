@@ -178,6 +178,15 @@ def test_the_parents_page_is_public_and_masks_names(contract, client):
     data = client.get(f"/api/v1/schools/{contract['school'].pk}/after-school/").json()
     assert data["activities"][0]["teachers"] == ["张*华", "李*"]
 
+    # a coach the bureau suspends no longer teaches there: parents no longer read the name
+    admin, bureau = bureau_admin("360100")
+    services.provider_suspend(actor=admin, bureau=bureau, person=contract["coaches"][0],
+                              reason="投诉调查")
+    html = client.get(f"/registry/schools/{contract['school'].pk}/after-school/").content.decode()
+    assert "张*华" not in html and "李*" in html
+    data = client.get(f"/api/v1/schools/{contract['school'].pk}/after-school/").json()
+    assert data["activities"][0]["teachers"] == ["李*"]
+
 
 @pytest.mark.django_db
 def test_no_lesson_is_recorded_for_a_teacher_suspended_before_it(contract, client):
