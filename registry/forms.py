@@ -268,7 +268,35 @@ class SanctionForm(SubjectForm):
 
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=4000)
-    field_order = ["action", "organization", "person", "reason"]
+    # asked before a suspension or a revocation (irreversible for the provider's pupils and
+    # schools); a reinstatement needs none
+    confirm = forms.BooleanField(
+        label=_("I confirm. A suspension takes the provider off the lists schools choose from "
+                "at once, until reinstated; a revocation is final and the provider must apply "
+                "anew."), required=False)
+    field_order = ["action", "organization", "person", "reason", "confirm"]
+
+    def __init__(self, *args, ask_confirmation: bool = True, **kwargs):
+        """``ask_confirmation``: the page's form asks for the tick (the API's caller acts on
+        purpose, and has no box to tick)."""
+        super().__init__(*args, **kwargs)
+        self.ask_confirmation = ask_confirmation
+        if not ask_confirmation:
+            del self.fields["confirm"]
+
+    def clean(self):
+        data = super().clean()
+        if self.ask_confirmation and data.get("action") in ("suspend", "revoke") \
+                and not data.get("confirm"):
+            self.add_error("confirm", _("Tick the confirmation: a suspension takes the "
+                                        "provider off the lists at once; a revocation is "
+                                        "final."))
+        for field, model in (("organization", Organization), ("person", Person)):
+            number = data.get(field)
+            if number and not model.objects.filter(pk=number).exists():
+                self.add_error(field, _("There is no %(what)s numbered %(number)s.") % {
+                    "what": model._meta.verbose_name, "number": number})
+        return data
 
 
 class BlacklistProposalForm(SubjectForm):

@@ -395,20 +395,14 @@ def bureau_dashboard(request, bureau_id: int):
     if request.method == "POST":
         form = SanctionForm(request.POST)
         try:
-            if form.is_valid() and form.cleaned_data["action"] != "reinstate" and \
-                    request.POST.get("confirm") != "yes":
-                # irreversible for the provider's pupils and schools: asked first
-                form.add_error(None, _("Tick the confirmation: a suspension takes the "
-                                       "provider off the lists at once; a revocation is "
-                                       "final."))
-            if form.is_valid():
+            if form.is_valid():  # the confirmation and the provider's number, checked
                 data = form.cleaned_data
                 changed = services.provider_sanction(
                     actor=request.user, bureau=bureau, action=data["action"],
                     reason=data["reason"],
-                    organization=(get_object_or_404(Organization, pk=data["organization"])
+                    organization=(Organization.objects.get(pk=data["organization"])
                                   if data.get("organization") else None),
-                    person=(get_object_or_404(Person, pk=data["person"])
+                    person=(Person.objects.get(pk=data["person"])
                             if data.get("person") else None),
                 )
                 messages.success(request, _("Sanction applied."))
