@@ -263,6 +263,7 @@ AUDIT_ACTIONS = {
 AUDIT_STATES = {
     "submitted": pgettext_lazy("audit", "submitted"),
     "complete": pgettext_lazy("audit", "complete"),
+    "incomplete": pgettext_lazy("audit", "incomplete"),
     "correction": pgettext_lazy("audit", "awaiting correction"),
     "flagged": pgettext_lazy("audit", "flagged"),
     "passed": pgettext_lazy("audit", "passed"),
@@ -279,6 +280,10 @@ AUDIT_STATES = {
     "refused": pgettext_lazy("audit", "refused"),
     "lifted": pgettext_lazy("audit", "lifted"),
     "upheld": pgettext_lazy("audit", "upheld"),
+    "published": pgettext_lazy("audit", "published"),
+    # annual reviews (年度复核): keep, renew (1+1), suspend, revoke
+    "keep": pgettext_lazy("audit", "keep"),
+    "renew": pgettext_lazy("audit", "keep and renew"),
     # review cases
     "no_action": pgettext_lazy("audit", "no action"),
     "rectify": pgettext_lazy("audit", "rectification"),

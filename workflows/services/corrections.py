@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -20,6 +20,7 @@ from documents.permissions import may_upload_documents
 from documents.services import document_upload
 from documents.storage import delete_quietly, document_storage
 from registry import services as registry_services
+from registry.formatting import local_date
 from registry.models import AuditEvent
 from workflows import entry, recipients, selectors
 from workflows.models import (
@@ -46,13 +47,36 @@ def case_return_for_correction(*, case, reason: str = "") -> None:
         notify_private_news(users=recipients.case_providers(case), case=case,
                             kind=gettext("Vetting"))
         return
-    listing = "\n".join(f"- {p.get('subject', '')}: {p.get('document_type', '')} "
-                        f"({p.get('state', '')})" for p in case.missing)
+    listing = "\n".join(_notice_line(item) for item in correction_items(case))
     notify(users=recipients.case_providers(case),
            subject=gettext("Application #%(pk)s needs correction") % {"pk": case.pk},
            body=gettext("Please correct the following by %(due)s:\n%(items)s\n%(reason)s")
-           % {"due": timezone.localtime(case.correction_due).strftime("%Y-%m-%d"),
+           % {"due": local_date(timezone.localtime(case.correction_due).date()),
               "items": listing, "reason": reason}, case=case)
+
+
+# What a correction notice calls each state a problem can be in: the checklist's
+# (documents.selectors.ChecklistItem.state, as checks.document_problems writes it) and the
+# clerk's (a rejected document or policy flag, a rostered person without a vetting: missing).
+PROBLEM_STATES = {
+    "missing": pgettext_lazy("correction", "missing"),
+    "rejected": pgettext_lazy("correction", "not approved in review"),
+    "pending": pgettext_lazy("correction", "waiting for review"),
+    "expiring": pgettext_lazy("correction", "expires soon"),
+    "expired": pgettext_lazy("correction", "expired"),
+    "stale": pgettext_lazy("correction", "out of date: a recent one is needed"),
+}
+
+
+def _notice_line(item: CorrectionItem) -> str:
+    """One item of a correction notice, in the active language: whose and which document (by
+    its type's name), what is wrong with it, and the clerk's reason when one was written."""
+    words = {"item": item.label, "reason": item.clerk_reason,
+             "state": PROBLEM_STATES.get(item.state) or pgettext("correction",
+                                                                  "to be corrected")}
+    if item.clerk_reason:
+        return gettext("- %(item)s (%(state)s). Reason: %(reason)s") % words
+    return gettext("- %(item)s (%(state)s)") % words
 
 
 def case_corrections_exhausted(*, case) -> bool:
@@ -101,6 +125,8 @@ class CorrectionItem:
     reason: str
     document_type: DocumentType | None = None
     replaced_by: Document | None = None  # a new version uploaded since the return
+    state: str = ""  # what was wrong (PROBLEM_STATES), as the check that found it said
+    clerk_reason: str = ""  # what the clerk wrote, if anything (``reason`` may be the check's)
 
     @property
     def needs_file(self) -> bool:
@@ -116,8 +142,7 @@ def correction_items(case) -> list[CorrectionItem]:
     """What the returned case asks to correct, item by item, with the clerk's reason and
     whether a replacement was uploaded since (three queries whatever the number of items)."""
     subject = selectors.case_subject(case)
-    rejected_ids = [int(i["document_type"]) for i in case.missing or []
-                    if str(i.get("document_type", "")).isdigit()]
+    rejected_ids = [_document_id(i) for i in case.missing or [] if _document_id(i)]
     documents = {d.pk: d for d in Document.objects.filter(pk__in=rejected_ids)
                  .select_related("document_type")}
     types = {}  # the problems name the type in the language of the step that found them
@@ -130,15 +155,19 @@ def correction_items(case) -> list[CorrectionItem]:
     for raw in case.missing or []:
         code = str(raw.get("document_type", ""))
         kind = None
-        if code.isdigit() and int(code) in documents:
-            kind = documents[int(code)].document_type
+        if _document_id(raw) in documents:
+            kind = documents[_document_id(raw)].document_type
         elif raw.get("subject") == str(subject) or raw.get("subject") == subject.name:
             kind = types.get(code)
         label = f"{raw.get('subject', '')}: {kind.display_name if kind else code}"
         reason = raw.get("reason") or raw.get("message") or ""
+        clerk_reason = _clerk_reason(raw, current.get(kind.pk) if kind else None)
         if kind is not None and kind.pk in by_type:
             # the clerk's rejection and the checklist's "rejected" are one item
-            by_type[kind.pk].reason = by_type[kind.pk].reason or str(reason)
+            same = by_type[kind.pk]
+            same.reason = same.reason or str(reason)
+            same.clerk_reason = same.clerk_reason or clerk_reason
+            same.state = same.state or str(raw.get("state") or "")
             continue
         replaced = None
         if kind is not None:
@@ -146,11 +175,33 @@ def correction_items(case) -> list[CorrectionItem]:
             if newest is not None and since is not None and newest.uploaded_at > since:
                 replaced = newest
         item = CorrectionItem(key=f"item{len(items)}", label=label, reason=str(reason),
-                              document_type=kind, replaced_by=replaced)
+                              document_type=kind, replaced_by=replaced,
+                              state=str(raw.get("state") or ""), clerk_reason=clerk_reason)
         items.append(item)
         if kind is not None:
             by_type[kind.pk] = item
     return items
+
+
+def _clerk_reason(raw: dict, current: Document | None) -> str:
+    """What the clerk wrote about a problem: the reason given with it, or, for a rejection
+    the checklist found (made before this check), the reason on the rejected document."""
+    if raw.get("reason"):
+        return str(raw["reason"])
+    if (raw.get("state") == "rejected" and current is not None
+            and current.review_state == Document.ReviewState.REJECTED):
+        return current.rejection_reason or ""
+    return ""
+
+
+def _document_id(raw: dict) -> int | None:
+    """The id of the document a problem is about: ``document`` (the qualification check's),
+    or a ``document_type`` that is an id (a vetting's, and cases checked before it had
+    ``document``)."""
+    for value in (raw.get("document"), raw.get("document_type")):
+        if str(value or "").isdigit():
+            return int(value)
+    return None
 
 
 @transaction.atomic

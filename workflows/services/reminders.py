@@ -82,6 +82,14 @@ def _required_of_holder(document: Document) -> bool:
     return kind.required_of(high_risk=high_risk)
 
 
+def _documents_page(document: Document) -> str:
+    """Where the holder uploads the renewal: the subject's documents page (its checklist and
+    upload form), which each of ``recipients.holders_of`` may open."""
+    if document.person_id:
+        return reverse("documents:subject", args=["person", document.person_id])
+    return reverse("documents:subject", args=["organization", document.organization_id])
+
+
 def reminders_deliver(*, limit: int = 500) -> int:
     """Turn recorded, unsent reminders into notifications (in-app now, email through the
     outbox after commit). Each reminder is delivered once: it is locked, skipped if another
@@ -98,9 +106,13 @@ def reminders_deliver(*, limit: int = 500) -> int:
             if reminder is None:
                 continue
             document = reminder.document
+            # the days left on the day it is delivered: not the bracket it was recorded under
+            # (a document first seen with 20 days left gets the 30-day one) nor the
+            # days left when it was recorded (delivery may come later)
+            days_left = max((reminder.expires_on - timezone.localdate()).days, 0)
             words = {"subject": subject_name(document.subject),
                      "type": document.document_type.display_name,
-                     "days": reminder.threshold_days, "date": local_date(reminder.expires_on)}
+                     "days": days_left, "date": local_date(reminder.expires_on)}
             if _required_of_holder(document):
                 body = gettext("%(subject)s: %(type)s expires in %(days)d days, on "
                                "%(date)s. Upload a renewed one in time, or the approval will "
@@ -112,7 +124,8 @@ def reminders_deliver(*, limit: int = 500) -> int:
                                "%(date)s. Your approval does not depend on it; upload a "
                                "renewed one if you want it kept on record.") % words
             notify(users=recipients.holders_of(document.subject),
-                   subject=gettext("%(type)s expires on %(date)s") % words, body=body)
+                   subject=gettext("%(type)s expires on %(date)s") % words, body=body,
+                   url=_documents_page(document))
             reminder.sent_at = timezone.now()
             reminder.save(update_fields=["sent_at"])
             delivered += 1

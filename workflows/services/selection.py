@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from documents.models import Document
 from registry import services as registry_services
 from registry.models import (
     Approval,
@@ -160,10 +161,16 @@ def qualification_check(*, actor, case: SelectionProcess, decisions: dict,
     verified, rejected = check_document_decisions(actor, case.organization, decisions)
     unvetted = _unvetted(case.roster.all(), case.bureau)
     remaining = [p for p in checks.document_problems(case.organization)]
+    # a rejected document is named as the checklist names its type (ChecklistItem.name), in
+    # the words of this step; its id is kept apart, for the correction task to find it
+    documents = (Document.objects.select_related("document_type", "offering")
+                 .in_bulk([r["document"] for r in rejected]))
     case.checked_by = actor
     case.missing = (
-        [{"subject": str(case.organization), "document_type": str(r["document"]),
-          "state": "rejected", "reason": r["reason"]} for r in rejected]
+        [{"subject": str(case.organization),
+          "document_type": _problem_name(documents.get(r["document"])),
+          "document": r["document"], "state": "rejected", "reason": r["reason"]}
+         for r in rejected]
         + [{"subject": p.name, "document_type": gettext("individual vetting"),
             "state": "missing"} for p in unvetted]
         + remaining
@@ -182,6 +189,15 @@ def qualification_check(*, actor, case: SelectionProcess, decisions: dict,
                              "unvetted": [p.pk for p in unvetted],
                              "flags_rejected": [f.pk for f in flags_rejected]})
     return passed
+
+
+def _problem_name(document: Document | None) -> str:
+    """A document as a list of problems names it: its type, and for a per-offering one (a
+    course plan) the offering, as the checklist does (ChecklistItem.name)."""
+    if document is None:
+        return ""
+    name = document.document_type.display_name
+    return f"{name}（{document.offering.title}）" if document.offering_id else name
 
 
 def _flags_decide(actor, case: SelectionProcess, decisions: dict) -> list[OfferingFlag]:
