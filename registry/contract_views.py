@@ -33,6 +33,7 @@ from registry.requests import (
     school_for,
     valid_data,
 )
+from registry.services import engagements as engagement_services
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -194,6 +195,22 @@ def engagement_status(request, pk: int, action: str):
     except ValidationError as error:
         _refused(request, error)
         return _detail_page(request, engagement, 400)
+    return _back(engagement)
+
+
+@login_required
+@require_POST
+def engagement_withdraw(request, pk: int):
+    """The school withdraws its draft engagement, giving a reason."""
+    engagement = _engagement(request, pk, school_only=True)
+    try:
+        engagement_services.engagement_withdraw(actor=request.user, engagement=engagement,
+                                                reason=request.POST.get("reason", "")[:2000])
+    except ValidationError as error:
+        _refused(request, error)
+        return _detail_page(request, engagement, 400)
+    messages.success(request, _("The draft engagement is withdrawn: nobody comes into the "
+                                "school under it. You may engage the provider again."))
     return _back(engagement)
 
 

@@ -102,6 +102,7 @@ engagement = [
     path("activate/", contract_views.engagement_status, {"action": "activate"},
          name="engagement-activate"),
     path("end/", contract_views.engagement_status, {"action": "end"}, name="engagement-end"),
+    path("withdraw/", contract_views.engagement_withdraw, name="engagement-withdraw"),
     path("papers/<slug:kind>.pdf", contract_views.engagement_paper_pdf,
          name="engagement-paper-pdf"),
     path("permits.pdf", contract_views.engagement_permits_pdf, name="engagement-permits-pdf"),

@@ -24,6 +24,7 @@ from registry.models import (
 )
 from registry.reference import category_by_code
 from registry.requests import bureau_for, person_by_reference
+from registry.services import engagements as engagement_services
 
 
 class RosterMemberSerializer(serializers.Serializer):
@@ -221,6 +222,16 @@ class ContractActionsMixin:
         data = _valid(ReasonSerializer, request.data)
         engagement = services.engagement_end(actor=request.user, engagement=engagement,
                            reason=data.get("reason", ""))
+        return Response({"id": engagement.pk, "status": engagement.status})
+
+    @extend_schema(request=ReasonSerializer, responses={200: None})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """The school withdraws its draft engagement, with a reason (it is terminated)."""
+        engagement = self._either()
+        data = _valid(ReasonSerializer, request.data)
+        engagement = engagement_services.engagement_withdraw(
+            actor=request.user, engagement=engagement, reason=data.get("reason", ""))
         return Response({"id": engagement.pk, "status": engagement.status})
 
     def _bureau_move(self, request, service):

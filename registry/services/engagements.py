@@ -9,12 +9,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.formatting import local_date, local_date_lazy
 from registry.models import (
     Approval,
+    AuditEvent,
     Bureau,
     Engagement,
     Incident,
@@ -31,9 +34,12 @@ from registry.models import (
     grades_label,
 )
 from registry.models.subjects import one_subject
+from registry.notifications import notify
 from registry.selectors.contracts import roster_people
 from registry.selectors.policy import fee_reference_for
+from registry.selectors.sanctions import holders_of_person, users_acting_for
 from registry.selectors.search import school_jurisdiction_ids
+from registry.services.contracts import _locked, _move
 from registry.services.core import _require_reason, audit_record, require_perm
 from registry.services.review_hooks import review_case_request
 
@@ -64,6 +70,31 @@ def external_project_limit(term: SchoolTerm) -> int:
     """How many external organization projects the cap allows in ``term``."""
     share = Decimal(str(settings.REGISTRY_EXTERNAL_PROJECT_CAP))
     return math.floor(Decimal(term.project_count) * share)
+
+
+# The statuses in which an engagement holds its place: its dates (against a second engagement
+# of the same provider and offering) and its slot under the term's cap on external projects.
+# A draft, a signed or an active engagement will run or runs; a suspended one may be restored
+# (a lifted sanction puts it back where it was). A terminated one never runs again (withdrawn
+# by the school, or ended by a sanction). An ended one is over: see _holding_place.
+HOLDING_STATUSES = (*Engagement.LIVE_STATUSES, Engagement.Status.SUSPENDED)
+
+
+def _holding_place(*, starts_on: datetime.date | None = None,
+                   ends_on: datetime.date | None = None) -> Q:
+    """The engagements that hold their place, as one rule for the duplicate check and the
+    cap. Without dates: those live in their term (``HOLDING_STATUSES``), which the cap
+    counts. With dates: those holding any day from ``starts_on`` to ``ends_on``, which are
+    the live ones over their agreed dates and the ended ones over the days they ran. Ending
+    leaves ``ends_on`` as agreed and stamps the day in ``status_changed_at``, so an
+    engagement ended early holds the days up to (and with) the day it ended, whose lessons
+    are its own, and frees the rest of the term."""
+    live = Q(status__in=HOLDING_STATUSES)
+    if starts_on is None:
+        return live
+    ran = (Q(status=Engagement.Status.ENDED, status_changed_at__date__gte=starts_on)
+           & Q(status_changed_at__date__gte=F("starts_on")))
+    return (live | ran) & Q(starts_on__lte=ends_on, ends_on__gte=starts_on)
 
 
 def _approval_for(*, school: School, subject_filter: dict, starts_on: datetime.date,
@@ -140,7 +171,8 @@ def engagement_create(
     Refused unless the provider holds an approval valid now, for the school's
     county, city or province, lasting to the engagement's end; refused if it
     duplicates an overlapping engagement, or if an organization would push the
-    term's external projects over ``REGISTRY_EXTERNAL_PROJECT_CAP``; refused if the
+    term's external projects over ``REGISTRY_EXTERNAL_PROJECT_CAP`` (both counting only the
+    engagements that hold their place: :func:`_holding_place`); refused if the
     fee per session is above the approved offering's fee or the bureau's cap for the
     category (the message names both figures), or if a person on ``roster`` holds no
     valid individual approval covering the category (named). An individual is engaged for
@@ -194,7 +226,7 @@ def engagement_create(
     approval = _approval_for(school=school, subject_filter=subject_filter, starts_on=starts_on,
                              ends_on=ends_on, person=person, category=category, grades=grades)
     overlapping = Engagement.objects.filter(
-        school=school, starts_on__lte=ends_on, ends_on__gte=starts_on, **subject_filter,
+        _holding_place(starts_on=starts_on, ends_on=ends_on), school=school, **subject_filter,
     )
     if organization is not None:
         overlapping = overlapping.filter(offering=offering)
@@ -204,7 +236,8 @@ def engagement_create(
             code="duplicate",
         )
     if organization is not None:
-        used = Engagement.objects.filter(term=term, organization__isnull=False).count()
+        used = Engagement.objects.filter(_holding_place(), term=term,
+                                         organization__isnull=False).count()
         limit = external_project_limit(term)
         if used + 1 > limit:
             raise ValidationError(
@@ -240,6 +273,53 @@ def engagement_create(
                        "sessions": int(sessions), "roster": [m.pk for m in people],
                        "grades": [grade_min, grade_max]})
     return engagement
+
+
+@transaction.atomic
+def engagement_withdraw(*, actor, engagement: Engagement, reason: str) -> Engagement:
+    """The school withdraws a draft it recorded (a mistake, a plan that changed), with a
+    reason kept in the audit trail. The draft is terminated, as a sanction would terminate
+    it: its roster no longer changes, its papers are no longer taken, and the permits of its
+    roster answer *revoked*; it no longer holds its dates or a slot under the cap
+    (:func:`_holding_place`), so the school may engage the same offering again.
+
+    Only a draft: once both sides' signed papers are in, the agreement binds the provider
+    too, and the school alone does not undo it. The provider is told, with the reason, when
+    it has had a hand in the draft (proposed someone for its roster or uploaded its signed
+    copy of a paper); a draft it never touched is the school's own business."""
+    _require_school(actor, engagement.school)
+    _require_reason(reason)
+    locked = _locked(engagement)
+    if locked.status != Engagement.Status.DRAFT:
+        raise ValidationError(
+            _("Only a draft engagement can be withdrawn; this one is %(status)s."),
+            code="not_draft", params={"status": locked.get_status_display()})
+    involved = _provider_took_part(locked)
+    withdrawn = _move(actor=actor, engagement=engagement, to=Engagement.Status.TERMINATED,
+                      reason=reason.strip(), action="engagement.terminate")
+    if involved:
+        provider = (locked.organization.name if locked.organization_id
+                    else locked.person.name)
+        users = (users_acting_for("organization", "act_for_organization",
+                                  [locked.organization_id])
+                 if locked.organization_id else holders_of_person(locked.person))
+        notify(users=users, subject=_("A draft engagement is withdrawn"),
+               body=_("%(school)s has withdrawn the draft engagement %(engagement)s "
+                      "(%(provider)s) before it was signed: nobody comes into the school "
+                      "under it, and its papers need no more signing. Reason: %(reason)s")
+               % {"school": locked.school.name, "engagement": locked.pk,
+                  "provider": provider, "reason": reason.strip()},
+               url=reverse("registry:engagement-detail", args=[locked.pk]))
+    return withdrawn
+
+
+def _provider_took_part(engagement: Engagement) -> bool:
+    """Whether the provider has acted on the engagement: proposed someone for its roster,
+    or uploaded its signed copy of a paper (both are in the audit trail, the papers' rows
+    being the documents app's)."""
+    return AuditEvent.objects.for_object(engagement).filter(
+        Q(action="engagement.roster_propose")
+        | Q(action="engagement.paper_upload", data__side="provider")).exists()
 
 
 def _require_what_is_taught(*, category, grade_min) -> None:
@@ -355,9 +435,13 @@ def roster_approval_for(*, engagement: Engagement, person: Person) -> Approval:
     name = person.name
     found = list(approvals)
     if not found:
+        # by number, not by name: whoever the school typed holds nothing it may engage, and
+        # the school has no business learning who that is (a number or an ID number typed
+        # at random would otherwise name anyone registered)
         raise ValidationError({"roster": ValidationError(
-            _("%(name)s holds no valid individual approval for this school's county, city "
-              "or province."), code="roster_not_approved", params={"name": name})})
+            _("Person no. %(number)s holds no valid individual approval for this school's "
+              "county, city or province."), code="roster_not_approved",
+            params={"number": person.pk})})
     category, grades = engagement.taught_category, engagement.taught_grades
     covering = [a for a in found if not approval_covers(a, category=category, grades=grades)]
     if not covering:
@@ -448,6 +532,7 @@ def incident_report(*, actor, engagement: Engagement, kind: str, description: st
 __all__ = [
     "engagement_create",
     "engagement_grades",
+    "engagement_withdraw",
     "external_project_limit",
     "fee_within_limits",
     "roster_approval_for",

@@ -252,3 +252,22 @@ def test_the_grades_taught_lie_within_the_need(contract, client):
     html = client.get(f"/registry/engagements/{engagement.pk}/",
                       HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "3" in html and "6" in html
+
+
+@pytest.mark.django_db
+def test_a_school_typing_numbers_learns_no_name_of_people_it_may_not_engage(contract, client):
+    # a person approved elsewhere only, and one approved nowhere: neither may come in
+    elsewhere = person("孙远方")
+    approve(person=elsewhere, where="360400", categories=("sport",))
+    nowhere = person("钱未审")
+    engagement = engage(contract)
+    client.force_login(contract["user"])
+    url = f"/registry/engagements/{engagement.pk}/roster/"
+    for someone in (elsewhere, nowhere):
+        for typed in (str(someone.pk), someone.id_number):
+            refused = client.post(url, {"person": typed}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+            html = refused.content.decode()
+            assert refused.status_code == 400
+            assert f"编号 {someone.pk} 的人员未持有" in html
+            assert someone.name not in html
+    assert not RosterMember.objects.filter(person__in=[elsewhere, nowhere]).exists()

@@ -216,6 +216,7 @@ TABLE = [
     row("registry/engagements/<int:pk>/roster/<int:member_pk>/remove/", *NOBODY2),
     row("registry/engagements/<int:pk>/activate/", *SCHOOL_OWN),
     row("registry/engagements/<int:pk>/end/", *SCHOOL_OWN),
+    row("registry/engagements/<int:pk>/withdraw/", *SCHOOL_OWN),
     row("registry/engagements/<int:pk>/papers/<slug:kind>.pdf", *PARTIES),
     row("registry/engagements/<int:pk>/permits.pdf", *PARTIES),
     row("registry/engagements/<int:pk>/lessons/", *PROVIDER_OWN),
@@ -235,6 +236,7 @@ TABLE = [
     row(api("engagements/{pk}/roster/(?P<member_id>\\d+)/remove/"), *NOBODY2),
     row(api("engagements/{pk}/activate/"), *SCHOOL_OWN),
     row(api("engagements/{pk}/end/"), *SCHOOL_OWN),
+    row(api("engagements/{pk}/withdraw/"), *SCHOOL_OWN),
     row(api("engagements/{pk}/permits/"), *PARTIES),
     row(api("engagements/{pk}/lessons/"), *PARTIES),  # GET: the parties read the lessons
     row(api("engagements/{pk}/lessons/(?P<lesson_id>\\d+)/decide/"), *NOBODY2),
