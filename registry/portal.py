@@ -74,6 +74,15 @@ class OfferingForm(forms.Form):
         label=gettext_lazy("Weekdays"), coerce=int, choices=Weekday.choices,
         widget=forms.CheckboxSelectMultiple)
 
+    def clean(self):
+        cleaned = super().clean()
+        # Beside the grade, as the services say it: left to the model, the database
+        # constraint's name would come back above the form.
+        low, high = cleaned.get("grade_min"), cleaned.get("grade_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("grade_max", _("The highest grade must not be below the lowest."))
+        return cleaned
+
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
         data["weekdays"] = sum(set(data["weekdays"]))

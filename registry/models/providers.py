@@ -211,6 +211,8 @@ class Offering(models.Model):
             models.CheckConstraint(
                 condition=Q(grade_min__gte=1, grade_max__lte=9, grade_min__lte=F("grade_max")),
                 name="offering_grade_range_valid",
+                # what a form that checks the model (the admin's) says, not this name
+                violation_error_message=_("Grades run from 1 to 9, lowest first."),
             ),
             models.CheckConstraint(
                 condition=Q(fee_per_session__gte=0), name="offering_fee_not_negative"

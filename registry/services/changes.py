@@ -90,11 +90,11 @@ def _assign(target, field: str, value) -> None:
 
 def _validate(target) -> None:
     """The whole object with the new values, as registration checks it."""
-    target.full_clean(exclude=["organization", "user", "county", "administrator"])
-    if isinstance(target, Organization) and Organization.objects.filter(
-            uscc=target.uscc).exclude(pk=target.pk).exists():
-        raise ValidationError({"uscc": _("An organization with this unified social credit code "
-                                         "is already registered.")})
+    # the fields, the offering's rules, then the database constraints: checked before the
+    # rules, a constraint behind one would answer with its own name above the form, not
+    # beside the field
+    exclude = {"organization", "user", "county", "administrator"}
+    target.full_clean(exclude=exclude, validate_constraints=False)
     if isinstance(target, Offering):
         if target.grade_min > target.grade_max:
             raise ValidationError({"grade_max": _("The highest grade must not be below the "
@@ -102,6 +102,11 @@ def _validate(target) -> None:
         if target.free_places_per_term > target.capacity:
             raise ValidationError({"free_places_per_term": _(
                 "The free places cannot be more than the capacity.")})
+    target.validate_constraints(exclude=exclude)
+    if isinstance(target, Organization) and Organization.objects.filter(
+            uscc=target.uscc).exclude(pk=target.pk).exists():
+        raise ValidationError({"uscc": _("An organization with this unified social credit code "
+                                         "is already registered.")})
 
 
 @transaction.atomic

@@ -250,9 +250,12 @@ def offering_create(
         fee_per_session=numbers["fee_per_session"], capacity=capacity, weekdays=weekdays,
         free_places_per_term=numbers["free_places_per_term"],
     )
-    offering.full_clean()
+    # the fields, the rule, then the database constraints: checked before the rule, the
+    # constraint behind it would answer with its own name above the form, not beside the grade
+    offering.full_clean(validate_constraints=False)
     if offering.grade_min > offering.grade_max:
         raise ValidationError({"grade_max": _("The highest grade must not be below the lowest.")})
+    offering.validate_constraints()
     offering.save()
     audit_record(actor=actor, action="offering.create", target=offering, to_state="active")
     search_index_refresh(organization=organization)
