@@ -108,8 +108,8 @@ def _sign_out_through_the_menu(page, size: str) -> None:
     if size == "phone":
         assert not logout_button.is_visible()
         page.get_by_role("button", name="打开菜单").click()
-    logout_button.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the sign-out's answer, before anything else is asked
+        logout_button.click()
     assert not page.script_errors, page.script_errors
     page.goto("/accounts/tokens/")
     assert "/accounts/login/" in page.url, f"still signed in: {page.url}"
