@@ -1,12 +1,13 @@
 """Conditional GETs of the public list pages and exports (ETag / Last-Modified, 304).
 
 A published list never changes once published (its entries and digest are fixed), so a
-list's page and its exports are validated by the list itself; the index and a
-jurisdiction's page change only when a list is published, so they are validated by the
-latest publication. A client (or a proxy) that has a page answers ``If-None-Match`` /
-``If-Modified-Since`` and gets a 304 with no page built and no export streamed, until the
-next publication changes the validator. One small indexed query per request decides: the
-ETag and Last-Modified functions share it (kept on the request), and a list's own page or
+list's exports are validated by the list itself, and its page by the list and by what of
+it no longer holds (``lapsed``: entries suspended, revoked or ended since, which the page
+names); the index and a jurisdiction's page change only when a list is published, so they
+are validated by the latest publication. A client (or a proxy) that has a page answers
+``If-None-Match`` / ``If-Modified-Since`` and gets a 304 with no page built and no export
+streamed, until the validator changes. A few small indexed queries per request decide: the
+ETag and Last-Modified functions share them (kept on the request), and a list's own page or
 export is served from the very row that validated it, so a 200 costs no query more than it
 would without the validators.
 """
@@ -93,16 +94,33 @@ def publication(request, pk: int) -> Publication:
     return found
 
 
+def lapsed(request, publication: Publication):
+    """What of ``publication`` no longer holds today (``selectors.publication_lapsed``),
+    read once per request: the list's page shows it, so its validators follow it."""
+    return _once(request, ("lapsed", publication.pk),
+                 lambda: selectors.publication_lapsed(publication))
+
+
 def detail_etag(request, pk: int, fmt: str = "page") -> str | None:
     found = _publication(request, pk)
     if found is None:
         return None  # the view answers 404
-    return _tag("p", pk, fmt, found.digest[:16], get_language())
+    if fmt != "page":  # an export is the list as published, signed: fixed
+        return _tag("p", pk, fmt, found.digest[:16], get_language())
+    gone = lapsed(request, found)
+    return _tag("p", pk, fmt, found.digest[:16], get_language(), len(gone.entries),
+                int(gone.as_of.timestamp()) if gone.as_of else 0)
 
 
 def detail_modified(request, pk: int, fmt: str = "page"):
     found = _publication(request, pk)
-    return found.published_at if found else None
+    if found is None:
+        return None
+    if fmt == "page":
+        as_of = lapsed(request, found).as_of
+        if as_of is not None and as_of > found.published_at:
+            return as_of
+    return found.published_at
 
 
 def list_page_body(publication: Publication, number: str | None, render):

@@ -118,8 +118,11 @@ def list_detail(request, pk: int):
         return render(request, "registry/error.html", {"errors": error_messages(error)},
                       status=400)
     response = render(request, "registry/lists/detail.html",
-                      {"publication": publication, "body": content})
-    response["Cache-Control"] = conditional.FIXED
+                      {"publication": publication, "body": content,
+                       "lapsed": conditional.lapsed(request, publication).entries})
+    # revalidated on every reading (a 304 while nothing lapsed): the page names what no
+    # longer holds, which changes without a new publication
+    response["Cache-Control"] = conditional.CHANGING
     return response
 
 

@@ -128,6 +128,10 @@ class Approval(SubjectMixin, models.Model):
             models.Index(fields=["jurisdiction", "status", "valid_until"],
                          name="approval_jur_status_idx"),
             models.Index(fields=["status", "valid_until"], name="approval_status_until_idx"),
+            # what left force in a jurisdiction since its list was published
+            # (registry.selectors.publication_lapsed)
+            models.Index(fields=["jurisdiction", "status_changed_at"],
+                         name="approval_jur_changed_idx"),
             # School search checks each candidate's approvals in force: with everything the
             # check reads in the index, it never visits the table (PostgreSQL's INCLUDE;
             # elsewhere a plain partial index).

@@ -72,6 +72,7 @@ from .publications import (
     publication_entries,
     publication_entries_data,
     publication_jurisdictions,
+    publication_lapsed,
     publications_of,
 )
 from .sanctions import (
@@ -155,6 +156,7 @@ __all__ = [
     "signal_matches",
     "publication_detail",
     "publication_entries",
+    "publication_lapsed",
     "publication_entries_data",
     "publication_jurisdictions",
     "publications_of",
