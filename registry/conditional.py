@@ -109,18 +109,14 @@ def detail_etag(request, pk: int, fmt: str = "page") -> str | None:
         return _tag("p", pk, fmt, found.digest[:16], get_language())
     gone = lapsed(request, found)
     return _tag("p", pk, fmt, found.digest[:16], get_language(), len(gone.entries),
-                int(gone.as_of.timestamp()) if gone.as_of else 0)
+                int(gone.as_of.timestamp()))
 
 
 def detail_modified(request, pk: int, fmt: str = "page"):
     found = _publication(request, pk)
     if found is None:
         return None
-    if fmt == "page":
-        as_of = lapsed(request, found).as_of
-        if as_of is not None and as_of > found.published_at:
-            return as_of
-    return found.published_at
+    return lapsed(request, found).as_of if fmt == "page" else found.published_at
 
 
 def list_page_body(publication: Publication, number: str | None, render):

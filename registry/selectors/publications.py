@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from registry.models import Approval, Jurisdiction, Publication, PublicationEntry
+from registry.models import Approval, Jurisdiction, Publication
 
 ENTRY_CHUNK = 2000
 
@@ -53,14 +55,25 @@ def publication_entries_data(publication: Publication) -> Iterator[dict]:
 
 
 
+class LapsedEntry(NamedTuple):
+    position: int
+    name: str
+
+
 @dataclass(frozen=True)
 class Lapsed:
     """What of a published list no longer holds (``publication_lapsed``): its ``entries``
-    whose provider holds no approval in force today, and ``as_of``, the latest change read
-    (a status changed, a term ran out; ``None``: nothing changed since publication)."""
+    whose provider holds no approval in force today, and ``as_of``, since when that is so
+    at the latest (the jurisdiction's last change of an approval's status, the start of
+    today, or the publication)."""
 
-    entries: list[PublicationEntry]
-    as_of: datetime.datetime | None
+    entries: list[LapsedEntry]
+    as_of: datetime.datetime
+
+
+# how long an answer of publication_lapsed is kept at most (its key changes with any change
+# of an approval's status in the jurisdiction, and with the day)
+LAPSED_SECONDS = 24 * 3600
 
 
 def publication_lapsed(publication: Publication,
@@ -70,37 +83,48 @@ def publication_lapsed(publication: Publication,
     list order: the list itself stays as published and signed, and its page says which of
     its entries no school may engage any more.
 
-    Read from what changed since the list was published, not from its entries: the
-    jurisdiction's approvals whose status changed since (index ``approval_jur_changed_idx``)
-    and those whose term ran out since (``approval_jur_status_idx``), less the providers
-    that hold an approval in force there (renewed, or reinstated). Four small queries."""
+    One query (the jurisdiction's last change of an approval's status: the end of the index
+    ``approval_jur_changed_idx``) and the cache, whose key holds that change and the day:
+    the answer is worked out again only after a status changed there, or the next day
+    (``_lapsed_entries``)."""
     today = today or timezone.localdate()
+    last = (Approval.objects.filter(jurisdiction_id=publication.jurisdiction_id)
+            .aggregate(at=Max("status_changed_at"))["at"])
+    midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+    as_of = max(at for at in (publication.published_at, last, midnight) if at is not None)
+    key = (f"list-lapsed:{publication.pk}:{publication.digest[:16]}:{today.isoformat()}:"
+           f"{last.timestamp() if last else 0}")
+    entries = cache.get(key)
+    if entries is None:
+        entries = _lapsed_entries(publication, today)
+        cache.set(key, entries, LAPSED_SECONDS)
+    return Lapsed(entries=entries, as_of=as_of)
+
+
+def _lapsed_entries(publication: Publication, today: datetime.date) -> list[LapsedEntry]:
+    """Read from what changed since the list was published, not from its entries: the
+    jurisdiction's approvals out of force whose status changed since (index
+    ``approval_jur_changed_idx``) and those whose term ran out since
+    (``approval_jur_status_idx``), less the providers that hold an approval in force there
+    (renewed, or reinstated)."""
     approvals = Approval.objects.filter(jurisdiction_id=publication.jurisdiction_id)
     subject = ("organization__uscc", "person_id")
-    changes = list(approvals.filter(status_changed_at__gte=publication.published_at)
-                   .values_list(*subject, "status", "status_changed_at"))
-    ran_out = list(approvals.filter(status=Approval.Status.APPROVED,
-                                    valid_until__gte=publication.published_on,
-                                    valid_until__lt=today)
-                   .values_list(*subject, "valid_until"))
-    moments = [at for *_subject, _status, at in changes] + [
-        timezone.make_aware(datetime.datetime.combine(
-            until + datetime.timedelta(days=1), datetime.time()))
-        for *_subject, until in ran_out]
-    left = {(uscc, person) for uscc, person, status, _at in changes
-            if status != Approval.Status.APPROVED}
-    left |= {(uscc, person) for uscc, person, _until in ran_out}
+    left = set(approvals.filter(status_changed_at__gte=publication.published_at)
+               .exclude(status=Approval.Status.APPROVED).values_list(*subject))
+    left |= set(approvals.filter(status=Approval.Status.APPROVED,
+                                 valid_until__gte=publication.published_on,
+                                 valid_until__lt=today).values_list(*subject))
     usccs = {uscc for uscc, _person in left if uscc}
     people = {person for _uscc, person in left if person}
-    if usccs or people:
-        in_force = (Approval.objects.valid_on(today)
-                    .filter(jurisdiction_id=publication.jurisdiction_id)
-                    .filter(Q(organization__uscc__in=usccs) | Q(person_id__in=people))
-                    .values_list(*subject))
-        for uscc, person in in_force:
-            usccs.discard(uscc)
-            people.discard(person)
+    if not usccs and not people:
+        return []
+    in_force = (Approval.objects.valid_on(today)
+                .filter(jurisdiction_id=publication.jurisdiction_id)
+                .filter(Q(organization__uscc__in=usccs) | Q(person_id__in=people))
+                .values_list(*subject))
+    for uscc, person in in_force:
+        usccs.discard(uscc)
+        people.discard(person)
     keys = [f"org:{uscc}" for uscc in usccs] + [f"person:{pk}" for pk in people]
-    entries = (list(publication.entries.filter(key__in=keys).order_by("position")
-                    .only("position", "kind", "key", "name")) if keys else [])
-    return Lapsed(entries=entries, as_of=max(moments, default=None))
+    return [LapsedEntry(*row) for row in publication.entries.filter(key__in=keys)
+            .order_by("position").values_list("position", "name")]
