@@ -33,7 +33,6 @@ from registry.requests import (
     school_for,
     valid_data,
 )
-from registry.services import engagements as engagement_services
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -180,37 +179,28 @@ def engagement_roster_remove(request, pk: int, member_pk: int):
 @login_required
 @require_POST
 def engagement_status(request, pk: int, action: str):
-    """The school activates (signed → active) or ends the engagement."""
+    """The school activates (signed → active), ends, or withdraws (a draft, with a
+    reason) the engagement."""
     engagement = _engagement(request, pk, school_only=True)
+    reason = request.POST.get("reason", "")[:2000]
     try:
         if action == "activate":
             services.engagement_activate(actor=request.user, engagement=engagement)
             messages.success(request, _("The engagement is active: the roster may come in."))
         elif action == "end":
-            services.engagement_end(actor=request.user, engagement=engagement,
-                                    reason=request.POST.get("reason", ""))
+            services.engagement_end(actor=request.user, engagement=engagement, reason=reason)
             messages.success(request, _("The engagement has ended."))
+        elif action == "withdraw":
+            services.engagement_withdraw(actor=request.user, engagement=engagement,
+                                         reason=reason)
+            messages.success(request, _("The draft engagement is withdrawn: nobody comes into "
+                                        "the school under it. You may engage the provider "
+                                        "again."))
         else:
             raise Http404
     except ValidationError as error:
         _refused(request, error)
         return _detail_page(request, engagement, 400)
-    return _back(engagement)
-
-
-@login_required
-@require_POST
-def engagement_withdraw(request, pk: int):
-    """The school withdraws its draft engagement, giving a reason."""
-    engagement = _engagement(request, pk, school_only=True)
-    try:
-        engagement_services.engagement_withdraw(actor=request.user, engagement=engagement,
-                                                reason=request.POST.get("reason", "")[:2000])
-    except ValidationError as error:
-        _refused(request, error)
-        return _detail_page(request, engagement, 400)
-    messages.success(request, _("The draft engagement is withdrawn: nobody comes into the "
-                                "school under it. You may engage the provider again."))
     return _back(engagement)
 
 

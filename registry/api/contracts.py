@@ -24,7 +24,6 @@ from registry.models import (
 )
 from registry.reference import category_by_code
 from registry.requests import bureau_for, person_by_reference
-from registry.services import engagements as engagement_services
 
 
 class RosterMemberSerializer(serializers.Serializer):
@@ -230,7 +229,7 @@ class ContractActionsMixin:
         """The school withdraws its draft engagement, with a reason (it is terminated)."""
         engagement = self._either()
         data = _valid(ReasonSerializer, request.data)
-        engagement = engagement_services.engagement_withdraw(
+        engagement = services.engagement_withdraw(
             actor=request.user, engagement=engagement, reason=data.get("reason", ""))
         return Response({"id": engagement.pk, "status": engagement.status})
 

@@ -74,6 +74,7 @@ from .core import (
 )
 from .engagements import (
     engagement_create,
+    engagement_withdraw,
     external_project_limit,
     fee_within_limits,
     incident_report,
@@ -226,6 +227,7 @@ __all__ = [
     "term_need_add",
     "term_slot_add",
     "engagement_create",
+    "engagement_withdraw",
     "fee_within_limits",
     "roster_approval_for",
     "engagement_evaluate",
