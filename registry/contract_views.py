@@ -84,6 +84,8 @@ def engagement_detail(request, pk: int):
 def _detail_page(request, engagement: Engagement, status: int = 200):
     school_side, provider_side = _sides(request.user, engagement)
     roster = list(selectors.roster_of(engagement))
+    for member in roster:  # who may not come in today, whatever the roster says
+        member.barred = not member.approval.is_valid_on()
     current = {(p.kind, p.side): p for p in engagement.papers.filter(superseded_at=None)}
     paper_rows = [{"kind": kind, "label": label,
                    "school": current.get((kind, "school")),

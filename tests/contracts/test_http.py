@@ -216,3 +216,19 @@ def test_no_lesson_is_recorded_for_a_teacher_suspended_before_it(contract, clien
                    {**lesson, "taught_on": days(-1).isoformat()}):
         made = client.post(url, taught, content_type="application/json")
         assert made.status_code == 201, made.content
+
+
+@pytest.mark.django_db
+def test_the_engagement_page_says_who_may_not_come_in_today(contract, client):
+    engagement = _active_over_http(client, contract)
+    suspended, other = contract["coaches"]
+    admin, bureau = bureau_admin("360100")
+    services.provider_suspend(actor=admin, bureau=bureau, person=suspended, reason="投诉调查")
+    client.force_login(contract["user"])
+    html = client.get(f"/registry/engagements/{engagement.pk}/",
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    # the page no longer claims that everyone on it holds a valid approval
+    assert "每人均持有有效的个人准入" not in html
+    rows = {name: html[html.index(f"<td>{name}</td>"):][:400] for name in ("张建华", "李明")}
+    assert "今日不得入校" in rows["张建华"].split("</tr>")[0]
+    assert "今日不得入校" not in rows["李明"].split("</tr>")[0]
