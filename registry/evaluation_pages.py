@@ -55,7 +55,7 @@ def term_ratings(request, pk: int):
         rated = getattr(engagement, "evaluation", None)
         rows.append({
             "engagement": engagement, "evaluation": rated,
-            "open": rated is None and engagement.ends_on <= today,
+            "open": rated is None and engagement.is_rateable_on(today),
             "form": forms.get(engagement.pk) or RubricForm(prefix=f"e{engagement.pk}"),
         })
     return render(request, "registry/school/term_ratings.html", {

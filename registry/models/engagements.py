@@ -1,6 +1,7 @@
 """What schools do with approved providers: terms, engagements (引进 / 合同),
 end-of-term evaluations (考核) and incident reports."""
 
+import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -224,6 +225,11 @@ class Engagement(SubjectMixin, models.Model):
 
     def can_transition_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, frozenset())
+
+    def is_rateable_on(self, day: datetime.date) -> bool:
+        """The school rates an engagement at its end: once it has ended (early too), or
+        once its planned end has passed."""
+        return self.status == self.Status.ENDED or self.ends_on <= day
 
 
 class RubricItem(NamedTuple):

@@ -84,7 +84,7 @@ def engagement_evaluate(*, actor, engagement: Engagement, scores: dict,
     installed). The one overall score 1–5 given before the rubric is no longer taken;
     ratings stored with it stay readable."""
     _require_school(actor, engagement.school)
-    if timezone.localdate() < engagement.ends_on:
+    if not engagement.is_rateable_on(timezone.localdate()):
         raise ValidationError(
             _("An engagement is rated at its end (%(end)s)."),
             code="too_early", params={"end": local_date_lazy(engagement.ends_on)},

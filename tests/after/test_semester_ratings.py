@@ -13,7 +13,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from registry import services
-from registry.models import EVALUATION_RUBRIC, Bureau, Evaluation
+from registry.models import EVALUATION_RUBRIC, Bureau, Engagement, Evaluation
 from registry.roles import Role
 from tests.after.beat import at, beat_day
 from tests.factories import UserFactory
@@ -137,6 +137,23 @@ def test_a_rating_before_the_engagement_ends_is_refused(client, w):
                             {"scores": GOOD}, content_type="application/json")
     assert early.status_code == 400 and "2027年6月22日" in str(early.json())
     assert not Evaluation.objects.exists()
+
+
+def test_an_engagement_ended_early_is_rated_without_waiting_for_its_planned_end(client, w):
+    # given an engagement that ran and that the school ended a month early
+    Engagement.objects.filter(pk=w.engagement.pk).update(status=Engagement.Status.ACTIVE)
+    page = reverse("registry:term-ratings", args=[w.term.pk])
+    with at(END - D(30), 10):
+        services.engagement_end(actor=w.school_account, engagement=w.engagement,
+                                reason="机构停办")
+        client.force_login(w.school_account)
+        # when the school opens the term's rating page and rates it
+        shown = client.get(page).content.decode()
+        assert f'id="rate-{w.engagement.pk}"' in shown
+        rated = client.post(page, _form(w.engagement, GOOD))
+    # then the rating is recorded at once
+    assert rated.status_code == 302, rated.content.decode()[:2000]
+    assert Evaluation.objects.get(engagement=w.engagement).percent == Decimal("90")
 
 
 def _causes_of_low_satisfaction() -> list[dict]:
