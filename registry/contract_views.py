@@ -230,8 +230,10 @@ def engagement_permits_pdf(request, pk: int):
     engagement = _engagement(request, pk)
     permits = selectors.permits_of(engagement, base_url=request.build_absolute_uri("/")[:-1])
     if not permits:
-        return render(request, "registry/error.html", {"errors": [
-            _("Entry permits exist only while the engagement is active.")]}, status=409)
+        reason = (_("Nobody is on the roster: there is no entry permit to print.")
+                  if engagement.status in (Engagement.Status.ACTIVE, Engagement.Status.SUSPENDED)
+                  else _("Entry permits exist only while the engagement is active."))
+        return render(request, "registry/error.html", {"errors": [reason]}, status=409)
     for permit in permits:
         permit["photo_bytes"] = services.permit_photo_bytes(permit["photo"])
     response = HttpResponse(papers.permits_pdf(permits), content_type=PDF)

@@ -232,3 +232,18 @@ def test_the_engagement_page_says_who_may_not_come_in_today(contract, client):
     rows = {name: html[html.index(f"<td>{name}</td>"):][:400] for name in ("张建华", "李明")}
     assert "今日不得入校" in rows["张建华"].split("</tr>")[0]
     assert "今日不得入校" not in rows["李明"].split("</tr>")[0]
+
+
+@pytest.mark.django_db
+def test_permits_of_an_active_engagement_with_nobody_left_on_its_roster_say_so(contract, client):
+    engagement = _active_over_http(client, contract)
+    for member in RosterMember.objects.filter(engagement=engagement):
+        services.engagement_roster_remove(actor=contract["user"], member=member,
+                                          reason="人员离职")
+    client.force_login(contract["user"])
+    refused = client.get(f"/registry/engagements/{engagement.pk}/permits.pdf",
+                         HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = refused.content.decode()
+    assert refused.status_code == 409
+    # it is active: the reason is the empty roster, not the engagement's status
+    assert "名单上已没有人员：没有可打印的入校证" in html, html
