@@ -359,13 +359,18 @@ class ParentsPageView(APIView):
 
     @extend_schema(responses=inline_serializer("ParentsPage", {
         "school": serializers.CharField(), "term": serializers.CharField(allow_null=True),
+        "terms": serializers.ListField(child=serializers.CharField()),
         "activities": serializers.ListField(child=serializers.DictField())}))
     def get(self, request, pk: int):
         school = get_object_or_404(School, pk=pk)
         page = selectors.parents_page(school)
+        terms = page["terms"]
         return Response({
-            "school": school.name, "term": page["term"].name if page["term"] else None,
+            # "term": the latest-starting of the terms running today, as before "terms"
+            "school": school.name, "term": terms[-1].name if terms else None,
+            "terms": [term.name for term in terms],
             "activities": [{
+                "term": a["term"].name,
                 "title": a["title"], "provider": a["provider"], "teachers": a["teachers"],
                 "approval": a["approval"].pk,
                 "approval_jurisdiction": a["approval"].jurisdiction.code,

@@ -396,15 +396,17 @@ def term_plan(term: SchoolTerm) -> dict:
 
 
 def parents_page(school: School, day: datetime.date | None = None) -> dict:
-    """What parents see: this term's active engagements, who provides them (masked teacher
-    names), the approval number, the fee. Nothing personal beyond masked names."""
+    """What parents see: the active engagements of the school's terms running today (a
+    school may run a semester and a shorter programme at once), who provides them (masked
+    teacher names), the approval number, the fee. Nothing personal beyond masked names."""
     day = day or timezone.localdate()
-    term = (SchoolTerm.objects.filter(school=school, starts_on__lte=day, ends_on__gte=day)
-            .order_by("-starts_on").first())
+    terms = list(SchoolTerm.objects.filter(school=school, starts_on__lte=day, ends_on__gte=day)
+                 .order_by("starts_on", "pk")[:10])
     activities = []
-    if term is not None:
-        engagements = (Engagement.objects.filter(term=term, status=Engagement.Status.ACTIVE)
-                       .select_related("organization", "offering__category", "category",
+    if terms:
+        engagements = (Engagement.objects.filter(term__in=terms,
+                                                 status=Engagement.Status.ACTIVE)
+                       .select_related("term", "organization", "offering__category", "category",
                                        "person", "approval__jurisdiction")
                        .prefetch_related(Prefetch(
                            # only those who may teach today: the permit at the gate says
@@ -413,9 +415,10 @@ def parents_page(school: School, day: datetime.date | None = None) -> dict:
                                removed_at=None, accepted_at__isnull=False,
                                approval__in=Approval.objects.valid_on(day))
                            .select_related("person")))
-                       .order_by("pk")[:100])
+                       .order_by("term__starts_on", "pk")[:100])
         for engagement in engagements:
             activities.append({
+                "term": engagement.term,
                 "title": engagement.offering.title if engagement.offering_id
                 else str(engagement.taught_category or ""),
                 "category": engagement.taught_category,
@@ -426,4 +429,4 @@ def parents_page(school: School, day: datetime.date | None = None) -> dict:
                 "fee": engagement.fee_per_session,
                 "starts_on": engagement.starts_on, "ends_on": engagement.ends_on,
             })
-    return {"school": school, "term": term, "activities": activities}
+    return {"school": school, "terms": terms, "activities": activities}

@@ -247,3 +247,24 @@ def test_permits_of_an_active_engagement_with_nobody_left_on_its_roster_say_so(c
     assert refused.status_code == 409
     # it is active: the reason is the empty roster, not the engagement's status
     assert "名单上已没有人员：没有可打印的入校证" in html, html
+
+
+@pytest.mark.django_db
+def test_the_parents_page_shows_every_term_running_today(contract, client):
+    # given the semester's active engagement, and a shorter programme that started later
+    engagement = _active_over_http(client, contract)
+    services.school_term_create(actor=contract["user"], school=contract["school"],
+                                name="2026 冬季托管", starts_on=days(-1), ends_on=days(30),
+                                project_count=2)
+    client.logout()
+    # when a parent opens the school's page
+    html = client.get(f"/registry/schools/{contract['school'].pk}/after-school/",
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    # then the semester's activity is still there, beside the programme's dates
+    assert contract["offering"].title in html and "张*华" in html
+    assert "2026 秋季学期" in html and "2026 冬季托管" in html
+    data = client.get(f"/api/v1/schools/{contract['school'].pk}/after-school/").json()
+    assert data["terms"] == ["2026 秋季学期", "2026 冬季托管"]
+    assert [(a["term"], a["title"]) for a in data["activities"]] == [
+        ("2026 秋季学期", contract["offering"].title)]
+    assert engagement.term.name == "2026 秋季学期"
