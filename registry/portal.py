@@ -165,6 +165,7 @@ def organization_page(request, pk: int):
         "approvals": organization.approvals.select_related("jurisdiction")
         .prefetch_related("categories").order_by("-pk")[:50],
         "blacklistings": selectors.sanctions_of_organization(organization)[:20],
+        "suspensions": selectors.suspensions_of(organization.approvals.all())[:50],
         "is_administrator": organization.administrator_id == request.user.pk,
         "change_requests": selectors.change_requests_for(request.user)
         .filter(organization=organization)[:20],

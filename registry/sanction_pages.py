@@ -119,7 +119,8 @@ def my_sanctions(request):
     """The record hits about the signed-in person, with the reasons; a form to ask once
     for a re-check. Nobody else's."""
     return render(request, "registry/portal/my_sanctions.html", {
-        "entries": selectors.sanctions_of_person(request.user)[:50], "form": RecheckForm()})
+        "entries": selectors.sanctions_of_person(request.user)[:50], "form": RecheckForm(),
+        "suspensions": selectors.suspensions_of_own_people(request.user)[:50]})
 
 
 @login_required
@@ -136,7 +137,8 @@ def recheck_request(request, pk: int):
         _errors(request, error)
         return render(request, "registry/portal/my_sanctions.html", {
             "entries": selectors.sanctions_of_person(request.user)[:50],
-            "form": RecheckForm()}, status=400)
+            "form": RecheckForm(),
+            "suspensions": selectors.suspensions_of_own_people(request.user)[:50]}, status=400)
     messages.success(request, _("Your request for a re-check has been sent to the bureau."))
     return redirect("registry:my-sanctions")
 

@@ -52,6 +52,12 @@ from .engagements import (
     terms_for_schools,
     terms_to_rate,
 )
+from .incidents import (
+    IncidentProgress,
+    incident_progress,
+    incident_progress_register,
+    incidents_for_schools,
+)
 from .jobs import jobs_visible_to, staffed_bureau_ids
 from .policy import (
     FeeInForce,
@@ -85,6 +91,8 @@ from .sanctions import (
     review_requests_for_bureaus,
     sanctions_of_organization,
     sanctions_of_person,
+    suspensions_of,
+    suspensions_of_own_people,
     users_acting_for,
 )
 from .search import (
@@ -134,6 +142,10 @@ __all__ = [
     "settlement_of",
     "settlement_rows",
     "term_plan",
+    "IncidentProgress",
+    "incident_progress",
+    "incident_progress_register",
+    "incidents_for_schools",
     "engagements_for_jurisdictions",
     "engagements_for_schools",
     "engagements_visible_to",
@@ -166,6 +178,8 @@ __all__ = [
     "rechecks_for",
     "sanctions_of_organization",
     "sanctions_of_person",
+    "suspensions_of",
+    "suspensions_of_own_people",
     "is_blacklisted",
     "may_read_sanction_evidence",
     "review_requests_for_bureaus",

@@ -14,6 +14,8 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import get_users_with_perms
 
 from registry.models import (
+    Approval,
+    ApprovalHold,
     Blacklisting,
     BlacklistProposal,
     Bureau,
@@ -104,15 +106,28 @@ def blacklist_proposals_for(user, *, status: str | None = None) -> QuerySet:
     return queryset.filter(status=status) if status else queryset
 
 
+def _own_people(user, path: str) -> Q:
+    """The people ``user`` is (their own account) or acts for as that person, reached
+    through ``path`` (the person field of the rows filtered)."""
+    people = objects_for_role(user, Role.PROVIDER, "registry.person").values("pk")
+    return Q(**{f"{path}__user": user}) | Q(**{f"{path}__in": people})
+
+
+def suspensions_of_own_people(user) -> QuerySet:
+    """:func:`suspensions_of` the individual approvals of the people ``user`` is or acts
+    for as that person."""
+    if not user.is_authenticated:
+        return ApprovalHold.objects.none()
+    return suspensions_of(Approval.objects.filter(_own_people(user, "person")))
+
+
 def sanctions_of_person(user) -> QuerySet:
     """The record hits about the people ``user`` is (their own account) or acts for as that
     person, with their reasons: theirs to read, and to ask a re-check of."""
     if not user.is_authenticated:
         return BlacklistProposal.objects.none()
-    people = objects_for_role(user, Role.PROVIDER, "registry.person").values("pk")
     return (BlacklistProposal.objects
-            .filter(Q(person__user=user) | Q(person__in=people),
-                    kind=BlacklistProposal.Kind.RECORD_HIT)
+            .filter(_own_people(user, "person"), kind=BlacklistProposal.Kind.RECORD_HIT)
             .select_related("bureau", "person", "recheck", "blacklisting")
             .prefetch_related("recheck__evidence").order_by("-proposed_at", "-pk"))
 
@@ -121,6 +136,19 @@ def sanctions_of_organization(organization) -> QuerySet:
     """The blacklistings of an organization, for its own users' page."""
     return (Blacklisting.objects.filter(organization=organization).select_related("bureau")
             .order_by("-starts_on", "-pk"))
+
+
+def suspensions_of(approvals: QuerySet) -> QuerySet:
+    """What keeps ``approvals`` (one provider's, its own users' to read) suspended: each
+    open hold with its cause, since when, and the bureau that issued the approval (whom the
+    provider answers to). The bureau's own reason is the provider's to read; the reasons of
+    the other causes (a record query's finding about one of its people) are not shown to
+    an organization's users: the page names the cause only."""
+    return (ApprovalHold.objects
+            .filter(lifted_at__isnull=True, approval__in=approvals,
+                    approval__status=Approval.Status.SUSPENDED)
+            .select_related("approval__jurisdiction__bureau")
+            .order_by("placed_at", "pk"))
 
 
 def rechecks_for(user, *, status: str | None = None) -> QuerySet:
