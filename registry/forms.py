@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from registry import reference
 from registry.models import Jurisdiction, Organization, Person, ServiceCategory, TermSlot
 from registry.models.engagements import EVALUATION_RUBRIC, RUBRIC_TOP_SCORE, Incident
+from registry.selectors.sanctions import provider_under_bureau
 from registry.widgets import DateField
 
 
@@ -247,6 +248,21 @@ class IncidentForm(forms.Form):
     occurred_on = DateField(label=_("Occurred on"))
 
 
+def subject_initial(query) -> dict:
+    """The provider a page's link names (``?organization=N`` or ``?person=N``), as a
+    subject form's initial data."""
+    return {k: query[k] for k in ("organization", "person") if query.get(k)}
+
+
+def subject_named(initial: dict):
+    """The organization or person :func:`subject_initial` names, if there is one."""
+    for field, model in (("organization", Organization), ("person", Person)):
+        value = str(initial.get(field) or "")
+        if value.isdigit() and len(value) < 15:
+            return model.objects.filter(pk=int(value)).first()
+    return None
+
+
 class SubjectForm(forms.Form):
     """A form about exactly one organization or one person, each given by its number."""
 
@@ -267,6 +283,14 @@ class SanctionForm(SubjectForm):
                ("revoke", _("Revoke"))]
 
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    # the bureau's page takes what its staff have at hand: the provider's number in the
+    # registry, or the code or ID number on the complaint (with ``bureau``: see clean)
+    organization = forms.CharField(
+        label=_("Organization"), required=False, max_length=32,
+        help_text=_("Its number in the registry, or its unified social credit code."))
+    person = forms.CharField(
+        label=_("Person"), required=False, max_length=32,
+        help_text=_("Their number in the registry, or their resident ID number."))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=4000)
     # asked before a suspension or a revocation (irreversible for the provider's pupils and
     # schools); a reinstatement needs none
@@ -276,11 +300,14 @@ class SanctionForm(SubjectForm):
                 "anew."), required=False)
     field_order = ["action", "organization", "person", "reason", "confirm"]
 
-    def __init__(self, *args, ask_confirmation: bool = True, **kwargs):
+    def __init__(self, *args, ask_confirmation: bool = True, bureau=None, **kwargs):
         """``ask_confirmation``: the page's form asks for the tick (the API's caller acts on
-        purpose, and has no box to tick)."""
+        purpose, and has no box to tick). ``bureau``: the code or ID number of a provider
+        its sanctions reach is taken too. ``subject``, once valid: whom the form names."""
         super().__init__(*args, **kwargs)
         self.ask_confirmation = ask_confirmation
+        self.bureau = bureau
+        self.subject = None
         if not ask_confirmation:
             del self.fields["confirm"]
 
@@ -291,11 +318,26 @@ class SanctionForm(SubjectForm):
             self.add_error("confirm", _("Tick the confirmation: a suspension takes the "
                                         "provider off the lists at once; a revocation is "
                                         "final."))
-        for field, model in (("organization", Organization), ("person", Person)):
-            number = data.get(field)
-            if number and not model.objects.filter(pk=number).exists():
-                self.add_error(field, _("There is no %(what)s numbered %(number)s.") % {
-                    "what": model._meta.verbose_name, "number": number})
+        for field, model, identifier in (("organization", Organization, "uscc"),
+                                         ("person", Person, "id_number")):
+            value = (data.get(field) or "").strip()
+            if not value:
+                continue
+            if value.isdigit() and len(value) < 15:  # a number in the registry
+                data[field] = int(value)
+                self.subject = model.objects.filter(pk=int(value)).first()
+                if self.subject is None:
+                    self.add_error(field, _("There is no %(what)s numbered %(number)s.") % {
+                        "what": model._meta.verbose_name, "number": value})
+                continue
+            if self.bureau is not None:
+                self.subject = provider_under_bureau(self.bureau, **{identifier: value})
+            if self.subject is None:
+                self.add_error(field, _("No %(what)s with this code or ID number holds an "
+                                        "approval in your jurisdiction.")
+                               % {"what": model._meta.verbose_name})
+            else:
+                data[field] = self.subject.pk
         return data
 
 

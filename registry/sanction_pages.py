@@ -13,8 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from registry import selectors, services
-from registry.forms import BlacklistProposalForm, DecisionForm, RecheckDecideForm, RecheckForm
-from registry.models import Bureau, Organization, Person, SanctionEvidence
+from registry.forms import (
+    BlacklistProposalForm,
+    DecisionForm,
+    RecheckDecideForm,
+    RecheckForm,
+    subject_initial,
+    subject_named,
+)
+from registry.models import Bureau, SanctionEvidence
 from registry.requests import bureau_for, error_messages, valid_data
 from registry.roles import Role
 from registry.selectors import objects_for_role
@@ -33,7 +40,7 @@ def blacklist_propose(request, bureau_id: int):
     """The proposal form: reasons, years, evidence files and references. Says what will
     happen: nothing until the provincial bureau confirms it."""
     bureau = bureau_for(request.user, bureau_id)
-    initial = {k: request.GET[k] for k in ("organization", "person") if request.GET.get(k)}
+    initial = subject_initial(request.GET)
     form = BlacklistProposalForm(initial=initial)
     status = 200
     if request.method == "POST":
@@ -52,21 +59,10 @@ def blacklist_propose(request, bureau_id: int):
         except ValidationError as error:
             _errors(request, error)
             status = 400
-    subject = _subject_named(initial)
+    subject = subject_named(initial)
     return render(request, "registry/bureau/blacklist_propose.html", {
         "bureau": bureau, "form": form, "subject": subject,
         "province": services.provincial_bureau(bureau)}, status=status)
-
-
-def _subject_named(initial: dict):
-    try:
-        if "organization" in initial:
-            return Organization.objects.filter(pk=int(initial["organization"])).first()
-        if "person" in initial:
-            return Person.objects.filter(pk=int(initial["person"])).first()
-    except (TypeError, ValueError):
-        return None
-    return None
 
 
 # --- deciding (the provincial administrators; a bureau's administrators for record hits) --

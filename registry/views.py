@@ -29,6 +29,8 @@ from registry.forms import (
     ReviewRequestCloseForm,
     SanctionForm,
     TermForm,
+    subject_initial,
+    subject_named,
 )
 from registry.models import (
     Approval,
@@ -393,10 +395,13 @@ def engagement_incident(request, pk: int):
 def bureau_dashboard(request, bureau_id: int):
     """Engagements in the jurisdiction, review requests, and the sanction form."""
     bureau = bureau_for(request.user, bureau_id)
-    form = SanctionForm()
+    # the page's own links name the provider by number (?organization= or ?person=)
+    initial = subject_initial(request.GET)
+    form = SanctionForm(initial=initial, bureau=bureau)
+    named = subject_named(initial)
     status = 200
     if request.method == "POST":
-        form = SanctionForm(request.POST)
+        form = SanctionForm(request.POST, bureau=bureau)
         try:
             if form.is_valid():  # the confirmation and the provider's number, checked
                 data = form.cleaned_data
@@ -424,8 +429,9 @@ def bureau_dashboard(request, bureau_id: int):
             for message in error_messages(error):
                 messages.error(request, message)
             status = 400
+        named = form.subject  # whom the refused form named, to check before sending again
     context = {
-        "bureau": bureau, "form": form,
+        "bureau": bureau, "form": form, "named": named,
         "engagements": selectors.engagements_for_jurisdictions([bureau.jurisdiction_id])[:200],
         "review_requests": selectors.review_requests_for_bureaus([bureau.pk])[:200],
         "open_review_requests": selectors.review_requests_for_bureaus(

@@ -44,7 +44,7 @@ class SanctionView(APIView):
     def post(self, request):
         data = api_form_data(request)
         bureau = bureau_for(request.user, data.get("bureau"))
-        form = SanctionForm(data, ask_confirmation=False)
+        form = SanctionForm(data, ask_confirmation=False, bureau=bureau)
         if not form.is_valid():
             raise DRFValidationError(form.errors.get_json_data())
         data = form.cleaned_data

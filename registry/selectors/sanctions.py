@@ -7,7 +7,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from guardian.models import GroupObjectPermission, UserObjectPermission
@@ -20,6 +20,8 @@ from registry.models import (
     BlacklistProposal,
     Bureau,
     Jurisdiction,
+    Organization,
+    Person,
     RecheckRequest,
     ReviewRequest,
 )
@@ -136,6 +138,22 @@ def sanctions_of_organization(organization) -> QuerySet:
     """The blacklistings of an organization, for its own users' page."""
     return (Blacklisting.objects.filter(organization=organization).select_related("bureau")
             .order_by("-starts_on", "-pk"))
+
+
+def provider_under_bureau(bureau: Bureau, *, uscc: str = "", id_number: str = ""):
+    """The organization of ``uscc`` or the person of ``id_number`` (as typed: normalised
+    here) if it holds an approval, in any status, issued in ``bureau``'s jurisdiction or
+    below it: the providers its sanctions reach. ``None`` otherwise, whether registered
+    elsewhere or not at all (a bureau learns nothing of providers outside its reach)."""
+    if uscc:
+        model, lookup = Organization, {"uscc": normalize_uscc(uscc)}
+    else:
+        model, lookup = Person, {"id_number": normalize_id_number(id_number)}
+    field = model._meta.model_name
+    reach = Approval.objects.filter(
+        Jurisdiction.subtree_q(bureau.jurisdiction_id, prefix="jurisdiction__"),
+        **{field: OuterRef("pk")})
+    return model.objects.filter(Exists(reach), **lookup).first()
 
 
 def suspensions_of(approvals: QuerySet) -> QuerySet:
