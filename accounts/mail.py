@@ -8,6 +8,7 @@ from django.core import signing
 from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 SIGNUP_SALT = "accounts.signup.confirm"
@@ -18,13 +19,17 @@ def signup_token(user) -> str:
     return signing.dumps({"u": user.pk, "e": user.email}, salt=SIGNUP_SALT)
 
 
-def signup_confirmation_send(*, user_id: int, base_url: str) -> bool:
+def signup_confirmation_send(*, user_id: int, base_url: str, next_url: str = "") -> bool:
     """Email the confirmation link to a user still unconfirmed; False (nothing sent) when
-    the account is gone or already confirmed, so that a re-run of the task sends nothing."""
+    the account is gone or already confirmed, so that a re-run of the task sends nothing.
+    ``next_url``: the page (a path on this site) to come back to once confirmed, such as an
+    invitation; the confirming page checks it again before following it."""
     user = get_user_model().objects.filter(pk=user_id, signup__confirmed_at__isnull=True).first()
     if user is None:
         return False
     link = base_url.rstrip("/") + reverse("signup:confirm", args=[signup_token(user)])
+    if next_url:
+        link += "?" + urlencode({"next": next_url})
     hours = settings.SIGNUP_CONFIRM_MAX_AGE // 3600
     with translation.override(settings.LANGUAGE_CODE):
         send_mail(

@@ -83,10 +83,12 @@ def _normalize_email(value: str) -> str:
 
 
 @transaction.atomic
-def account_signup(*, email: str, password: str, base_url: str):
+def account_signup(*, email: str, password: str, base_url: str, next_url: str = ""):
     """Make an inactive account for ``email`` and have the worker email its confirmation
     link. The account has no role: it can only confirm. Signing up again with the address
-    of an account still unconfirmed sets the new password and sends a new link."""
+    of an account still unconfirmed sets the new password and sends a new link.
+    ``next_url``: a path of this site the link leads back to once confirmed (an invitation
+    the person signed up to accept), already checked by the caller."""
     address = _normalize_email(email)
     try:
         validate_email(address)
@@ -110,7 +112,8 @@ def account_signup(*, email: str, password: str, base_url: str):
     user.save()
     signup, _created = SignUp.objects.get_or_create(user=user)
     audit_record(actor=None, action="account.signup", target=user, to_state="unconfirmed")
-    transaction.on_commit(lambda: tasks.send_signup_confirmation.delay(user.pk, base_url))
+    transaction.on_commit(lambda: tasks.send_signup_confirmation.delay(user.pk, base_url,
+                                                                       next_url))
     return user
 
 

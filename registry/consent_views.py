@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from registry import selectors, services
 from registry.models import Bureau, RecordQueryConsent, SchoolInvitation
+from registry.portal import _apply_error
 from registry.requests import error_messages, request_address, schools_of
 
 
@@ -126,12 +127,13 @@ def school_invitations(request):
                                        id_number=form.cleaned_data["id_number"],
                                        name=form.cleaned_data["name"])
             except ValidationError as error:
-                form.add_error(None, error_messages(error))
+                _apply_error(form, error)
             else:
                 messages.success(request, _(
                     "If a registered person with this name and ID number has an account, "
                     "they will find the invitation there."))
                 return redirect(f"{request.path}?school={school.pk}")
+    # (an invitation shows once the person answers it: see the selector)
     invitations = selectors.invitations_of_schools([school.pk]).order_by("-created_at")[:200]
     return render(request, "registry/school/invitations.html", {
         "schools": schools, "school": school, "form": form, "invitations": invitations,

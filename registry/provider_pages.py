@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -264,14 +265,20 @@ def organization_invite(request, pk: int):
                       else 200)
 
 
-@login_required
 def invitation_accept(request, token: str):
-    """The invitee opens the emailed link: GET shows what is offered, POST accepts."""
+    """The invitee opens the emailed link: GET shows what is offered, POST accepts. Someone
+    not signed in is offered to sign in or to sign up (with the address invited), either way
+    coming back here to accept."""
     try:
         invitation = services.invitation_from_token(token)
     except ValidationError as error:
         return render(request, "registry/portal/invitation.html",
                       {"errors": error.messages}, status=400)
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect_to_login(request.path)
+        return render(request, "registry/portal/invitation.html",
+                      {"invitation": invitation, "next": request.path})
     if request.method == "POST":
         try:
             invitation = services.provider_invitation_accept(actor=request.user, token=token)

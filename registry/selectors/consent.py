@@ -56,7 +56,11 @@ def invitations_for_person(person: Person) -> QuerySet:
 
 
 def invitations_of_schools(school_ids) -> QuerySet:
+    """The invitations of ``school_ids`` that their people have answered. One still waiting
+    for its answer exists only when the name and ID number the school typed are a
+    registered person's with an account: showing it would tell the school so."""
     return (SchoolInvitation.objects.filter(school_id__in=list(school_ids))
+            .exclude(status=SchoolInvitation.Status.PENDING)
             .select_related("school", "person"))
 
 

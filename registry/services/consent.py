@@ -27,7 +27,7 @@ from registry.models import (
     SchoolInvitation,
 )
 from registry.services.core import audit_record
-from registry.validators import normalize_id_number
+from registry.validators import normalize_id_number, validate_id_number
 
 
 def _require_own_account(actor, person: Person) -> None:
@@ -42,9 +42,15 @@ def school_invite(*, actor, school: School, id_number: str, name: str) -> School
 
     The answer does not say whether such a person exists (None when none matches, or when
     they have no account to answer in): a school learns nothing about a person by inviting.
+    A malformed ID number (length, format, check digit, birth date) is refused, under
+    ``id_number``: that tells nothing about anyone.
     """
     if not actor.has_perm("registry.act_for_school", school):
         raise PermissionDenied(_("You do not act for this school."))
+    try:
+        validate_id_number(id_number)
+    except ValidationError as error:
+        raise ValidationError({"id_number": error.error_list}) from None
     number = normalize_id_number(id_number)
     person = Person.objects.filter(id_number=number, name=(name or "").strip()).exclude(
         user=None).first()

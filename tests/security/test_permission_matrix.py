@@ -152,7 +152,8 @@ TABLE = [
     row(api("change-requests/"), *USERS),
     row(api("organization-invitations/accept/"), *USERS),
     row("registry/portal/individual/", *USERS),
-    row("registry/portal/invitations/<str:token>/", *USERS),
+    # an invitation's link: anyone holding it sees the offer (then signs in or up to accept)
+    row("registry/portal/invitations/<str:token>/", *ALL),
     row("registry/portal/change-requests/", *USERS),
     row("selection/vetting/apply/", *USERS),
     row(api("organizations/{pk}/"), *PROVIDER_OWN),

@@ -136,9 +136,10 @@ def test_an_invitation_tells_the_school_nothing_and_only_the_person_answers_it(
         format="json")
     assert (unknown.status_code, unknown.json()) == (known.status_code, known.json())
     invitation = SchoolInvitation.objects.get(person=stranger)
-    # the school (or the employer) cannot accept it for the person
+    # the school (or the employer) cannot accept it for the person: until the person
+    # answers, the school is not even shown that it exists
     assert _client(school.user).post(
-        f"/api/v1/invitations/{invitation.pk}/accept/").status_code == 403
+        f"/api/v1/invitations/{invitation.pk}/accept/").status_code == 404
     assert _client(world.provider).post(
         f"/api/v1/invitations/{invitation.pk}/accept/").status_code == 404
     invitation.refresh_from_db()
@@ -309,8 +310,11 @@ def test_the_new_lists_read_a_bounded_number_of_queries(world, school,
     for _ in range(15):
         person = PersonFactory(organization=world.organization, user=UserFactory(),
                                kind="volunteer")
-        registry_services.school_invite(actor=school.user, school=school,
-                                        id_number=person.id_number, name=person.name)
+        invitation = registry_services.school_invite(
+            actor=school.user, school=school, id_number=person.id_number, name=person.name)
+        # answered: the school's list shows it
+        registry_services.invitation_answer(actor=person.user, invitation=invitation,
+                                            accept=True)
         registry_services.consent_give(actor=person.user, person=person, bureau=world.bureau)
         people.append(person)
     upload_all(world.provider, people[0])
