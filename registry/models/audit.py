@@ -180,6 +180,7 @@ class AuditAction(models.TextChoices):
     ROLE_GRANT = "role.grant"
     ROLE_REVOKE = "role.revoke"
     ROSTER_REMOVE = "roster.remove"
+    ROSTER_RETURN = "roster.return"
     SCHOOL_ADMIN_CHANGE = "school.admin_change"
     SCHOOL_ADMIN_CREATE = "school.admin_create"
     SCHOOL_ADMIN_DELETE = "school.admin_delete"

@@ -183,8 +183,25 @@ def person_register(
     email: str = "",
     qualification: str = "",
 ) -> Person:
-    """Register an individual; the ID number is validated and stored normalised."""
+    """Register an individual; the ID number is validated and stored normalised. A person
+    the organization took off its staff roster is put back on it instead (see
+    :func:`_back_on_roster`)."""
     number = normalize_id_number(id_number)
+    returning = _back_on_roster(organization, number, name) if organization else None
+    if returning is not None:
+        returning.organization, returning.kind = organization, kind
+        changed = ["organization", "kind", "updated_at"]
+        for field, value in (("phone", phone), ("email", email),
+                             ("qualification", qualification)):
+            if (value or "").strip():  # what was typed now; what is on file otherwise
+                setattr(returning, field, value.strip())
+                changed.append(field)
+        returning.full_clean()
+        returning.save(update_fields=changed)
+        audit_record(actor=actor, action=AuditAction.ROSTER_RETURN, target=returning,
+                     data={"organization": organization.pk})
+        search_index_refresh(person=returning)
+        return returning
     _refuse_taken(Person, "id_number", number,
                   _("A person with this ID number is already registered."))
     if user is not None and Person.objects.filter(user=user).exists():
@@ -201,6 +218,22 @@ def person_register(
     except ValidationError as error:
         raise ValidationError({"id_number": error.messages}) from None
     return _provider_save(actor=actor, provider=person, provider_user=user)
+
+
+def _back_on_roster(organization: Organization, number: str, name: str) -> Person | None:
+    """The person of ``number`` and ``name`` if ``organization`` may put them back on its
+    staff roster: on no roster now, with no account of their own (which would make the
+    record theirs to decide about), and taken off this organization's roster last. The
+    organization typed what it had on file; anyone else is refused as before."""
+    person = (Person.objects.select_for_update()
+              .filter(id_number=number, name=(name or "").strip(), organization=None,
+                      user=None).first())
+    if person is None:
+        return None
+    last = (AuditEvent.objects.for_object(person).filter(action=AuditAction.ROSTER_REMOVE)
+            .order_by("-pk").first())
+    return person if last is not None and last.data.get("organization") == organization.pk \
+        else None
 
 
 def _refuse_taken(model, field: str, value: str, message) -> None:
