@@ -25,12 +25,14 @@ import datetime
 import logging
 from functools import update_wrapper
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
-from django.urls import URLResolver
+from django.urls import URLResolver, path
 from viewflow.utils import is_owner
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.flow import utils as flow_utils
 from viewflow.workflow.flow.nodes import Join, Split, Timer
 from viewflow.workflow.flow.nodes import View as ViewNode
 from viewflow.workflow.nodes.split import SplitActivation
@@ -103,16 +105,63 @@ class HumanTask(ReadableByMixin, ViewNode):
     may do it; a vetting correction, which needs no permission, could then be taken by
     anyone signed in. Here a task is taken only while it waits, handed back only while
     it is held, and a named person's task stays theirs: only a flow manager may hand it
-    back, and then only that person may take it again.
+    back, and then only that person may take it again. ``NotFor`` keeps a decision's task
+    from whoever may not make it (four eyes), with the service's own check.
     """
 
-    def can_assign(self, user, task):
+    not_for = None  # callable(*, actor, case) raising PermissionDenied; see ``NotFor``
+
+    def NotFor(self, check):  # noqa: N802 - viewflow's API style
+        """Who may not take this node's tasks although they hold its permission (four eyes):
+        ``check(actor=user, case=case)``, the service's own check, raises PermissionDenied
+        saying why. viewflow asks the permission only; the rule was met when the form was
+        sent, and the task then sat held by someone who could not finish it."""
+        self.not_for = check
+        return self
+
+    def assign_refusal(self, user, task):
+        """The ``NotFor`` check's refusal of ``user`` for ``task`` (a PermissionDenied), or
+        None."""
+        if self.not_for is None or user is None or not user.is_authenticated:
+            return None
+        try:
+            self.not_for(actor=user, case=task.process.coerced)
+        except PermissionDenied as refusal:
+            return refusal
+        return None
+
+    def may_take(self, user, task):
+        """Whether ``user`` may take ``task`` by the task's state, owner and permission."""
         if task.status != STATUS.NEW:
             return False
         if self._owner is not None:  # back in the queue only if a manager put it there
             return (user is not None and user.is_authenticated
                     and is_owner(self.calc_owner(self.activation_class(task)), user))
         return super().can_assign(user, task)
+
+    def can_assign(self, user, task):
+        # every way of taking a task asks this (its page, the queue's bulk action, the API,
+        # the case page's "waiting for you"): the four-eyes rule too
+        return self.may_take(user, task) and self.assign_refusal(user, task) is None
+
+    def _assign_permission(self, user, task):
+        """``can_assign`` for the task's take page, whose refusal by ``NotFor`` says why (the
+        403 page shows the reason)."""
+        if not self.may_take(user, task):
+            return False
+        refusal = self.assign_refusal(user, task)
+        if refusal is not None:
+            raise refusal
+        return True
+
+    @property
+    def assign_path(self):
+        if self.assign_view:
+            return path(f"<int:process_pk>/{self.name}/<int:task_pk>/assign/",
+                        flow_utils.wrap_task_view(self, self.assign_view,
+                                                  permission=self._assign_permission),
+                        name="assign")
+        return None
 
     def can_unassign(self, user, task):
         if task.status != STATUS.ASSIGNED:
@@ -134,7 +183,7 @@ class PerTaskPermissionTask(HumanTask):
             return self._owner_permission_obj(activation)
         return None
 
-    def can_assign(self, user, task):
+    def may_take(self, user, task):
         if task.status != STATUS.NEW or task.owner_id:
             return False
         if user is None or not user.is_authenticated or not task.owner_permission:

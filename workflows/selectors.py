@@ -427,7 +427,8 @@ CONFIDENTIAL_ACTIONS = frozenset({
 
 
 APPLICANT_ACTIONS = frozenset({"case.apply", "case.resubmit", "case.vetting_start",
-                               "case.correction_replace", "case.correction_submit"})
+                               "case.correction_replace", "case.correction_submit",
+                               "case.withdrawn"})
 
 
 def case_timeline(user, case, *, limit: int = 200) -> list:

@@ -38,7 +38,8 @@ def task_perform(*, actor, task, data, files=None) -> bool:
             activation = node.activation_class(task)
             if task.status == STATUS.NEW:
                 if not node.can_assign(actor, task):
-                    raise PermissionDenied(_("This task is not yours to perform."))
+                    raise _four_eyes_refusal(node, actor, task) or PermissionDenied(
+                        _("This task is not yours to perform."))
                 activation.assign(actor)
             if not node.can_execute(actor, task):
                 if task.owner_id and _has_task_permission(node, actor, task):
@@ -72,6 +73,13 @@ def _task_for_action(flow_class, task_pk: int):
             .select_related("process", f"process__{accessor}", *related).get(pk=task_pk))
     task.process = getattr(task.process, accessor)
     return task
+
+
+def _four_eyes_refusal(node, actor, task) -> PermissionDenied | None:
+    """Why ``actor`` may not take ``task`` they otherwise could (``HumanTask.NotFor``)."""
+    if not hasattr(node, "assign_refusal") or not node.may_take(actor, task):
+        return None
+    return node.assign_refusal(actor, task)
 
 
 def _has_task_permission(node, actor, task) -> bool:

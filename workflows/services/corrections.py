@@ -204,6 +204,27 @@ def _document_id(raw: dict) -> int | None:
     return None
 
 
+def _refuse_expired_replacements(items: list[CorrectionItem], uploads: dict) -> None:
+    """A replacement already expired (its expiry date, or, without one, its type's validity
+    from its issue date, as ``document_upload`` would reckon it) could never correct the
+    item: refused beside each such file, before anything is stored. Documents elsewhere may
+    be stored expired on purpose (a provider's history); a correction's replacement not."""
+    today = timezone.localdate()
+    errors = {}
+    for item in items:
+        if item.key not in uploads or item.document_type is None:
+            continue
+        _file, issued_on, expires_on = uploads[item.key]
+        if expires_on is None and issued_on is not None:
+            expires_on = item.document_type.default_expiry(issued_on)
+        if expires_on is not None and expires_on < today:
+            errors[item.key] = ValidationError(
+                _("This replacement expired on %(date)s: upload one that is still valid."),
+                code="replacement_expired", params={"date": local_date(expires_on)})
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def correction_submit(*, actor, case, answers: dict, uploads: dict) -> list[CorrectionItem]:
     """Submit the corrections: ``uploads`` maps an item's key to ``(file, issued_on,
@@ -230,6 +251,7 @@ def correction_submit(*, actor, case, answers: dict, uploads: dict) -> list[Corr
             _("Not yet corrected: %(items)s. Replace each rejected or missing document and "
               "answer each other item, then submit.") % {"items": "；".join(unanswered)},
             code="correction_incomplete")
+    _refuse_expired_replacements(items, uploads)
     stored = []
     try:
         for item in items:

@@ -28,7 +28,10 @@ from workflows.services.errors import CaseStateError
 from workflows.services.notifications import notify, notify_private_news
 
 
-def _refuse_conflicted_decider(actor, case) -> None:
+def case_decider_check(*, actor, case) -> None:
+    """Four eyes: refuse (``PermissionDenied``, saying why) the clerk who checked the case, an
+    expert of its panel and the applicant as its decider. Asked when the decision is sent
+    (``case_decide``) and when its task is taken from the queue (the flows' ``NotFor``)."""
     if case.checked_by_id == actor.pk:
         raise PermissionDenied(_("The clerk who checked this case cannot decide it."))
     if isinstance(case, SelectionProcess) and case.assignments.filter(expert=actor).exists():
@@ -69,7 +72,7 @@ def case_decide(*, actor, case, approve: bool, reason: str, categories=(),
     the qualification to teach it (``checks.refuse_without_high_risk_qualification``)."""
     if not actor.has_perm("registry.approve_bureau", case.bureau):
         raise PermissionDenied
-    _refuse_conflicted_decider(actor, case)
+    case_decider_check(actor=actor, case=case)
     reason = require_text(reason, "reason", _("Give a reason for the decision."))
     categories, grades = _coverage(case, approve, categories, grades)
     if grades is not None:
@@ -125,11 +128,13 @@ def case_reject(*, case, reason: str) -> None:
 
 
 @transaction.atomic
-def case_finish(case, outcome: str, reason: str) -> None:
+def case_finish(case, outcome: str, reason: str, *, actor=None) -> None:
+    """Record how the case ended, audited as ``actor``'s (None: the system's own step), and
+    tell the provider."""
     previous = case.outcome
     case.outcome, case.outcome_reason = outcome, reason or ""
     case.save(update_fields=["outcome", "outcome_reason"])
-    audit(None, f"case.{outcome}", case, from_state=previous, to_state=outcome, reason=reason)
+    audit(actor, f"case.{outcome}", case, from_state=previous, to_state=outcome, reason=reason)
     if isinstance(case, VettingProcess):
         # the outcome of a vetting may be a record hit, its reasons are about a person, and
         # the school that started it may not read them: only that there is news, and where
@@ -163,7 +168,8 @@ def case_withdraw(*, actor, case) -> None:
         if case.approval and case.approval.status == Approval.Status.PENDING:
             registry_services.approval_revoke(actor=actor, approval=case.approval,
                                               reason=gettext("Withdrawn by the applicant."))
-        case_finish(case, CaseOutcome.WITHDRAWN, gettext("Withdrawn by the applicant."))
+        case_finish(case, CaseOutcome.WITHDRAWN, gettext("Withdrawn by the applicant."),
+                    actor=actor)
 
 
 def _may_act_for(actor, case) -> bool:

@@ -241,6 +241,22 @@ def response_window_close(*, case: Case) -> None:
 
 # --- the decision -------------------------------------------------------------------------
 
+def review_case_decider_check(*, actor, case: Case) -> None:
+    """Four eyes: the clerk who investigated may not decide (``PermissionDenied``, saying
+    why). Asked when the decision is sent and when its task is taken (the flow's
+    ``NotFor``)."""
+    if actor.pk == case.investigated_by_id:
+        raise PermissionDenied(_("Someone other than the investigating clerk must decide."))
+
+
+def review_case_reexaminer_check(*, actor, case: Case) -> None:
+    """Four eyes: whoever decided or investigated may not re-examine (``PermissionDenied``,
+    saying why). Asked when the re-examination is sent and when its task is taken."""
+    if actor.pk in (case.decided_by_id, case.investigated_by_id):
+        raise PermissionDenied(_("The re-examination is for someone who neither decided nor "
+                                 "investigated this case."))
+
+
 @transaction.atomic
 def review_case_decide(*, actor, case: Case, decision: str, reason: str,
                        rectification_requirements: str = "",
@@ -249,8 +265,7 @@ def review_case_decide(*, actor, case: Case, decision: str, reason: str,
     """An administrator who did not investigate decides, with reasons; the decision takes
     effect now (a suspension or revocation reaches everyone the same day)."""
     _require_staff(actor, case, "administer_bureau")
-    if actor.pk == case.investigated_by_id:
-        raise PermissionDenied(_("Someone other than the investigating clerk must decide."))
+    review_case_decider_check(actor=actor, case=case)
     errors = {}
     if decision not in Action.values:
         errors["decision"] = _("Choose the decision.")
@@ -349,9 +364,7 @@ def review_case_reexamine(*, actor, case: Case, outcome: str, reason: str) -> No
     everyone; lifting a proposal to blacklist withdraws it, or ends the blacklisting it
     became, and tells everyone; a revocation is final and can only be upheld here."""
     _require_staff(actor, case, "administer_bureau")
-    if actor.pk in (case.decided_by_id, case.investigated_by_id):
-        raise PermissionDenied(_("The re-examination is for someone who neither decided nor "
-                                 "investigated this case."))
+    review_case_reexaminer_check(actor=actor, case=case)
     if outcome not in Case.Reexamination.values:
         raise ValidationError({"outcome": _("Uphold or lift the decision.")})
     if not (reason or "").strip():
