@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from documents.selectors import documents_of
@@ -77,6 +77,33 @@ def vetting_cases_for(user) -> QuerySet:
         Q(applicant=user) | Q(person__user=user) | Q(person__organization_id__in=org_ids)
         | Q(bureau_id__in=_bureau_ids(user))
     )
+
+
+def provider_cases_for(user) -> QuerySet:
+    """The cases a provider's account applied for or is the subject of (我的申请), newest
+    first, as viewflow's process rows: the selection cases of the organizations it acts for,
+    and the vetting cases of its own person record and of those organizations' staff. Nobody
+    else's, whatever else the account may see as bureau staff or an expert (their queues are
+    elsewhere). ``provider_cases_of`` loads a page of them as cases."""
+    if not user.is_authenticated:
+        return Process.objects.none()
+    org_ids = _granted_ids(user, "registry.act_for_organization", Organization)
+    return Process.objects.filter(
+        Q(selectionprocess__organization_id__in=org_ids)
+        | Q(vettingprocess__person__user=user)
+        | Q(vettingprocess__person__organization_id__in=org_ids)
+    ).order_by("-created", "-pk")
+
+
+def provider_cases_of(processes) -> list:
+    """The cases of ``processes`` (a page of ``provider_cases_for``) in their order, each as
+    its own kind with its subject and bureau: one query per kind, not one per row."""
+    pks = [process.pk for process in processes]
+    cases = {case.pk: case for case in [
+        *SelectionProcess.objects.filter(pk__in=pks).select_related("organization", "bureau"),
+        *VettingProcess.objects.filter(pk__in=pks).select_related("person", "bureau"),
+    ]}
+    return [cases[pk] for pk in pks if pk in cases]
 
 
 def may_see_vetting_details(user, case: VettingProcess) -> bool:

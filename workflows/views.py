@@ -174,11 +174,25 @@ class ApplyView(LoginRequiredMixin, generic.FormView):
 
 
 class MyCasesView(LoginRequiredMixin, generic.ListView):
+    """我的申请: the account's own cases of every kind, an organization's selections and its
+    staff's vetting, an individual's own vetting; each row links to the case's page."""
+
     template_name = "workflows/case_list.html"
     paginate_by = 25
 
     def get_queryset(self):
-        return selectors.selection_cases_for(self.request.user).order_by("-created")
+        return selectors.provider_cases_for(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        cases = selectors.provider_cases_of(context["object_list"])
+        context["cases"] = [{
+            "case": case, "url": selectors.case_url(case), "kind": case._meta.verbose_name,
+            "subject_name": notifications.subject_name(selectors.case_subject(case)),
+        } for case in cases]
+        if not cases:  # where to start: one's own vetting, or an organization's selection
+            context["own_person"] = person_of_user(self.request.user)
+        return context
 
 
 class CaseDetailView(LoginRequiredMixin, generic.DetailView):

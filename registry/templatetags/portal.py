@@ -14,7 +14,7 @@ from registry.exports import entry_grades
 from registry.models import grades_label
 from registry.requests import role_groups
 from registry.roles import BUREAU_ROLES, Role
-from registry.selectors import objects_for_role
+from registry.selectors import objects_for_role, person_of_user
 
 register = template.Library()
 
@@ -48,6 +48,15 @@ def _organizations(user) -> list:
     return user._portal_organizations
 
 
+def _own_person(user):
+    """The user's own person record (an individual's account), asked once per request and
+    only of a provider: the menu links to its page and to applying for its vetting."""
+    if not hasattr(user, "_portal_person"):
+        user._portal_person = (person_of_user(user) if Role.PROVIDER in role_groups(user)
+                               else None)
+    return user._portal_person
+
+
 def menu_sections(user) -> list[dict]:
     """What the user's roles need, in the order they use it."""
     if not getattr(user, "is_authenticated", False):
@@ -57,24 +66,37 @@ def menu_sections(user) -> list[dict]:
     groups = role_groups(user)
     organizations = _organizations(user)
     if organizations or Role.PROVIDER in groups:
+        person = _own_person(user)
         items = [(_("My organization: %(name)s") % {"name": o.name},
                   _url("registry:portal-organization", o.pk), "store") for o in organizations]
+        if person is not None:  # an individual applies for their own vetting (资格审查)
+            items += [
+                (_("My own page: %(name)s") % {"name": person.name},
+                 _url("registry:portal-person", person.pk), "badge"),
+                (_("Apply for vetting"), _url("workflows:vetting-apply"), "how_to_reg"),
+            ]
+        # an individual's own account is not an organization's: their links would lead it
+        # nowhere (it acts for no organization to apply with)
+        if organizations or person is None:
+            items.append((_("Register an organization"), _url("registry:portal-register"),
+                          "add_business"))
+        items.append((_("My documents"), _url("documents:home"), "folder"))
+        if organizations:
+            items.append((_("Apply for selection"), _url("workflows:apply"), "send"))
         items += [
-            (_("Register an organization"), _url("registry:portal-register"), "add_business"),
-            (_("My documents"), _url("documents:home"), "folder"),
-            (_("Apply for selection"), _url("workflows:apply"), "send"),
             (_("My applications"), _url("workflows:cases"), "assignment"),
             (_("My record checks"), _url("registry:my-sanctions"), "policy"),
             (_("Notifications"), _url("workflows:notifications"), "notifications"),
         ]
-        if not organizations:  # an individual's own account
+        if person is not None or not organizations:  # a person's own data and consent
             items.append((_("My personal data and consent"), _url("registry:my-privacy"),
                           "privacy_tip"))
         sections.append(_section(_("Provider portal"), items))
     elif not groups and not user.is_superuser:
-        # an account with no role yet: registering its organization is what it can do
+        # an account with no role yet: it registers its organization, or itself
         sections.append(_section(_("Providers"), [
             (_("Register an organization"), _url("registry:portal-register"), "add_business"),
+            (_("Register myself"), _url("registry:portal-individual"), "person_add"),
         ]))
     bureau_roles = [r for r in BUREAU_ROLES if r in groups]
     if bureau_roles or user.is_superuser:
