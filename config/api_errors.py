@@ -7,18 +7,36 @@ API's error shape, so that no view translates errors itself:
   field, ``{"detail": ["message", ...]}`` for the others;
 - ``registry.errors.Conflict``: 409, ``{"detail": "message"}``;
 - Django's ``PermissionDenied``: 403 with its message (DRF's own one without);
-- ``ObjectDoesNotExist``: 404;
+- ``ObjectDoesNotExist`` and Django's ``Http404``: 404 with DRF's "Not found." in the
+  caller's language (``get_object_or_404`` says "No Engagement matches the given query.",
+  in English and with a class name); an ``Http404`` with a message of its own keeps it;
+- a body that DRF's parsers cannot read: 400 with our message, not the parser's English;
 - ``registry.errors.Unavailable`` (the document store unreachable, the PDFs' font
   missing): 503 with its message (nothing was changed);
 
-and then the hardening of ``config.security`` (ids out of range, throttling, refusals)."""
+and then the hardening of ``config.security`` (ids out of range, throttling, refusals).
+``not_found`` (``handler404``) answers a path under ``/api/`` that no route matches the
+same way, as JSON, rather than with Django's English page."""
+
+import re
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from rest_framework import exceptions, status
 
 from config.errors import RETRY_AFTER_SECONDS
 from config.security import hardened_exception_handler
 from registry.errors import Conflict, Unavailable
+
+# Django's own words for get_object_or_404 (untranslated, naming a model class)
+_DJANGO_NOT_FOUND = re.compile(r"No \w+ matches the given query\.")
+# DRF's parsers put the parser's own English after these
+_PARSE_ERRORS = {"JSON parse error": _("The request body is not valid JSON."),
+                 "Multipart form parse error": _("The form data of the request could not "
+                                                 "be read.")}
 
 
 class ConflictError(exceptions.APIException):
@@ -45,6 +63,15 @@ def api_error(exc: Exception) -> Exception:
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, ObjectDoesNotExist):
         return exceptions.NotFound()
+    if isinstance(exc, Http404):
+        message = str(exc.args[0]) if exc.args else ""
+        if not message or _DJANGO_NOT_FOUND.fullmatch(message):
+            return exceptions.NotFound()
+        return exceptions.NotFound(detail=message)
+    if isinstance(exc, exceptions.ParseError):
+        for prefix, message in _PARSE_ERRORS.items():
+            if str(exc.detail).startswith(prefix):
+                return exceptions.ParseError(detail=message)
     if isinstance(exc, Unavailable):
         return ServiceUnavailable(detail=str(exc))
     return exc
@@ -55,3 +82,12 @@ def api_exception_handler(exc, context):
     if response is not None and isinstance(exc, Unavailable):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def not_found(request, exception=None):
+    """``handler404``: under ``/api/``, the API's answer (JSON, in the caller's language);
+    elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": gettext("Not found.")}, status=404,
+                            json_dumps_params={"ensure_ascii": False})
+    return defaults.page_not_found(request, exception)

@@ -13,7 +13,9 @@ without anyone remembering to.
 An objection (the only form the public may send files with) is refused from its
 ``Content-Length`` before a byte of its body is read, and its evidence files are counted
 and measured while they stream in, so that a fourth file or an oversized one stops the
-upload at once: the view never runs, so nothing is stored.
+upload at once: nothing is stored. The API answers the refusal here; a page that declares
+``renders_upload_refusal`` (the objection form) is given it as ``request.upload_refusal``
+and shows it in the form, with what was typed, instead of a bare page.
 """
 
 from __future__ import annotations
@@ -238,7 +240,7 @@ class EvidenceLimits(FileUploadHandler):
         return None  # the next handler (memory or temporary file) keeps the file
 
 
-def _bounded_objection(request) -> HttpResponse | None:
+def _bounded_objection(request, view_func) -> HttpResponse | None:
     refusal = _body_refusal(request)
     if refusal is not None:
         return refusal
@@ -250,6 +252,8 @@ def _bounded_objection(request) -> HttpResponse | None:
         for files in request.FILES.lists():
             for file in files[1]:
                 file.close()  # a temporary file is deleted when closed
+        if getattr(getattr(view_func, "view_class", None), "renders_upload_refusal", False):
+            return None  # the page shows the refusal in its form; it stores nothing
         status, message = request.upload_refusal
         return _refusal(request, message, status)
     return None
@@ -283,5 +287,5 @@ class LimitsMiddleware:
             if wait:
                 return too_many_requests(request, wait)
         if view_name in BODY_LIMITED and request.method == "POST":
-            return _bounded_objection(request)
+            return _bounded_objection(request, view_func)
         return None

@@ -31,3 +31,6 @@ urlpatterns = [
     path("", site.urls),
 ]
 
+# a path under /api/ that no route matches is answered as the API answers (JSON, translated)
+handler404 = "config.api_errors.not_found"
+

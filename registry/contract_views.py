@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from registry import exports, papers, selectors, services, signing
 from registry.forms import (
@@ -368,7 +368,7 @@ def gate_list(request):
 # --- public -------------------------------------------------------------------------------
 
 @never_cache
-@require_GET
+@require_safe
 def permit_verify(request, token: str):
     """The gate's check of an entry permit: valid, suspended, revoked, expired, not yet
     valid, or invalid; masked name, provider, school, term. No sign-in, no ID number."""
@@ -379,7 +379,7 @@ def permit_verify(request, token: str):
 
 
 @never_cache
-@require_GET
+@require_safe
 def permit_photo(request, token: str):
     """The person's photo for the gate: only while they consent to show it and the permit
     is valid or suspended (else 404, whatever the reason)."""
@@ -392,7 +392,7 @@ def permit_photo(request, token: str):
     return response
 
 
-@require_GET
+@require_safe
 def signing_key(request):
     """The public half of the registry's signing key (PEM): permits and list exports."""
     response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
@@ -400,7 +400,7 @@ def signing_key(request):
     return response
 
 
-@require_GET
+@require_safe
 def parents_page(request, pk: int):
     """A school's after-school activities this term, for parents: who provides them (masked
     teacher names), the approval number, the fee, and how to complain."""

@@ -258,7 +258,7 @@ def subject_named(initial: dict):
     """The organization or person :func:`subject_initial` names, if there is one."""
     for field, model in (("organization", Organization), ("person", Person)):
         value = str(initial.get(field) or "")
-        if value.isdigit() and len(value) < 15:
+        if value.isascii() and value.isdigit() and len(value) < 15:
             return model.objects.filter(pk=int(value)).first()
     return None
 
@@ -323,7 +323,8 @@ class SanctionForm(SubjectForm):
             value = (data.get(field) or "").strip()
             if not value:
                 continue
-            if value.isdigit() and len(value) < 15:  # a number in the registry
+            # a number in the registry (an ID number or a code has 15 or more characters)
+            if value.isascii() and value.isdigit() and len(value) < 15:
                 data[field] = int(value)
                 self.subject = model.objects.filter(pk=int(value)).first()
                 if self.subject is None:

@@ -72,6 +72,7 @@ school = [
          name="engagement-free-places"),
     path("engagements/<int:pk>/incident/", views.engagement_incident,
          name="engagement-incident"),
+    path("incidents/", views.school_incidents, name="school-incidents"),
     path("terms/<int:pk>/plan/", contract_views.term_plan, name="term-plan"),
     path("terms/<int:pk>/ratings/", evaluation_pages.term_ratings, name="term-ratings"),
     path("terms/<int:pk>/settlement.xlsx", contract_views.term_settlement,

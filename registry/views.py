@@ -17,7 +17,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import condition, require_GET, require_POST
+from django.views.decorators.http import (
+    condition,
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from registry import conditional, exports, selectors, services, signing
 from registry.forms import (
@@ -65,7 +71,7 @@ EXPORT_TYPES = {
 
 # --- public: published lists -------------------------------------------------
 
-@require_GET
+@require_safe
 @condition(etag_func=conditional.index_etag, last_modified_func=conditional.index_modified)
 def list_index(request):
     """Every jurisdiction that has published a list (no login)."""
@@ -75,7 +81,7 @@ def list_index(request):
     return response
 
 
-@require_GET
+@require_safe
 @condition(etag_func=conditional.jurisdiction_etag,
            last_modified_func=conditional.jurisdiction_modified)
 def list_jurisdiction(request, code: str):
@@ -99,7 +105,7 @@ def list_jurisdiction(request, code: str):
     return response
 
 
-@require_GET
+@require_safe
 @condition(etag_func=conditional.detail_etag, last_modified_func=conditional.detail_modified)
 def list_detail(request, pk: int):
     """One published list: digest, changes since the previous one, entries (no login)."""
@@ -128,7 +134,7 @@ def list_detail(request, pk: int):
     return response
 
 
-@require_GET
+@require_safe
 @condition(etag_func=conditional.detail_etag, last_modified_func=conditional.detail_modified)
 def list_export(request, pk: int, fmt: str):
     """CSV (UTF-8 with BOM), XLSX or canonical JSON, streamed from the database."""
@@ -161,7 +167,7 @@ def list_export(request, pk: int, fmt: str):
     return response
 
 
-@require_GET
+@require_safe
 def list_export_signature(request, pk: int):
     """The registry key's Ed25519 signature of the JSON export's SHA-256 digest (the 32
     raw bytes), so that a downloaded export is checked offline with the public key (README:
@@ -375,18 +381,45 @@ def engagement_free_places(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def engagement_incident(request, pk: int):
+    """The school reports an incident about one of its engagements. A refused report comes
+    back as the form (400), with what was typed and each refusal beside its field."""
     engagement = _own_engagement(request, pk)
-    form = IncidentForm(request.POST)
+    form = IncidentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incident_report(actor=request.user, engagement=engagement,
+                                     **form.cleaned_data)
+        except ValidationError as error:
+            by_field = (error.error_dict if hasattr(error, "error_dict")
+                        else {None: error.error_list})
+            for field, errors in by_field.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Incident reported."))
+            return redirect(f"{reverse('registry:school-incidents')}"
+                            f"?school={engagement.school_id}")
+    return render(request, "registry/school/incident_form.html",
+                  {"engagement": engagement, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_safe
+def school_incidents(request):
+    """The incidents the school reported, newest first, each with where it stands at the
+    bureau (the bureau reads them on the review cases they opened)."""
     try:
-        valid_data(form)
-        services.incident_report(actor=request.user, engagement=engagement, **form.cleaned_data)
-        messages.success(request, _("Incident reported."))
-    except ValidationError as error:
-        for message in error_messages(error):
-            messages.error(request, message)
-    return redirect(f"{reverse('registry:school-engagements')}?school={engagement.school_id}")
+        school = school_for(request.user, request.GET.get("school"))
+    except BadRequest as error:
+        return render(request, "registry/error.html", {"errors": error_messages(error)},
+                      status=400)
+    incidents = list(selectors.incidents_for_schools([school.pk])[:200])
+    progress = selectors.incident_progress(incidents)
+    return render(request, "registry/school/incidents.html", {
+        "school": school, "schools": list(schools_of(request.user)[:50]),
+        "rows": [(incident, progress[incident.pk]) for incident in incidents]})
 
 
 # --- bureaus -------------------------------------------------------------------

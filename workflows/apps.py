@@ -20,6 +20,7 @@ class WorkflowsConfig(AppConfig):
         from documents.selectors import earliest_expiring_document
         from registry import notifications
         from registry.models import BackgroundJob
+        from registry.selectors import incident_progress_register
         from registry.services import (
             approval_hold_check_register,
             job_runner_register,
@@ -29,7 +30,7 @@ class WorkflowsConfig(AppConfig):
         )
         from workflows import flows, tasks  # noqa: F401 - registers the flows and tasks
         from workflows.reach import WorkflowCaseReach
-        from workflows.selectors import provider_has_case_under
+        from workflows.selectors import incident_progress_of, provider_has_case_under
         from workflows.services.list_review import list_review_job_run
         from workflows.services.notifications import notify
         from workflows.services.recertification import credential_hold_check
@@ -39,6 +40,7 @@ class WorkflowsConfig(AppConfig):
         notifications.sender_register(notify)
         reach_check_register(provider_has_case_under)
         review_case_opener_register(review_case_open)
+        incident_progress_register(incident_progress_of)
         approval_hold_check_register(credential_hold_check)
         renewal_document_limit_register(earliest_expiring_document)
         job_runner_register(BackgroundJob.Kind.LIST_REVIEW, list_review_job_run,

@@ -481,3 +481,25 @@ def case_timeline(user, case, *, limit: int = 200) -> list:
             if not reasons:
                 event.reason = ""
     return events
+
+
+def incident_progress_of(incidents) -> dict[int, str]:
+    """How far each incident has gone (``registry.selectors.IncidentProgress`` values): the
+    review case it opened, or that it was added to as a further cause, open or closed. One
+    query: the cases about the incidents' providers."""
+    ids = {incident.pk for incident in incidents}
+    organizations = {i.engagement.organization_id for i in incidents} - {None}
+    people = {i.engagement.person_id for i in incidents} - {None}
+    cases = ReviewCaseProcess.objects.filter(
+        Q(incident_id__in=ids) | Q(organization_id__in=organizations)
+        | Q(person_id__in=people)).only("incident_id", "details", "stage").order_by("pk")
+    progress: dict[int, str] = {}
+    for case in cases:
+        causes = [case.incident_id] + [cause.get("incident") for cause in
+                                       (case.details or {}).get("more_causes", [])
+                                       if isinstance(cause, dict)]
+        state = ("closed" if case.stage == ReviewCaseProcess.Stage.CLOSED else "in_review")
+        for pk in ids.intersection(causes):
+            if progress.get(pk) != "in_review":  # an open case about it wins
+                progress[pk] = state
+    return progress

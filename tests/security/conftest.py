@@ -557,12 +557,14 @@ def build_side(name: str, city: str, root) -> Side:
         organization=s.approved)
     [s.notification] = notifications.notify(users=[s.users["provider"]], subject=f"通知 {name}",
                                             body="测试")
-    # a person with an account of their own, invited by the school; consenting to the
-    # bureau's record query (no role of the matrix is that person)
+    # a person with an account of their own, invited by the school, who accepted (the school
+    # sees an invitation once answered); consenting to the bureau's record query (no role of
+    # the matrix is that person)
     invitee = PersonFactory(user=UserFactory(username=f"person_{name}"), kind="volunteer")
-    s.invitation = registry_services.school_invite(
-        actor=s.users["school"], school=s.school, id_number=invitee.id_number,
-        name=invitee.name)
+    s.invitation = registry_services.invitation_answer(
+        actor=invitee.user, accept=True, invitation=registry_services.school_invite(
+            actor=s.users["school"], school=s.school, id_number=invitee.id_number,
+            name=invitee.name))
     s.consent = registry_services.consent_give(actor=invitee.user, person=invitee,
                                                bureau=s.bureau)
     s.token, _secret = token_create(actor=s.users["provider"], name=f"同步脚本 {name}")

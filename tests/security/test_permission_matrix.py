@@ -198,6 +198,7 @@ TABLE = [
     row("registry/school/search/", *ONLY_SCHOOL),
     row("registry/school/engagements/", *ONLY_SCHOOL),
     row("registry/school/engagements/<int:pk>/incident/", *SCHOOL_OWN),
+    row("registry/school/incidents/", *ONLY_SCHOOL),  # its own school's reports only
     row("registry/school/engagements/<int:pk>/free-places/", *SCHOOL_OWN),
     row(api("engagements/{pk}/evaluate/"), *SCHOOL_OWN),
     row(api("engagements/{pk}/free-places/"), *SCHOOL_OWN),

@@ -99,7 +99,7 @@ def test_public_notices_and_objections_over_http(world, client):
     # the objection form refuses an anonymous objection with a message next to the field
     response = client.post(f"/selection/notices/{case.pk}/object/",
                            {"real_name": "匿名", "contact": "1", "reason": "不同意该机构入选"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "真实姓名" in response.content.decode()
     response = client.post(f"/api/v1/notices/{case.pk}/objections/",
                            {"real_name": "王小明", "contact": "13900000000",
