@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from registry import (
     after_approval_pages,
+    bureau_pages,
     consent_views,
     contract_views,
     evaluation_pages,
@@ -20,7 +21,7 @@ app_name = "registry"
 
 # a bureau's staff: its dashboard, re-queries, blacklisting, re-checks, publishing, reviews
 bureau = [
-    path("", views.bureau_dashboard, name="bureau"),
+    path("", bureau_pages.bureau_dashboard, name="bureau"),
     path("requeries/", after_approval_pages.requeries, name="requeries"),
     path("requeries/<int:pk>/record/", after_approval_pages.requery_record,
          name="requery-record"),
@@ -35,8 +36,8 @@ bureau = [
     path("rechecks/", sanction_pages.rechecks, name="rechecks"),
     path("rechecks/<int:pk>/decide/", sanction_pages.recheck_decide, name="recheck-decide"),
     path("publish/", views.list_publish, name="list-publish"),
-    path("review-requests/", views.review_requests, name="review-requests"),
-    path("review-requests/<int:pk>/close/", views.review_request_close,
+    path("review-requests/", bureau_pages.review_requests, name="review-requests"),
+    path("review-requests/<int:pk>/close/", bureau_pages.review_request_close,
          name="review-request-close"),
 ]
 

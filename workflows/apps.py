@@ -30,7 +30,7 @@ class WorkflowsConfig(AppConfig):
         )
         from workflows import flows, tasks  # noqa: F401 - registers the flows and tasks
         from workflows.reach import WorkflowCaseReach
-        from workflows.selectors import incident_progress_of, provider_has_case_under
+        from workflows.registry_hooks import incident_progress_of, provider_has_case_under
         from workflows.services.list_review import list_review_job_run
         from workflows.services.notifications import notify
         from workflows.services.recertification import credential_hold_check

@@ -38,13 +38,7 @@ from workflows.models import (
     SelectionProcess,
     VettingProcess,
 )
-from workflows.nodes import (
-    Background,
-    HumanTask,
-    PanelJoin,
-    PanelSplit,
-    PerTaskPermissionTask,
-)
+from workflows.nodes import Background, HumanTask, PanelJoin, PanelSplit, PerTaskPermissionTask
 from workflows.services import (
     annual_review,
     corrections,

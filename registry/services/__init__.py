@@ -77,9 +77,6 @@ from .engagements import (
     engagement_withdraw,
     external_project_limit,
     fee_within_limits,
-    incident_report,
-    review_request_close,
-    review_request_open,
     roster_approval_for,
     school_term_create,
 )
@@ -128,6 +125,7 @@ from .policy import (
 )
 from .publications import publication_preview, publication_publish
 from .review_hooks import review_case_opener_register, review_case_request
+from .review_requests import incident_report, review_request_close, review_request_open
 from .rosters import (
     engagement_roster_accept,
     engagement_roster_add,

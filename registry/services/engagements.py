@@ -18,13 +18,10 @@ from registry.formatting import local_date, local_date_lazy
 from registry.models import (
     Approval,
     AuditEvent,
-    Bureau,
     Engagement,
-    Incident,
     Offering,
     Organization,
     Person,
-    ReviewRequest,
     RosterMember,
     School,
     SchoolTerm,
@@ -41,7 +38,6 @@ from registry.selectors.sanctions import holders_of_person, users_acting_for
 from registry.selectors.search import school_jurisdiction_ids
 from registry.services.contracts import _locked, _move
 from registry.services.core import _require_reason, audit_record, require_perm
-from registry.services.review_hooks import review_case_request
 
 
 def _require_school(actor, school: School) -> None:
@@ -463,72 +459,6 @@ def roster_approval_for(*, engagement: Engagement, person: Person) -> Approval:
     return lasting[0]
 
 
-
-@transaction.atomic
-def review_request_open(*, actor, bureau: Bureau, trigger: str,
-                        organization: Organization | None = None,
-                        person: Person | None = None, details=None) -> ReviewRequest:
-    """Open a review task for ``bureau`` unless one is already open for the same cause.
-
-    ``trigger`` must be one of :class:`ReviewRequest.Trigger`: the column's choices are not
-    checked on ``create()``, and a task with an unknown cause could not be shown or closed
-    sensibly (its cause would read as a bare code)."""
-    if trigger not in ReviewRequest.Trigger.values:
-        raise ValidationError({"trigger": ValidationError(
-            _("Unknown cause of review: %(trigger)s."), code="invalid_trigger",
-            params={"trigger": trigger})})
-    subject = {"organization": organization} if organization else {"person": person}
-    existing = ReviewRequest.objects.filter(
-        bureau=bureau, trigger=trigger, status=ReviewRequest.Status.OPEN, **subject,
-    ).first()
-    if existing is not None:
-        return existing
-    request = ReviewRequest.objects.create(bureau=bureau, trigger=trigger,
-                                           details=details or {}, **subject)
-    audit_record(actor=actor, action="review_request.open", target=request,
-                 to_state=request.status, data=details or {})
-    return request
-
-
-@transaction.atomic
-def review_request_close(*, actor, review_request: ReviewRequest, reason: str) -> ReviewRequest:
-    """Close a review request (the bureau looked into it), with a reason."""
-    require_perm(actor, "registry.administer_bureau", review_request.bureau,
-                 _("Only an administrator of this bureau may close it."))
-    _require_reason(reason)
-    locked = ReviewRequest.objects.select_for_update().get(pk=review_request.pk)
-    previous = locked.apply_transition(ReviewRequest.Status.CLOSED)
-    locked.save(update_fields=["status", "status_changed_at"])
-    audit_record(actor=actor, action="review_request.close", target=locked,
-                 from_state=previous, to_state=locked.status, reason=reason)
-    return locked
-
-
-@transaction.atomic
-def incident_report(*, actor, engagement: Engagement, kind: str, description: str,
-                    occurred_on: datetime.date) -> Incident:
-    """A school reports a problem with an engagement (safety, conduct, fees, new lessons)."""
-    _require_school(actor, engagement.school)
-    if kind not in Incident.Kind.values:
-        raise ValidationError({"kind": _("Unknown kind of incident.")})
-    if not (description or "").strip():
-        raise ValidationError({"description": _("Describe what happened.")})
-    if occurred_on > timezone.localdate():
-        raise ValidationError({"occurred_on": _("An incident cannot be in the future.")})
-    incident = Incident.objects.create(engagement=engagement, kind=kind,
-                                       description=description.strip(),
-                                       occurred_on=occurred_on, created_by=actor)
-    audit_record(actor=actor, action="incident.report", target=incident, to_state="reported",
-                 data={"kind": kind, "engagement": engagement.pk})
-    # the bureau whose approval the engagement rests on looks into it (a review case)
-    bureau = Bureau.objects.filter(jurisdiction_id=engagement.approval.jurisdiction_id).first()
-    if bureau is not None:
-        review_case_request(actor=actor, bureau=bureau, trigger="incident",
-                            organization=engagement.organization, person=engagement.person,
-                            incident=incident, details={"kind": kind})
-    return incident
-
-
 __all__ = [
     "engagement_create",
     "engagement_grades",
@@ -536,8 +466,5 @@ __all__ = [
     "external_project_limit",
     "fee_within_limits",
     "roster_approval_for",
-    "incident_report",
-    "review_request_close",
-    "review_request_open",
     "school_term_create",
 ]

@@ -27,8 +27,9 @@ from registry.models import (
 )
 from registry.selectors.engagements import term_evaluations
 from registry.services.core import audit_record
-from registry.services.engagements import _require_school, review_request_open
+from registry.services.engagements import _require_school
 from registry.services.review_hooks import review_case_request
+from registry.services.review_requests import review_request_open
 
 
 def satisfaction_share(*, term: SchoolTerm, organization: Organization | None = None,
