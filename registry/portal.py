@@ -195,8 +195,14 @@ def provider_profile(request, pk: int):
                      .prefetch_related("categories"))
     is_bureau = not role_groups(request.user).isdisjoint(BUREAU_ROLES)  # (the menu's query)
     school = schools_of(request.user).select_related("county__parent").first()
-    if not is_bureau and not (approvals and school is not None):
+    if not is_bureau and school is None:
         raise PermissionDenied(_("Only schools may look at approved providers."))
+    if not is_bureau and not approvals:
+        # a school following an older link (an engagement, a list) to a provider suspended,
+        # revoked or lapsed since: the same answer as for a number never approved
+        return render(request, "registry/error.html", {"errors": [_(
+            "No provider under this number is approved now: its approval may have been "
+            "suspended or revoked, or may have ended.")]}, status=404)
     offerings = list(organization.offerings.filter(is_active=True).select_related("category")
                      .order_by("pk"))
     in_force_somewhere = bool(approvals)

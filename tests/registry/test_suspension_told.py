@@ -9,7 +9,7 @@ from registry import services
 from registry.models import Bureau
 from registry.roles import Role
 from tests.factories import UserFactory
-from tests.registry.builders import approve, bureau_admin, organization, person
+from tests.registry.builders import approve, bureau_admin, organization, person, school_user
 from workflows.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +65,22 @@ def test_a_suspended_person_reads_the_reason_on_their_own_page(client):
     # someone else's page does not show it
     client.force_login(UserFactory())
     assert REASON not in client.get(notice.url).content.decode()
+
+
+def test_a_school_following_a_link_to_a_provider_suspended_since_is_told_so(client):
+    # given a school and an organization approved in its area, which the bureau suspends
+    school_account, _school = school_user("360102")
+    org = organization("南昌飞跃体育培训有限公司", ("少儿篮球", "sport", "50"))
+    approve(organization=org, where="360100", categories=("sport",))
+    client.force_login(school_account)
+    page = f"/registry/providers/{org.pk}/"
+    assert client.get(page).status_code == 200
+    admin, bureau = bureau_admin("360100")
+    services.provider_suspend(actor=admin, bureau=bureau, organization=org, reason=REASON)
+    # when the school opens the provider's page again
+    answer = client.get(page, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    # then it is told the provider is not approved now, not that only schools may look
+    html = answer.content.decode()
+    assert answer.status_code == 404
+    assert "目前没有已准入的服务提供方" in html and "只有学校用户" not in html
+    assert REASON not in html  # the bureau's reason is the provider's, not the school's
