@@ -109,6 +109,8 @@ def menu_sections(user) -> list[dict]:
             (_("Individual vetting"), _url("individualvetting:index"), "badge"),
             (_("Re-certification"), _url("recertification:index"), "autorenew"),
             (_("Annual review"), _url("annualreview:index"), "fact_check"),
+            # complaints, incidents, low satisfaction: the cases after approval (due process)
+            (_("Review cases"), _url("reviewcase:index"), "gavel"),
         ]
         administered = list(objects_for_role(user, Role.BUREAU_ADMIN, "registry.bureau")[:5])
         for bureau in administered:
