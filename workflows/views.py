@@ -71,6 +71,14 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
 
     template_filename = "task.html"
     form_class = None
+    # the provider's own steps (a correction, a renewal) end on the case's page: viewflow's
+    # next page is the bureau's task lists (or the last one visited), where it has nothing
+    back_to_case = False
+
+    def get_success_url(self):
+        if self.back_to_case:
+            return selectors.case_url(self.request.activation.process.coerced)
+        return super().get_success_url()
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -110,20 +118,21 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
         return HttpResponseRedirect(self.get_success_url())
 
 
-def _task_view(form_class) -> type[TaskFormView]:
+def _task_view(form_class, *, back_to_case: bool = False) -> type[TaskFormView]:
     """The task page of one viewflow step: its form does the work (see TaskFormView)."""
     return type(form_class.__name__.removesuffix("Form") + "View", (TaskFormView,),
-                {"form_class": form_class, "__module__": __name__})
+                {"form_class": form_class, "back_to_case": back_to_case,
+                 "__module__": __name__})
 
 
-CorrectionView = _task_view(task_forms.CorrectionForm)
+CorrectionView = _task_view(task_forms.CorrectionForm, back_to_case=True)
 QualificationView = _task_view(task_forms.QualificationForm)
 VerificationView = _task_view(task_forms.VerificationForm)
 ExpertReviewView = _task_view(task_forms.ExpertReviewForm)
 PartnerOpinionView = _task_view(task_forms.PartnerOpinionForm)
 DecisionView = _task_view(task_forms.DecisionForm)
 ResolveObjectionsView = _task_view(task_forms.ResolveObjectionsForm)
-RenewView = _task_view(after_forms.RenewForm)
+RenewView = _task_view(after_forms.RenewForm, back_to_case=True)
 RecertVerifyView = _task_view(after_forms.RecertVerifyForm)
 AnnualReviewView = _task_view(after_forms.AnnualReviewForm)
 

@@ -11,6 +11,7 @@ from documents.models import Document
 from registry.models import AuditEvent
 from tests.workflows.conftest import open_tasks, pdf
 from tests.workflows.test_selection_flow import _apply
+from workflows import selectors, task_actions
 
 REFUSED = "过期，请上传仍在有效期内的材料。"
 
@@ -18,8 +19,6 @@ REFUSED = "过期，请上传仍在有效期内的材料。"
 def _insurance_sent_back(w):
     """The clerk rejects the liability insurance (责任保险, which expires): back to the
     provider for correction."""
-    from workflows import task_actions
-
     case = _apply(w)
     [task] = open_tasks(case, "qualification")
     insurance = next(d for d in w.documents if d.document_type.code == "liability_insurance")
@@ -70,3 +69,21 @@ def test_an_expired_replacement_is_refused_and_nothing_is_stored(world, client):
     case.refresh_from_db()
     assert case.correction_rounds == 1
     assert open_tasks(case, "qualification")
+
+
+def test_after_sending_the_correction_the_provider_is_back_on_the_case_page(world, client):
+    # viewflow's own next page is the bureau's task lists, where a provider has nothing
+    w = world
+    case, task = _insurance_sent_back(w)
+    today = timezone.localdate()
+    base = f"/organizationselection/{case.pk}/correction/{task.pk}/"
+    client.force_login(w.provider)
+    client.get("/organizationselection/inbox/")  # (viewflow pins the last list visited)
+    client.post(base + "assign/", {"_continue": "1"})
+    sent = client.post(base + "execute/", {
+        "item0_file": pdf("insurance-new.pdf"), "item0_answer": "已重新投保",
+        "item0_issued_on": str(today - datetime.timedelta(days=3)),
+        "item0_expires_on": str(today + datetime.timedelta(days=365))})
+    assert sent.status_code == 302
+    assert sent.url == selectors.case_url(case)
+    assert client.get(sent.url).status_code == 200
