@@ -478,4 +478,5 @@ class VettingApplyView(LoginRequiredMixin, generic.FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Your application for vetting #%(pk)s has been "
                                          "submitted.") % {"pk": case.pk})
-        return HttpResponseRedirect(reverse("registry:portal-person", args=[self.person.pk]))
+        # to the case, where it stands and what comes next, as an organization's application
+        return HttpResponseRedirect(selectors.case_url(case))

@@ -41,8 +41,10 @@ def _individual(client, serial: int, name: str):
 
 def _apply_for_vetting(client, bureau) -> VettingProcess:
     response = client.post("/selection/vetting/apply/", {"bureau": bureau.pk, "consent": "on"})
-    assert response.status_code == 302
-    return VettingProcess.objects.latest("pk")
+    case = VettingProcess.objects.latest("pk")
+    # the application ends on the case's own page, as an organization's does
+    assert (response.status_code, response.url) == (302, f"/selection/cases/vetting/{case.pk}/")
+    return case
 
 
 def test_an_individual_finds_their_vetting_case_in_my_applications(world, client):
@@ -50,7 +52,7 @@ def test_an_individual_finds_their_vetting_case_in_my_applications(world, client
     user, person = _individual(client, 61, "周秀兰")
     case = _apply_for_vetting(client, world.bureau)
     assert case.person == person
-    # (her page, where applying lands, leads there too)
+    # (her own page leads there too)
     own_page = client.get(f"/registry/portal/people/{person.pk}/").content.decode()
     assert 'secondary" href="/selection/cases/">我的申请</a>' in own_page
     # when she opens 我的申请
