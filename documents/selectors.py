@@ -144,6 +144,17 @@ class Checklist:
         return [item for item in self.required_items if not item.is_ok]
 
     @property
+    def blocking(self) -> list[ChecklistItem]:
+        """The problems that make the subject's documents incomplete today: all but those
+        still valid that only expire within the look-ahead."""
+        return [item for item in self.problems if item.state != "expiring"]
+
+    @property
+    def renewals_due(self) -> list[ChecklistItem]:
+        """Required documents valid today that expire within the look-ahead."""
+        return [item for item in self.problems if item.state == "expiring"]
+
+    @property
     def earliest_expiry(self) -> datetime.date | None:
         """The earliest expiry among the required documents in force (approvals stop there)."""
         dates = [item.expires_on for item in self.required_items
