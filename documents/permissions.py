@@ -52,7 +52,8 @@ class CaseReach:
     has a case (open or closed). ``organizations_q(held)`` / ``people_q(held)``: Document
     filters for the subjects with a case at a bureau of those jurisdictions.
     ``case_for(user, subject)``: (bureau, case label) through which ``user`` reaches the
-    subject, for the access log, or None."""
+    subject, for the access log, or None; ``label_words(label)``: that label as its
+    readers say it (the stored label is a code, the same in every language)."""
 
     def jurisdictions(self, subject) -> set[int]:
         return set()
@@ -65,6 +66,9 @@ class CaseReach:
 
     def case_for(self, user, subject):
         return None
+
+    def label_words(self, label: str) -> str:
+        return label
 
     def panel_may_read(self, user, subject) -> bool:
         """Whether ``user`` reviews a case of ``subject`` in person, not through a bureau

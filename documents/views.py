@@ -204,6 +204,9 @@ class AccessLogView(LoginRequiredMixin, View):
         except BadRequest as error:
             return render(request, "registry/error.html", {"errors": error_messages(error)},
                           status=400)
+        reach = permissions.case_reach()
+        for access in page.object_list:
+            access.case_words = reach.label_words(access.case_label)
         return render(request, "documents/access_log.html", {
             "page": page, "administrator": administrator})
 

@@ -7,6 +7,8 @@ turned down; anyone but the case's clerk and approver reading the record-check r
 """
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -171,6 +173,12 @@ def test_a_bureau_reaches_a_persons_documents_only_through_a_case(world, strange
     case = VettingProcess.objects.get(person=stranger)
     assert (access.actor, access.bureau, access.document, access.case_label) == (
         world.clerk, world.bureau, document, f"vetting #{case.pk}")
+    # the bureau's administrator reads the case in words, in their language
+    page = Client()
+    page.force_login(world.admin)
+    log = page.get(reverse("documents:access-log"), {"scope": "bureau"},
+                   HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"外聘人员资格审查申请第 {case.pk} 号" in log and "vetting #" not in log
 
 
 def _school_case_sent_back(world, school):
