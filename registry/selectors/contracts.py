@@ -88,19 +88,27 @@ def roster_of(engagement: Engagement, *, proposals: bool = False) -> QuerySet:
     return rows.select_related("person", "approval").order_by("pk")
 
 
+NOT_APPROVED = _("Person no. %(number)s holds no valid individual approval for this "
+                 "school's county, city or province.")
+
+
 def person_by_reference(reference: str | int) -> Person:
     """A person named by their number (as the API gives it) or their resident ID number
-    (as a school types it); unknown is the user's error, naming what was typed (masked)."""
+    (as a school types it), carrying what was typed (masked) as ``typed``. Unknown is
+    refused in the words of one known but not approved here (``NOT_APPROVED``, which
+    :func:`registry.services.roster_approval_for` says naming ``typed``): a school learns
+    nothing of whom the registry holds by typing numbers."""
     text = str(reference).strip()
+    typed = mask_id_number(text) if len(text) >= 12 else text
     found = None
-    if text.isdigit() and len(text) < 12:
+    if text.isascii() and text.isdigit() and len(text) < 12:
         found = Person.objects.filter(pk=int(text)).first()
     elif text:
         found = Person.objects.filter(id_number=normalize_id_number(text)).first()
     if found is None:
         raise ValidationError({"roster": ValidationError(
-            _("Nobody with the number %(ref)s is registered."), code="roster_unknown",
-            params={"ref": mask_id_number(text) if len(text) >= 12 else text})})
+            NOT_APPROVED, code="roster_not_approved", params={"number": typed})})
+    found.typed = typed
     return found
 
 

@@ -32,7 +32,7 @@ from registry.models import (
 )
 from registry.models.subjects import one_subject
 from registry.notifications import notify
-from registry.selectors.contracts import roster_people
+from registry.selectors.contracts import NOT_APPROVED, roster_people
 from registry.selectors.policy import fee_reference_for
 from registry.selectors.sanctions import holders_of_person, users_acting_for
 from registry.selectors.search import school_jurisdiction_ids
@@ -435,9 +435,8 @@ def roster_approval_for(*, engagement: Engagement, person: Person) -> Approval:
         # the school has no business learning who that is (a number or an ID number typed
         # at random would otherwise name anyone registered)
         raise ValidationError({"roster": ValidationError(
-            _("Person no. %(number)s holds no valid individual approval for this school's "
-              "county, city or province."), code="roster_not_approved",
-            params={"number": person.pk})})
+            NOT_APPROVED, code="roster_not_approved",
+            params={"number": getattr(person, "typed", person.pk)})})
     category, grades = engagement.taught_category, engagement.taught_grades
     covering = [a for a in found if not approval_covers(a, category=category, grades=grades)]
     if not covering:

@@ -9,11 +9,12 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from registry import papers, services
+from registry.identifiers import make_id_number
 from registry.models import Engagement, Lesson, RosterMember
 from registry.roles import Role
 from tests.contracts.conftest import days, engage
 from tests.factories import UserFactory
-from tests.registry.builders import bureau_admin, organization, school_user
+from tests.registry.builders import bureau_admin, organization, person, school_user
 
 
 def _pdf(name="signed.pdf"):
@@ -268,3 +269,23 @@ def test_the_parents_page_shows_every_term_running_today(contract, client):
     assert [(a["term"], a["title"]) for a in data["activities"]] == [
         ("2026 秋季学期", contract["offering"].title)]
     assert engagement.term.name == "2026 秋季学期"
+
+
+@pytest.mark.django_db
+def test_a_roster_number_typed_at_random_does_not_tell_whether_it_is_registered(
+        contract, client):
+    registered = person("赵无证")  # registered, approved nowhere
+    client.force_login(contract["user"])
+    body = {"school": contract["school"].pk, "term": contract["term"].pk,
+            "organization": contract["org"].pk, "offering": contract["offering"].pk,
+            "fee_per_session": "45", "sessions": 16}
+    answers = []
+    for number in (registered.id_number, make_id_number(4242)):
+        refused = client.post("/api/v1/engagements/", {**body, "roster": [number]},
+                              content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert refused.status_code == 400
+        [message] = refused.json()["roster"]
+        answers.append(message.replace(number[:4], "").replace(number[-4:], ""))
+        assert "赵无证" not in message
+    assert answers[0] == answers[1], answers
+    assert not Engagement.objects.exists()

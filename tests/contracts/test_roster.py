@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from registry import selectors, services
+from registry.identifiers import make_id_number
 from registry.models import AuditEvent, Engagement, RosterMember
+from registry.validators import mask_id_number
 from tests.contracts.conftest import engage
 from tests.contracts.test_contract import sign_all
 from tests.registry.builders import approve, person
@@ -268,6 +270,12 @@ def test_a_school_typing_numbers_learns_no_name_of_people_it_may_not_engage(cont
             refused = client.post(url, {"person": typed}, HTTP_ACCEPT_LANGUAGE="zh-hans")
             html = refused.content.decode()
             assert refused.status_code == 400
-            assert f"编号 {someone.pk} 的人员未持有" in html
+            # named by what was typed (an ID number masked), as one never registered is
+            shown = typed if len(typed) < 12 else mask_id_number(typed)
+            assert f"编号 {shown} 的人员未持有" in html
             assert someone.name not in html
+    unknown = make_id_number(4343)
+    refused = client.post(url, {"person": unknown}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.status_code == 400
+    assert f"编号 {mask_id_number(unknown)} 的人员未持有" in refused.content.decode()
     assert not RosterMember.objects.filter(person__in=[elsewhere, nowhere]).exists()
