@@ -114,5 +114,6 @@ def test_the_review_cases_and_sanction_forms_fit_a_phone(new_phone_page, world):
                            "phone-blacklist-proposal")):
         admin.goto(address)
         _checked(admin, name)
-        fields = admin.evaluate(_FIELD_WIDTHS_JS, "main form input[type=number]")
+        fields = admin.evaluate(_FIELD_WIDTHS_JS, "main form input[name=organization], "
+                                                  "main form input[name=person]")
         assert fields and all(width >= form - 40 for _name, width, form in fields), fields
