@@ -118,6 +118,9 @@ def test_a_volunteer_signs_up_registers_uploads_and_applies_for_vetting(page):
     page.select_option("#id_bureau", str(bureau.pk))
     page.check("#id_consent")
     page.click("main button[type=submit]")
-    expect(page.locator("h1")).to_have_text("周九")
+    # the application ends on the new case's page, as an organization's does
+    case = VettingProcess.objects.get()
+    page.wait_for_url(f"**/selection/cases/vetting/{case.pk}/")
+    expect(page.locator("h1")).to_contain_text("周九")
     screenshot(page, "volunteer-4-applied")
-    assert VettingProcess.objects.get().person == person
+    assert case.person == person
