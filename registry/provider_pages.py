@@ -274,6 +274,10 @@ def invitation_accept(request, token: str):
     except ValidationError as error:
         return render(request, "registry/portal/invitation.html",
                       {"errors": error.messages}, status=400)
+    spent = services.invitation_spent(invitation)
+    if spent is not None and request.method == "GET":  # said before signing in or up
+        return render(request, "registry/portal/invitation.html",
+                      {"errors": spent.messages, "invitation": invitation}, status=400)
     if not request.user.is_authenticated:
         if request.method == "POST":
             return redirect_to_login(request.path)

@@ -104,6 +104,7 @@ from .list_exports import (
 )
 from .membership import (
     invitation_from_token,
+    invitation_spent,
     provider_invitation_accept,
     provider_invitation_create,
     roster_remove,
@@ -156,6 +157,7 @@ __all__ = [
     "may_review",
     "invitation_from_token",
     "provider_edit",
+    "invitation_spent",
     "provider_invitation_accept",
     "provider_invitation_create",
     "roster_remove",

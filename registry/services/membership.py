@@ -72,6 +72,19 @@ def invitation_from_token(token: str) -> ProviderInvitation:
     return invitation
 
 
+def invitation_spent(invitation: ProviderInvitation) -> ValidationError | None:
+    """Why ``invitation`` can no longer be accepted (used, or expired), or None: the page
+    says so before anyone signs in or up for nothing."""
+    if invitation.accepted_at is not None:
+        return ValidationError({"token": _("This invitation was already used: an invitation "
+                                           "works once.")}, code="used")
+    if invitation.is_expired:
+        return ValidationError({"token": _("This invitation has expired: ask the "
+                                           "organization's administrator for a new one.")},
+                               code="expired")
+    return None
+
+
 @transaction.atomic
 def provider_invitation_accept(*, actor, token: str) -> ProviderInvitation:
     """The invitee, signed in with the address invited, accepts: a colleague gets the
@@ -82,13 +95,9 @@ def provider_invitation_accept(*, actor, token: str) -> ProviderInvitation:
     invitation = invitation_from_token(token)
     invitation = (ProviderInvitation.objects.select_for_update(of=("self",))
                   .select_related("organization", "person").get(pk=invitation.pk))
-    if invitation.accepted_at is not None:
-        raise ValidationError({"token": _("This invitation was already used: an invitation "
-                                          "works once.")}, code="used")
-    if invitation.is_expired:
-        raise ValidationError({"token": _("This invitation has expired: ask the "
-                                          "organization's administrator for a new one.")},
-                              code="expired")
+    spent = invitation_spent(invitation)
+    if spent is not None:
+        raise spent
     if (actor.email or "").strip().lower() != invitation.email:
         raise PermissionDenied(_("This invitation was sent to another email address: sign in "
                                  "with that one."))

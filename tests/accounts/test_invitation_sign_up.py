@@ -2,14 +2,18 @@
 offered and leads to sign in or to sign up (the invited address already filled in); either
 way the invitee comes back to the invitation and accepts it with one more click."""
 
+import datetime
 import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
+from registry import mail as registry_mail
 from registry import services
 from registry.models import ProviderInvitation
 from registry.roles import Role
@@ -117,3 +121,18 @@ def test_the_sign_in_page_offers_to_sign_up_and_keeps_where_the_user_was_going(c
     link = page[page.index('id="login-signup"'):][:400]
     assert "还没有账号？" in link and "注册" in link
     assert 'href="/accounts/signup/?next=/registry/portal/"' in link
+
+
+def test_a_spent_invitation_says_so_before_anyone_signs_in_or_up(client):
+    admin = UserFactory(email="admin@example.cn")
+    organization = OrganizationFactory(administrator=admin)
+    services.role_grant(actor=None, user=admin, role=Role.PROVIDER, target=organization)
+    invitation = services.provider_invitation_create(
+        actor=admin, organization=organization, email="late@example.cn",
+        base_url="http://testserver")
+    link = f"/registry/portal/invitations/{registry_mail.invitation_token(invitation)}/"
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=30), tick=False):
+        page = client.get(link, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = page.content.decode()
+    assert page.status_code == 400 and "过期" in html
+    assert "注册" not in html[html.index("<h1>"):]  # no sign-up offered for nothing

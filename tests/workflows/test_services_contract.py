@@ -64,6 +64,7 @@ EXEMPT = {
     "registry.services.photos.permit_photo_bytes": "reads a stored file; no database write",
     "registry.services.photos.photo_image_clean": "re-encodes an uploaded image; no database",
     "registry.services.membership.invitation_from_token": READ,
+    "registry.services.membership.invitation_spent": READ,
     "registry.services.publications.publication_preview": READ,
     "registry.services.jobs.is_bureau_staff": READ,
     "registry.services.jobs.job_runner_register": "fills an in-memory hook at start-up",
