@@ -110,13 +110,18 @@ class HumanTask(ReadableByMixin, ViewNode):
     """
 
     not_for = None  # callable(*, actor, case) raising PermissionDenied; see ``NotFor``
+    not_for_cases = None  # callable(user, process_model) -> the barred cases' pks
 
-    def NotFor(self, check):  # noqa: N802 - viewflow's API style
+    def NotFor(self, check, cases=None):  # noqa: N802 - viewflow's API style
         """Who may not take this node's tasks although they hold its permission (four eyes):
         ``check(actor=user, case=case)``, the service's own check, raises PermissionDenied
         saying why. viewflow asks the permission only; the rule was met when the form was
-        sent, and the task then sat held by someone who could not finish it."""
-        self.not_for = check
+        sent, and the task then sat held by someone who could not finish it.
+
+        ``cases(user, process_model)``, the same rule as a query (the pks of the cases
+        ``check`` refuses ``user``), keeps those tasks out of ``user``'s queue
+        (``workflows.selectors.without_barred_tasks``): listed, they could only be refused."""
+        self.not_for, self.not_for_cases = check, cases
         return self
 
     def assign_refusal(self, user, task):

@@ -267,7 +267,22 @@ def task_queue_for(user, flow_classes) -> QuerySet:
             by_permission[f"{app_label}.{codename}"].add(object_pk)
         for permission, object_pks in sorted(by_permission.items()):
             queue |= Q(owner_permission=permission, owner_permission_obj_pk__in=sorted(object_pks))
-    return tasks.filter(Q(owner=user, status=STATUS.ASSIGNED) | (Q(status=STATUS.NEW) & queue))
+    tasks = tasks.filter(Q(owner=user, status=STATUS.ASSIGNED) | (Q(status=STATUS.NEW) & queue))
+    return without_barred_tasks(user, tasks, flows)
+
+
+def without_barred_tasks(user, tasks: QuerySet, flow_classes) -> QuerySet:
+    """``tasks`` without those still waiting that ``user`` may not take although they hold
+    the permission: a decision of a case they checked, investigated, applied for or scored
+    (four eyes, the nodes' ``NotFor``). The queue listed them, and taking one was refused."""
+    for flow_class in flow_classes:
+        for node in flow_class.instance.nodes():
+            barred = getattr(node, "not_for_cases", None)
+            if barred is not None:
+                tasks = tasks.exclude(
+                    flow_task=node, status=STATUS.NEW,
+                    process_id__in=barred(user, flow_class.process_class))
+    return tasks
 
 
 # --- the case page and the documents beside a task ------------------------------------

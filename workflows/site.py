@@ -15,7 +15,7 @@ from viewflow.workflow import chart
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow.views import dashboard as vf_dashboard
 from viewflow.workflow.flow.views.chart import FlowChartView
-from viewflow.workflow.flow.views.list import FlowArchiveListView
+from viewflow.workflow.flow.views.list import FlowArchiveListView, FlowQueueListView
 from viewflow.workflow.status import STATUS
 
 from workflows import selectors
@@ -131,8 +131,18 @@ class ArchiveListView(FlowArchiveListView):
     process_summary.short_description = _("Case")
 
 
+class QueueListView(FlowQueueListView):
+    """viewflow's queue, without the tasks its reader may not take (four eyes: a decision of
+    a case they checked or scored; ``selectors.without_barred_tasks``)."""
+
+    def get_queryset(self):
+        return selectors.without_barred_tasks(self.request.user, super().get_queryset(),
+                                              [self.flow_class])
+
+
 class ScopedFlowAppViewset(FlowAppViewset):
     archive_view_class = ArchiveListView
+    queue_view_class = QueueListView
     chart_view_class = ScopedChartView
     process_detail_view_class = CaseRedirectView
     dashboard_view_class = ScopedDashboardView
@@ -149,7 +159,6 @@ class ScopedFlowAppViewset(FlowAppViewset):
         return _case_link(obj, process.brief)
 
     brief.short_description = _("Summary")
-
 
 class SelectionApp(ScopedFlowAppViewset):
     title = _("Organization selection")

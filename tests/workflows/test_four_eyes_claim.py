@@ -36,6 +36,18 @@ def _assert_not_taken(task):
     assert (task.status, task.owner_id) == (STATUS.NEW, None)
 
 
+def _queued(client, task) -> tuple[bool, bool]:
+    """Whether ``task`` is on the signed-in user's queue page, and on the API's list of
+    their open tasks."""
+    page = client.get(f"/{FLOW}/queue/").content.decode()
+    api = client.get("/api/v1/tasks/").json()["results"]
+    return f"/decision/{task.pk}/" in page, any(row["id"] == task.pk for row in api)
+
+
+def _assert_not_queued(client, task):
+    assert _queued(client, task) == (False, False)
+
+
 def test_the_clerk_who_checked_cannot_take_the_decision(world, client):
     w = world
     case, task = _decision_waiting(w)
@@ -64,8 +76,11 @@ def test_the_clerk_who_checked_cannot_take_the_decision(world, client):
     # the case page offers them no decision to take
     case_page = client.get(f"/selection/cases/{case.pk}/").content.decode()
     assert f"/decision/{task.pk}/" not in case_page
-    # an approver with no part in the case takes it, and it is theirs
+    # nor do their queue page, its count in the menu, and the API's list of their tasks
+    _assert_not_queued(client, task)
+    # an approver with no part in the case has it in their queue, takes it, and it is theirs
     client.force_login(w.approver)
+    assert _queued(client, task) == (True, True)
     assert client.post(assign, {"_continue": "1"}).status_code == 302
     task.refresh_from_db()
     assert (task.status, task.owner) == (STATUS.ASSIGNED, w.approver)
@@ -81,6 +96,7 @@ def test_an_expert_of_the_panel_cannot_take_the_decision(world, client):
     taken = client.post(f"/{FLOW}/{case.pk}/decision/{task.pk}/assign/", {"_continue": "1"})
     assert taken.status_code == 403 and EXPERT_REFUSED in taken.content.decode()
     _assert_not_taken(task)
+    _assert_not_queued(client, task)
 
 
 @pytest.mark.django_db
@@ -96,5 +112,9 @@ def test_the_investigating_clerk_cannot_take_the_review_decision(client, review_
     assert taken.status_code == 403
     assert "须由调查人以外的人员作出决定。" in taken.content.decode()
     _assert_not_taken(task)
+    assert task.pk not in [row["id"] for row in client.get("/api/v1/tasks/").json()["results"]]
+    assert f"/decide/{task.pk}/" not in client.get("/reviewcase/queue/").content.decode()
+    client.force_login(w.decider)
+    assert f"/decide/{task.pk}/" in client.get("/reviewcase/queue/").content.decode()
     client.force_login(w.decider)
     assert client.post(assign, {"_continue": "1"}).status_code == 302

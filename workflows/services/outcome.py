@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,16 @@ def case_decider_check(*, actor, case) -> None:
         raise PermissionDenied(_("An expert drawn for this case cannot decide it."))
     if case.applicant_id == actor.pk:
         raise PermissionDenied(_("The applicant cannot decide the case."))
+
+
+def case_decider_barred(user, process_model):
+    """The pks of the cases of ``process_model`` that ``case_decider_check`` refuses ``user``
+    to decide, as a query (their decision tasks stay out of ``user``'s queue)."""
+    barred = Q(checked_by_id=user.pk) | Q(applicant_id=user.pk)
+    if process_model is SelectionProcess:
+        barred |= Q(pk__in=SelectionProcess.objects.filter(assignments__expert_id=user.pk)
+                    .values("pk"))
+    return process_model.objects.filter(barred).values("pk")
 
 
 def _coverage(case, approve: bool, categories, grades) -> tuple[list, tuple | None]:

@@ -249,12 +249,23 @@ def review_case_decider_check(*, actor, case: Case) -> None:
         raise PermissionDenied(_("Someone other than the investigating clerk must decide."))
 
 
+def review_case_decider_barred(user, process_model=Case):
+    """``review_case_decider_check`` as a query: the pks of the cases it refuses ``user``."""
+    return process_model.objects.filter(investigated_by_id=user.pk).values("pk")
+
+
 def review_case_reexaminer_check(*, actor, case: Case) -> None:
     """Four eyes: whoever decided or investigated may not re-examine (``PermissionDenied``,
     saying why). Asked when the re-examination is sent and when its task is taken."""
     if actor.pk in (case.decided_by_id, case.investigated_by_id):
         raise PermissionDenied(_("The re-examination is for someone who neither decided nor "
                                  "investigated this case."))
+
+
+def review_case_reexaminer_barred(user, process_model=Case):
+    """``review_case_reexaminer_check`` as a query: the pks of the cases it refuses ``user``."""
+    return process_model.objects.filter(
+        Q(decided_by_id=user.pk) | Q(investigated_by_id=user.pk)).values("pk")
 
 
 @transaction.atomic
