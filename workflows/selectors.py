@@ -82,17 +82,28 @@ def vetting_cases_for(user) -> QuerySet:
 def provider_cases_for(user) -> QuerySet:
     """The cases a provider's account applied for or is the subject of (我的申请), newest
     first, as viewflow's process rows: the selection cases of the organizations it acts for,
-    and the vetting cases of its own person record and of those organizations' staff. Nobody
-    else's, whatever else the account may see as bureau staff or an expert (their queues are
-    elsewhere). ``provider_cases_of`` loads a page of them as cases."""
+    the vetting cases of its own person record and of those organizations' staff, and, once
+    approved, their re-certifications and the review cases about them (an annual review is
+    the bureau's own). Nobody else's, whatever else the account may see as bureau staff or
+    an expert (their queues are elsewhere). ``provider_cases_of`` loads a page of them as
+    cases."""
     if not user.is_authenticated:
         return Process.objects.none()
     org_ids = _granted_ids(user, "registry.act_for_organization", Organization)
-    return Process.objects.filter(
-        Q(selectionprocess__organization_id__in=org_ids)
-        | Q(vettingprocess__person__user=user)
-        | Q(vettingprocess__person__organization_id__in=org_ids)
-    ).order_by("-created", "-pk")
+    person_ids = _granted_ids(user, "registry.act_for_person", Person)
+    # one indexed lookup per kind, united: an OR across the kinds' joins scans every case
+    kinds = [
+        SelectionProcess.objects.filter(organization_id__in=org_ids),
+        VettingProcess.objects.filter(Q(person__user=user)
+                                      | Q(person__organization_id__in=org_ids)),
+        RecertificationProcess.objects.filter(
+            Q(approval__organization_id__in=org_ids) | Q(approval__person__user=user)
+            | Q(approval__person__organization_id__in=org_ids)),
+        ReviewCaseProcess.objects.filter(Q(organization_id__in=org_ids) | Q(person__user=user)
+                                         | Q(person_id__in=person_ids)),
+    ]
+    first, *others = [kind.order_by().values("pk") for kind in kinds]
+    return Process.objects.filter(pk__in=first.union(*others)).order_by("-created", "-pk")
 
 
 def provider_cases_of(processes) -> list:
@@ -102,8 +113,18 @@ def provider_cases_of(processes) -> list:
     cases = {case.pk: case for case in [
         *SelectionProcess.objects.filter(pk__in=pks).select_related("organization", "bureau"),
         *VettingProcess.objects.filter(pk__in=pks).select_related("person", "bureau"),
+        *RecertificationProcess.objects.filter(pk__in=pks).select_related(
+            "approval__organization", "approval__person", "bureau"),
+        *ReviewCaseProcess.objects.filter(pk__in=pks).select_related(
+            "organization", "person", "bureau"),
     ]}
     return [cases[pk] for pk in pks if pk in cases]
+
+
+def case_status_field(case) -> str:
+    """The field that says where ``case`` stands: a review case's stage, the others'
+    outcome."""
+    return "stage" if isinstance(case, ReviewCaseProcess) else "outcome"
 
 
 def may_see_vetting_details(user, case: VettingProcess) -> bool:

@@ -198,6 +198,7 @@ class MyCasesView(LoginRequiredMixin, generic.ListView):
         cases = selectors.provider_cases_of(context["object_list"])
         context["cases"] = [{
             "case": case, "url": selectors.case_url(case), "kind": case._meta.verbose_name,
+            "status_field": selectors.case_status_field(case),
             "subject_name": notifications.subject_name(selectors.case_subject(case)),
         } for case in cases]
         if not cases:  # where to start: one's own vetting, or an organization's selection

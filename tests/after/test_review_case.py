@@ -187,6 +187,21 @@ def test_incident_to_suspension_to_reexamination_and_back(client, w):
             "review_case.reexamine", "review_case.close"} <= actions
 
 
+def test_the_provider_finds_the_review_case_about_it_in_my_applications(client, w):
+    case = _investigate(client, w, _report_incident(client, w))
+    # the organization's provider opens 我的申请: the case about it is there, where it stands
+    with at(D0, 12):
+        client.force_login(w.owner)
+        body = client.get(reverse("workflows:cases")).content.decode()
+        assert f'href="{reverse("workflows:review-case", args=[case.pk])}"' in body
+        assert w.org.name in body and str(case.get_stage_display()) in body
+        # the school that reported it, and a member of staff, have no such row
+        for user in (w.school_account, w.coach.user):
+            client.force_login(user)
+            page = client.get(reverse("workflows:cases")).content.decode()
+            assert reverse("workflows:review-case", args=[case.pk]) not in page
+
+
 def test_an_answer_after_the_deadline_is_refused_and_the_case_goes_on(client, w):
     case = _investigate(client, w, _report_incident(client, w))
     # the day after the deadline the beat moves the case to the decision by itself

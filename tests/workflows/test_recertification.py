@@ -854,3 +854,23 @@ def test_a_credential_that_lapses_while_the_renewal_waits_is_asked_for_before_re
     assert approval.status == Approval.Status.APPROVED
     assert approval.is_valid_on(renewed_on)
     assert case.outcome == CaseOutcome.APPROVED
+
+
+def test_the_provider_finds_its_recertification_case_in_my_applications(world, insured, client):
+    w = world
+    approval, expiry = insured
+    # given: the insurance expired, the approval is suspended and a re-certification opened
+    day_after = expiry + datetime.timedelta(days=1)
+    _sweep_days(day_after, day_after)
+    case = RecertificationProcess.objects.get(approval=approval)
+    # when the organization's provider opens 我的申请
+    client.force_login(w.provider)
+    with _at(day_after, 10):
+        body = client.get("/selection/cases/").content.decode()
+    # then the case is listed, linked to its page, with its kind and where it stands
+    assert f'href="/selection/cases/recertification/{case.pk}/"' in body
+    assert "重新审核案件" in body and w.organization.name in body and "办理中" in body
+    # another organization's provider does not see it
+    client.force_login(w.other_provider)
+    with _at(day_after, 10):
+        assert f"/recertification/{case.pk}/" not in client.get("/selection/cases/").content.decode()
