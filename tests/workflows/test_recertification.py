@@ -873,4 +873,5 @@ def test_the_provider_finds_its_recertification_case_in_my_applications(world, i
     # another organization's provider does not see it
     client.force_login(w.other_provider)
     with _at(day_after, 10):
-        assert f"/recertification/{case.pk}/" not in client.get("/selection/cases/").content.decode()
+        other = client.get("/selection/cases/").content.decode()
+    assert f"/recertification/{case.pk}/" not in other
