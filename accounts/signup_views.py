@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts import services
+from registry.requests import form_error
 
 
 class SignUpForm(forms.Form):
@@ -27,11 +28,6 @@ class SignUpForm(forms.Form):
         label=gettext_lazy("Password"), strip=False, widget=forms.PasswordInput,
         help_text=gettext_lazy("At least 10 characters; not a common password, not only "
                                "digits, not like your email address."))
-
-
-def _apply_error(form: forms.Form, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _next(request) -> str:
@@ -58,7 +54,7 @@ def signup(request):
                                            base_url=request.build_absolute_uri("/"),
                                            next_url=next_url)
         except ValidationError as error:
-            _apply_error(form, error)
+            form_error(form, error)
         else:
             return render(request, "accounts/signup_sent.html",
                           {"email": user.email, "next": next_url}, status=201)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import selectors, services
+from registry.requests import form_error
 
 
 class TokenForm(forms.Form):
@@ -45,8 +46,7 @@ def tokens(request):
                     actor=request.user, name=form.cleaned_data["name"],
                     days=form.cleaned_data["days"], two_factor=request.user.is_verified())
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                form_error(form, error)
             else:
                 created, status, form = {"token": token, "secret": secret}, 201, TokenForm()
         if form.errors:

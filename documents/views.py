@@ -22,7 +22,7 @@ from documents.delivery import (
 from documents.forms import RejectForm, UploadForm
 from documents.models import EngagementPaper
 from registry.models import Engagement, Organization
-from registry.requests import BadRequest, error_messages, paginate
+from registry.requests import BadRequest, error_messages, form_error, paginate
 from registry.roles import Role
 from registry.selectors import objects_for_role, person_of_user
 
@@ -96,9 +96,7 @@ class SubjectDocumentsView(LoginRequiredMixin, View):
                     offering=form.cleaned_data.get("offering"),
                 )
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    target = "file" if field == "filename" else field
-                    form.add_error(target if target in form.fields else None, errors)
+                form_error(form, error, rename={"filename": "file"})
             except services.StorageUnavailable as error:
                 form.add_error(None, str(error))
                 return self._render(request, subject, kind, form, status=503)

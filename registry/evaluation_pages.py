@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from registry import selectors, services
 from registry.forms import RubricForm
 from registry.models import EVALUATION_RUBRIC, Engagement, SchoolTerm
-from registry.requests import query_id
+from registry.requests import form_error, query_id
 
 
 @login_required
@@ -39,10 +39,7 @@ def term_ratings(request, pk: int):
                 actor=request.user, engagement=engagement, scores=form.scores(),
                 comments=form.cleaned_data["comments"])
         except ValidationError as error:
-            by_field = (error.error_dict if hasattr(error, "error_dict")
-                        else {None: error.error_list})
-            for field, errors in by_field.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_error(form, error)
             forms[engagement.pk], status = form, 400
         else:
             messages.success(request, _("Rating recorded: satisfaction %(percent)s%%.")

@@ -201,6 +201,18 @@ def error_messages(error: ValidationError) -> list[str]:
     return [str(m) for m in error.messages]
 
 
+def form_error(form, error: ValidationError, rename: Mapping[str, str] | None = None) -> None:
+    """Put a service's refusal on the form that sent it, as the form's own errors are: next
+    to the field it names (``rename`` maps a service's name for it to the form's), else
+    above the form. Every page that answers a refused service call with its form does this."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, messages in error.message_dict.items():
+        field = (rename or {}).get(field, field)
+        form.add_error(field if field in form.fields else None, messages)
+
+
 def valid_data(form) -> dict:
     """The form's cleaned data, or its errors, every one, as one ``ValidationError`` (the
     pages that answer a refusal with a message rather than the form again)."""

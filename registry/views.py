@@ -49,6 +49,7 @@ from registry.requests import (
     bureaus_administered_by,
     engagement_args,
     error_messages,
+    form_error,
     paginate,
     query_id,
     school_for,
@@ -276,10 +277,7 @@ def school_engagements(request):
         except ValidationError as error:
             # the service's refusal goes next to the field it is about, like the form's own
             form = term_form if "term-name" in request.POST else engagement_form
-            by_field = (error.error_dict if hasattr(error, "error_dict")
-                        else {None: error.error_list})
-            for field, errors in by_field.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_error(form, error)
             status = 400
     return _engagements_page(request, school, term_form=term_form,
                              engagement_form=engagement_form, status=status)
@@ -386,10 +384,7 @@ def engagement_incident(request, pk: int):
             services.incident_report(actor=request.user, engagement=engagement,
                                      **form.cleaned_data)
         except ValidationError as error:
-            by_field = (error.error_dict if hasattr(error, "error_dict")
-                        else {None: error.error_list})
-            for field, errors in by_field.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_error(form, error)
         else:
             messages.success(request, _("Incident reported."))
             return redirect(f"{reverse('registry:school-incidents')}"

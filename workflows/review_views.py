@@ -12,6 +12,7 @@ from django.views import generic
 from documents.delivery import storage_unavailable_response
 from documents.services import StorageUnavailable
 from registry.models import Organization, Person
+from registry.requests import form_error
 from registry.selectors import audit_trail
 from workflows import review_forms, selectors
 from workflows.models import ReviewCaseEvidence, ReviewCaseProcess
@@ -95,11 +96,7 @@ class ReviewCaseView(LoginRequiredMixin, generic.View):
             return self._render(request, ReviewCaseProcess.objects.get(pk=case.pk),
                                 {step: form}, status=503)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error.messages)
+            form_error(form, error)
             return self._render(request, ReviewCaseProcess.objects.get(pk=case.pk),
                                 {step: form}, status=400)
         except PermissionDenied:
@@ -174,11 +171,7 @@ class ReviewCaseOpenView(LoginRequiredMixin, generic.View):
                 actor=request.user, bureau=data["bureau"], trigger=data["trigger"],
                 details={"summary": data["summary"]}, **subject)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error.messages)
+            form_error(form, error)
             return self._render(request, form, status=400)
         if already is not None:
             messages.info(request, _("A review case about this provider is already open at "
