@@ -15,7 +15,9 @@ An objection (the only form the public may send files with) is refused from its
 and measured while they stream in, so that a fourth file or an oversized one stops the
 upload at once: nothing is stored. The API answers the refusal here; a page that declares
 ``renders_upload_refusal`` (the objection form) is given it as ``request.upload_refusal``
-and shows it in the form, with what was typed, instead of a bare page.
+and shows it in the form, with what was typed, instead of a bare page. A whole body over the
+limit, refused unread, cannot come back as the form: such a page is answered with a page
+that says why and sends the visitor back to the form, which their browser kept.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from rest_framework.throttling import BaseThrottle
 
+from registry.formatting import megabytes
 from registry.requests import request_address
 
 # Routes (by namespaced URL name) with a scope of their own; the rest of what the public
@@ -49,7 +53,6 @@ SCOPES = {
 }
 # Routes whose POST body is bounded before it is read (objections, web and API).
 BODY_LIMITED = {"workflows:object", "notice-objections"}
-MB = 1024 * 1024
 
 
 # --- who is asking -----------------------------------------------------------------------
@@ -189,22 +192,18 @@ class AnonymousThrottle(BaseThrottle):
 
 # --- objection bodies --------------------------------------------------------------------
 
-def _size(n: int) -> str:
-    return f"{n / MB:g} MB"
-
-
-def _body_refusal(request) -> HttpResponse | None:
-    """Refuse, from the headers alone, a body too large or of unknown length."""
+def _body_refusal(request) -> tuple[int, str] | None:
+    """Refuse, from the headers alone, a body too large or of unknown length: (status,
+    message)."""
     length = request.META.get("CONTENT_LENGTH", "")
     if request.META.get("HTTP_TRANSFER_ENCODING") or not length.isdigit():
         # Without a length the server cannot refuse a body before reading it (and Django
         # would read a chunked one as empty): a browser always sends one.
-        return _refusal(request, _("Send the objection with its length (a Content-Length "
-                                   "header)."), 411)
+        return 411, _("Send the objection with its length (a Content-Length header).")
     limit = settings.OBJECTION_MAX_BODY_BYTES
     if int(length) > limit:
-        return _refusal(request, _("The objection is too large: at most %(size)s in all, "
-                                   "evidence included.") % {"size": _size(limit)}, 413)
+        return 413, (_("The objection is too large: at most %(size)s in all, evidence "
+                       "included.") % {"size": megabytes(limit)})
     return None
 
 
@@ -224,7 +223,7 @@ class EvidenceLimits(FileUploadHandler):
             self.request.upload_refusal = (400, _(
                 "An objection may carry at most %(count)s evidence files of %(size)s each.")
                 % {"count": settings.OBJECTION_MAX_FILES,
-                   "size": _size(settings.OBJECTION_MAX_FILE_BYTES)})
+                   "size": megabytes(settings.OBJECTION_MAX_FILE_BYTES)})
             raise StopUpload(connection_reset=False)
 
     def receive_data_chunk(self, raw_data, start):
@@ -232,7 +231,7 @@ class EvidenceLimits(FileUploadHandler):
         if self.received > settings.OBJECTION_MAX_FILE_BYTES:
             self.request.upload_refusal = (413, _(
                 "An evidence file is too large: each may be at most %(size)s.")
-                % {"size": _size(settings.OBJECTION_MAX_FILE_BYTES)})
+                % {"size": megabytes(settings.OBJECTION_MAX_FILE_BYTES)})
             raise StopUpload(connection_reset=False)
         return raw_data
 
@@ -240,10 +239,28 @@ class EvidenceLimits(FileUploadHandler):
         return None  # the next handler (memory or temporary file) keeps the file
 
 
+def _renders_upload_refusal(view_func) -> bool:
+    return getattr(getattr(view_func, "view_class", None), "renders_upload_refusal", False)
+
+
+def _body_too_large_page(request, message: str) -> HttpResponse:
+    """The web form's answer to a body over the limit: a page in the visitor's language that
+    says why and sends them back to the form, where their browser kept what they typed (the
+    body was not read: the form cannot be given back from it)."""
+    response = render(request, "limits/objection_too_large.html", {
+        "message": message, "form_url": request.path, "files": settings.OBJECTION_MAX_FILES,
+        "file_size": megabytes(settings.OBJECTION_MAX_FILE_BYTES)}, status=413)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _bounded_objection(request, view_func) -> HttpResponse | None:
     refusal = _body_refusal(request)
     if refusal is not None:
-        return refusal
+        status, message = refusal
+        if status == 413 and _renders_upload_refusal(view_func):
+            return _body_too_large_page(request, message)
+        return _refusal(request, message, status)
     if not request.content_type.startswith("multipart/"):
         return None  # no files (JSON or a plain form): the parsers' own limits apply
     request.upload_handlers.insert(0, EvidenceLimits(request))
@@ -252,7 +269,7 @@ def _bounded_objection(request, view_func) -> HttpResponse | None:
         for files in request.FILES.lists():
             for file in files[1]:
                 file.close()  # a temporary file is deleted when closed
-        if getattr(getattr(view_func, "view_class", None), "renders_upload_refusal", False):
+        if _renders_upload_refusal(view_func):
             return None  # the page shows the refusal in its form; it stores nothing
         status, message = request.upload_refusal
         return _refusal(request, message, status)

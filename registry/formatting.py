@@ -19,3 +19,11 @@ def local_date(day: datetime.date) -> str:
 # message is translated when it is shown, and the date must be formatted then too, in the
 # same language, not when the error was raised.
 local_date_lazy = lazy(local_date, str)
+
+
+MB = 1024 * 1024
+
+
+def megabytes(n: int) -> str:
+    """A size limit in the words a refusal gives it: ``5 MB``, ``0.5 MB``."""
+    return f"{n / MB:g} MB"
