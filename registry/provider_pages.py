@@ -268,7 +268,8 @@ def organization_invite(request, pk: int):
 def invitation_accept(request, token: str):
     """The invitee opens the emailed link: GET shows what is offered, POST accepts. Someone
     not signed in is offered to sign in or to sign up (with the address invited), either way
-    coming back here to accept."""
+    coming back here to accept; someone signed in to another account is told so (the address
+    masked) and offered to sign out and in with the right one."""
     try:
         invitation = services.invitation_from_token(token)
     except ValidationError as error:
@@ -283,6 +284,11 @@ def invitation_accept(request, token: str):
             return redirect_to_login(request.path)
         return render(request, "registry/portal/invitation.html",
                       {"invitation": invitation, "next": request.path})
+    if spent is None and not invitation.is_for(request.user):
+        # said at once, with a way to the right account, rather than an Accept that fails
+        return render(request, "registry/portal/invitation.html",
+                      {"invitation": invitation, "other_account": True, "next": request.path},
+                      status=403 if request.method == "POST" else 200)
     if request.method == "POST":
         try:
             invitation = services.provider_invitation_accept(actor=request.user, token=token)

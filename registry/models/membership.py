@@ -45,3 +45,16 @@ class ProviderInvitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+    def is_for(self, user) -> bool:
+        """Whether ``user`` is the one invited: the invitation is for its email address
+        (trimmed, in lower case), not for an account: whoever signs in with that address."""
+        return bool(user is not None and user.is_authenticated
+                    and (user.email or "").strip().lower() == self.email.strip().lower())
+
+    @property
+    def masked_email(self) -> str:
+        """The address invited, shown to someone who may not be its owner: its first
+        character and its domain (``z***@example.com``)."""
+        local, _at, domain = self.email.partition("@")
+        return f"{local[:1]}***@{domain}"

@@ -415,7 +415,7 @@ def parents_page(school: School, day: datetime.date | None = None) -> dict:
         engagements = (Engagement.objects.filter(term__in=terms,
                                                  status=Engagement.Status.ACTIVE)
                        .select_related("term", "organization", "offering__category", "category",
-                                       "person", "approval__jurisdiction")
+                                       "person", "approval__jurisdiction__bureau")
                        .prefetch_related(Prefetch(
                            # only those who may teach today: the permit at the gate says
                            # the same of anyone whose approval is suspended, revoked or ended

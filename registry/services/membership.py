@@ -98,7 +98,7 @@ def provider_invitation_accept(*, actor, token: str) -> ProviderInvitation:
     spent = invitation_spent(invitation)
     if spent is not None:
         raise spent
-    if (actor.email or "").strip().lower() != invitation.email:
+    if not invitation.is_for(actor):
         raise PermissionDenied(_("This invitation was sent to another email address: sign in "
                                  "with that one."))
     if invitation.person_id:

@@ -15,6 +15,7 @@ from registry.models import grades_label
 from registry.requests import role_groups
 from registry.roles import BUREAU_ROLES, Role
 from registry.selectors import objects_for_role, person_of_user
+from registry.signing import mask_name
 
 register = template.Library()
 
@@ -356,6 +357,12 @@ def list_entry_grades(data) -> str:
     """The grades an individual on a published list may teach ("1–3年级"), read from the
     entry's frozen data as the exports read it; empty for an organization."""
     return entry_grades(data or {})
+
+
+@register.filter
+def masked_name(value) -> str:
+    """A person's name as shown to someone who may not be that person: 张*华."""
+    return mask_name(str(value or ""))
 
 
 @register.filter

@@ -231,8 +231,8 @@ def test_the_engagement_page_says_who_may_not_come_in_today(contract, client):
     # the page no longer claims that everyone on it holds a valid approval
     assert "每人均持有有效的个人准入" not in html
     rows = {name: html[html.index(f"<td>{name}</td>"):][:400] for name in ("张建华", "李明")}
-    assert "今日不得入校" in rows["张建华"].split("</tr>")[0]
-    assert "今日不得入校" not in rows["李明"].split("</tr>")[0]
+    assert "个人准入恢复有效前不得入校" in rows["张建华"].split("</tr>")[0]
+    assert "不得入校" not in rows["李明"].split("</tr>")[0]
 
 
 @pytest.mark.django_db

@@ -45,7 +45,8 @@
   }
 
   /* Tables become one card per row on a phone (portal.css): each cell is labelled with its
-     column's heading so that the card still says what each value is. */
+     column's heading so that the card still says what each value is. A cell across every
+     column ("No lesson recorded yet.") is the table's own line, not the first column's. */
   function labelCells(table) {
     var heads = table.querySelectorAll("thead th");
     if (!heads.length) { return; }
@@ -53,7 +54,8 @@
       var i = 0;
       Array.prototype.forEach.call(row.children, function (cell) {
         var head = heads[i];
-        if (head && !cell.hasAttribute("data-label") && head.textContent.trim()) {
+        var across = cell.colSpan > 1 && cell.colSpan >= heads.length;
+        if (head && !across && !cell.hasAttribute("data-label") && head.textContent.trim()) {
           cell.setAttribute("data-label", head.textContent.trim());
         }
         i += cell.colSpan || 1;
