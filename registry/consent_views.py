@@ -17,8 +17,7 @@ from django.views.decorators.http import require_POST
 
 from registry import selectors, services
 from registry.models import Bureau, RecordQueryConsent, SchoolInvitation
-from registry.portal import _apply_error
-from registry.requests import error_messages, request_address, schools_of
+from registry.requests import error_messages, form_error, request_address, schools_of
 
 
 class ConsentForm(forms.Form):
@@ -127,7 +126,7 @@ def school_invitations(request):
                                        id_number=form.cleaned_data["id_number"],
                                        name=form.cleaned_data["name"])
             except ValidationError as error:
-                _apply_error(form, error)
+                form_error(form, error)
             else:
                 messages.success(request, _(
                     "If a registered person with this name and ID number has an account, "

@@ -18,17 +18,8 @@ from django.views.decorators.http import require_GET
 from registry import selectors, services
 from registry.models import Jurisdiction, Organization, ServiceCategory
 from registry.models.providers import Person, Weekday
-from registry.requests import bureaus_administered_by, role_groups, schools_of
+from registry.requests import bureaus_administered_by, form_error, role_groups, schools_of
 from registry.roles import BUREAU_ROLES
-
-
-def _apply_error(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's error next to the field it names, else above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 class OrganizationForm(forms.Form):
@@ -117,7 +108,7 @@ def organization_register(request):
                 organization = services.organization_register(actor=request.user,
                                                               **form.cleaned_data)
             except ValidationError as error:
-                _apply_error(form, error)
+                form_error(form, error)
             else:
                 messages.success(request, _("%(name)s is registered. Next: add its offerings "
                                             "and upload its documents.")
@@ -152,7 +143,7 @@ def organization_page(request, pk: int):
             try:
                 message = create(request, organization, form)
             except ValidationError as error:
-                _apply_error(form, error)
+                form_error(form, error)
             else:
                 messages.success(request, message)
                 return redirect("registry:portal-organization", pk=organization.pk)

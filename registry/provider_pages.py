@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 from registry import selectors, services
 from registry.forms import PermitPhotoForm
 from registry.models import Offering, Organization, Person
-from registry.portal import OfferingForm, PersonForm, _apply_error, _own_organization
+from registry.portal import OfferingForm, PersonForm, _own_organization
+from registry.requests import form_error
 
 
 def _form_page(request, form, *, title, intro="", submit, status=200, extra=None):
@@ -43,7 +44,7 @@ def individual_register(request):
             person = services.person_register(actor=request.user, user=request.user,
                                               email=request.user.email, **form.cleaned_data)
         except ValidationError as error:
-            _apply_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("You are registered. Next: upload your documents, "
                                         "then apply for vetting at a bureau."))
@@ -131,7 +132,7 @@ def person_photo(request, pk: int):
                 return redirect("registry:portal-person-photo", pk=person.pk)
             status = 400
         except ValidationError as error:
-            _apply_error(form, error)
+            form_error(form, error)
             status = 400
     photo = getattr(person, "permit_photo", None)  # the reverse one-to-one, or none yet
     return render(request, "registry/portal/person_photo.html", {
@@ -145,7 +146,7 @@ def _edit(request, target, form) -> bool:
         _target, change_request = services.provider_edit(actor=request.user, target=target,
                                                          changes=_changes(form))
     except ValidationError as error:
-        _apply_error(form, error)
+        form_error(form, error)
         return False
     if change_request is not None:
         messages.info(request, _("Saved. The change of %(fields)s waits for the bureau's "
@@ -255,7 +256,7 @@ def organization_invite(request, pk: int):
                 email=form.cleaned_data["email"], person=form.cleaned_data["person"],
                 base_url=request.build_absolute_uri("/"))
         except ValidationError as error:
-            _apply_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Invitation sent to %(email)s.")
                              % {"email": invitation.email})

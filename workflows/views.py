@@ -21,7 +21,7 @@ from documents.delivery import view_address
 from documents.permissions import may_view_documents
 from documents.services import INLINE_TYPES, StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person
-from registry.requests import request_address
+from registry.requests import form_error, request_address
 from registry.selectors import person_of_user
 from workflows import after_forms, selectors
 from workflows import forms as task_forms
@@ -39,14 +39,6 @@ from workflows.services import (
     selection,
     vetting,
 )
-
-
-def _apply_validation_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def perform_task(form) -> bool:
@@ -106,7 +98,7 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
         try:
             done = perform_task(form)
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            form_error(form, error)
             return self.form_invalid(form)
         if getattr(form, "next_step", None) == "score":
             messages.success(self.request, _("Your answer is recorded: no conflict of interest. "
@@ -176,7 +168,7 @@ class ApplyView(LoginRequiredMixin, generic.FormView):
                  bureau=data["bureau"], call=data["call"], offerings=data["offerings"],
                  roster=data["roster"])
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            form_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Your application #%(pk)s has been submitted.")
                          % {"pk": case.pk})
@@ -301,7 +293,7 @@ class ObjectionHandleView(LoginRequiredMixin, generic.FormView):
                 finding=data["finding"], applicant_note=data["applicant_note"],
                 stop_notice=data["stop_notice"])
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            form_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The objection's handling is recorded."))
         return HttpResponseRedirect(reverse("workflows:case", args=[self.case.pk]))
@@ -431,7 +423,7 @@ class ObjectionView(generic.FormView):
                 error = ValidationError({
                     "evidence" if field in _EVIDENCE_ERROR_FIELDS else field: errors
                     for field, errors in error.error_dict.items()})
-            _apply_validation_error(form, error)
+            form_error(form, error)
             return self.form_invalid(form)
         except StorageUnavailable as error:  # nothing was saved; say so and keep the form
             form.add_error("evidence", str(error))
@@ -475,7 +467,7 @@ class VettingApplyView(LoginRequiredMixin, generic.FormView):
                                           bureau=form.cleaned_data["bureau"], consent=True,
                                           address=request_address(self.request))
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            form_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Your application for vetting #%(pk)s has been "
                                          "submitted.") % {"pk": case.pk})
