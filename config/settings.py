@@ -507,5 +507,9 @@ LOGGING = {
 VIEWFLOW = {
     "AUTOREGISTER": False,
     # the registry's date field (2026-09-01 or 2026年9月1日) in viewflow's task forms too
-    "WIDGET_RENDERERS": {"registry.widgets.DateInput": "config.renderers.PortalDateRenderer"},
+    "WIDGET_RENDERERS": {
+        "registry.widgets.DateInput": "config.renderers.PortalDateRenderer",
+        # checkboxes as the page's own (viewflow's component for them is not in its JS)
+        "django.forms.CheckboxSelectMultiple": "config.renderers.PortalCheckboxesRenderer",
+    },
 }

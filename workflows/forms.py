@@ -396,7 +396,8 @@ class DecisionForm(ConfirmMixin, TaskForm):
                 label=_("Categories the person may teach"), required=False,
                 queryset=ServiceCategory.objects.filter(is_active=True),
                 to_field_name="code", widget=CodesWidget,
-                help_text=_("Through the API: category codes separated by commas."))
+                help_text=_("Tick each category the person may teach (through the API: "
+                            "their codes, separated by commas)."))
             self.fields["grade_min"] = forms.TypedChoiceField(
                 label=_("Lowest grade"), choices=GRADE_CHOICES, coerce=int, required=False,
                 empty_value=None)
