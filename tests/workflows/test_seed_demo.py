@@ -78,3 +78,25 @@ def test_the_public_finds_the_demo_list_published(client):
     assert publication.entry_count >= 1
     listed = client.get(f"/registry/lists/p/{publication.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "南昌市青苗体育培训中心有限公司" in listed.content.decode()
+
+
+@pytest.mark.django_db
+def test_seed_demo_people_available_to_schools_have_their_documents():
+    """Nobody shows as available without the documents vetting asks for: the demo's approved
+    people had none (their pages said 不齐全 while schools could engage them); and no
+    individual is 'in public notice' (individuals have none): 李明's vetting waits for the
+    clerk instead."""
+    from documents.selectors import document_types_for
+    from workflows.models import VettingProcess
+
+    call_command("seed_demo")
+    for approval in Approval.objects.filter(person__isnull=False).select_related("person"):
+        person = approval.person
+        verified = set(person.documents.filter(superseded_at__isnull=True,
+                                               review_state="verified")
+                       .values_list("document_type__code", flat=True))
+        assert {kind.code for kind in document_types_for(person)} <= verified, person.name
+    assert not Approval.objects.filter(person__isnull=False, status="pending").exists()
+    student = Person.objects.get(name="李明")
+    case = VettingProcess.objects.get(person=student, outcome="open")
+    assert [t.flow_task.name for t in case.task_set.filter(status="NEW")] == ["verification"]

@@ -29,8 +29,8 @@ from registry.models import (
 )
 from registry.roles import ROLE_PERMISSIONS, Role
 from workflows import task_actions
-from workflows.models import SelectionProcess
-from workflows.services import selection
+from workflows.models import SelectionProcess, VettingProcess
+from workflows.services import selection, vetting
 
 DEMO_PASSWORD = "Demo@2026"
 
@@ -79,7 +79,7 @@ DEPARTMENTS = [
 PEOPLE = [
     (1, "王秀兰", "retiree", None, "approved"),
     (2, "张伟", "professional", 1, "approved"),
-    (3, "李明", "student", None, "pending"),
+    (3, "李明", "student", None, None),  # no approval yet: his vetting waits for the clerk
     (4, "陈静", "volunteer", None, "expired"),
 ]
 
@@ -164,6 +164,7 @@ class Command(BaseCommand):
         self._grant(admin, provider, Role.PROVIDER, orgs[1])
         logins.append(("provider", f"{Role.PROVIDER.label} · {orgs[1].name}"))
 
+        people = {}
         for serial, name, kind, org_serial, status in PEOPLE:
             number = make_id_number(serial, birth=datetime.date(1962 + serial * 9, 3, 15))
             person = Person.objects.filter(id_number=number).first()
@@ -172,8 +173,11 @@ class Command(BaseCommand):
                     actor=admin, name=name, id_number=number, kind=kind,
                     organization=orgs.get(org_serial),
                 )
-                self._approval(admin, nanchang.jurisdiction, status, today, person=person,
-                               categories=[categories["sport" if serial == 2 else "reading"]])
+                if status is not None:
+                    self._approval(
+                        admin, nanchang.jurisdiction, status, today, person=person,
+                        categories=[categories["sport" if serial == 2 else "reading"]])
+            people[serial] = person
 
         # a retired teacher with her own account, invited by the school: she answers the
         # invitation and consents to the record query on her own page (/registry/me/privacy/)
@@ -192,6 +196,7 @@ class Command(BaseCommand):
             self._grant(admin, applicant, Role.PROVIDER, orgs[serial])
         logins.append(("applicant", f"{Role.PROVIDER.label} · {orgs[4].name}, {orgs[5].name}"))
         self._documents_and_cases(admin, provider, applicant, orgs, nanchang)
+        self._people_documents_and_vetting(admin, people, nanchang)
         # the public's first page is the published list: 南昌市's first one, by its
         # administrator (the list page would otherwise say that none is published yet)
         if not Publication.objects.filter(jurisdiction=nanchang.jurisdiction).exists():
@@ -207,27 +212,10 @@ class Command(BaseCommand):
         """Documents for every demo organization, verified for the approved ones; one
         application waiting for the clerk and one in public notice (公示)."""
         clerk = get_user_model().objects.get(username="clerk")
-        today = timezone.localdate()
         uploader = {1: provider, 2: admin, 3: admin, 4: applicant, 5: applicant, 6: admin}
         for serial, org in orgs.items():
-            if org.documents.exists():
-                continue
-            for kind in document_types_for(org):
-                # issued two months ago, or as recently as the type asks of an application
-                # (a credit report: at most 30 days old when submitted)
-                age = 60 if kind.max_age_days is None else min(60, kind.max_age_days // 2)
-                # a course plan (课程方案) for each active offering
-                for offering in (org.offerings.filter(is_active=True).order_by("pk")
-                                 if kind.per_offering else [None]):
-                    document = document_upload(
-                        actor=uploader[serial], subject=org, document_type=kind,
-                        file=ContentFile(DEMO_PDF, name=f"{kind.code}.pdf"),
-                        filename=f"{kind.display_name}.pdf",
-                        issued_on=today - datetime.timedelta(days=age),
-                        expires_on=today + datetime.timedelta(days=300) if kind.expires
-                        else None, offering=offering)
-                    if serial in (1, 2, 3):
-                        document_verify(actor=clerk, document=document)
+            if not org.documents.exists():
+                self._upload_all(org, uploader[serial], clerk if serial in (1, 2, 3) else None)
 
         def tasks_of(case, node):
             return [t for t in Task.objects.filter(process_id=case.pk,
@@ -264,6 +252,37 @@ class Command(BaseCommand):
             # the worker's part again, right after the decision: open the notice (the
             # worker is not running yet while the demo is seeded)
             fire_due_timers()
+
+    def _upload_all(self, subject, uploader, verifier=None):
+        """Every document the subject's checklist asks for, verified by ``verifier`` if
+        one is named."""
+        today = timezone.localdate()
+        for kind in document_types_for(subject):
+            # issued two months ago, or as recently as the type asks of an application
+            # (a credit report: at most 30 days old when submitted)
+            age = 60 if kind.max_age_days is None else min(60, kind.max_age_days // 2)
+            # a course plan (课程方案) for each active offering
+            for offering in (subject.offerings.filter(is_active=True).order_by("pk")
+                             if kind.per_offering else [None]):
+                document = document_upload(
+                    actor=uploader, subject=subject, document_type=kind,
+                    file=ContentFile(DEMO_PDF, name=f"{kind.code}.pdf"),
+                    filename=f"{kind.display_name}.pdf",
+                    issued_on=today - datetime.timedelta(days=age),
+                    expires_on=today + datetime.timedelta(days=300) if kind.expires
+                    else None, offering=offering)
+                if verifier is not None:
+                    document_verify(actor=verifier, document=document)
+
+    def _people_documents_and_vetting(self, admin, people, nanchang):
+        """The demo people's documents, verified for those approved (nobody shows as
+        available without them), and 李明's vetting case waiting for the clerk."""
+        clerk = get_user_model().objects.get(username="clerk")
+        for serial, person in people.items():
+            if not person.documents.exists():
+                self._upload_all(person, admin, None if serial == 3 else clerk)
+        if not VettingProcess.objects.filter(person=people[3]).exists():
+            vetting.vetting_start(actor=admin, person=people[3], bureau=nanchang)
 
     def _user(self, username, full_name, superuser=False):
         User = get_user_model()
