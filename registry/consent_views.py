@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from registry import selectors, services
@@ -32,7 +32,7 @@ class ConsentForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=64)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=64)
     id_number = forms.CharField(label=gettext_lazy("ID number"), max_length=32)
 
 
@@ -107,7 +107,8 @@ def my_consent_withdraw(request, pk: int):
 
 @login_required
 def school_invitations(request):
-    """A school invites a registered person; the answer never says whether one matched."""
+    """A school invites a person and sees every invitation it sent; neither the answer nor
+    the list says whether one reached a registered person before they answer it."""
     schools = list(schools_of(request.user)[:20])
     if not schools:
         raise PermissionDenied(_("Only school users may do this."))
@@ -132,7 +133,8 @@ def school_invitations(request):
                     "If a registered person with this name and ID number has an account, "
                     "they will find the invitation there."))
                 return redirect(f"{request.path}?school={school.pk}")
-    # (an invitation shows once the person answers it: see the selector)
+    # every invitation sent: one still waiting reads the same whether or not it reached
+    # anyone (the template names the person only once they answered)
     invitations = selectors.invitations_of_schools([school.pk]).order_by("-created_at")[:200]
     return render(request, "registry/school/invitations.html", {
         "schools": schools, "school": school, "form": form, "invitations": invitations,
@@ -149,4 +151,6 @@ def school_invitation_withdraw(request, pk: int):
         services.invitation_withdraw(actor=request.user, invitation=invitation)
     except ValidationError as error:
         messages.error(request, " ".join(error_messages(error)))
+    else:
+        messages.success(request, _("The invitation is withdrawn."))
     return redirect(f"{reverse('registry:school-invitations')}?school={invitation.school_id}")

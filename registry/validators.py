@@ -7,6 +7,7 @@ only maps their exceptions to translated messages and normalises input.
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_exc
 from stdnum.cn import ric, uscc
@@ -133,3 +134,11 @@ def mask_id_number(value: str) -> str:
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def id_number_digest(value: str) -> str:
+    """A keyed digest (HMAC-SHA256 under ``SECRET_KEY``) of the normalized ID number: equal
+    for the same number, so a record can be matched or de-duplicated by it, without keeping
+    the number itself (a bare hash of an 18-digit number is reversed by trying them all)."""
+    return salted_hmac("registry.id-number-digest", normalize_id_number(value),
+                       algorithm="sha256").hexdigest()

@@ -4,15 +4,16 @@ A school invites (the answer never says whether the person exists); the person, 
 own account, accepts or declines and gives or withdraws consent to a bureau's query."""
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from registry import selectors, services
-from registry.models import Bureau, RecordQueryConsent, SchoolInvitation
+from registry.models import Bureau, Person, RecordQueryConsent, SchoolInvitation
 from registry.requests import (
     request_address,
     school_for,
@@ -21,14 +22,40 @@ from registry.requests import (
 
 
 class InvitationSerializer(serializers.ModelSerializer):
+    """An invitation as the school typed it (name, masked number); the person it reached
+    only once they answered, or to the person themself: until then one that reached a
+    registered person reads exactly as one that reached nobody."""
+
     school_name = serializers.CharField(source="school.name", read_only=True)
-    person_name = serializers.CharField(source="person.name", read_only=True)
+    person = serializers.SerializerMethodField()
+    person_name = serializers.SerializerMethodField()
     status_name = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
         model = SchoolInvitation
-        fields = ["id", "school", "school_name", "person", "person_name", "status",
-                  "status_name", "created_at", "answered_at"]
+        fields = ["id", "school", "school_name", "invited_name", "masked_id_number", "person",
+                  "person_name", "status", "status_name", "created_at", "answered_at",
+                  "withdrawn_at"]
+
+    def _shown(self, invitation) -> Person | None:
+        request = self.context.get("request")
+        person = invitation.person
+        if person is None:
+            return None
+        if invitation.answered_by_person or (
+                request is not None and person.user_id == request.user.pk):
+            return person
+        return None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_person(self, invitation) -> int | None:
+        person = self._shown(invitation)
+        return person.pk if person else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_person_name(self, invitation) -> str | None:
+        person = self._shown(invitation)
+        return person.name if person else None
 
 
 class InviteSerializer(serializers.Serializer):
@@ -67,31 +94,40 @@ class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                                      "has an account, they will find the invitation there.")},
                         status=status.HTTP_202_ACCEPTED)
 
-    def _invitation(self, pk):
+    def _invitation(self, pk, *, own: bool = False):
+        """One of the listed invitations; ``own``: only one that reached the person asking
+        (only they answer it; one that reached nobody is nobody's to answer)."""
+        if own:
+            person = selectors.person_of_user(self.request.user)
+            if person is None:
+                raise Http404
+            return get_object_or_404(selectors.invitations_for_person(person), pk=pk)
         return get_object_or_404(self.get_queryset(), pk=pk)
 
     @extend_schema(request=None, responses={200: InvitationSerializer})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         invitation = services.invitation_answer(actor=request.user,
-                                                invitation=self._invitation(pk), accept=True,
+                                                invitation=self._invitation(pk, own=True),
+                                                accept=True,
                                                 address=request_address(request))
-        return Response(InvitationSerializer(invitation).data)
+        return Response(self.get_serializer(invitation).data)
 
     @extend_schema(request=None, responses={200: InvitationSerializer})
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         invitation = services.invitation_answer(actor=request.user,
-                                                invitation=self._invitation(pk), accept=False,
+                                                invitation=self._invitation(pk, own=True),
+                                                accept=False,
                                                 address=request_address(request))
-        return Response(InvitationSerializer(invitation).data)
+        return Response(self.get_serializer(invitation).data)
 
     @extend_schema(request=None, responses={200: InvitationSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         invitation = services.invitation_withdraw(actor=request.user,
                                                   invitation=self._invitation(pk))
-        return Response(InvitationSerializer(invitation).data)
+        return Response(self.get_serializer(invitation).data)
 
 
 class ConsentSerializer(serializers.ModelSerializer):

@@ -15,11 +15,18 @@ from .transitions import StatusTransitions
 
 
 class SchoolInvitation(StatusTransitions, models.Model):
-    """A school's invitation to a registered person; accepted in the person's own account,
-    it ties the person to the school (the school may then ask for their vetting)."""
+    """A school's invitation to a person, by the name and ID number it typed; accepted in
+    the person's own account, it ties the person to the school (the school may then ask for
+    their vetting).
+
+    Every invitation is kept, whether or not it matched anyone, so that the school sees and
+    may withdraw what it sent without learning who is registered: it holds the name as
+    typed, the number masked and a keyed digest of it (never the number), and ``person``
+    only when they match a registered person with an account. ``answered_at`` is set only by
+    the person's own answer: until then the school is not told whom it reached."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for the person")
+        PENDING = "pending", _("Sent, waiting for the person's answer")
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
         WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -34,26 +41,38 @@ class SchoolInvitation(StatusTransitions, models.Model):
     school = models.ForeignKey("registry.School", verbose_name=_("school"),
                                on_delete=models.CASCADE, related_name="invitations")
     person = models.ForeignKey("registry.Person", verbose_name=_("person"),
-                               on_delete=models.CASCADE, related_name="school_invitations")
+                               on_delete=models.CASCADE, related_name="school_invitations",
+                               null=True, blank=True)
+    invited_name = models.CharField(_("name as typed"), max_length=64)
+    masked_id_number = models.CharField(_("ID number (masked)"), max_length=18)
+    id_number_digest = models.CharField(_("ID number digest"), max_length=64, editable=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.PENDING)
     invited_by = user_field(_("invited by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answered_from = models.GenericIPAddressField(_("answered from"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("school invitation")
         verbose_name_plural = _("school invitations")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["school", "person"],
+            models.UniqueConstraint(fields=["school", "id_number_digest", "invited_name"],
                                     condition=Q(status__in=["pending", "accepted"]),
                                     name="invitation_one_live_per_school"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.school} → {self.person}"
+        # the same for a row that matched and one that did not (it names audit events)
+        return f"{self.school} → {self.invited_name} ({self.masked_id_number})"
+
+    @property
+    def answered_by_person(self) -> bool:
+        """Whether the person has answered (accepted, declined, or withdrawn themself):
+        only then may the school be told whom the invitation reached."""
+        return self.person_id is not None and self.answered_at is not None
 
 
 class RecordQueryConsent(models.Model):

@@ -52,15 +52,15 @@ def person_of_user(user) -> Person | None:
 
 
 def invitations_for_person(person: Person) -> QuerySet:
+    """The invitations that reached ``person`` (never one that matched nobody)."""
     return SchoolInvitation.objects.filter(person=person).select_related("school")
 
 
 def invitations_of_schools(school_ids) -> QuerySet:
-    """The invitations of ``school_ids`` that their people have answered. One still waiting
-    for its answer exists only when the name and ID number the school typed are a
-    registered person's with an account: showing it would tell the school so."""
+    """Every invitation ``school_ids`` sent, whether or not it reached a registered person:
+    until the person answers, one reads the same either way (show ``invited_name`` and
+    ``masked_id_number``; ``person`` only when ``answered_by_person``)."""
     return (SchoolInvitation.objects.filter(school_id__in=list(school_ids))
-            .exclude(status=SchoolInvitation.Status.PENDING)
             .select_related("school", "person"))
 
 

@@ -27,23 +27,37 @@ from registry.models import (
     SchoolInvitation,
 )
 from registry.services.core import audit_record
-from registry.validators import normalize_id_number, validate_id_number
+from registry.validators import (
+    id_number_digest,
+    mask_id_number,
+    normalize_id_number,
+    validate_id_number,
+)
 
 
-def _require_own_account(actor, person: Person) -> None:
-    if actor is None or not actor.is_authenticated or person.user_id != actor.pk:
+def _require_own_account(actor, person: Person | None) -> None:
+    # an invitation that matched nobody has nobody to answer it
+    if (person is None or actor is None or not actor.is_authenticated
+            or person.user_id != actor.pk):
         raise PermissionDenied(_("Only the person, signed in to their own account, may "
                                  "answer this."))
 
 
-@transaction.atomic
-def school_invite(*, actor, school: School, id_number: str, name: str) -> SchoolInvitation | None:
-    """Invite the registered person with this ID number and name to work with ``school``.
+_LIVE = [SchoolInvitation.Status.PENDING, SchoolInvitation.Status.ACCEPTED]
 
-    The answer does not say whether such a person exists (None when none matches, or when
-    they have no account to answer in): a school learns nothing about a person by inviting.
-    A malformed ID number (length, format, check digit, birth date) is refused, under
-    ``id_number``: that tells nothing about anyone.
+
+@transaction.atomic
+def school_invite(*, actor, school: School, id_number: str, name: str) -> SchoolInvitation:
+    """Invite the person with this ID number and name to work with ``school``.
+
+    The invitation is kept whether or not such a person is registered, with the name as
+    typed, the number masked and a keyed digest of it (never the number itself): the school
+    sees and may withdraw what it sent, and every one reads the same until the person
+    answers. ``person`` is set (and they are told) only when a registered person with an
+    account has this number and name and no live invitation from the school yet. The same
+    number and name again while an invitation is live returns that one. A malformed ID
+    number (length, format, check digit, birth date) is refused, under ``id_number``: that
+    tells nothing about anyone.
     """
     if not actor.has_perm("registry.act_for_school", school):
         raise PermissionDenied(_("You do not act for this school."))
@@ -51,27 +65,31 @@ def school_invite(*, actor, school: School, id_number: str, name: str) -> School
         validate_id_number(id_number)
     except ValidationError as error:
         raise ValidationError({"id_number": error.error_list}) from None
-    number = normalize_id_number(id_number)
-    person = Person.objects.filter(id_number=number, name=(name or "").strip()).exclude(
-        user=None).first()
-    if person is None:
-        return None
-    # two invitations at once would both find none: the person's row is the lock
-    Person.objects.select_for_update().get(pk=person.pk)
-    live = SchoolInvitation.objects.filter(
-        school=school, person=person, status__in=[SchoolInvitation.Status.PENDING,
-                                                  SchoolInvitation.Status.ACCEPTED]).first()
+    number, name = normalize_id_number(id_number), (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Enter the person's name.")})
+    digest = id_number_digest(number)
+    # two invitations at once would both find none: the school's row is the lock
+    School.objects.select_for_update().only("pk").get(pk=school.pk)
+    live = SchoolInvitation.objects.filter(school=school, id_number_digest=digest,
+                                           invited_name=name, status__in=_LIVE).first()
     if live is not None:
         return live
-    invitation = SchoolInvitation.objects.create(school=school, person=person,
-                                                 invited_by=actor)
+    person = Person.objects.filter(id_number=number, name=name).exclude(user=None).first()
+    if person is not None and SchoolInvitation.objects.filter(
+            school=school, person=person, status__in=_LIVE).exists():
+        person = None  # already invited (under the name they had then): never twice
+    invitation = SchoolInvitation.objects.create(
+        school=school, person=person, invited_name=name,
+        masked_id_number=mask_id_number(number), id_number_digest=digest, invited_by=actor)
     audit_record(actor=actor, action="invitation.create", target=invitation,
                  to_state=invitation.status, data={"school": school.pk})
-    notifications.notify(
-        users=[person.user],
-        subject=gettext("%(school)s invites you to work with it") % {"school": school.name},
-        body=gettext("Accept or decline the invitation on your page."),
-        url=reverse("registry:my-privacy"))
+    if person is not None:
+        notifications.notify(
+            users=[person.user],
+            subject=gettext("%(school)s invites you to work with it") % {"school": school.name},
+            body=gettext("Accept or decline the invitation on your page."),
+            url=reverse("registry:my-privacy"))
     return invitation
 
 
@@ -93,15 +111,19 @@ def invitation_answer(*, actor, invitation: SchoolInvitation, accept: bool,
 
 @transaction.atomic
 def invitation_withdraw(*, actor, invitation: SchoolInvitation) -> SchoolInvitation:
-    """The school or the person ends the tie (a vetting already started goes on)."""
+    """The school or the person ends the tie (a vetting already started goes on). The
+    school may withdraw one still waiting, whether or not it reached anyone; the person
+    withdrawing one still waiting answers it."""
     invitation = SchoolInvitation.objects.select_for_update().select_related(
         "person", "school").get(pk=invitation.pk)
-    if not (invitation.person.user_id == actor.pk
-            or actor.has_perm("registry.act_for_school", invitation.school)):
+    by_person = invitation.person is not None and invitation.person.user_id == actor.pk
+    if not (by_person or actor.has_perm("registry.act_for_school", invitation.school)):
         raise PermissionDenied(_("You may not withdraw this invitation."))
     previous = invitation.apply_transition(SchoolInvitation.Status.WITHDRAWN)
-    invitation.answered_at = invitation.answered_at or timezone.now()
-    invitation.save(update_fields=["status", "answered_at"])
+    invitation.withdrawn_at = timezone.now()
+    if by_person:
+        invitation.answered_at = invitation.answered_at or invitation.withdrawn_at
+    invitation.save(update_fields=["status", "answered_at", "withdrawn_at"])
     audit_record(actor=actor, action="invitation.withdrawn", target=invitation,
                  from_state=previous, to_state=invitation.status)
     return invitation
