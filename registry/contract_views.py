@@ -97,6 +97,7 @@ def _detail_page(request, engagement: Engagement, status: int = 200):
         "roster": roster, "paper_rows": paper_rows,
         "permits": selectors.permits_of(engagement,
                                         base_url=request.build_absolute_uri("/")[:-1]),
+        "no_permit_reason": selectors.permits_absent_reason(engagement),
         "settlement": selectors.settlement_of(engagement),
         "roster_form": RosterAddForm(), "lesson_form": LessonForm(),
         "reason_form": ReasonForm(),
@@ -230,10 +231,8 @@ def engagement_permits_pdf(request, pk: int):
     engagement = _engagement(request, pk)
     permits = selectors.permits_of(engagement, base_url=request.build_absolute_uri("/")[:-1])
     if not permits:
-        reason = (_("Nobody is on the roster: there is no entry permit to print.")
-                  if engagement.status in (Engagement.Status.ACTIVE, Engagement.Status.SUSPENDED)
-                  else _("Entry permits exist only while the engagement is active."))
-        return render(request, "registry/error.html", {"errors": [reason]}, status=409)
+        return render(request, "registry/error.html",
+                      {"errors": [selectors.permits_absent_reason(engagement)]}, status=409)
     for permit in permits:
         permit["photo_bytes"] = services.permit_photo_bytes(permit["photo"])
     response = HttpResponse(papers.permits_pdf(permits), content_type=PDF)

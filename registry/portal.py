@@ -81,7 +81,7 @@ class OfferingForm(forms.Form):
 
 
 class PersonForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=64)
+    name = forms.CharField(label=gettext_lazy("Full name"), max_length=64)
     id_number = forms.CharField(label=gettext_lazy("Resident ID number"), max_length=18,
                                 help_text=gettext_lazy("18 digits; shown to others only "
                                                        "masked."))

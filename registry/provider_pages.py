@@ -57,7 +57,7 @@ def individual_register(request):
 
 
 class PersonEditForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=64)
+    name = forms.CharField(label=gettext_lazy("Full name"), max_length=64)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Person.Kind.choices)
     qualification = forms.CharField(
         label=gettext_lazy("Qualification"), max_length=200, required=False,

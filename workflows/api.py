@@ -13,7 +13,7 @@ from documents.delivery import view_address
 from documents.permissions import may_view_documents
 from registry.models import Bureau, Offering, Organization, Person, School
 from registry.requests import form_data, request_address
-from workflows import selectors, task_actions
+from workflows import selectors, task_actions, task_queue
 from workflows.flows import (
     AnnualReviewFlow,
     IndividualVettingFlow,
@@ -328,7 +328,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             return Task.objects.none()
         flows = [OrganizationSelectionFlow, IndividualVettingFlow, RecertificationFlow,
                  AnnualReviewFlow, ReviewCaseFlow]
-        return selectors.task_queue_for(self.request.user, flows).order_by("-created", "-pk")
+        return task_queue.task_queue_for(self.request.user, flows).order_by("-created", "-pk")
 
     @extend_schema(request={"application/json": TaskActSerializer,
                             "multipart/form-data": TaskActMultipartSerializer},

@@ -28,6 +28,7 @@ class WorkflowsConfig(AppConfig):
             renewal_document_limit_register,
             review_case_opener_register,
         )
+        from registry.templatetags.portal import work_counts_register
         from workflows import flows, tasks  # noqa: F401 - registers the flows and tasks
         from workflows.reach import WorkflowCaseReach
         from workflows.registry_hooks import incident_progress_of, provider_has_case_under
@@ -35,6 +36,7 @@ class WorkflowsConfig(AppConfig):
         from workflows.services.notifications import notify
         from workflows.services.recertification import credential_hold_check
         from workflows.services.review_cases import review_case_open
+        from workflows.worklist import bureau_work_counts
 
         register_case_reach(WorkflowCaseReach())
         notifications.sender_register(notify)
@@ -43,5 +45,6 @@ class WorkflowsConfig(AppConfig):
         incident_progress_register(incident_progress_of)
         approval_hold_check_register(credential_hold_check)
         renewal_document_limit_register(earliest_expiring_document)
+        work_counts_register(bureau_work_counts)  # the home page's counts of tasks
         job_runner_register(BackgroundJob.Kind.LIST_REVIEW, list_review_job_run,
                             permission="registry.administer_bureau")

@@ -21,7 +21,6 @@ from workflows.flow_parts import (
     CaseStepsMixin,
     bureau_reader,
     case_bureau,
-    case_organization,
     clerk_again,
     expert_owner,
     opinion_department,
@@ -73,7 +72,7 @@ class OrganizationSelectionFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
     correction = (
         HumanTask(views.CorrectionView.as_view())
         .Annotation(title=_("Correct the application"), summary_template=SELECTION_SUMMARY)
-        .Permission("registry.act_for_organization", obj=case_organization)
+        .Assign(lambda a: selection.selection_corrector(a.process.coerced))
         .Next(this.after_correction)
     )
 

@@ -22,7 +22,6 @@ from workflows.models import (
     VettingProcess,
 )
 from workflows.services import (
-    corrections,
     notifications,
     objections,
     outcome,
@@ -90,59 +89,6 @@ class DocumentDecisionsMixin:
                     cleaned.get(f"doc_{document.pk}_reason") or "").strip():
                 self.add_error(f"doc_{document.pk}_reason",
                                _("Give a reason for rejecting this document."))
-
-
-class CorrectionForm(TaskForm):
-    """The correction task (补正): per item the bureau sent back, the clerk's reason, a
-    replacement upload for a document (with its dates) and the provider's answer."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.items = corrections.correction_items(self.case)
-        for item in self.items:
-            if item.needs_file:
-                done = (_(" Already replaced by %(name)s; upload again only to change it.")
-                        % {"name": item.replaced_by.original_name}) if item.replaced_by else ""
-                self.fields[f"{item.key}_file"] = forms.FileField(
-                    label=_("Replacement for %(item)s") % {"item": item.label},
-                    required=False,
-                    help_text=(_("The bureau's reason: %(reason)s") % {"reason": item.reason}
-                               if item.reason else "") + done)
-                self.fields[f"{item.key}_issued_on"] = DateField(
-                    label=_("Issue date of the replacement"), required=False)
-                if item.document_type.expires:
-                    self.fields[f"{item.key}_expires_on"] = DateField(
-                        label=_("Expiry date of the replacement"), required=False)
-            self.fields[f"{item.key}_answer"] = forms.CharField(
-                label=_("Your answer on %(item)s") % {"item": item.label},
-                required=not item.needs_file, max_length=2000, widget=forms.Textarea,
-                help_text="" if item.needs_file else
-                (_("The bureau's reason: %(reason)s") % {"reason": item.reason}
-                 if item.reason else ""))
-
-    def clean(self):
-        cleaned = super().clean()
-        for item in self.items:
-            if cleaned.get(f"{item.key}_file") and not cleaned.get(f"{item.key}_issued_on") \
-                    and f"{item.key}_issued_on" not in self.errors:
-                self.add_error(f"{item.key}_issued_on", _("Give the issue date."))
-        return cleaned
-
-    def perform(self) -> bool:
-        data = self.cleaned_data
-        uploads = {item.key: (data[f"{item.key}_file"], data[f"{item.key}_issued_on"],
-                              data.get(f"{item.key}_expires_on"))
-                   for item in self.items if data.get(f"{item.key}_file")}
-        answers = {item.key: data.get(f"{item.key}_answer", "") for item in self.items}
-        try:
-            corrections.correction_submit(actor=self.user, case=self.case, answers=answers,
-                                          uploads=uploads)
-        except forms.ValidationError as error:
-            if hasattr(error, "error_dict"):  # a refused file: say it next to its field
-                raise forms.ValidationError({f"{key}_file": messages for key, messages
-                                             in error.message_dict.items()}) from None
-            raise
-        return True
 
 
 FLAG_CHOICES = [
@@ -473,7 +419,6 @@ class ResolveObjectionsForm(TaskForm):
 
 
 FORMS = {
-    "correction": CorrectionForm,
     "qualification": QualificationForm,
     "verification": VerificationForm,
     "expert_review": ExpertReviewForm,

@@ -120,7 +120,7 @@ class HumanTask(ReadableByMixin, ViewNode):
 
         ``cases(user, process_model)``, the same rule as a query (the pks of the cases
         ``check`` refuses ``user``), keeps those tasks out of ``user``'s queue
-        (``workflows.selectors.without_barred_tasks``): listed, they could only be refused."""
+        (``workflows.task_queue.without_barred_tasks``): listed, they could only be refused."""
         self.not_for, self.not_for_cases = check, cases
         return self
 

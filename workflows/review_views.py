@@ -13,7 +13,6 @@ from documents.delivery import storage_unavailable_response
 from documents.services import StorageUnavailable
 from registry.models import Organization, Person
 from registry.requests import form_error
-from registry.selectors import audit_trail
 from workflows import review_forms, selectors
 from workflows.models import ReviewCaseEvidence, ReviewCaseProcess
 from workflows.selectors import _bureau_ids, may_view_case, open_tasks_for
@@ -72,7 +71,7 @@ class ReviewCaseView(LoginRequiredMixin, generic.View):
                    "response_files": [e for e in evidence if e.step == "response"],
                    "rectification_files": [e for e in evidence if e.step == "rectification"],
                    "my_tasks": open_tasks_for(request.user, case),
-                   "history": audit_trail(case)[:200],
+                   "history": selectors.case_timeline(request.user, case),
                    "forms": {name: forms.get(name) or form_class()
                              for name, (form_class, _s, _m) in PROVIDER_STEPS.items()}}
         return render(request, self.template_name, context, status=status)

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext
-from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
-from viewflow.workflow.models import Process, Task
+from viewflow.workflow.models import Process
 from viewflow.workflow.status import STATUS
 
 from documents.selectors import documents_of
 from registry.models import Bureau, Organization, Person
 from registry.selectors import audit_trail
 from registry.selectors.departments import departments_of_user
+from workflows.actor_names import actors_named, user_label
 from workflows.models import (
     AnnualReviewProcess,
     CaseOutcome,
@@ -259,53 +256,6 @@ def open_tasks_for(user, case) -> list[dict]:
     return result
 
 
-def task_queue_for(user, flow_classes) -> QuerySet:
-    """The user's open human tasks: assigned to it, or waiting in its queue.
-
-    The same rule as viewflow's ``Task.objects.inbox(...) | queue(...)``: an unassigned
-    task is in the queue when it needs no permission, or the user holds its permission
-    globally or on its object (guardian). viewflow checks the object permission by
-    concatenating ``permission_objpk`` on every task row, which no index can serve; here it
-    is asked as (permission, object ids) pairs, which ``workflows_task_queue_idx`` serves.
-    """
-    if not user.is_authenticated:
-        return Task.objects.none()
-    flows = [f for f in flow_classes if f.instance.has_view_permission(user)]
-    tasks = Task.objects.filter(flow_task_type="HUMAN", process__flow_class__in=flows)
-    if user.is_superuser:
-        return tasks.filter(Q(owner=user, status=STATUS.ASSIGNED) | Q(status=STATUS.NEW))
-    queue = Q(owner_permission__isnull=True) | Q(owner=user)
-    global_perms = user.get_all_permissions()
-    if global_perms:
-        queue |= Q(owner_permission__in=global_perms)
-    if "guardian" in settings.INSTALLED_APPS:
-        by_permission = defaultdict(set)
-        pairs = [*UserObjectPermission.objects.filter(user=user).values_list(
-                     "content_type__app_label", "permission__codename", "object_pk"),
-                 *GroupObjectPermission.objects.filter(group__user=user).values_list(
-                     "content_type__app_label", "permission__codename", "object_pk")]
-        for app_label, codename, object_pk in pairs:
-            by_permission[f"{app_label}.{codename}"].add(object_pk)
-        for permission, object_pks in sorted(by_permission.items()):
-            queue |= Q(owner_permission=permission, owner_permission_obj_pk__in=sorted(object_pks))
-    tasks = tasks.filter(Q(owner=user, status=STATUS.ASSIGNED) | (Q(status=STATUS.NEW) & queue))
-    return without_barred_tasks(user, tasks, flows)
-
-
-def without_barred_tasks(user, tasks: QuerySet, flow_classes) -> QuerySet:
-    """``tasks`` without those still waiting that ``user`` may not take although they hold
-    the permission: a decision of a case they checked, investigated, applied for or scored
-    (four eyes, the nodes' ``NotFor``). The queue listed them, and taking one was refused."""
-    for flow_class in flow_classes:
-        for node in flow_class.instance.nodes():
-            barred = getattr(node, "not_for_cases", None)
-            if barred is not None:
-                tasks = tasks.exclude(
-                    flow_task=node, status=STATUS.NEW,
-                    process_id__in=barred(user, flow_class.process_class))
-    return tasks
-
-
 # --- the case page and the documents beside a task ------------------------------------
 
 CASE_KINDS = {
@@ -425,13 +375,14 @@ def tasks_openable_by(user, tasks) -> list:
 
 
 def task_holder_name(user, task) -> str:
-    """Who holds ``task``, in the words ``user`` may read: the holder's name to the holder
-    and the case's bureau staff, "taken" to anyone else (the applicant, on viewflow's task
-    page, process board and task list, would otherwise read its experts' names)."""
+    """Who holds ``task``, in the words ``user`` may read: the holder's full name (never the
+    username) to the holder and the case's bureau staff, "taken" to anyone else (the
+    applicant, on viewflow's task page, process board and task list, would otherwise read
+    its experts' names)."""
     if task.owner_id is None:
         return gettext("Unassigned")
     if may_see_task_holder(user, task):
-        return task.owner.get_username()
+        return user_label(task.owner)
     return pgettext("task holder hidden", "Taken")
 
 
@@ -485,25 +436,21 @@ APPLICANT_ACTIONS = frozenset({"case.apply", "case.resubmit", "case.vetting_star
 
 
 def case_timeline(user, case, *, limit: int = 200) -> list:
-    """Every step of the case (who, when, what, why), newest first. The applicant sees the
+    """Every step of the case (who, when, what, why), newest first, each actor named as
+    ``user`` may read them (``workflows.actor_names.actors_named``). The applicant sees the
     bureau's steps under the bureau's name, without the panel's and the objections'."""
-    events = audit_trail(case)
     reasons = may_read_case_reasons(user, case)
-    if panel_view_of(user, case) == PANEL_BUREAU:
-        events = list(events[:limit])
-        for event in events:
-            if not reasons and event.action not in APPLICANT_ACTIONS:
-                event.reason = ""
-        return events
-    events = list(events.exclude(action__in=CONFIDENTIAL_ACTIONS)[:limit])
+    staff = panel_view_of(user, case) == PANEL_BUREAU
+    events = audit_trail(case) if staff else audit_trail(case).exclude(
+        action__in=CONFIDENTIAL_ACTIONS)
+    events = list(events[:limit])
     for event in events:
-        if event.action == "case.objection_resolved":
+        if not staff and event.action == "case.objection_resolved":
             # the finding is the bureau's (it may name the objector): the applicant reads
             # what they were told (workflows.services.objections.told_to_applicant)
             event.reason = (event.data or {}).get("told_to_applicant", "")
-        if event.actor_id and event.actor_id != user.pk and event.action not in \
-                APPLICANT_ACTIONS:
-            event.actor_repr = case.bureau.name
-            if not reasons:
-                event.reason = ""
+        others = staff or event.actor_id != user.pk
+        if not reasons and others and event.action not in APPLICANT_ACTIONS:
+            event.reason = ""
+    actors_named(user, case, events, staff=staff)
     return events

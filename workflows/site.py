@@ -18,7 +18,7 @@ from viewflow.workflow.flow.views.chart import FlowChartView
 from viewflow.workflow.flow.views.list import FlowArchiveListView, FlowQueueListView
 from viewflow.workflow.status import STATUS
 
-from workflows import selectors
+from workflows import selectors, task_queue
 from workflows.flows import (
     AnnualReviewFlow,
     IndividualVettingFlow,
@@ -133,11 +133,11 @@ class ArchiveListView(FlowArchiveListView):
 
 class QueueListView(FlowQueueListView):
     """viewflow's queue, without the tasks its reader may not take (four eyes: a decision of
-    a case they checked or scored; ``selectors.without_barred_tasks``)."""
+    a case they checked or scored; ``task_queue.without_barred_tasks``)."""
 
     def get_queryset(self):
-        return selectors.without_barred_tasks(self.request.user, super().get_queryset(),
-                                              [self.flow_class])
+        return task_queue.without_barred_tasks(self.request.user, super().get_queryset(),
+                                               [self.flow_class])
 
 
 class ScopedFlowAppViewset(FlowAppViewset):

@@ -1,12 +1,21 @@
 from django.urls import include, path
 
-from workflows import dashboard, list_review_views, review_views, views
+from workflows import (
+    dashboard,
+    list_review_views,
+    review_views,
+    school_vetting_views,
+    views,
+    worklist_views,
+)
 
 app_name = "workflows"
 
 urlpatterns = [
     path("apply/", views.ApplyView.as_view(), name="apply"),
     path("vetting/apply/", views.VettingApplyView.as_view(), name="vetting-apply"),
+    path("vetting/invitation/<int:pk>/", school_vetting_views.SchoolVettingView.as_view(),
+         name="school-vetting"),
     path("cases/", include([
         path("", views.MyCasesView.as_view(), name="cases"),
         path("<int:pk>/", views.CaseDetailView.as_view(), name="case"),
@@ -23,6 +32,9 @@ urlpatterns = [
              name="review-case-evidence"),
     ])),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
+    # the bureau staff's one inbox and one queue, across the flows
+    path("work/inbox/", worklist_views.InboxView.as_view(), name="work-inbox"),
+    path("work/queue/", worklist_views.QueueView.as_view(), name="work-queue"),
     path("notices/", include([
         path("", views.NoticeListView.as_view(), name="notices"),
         path("<int:pk>/object/", views.ObjectionView.as_view(), name="object"),

@@ -23,7 +23,7 @@ from documents.services import INLINE_TYPES, StorageUnavailable
 from registry.models import Bureau, Offering, Organization, Person
 from registry.requests import form_error, request_address
 from registry.selectors import person_of_user
-from workflows import after_forms, selectors
+from workflows import after_forms, correction_forms, selectors
 from workflows import forms as task_forms
 from workflows.models import (
     CallForApplications,
@@ -57,6 +57,17 @@ def case_document_links(user, case) -> list[dict]:
             for document in selectors.case_documents(case)]
 
 
+def record_check_for(user, case):
+    """The record query (入职查询) of a vetting ``case`` for ``user`` to read, or None: only
+    for its clerk and the bureau's approvers (``selectors.may_read_record_check``), once one
+    is recorded; each read is logged (``vetting.vetting_record_check_read``)."""
+    if not isinstance(case, VettingProcess) or not case.query_result:
+        return None
+    if not selectors.may_read_record_check(user, case):
+        return None
+    return vetting.vetting_record_check_read(actor=user, case=case)
+
+
 class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateNames,
                    generic.FormView):
     """A flow task's page: its form, and the case data beside it."""
@@ -66,6 +77,8 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
     # the provider's own steps (a correction, a renewal) end on the case's page: viewflow's
     # next page is the bureau's task lists (or the last one visited), where it has nothing
     back_to_case = False
+    # the decision shows the approver the record query's result beside the form
+    shows_record_check = False
 
     def get_success_url(self):
         if self.back_to_case:
@@ -92,7 +105,14 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
         context["case_documents"] = case_document_links(self.request.user, case)
         context["assignments"] = selectors.panel_assignments(self.request.user, case)
         context["partner_opinions"] = selectors.partner_opinions_for(self.request.user, case)
+        if self.shows_record_check:
+            context["record_check"] = record_check_for(self.request.user, case)
         return context
+
+    def form_invalid(self, form):
+        if self.request.FILES and hasattr(form, "files_not_kept"):  # to choose them again
+            form.files_not_kept()
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         try:
@@ -110,19 +130,20 @@ class TaskFormView(vf_mixins.TaskSuccessUrlMixin, vf_mixins.TaskViewTemplateName
         return HttpResponseRedirect(self.get_success_url())
 
 
-def _task_view(form_class, *, back_to_case: bool = False) -> type[TaskFormView]:
+def _task_view(form_class, *, back_to_case: bool = False,
+               shows_record_check: bool = False) -> type[TaskFormView]:
     """The task page of one viewflow step: its form does the work (see TaskFormView)."""
     return type(form_class.__name__.removesuffix("Form") + "View", (TaskFormView,),
                 {"form_class": form_class, "back_to_case": back_to_case,
-                 "__module__": __name__})
+                 "shows_record_check": shows_record_check, "__module__": __name__})
 
 
-CorrectionView = _task_view(task_forms.CorrectionForm, back_to_case=True)
+CorrectionView = _task_view(correction_forms.CorrectionForm, back_to_case=True)
 QualificationView = _task_view(task_forms.QualificationForm)
 VerificationView = _task_view(task_forms.VerificationForm)
 ExpertReviewView = _task_view(task_forms.ExpertReviewForm)
 PartnerOpinionView = _task_view(task_forms.PartnerOpinionForm)
-DecisionView = _task_view(task_forms.DecisionForm)
+DecisionView = _task_view(task_forms.DecisionForm, shows_record_check=True)
 ResolveObjectionsView = _task_view(task_forms.ResolveObjectionsForm)
 RenewView = _task_view(after_forms.RenewForm, back_to_case=True)
 RecertVerifyView = _task_view(after_forms.RecertVerifyForm)
@@ -239,6 +260,7 @@ class CaseDetailView(LoginRequiredMixin, generic.DetailView):
                          if details and getattr(case, "missing", None) else []),
             show_reasons=selectors.may_read_case_reasons(user, case),
             partner_opinions=selectors.partner_opinions_for(user, case),
+            record_check=record_check_for(user, case),
         )
         if isinstance(case, SelectionProcess):
             context["objections"] = selectors.case_objections(case)

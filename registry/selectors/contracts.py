@@ -116,7 +116,8 @@ def roster_people(value) -> list[Person]:
     """The people a roster names, however it was given: people, or references (person
     numbers or resident ID numbers) as a list (the API) or as text, one per line or
     separated by commas (the web form). Refused: more than ``ROSTER_MAX``, a name given
-    twice, anybody unknown (by what was typed, masked)."""
+    twice. Anybody unknown comes back in its place as its refusal (a ``ValidationError``
+    naming what was typed, masked), for the caller to say with the others'."""
     if value is None or value == "":
         return []
     if isinstance(value, str):
@@ -137,7 +138,13 @@ def roster_people(value) -> list[Person]:
             raise ValidationError({"roster": _("Name the roster as a list of person numbers "
                                                "or resident ID numbers.")},
                                   code="roster_shape")
-        person = item if isinstance(item, Person) else person_by_reference(item)
+        try:
+            person = item if isinstance(item, Person) else person_by_reference(item)
+        except ValidationError as unknown:
+            # judged in its place with the others (``engagement_create``): refused here,
+            # first, it would tell the school which of the numbers it typed are registered
+            people.append(unknown)
+            continue
         if person.pk in seen:
             raise ValidationError({"roster": ValidationError(
                 _("%(name)s is named twice."), code="roster_duplicate",
@@ -175,10 +182,39 @@ def permit_token(member: RosterMember) -> str:
     return signing.token_make(permit_payload(member))
 
 
+def permits_allowed(engagement: Engagement) -> bool:
+    """Whether the engagement's roster holds entry permits: only once the contract is in
+    force (signed and activated), and while a suspension of it lasts (the gate then answers
+    *suspended*). A suspension keeps the status it interrupted; a draft or a signed
+    engagement suspended never let anyone in, so it never holds a permit."""
+    status = engagement.status
+    if status == Engagement.Status.SUSPENDED:
+        status = engagement.status_before_suspension
+    return status == Engagement.Status.ACTIVE
+
+
+def permits_absent_reason(engagement: Engagement) -> str:
+    """Why the engagement has no entry permit to print (its page and the PDF say so)."""
+    if permits_allowed(engagement):
+        return _("Nobody is on the roster: there is no entry permit to print.")
+    status = engagement.status
+    if status == Engagement.Status.SUSPENDED:
+        return _("The engagement was suspended before it came into force (it was never "
+                 "active): there is no entry permit. Permits exist only once both sides "
+                 "have signed it and the school has activated it.")
+    if status == Engagement.Status.DRAFT:
+        return _("The engagement is still a draft: entry permits exist only once both sides "
+                 "have signed it and the school has activated it.")
+    if status == Engagement.Status.SIGNED:
+        return _("The engagement is signed but not active yet: entry permits exist once "
+                 "the school activates it.")
+    return _("Entry permits exist only while the engagement is active.")
+
+
 def permits_of(engagement: Engagement, *, base_url: str = "") -> list[dict]:
     """The entry permits of an active engagement's roster, each with its token and the
-    verification address its QR code holds; none before the engagement is active."""
-    if engagement.status not in (Engagement.Status.ACTIVE, Engagement.Status.SUSPENDED):
+    verification address its QR code holds; none unless :func:`permits_allowed`."""
+    if not permits_allowed(engagement):
         return []
     permits = []
     for member in roster_of(engagement).select_related(

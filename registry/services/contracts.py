@@ -26,6 +26,7 @@ from registry.models import (
     TermNeed,
     TermSlot,
 )
+from registry.selectors.sanctions import users_acting_for
 from registry.selectors.search import school_jurisdiction_ids
 from registry.services.core import audit_record
 
@@ -44,6 +45,17 @@ def may_act_for_provider(actor, engagement: Engagement) -> bool:
         return actor.has_perm("registry.act_for_organization", engagement.organization)
     person = engagement.person
     return person.user_id == actor.pk or actor.has_perm("registry.act_for_person", person)
+
+
+def _provider_users(engagement: Engagement) -> list:
+    """Who speaks for the engagement's provider (:func:`may_act_for_provider`): the users
+    of the organization, or the individual and those acting for them."""
+    if engagement.organization_id:
+        return users_acting_for("organization", "act_for_organization",
+                                [engagement.organization_id])
+    person = engagement.person
+    users = users_acting_for("person", "act_for_person", [person.pk])
+    return [*users, person.user] if person.user_id else users
 
 
 def _require_provider(actor, engagement: Engagement) -> None:

@@ -36,7 +36,7 @@ from registry.selectors.contracts import NOT_APPROVED, roster_people
 from registry.selectors.policy import fee_reference_for
 from registry.selectors.sanctions import holders_of_person, users_acting_for
 from registry.selectors.search import school_jurisdiction_ids
-from registry.services.contracts import _locked, _move
+from registry.services.contracts import _locked, _move, _provider_users
 from registry.services.core import _require_reason, audit_record, require_perm
 
 
@@ -254,20 +254,43 @@ def engagement_create(
         need=need, grade_min=grade_min, grade_max=grade_max,
     )
     engagement.full_clean()
-    # every roster person is judged before anything is written: one refusal writes nothing
-    checked = [(member, roster_approval_for(engagement=engagement, person=member))
-               for member in people]
+    # every roster person is judged before anything is written, and every refusal said at
+    # once, in the order typed: one refusal writes nothing
+    checked, refused = [], []
+    for member in people:
+        try:
+            if isinstance(member, ValidationError):  # unknown (roster_people)
+                raise member
+            checked.append((member, roster_approval_for(engagement=engagement, person=member)))
+        except ValidationError as error:
+            refused.extend(error.error_dict["roster"] if hasattr(error, "error_dict")
+                           else error.error_list)
+    if refused:
+        raise ValidationError({"roster": refused})
     engagement.save()
     now = timezone.now()
     RosterMember.objects.bulk_create([
         RosterMember(engagement=engagement, person=member, approval=member_approval,
                      added_by=actor, added_at=now, accepted_at=now, accepted_by=actor)
         for member, member_approval in checked])
+    told = _provider_users(engagement)
     audit_record(actor=actor, action="engagement.create", target=engagement,
                  to_state=engagement.status,
                  data={"approval": approval.pk, "fee_per_session": str(fee_per_session),
                        "sessions": int(sessions), "roster": [m.pk for m in people],
-                       "grades": [grade_min, grade_max]})
+                       "grades": [grade_min, grade_max], "told": [u.pk for u in told]})
+    # the contract is signed only once the provider's signed papers are in: without this
+    # it would never learn there is anything to sign
+    notify(users=told, subject=_("A school has engaged you: sign the contract"),
+           body=_("%(school)s has recorded engagement %(engagement)s with %(provider)s for "
+                  "%(term)s. Open it, check the roster (propose anyone missing), download "
+                  "the service agreement (服务协议) and the safety responsibility letter "
+                  "(安全责任书), sign both and upload your signed copies. Once both sides' "
+                  "copies are in, the engagement is signed; nobody comes into the school "
+                  "before the school activates it.")
+           % {"school": school.name, "engagement": engagement.pk,
+              "provider": (organization or person).name, "term": term.name},
+           url=reverse("registry:engagement-detail", args=[engagement.pk]))
     return engagement
 
 

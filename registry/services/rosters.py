@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import Engagement, Person, RosterMember
 from registry.notifications import notify
 from registry.selectors.sanctions import users_acting_for
-from registry.services.contracts import _locked, may_act_for_provider
+from registry.services.contracts import _locked, _provider_users, may_act_for_provider
 from registry.services.core import audit_record
 from registry.services.engagements import roster_approval_for
 
@@ -40,15 +40,6 @@ def _side(actor, engagement: Engagement) -> str:
         return "provider"
     raise PermissionDenied(_("You act neither for this engagement's school nor for its "
                              "provider."))
-
-
-def _provider_users(engagement: Engagement) -> list:
-    if engagement.organization_id:
-        return users_acting_for("organization", "act_for_organization",
-                                [engagement.organization_id])
-    person = engagement.person
-    users = users_acting_for("person", "act_for_person", [person.pk])
-    return [*users, person.user] if person.user_id else users
 
 
 def _tell(engagement: Engagement, *, to: str, subject, body) -> None:

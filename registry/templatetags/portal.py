@@ -84,6 +84,9 @@ def menu_sections(user) -> list[dict]:
         items.append((_("My documents"), _url("documents:home"), "folder"))
         if organizations:
             items.append((_("Apply for selection"), _url("workflows:apply"), "send"))
+        if organizations or person is not None:  # what schools engage it (or them) for
+            items.append((_("Engagements with schools"), _url("registry:provider-engagements"),
+                          "handshake"))
         items += [
             (_("My applications"), _url("workflows:cases"), "assignment"),
             (_("My record checks"), _url("registry:my-sanctions"), "policy"),
@@ -102,8 +105,10 @@ def menu_sections(user) -> list[dict]:
     bureau_roles = [r for r in BUREAU_ROLES if r in groups]
     if bureau_roles or user.is_superuser:
         items = [
-            (_("Inbox"), _url("organizationselection:inbox"), "inbox"),
-            (_("Queue"), _url("organizationselection:queue"), "queue"),
+            # one inbox and one queue across every flow (selection, vetting, re-certification,
+            # annual review, review cases): the selection flow's own held only its tasks
+            (_("Inbox"), _url("workflows:work-inbox"), "inbox"),
+            (_("Queue"), _url("workflows:work-queue"), "queue"),
             (_("Archive"), _url("organizationselection:archive"), "archive"),
             (_("Cases"), _url("organizationselection:index"), "domain"),
             (_("Documents to review"), _url("documents:review-queue"), "rule"),
@@ -204,6 +209,32 @@ def page_title(value) -> str:
     product = _("After-school provider registry")
     where = " ".join(str(value).split())
     return product if not where or where == product else f"{where} · {product}"
+
+
+# How many tasks a bureau user holds and may take, for the home page: the flows are an app
+# above the domain, so they name how to count (``WorkflowsConfig.ready``).
+_work_counter = None
+
+
+def work_counts_register(counter) -> None:
+    """Name the callable that counts a bureau user's open tasks: ``counter(user)`` →
+    ``{"inbox": n, "queue": m}``."""
+    global _work_counter  # one process-wide hook, set once at start-up
+    _work_counter = counter
+
+
+@register.simple_tag(takes_context=True)
+def bureau_work_counts(context):
+    """The signed-in bureau user's counts of tasks held (我的待办) and waiting to be taken
+    (待领取任务), with the addresses of the two lists; None for anyone else."""
+    user = getattr(context.get("request"), "user", None)
+    if _work_counter is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not (user.is_superuser or any(r in role_groups(user) for r in BUREAU_ROLES)):
+        return None
+    counts = _work_counter(user)
+    return {**counts, "inbox_url": _url("workflows:work-inbox"),
+            "queue_url": _url("workflows:work-queue")}
 
 
 @register.simple_tag(takes_context=True)

@@ -272,6 +272,28 @@ def test_the_parents_page_shows_every_term_running_today(contract, client):
 
 
 @pytest.mark.django_db
+def test_every_refused_roster_number_is_said_at_once_in_the_order_typed(contract, client):
+    """A roster of several people the school may not engage was refused one at a time (the
+    first only, then the next once that was fixed); and an unknown number refused before a
+    registered one told the school which was which. All are said at once, in order."""
+    registered = person("赵无证")  # registered, approved nowhere
+    unknown = make_id_number(4243)
+    client.force_login(contract["user"])
+    body = {"school": contract["school"].pk, "term": contract["term"].pk,
+            "organization": contract["org"].pk, "offering": contract["offering"].pk,
+            "fee_per_session": "45", "sessions": 16}
+    for roster in ([registered.id_number, unknown], [unknown, registered.id_number]):
+        refused = client.post("/api/v1/engagements/", {**body, "roster": roster},
+                              content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert refused.status_code == 400
+        messages = refused.json()["roster"]
+        assert len(messages) == 2, messages
+        for message, number in zip(messages, roster, strict=True):
+            assert number[:4] in message and number[-4:] in message
+    assert not Engagement.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_roster_number_typed_at_random_does_not_tell_whether_it_is_registered(
         contract, client):
     registered = person("赵无证")  # registered, approved nowhere

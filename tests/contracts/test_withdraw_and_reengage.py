@@ -157,8 +157,10 @@ def test_the_school_withdraws_its_draft_and_may_engage_the_same_offering_again(
                         {"person": contract["painter"].pk})
     assert added.status_code == 400
     assert client.get(f"/api/v1/permits/verify/{token}/").json()["status"] == "revoked"
-    # the provider never had a hand in it: it is not told
-    assert not Notification.objects.filter(user=contract["provider"]).exists()
+    # the provider never had a hand in it: it is not told of the withdrawal (only, when
+    # the school recorded it, of the draft to sign)
+    assert [n.subject for n in Notification.objects.filter(user=contract["provider"])] == [
+        "有学校登记了与您的引进项目：请签订合同"]
     # and the same offering, over the same dates, may be engaged again
     made = _engage_over_http(client, contract)
     assert made.status_code == 302, _refusals(made)

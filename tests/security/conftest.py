@@ -9,11 +9,11 @@ Each side also has cases of every flow in ``workflows.flows``, driven through th
 as their users would drive them, so that every node of every flow has a task on each side,
 and every person's task is there waiting in its queue (NEW), held by its owner (ASSIGNED)
 and finished (DONE) — except the tasks the flow gives to a named person (an expert's
-review, a vetting applicant's correction), which are never in a queue:
+review, an applicant's correction), which are never in a queue:
 
 - selection: waiting for the clerk (``case``), held by the clerk, held by the expert,
   waiting for and held by the approver, in public notice (``notice``), back for
-  correction (waiting; and held, after a first round), resolving objections (waiting,
+  correction (held, and held again after a first round), resolving objections (waiting,
   held, done and approved), and ended: corrections exhausted, withdrawn (a cancelled
   task), rejected by the approver, rejected on an upheld objection;
 - vetting: back for correction (``vetting``), waiting for and held by the clerk and the
@@ -235,11 +235,11 @@ def _selection_cases(s):
         _score(s, case)
         if hold:
             _take(case, "decision", approver)
-    # back for correction: waiting; and, after a first round that changed nothing, held
+    # back for correction (the applicant's from the start); and again after a first round
+    # that changed nothing
     _apply(s, _organization(s, missing=["safety_plan"]))
     case = _apply(s, _organization(s, missing=["safety_plan"]))
     _resubmit(s, case)
-    _take(case, "correction", provider)
     # one organization through cases that end: corrections exhausted, withdrawn, rejected
     # by the approver, rejected on an upheld objection; then objections waiting for the clerk
     organization = _organization(s, missing=["safety_plan"])

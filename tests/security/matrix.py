@@ -119,7 +119,7 @@ WEB_OBJECTS = {
     "workflows:dashboard": "bureau", "workflows:dashboard-list": "bureau",
     "registry:portal-organization": "organization", "registry:provider-profile": "approved",
     "registry:my-invitation-answer": "invitation", "registry:my-consent-withdraw": "consent",
-    "registry:school-invitation-withdraw": "invitation",
+    "registry:school-invitation-withdraw": "invitation", "workflows:school-vetting": "invitation",
     "registry:blacklist-confirm": "proposal", "registry:blacklist-refuse": "proposal",
     "registry:sanction-evidence": "evidence",
     "registry:portal-person": "person", "registry:portal-roster-remove": "person",

@@ -305,6 +305,8 @@ TABLE = [
     row("registry/me/consents/<int:pk>/withdraw/", *NOBODY2),
     row("registry/school/invitations/", *ONLY_SCHOOL),
     row("registry/school/invitations/<int:pk>/withdraw/", *SCHOOL_OWN),
+    # from its accepted invitation, the school asks a bureau to vet the person
+    row("selection/vetting/invitation/<int:pk>/", *SCHOOL_OWN),
     # the person's own log, or (?scope=bureau) a bureau administrator's: asked bare, nobody
     row("documents/access-log/", *NOBODY),
     row(api("documents/{pk}/"), *CASE_SEEN_BY_PANEL),
@@ -321,6 +323,9 @@ TABLE = [
     row(api("tasks/{pk}/act/"), *CLERK_OWN),
     row("selection/dashboard/<int:pk>/", "NN", "NN", "NN", "YN", "NN", "YN", "YN"),
     row("selection/dashboard/<int:pk>/<slug:kind>/", "NN", "NN", "NN", "YN", "NN", "YN", "YN"),
+    # the bureau staff's one inbox and one queue across the flows (each their own tasks)
+    row("selection/work/inbox/", "N", "N", "N", "Y", "Y", "Y", "Y"),
+    row("selection/work/queue/", "N", "N", "N", "Y", "Y", "Y", "Y"),
     # --- bureau administrators ----------------------------------------------------------
     row("registry/bureau/<int:bureau_id>/", *ADMIN_OWN),
     row("registry/bureau/<int:bureau_id>/publish/", *ADMIN_OWN),
@@ -424,10 +429,6 @@ TABLE = [
         *APPROVER_OWN, regex=True, when=WAITING),
     row(task_page("organizationselection|individualvetting", "decision", "execute|unassign"),
         *APPROVER_OWN, regex=True, when=HELD),
-    row(task_page("organizationselection", "correction", "assign"),
-        *PROVIDER_OWN, regex=True, when=WAITING),
-    row(task_page("organizationselection", "correction", "execute|unassign"),
-        *PROVIDER_OWN, regex=True, when=HELD),
     row(task_page("recertification", "renew", "assign"), *PROVIDER_OWN, regex=True, when=WAITING),
     row(task_page("recertification", "renew", "execute|unassign"),
         *PROVIDER_OWN, regex=True, when=HELD),
@@ -449,11 +450,11 @@ TABLE = [
     # departments', in tests/workflows/test_partner_opinions.py)
     row(task_page("organizationselection", "partner_review", "assign|execute|unassign"),
         *NOBODY2, regex=True),
-    # the flow gives an expert's review and a vetting's correction to a named person: only
-    # they do it, and it is never handed back to a queue
+    # the flow gives an expert's review and an applicant's correction to a named person:
+    # only they do it, and it is never handed back to a queue
     row(task_page("organizationselection", "expert_review", "execute"),
         *EXPERT_OWN, regex=True, when=HELD),
-    row(task_page("individualvetting", "correction", "execute"),
+    row(task_page("organizationselection|individualvetting", "correction", "execute"),
         *PROVIDER_OWN, regex=True, when=HELD),
     # anything else: nobody. A finished or cancelled task is neither taken, done nor handed
     # back; cancel, undo and revive are viewflow's flow-manager actions, and no role of the

@@ -57,10 +57,11 @@ def test_the_engines_board_and_lists_name_no_expert_while_the_panel_reviews(worl
     # headed #case/task): it may not open them (workflows.selectors.tasks_listed_for)
     assert not [t for t in held if f"#{case.pk}/{t.pk}" in board]
 
-    # the bureau's clerk reads who holds each review
+    # the bureau's clerk reads who holds each review, by name (never the login name)
     client.force_login(w.clerk)
     board = client.get("/organizationselection/").content.decode()
-    assert all(t.owner.username in board for t in held)
+    assert all(t.owner.first_name in board for t in held)
+    assert not any(t.owner.username in board for t in held)
     assert all(f"#{case.pk}/{t.pk}" in board for t in held)  # the cards the applicant lacks
 
 
@@ -86,9 +87,10 @@ def test_the_applicant_reads_that_the_clerk_took_its_case_never_who(world, clien
         assert "已有人办理" in body, page
         assert "clerk-wang-li" not in body and "王丽" not in body, page
 
-    # the clerk's colleagues of the bureau read who holds it
+    # the clerk's colleagues of the bureau read who holds it: by name, never the login name
     colleague = w.staff(Role.BUREAU_CLERK)
     client.force_login(colleague)
     for page in pages:
         body = client.get(page).content.decode()
-        assert "clerk-wang-li" in body and "已有人办理" not in body, page
+        assert "王丽" in body and "已有人办理" not in body, page
+        assert "clerk-wang-li" not in body, page

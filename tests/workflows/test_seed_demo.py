@@ -53,7 +53,7 @@ def test_seed_demo_has_a_case_in_the_clerks_queue_and_one_in_public_notice():
 def test_seed_demo_sports_bureau_user_finds_the_swimming_clubs_opinion_task():
     from registry.models import PartnerDepartment
     from workflows.flows import OrganizationSelectionFlow
-    from workflows.selectors import task_queue_for
+    from workflows.task_queue import task_queue_for
 
     call_command("seed_demo")
     user = get_user_model().objects.get(username="sportsdept")

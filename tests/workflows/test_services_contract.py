@@ -119,6 +119,7 @@ EXEMPT = {
     "workflows.services.notice.notice_outcome": READ,
     "workflows.services.objections.told_to_applicant": "formats what is told; no database",
     "workflows.services.vetting.vetting_corrector": READ,
+    "workflows.services.selection.selection_corrector": READ,
     "workflows.services.reminders.reminders_record": "set-based: each statement is one "
         "INSERT … SELECT … ON CONFLICT DO NOTHING, atomic by itself; one transaction around "
         "them all would keep a concurrent sweep waiting on the first one's rows",

@@ -1,12 +1,12 @@
 """The task list of /api/v1/tasks/: the same tasks as viewflow's inbox and queue, asked in
-a shape an index can serve (workflows.selectors.task_queue_for)."""
+a shape an index can serve (workflows.task_queue.task_queue_for)."""
 
 from django.db import connection
 from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 
 from tests.workflows.conftest import open_tasks
-from workflows import selectors, task_actions
+from workflows import task_actions, task_queue
 from workflows.flows import (
     AnnualReviewFlow,
     IndividualVettingFlow,
@@ -25,7 +25,7 @@ def _stock(user) -> set[int]:
 
 
 def _ours(user) -> set[int]:
-    return set(selectors.task_queue_for(user, FLOWS).values_list("pk", flat=True))
+    return set(task_queue.task_queue_for(user, FLOWS).values_list("pk", flat=True))
 
 
 def _apply(w):
@@ -73,7 +73,7 @@ def test_task_list_endpoint_scopes_to_the_bureau(world, django_assert_max_num_qu
 def test_queue_query_can_use_the_queue_index(world):
     w = world
     _apply(w)
-    sql, params = selectors.task_queue_for(w.clerk, FLOWS).query.sql_with_params()
+    sql, params = task_queue.task_queue_for(w.clerk, FLOWS).query.sql_with_params()
     assert "owner_permission_obj_pk" in sql and "CONCAT" not in sql.upper()
     with connection.cursor() as cursor:
         indexes = connection.introspection.get_constraints(cursor, "viewflow_task")

@@ -35,4 +35,6 @@ def test_the_withdrawal_is_recorded_as_the_applicants(world, client):
     client.force_login(colleague)
     page = client.get(f"/selection/cases/{case.pk}/").content.decode()
     [row] = [r for r in re.findall(r"<tr>.*?</tr>", page, re.S) if "已撤回" in r]
-    assert event.actor_repr in row and w.bureau.name not in row, row
+    # as the applicant's organization: not the colleague's login name, nor the bureau
+    assert w.organization.name in row and w.bureau.name not in row, row
+    assert event.actor_repr not in row, row

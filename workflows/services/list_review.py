@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Process, Task
 
 from registry import services as registry_services
+from registry.formatting import local_date
 from registry.models import Approval, AuditEvent, Bureau, Publication
 from registry.selectors.sql import column, table
 from workflows import entry, recipients
@@ -62,7 +63,7 @@ def list_review_start(*, actor, bureau: Bureau) -> ListReview:
            subject=_("Yearly review of the list: %(n)d annual reviews are waiting")
            % {"n": review.opened},
            body=_("Decide each by %(date)s; then publish the next list version.")
-           % {"date": review.due_on.isoformat()},
+           % {"date": local_date(review.due_on)},
            # the list of the cases it counts, each linking to its case's page
            url=reverse("workflows:list-reviews", args=[bureau.pk]))
     return review

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from registry import services as registry_services
+from registry.formatting import local_date
 from registry.models import (
     Approval,
     Offering,
@@ -44,7 +45,7 @@ def notice_start(*, case: SelectionProcess) -> None:
           data={"ends_on": str(case.notice_ends_on)})
     notify(users=recipients.providers_of(case.organization),
            subject=gettext("Application #%(pk)s is in public notice until %(end)s")
-           % {"pk": case.pk, "end": case.notice_ends_on},
+           % {"pk": case.pk, "end": local_date(case.notice_ends_on)},
            body=case.decision_reason, case=case)
 
 

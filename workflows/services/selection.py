@@ -20,7 +20,7 @@ from registry.models import (
     Organization,
     Person,
 )
-from workflows import entry
+from workflows import entry, recipients
 from workflows.models import (
     CallForApplications,
     CaseOutcome,
@@ -131,6 +131,18 @@ def selection_create(*, activation, actor, organization, bureau, call, offerings
     audit(actor, "case.apply", case, to_state="submitted",
           data={"bureau": bureau.name, "offerings": [o.pk for o in offerings]})
     return case
+
+
+def selection_corrector(case: SelectionProcess):
+    """Who corrects a returned application (补正): the one who applied, while they still act
+    for the organization; else another who does. The flow gives the task to them when it
+    is created, so that its page is the form, not a "take this task" page first."""
+    applicant = case.applicant
+    if applicant.is_active and applicant.has_perm("registry.act_for_organization",
+                                                  case.organization):
+        return applicant
+    providers = recipients.providers_of(case.organization)
+    return providers[0] if providers else applicant
 
 
 def _unvetted(people, bureau: Bureau) -> list[Person]:
