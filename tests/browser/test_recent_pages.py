@@ -14,7 +14,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from documents.models import Document
-from documents.services import document_upload, document_verify
 from registry import mail as registry_mail
 from registry import services
 from registry.models import ApprovalHold, Bureau, ProviderInvitation
@@ -24,7 +23,8 @@ from tests.contracts.conftest import _signing_key, contract, engage  # noqa: F40
 from tests.contracts.test_contract import sign_all
 from tests.factories import PersonFactory, UserFactory
 from tests.registry.builders import approve, bureau_admin, days, organization, person
-from tests.workflows.conftest import pdf, upload_all
+from tests.workflows.conftest import upload_all
+from tests.workflows.test_documents_summary import insurance_due_in_ten_days
 from workflows.models import VettingProcess
 from workflows.services import selection, vetting
 
@@ -132,16 +132,7 @@ def test_parents_read_the_activities_of_both_terms_running_today(size, new_page,
 def test_the_documents_page_says_complete_with_a_renewal_due(size, new_page, new_phone_page,
                                                              world):
     w = world
-    insurance = next(d for d in w.documents if d.document_type.code == "liability_insurance")
-    for document in w.documents:
-        if document.pk != insurance.pk:
-            document_verify(actor=w.clerk, document=document)
-    soon = document_upload(
-        actor=w.provider, subject=w.organization, document_type=insurance.document_type,
-        file=pdf("insurance.pdf"), filename="insurance.pdf",
-        issued_on=timezone.localdate() - datetime.timedelta(days=355),
-        expires_on=timezone.localdate() + datetime.timedelta(days=10))
-    document_verify(actor=w.clerk, document=soon)
+    soon = insurance_due_in_ten_days(w)
     page = _open(size, new_page, new_phone_page, w.provider)
     page.goto(reverse("documents:subject", args=["organization", w.organization.pk]))
     card = page.locator("main .doc-card").first.inner_text()

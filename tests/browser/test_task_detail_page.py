@@ -1,7 +1,7 @@
 """viewflow's task page, as the project draws it (config/templates/viewflow/workflow/
 task_base.html): in Chinese, passing axe and the phone width; the applicant reads that a
 task is taken, never by whom, and does not open an expert's review task at all; the bureau's
-clerk reads the holder."""
+clerk reads the holder, by name, never by login name."""
 
 import pytest
 from playwright.sync_api import expect
@@ -33,8 +33,11 @@ def test_an_expert_review_task_page_names_its_holder_to_the_bureau_only(
     assert expert.get_username() not in provider.content()
     screenshot(provider, "task-detail-applicant-phone")
 
+    # the clerk reads who holds it: the expert's name (here none is set: the account's
+    # number), never the login name
     clerk = login(new_page(), w.clerk)
     clerk.goto(address)
-    expect(clerk.locator(".task-fact", has_text="办理人")).to_contain_text(
-        expert.get_username())
+    holder = clerk.locator(".task-fact", has_text="办理人")
+    expect(holder).to_contain_text(f"用户 {expert.pk}")
+    expect(holder).not_to_contain_text(expert.get_username())
     screenshot(clerk, "task-detail-clerk-desktop")

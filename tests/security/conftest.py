@@ -32,6 +32,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -590,3 +591,20 @@ def reference_data_back(django_db_blocker):
         contents = getattr(connection, "_test_serialized_contents", None)
         if contents and not Bureau.objects.exists():
             connection.creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture
+def empty_cache():
+    """The throttles count per client address in the cache: a test that sends as the public
+    starts and ends with it empty (``pytestmark = pytest.mark.usefixtures("empty_cache")``)."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def notice(world):  # noqa: F811 - ``world`` is the shared fixture imported above
+    """A selection case in public notice (公示), open to objections."""
+    from tests.workflows.test_selection_flow import _to_notice
+
+    return _to_notice(world)

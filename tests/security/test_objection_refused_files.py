@@ -5,7 +5,6 @@ that the files must be chosen again, and a 4xx; nothing is stored.
 """
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -16,19 +15,7 @@ TYPED = {"real_name": "王小明", "contact": "13900000000",
          "reason": "该机构去年在本校多收学生费用，有收据为证"}
 CHOOSE_AGAIN = "请重新选择文件"
 
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()  # the objection throttle counts per address
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def notice(world):
-    from tests.workflows.test_selection_flow import _to_notice
-
-    return _to_notice(world)
+pytestmark = pytest.mark.usefixtures("empty_cache")
 
 
 def _stored(root) -> list:

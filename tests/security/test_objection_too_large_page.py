@@ -8,7 +8,6 @@ to the form, where the browser kept what they typed. The API's answer stays its 
 import json
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from tests.factories import UserFactory
@@ -16,19 +15,7 @@ from tests.security.test_throttling import _Unreadable
 
 MB = 1024 * 1024
 
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()  # the objection throttle counts per address
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def notice(world):
-    from tests.workflows.test_selection_flow import _to_notice
-
-    return _to_notice(world)
+pytestmark = pytest.mark.usefixtures("empty_cache")
 
 
 def _send_too_large(client, path, settings, **extra):

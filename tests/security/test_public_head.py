@@ -3,24 +3,16 @@ parents' page, the gate's permit check, the signing key) answers as GET would â€
 same headers â€” with no body; never 405 (link checkers, caches and monitors send HEAD)."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from registry import services
 from tests.registry.builders import approve, bureau_admin, organization, school_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 # the headers a cache or a link checker reads: HEAD must give the same
 COMPARED = ("Content-Type", "Content-Disposition", "Content-Language", "Cache-Control",
             "ETag", "Last-Modified", "X-Content-SHA256", "Vary")
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()  # the public is throttled per address
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -16,12 +16,7 @@ MB = 1024 * 1024
 LOCKED_ZH = "登录失败次数过多"
 LOCKED_EN = "Too many failed sign-in attempts"
 
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("empty_cache")
 
 
 def _login(username, password, address, path="/accounts/login/", **extra):
@@ -197,13 +192,6 @@ class _Unreadable:
         raise AssertionError("the body was read")
 
     readline = read
-
-
-@pytest.fixture
-def notice(world):
-    from tests.workflows.test_selection_flow import _to_notice
-
-    return _to_notice(world)
 
 
 def _objection_paths(case):

@@ -18,9 +18,9 @@ def _summary(html: str) -> str:
     return html[html.index("的材料</h1>"):html.index("材料清单")]
 
 
-def test_a_document_expiring_this_month_is_due_for_renewal_not_missing(world, client):
-    w = world
-    # given every document verified, the insurance expiring in ten days
+def insurance_due_in_ten_days(w) -> Document:
+    """Every document of the world's organization verified, its insurance renewed once and
+    expiring in ten days (the new version, verified)."""
     insurance = next(d for d in w.documents if d.document_type.code == "liability_insurance")
     for document in w.documents:
         if document.pk != insurance.pk:
@@ -31,6 +31,13 @@ def test_a_document_expiring_this_month_is_due_for_renewal_not_missing(world, cl
         issued_on=timezone.localdate() - datetime.timedelta(days=355),
         expires_on=timezone.localdate() + datetime.timedelta(days=10))
     document_verify(actor=w.clerk, document=soon)
+    return soon
+
+
+def test_a_document_expiring_this_month_is_due_for_renewal_not_missing(world, client):
+    w = world
+    # given every document verified, the insurance expiring in ten days
+    soon = insurance_due_in_ten_days(w)
     client.force_login(w.provider)
     # when the provider opens its documents page
     summary = _summary(client.get(f"/documents/organization/{w.organization.pk}/",
