@@ -16,7 +16,7 @@ from tests.workflows.test_vetting_flow import _verify
 from workflows.models import CaseOutcome
 from workflows.services import vetting
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _choose(page, field_id, value):
