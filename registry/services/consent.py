@@ -97,8 +97,9 @@ def school_invite(*, actor, school: School, id_number: str, name: str) -> School
 def invitation_answer(*, actor, invitation: SchoolInvitation, accept: bool,
                       address: str | None = None) -> SchoolInvitation:
     """The person accepts or declines a school's invitation in their own account."""
-    invitation = SchoolInvitation.objects.select_for_update().select_related("person").get(
-        pk=invitation.pk)
+    # of=self: the person is on the nullable side of an outer join (PostgreSQL locks no such)
+    invitation = SchoolInvitation.objects.select_for_update(of=("self",)).select_related(
+        "person").get(pk=invitation.pk)
     _require_own_account(actor, invitation.person)
     target = SchoolInvitation.Status.ACCEPTED if accept else SchoolInvitation.Status.DECLINED
     previous = invitation.apply_transition(target)
@@ -114,7 +115,7 @@ def invitation_withdraw(*, actor, invitation: SchoolInvitation) -> SchoolInvitat
     """The school or the person ends the tie (a vetting already started goes on). The
     school may withdraw one still waiting, whether or not it reached anyone; the person
     withdrawing one still waiting answers it."""
-    invitation = SchoolInvitation.objects.select_for_update().select_related(
+    invitation = SchoolInvitation.objects.select_for_update(of=("self",)).select_related(
         "person", "school").get(pk=invitation.pk)
     by_person = invitation.person is not None and invitation.person.user_id == actor.pk
     if not (by_person or actor.has_perm("registry.act_for_school", invitation.school)):
