@@ -18,6 +18,7 @@ from registry.models import Bureau, PartnerDepartment, ServiceCategory
 from registry.roles import Role
 from tests.factories import OfferingFactory, OrganizationFactory, PersonFactory, UserFactory
 from tests.samples import PDF  # a real one-page PDF: uploads are parsed
+from workflows.services import vetting
 
 
 def pdf(name="doc.pdf"):
@@ -84,6 +85,16 @@ def open_tasks(case, node_name=None):
     if node_name:
         queryset = [t for t in queryset if t.flow_task.name == node_name]
     return list(queryset)
+
+
+def vetting_back_for_correction(w, **person_fields):
+    """A vetting case the provider of ``w`` started for a new member of its organization
+    who has no documents yet: it comes back at once for correction (补正). Returns the case
+    and its open correction task."""
+    person = PersonFactory(organization=w.organization, **person_fields)
+    case = vetting.vetting_start(actor=w.provider, person=person, bureau=w.bureau)
+    [task] = open_tasks(case, "correction")
+    return case, task
 
 
 class World:

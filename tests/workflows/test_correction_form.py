@@ -13,11 +13,9 @@ import re
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from tests.factories import PersonFactory
-from tests.workflows.conftest import open_tasks, pdf
+from tests.workflows.conftest import open_tasks, pdf, vetting_back_for_correction
 from tests.workflows.test_selection_flow import _apply
 from workflows import selectors, task_actions
-from workflows.services import vetting
 
 AGAIN = "此文件未保留，请重新选择。"
 
@@ -76,9 +74,7 @@ def test_a_selection_correction_is_the_applicants_alone(world, client):
 
 def test_the_providers_link_to_a_vetting_correction_opens_its_form(world, client):
     w = world
-    person = PersonFactory(organization=w.organization)  # no documents: back for correction
-    case = vetting.vetting_start(actor=w.provider, person=person, bureau=w.bureau)
-    [task] = open_tasks(case, "correction")
+    case, task = vetting_back_for_correction(w)
     client.force_login(w.provider)
     page = client.get(_waiting_link(client, selectors.case_url(case)), follow=True)
     assert page.request["PATH_INFO"].endswith(f"/correction/{task.pk}/execute/")

@@ -11,10 +11,9 @@ alone, whatever node and case the address named.
 from viewflow.workflow.status import STATUS
 
 from registry import services as registry_services
-from tests.factories import PersonFactory
-from tests.workflows.conftest import open_tasks
+from tests.workflows.conftest import open_tasks, vetting_back_for_correction
 from workflows import task_actions
-from workflows.services import outcome, selection, vetting
+from workflows.services import outcome, selection
 
 
 def _apply(w):
@@ -93,9 +92,7 @@ def test_an_experts_review_stays_with_the_expert(world, client):
 
 def test_a_vetting_correction_stays_with_the_applicant(world, client):
     w = world
-    person = PersonFactory(organization=w.organization)  # no documents: back for correction
-    case = vetting.vetting_start(actor=w.provider, person=person, bureau=w.bureau)
-    [task] = open_tasks(case, "correction")
+    case, task = vetting_back_for_correction(w)
     assert task.status == STATUS.ASSIGNED and task.owner == w.provider
     client.force_login(w.provider)
     assert client.get(_page(case, task, "execute")).status_code == 200
