@@ -6,6 +6,7 @@ import datetime
 
 from django.utils import formats
 from django.utils.functional import lazy
+from django.utils.translation import pgettext
 
 
 def local_date(day: datetime.date) -> str:
@@ -19,6 +20,14 @@ def local_date(day: datetime.date) -> str:
 # message is translated when it is shown, and the date must be formatted then too, in the
 # same language, not when the error was raised.
 local_date_lazy = lazy(local_date, str)
+
+
+def user_label(user) -> str:
+    """How a page names a person by their account: their full name; for an account without
+    one, its number ("用户 12"), never its username (often an e-mail address). One's own
+    account (the menu, one's profile) may say one's username; nobody else's page does."""
+    name = user.get_full_name().strip()
+    return name or pgettext("account without a name", "User %(number)s") % {"number": user.pk}
 
 
 MB = 1024 * 1024

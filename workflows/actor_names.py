@@ -12,6 +12,7 @@ from collections import defaultdict
 from django.utils.translation import gettext, pgettext
 from guardian.models import UserObjectPermission
 
+from registry.formatting import user_label
 from registry.models import Bureau, Organization, PartnerDepartment, Person, School
 
 BUREAU_CODENAMES = ("clerk_bureau", "expert_bureau", "approve_bureau", "administer_bureau")
@@ -19,13 +20,6 @@ BUREAU_CODENAMES = ("clerk_bureau", "expert_bureau", "approve_bureau", "administ
 PARTY_CODENAMES = {"act_for_organization": Organization, "act_for_person": Person,
                    "act_for_school": School, "opine_department": PartnerDepartment,
                    **dict.fromkeys(BUREAU_CODENAMES, Bureau)}
-
-
-def user_label(user) -> str:
-    """A person's full name; for an account without one, its number: never its username
-    (often an e-mail address)."""
-    name = user.get_full_name().strip()
-    return name or pgettext("account without a name", "User %(number)s") % {"number": user.pk}
 
 
 def _name(obj) -> str:

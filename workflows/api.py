@@ -11,6 +11,7 @@ from viewflow.workflow.status import STATUS
 
 from documents.delivery import view_address
 from documents.permissions import may_view_documents
+from registry.formatting import user_label
 from registry.models import Bureau, Offering, Organization, Person, School
 from registry.requests import form_data, request_address
 from workflows import selectors, task_actions, task_queue
@@ -57,13 +58,17 @@ class OfferingFlagSerializer(serializers.ModelSerializer):
     offering_title = serializers.CharField(source="offering.title", read_only=True)
     kind_name = serializers.CharField(source="get_kind_display", read_only=True)
     decision_name = serializers.CharField(source="get_decision_display", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SerializerMethodField(
+        help_text="Who decided, by name (never a username): to the bureau's staff only.")
 
     class Meta:
         model = OfferingFlag
         fields = ["id", "offering", "offering_title", "kind", "kind_name", "matched_words",
                   "detail", "decision", "decision_name", "reason", "decided_by", "decided_at",
                   "created_at"]
+
+    def get_decided_by(self, flag) -> str | None:
+        return user_label(flag.decided_by) if flag.decided_by_id else None
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -78,6 +83,20 @@ class CaseSerializer(serializers.ModelSerializer):
                   "outcome", "outcome_reason", "missing", "correction_rounds", "correction_due",
                   "weighted_score", "score_spread_flagged", "notice_ends_on", "created",
                   "finished", "open_tasks", "flags"]
+
+    def to_representation(self, case):
+        data = super().to_representation(case)
+        request = self.context.get("request")
+        if data["flags"] and (request is None or not self._bureau_reads(request.user, case)):
+            for flag in data["flags"]:  # the bureau's staff by name to the bureau only
+                flag["decided_by"] = None
+        return data
+
+    def _bureau_reads(self, user, case) -> bool:
+        """Whether ``user`` is ``case``'s bureau staff (their bureaus asked once per list)."""
+        if "staff_bureaus" not in self.context:
+            self.context["staff_bureaus"] = selectors.staff_bureau_ids(user)
+        return user.is_superuser or case.bureau_id in self.context["staff_bureaus"]
 
     def get_open_tasks(self, case) -> list[dict]:
         """The case's open tasks the caller may open, with who holds each only for those
@@ -152,10 +171,13 @@ class PanelScoreSerializer(serializers.Serializer):
 
 class PanelSeatSerializer(serializers.Serializer):
     slot = serializers.IntegerField()
-    expert = serializers.CharField(source="expert.username")
+    expert = serializers.SerializerMethodField(help_text="By name, never by username.")
     status = serializers.CharField()
     total = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     scores = PanelScoreSerializer(many=True, source="scores.all")
+
+    def get_expert(self, assignment) -> str:
+        return user_label(assignment.expert)
 
 
 class PartnerOpinionSerializer(serializers.Serializer):
@@ -181,7 +203,7 @@ class PartnerOpinionSerializer(serializers.Serializer):
         data = super().to_representation(opinion)
         data.pop("given_by", None)
         if self.context.get("bureau") and opinion.given_by_id:
-            data["given_by"] = opinion.given_by.get_username()
+            data["given_by"] = user_label(opinion.given_by)
         return data
 
 

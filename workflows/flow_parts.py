@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows import selectors
 from workflows.nodes import (
+    ConfidentialFunction,
     own_task_urls_only,
 )
 from workflows.services import completeness as completeness_services
@@ -159,6 +160,21 @@ def bureau_reader(user, task):
     if not user.is_authenticated:
         return False
     return selectors.panel_view_of(user, task.process.coerced) == selectors.PANEL_BUREAU
+
+
+def record_check_reader(user, task):
+    """Who may open the task of the step a record hit takes (its passage is the query's
+    result): those who may read the result (the case's clerk, the bureau's approvers)."""
+    if not user.is_authenticated:
+        return False
+    return selectors.may_read_case_reasons(user, task.process.coerced)
+
+
+def record_hit_step(callback):
+    """The automated step a vetting takes on a record hit: its passage is the record query's
+    result, so its task's pages and rows are for those who may read that result only."""
+    return ConfidentialFunction(callback).ReadableBy(
+        record_check_reader, cases=selectors.record_check_cases_for)
 
 
 def panel_step_reader(user, task):

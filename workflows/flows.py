@@ -26,6 +26,7 @@ from workflows.flow_parts import (
     opinion_department,
     panel_step_reader,
     partner_task_reader,
+    record_hit_step,
     renewer_object,
     renewer_permission,
     tell_queue,
@@ -292,7 +293,7 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         .Else(this.reject_decided)
     )
     take_effect = flow.Function(this.approve).Next(this.approved_end)
-    reject_hit = flow.Function(this.reject_by_hit).Next(this.rejected_end)
+    reject_hit = record_hit_step(this.reject_by_hit).Next(this.rejected_end)
     reject_decided = flow.Function(this.reject_by_decision).Next(this.rejected_end)
 
     approved_end = flow.End()

@@ -33,7 +33,7 @@ from viewflow.utils import is_owner
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.flow import utils as flow_utils
-from viewflow.workflow.flow.nodes import Join, Split, Timer
+from viewflow.workflow.flow.nodes import Function, Join, Split, Timer
 from viewflow.workflow.flow.nodes import View as ViewNode
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.timer import TimerActivation
@@ -64,11 +64,14 @@ class ReadableByMixin:
     and the engine's task lists leave its tasks out for them (``workflows.site``)."""
 
     readable_by = None  # callable(user, task) -> bool; see ``ReadableBy``
+    readable_cases = None  # callable(user) -> the cases' QuerySet; see ``ReadableBy``
 
-    def ReadableBy(self, check):  # noqa: N802 - viewflow's API style
+    def ReadableBy(self, check, cases=None):  # noqa: N802 - viewflow's API style
         """Who may open any page of this node's tasks besides their holder:
-        ``check(user, task)``; everyone else gets a 404."""
-        self.readable_by = check
+        ``check(user, task)``; everyone else gets a 404. ``cases(user)``: the same rule
+        as the cases whose tasks the engine's lists show ``user`` (by default the cases
+        of the user's bureaus: ``workflows.selectors.tasks_listed_for``)."""
+        self.readable_by, self.readable_cases = check, cases
         return self
 
     def readable_to(self, user, task) -> bool:
@@ -93,6 +96,11 @@ class PanelSplit(ReadableByMixin, Split):
 class PanelJoin(ReadableByMixin, Join):
     """The join after the panel's (or the partner departments') tasks: its page lists each
     of them, so it is as confidential as they are (``ReadableBy``)."""
+
+
+class ConfidentialFunction(ReadableByMixin, Function):
+    """An automated step whose very passage says what only some may read (a vetting ended
+    on a record hit): its task's pages and rows are for those ``ReadableBy`` lets in."""
 
 
 class HumanTask(ReadableByMixin, ViewNode):

@@ -36,6 +36,12 @@ def _bureau_ids(user, perms=BUREAU_PERMS) -> list[int]:
                 .values_list("pk", flat=True))
 
 
+def staff_bureau_ids(user) -> set[int]:
+    """The bureaus whose cases ``user`` reads as their staff (``panel_view_of``'s bureau
+    view), for an answer about many cases: asked once, not once per case."""
+    return set(_bureau_ids(user)) if user.is_authenticated else set()
+
+
 def _granted_ids(user, perm: str, klass) -> list[int]:
     """The ids of the ``klass`` rows on which ``user`` holds ``perm`` as an object
     permission (its own or its groups'; never a global one)."""
@@ -142,6 +148,15 @@ def may_read_record_check(user, case: VettingProcess) -> bool:
         return False
     return case.checked_by_id == user.pk or user.has_perm("registry.approve_bureau",
                                                           case.bureau)
+
+
+def record_check_cases_for(user) -> QuerySet:
+    """The vetting cases whose record query ``user`` may read (``may_read_record_check``
+    as a query: the engine's task lists show the step a record hit takes to them only)."""
+    if not (user.is_authenticated and user.is_active):
+        return VettingProcess.objects.none()
+    return VettingProcess.objects.filter(
+        Q(checked_by=user) | Q(bureau_id__in=_bureau_ids(user, ["registry.approve_bureau"])))
 
 
 def may_read_case_reasons(user, case) -> bool:
@@ -348,6 +363,13 @@ def tasks_listed_for(user, tasks: QuerySet, process_model, confidential_nodes) -
     engine's dashboard and task list named every task's holder, the experts too, to the
     applicant."""
     if not confidential_nodes or user.is_superuser:
+        return tasks
+    for node in [n for n in confidential_nodes if n.readable_cases is not None]:
+        # a node with its own rule (a record hit's step: the record query's readers)
+        tasks = tasks.exclude(Q(flow_task=node) & ~Q(owner_id=user.pk) & ~Q(
+            process_id__in=node.readable_cases(user).values("pk")))
+    confidential_nodes = [n for n in confidential_nodes if n.readable_cases is None]
+    if not confidential_nodes:
         return tasks
     readable = Q(owner_id=user.pk) | Q(process_id__in=process_model.objects.filter(
         bureau_id__in=_bureau_ids(user)).values("pk"))

@@ -7,14 +7,17 @@ dashboard are narrowed to the cases the user may see (``workflows.selectors``).
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from django.views import generic
+from django.views.decorators.http import last_modified
 from viewflow.workflow import chart
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow.views import dashboard as vf_dashboard
-from viewflow.workflow.flow.views.chart import FlowChartView
+from viewflow.workflow.flow.views.chart import FlowChartView, process_start_time
 from viewflow.workflow.flow.views.list import FlowArchiveListView, FlowQueueListView
 from viewflow.workflow.status import STATUS
 
@@ -95,14 +98,35 @@ class ScopedDashboardView(vf_dashboard.DashboardView):
 
 
 class ScopedChartView(FlowChartView):
-    """A case's chart shows how far it got: only to those who may see the case."""
+    """A case's chart shows how far it got: only to those who may see the case, and the
+    route a vetting took (a record hit's step) only to those who may read its reasons."""
 
     def dispatch(self, request, *args, **kwargs):
         process_pk = kwargs.get("process_pk")
-        if process_pk is not None and not _visible_process_ids(
-                self.flow_class, request.user).filter(pk=process_pk).exists():
-            raise Http404
+        if process_pk is not None:
+            case = self.flow_class.process_class.objects.filter(
+                pk=process_pk, pk__in=_visible_process_ids(self.flow_class, request.user),
+            ).first()
+            if case is None or not selectors.may_read_case_reasons(request.user, case):
+                raise Http404
         return super().dispatch(request, *args, **kwargs)
+
+    # viewflow's own get(), but for the captions of a decision's two edges: viewflow 2.4
+    # writes them as bare English ("yes"/"no", flow.If's _outgoing), not marked for
+    # translation, so the chart on a Chinese page said "yes" and "no"
+    @method_decorator(last_modified(
+        lambda *args, **kwargs: None if "process_pk" in kwargs else process_start_time))
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "bpmn":  # an exchange format: as viewflow writes it
+            return super().get(request, *args, **kwargs)
+        grid = chart.calc_layout_data(self.flow_class)
+        if (process_pk := kwargs.get("process_pk")) is not None:
+            chart.calc_cell_status(self.flow_class, grid, process_pk)
+        captions = {"cond_true": pgettext("a decision's outcome on the flow chart", "yes"),
+                    "cond_false": pgettext("a decision's outcome on the flow chart", "no")}
+        for edge in grid.edges:
+            edge.label = captions.get(edge.edge_class, edge.label)
+        return HttpResponse(chart.grid_to_svg(grid), content_type="image/svg+xml")
 
 
 class CaseRedirectView(generic.View):

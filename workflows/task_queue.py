@@ -54,7 +54,14 @@ def task_queue_for(user, flow_classes) -> QuerySet:
 def without_barred_tasks(user, tasks: QuerySet, flow_classes) -> QuerySet:
     """``tasks`` without those still waiting that ``user`` may not take although they hold
     the permission: a decision of a case they checked, investigated, applied for or scored
-    (four eyes, the nodes' ``NotFor``). The queue listed them, and taking one was refused."""
+    (four eyes, the nodes' ``NotFor``). The queue listed them, and taking one was refused.
+
+    Nor a task the flow gave a named person (a correction) that a flow manager handed back:
+    it needs no permission, so viewflow's rule listed it, with the person's name, to every
+    user of every bureau and organization, though only that person may take it (from the
+    case's page, ``selectors.open_tasks_for``). Every other person's task names a
+    permission."""
+    tasks = tasks.exclude(status=STATUS.NEW, owner_permission__isnull=True)
     for flow_class in flow_classes:
         for node in flow_class.instance.nodes():
             barred = getattr(node, "not_for_cases", None)

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from documents.models import Document, DocumentType
+from registry.formatting import user_label
 
 
 class DocumentTypeSerializer(serializers.ModelSerializer):
@@ -18,11 +19,10 @@ class DocumentSerializer(serializers.ModelSerializer):
     document_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     document_type_name = serializers.CharField(source="document_type.display_name",
                                                read_only=True)
+    # by name, never the account's username (an account detail: workflows.actor_names);
     # null: not reviewed yet (or the account is gone)
-    uploaded_by = serializers.CharField(source="uploaded_by.get_username", read_only=True,
-                                        default=None, allow_null=True)
-    reviewed_by = serializers.CharField(source="reviewed_by.get_username", read_only=True,
-                                        default=None, allow_null=True)
+    uploaded_by = serializers.SerializerMethodField()
+    reviewed_by = serializers.SerializerMethodField()
     review_state_label = serializers.CharField(source="get_review_state_display",
                                                read_only=True)
     is_current = serializers.BooleanField(read_only=True)
@@ -37,6 +37,14 @@ class DocumentSerializer(serializers.ModelSerializer):
                   "reviewed_by", "reviewed_at", "rejection_reason", "is_current",
                   "superseded_at", "superseded_by", "download_url"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_uploaded_by(self, obj) -> str | None:
+        return user_label(obj.uploaded_by) if obj.uploaded_by_id else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_reviewed_by(self, obj) -> str | None:
+        return user_label(obj.reviewed_by) if obj.reviewed_by_id else None
 
     @extend_schema_field(serializers.CharField())
     def get_download_url(self, obj) -> str:

@@ -41,6 +41,7 @@ from documents.delivery import (
     view_response,
 )
 from documents.models import Document, DocumentType, EngagementPaper, PersonalDataAccess
+from registry.formatting import user_label
 from registry.models import Engagement
 from registry.selectors import person_of_user
 
@@ -213,7 +214,8 @@ class PersonalDataAccessSerializer(serializers.ModelSerializer):
                   "document_type", "case_label", "actor", "person"]
 
     def get_actor(self, access) -> str:
-        return access.actor.username if self.context.get("administrator") else ""
+        # by name, as the access-log page does: never the account's username
+        return user_label(access.actor) if self.context.get("administrator") else ""
 
     def get_person(self, access) -> str:
         return access.person.masked_id if self.context.get("administrator") else ""

@@ -82,6 +82,7 @@ NODE = FLOWS + r"/<int:process_pk>/(\w+)/<int:task_pk>/"
 TABLE = [
     # --- the public: health, language, sign-in, published lists, notices ---------------
     row("healthz", *ALL),
+    row("favicon.ico", *ALL),  # the icon a browser asks for (a redirect to it)
     row("i18n/setlang/", *ALL),
     row("", *ALL),  # the site's front page: a redirect to the workspace or to sign in
     row("accounts/login/", *ALL),
@@ -314,6 +315,9 @@ TABLE = [
     row("documents/<int:pk>/download/", *CASE_SEEN_BY_PANEL),
     row("documents/<str:kind>/<int:pk>/", *CASE_SEEN_BY_PANEL),
     row(r"^annualreview/<int:process_pk>/(chart/)?$", *BUREAU_SEEN, regex=True),
+    # a vetting's route says whether its record query hit: its chart is for those who may
+    # read the result (the case's clerk, here none yet, and the bureau's approvers)
+    row(r"^individualvetting/<int:process_pk>/chart/$", *APPROVER_OWN, regex=True),
     row(FLOWS + r"/<int:process_pk>/(chart/)?$", *CASE_SEEN, regex=True),
     # --- bureau clerks ------------------------------------------------------------------
     row("documents/<int:pk>/review/", *CLERK_OWN),
@@ -323,9 +327,10 @@ TABLE = [
     row(api("tasks/{pk}/act/"), *CLERK_OWN),
     row("selection/dashboard/<int:pk>/", "NN", "NN", "NN", "YN", "NN", "YN", "YN"),
     row("selection/dashboard/<int:pk>/<slug:kind>/", "NN", "NN", "NN", "YN", "NN", "YN", "YN"),
-    # the bureau staff's one inbox and one queue across the flows (each their own tasks)
+    # the bureau staff's one inbox, queue and archive across the flows (each their own tasks)
     row("selection/work/inbox/", "N", "N", "N", "Y", "Y", "Y", "Y"),
     row("selection/work/queue/", "N", "N", "N", "Y", "Y", "Y", "Y"),
+    row("selection/work/archive/", "N", "N", "N", "Y", "Y", "Y", "Y"),
     # --- bureau administrators ----------------------------------------------------------
     row("registry/bureau/<int:bureau_id>/", *ADMIN_OWN),
     row("registry/bureau/<int:bureau_id>/publish/", *ADMIN_OWN),
@@ -405,6 +410,10 @@ TABLE = [
         *BUREAU_SEEN, regex=True),
     row(r"^organizationselection/<int:process_pk>/(partners|partners_done)/<int:task_pk>/"
         r"(detail/)?$", *BUREAU_SEEN, regex=True),
+    # ... and a vetting's step on a record hit (its passage is the query's result): the
+    # case's clerk and the bureau's approvers only
+    row(r"^individualvetting/<int:process_pk>/reject_hit/<int:task_pk>/(detail/)?$",
+        "NN", "NN", "NN", "YN", "NN", "YN", "NN", regex=True),
     row(NODE + "$", "NN", "YY", "YY", "YY", "YY", "YY", "YY", regex=True),
     # who may see a case sees the pages of its tasks
     row(task_page("annualreview", r"\w+", "detail"), *BUREAU_SEEN, regex=True),
