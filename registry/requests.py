@@ -20,7 +20,7 @@ from registry.models import (
     ServiceCategory,
     TermNeed,
 )
-from registry.roles import Role
+from registry.roles import BUREAU_ROLES, Role
 from registry.selectors import granted_objects, objects_for_role
 from registry.selectors.search_ranking import TOTAL as SEARCH_TOTAL
 
@@ -58,6 +58,14 @@ def role_groups(user) -> set[str]:
     if not hasattr(user, "_role_groups"):
         user._role_groups = set(user.groups.values_list("name", flat=True))
     return user._role_groups
+
+
+def works_at_a_bureau(user) -> bool:
+    """Whether ``user`` works at any bureau (clerk, expert, approver, administrator) or runs
+    the system: the bureau's workspace, its one inbox, queue and archive are theirs."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or any(role in role_groups(user) for role in BUREAU_ROLES)
 
 
 def schools_of(user):

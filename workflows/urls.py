@@ -32,9 +32,10 @@ urlpatterns = [
              name="review-case-evidence"),
     ])),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
-    # the bureau staff's one inbox and one queue, across the flows
+    # the bureau staff's one inbox, one queue and one archive (已办结), across the flows
     path("work/inbox/", worklist_views.InboxView.as_view(), name="work-inbox"),
     path("work/queue/", worklist_views.QueueView.as_view(), name="work-queue"),
+    path("work/archive/", worklist_views.ArchiveView.as_view(), name="work-archive"),
     path("notices/", include([
         path("", views.NoticeListView.as_view(), name="notices"),
         path("<int:pk>/object/", views.ObjectionView.as_view(), name="object"),

@@ -1,19 +1,21 @@
-"""Reads for the bureau staff's one inbox and one queue across the flows (我的待办, 待领取任务).
+"""Reads for the bureau staff's one inbox, one queue and one archive across the flows (我的待办,
+待领取任务, 已办结).
 
 viewflow's inbox and queue are per flow: an approver whose decision waited in the vetting
 flow found nothing under the menu's inbox (the selection flow's). These lists hold every
 flow's tasks, by the rule the per-flow queues and the API's task list follow
-(``task_queue.task_queue_for``, with its four-eyes exclusion), never another one.
+(``task_queue.task_queue_for``, with its four-eyes exclusion), never another one. The
+archive (viewflow's was the selection flow's alone) holds the tasks the user finished in the
+same flows, as rows of the same shape (``worklist_rows``).
 """
 
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
+from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from registry.requests import role_groups
-from registry.roles import BUREAU_ROLES
 from workflows import selectors, task_queue
 from workflows.flows import (
     AnnualReviewFlow,
@@ -44,14 +46,6 @@ _CASE_RELATIONS = {
 }
 
 
-def is_bureau_staff(user) -> bool:
-    """Whether ``user`` works at a bureau (clerk, expert, approver, administrator) or runs
-    the system: the one inbox and queue are theirs."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.is_superuser or any(role in role_groups(user) for role in BUREAU_ROLES)
-
-
 def _open_tasks(user) -> QuerySet:
     return task_queue.task_queue_for(user, BUREAU_FLOWS)
 
@@ -66,6 +60,16 @@ def bureau_queue_for(user) -> QuerySet:
     """The tasks waiting to be taken that ``user`` may take, in every flow (less those four
     eyes bar them from), the longest waiting first."""
     return _open_tasks(user).filter(status=STATUS.NEW).order_by("created", "pk")
+
+
+def bureau_done_for(user) -> QuerySet:
+    """The tasks ``user`` did themselves (finished, held by them) in every flow of the
+    inbox and queue, the latest finished first: never another user's."""
+    if not getattr(user, "is_authenticated", False):
+        return Task.objects.none()
+    return (Task.objects.filter(flow_task_type="HUMAN", process__flow_class__in=BUREAU_FLOWS,
+                                owner=user, status=STATUS.DONE)
+            .order_by("-finished", "-pk"))
 
 
 def bureau_work_counts(user) -> dict[str, int]:

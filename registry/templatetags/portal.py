@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from registry.exports import entry_grades
+from registry.formatting import user_label as account_label
 from registry.models import grades_label
-from registry.requests import role_groups
+from registry.requests import role_groups, works_at_a_bureau
 from registry.roles import BUREAU_ROLES, Role
 from registry.selectors import objects_for_role, person_of_user
 from registry.signing import mask_name
@@ -109,7 +110,7 @@ def menu_sections(user) -> list[dict]:
             # annual review, review cases): the selection flow's own held only its tasks
             (_("Inbox"), _url("workflows:work-inbox"), "inbox"),
             (_("Queue"), _url("workflows:work-queue"), "queue"),
-            (_("Archive"), _url("organizationselection:archive"), "archive"),
+            (_("Archive"), _url("workflows:work-archive"), "archive"),
             (_("Cases"), _url("organizationselection:index"), "domain"),
             (_("Documents to review"), _url("documents:review-queue"), "rule"),
             (_("Individual vetting"), _url("individualvetting:index"), "badge"),
@@ -228,9 +229,7 @@ def bureau_work_counts(context):
     """The signed-in bureau user's counts of tasks held (我的待办) and waiting to be taken
     (待领取任务), with the addresses of the two lists; None for anyone else."""
     user = getattr(context.get("request"), "user", None)
-    if _work_counter is None or not getattr(user, "is_authenticated", False):
-        return None
-    if not (user.is_superuser or any(r in role_groups(user) for r in BUREAU_ROLES)):
+    if _work_counter is None or not works_at_a_bureau(user):
         return None
     counts = _work_counter(user)
     return {**counts, "inbox_url": _url("workflows:work-inbox"),
@@ -363,9 +362,9 @@ AUDIT_STATES = {
 def audit_action(event) -> str:
     """An audit event's action and new state in words, e.g. "Decision recorded → approve"."""
     action = str(AUDIT_ACTIONS.get(event.action, event.action))
-    if event.to_state:
-        action += " → " + str(AUDIT_STATES.get(event.to_state, event.to_state))
-    return action
+    state = str(AUDIT_STATES.get(event.to_state, event.to_state)) if event.to_state else ""
+    # "未通过 → 未通过" said nothing twice: the state only where it adds to the action
+    return f"{action} → {state}" if state and state != action else action
 
 
 @register.filter
@@ -473,3 +472,10 @@ def loosen_search(context, form) -> list[tuple[str, str]]:
         suggestions.append((_("Without “%(criterion)s”") % {"criterion": label},
                             f"?{query.urlencode()}"))
     return suggestions
+
+
+@register.filter
+def user_label(user) -> str:
+    """``{{ someone|user_label }}``: a person named by their account as every page names
+    them, by full name or "用户 12", never by username (often an e-mail address)."""
+    return account_label(user) if user is not None else ""
