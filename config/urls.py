@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from viewflow.contrib.auth import AuthViewset
 
@@ -8,8 +10,18 @@ from config.health import healthz
 from config.security import two_factor
 from config.site import site
 
+
+class FaviconView(RedirectView):
+    """``/favicon.ico``, which a browser asks for on a page that links no icon (Django's
+    admin-styled pages: the admin, the password reset): the registry's icon."""
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("registry/favicon.svg")
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -255,15 +255,23 @@ def school_engagements(request):
     term_form = TermForm(prefix="term")
     engagement_form = EngagementForm(prefix="eng", initial=initial)
     status = 200
+    adding_term = request.method == "POST" and _adds_term(request.POST)
     if request.method == "POST":
         try:
-            if "term-name" in request.POST:
+            if adding_term:
+                # what the school typed into the engagement form, from which it adds the
+                # term, comes back as typed (never through an address: the roster's ID numbers)
+                typed = {name: request.POST[f"eng-{name}"] for name in EngagementForm.base_fields
+                         if f"eng-{name}" in request.POST}
                 term_form = TermForm(request.POST, prefix="term")
+                engagement_form = EngagementForm(prefix="eng", initial={**initial, **typed})
                 if term_form.is_valid():
-                    services.school_term_create(actor=request.user, school=school,
-                                                **term_form.cleaned_data)
+                    term = services.school_term_create(actor=request.user, school=school,
+                                                       **term_form.cleaned_data)
                     messages.success(request, _("Term recorded."))
-                    # back to the engagement form, still filled in with the chosen provider
+                    if typed:  # the engagement form again, as typed, for the new term
+                        return _engagements_page(request, school, engagement_form=EngagementForm(
+                            prefix="eng", initial={**initial, **typed, "term": term.pk}))
                     query = urlencode({"school": school.pk, **initial})
                     return redirect(f"{reverse('registry:school-engagements')}?{query}")
             else:
@@ -276,11 +284,21 @@ def school_engagements(request):
             status = 400
         except ValidationError as error:
             # the service's refusal goes next to the field it is about, like the form's own
-            form = term_form if "term-name" in request.POST else engagement_form
-            form_error(form, error)
+            form_error(term_form if adding_term else engagement_form, error)
             status = 400
     return _engagements_page(request, school, term_form=term_form,
                              engagement_form=engagement_form, status=status)
+
+
+def _adds_term(post) -> bool:
+    """Whether a POST to the engagements page adds a term: the term form alone, its button
+    inside the engagement form, or Enter pressed in its fields there (the engagement form's
+    own button is then the one sent) while no term is chosen for the engagement."""
+    if "add-term" in post:
+        return True
+    if "eng-term" not in post:
+        return "term-name" in post
+    return not post.get("eng-term") and bool(post.get("term-name", "").strip())
 
 
 def _engagements_page(request, school, *, term_form=None, engagement_form=None,
@@ -291,6 +309,8 @@ def _engagements_page(request, school, *, term_form=None, engagement_form=None,
     engagement_form = engagement_form or EngagementForm(prefix="eng")
     terms = list(selectors.terms_for_schools([school.pk]))
     provider = _engagement_form_for_people(engagement_form, terms)
+    if provider:  # the term's fields are inside the engagement form: not required to save it
+        term_form.use_required_attribute = False
     context = {
         "school": school, "term_form": term_form, "engagement_form": engagement_form,
         "terms": terms, "provider": provider,

@@ -80,11 +80,11 @@ def test_school_contracts_a_provider_and_the_gate_checks_the_permits(new_page, t
     page.fill("#id_eng-sessions", "16")
     page.fill("#id_eng-places", "30")
     page.fill("#id_eng-roster", "\n".join(c.id_number for c in coaches))
-    page.locator("#record-engagement button[type=submit]").click()
+    page.locator("#record-engagement button[type=submit]:not([name=add-term])").click()
     expect(page.locator("#record-engagement")).to_contain_text("¥50.00")
     assert not Engagement.objects.exists()
     page.fill("#id_eng-fee_per_session", "45")
-    page.locator("#record-engagement button[type=submit]").click()
+    page.locator("#record-engagement button[type=submit]:not([name=add-term])").click()
     expect(page.locator(".portal-messages")).to_contain_text("引进项目已登记")
     engagement = Engagement.objects.get()
     assert engagement.need is not None and engagement.roster.count() == 2
@@ -97,7 +97,8 @@ def test_school_contracts_a_provider_and_the_gate_checks_the_permits(new_page, t
     # the provider signs its side
     provider_page = login(new_page(), provider)
     provider_page.goto(reverse("registry:provider-engagements"))
-    provider_page.locator(f"a:has-text('{engagement.pk}')").first.click()
+    detail = reverse("registry:engagement-detail", args=[engagement.pk])
+    provider_page.locator(f"main a[href='{detail}']").first.click()
     _upload(provider_page, "agreement", "provider")
     _upload(provider_page, "safety", "provider")
     expect(provider_page.locator("main")).to_contain_text("已签订")

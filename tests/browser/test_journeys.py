@@ -441,8 +441,8 @@ def test_school_searches_opens_a_provider_engages_and_evaluates(page, world):
     expect(page.locator("#id_eng-organization")).to_have_value(str(w.organization.pk))
     expect(page.locator("#id_eng-offering")).to_have_value(str(w.offering.pk))
     # there is no term yet: the school adds the term (ending today, so that it can be
-    # evaluated at once), and comes back to the form
-    expect(page.locator("#record-engagement")).to_contain_text("请先在上方新增学期")
+    # evaluated at once) in the same form
+    expect(page.locator("#record-engagement")).to_contain_text("请先在下方新增学期")
     page.fill("#id_term-name", "2026年秋季学期")
     page.fill("#id_term-starts_on", (today - datetime.timedelta(days=90)).isoformat())
     page.fill("#id_term-ends_on", today.isoformat())
@@ -455,11 +455,11 @@ def test_school_searches_opens_a_provider_engages_and_evaluates(page, world):
     page.fill("#id_eng-ends_on", (today + datetime.timedelta(days=30)).isoformat())
     page.fill("#id_eng-fee_per_session", "20")
     page.fill("#id_eng-sessions", "16")
-    page.locator("#record-engagement button[type=submit]").click()
+    page.locator("#record-engagement button[type=submit]:not([name=add-term])").click()
     expect(page.locator("#id_eng-ends_on_errors")).to_contain_text("学期")
     assert not Engagement.objects.exists()
     page.fill("#id_eng-ends_on", "")
-    page.locator("#record-engagement button[type=submit]").click()
+    page.locator("#record-engagement button[type=submit]:not([name=add-term])").click()
     # then it is listed, and the school evaluates it
     expect(page.locator(".portal-messages")).to_contain_text("引进项目已登记")
     engagement = Engagement.objects.get(school=school, organization=w.organization)

@@ -40,12 +40,15 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def _open_document_here(page):
     """Open the first document beside the form, in the page's own viewer."""
     link = page.locator("a.case-document-open").first
+    viewer = page.locator("iframe.case-document-viewer")
+    expect(viewer).to_be_hidden()  # no empty frame under the list before anything is open
     with page.expect_response(lambda r: "/documents/" in r.url and "/view/" in r.url) as seen:
         link.click()
     assert seen.value.status == 200
     assert seen.value.headers["x-frame-options"] == "SAMEORIGIN"
     assert seen.value.headers["content-type"] in ("application/pdf", "image/jpeg",
                                                   "image/png")
+    expect(viewer).to_be_visible()
 
 
 def test_reviewers_see_the_evidence_and_the_panel_stays_confidential(new_page, world):

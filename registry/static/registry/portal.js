@@ -201,6 +201,17 @@
     window.setTimeout(poll, 300);
   }
 
+  // a task page's document viewer stays out of the way until a document is opened in it
+  function wireDocumentViewer(viewer) {
+    viewer.classList.add("case-document-viewer--idle");
+    document.querySelectorAll("a.case-document-open").forEach(function (link) {
+      link.addEventListener("click", function () {
+        viewer.classList.remove("case-document-viewer--idle");
+        viewer.scrollIntoView({block: "nearest"});
+      });
+    });
+  }
+
   function init() {
     labelFileInputs();
     // a task form's errors are said as soon as the page comes back with them
@@ -212,6 +223,7 @@
     document.querySelectorAll("input.portal-date-input").forEach(wireDate);
     wireTaskDates();
     document.querySelectorAll(".portal-job[data-job-status]").forEach(wireJob);
+    document.querySelectorAll("iframe.case-document-viewer").forEach(wireDocumentViewer);
   }
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("turbo:load", init);
