@@ -18,7 +18,10 @@ from workflows.services import vetting
 
 
 class SchoolVettingForm(forms.Form):
-    bureau = forms.ModelChoiceField(label=_("Bureau asked to vet"), queryset=Bureau.objects.none())
+    bureau = forms.ModelChoiceField(
+        label=_("Bureau asked to vet"), queryset=Bureau.objects.none(),
+        empty_label=_("Choose a bureau"),
+        error_messages={"required": _("Choose the bureau that is to vet this person.")})
 
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,7 +52,8 @@ class SchoolVettingView(LoginRequiredMixin, generic.FormView):
         return {**super().get_form_kwargs(), "school": self.invitation.school}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "invitation": self.invitation}
+        return {**super().get_context_data(**kwargs), "invitation": self.invitation,
+                "consent_missing_for": getattr(self, "consent_missing_for", None)}
 
     def form_valid(self, form):
         try:
@@ -59,6 +63,8 @@ class SchoolVettingView(LoginRequiredMixin, generic.FormView):
         except (ValidationError, PermissionDenied) as error:
             if isinstance(error, PermissionDenied):
                 error = ValidationError(str(error))
+            elif getattr(error, "code", None) == "no_consent":  # the page says what to do
+                self.consent_missing_for = form.cleaned_data["bureau"]
             form_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The bureau is asked to vet %(name)s (case "

@@ -56,7 +56,7 @@ def test_bureau_staff_read_full_names_never_usernames_on_a_review_case(client, w
     client.force_login(w.decider)
     history = _history(client.get(reverse("workflows:review-case", args=[case.pk])))
     # the school's person by name and school; the clerk, who has no name set, by number
-    assert f"王校长 ({w.engagement.school.name})" in history
+    assert f"王校长（{w.engagement.school.name}）" in history
     assert f"用户 {w.clerk.pk}" in history
     assert not _shown(_account_details(w.school_account, w.clerk), history), history
 
