@@ -31,7 +31,7 @@ from tests.contracts.conftest import _signing_key, contract, engage  # noqa: F40
 from tests.contracts.test_contract import sign_all
 from tests.factories import PersonFactory, SchoolFactory, UserFactory
 from tests.registry.builders import bureau_admin, days
-from tests.workflows.conftest import open_tasks, upload_all
+from tests.workflows.conftest import clerk_verifies, open_tasks, upload_all
 from tests.workflows.test_correction_form import _sent_back
 from workflows import selectors, task_actions
 from workflows.models import VettingProcess
@@ -144,12 +144,7 @@ def _vetted(w, result, reference):
     registry_services.consent_give(actor=person.user, person=person, bureau=w.bureau)
     case = vetting.vetting_start(actor=school.user, person=person, bureau=w.bureau,
                                  school=school)
-    [task] = open_tasks(case, "verification")
-    data = {f"doc_{d.pk}": "verify" for d in documents}
-    data.update(query_reference=reference, query_date=str(timezone.localdate()),
-                query_result=result)
-    task_actions.task_perform(actor=w.clerk, task=task, data=data)
-    case.refresh_from_db()
+    clerk_verifies(w.clerk, case, documents, reference=reference, result=result)
     return case, school, person
 
 

@@ -22,7 +22,7 @@ from registry.roles import Role
 from registry.validators import mask_id_number
 from tests.factories import PersonFactory, SchoolFactory, UserFactory
 from tests.security.conftest import _approved, _do, _renew
-from tests.workflows.conftest import open_tasks, upload_all
+from tests.workflows.conftest import clerk_verifies, open_tasks, upload_all
 from workflows import task_actions
 from workflows.models import CaseOutcome, Notification, RecertificationProcess
 from workflows.services import notifications, recertification, vetting
@@ -42,12 +42,7 @@ class Side:
 
 
 def _verify(w, case, reference, result):
-    [task] = open_tasks(case, "verification")
-    data = {f"doc_{pk}": "verify" for pk in Document.objects.filter(
-        person=case.person, review_state="pending").values_list("pk", flat=True)}
-    data.update(query_reference=reference, query_date=str(timezone.localdate()),
-                query_result=result)
-    task_actions.task_perform(actor=w.clerk, task=task, data=data)
+    clerk_verifies(w.clerk, case, reference=reference, result=result)
 
 
 def _decide(w, case, decision, reason):

@@ -5,15 +5,13 @@ answered to bureau staff only. Through HTTP, as the users would."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
 from registry import selectors
 from registry import services as registry_services
 from registry.models import AuditEvent
 from registry.roles import Role
 from tests.factories import BlacklistingFactory, PersonFactory, SchoolFactory, UserFactory
-from tests.workflows.conftest import open_tasks, upload_all
-from workflows import task_actions
+from tests.workflows.conftest import clerk_verifies, upload_all
 from workflows.models import CaseOutcome, Notification
 from workflows.services import vetting
 
@@ -29,12 +27,7 @@ def hit(world):
     person = PersonFactory(organization=world.organization, kind="retiree", user=person_user)
     documents = upload_all(world.provider, person)
     case = vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
-    [task] = open_tasks(case, "verification")
-    data = {f"doc_{d.pk}": "verify" for d in documents}
-    data.update(query_reference="NC-2026-000123", query_date=str(timezone.localdate()),
-                query_result="hit")
-    task_actions.task_perform(actor=world.clerk, task=task, data=data)
-    case.refresh_from_db()
+    clerk_verifies(world.clerk, case, documents, result="hit")
     return {"person": person, "user": person_user, "case": case}
 
 

@@ -17,8 +17,7 @@ from registry import services as registry_services
 from registry.models import RecordQueryConsent, SchoolInvitation
 from registry.roles import Role
 from tests.factories import EngagementFactory, PersonFactory, SchoolFactory, UserFactory
-from tests.workflows.conftest import open_tasks, upload_all
-from workflows import task_actions
+from tests.workflows.conftest import clerk_verifies, open_tasks, upload_all
 from workflows.models import VettingProcess
 from workflows.services import checks, vetting
 
@@ -216,13 +215,7 @@ def _verified_case(world):
     person = PersonFactory(organization=world.organization, kind="retiree")
     documents = upload_all(world.provider, person)
     case = vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
-    [task] = open_tasks(case, "verification")
-    data = {f"doc_{d.pk}": "verify" for d in documents}
-    data.update(query_reference="NC-2026-000777", query_date=str(timezone.localdate()),
-                query_result="clear")
-    task_actions.task_perform(actor=world.clerk, task=task, data=data)
-    case.refresh_from_db()
-    return case
+    return clerk_verifies(world.clerk, case, documents)
 
 
 def test_record_check_results_are_read_by_the_cases_clerk_and_approver_only(world, school):

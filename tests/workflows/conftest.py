@@ -10,7 +10,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from documents.models import DocumentType
+from documents.models import Document, DocumentType
 from documents.selectors import document_types_for
 from documents.services import document_upload
 from registry import services as registry_services
@@ -18,6 +18,7 @@ from registry.models import Bureau, PartnerDepartment, ServiceCategory
 from registry.roles import Role
 from tests.factories import OfferingFactory, OrganizationFactory, PersonFactory, UserFactory
 from tests.samples import PDF  # a real one-page PDF: uploads are parsed
+from workflows import task_actions
 from workflows.services import vetting
 
 
@@ -95,6 +96,22 @@ def vetting_back_for_correction(w, **person_fields):
     case = vetting.vetting_start(actor=w.provider, person=person, bureau=w.bureau)
     [task] = open_tasks(case, "correction")
     return case, task
+
+
+def clerk_verifies(clerk, case, documents=None, *, result="clear",
+                   reference="NC-2026-000123", query_date=None):
+    """The clerk's check of a vetting case (材料审核与入职查询): every document verified
+    (``documents``, else the person's documents waiting for review) and the record query
+    recorded with ``result``. Returns the case, read again."""
+    [task] = open_tasks(case, "verification")
+    if documents is None:
+        documents = Document.objects.filter(person=case.person, review_state="pending")
+    data = {f"doc_{d.pk}": "verify" for d in documents}
+    data.update(query_reference=reference, query_date=str(query_date or timezone.localdate()),
+                query_result=result)
+    task_actions.task_perform(actor=clerk, task=task, data=data)
+    case.refresh_from_db()
+    return case
 
 
 class World:

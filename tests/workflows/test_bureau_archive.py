@@ -17,7 +17,7 @@ from documents.models import Document
 from registry import services as registry_services
 from registry.roles import Role
 from tests.factories import SchoolFactory, UserFactory
-from tests.workflows.conftest import open_tasks
+from tests.workflows.conftest import clerk_verifies, open_tasks
 from tests.workflows.test_bureau_worklist import INBOX, QUEUE, _rows, _selection, _vetting
 from tests.workflows.test_selection_flow import _apply, _score_all, _verify_all
 from workflows import task_actions
@@ -214,12 +214,8 @@ def test_the_home_pages_counts_are_the_rows_of_the_inbox_and_the_queue(world, cl
     # another clerk checked two more: their decisions wait for either approver
     other = w.staff(Role.BUREAU_CLERK)
     for _ in range(2):
-        case, person = _vetting(w, verify=False)
-        [task] = open_tasks(case, "verification")
-        data = {f"doc_{d.pk}": "verify" for d in Document.objects.filter(person=person)}
-        data.update(query_reference="NC-2026-000002", query_date="2026-01-05",
-                    query_result="clear")
-        assert task_actions.task_perform(actor=other, task=task, data=data)
+        case, _person = _vetting(w, verify=False)
+        clerk_verifies(other, case)
     # the clerk holds one application's check, one waits; a review case waits too
     held, organization = _selection(w)
     [task] = open_tasks(held, "qualification")

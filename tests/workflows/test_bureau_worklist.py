@@ -8,7 +8,6 @@ import datetime
 import re
 
 import pytest
-from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from registry import services as registry_services
@@ -23,8 +22,8 @@ from tests.factories import (
     SchoolFactory,
     UserFactory,
 )
-from tests.workflows.conftest import open_tasks, upload_all
-from workflows import task_actions, task_queue
+from tests.workflows.conftest import clerk_verifies, open_tasks, upload_all
+from workflows import task_queue
 from workflows.services import selection, vetting
 
 pytestmark = pytest.mark.django_db
@@ -44,11 +43,7 @@ def _vetting(w, *, verify=True):
     documents = upload_all(w.provider, person)
     case = vetting.vetting_start(actor=w.provider, person=person, bureau=w.bureau)
     if verify:
-        [task] = open_tasks(case, "verification")
-        data = {f"doc_{d.pk}": "verify" for d in documents}
-        data.update(query_reference="NC-2026-000001", query_date=str(timezone.localdate()),
-                    query_result="clear")
-        assert task_actions.task_perform(actor=w.clerk, task=task, data=data)
+        clerk_verifies(w.clerk, case, documents)
     return case, person
 
 

@@ -5,15 +5,13 @@ each read logged; never to the person, their organization's provider or the scho
 asked. Through HTTP, as the users would."""
 
 import pytest
-from django.utils import timezone
 
 from documents.models import PersonalDataAccess
 from registry import services as registry_services
 from registry.roles import Role
 from tests.factories import PersonFactory, SchoolFactory, UserFactory
 from tests.security.test_vetting_reach import _invite_and_accept, _start
-from tests.workflows.conftest import open_tasks, upload_all
-from workflows import task_actions
+from tests.workflows.conftest import clerk_verifies, open_tasks, upload_all
 from workflows.models import VettingProcess
 
 pytestmark = pytest.mark.django_db
@@ -41,12 +39,7 @@ def _vetted(world, school, result: str, reference: str):
     response = _start(school.user, person, world.bureau, school)
     assert response.status_code == 201, response.content
     case = VettingProcess.objects.get(pk=response.json()["id"])
-    [task] = open_tasks(case, "verification")
-    data = {f"doc_{d.pk}": "verify" for d in documents}
-    data.update(query_reference=reference, query_date=str(timezone.localdate()),
-                query_result=result)
-    task_actions.task_perform(actor=world.clerk, task=task, data=data)
-    case.refresh_from_db()
+    clerk_verifies(world.clerk, case, documents, reference=reference, result=result)
     return case, person
 
 

@@ -15,8 +15,7 @@ from documents.services import document_upload, document_verify
 from registry.models import Approval, AuditEvent
 from tests.factories import PersonFactory
 from tests.registry.builders import approve
-from tests.workflows.conftest import open_tasks, pdf, upload_all
-from workflows import task_actions
+from tests.workflows.conftest import clerk_verifies, open_tasks, pdf, upload_all
 from workflows.models import CaseOutcome
 from workflows.services import recertification, vetting
 
@@ -27,11 +26,7 @@ def at_decision(world):
                            name="陈教练")
     documents = upload_all(world.provider, person)
     case = vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
-    [task] = open_tasks(case, "verification")
-    data = {f"doc_{d.pk}": "verify" for d in documents}
-    data.update(query_reference="NC-2026-000777", query_date=str(timezone.localdate()),
-                query_result="clear")
-    task_actions.task_perform(actor=world.clerk, task=task, data=data)
+    clerk_verifies(world.clerk, case, documents)
     [task] = open_tasks(case, "decision")
     return case, task
 
@@ -118,11 +113,7 @@ def swimmer_at_decision(world):
                            name="林游泳")
     documents = upload_all(world.provider, person, skip=(QUALIFICATION,))
     case = vetting.vetting_start(actor=world.provider, person=person, bureau=world.bureau)
-    [task] = open_tasks(case, "verification")
-    data = {f"doc_{d.pk}": "verify" for d in documents}
-    data.update(query_reference="NC-2026-000778", query_date=str(timezone.localdate()),
-                query_result="clear")
-    task_actions.task_perform(actor=world.clerk, task=task, data=data)
+    clerk_verifies(world.clerk, case, documents)
     [task] = open_tasks(case, "decision")
     return case, task
 

@@ -10,7 +10,7 @@ from registry import services as registry_services
 from registry.models import Approval, AuditEvent
 from registry.roles import Role
 from tests.factories import PersonFactory, SchoolFactory, UserFactory
-from tests.workflows.conftest import open_tasks, upload_all
+from tests.workflows.conftest import clerk_verifies, open_tasks, upload_all
 from workflows import task_actions
 from workflows.models import CaseOutcome
 from workflows.services import vetting
@@ -24,11 +24,7 @@ def retiree(world):
 
 
 def _verify(world, case, documents, result="clear"):
-    [task] = open_tasks(case, "verification")
-    data = {f"doc_{d.pk}": "verify" for d in documents}
-    data.update(query_reference="NC-2026-000123", query_date=str(timezone.localdate()),
-                query_result=result)
-    task_actions.task_perform(actor=world.clerk, task=task, data=data)
+    clerk_verifies(world.clerk, case, documents, result=result)
 
 
 def test_clear_query_and_approval_last_at_most_twelve_months(world, retiree):
