@@ -1,9 +1,15 @@
 """The parts the flows share: task-row summaries, the mixins every case flow uses, and
 the small functions the nodes call to find a task's owner, object or permission."""
 
+from functools import update_wrapper
+
+from django.http import Http404
+from django.urls import URLResolver
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Task
 
 from workflows import selectors
+from workflows.models import VettingProcess
 from workflows.nodes import (
     ConfidentialFunction,
     own_task_urls_only,
@@ -95,6 +101,9 @@ class CaseFlowMixin:
             node = self.node(getattr(pattern, "namespace", None) or "", no_obsolete=True)
             if node is not None:
                 own_task_urls_only(node, pattern)
+                if (self.process_class is VettingProcess
+                        and node.name not in selectors.OUTCOME_ONLY_STEPS):
+                    _hidden_from_outcome_readers(pattern)
         return urlpatterns
 
     def has_view_permission(self, user, obj=None):
@@ -107,6 +116,28 @@ class CaseFlowMixin:
                     name__in=ROLE_GROUPS).exists()
             return user._has_case_role
         return selectors.may_view_case(user, obj)
+
+
+def _hidden_from_outcome_readers(resolver: URLResolver) -> None:
+    """Make the task pages under ``resolver`` (a bureau's step of a vetting) answer 404 to
+    whoever reads the case's outcome only (``selectors.reads_outcome_only``: the school that
+    asked; ``selectors.tasks_openable_by``), as the pages of a step never taken do."""
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            _hidden_from_outcome_readers(pattern)
+        elif "task_pk" in pattern.pattern.converters:
+            pattern.callback = _unless_hidden(pattern.callback)
+
+
+def _unless_hidden(view):
+    def checked(request, *args, **kwargs):
+        task = Task.objects.select_related("process").filter(pk=kwargs["task_pk"]).first()
+        if task is not None and not selectors.tasks_openable_by(request.user, [task]):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    update_wrapper(checked, view)
+    return checked
 
 
 class CaseStepsMixin:

@@ -14,6 +14,7 @@ from documents.selectors import documents_of
 from registry.models import Bureau, Organization, Person
 from registry.selectors import audit_trail
 from registry.selectors.departments import departments_of_user
+from workflows import entry
 from workflows.actor_names import actors_named, user_label
 from workflows.models import (
     AnnualReviewProcess,
@@ -25,6 +26,7 @@ from workflows.models import (
     SelectionProcess,
     VettingProcess,
 )
+from workflows.provider_cases import case_status_field, provider_cases_of  # noqa: F401
 
 BUREAU_PERMS = ["registry.clerk_bureau", "registry.approve_bureau",
                 "registry.administer_bureau"]
@@ -109,27 +111,6 @@ def provider_cases_for(user) -> QuerySet:
     return Process.objects.filter(pk__in=first.union(*others)).order_by("-created", "-pk")
 
 
-def provider_cases_of(processes) -> list:
-    """The cases of ``processes`` (a page of ``provider_cases_for``) in their order, each as
-    its own kind with its subject and bureau: one query per kind, not one per row."""
-    pks = [process.pk for process in processes]
-    cases = {case.pk: case for case in [
-        *SelectionProcess.objects.filter(pk__in=pks).select_related("organization", "bureau"),
-        *VettingProcess.objects.filter(pk__in=pks).select_related("person", "bureau"),
-        *RecertificationProcess.objects.filter(pk__in=pks).select_related(
-            "approval__organization", "approval__person", "bureau"),
-        *ReviewCaseProcess.objects.filter(pk__in=pks).select_related(
-            "organization", "person", "bureau"),
-    ]}
-    return [cases[pk] for pk in pks if pk in cases]
-
-
-def case_status_field(case) -> str:
-    """The field that says where ``case`` stands: a review case's stage, the others'
-    outcome."""
-    return "stage" if isinstance(case, ReviewCaseProcess) else "outcome"
-
-
 def may_see_vetting_details(user, case: VettingProcess) -> bool:
     """Whether ``user`` sees why a vetting case stands as it does (the documents to
     correct, the reasons): the person, their organization's providers, the bureau's staff.
@@ -167,6 +148,34 @@ def may_read_case_reasons(user, case) -> bool:
     if not isinstance(case, VettingProcess):
         return True
     return user.is_superuser or may_read_record_check(user, case)
+
+
+# A vetting case's steps (the engine's) and history events its outcome-only readers see.
+OUTCOME_ONLY_STEPS = frozenset({"start", "correction", "approved_end", "rejected_end"})
+OUTCOME_ACTIONS = frozenset({"case.approved", "case.rejected", "case.withdrawn"})
+
+
+def reads_outcome_only(user, case) -> bool:
+    """Whether ``user`` reads of ``case`` only the applicant's steps and the outcome: a
+    vetting case's reader who may not read its reasons and is neither the person's side
+    (the person, their organization's providers) nor the bureau's staff: the school that
+    asked. The bureau's steps (a decision follows a clear query only) told it a rejection
+    on a record hit from one by the approver's decision. ``outcome_only_cases_for``: the
+    same as a query."""
+    if _case_model(case) is not VettingProcess or not user.is_authenticated:
+        return False
+    case = case.coerced
+    return (not may_see_vetting_details(user, case) and not may_read_case_reasons(user, case)
+            and may_view_case(user, case))
+
+
+def outcome_only_cases_for(user) -> QuerySet:
+    if not user.is_authenticated or user.is_superuser:
+        return VettingProcess.objects.none()
+    org_ids = _granted_ids(user, "registry.act_for_organization", Organization)
+    return vetting_cases_for(user).exclude(
+        Q(person__user=user) | Q(person__organization_id__in=org_ids) | Q(checked_by=user)
+        | Q(bureau_id__in=_bureau_ids(user)))
 
 
 def recertification_cases_for(user) -> QuerySet:
@@ -362,6 +371,11 @@ def tasks_listed_for(user, tasks: QuerySet, process_model, confidential_nodes) -
     listed to their holder, the case's bureau staff and the partner department asked. The
     engine's dashboard and task list named every task's holder, the experts too, to the
     applicant."""
+    if process_model is VettingProcess:  # the school that asked: its outcome only
+        shown = [n for n in entry.flow("vetting").instance.nodes() if n.name in
+                 OUTCOME_ONLY_STEPS]
+        tasks = tasks.exclude(~Q(flow_task__in=shown) & ~Q(owner_id=user.pk) & Q(
+            process_id__in=outcome_only_cases_for(user).values("pk")))
     if not confidential_nodes or user.is_superuser:
         return tasks
     for node in [n for n in confidential_nodes if n.readable_cases is not None]:
@@ -391,7 +405,11 @@ def tasks_openable_by(user, tasks) -> list:
     result = []
     for task in tasks:
         readable_to = getattr(task.flow_task, "readable_to", None)
-        if readable_to is None or readable_to(user, task):
+        if readable_to is not None and not readable_to(user, task):
+            continue
+        # a vetting's bureau steps: not to those who read its outcome only
+        if (task.flow_task.name in OUTCOME_ONLY_STEPS or task.owner_id == user.pk
+                or not reads_outcome_only(user, task.process)):
             result.append(task)
     return result
 
@@ -465,6 +483,9 @@ def case_timeline(user, case, *, limit: int = 200) -> list:
     staff = panel_view_of(user, case) == PANEL_BUREAU
     events = audit_trail(case) if staff else audit_trail(case).exclude(
         action__in=CONFIDENTIAL_ACTIONS)
+    if not staff and reads_outcome_only(user, case):
+        events = events.filter(Q(action__in=APPLICANT_ACTIONS | OUTCOME_ACTIONS)
+                               | Q(actor_id=user.pk))
     events = list(events[:limit])
     for event in events:
         if not staff and event.action == "case.objection_resolved":

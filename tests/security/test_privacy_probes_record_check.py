@@ -174,3 +174,70 @@ def test_the_clerks_note_on_the_check_is_not_in_the_history_the_applicants_read(
         assert page.status_code == 200, reader
         assert note not in page.content.decode(), reader
     assert VettingProcess.objects.get(pk=case.pk).query_result == "clear"
+
+
+def _rejected_both_ways(world, school):  # noqa: F811
+    """Two cases the school asked for: one rejected on a record hit, one rejected by the
+    approver's decision after a clear query."""
+    on_hit, _person = _vetted(world, school, "hit", HIT_REF)
+    decided, _other = _vetted(world, school, "clear", "NC-2026-CLEAR-10")
+    [decision] = open_tasks(decided, "decision")
+    task_actions.task_perform(actor=world.approver, task=decision, data={
+        "decision": "reject", "confirm": "yes", "reason": "经研究不予批准"})
+    for case in (on_hit, decided):
+        case.refresh_from_db()
+        assert case.outcome == "rejected"
+    return on_hit, decided
+
+
+def _history_rows(client, case) -> list:
+    """The rows of the case page's history, the case's number and the times left out."""
+    body = client.get(f"/selection/cases/vetting/{case.pk}/").content.decode()
+    table = re.search(r'<table[^>]*case-timeline.*?</table>', body, re.S).group(0)
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]:
+        cells = [re.sub(r"<[^>]+>|\s+", " ", c).strip()
+                 for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        rows.append(tuple(cells[1:]))  # who, what, why: not when
+    return rows
+
+
+def _task_rows(client, case) -> list:
+    """What the engine's task lists and the case's task addresses tell ``client`` of
+    ``case``: the steps listed (their node and status) and which task pages answer."""
+    seen = []
+    for url in ("/individualvetting/tasks/", "/individualvetting/tasks/?status=DONE",
+                "/individualvetting/"):
+        body = client.get(url).content.decode()
+        seen.append((url, sorted(re.findall(
+            rf"/individualvetting/{case.pk}/(\w+)/\d+/", body))))
+    for task in Task.objects.filter(process_id=case.pk).order_by("pk"):
+        base = f"/individualvetting/{case.pk}/{task.flow_task.name}/{task.pk}/"
+        codes = tuple(client.get(u).status_code for u in (base, base + "detail/"))
+        if codes != (404, 404):
+            seen.append((task.flow_task.name, task.status, codes))
+    return seen
+
+
+def test_the_school_cannot_tell_a_rejection_on_a_hit_from_one_by_decision(world, school):  # noqa: F811
+    """A hole found: the school that asked read a "decision: not approved" step in the
+    history of a case rejected by the approver, none in that of a case rejected on a hit,
+    and the engine's task lists and addresses showed whether a decision task existed. The
+    school reads its own steps, the applicant's and the outcome, the same either way."""
+    on_hit, decided = _rejected_both_ways(world, school)
+    web = _web(school.user)
+    assert _history_rows(web, on_hit) == _history_rows(web, decided)
+    assert _history_rows(web, on_hit)  # it reads its own step and the outcome
+    assert _task_rows(web, on_hit) == _task_rows(web, decided)
+    api = _api(school.user)
+    answers = [api.get(f"/api/v1/vettings/{case.pk}/") for case in (on_hit, decided)]
+    assert answers[0].status_code == answers[1].status_code
+    if answers[0].status_code == 200:
+        shapes = [{k: v for k, v in a.json().items()
+                   if k not in ("id", "person", "person_name", "created", "finished")}
+                  for a in answers]
+        assert shapes[0] == shapes[1]
+    # the bureau's approver still reads both routes
+    approver = _web(world.approver)
+    assert _history_rows(approver, on_hit) != _history_rows(approver, decided)
+    assert "decision" in _task_rows(approver, decided)[0][1]
