@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from documents.models import Document, DocumentType
 from registry.formatting import user_label
+from registry.requests import works_at_a_bureau
 
 
 class DocumentTypeSerializer(serializers.ModelSerializer):
@@ -42,9 +43,14 @@ class DocumentSerializer(serializers.ModelSerializer):
     def get_uploaded_by(self, obj) -> str | None:
         return user_label(obj.uploaded_by) if obj.uploaded_by_id else None
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text=(
+        "The reviewing clerk's name, to the bureaus' staff only: a provider reads the "
+        "review's outcome and reason, never which clerk made it (as on a case's history).")))
     def get_reviewed_by(self, obj) -> str | None:
-        return user_label(obj.reviewed_by) if obj.reviewed_by_id else None
+        request = self.context.get("request")
+        if not obj.reviewed_by_id or request is None or not works_at_a_bureau(request.user):
+            return None
+        return user_label(obj.reviewed_by)
 
     @extend_schema_field(serializers.CharField())
     def get_download_url(self, obj) -> str:

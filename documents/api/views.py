@@ -99,7 +99,7 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         if not doc_permissions.may_view_documents(request.user, subject):
             raise PermissionDenied(_("You may not read this provider's documents."))
         documents = selectors.documents_of(subject, history=query.validated_data["history"])
-        return Response(DocumentSerializer(documents, many=True).data)
+        return Response(self.get_serializer(documents, many=True).data)
 
     @extend_schema(request={"multipart/form-data": DocumentUploadSerializer},
                    responses={201: DocumentSerializer, 400: OpenApiResponse(
@@ -119,7 +119,7 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             issued_on=data["issued_on"], expires_on=data.get("expires_on"),
             declared_content_type=upload.content_type, offering=data.get("offering"),
         )
-        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={**{(200, kind): OpenApiTypes.BINARY
                                  for kind in ("application/pdf", "image/jpeg", "image/png")},
@@ -151,7 +151,7 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         """A clerk confirms the document."""
         document = self.get_object()
         document = services.document_verify(actor=request.user, document=document)
-        return Response(DocumentSerializer(document).data)
+        return Response(self.get_serializer(document).data)
 
     @extend_schema(request=RejectSerializer, responses={200: DocumentSerializer, 400: None,
                                                         403: None})
@@ -163,14 +163,14 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         form.is_valid(raise_exception=True)
         document = services.document_reject(actor=request.user, document=document,
                                             reason=form.validated_data["reason"])
-        return Response(DocumentSerializer(document).data)
+        return Response(self.get_serializer(document).data)
 
     @extend_schema(responses=DocumentSerializer(many=True))
     @action(detail=False, methods=["get"], url_path="review-queue")
     def review_queue(self, request):
         """Current documents awaiting review by the caller's bureaus, oldest first."""
         documents = selectors.documents_awaiting_review(request.user)[:200]
-        return Response(DocumentSerializer(documents, many=True).data)
+        return Response(self.get_serializer(documents, many=True).data)
 
     @extend_schema(parameters=[*SUBJECT_PARAMETERS, OpenApiParameter(
         "within_days", OpenApiTypes.INT, description="look-ahead for expiring documents")],

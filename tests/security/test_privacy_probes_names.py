@@ -133,3 +133,17 @@ def test_the_administrators_access_log_names_the_reader_never_the_account(world)
     answer = api.get("/api/v1/personal-data-accesses/", {"scope": "bureau"})
     assert [row["actor"] for row in answer.json()["results"]] == ["陈书记员"]
     assert _named(answer.content.decode(), _account_details(world.admin)) == []
+
+
+def test_a_provider_reads_a_documents_review_but_not_which_clerk_made_it(world, case):
+    """As on a case's history, where the applicant reads the bureau, never its clerk: the
+    document answers gave the provider the reviewing clerk's name."""
+    world.clerk.first_name = "陈书记员"
+    world.clerk.save(update_fields=["first_name"])
+    api = APIClient()
+    seen = {}
+    for reader in (world.provider, world.clerk):
+        api.force_authenticate(reader)
+        rows = api.get("/api/v1/documents/", {"organization": case.organization_id}).json()
+        seen[reader] = {row["reviewed_by"] for row in rows if row["review_state"] == "verified"}
+    assert seen == {world.provider: {None}, world.clerk: {"陈书记员"}}
