@@ -28,6 +28,7 @@ from django.db.models import Q
 from guardian.shortcuts import get_objects_for_user
 
 from registry.models import Approval, Bureau, Jurisdiction, Organization, Person
+from registry.requests import works_at_a_bureau
 
 VIEW_BUREAU_PERMISSIONS = ("clerk_bureau", "approve_bureau", "administer_bureau")
 REVIEW_BUREAU_PERMISSIONS = ("clerk_bureau",)
@@ -153,6 +154,13 @@ def may_review_documents(user, subject) -> bool:
     if not _is_active(user):
         return False
     return _bureau_may(user, subject, REVIEW_BUREAU_PERMISSIONS)
+
+
+def may_see_reviewer(user) -> bool:
+    """Whether ``user`` reads which clerk reviewed a document: the bureaus' staff only. A
+    provider reads the review's outcome and reason, never the clerk (as on a case's
+    history, where outsiders read the bureau's name)."""
+    return works_at_a_bureau(user)
 
 
 def subjects_reached_q(user, codenames=REVIEW_BUREAU_PERMISSIONS) -> Q:

@@ -87,16 +87,11 @@ class CaseSerializer(serializers.ModelSerializer):
     def to_representation(self, case):
         data = super().to_representation(case)
         request = self.context.get("request")
-        if data["flags"] and (request is None or not self._bureau_reads(request.user, case)):
+        if data["flags"] and (request is None
+                              or not selectors.reads_as_case_staff(request.user, case)):
             for flag in data["flags"]:  # the bureau's staff by name to the bureau only
                 flag["decided_by"] = None
         return data
-
-    def _bureau_reads(self, user, case) -> bool:
-        """Whether ``user`` is ``case``'s bureau staff (their bureaus asked once per list)."""
-        if "staff_bureaus" not in self.context:
-            self.context["staff_bureaus"] = selectors.staff_bureau_ids(user)
-        return user.is_superuser or case.bureau_id in self.context["staff_bureaus"]
 
     def get_open_tasks(self, case) -> list[dict]:
         """The case's open tasks the caller may open, with who holds each only for those

@@ -38,10 +38,11 @@ def _bureau_ids(user, perms=BUREAU_PERMS) -> list[int]:
                 .values_list("pk", flat=True))
 
 
-def staff_bureau_ids(user) -> set[int]:
-    """The bureaus whose cases ``user`` reads as their staff (``panel_view_of``'s bureau
-    view), for an answer about many cases: asked once, not once per case."""
-    return set(_bureau_ids(user)) if user.is_authenticated else set()
+def reads_as_case_staff(user, case) -> bool:
+    """``panel_view_of``'s bureau view, its bureaus asked once per request, not per case."""
+    if "_staff_bureaus" not in user.__dict__:  # kept on the (request's) user
+        user._staff_bureaus = set(_bureau_ids(user)) if user.is_authenticated else set()
+    return user.is_superuser or case.bureau_id in user._staff_bureaus
 
 
 def _granted_ids(user, perm: str, klass) -> list[int]:

@@ -3,9 +3,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from documents import permissions
 from documents.models import Document, DocumentType
 from registry.formatting import user_label
-from registry.requests import works_at_a_bureau
 
 
 class DocumentTypeSerializer(serializers.ModelSerializer):
@@ -48,7 +48,8 @@ class DocumentSerializer(serializers.ModelSerializer):
         "review's outcome and reason, never which clerk made it (as on a case's history).")))
     def get_reviewed_by(self, obj) -> str | None:
         request = self.context.get("request")
-        if not obj.reviewed_by_id or request is None or not works_at_a_bureau(request.user):
+        if (not obj.reviewed_by_id or request is None
+                or not permissions.may_see_reviewer(request.user)):
             return None
         return user_label(obj.reviewed_by)
 
