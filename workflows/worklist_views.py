@@ -20,7 +20,8 @@ class WorklistView(LoginRequiredMixin, generic.ListView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not works_at_a_bureau(request.user):
-            raise PermissionDenied(_("Only a bureau's staff have an inbox and a queue here."))
+            raise PermissionDenied(_("Only a bureau's staff have work lists here: an inbox, a "
+                                    "queue and an archive of tasks."))
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):

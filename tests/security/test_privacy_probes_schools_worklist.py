@@ -23,10 +23,13 @@ from registry import services as registry_services
 from registry.identifiers import make_id_number
 from registry.models import SchoolInvitation
 from registry.roles import Role
-from tests.factories import SchoolFactory, UserFactory
 from tests.workflows.conftest import open_tasks, vetting_back_for_correction
 from tests.workflows.test_bureau_worklist import _vetting
-from tests.workflows.test_consent_pages import person, school  # noqa: F401 - fixtures
+from tests.workflows.test_consent_pages import (  # noqa: F401 - fixtures
+    person,
+    school,
+    school_with_user,
+)
 from tests.workflows.test_selection_flow import _apply, _verify_all
 from workflows.models import VettingProcess
 
@@ -54,14 +57,6 @@ def _invited(school, person, *, accept=True):  # noqa: F811
                                                accept=accept)
 
 
-def _other_school(world):
-    other = SchoolFactory()
-    other.user = UserFactory()
-    registry_services.role_grant(actor=world.root, user=other.user, role=Role.SCHOOL,
-                                 target=other)
-    return other
-
-
 # --- school invitations ----------------------------------------------------------------
 
 def test_a_declined_or_withdrawn_invitation_ties_no_one_to_the_school(world, school, person):  # noqa: F811
@@ -83,7 +78,7 @@ def test_a_declined_or_withdrawn_invitation_ties_no_one_to_the_school(world, sch
 def test_another_schools_invitation_is_neither_listed_nor_withdrawn(world, school, person):  # noqa: F811
     waiting = registry_services.school_invite(actor=school.user, school=school,
                                               id_number=person.id_number, name=person.name)
-    other = _other_school(world)
+    other = school_with_user(world)
     assert _web(other.user).post(
         f"/registry/school/invitations/{waiting.pk}/withdraw/").status_code == 404
     api = _api(other.user)

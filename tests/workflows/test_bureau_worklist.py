@@ -23,7 +23,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.workflows.conftest import clerk_verifies, open_tasks, upload_all
-from workflows import task_queue
+from workflows import task_queue, worklist_views
 from workflows.services import selection, vetting
 
 pytestmark = pytest.mark.django_db
@@ -168,17 +168,20 @@ def test_providers_and_schools_have_no_bureau_lists(world, client):
     assert "/accounts/login/" in client.get(QUEUE)["Location"]
 
 
-def test_the_lists_are_paginated(world, client, monkeypatch):
-    from workflows import worklist_views
+def assert_paginated(client, monkeypatch, path):
+    """Three rows at two a page: two, then one, none on both pages."""
+    monkeypatch.setattr(worklist_views.WorklistView, "paginate_by", 2)
+    first, second = _rows(client, path), _rows(client, path + "?page=2")
+    assert len(first) == 2 and len(second) == 1
+    assert not {links[1] for links, _t in first} & {links[1] for links, _t in second}
 
+
+def test_the_lists_are_paginated(world, client, monkeypatch):
     w = world
     for _ in range(3):
         _selection(w)
-    monkeypatch.setattr(worklist_views.WorklistView, "paginate_by", 2)
     client.force_login(w.clerk)
-    first, second = _rows(client, QUEUE), _rows(client, QUEUE + "?page=2")
-    assert len(first) == 2 and len(second) == 1
-    assert not {links[1] for links, _t in first} & {links[1] for links, _t in second}
+    assert_paginated(client, monkeypatch, QUEUE)
 
 
 def test_the_lists_read_a_bounded_number_of_queries(world, client,

@@ -21,13 +21,18 @@ def _client(user) -> Client:
     return client
 
 
-@pytest.fixture
-def school(world):
+def school_with_user(world):
+    """A school (any county) and its user (``school.user``)."""
     school = SchoolFactory()
     school.user = UserFactory()
     registry_services.role_grant(actor=world.root, user=school.user, role=Role.SCHOOL,
                                  target=school)
     return school
+
+
+@pytest.fixture
+def school(world):
+    return school_with_user(world)
 
 
 @pytest.fixture
