@@ -256,8 +256,8 @@ class GeneratedFormView(LoginRequiredMixin, View):
 
     def get(self, request, kind, pk, form):
         subject = find_subject(kind, pk)
-        if subject is None or form not in generated.FORMS:
+        # another provider's reads as one nobody holds (as the API's): not even its existence
+        if (subject is None or form not in generated.FORMS
+                or not permissions.may_upload_documents(request.user, subject)):
             raise Http404(_("No such organization or person."))
-        if not permissions.may_upload_documents(request.user, subject):
-            raise PermissionDenied(_("You may not upload documents for this provider."))
         return generated_form_response(subject, form)

@@ -24,7 +24,7 @@ def bureau_dashboard(request, bureau_id: int):
     # the page's own links name the provider by number (?organization= or ?person=)
     initial = subject_initial(request.GET)
     form = SanctionForm(initial=initial, bureau=bureau)
-    named = subject_named(initial)
+    named = subject_named(initial, bureau)
     status = 200
     if request.method == "POST":
         form = SanctionForm(request.POST, bureau=bureau)

@@ -25,7 +25,7 @@ from registry.forms import (
     RosterAddForm,
     SlotForm,
 )
-from registry.models import Engagement, Lesson, Person, RosterMember, School, SchoolTerm
+from registry.models import Engagement, Lesson, RosterMember, School, SchoolTerm
 from registry.requests import (
     BadRequest,
     error_messages,
@@ -248,9 +248,13 @@ def lesson_record(request, pk: int):
     form = LessonForm(request.POST)
     try:
         data = valid_data(form)
-        teacher = Person.objects.filter(pk=data["teacher"]).first()
+        # as the API reads it: whom the lesson may name, the roster (and the provider's own
+        # people); another provider's person reads as a number nobody holds
+        teacher = selectors.lesson_teachers(engagement, provider=True).filter(
+            pk=data["teacher"]).first()
         if teacher is None:
-            raise ValidationError({"teacher": _("Unknown teacher.")})
+            raise ValidationError({"teacher": _("No one with this number is on the "
+                                                "engagement's roster.")})
         services.lesson_record(actor=request.user, engagement=engagement,
                                taught_on=data["taught_on"], period=data["period"],
                                teacher=teacher, pupils_present=data["pupils_present"])

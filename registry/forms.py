@@ -254,12 +254,14 @@ def subject_initial(query) -> dict:
     return {k: query[k] for k in ("organization", "person") if query.get(k)}
 
 
-def subject_named(initial: dict):
-    """The organization or person :func:`subject_initial` names, if there is one."""
-    for field, model in (("organization", Organization), ("person", Person)):
+def subject_named(initial: dict, bureau):
+    """The organization or person :func:`subject_initial` names, if ``bureau``'s sanctions
+    reach it (``provider_under_bureau``). Any other number names nobody, as one nobody
+    holds does: the page would otherwise show anyone's name by their number."""
+    for field in ("organization", "person"):
         value = str(initial.get(field) or "")
         if value.isascii() and value.isdigit() and len(value) < 15:
-            return model.objects.filter(pk=int(value)).first()
+            return provider_under_bureau(bureau, **{f"{field}_pk": int(value)})
     return None
 
 
@@ -326,10 +328,19 @@ class SanctionForm(SubjectForm):
             # a number in the registry (an ID number or a code has 15 or more characters)
             if value.isascii() and value.isdigit() and len(value) < 15:
                 data[field] = int(value)
-                self.subject = model.objects.filter(pk=int(value)).first()
+                if self.bureau is None:
+                    self.subject = model.objects.filter(pk=int(value)).first()
+                    if self.subject is None:
+                        self.add_error(field, _("There is no %(what)s numbered %(number)s.")
+                                       % {"what": model._meta.verbose_name, "number": value})
+                    continue
+                # a number outside the bureau's reach reads as one nobody holds, as a code
+                # does: told apart, they would say which numbers the registry holds
+                self.subject = provider_under_bureau(self.bureau, **{f"{field}_pk": int(value)})
                 if self.subject is None:
-                    self.add_error(field, _("There is no %(what)s numbered %(number)s.") % {
-                        "what": model._meta.verbose_name, "number": value})
+                    self.add_error(field, _("No %(what)s with this number holds an approval "
+                                            "in your jurisdiction.")
+                                   % {"what": model._meta.verbose_name})
                 continue
             if self.bureau is not None:
                 self.subject = provider_under_bureau(self.bureau, **{identifier: value})

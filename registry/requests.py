@@ -16,7 +16,6 @@ from registry.models import (
     Offering,
     Organization,
     Person,
-    SchoolTerm,
     ServiceCategory,
     TermNeed,
 )
@@ -230,19 +229,25 @@ def valid_data(form) -> dict:
 
 
 def engagement_args(school, form, roster=None) -> dict:
-    """Turn submitted ids into objects; unknown ids are the user's error."""
+    """Turn submitted ids into objects. The term among the school's, the organization or
+    person among the providers it may engage (``selectors.engageable_by``), the offering
+    among that organization's: any other reads as an unknown id, one refusal for all, or
+    the answers would tell which terms, providers and offerings the registry holds."""
     data = form.cleaned_data
-    try:
-        term = SchoolTerm.objects.get(pk=data["term"])
-        organization = (Organization.objects.get(pk=data["organization"])
-                        if data.get("organization") else None)
-        offering = Offering.objects.get(pk=data["offering"]) if data.get("offering") else None
-        person = Person.objects.get(pk=data["person"]) if data.get("person") else None
-    except (SchoolTerm.DoesNotExist, Organization.DoesNotExist, Offering.DoesNotExist,
-            Person.DoesNotExist):
-        raise ValidationError(_("Unknown term, organization, offering or person.")) from None
-    if term.school_id != school.pk:
-        raise PermissionDenied(_("This term belongs to another school."))
+    term = selectors.terms_for_schools([school.pk]).filter(pk=data["term"]).first()
+    organization = offering = person = None
+    if data.get("organization"):
+        organization = selectors.engageable_by(school, Organization).filter(
+            pk=data["organization"]).first()
+    if data.get("offering"):
+        offering = Offering.objects.filter(pk=data["offering"],
+                                           organization=organization).first()
+    if data.get("person"):
+        person = selectors.engageable_by(school, Person).filter(pk=data["person"]).first()
+    named = [(data.get(field), found) for field, found in (
+        ("organization", organization), ("offering", offering), ("person", person))]
+    if term is None or any(value and found is None for value, found in named):
+        raise ValidationError(_("Unknown term, organization, offering or person."))
     category = (ServiceCategory.objects.filter(pk=data["category"]).first()
                 if data.get("category") else None)
     need = TermNeed.objects.filter(pk=data["need"], term=term).first() if data.get("need") else None

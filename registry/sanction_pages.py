@@ -59,7 +59,7 @@ def blacklist_propose(request, bureau_id: int):
         except ValidationError as error:
             _errors(request, error)
             status = 400
-    subject = subject_named(initial)
+    subject = subject_named(initial, bureau)
     return render(request, "registry/bureau/blacklist_propose.html", {
         "bureau": bureau, "form": form, "subject": subject,
         "province": services.provincial_bureau(bureau)}, status=status)

@@ -308,7 +308,7 @@ def _engagements_page(request, school, *, term_form=None, engagement_form=None,
     term_form = term_form or TermForm(prefix="term")
     engagement_form = engagement_form or EngagementForm(prefix="eng")
     terms = list(selectors.terms_for_schools([school.pk]))
-    provider = _engagement_form_for_people(engagement_form, terms)
+    provider = _engagement_form_for_people(engagement_form, terms, school)
     if provider:  # the term's fields are inside the engagement form: not required to save it
         term_form.use_required_attribute = False
     context = {
@@ -323,11 +323,14 @@ def _engagements_page(request, school, *, term_form=None, engagement_form=None,
     return render(request, "registry/school/engagements.html", context, status=status)
 
 
-def _engagement_form_for_people(form, terms) -> dict | None:
+def _engagement_form_for_people(form, terms, school) -> dict | None:
     """Terms by name, the provider (chosen in search) by name instead of by number.
 
     Returns the provider the form is about, or None when none was chosen: the page then
-    says to choose one through the search rather than asking for numbers.
+    says to choose one through the search rather than asking for numbers. Only a provider
+    ``school`` may engage is named (``selectors.engageable_by``, as ``engagement_args``
+    reads it), and only its organization's offering: any other number names nobody, as one
+    nobody holds does (else ``?person=N`` would tell anyone's name by their number).
     """
     form.fields["term"].widget = forms.Select(
         choices=[("", "---------")] + [(t.pk, t.name) for t in terms])
@@ -338,26 +341,24 @@ def _engagement_form_for_people(form, terms) -> dict | None:
             values[name] = query_id(form[name].value(), "")
         except BadRequest:
             values[name] = None
-    if values["person"] and not form["need"].value():
+    organization = (selectors.engageable_by(school, Organization).filter(
+        pk=values["organization"]).first() if values["organization"] else None)
+    person = (selectors.engageable_by(school, Person).filter(pk=values["person"]).first()
+              if values["person"] else None)
+    offering = (Offering.objects.filter(pk=values["offering"], organization=organization)
+                .first() if values["offering"] and organization else None)
+    if person is not None and not form["need"].value():
         # an individual is engaged for a category their approval covers (the service
         # refuses any other): the school picks one of those, the sub-items included
         form.fields["category"].widget = forms.Select(choices=[("", "---------")] + [
-            (c.pk, c.name) for c in selectors.categories_approved_for_person(
-                values["person"])])
-    if values["organization"] and not values["offering"]:
+            (c.pk, c.name) for c in selectors.categories_approved_for_person(person.pk)])
+    if organization is not None and not values["offering"]:
         # an organization is engaged for one of its offerings: the school picks which
         form.fields["offering"].widget = forms.Select(choices=[("", "---------")] + [
             (o.pk, f"{o.title}（{o.fee_per_session}）") for o in Offering.objects.filter(
-                organization_id=values["organization"], is_active=True).order_by("title")])
-    provider = {
-        "organization": Organization.objects.filter(pk=values["organization"]).first()
-        if values["organization"] else None,
-        "offering": Offering.objects.filter(pk=values["offering"]).first()
-        if values["offering"] else None,
-        "person": Person.objects.filter(pk=values["person"]).first()
-        if values["person"] else None,
-    }
-    return provider if provider["organization"] or provider["person"] else None
+                organization=organization, is_active=True).order_by("title")])
+    provider = {"organization": organization, "offering": offering, "person": person}
+    return provider if organization or person else None
 
 
 def _own_engagement(request, pk: int) -> Engagement:

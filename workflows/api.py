@@ -12,9 +12,9 @@ from viewflow.workflow.status import STATUS
 from documents.delivery import view_address
 from documents.permissions import may_view_documents
 from registry.formatting import user_label
-from registry.models import Bureau, Offering, Organization, Person, School
 from registry.requests import form_data, request_address
 from workflows import selectors, task_actions, task_queue
+from workflows.api_inputs import ApplySerializer, VettingStartSerializer
 from workflows.flows import (
     AnnualReviewFlow,
     IndividualVettingFlow,
@@ -23,7 +23,6 @@ from workflows.flows import (
     ReviewCaseFlow,
 )
 from workflows.models import (
-    CallForApplications,
     CaseOutcome,
     Notification,
     OfferingFlag,
@@ -202,16 +201,6 @@ class PartnerOpinionSerializer(serializers.Serializer):
         return data
 
 
-class ApplySerializer(serializers.Serializer):
-    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
-    bureau = serializers.PrimaryKeyRelatedField(queryset=Bureau.objects.all())
-    call = serializers.PrimaryKeyRelatedField(queryset=CallForApplications.objects.all(),
-                                              required=False, allow_null=True)
-    offerings = serializers.PrimaryKeyRelatedField(queryset=Offering.objects.all(), many=True)
-    roster = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), many=True,
-                                                required=False)
-
-
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     """Organization selection cases the caller may see; apply and withdraw."""
 
@@ -225,7 +214,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=ApplySerializer, responses={201: CaseSerializer})
     def create(self, request):
-        data = ApplySerializer(data=request.data)
+        data = ApplySerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
         case = selection.selection_apply(
@@ -412,17 +401,6 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
         return Response({"id": objection.pk}, status=status.HTTP_201_CREATED)
 
 
-class VettingStartSerializer(serializers.Serializer):
-    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
-    bureau = serializers.PrimaryKeyRelatedField(queryset=Bureau.objects.all())
-    school = serializers.PrimaryKeyRelatedField(queryset=School.objects.all(), required=False,
-                                                allow_null=True)
-    consent = serializers.BooleanField(
-        default=False,
-        help_text="The person, starting their own vetting, consents to the bureau's record "
-                  "query (入职查询); recorded with time and address.")
-
-
 class VettingCaseSerializer(serializers.Serializer):
     """A vetting case. A school that asked for it learns only whether the person was
     approved (``outcome`` open, approved or not_approved), never why."""
@@ -438,9 +416,10 @@ class VettingCaseSerializer(serializers.Serializer):
         data = super().to_representation(case)
         request = self.context.get("request")
         if request is not None and not selectors.may_see_vetting_details(request.user, case):
-            data["missing"] = []
             if data["outcome"] not in (CaseOutcome.OPEN, CaseOutcome.APPROVED):
                 data["outcome"] = "not_approved"
+        if request is not None and not selectors.reads_vetting_corrections(request.user, case):
+            data["missing"] = []
         return data
 
 
@@ -460,7 +439,8 @@ class VettingViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=VettingStartSerializer, responses={201: VettingCaseSerializer})
     def create(self, request):
-        payload = VettingStartSerializer(data=request.data)
+        payload = VettingStartSerializer(data=request.data,
+                                         context={"request": request})
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
         case = vetting.vetting_start(actor=request.user, person=v["person"],

@@ -1,7 +1,7 @@
 """The parts the flows share: task-row summaries, the mixins every case flow uses, and
 the small functions the nodes call to find a task's owner, object or permission."""
 
-from functools import update_wrapper
+from functools import partial, update_wrapper
 
 from django.http import Http404
 from django.urls import URLResolver
@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 
 from workflows import selectors
-from workflows.models import VettingProcess
 from workflows.nodes import (
     ConfidentialFunction,
     own_task_urls_only,
@@ -101,8 +100,8 @@ class CaseFlowMixin:
             node = self.node(getattr(pattern, "namespace", None) or "", no_obsolete=True)
             if node is not None:
                 own_task_urls_only(node, pattern)
-                if (self.process_class is VettingProcess
-                        and node.name not in selectors.OUTCOME_ONLY_STEPS):
+                shown = selectors.OUTCOME_ONLY_STEPS.get(self.process_class)
+                if shown is not None and node.name not in shown:
                     _hidden_from_outcome_readers(pattern)
         return urlpatterns
 
@@ -119,9 +118,11 @@ class CaseFlowMixin:
 
 
 def _hidden_from_outcome_readers(resolver: URLResolver) -> None:
-    """Make the task pages under ``resolver`` (a bureau's step of a vetting) answer 404 to
-    whoever reads the case's outcome only (``selectors.reads_outcome_only``: the school that
-    asked; ``selectors.tasks_openable_by``), as the pages of a step never taken do."""
+    """Make the task pages under ``resolver`` (a bureau's step of a case that carries a
+    record query) answer 404 to whoever may not read the case's route
+    (``selectors.reads_outcome_only``: the school that asked, the person's organization,
+    whoever may not see the case; ``selectors.tasks_openable_by``), as the pages of a step
+    never taken do."""
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
             _hidden_from_outcome_readers(pattern)
@@ -201,11 +202,13 @@ def record_check_reader(user, task):
     return selectors.may_read_case_reasons(user, task.process.coerced)
 
 
-def record_hit_step(callback):
-    """The automated step a vetting takes on a record hit: its passage is the record query's
-    result, so its task's pages and rows are for those who may read that result only."""
+def record_hit_step(callback, process_class):
+    """The automated step a case of ``process_class`` (a vetting, a re-certification) takes
+    on a record hit: its passage is the record query's result, so its task's pages and rows
+    are for those who may read that result only."""
     return ConfidentialFunction(callback).ReadableBy(
-        record_check_reader, cases=selectors.record_check_cases_for)
+        record_check_reader, cases=partial(selectors.record_check_cases_for,
+                                           model=process_class))
 
 
 def panel_step_reader(user, task):

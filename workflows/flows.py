@@ -293,7 +293,7 @@ class IndividualVettingFlow(CaseFlowMixin, CaseStepsMixin, flow.Flow):
         .Else(this.reject_decided)
     )
     take_effect = flow.Function(this.approve).Next(this.approved_end)
-    reject_hit = record_hit_step(this.reject_by_hit).Next(this.rejected_end)
+    reject_hit = record_hit_step(this.reject_by_hit, VettingProcess).Next(this.rejected_end)
     reject_decided = flow.Function(this.reject_by_decision).Next(this.rejected_end)
 
     approved_end = flow.End()
@@ -349,7 +349,7 @@ class RecertificationFlow(CaseFlowMixin, flow.Flow):
         .Default(this.restore)
     )
     restore = flow.Function(this.restore_approval).Next(this.end)
-    revoke = flow.Function(this.revoke_approval).Next(this.end)
+    revoke = record_hit_step(this.revoke_approval, RecertificationProcess).Next(this.end)
     end = flow.End()
 
     def start_case(self, activation, **kwargs):

@@ -39,15 +39,20 @@ class ListReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ListReview.objects.none()
-        administered = selectors._bureau_ids(self.request.user, ["registry.administer_bureau"])
-        return ListReview.objects.filter(bureau_id__in=administered).order_by("-year", "-pk")
+        return ListReview.objects.filter(bureau_id__in=self._administered()).order_by(
+            "-year", "-pk")
+
+    def _administered(self) -> list[int]:
+        return selectors._bureau_ids(self.request.user, ["registry.administer_bureau"])
 
     @extend_schema(request=StartSerializer, responses={201: ListReviewSerializer})
     def create(self, request):
         """Start this year's review: an annual review for every approval in force."""
         payload = StartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        bureau = Bureau.objects.filter(pk=payload.validated_data["bureau"]).first()
+        # a bureau the caller does not administer is not found, as a number nobody holds
+        bureau = Bureau.objects.filter(pk=payload.validated_data["bureau"],
+                                       pk__in=self._administered()).first()
         if bureau is None:
             raise exceptions.NotFound()
         review = list_review.list_review_start(actor=request.user, bureau=bureau)

@@ -10,7 +10,8 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from registry.models import Bureau, Organization, Person
+from registry import services as registry_services
+from registry.models import Organization, Person
 from workflows import selectors
 from workflows.models import ReviewCaseEvidence, ReviewCaseProcess
 from workflows.services import review_cases, review_evidence, review_rectification
@@ -154,17 +155,26 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(request=OpenSerializer, responses={201: ReviewCaseSerializer})
     def create(self, request):
-        """Open a case by hand or on a complaint (bureau clerks and administrators)."""
+        """Open a case by hand or on a complaint (bureau clerks and administrators). A
+        bureau the caller does not staff, or a provider outside its reach, is not found
+        (404), as a number nobody holds is: nothing to tell apart."""
         payload = OpenSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        bureau = Bureau.objects.filter(pk=data["bureau"]).first()
+        bureau = selectors.bureaus_opening_for(request.user).filter(pk=data["bureau"]).first()
         organization = (Organization.objects.filter(pk=data["organization"]).first()
                         if data.get("organization") else None)
         person = (Person.objects.filter(pk=data["person"]).first()
                   if data.get("person") else None)
         if bureau is None or (data.get("organization") and organization is None) or (
                 data.get("person") and person is None):
+            raise exceptions.NotFound()
+        # a provider outside the bureau's reach reads as a number nobody holds (both, or
+        # neither: the service's 400 says so)
+        if (organization is None) != (person is None) and not (
+                registry_services.provider_within_reach(bureau=bureau,
+                                                        organization=organization,
+                                                        person=person)):
             raise exceptions.NotFound()
         case = review_cases.review_case_open(actor=request.user, bureau=bureau,
                      trigger=data["trigger"], organization=organization, person=person,

@@ -14,8 +14,21 @@ from documents.selectors import documents_of
 from registry.models import Bureau, Organization, Person
 from registry.selectors import audit_trail
 from registry.selectors.departments import departments_of_user
-from workflows import entry
 from workflows.actor_names import actors_named, user_label
+from workflows.case_access import (  # noqa: F401 - who may see which case, re-exported
+    BUREAU_PERMS,
+    SELECTORS,
+    annual_review_cases_for,
+    may_view_case,
+    reads_as_case_staff,
+    recertification_cases_for,
+    review_cases_for,
+    selection_cases_for,
+    vetting_cases_for,
+)
+from workflows.case_access import bureau_ids as _bureau_ids
+from workflows.case_access import case_model as _case_model
+from workflows.case_access import granted_ids as _granted_ids
 from workflows.models import (
     AnnualReviewProcess,
     CaseOutcome,
@@ -27,62 +40,19 @@ from workflows.models import (
     VettingProcess,
 )
 from workflows.provider_cases import case_status_field, provider_cases_of  # noqa: F401
-
-BUREAU_PERMS = ["registry.clerk_bureau", "registry.approve_bureau",
-                "registry.administer_bureau"]
-
-
-def _bureau_ids(user, perms=BUREAU_PERMS) -> list[int]:
-    return list(get_objects_for_user(user, perms, klass=Bureau, any_perm=True,
-                                     accept_global_perms=False, with_superuser=False)
-                .values_list("pk", flat=True))
-
-
-def reads_as_case_staff(user, case) -> bool:
-    """``panel_view_of``'s bureau view, its bureaus asked once per request, not per case."""
-    if "_staff_bureaus" not in user.__dict__:  # kept on the (request's) user
-        user._staff_bureaus = set(_bureau_ids(user)) if user.is_authenticated else set()
-    return user.is_superuser or case.bureau_id in user._staff_bureaus
-
-
-def _granted_ids(user, perm: str, klass) -> list[int]:
-    """The ids of the ``klass`` rows on which ``user`` holds ``perm`` as an object
-    permission (its own or its groups'; never a global one)."""
-    return list(get_objects_for_user(user, perm, klass=klass, accept_global_perms=False,
-                                     with_superuser=False).values_list("pk", flat=True))
-
-
-def selection_cases_for(user) -> QuerySet:
-    """Organization cases the user may see: its own organizations', its bureaus', those
-    it was drawn to review as an expert, or those a department it acts for was asked to
-    give its opinion on (会审)."""
-    if not user.is_authenticated:
-        return SelectionProcess.objects.none()
-    queryset = SelectionProcess.objects.select_related("organization", "bureau", "call")
-    if user.is_superuser:
-        return queryset
-    org_ids = _granted_ids(user, "registry.act_for_organization", Organization)
-    return queryset.filter(
-        Q(organization_id__in=org_ids)
-        | Q(bureau_id__in=_bureau_ids(user))
-        | Q(assignments__expert=user)
-        | Q(partner_opinions__department_id__in=departments_of_user(user))
-    ).distinct()
-
-
-def vetting_cases_for(user) -> QuerySet:
-    """Individual cases the user may see: ones it started, its own, its organization's
-    staff, its bureaus'. Experts do not see individual cases."""
-    if not user.is_authenticated:
-        return VettingProcess.objects.none()
-    queryset = VettingProcess.objects.select_related("person", "bureau", "school")
-    if user.is_superuser:
-        return queryset
-    org_ids = _granted_ids(user, "registry.act_for_organization", Organization)
-    return queryset.filter(
-        Q(applicant=user) | Q(person__user=user) | Q(person__organization_id__in=org_ids)
-        | Q(bureau_id__in=_bureau_ids(user))
-    )
+from workflows.record_privacy import (  # noqa: F401 - the record query's rules, re-exported
+    OUTCOME_ACTIONS,
+    OUTCOME_ONLY_STEPS,
+    hidden_steps_q,
+    may_read_case_reasons,
+    may_read_record_check,
+    may_see_vetting_details,
+    reads_outcome_only,
+    reads_vetting_corrections,
+    record_check_cases_for,
+    route_read_cases_for,
+    step_hidden_from,
+)
 
 
 def provider_cases_for(user) -> QuerySet:
@@ -112,113 +82,6 @@ def provider_cases_for(user) -> QuerySet:
     return Process.objects.filter(pk__in=first.union(*others)).order_by("-created", "-pk")
 
 
-def may_see_vetting_details(user, case: VettingProcess) -> bool:
-    """Whether ``user`` sees why a vetting case stands as it does (the documents to
-    correct, the reasons): the person, their organization's providers, the bureau's staff.
-    A school that asked for the vetting learns only the outcome."""
-    if user.is_superuser or case.person.user_id == user.pk:
-        return True
-    if case.bureau_id in _bureau_ids(user):
-        return True
-    return bool(case.person.organization_id) and user.has_perm(
-        "registry.act_for_organization", case.person.organization)
-
-
-def may_read_record_check(user, case: VettingProcess) -> bool:
-    """Record-check results (入职查询): the case's clerk and the bureau's approvers only."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return case.checked_by_id == user.pk or user.has_perm("registry.approve_bureau",
-                                                          case.bureau)
-
-
-def record_check_cases_for(user) -> QuerySet:
-    """The vetting cases whose record query ``user`` may read (``may_read_record_check``
-    as a query: the engine's task lists show the step a record hit takes to them only)."""
-    if not (user.is_authenticated and user.is_active):
-        return VettingProcess.objects.none()
-    return VettingProcess.objects.filter(
-        Q(checked_by=user) | Q(bureau_id__in=_bureau_ids(user, ["registry.approve_bureau"])))
-
-
-def may_read_case_reasons(user, case) -> bool:
-    """Whether ``user`` reads the reasons the bureau gave on ``case`` (its outcome, its
-    decision, its steps). A vetting case's reasons may name the record check's result (入职查询),
-    so only those who may read that result see them; the others learn the outcome (and the
-    person, the documents to correct). Other cases' reasons are their parties'."""
-    if not isinstance(case, VettingProcess):
-        return True
-    return user.is_superuser or may_read_record_check(user, case)
-
-
-# A vetting case's steps (the engine's) and history events its outcome-only readers see.
-OUTCOME_ONLY_STEPS = frozenset({"start", "correction", "approved_end", "rejected_end"})
-OUTCOME_ACTIONS = frozenset({"case.approved", "case.rejected", "case.withdrawn"})
-
-
-def reads_outcome_only(user, case) -> bool:
-    """Whether ``user`` reads of ``case`` only the applicant's steps and the outcome: a
-    vetting case's reader who may not read its reasons and is neither the person's side
-    (the person, their organization's providers) nor the bureau's staff: the school that
-    asked. The bureau's steps (a decision follows a clear query only) told it a rejection
-    on a record hit from one by the approver's decision. ``outcome_only_cases_for``: the
-    same as a query."""
-    if _case_model(case) is not VettingProcess or not user.is_authenticated:
-        return False
-    case = case.coerced
-    return (not may_see_vetting_details(user, case) and not may_read_case_reasons(user, case)
-            and may_view_case(user, case))
-
-
-def outcome_only_cases_for(user) -> QuerySet:
-    if not user.is_authenticated or user.is_superuser:
-        return VettingProcess.objects.none()
-    org_ids = _granted_ids(user, "registry.act_for_organization", Organization)
-    return vetting_cases_for(user).exclude(
-        Q(person__user=user) | Q(person__organization_id__in=org_ids) | Q(checked_by=user)
-        | Q(bureau_id__in=_bureau_ids(user)))
-
-
-def recertification_cases_for(user) -> QuerySet:
-    """Re-certification cases: the provider's own, and those of the user's bureaus."""
-    if not user.is_authenticated:
-        return RecertificationProcess.objects.none()
-    queryset = RecertificationProcess.objects.select_related("approval", "bureau")
-    if user.is_superuser:
-        return queryset
-    org_ids = _granted_ids(user, "registry.act_for_organization", Organization)
-    return queryset.filter(
-        Q(approval__organization_id__in=org_ids) | Q(approval__person__user=user)
-        | Q(approval__person__organization_id__in=org_ids)
-        | Q(bureau_id__in=_bureau_ids(user))
-    )
-
-
-def annual_review_cases_for(user) -> QuerySet:
-    """Annual reviews: only the bureau's own staff see them."""
-    if not user.is_authenticated:
-        return AnnualReviewProcess.objects.none()
-    queryset = AnnualReviewProcess.objects.select_related("approval", "bureau")
-    if user.is_superuser:
-        return queryset
-    return queryset.filter(bureau_id__in=_bureau_ids(user))
-
-
-def review_cases_for(user) -> QuerySet:
-    """Review cases: the provider's own (an organization's users; a person and
-    those acting for the person), and those of the user's bureaus."""
-    if not user.is_authenticated:
-        return ReviewCaseProcess.objects.none()
-    queryset = ReviewCaseProcess.objects.select_related("bureau", "organization", "person")
-    if user.is_superuser:
-        return queryset
-    org_ids = _granted_ids(user, "registry.act_for_organization", Organization)
-    person_ids = _granted_ids(user, "registry.act_for_person", Person)
-    return queryset.filter(
-        Q(organization_id__in=org_ids) | Q(person__user=user) | Q(person_id__in=person_ids)
-        | Q(bureau_id__in=_bureau_ids(user)))
-
-
 def bureaus_opening_for(user):
     """The bureaus where ``user`` may open a review case (a clerk or an administrator)."""
     if not (user and user.is_authenticated):
@@ -234,21 +97,6 @@ def open_case_about(*, bureau: Bureau, organization=None,
     subject = {"organization": organization} if organization else {"person": person}
     return (ReviewCaseProcess.objects.filter(bureau=bureau, **subject)
             .exclude(stage=ReviewCaseProcess.Stage.CLOSED).order_by("pk").first())
-
-
-SELECTORS = {
-    ReviewCaseProcess: review_cases_for,
-    SelectionProcess: selection_cases_for,
-    VettingProcess: vetting_cases_for,
-    RecertificationProcess: recertification_cases_for,
-    AnnualReviewProcess: annual_review_cases_for,
-}
-
-
-def may_view_case(user, case) -> bool:
-    model = type(case.coerced if hasattr(case, "coerced") else case)
-    selector = SELECTORS.get(model)
-    return selector is not None and selector(user).filter(pk=case.pk).exists()
 
 
 def notices_open() -> QuerySet:
@@ -289,13 +137,6 @@ CASE_KINDS = {
     "recertification": RecertificationProcess,
     "annual-review": AnnualReviewProcess,
 }
-
-
-def _case_model(case):
-    """The model of a case, from its flow when it is viewflow's bare process row (a task's
-    ``process``): without the query ``coerced`` makes, once per row of a task list."""
-    flow_class = getattr(case, "flow_class", None)
-    return flow_class.process_class if flow_class is not None else type(case)
 
 
 def case_kind(case) -> str:
@@ -372,11 +213,9 @@ def tasks_listed_for(user, tasks: QuerySet, process_model, confidential_nodes) -
     listed to their holder, the case's bureau staff and the partner department asked. The
     engine's dashboard and task list named every task's holder, the experts too, to the
     applicant."""
-    if process_model is VettingProcess:  # the school that asked: its outcome only
-        shown = [n for n in entry.flow("vetting").instance.nodes() if n.name in
-                 OUTCOME_ONLY_STEPS]
-        tasks = tasks.exclude(~Q(flow_task__in=shown) & ~Q(owner_id=user.pk) & Q(
-            process_id__in=outcome_only_cases_for(user).values("pk")))
+    hidden = hidden_steps_q(user, process_model)  # to those who read the outcome only
+    if hidden is not None:
+        tasks = tasks.exclude(hidden)
     if not confidential_nodes or user.is_superuser:
         return tasks
     for node in [n for n in confidential_nodes if n.readable_cases is not None]:
@@ -408,9 +247,7 @@ def tasks_openable_by(user, tasks) -> list:
         readable_to = getattr(task.flow_task, "readable_to", None)
         if readable_to is not None and not readable_to(user, task):
             continue
-        # a vetting's bureau steps: not to those who read its outcome only
-        if (task.flow_task.name in OUTCOME_ONLY_STEPS or task.owner_id == user.pk
-                or not reads_outcome_only(user, task.process)):
+        if not step_hidden_from(user, task):  # the bureau's steps, from outcome readers
             result.append(task)
     return result
 
@@ -473,7 +310,7 @@ CONFIDENTIAL_ACTIONS = frozenset({
 
 APPLICANT_ACTIONS = frozenset({"case.apply", "case.resubmit", "case.vetting_start",
                                "case.correction_replace", "case.correction_submit",
-                               "case.withdrawn"})
+                               "case.withdrawn", "recert.submit"})
 
 
 def case_timeline(user, case, *, limit: int = 200) -> list:

@@ -256,9 +256,11 @@ class CaseDetailView(LoginRequiredMixin, generic.DetailView):
             my_tasks=selectors.open_tasks_for(user, case),
             documents=(case_document_links(user, case)
                        if details and may_view_documents(user, subject) else []),
-            corrections=(corrections.correction_items(case)
-                         if details and getattr(case, "missing", None) else []),
+            corrections=(corrections.correction_items(case) if getattr(case, "missing", None)
+                         and details and (not isinstance(case, VettingProcess) or selectors
+                                          .reads_vetting_corrections(user, case)) else []),
             show_reasons=selectors.may_read_case_reasons(user, case),
+            outcome_only=selectors.reads_outcome_only(user, case),  # how it ended, not why
             partner_opinions=selectors.partner_opinions_for(user, case),
             record_check=record_check_for(user, case),
         )

@@ -1,7 +1,6 @@
 """REST endpoints for documents: parse, check permission, call one service or selector."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -52,10 +51,13 @@ SUBJECT_PARAMETERS = [
 STORAGE_DOWN = OpenApiResponse(description="The document store is unreachable; nothing saved.")
 
 
-def _subject_from(data: dict):
+def _subject_from(data: dict, user, may):
+    """The organization or person ``data`` names, if ``may(user, subject)``. One the caller
+    may not reach reads as one nobody holds (the same 400, the same words): a 403 for it
+    would tell anyone trying numbers which organizations and people the registry holds."""
     kind = "organization" if data.get("organization") else "person"
     subject = find_subject(kind, data[kind])
-    if subject is None:
+    if subject is None or not may(user, subject):
         raise serializers.ValidationError({kind: [_("Unknown organization or person.")]})
     return subject
 
@@ -95,9 +97,8 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         """Documents of one subject, current versions first within each type."""
         query = DocumentListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        subject = _subject_from(query.validated_data)
-        if not doc_permissions.may_view_documents(request.user, subject):
-            raise PermissionDenied(_("You may not read this provider's documents."))
+        subject = _subject_from(query.validated_data, request.user,
+                                doc_permissions.may_view_documents)
         documents = selectors.documents_of(subject, history=query.validated_data["history"])
         return Response(self.get_serializer(documents, many=True).data)
 
@@ -111,7 +112,7 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         form = DocumentUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        subject = _subject_from(data)
+        subject = _subject_from(data, request.user, doc_permissions.may_upload_documents)
         upload = data["file"]
         document = services.document_upload(
             actor=request.user, subject=subject, document_type=data["document_type"],
@@ -181,9 +182,8 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         expired for one subject."""
         query = SubjectQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        subject = _subject_from(query.validated_data)
-        if not doc_permissions.may_view_documents(request.user, subject):
-            raise PermissionDenied(_("You may not read this provider's documents."))
+        subject = _subject_from(query.validated_data, request.user,
+                                doc_permissions.may_view_documents)
         try:
             within = max(0, min(int(request.query_params.get("within_days", 0)), 3650))
         except ValueError:
@@ -289,12 +289,12 @@ class GeneratedFormView(views.APIView):
     (``commitment``, 承诺书) of an organization or a person, generated as a PDF from what
     its provider entered, to sign and upload back. Its own providers only."""
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 403: None,
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY,
                               404: None})
     def get(self, request, kind, pk, form):
         subject = find_subject(kind, pk)
-        if subject is None or form not in generated.FORMS:
+        # another provider's reads as one nobody holds: not even its existence is shown
+        if (subject is None or form not in generated.FORMS
+                or not doc_permissions.may_upload_documents(request.user, subject)):
             raise NotFound()
-        if not doc_permissions.may_upload_documents(request.user, subject):
-            raise PermissionDenied(_("You may not upload documents for this provider."))
         return generated_form_response(subject, form)

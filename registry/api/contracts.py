@@ -16,7 +16,6 @@ from registry import selectors, services
 from registry.models import (
     Engagement,
     Lesson,
-    Person,
     RosterMember,
     School,
     TermNeed,
@@ -279,9 +278,12 @@ class ContractActionsMixin:
             return Response(LessonSerializer(selectors.lessons_of(engagement)[:1000],
                                              many=True).data)
         data = _valid(LessonSerializer, request.data)
-        teacher = Person.objects.filter(pk=data["teacher"]["person_id"]).first()
-        if teacher is None:
-            raise ValidationError({"teacher": _("Unknown teacher.")})
+        teacher = selectors.lesson_teachers(
+            engagement, provider=services.may_act_for_provider(request.user, engagement),
+        ).filter(pk=data["teacher"]["person_id"]).first()
+        if teacher is None:  # unknown, or another's: one answer
+            raise ValidationError({"teacher": _("No one with this number is on the "
+                                                "engagement's roster.")})
         lesson = services.lesson_record(actor=request.user, engagement=engagement,
                        taught_on=data["taught_on"], period=data["period"], teacher=teacher,
                        pupils_present=data["pupils_present"])

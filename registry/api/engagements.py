@@ -1,8 +1,11 @@
 """Terms, engagements, evaluations and incidents for schools; bureaus read theirs."""
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import QueryDict
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -174,6 +177,23 @@ class TermViewSet(TermPlanActionsMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return Response(TermSerializer(term).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class _IdFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class EngagementFilter(filters.FilterSet):
+    """By number, not as a choice among every row: another school's term (or school) and a
+    number nobody holds both find nothing, where a choice said 400 to the one only."""
+
+    school = _IdFilter(field_name="school_id")
+    term = _IdFilter(field_name="term_id")
+
+    class Meta:
+        model = Engagement
+        fields = ["school", "term"]
+
+
 class EngagementViewSet(ContractActionsMixin, mixins.ListModelMixin,
                         mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                         viewsets.GenericViewSet):
@@ -181,7 +201,7 @@ class EngagementViewSet(ContractActionsMixin, mixins.ListModelMixin,
     administrator sees every engagement in the bureau's jurisdiction."""
 
     serializer_class = EngagementSerializer
-    filterset_fields = ["school", "term"]
+    filterset_class = EngagementFilter
 
     def get_queryset(self):
         user = self.request.user

@@ -62,7 +62,9 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         payload = JobStartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        bureau = Bureau.objects.filter(pk=data["bureau"]).first()
+        # a bureau the caller does not staff is not found, as a number nobody holds
+        bureau = Bureau.objects.filter(pk=data["bureau"],
+                                       pk__in=selectors.staffed_bureau_ids(request.user)).first()
         if bureau is None:
             raise exceptions.NotFound()
         params = ({"publication": data.get("publication"), "format": data.get("format")}

@@ -17,6 +17,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from registry import selectors, services
+from registry.api.fields import ScopedPrimaryKeyRelatedField
 from registry.models import (
     ChangeRequest,
     Jurisdiction,
@@ -34,6 +35,12 @@ from registry.services.changes import EDITABLE_FIELDS
 
 def _base_url(request) -> str:
     return request.build_absolute_uri("/")
+
+
+def _organizations(user):
+    """The organizations ``user`` acts for: the only ones a write may name (another's
+    reads as a number nobody holds, ``registry.api.fields``)."""
+    return selectors.objects_for_role(user, Role.PROVIDER, "registry.organization")
 
 
 # --- change requests ------------------------------------------------------------------------
@@ -91,7 +98,7 @@ class ChangeRequestViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def _edited(request, target, serializer_class, fields):
-    payload = serializer_class(data=request.data, partial=True)
+    payload = serializer_class(data=request.data, partial=True, context={"request": request})
     payload.is_valid(raise_exception=True)
     data = dict(payload.validated_data)
     if "weekday_list" in data:  # the offering's days, given as ISO weekday numbers
@@ -220,6 +227,9 @@ class ProviderInvitationViewSet(viewsets.GenericViewSet):
 # --- offerings ----------------------------------------------------------------------------------
 
 class OfferingSerializer(serializers.ModelSerializer):
+    organization = ScopedPrimaryKeyRelatedField(
+        model=Organization, scope=_organizations,
+        label=Offering._meta.get_field("organization").verbose_name)
     category = serializers.SlugRelatedField(
         slug_field="code", queryset=ServiceCategory.objects.filter(is_active=True))
     weekdays = serializers.ListField(
@@ -255,7 +265,7 @@ class OfferingViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
         "description": "望远镜的使用与星空观察", "grade_min": 3, "grade_max": 6,
         "fee_per_session": "0.00", "capacity": 30, "weekdays": [2, 4]})])
     def create(self, request):
-        payload = OfferingSerializer(data=request.data)
+        payload = OfferingSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         organization = data.pop("organization")
@@ -297,13 +307,15 @@ class PersonSerializer(serializers.ModelSerializer):
                                                 "masked_id).")
     masked_id = serializers.CharField(read_only=True)
     approvals = PersonApprovalSerializer(many=True, read_only=True)
+    organization = ScopedPrimaryKeyRelatedField(
+        model=Organization, scope=_organizations, required=False, allow_null=True,
+        label=Person._meta.get_field("organization").verbose_name)
 
     class Meta:
         model = Person
         fields = ["id", "name", "id_number", "masked_id", "kind", "qualification",
                   "organization", "phone", "email", "approvals"]
         read_only_fields = ["id", "masked_id", "approvals"]
-        extra_kwargs = {"organization": {"required": False, "allow_null": True}}
 
 
 class PermitPhotoSerializer(serializers.Serializer):
@@ -356,7 +368,7 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
                                                    "id_number": "360102196005014274",
                                                    "kind": "volunteer"})])
     def create(self, request):
-        payload = PersonSerializer(data=request.data)
+        payload = PersonSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         organization = data.pop("organization", None)

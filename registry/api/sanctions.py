@@ -5,6 +5,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -188,14 +189,18 @@ class BlacklistProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                             "application/json": BlacklistProposeSerializer},
                    responses={201: BlacklistProposalSerializer})
     def create(self, request):
-        """Propose a blacklisting; nobody is barred until it is confirmed."""
+        """Propose a blacklisting; nobody is barred until it is confirmed. A provider
+        outside the bureau's reach is not found (404), as a number nobody holds is."""
         data = api_form_data(request)
         bureau = bureau_for(request.user, data.get("bureau"))
         form = BlacklistProposalForm(data, request.FILES)
         if not form.is_valid():
             raise DRFValidationError(form.errors.get_json_data())
-        proposal = services.blacklist_propose(actor=request.user, bureau=bureau,
-                                              **form.service_kwargs())
+        subject = form.service_kwargs()  # an unknown number: a 404
+        if not services.provider_within_reach(bureau=bureau, organization=subject["organization"],
+                                              person=subject["person"]):
+            raise NotFound()  # so is one outside the bureau's reach: nothing to tell apart
+        proposal = services.blacklist_propose(actor=request.user, bureau=bureau, **subject)
         return Response(self.get_serializer(
             selectors.blacklist_proposals_for(request.user).get(pk=proposal.pk)).data,
             status=status.HTTP_201_CREATED)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from registry.models import (
@@ -13,6 +13,27 @@ from registry.models import (
     School,
     SchoolInvitation,
 )
+from registry.roles import Role
+from registry.selectors.core import objects_for_role
+
+
+def people_tied_to_schools(school_ids) -> QuerySet:
+    """The people tied to any of ``school_ids`` (see :func:`person_tied_to_school`), as a
+    queryset: one subquery, the UNION of the ties' person ids, each found by its index (an
+    OR of ``IN`` subqueries made PostgreSQL scan the people)."""
+    invited = (SchoolInvitation.objects.filter(school_id__in=school_ids,
+                                               status=SchoolInvitation.Status.ACCEPTED)
+               .order_by().values("person_id"))
+    rostered = (RosterMember.objects.filter(removed_at=None, engagement__school_id__in=school_ids,
+                                            accepted_at__isnull=False,
+                                            engagement__status=Engagement.Status.ACTIVE)
+                .order_by().values("person_id"))
+    current = Engagement.objects.filter(school_id__in=school_ids,
+                                        ends_on__gte=timezone.localdate()).order_by()
+    engaged = current.exclude(person_id=None).values("person_id")
+    staff = (Person.objects.filter(organization_id__in=current.exclude(organization_id=None)
+                                   .values("organization_id")).order_by().values("pk"))
+    return Person.objects.filter(pk__in=invited.union(rostered, engaged, staff))
 
 
 def person_tied_to_school(person: Person, school: School) -> bool:
@@ -20,18 +41,20 @@ def person_tied_to_school(person: Person, school: School) -> bool:
     account, they are on the roster of an active engagement at the school, or they are on a
     current engagement at the school (engaged themself, or on the staff of the organization
     engaged)."""
-    if SchoolInvitation.objects.filter(school=school, person=person,
-                                       status=SchoolInvitation.Status.ACCEPTED).exists():
-        return True
-    if RosterMember.objects.filter(person=person, removed_at=None, engagement__school=school,
-                                   accepted_at__isnull=False,
-                                   engagement__status=Engagement.Status.ACTIVE).exists():
-        return True
-    engaged = Q(person=person)
-    if person.organization_id:
-        engaged |= Q(organization_id=person.organization_id)
-    return Engagement.objects.filter(engaged, school=school,
-                                     ends_on__gte=timezone.localdate()).exists()
+    return people_tied_to_schools([school.pk]).filter(pk=person.pk).exists()
+
+
+def people_acted_for(user) -> QuerySet:
+    """The people ``user`` acts for: their own record, those they act for as that person,
+    and the staff of the organizations they act for (one UNION of ids, as above)."""
+    if not (user and user.is_authenticated):
+        return Person.objects.none()
+    own = Person.objects.filter(user=user).order_by().values("pk")
+    as_person = objects_for_role(user, Role.PROVIDER, "registry.person").order_by().values("pk")
+    organizations = objects_for_role(user, Role.PROVIDER, "registry.organization")
+    staff = (Person.objects.filter(organization__in=organizations.values("pk"))
+             .order_by().values("pk"))
+    return Person.objects.filter(pk__in=own.union(as_person, staff))
 
 
 def consent_in_force(person: Person, bureau, *,

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -162,6 +162,17 @@ def roster_candidates(engagement: Engagement) -> QuerySet:
               Person.objects.filter(pk=engagement.person_id))
     on_roster = RosterMember.objects.filter(engagement=engagement, removed_at=None)
     return people.exclude(pk__in=on_roster.values("person_id")).order_by("name", "pk")
+
+
+def lesson_teachers(engagement: Engagement, *, provider: bool) -> QuerySet:
+    """Whom a lesson of ``engagement`` may name as its teacher: the people on its roster
+    (proposals too), and for its ``provider`` also its own people (the refusals of those
+    off the roster name them: the provider knows them). Anyone else is refused as a number
+    nobody holds: named, another provider's person would be told by name."""
+    people = Q(pk__in=roster_of(engagement, proposals=True).values("person_id"))
+    if provider:
+        people |= Q(pk__in=roster_candidates(engagement).values("pk"))
+    return Person.objects.filter(people)
 
 
 def permit_payload(member: RosterMember) -> dict:

@@ -6,19 +6,22 @@ import datetime
 import operator
 from functools import reduce
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from registry.models import (
     Approval,
     Engagement,
     Evaluation,
     Jurisdiction,
+    Organization,
+    Person,
     RosterMember,
     School,
     SchoolTerm,
     ServiceCategory,
 )
 from registry.selectors.contracts import provider_engagement_ids
+from registry.selectors.search import school_jurisdiction_ids
 
 
 def _engagements() -> QuerySet:
@@ -82,6 +85,17 @@ def categories_approved_for_person(person_id: int) -> QuerySet:
     return (ServiceCategory.objects.filter(
                 Q(pk__in=named) | Q(parent_id__in=named, is_high_risk=False), is_active=True)
             .order_by("sort_order", "code"))
+
+
+def engageable_by(school: School, model: type[Organization] | type[Person]) -> QuerySet:
+    """The organizations or the people (``model``) ``school`` may engage: those holding an
+    approval in force in its county, city or province (``school_jurisdiction_ids``), the
+    approvals ``engagement_create`` relies on and the school's search shows. Whoever else
+    it names by number reads as a number nobody holds."""
+    in_force = Approval.objects.valid_on().filter(
+        jurisdiction_id__in=school_jurisdiction_ids(school),
+        **{model._meta.model_name: OuterRef("pk")})
+    return model.objects.filter(Exists(in_force))
 
 
 def terms_for_schools(school_ids) -> QuerySet:

@@ -140,13 +140,19 @@ def sanctions_of_organization(organization) -> QuerySet:
             .order_by("-starts_on", "-pk"))
 
 
-def provider_under_bureau(bureau: Bureau, *, uscc: str = "", id_number: str = ""):
+def provider_under_bureau(bureau: Bureau, *, uscc: str = "", id_number: str = "",
+                          organization_pk: int | None = None, person_pk: int | None = None):
     """The organization of ``uscc`` or the person of ``id_number`` (as typed: normalised
-    here) if it holds an approval, in any status, issued in ``bureau``'s jurisdiction or
-    below it: the providers its sanctions reach. ``None`` otherwise, whether registered
-    elsewhere or not at all (a bureau learns nothing of providers outside its reach)."""
+    here), or the one numbered ``organization_pk`` or ``person_pk``, if it holds an
+    approval, in any status, issued in ``bureau``'s jurisdiction or below it: the providers
+    its sanctions reach. ``None`` otherwise, whether registered elsewhere or not at all (a
+    bureau learns nothing of providers outside its reach)."""
     if uscc:
         model, lookup = Organization, {"uscc": normalize_uscc(uscc)}
+    elif organization_pk is not None:
+        model, lookup = Organization, {"pk": organization_pk}
+    elif person_pk is not None:
+        model, lookup = Person, {"pk": person_pk}
     else:
         model, lookup = Person, {"id_number": normalize_id_number(id_number)}
     field = model._meta.model_name

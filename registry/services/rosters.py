@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Engagement, Person, RosterMember
 from registry.notifications import notify
+from registry.selectors.contracts import NOT_APPROVED
 from registry.selectors.sanctions import users_acting_for
 from registry.services.contracts import _locked, _provider_users, may_act_for_provider
 from registry.services.core import audit_record
@@ -76,9 +77,12 @@ def engagement_roster_add(*, actor, engagement: Engagement, person: Person) -> R
             _("Nobody can be added to the roster of an engagement that is %(status)s."),
             code="roster_closed", params={"status": locked.get_status_display()})
     if side == "provider" and not _own_person(locked, person):
+        # in the words of a number nobody holds (``person_by_reference``), by the number
+        # typed: named, or refused otherwise, another provider's person would tell the
+        # provider who is registered, and their name
         raise ValidationError({"roster": ValidationError(
-            _("%(name)s is not one of the provider's own people."), code="roster_not_own",
-            params={"name": person.name})})
+            NOT_APPROVED, code="roster_not_approved",
+            params={"number": getattr(person, "typed", person.pk)})})
     approval = roster_approval_for(engagement=locked, person=person)
     if RosterMember.objects.filter(engagement=locked, person=person,
                                    removed_at=None).exists():

@@ -105,8 +105,9 @@ def test_the_list_review_through_the_api(client):
         assert early.status_code == 400
         stranger = UserFactory()
         client.force_login(stranger)
+        # not found, as a number nobody holds (tests/security/test_privacy_probes_ids.py)
         assert client.post("/api/v1/list-reviews/", {"bureau": bureau.pk},
-                           content_type="application/json").status_code == 403
+                           content_type="application/json").status_code == 404
 
 
 def test_the_list_review_page(client):

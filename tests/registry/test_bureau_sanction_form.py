@@ -36,10 +36,12 @@ def test_an_administrator_suspends_through_the_form_the_page_shows(client):
     approval.refresh_from_db()
     assert approval.status == Approval.Status.APPROVED
 
-    # a number that names no organization: an error on its field, not a page not found
+    # a number that names no organization within reach: an error on its field, not a page
+    # not found (one outside the bureau's reach reads the same)
     wrong = client.post(url, {**data, "organization": 999999, "confirm": "yes"},
                         HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert wrong.status_code == 400 and "没有编号为 999999 的机构" in wrong.content.decode()
+    assert wrong.status_code == 400
+    assert "本辖区内没有持有准入、且编号与此相符的机构" in wrong.content.decode()
 
     done = client.post(url, {**data, "confirm": "yes"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert done.status_code == 302

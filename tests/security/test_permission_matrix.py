@@ -315,9 +315,11 @@ TABLE = [
     row("documents/<int:pk>/download/", *CASE_SEEN_BY_PANEL),
     row("documents/<str:kind>/<int:pk>/", *CASE_SEEN_BY_PANEL),
     row(r"^annualreview/<int:process_pk>/(chart/)?$", *BUREAU_SEEN, regex=True),
-    # a vetting's route says whether its record query hit: its chart is for those who may
-    # read the result (the case's clerk, here none yet, and the bureau's approvers)
-    row(r"^individualvetting/<int:process_pk>/chart/$", *APPROVER_OWN, regex=True),
+    # the route of a case that carries a record query (a vetting, a person's
+    # re-certification) says whether it hit: its chart is for those who may read the result
+    # (the case's clerk, here none yet, and the bureau's approvers)
+    row(r"^(individualvetting|recertification)/<int:process_pk>/chart/$", *APPROVER_OWN,
+        regex=True),
     row(FLOWS + r"/<int:process_pk>/(chart/)?$", *CASE_SEEN, regex=True),
     # --- bureau clerks ------------------------------------------------------------------
     row("documents/<int:pk>/review/", *CLERK_OWN),
@@ -410,10 +412,19 @@ TABLE = [
         *BUREAU_SEEN, regex=True),
     row(r"^organizationselection/<int:process_pk>/(partners|partners_done)/<int:task_pk>/"
         r"(detail/)?$", *BUREAU_SEEN, regex=True),
-    # ... and a vetting's step on a record hit (its passage is the query's result): the
+    # ... and the step a case takes on a record hit (its passage is the query's result): the
     # case's clerk and the bureau's approvers only
-    row(r"^individualvetting/<int:process_pk>/reject_hit/<int:task_pk>/(detail/)?$",
-        "NN", "NN", "NN", "YN", "NN", "YN", "NN", regex=True),
+    row(r"^(individualvetting/<int:process_pk>/reject_hit|recertification/<int:process_pk>/"
+        r"revoke)/<int:task_pk>/(detail/)?$", "NN", "NN", "NN", "YN", "NN", "YN", "NN",
+        regex=True),
+    # ... and the other steps of such a case but the applicant side's: its bureau's staff
+    # (and the person, no role here); the person's organization (the provider) and the
+    # school that asked read the applicant side's steps and the outcome only (a decision
+    # follows a clear query only), and whoever may not see the case no step of it
+    row(r"^individualvetting/<int:process_pk>/(?!(start|correction|approved_end|rejected_end)/)"
+        r"\w+/<int:task_pk>/(detail/)?$", *BUREAU_SEEN, regex=True),
+    row(r"^recertification/<int:process_pk>/(?!(start|renew)/)\w+/<int:task_pk>/(detail/)?$",
+        *BUREAU_SEEN, regex=True),
     row(NODE + "$", "NN", "YY", "YY", "YY", "YY", "YY", "YY", regex=True),
     # who may see a case sees the pages of its tasks
     row(task_page("annualreview", r"\w+", "detail"), *BUREAU_SEEN, regex=True),
