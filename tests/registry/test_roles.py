@@ -2,7 +2,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
 from registry import selectors, services
 from registry.models import AuditEvent, Bureau
@@ -109,6 +109,10 @@ def test_granted_objects_answers_what_objects_for_role_does():
         .values_list("pk", flat=True))
     assert granted(user, pk=via_group.pk) == [via_group.pk]
     assert granted(user, pk=other.pk) == []
+    assign_perm("registry.act_for_school", team, own)  # given twice: still one school
+    assert granted(user) == sorted([own.pk, via_group.pk])
+    assert granted(user, pk=own.pk) == [own.pk]
+    remove_perm("registry.act_for_school", team, own)
     assert len(selectors.granted_objects(user, Role.SCHOOL, "registry.school", limit=1)) == 1
     assert granted(AnonymousUser()) == []
     assert selectors.granted_objects(user, Role.PROVIDER, "registry.school") == []

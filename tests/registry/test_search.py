@@ -219,6 +219,28 @@ def test_people_search_never_exposes_id_numbers(world, client, django_assert_max
     for body in (response.content.decode(), page.content.decode()):
         assert retiree.id_number not in body and student.id_number not in body
 
+@pytest.mark.parametrize(("path", "keyword"), [("/api/v1/search/organizations/", "围棋"),
+                                               ("/api/v1/search/people/", "王")])
+def test_a_search_through_the_api_runs_four_statements(world, client, settings, path, keyword):
+    """With sessions in a cache every process shares (production's Redis; here the test
+    process's memory, config/sessions): the user, the school with its grant, the ranking and
+    the page, and nothing else (the reference data is the process's, read once)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    approve(person=person("王秀兰", "retiree"), where="360100", categories=("reading",))
+    settings.SESSION_ENGINE = "config.sessions.cached"
+    client.force_login(world["user"])
+    assert client.get(path, {"keyword": keyword}).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, {"keyword": keyword})
+    assert response.status_code == 200 and response.json()["results"]
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert len(statements) == 4, statements
+    assert '"auth_user"' in statements[0] and "guardian_userobjectpermission" in statements[1]
+    assert "COUNT(*) OVER ()" in statements[2]
+
+
 
 def test_api_and_web_give_the_same_results(world, client, django_assert_max_num_queries):
     client.force_login(world["user"])
