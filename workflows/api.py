@@ -437,6 +437,12 @@ class VettingViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.vetting_cases_for(self.request.user).order_by("-created")
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:  # who reads which outcome only: one query for the page
+            selectors.remember_outcome_only(self.request.user, page)
+        return page
+
     @extend_schema(request=VettingStartSerializer, responses={201: VettingCaseSerializer})
     def create(self, request):
         payload = VettingStartSerializer(data=request.data,

@@ -67,7 +67,7 @@ def vetting_cases_for(user) -> QuerySet:
     staff, its bureaus'. Experts do not see individual cases."""
     if not user.is_authenticated:
         return VettingProcess.objects.none()
-    queryset = VettingProcess.objects.select_related("person", "bureau", "school")
+    queryset = VettingProcess.objects.select_related("person__organization", "bureau", "school")
     if user.is_superuser:
         return queryset
     org_ids = granted_ids(user, "registry.act_for_organization", Organization)

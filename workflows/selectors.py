@@ -50,6 +50,7 @@ from workflows.record_privacy import (  # noqa: F401 - the record query's rules,
     reads_outcome_only,
     reads_vetting_corrections,
     record_check_cases_for,
+    remember_outcome_only,
     route_read_cases_for,
     step_hidden_from,
 )
