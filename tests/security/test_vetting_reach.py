@@ -7,7 +7,10 @@ turned down; anyone but the case's clerk and approver reading the record-check r
 """
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -346,3 +349,27 @@ def test_the_consent_address_is_the_clients_behind_the_proxies(world, settings):
         REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.23")
     assert answer.status_code == 201, answer.content
     assert RecordQueryConsent.objects.get(person=person).given_from == "198.51.100.23"
+
+
+def _vetting_list_queries(user) -> tuple[int, int]:
+    """(rows, queries) of the vetting list as ``user``, read by a user object fresh from the
+    database, as a request's would be (what a user object remembers lasts one request)."""
+    client = _client(get_user_model().objects.get(pk=user.pk))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/vettings/")
+    assert response.status_code == 200, response.content
+    return response.json()["count"], len(queries)
+
+
+def test_the_vetting_list_reads_as_many_queries_for_one_case_as_for_six(world, school):
+    """The clerk, the organization and the school that asked: each case on the page asked
+    whose bureau it is again, one query more per case."""
+    cases = [_school_case_sent_back(world, school)[0] for _ in range(6)]
+    readers = (world.clerk, world.provider, school.user)
+    _vetting_list_queries(world.clerk)  # the process's first request loads content types
+    many = {user.pk: _vetting_list_queries(user) for user in readers}
+    VettingProcess.objects.filter(pk__in=[case.pk for case in cases[1:]]).delete()
+    for user in readers:
+        rows, queries = _vetting_list_queries(user)
+        assert (rows, many[user.pk][0]) == (1, 6), user
+        assert many[user.pk][1] == queries, (user, many[user.pk][1], queries)
