@@ -247,7 +247,8 @@ def engagement_args(school, form, roster=None) -> dict:
     named = [(data.get(field), found) for field, found in (
         ("organization", organization), ("offering", offering), ("person", person))]
     if term is None or any(value and found is None for value, found in named):
-        raise ValidationError(_("Unknown term, organization, offering or person."))
+        raise ValidationError(_("No such term, organization, offering or person, or not one "
+                                "this school may engage."))
     category = (ServiceCategory.objects.filter(pk=data["category"]).first()
                 if data.get("category") else None)
     need = TermNeed.objects.filter(pk=data["need"], term=term).first() if data.get("need") else None

@@ -150,7 +150,7 @@ def test_engagements_through_the_api(setting, client, django_assert_max_num_quer
     # (tests/security/test_privacy_probes_ids.py); the service still says why to whoever
     # reaches it (test_the_gate_refuses_providers_that_may_not_serve)
     assert (refused.status_code, refused.json()) == (
-        400, {"detail": ["学期、机构、项目或人员不存在。"]})
+        400, {"detail": ["学期、机构、项目或人员不存在，或不在本校可引进的范围内。"]})
     other_user, other_school = school_user("360103")
     other_term = _term(other_user, other_school)
     foreign = client.post("/api/v1/engagements/", {
@@ -158,7 +158,7 @@ def test_engagements_through_the_api(setting, client, django_assert_max_num_quer
     })
     # another school's term reads as a number nobody holds (test_privacy_probes_ids.py)
     assert (foreign.status_code, foreign.json()) == (
-        400, {"detail": ["学期、机构、项目或人员不存在。"]})
+        400, {"detail": ["学期、机构、项目或人员不存在，或不在本校可引进的范围内。"]})
     foreign = client.post("/api/v1/engagements/", {
         "school": other_school.pk, "term": other_term.pk, "organization": org.pk,
         "fee_per_session": "25", "sessions": 1,
