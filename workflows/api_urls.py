@@ -1,13 +1,15 @@
-from registry.api.routers import SimpleRouter
+from registry.api.routers import router_of
 from workflows import api, list_review_api, review_api
 
-router = SimpleRouter()
-router.register("cases", api.CaseViewSet, basename="case")
-router.register("tasks", api.TaskViewSet, basename="task")
-router.register("notices", api.NoticeViewSet, basename="notice")
-router.register("vettings", api.VettingViewSet, basename="vetting")
-router.register("list-reviews", list_review_api.ListReviewViewSet, basename="list-review")
-router.register("review-cases", review_api.ReviewCaseViewSet, basename="review-case")
-router.register("notifications", api.NotificationViewSet, basename="notification")
+# (prefix, viewset, basename)
+router = router_of((
+    ("cases", api.CaseViewSet, "case"),
+    ("tasks", api.TaskViewSet, "task"),
+    ("notices", api.NoticeViewSet, "notice"),
+    ("vettings", api.VettingViewSet, "vetting"),
+    ("list-reviews", list_review_api.ListReviewViewSet, "list-review"),
+    ("review-cases", review_api.ReviewCaseViewSet, "review-case"),
+    ("notifications", api.NotificationViewSet, "notification"),
+))
 
 urlpatterns = router.urls

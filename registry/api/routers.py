@@ -26,3 +26,13 @@ class IntegerIdsMixin:
 class SimpleRouter(IntegerIdsMixin, routers.SimpleRouter):
     """The routes alone (no ``.json`` suffix routes: the ``@action`` methods take no format
     argument). The browsable root over every app's routes is ``config.api``."""
+
+
+def router_of(routes):
+    """A ``SimpleRouter`` with ``routes`` registered in their order: each row is
+    ``(prefix, viewset, basename)``, and the routes are named ``<basename>-list`` and
+    ``<basename>-detail`` (the names ``reverse()`` takes)."""
+    router = SimpleRouter()
+    for prefix, viewset, basename in routes:
+        router.register(prefix, viewset, basename=basename)
+    return router

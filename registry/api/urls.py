@@ -13,29 +13,29 @@ from registry.api import (
                 search,
                 views,
 )
-from registry.api.routers import SimpleRouter
+from registry.api.routers import router_of
 
-router = SimpleRouter()
-router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdiction")
-router.register("categories", views.ServiceCategoryViewSet, basename="category")
-router.register("publications", publications.PublicationViewSet, basename="publication")
-router.register("terms", engagements.TermViewSet, basename="term")
-router.register("engagements", engagements.EngagementViewSet, basename="engagement")
-router.register("invitations", consent.InvitationViewSet, basename="invitation")
-router.register("consents", consent.ConsentViewSet, basename="consent")
-router.register("review-requests", sanctions.ReviewRequestViewSet, basename="review-request")
-router.register("blacklist-proposals", sanctions.BlacklistProposalViewSet,
-                basename="blacklist-proposal")
-router.register("my-sanctions", sanctions.MySanctionViewSet, basename="my-sanction")
-router.register("rechecks", sanctions.RecheckViewSet, basename="recheck")
-router.register("organizations", providers.OrganizationViewSet, basename="organization")
-router.register("offerings", providers.OfferingViewSet, basename="offering")
-router.register("people", providers.PersonViewSet, basename="person")
-router.register("change-requests", providers.ChangeRequestViewSet, basename="change-request")
-router.register("organization-invitations", providers.ProviderInvitationViewSet,
-                basename="organization-invitation")
-router.register("jobs", jobs.JobViewSet, basename="job")
-router.register("requeries", after_approval.RequeryViewSet, basename="requery")
+# (prefix, viewset, basename)
+router = router_of((
+    ("jurisdictions", views.JurisdictionViewSet, "jurisdiction"),
+    ("categories", views.ServiceCategoryViewSet, "category"),
+    ("publications", publications.PublicationViewSet, "publication"),
+    ("terms", engagements.TermViewSet, "term"),
+    ("engagements", engagements.EngagementViewSet, "engagement"),
+    ("invitations", consent.InvitationViewSet, "invitation"),
+    ("consents", consent.ConsentViewSet, "consent"),
+    ("review-requests", sanctions.ReviewRequestViewSet, "review-request"),
+    ("blacklist-proposals", sanctions.BlacklistProposalViewSet, "blacklist-proposal"),
+    ("my-sanctions", sanctions.MySanctionViewSet, "my-sanction"),
+    ("rechecks", sanctions.RecheckViewSet, "recheck"),
+    ("organizations", providers.OrganizationViewSet, "organization"),
+    ("offerings", providers.OfferingViewSet, "offering"),
+    ("people", providers.PersonViewSet, "person"),
+    ("change-requests", providers.ChangeRequestViewSet, "change-request"),
+    ("organization-invitations", providers.ProviderInvitationViewSet, "organization-invitation"),
+    ("jobs", jobs.JobViewSet, "job"),
+    ("requeries", after_approval.RequeryViewSet, "requery"),
+))
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
