@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from documents import generated, services
+from documents import generated, permissions, services
 from documents.models import Document
 from documents.storage import STORAGE_ERRORS, document_storage, is_s3
 from registry.models import Organization, Person
@@ -47,6 +47,16 @@ def document_or_404(pk) -> Document:
                                                 "person__organization__county")
                 .filter(pk=pk).first())
     if document is None:
+        raise Http404(_("No such document."))
+    return document
+
+
+def readable_document_or_404(pk, user) -> Document:
+    """The document ``pk``, if ``user`` may read its subject's documents. One they may not
+    read answers as one nobody holds (the same 404, the same words): any other answer would
+    tell whoever tries numbers which documents exist."""
+    document = document_or_404(pk)
+    if not permissions.may_view_documents(user, document.subject):
         raise Http404(_("No such document."))
     return document
 

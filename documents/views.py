@@ -4,17 +4,17 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from documents import generated, papers, permissions, selectors, services
 from documents.delivery import (
-    document_or_404,
     download_response,
     find_subject,
     generated_form_response,
+    readable_document_or_404,
     storage_unavailable_response,
     view_address_valid,
     view_response,
@@ -52,10 +52,11 @@ class SubjectDocumentsView(LoginRequiredMixin, View):
 
     def _subject(self, request, kind, pk):
         subject = find_subject(kind, pk)
-        if subject is None:
+        # one the user may not read answers as one nobody holds (the same 404, the same
+        # words): a 403 told whoever tries numbers which providers the registry holds. Who
+        # may read it and not upload is told so below: its existence is no news to them.
+        if subject is None or not permissions.may_view_documents(request.user, subject):
             raise Http404(_("No such organization or person."))
-        if not permissions.may_view_documents(request.user, subject):
-            raise PermissionDenied(_("You may not read this provider's documents."))
         return subject
 
     def _render(self, request, subject, kind, form, status=200):
@@ -117,7 +118,9 @@ class DocumentReviewView(LoginRequiredMixin, View):
     """A clerk looks at one document and verifies or rejects it."""
 
     def _document(self, request, pk):
-        document = document_or_404(pk)
+        # a document the user may not even read is one nobody holds; one they read (an
+        # approver, an expert on its panel) and may not review, they are told so
+        document = readable_document_or_404(pk, request.user)
         if not permissions.may_review_documents(request.user, document.subject):
             raise PermissionDenied(_("You may not review this provider's documents."))
         return document
@@ -154,9 +157,7 @@ class DocumentReviewView(LoginRequiredMixin, View):
 
 class DocumentDownloadView(LoginRequiredMixin, View):
     def get(self, request, pk):
-        document = document_or_404(pk)
-        if not permissions.may_view_documents(request.user, document.subject):
-            raise Http404(_("No such document."))
+        document = readable_document_or_404(pk, request.user)
         try:
             return download_response(request, document)
         except services.StorageUnavailable:
@@ -168,12 +169,12 @@ class DocumentInlineView(LoginRequiredMixin, View):
     gave this reader (``delivery.view_address``); the permission is checked again."""
 
     def get(self, request, pk):
-        document = document_or_404(pk)
+        # whether the reader may read it at all, first: for one who may not, it is one
+        # nobody holds, whatever the link; only a reader who may is told the link is stale
+        document = readable_document_or_404(pk, request.user)
         if not view_address_valid(request.GET.get("t", ""), request.user, document):
             raise PermissionDenied(_("This link has expired or is not yours. Reload the task "
                                      "page to get a new one."))
-        if not permissions.may_view_documents(request.user, document.subject):
-            raise Http404(_("No such document."))
         try:
             return view_response(request, document)
         except services.StorageUnavailable:
@@ -213,10 +214,11 @@ class EngagementPaperUploadView(LoginRequiredMixin, View):
     """One side uploads its signed copy of an engagement's paper."""
 
     def post(self, request, pk):
-        engagement = get_object_or_404(Engagement.objects.select_related("school"), pk=pk)
-        if not papers.may_read_papers(request.user, engagement):
-            # who asks first: an outsider learns nothing about the engagement or the upload
-            raise PermissionDenied(_("You may not read this engagement's papers."))
+        engagement = Engagement.objects.select_related("school").filter(pk=pk).first()
+        if engagement is None or not papers.may_read_papers(request.user, engagement):
+            # who asks first: to an outsider it is an engagement nobody holds (the same 404,
+            # the same words), and nothing of the upload is looked at
+            raise Http404(_("No such engagement."))
         upload = request.FILES.get("file")
         back = reverse("registry:engagement-detail", args=[engagement.pk]) + "#papers"
         try:
@@ -242,8 +244,12 @@ class EngagementPaperDownloadView(LoginRequiredMixin, View):
     """A signed paper, for either side of its engagement."""
 
     def get(self, request, pk):
-        paper = get_object_or_404(EngagementPaper.objects.select_related(
-            "engagement__school", "engagement__organization", "engagement__person"), pk=pk)
+        paper = EngagementPaper.objects.select_related(
+            "engagement__school", "engagement__organization", "engagement__person",
+        ).filter(pk=pk).first()
+        # an outsider's answer is that of a paper nobody holds (the service checks again)
+        if paper is None or not papers.may_read_papers(request.user, paper.engagement):
+            raise Http404(_("No such signed paper."))
         try:
             file = papers.engagement_paper_open(actor=request.user, paper=paper)
         except services.StorageUnavailable:

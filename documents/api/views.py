@@ -33,10 +33,10 @@ from documents.api.serializers import (
 )
 from documents.delivery import (
     declared_body_too_large,
-    document_or_404,
     download_response,
     find_subject,
     generated_form_response,
+    readable_document_or_404,
     view_response,
 )
 from documents.models import Document, DocumentType, EngagementPaper, PersonalDataAccess
@@ -85,11 +85,9 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     pagination_class = None
 
     def get_object(self):
-        document = document_or_404(self.kwargs["pk"])
-        if not doc_permissions.may_view_documents(self.request.user, document.subject):
-            # Not even its existence is shown to those who may not read it.
-            raise NotFound()
-        return document
+        # Not even its existence is shown to those who may not read it: the same 404 and
+        # the same words as for a number nobody holds (DRF's "Not found." here differed).
+        return readable_document_or_404(self.kwargs["pk"], self.request.user)
 
     @extend_schema(parameters=[*SUBJECT_PARAMETERS, OpenApiParameter(
         "history", OpenApiTypes.BOOL, description="include superseded versions (default)")])
