@@ -44,11 +44,15 @@ def _sides(user, engagement: Engagement) -> tuple[bool, bool]:
 
 
 def _engagement(request, pk: int, *, school_only=False, provider_only=False) -> Engagement:
-    """The engagement, if the user acts for its school or its provider (else 403)."""
-    engagement = get_object_or_404(Engagement.objects.select_related(
+    """The engagement, if the user acts for its school or its provider. To anyone else it
+    is one nobody holds (the same 404, the same words: a 403 told whoever tries numbers
+    which engagements exist); a side asking for the other side's step is told why (403)."""
+    engagement = Engagement.objects.select_related(
         "school__county__parent__parent", "term", "approval__jurisdiction", "organization",
-        "offering__category", "person", "category", "need"), pk=pk)
-    school, provider = _sides(request.user, engagement)
+        "offering__category", "person", "category", "need").filter(pk=pk).first()
+    school, provider = _sides(request.user, engagement) if engagement else (False, False)
+    if not (school or provider):
+        raise Http404(_("No such engagement."))
     allowed = school if school_only else provider if provider_only else school or provider
     if not allowed:
         raise PermissionDenied(_("You act neither for this engagement's school nor for its "
@@ -300,13 +304,20 @@ def engagement_settlement(request, pk: int, fmt: str):
     return response
 
 
+def _school_term(request, pk: int) -> SchoolTerm:
+    """The term, if the user acts for its school; another school's term is one nobody
+    holds to them (the same 404, the same words)."""
+    term = SchoolTerm.objects.select_related("school").filter(pk=pk).first()
+    if term is None or not request.user.has_perm("registry.act_for_school", term.school):
+        raise Http404(_("No such term."))
+    return term
+
+
 @login_required
 @require_GET
 def term_settlement(request, pk: int):
     """Every engagement of a term, settled, in one XLSX (the school's own term)."""
-    term = get_object_or_404(SchoolTerm.objects.select_related("school"), pk=pk)
-    if not request.user.has_perm("registry.act_for_school", term.school):
-        raise PermissionDenied(_("You do not act for this school."))
+    term = _school_term(request, pk)
     rows = selectors.settlement_rows(Engagement.objects.filter(term=term))
     response = FileResponse(exports.settlement_xlsx(rows), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="settlement-term-{pk}.xlsx"'
@@ -318,9 +329,7 @@ def term_settlement(request, pk: int):
 @login_required
 def term_plan(request, pk: int):
     """The term plan (一校一案): slots and needs; each need opens the provider search."""
-    term = get_object_or_404(SchoolTerm.objects.select_related("school"), pk=pk)
-    if not request.user.has_perm("registry.act_for_school", term.school):
-        raise PermissionDenied(_("You do not act for this school."))
+    term = _school_term(request, pk)
     slot_form, need_form, status = SlotForm(prefix="slot"), NeedForm(prefix="need",
                                                                      term=term), 200
     if request.method == "POST":

@@ -109,17 +109,30 @@ def test_another_school_another_provider_and_the_public_are_kept_out(contract, c
     paths = [f"/registry/engagements/{engagement.pk}/",
              f"/registry/engagements/{engagement.pk}/papers/agreement.pdf",
              f"/registry/engagements/{engagement.pk}/settlement.xlsx"]
+    unknown = Engagement.objects.order_by("-pk").first().pk + 1000
     for outsider in (other_school_user, other_provider):
         client.force_login(outsider)
         for path in paths:
-            assert client.get(path).status_code == 403, path
+            # to an outsider the engagement is one nobody holds: the same answer, word for
+            # word, or trying numbers tells which engagements exist
+            foreign = client.get(path)
+            none = client.get(path.replace(f"/{engagement.pk}/", f"/{unknown}/"))
+            assert (foreign.status_code, foreign.content) == (none.status_code, none.content)
+            assert foreign.status_code == 404, path
         assert client.get(f"/api/v1/engagements/{engagement.pk}/roster/").status_code == 404
         response = client.post(f"/api/v1/engagements/{engagement.pk}/papers/",
                                {"kind": "agreement", "side": "school", "file": _pdf()})
         assert response.status_code in (403, 404)
         response = client.post(f"/registry/engagements/{engagement.pk}/roster/",
                                {"person": contract["painter"].pk})
-        assert response.status_code == 403
+        assert response.status_code == 404
+        # nor another school's term, its plan or its settlement
+        for path in (f"/registry/school/terms/{engagement.term_id}/plan/",
+                     f"/registry/school/terms/{engagement.term_id}/settlement.xlsx"):
+            foreign = client.get(path)
+            none = client.get(path.replace(f"/{engagement.term_id}/", f"/{unknown}/"))
+            assert (foreign.status_code, foreign.content) == (none.status_code, none.content)
+            assert foreign.status_code == 404, path
     # the provider may not sign for the school, nor put on the roster anyone not its own
     # (it proposes its own people: tests/contracts/test_roster.py)
     client.force_login(contract["provider"])
