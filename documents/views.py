@@ -78,7 +78,11 @@ class SubjectDocumentsView(LoginRequiredMixin, View):
 
     def get(self, request, kind, pk):
         subject = self._subject(request, kind, pk)
-        return self._render(request, subject, kind, self._upload_form(subject))
+        form = self._upload_form(subject)
+        # ?type=<code>: the type a link came to upload (a re-certification's due document);
+        # one this subject is not asked for selects nothing
+        form.initial["document_type"] = request.GET.get("type", "")
+        return self._render(request, subject, kind, form)
 
     def post(self, request, kind, pk):
         subject = self._subject(request, kind, pk)
@@ -231,9 +235,7 @@ class EngagementPaperUploadView(LoginRequiredMixin, View):
         except ValidationError as error:
             for message in error_messages(error):
                 messages.error(request, message)
-            return redirect(back) if papers.may_read_papers(
-                request.user, engagement) else render(request, "registry/error.html", {
-                    "errors": error_messages(error)}, status=400)
+            return redirect(back)  # the messages above say what to mend
         except services.StorageUnavailable:
             return storage_unavailable_response()
         messages.success(request, _("Signed copy uploaded."))

@@ -1,15 +1,15 @@
 from django.urls import path
 
 from documents.api import views
-from registry.api.routers import SimpleRouter
+from registry.api.routers import router_of
 
 app_name = "documents-api"
 
-router = SimpleRouter()
-router.register("document-types", views.DocumentTypeViewSet, basename="document-type")
-router.register("documents", views.DocumentViewSet, basename="document")
-router.register("personal-data-accesses", views.PersonalDataAccessViewSet,
-                basename="personal-data-access")
+router = router_of([
+    ("document-types", views.DocumentTypeViewSet, "document-type"),
+    ("documents", views.DocumentViewSet, "document"),
+    ("personal-data-accesses", views.PersonalDataAccessViewSet, "personal-data-access"),
+])
 
 urlpatterns = [
     path("engagements/<int:pk>/papers/", views.EngagementPaperUploadView.as_view(),

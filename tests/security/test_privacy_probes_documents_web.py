@@ -299,3 +299,18 @@ def test_a_reader_whose_link_expired_is_told_to_reload(scene, language, words): 
     # a link of another reader, in the hands of one who may read the document too
     response = _client(w.approver, language).get(link)
     assert response.status_code == 403 and words in response.content.decode()
+
+
+@pytest.mark.parametrize("language, words", [
+    ("zh-hans", "请选择要上传的签署件。"), ("en", "Choose the signed copy to upload.")])
+def test_a_party_who_sends_no_file_is_sent_back_with_what_to_mend(papers_scene, language,
+                                                                  words):
+    s = papers_scene
+    provider = _client(s.world.provider, language)
+    before = EngagementPaper.objects.filter(engagement=s.own_engagement).count()
+    posted = provider.post(f"/documents/engagements/{s.own_engagement.pk}/papers/",
+                           {"kind": "safety", "side": "provider"}, follow=True)
+    assert posted.redirect_chain[0] == (
+        f"/registry/engagements/{s.own_engagement.pk}/#papers", 302)
+    assert posted.status_code == 200 and words in posted.content.decode()
+    assert EngagementPaper.objects.filter(engagement=s.own_engagement).count() == before
