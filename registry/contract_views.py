@@ -33,6 +33,7 @@ from registry.requests import (
     school_for,
     valid_data,
 )
+from registry.views import school_refused
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -371,8 +372,7 @@ def gate_list(request):
     try:
         school = school_for(request.user, request.GET.get("school"))
     except BadRequest as error:
-        return render(request, "registry/error.html", {"errors": error_messages(error)},
-                      status=400)
+        return school_refused(request, error)
     return render(request, "registry/contract/gate.html",
                   {"school": school, "rows": selectors.gate_list(school)})
 

@@ -28,6 +28,11 @@ class BadRequest(ValidationError):
     """Input the user can fix: shown as a 400 with the message."""
 
 
+class SeveralSchools(BadRequest):
+    """The user acts for several schools and the request names none (a menu's link names
+    none): the web pages ask which one (``school_choices``); the API answers 400."""
+
+
 def request_address(request) -> str | None:
     """The client's address as recorded with what it did (consent, answers): ``REMOTE_ADDR``,
     or with ``PROXY_COUNT`` proxies in front, the address the outermost of them saw (from the
@@ -110,12 +115,23 @@ def school_for(user, school_id) -> object:
         raise PermissionDenied(_("You do not act for this school.") if school_pk is not None
                                else _("Only school users may do this."))
     if len(found) > 1:
-        raise BadRequest(_("You act for several schools: choose one."))
+        raise SeveralSchools(_("You act for several schools: choose one."))
     school = found[0]
     county = reference.jurisdiction(school.county_id)
     if county is not None:
         school.county = county
     return school
+
+
+def school_choices(request) -> list[tuple[str, str]]:
+    """Each school the user acts for, by name, with this page's address naming it (the
+    rest of the query kept): what a page offers a user who acts for several schools."""
+    query = request.GET.copy()
+    choices = []
+    for school in schools_of(request.user).order_by("name", "pk")[:50]:
+        query["school"] = str(school.pk)
+        choices.append((school.name, f"{request.path}?{query.urlencode()}"))
+    return choices
 
 
 def bureau_for(user, bureau_id):

@@ -45,6 +45,7 @@ from registry.models import (
 )
 from registry.requests import (
     BadRequest,
+    SeveralSchools,
     bureau_for,
     bureaus_administered_by,
     engagement_args,
@@ -52,6 +53,7 @@ from registry.requests import (
     form_error,
     paginate,
     query_id,
+    school_choices,
     school_for,
     schools_of,
     valid_data,
@@ -200,6 +202,17 @@ def list_publish(request, bureau_id: int):
 
 # --- schools: search and engagements -----------------------------------------
 
+def school_refused(request, error: BadRequest):
+    """The answer of a school's page whose school cannot be told: a user who acts for
+    several schools, arriving by a link that names none (the menu's), chooses one (each
+    link is this page for that school); any other refusal is a 400 that says why."""
+    if isinstance(error, SeveralSchools):
+        return render(request, "registry/school/choose_school.html",
+                      {"choices": school_choices(request)})
+    return render(request, "registry/error.html", {"errors": error_messages(error)},
+                  status=400)
+
+
 @login_required
 @require_GET
 def school_search(request):
@@ -211,8 +224,7 @@ def school_search(request):
     try:
         school = school_for(request.user, request.GET.get("school"))
     except BadRequest as error:
-        return render(request, "registry/error.html", {"errors": error_messages(error)},
-                      status=400)
+        return school_refused(request, error)
     context["school"] = school
     # arriving from a need of the term plan: its engagement will say which need it fills
     context["need"] = request.GET.get("need", "") if request.GET.get("need", "").isdigit() else ""
@@ -243,8 +255,7 @@ def school_engagements(request):
         school = school_for(request.user,
                             request.GET.get("school") or request.POST.get("school"))
     except BadRequest as error:
-        return render(request, "registry/error.html", {"errors": error_messages(error)},
-                      status=400)
+        return school_refused(request, error)
     # Arriving from a search result: the provider is filled in.
     try:
         initial = {k: pk for k in ("organization", "offering", "person", "need") if (pk := query_id(
@@ -315,7 +326,6 @@ def _engagements_page(request, school, *, term_form=None, engagement_form=None,
         "school": school, "term_form": term_form, "engagement_form": engagement_form,
         "terms": terms, "provider": provider,
         "engagements": selectors.engagements_for_schools([school.pk])[:200],
-        "incident_form": IncidentForm(),
         "free_places": free_places or {},
         # the school's task at each term's end: rate the term's engagements on the rubric
         "terms_to_rate": selectors.terms_to_rate([school.pk], today=timezone.localdate()),
@@ -423,8 +433,7 @@ def school_incidents(request):
     try:
         school = school_for(request.user, request.GET.get("school"))
     except BadRequest as error:
-        return render(request, "registry/error.html", {"errors": error_messages(error)},
-                      status=400)
+        return school_refused(request, error)
     incidents = list(selectors.incidents_for_schools([school.pk])[:200])
     progress = selectors.incident_progress(incidents)
     return render(request, "registry/school/incidents.html", {

@@ -5,6 +5,7 @@ lessons logged and confirmed; the settlement exported. Screenshots under var/scr
 """
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -155,3 +156,51 @@ def test_school_contracts_a_provider_and_the_gate_checks_the_permits(new_page, t
     page.goto(reverse("registry:parents-page", args=[school.pk]))
     expect(page.locator("main table")).to_contain_text("张*华")
     screenshot(page, "22-8-parents-page")
+
+
+def test_ending_an_engagement_is_asked_again_not_done_by_one_click(new_page):
+    """Ending is final (its permits stop, no lesson is recorded after): the button sat bare
+    under the papers and one click, or a slip of the finger on a phone, ended the contract
+    mid-term with no question asked."""
+    from django.core.files.base import ContentFile
+
+    from documents.papers import engagement_paper_upload
+
+    # given an active engagement
+    today = timezone.localdate()
+    user, school = school_user("360102")
+    term = registry_services.school_term_create(
+        actor=user, school=school, name="2026年秋季学期", starts_on=today - datetime.timedelta(
+            days=7), ends_on=today + datetime.timedelta(days=100), project_count=10)
+    org = organization("南昌飞跃体育培训有限公司", ("少儿篮球", "sport", "50"))
+    approve(organization=org, where="360100", categories=("sport",))
+    coach = person("张建华")
+    approve(person=coach, where="360100", categories=("sport",))
+    provider = UserFactory()
+    registry_services.role_grant(actor=None, user=provider, role=Role.PROVIDER, target=org)
+    engagement = registry_services.engagement_create(
+        actor=user, school=school, term=term, organization=org, offering=org.offerings.get(),
+        fee_per_session=Decimal("45"), sessions=16, roster=[coach])
+    for kind in ("agreement", "safety"):
+        for side, actor in (("school", user), ("provider", provider)):
+            engagement_paper_upload(actor=actor, engagement=engagement, kind=kind, side=side,
+                                    file=ContentFile(_signed_pdf("x.pdf")["buffer"]),
+                                    filename=f"{kind}.pdf")
+    engagement.refresh_from_db()
+    registry_services.engagement_activate(actor=user, engagement=engagement)
+    page = login(new_page(), user)
+    page.goto(reverse("registry:engagement-detail", args=[engagement.pk]))
+    # when the school presses "结束引进项目"
+    page.locator("main :text-is('结束引进项目')").click()
+    page.wait_for_load_state()
+    # then nothing has ended yet: the page says what ending does and asks again
+    engagement.refresh_from_db()
+    assert engagement.status == "active"
+    expect(page.locator("#end-form")).to_contain_text("结束后不可恢复")
+    screenshot(page, "22-9-end-asked-again")
+    # and only the confirmation ends it, with the reason given
+    page.fill("#end-reason", "本学期课时已全部完成")
+    page.locator("#end").click()
+    expect(page.locator(".portal-messages")).to_contain_text("引进项目已结束")
+    engagement.refresh_from_db()
+    assert engagement.status == "ended"

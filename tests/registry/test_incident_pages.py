@@ -115,3 +115,30 @@ def test_an_incident_whose_case_is_closed_is_listed_as_closed(setting, client):
         stage=ReviewCaseProcess.Stage.CLOSED)
     text = client.get("/registry/school/incidents/").content.decode()
     assert "教育局已办结" in text and "教育局处理中" not in text
+
+
+@pytest.mark.django_db
+def test_each_engagement_links_to_its_report_page_and_no_id_is_repeated(setting, client):
+    """The report was a form inside each row's last cell: opened, it squeezed the row's
+    other cells to a character's width at 1280 px, and every row repeated the same field
+    ids (id_kind, id_description…), so a label named the first row's field."""
+    import re
+
+    # given a school with two engagements
+    org = organization("南昌青苗体育培训有限公司", ("少儿篮球", "sport", "30"))
+    approve(organization=org, where="360100", categories=("sport",))
+    second = services.engagement_create(
+        actor=setting["user"], school=setting["school"], term=setting["engagement"].term,
+        organization=org, offering=org.offerings.first(), fee_per_session=Decimal("25"),
+        sessions=16)
+    client.force_login(setting["user"])
+    # when it opens its engagements page
+    page = client.get("/registry/school/engagements/").content.decode()
+    # then each row links to the report page of its own engagement
+    for engagement in (setting["engagement"], second):
+        row = re.search(rf'<tr id="engagement-{engagement.pk}">.*?</tr>', page, re.S).group(0)
+        assert (f'href="/registry/school/engagements/{engagement.pk}/incident/"' in row), row
+        assert "<textarea" not in row
+    # and no element's id is given twice
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert not {i for i in ids if ids.count(i) > 1}

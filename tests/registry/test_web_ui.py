@@ -129,3 +129,35 @@ def test_a_school_outside_a_providers_approvals_sees_none_of_them_and_no_engagem
     # and it sees neither the other area's approval nor a way to engage the provider
     assert approval.jurisdiction.name not in body
     assert f"&amp;organization={approval.organization_id}&amp;offering=" not in body
+
+
+@pytest.mark.parametrize("path", ["/registry/school/search/",
+                                  "/registry/school/search/?type=people",
+                                  "/registry/school/engagements/", "/registry/school/gate/",
+                                  "/registry/school/incidents/"])
+def test_a_user_of_several_schools_is_asked_which_one_not_refused(world, client, path):
+    """The school menu's links name no school: one who acts for two schools (a school group's
+    after-school lead) was answered "您代表多所学校，请选择其中一所。" (400) with nothing to
+    choose from, on every page of the school workspace."""
+    from registry import services
+    from registry.roles import Role
+    from tests.factories import SchoolFactory
+
+    # given the school's user also acts for a second school
+    other = SchoolFactory(name="南昌市东湖区百花洲小学", county=world["school"].county)
+    services.role_grant(actor=None, user=world["user"], role=Role.SCHOOL, target=other)
+    client.force_login(world["user"])
+    # when they follow the menu's link
+    response = client.get(path)
+    # then the page asks which school, each a link to the same page for that school
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "选择学校" in body
+    links = dict(response.context["choices"])
+    assert set(links) == {world["school"].name, other.name}
+    # and following one opens the page for that school, the rest of the address kept
+    chosen = client.get(links[other.name])
+    assert chosen.status_code == 200
+    assert chosen.context["school"] == other
+    if "type=people" in path:
+        assert chosen.context["people"]
