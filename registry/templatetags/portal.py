@@ -12,7 +12,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from registry.exports import entry_grades
 from registry.formatting import user_label as account_label
-from registry.models import grades_label
+from registry.models import AuditAction, grades_label
 from registry.requests import role_groups, works_at_a_bureau
 from registry.roles import BUREAU_ROLES, Role
 from registry.selectors import objects_for_role, person_of_user
@@ -250,71 +250,7 @@ def portal_menu(context):
 
 
 # What a case's history says, in words: audit events store codes (stable, searchable),
-# people read these. Unknown codes are shown as they are.
-AUDIT_ACTIONS = {
-    "case.apply": pgettext_lazy("audit", "Application submitted"),
-    "case.completeness": pgettext_lazy("audit", "Completeness checked"),
-    "case.return_for_correction": pgettext_lazy("audit", "Returned for correction"),
-    "case.resubmit": pgettext_lazy("audit", "Corrections submitted"),
-    "case.flagged": pgettext_lazy("audit", "Flagged by policy screening"),
-    "case.flag_decided": pgettext_lazy("audit", "Policy flag decided"),
-    "case.qualification_check": pgettext_lazy("audit", "Qualification checked"),
-    "case.experts_drawn": pgettext_lazy("audit", "Experts drawn"),
-    "case.expert_recused": pgettext_lazy("audit", "Expert recused"),
-    "case.expert_scored": pgettext_lazy("audit", "Expert scored"),
-    "case.expert_no_conflict": pgettext_lazy("audit", "Expert declared no conflict of interest"),
-    "case.correction_submit": pgettext_lazy("audit", "Corrections submitted"),
-    "case.objection_acknowledged": pgettext_lazy("audit", "Objection acknowledged"),
-    "case.objection_investigating": pgettext_lazy("audit", "Objection under investigation"),
-    "case.notice_stopped": pgettext_lazy("audit", "Public notice stopped"),
-    "case.scores_summarized": pgettext_lazy("audit", "Scores summarized"),
-    "case.partner_opinion_requested": pgettext_lazy("audit", "Partner department's opinion "
-                                                    "requested"),
-    "case.partner_opinion": pgettext_lazy("audit", "Partner department's opinion given"),
-    "case.decide": pgettext_lazy("audit", "Decision recorded"),
-    "case.notice_start": pgettext_lazy("audit", "Public notice started"),
-    "case.objection_filed": pgettext_lazy("audit", "Objection filed"),
-    "case.objection_resolved": pgettext_lazy("audit", "Objection resolved"),
-    "case.approved": pgettext_lazy("audit", "Approved"),
-    "case.rejected": pgettext_lazy("audit", "Rejected"),
-    "case.withdrawn": pgettext_lazy("audit", "Withdrawn"),
-    "case.vetting_start": pgettext_lazy("audit", "Vetting started"),
-    "case.vetting_verify": pgettext_lazy("audit", "Documents and records verified"),
-    "invitation.create": pgettext_lazy("audit", "School invited the person"),
-    "invitation.accepted": pgettext_lazy("audit", "Invitation accepted"),
-    "invitation.declined": pgettext_lazy("audit", "Invitation declined"),
-    "invitation.withdrawn": pgettext_lazy("audit", "Invitation withdrawn"),
-    "consent.give": pgettext_lazy("audit", "Consent to the record query given"),
-    "consent.withdraw": pgettext_lazy("audit", "Consent to the record query withdrawn"),
-    "blacklist.propose": pgettext_lazy("audit", "Blacklisting proposed"),
-    "blacklist.record_hit": pgettext_lazy("audit", "Record hit: bar proposed"),
-    "blacklist.confirm": pgettext_lazy("audit", "Blacklisting confirmed"),
-    "blacklist.refuse": pgettext_lazy("audit", "Blacklisting refused"),
-    "blacklist.lift": pgettext_lazy("audit", "Blacklisting lifted on re-check"),
-    "blacklist.reexamination_lift": pgettext_lazy("audit",
-                                                  "Blacklisting lifted on re-examination"),
-    "blacklist.recheck_request": pgettext_lazy("audit", "Re-check requested"),
-    "blacklist.recheck_decide": pgettext_lazy("audit", "Re-check decided"),
-    "blacklist.evidence_read": pgettext_lazy("audit", "Evidence file read"),
-    # review cases
-    "review_case.open": pgettext_lazy("audit", "Review case opened"),
-    "review_case.cause": pgettext_lazy("audit", "Another cause added to the case"),
-    "review_case.investigate": pgettext_lazy("audit", "Investigated; intended action"),
-    "review_case.notice": pgettext_lazy("audit", "Notice of intended action sent"),
-    "review_case.respond": pgettext_lazy("audit", "The provider answered"),
-    "review_case.evidence_read": pgettext_lazy("audit", "Evidence file read"),
-    "review_case.to_decision": pgettext_lazy("audit", "Ready for the decision"),
-    "review_case.decide": pgettext_lazy("audit", "Decided"),
-    "review_case.reexamination_request": pgettext_lazy("audit", "Re-examination asked"),
-    "review_case.to_reexamination": pgettext_lazy("audit", "Sent to re-examination"),
-    "review_case.reexamine": pgettext_lazy("audit", "Re-examined"),
-    "review_case.rectification": pgettext_lazy("audit", "Rectification under way"),
-    "review_case.rectification_submit": pgettext_lazy("audit", "Rectification evidenced"),
-    "review_case.rectification_check": pgettext_lazy("audit", "Rectification to check"),
-    "review_case.rectification_checked": pgettext_lazy("audit", "Rectification checked"),
-    "review_case.back_to_clerk": pgettext_lazy("audit", "Back to the clerk"),
-    "review_case.close": pgettext_lazy("audit", "Review case closed"),
-}
+# people read the labels of the vocabulary (registry.models.AuditAction) and these states.
 AUDIT_STATES = {
     "submitted": pgettext_lazy("audit", "submitted"),
     "complete": pgettext_lazy("audit", "complete"),
@@ -361,10 +297,13 @@ AUDIT_STATES = {
 @register.filter
 def audit_action(event) -> str:
     """An audit event's action and new state in words, e.g. "Decision recorded → approve"."""
-    action = str(AUDIT_ACTIONS.get(event.action, event.action))
+    # an event older than a vocabulary change keeps its code: the code beats nothing
+    action = (str(AuditAction(event.action).label) if event.action in AuditAction.values
+              else event.action)
     state = str(AUDIT_STATES.get(event.to_state, event.to_state)) if event.to_state else ""
-    # "未通过 → 未通过" said nothing twice: the state only where it adds to the action
-    return f"{action} → {state}" if state and state != action else action
+    # "未通过 → 未通过" or "Rejected → rejected" said nothing twice: the state only where it
+    # adds to the action
+    return f"{action} → {state}" if state and state.casefold() != action.casefold() else action
 
 
 @register.filter
