@@ -16,15 +16,19 @@ API's error shape, so that no view translates errors itself:
 
 and then the hardening of ``config.security`` (ids out of range, throttling, refusals).
 ``not_found`` (``handler404``) answers a path under ``/api/`` that no route matches the
-same way, as JSON, rather than with Django's English page."""
+same way, as JSON, rather than with Django's English page; any other 404 with the site's own
+page (``404.html``), saying what was not found in the reader's words."""
 
 import re
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.urls import Resolver404
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views import defaults
+from django.views.decorators.csrf import requires_csrf_token
 from rest_framework import exceptions, status
 
 from config.errors import RETRY_AFTER_SECONDS
@@ -84,10 +88,27 @@ def api_exception_handler(exc, context):
     return response
 
 
+def _own_words(exception) -> str:
+    """What a view said it did not find (``Http404(_("No such engagement."))``), in the
+    reader's language; nothing for Django's English (get_object_or_404's words with a class
+    name, the resolver's list of patterns tried)."""
+    if not isinstance(exception, Http404) or isinstance(exception, Resolver404):
+        return ""
+    message = exception.args[0] if exception.args else ""
+    if not isinstance(message, str | Promise):
+        return ""
+    message = str(message)
+    return "" if _DJANGO_NOT_FOUND.fullmatch(message) else message
+
+
+@requires_csrf_token  # the page's forms (language, sign-out) even when no view ran
 def not_found(request, exception=None):
     """``handler404``: under ``/api/``, the API's answer (JSON, in the caller's language);
-    elsewhere Django's page."""
+    elsewhere the site's own page (config/templates/404.html): its frame, what was not found
+    and a way back. It never echoes the address asked for, so a number the user may not see
+    reads exactly as one nobody holds."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": gettext("Not found.")}, status=404,
                             json_dumps_params={"ensure_ascii": False})
-    return defaults.page_not_found(request, exception)
+    return render(request, "404.html", {"message": _own_words(exception), "error_page": True},
+                  status=404)

@@ -110,6 +110,16 @@ def notices_open() -> QuerySet:
             .order_by("notice_ends_on", "pk"))
 
 
+def notice_closed(pk: int) -> SelectionProcess | None:
+    """The case ``pk`` if its public notice was opened and is no longer open (it ended, or
+    was stopped early: a withdrawal, an upheld objection): what its objection form's address
+    says instead of the form. None for a case never in public notice."""
+    if notices_open().filter(pk=pk).exists():
+        return None
+    return (SelectionProcess.objects.filter(pk=pk, notice_ends_on__isnull=False)
+            .select_related("organization", "bureau").first())
+
+
 def case_objections(case) -> QuerySet:
     return Objection.objects.filter(case=case).select_related("resolved_by")
 

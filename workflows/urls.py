@@ -3,6 +3,7 @@ from django.urls import include, path
 from workflows import (
     dashboard,
     list_review_views,
+    notice_views,
     review_views,
     school_vetting_views,
     views,
@@ -37,8 +38,8 @@ urlpatterns = [
     path("work/queue/", worklist_views.QueueView.as_view(), name="work-queue"),
     path("work/archive/", worklist_views.ArchiveView.as_view(), name="work-archive"),
     path("notices/", include([
-        path("", views.NoticeListView.as_view(), name="notices"),
-        path("<int:pk>/object/", views.ObjectionView.as_view(), name="object"),
+        path("", notice_views.NoticeListView.as_view(), name="notices"),
+        path("<int:pk>/object/", notice_views.ObjectionView.as_view(), name="object"),
     ])),
     path("dashboard/<int:pk>/", include([
         path("", dashboard.DashboardView.as_view(), name="dashboard"),
