@@ -14,6 +14,8 @@ would without the validators.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.cache import cache
 from django.db.models import Max
 from django.utils.safestring import mark_safe
@@ -105,9 +107,11 @@ def detail_etag(request, pk: int, fmt: str = "page") -> str | None:
     found = _publication(request, pk)
     if found is None:
         return None  # the view answers 404
-    if fmt != "page":  # an export is the list as published, signed: fixed
+    if fmt == "json":  # the canonical export is the list as published, signed: fixed
         return _tag("p", pk, fmt, found.digest[:16], get_language())
     gone = lapsed(request, found)
+    if fmt != "page":  # the CSV and XLSX say each lapsed entry's standing, as the page does
+        return _tag("p", pk, fmt, found.digest[:16], get_language(), standing_key(gone))
     return _tag("p", pk, fmt, found.digest[:16], get_language(), len(gone.entries),
                 int(gone.as_of.timestamp()))
 
@@ -116,10 +120,20 @@ def detail_modified(request, pk: int, fmt: str = "page"):
     found = _publication(request, pk)
     if found is None:
         return None
-    return lapsed(request, found).as_of if fmt == "page" else found.published_at
+    return found.published_at if fmt == "json" else lapsed(request, found).as_of
 
 
-def list_page_body(publication: Publication, number: str | None, render):
+def standing_key(lapsed) -> str:
+    """A short fingerprint of what of a list no longer holds (``lapsed``): each entry's
+    row says its standing, so a page body kept in the cache is kept per standing."""
+    if not lapsed.entries:
+        return "0"
+    text = ";".join(f"{e.position}:{e.status}:{e.since}" for e in lapsed.entries)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def list_page_body(publication: Publication, number: str | None, render,
+                   standing: str = ""):
     """The body of page ``number`` of a published list (its entries and the changes since
     the previous list), from the cache, or ``render()`` and kept (``BODY_SECONDS``).
 
@@ -129,13 +143,15 @@ def list_page_body(publication: Publication, number: str | None, render):
     after the search. The key holds the list's digest and publication time as well as its
     id, so a list that replaced another's id (a database restored or rebuilt) never meets
     the other's body. A page number that is not plain digits is not kept: ``render`` then
-    decides (a 400 for a page that does not exist, which is never kept either)."""
+    decides (a 400 for a page that does not exist, which is never kept either). The rows
+    of entries that no longer hold say so (``standing``, from ``standing_key``, is in the
+    key): a suspension, found by the page's ETag, is never answered from an older body."""
     number = number or "1"
     if not (number.isascii() and number.isdigit() and len(number) <= 9):  # not "²"
         return render()
     key = ":".join(["list-page", str(publication.pk), publication.digest[:16],
                     str(publication.published_at.timestamp()), get_language() or "",
-                    str(int(number))])
+                    str(int(number)), standing])
     body = cache.get(key)
     if body is None:
         body = render()

@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,9 +23,11 @@ def term_ratings(request, pk: int):
     """The engagements of one term, each with its rating on the rubric or the form to
     give it; a POST rates one engagement (``engagement``). A refusal comes back as a 400
     beside that engagement, with what was entered."""
-    term = get_object_or_404(SchoolTerm.objects.select_related("school"), pk=pk)
-    if not request.user.has_perm("registry.act_for_school", term.school):
-        raise PermissionDenied(_("You do not act for this school."))
+    term = SchoolTerm.objects.select_related("school").filter(pk=pk).first()
+    if term is None or not request.user.has_perm("registry.act_for_school", term.school):
+        # another school's term is one nobody holds (the same 404, the same words, as the
+        # term's plan and settlement answer): a 403 told which terms exist
+        raise Http404(_("No such term."))
     forms, status = {}, 200
     if request.method == "POST":
         engagement_id = query_id(request.POST.get("engagement"),

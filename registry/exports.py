@@ -5,7 +5,9 @@ so ``sha256(downloaded bytes)`` or ``sha256(canonical(json.loads(bytes)))``
 verifies a copy. The CSV and XLSX are read from the same frozen entries: the fee
 reference and cap beside each offering are those in force on the day of publication
 (as the list page and the JSON show them), never today's, and no query is made per
-entry.
+entry. Their last column says, of each entry that no longer holds (suspended, revoked or
+expired since publication: ``selectors.publication_lapsed``), its standing today, in the
+words of the list's page; the signed JSON stays the list as published.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import tempfile
 from collections.abc import Iterable, Iterator
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from registry.models import Engagement, Publication, grades_label
@@ -71,7 +74,20 @@ def _columns() -> list[str]:
     return [_("No."), _("Kind"), _("Name"), _("Unified social credit code"), _("Type of person"),
             _("Categories"), _("Offerings"), _("Reference fee per session (CNY)"),
             _("Fee cap per session (CNY)"), _("Valid from"), _("Valid until"),
-            _("Grades the individual may teach")]
+            _("Grades the individual may teach"),
+            _("Standing today (if no longer in force)")]
+
+
+def standing_text(lapsed) -> str:
+    """What the list's page says in the row of an entry that no longer holds (``lapsed``, a
+    ``selectors.LapsedEntry``; registry/lists/_standing.html); empty for None."""
+    if lapsed is None:
+        return ""
+    status = lapsed.get_status_display()
+    if lapsed.since is None:
+        return _("%(status)s: not to be engaged") % {"status": status}
+    return _("%(status)s since %(since)s: not to be engaged") % {
+        "status": status, "since": formats.date_format(lapsed.since, "DATE_FORMAT")}
 
 
 def entry_grades(entry: dict) -> str:
@@ -92,7 +108,7 @@ def _fee_in_force(offering: dict, key: str) -> str:
     return reference[key] if reference else "—"
 
 
-def _row(position: int, entry: dict) -> list:
+def _row(position: int, entry: dict, standing: dict | None = None) -> list:
     kind = _("Organization") if entry["kind"] == "organization" else _("Individual")
     offerings = entry.get("offerings", [])
     # one value per offering, in the order of the Offerings column
@@ -105,6 +121,7 @@ def _row(position: int, entry: dict) -> list:
         "；".join(_fee_in_force(o, "reference_fee") for o in offerings),
         "；".join(_fee_in_force(o, "cap") for o in offerings),
         entry["valid_from"], entry["valid_until"], entry_grades(entry),
+        standing_text((standing or {}).get(position)),
     ]
 
 
@@ -121,14 +138,15 @@ def _as_text(value):
     return value
 
 
-def csv_stream(entries: Iterable[dict]) -> Iterator[bytes]:
-    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly."""
+def csv_stream(entries: Iterable[dict], standing: dict | None = None) -> Iterator[bytes]:
+    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly.
+    ``standing``: the entries that no longer hold, by position (``standing_text``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(CSV_BOM)
     writer.writerow(_columns())
     for position, entry in enumerate(entries, start=1):
-        writer.writerow([_as_text(value) for value in _row(position, entry)])
+        writer.writerow([_as_text(value) for value in _row(position, entry, standing)])
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -162,7 +180,8 @@ def _wider(width: int, value) -> int:
     return max(width, _display_width(value))
 
 
-def xlsx_file(publication: Publication, entries: Iterable[dict]):
+def xlsx_file(publication: Publication, entries: Iterable[dict],
+              standing: dict | None = None):
     """An .xlsx in a temporary file; the caller streams and closes it.
 
     A bureau opens it in Excel or WPS: a header block names the list (title, publication
@@ -214,7 +233,7 @@ def xlsx_file(publication: Publication, entries: Iterable[dict]):
     row = heading_row
     for position, entry in enumerate(entries, start=1):
         row = heading_row + position
-        for column, value in enumerate(_row(position, entry)):
+        for column, value in enumerate(_row(position, entry, standing)):
             if column in _DATE_COLUMNS and value:
                 if (number := serial(value)) is not None:
                     sheet.write_number(row, column, number, date_format)

@@ -18,8 +18,15 @@ from django.views.decorators.http import require_GET
 from registry import selectors, services
 from registry.models import Jurisdiction, Organization, ServiceCategory
 from registry.models.providers import Person, Weekday
-from registry.requests import bureaus_administered_by, form_error, role_groups, schools_of
+from registry.requests import (
+    BadRequest,
+    bureaus_administered_by,
+    form_error,
+    role_groups,
+    school_for,
+)
 from registry.roles import BUREAU_ROLES
+from registry.views import school_refused
 
 
 class OrganizationForm(forms.Form):
@@ -156,7 +163,8 @@ def organization_page(request, pk: int):
         "approvals": organization.approvals.select_related("jurisdiction")
         .prefetch_related("categories").order_by("-pk")[:50],
         "blacklistings": selectors.sanctions_of_organization(organization)[:20],
-        "suspensions": selectors.suspensions_of(organization.approvals.all())[:50],
+        "suspensions": selectors.with_renewals_due(
+            selectors.suspensions_of(organization.approvals.all())[:50]),
         "is_administrator": organization.administrator_id == request.user.pk,
         "change_requests": selectors.change_requests_for(request.user)
         .filter(organization=organization)[:20],
@@ -180,14 +188,27 @@ def _create_person(request, organization, form) -> str:
 @require_GET
 def provider_profile(request, pk: int):
     """What a school sees of an approved organization: its approvals in force and its
-    offerings. Nothing personal; bureau staff may look at any organization."""
+    offerings. Nothing personal; bureau staff may look at any organization.
+
+    Which approvals count and whether an offering may be engaged depend on the school's
+    area: the school is the one the address names (``?school=``), or the user's only one;
+    one who acts for several is asked which (``school_refused``), as on the search."""
+    is_bureau = not role_groups(request.user).isdisjoint(BUREAU_ROLES)  # (the menu's query)
+    chosen = request.GET.get("school")
+    school = None
+    if not is_bureau or chosen is not None:
+        try:
+            school = school_for(request.user, chosen)
+        except BadRequest as error:
+            return school_refused(request, error)
+        except PermissionDenied:
+            if chosen is None and not is_bureau:
+                message = _("Only schools may look at approved providers.")
+                raise PermissionDenied(message) from None
+            raise
     organization = get_object_or_404(Organization.objects.select_related("county"), pk=pk)
     approvals = list(selectors.approvals_valid_now().filter(organization=organization)
                      .prefetch_related("categories"))
-    is_bureau = not role_groups(request.user).isdisjoint(BUREAU_ROLES)  # (the menu's query)
-    school = schools_of(request.user).select_related("county__parent").first()
-    if not is_bureau and school is None:
-        raise PermissionDenied(_("Only schools may look at approved providers."))
     if not is_bureau and not approvals:
         # a school following an older link (an engagement, a list) to a provider suspended,
         # revoked or lapsed since: the same answer as for a number never approved
@@ -198,7 +219,7 @@ def provider_profile(request, pk: int):
                      .order_by("pk"))
     in_force_somewhere = bool(approvals)
     approvals = selectors.provider_page_for_school(
-        approvals=approvals, offerings=offerings, school=None if is_bureau else school)
+        approvals=approvals, offerings=offerings, school=school)  # None: bureau staff
     return render(request, "registry/portal/profile.html", {
         "organization": organization, "approvals": approvals, "school": school,
         # approved elsewhere only: the school is told it is outside the approvals' area

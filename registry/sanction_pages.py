@@ -22,7 +22,7 @@ from registry.forms import (
     subject_named,
 )
 from registry.models import Bureau, SanctionEvidence
-from registry.requests import bureau_for, error_messages, valid_data
+from registry.requests import bureau_for, error_messages, form_error, valid_data
 from registry.roles import Role
 from registry.selectors import objects_for_role
 
@@ -109,34 +109,58 @@ def blacklist_decide(request, bureau_id: int, pk: int, decision: str):
 
 # --- the person: their record hits, and the re-check (复查) --------------------------------
 
+def _recheck_form(pk: int, *args) -> RecheckForm:
+    """The re-check form of the record hit ``pk``: one per hit on the page, each with its
+    own field ids."""
+    return RecheckForm(*args, auto_id=f"id_recheck{pk}_%s")
+
+
+def _my_sanctions_page(request, *, refused: RecheckForm | None = None,
+                       refused_pk: int | None = None, status: int = 200):
+    """The person's page; a re-check form that was refused comes back beside its hit with
+    what was typed and the refusals beside what they are about."""
+    entries = list(selectors.sanctions_of_person(request.user)[:50])
+    for entry in entries:
+        entry.recheck_form = refused if entry.pk == refused_pk else _recheck_form(entry.pk)
+        if entry.pk == refused_pk and (getattr(entry, "recheck", None) or entry.status not in (
+                "proposed", "confirmed")):
+            # no form is shown for this hit any more: say why above the page
+            for message in refused.non_field_errors():
+                messages.error(request, message)
+    return render(request, "registry/portal/my_sanctions.html", {
+        "entries": entries,
+        "suspensions": selectors.with_renewals_due(
+            selectors.suspensions_of_own_people(request.user)[:50])}, status=status)
+
+
 @login_required
 @require_GET
 def my_sanctions(request):
     """The record hits about the signed-in person, with the reasons; a form to ask once
     for a re-check. Nobody else's."""
-    return render(request, "registry/portal/my_sanctions.html", {
-        "entries": selectors.sanctions_of_person(request.user)[:50], "form": RecheckForm(),
-        "suspensions": selectors.suspensions_of_own_people(request.user)[:50]})
+    return _my_sanctions_page(request)
 
 
 @login_required
 @require_POST
 def recheck_request(request, pk: int):
     proposal = get_object_or_404(selectors.sanctions_of_person(request.user), pk=pk)
-    form = RecheckForm(request.POST, request.FILES)
-    form.is_valid()
-    try:
-        services.recheck_request(actor=request.user, proposal=proposal,
-                                 statement=form.cleaned_data.get("statement", ""),
-                                 evidence_files=request.FILES.getlist("evidence"))
-    except ValidationError as error:
-        _errors(request, error)
-        return render(request, "registry/portal/my_sanctions.html", {
-            "entries": selectors.sanctions_of_person(request.user)[:50],
-            "form": RecheckForm(),
-            "suspensions": selectors.suspensions_of_own_people(request.user)[:50]}, status=400)
-    messages.success(request, _("Your request for a re-check has been sent to the bureau."))
-    return redirect("registry:my-sanctions")
+    form = _recheck_form(proposal.pk, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.recheck_request(actor=request.user, proposal=proposal,
+                                     statement=form.cleaned_data["statement"],
+                                     evidence_files=request.FILES.getlist("evidence"))
+        except ValidationError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("Your request for a re-check has been sent to the "
+                                        "bureau."))
+            return redirect("registry:my-sanctions")
+    if request.FILES:  # a browser cannot be given back the files it sent
+        form.add_error(None, _("Files are not kept when the form comes back: please choose "
+                               "the files again."))
+    return _my_sanctions_page(request, refused=form, refused_pk=proposal.pk, status=400)
 
 
 # --- the bureau's re-check queue ------------------------------------------------------------

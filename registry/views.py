@@ -111,20 +111,28 @@ def list_detail(request, pk: int):
     except Publication.DoesNotExist:
         raise Http404 from None
 
+    lapsed = conditional.lapsed(request, publication)
+
     def body():
         page = paginate(selectors.publication_entries(publication), request.GET.get("page"),
                         per_page=100)
+        # each row of an entry that no longer holds says so, in words (not only the box)
+        standing = {entry.position: entry for entry in lapsed.entries}
+        page.object_list = list(page.object_list)
+        for entry in page.object_list:
+            entry.standing = standing.get(entry.position)
         return render_to_string("registry/lists/_detail_content.html", {
             "publication": publication, "page": page, "diff": publication.diff}, request)
 
     try:
-        content = conditional.list_page_body(publication, request.GET.get("page"), body)
+        content = conditional.list_page_body(publication, request.GET.get("page"), body,
+                                             standing=conditional.standing_key(lapsed))
     except BadRequest as error:
         return render(request, "registry/error.html", {"errors": error_messages(error)},
                       status=400)
     response = render(request, "registry/lists/detail.html",
                       {"publication": publication, "body": content,
-                       "lapsed": conditional.lapsed(request, publication).entries})
+                       "lapsed": lapsed.entries})
     # revalidated on every reading (a 304 while nothing lapsed): the page names what no
     # longer holds, which changes without a new publication
     response["Cache-Control"] = conditional.CHANGING
@@ -142,25 +150,32 @@ def list_export(request, pk: int, fmt: str):
     except Publication.DoesNotExist:
         raise Http404 from None
     filename = f"list-{publication.jurisdiction.code}-{publication.year}-{publication.number}"
-    # written once per format and language, then served from storage (the list is fixed)
-    name = services.list_export_name(publication, fmt, get_language() or settings.LANGUAGE_CODE)
+    # the CSV and XLSX say which entries no longer hold, as the page does; the signed JSON
+    # is the list as published
+    lapsed = (conditional.lapsed(request, publication) if fmt != "json" else None)
+    standing = {entry.position: entry for entry in lapsed.entries} if lapsed else {}
+    # written once per format, language (and standing), then served from storage
+    name = services.list_export_name(publication, fmt, get_language() or settings.LANGUAGE_CODE,
+                                     conditional.standing_key(lapsed) if lapsed else "")
     stored = services.list_export_stored(name)
     if stored is not None:
         response = FileResponse(stored, content_type=EXPORT_TYPES[fmt])
     elif fmt == "xlsx":
-        spool = exports.xlsx_file(publication, selectors.publication_entries_data(publication))
+        spool = exports.xlsx_file(publication, selectors.publication_entries_data(publication),
+                                  standing)
         services.list_export_store(name, spool)
         spool.seek(0)
         response = FileResponse(spool, content_type=EXPORT_TYPES[fmt])
     else:
         entries = selectors.publication_entries_data(publication)
-        chunks = (exports.csv_stream(entries) if fmt == "csv"
+        chunks = (exports.csv_stream(entries, standing) if fmt == "csv"
                   else exports.json_stream(publication, entries))
         response = StreamingHttpResponse(services.list_export_tee(chunks, name),
                                          content_type=EXPORT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     response["X-Content-SHA256"] = publication.digest
-    response["Cache-Control"] = conditional.FIXED
+    # a suspension changes the CSV and XLSX: revalidated on every reading, as the page
+    response["Cache-Control"] = conditional.FIXED if fmt == "json" else conditional.CHANGING
     return response
 
 
@@ -372,11 +387,18 @@ def _engagement_form_for_people(form, terms, school) -> dict | None:
 
 
 def _own_engagement(request, pk: int) -> Engagement:
-    engagement = get_object_or_404(Engagement.objects.select_related("school", "approval"),
-                                   pk=pk)
-    if not schools_of(request.user).filter(pk=engagement.school_id).exists():
+    """The engagement, if the user acts for its school. Another school's is one nobody
+    holds to them: the same 404, the same words, as ``contract_views._engagement`` answers
+    (a 403 told whoever tries numbers which engagements exist); its provider, who knows it
+    exists, is told why (403)."""
+    engagement = (Engagement.objects.select_related("school", "approval", "organization",
+                                                    "person").filter(pk=pk).first())
+    if engagement is not None and schools_of(request.user).filter(
+            pk=engagement.school_id).exists():
+        return engagement
+    if engagement is not None and services.may_act_for_provider(request.user, engagement):
         raise PermissionDenied(_("You do not act for this school."))
-    return engagement
+    raise Http404(_("No such engagement."))
 
 
 @login_required

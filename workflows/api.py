@@ -397,7 +397,7 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
         v = payload.validated_data
         objection = objections_services.objection_file(
             case=case, real_name=v["real_name"], contact=v["contact"], reason=v["reason"],
-            evidence=v.get("evidence") or [])
+            evidence=v.get("evidence") or [], filed_by=request.user)
         return Response({"id": objection.pk}, status=status.HTTP_201_CREATED)
 
 

@@ -20,7 +20,7 @@ class WorkflowsConfig(AppConfig):
         from documents.selectors import earliest_expiring_document
         from registry import notifications
         from registry.models import BackgroundJob
-        from registry.selectors import incident_progress_register
+        from registry.selectors import incident_progress_register, renewals_due_register
         from registry.services import (
             approval_hold_check_register,
             job_runner_register,
@@ -32,6 +32,7 @@ class WorkflowsConfig(AppConfig):
         from workflows import flows, tasks  # noqa: F401 - registers the flows and tasks
         from workflows.reach import WorkflowCaseReach
         from workflows.registry_hooks import incident_progress_of, provider_has_case_under
+        from workflows.renewals_due import renewals_due_of
         from workflows.services.list_review import list_review_job_run
         from workflows.services.notifications import notify
         from workflows.services.recertification import credential_hold_check
@@ -44,6 +45,7 @@ class WorkflowsConfig(AppConfig):
         review_case_opener_register(review_case_open)
         incident_progress_register(incident_progress_of)
         approval_hold_check_register(credential_hold_check)
+        renewals_due_register(renewals_due_of)  # what a credential hold asks to renew
         renewal_document_limit_register(earliest_expiring_document)
         work_counts_register(bureau_work_counts)  # the home page's counts of tasks
         job_runner_register(BackgroundJob.Kind.LIST_REVIEW, list_review_job_run,

@@ -109,7 +109,8 @@ class ObjectionView(generic.FormView):
         try:
             objections.objection_file(case=self.case, real_name=data["real_name"],
                                       contact=data["contact"], reason=data["reason"],
-                                      evidence=data.get("evidence") or [])
+                                      evidence=data.get("evidence") or [],
+                                      filed_by=self.request.user)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 error = ValidationError({

@@ -87,6 +87,7 @@ from .publications import (
     publication_lapsed,
     publications_of,
 )
+from .renewals import renewals_due_register, with_renewals_due
 from .sanctions import (
     blacklist_for_bureaus,
     blacklist_proposals_for,
@@ -158,6 +159,8 @@ __all__ = [
     "incident_progress",
     "incident_progress_register",
     "incidents_for_schools",
+    "renewals_due_register",
+    "with_renewals_due",
     "engageable_by",
     "engagements_for_jurisdictions",
     "engagements_for_schools",

@@ -56,8 +56,17 @@ def publication_entries_data(publication: Publication) -> Iterator[dict]:
 
 
 class LapsedEntry(NamedTuple):
+    """An entry of a published list that no longer holds: its ``status`` today (an
+    ``Approval.Status`` value: suspended, revoked or expired) and ``since``, the day it
+    left force (None when not known)."""
+
     position: int
     name: str
+    status: str = Approval.Status.EXPIRED
+    since: datetime.date | None = None
+
+    def get_status_display(self) -> str:
+        return str(Approval.Status(self.status).label)
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,8 @@ def publication_lapsed(publication: Publication,
             .aggregate(at=Max("status_changed_at"))["at"])
     midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
     as_of = max(at for at in (publication.published_at, last, midnight) if at is not None)
-    key = (f"list-lapsed:{publication.pk}:{publication.digest[:16]}:{today.isoformat()}:"
+    # "list-lapsed2": the entries carry their standing (an older answer held only names)
+    key = (f"list-lapsed2:{publication.pk}:{publication.digest[:16]}:{today.isoformat()}:"
            f"{last.timestamp() if last else 0}")
     entries = cache.get(key)
     if entries is None:
@@ -109,13 +119,26 @@ def _lapsed_entries(publication: Publication, today: datetime.date) -> list[Laps
     (renewed, or reinstated)."""
     approvals = Approval.objects.filter(jurisdiction_id=publication.jurisdiction_id)
     subject = ("organization__uscc", "person_id")
-    left = set(approvals.filter(status_changed_at__gte=publication.published_at)
-               .exclude(status=Approval.Status.APPROVED).values_list(*subject))
-    left |= set(approvals.filter(status=Approval.Status.APPROVED,
-                                 valid_until__gte=publication.published_on,
-                                 valid_until__lt=today).values_list(*subject))
-    usccs = {uscc for uscc, _person in left if uscc}
-    people = {person for _uscc, person in left if person}
+    # each subject's standing: the latest of what took it out of force since publication
+    standing: dict[tuple, tuple[str, datetime.date]] = {}
+
+    def note(uscc, person, status, since):
+        key = (uscc, None) if uscc else (None, person)
+        if key not in standing or standing[key][1] <= since:
+            standing[key] = (status, since)
+
+    for uscc, person, status, changed in (
+            approvals.filter(status_changed_at__gte=publication.published_at)
+            .exclude(status=Approval.Status.APPROVED)
+            .values_list(*subject, "status", "status_changed_at")):
+        note(uscc, person, status, timezone.localdate(changed))
+    for uscc, person, until in (
+            approvals.filter(status=Approval.Status.APPROVED,
+                             valid_until__gte=publication.published_on,
+                             valid_until__lt=today).values_list(*subject, "valid_until")):
+        note(uscc, person, Approval.Status.EXPIRED, until + datetime.timedelta(days=1))
+    usccs = {uscc for uscc, _person in standing if uscc}
+    people = {person for _uscc, person in standing if person}
     if not usccs and not people:
         return []
     in_force = (Approval.objects.valid_on(today)
@@ -125,6 +148,8 @@ def _lapsed_entries(publication: Publication, today: datetime.date) -> list[Laps
     for uscc, person in in_force:
         usccs.discard(uscc)
         people.discard(person)
-    keys = [f"org:{uscc}" for uscc in usccs] + [f"person:{pk}" for pk in people]
-    return [LapsedEntry(*row) for row in publication.entries.filter(key__in=keys)
-            .order_by("position").values_list("position", "name")]
+    by_key = {f"org:{uscc}": standing[(uscc, None)] for uscc in usccs}
+    by_key |= {f"person:{pk}": standing[(None, pk)] for pk in people}
+    return [LapsedEntry(position, name, *by_key[key])
+            for position, name, key in publication.entries.filter(key__in=list(by_key))
+            .order_by("position").values_list("position", "name", "key")]

@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from registry.expiry import expired_on
@@ -26,6 +28,7 @@ from registry.models import (
     TermNeed,
     TermSlot,
 )
+from registry.notifications import notify
 from registry.selectors.sanctions import users_acting_for
 from registry.selectors.search import school_jurisdiction_ids
 from registry.services.core import audit_record
@@ -70,14 +73,14 @@ def _locked(engagement: Engagement) -> Engagement:
 
 
 def _move(*, actor, engagement: Engagement, to: str | None, reason: str = "",
-          action: str) -> Engagement:
+          action: str, data: dict | None = None) -> Engagement:
     """``to=None``: back to where a suspension found it (the model's rule for lifting)."""
     locked = _locked(engagement)
     previous = locked.apply_transition(
         to or locked.status_before_suspension or Engagement.Status.ACTIVE)
     locked.save(update_fields=["status", "status_before_suspension", "status_changed_at"])
     audit_record(actor=actor, action=action, target=locked, from_state=previous,
-                 to_state=locked.status, reason=reason)
+                 to_state=locked.status, reason=reason, data=data or {})
     engagement.status, engagement.status_changed_at = locked.status, locked.status_changed_at
     return locked
 
@@ -110,10 +113,30 @@ def engagement_activate(*, actor, engagement: Engagement) -> Engagement:
 
 @transaction.atomic
 def engagement_end(*, actor, engagement: Engagement, reason: str = "") -> Engagement:
-    """Active or suspended → ended (the term is over, or the school ends it)."""
+    """Active or suspended → ended (the term is over, or the school ends it). The provider
+    is told, with the school's reason if it gave one: its people stop coming in under the
+    contract, and it learns it from the registry rather than at the gate. The notice is in
+    the site's language (the users' own is not kept): not the school user's, whose page
+    may be in English."""
     _require_school(actor, engagement.school)
-    return _move(actor=actor, engagement=engagement, to=Engagement.Status.ENDED,
-                 reason=reason, action="engagement.end")
+    reason = (reason or "").strip()
+    told = _provider_users(engagement)
+    ended = _move(actor=actor, engagement=engagement, to=Engagement.Status.ENDED,
+                  reason=reason, action="engagement.end",
+                  data={"told": sorted({u.pk for u in told})})
+    words = {"school": ended.school.name, "engagement": ended.pk,
+             "provider": (engagement.organization or engagement.person).name,
+             "reason": reason}
+    with translation.override(settings.LANGUAGE_CODE):
+        body = (_("%(school)s has ended engagement %(engagement)s (%(provider)s): nobody "
+                  "comes into the school under it any more, and no more lessons are "
+                  "recorded on it. Reason: %(reason)s") if reason else
+                _("%(school)s has ended engagement %(engagement)s (%(provider)s): nobody "
+                  "comes into the school under it any more, and no more lessons are "
+                  "recorded on it.")) % words
+        notify(users=told, subject=_("A school has ended your engagement"), body=body,
+               url=reverse("registry:engagement-detail", args=[ended.pk]))
+    return ended
 
 
 def _require_bureau_over(actor, bureau: Bureau, engagement: Engagement, reason: str) -> None:

@@ -33,7 +33,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from registry import exports, tasks
 from registry.models import BackgroundJob, Bureau, Publication
-from registry.selectors.publications import publication_entries_data
+from registry.selectors.publications import publication_entries_data, publication_lapsed
 from registry.services.core import audit_record
 from registry.services.publications import publication_publish
 
@@ -466,11 +466,12 @@ def _run_export(job: BackgroundJob, progress: JobProgress) -> tuple[str, str]:
     progress(0, publication.entry_count)
     entries = _counted(publication_entries_data(publication), progress,
                       publication.entry_count)
+    standing = {e.position: e for e in publication_lapsed(publication).entries}  # as the page
     if fmt == "xlsx":
-        spool = exports.xlsx_file(publication, entries)
+        spool = exports.xlsx_file(publication, entries, standing)
     else:
         spool = tempfile.TemporaryFile(suffix=".csv")  # noqa: SIM115 - closed below
-        for chunk in exports.csv_stream(entries):
+        for chunk in exports.csv_stream(entries, standing):
             spool.write(chunk)
         spool.seek(0)
     filename = (f"list-{publication.jurisdiction.code}-{publication.year}-"

@@ -31,9 +31,13 @@ logger = logging.getLogger(__name__)
 DONE = ".done"
 
 
-def list_export_name(publication: Publication, fmt: str, language: str) -> str:
-    """Where the list's export in ``fmt`` and ``language`` is kept."""
-    return (f"lists/{publication.pk}/{publication.digest[:16]}/{language}/"
+def list_export_name(publication: Publication, fmt: str, language: str,
+                     standing: str = "") -> str:
+    """Where the list's export in ``fmt`` and ``language`` is kept; a CSV or XLSX of a list
+    some of whose entries no longer hold (``standing``: ``conditional.standing_key``) is
+    kept apart, as each such entry's row says so."""
+    folder = f"{language}/{standing}" if standing and standing != "0" else language
+    return (f"lists/{publication.pk}/{publication.digest[:16]}/{folder}/"
             f"list-{publication.jurisdiction.code}-{publication.year}-{publication.number}"
             f".{fmt}")
 

@@ -23,6 +23,7 @@ from tests.contracts.test_contract import _signed_pdf
 from tests.factories import UserFactory
 from tests.registry.builders import approve, bureau_admin, organization, person, school_user
 from workflows.models import Notification
+from workflows.services.notifications import notifications_send
 
 ENGAGEMENTS = "/registry/school/engagements/"
 OVERLAP = "本校在重叠的时间段内已引进该服务提供方。"
@@ -81,6 +82,53 @@ def test_an_engagement_ended_early_frees_the_days_after_its_end_not_those_it_ran
     again = Engagement.objects.exclude(pk=first.pk).get()
     assert (again.offering, again.starts_on, again.status) == (
         contract["offering"], days(1), Engagement.Status.DRAFT)
+
+
+ENDED = "学校已结束与您的引进项目"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("reason", ["场地改作他用", ""])
+def test_the_provider_of_an_engagement_the_school_ends_is_told_and_nobody_else(
+        contract, client, mailoutbox, reason):
+    """A hole found: ending an engagement told nobody, while withdrawing a draft tells the
+    provider. The notice is in the site's language (a provider's users keep none of their
+    own), whatever language the school's page was in."""
+    # given an active engagement, and the same school's engagement of another provider
+    ended = engage(contract)
+    _active(contract, ended)
+    other_org = _sport_org("南昌第二体育有限公司")
+    other_provider = UserFactory()
+    services.role_grant(actor=None, user=other_provider, role=Role.PROVIDER, target=other_org)
+    kept = engage(contract, organization=other_org, offering=other_org.offerings.get())
+    _active(contract, kept)
+    notifications_send()  # what the engagements' creation told went out already
+    mailoutbox.clear()
+    before = set(Notification.objects.values_list("pk", flat=True))
+    # when the school ends the first one, on its English page, with a reason or none
+    client.force_login(contract["user"])
+    response = client.post(f"/registry/engagements/{ended.pk}/end/", {"reason": reason},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302
+    ended.refresh_from_db()
+    assert ended.status == Engagement.Status.ENDED
+    # then its provider's user is told, in Chinese, with the reason and a link; nobody else
+    told = list(Notification.objects.exclude(pk__in=before))
+    assert [(n.user, n.subject) for n in told] == [(contract["provider"], ENDED)]
+    assert contract["school"].name in told[0].body and str(ended.pk) in told[0].body
+    assert ("理由" in told[0].body) == bool(reason)
+    assert reason in told[0].body
+    assert told[0].url == f"/registry/engagements/{ended.pk}/"
+    # emailed to that user only, by the outbox run
+    assert notifications_send() == 1
+    assert [(m.to, m.subject) for m in mailoutbox] == [([contract["provider"].email], ENDED)]
+    # and the audit trail has the school's reason and who was told
+    event = AuditEvent.objects.for_object(ended).filter(action="engagement.end").get()
+    assert (event.actor, event.from_state, event.to_state, event.reason) == (
+        contract["user"], "active", "ended", reason)
+    assert event.data["told"] == [contract["provider"].pk]
+    kept.refresh_from_db()
+    assert kept.status == Engagement.Status.ACTIVE
 
 
 @pytest.mark.django_db

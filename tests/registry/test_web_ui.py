@@ -38,7 +38,8 @@ def test_a_school_is_not_offered_what_only_providers_or_bureaus_do(world, client
 def test_search_results_link_to_the_profile_and_show_status_in_words(world, client):
     client.force_login(world["user"])
     body = client.get("/registry/school/search/", {"keyword": "围棋"}).content.decode()
-    assert f'href="/registry/providers/{world["go"].pk}/"' in body
+    # the profile is for the school searching (a user of several schools says which)
+    assert f'href="/registry/providers/{world["go"].pk}/?school={world["school"].pk}"' in body
     assert 'class="portal-badge portal-badge--ok">已批准<' in body
     assert "(approved)" not in body
 
@@ -161,3 +162,51 @@ def test_a_user_of_several_schools_is_asked_which_one_not_refused(world, client,
     assert chosen.context["school"] == other
     if "type=people" in path:
         assert chosen.context["people"]
+
+
+def test_a_user_of_two_schools_sees_a_providers_profile_for_the_school_they_name(world,
+                                                                                client):
+    """A hole found: the profile was shown for the user's first school, unsaid: its
+    approvals in force there and its "登记引进项目" links, for a user who meant the other.
+    Two schools in different counties, a provider approved in each county."""
+    from registry import services
+    from registry.models import Jurisdiction
+    from registry.roles import Role
+    from tests.factories import SchoolFactory
+
+    # given the school's user (东湖区) also acts for a school in 西湖区
+    xihu = SchoolFactory(name="南昌市西湖区育新学校",
+                         county=Jurisdiction.objects.get(code="360103"))
+    services.role_grant(actor=None, user=world["user"], role=Role.SCHOOL, target=xihu)
+    client.force_login(world["user"])
+    approved_in_xihu = world["hidden"]["other county"]  # approved in 西湖区 only
+    profile = f"/registry/providers/{approved_in_xihu.organization_id}/"
+    # when they open the provider's profile naming no school: they are asked which
+    asked = client.get(profile)
+    assert asked.status_code == 200
+    assert "选择学校" in asked.content.decode()
+    assert approved_in_xihu.organization.name not in asked.content.decode()
+    links = dict(asked.context["choices"])
+    assert set(links) == {world["school"].name, xihu.name}
+    # then for the 西湖区 school: its approval there, and a link to engage it for that school
+    page = client.get(links[xihu.name])
+    body = page.content.decode()
+    assert page.status_code == 200 and page.context["school"] == xihu
+    assert approved_in_xihu.jurisdiction.name in body
+    assert (f"?school={xihu.pk}&amp;organization={approved_in_xihu.organization_id}"
+            "&amp;offering=") in body
+    # and for the 东湖区 school: approved elsewhere only, nothing to engage
+    page = client.get(f"{profile}?school={world['school'].pk}")
+    body = page.content.decode()
+    assert page.context["school"] == world["school"]
+    assert "该机构的准入资格均不在贵校所在的区县、市或省有效，贵校不得聘用。" in body
+    assert f"&amp;organization={approved_in_xihu.organization_id}&amp;offering=" not in body
+    # the reverse for a provider approved in 东湖区 only
+    body = client.get(f"/registry/providers/{world['go'].pk}/?school={xihu.pk}").content.decode()
+    assert "该机构的准入资格均不在贵校所在的区县、市或省有效，贵校不得聘用。" in body
+    body = client.get(f"/registry/providers/{world['go'].pk}/?school={world['school'].pk}"
+                      ).content.decode()
+    assert f"?school={world['school'].pk}&amp;organization={world['go'].pk}&amp;offering=" in body
+    # a school not theirs is refused, as on the search
+    other = SchoolFactory(name="南昌市东湖区邮政路小学", county=world["school"].county)
+    assert client.get(f"{profile}?school={other.pk}").status_code == 403

@@ -5,6 +5,10 @@ provider another bureau's sanctions reach, a provider the school may not engage,
 provider's person as a lesson's teacher, another provider's record) answers exactly as one
 nobody holds: the same status, the same page, and never the name it belongs to. Each probe
 is made once with a number that exists and once with one that does not.
+
+A school's own pages about one of its terms or engagements (the term's ratings, an incident
+report, the free places used) take the number in their address: another school's term or
+engagement there is one nobody holds too, read or written (GET and POST).
 """
 
 import difflib
@@ -16,6 +20,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from registry.models import EVALUATION_RUBRIC, Engagement
+from tests.factories import EngagementFactory
 from tests.security.test_privacy_probes_ids import NOBODY, scene  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +34,7 @@ class Page:
     url: str
     data: Any  # the number → the query or the form (None: the number is in the address)
     known: Any  # the number that exists and is not the user's to use → the name it shows
+    form: Any = None  # what a POST sends when the number is in the address
 
 
 def _pages(s) -> dict[str, Page]:
@@ -35,6 +42,13 @@ def _pages(s) -> dict[str, Page]:
     bureau = reverse("registry:bureau", args=[w.other_bureau.pk])
     propose = reverse("registry:blacklist-propose", args=[w.other_bureau.pk])
     engagements = reverse("registry:school-engagements")
+    # another school's engagement, in its term (the term of ``s.other_term``)
+    other = (Engagement.objects.filter(term=s.other_term).first()
+             or EngagementFactory(term=s.other_term))
+    rating = {"engagement": other.pk, **{f"e{other.pk}-score_{item.key}": "5"
+                                         for item in EVALUATION_RUBRIC}}
+    incident = {"kind": "safety", "description": "课堂秩序问题",
+                "occurred_on": str(other.starts_on)}
     return {
         "bureau dashboard: a person outside the bureau's reach": Page(
             s.admin, "get", bureau, lambda x: {"person": x}, w.person),
@@ -65,6 +79,19 @@ def _pages(s) -> dict[str, Page]:
                        "pupils_present": 10}, w.person),
         "generated form: another organization's person's": Page(
             s.provider, "get", "/documents/person/{}/forms/application.pdf", None, w.person),
+        "term ratings: another school's term": Page(
+            s.school_user, "get", "/registry/school/terms/{}/ratings/", None, s.other_term),
+        "term ratings: rating in another school's term": Page(
+            s.school_user, "post", "/registry/school/terms/{}/ratings/", None, s.other_term,
+            rating),
+        "incident: another school's engagement": Page(
+            s.school_user, "get", "/registry/school/engagements/{}/incident/", None, other),
+        "incident: reported on another school's engagement": Page(
+            s.school_user, "post", "/registry/school/engagements/{}/incident/", None, other,
+            incident),
+        "free places: recorded on another school's engagement": Page(
+            s.school_user, "post", "/registry/school/engagements/{}/free-places/", None,
+            other, {"used": "1"}),
     }
 
 
@@ -77,7 +104,20 @@ PAGES = ["bureau dashboard: a person outside the bureau's reach",
          "school engagements: another organization's offering",
          "school engagements: recorded in another school's term",
          "lesson: taught by another organization's person",
-         "generated form: another organization's person's"]
+         "generated form: another organization's person's",
+         "term ratings: another school's term",
+         "term ratings: rating in another school's term",
+         "incident: another school's engagement",
+         "incident: reported on another school's engagement",
+         "free places: recorded on another school's engagement"]
+
+
+def _name(known) -> str:
+    """What a page would name if it told of ``known``: its name or title, or an
+    engagement's provider."""
+    if isinstance(known, Engagement):
+        return known.organization.name
+    return getattr(known, "name", None) or known.title
 
 
 def _answer(page: Page, pk: int, language: str | None) -> tuple[int, str]:
@@ -85,7 +125,8 @@ def _answer(page: Page, pk: int, language: str | None) -> tuple[int, str]:
     client.force_login(page.user)
     headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
     if page.data is None:
-        response = client.get(page.url.format(pk), **headers)
+        response = getattr(client, page.method)(page.url.format(pk), page.form or {},
+                                                **headers)
     else:
         response = getattr(client, page.method)(page.url, page.data(pk), **headers)
     text = response.content.decode(errors="replace")
@@ -111,8 +152,7 @@ def test_a_number_not_yours_shows_what_a_number_nobody_holds_shows(scene, name, 
     unknown = _answer(page, NOBODY, language)
     assert known == unknown, (known[0], unknown[0], [line for line in difflib.unified_diff(
         known[1].splitlines(), unknown[1].splitlines(), lineterm="", n=0)][2:])
-    what = getattr(page.known, "name", None) or page.known.title
-    assert what not in known[1]
+    assert _name(page.known) not in known[1]
 
 
 def test_the_pages_still_name_what_the_user_may_use(scene):  # noqa: F811

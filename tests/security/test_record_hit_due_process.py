@@ -209,3 +209,52 @@ def test_the_recheck_through_the_page_and_its_file(world, hit, client):
         assert client.get(download).status_code == 404
     # a refused read records nothing
     assert AuditEvent.objects.filter(action="blacklist.evidence_read").count() == 2
+
+
+def test_a_refused_recheck_comes_back_with_what_the_person_wrote(world, hit, client):
+    """The page's re-check form, refused (an evidence file that is no PDF, JPEG or PNG; no
+    statement): the statement typed comes back in its box, each refusal is said beside what
+    it is about, and nothing is recorded."""
+    from registry.models import BlacklistProposal, RecheckRequest
+
+    proposal = BlacklistProposal.objects.get(person=hit["person"])
+    client.force_login(hit["user"])
+    url = f"/registry/me/sanctions/{proposal.pk}/recheck/"
+    statement = "查询对象系同名同姓，本人从无违法犯罪记录，附派出所证明"
+    # when the evidence file is refused
+    page = client.post(url, {"statement": statement, "evidence": SimpleUploadedFile(
+        "proof.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf")},
+        HTTP_ACCEPT_LANGUAGE="zh-hans")
+    # then the statement is still there, with the refusal and a word about the file
+    assert page.status_code == 400
+    body = page.content.decode()
+    assert statement in body
+    assert "证据须为 PDF、JPEG 或 PNG 文件" in body and "请重新选择文件" in body
+    assert not RecheckRequest.objects.exists()
+    # when the statement is left empty, the refusal is said beside its box
+    page = client.post(url, {"statement": " "}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 400
+    errors = page.content.decode().split(f'id="id_recheck{proposal.pk}_statement_errors"')
+    assert len(errors) == 2 and "请说明申请复查的理由" in errors[1].split("</ul>")[0]
+    # and sent again, it is recorded once
+    assert client.post(url, {"statement": statement}).status_code == 302
+    assert RecheckRequest.objects.get().statement == statement
+
+
+def test_the_person_s_rejected_case_page_leads_to_the_reason_and_the_recheck(world, hit,
+                                                                             client):
+    """The news of the case leads the person to its page, which said only 已驳回: it now
+    points them to 我的入职查询, where the reason is and the re-check is asked. Only the
+    person reads that pointer; the organization that employs them reads the outcome as
+    before, the same whether it ended on a hit or otherwise."""
+    case_url = f"/selection/cases/vetting/{hit['case'].pk}/"
+    assert Notification.objects.filter(user=hit["user"], url=case_url).exists()
+    client.force_login(hit["user"])
+    page = client.get(case_url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    pointer = page.content.decode().split('id="record-hit-next"')[1].split("</p>")[0]
+    assert 'href="/registry/me/sanctions/"' in pointer and "申请一次复查" in pointer
+    client.force_login(world.provider)
+    page = client.get(case_url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert "record-hit-next" not in page.content.decode()

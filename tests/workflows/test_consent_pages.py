@@ -100,3 +100,23 @@ def test_the_access_log_pages(world, person):
     for user in (world.clerk, world.provider):
         assert _client(user).get("/documents/access-log/?scope=bureau").status_code == 403
     assert _client(world.clerk).get("/documents/access-log/").status_code == 403
+
+
+def test_the_person_sees_what_is_held_about_them_and_where_to_correct_it(world, person):
+    """我的个人信息与同意 names what the registry holds about the person (the ID number
+    masked) and leads to where each fact is corrected; the edit form opens from that link."""
+    person.phone, person.email, person.qualification = "13900001111", "me@example.cn", "二级运动员"
+    person.save(update_fields=["phone", "email", "qualification"])
+    own = _client(person.user)
+    page = own.get("/registry/me/privacy/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    held = page.content.decode().split('id="data-held"')[1].split("</section>")[0]
+    for fact in (person.name, person.masked_id, "志愿者", "13900001111", "me@example.cn",
+                 "二级运动员"):
+        assert fact in held, fact
+    assert person.id_number not in page.content.decode()
+    edit = f"/registry/portal/people/{person.pk}/?edit=1"
+    assert f'href="{edit}' in held and f'href="/documents/person/{person.pk}/"' in held
+    assert "身份证号码" in held and "教育局" in held  # how the number itself is corrected
+    form = own.get(edit, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<details open>" in form and 'value="13900001111"' in form

@@ -158,6 +158,13 @@ class Objection(models.Model):
     real_name = models.CharField(_("real name"), max_length=64)
     contact = models.CharField(_("contact"), max_length=128)
     reason = models.TextField(_("reason"), max_length=5000)
+    # who objected, when they were signed in (else only the name and contact they gave),
+    # and the language they wrote in: the bureau's acknowledgement and outcome reach them
+    # in the app, in that language (workflows.services.objections)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("filed by"),
+                                 null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    language = models.CharField(_("language"), max_length=16, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.OPEN)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("resolved by"),

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -48,9 +48,11 @@ _ANONYMOUS = {"匿名", "无名", "anonymous", "anon", "none", "n/a", "某某", 
 
 @transaction.atomic
 def objection_file(*, case: SelectionProcess, real_name: str, contact: str, reason: str,
-                   evidence=()) -> Objection:
+                   evidence=(), filed_by=None) -> Objection:
     """Anyone may object during the notice, with a real name, contact and a reason, and up
-    to ``OBJECTION_MAX_FILES`` evidence files: all are stored, or none (and no row)."""
+    to ``OBJECTION_MAX_FILES`` evidence files: all are stored, or none (and no row).
+    ``filed_by``, the user who objected if signed in, is told in the app (in the language
+    they wrote in) when the bureau acknowledges and when it resolves the objection."""
     case = SelectionProcess.objects.select_for_update().get(pk=case.pk)
     if not _objection_window_open(case):
         raise CaseStateError(_("Objections can only be filed while the public notice runs."))
@@ -70,8 +72,10 @@ def objection_file(*, case: SelectionProcess, real_name: str, contact: str, reas
             "count": settings.OBJECTION_MAX_FILES}
     if errors:
         raise ValidationError(errors)
+    user = filed_by if filed_by is not None and filed_by.is_authenticated else None
     objection = Objection(case=case, real_name=name[:64], contact=contact.strip()[:128],
-                          reason=reason.strip())
+                          reason=reason.strip(), filed_by=user,
+                          language=(get_language() or "")[:16])
     stored = []
     try:
         for file in files:
@@ -127,10 +131,12 @@ def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str,
     objection.save(update_fields=["status", "resolved_by", "resolution_reason", "resolved_at",
                                   "applicant_note"])
     told = told_to_applicant(objection)
+    objector_told = _tell_objector(objection)
     # the finding is the event's reason, for the bureau; the applicant's view of the case's
     # history shows what they were told instead (workflows.selectors.case_timeline)
     audit(actor, "case.objection_resolved", case, to_state=objection.status, reason=reason,
-          data={"objection": objection.pk, "told_to_applicant": told})
+          data={"objection": objection.pk, "told_to_applicant": told,
+                "objector_notified": objector_told})
     if upheld and case.approval and case.approval.status == Approval.Status.PENDING:
         registry_services.approval_revoke(actor=actor, approval=case.approval,
                                           reason=gettext("Objection upheld: %(r)s") % {"r": told})
@@ -194,10 +200,45 @@ def objection_progress(*, actor, objection: Objection, step: str, finding: str =
                   (Objection.Status.INVESTIGATING, AuditAction.CASE_OBJECTION_INVESTIGATING))
     previous, objection.status = objection.status, to
     objection.save(update_fields=["status"])
+    objector_told = _tell_objector(objection) if step == "acknowledge" else False
     registry_services.audit_record(
         actor=actor, action=action, target=case, from_state=previous,
-        to_state=to, reason=(finding or "").strip(), data={"objection": objection.pk})
+        to_state=to, reason=(finding or "").strip(),
+        data={"objection": objection.pk, "objector_notified": objector_told})
     return objection
+
+
+# What the objector reads, by the objection's status: words for the public, never the
+# bureau's finding or the note written for the applicant
+_TO_OBJECTOR = {
+    Objection.Status.ACKNOWLEDGED: (
+        _("Your objection was received"),
+        _("The bureau has received your objection to the public notice of %(name)s and is "
+          "looking into it. You will be told the outcome.")),
+    Objection.Status.UPHELD: (
+        _("Your objection was upheld"),
+        _("The bureau looked into your objection to the public notice of %(name)s and found "
+          "it well founded: it was upheld, and the application it concerns is not approved "
+          "on this notice.")),
+    Objection.Status.DISMISSED: (
+        _("Your objection was not upheld"),
+        _("The bureau looked into your objection to the public notice of %(name)s and did "
+          "not find it well founded: it was dismissed.")),
+}
+
+
+def _tell_objector(objection: Objection) -> bool:
+    """An in-app notification to whoever objected, if they were signed in when they did, in
+    the language they wrote in, of where their objection stands; whether one was sent."""
+    user = objection.filed_by
+    if user is None or not user.is_active or objection.status not in _TO_OBJECTOR:
+        return False
+    subject, body = _TO_OBJECTOR[objection.status]
+    with translation.override(objection.language or settings.LANGUAGE_CODE):
+        # the provider's name is public while the notice runs; nothing of the case's file
+        notify(users=[user], subject=str(subject),
+               body=str(body) % {"name": objection.case.organization.name})
+    return True
 
 
 def _notice_ends_now(case) -> None:

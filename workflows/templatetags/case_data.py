@@ -8,6 +8,7 @@ fields below and nothing else."""
 from django import template
 
 from workflows import selectors
+from workflows.renewals_due import recertification_due
 
 register = template.Library()
 
@@ -43,3 +44,10 @@ def openable_tasks(context, tasks) -> list:
     """``tasks`` (a task's previous or next ones) that the reader may open: a task page links
     only those (``workflows.selectors.tasks_openable_by``)."""
     return selectors.tasks_openable_by(context["request"].user, tasks)
+
+
+@register.simple_tag(takes_context=True)
+def renewals_due(context, case):
+    """What a re-certification ``case`` asks to renew, for the reader to read
+    (``workflows.renewals_due.recertification_due``), or None: on its task and case pages."""
+    return recertification_due(context["request"].user, case)
