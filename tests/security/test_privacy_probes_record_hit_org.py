@@ -100,9 +100,12 @@ def _everything(user, case, kind: str, *, whole: bool = True) -> dict:
             "id", "person", "created")} if row.status_code == 200 else None)
     rows = api.get("/api/v1/tasks/?page_size=100").json()["results"]
     seen["api tasks"] = sorted((t["node"], t["status"]) for t in rows if t["case"] == case.pk)
+    # the news about this case: those that link to its page or its tasks (a link that only
+    # holds the same number, "/registry/bureau/<pk>/…", is about something else)
     news = api.get("/api/v1/notifications/?page_size=100").json()["results"]
+    ours = (f"/selection/cases/{kind}/{case.pk}/", f"/{app}/{case.pk}/")
     seen["news"] = sorted(_plain(json.dumps(n["subject"] + n["body"], ensure_ascii=False),
-                                 case) for n in news if f"/{case.pk}/" in (n["url"] or ""))
+                                 case) for n in news if (n["url"] or "").startswith(ours))
     return seen
 
 
