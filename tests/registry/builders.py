@@ -92,3 +92,19 @@ __all__ = ["OfferingFactory", "TODAY"]
 def rubric(score: int) -> dict[str, int]:
     """The same score on every item of the rubric (学期考核): ``score`` × 20 %."""
     return {item.key: score for item in EVALUATION_RUBRIC}
+
+
+def published_list() -> dict:
+    """Nanchang's published list of two organizations (arts) and one retiree whose approval
+    ends in 20 days, as its bureau administrator publishes it: what the tests of a list's
+    standing change (suspend, revoke, let lapse) and read again."""
+    org = organization("南昌弈林围棋培训有限公司", ("少儿围棋启蒙班", "arts", "25"))
+    approve(organization=org, categories=("arts",))
+    other = organization("南昌墨香书法培训有限公司", ("少儿书法", "arts", "30"))
+    approve(organization=other, categories=("arts",))
+    coach = person("赵文静")
+    approve(person=coach, categories=("arts",), valid_until=days(20))
+    admin, bureau = bureau_admin("360100")
+    publication = services.publication_publish(actor=admin, bureau=bureau)
+    return {"org": org, "other": other, "coach": coach, "admin": admin, "bureau": bureau,
+            "url": f"/registry/lists/p/{publication.pk}/", "publication": publication}

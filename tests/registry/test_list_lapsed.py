@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from registry import services
-from tests.registry.builders import approve, bureau_admin, days, organization, person
+from tests.registry.builders import days, published_list
 
 pytestmark = pytest.mark.django_db
 
@@ -19,16 +19,7 @@ ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 
 @pytest.fixture
 def listed():
-    org = organization("南昌弈林围棋培训有限公司", ("少儿围棋启蒙班", "arts", "25"))
-    approve(organization=org, categories=("arts",))
-    other = organization("南昌墨香书法培训有限公司", ("少儿书法", "arts", "30"))
-    approve(organization=other, categories=("arts",))
-    coach = person("赵文静")
-    approve(person=coach, categories=("arts",), valid_until=days(20))
-    admin, bureau = bureau_admin("360100")
-    publication = services.publication_publish(actor=admin, bureau=bureau)
-    return {"org": org, "other": other, "coach": coach, "admin": admin, "bureau": bureau,
-            "url": f"/registry/lists/p/{publication.pk}/", "publication": publication}
+    return published_list()
 
 
 def _lapsed_part(html: str) -> str:
