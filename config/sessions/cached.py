@@ -6,9 +6,13 @@ process's own would go on answering it elsewhere (settings choose).
 With the cache unreachable, a session is read from the database alone, as without a cache:
 Django's ``cached_db`` tolerates a failing read of the cache but not the write that follows
 it, which would have turned every signed-in request into a server error while Redis was
-down (the sessions were in the database alone before, and did not need it). The rest is
-Django's: saving logs the cache's failure; signing in or out deletes the row, then fails on
-the cache's copy (as a sign-in already fails then: the public's throttle counts are there)."""
+down (the sessions were in the database alone before, and did not need it). Signing out
+deletes the row and then, where the cache cannot be reached, logs that its copy could not be
+dropped: the user is signed out (the browser's cookie is cleared, and every process reads
+the database while the cache is down), not answered with a server error. The copy lives at
+most the session's age; a cache that comes back holding it would answer only someone who
+kept the old cookie. The rest is Django's: saving logs the cache's failure; a sign-in fails
+while the cache is down, since the public's throttle counts are there."""
 
 import logging
 
@@ -27,3 +31,14 @@ class SessionStore(FixedRead, cached_db.SessionStore):
             logger.warning("Session cache unavailable (%s): read from the database",
                            self._cache, exc_info=True)
             return db.SessionStore.load(self)
+
+    def delete(self, session_key=None):
+        db.SessionStore.delete(self, session_key)  # the row: its errors are the database's
+        session_key = session_key or self.session_key
+        if session_key is None:
+            return
+        try:
+            self._cache.delete(self.cache_key_prefix + session_key)
+        except Exception:  # the cache's errors, of whichever client
+            logger.error("Session cache unavailable (%s): a deleted session's cached copy "
+                         "was not dropped", self._cache, exc_info=True)
