@@ -22,26 +22,38 @@ BUREAU_PERMS = ["registry.clerk_bureau", "registry.approve_bureau",
                 "registry.administer_bureau"]
 
 
+def _remembered(user, key, ask):
+    """``ask()``, remembered on ``user`` (a request's user: read anew with every request) under
+    ``key``: a list page asks who may see what once per row, and the answer does not change
+    within a request."""
+    if not user.is_authenticated:
+        return ask()
+    known = user.__dict__.setdefault("_case_access", {})
+    if key not in known:
+        known[key] = ask()
+    return known[key]
+
+
 def bureau_ids(user, perms=BUREAU_PERMS) -> list[int]:
     """The ids of the bureaus where ``user`` holds any of ``perms`` (object permissions: its
     own or its groups'; never a global one)."""
-    return list(get_objects_for_user(user, perms, klass=Bureau, any_perm=True,
-                                     accept_global_perms=False, with_superuser=False)
-                .values_list("pk", flat=True))
+    return _remembered(user, ("bureaus", *perms), lambda: list(
+        get_objects_for_user(user, perms, klass=Bureau, any_perm=True,
+                             accept_global_perms=False, with_superuser=False)
+        .values_list("pk", flat=True)))
 
 
 def reads_as_case_staff(user, case) -> bool:
     """``panel_view_of``'s bureau view, its bureaus asked once per request, not per case."""
-    if "_staff_bureaus" not in user.__dict__:  # kept on the (request's) user
-        user._staff_bureaus = set(bureau_ids(user)) if user.is_authenticated else set()
-    return user.is_superuser or case.bureau_id in user._staff_bureaus
+    return user.is_superuser or (user.is_authenticated and case.bureau_id in bureau_ids(user))
 
 
 def granted_ids(user, perm: str, klass) -> list[int]:
     """The ids of the ``klass`` rows on which ``user`` holds ``perm`` as an object
     permission (its own or its groups'; never a global one)."""
-    return list(get_objects_for_user(user, perm, klass=klass, accept_global_perms=False,
-                                     with_superuser=False).values_list("pk", flat=True))
+    return _remembered(user, ("granted", perm, klass._meta.label), lambda: list(
+        get_objects_for_user(user, perm, klass=klass, accept_global_perms=False,
+                             with_superuser=False).values_list("pk", flat=True)))
 
 
 def selection_cases_for(user) -> QuerySet:
@@ -127,9 +139,25 @@ SELECTORS = {
 
 
 def may_view_case(user, case) -> bool:
-    model = type(case.coerced if hasattr(case, "coerced") else case)
+    model = case_model(case)
     selector = SELECTORS.get(model)
-    return selector is not None and selector(user).filter(pk=case.pk).exists()
+    if selector is None:
+        return False
+    return _remembered(user, ("case", model, case.pk),
+                       lambda: selector(user).filter(pk=case.pk).exists())
+
+
+def cases_viewed_together(user, model, pks) -> None:
+    """Ask ``may_view_case`` of the cases ``pks`` (of ``model``) at once and remember the
+    answers on ``user``: a list page's rows ask it each (who may open a task), which cost a
+    query a row."""
+    if not user.is_authenticated or model not in SELECTORS:
+        return
+    pks = set(pks)
+    viewable = set(SELECTORS[model](user).filter(pk__in=pks).values_list("pk", flat=True))
+    known = user.__dict__.setdefault("_case_access", {})
+    for pk in pks:
+        known[("case", model, pk)] = pk in viewable
 
 
 def case_model(case):

@@ -19,6 +19,7 @@ from workflows.case_access import (  # noqa: F401 - who may see which case, re-e
     BUREAU_PERMS,
     SELECTORS,
     annual_review_cases_for,
+    cases_viewed_together,
     may_view_case,
     reads_as_case_staff,
     recertification_cases_for,

@@ -18,7 +18,11 @@ from viewflow.workflow import chart
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow.views import dashboard as vf_dashboard
 from viewflow.workflow.flow.views.chart import FlowChartView, process_start_time
-from viewflow.workflow.flow.views.list import FlowArchiveListView, FlowQueueListView
+from viewflow.workflow.flow.views.list import (
+    FlowArchiveListView,
+    FlowInboxListView,
+    FlowQueueListView,
+)
 from viewflow.workflow.status import STATUS
 
 from workflows import selectors, task_queue
@@ -29,6 +33,52 @@ from workflows.flows import (
     RecertificationFlow,
     ReviewCaseFlow,
 )
+
+# What each flow's summaries of a case read (the flows' ``process_summary_template``,
+# flow_parts' ``*_SUMMARY`` of their tasks, an approval's ``__str__``): read with the rows.
+SUMMARY_RELATED = {
+    OrganizationSelectionFlow: ("organization", "bureau"),
+    IndividualVettingFlow: ("person", "bureau"),
+    RecertificationFlow: ("approval__organization", "approval__person",
+                          "approval__jurisdiction", "bureau"),
+    AnnualReviewFlow: ("approval__organization", "approval__person",
+                       "approval__jurisdiction", "bureau"),
+    ReviewCaseFlow: ("organization", "person", "bureau"),
+}
+
+
+def _cases_summarised(cases, flow_class):
+    """``cases`` (of ``flow_class``) with what their summaries read."""
+    return cases.select_related(*SUMMARY_RELATED.get(flow_class, ()))
+
+
+def _tasks_summarised(tasks, flow_class):
+    """``tasks`` (of ``flow_class``) with their holders and their cases, as their own model
+    (what ``coerced`` would ask a row at a time), and what the cases' summaries read."""
+    case = f"process__{flow_class.process_class._meta.model_name}"
+    return tasks.select_related("owner", "process", case, *(
+        f"{case}__{related}" for related in SUMMARY_RELATED.get(flow_class, ())))
+
+
+def _rows_asked_together(user, flow_class, rows) -> list:
+    """The page's ``rows`` (tasks or cases), read, with whether ``user`` may open each one's
+    case asked at once (each row's links ask it)."""
+    rows = list(rows)
+    selectors.cases_viewed_together(user, flow_class.process_class, {
+        getattr(row, "process_id", row.pk) for row in rows})
+    return rows
+
+
+class _PageAskedTogether:
+    """A list page whose rows' cases are asked at once (``_rows_asked_together``)."""
+
+    def get_page_data(self, page):
+        """``page``: a paginator's page, or the rows themselves (a list not paginated)."""
+        rows = _rows_asked_together(self.request.user, self.flow_class,
+                                    getattr(page, "object_list", page))
+        if hasattr(page, "object_list"):
+            page.object_list = rows
+        return super().get_page_data(page if hasattr(page, "object_list") else rows)
 
 
 def _visible_process_ids(flow_class, user):
@@ -51,21 +101,23 @@ def _case_link(task, text):
     return format_html('<a href="{}">{}</a>', selectors.case_url(task.process), text)
 
 
-class ScopedProcessListView(vf_dashboard.DashboardProcessListView):
+class ScopedProcessListView(_PageAskedTogether, vf_dashboard.DashboardProcessListView):
     def get_queryset(self):
-        return super().get_queryset().filter(
-            pk__in=_visible_process_ids(self.flow_class, self.request.user)).order_by("-created")
+        return _cases_summarised(super().get_queryset().filter(
+            pk__in=_visible_process_ids(self.flow_class, self.request.user)),
+            self.flow_class).order_by("-created")
 
 
-class ScopedTaskListView(vf_dashboard.DashboardTaskListView):
+class ScopedTaskListView(_PageAskedTogether, vf_dashboard.DashboardTaskListView):
     def process_summary(self, task):
         return _case_link(task, super().process_summary(task))
 
     process_summary.short_description = _("Case")
 
     def get_queryset(self):
-        return _listed_tasks(self.flow_class, self.request.user,
-                             super().get_queryset()).select_related("owner").order_by("-created")
+        return _tasks_summarised(_listed_tasks(self.flow_class, self.request.user,
+                                               super().get_queryset()),
+                                 self.flow_class).order_by("-created")
 
     def owner(self, task):
         """The holder column, as the task page names the holder: viewflow printed the
@@ -83,14 +135,17 @@ class ScopedDashboardView(vf_dashboard.DashboardView):
         sorted_nodes, _unused = chart.topsort(self.flow_class)
         nodes = [n for n in sorted_nodes if n.task_type in ["HUMAN", "JOB", "SUBPROCESS"]]
         end_nodes = [n for n in sorted_nodes if n.task_type in ["END"]]
+        tasks = _tasks_summarised(tasks, self.flow_class)
         columns = [{
             "node": node,
             "node_ref": vf_dashboard.get_task_ref(node),
-            "tasks": tasks.filter(Q(finished__isnull=True) | Q(status=STATUS.ERROR),
-                                  flow_task=node)[: self.MAX_ROWS],
+            "tasks": list(tasks.filter(Q(finished__isnull=True) | Q(status=STATUS.ERROR),
+                                       flow_task=node)[: self.MAX_ROWS]),
         } for node in nodes]
-        finished = tasks.filter(finished__isnull=False, flow_task__in=end_nodes)[
-            : self.MAX_ROWS]
+        finished = list(tasks.filter(finished__isnull=False, flow_task__in=end_nodes)[
+            : self.MAX_ROWS])
+        _rows_asked_together(self.request.user, self.flow_class, [
+            *finished, *(task for column in columns for task in column["tasks"])])
         context = super(vf_dashboard.DashboardView, self).get_context_data(**kwargs)
         context.update(columns=columns, start_nodes=[], end_nodes=end_nodes,
                        finished=finished)
@@ -145,9 +200,19 @@ class CaseRedirectView(generic.View):
         return HttpResponseRedirect(selectors.case_url(case))
 
 
-class ArchiveListView(FlowArchiveListView):
+class InboxListView(_PageAskedTogether, FlowInboxListView):
+    """viewflow's inbox of the tasks the user holds, read with their cases' summaries."""
+
+    def get_queryset(self):
+        return _tasks_summarised(super().get_queryset(), self.flow_class)
+
+
+class ArchiveListView(_PageAskedTogether, FlowArchiveListView):
     """viewflow's archive of the user's finished tasks, whose last column viewflow heads with
     its method's bare English name ("Process summary"): headed in the user's language."""
+
+    def get_queryset(self):
+        return _tasks_summarised(super().get_queryset(), self.flow_class)
 
     def process_summary(self, task):
         return _case_link(task, super().process_summary(task))
@@ -155,17 +220,18 @@ class ArchiveListView(FlowArchiveListView):
     process_summary.short_description = _("Case")
 
 
-class QueueListView(FlowQueueListView):
+class QueueListView(_PageAskedTogether, FlowQueueListView):
     """viewflow's queue, without the tasks its reader may not take (four eyes: a decision of
     a case they checked or scored; ``task_queue.without_barred_tasks``)."""
 
     def get_queryset(self):
-        return task_queue.without_barred_tasks(self.request.user, super().get_queryset(),
-                                               [self.flow_class])
+        return _tasks_summarised(task_queue.without_barred_tasks(
+            self.request.user, super().get_queryset(), [self.flow_class]), self.flow_class)
 
 
 class ScopedFlowAppViewset(FlowAppViewset):
     archive_view_class = ArchiveListView
+    inbox_view_class = InboxListView
     queue_view_class = QueueListView
     chart_view_class = ScopedChartView
     process_detail_view_class = CaseRedirectView
