@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -50,7 +51,8 @@ def _engagement(request, pk: int, *, school_only=False, provider_only=False) -> 
     which engagements exist); a side asking for the other side's step is told why (403)."""
     engagement = Engagement.objects.select_related(
         "school__county__parent__parent", "term", "approval__jurisdiction", "organization",
-        "offering__category", "person", "category", "need").filter(pk=pk).first()
+        "offering__category__parent", "person", "category__parent", "need",
+        "evaluation").filter(pk=pk).first()
     school, provider = _sides(request.user, engagement) if engagement else (False, False)
     if not (school or provider):
         raise Http404(_("No such engagement."))
@@ -92,6 +94,9 @@ def _detail_page(request, engagement: Engagement, status: int = 200):
     for member in roster:  # who may not come in today, whatever the roster says
         member.barred = not member.approval.is_valid_on()
     current = {(p.kind, p.side): p for p in engagement.papers.filter(superseded_at=None)}
+    permits = selectors.permits_of(engagement, base_url=request.build_absolute_uri("/")[:-1])
+    # what the school may do next from here, as the rating page and the report decide
+    rating = getattr(engagement, "evaluation", None)  # (a missing one: AttributeError)
     paper_rows = [{"kind": kind, "label": label,
                    "school": current.get((kind, "school")),
                    "provider": current.get((kind, "provider"))}
@@ -99,10 +104,14 @@ def _detail_page(request, engagement: Engagement, status: int = 200):
                                       ("safety", _("Safety responsibility letter (安全责任书)")))]
     context = {
         "engagement": engagement, "school_side": school_side, "provider_side": provider_side,
-        "roster": roster, "paper_rows": paper_rows,
-        "permits": selectors.permits_of(engagement,
-                                        base_url=request.build_absolute_uri("/")[:-1]),
+        "roster": roster, "paper_rows": paper_rows, "permits": permits,
+        # the PDF prints no permit for whoever's own approval has lapsed
+        "printable": any(not p["lapsed"] for p in permits),
+        "left_out": any(p["lapsed"] for p in permits),
         "no_permit_reason": selectors.permits_absent_reason(engagement),
+        "rating": rating,
+        "rateable": (school_side and rating is None
+                     and engagement.is_rateable_on(timezone.localdate())),
         "settlement": selectors.settlement_of(engagement),
         "roster_form": RosterAddForm(), "lesson_form": LessonForm(),
         "reason_form": ReasonForm(),
@@ -238,6 +247,13 @@ def engagement_permits_pdf(request, pk: int):
     if not permits:
         return render(request, "registry/error.html",
                       {"errors": [selectors.permits_absent_reason(engagement)]}, status=409)
+    # no permit is printed for someone whose own approval has lapsed: a printed permit
+    # reads as leave to come in (the gate's live check would refuse it anyway)
+    permits = [permit for permit in permits if not permit["lapsed"]]
+    if not permits:
+        return render(request, "registry/error.html", {"errors": [_(
+            "Nobody on the roster holds an individual approval in force: there is no entry "
+            "permit to print.")]}, status=409)
     for permit in permits:
         permit["photo_bytes"] = services.permit_photo_bytes(permit["photo"])
     response = HttpResponse(papers.permits_pdf(permits), content_type=PDF)
@@ -279,12 +295,15 @@ def lesson_decide(request, pk: int, lesson_pk: int):
     form = LessonDecisionForm(request.POST)
     try:
         valid_data(form)
-        services.lesson_decide(actor=request.user, lesson=lesson,
-                               confirm=form.cleaned_data["decision"] == "confirm",
+        confirm = form.cleaned_data["decision"] == "confirm"
+        services.lesson_decide(actor=request.user, lesson=lesson, confirm=confirm,
                                reason=form.cleaned_data.get("reason", ""))
     except ValidationError as error:
         _refused(request, error)
         return _detail_page(request, engagement, 400)
+    # the page that follows (a GET: reloading it sends nothing again) says what was done
+    messages.success(request, _("Lesson confirmed.") if confirm
+                     else _("The lesson is disputed: it is not paid until settled."))
     return _back(engagement, "#lessons")
 
 

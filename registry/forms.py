@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from registry import reference
-from registry.models import Jurisdiction, Organization, Person, ServiceCategory, TermSlot
+from registry.models import (
+    Jurisdiction,
+    Organization,
+    Person,
+    PersonalDataConsent,
+    ServiceCategory,
+    TermSlot,
+)
 from registry.models.engagements import EVALUATION_RUBRIC, RUBRIC_TOP_SCORE, Incident
 from registry.selectors.sanctions import provider_under_bureau
 from registry.widgets import DateField
@@ -24,6 +31,10 @@ class ReferenceChoiceField(forms.ModelChoiceField):
     def __init__(self, *args, lookup, accept, **kwargs):
         super().__init__(*args, **kwargs)
         self.lookup, self.accept = lookup, accept
+
+    def label_from_instance(self, obj):
+        # in the reader's language (``BilingualNameMixin``): Sport · Swimming in English
+        return obj.display_label
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -160,6 +171,17 @@ class PermitPhotoForm(forms.Form):
                 "gate when a permit is checked."), required=False)
 
 
+def personal_data_consent_field() -> forms.BooleanField:
+    """The box of the separate consent (单独同意) to holding the ID number, unticked; the
+    page shows ``PersonalDataConsent.POINTS`` above it."""
+    return forms.BooleanField(label=PersonalDataConsent.LABEL,
+                              error_messages={"required": PersonalDataConsent.REQUIRED})
+
+
+class PersonalDataConsentForm(forms.Form):
+    personal_data_consent = personal_data_consent_field()
+
+
 class PaperUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("Paper"), choices=[
         ("agreement", _("Service agreement")),
@@ -210,6 +232,7 @@ class NeedForm(forms.Form):
     def __init__(self, *args, term=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = ServiceCategory.objects.filter(is_active=True)
+        self.fields["category"].label_from_instance = lambda category: category.display_label
         self.fields["slots"].queryset = (TermSlot.objects.filter(term=term) if term
                                          else TermSlot.objects.none())
 

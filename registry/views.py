@@ -376,7 +376,8 @@ def _engagement_form_for_people(form, terms, school) -> dict | None:
         # an individual is engaged for a category their approval covers (the service
         # refuses any other): the school picks one of those, the sub-items included
         form.fields["category"].widget = forms.Select(choices=[("", "---------")] + [
-            (c.pk, c.name) for c in selectors.categories_approved_for_person(person.pk)])
+            (c.pk, c.display_name)
+            for c in selectors.categories_approved_for_person(person.pk)])
     if organization is not None and not values["offering"]:
         # an organization is engaged for one of its offerings: the school picks which
         form.fields["offering"].widget = forms.Select(choices=[("", "---------")] + [

@@ -8,13 +8,21 @@ from django.utils.translation import gettext_lazy as _
 
 
 class BilingualNameMixin:
-    """``display_name`` follows the active language: Chinese first, English second."""
+    """``display_name`` follows the active language: the English name (``name_en``) when
+    English is active and one is held, else the Chinese name. Pages name jurisdictions,
+    categories, schools and bureaus through it (``{{ category.display_name }}``), never
+    ``name``; ``display_label`` is the name a list of choices shows (a sub-item with its
+    parent)."""
 
     @property
     def display_name(self) -> str:
         if (get_language() or "").startswith("en") and getattr(self, "name_en", ""):
             return self.name_en
         return self.name
+
+    @property
+    def display_label(self) -> str:
+        return self.display_name
 
 
 class Jurisdiction(BilingualNameMixin, models.Model):
@@ -218,6 +226,14 @@ class ServiceCategory(BilingualNameMixin, models.Model):
         if self.parent_id:
             return f"{self.parent.name} · {self.name}"
         return self.name
+
+    @property
+    def display_label(self) -> str:
+        """As ``__str__`` (a sub-item with its parent: 体育 · 游泳), in the active
+        language (Sport · Swimming). The parent is read with it (the manager joins it)."""
+        if self.parent_id:
+            return f"{self.parent.display_name} · {self.display_name}"
+        return self.display_name
 
     @property
     def high_risk(self) -> bool:

@@ -30,19 +30,17 @@ from registry.models import (
 )
 from registry.roles import Role
 from registry.selectors.core import objects_for_role
+from registry.selectors.permit_standing import (
+    PermitStatus,
+    member_row,
+    person_lapsed,
+    standing_reason,
+)
+from registry.selectors.permit_standing import standing as _standing
 from registry.validators import mask_id_number, normalize_id_number
 
 # how many people one engagement's roster may name at once (a form's textarea, a list)
 ROSTER_MAX = 50
-
-
-class PermitStatus:
-    VALID = "valid"
-    SUSPENDED = "suspended"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
-    NOT_YET_VALID = "not_yet_valid"
-    INVALID = "invalid"
 
 
 def _provider_name(engagement: Engagement) -> str:
@@ -224,16 +222,23 @@ def permits_absent_reason(engagement: Engagement) -> str:
 
 def permits_of(engagement: Engagement, *, base_url: str = "") -> list[dict]:
     """The entry permits of an active engagement's roster, each with its token and the
-    verification address its QR code holds; none unless :func:`permits_allowed`."""
+    verification address its QR code holds; none unless :func:`permits_allowed`. Each
+    says what the gate's check would answer today (``status``, a :class:`PermitStatus`),
+    why it lets nobody in (``reason``, words; empty when valid), and whether the person's
+    own individual approval has lapsed (``lapsed``: no permit is printed for them).
+    One query, whatever the roster."""
     if not permits_allowed(engagement):
         return []
+    today = timezone.localdate()
     permits = []
     for member in roster_of(engagement).select_related(
             "engagement__school", "engagement__term", "engagement__organization",
-            "engagement__person", "person__permit_photo"):
+            "engagement__person", "engagement__approval", "person__permit_photo"):
         token = permit_token(member)
         payload = permit_payload(member)
         photo = getattr(member.person, "permit_photo", None)
+        row = member_row(member)
+        status = _standing(row, today)
         permits.append({
             "member": member, "token": token,
             # printed on the permit only while the person's consent stands
@@ -241,6 +246,8 @@ def permits_of(engagement: Engagement, *, base_url: str = "") -> list[dict]:
             "url": base_url + reverse("permit-verify", args=[token]),
             "masked_name": payload["n"], "provider": payload["p"], "school": payload["s"],
             "term": payload["t"], "starts_on": payload["f"], "ends_on": payload["u"],
+            "status": status, "reason": standing_reason(row, status, today),
+            "lapsed": person_lapsed(row, today),
         })
     return permits
 
@@ -258,25 +265,6 @@ _PHOTO = ("person__permit_photo__pk", "person__permit_photo__storage_key",
 # statuses under which the gate sees the photo: it must recognise who stands there; a
 # revoked or expired permit lets nobody in, and a face has no business being shown then
 PHOTO_SHOWN_FOR = ("valid", "suspended")
-
-
-def _standing(row: tuple, today: datetime.date) -> str:
-    (_engagement, removed_at, status, starts_on, ends_on, person_status, person_until,
-     provider_status, provider_until, accepted_at) = row[:10]
-    revoked = Approval.Status.REVOKED
-    if (removed_at is not None or status == Engagement.Status.TERMINATED
-            or revoked in (person_status, provider_status)):
-        return PermitStatus.REVOKED
-    if Approval.Status.SUSPENDED in (person_status, provider_status) or (
-            status == Engagement.Status.SUSPENDED):
-        return PermitStatus.SUSPENDED
-    if (status == Engagement.Status.ENDED or Approval.Status.EXPIRED in (person_status,
-                                                                          provider_status)
-            or today > ends_on or today > person_until or today > provider_until):
-        return PermitStatus.EXPIRED
-    if status != Engagement.Status.ACTIVE or today < starts_on or accepted_at is None:
-        return PermitStatus.NOT_YET_VALID
-    return PermitStatus.VALID
 
 
 # The same lookup as SQL written out, PREPAREd once per PostgreSQL session: the gate's check
@@ -368,10 +356,7 @@ def gate_list(school: School, day: datetime.date | None = None) -> list[dict]:
     result = []
     for member in rows:
         engagement = member.engagement
-        row = (engagement.pk, member.removed_at, engagement.status, engagement.starts_on,
-               engagement.ends_on, member.approval.status, member.approval.valid_until,
-               engagement.approval.status, engagement.approval.valid_until,
-               member.accepted_at)
+        row = member_row(member)
         result.append({"member": member, "name": member.person.name,
                        "provider": _provider_name(engagement), "engagement": engagement,
                        "periods": sorted(slots.get(engagement.need_id, [])),

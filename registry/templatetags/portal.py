@@ -4,12 +4,14 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.http import QueryDict
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
+from registry import reference
 from registry.exports import entry_grades
 from registry.formatting import user_label as account_label
 from registry.models import AuditAction, grades_label
@@ -248,6 +250,35 @@ def portal_menu(context):
     return cache
 
 
+def _menu_match(url: str, request) -> int | None:
+    """Whether the menu's address ``url`` names the page of ``request``: its path is the
+    page's, and each parameter it sets has the page's value (the search of individuals is
+    the search's path with ``?type=people``). None if not, else how many it sets."""
+    path, _sep, query = url.partition("?")
+    if path != request.path:
+        return None
+    wanted = QueryDict(query)
+    if any(request.GET.getlist(key) != wanted.getlist(key) for key in wanted):
+        return None
+    return len(wanted)
+
+
+@register.simple_tag(takes_context=True)
+def portal_menu_active(context, sections) -> str:
+    """The address of the menu's item for the current page ("" for none): of the items
+    naming it, the one that says most (``?type=people`` over the bare search path)."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    best, found = -1, ""
+    for section in sections:
+        for _label, url, _icon in section["items"]:
+            score = _menu_match(url, request)
+            if score is not None and score > best:
+                best, found = score, url
+    return found
+
+
 
 # What a case's history says, in words: audit events store codes (stable, searchable),
 # people read the labels of the vocabulary (registry.models.AuditAction) and these states.
@@ -319,6 +350,17 @@ def approval_grades(approval) -> str:
     if approval is None or not getattr(approval, "person_id", None):
         return ""
     return str(grades_label(approval.grades))
+
+
+@register.filter
+def list_category(data) -> str:
+    """A category of a published list's entry (frozen as ``{"code", "name"}``: the list's
+    digest is signed) in the reader's language: the English name the registry holds for
+    its code (``display_name``) when English is active, else the name as published."""
+    category = reference.category_by_code(str((data or {}).get("code", "")))
+    if category is not None and category.display_name != category.name:
+        return category.display_name
+    return (data or {}).get("name", "")
 
 
 @register.filter
