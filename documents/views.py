@@ -22,7 +22,14 @@ from documents.delivery import (
 from documents.forms import RejectForm, UploadForm
 from documents.models import EngagementPaper
 from registry.models import Engagement, Organization
-from registry.requests import BadRequest, error_messages, form_error, paginate
+from registry.requests import (
+    FILES_NOT_KEPT,
+    BadRequest,
+    error_messages,
+    files_not_kept,
+    form_error,
+    paginate,
+)
 from registry.roles import Role
 from registry.selectors import objects_for_role, person_of_user
 
@@ -104,10 +111,12 @@ class SubjectDocumentsView(LoginRequiredMixin, View):
                 form_error(form, error, rename={"filename": "file"})
             except services.StorageUnavailable as error:
                 form.add_error(None, str(error))
+                files_not_kept(form)
                 return self._render(request, subject, kind, form, status=503)
             else:
                 messages.success(request, _("The document was uploaded and awaits review."))
                 return redirect(request.path)
+        files_not_kept(form)
         return self._render(request, subject, kind, form, status=400)
 
 
@@ -235,6 +244,8 @@ class EngagementPaperUploadView(LoginRequiredMixin, View):
         except ValidationError as error:
             for message in error_messages(error):
                 messages.error(request, message)
+            if upload is not None:  # the page it goes back to has no file chosen
+                messages.error(request, FILES_NOT_KEPT)
             return redirect(back)  # the messages above say what to mend
         except services.StorageUnavailable:
             return storage_unavailable_response()

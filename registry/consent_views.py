@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from registry import selectors, services
-from registry.models import Bureau, RecordQueryConsent, SchoolInvitation
+from registry.forms import PersonalDataConsentForm
+from registry.models import Bureau, PersonalDataConsent, RecordQueryConsent, SchoolInvitation
 from registry.requests import error_messages, form_error, request_address, schools_of
 
 
@@ -45,11 +46,19 @@ def _person_or_403(user):
 
 @login_required
 def my_privacy(request):
-    """The person's page: schools' invitations, consents given, and a link to who read
-    their personal data."""
+    """The person's page: what is held, their separate consent to holding their ID number
+    (given here when none is on record, or one to an older text), schools' invitations,
+    consents to the record query, and a link to who read their personal data."""
     person = _person_or_403(request.user)
-    form = ConsentForm()
-    if request.method == "POST":
+    form, data_form = ConsentForm(), PersonalDataConsentForm()
+    if request.method == "POST" and request.POST.get("action") == "data-consent":
+        data_form = PersonalDataConsentForm(request.POST)
+        if data_form.is_valid():
+            services.personal_data_consent_give(actor=request.user, person=person,
+                                                address=request_address(request))
+            messages.success(request, _("Your consent is recorded."))
+            return redirect("registry:my-privacy")
+    elif request.method == "POST":
         form = ConsentForm(request.POST)
         if form.is_valid():
             try:
@@ -63,10 +72,12 @@ def my_privacy(request):
                 messages.success(request, _("Your consent is recorded."))
                 return redirect("registry:my-privacy")
     return render(request, "registry/portal/privacy.html", {
-        "person": person, "form": form,
+        "person": person, "form": form, "data_form": data_form,
+        "data_consent": selectors.data_consent_of(person),
+        "consent_points": PersonalDataConsent.POINTS,
         "invitations": selectors.invitations_for_person(person)[:100],
         "consents": selectors.consents_of(person)[:100],
-    }, status=400 if form.errors else 200)
+    }, status=400 if form.errors or data_form.errors else 200)
 
 
 @login_required

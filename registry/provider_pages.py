@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from registry import selectors, services
-from registry.forms import PermitPhotoForm
-from registry.models import Offering, Organization, Person
+from registry.forms import PermitPhotoForm, personal_data_consent_field
+from registry.models import Offering, Organization, Person, PersonalDataConsent
 from registry.portal import OfferingForm, PersonForm, _own_organization
-from registry.requests import form_error
+from registry.requests import files_not_kept, form_error, request_address
 
 
 def _form_page(request, form, *, title, intro="", submit, status=200, extra=None):
@@ -31,29 +31,36 @@ def _form_page(request, form, *, title, intro="", submit, status=200, extra=None
 
 # --- individuals on their own ----------------------------------------------------------
 
+class IndividualForm(PersonForm):
+    """The person's own details, and their separate consent to holding the ID number."""
+
+    personal_data_consent = personal_data_consent_field()
+
+
 @login_required
 def individual_register(request):
     """A person who belongs to no organization registers themself (this account becomes
-    theirs)."""
+    theirs), with their separate consent (单独同意) to the registry holding their ID number:
+    without it the form comes back (400) and nothing is saved."""
     own = selectors.person_of_user(request.user)
     if own is not None:
         return redirect("registry:portal-person", pk=own.pk)
-    form = PersonForm(request.POST or None)
+    form = IndividualForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            person = services.person_register(actor=request.user, user=request.user,
-                                              email=request.user.email, **form.cleaned_data)
+            person = services.individual_register(actor=request.user,
+                                                  email=request.user.email,
+                                                  address=request_address(request),
+                                                  **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
         else:
             messages.success(request, _("You are registered. Next: upload your documents, "
                                         "then apply for vetting at a bureau."))
             return redirect("registry:portal-person", pk=person.pk)
-    return _form_page(
-        request, form, title=_("Register myself"), submit=_("Register"),
-        intro=_("For a retired teacher, a university student, a qualified professional or a "
-                "volunteer who belongs to no organization. Your ID number is shown to others "
-                "only masked."))
+    return render(request, "registry/portal/individual_register.html", {
+        "form": form, "consent_points": PersonalDataConsent.POINTS,
+    }, status=400 if form.errors else 200)
 
 
 class PersonEditForm(forms.Form):
@@ -134,6 +141,7 @@ def person_photo(request, pk: int):
         except ValidationError as error:
             form_error(form, error)
             status = 400
+        files_not_kept(form)
     photo = getattr(person, "permit_photo", None)  # the reverse one-to-one, or none yet
     return render(request, "registry/portal/person_photo.html", {
         "person": person, "form": form, "photo": photo,

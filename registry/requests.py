@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
@@ -234,6 +235,24 @@ def form_error(form, error: ValidationError, rename: Mapping[str, str] | None = 
     for field, messages in error.message_dict.items():
         field = (rename or {}).get(field, field)
         form.add_error(field if field in form.fields else None, messages)
+
+
+# The words every upload form says when it comes back with errors (the correction, objection
+# and re-check forms say them too)
+FILES_NOT_KEPT = _("Files are not kept when the form comes back: please choose the files "
+                   "again.")
+
+
+def files_not_kept(form) -> None:
+    """A form sent with files comes back with errors: a browser cannot be given back the
+    files it sent, so say beside each file field that was sent a file (refused or not) that
+    it must be chosen again. Call it once the form's and the service's errors are on it."""
+    if not form.is_bound or not form.errors:
+        return
+    for name, field in form.fields.items():
+        if isinstance(field, forms.FileField) and form.files.get(form.add_prefix(name)) \
+                and str(FILES_NOT_KEPT) not in form.errors.get(name, ()):
+            form.add_error(name, FILES_NOT_KEPT)
 
 
 def valid_data(form) -> dict:

@@ -12,7 +12,7 @@ from django.views import generic
 from documents.delivery import storage_unavailable_response
 from documents.services import StorageUnavailable
 from registry.models import Organization, Person
-from registry.requests import form_error
+from registry.requests import files_not_kept, form_error
 from workflows import review_forms, selectors
 from workflows.models import ReviewCaseEvidence, ReviewCaseProcess
 from workflows.selectors import _bureau_ids, may_view_case, open_tasks_for
@@ -88,14 +88,17 @@ class ReviewCaseView(LoginRequiredMixin, generic.View):
         form = form_class(request.POST, request.FILES)
         try:
             if not form.is_valid():
+                files_not_kept(form)
                 return self._render(request, case, {step: form}, status=400)
             service(actor=request.user, case=case, **form.cleaned_data)
         except StorageUnavailable as error:  # nothing was kept; say so, keep the form
             form.add_error(None, str(error))
+            files_not_kept(form)
             return self._render(request, ReviewCaseProcess.objects.get(pk=case.pk),
                                 {step: form}, status=503)
         except ValidationError as error:
             form_error(form, error)
+            files_not_kept(form)
             return self._render(request, ReviewCaseProcess.objects.get(pk=case.pk),
                                 {step: form}, status=400)
         except PermissionDenied:

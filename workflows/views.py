@@ -18,12 +18,12 @@ from guardian.shortcuts import get_objects_for_user
 from viewflow.workflow.flow.views import mixins as vf_mixins
 
 from documents.delivery import view_address
-from documents.permissions import may_view_documents
+from documents.permissions import may_act_for, may_view_documents
 from documents.services import INLINE_TYPES
 from registry.models import Bureau, Offering, Organization, Person
 from registry.requests import form_error, request_address
 from registry.selectors import person_of_user
-from workflows import after_forms, correction_forms, selectors
+from workflows import after_forms, correction_forms, next_steps, selectors
 from workflows import forms as task_forms
 from workflows.models import (
     CallForApplications,
@@ -181,6 +181,17 @@ class ApplyView(LoginRequiredMixin, generic.FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        # an application selects offerings: with none offered, say where to add one (or
+        # to register the organization first) in place of a form that cannot be sent
+        if not form.fields["offerings"].queryset.exists():
+            context["no_offerings"] = True
+            context["organizations"] = list(form.fields["organization"].queryset
+                                            .order_by("name", "pk")[:20])
+        return context
+
     def form_valid(self, form):
         data = form.cleaned_data
         try:
@@ -264,6 +275,11 @@ class CaseDetailView(LoginRequiredMixin, generic.DetailView):
             partner_opinions=selectors.partner_opinions_for(user, case),
             record_check=record_check_for(user, case),
         )
+        # what happens next, for the provider's side (the bureau's staff know their steps)
+        if context["kind"] and not context["is_bureau"] and (
+                getattr(subject, "user_id", None) == user.pk or may_act_for(user, subject)):
+            context["next_step"] = next_steps.next_step(
+                case, context["kind"], outcome_only=context["outcome_only"])
         if isinstance(case, SelectionProcess):
             context["objections"] = selectors.case_objections(case)
             context["may_withdraw"] = (case.outcome == "open" and user.has_perm(

@@ -25,10 +25,12 @@ from registry.models import (
     Organization,
     PermitPhoto,
     Person,
+    PersonalDataConsent,
     ProviderInvitation,
     ServiceCategory,
 )
 from registry.models.providers import Weekday
+from registry.requests import request_address
 from registry.roles import Role
 from registry.services.changes import EDITABLE_FIELDS
 
@@ -310,11 +312,17 @@ class PersonSerializer(serializers.ModelSerializer):
     organization = ScopedPrimaryKeyRelatedField(
         model=Organization, scope=_organizations, required=False, allow_null=True,
         label=Person._meta.get_field("organization").verbose_name)
+    personal_data_consent = serializers.BooleanField(
+        write_only=True, required=False,
+        help_text="Registering oneself (no organization): true for the person's separate "
+                  "consent (单独同意) to the registry holding their ID number and phone, "
+                  "text version " + PersonalDataConsent.VERSION + "; without it nothing is "
+                  "saved. Not asked when an organization adds its staff.")
 
     class Meta:
         model = Person
         fields = ["id", "name", "id_number", "masked_id", "kind", "qualification",
-                  "organization", "phone", "email", "approvals"]
+                  "organization", "phone", "email", "approvals", "personal_data_consent"]
         read_only_fields = ["id", "masked_id", "approvals"]
 
 
@@ -366,12 +374,14 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
     @extend_schema(examples=[OpenApiExample("a volunteer on their own", request_only=True,
                                             value={"name": "周九",
                                                    "id_number": "360102196005014274",
-                                                   "kind": "volunteer"})])
+                                                   "kind": "volunteer",
+                                                   "personal_data_consent": True})])
     def create(self, request):
         payload = PersonSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         organization = data.pop("organization", None)
+        consent = data.pop("personal_data_consent", False)
         if organization is not None:
             if not request.user.has_perm("registry.act_for_organization", organization):
                 raise PermissionDenied(_("You do not act for this organization."))
@@ -379,8 +389,9 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
                               organization=organization, **data)
         else:
             data.setdefault("email", request.user.email)
-            person = services.person_register(actor=request.user,
-                              user=request.user, **data)
+            person = services.individual_register(
+                actor=request.user, personal_data_consent=consent,
+                address=request_address(request), **data)
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: PersonSerializer},

@@ -9,7 +9,7 @@ from .approvals import (
 from .audit import AuditAction, AuditEvent
 from .availability import ProviderAvailability
 from .changes import ChangeRequest
-from .consent import RecordQueryConsent, SchoolInvitation
+from .consent import PersonalDataConsent, RecordQueryConsent, SchoolInvitation
 from .contracts import Lesson, PermitPhoto, RosterMember, TermNeed, TermSlot
 from .departments import PartnerDepartment
 from .engagements import (
@@ -52,6 +52,7 @@ __all__ = [
     "AllowedCategory",
     "FeeReference",
     "Blacklisting",
+    "PersonalDataConsent",
     "RecordQueryConsent",
     "SchoolInvitation",
     "BlacklistProposal",

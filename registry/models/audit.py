@@ -206,6 +206,8 @@ class AuditAction(models.TextChoices):
     PERSON_ADMIN_CHANGE = "person.admin_change", format_lazy(_CHANGED, _PERSON)
     PERSON_ADMIN_CREATE = "person.admin_create", format_lazy(_ADDED, _PERSON)
     PERSON_ADMIN_DELETE = "person.admin_delete", format_lazy(_DELETED, _PERSON)
+    PERSON_DATA_CONSENT = ("person.data_consent",
+        pgettext_lazy("audit", "Separate consent to hold the ID number given"))
     PERSON_EDIT = "person.edit", pgettext_lazy("audit", "Personal details edited")
     PERSON_PHOTO_CONSENT = ("person.photo_consent",
         pgettext_lazy("audit", "Consent to the permit photo recorded"))

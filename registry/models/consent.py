@@ -103,3 +103,54 @@ class RecordQueryConsent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} → {self.bureau} ({self.purpose})"
+
+
+class PersonalDataConsent(models.Model):
+    """The person's separate consent (单独同意, Personal Information Protection Law art. 29)
+    to the registry holding their sensitive personal information: the resident ID number,
+    with the phone number beside it. Asked where the person first enters the number
+    themself (registering as an individual, on the web or through the API) and, for a person
+    registered before it was asked or by their organization, on their privacy page: who,
+    when, from which address, and the text they read (``VERSION``). A person may give it
+    again; the newest row is the one in force."""
+
+    # The text the person consents to, point by point, and its version. A consent is to
+    # the text it names: change a word of POINTS or LABEL and VERSION changes with it (a
+    # test pins the two together), so that a person who read an older text is asked again.
+    VERSION = "2026-05"
+    POINTS = (
+        _("What is collected: your resident ID number and, if you give it, your phone "
+          "number."),
+        _("Why: to check who you are, and for the record query (入职查询) that the law "
+          "requires before anyone works with pupils."),
+        _("Who sees them: only the reviewing staff of the education bureau that vets you; "
+          "anyone else sees your ID number masked."),
+        _("How long: while you are registered; after that, only as long as the education "
+          "bureau's archive rules require."),
+        _("Your rights: you may see what is held about you on “My personal data and "
+          "consent” and ask for a correction."),
+    )
+    LABEL = _("I have read the above and separately consent to the registry holding my ID "
+              "number and phone number for these purposes.")
+    REQUIRED = _("Tick the box to give your separate consent: without it the registry may "
+                 "not hold your ID number. Nothing was saved.")
+
+    person = models.ForeignKey("registry.Person", verbose_name=_("person"),
+                               on_delete=models.CASCADE, related_name="data_consents")
+    version = models.CharField(_("text version"), max_length=16)
+    given_by = user_field(_("given by"))
+    given_at = models.DateTimeField(_("given"), auto_now_add=True)
+    given_from = models.GenericIPAddressField(_("given from"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("separate consent to hold the ID number")
+        verbose_name_plural = _("separate consents to hold the ID number")
+        ordering = ["-given_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.version})"
+
+    @property
+    def is_current(self) -> bool:
+        """Given to the text in force (an older text's consent asks again)."""
+        return self.version == self.VERSION

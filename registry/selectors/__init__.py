@@ -9,6 +9,7 @@ from .changes import change_requests_for, reviewable_change_request_ids
 from .consent import (
     consent_in_force,
     consents_of,
+    data_consent_of,
     invitations_for_person,
     invitations_of_schools,
     people_acted_for,
@@ -123,6 +124,7 @@ __all__ = [
     "users_acting_for",
     "consent_in_force",
     "consents_of",
+    "data_consent_of",
     "invitations_for_person",
     "invitations_of_schools",
     "person_of_user",

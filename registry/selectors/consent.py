@@ -8,6 +8,7 @@ from django.utils import timezone
 from registry.models import (
     Engagement,
     Person,
+    PersonalDataConsent,
     RecordQueryConsent,
     RosterMember,
     School,
@@ -89,3 +90,9 @@ def invitations_of_schools(school_ids) -> QuerySet:
 
 def consents_of(person: Person) -> QuerySet:
     return RecordQueryConsent.objects.filter(person=person).select_related("bureau")
+
+
+def data_consent_of(person: Person) -> PersonalDataConsent | None:
+    """The person's newest separate consent to holding their ID number, or None (registered
+    before it was asked, or by their organization)."""
+    return PersonalDataConsent.objects.filter(person=person).order_by("-given_at", "-pk").first()

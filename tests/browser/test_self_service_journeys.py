@@ -97,6 +97,7 @@ def test_a_volunteer_signs_up_registers_uploads_and_applies_for_vetting(page):
     number = make_id_number(777)
     page.fill("#id_id_number", number[:-1] + ("0" if number[-1] != "0" else "1"))
     page.select_option("#id_kind", "volunteer")
+    page.check("#id_personal_data_consent")  # the separate consent (单独同意), unticked first
     page.click("main form button[type=submit]")
     expect(page.locator("#id_id_number_errors")).to_contain_text("校验")
     assert not Person.objects.exists()

@@ -39,7 +39,8 @@ def test_a_persons_own_page_labels_the_name_full_name(client):
     user = UserFactory()
     client.force_login(user)
     registered = client.post("/registry/portal/individual/", {
-        "name": "周九", "id_number": make_id_number(42), "kind": "volunteer", "phone": ""})
+        "name": "周九", "id_number": make_id_number(42), "kind": "volunteer", "phone": "",
+        "personal_data_consent": "on"})
     assert registered.status_code == 302 and "/portal/people/" in registered.url
     page = client.get(registered.url)  # its edit form
     assert 'value="周九"' in page.content.decode()

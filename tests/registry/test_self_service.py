@@ -182,7 +182,7 @@ def test_a_person_of_the_roster_claims_their_record(client, donghu, worker):  # 
 
 def _individual(**overrides):
     return {"name": "周九", "id_number": make_id_number(42), "kind": "volunteer", "phone": "",
-            **overrides}
+            "personal_data_consent": "on", **overrides}
 
 
 def test_an_individual_registers_themself(client):

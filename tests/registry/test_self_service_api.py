@@ -109,7 +109,8 @@ def test_the_api_journey_of_an_organization_and_an_individual(worker, nanchang_b
     # an individual volunteer, with another account
     volunteer = _signed_up(worker, "volunteer@example.cn")
     response = volunteer.post("/api/v1/people/", {
-        "name": "周九", "id_number": make_id_number(62), "kind": "volunteer"})
+        "name": "周九", "id_number": make_id_number(62), "kind": "volunteer",
+        "personal_data_consent": True})
     assert response.status_code == 201, response.content
     me = response.json()["id"]
     assert Person.objects.get(pk=me).user.email == "volunteer@example.cn"
@@ -168,11 +169,13 @@ def test_bad_organization_and_person_input_is_refused(provider_api):
     assert list(Organization.objects.all()) == [existing]
     number = make_id_number(63)
     response = api.post("/api/v1/people/", {"name": "甲", "kind": "volunteer",
+                                            "personal_data_consent": True,
                                             "id_number": number[:-1] + (
                                                 "0" if number[-1] != "0" else "1")})
     assert response.status_code == 400 and "校验" in str(response.json())
     minor = make_id_number(64, birth=TODAY.replace(year=TODAY.year - 17))
     response = api.post("/api/v1/people/", {"name": "乙", "kind": "student",
+                                            "personal_data_consent": True,
                                             "id_number": minor})
     assert response.status_code == 400 and "成年" in str(response.json())
     # an organization the caller does not act for: refused as a number nobody holds is

@@ -34,7 +34,8 @@ def _individual(client, serial: int, name: str):
     user = UserFactory()
     client.force_login(user)
     response = client.post("/registry/portal/individual/", {
-        "name": name, "id_number": make_id_number(serial), "kind": "retiree", "phone": ""})
+        "name": name, "id_number": make_id_number(serial), "kind": "retiree", "phone": "",
+        "personal_data_consent": "on"})
     assert response.status_code == 302
     return user, Person.objects.get(user=user)
 
