@@ -13,6 +13,8 @@ API's error shape, so that no view translates errors itself:
 - a body that DRF's parsers cannot read: 400 with our message, not the parser's English;
 - ``registry.errors.Unavailable`` (the document store unreachable, the PDFs' font
   missing): 503 with its message (nothing was changed);
+- ``registry.errors.Gone`` (a public notice that has closed): 410, ``{"detail": "message"}``
+  saying since when, in the caller's language;
 
 and then the hardening of ``config.security`` (ids out of range, throttling, refusals).
 ``not_found`` (``handler404``) answers a path under ``/api/`` that no route matches the
@@ -33,7 +35,7 @@ from rest_framework import exceptions, status
 
 from config.errors import RETRY_AFTER_SECONDS
 from config.security import hardened_exception_handler
-from registry.errors import Conflict, Unavailable
+from registry.errors import Conflict, Gone, Unavailable
 
 # Django's own words for get_object_or_404 (untranslated, naming a model class)
 _DJANGO_NOT_FOUND = re.compile(r"No \w+ matches the given query\.")
@@ -46,6 +48,11 @@ _PARSE_ERRORS = {"JSON parse error": _("The request body is not valid JSON."),
 class ConflictError(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
+
+
+class GoneError(exceptions.APIException):
+    status_code = status.HTTP_410_GONE
+    default_code = "gone"
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -78,6 +85,8 @@ def api_error(exc: Exception) -> Exception:
                 return exceptions.ParseError(detail=message)
     if isinstance(exc, Unavailable):
         return ServiceUnavailable(detail=str(exc))
+    if isinstance(exc, Gone):
+        return GoneError(detail=str(exc))
     return exc
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from registry import selectors, services
 from registry.forms import ReviewRequestCloseForm, SanctionForm, subject_initial, subject_named
 from registry.models import Approval, Organization, Person, ReviewRequest
+from registry.provider_find import provider_find
 from registry.requests import BadRequest, bureau_for, error_messages, paginate
 
 
@@ -57,7 +58,7 @@ def bureau_dashboard(request, bureau_id: int):
             status = 400
         named = form.subject  # whom the refused form named, to check before sending again
     context = {
-        "bureau": bureau, "form": form, "named": named,
+        "bureau": bureau, "form": form, "named": named, **provider_find(request.GET, bureau),
         "engagements": selectors.engagements_for_jurisdictions([bureau.jurisdiction_id])[:200],
         "review_requests": selectors.review_requests_for_bureaus([bureau.pk])[:200],
         "open_review_requests": selectors.review_requests_for_bureaus(

@@ -21,3 +21,9 @@ class Unavailable(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+class Gone(Exception):
+    """What the request is about was there and is over (a public notice that has closed):
+    a 410 in the API, with ``str(error)`` saying since when. Its subclasses say it in the
+    reader's language when the answer is written."""

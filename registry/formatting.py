@@ -36,3 +36,14 @@ MB = 1024 * 1024
 def megabytes(n: int) -> str:
     """A size limit in the words a refusal gives it: ``5 MB``, ``0.5 MB``."""
     return f"{n / MB:g} MB"
+
+
+def label_colon() -> str:
+    """What follows a label before its value: "：" in Chinese (full width, no space), ": "
+    in English. Templates write it ``{% colon %}`` (registry/templatetags/punctuation.py)."""
+    return pgettext("after a label", ": ")
+
+
+def labelled(label, value) -> str:
+    """``label`` and its ``value`` as one text: "状态：已批准", "Status: approved"."""
+    return f"{label}{label_colon()}{value}"

@@ -22,6 +22,7 @@ from registry.forms import (
     subject_named,
 )
 from registry.models import Bureau, SanctionEvidence
+from registry.provider_find import provider_find
 from registry.requests import bureau_for, error_messages, form_error, valid_data
 from registry.roles import Role
 from registry.selectors import objects_for_role
@@ -61,7 +62,7 @@ def blacklist_propose(request, bureau_id: int):
             status = 400
     subject = subject_named(initial, bureau)
     return render(request, "registry/bureau/blacklist_propose.html", {
-        "bureau": bureau, "form": form, "subject": subject,
+        "bureau": bureau, "form": form, "subject": subject, **provider_find(request.GET, bureau),
         "province": services.provincial_bureau(bureau)}, status=status)
 
 

@@ -1,6 +1,7 @@
 """REST API of the selection journeys: apply, follow cases, act on tasks, object."""
 
-from drf_spectacular.utils import extend_schema
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -33,6 +34,7 @@ from workflows.services import corrections as corrections_services
 from workflows.services import objections as objections_services
 from workflows.services import outcome as outcome_services
 from workflows.services import selection, vetting
+from workflows.services.errors import NoticeClosed
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -388,10 +390,23 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.notices_open()
 
-    @extend_schema(request=ObjectionSerializer, responses={201: None})
+    @extend_schema(request=ObjectionSerializer, responses={
+        201: inline_serializer("ObjectionFiled", {"id": serializers.IntegerField()}),
+        404: OpenApiResponse(description="No case in public notice has this number."),
+        410: OpenApiResponse(inline_serializer("NoticeClosed", {"detail": serializers.CharField(
+            help_text="That the notice is closed, and since when, in the caller's language.")}),
+            description="The notice ended or was stopped early: no objection is taken.")})
     @action(detail=True, methods=["post"])
     def objections(self, request, pk=None):
-        case = self.get_object()
+        """An objection (异议) while the notice runs. A notice that has ended or was stopped
+        early answers 410, saying since when; one never in notice is not found (404)."""
+        try:
+            case = self.get_object()
+        except Http404:
+            closed = selectors.notice_closed(int(pk)) if str(pk).isdigit() else None
+            if closed is None:
+                raise
+            raise NoticeClosed(closed) from None
         payload = ObjectionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         v = payload.validated_data
@@ -468,7 +483,7 @@ class VettingViewSet(viewsets.ReadOnlyModelViewSet):
 class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
-        fields = ["id", "subject", "body", "url", "created_at", "read_at"]
+        fields = ["id", "subject", "concerns", "body", "url", "created_at", "read_at"]
 
 
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from viewflow.forms.renderers import Column, Layout
 
+from registry.formatting import labelled
 from registry.widgets import DateField
 from workflows.forms import FORMS, TaskForm
 from workflows.services import corrections
@@ -48,7 +49,7 @@ def _legend(item) -> str:
     if item.document_type is None:
         return item.label
     kind = str(item.document_type.display_name)
-    whose = item.label.removesuffix(f": {kind}")
+    whose = item.label.removesuffix(labelled("", kind))  # "whose：kind" (corrections)
     return f"{kind} · {whose}" if whose and whose != item.label else kind
 
 

@@ -227,3 +227,34 @@ def holders_of_person(person) -> list:
     if person.user_id and person.user.is_active:
         users.append(person.user)
     return list({user.pk: user for user in users}.values())
+
+
+PROVIDER_FIND_LIMIT = 20
+
+
+def providers_in_reach_find(bureau: Bureau, text: str, *,
+                            limit: int = PROVIDER_FIND_LIMIT) -> dict[str, list]:
+    """What a bureau's sanction and blacklisting forms offer to choose from: organizations
+    whose name holds ``text`` (or whose unified social credit code it is) and people whose
+    name holds it, among the providers its sanctions reach (an approval, in any status,
+    issued in its jurisdiction or below: as ``provider_under_bureau``). At most ``limit``
+    of each, by name; ``more`` says whether there were others. Two queries."""
+    text = (text or "").strip()
+    if not text:
+        return {"organizations": [], "people": [], "more": False}
+
+    def reach(field: str) -> Exists:
+        return Exists(Approval.objects.filter(
+            Jurisdiction.subtree_q(bureau.jurisdiction_id, prefix="jurisdiction__"),
+            **{field: OuterRef("pk")}))
+
+    named = Q(name__icontains=text)
+    code = normalize_uscc(text)
+    if len(code) == 18:
+        named |= Q(uscc=code)
+    organizations = list(Organization.objects.filter(reach("organization")).filter(named)
+                         .order_by("name", "pk")[:limit + 1])
+    people = list(Person.objects.filter(reach("person"), name__icontains=text)
+                  .select_related("organization").order_by("name", "pk")[:limit + 1])
+    return {"organizations": organizations[:limit], "people": people[:limit],
+            "more": len(organizations) > limit or len(people) > limit}

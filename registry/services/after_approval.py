@@ -116,13 +116,13 @@ def _term_reminder_notify(approval: Approval, today: datetime.date) -> None:
                  if renewable else
                  _("It has been renewed once already: a new selection is needed to continue."))
     headline = _("%(provider)s: the approval ends on %(date)s") % words
-    notify(users=_provider_users(approval), subject=headline,
+    notify(users=_provider_users(approval), subject=headline, about=subject,
            body=_("The approval ends in %(days)d days, on %(date)s.") % words + " " + next_step)
     school_ids = Engagement.objects.filter(
         approval=approval, status__in=Engagement.LIVE_STATUSES,
         ends_on__gte=today).values_list("school_id", flat=True)
     notify(users=users_acting_for("school", "act_for_school", set(school_ids)),
-           subject=headline,
+           subject=headline, about=subject,
            body=_("The approval of %(provider)s ends in %(days)d days, on %(date)s; plan the "
                   "engagements after it accordingly.") % words + " " + next_step)
 
@@ -207,7 +207,7 @@ def approval_renew(*, actor, approval: Approval, reason: str) -> Approval:
     notify(users=_provider_users(locked),
            subject=_("%(provider)s: the approval is renewed") % {
                "provider": locked.subject.name},
-           body=body)
+           body=body, about=locked.subject)
     approval.refresh_from_db()
     return locked
 
@@ -267,7 +267,8 @@ def requeries_open(*, today: datetime.date | None = None) -> int:
                                     jurisdiction_id=bureau.jurisdiction_id,
                                     valid_from__lt=day)
             .exclude(requeries__year=day.year)
-            .select_related("person").order_by("pk")[: settings.RECERT_SWEEP_BATCH])
+            .select_related("person__organization").order_by("pk")
+            [: settings.RECERT_SWEEP_BATCH])
         if not approvals:
             continue
         with transaction.atomic():
@@ -292,7 +293,7 @@ def requeries_open(*, today: datetime.date | None = None) -> int:
                    body=_("%(count)d people in service need their yearly record query. One "
                           "not done by the date suspends the person's approval.") % {
                        "count": len(approvals)},
-                   url=reverse("registry:requeries", args=[bureau.pk]))
+                   url=reverse("registry:requeries", args=[bureau.pk]), about=bureau)
             _requery_tell_employers(
                 [a.person for a in approvals if not a.person.user_id], bureau, opened=today,
                 due_on=due_on)
@@ -304,7 +305,7 @@ def requeries_open(*, today: datetime.date | None = None) -> int:
                           "consent to the yearly re-query, give it in your account by "
                           "%(date)s; without it the query cannot be made and your approval "
                           "will be suspended.") % {"date": local_date(due_on)},
-                   url=reverse("registry:my-privacy"))
+                   url=reverse("registry:my-privacy"), about=bureau)
             opened += len(created)
     return opened
 
@@ -325,6 +326,8 @@ def _requery_tell_employers(people, bureau: Bureau, *, opened: datetime.date,
                   else [(holders_of_person(person), [person]) for person in staff])
         for users, named in groups:
             notify(users=users,
+                   # the organization told (its user may act for several), else the bureau
+                   about=named[0].organization if organization_id else bureau,
                    subject=_("Yearly record query due for %(names)s") % {
                        "names": "、".join(p.name for p in named)},
                    body=_("The education bureau (%(bureau)s) repeats the record query every "

@@ -217,7 +217,7 @@ def blacklist_propose(*, actor, bureau: Bureau, reason: str, years: int,
            body=_("%(bureau)s proposes blacklisting %(subject)s for %(years)d years. "
                   "Confirm or refuse it.") % {"bureau": bureau.name,
                                               "subject": proposal.subject, "years": years},
-           url=_url("blacklist-proposals", province.pk))
+           url=_url("blacklist-proposals", province.pk), about=province)
     return proposal
 
 
@@ -336,21 +336,21 @@ def blacklist_lift_on_reexamination(*, actor, proposal: BlacklistProposal, reaso
            body=_("The re-examination lifted the proposal to blacklist you: you are not "
                   "barred. Approvals already revoked stay revoked; you may apply again. The "
                   "reasons are on your page."),
-           url=_subject_page(proposal))
+           url=_subject_page(proposal), about=proposal.subject)
     deciders = bureau_staff(deciding_bureau(proposal), "administer_bureau")
     notify(users=[u for u in [proposal.proposed_by, *deciders] if u is not None],
            subject=headline,
            body=_("The re-examination (复核) of the review case lifted the decision: the "
                   "blacklist proposal is withdrawn and needs no confirmation; a "
                   "blacklisting already in force ends today."),
-           url=_url("blacklist-proposals", deciding_bureau(proposal).pk))
+           url=_url("blacklist-proposals", deciding_bureau(proposal).pk), about=proposal.bureau)
     if terminated_schools:
         notify(users=users_acting_for("school", "act_for_school", terminated_schools),
                subject=headline,
                body=_("%(subject)s is no longer barred. The engagements the blacklisting "
                       "terminated stay terminated; once approved again, it may be engaged "
                       "through the search.") % words,
-               url=reverse("registry:school-engagements"))
+               url=reverse("registry:school-engagements"), about=proposal.subject)
     return proposal
 
 
@@ -363,14 +363,14 @@ def _tell_decision(proposal: BlacklistProposal) -> None:
     notify(users=[proposal.proposed_by],
            subject=_("Blacklist proposal decided: %(status)s") % words,
            body=_("The blacklisting of %(subject)s: %(status)s.") % words,
-           url=_url("blacklist-proposals", proposal.bureau_id))
+           url=_url("blacklist-proposals", proposal.bureau_id), about=proposal.bureau)
     if proposal.status == BlacklistProposal.Status.CONFIRMED or (
             proposal.kind == BlacklistProposal.Kind.RECORD_HIT):
         notify(users=_provider_users(proposal),
                subject=_("News from the education bureau"),
                body=_("There is news about your standing with the education bureau. "
                       "Sign in to read it."),
-               url=_subject_page(proposal))
+               url=_subject_page(proposal), about=proposal.organization or proposal.bureau)
 
 
 @transaction.atomic
@@ -400,11 +400,11 @@ def person_bar_for_record_hit(*, actor, bureau: Bureau, person: Person,
            subject=_("A record hit is waiting for your confirmation"),
            # who and what are on the page, for those who may see them: never in an email
            body=_("A record query found a record. Confirm or refuse the bar on the page."),
-           url=_url("blacklist-proposals", bureau.pk))
+           url=_url("blacklist-proposals", bureau.pk), about=bureau)
     notify(users=_provider_users_of_person(person),
            subject=_("News from the education bureau"),
            body=_("There is news for you from the education bureau. Sign in to read it."),
-           url=_url("my-sanctions"))
+           url=_url("my-sanctions"), about=bureau)
     return proposal
 
 
@@ -453,7 +453,7 @@ def recheck_request(*, actor, proposal: BlacklistProposal, statement: str,
                   *bureau_staff(bureau, "administer_bureau")],
            subject=_("A re-check (复查) is waiting"),
            body=_("A person asks for a re-check of a record hit: see the queue."),
-           url=_url("rechecks", bureau.pk))
+           url=_url("rechecks", bureau.pk), about=bureau)
     return recheck
 
 
@@ -494,7 +494,7 @@ def recheck_decide(*, actor, recheck: RecheckRequest, outcome: str,
     notify(users=[recheck.requested_by, *_provider_users_of_person(proposal.person)],
            subject=_("Your re-check has been decided"),
            body=_("The education bureau has decided your re-check. Sign in to read it."),
-           url=_url("my-sanctions"))
+           url=_url("my-sanctions"), about=bureau)
     return recheck
 
 

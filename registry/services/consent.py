@@ -19,14 +19,16 @@ from django.utils.translation import gettext_lazy as _
 
 from registry import notifications
 from registry.models import (
+    AuditAction,
     Bureau,
     Person,
+    PersonalDataConsent,
     RecordQueryConsent,
     RecordRequery,
     School,
     SchoolInvitation,
 )
-from registry.services.core import audit_record
+from registry.services.core import audit_record, person_register
 from registry.validators import (
     id_number_digest,
     mask_id_number,
@@ -89,7 +91,7 @@ def school_invite(*, actor, school: School, id_number: str, name: str) -> School
             users=[person.user],
             subject=gettext("%(school)s invites you to work with it") % {"school": school.name},
             body=gettext("Accept or decline the invitation on your page."),
-            url=reverse("registry:my-privacy"))
+            url=reverse("registry:my-privacy"), about=school)
     return invitation
 
 
@@ -159,6 +161,39 @@ def consent_withdraw(*, actor, consent: RecordQueryConsent) -> RecordQueryConsen
     audit_record(actor=actor, action="consent.withdraw", target=consent, from_state="given",
                  to_state="withdrawn")
     return consent
+
+
+# --- separate consent to hold the ID number (单独同意) ----------------------------------------
+
+@transaction.atomic
+def personal_data_consent_give(*, actor, person: Person,
+                               address: str | None = None) -> PersonalDataConsent:
+    """The person gives, in their own account, their separate consent to the registry
+    holding their ID number and phone (the text of ``PersonalDataConsent.VERSION``);
+    recorded with when and from which address."""
+    _require_own_account(actor, person)
+    consent = PersonalDataConsent.objects.create(
+        person=person, version=PersonalDataConsent.VERSION, given_by=actor,
+        given_from=address or None)
+    audit_record(actor=actor, action=AuditAction.PERSON_DATA_CONSENT, target=consent,
+                 to_state="given", data={"person": person.pk, "version": consent.version})
+    return consent
+
+
+@transaction.atomic
+def individual_register(*, actor, personal_data_consent: bool, address: str | None = None,
+                        name: str, id_number: str, kind: str, phone: str = "",
+                        email: str = "", qualification: str = "") -> Person:
+    """A person registers themself (``actor``'s account becomes theirs), giving their ID
+    number: only with their separate consent to its holding, recorded in the same
+    transaction. Without it nothing is saved."""
+    if not personal_data_consent:
+        raise ValidationError({"personal_data_consent": PersonalDataConsent.REQUIRED},
+                              code="consent_required")
+    person = person_register(actor=actor, user=actor, name=name, id_number=id_number,
+                             kind=kind, phone=phone, email=email, qualification=qualification)
+    personal_data_consent_give(actor=actor, person=person, address=address)
+    return person
 
 
 # --- consent to the yearly re-query --------------------------------------------------------

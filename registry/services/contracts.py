@@ -135,7 +135,8 @@ def engagement_end(*, actor, engagement: Engagement, reason: str = "") -> Engage
                   "comes into the school under it any more, and no more lessons are "
                   "recorded on it.")) % words
         notify(users=told, subject=_("A school has ended your engagement"), body=body,
-               url=reverse("registry:engagement-detail", args=[ended.pk]))
+               url=reverse("registry:engagement-detail", args=[ended.pk]),
+               about=engagement.organization or engagement.person)
     return ended
 
 

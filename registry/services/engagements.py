@@ -290,7 +290,8 @@ def engagement_create(
                   "before the school activates it.")
            % {"school": school.name, "engagement": engagement.pk,
               "provider": (organization or person).name, "term": term.name},
-           url=reverse("registry:engagement-detail", args=[engagement.pk]))
+           url=reverse("registry:engagement-detail", args=[engagement.pk]),
+           about=organization or person)
     return engagement
 
 
@@ -328,7 +329,8 @@ def engagement_withdraw(*, actor, engagement: Engagement, reason: str) -> Engage
                       "under it, and its papers need no more signing. Reason: %(reason)s")
                % {"school": locked.school.name, "engagement": locked.pk,
                   "provider": provider, "reason": reason.strip()},
-               url=reverse("registry:engagement-detail", args=[locked.pk]))
+               url=reverse("registry:engagement-detail", args=[locked.pk]),
+               about=locked.organization or locked.person)
     return withdrawn
 
 

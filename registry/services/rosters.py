@@ -47,7 +47,9 @@ def _tell(engagement: Engagement, *, to: str, subject, body) -> None:
     users = (users_acting_for("school", "act_for_school", [engagement.school_id])
              if to == "school" else _provider_users(engagement))
     notify(users=users, subject=subject, body=body,
-           url=reverse("registry:engagement-roster", args=[engagement.pk]))
+           url=reverse("registry:engagement-roster", args=[engagement.pk]),
+           about=engagement.school if to == "school" else (engagement.organization
+                                                           or engagement.person))
 
 
 def _own_person(engagement: Engagement, person: Person) -> bool:

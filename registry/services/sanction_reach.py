@@ -127,10 +127,10 @@ def sanction_fan_out(*, actor, approvals: list[Approval], action: str,
                   "search."),
     }[action] % words
     notify(users=provider_users, subject=headline, body=provider_body,
-           url=_provider_page(subject))
+           url=_provider_page(subject), about=subject)
     if school_users:
         notify(users=school_users, subject=headline, body=school_body,
-               url=reverse("registry:school-engagements"))
+               url=reverse("registry:school-engagements"), about=subject)
     return {"engagements": changed,
             "told": len({u.pk for u in [*provider_users, *school_users]})}
 

@@ -121,7 +121,9 @@ def test_the_provider_of_an_engagement_the_school_ends_is_told_and_nobody_else(
     assert told[0].url == f"/registry/engagements/{ended.pk}/"
     # emailed to that user only, by the outbox run
     assert notifications_send() == 1
-    assert [(m.to, m.subject) for m in mailoutbox] == [([contract["provider"].email], ENDED)]
+    # (its subject names the provider first: a user may act for several)
+    assert [(m.to, m.subject) for m in mailoutbox] == [
+        ([contract["provider"].email], f"【{ended.organization.name}】{ENDED}")]
     # and the audit trail has the school's reason and who was told
     event = AuditEvent.objects.for_object(ended).filter(action="engagement.end").get()
     assert (event.actor, event.from_state, event.to_state, event.reason) == (

@@ -203,7 +203,7 @@ def test_the_archive_reads_as_many_queries_for_20_rows_as_for_2(world, client):
 
 def _home_counts(client):
     home = client.get(HOME).content.decode()
-    found = re.search(r"我的待办: <strong>(\d+)</strong>.*待领取任务: <strong>(\d+)</strong>",
+    found = re.search(r"我的待办：<strong>(\d+)</strong>.*待领取任务：<strong>(\d+)</strong>",
                       home, flags=re.S)
     return int(found[1]), int(found[2])
 

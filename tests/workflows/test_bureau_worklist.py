@@ -90,7 +90,7 @@ def test_the_approver_finds_an_individuals_decision_under_the_menus_queue(world,
     assert "外聘人员资格审查" in text and "审批决定" in text and person.name in text
     assert _rows(client, INBOX) == []
     # the home page counts them
-    assert re.search(r"我的待办: <strong>0</strong>.*待领取任务: <strong>1</strong>", home)
+    assert re.search(r"我的待办：<strong>0</strong>.*待领取任务：<strong>1</strong>", home)
     # the task's link takes it; it then waits in the approver's inbox
     assert client.post(task_url + "assign/", {"_continue": "1"}).status_code == 302
     decision.refresh_from_db()
@@ -99,7 +99,7 @@ def test_the_approver_finds_an_individuals_decision_under_the_menus_queue(world,
     [(links, text)] = _rows(client, INBOX)
     assert links == [case_url, task_url]
     home = client.get("/workspace/").content.decode()
-    assert re.search(r"我的待办: <strong>1</strong>.*待领取任务: <strong>0</strong>", home)
+    assert re.search(r"我的待办：<strong>1</strong>.*待领取任务：<strong>0</strong>", home)
 
 
 def test_the_clerks_queue_holds_every_flows_tasks_and_no_other_bureaus(world, client):
@@ -131,7 +131,7 @@ def test_the_clerk_who_checked_does_not_find_the_decision_in_the_queue(world, cl
                                  target=w.bureau)
     client.force_login(w.clerk)
     assert f"/decision/{decision.pk}/" not in client.get(QUEUE).content.decode()
-    assert "待领取任务: <strong>0</strong>" in client.get("/workspace/").content.decode()
+    assert "待领取任务：<strong>0</strong>" in client.get("/workspace/").content.decode()
     client.force_login(w.approver)
     assert f"/decision/{decision.pk}/" in client.get(QUEUE).content.decode()
 
@@ -214,7 +214,7 @@ def test_the_lists_read_a_bounded_number_of_queries(world, client,
     grow(3)
     many = [ask(w.approver, INBOX, 4), ask(w.clerk, QUEUE, 8), ask(w.approver, HOME, 0)]
     assert many == few, (few, many)
-    assert "我的待办: <strong>4</strong>" in client.get(HOME).content.decode()
+    assert "我的待办：<strong>4</strong>" in client.get(HOME).content.decode()
     from workflows.worklist import BUREAU_FLOWS
 
     flows = BUREAU_FLOWS

@@ -114,8 +114,8 @@ def _correction_notice(w, case) -> str:
 
 
 def _items(body: str) -> list[str]:
-    """The listed items without whose they are: "- 某机构: 营业执照（…）" → "营业执照（…）"."""
-    return [line.split(": ", 1)[1] for line in body.splitlines() if line.startswith("- ")]
+    """The listed items without whose they are: "- 某机构：营业执照（…）" → "营业执照（…）"."""
+    return [line.split("：", 1)[1] for line in body.splitlines() if line.startswith("- ")]
 
 
 def test_a_rejection_sent_back_names_the_document_its_state_in_words_and_the_reason(world):

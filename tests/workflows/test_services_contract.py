@@ -105,6 +105,8 @@ EXEMPT = {
     "workflows.services.notifications.notifications_send": BATCH,
     "workflows.services.notifications.subject_name": "formats a name; no database",
     "workflows.services.notifications.site_url": "formats an address; no database",
+    "workflows.services.notifications.about_name": "formats a name; no database",
+    "workflows.services.notifications.email_subject": "formats a subject; no database",
     "workflows.services.corrections.case_corrections_exhausted": READ,
     "workflows.services.corrections.corrections_reject_overdue": BATCH,
     "workflows.services.panel.expert_pool_check": CHECK,

@@ -17,6 +17,9 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"))
     url = models.CharField(_("link"), max_length=255, blank=True)
+    # whom it is about, by name: the organization, bureau, school or department the user
+    # acts for here (a user may act for several), shown beside it and in the email subject
+    concerns = models.CharField(_("concerns"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)

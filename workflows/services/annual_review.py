@@ -65,7 +65,8 @@ def annual_review_create(*, activation, approval, today):
            subject=gettext("Annual review due: %(subject)s") % {
                "subject": subject_name(approval.subject)},
            body=gettext("Review the year's evaluations and incidents and decide whether "
-                           "to keep, suspend or revoke the approval."), case=case)
+                           "to keep, suspend or revoke the approval."), case=case,
+           about=case.bureau)
     return case
 
 

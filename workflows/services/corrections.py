@@ -20,7 +20,7 @@ from documents.permissions import may_upload_documents
 from documents.services import document_upload
 from documents.storage import delete_quietly, document_storage
 from registry import services as registry_services
-from registry.formatting import local_date
+from registry.formatting import labelled, local_date
 from registry.models import AuditEvent
 from workflows import entry, recipients, selectors
 from workflows.models import (
@@ -45,14 +45,15 @@ def case_return_for_correction(*, case, reason: str = "") -> None:
           data={"round": case.correction_rounds + 1, "missing": case.missing})
     if isinstance(case, VettingProcess):  # about a person: the page says what is missing
         notify_private_news(users=recipients.case_providers(case), case=case,
-                            kind=gettext("Vetting"))
+                            kind=gettext("Vetting"), about=case.person)
         return
     listing = "\n".join(_notice_line(item) for item in correction_items(case))
     notify(users=recipients.case_providers(case),
            subject=gettext("Application #%(pk)s needs correction") % {"pk": case.pk},
            body=gettext("Please correct the following by %(due)s:\n%(items)s\n%(reason)s")
            % {"due": local_date(timezone.localtime(case.correction_due).date()),
-              "items": listing, "reason": reason}, case=case)
+              "items": listing, "reason": reason}, case=case,
+           about=selectors.case_subject(case))
 
 
 # What a correction notice calls each state a problem can be in: the checklist's
@@ -159,7 +160,7 @@ def correction_items(case) -> list[CorrectionItem]:
             kind = documents[_document_id(raw)].document_type
         elif raw.get("subject") == str(subject) or raw.get("subject") == subject.name:
             kind = types.get(code)
-        label = f"{raw.get('subject', '')}: {kind.display_name if kind else code}"
+        label = labelled(raw.get("subject", ""), kind.display_name if kind else code)
         reason = raw.get("reason") or raw.get("message") or ""
         clerk_reason = _clerk_reason(raw, current.get(kind.pk) if kind else None)
         if kind is not None and kind.pk in by_type:

@@ -65,7 +65,7 @@ def list_review_start(*, actor, bureau: Bureau) -> ListReview:
            body=_("Decide each by %(date)s; then publish the next list version.")
            % {"date": local_date(review.due_on)},
            # the list of the cases it counts, each linking to its case's page
-           url=reverse("workflows:list-reviews", args=[bureau.pk]))
+           url=reverse("workflows:list-reviews", args=[bureau.pk]), about=bureau)
     return review
 
 

@@ -46,7 +46,7 @@ def notice_start(*, case: SelectionProcess) -> None:
     notify(users=recipients.providers_of(case.organization),
            subject=gettext("Application #%(pk)s is in public notice until %(end)s")
            % {"pk": case.pk, "end": local_date(case.notice_ends_on)},
-           body=case.decision_reason, case=case)
+           body=case.decision_reason, case=case, about=case.organization)
 
 
 def notice_deadline(case: SelectionProcess) -> datetime.datetime:

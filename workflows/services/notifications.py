@@ -10,8 +10,8 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext, pgettext
 
 from workflows import recipients, selectors
 from workflows.models import (
@@ -27,18 +27,24 @@ EMAIL_TASK = "workflows.tasks.send_notification_emails"
 
 
 @transaction.atomic
-def notify(*, users, subject: str, body: str, url: str = "", case=None) -> list[Notification]:
+def notify(*, users, subject: str, body: str, url: str = "", case=None,
+           about=None) -> list[Notification]:
     """Record an in-app notification per user; email each after the transaction commits.
 
     A notification about a case links to the case's page (``case``; the page shows each
-    reader what that reader may see), unless ``url`` names another page.
+    reader what that reader may see), unless ``url`` names another page. ``about`` names
+    whom it concerns for the users told (the organization, bureau, school or department
+    they act for here, or the person): shown beside it and in the email's subject, since
+    a user may act for several.
 
     If the email backend fails the row stays unsent and ``notifications_send_pending``
     retries it, so nothing is lost.
     """
     if case is not None and not url:
         url = selectors.case_url(case)
-    rows = [Notification(user=u, subject=str(subject)[:200], body=str(body), url=url)
+    concerns = about_name(about)
+    rows = [Notification(user=u, subject=str(subject)[:200], body=str(body), url=url,
+                         concerns=concerns)
             for u in {u.pk: u for u in users if u is not None}.values()]
     Notification.objects.bulk_create(rows)
     if rows:
@@ -73,7 +79,7 @@ def notifications_send(*, ids=None, limit: int = 200) -> int:
             if locked is None:
                 continue
             try:
-                send_mail(locked.subject, f"{locked.body}\n\n{site_url(locked.url)}".strip(),
+                send_mail(email_subject(locked), f"{locked.body}\n\n{site_url(locked.url)}".strip(),
                           settings.DEFAULT_FROM_EMAIL, [note.user.email])
             except (OSError, SMTPException) as exc:
                 # Stays unsent; the next outbox run tries again. Nothing is lost.
@@ -84,6 +90,24 @@ def notifications_send(*, ids=None, limit: int = 200) -> int:
             locked.save(update_fields=["emailed_at"])
             sent += 1
     return sent
+
+
+def email_subject(note: Notification) -> str:
+    """The email's subject: whom it concerns first, as a Chinese notice writes it
+    ("【南昌市教育局】新任务：…"), in the site's language whoever sends the batch."""
+    if not note.concerns:
+        return note.subject
+    with translation.override(settings.LANGUAGE_CODE):
+        return pgettext("notification email", "[%(concerns)s] %(subject)s") % {
+            "concerns": note.concerns, "subject": note.subject}
+
+
+def about_name(about) -> str:
+    """How ``about`` is named beside a notification: its name (a person's too, never the
+    ``str`` that carries the masked ID number); a text as it is; nothing for None."""
+    if about is None:
+        return ""
+    return str(about if isinstance(about, str) else subject_name(about))[:200]
 
 
 def site_url(path: str) -> str:
@@ -100,14 +124,14 @@ def subject_name(subject) -> str:
 
 
 @transaction.atomic
-def notify_private_news(*, users, case, kind: str) -> None:
+def notify_private_news(*, users, case, kind: str, about=None) -> None:
     """Tell ``users`` that a case about a person has news, without the news: the outcome of
     a record query (入职查询) and the reasons of a decision go by email to no one, and a
     school that started a vetting is not told why it was refused. The link leads to the
     case's page, which shows each reader what that reader may see."""
     notify(users=users,
            subject=gettext("%(kind)s #%(pk)s: there is news") % {"kind": kind, "pk": case.pk},
-           body=gettext("Sign in to see it on the case's page."), case=case)
+           body=gettext("Sign in to see it on the case's page."), case=case, about=about)
 
 
 @transaction.atomic
@@ -121,7 +145,7 @@ def notify_task_queue(*, activation) -> None:
     title = activation.flow_task.task_title
     notify(users=recipients.staff_of(bureau, codename),
            subject=gettext("New task: %(title)s (#%(pk)s)") % {"title": title, "pk": process.pk},
-           body=_case_label(process), case=process)
+           body=_case_label(process), case=process, about=bureau)
 
 
 def _case_label(case) -> str:

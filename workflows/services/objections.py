@@ -92,11 +92,11 @@ def objection_file(*, case: SelectionProcess, real_name: str, contact: str, reas
           data={"objection": objection.pk, "evidence_files": len(stored)})
     notify(users=recipients.staff_of(case.bureau, "clerk_bureau"),
            subject=gettext("An objection was filed against application #%(pk)s") % {"pk": case.pk},
-           body=objection.reason[:500], case=case)
+           body=objection.reason[:500], case=case, about=case.bureau)
     notify(users=recipients.providers_of(case.organization),
            subject=gettext("An objection was filed against application #%(pk)s") % {"pk": case.pk},
            body=gettext("The bureau will look into it and inform you of the outcome."),
-           case=case)
+           case=case, about=case.organization)
     return objection
 
 
@@ -144,7 +144,7 @@ def objection_resolve(*, actor, objection: Objection, upheld: bool, reason: str,
            subject=gettext("An objection to application #%(pk)s was %(status)s")
            % {"pk": case.pk, "status": objection.get_status_display()},
            body=objection.applicant_note or gettext("See the case's page for the outcome."),
-           case=case)
+           case=case, about=case.organization)
     return objection
 
 
@@ -237,7 +237,8 @@ def _tell_objector(objection: Objection) -> bool:
     with translation.override(objection.language or settings.LANGUAGE_CODE):
         # the provider's name is public while the notice runs; nothing of the case's file
         notify(users=[user], subject=str(subject),
-               body=str(body) % {"name": objection.case.organization.name})
+               body=str(body) % {"name": objection.case.organization.name},
+               about=objection.case.organization)
     return True
 
 

@@ -17,7 +17,7 @@ from registry import services as registry_services
 from registry.models import (
     Approval,
 )
-from workflows import recipients
+from workflows import recipients, selectors
 from workflows.models import (
     CaseOutcome,
     SelectionProcess,
@@ -150,12 +150,12 @@ def case_finish(case, outcome: str, reason: str, *, actor=None) -> None:
         # the outcome of a vetting may be a record hit, its reasons are about a person, and
         # the school that started it may not read them: only that there is news, and where
         notify_private_news(users=recipients.case_providers(case), case=case,
-                            kind=gettext("Vetting"))
+                            kind=gettext("Vetting"), about=case.person)
         return
     notify(users=recipients.case_providers(case),
            subject=gettext("Application #%(pk)s: %(outcome)s") % {
                "pk": case.pk, "outcome": CaseOutcome(outcome).label},
-           body=reason or "", case=case)
+           body=reason or "", case=case, about=selectors.case_subject(case))
 
 
 @transaction.atomic

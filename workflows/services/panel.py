@@ -67,7 +67,7 @@ def experts_draw(*, case: SelectionProcess) -> list[ExpertAssignment]:
     notify(users=chosen, subject=gettext("You were drawn to review application #%(pk)s")
            % {"pk": case.pk},
            body=gettext("Declare any conflict of interest first, then score the application."),
-           case=case)
+           case=case, about=case.bureau)
     return assignments
 
 
@@ -106,7 +106,7 @@ def expert_declare_conflict(*, actor, assignment: ExpertAssignment, note: str,
     notify(users=[replacement.expert],
            subject=gettext("You were drawn to review application #%(pk)s") % {"pk": case.pk},
            body=gettext("Declare any conflict of interest first, then score the application."),
-           case=case)
+           case=case, about=case.bureau)
     return replacement
 
 

@@ -58,7 +58,7 @@ def partner_opinions_request(*, case: SelectionProcess) -> list[PartnerOpinion]:
                             "of %(name)s before deciding. The documents are on the task page.")
                % {"bureau": case.bureau.name, "department": opinion.department.name,
                   "name": case.organization.name},
-               case=case)
+               case=case, about=opinion.department)
     return list(case.partner_opinions.order_by("pk"))
 
 

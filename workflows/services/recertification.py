@@ -202,7 +202,8 @@ def recertification_create(*, activation, approval, due, today):
            subject=gettext("Your approval is suspended: renew %(names)s") % {
                "names": "、".join(d["name"] for d in due)},
            body=gettext("Upload the renewed documents by %(date)s; otherwise the approval "
-                        "expires.") % {"date": local_date(case.grace_until)}, case=case)
+                        "expires.") % {"date": local_date(case.grace_until)}, case=case,
+           about=approval.subject)
     return case
 
 
@@ -265,7 +266,7 @@ def recertification_verify(*, actor, case: RecertificationProcess, decisions: di
                subject=gettext("Your approval stays suspended: renew %(names)s too") % {
                    "names": "、".join(item["name"] for item in lapsed)},
                body="\n".join(item["reason"] for item in case.missing[-len(lapsed):]),
-               case=case)
+               case=case, about=case.approval.subject)
     return "renew" if case.missing else "restore"
 
 
@@ -356,12 +357,13 @@ def _finish(case, outcome, reason):
     if case.approval.person_id:
         # a person's re-certification may end on the yearly record query: no outcome by email
         notify_private_news(users=recipients.holders_of(case.approval.subject),
-                            case=case, kind=gettext("Re-certification"))
+                            case=case, kind=gettext("Re-certification"),
+                            about=case.approval.subject)
         return
     notify(users=recipients.holders_of(case.approval.subject),
            subject=gettext("Re-certification #%(pk)s: %(outcome)s") % {
                "pk": case.pk, "outcome": CaseOutcome(outcome).label},
-           body=reason, case=case)
+           body=reason, case=case, about=case.approval.subject)
 
 
 def recertifications_expire_after_grace(*, today: datetime.date) -> int:

@@ -125,7 +125,7 @@ def reminders_deliver(*, limit: int = 500) -> int:
                                "renewed one if you want it kept on record.") % words
             notify(users=recipients.holders_of(document.subject),
                    subject=gettext("%(type)s expires on %(date)s") % words, body=body,
-                   url=_documents_page(document))
+                   url=_documents_page(document), about=document.subject)
             reminder.sent_at = timezone.now()
             reminder.save(update_fields=["sent_at"])
             delivered += 1
@@ -164,6 +164,6 @@ def digests_send(*, today: datetime.date) -> int:
                 lines.append(gettext("… and more; see the dashboard."))
             notify(users=clerks, subject=gettext("Credentials expiring within %(n)d days")
                    % {"n": settings.RECERT_DIGEST_DAYS}, body="\n".join(lines),
-                   url=reverse("workflows:dashboard", args=[bureau.pk]))
+                   url=reverse("workflows:dashboard", args=[bureau.pk]), about=bureau)
             sent += 1
     return sent

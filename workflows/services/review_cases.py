@@ -190,7 +190,7 @@ def review_case_notice_send(*, case: Case) -> None:
            reason=case.notice_reasons, data={"intended": case.intended_action,
                                             "response_due": case.response_due.isoformat()})
     notify(
-        users=_provider_users(case),
+        users=_provider_users(case), about=case.subject,
         subject=_("Notice of intended action (#%(pk)s): you may answer by %(date)s") % {
             "pk": case.pk, "date": local_date(case.response_due)},
         body=_("The education bureau intends to take action about you and tells you why. "
@@ -322,7 +322,7 @@ def review_case_decide(*, actor, case: Case, decision: str, reason: str,
                  "rectification_due": rectification_due.isoformat()
                  if decision == Action.RECTIFY else None})
     notify(
-        users=_provider_users(case),
+        users=_provider_users(case), about=case.subject,
         subject=_("Review case #%(pk)s decided: %(decision)s") % {
             "pk": case.pk, "decision": Action(decision).label},
         body=_("The reasons are on the case's page. You may ask once, until %(date)s, for a "
@@ -403,7 +403,7 @@ def review_case_reexamine(*, actor, case: Case, outcome: str, reason: str) -> No
     case.save(update_fields=["reexamination_outcome", "reexamination_reason", "reexamined_by"])
     _audit(actor, "reexamine", case, to_state=outcome, reason=reason)
     notify(
-        users=_provider_users(case),
+        users=_provider_users(case), about=case.subject,
         subject=_("Review case #%(pk)s re-examined: %(outcome)s") % {
             "pk": case.pk, "outcome": Case.Reexamination(outcome).label},
         body=_("The reasons are on the case's page."), url=case_url(case))
@@ -414,7 +414,7 @@ def review_case_reexamine(*, actor, case: Case, outcome: str, reason: str) -> No
 def review_case_close(*, case: Case) -> None:
     previous = _set_stage(case, Stage.CLOSED)
     _audit(None, "close", case, from_state=previous, to_state=case.stage)
-    notify(users=_provider_users(case),
+    notify(users=_provider_users(case), about=case.subject,
                     subject=_("Review case #%(pk)s is closed") % {"pk": case.pk},
                     body=_("See the case's page."), url=case_url(case))
 
