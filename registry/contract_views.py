@@ -115,8 +115,17 @@ def _detail_page(request, engagement: Engagement, status: int = 200):
         "settlement": selectors.settlement_of(engagement),
         "roster_form": RosterAddForm(), "lesson_form": LessonForm(),
         "reason_form": ReasonForm(),
+        "menu_items": _menu_items(school_side, provider_side),
     }
     return render(request, "registry/contract/engagement.html", context, status=status)
+
+
+def _menu_items(school_side: bool, provider_side: bool) -> list[str]:
+    """The menu's items an engagement's pages belong to: the school's or the provider's
+    list of engagements (the menu marks the one the user has)."""
+    sides = ((school_side, "registry:school-engagements"),
+             (provider_side, "registry:provider-engagements"))
+    return [name for side, name in sides if side]
 
 
 def _roster_page(request, engagement: Engagement, status: int = 200, form=None):
@@ -131,6 +140,7 @@ def _roster_page(request, engagement: Engagement, status: int = 200, form=None):
         "open": engagement.status in ("draft", "signed", "active"),
         "removable": engagement.status in ("draft", "signed", "active", "suspended"),
         "form": form or RosterAddForm(), "reason_form": ReasonForm(),
+        "menu_items": _menu_items(school_side, provider_side),
     }, status=status)
 
 

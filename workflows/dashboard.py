@@ -208,4 +208,6 @@ class DashboardListView(LoginRequiredMixin, generic.ListView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "bureau": self.bureau,
-                "kind": self.kwargs["kind"], "title": self.LISTS[self.kwargs["kind"]]}
+                "kind": self.kwargs["kind"], "title": self.LISTS[self.kwargs["kind"]],
+                # the schools without an engagement in it: which category, in words
+                "category": getattr(self, "category", None)}

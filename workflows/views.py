@@ -284,7 +284,7 @@ class CaseDetailView(LoginRequiredMixin, generic.DetailView):
             context["objections"] = selectors.case_objections(case)
             context["may_withdraw"] = (case.outcome == "open" and user.has_perm(
                 "registry.act_for_organization", case.organization))
-            context["offerings"] = case.offerings.select_related("category")
+            context["offerings"] = case.offerings.select_related("category__parent")
             context["roster"] = case.roster.all() if panel_view != "expert" else []
         return context
 

@@ -58,6 +58,11 @@ class BureauActionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
+PERMIT_STANDINGS = [selectors.PermitStatus.VALID, selectors.PermitStatus.SUSPENDED,
+                    selectors.PermitStatus.REVOKED, selectors.PermitStatus.EXPIRED,
+                    selectors.PermitStatus.NOT_YET_VALID]
+
+
 class PermitSerializer(serializers.Serializer):
     roster_member = serializers.IntegerField(source="member.pk")
     masked_name = serializers.CharField()
@@ -68,6 +73,15 @@ class PermitSerializer(serializers.Serializer):
     ends_on = serializers.CharField()
     token = serializers.CharField()
     url = serializers.CharField()
+    standing = serializers.ChoiceField(
+        source="status", choices=PERMIT_STANDINGS,
+        help_text="What the gate's check of this permit answers today.")
+    reason = serializers.CharField(
+        help_text="Why the permit lets nobody in today, in the request's language; empty "
+                  "when valid.")
+    lapsed = serializers.BooleanField(
+        help_text="Whether the person's own individual approval is suspended, revoked or "
+                  "expired (their permit is left out of the printed permits).")
 
 
 class PermitCheckSerializer(serializers.Serializer):

@@ -266,7 +266,9 @@ def _menu_match(url: str, request) -> int | None:
 @register.simple_tag(takes_context=True)
 def portal_menu_active(context, sections) -> str:
     """The address of the menu's item for the current page ("" for none): of the items
-    naming it, the one that says most (``?type=people`` over the bare search path)."""
+    naming it, the one that says most (``?type=people`` over the bare search path). A page
+    whose address is no item's names the items it belongs to (``menu_items``, URL names
+    in order: an engagement's page, the list of engagements): the first in the menu."""
     request = context.get("request")
     if request is None:
         return ""
@@ -276,7 +278,15 @@ def portal_menu_active(context, sections) -> str:
             score = _menu_match(url, request)
             if score is not None and score > best:
                 best, found = score, url
-    return found
+    if found:
+        return found
+    urls = {url for section in sections for _label, url, _icon in section["items"]}
+    named = context.get("menu_items") or ()
+    for name in [named] if isinstance(named, str) else named:
+        url = _url(name)
+        if url in urls:
+            return url
+    return ""
 
 
 

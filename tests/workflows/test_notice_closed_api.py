@@ -9,22 +9,13 @@ never in public notice is still one nobody holds (404).
 
 import datetime
 
-import time_machine
 from django.utils import formats, timezone, translation
 from rest_framework.test import APIClient
 
+from tests.workflows.test_notice_closed import OBJECTION, _after
 from tests.workflows.test_selection_flow import _apply, _to_notice
 from workflows.models import Objection, SelectionProcess
 from workflows.services import outcome
-
-OBJECTION = {"real_name": "王小明", "contact": "13900000000",
-             "reason": "该机构收费高于公示标准。"}
-
-
-def _after(day: datetime.date):
-    return time_machine.travel(datetime.datetime.combine(
-        day + datetime.timedelta(days=1), datetime.time(9),
-        tzinfo=timezone.get_current_timezone()))
 
 
 def _chinese(day: datetime.date) -> str:
