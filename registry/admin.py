@@ -25,6 +25,7 @@ from registry.models import (
     Organization,
     PartnerDepartment,
     Person,
+    PersonalDataConsent,
     Publication,
     RecheckRequest,
     ReviewRequest,
@@ -332,6 +333,18 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("action", "target_type")
     search_fields = ("actor_repr", "action", "target_repr", "reason")
     date_hierarchy = "created_at"
+
+
+@admin.register(PersonalDataConsent)
+class PersonalDataConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: a consent is evidence, given by the person or attested by the organization
+    through the services (which audit it); nobody edits or deletes it here."""
+
+    list_display = ("person", "kind", "version", "given_at")
+    list_filter = ("kind", "version")
+    list_select_related = ("person",)
+    search_fields = ("person__name",)
+    date_hierarchy = "given_at"
 
 
 @admin.register(Publication)

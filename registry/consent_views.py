@@ -74,6 +74,7 @@ def my_privacy(request):
     return render(request, "registry/portal/privacy.html", {
         "person": person, "form": form, "data_form": data_form,
         "data_consent": selectors.data_consent_of(person),
+        "data_attestation": selectors.data_consent_attestation_of(person),
         "consent_points": PersonalDataConsent.POINTS,
         "invitations": selectors.invitations_for_person(person)[:100],
         "consents": selectors.consents_of(person)[:100],

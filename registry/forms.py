@@ -178,6 +178,13 @@ def personal_data_consent_field() -> forms.BooleanField:
                               error_messages={"required": PersonalDataConsent.REQUIRED})
 
 
+def personal_data_consent_attested_field() -> forms.BooleanField:
+    """The organization's box, unticked, per staff member it adds: it holds the person's
+    signed separate consent form (个人信息单独同意书); the page shows the points above it."""
+    return forms.BooleanField(label=PersonalDataConsent.ATTESTATION_LABEL, error_messages={
+        "required": PersonalDataConsent.ATTESTATION_REQUIRED})
+
+
 class PersonalDataConsentForm(forms.Form):
     personal_data_consent = personal_data_consent_field()
 

@@ -16,12 +16,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from registry import selectors, services
-from registry.models import Jurisdiction, Organization, ServiceCategory
+from registry.forms import personal_data_consent_attested_field
+from registry.models import Jurisdiction, Organization, PersonalDataConsent, ServiceCategory
 from registry.models.providers import Person, Weekday
 from registry.requests import (
     BadRequest,
     bureaus_administered_by,
     form_error,
+    request_address,
     role_groups,
     school_for,
 )
@@ -54,9 +56,16 @@ class OrganizationForm(forms.Form):
     contact_email = forms.EmailField(label=gettext_lazy("Contact email"), required=False)
 
 
+class CategoryChoiceField(forms.ModelChoiceField):
+    """A category, named in the reader's language (``display_label``: Sport · Swimming)."""
+
+    def label_from_instance(self, obj):
+        return obj.display_label
+
+
 class OfferingForm(forms.Form):
-    category = forms.ModelChoiceField(label=gettext_lazy("Category"),
-                                      queryset=ServiceCategory.objects.filter(is_active=True))
+    category = CategoryChoiceField(label=gettext_lazy("Category"),
+                                   queryset=ServiceCategory.objects.filter(is_active=True))
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     description = forms.CharField(label=gettext_lazy("Description"), widget=forms.Textarea(
         attrs={"rows": 3}), max_length=5000)
@@ -94,6 +103,13 @@ class PersonForm(forms.Form):
                                                        "masked."))
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Person.Kind.choices)
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=32, required=False)
+
+
+class StaffForm(PersonForm):
+    """A staff member's details, and the organization's word that it holds their signed
+    separate consent form (个人信息单独同意书)."""
+
+    personal_data_consent_attested = personal_data_consent_attested_field()
 
 
 @require_GET
@@ -137,14 +153,14 @@ def organization_page(request, pk: int):
     """The provider's organization: its offerings and people, with forms to add them."""
     organization = _own_organization(request, pk)
     offering_form = OfferingForm(prefix="offering")
-    person_form = PersonForm(prefix="person")
+    person_form = StaffForm(prefix="person")
     status = 200
     if request.method == "POST":
         if "offering-title" in request.POST:
             offering_form = OfferingForm(request.POST, prefix="offering")
             form, create = offering_form, _create_offering
         else:
-            person_form = PersonForm(request.POST, prefix="person")
+            person_form = StaffForm(request.POST, prefix="person")
             form, create = person_form, _create_person
         if form.is_valid():
             try:
@@ -157,8 +173,8 @@ def organization_page(request, pk: int):
         status = 400
     context = {
         "organization": organization, "offering_form": offering_form,
-        "person_form": person_form,
-        "offerings": organization.offerings.select_related("category").order_by("pk"),
+        "person_form": person_form, "consent_points": PersonalDataConsent.POINTS,
+        "offerings": organization.offerings.select_related("category__parent").order_by("pk"),
         "people": organization.people.order_by("name", "pk"),
         "approvals": organization.approvals.select_related("jurisdiction")
         .prefetch_related("categories").order_by("-pk")[:50],
@@ -179,8 +195,8 @@ def _create_offering(request, organization, form) -> str:
 
 
 def _create_person(request, organization, form) -> str:
-    person = services.person_register(actor=request.user, organization=organization,
-                                      **form.cleaned_data)
+    person = services.staff_register(actor=request.user, organization=organization,
+                                     address=request_address(request), **form.cleaned_data)
     return _("%(name)s added to the staff.") % {"name": person.name}
 
 

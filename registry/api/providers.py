@@ -318,11 +318,19 @@ class PersonSerializer(serializers.ModelSerializer):
                   "consent (单独同意) to the registry holding their ID number and phone, "
                   "text version " + PersonalDataConsent.VERSION + "; without it nothing is "
                   "saved. Not asked when an organization adds its staff.")
+    personal_data_consent_attested = serializers.BooleanField(
+        write_only=True, required=False,
+        help_text="Required, true, with an organization (adding a staff member): the "
+                  "organization attests that it holds the person's signed separate consent "
+                  "form (个人信息单独同意书) to the registry holding their ID number and phone, "
+                  "text version " + PersonalDataConsent.VERSION + "; recorded with who, when "
+                  "and from where. Without it a 400 and nothing is saved.")
 
     class Meta:
         model = Person
         fields = ["id", "name", "id_number", "masked_id", "kind", "qualification",
-                  "organization", "phone", "email", "approvals", "personal_data_consent"]
+                  "organization", "phone", "email", "approvals", "personal_data_consent",
+                  "personal_data_consent_attested"]
         read_only_fields = ["id", "masked_id", "approvals"]
 
 
@@ -375,18 +383,27 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
                                             value={"name": "周九",
                                                    "id_number": "360102196005014274",
                                                    "kind": "volunteer",
-                                                   "personal_data_consent": True})])
+                                                   "personal_data_consent": True}),
+                             OpenApiExample("a staff member of the caller's organization",
+                                            request_only=True,
+                                            value={"organization": 1, "name": "钱七",
+                                                   "id_number": "360102196005014274",
+                                                   "kind": "professional",
+                                                   "personal_data_consent_attested": True})])
     def create(self, request):
         payload = PersonSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         organization = data.pop("organization", None)
         consent = data.pop("personal_data_consent", False)
+        attested = data.pop("personal_data_consent_attested", False)
         if organization is not None:
             if not request.user.has_perm("registry.act_for_organization", organization):
                 raise PermissionDenied(_("You do not act for this organization."))
-            person = services.person_register(actor=request.user,
-                              organization=organization, **data)
+            person = services.staff_register(
+                actor=request.user, organization=organization,
+                personal_data_consent_attested=attested, address=request_address(request),
+                **data)
         else:
             data.setdefault("email", request.user.email)
             person = services.individual_register(

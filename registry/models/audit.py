@@ -208,6 +208,8 @@ class AuditAction(models.TextChoices):
     PERSON_ADMIN_DELETE = "person.admin_delete", format_lazy(_DELETED, _PERSON)
     PERSON_DATA_CONSENT = ("person.data_consent",
         pgettext_lazy("audit", "Separate consent to hold the ID number given"))
+    PERSON_DATA_CONSENT_ATTESTED = ("person.data_consent_attested",
+        pgettext_lazy("audit", "Organization attested it holds the signed separate consent"))
     PERSON_EDIT = "person.edit", pgettext_lazy("audit", "Personal details edited")
     PERSON_PHOTO_CONSENT = ("person.photo_consent",
         pgettext_lazy("audit", "Consent to the permit photo recorded"))

@@ -112,7 +112,17 @@ class PersonalDataConsent(models.Model):
     themself (registering as an individual, on the web or through the API) and, for a person
     registered before it was asked or by their organization, on their privacy page: who,
     when, from which address, and the text they read (``VERSION``). A person may give it
-    again; the newest row is the one in force."""
+    again; the newest row is the one in force.
+
+    An organization adding a staff member (who usually has no account yet) attests, per
+    person, that it holds the person's signed separate consent form (个人信息单独同意书) to
+    the same text: a row of ``Kind.ATTESTED``, given by the organization's user, naming the
+    organization. It is the organization's word, not the person's: the person may still give
+    their own consent (``Kind.SELF``), which is the stronger and is the one shown first."""
+
+    class Kind(models.TextChoices):
+        SELF = "self", _("Given by the person")
+        ATTESTED = "attested", _("Attested by the organization (signed form held)")
 
     # The text the person consents to, point by point, and its version. A consent is to
     # the text it names: change a word of POINTS or LABEL and VERSION changes with it (a
@@ -134,9 +144,22 @@ class PersonalDataConsent(models.Model):
               "number and phone number for these purposes.")
     REQUIRED = _("Tick the box to give your separate consent: without it the registry may "
                  "not hold your ID number. Nothing was saved.")
+    # What the organization attests when it adds a staff member (the form it holds must
+    # cover POINTS, of VERSION; a test pins these words to VERSION as well)
+    ATTESTATION_LABEL = _("We hold this person's signed separate consent form (个人信息单独同意书) "
+                          "to the registry holding their ID number and phone number for "
+                          "vetting, covering the points above; we keep it and show it to the "
+                          "education bureau on request.")
+    ATTESTATION_REQUIRED = _("Tick the box to confirm that you hold this person's signed "
+                             "separate consent form: without it the registry may not hold "
+                             "their ID number. Nothing was saved.")
 
     person = models.ForeignKey("registry.Person", verbose_name=_("person"),
                                on_delete=models.CASCADE, related_name="data_consents")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SELF)
+    organization = models.ForeignKey("registry.Organization", verbose_name=_("organization"),
+                                     on_delete=models.PROTECT, related_name="+",
+                                     null=True, blank=True)
     version = models.CharField(_("text version"), max_length=16)
     given_by = user_field(_("given by"))
     given_at = models.DateTimeField(_("given"), auto_now_add=True)
@@ -146,9 +169,17 @@ class PersonalDataConsent(models.Model):
         verbose_name = _("separate consent to hold the ID number")
         verbose_name_plural = _("separate consents to hold the ID number")
         ordering = ["-given_at", "-pk"]
+        constraints = [
+            # an attestation names the organization that holds the form; the person's own
+            # consent names none
+            models.CheckConstraint(
+                condition=(Q(kind="self", organization__isnull=True)
+                           | Q(kind="attested", organization__isnull=False)),
+                name="data_consent_attested_names_organization"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.person} ({self.version})"
+        return f"{self.person} ({self.get_kind_display()}, {self.version})"
 
     @property
     def is_current(self) -> bool:

@@ -9,6 +9,7 @@ from .changes import change_requests_for, reviewable_change_request_ids
 from .consent import (
     consent_in_force,
     consents_of,
+    data_consent_attestation_of,
     data_consent_of,
     invitations_for_person,
     invitations_of_schools,
@@ -125,6 +126,7 @@ __all__ = [
     "consent_in_force",
     "consents_of",
     "data_consent_of",
+    "data_consent_attestation_of",
     "invitations_for_person",
     "invitations_of_schools",
     "person_of_user",

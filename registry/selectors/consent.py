@@ -93,6 +93,16 @@ def consents_of(person: Person) -> QuerySet:
 
 
 def data_consent_of(person: Person) -> PersonalDataConsent | None:
-    """The person's newest separate consent to holding their ID number, or None (registered
-    before it was asked, or by their organization)."""
-    return PersonalDataConsent.objects.filter(person=person).order_by("-given_at", "-pk").first()
+    """The person's own newest separate consent to holding their ID number, or None
+    (registered before it was asked, or by their organization)."""
+    return (PersonalDataConsent.objects
+            .filter(person=person, kind=PersonalDataConsent.Kind.SELF)
+            .order_by("-given_at", "-pk").first())
+
+
+def data_consent_attestation_of(person: Person) -> PersonalDataConsent | None:
+    """The newest attestation, by an organization that added the person to its staff, that
+    it holds their signed separate consent form; or None."""
+    return (PersonalDataConsent.objects
+            .filter(person=person, kind=PersonalDataConsent.Kind.ATTESTED)
+            .select_related("organization").order_by("-given_at", "-pk").first())

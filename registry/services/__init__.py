@@ -41,6 +41,7 @@ from .consent import (
     requery_consent_on_record,
     requery_consents,
     school_invite,
+    staff_register,
 )
 from .contracts import (
     engagement_activate,
@@ -204,6 +205,7 @@ __all__ = [
     "consent_withdraw",
     "individual_register",
     "personal_data_consent_give",
+    "staff_register",
     "REQUERY_CONSENT_LEAD",
     "requery_consent_evidence_register",
     "requery_consent_on_record",

@@ -21,6 +21,7 @@ from registry import notifications
 from registry.models import (
     AuditAction,
     Bureau,
+    Organization,
     Person,
     PersonalDataConsent,
     RecordQueryConsent,
@@ -193,6 +194,35 @@ def individual_register(*, actor, personal_data_consent: bool, address: str | No
     person = person_register(actor=actor, user=actor, name=name, id_number=id_number,
                              kind=kind, phone=phone, email=email, qualification=qualification)
     personal_data_consent_give(actor=actor, person=person, address=address)
+    return person
+
+
+@transaction.atomic
+def staff_register(*, actor, organization: Organization,
+                   personal_data_consent_attested: bool, address: str | None = None,
+                   name: str, id_number: str, kind: str, phone: str = "", email: str = "",
+                   qualification: str = "") -> Person:
+    """``actor``, acting for ``organization``, adds a staff member (or puts one back on its
+    roster): only while attesting that the organization holds the person's signed separate
+    consent form (个人信息单独同意书) to the text of ``PersonalDataConsent.VERSION``. The
+    attestation (who, for whom, when, which text, from which address) is recorded and audited
+    in the same transaction; without it nothing is saved."""
+    if not actor.has_perm("registry.act_for_organization", organization):
+        raise PermissionDenied(_("You do not act for this organization."))
+    if not personal_data_consent_attested:
+        raise ValidationError(
+            {"personal_data_consent_attested": PersonalDataConsent.ATTESTATION_REQUIRED},
+            code="consent_required")
+    person = person_register(actor=actor, organization=organization, name=name,
+                             id_number=id_number, kind=kind, phone=phone, email=email,
+                             qualification=qualification)
+    attestation = PersonalDataConsent.objects.create(
+        person=person, kind=PersonalDataConsent.Kind.ATTESTED, organization=organization,
+        version=PersonalDataConsent.VERSION, given_by=actor, given_from=address or None)
+    audit_record(actor=actor, action=AuditAction.PERSON_DATA_CONSENT_ATTESTED,
+                 target=attestation, to_state="attested",
+                 data={"person": person.pk, "organization": organization.pk,
+                       "version": attestation.version})
     return person
 
 

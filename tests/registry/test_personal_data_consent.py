@@ -138,15 +138,18 @@ def test_registering_oneself_through_the_api_needs_the_consent_too():
 
 
 def test_an_organization_adding_its_staff_through_the_api_records_no_consent_for_them():
-    # the staff member is not the one typing: their consent is theirs to give, in their account
+    # the staff member is not the one typing: their consent is theirs to give, in their
+    # account; the organization's attestation that it holds their signed form is not it
+    # (tests/registry/test_staff_data_consent_attestation.py)
     user = UserFactory()
     organization = OrganizationFactory()
     services.role_grant(actor=None, user=user, role=Role.PROVIDER, target=organization)
     made = _client(user).post("/api/v1/people/", {
         "organization": organization.pk, "name": "钱七", "id_number": make_id_number(4303),
-        "kind": "volunteer"}, content_type="application/json")
+        "kind": "volunteer", "personal_data_consent_attested": True},
+        content_type="application/json")
     assert made.status_code == 201, made.content
-    assert not _consent_model().objects.exists()
+    assert not _consent_model().objects.filter(kind="self").exists()
 
 
 def test_the_consent_text_cannot_change_without_its_version():

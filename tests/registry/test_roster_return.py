@@ -11,7 +11,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 NUMBER = make_id_number(41)
 SUN = {"person-name": "孙八", "person-id_number": NUMBER, "person-kind": "professional",
-       "person-phone": ""}
+       "person-phone": "", "person-personal_data_consent_attested": "on"}
 
 
 def _organization(client, donghu, n: int, name: str) -> Organization:

@@ -163,7 +163,8 @@ def test_a_person_of_the_roster_claims_their_record(client, donghu, worker):  # 
     admin, venue = _registered(client, donghu)
     client.post(f"/registry/portal/organizations/{venue.pk}/", {
         "person-name": "孙八", "person-id_number": make_id_number(41),
-        "person-kind": "professional", "person-phone": ""})
+        "person-kind": "professional", "person-phone": "",
+        "person-personal_data_consent_attested": "on"})
     person = Person.objects.get()
     worker(client.post, f"/registry/portal/organizations/{venue.pk}/invite/",
            {"email": "sun@example.cn", "person": person.pk})

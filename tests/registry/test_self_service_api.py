@@ -79,7 +79,7 @@ def test_the_api_journey_of_an_organization_and_an_individual(worker, nanchang_b
     offering = response.json()["id"]
     response = api.post("/api/v1/people/", {
         "name": "孙八", "id_number": make_id_number(61), "kind": "professional",
-        "organization": organization})
+        "organization": organization, "personal_data_consent_attested": True})
     assert response.status_code == 201, response.content
     assert "id_number" not in response.json() and "*" in response.json()["masked_id"]
     person = response.json()["id"]

@@ -150,7 +150,8 @@ def _probes(s) -> dict[str, Probe]:
         "person: on another organization's staff": Probe(
             s.provider, "post", "/api/v1/people/",
             lambda x: {"organization": x, "name": "王五", "id_number": "11010519491231002X",
-                       "kind": "volunteer"}, organization),
+                       "kind": "volunteer", "personal_data_consent_attested": True},
+            organization),
         "person: moved to another organization": Probe(
             s.provider, "patch", f"/api/v1/people/{s.staff.pk}/",
             lambda x: {"organization": x}, organization),
