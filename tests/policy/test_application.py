@@ -263,7 +263,7 @@ def test_the_case_page_shows_a_price_flag_in_yuan(world, client):
     client.force_login(w.provider)
     page = client.get(f"/selection/cases/{case.pk}/").content.decode()
     # the fee, the cap and the reference as every other page writes money
-    assert "收费高于上限：¥1,045.00 &gt; ¥40.00 (参考价 ¥30.00)" in page
+    assert "收费高于上限：¥1,045.00 &gt; ¥40.00（参考价 ¥30.00）" in page
     assert "篮球精英班 · 体育 · ¥1,045.00</li>" in page
     english = client.get(f"/selection/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
-    assert "¥1,045.00 &gt; ¥40.00" in english.content.decode()
+    assert "¥1,045.00 &gt; ¥40.00 (reference ¥30.00)" in english.content.decode()

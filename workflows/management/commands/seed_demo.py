@@ -169,10 +169,13 @@ class Command(BaseCommand):
             number = make_id_number(serial, birth=datetime.date(1962 + serial * 9, 3, 15))
             person = Person.objects.filter(id_number=number).first()
             if person is None:
-                person = services.person_register(
-                    actor=admin, name=name, id_number=number, kind=kind,
-                    organization=orgs.get(org_serial),
-                )
+                if org_serial is not None:  # its organization's user adds it, attesting
+                    person = services.staff_register(  # the person's signed consent
+                        actor=provider, organization=orgs[org_serial], name=name,
+                        id_number=number, kind=kind, personal_data_consent_attested=True)
+                else:  # entered before the registry asked for consent
+                    person = services.person_register(actor=admin, name=name,
+                                                      id_number=number, kind=kind)
                 if status is not None:
                     self._approval(
                         admin, nanchang.jurisdiction, status, today, person=person,
@@ -185,8 +188,10 @@ class Command(BaseCommand):
         number = make_id_number(9, birth=datetime.date(1961, 5, 20))
         person = Person.objects.filter(id_number=number).first()
         if person is None:
-            person = services.person_register(actor=admin, name="周秀兰", id_number=number,
-                                              kind=Person.Kind.RETIREE, user=teacher)
+            # she registered herself, giving her separate consent (sign-up's checkbox)
+            person = services.individual_register(actor=teacher, personal_data_consent=True,
+                                                  name="周秀兰", id_number=number,
+                                                  kind=Person.Kind.RETIREE)
             services.school_invite(actor=school_user, school=school, id_number=number,
                                    name="周秀兰")
         logins.append(("teacher", f"{Person.Kind.RETIREE.label} · {person.name}"))
