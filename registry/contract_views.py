@@ -34,6 +34,7 @@ from registry.requests import (
     school_for,
     valid_data,
 )
+from registry.selectors.permit_standing import printable as printable_permits
 from registry.views import school_refused
 
 PDF = "application/pdf"
@@ -106,8 +107,8 @@ def _detail_page(request, engagement: Engagement, status: int = 200):
         "engagement": engagement, "school_side": school_side, "provider_side": provider_side,
         "roster": roster, "paper_rows": paper_rows, "permits": permits,
         # the PDF prints no permit for whoever's own approval has lapsed
-        "printable": any(not p["lapsed"] for p in permits),
-        "left_out": any(p["lapsed"] for p in permits),
+        "printable": bool(printable_permits(permits)),
+        "left_out": len(printable_permits(permits)) < len(permits),
         "no_permit_reason": selectors.permits_absent_reason(engagement),
         "rating": rating,
         "rateable": (school_side and rating is None
@@ -257,9 +258,7 @@ def engagement_permits_pdf(request, pk: int):
     if not permits:
         return render(request, "registry/error.html",
                       {"errors": [selectors.permits_absent_reason(engagement)]}, status=409)
-    # no permit is printed for someone whose own approval has lapsed: a printed permit
-    # reads as leave to come in (the gate's live check would refuse it anyway)
-    permits = [permit for permit in permits if not permit["lapsed"]]
+    permits = printable_permits(permits)
     if not permits:
         return render(request, "registry/error.html", {"errors": [_(
             "Nobody on the roster holds an individual approval in force: there is no entry "

@@ -95,3 +95,10 @@ def standing_reason(row: tuple, status: str, today: datetime.date) -> str:
             return _("The school has not accepted them on the roster yet.")
         return _("The engagement is not active.")
     return ""
+
+
+def printable(permits: list[dict]) -> list[dict]:
+    """Of ``permits`` (:func:`registry.selectors.contracts.permits_of`), those printed on
+    paper: none for someone whose own approval has lapsed, since a printed permit reads as
+    leave to come in (the gate's live check would refuse it anyway)."""
+    return [permit for permit in permits if not permit["lapsed"]]

@@ -137,17 +137,29 @@ def test_a_session_read_from_the_database_is_read_once_and_checked_for_expiry():
     assert first.get(SEARCH).status_code == 401
 
 
-def test_a_signed_in_request_is_answered_while_the_shared_cache_is_down(settings):
-    """Redis unreachable: the session is read from the database, as without a cache
-    (Django's cached_db answered every signed-in request with a server error)."""
+def _signed_in_with_the_shared_cache_up(settings):
+    """A client signed in while the sessions' shared cache answers (its first request
+    answered, its session in the cache)."""
     settings.CACHES = {**settings.CACHES, "sessions": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "up"}}
     settings.SESSION_CACHE_ALIAS = "sessions"
     settings.SESSION_ENGINE = "config.sessions.cached"
     first, _second = _signed_in_pair()
     assert first.get(SEARCH).status_code == 200
-    settings.CACHES = {**settings.CACHES, "sessions": {  # nothing listens on port 1
+    return first
+
+
+def _shared_cache_down(settings):
+    """The sessions' cache unreachable from here on: Redis where nothing listens (port 1)."""
+    settings.CACHES = {**settings.CACHES, "sessions": {
         "BACKEND": "config.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+
+
+def test_a_signed_in_request_is_answered_while_the_shared_cache_is_down(settings):
+    """Redis unreachable: the session is read from the database, as without a cache
+    (Django's cached_db answered every signed-in request with a server error)."""
+    first = _signed_in_with_the_shared_cache_up(settings)
+    _shared_cache_down(settings)
     assert first.get(SEARCH).status_code == 200
     cookie = first.cookies[django_settings.SESSION_COOKIE_NAME].value
     Session.objects.filter(session_key=cookie).delete()  # signed out: the database answers
@@ -158,15 +170,9 @@ def test_a_sign_out_while_the_shared_cache_is_down_signs_out(settings):
     """Redis unreachable when the user signs out: the session's row is deleted and the user
     is signed out, as without a cache, not answered with a server error (Django's cached_db
     deleted the row, then failed on the cache's copy)."""
-    settings.CACHES = {**settings.CACHES, "sessions": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "up"}}
-    settings.SESSION_CACHE_ALIAS = "sessions"
-    settings.SESSION_ENGINE = "config.sessions.cached"
-    first, _second = _signed_in_pair()
-    assert first.get(SEARCH).status_code == 200
+    first = _signed_in_with_the_shared_cache_up(settings)
     cookie = first.cookies[django_settings.SESSION_COOKIE_NAME].value
-    settings.CACHES = {**settings.CACHES, "sessions": {  # nothing listens on port 1
-        "BACKEND": "config.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    _shared_cache_down(settings)
     response = first.post("/accounts/logout/")
     assert response.status_code == 302
     assert not Session.objects.filter(session_key=cookie).exists()
