@@ -8,7 +8,10 @@ scope; over the scope's rate (``REGISTRY_THROTTLE_RATES``) the answer is a 429 w
 (``AnonymousThrottle`` in ``DEFAULT_THROTTLE_CLASSES``), the plain Django views through
 ``LimitsMiddleware``: both ask the same ``scope_for`` and ``allow``, so a route is in the
 same scope whichever way it is served, and a route added later is throttled as ``anon``
-without anyone remembering to.
+without anyone remembering to. While the cache cannot be reached (Redis down) the throttles
+are open: each request is let through uncounted, with a warning in the log naming its scope,
+rather than every anonymous request answered with a server error; sign-in is still guarded
+by django-axes's lockout, whose failures are counted in the database.
 
 An objection (the only form the public may send files with) is refused from its
 ``Content-Length`` before a byte of its body is read, and its evidence files are counted
@@ -23,6 +26,7 @@ that says why and sends the visitor back to the form, which their browser kept.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import threading
 import time
 
@@ -34,8 +38,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from rest_framework.throttling import BaseThrottle
 
+from registry.caching import UNREACHABLE
 from registry.formatting import megabytes
 from registry.requests import request_address
+
+logger = logging.getLogger(__name__)
 
 # Routes (by namespaced URL name) with a scope of their own; the rest of what the public
 # reaches is "anon". The objection and sign-in scopes count only what is sent (POST).
@@ -93,7 +100,8 @@ def _rate(scope: str) -> tuple[int, int] | None:
 def allow(request, scope: str) -> int:
     """Count this request of ``scope`` from the client's address: 0 if it is within the rate,
     else the seconds until the window ends (for ``Retry-After``). A fixed window per scope
-    and address: two cache operations (``add``, ``incr``), atomic on Redis."""
+    and address: two cache operations (``add``, ``incr``), atomic on Redis. With the cache
+    unreachable, 0 (the request is not counted) and a warning in the log."""
     rate = _rate(scope)
     if rate is None:
         return 0
@@ -101,12 +109,20 @@ def allow(request, scope: str) -> int:
     now = time.time()
     window = int(now // seconds)
     key = f"throttle:{scope}:{client_address(request)}:{window}"
-    cache.add(key, 0, timeout=seconds + 1)
     try:
-        used = cache.incr(key)
-    except ValueError:  # expired between the two calls: this is the window's first request
-        cache.add(key, 1, timeout=seconds + 1)
-        used = 1
+        cache.add(key, 0, timeout=seconds + 1)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # expired between the two calls: this is the window's first request
+            cache.add(key, 1, timeout=seconds + 1)
+            used = 1
+    except UNREACHABLE as error:
+        # Open for this request rather than a server error for everyone: the counts are
+        # gone with the cache, and sign-in is still guarded by the lockout (django-axes
+        # counts failures in the database).
+        logger.warning("Throttle %s not counted: the cache is unreachable (%s); the request "
+                       "is let through", scope, error)
+        return 0
     if used <= count:
         return 0
     return max(1, int((window + 1) * seconds - now + 0.999))

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 
-from django.core.cache import cache
 from django.db.models import Max
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from registry import selectors
+from registry.caching import cached
 from registry.models import Publication
 
 # A list's pages and exports: cacheable by anyone (they are public and fixed), checked
@@ -152,8 +152,6 @@ def list_page_body(publication: Publication, number: str | None, render,
     key = ":".join(["list-page", str(publication.pk), publication.digest[:16],
                     str(publication.published_at.timestamp()), get_language() or "",
                     str(int(number)), standing])
-    body = cache.get(key)
-    if body is None:
-        body = render()
-        cache.set(key, str(body), BODY_SECONDS)
+    # (rendered every time while the cache is unreachable: registry.caching)
+    body = cached(key, lambda: str(render()), BODY_SECONDS)
     return mark_safe(body)  # noqa: S308 (rendered by our template, with its escaping)

@@ -11,14 +11,17 @@ deletes the row and then, where the cache cannot be reached, logs that its copy 
 dropped: the user is signed out (the browser's cookie is cleared, and every process reads
 the database while the cache is down), not answered with a server error. The copy lives at
 most the session's age; a cache that comes back holding it would answer only someone who
-kept the old cookie. The rest is Django's: saving logs the cache's failure; a sign-in fails
-while the cache is down, since the public's throttle counts are there."""
+kept the old cookie. Signing in asks whether a new session key is taken: with the cache
+unreachable, the database alone answers (Django's asked the cache first and failed), so a
+sign-in works while the cache is down (the public's throttles are then open,
+``config.limits``). The rest is Django's: saving logs the cache's failure."""
 
 import logging
 
 from django.contrib.sessions.backends import cached_db, db
 
 from config.sessions import FixedRead
+from registry.caching import UNREACHABLE
 
 logger = logging.getLogger("django.contrib.sessions")
 
@@ -31,6 +34,14 @@ class SessionStore(FixedRead, cached_db.SessionStore):
             logger.warning("Session cache unavailable (%s): read from the database",
                            self._cache, exc_info=True)
             return db.SessionStore.load(self)
+
+    def exists(self, session_key):
+        try:
+            return super().exists(session_key)
+        except UNREACHABLE:  # the cache's connection errors only (the database's are raised)
+            logger.warning("Session cache unavailable (%s): whether a session key is taken "
+                           "asked of the database", self._cache, exc_info=True)
+            return db.SessionStore.exists(self, session_key)
 
     def delete(self, session_key=None):
         db.SessionStore.delete(self, session_key)  # the row: its errors are the database's

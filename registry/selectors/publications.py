@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
+from registry.caching import cached
 from registry.models import Approval, Jurisdiction, Publication
 
 ENTRY_CHUNK = 2000
@@ -104,10 +104,8 @@ def publication_lapsed(publication: Publication,
     # "list-lapsed2": the entries carry their standing (an older answer held only names)
     key = (f"list-lapsed2:{publication.pk}:{publication.digest[:16]}:{today.isoformat()}:"
            f"{last.timestamp() if last else 0}")
-    entries = cache.get(key)
-    if entries is None:
-        entries = _lapsed_entries(publication, today)
-        cache.set(key, entries, LAPSED_SECONDS)
+    # (with the cache unreachable, worked out every time: registry.caching)
+    entries = cached(key, lambda: _lapsed_entries(publication, today), LAPSED_SECONDS)
     return Lapsed(entries=entries, as_of=as_of)
 
 

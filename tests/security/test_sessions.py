@@ -149,9 +149,10 @@ def _signed_in_with_the_shared_cache_up(settings):
     return first
 
 
-def _shared_cache_down(settings):
-    """The sessions' cache unreachable from here on: Redis where nothing listens (port 1)."""
-    settings.CACHES = {**settings.CACHES, "sessions": {
+def cache_down(settings, alias: str = "sessions"):
+    """Cache ``alias`` unreachable from here on: Redis where nothing listens (port 1). Also
+    the set-up of the Redis outage tests of tests/security/test_cache_outage.py."""
+    settings.CACHES = {**settings.CACHES, alias: {
         "BACKEND": "config.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 
 
@@ -159,7 +160,7 @@ def test_a_signed_in_request_is_answered_while_the_shared_cache_is_down(settings
     """Redis unreachable: the session is read from the database, as without a cache
     (Django's cached_db answered every signed-in request with a server error)."""
     first = _signed_in_with_the_shared_cache_up(settings)
-    _shared_cache_down(settings)
+    cache_down(settings)
     assert first.get(SEARCH).status_code == 200
     cookie = first.cookies[django_settings.SESSION_COOKIE_NAME].value
     Session.objects.filter(session_key=cookie).delete()  # signed out: the database answers
@@ -172,7 +173,7 @@ def test_a_sign_out_while_the_shared_cache_is_down_signs_out(settings):
     deleted the row, then failed on the cache's copy)."""
     first = _signed_in_with_the_shared_cache_up(settings)
     cookie = first.cookies[django_settings.SESSION_COOKIE_NAME].value
-    _shared_cache_down(settings)
+    cache_down(settings)
     response = first.post("/accounts/logout/")
     assert response.status_code == 302
     assert not Session.objects.filter(session_key=cookie).exists()
