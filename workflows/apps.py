@@ -34,13 +34,13 @@ class WorkflowsConfig(AppConfig):
         from workflows.registry_hooks import incident_progress_of, provider_has_case_under
         from workflows.renewals_due import renewals_due_of
         from workflows.services.list_review import list_review_job_run
-        from workflows.services.notifications import notify
+        from workflows.services.notifications import notify, notify_many
         from workflows.services.recertification import credential_hold_check
         from workflows.services.review_cases import review_case_open
         from workflows.worklist import bureau_work_counts
 
         register_case_reach(WorkflowCaseReach())
-        notifications.sender_register(notify)
+        notifications.sender_register(notify, many=notify_many)
         reach_check_register(provider_has_case_under)
         review_case_opener_register(review_case_open)
         incident_progress_register(incident_progress_of)

@@ -13,10 +13,12 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from registry.formatting import local_date
 from registry.models import (
@@ -29,8 +31,13 @@ from registry.models import (
     SchoolTerm,
     TermReminder,
 )
-from registry.notifications import notify
-from registry.selectors.sanctions import bureau_staff, holders_of_person, users_acting_for
+from registry.notifications import Message, notify, notify_each
+from registry.selectors.sanctions import (
+    bureau_staff,
+    holders_of_person,
+    users_acting_for,
+    users_acting_for_each,
+)
 from registry.services.availability import availability_refresh
 from registry.services.blacklist import person_bar_for_record_hit
 from registry.services.consent import REQUERY_CONSENT_LEAD, requery_consent_on_record
@@ -220,35 +227,60 @@ def term_evaluations_request(*, today: datetime.date | None = None) -> int:
     (``selectors.terms_to_rate``) until they are rated (a rating under the threshold opens
     a review case: see
     ``engagement_evaluate``). Once per term; a run that missed the day catches up within a
-    fortnight. Five queries per run, whatever the number of terms."""
+    fortnight. Each school's users are told of their own school's terms (the school named
+    beside it, the term, its dates and how many engagements wait), in one notification
+    per term. Six queries per run, whatever the number of schools and terms (its
+    transaction's savepoints, the content type's until it is cached, and the insert's
+    batches for thousands of users apart)."""
     today = today or timezone.localdate()
-    terms = list(SchoolTerm.objects.filter(
+    waiting = Q(engagements__evaluation__isnull=True,
+                engagements__status__in=[*Engagement.LIVE_STATUSES, Engagement.Status.ENDED])
+    found = {t.pk: t for t in SchoolTerm.objects.filter(
         ends_on__lt=today, ends_on__gte=today - datetime.timedelta(days=14),
-        evaluations_requested_at__isnull=True,
-        engagements__evaluation__isnull=True,
-        engagements__status__in=[*Engagement.LIVE_STATUSES, Engagement.Status.ENDED])
-        .distinct().order_by("pk")[: settings.RECERT_SWEEP_BATCH])
-    if not terms:
+        evaluations_requested_at__isnull=True)
+        .annotate(to_rate=Count("engagements", filter=waiting)).filter(to_rate__gt=0)
+        .select_related("school").order_by("pk")[: settings.RECERT_SWEEP_BATCH]}
+    if not found:
         return 0
     with transaction.atomic():
         # again under the rows' locks: a run that overlapped this one (between the read
         # above and here) has asked these schools already
-        terms = list(SchoolTerm.objects.select_for_update().filter(
-            pk__in=[t.pk for t in terms], evaluations_requested_at__isnull=True)
-            .order_by("pk"))
-        if not terms:
+        locked = list(SchoolTerm.objects.select_for_update().filter(
+            pk__in=list(found), evaluations_requested_at__isnull=True)
+            .order_by("pk").values_list("pk", flat=True))
+        if not locked:
             return 0
-        SchoolTerm.objects.filter(pk__in=[t.pk for t in terms]).update(
-            evaluations_requested_at=timezone.now())
-        notify(users=users_acting_for("school", "act_for_school", {t.school_id for t in terms}),
-               subject=_("The term has ended: rate your after-school providers"),
-               body=_("Rate each engagement of the term that has ended on the rubric "
-                      "(each item from 1 to 5): the task is on your engagements page. The "
-                      "ratings count in each provider's annual review; a provider whose average "
-                      "for the term is under %(threshold)d%% gets a review by the bureau.") % {
-                   "threshold": round(settings.REGISTRY_SATISFACTION_THRESHOLD * 100)},
-               url=reverse("registry:school-engagements"))
+        SchoolTerm.objects.filter(pk__in=locked).update(evaluations_requested_at=timezone.now())
+        terms = [found[pk] for pk in locked]
+        users = users_acting_for_each("school", "act_for_school", {t.school_id for t in terms})
+        notify_each([_term_evaluations_message(term, users.get(term.school_id, []))
+                     for term in terms])
     return len(terms)
+
+
+def _term_evaluations_message(term: SchoolTerm, users: list) -> Message:
+    """What a school's users are told of one of its terms that ended: which term, when,
+    how many engagements wait, and its engagements page, where the task is."""
+    words = {"term": term.name, "school": term.school.name, "count": term.to_rate,
+             "start": local_date(term.starts_on), "end": local_date(term.ends_on),
+             "threshold": round(settings.REGISTRY_SATISFACTION_THRESHOLD * 100)}
+    subject = ngettext("%(term)s has ended: rate %(count)d engagement",
+                       "%(term)s has ended: rate %(count)d engagements", term.to_rate) % words
+    body = ngettext(
+        "The term %(term)s of %(school)s (%(start)s – %(end)s) has ended, and %(count)d "
+        "engagement of it waits for a rating. Rate each on the rubric (each item from 1 to "
+        "5): the task is on the school's engagements page. The ratings count in each "
+        "provider's annual review; a provider whose average for the term is under "
+        "%(threshold)d%% gets a review by the bureau.",
+        "The term %(term)s of %(school)s (%(start)s – %(end)s) has ended, and %(count)d "
+        "engagements of it wait for a rating. Rate each on the rubric (each item from 1 to "
+        "5): the task is on the school's engagements page. The ratings count in each "
+        "provider's annual review; a provider whose average for the term is under "
+        "%(threshold)d%% gets a review by the bureau.", term.to_rate) % words
+    # the school named in the link: a user acting for several is not asked to choose
+    url = (f"{reverse('registry:school-engagements')}?{urlencode({'school': term.school_id})}"
+           "#ratings-due")
+    return Message(users=users, subject=subject, body=body, url=url, about=term.school)
 
 
 # --- the yearly record re-query (入职查询) -----------------------------------------------

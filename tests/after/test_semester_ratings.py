@@ -8,6 +8,9 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -15,6 +18,7 @@ from viewflow.workflow.status import STATUS
 from registry import services
 from registry.models import EVALUATION_RUBRIC, Bureau, Engagement, Evaluation
 from registry.roles import Role
+from registry.services import after_approval
 from tests.after.beat import at, beat_day
 from tests.factories import UserFactory
 from tests.registry.builders import approve, organization, school_user
@@ -222,3 +226,90 @@ def test_satisfaction_is_the_school_terms_a_bad_term_long_past_does_not_weigh(cl
     assert causes[-1]["term"] == there.pk and causes[-1]["threshold"] == 0.8
     assert services.satisfaction_share(term=old_term, organization=org) == 0.4
     assert services.satisfaction_share(term=here, organization=org) == 0.75
+
+
+def _engage(account, school, term, org):
+    with at(START):
+        return services.engagement_create(actor=account, school=school, term=term,
+                                          organization=org, fee_per_session=Decimal("20"),
+                                          sessions=16)
+
+
+def _school_with_term(name: str, term_name: str, org, *, ends_on=END, account=None):
+    """A school (with its user) whose term ``term_name`` runs from START to ``ends_on``,
+    with one engagement of ``org``."""
+    account, school = school_user("360102", name=name) if account is None else account
+    with at(START):
+        term = services.school_term_create(actor=account, school=school, name=term_name,
+                                           starts_on=START, ends_on=ends_on, project_count=10)
+    _engage(account, school, term, org)
+    return account, school, term
+
+
+def test_each_school_is_asked_to_rate_its_own_term_named_with_its_count(client, w):
+    # given two schools whose terms ended the same day: w's, with two engagements to rate,
+    # and 育才小学's, with one; a third user acts for both schools
+    with at(START):
+        org2 = organization("南昌启航体育俱乐部", ("少儿篮球", "sport", "30"))
+        approve(organization=org2, where="360100", categories=("sport",),
+                valid_from=START - D(30), valid_until=START + D(330))
+    _engage(w.school_account, w.school, w.term, org2)
+    account_b, school_b, term_b = _school_with_term("南昌市育才小学", "育才2027春", w.org)
+    both = UserFactory()
+    for school in (w.school, school_b):
+        services.role_grant(actor=None, user=both, role=Role.SCHOOL, target=school)
+    # when the calendar asks for the ratings, the day after the terms ended
+    with at(AFTER, 3):
+        assert after_approval.term_evaluations_request(today=AFTER) == 2
+    # then each school's user is told once, of their own school and term, with its count
+    mine = list(Notification.objects.filter(user=w.school_account))
+    theirs = list(Notification.objects.filter(user=account_b))
+    assert len(mine) == 1 and len(theirs) == 1
+    assert mine[0].concerns == w.school.name and theirs[0].concerns == "南昌市育才小学"
+    assert mine[0].subject == "2027年春季学期已结束：请评价 2 个引进项目"
+    assert theirs[0].subject == "育才2027春已结束：请评价 1 个引进项目"
+    assert (f"{w.school.name}的2027年春季学期（2027年2月22日 – 2027年6月22日）已结束，"
+            "有 2 个引进项目待评价") in mine[0].body
+    assert "评价表" in mine[0].body and "80%" in mine[0].body
+    assert "育才" not in mine[0].subject + mine[0].body
+    assert w.school.name not in theirs[0].subject + theirs[0].body + theirs[0].concerns
+    engagements = reverse("registry:school-engagements")
+    assert mine[0].url == f"{engagements}?school={w.school.pk}#ratings-due"
+    assert theirs[0].url == f"{engagements}?school={school_b.pk}#ratings-due"
+    # the user acting for both schools gets one for each, and each link names its school:
+    # the page shows that school's term waiting, not the other's
+    told = {n.concerns: n for n in Notification.objects.filter(user=both)}
+    assert set(told) == {w.school.name, "南昌市育才小学"}
+    assert "2027年春季学期" in told[w.school.name].subject
+    assert "育才2027春" in told["南昌市育才小学"].subject
+    with at(AFTER, 10):
+        client.force_login(both)
+        page = client.get(told["南昌市育才小学"].url.split("#")[0])
+    assert page.status_code == 200
+    shown = page.content.decode()
+    assert 'id="ratings-due"' in shown
+    assert reverse("registry:term-ratings", args=[term_b.pk]) in shown
+    assert reverse("registry:term-ratings", args=[w.term.pk]) not in shown
+    # and a later run asks nobody again
+    with at(AFTER + D(1), 3):
+        assert after_approval.term_evaluations_request(today=AFTER + D(1)) == 0
+    assert Notification.objects.filter(user=both).count() == 2
+
+
+def test_asking_three_schools_takes_the_queries_asking_one_does(w):
+    ContentType.objects.get_by_natural_key("registry", "school")  # cached, as in a worker
+    with at(AFTER, 3), CaptureQueriesContext(connection) as one:
+        assert after_approval.term_evaluations_request(today=AFTER) == 1
+    later = END + D(30)
+    accounts = [_school_with_term(f"南昌市第{n}小学", "2027年春季学期", w.org, ends_on=later)[0]
+                for n in range(3)]
+    with at(later + D(1), 3), CaptureQueriesContext(connection) as three:
+        assert after_approval.term_evaluations_request(today=later + D(1)) == 3
+    assert len(three) == len(one), [q["sql"] for q in three]
+    # the docstring's six; the savepoints of its transaction (none of them in a worker's
+    # outer one, two for the insert's) are not counted there
+    statements = [q["sql"] for q in three if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) <= 6, statements
+    for n, account in enumerate(accounts):
+        assert [(t.concerns, t.subject) for t in Notification.objects.filter(user=account)] == [
+            (f"南昌市第{n}小学", "2027年春季学期已结束：请评价 1 个引进项目")]

@@ -9,6 +9,7 @@ from the notification's own row (no query per notification).
 
 from django.core import mail
 
+from registry import notifications as registry_notifications
 from registry import services as registry_services
 from registry.roles import Role
 from tests.factories import OrganizationFactory
@@ -72,3 +73,35 @@ def test_the_notifications_page_asks_the_same_whatever_the_number_of_organizatio
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = client.get("/selection/notifications/").content.decode()
     assert page.count("涉及：") == 21
+
+
+def _each(world):
+    w = world
+    registry_notifications.notify_each([
+        registry_notifications.Message([w.provider, None], "机构的消息", "…",
+                                       about=w.organization),
+        registry_notifications.Message([w.clerk], "教育局的消息", "…", url="/x/",
+                                       about=w.bureau),
+        registry_notifications.Message([], "无人可告知", "…")])
+
+
+def _told() -> list:
+    return sorted(Notification.objects.values_list("user_id", "subject", "url", "concerns"))
+
+
+def test_several_notifications_at_once_each_name_whom_they_concern(
+        world, monkeypatch, django_assert_num_queries):
+    # given a message to each of two users, about what each acts for (and one to nobody)
+    w = world
+    expected = [(w.provider.pk, "机构的消息", "", w.organization.name),
+                (w.clerk.pk, "教育局的消息", "/x/", w.bureau.name)]
+    Notification.objects.all().delete()
+    # when they are sent together: one insert (inside its savepoint) for all of them
+    with django_assert_num_queries(3):
+        _each(world)
+    assert _told() == sorted(expected)
+    # and without a sender for several at once, each goes through the one-by-one sender
+    Notification.objects.all().delete()
+    monkeypatch.setattr(registry_notifications, "_many_sender", None)
+    _each(world)
+    assert _told() == sorted(expected)

@@ -177,6 +177,7 @@ AUDITED_ELSEWHERE = {
     "workflows.services.list_review.list_review_job_run":
         "list_review_start records list_review.start; registry's job_run the job's end",
     "workflows.services.notifications.notify": "a message to users, not a state change",
+    "workflows.services.notifications.notify_many": "messages to users (as notify)",
     "workflows.services.notifications.notify_private_news": "a message (through notify)",
     "workflows.services.notifications.notify_task_queue": "a message (through notify)",
     "workflows.services.completeness.check_document_decisions":

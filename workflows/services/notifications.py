@@ -42,10 +42,32 @@ def notify(*, users, subject: str, body: str, url: str = "", case=None,
     """
     if case is not None and not url:
         url = selectors.case_url(case)
+    return _record(_rows(users, subject=subject, body=body, url=url, about=about))
+
+
+@transaction.atomic
+def notify_many(*, messages) -> list[Notification]:
+    """Several notifications at once, each a ``registry.notifications.Message`` (its own
+    users, subject, body, link and ``about``), recorded as :func:`notify` records one:
+    in one insert however many messages there are (the database's batch size apart), and
+    emailed after the commit."""
+    rows = []
+    for message in messages:
+        rows += _rows(message.users, subject=message.subject, body=message.body,
+                      url=message.url, about=message.about)
+    return _record(rows)
+
+
+def _rows(users, *, subject, body, url, about) -> list[Notification]:
+    """A notification per user (each once), not yet saved."""
     concerns = about_name(about)
-    rows = [Notification(user=u, subject=str(subject)[:200], body=str(body), url=url,
+    return [Notification(user=u, subject=str(subject)[:200], body=str(body), url=url,
                          concerns=concerns)
             for u in {u.pk: u for u in users if u is not None}.values()]
+
+
+def _record(rows: list[Notification]) -> list[Notification]:
+    """Save ``rows``; email them after the transaction commits."""
     Notification.objects.bulk_create(rows)
     if rows:
         ids = [r.pk for r in rows if r.pk]
