@@ -2,6 +2,7 @@
 descriptions (Chinese has no spaces to split words on), plus their pinyin."""
 
 from django.db import models
+from django.db.models import Lookup
 from django.utils.translation import gettext_lazy as _
 
 from registry.models.subjects import SubjectMixin, subject_constraint, subject_fields
@@ -31,6 +32,25 @@ def grams_sql(column: str, grams, *, every: bool, vendor: str) -> tuple[str, lis
     if every:
         return " AND ".join(parts), params
     return "(" + " OR ".join(parts) + ")", params
+
+
+@GramsField.register_lookup
+class HoldsAll(Lookup):
+    """``grams__holds_all=[...]``: the field holds every one of the tokens, written as
+    :func:`grams_sql` writes it, so that a query built with the ORM is served by the same
+    GIN index as school search (PostgreSQL: ask for ``<subject>_id IS NOT NULL`` too, the
+    indexes are partial). Every row holds an empty list: no index then."""
+
+    lookup_name = "holds_all"
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        return [str(gram) for gram in self.rhs]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        sql, params = grams_sql(lhs, self.rhs, every=True, vendor=connection.vendor)
+        return sql, (*lhs_params, *params)
 
 
 class ProviderSearchDocument(SubjectMixin, models.Model):

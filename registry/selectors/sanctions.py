@@ -22,10 +22,12 @@ from registry.models import (
     Jurisdiction,
     Organization,
     Person,
+    ProviderSearchDocument,
     RecheckRequest,
     ReviewRequest,
 )
 from registry.roles import Role
+from registry.search_text import keyword_terms, normalize, term_grams
 from registry.selectors.core import objects_for_role
 from registry.validators import normalize_id_number, normalize_uscc
 
@@ -253,6 +255,29 @@ def holders_of_person(person) -> list:
 
 
 PROVIDER_FIND_LIMIT = 20
+# The most providers in reach whose names a search reads (see providers_in_reach_find).
+PROVIDER_FIND_CANDIDATES = 200
+
+
+def _named(model, text: str) -> QuerySet | None:
+    """The keys of the ``model`` rows (organizations or people) whose name may hold
+    ``text``: those whose search document holds its grams (``term_grams``; on PostgreSQL
+    the GIN index of school search answers) and whose name there (NFKC, lower case) holds
+    it. Every registered organization and person has a document, whatever its approvals'
+    status (``search_index_refresh``, on registering and on every change of name). The
+    caller still checks the name itself, as typed. ``None`` when ``text`` has no letter
+    or digit: no gram to look up, it names nobody.
+
+    The document's name is checked here, not only the subject's in the outer query:
+    PostgreSQL has no statistics for the grams (it guesses 0.5 % of the rows hold any),
+    and without a selective condition beside them it would rather read every name."""
+    grams = sorted({gram for term in keyword_terms(text) for gram in term_grams(term)})
+    if not grams:
+        return None
+    field = model._meta.model_name
+    return ProviderSearchDocument.objects.filter(
+        **{f"{field}__isnull": False}, grams__holds_all=grams,
+        name_text__contains=normalize(text)).order_by().values(field)
 
 
 def providers_in_reach_find(bureau: Bureau, text: str, *,
@@ -261,7 +286,14 @@ def providers_in_reach_find(bureau: Bureau, text: str, *,
     whose name holds ``text`` (or whose unified social credit code it is) and people whose
     name holds it, among the providers its sanctions reach (an approval, in any status,
     issued in its jurisdiction or below: as ``provider_under_bureau``). At most ``limit``
-    of each, by name; ``more`` says whether there were others. Two queries."""
+    of each, by name; ``more`` says whether there were others. Two queries.
+
+    The names are found through the keyword index (``_named``), never by reading every
+    name: one character finds the names holding it (its unigram is indexed), a text with
+    no letter or digit finds no name. The work is bounded: each query stops at
+    ``PROVIDER_FIND_CANDIDATES`` providers in reach and shows the first by name among
+    them; so when more match (one character, a city's name: the form asks for more of
+    the name then), those shown are the first of some of them, not of all."""
     text = (text or "").strip()
     if not text:
         return {"organizations": [], "people": [], "more": False}
@@ -271,13 +303,27 @@ def providers_in_reach_find(bureau: Bureau, text: str, *,
             Jurisdiction.subtree_q(bureau.jurisdiction_id, prefix="jurisdiction__"),
             **{field: OuterRef("pk")}))
 
-    named = Q(name__icontains=text)
+    def first(model, match: Q, candidates: QuerySet) -> QuerySet:
+        # in no order, so that the database stops at the bound; then by name
+        bounded = (model.objects.filter(reach(model._meta.model_name), match,
+                                        pk__in=candidates)
+                   .order_by().values("pk")[:max(PROVIDER_FIND_CANDIDATES, limit + 1)])
+        return model.objects.filter(pk__in=bounded).order_by("name", "pk")[:limit + 1]
+
+    found: dict[str, list] = {"organizations": [], "people": []}
+    candidates, match = _named(Organization, text), Q(name__icontains=text)
     code = normalize_uscc(text)
     if len(code) == 18:
-        named |= Q(uscc=code)
-    organizations = list(Organization.objects.filter(reach("organization")).filter(named)
-                         .order_by("name", "pk")[:limit + 1])
-    people = list(Person.objects.filter(reach("person"), name__icontains=text)
-                  .select_related("organization").order_by("name", "pk")[:limit + 1])
-    return {"organizations": organizations[:limit], "people": people[:limit],
-            "more": len(organizations) > limit or len(people) > limit}
+        # the code's row joins the candidates in the subquery: an OR of the two in the
+        # outer WHERE would have PostgreSQL read every organization to test it
+        by_code = Organization.objects.filter(uscc=code).order_by().values("pk")
+        candidates = by_code if candidates is None else candidates.union(by_code)
+        match |= Q(uscc=code)
+    if candidates is not None:
+        found["organizations"] = list(first(Organization, match, candidates))
+    candidates = _named(Person, text)
+    if candidates is not None:
+        found["people"] = list(first(Person, Q(name__icontains=text), candidates)
+                               .select_related("organization"))
+    more = any(len(rows) > limit for rows in found.values())
+    return {**{key: rows[:limit] for key, rows in found.items()}, "more": more}
