@@ -150,6 +150,8 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 CACHES = {"default": env.cache_url(
     "CACHE_URL", default=env.str("REDIS_URL", default="") or "locmemcache://")}
 CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="registry"))
+# seconds a process leaves a Redis cache alone after it failed to answer (config.cache)
+CACHE_UNREACHABLE_PAUSE = env.float("CACHE_UNREACHABLE_PAUSE", default=5.0)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # one client per pool, not per call
 # Sessions in the database (config/sessions), also in the cache only where all processes share it

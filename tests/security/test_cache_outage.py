@@ -5,8 +5,11 @@ failures in the database); nothing answers a server error. The throttles let the
 through and say so in the log."""
 
 import logging
+import socket
+import threading
 import time
 
+import environ
 import pytest
 from axes.models import AccessAttempt
 from django.core.cache import cache
@@ -100,3 +103,80 @@ def test_a_cache_error_that_is_not_an_outage_is_not_let_through(settings):
             Client().get("/registry/lists/")
     finally:
         cache.clear()
+
+
+class _SilentRedis:
+    """A server that takes connections and never answers: a Redis host that hangs (not one
+    that refuses, which fails at once). Counts the connections made to it."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._take, daemon=True).start()
+
+    def _take(self):
+        while True:
+            try:
+                connection, _address = self.server.accept()
+            except OSError:  # closed
+                return
+            self.held.append(connection)
+
+    def close(self):
+        self.server.close()
+        for connection in self.held:
+            connection.close()
+
+
+@pytest.fixture
+def silent_redis(settings):
+    silent = _SilentRedis()
+    settings.SESSION_ENGINE = "config.sessions.cached"
+    settings.SESSION_CACHE_ALIAS = "default"
+    settings.CACHES = {**settings.CACHES, "default": {
+        "BACKEND": "config.cache.RedisCache", "LOCATION": f"redis://127.0.0.1:{silent.port}/0"}}
+    yield silent
+    silent.close()
+
+
+def test_a_redis_that_hangs_is_asked_once_not_on_every_operation(silent_redis, settings):
+    """Redis stops answering: the first cache operation waits (a short wait: the socket's
+    timeout is a second unless the URL names another) and fails; for
+    ``CACHE_UNREACHABLE_PAUSE`` seconds after it, the process does not ask that Redis again,
+    so the public's pages are answered without waiting on it at each throttle count and page
+    body (each waited 5 s: a list page three times, every request)."""
+    settings.CACHE_UNREACHABLE_PAUSE = 600  # (the whole test)
+    data = published_list()
+    client = Client()
+    for _ in range(3):
+        response = client.get(data["url"])
+        assert response.status_code == 200
+        assert "南昌弈林围棋培训有限公司" in response.content.decode()
+    assert len(silent_redis.held) == 1
+
+
+def test_after_the_pause_the_cache_is_asked_again(silent_redis, settings):
+    """With no pause the process asks Redis again at each operation: each meets the hung
+    server afresh (what the pause spares, and how a Redis that comes back is used again)."""
+    settings.CACHE_UNREACHABLE_PAUSE = 0
+    data = published_list()
+    assert Client().get(data["url"]).status_code == 200
+    assert len(silent_redis.held) >= 2  # the throttle count, the page body, …
+
+
+def test_the_waits_are_short_unless_the_url_says_otherwise():
+    from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+
+    from config.cache import RedisCache
+
+    def timeouts(cache_class, url):
+        configured = environ.Env.cache_url_config(url)
+        pool = cache_class(configured["LOCATION"], configured)._cache._get_connection_pool(True)
+        return (pool.connection_kwargs.get("socket_connect_timeout"),
+                pool.connection_kwargs.get("socket_timeout"))
+
+    assert timeouts(RedisCache, "redis://127.0.0.1:6379/0") == (1.0, 1.0)
+    assert timeouts(RedisCache, "redis://127.0.0.1:6379/0?socket_timeout=2") == (1.0, 2)
+    # (Django's own: redis-py's 5 s each)
+    assert timeouts(DjangoRedisCache, "redis://127.0.0.1:6379/0") == (None, None)
