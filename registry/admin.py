@@ -340,7 +340,7 @@ class PersonalDataConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: a consent is evidence, given by the person or attested by the organization
     through the services (which audit it); nobody edits or deletes it here."""
 
-    list_display = ("person", "kind", "version", "given_at")
+    list_display = ("person", "kind", "version", "given_at", "withdrawn_at")
     list_filter = ("kind", "version")
     list_select_related = ("person",)
     search_fields = ("person__name",)

@@ -1,5 +1,6 @@
-"""Web pages for ties and consent: the person answers schools' invitations and gives or
-withdraws consent to bureaus' record queries in their own account; a school invites.
+"""Web pages for ties and consent: the person answers schools' invitations, gives or
+withdraws consent to bureaus' record queries and gives or withdraws their separate consent
+to holding their ID number, in their own account; a school invites.
 
 Views parse input, check who is asking and call one service each."""
 
@@ -30,6 +31,12 @@ class ConsentForm(forms.Form):
     confirm = forms.BooleanField(label=gettext_lazy(
         "I consent to this bureau querying the records of sexual offences and other crimes "
         "held on me, for the purpose above"))
+
+
+class DataConsentWithdrawForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=PersonalDataConsent.WITHDRAW_CONFIRM_LABEL,
+        error_messages={"required": PersonalDataConsent.WITHDRAW_CONFIRM_REQUIRED})
 
 
 class InviteForm(forms.Form):
@@ -75,10 +82,39 @@ def my_privacy(request):
         "person": person, "form": form, "data_form": data_form,
         "data_consent": selectors.data_consent_of(person),
         "data_attestation": selectors.data_consent_attestation_of(person),
+        "data_consent_in_force": selectors.data_consent_in_force(person),
         "consent_points": PersonalDataConsent.POINTS,
         "invitations": selectors.invitations_for_person(person)[:100],
         "consents": selectors.consents_of(person)[:100],
     }, status=400 if form.errors or data_form.errors else 200)
+
+
+@login_required
+def my_data_consent_withdraw(request):
+    """The person withdraws their separate consent to holding their ID number: a page that
+    says plainly what follows, with a box to tick (GET), then the withdrawal (POST). Only
+    their own: the person is the one signed in, never named in the address."""
+    person = _person_or_403(request.user)
+    in_force = selectors.data_consent_in_force(person)
+    form = DataConsentWithdrawForm()
+    if request.method == "POST":
+        form = DataConsentWithdrawForm(request.POST)
+        if form.is_valid():
+            try:
+                services.personal_data_consent_withdraw(actor=request.user, person=person,
+                                                        address=request_address(request))
+            except ValidationError as error:
+                form.add_error(None, error_messages(error))
+            else:
+                messages.success(request, _(
+                    "Your separate consent is withdrawn. Any approval you hold is suspended; "
+                    "the schools engaging you and the education bureau are told."))
+                return redirect(reverse("registry:my-privacy") + "#data-consent")
+    return render(request, "registry/portal/data_consent_withdraw.html", {
+        "person": person, "form": form, "in_force": in_force,
+        "consequences": PersonalDataConsent.WITHDRAWAL_CONSEQUENCES,
+        "nothing": PersonalDataConsent.NOTHING_TO_WITHDRAW,
+    }, status=400 if form.errors else 200)
 
 
 @login_required

@@ -26,7 +26,15 @@ from registry.forms import (
     RosterAddForm,
     SlotForm,
 )
-from registry.models import Engagement, Lesson, RosterMember, School, SchoolTerm
+from registry.models import (
+    Approval,
+    ApprovalHold,
+    Engagement,
+    Lesson,
+    RosterMember,
+    School,
+    SchoolTerm,
+)
 from registry.requests import (
     BadRequest,
     error_messages,
@@ -117,6 +125,12 @@ def _detail_page(request, engagement: Engagement, status: int = 200):
         "roster_form": RosterAddForm(), "lesson_form": LessonForm(),
         "reason_form": ReasonForm(),
         "menu_items": _menu_items(school_side, provider_side),
+        # a suspension the calendar made for an expired credential: the school is told so
+        # (the cause only: the other causes' reasons are not the school's to read)
+        "credential_lapsed": (engagement.status == Engagement.Status.SUSPENDED
+                              and selectors.suspensions_of(
+                                  Approval.objects.filter(pk=engagement.approval_id))
+                              .filter(cause=ApprovalHold.Cause.CREDENTIAL).exists()),
     }
     return render(request, "registry/contract/engagement.html", context, status=status)
 

@@ -4,6 +4,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
 from registry.selectors import user_role_summary
+from registry.selectors.workspace import suspended_providers_of
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -14,4 +15,6 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["roles"] = user_role_summary(self.request.user)
+        # a suspension is the first thing a provider's user must know on signing in
+        context["suspended"] = suspended_providers_of(self.request.user)
         return context

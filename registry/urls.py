@@ -84,6 +84,8 @@ school = [
 # the person signed in: privacy, invitations and consents, their sanctions
 me = [
     path("privacy/", consent_views.my_privacy, name="my-privacy"),
+    path("privacy/data-consent/withdraw/", consent_views.my_data_consent_withdraw,
+         name="my-data-consent-withdraw"),
     path("invitations/<int:pk>/", consent_views.my_invitation_answer,
          name="my-invitation-answer"),
     path("consents/<int:pk>/withdraw/", consent_views.my_consent_withdraw,

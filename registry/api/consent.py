@@ -1,9 +1,10 @@
-"""Schools' invitations and people's consent to the record query, over the API.
+"""Schools' invitations and people's consent, over the API.
 
 A school invites (the answer never says whether the person exists); the person, in their
-own account, accepts or declines and gives or withdraws consent to a bureau's query."""
+own account, accepts or declines, gives or withdraws consent to a bureau's query, and gives
+or withdraws their separate consent to the registry holding their ID number."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -13,7 +14,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from registry import selectors, services
-from registry.models import Bureau, Person, RecordQueryConsent, SchoolInvitation
+from registry.models import (
+    Bureau,
+    Person,
+    PersonalDataConsent,
+    RecordQueryConsent,
+    SchoolInvitation,
+)
 from registry.requests import (
     request_address,
     school_for,
@@ -179,3 +186,84 @@ class ConsentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         consent = services.consent_withdraw(actor=request.user,
                                             consent=get_object_or_404(self.get_queryset(), pk=pk))
         return Response(ConsentSerializer(consent).data)
+
+
+class DataConsentSerializer(serializers.ModelSerializer):
+    kind_name = serializers.CharField(source="get_kind_display", read_only=True)
+    organization_name = serializers.CharField(source="organization.name", read_only=True,
+                                              default=None, allow_null=True)
+    in_force = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = PersonalDataConsent
+        fields = ["id", "kind", "kind_name", "organization", "organization_name", "version",
+                  "given_at", "withdrawn_at", "in_force"]
+        read_only_fields = fields
+
+
+class DataConsentWithdrawSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        default=False, help_text="true: the person read what follows (GET on this address "
+                                 "lists it) and withdraws their separate consent")
+
+
+class DataConsentWithdrawalSerializer(serializers.Serializer):
+    in_force = serializers.BooleanField()
+    consequences = serializers.ListField(child=serializers.CharField())
+    confirm_label = serializers.CharField()
+
+
+def _own_person(user) -> Person:
+    person = selectors.person_of_user(user)
+    if person is None:
+        raise PermissionDenied(_("This is for a registered person, in their own account."))
+    return person
+
+
+class DataConsentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The signed-in person's own separate consent (单独同意) to the registry holding their
+    ID number: the rows on record (their own and their organization's attestation), give it
+    (again), and withdraw it after reading what follows. Never anyone else's: the person is
+    the one signed in."""
+
+    serializer_class = DataConsentSerializer
+    queryset = PersonalDataConsent.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PersonalDataConsent.objects.none()
+        person = selectors.person_of_user(self.request.user)
+        if person is None:
+            return PersonalDataConsent.objects.none()
+        return (PersonalDataConsent.objects.filter(person=person)
+                .select_related("organization").order_by("-given_at", "-pk"))
+
+    @extend_schema(request=None, responses={201: DataConsentSerializer})
+    def create(self, request):
+        consent = services.personal_data_consent_give(
+            actor=request.user, person=_own_person(request.user),
+            address=request_address(request))
+        return Response(DataConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], request=None,
+                   responses={200: DataConsentWithdrawalSerializer})
+    @extend_schema(methods=["POST"], request=DataConsentWithdrawSerializer,
+                   responses={200: DataConsentSerializer(many=True)})
+    @action(detail=False, methods=["get", "post"])
+    def withdraw(self, request):
+        """GET: what follows a withdrawal, and whether a consent is in force to withdraw;
+        POST ``{"confirm": true}``: withdraw it."""
+        person = _own_person(request.user)
+        if request.method == "GET":
+            return Response({
+                "in_force": selectors.data_consent_in_force(person) is not None,
+                "consequences": [str(p) for p in PersonalDataConsent.WITHDRAWAL_CONSEQUENCES],
+                "confirm_label": str(PersonalDataConsent.WITHDRAW_CONFIRM_LABEL)})
+        payload = DataConsentWithdrawSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if not payload.validated_data["confirm"]:
+            raise ValidationError({"confirm": PersonalDataConsent.WITHDRAW_CONFIRM_REQUIRED},
+                                  code="confirm_required")
+        rows = services.personal_data_consent_withdraw(actor=request.user, person=person,
+                                                       address=request_address(request))
+        return Response(DataConsentSerializer(rows, many=True).data)

@@ -24,6 +24,7 @@ router = router_of((
     ("engagements", engagements.EngagementViewSet, "engagement"),
     ("invitations", consent.InvitationViewSet, "invitation"),
     ("consents", consent.ConsentViewSet, "consent"),
+    ("data-consents", consent.DataConsentViewSet, "data-consent"),
     ("review-requests", sanctions.ReviewRequestViewSet, "review-request"),
     ("blacklist-proposals", sanctions.BlacklistProposalViewSet, "blacklist-proposal"),
     ("my-sanctions", sanctions.MySanctionViewSet, "my-sanction"),

@@ -210,6 +210,8 @@ class AuditAction(models.TextChoices):
         pgettext_lazy("audit", "Separate consent to hold the ID number given"))
     PERSON_DATA_CONSENT_ATTESTED = ("person.data_consent_attested",
         pgettext_lazy("audit", "Organization attested it holds the signed separate consent"))
+    PERSON_DATA_CONSENT_WITHDRAW = ("person.data_consent_withdraw",
+        pgettext_lazy("audit", "Separate consent to hold the ID number withdrawn"))
     PERSON_EDIT = "person.edit", pgettext_lazy("audit", "Personal details edited")
     PERSON_PHOTO_CONSENT = ("person.photo_consent",
         pgettext_lazy("audit", "Consent to the permit photo recorded"))

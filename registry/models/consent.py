@@ -105,6 +105,13 @@ class RecordQueryConsent(models.Model):
         return f"{self.person} → {self.bureau} ({self.purpose})"
 
 
+class PersonalDataConsentQuerySet(models.QuerySet):
+    def in_force(self):
+        """The rows that count: not withdrawn (:attr:`PersonalDataConsent.in_force`, the
+        same rule for one row)."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class PersonalDataConsent(models.Model):
     """The person's separate consent (单独同意, Personal Information Protection Law art. 29)
     to the registry holding their sensitive personal information: the resident ID number,
@@ -118,7 +125,12 @@ class PersonalDataConsent(models.Model):
     person, that it holds the person's signed separate consent form (个人信息单独同意书) to
     the same text: a row of ``Kind.ATTESTED``, given by the organization's user, naming the
     organization. It is the organization's word, not the person's: the person may still give
-    their own consent (``Kind.SELF``), which is the stronger and is the one shown first."""
+    their own consent (``Kind.SELF``), which is the stronger and is the one shown first.
+
+    The person may withdraw it in their own account (art. 15): every row in force, their
+    own and the organization's attestation, is marked withdrawn (when, by whom, from which
+    address) and counts no more; giving it again makes a new row. What "in force" means is
+    written once: :meth:`PersonalDataConsentQuerySet.in_force` and :attr:`in_force`."""
 
     class Kind(models.TextChoices):
         SELF = "self", _("Given by the person")
@@ -153,6 +165,26 @@ class PersonalDataConsent(models.Model):
     ATTESTATION_REQUIRED = _("Tick the box to confirm that you hold this person's signed "
                              "separate consent form: without it the registry may not hold "
                              "their ID number. Nothing was saved.")
+    # What follows a withdrawal, told to the person before they confirm it
+    WITHDRAWAL_CONSEQUENCES = (
+        _("The education bureau can no longer vet you: no record query (入职查询) is made "
+          "for you and no new approval is granted while your consent is withdrawn."),
+        _("Your approvals stop being in force at once: you disappear from the schools' "
+          "search, your entry permits are suspended at the school gate, and the "
+          "engagements resting on your approvals are suspended."),
+        _("The schools engaging you and the education bureau are told that your approval "
+          "is suspended (never your ID number)."),
+        _("What is already held is kept only as long as the education bureau's archive "
+          "rules require, and used for nothing else."),
+        _("You may give your consent again later on this page and ask the education "
+          "bureau to resume your approval: it decides; giving consent again does not by "
+          "itself put your approval back in force."),
+    )
+    WITHDRAW_CONFIRM_LABEL = _("I understand what follows and withdraw my separate consent.")
+    WITHDRAW_CONFIRM_REQUIRED = _("Tick the box to confirm the withdrawal. Nothing was "
+                                  "changed.")
+    NOTHING_TO_WITHDRAW = _("No separate consent of yours is in force: there is nothing to "
+                            "withdraw. Nothing was changed.")
 
     person = models.ForeignKey("registry.Person", verbose_name=_("person"),
                                on_delete=models.CASCADE, related_name="data_consents")
@@ -164,6 +196,11 @@ class PersonalDataConsent(models.Model):
     given_by = user_field(_("given by"))
     given_at = models.DateTimeField(_("given"), auto_now_add=True)
     given_from = models.GenericIPAddressField(_("given from"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_by = user_field(_("withdrawn by"), null=True)
+    withdrawn_from = models.GenericIPAddressField(_("withdrawn from"), null=True, blank=True)
+
+    objects = PersonalDataConsentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("separate consent to hold the ID number")
@@ -176,10 +213,20 @@ class PersonalDataConsent(models.Model):
                 condition=(Q(kind="self", organization__isnull=True)
                            | Q(kind="attested", organization__isnull=False)),
                 name="data_consent_attested_names_organization"),
+            # withdrawn: when and by whom, together
+            models.CheckConstraint(
+                condition=(Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True)
+                           | Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False)),
+                name="data_consent_withdrawn_says_by_whom"),
         ]
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_kind_display()}, {self.version})"
+
+    @property
+    def in_force(self) -> bool:
+        """Counts: not withdrawn (the queryset's ``in_force()``, for one row)."""
+        return self.withdrawn_at is None
 
     @property
     def is_current(self) -> bool:

@@ -31,6 +31,10 @@ class ApprovalHold(models.Model):
         # a record query found a record; held while it is confirmed, lifted when the bar is
         # refused or lifted on re-check (a confirmed bar revokes the approval instead)
         RECORD_HIT = "record_hit", _("a record query found a record, being confirmed")
+        # the person withdrew their separate consent to holding their ID number; lifted by
+        # the bureau's reinstatement, and only once the consent is in force again
+        CONSENT = "consent", _("the person withdrew their separate consent to holding "
+                               "their ID number")
 
     approval = models.ForeignKey("registry.Approval", verbose_name=_("approval"),
                                  on_delete=models.CASCADE, related_name="holds")

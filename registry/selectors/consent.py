@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 from django.utils import timezone
 
 from registry.models import (
@@ -92,9 +92,36 @@ def consents_of(person: Person) -> QuerySet:
     return RecordQueryConsent.objects.filter(person=person).select_related("bureau")
 
 
+def data_consent_in_force(person: Person) -> PersonalDataConsent | None:
+    """The person's separate consent to holding their ID number that is in force: their own
+    newest not withdrawn, else their organization's newest attestation not withdrawn; None
+    when none is (never given, or withdrawn). The one reading of "in force" that the
+    privacy page, the API, the holds and the services share."""
+    return (PersonalDataConsent.objects.filter(person=person).in_force()
+            .select_related("organization")
+            .order_by(Case(When(kind=PersonalDataConsent.Kind.SELF, then=0), default=1),
+                      "-given_at", "-pk").first())
+
+
+def people_data_consent_withdrawn(person_ids) -> set[int]:
+    """Those of ``person_ids`` who withdrew their separate consent and have not given it
+    again: a consent on record, none in force. A person registered before it was asked has
+    none on record and is not "withdrawn". One query, however many people."""
+    on_record = PersonalDataConsent.objects.filter(person_id__in=list(person_ids))
+    return set(on_record.exclude(person_id__in=on_record.in_force().values("person_id"))
+               .values_list("person_id", flat=True).distinct())
+
+
+def data_consent_withdrawn(person: Person) -> bool:
+    """Whether ``person`` withdrew their separate consent and has not given it again
+    (:func:`people_data_consent_withdrawn`)."""
+    return person.pk in people_data_consent_withdrawn([person.pk])
+
+
 def data_consent_of(person: Person) -> PersonalDataConsent | None:
-    """The person's own newest separate consent to holding their ID number, or None
-    (registered before it was asked, or by their organization)."""
+    """The person's own newest separate consent to holding their ID number (in force or
+    withdrawn: see ``in_force``), or None (registered before it was asked, or by their
+    organization)."""
     return (PersonalDataConsent.objects
             .filter(person=person, kind=PersonalDataConsent.Kind.SELF)
             .order_by("-given_at", "-pk").first())

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -19,17 +19,25 @@ from django.utils.translation import gettext_lazy as _
 
 from registry import notifications
 from registry.models import (
+    Approval,
+    ApprovalHold,
     AuditAction,
     Bureau,
+    Engagement,
     Organization,
     Person,
     PersonalDataConsent,
     RecordQueryConsent,
     RecordRequery,
+    RosterMember,
     School,
     SchoolInvitation,
 )
+from registry.selectors.consent import data_consent_withdrawn, people_data_consent_withdrawn
+from registry.selectors.sanctions import bureau_staff, users_acting_for
 from registry.services.core import audit_record, person_register
+from registry.services.holds import approval_suspend
+from registry.services.sanction_reach import CONSENT, sanction_fan_out
 from registry.validators import (
     id_number_digest,
     mask_id_number,
@@ -173,12 +181,115 @@ def personal_data_consent_give(*, actor, person: Person,
     holding their ID number and phone (the text of ``PersonalDataConsent.VERSION``);
     recorded with when and from which address."""
     _require_own_account(actor, person)
+    again = data_consent_withdrawn(person)
     consent = PersonalDataConsent.objects.create(
         person=person, version=PersonalDataConsent.VERSION, given_by=actor,
         given_from=address or None)
     audit_record(actor=actor, action=AuditAction.PERSON_DATA_CONSENT, target=consent,
-                 to_state="given", data={"person": person.pk, "version": consent.version})
+                 to_state="given", data={"person": person.pk, "version": consent.version,
+                                         "after_withdrawal": again})
+    if again:  # the bureaus decide whether to resume what the withdrawal suspended
+        held = Approval.objects.filter(person=person, status=Approval.Status.SUSPENDED,
+                                       holds__cause=ApprovalHold.Cause.CONSENT,
+                                       holds__lifted_at__isnull=True)
+        _tell_bureaus(person, Bureau.objects.filter(jurisdiction__in=held.values(
+            "jurisdiction")), subject=gettext(
+            "%(person)s has given their separate consent again") % {"person": person.name},
+            body=gettext("They may ask you to resume their approvals suspended when they "
+                         "withdrew it: a reinstatement now lifts that hold. Nothing is "
+                         "resumed until you decide."))
     return consent
+
+
+@transaction.atomic
+def personal_data_consent_withdraw(*, actor, person: Person,
+                                   address: str | None = None) -> list[PersonalDataConsent]:
+    """The person withdraws, in their own account, their separate consent to the registry
+    holding their ID number and phone (PIPL art. 15): every row in force, their own and an
+    organization's attestation, is marked withdrawn (when, by whom, from which address)
+    and audited. In the same transaction the processing stops beyond storage (art. 47):
+    their approvals in force or suspended are held for ``consent`` (out of search and
+    off the gate's permits; nothing but their consent given again answers it), the
+    engagements resting on them are suspended and their schools told, the schools with
+    them on a roster told, and the bureaus concerned told (never the ID number). Nothing
+    in force: refused (``nothing_to_do``), nothing written. Returns the rows withdrawn."""
+    _require_own_account(actor, person)
+    # the person's row is the lock: two withdrawals at once, the second finds nothing
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    rows = list(PersonalDataConsent.objects.select_for_update().filter(person=person)
+                .in_force().order_by("pk"))
+    if not rows:
+        raise ValidationError(PersonalDataConsent.NOTHING_TO_WITHDRAW, code="nothing_to_do")
+    now = timezone.now()
+    for row in rows:
+        row.withdrawn_at, row.withdrawn_by, row.withdrawn_from = now, actor, address or None
+    PersonalDataConsent.objects.bulk_update(
+        rows, ["withdrawn_at", "withdrawn_by", "withdrawn_from"])
+    audit_record(actor=actor, action=AuditAction.PERSON_DATA_CONSENT_WITHDRAW, target=person,
+                 from_state="given", to_state="withdrawn",
+                 data={"consents": [r.pk for r in rows],
+                       "attestations": sorted({r.organization_id for r in rows
+                                               if r.organization_id})})
+    reason = gettext("The person withdrew their separate consent to the registry holding "
+                     "their ID number.")
+    approvals = list(Approval.objects.select_for_update()
+                     .filter(person=person, status__in=[Approval.Status.APPROVED,
+                                                        Approval.Status.SUSPENDED])
+                     .order_by("pk"))
+    in_force = [a for a in approvals if a.status == Approval.Status.APPROVED]
+    for approval in approvals:  # one already suspended is held for the consent too
+        approval_suspend(actor=actor, approval=approval, reason=reason,
+                         cause=ApprovalHold.Cause.CONSENT)
+    reached = sanction_fan_out(actor=actor, approvals=in_force, action=CONSENT, reason=reason)
+    _tell_rostering_schools(person, approvals, told_engagements=reached["engagements"])
+    open_approvals = Approval.objects.filter(person=person,
+                                             status__in=Approval.OPEN_STATUSES)
+    vetting = RecordQueryConsent.objects.filter(person=person, withdrawn_at=None)
+    _tell_bureaus(person, Bureau.objects.filter(
+        Q(jurisdiction__in=open_approvals.values("jurisdiction"))
+        | Q(pk__in=vetting.values("bureau"))),
+        subject=gettext("%(person)s withdrew their separate consent to holding their ID "
+                        "number") % {"person": person.name},
+        body=gettext("%(count)d of their approvals are suspended and cannot be reinstated, "
+                     "no record query may be made and no approval granted, until they give "
+                     "it again. What is held is kept only as long as the archive rules "
+                     "require and used for nothing else.") % {"count": len(approvals)})
+    return rows
+
+
+def _tell_bureaus(person: Person, bureaus, *, subject: str, body: str) -> None:
+    """Tell the clerks and administrators of ``bureaus`` about ``person``."""
+    for bureau in bureaus.order_by("pk"):
+        notifications.notify(
+            users=[*bureau_staff(bureau, "clerk_bureau"),
+                   *bureau_staff(bureau, "administer_bureau")],
+            subject=subject, body=body, url=reverse("registry:bureau", args=[bureau.pk]),
+            about=person)
+
+
+def _tell_rostering_schools(person: Person, approvals, *, told_engagements) -> None:
+    """The schools with ``person`` on the roster of a live engagement (an organization's,
+    resting on its approval: the fan-out told only those engaging the person): their
+    permit there is suspended with the approval."""
+    engagements = (RosterMember.objects
+                   .filter(person=person, approval__in=approvals, removed_at=None,
+                           engagement__status__in=[*Engagement.LIVE_STATUSES,
+                                                   Engagement.Status.SUSPENDED],
+                           engagement__ends_on__gte=timezone.localdate())
+                   .exclude(engagement_id__in=told_engagements))
+    school_ids = set(engagements.values_list("engagement__school_id", flat=True))
+    users = users_acting_for("school", "act_for_school", school_ids)
+    if users:
+        notifications.notify(
+            users=users,
+            subject=gettext("%(person)s's approval is suspended: consent withdrawn") % {
+                "person": person.name},
+            body=gettext("%(person)s withdrew their consent to the registry holding their "
+                         "personal data: their approval is no longer in force and their "
+                         "entry permit is suspended; they may not teach or enter the "
+                         "school. Arrange cover for the sessions affected.") % {
+                "person": person.name},
+            url=reverse("registry:school-engagements"), about=person)
 
 
 @transaction.atomic
@@ -252,7 +363,8 @@ def requery_consents(requeries) -> dict[int, str]:
     query, dated at most ``REQUERY_CONSENT_LEAD`` before the re-query opened, uploaded and
     verified by a clerk: staff registered by their organization have no account to consent
     in, and are re-queried every year all the same), or "" (none: the query cannot be
-    made). One query, and one per registered check, however many re-queries."""
+    made; nor for a person who withdrew their separate consent to holding their ID
+    number). Two queries, and one per registered check, however many re-queries."""
     requeries = list(requeries)
     if not requeries:
         return {}
@@ -261,6 +373,8 @@ def requery_consents(requeries) -> dict[int, str]:
         person_id__in=people, bureau_id__in={r.bureau_id for r in requeries},
         purpose=RecordQueryConsent.Purpose.REQUERY, withdrawn_at=None,
         given_by_id=F("person__user_id")).values_list("person_id", "bureau_id"))
+    # withdrawn separate consent: no query of the ID number, whatever the consent to it
+    withdrawn = people_data_consent_withdrawn(people)
     signed: dict[int, datetime.date] = {}
     for check in _requery_consent_forms:
         for person_id, day in check(people).items():
@@ -269,7 +383,8 @@ def requery_consents(requeries) -> dict[int, str]:
     for requery in requeries:
         day = signed.get(requery.person_id)
         answers[requery.pk] = (
-            "account" if (requery.person_id, requery.bureau_id) in in_account
+            "" if requery.person_id in withdrawn
+            else "account" if (requery.person_id, requery.bureau_id) in in_account
             else "form" if day is not None and day >= requery.opened_on - REQUERY_CONSENT_LEAD
             else "")
     return answers

@@ -27,6 +27,7 @@ from registry.models import (
 )
 from registry.models.subjects import one_subject
 from registry.roles import ROLE_PERMISSIONS, Role
+from registry.selectors.consent import data_consent_withdrawn
 from registry.selectors.sanctions import is_blacklisted
 from registry.services.availability import availability_refresh
 from registry.services.search import search_availability_refresh, search_index_refresh
@@ -400,11 +401,16 @@ def approval_transition(
 def approval_approve(*, actor, approval, valid_from, valid_until, reason=""):
     """The notice period passed: the approval takes effect for its term. Never for a
     provider blacklisted since it applied (``approval_open_check`` asked when it applied and
-    at the decision; the bar may have come during the public notice)."""
+    at the decision; the bar may have come during the public notice), nor for a person who
+    has withdrawn their separate consent to holding their ID number."""
     subject = approval.subject
     if is_blacklisted(uscc=getattr(subject, "uscc", None),
                       id_number=getattr(subject, "id_number", None)):
         raise ValidationError(BLACKLISTED, code="blacklisted")
+    if approval.person_id and data_consent_withdrawn(approval.person):
+        raise ValidationError(_("The person has withdrawn their separate consent to the "
+                                "registry holding their ID number: no approval takes effect "
+                                "until they give it again."), code="consent_withdrawn")
     return approval_transition(actor=actor, approval=approval, to=Approval.Status.APPROVED,
                                reason=reason, valid_from=valid_from, valid_until=valid_until)
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Approval, ApprovalHold
+from registry.selectors.consent import data_consent_withdrawn
 from registry.selectors.sanctions import is_blacklisted
 from registry.services.core import _require_reason, approval_transition, audit_record
 from registry.services.sanction_reach import sanction_fan_out
@@ -38,11 +39,20 @@ def approval_hold_check_register(check: Callable[[Approval], dict]) -> None:
         _hold_checks.append(check)
 
 
+def _consent_withdrawn(approval: Approval) -> bool:
+    """Whether the person of ``approval`` has withdrawn their separate consent to holding
+    their ID number (and not given it again): then nothing answers :attr:`Cause.CONSENT`."""
+    return approval.person_id is not None and data_consent_withdrawn(approval.person)
+
+
 def approval_held_by(approval: Approval) -> list[str]:
-    """What keeps ``approval`` out of service: its open holds' causes, and ``blacklist``
-    when its provider is barred."""
+    """What keeps ``approval`` out of service: its open holds' causes, ``consent`` while
+    its person's separate consent is withdrawn (held or not), and ``blacklist`` when its
+    provider is barred."""
     causes = list(ApprovalHold.objects.filter(approval=approval, lifted_at__isnull=True)
                   .order_by("placed_at", "pk").values_list("cause", flat=True))
+    if Cause.CONSENT not in causes and _consent_withdrawn(approval):
+        causes.append(Cause.CONSENT)
     subject = approval.subject
     if is_blacklisted(uscc=getattr(subject, "uscc", None),
                       id_number=getattr(subject, "id_number", None)):
@@ -102,6 +112,9 @@ def approval_reinstate(*, actor, approval: Approval, reason: str,
         return approval_transition(actor=actor, approval=approval,
                                    to=Approval.Status.APPROVED, reason=reason)
     causes = [str(c) for c in causes]
+    if Cause.CONSENT in causes and _consent_withdrawn(locked):
+        # only the person's consent, given again, answers its withdrawal: the hold stays
+        causes.remove(Cause.CONSENT)
     answered = ApprovalHold.objects.filter(approval=locked, lifted_at__isnull=True,
                                            cause__in=causes)
     lifted = list(answered.values_list("cause", flat=True))

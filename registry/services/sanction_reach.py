@@ -26,6 +26,12 @@ SUSPEND, TERMINATE, RESTORE = "suspend", "terminate", "restore"
 # the approval ran out (a renewal that never came): its engagements end as on a revocation,
 # told in words that do not say "revoked"
 EXPIRE = "expire"
+# the person withdrew their separate consent (no sanction): their engagements are suspended
+# as on a suspension, told in words that do not blame the bureau
+CONSENT = "consent"
+# the calendar suspended it: a credential it rests on expired unrenewed (no sanction, nothing
+# to answer); its engagements are suspended as on a suspension, told what lapsed
+CREDENTIAL = "credential"
 
 
 @transaction.atomic
@@ -77,7 +83,9 @@ def engagements_status_set(*, actor, engagements, to: str, reason: str) -> list[
 def sanction_fan_out(*, actor, approvals: list[Approval], action: str,
                      reason: str) -> dict:
     """The consequences of suspending (``suspend``), revoking (``terminate``), letting
-    expire (``expire``) or reinstating (``restore``) ``approvals`` (all of one provider):
+    expire (``expire``), suspending on the person's withdrawal of consent (``consent``) or
+    on an expired credential (``credential``), or reinstating (``restore``) ``approvals``
+    (all of one provider):
     their live engagements follow (an expiry terminates them), and the provider's users,
     its roster and the schools concerned are told now.
     Returns what was done (ids of engagements changed, how many users were told)."""
@@ -89,18 +97,21 @@ def sanction_fan_out(*, actor, approvals: list[Approval], action: str,
     today = timezone.localdate()
     engagements = Engagement.objects.filter(approval_id__in=approval_ids, ends_on__gte=today)
     changed = engagements_status_set(actor=actor, engagements=engagements,
-                                     to=TERMINATE if action == EXPIRE else action,
+                                     to={EXPIRE: TERMINATE, CONSENT: SUSPEND,
+                                         CREDENTIAL: SUSPEND}.get(action, action),
                                      reason=reason)
     school_ids = set(Engagement.objects.filter(pk__in=changed).values_list("school_id",
                                                                            flat=True))
     provider_users = _provider_users(subject)
     school_users = users_acting_for("school", "act_for_school", school_ids)
-    words = {"provider": subject.name, "count": len(changed)}
+    words = {"provider": subject.name, "count": len(changed), "reason": reason}
     headline = {
         SUSPEND: _("%(provider)s is suspended by the education bureau"),
         TERMINATE: _("%(provider)s's approval is revoked by the education bureau"),
         RESTORE: _("%(provider)s's suspension is lifted"),
         EXPIRE: _("%(provider)s's approval has expired"),
+        CONSENT: _("%(provider)s's approval is suspended: consent withdrawn"),
+        CREDENTIAL: _("%(provider)s's approval is suspended: a credential has expired"),
     }[action] % words
     provider_body = {
         SUSPEND: _("Your approval is suspended: you may not start or continue teaching in "
@@ -111,6 +122,14 @@ def sanction_fan_out(*, actor, approvals: list[Approval], action: str,
         RESTORE: _("Your approval is back in force: %(count)d engagements are restored."),
         EXPIRE: _("Your approval has expired: %(count)d engagements are terminated. A new "
                   "application is needed to serve again."),
+        CONSENT: _("The separate consent to the registry holding %(provider)s's ID number "
+                   "is withdrawn: the approval is suspended and %(count)d engagements are "
+                   "suspended. Consent may be given again on the person's privacy page; "
+                   "the education bureau then decides whether to resume the approval."),
+        CREDENTIAL: _("Your approval is suspended (%(reason)s): you may not start or "
+                      "continue teaching in schools until the education bureau has verified "
+                      "the renewal (%(count)d engagements are suspended). What to renew, and "
+                      "by when, is on your page."),
     }[action] % words
     school_body = {
         SUSPEND: _("%(count)d of your engagements with %(provider)s are suspended: the "
@@ -125,6 +144,16 @@ def sanction_fan_out(*, actor, approvals: list[Approval], action: str,
         EXPIRE: _("%(count)d of your engagements with %(provider)s are terminated: its "
                   "approval has expired. Choose another approved provider through the "
                   "search."),
+        CONSENT: _("%(count)d of your engagements with %(provider)s are suspended: the "
+                   "person withdrew their consent to the registry holding their personal "
+                   "data, so their approval is no longer in force and they may not teach or "
+                   "enter the school. Arrange cover for the sessions affected; you will be "
+                   "told if the approval is resumed."),
+        CREDENTIAL: _("%(count)d of your engagements with %(provider)s are suspended: a "
+                      "credential its approval rests on has expired and its renewal is not "
+                      "verified yet, so its staff may not teach or enter the school. Arrange "
+                      "cover for the sessions affected; you will be told when the approval "
+                      "is back in force."),
     }[action] % words
     notify(users=provider_users, subject=headline, body=provider_body,
            url=_provider_page(subject), about=subject)

@@ -36,9 +36,11 @@ from registry.services.core import (
 from registry.services.holds import approval_reinstate, approval_suspend
 from registry.services.sanction_reach import sanction_fan_out
 
-# what the bureau's reinstatement answers: its own sanctions (a record hit is answered by
-# the bar's decision, registry.services.holds.record_hit_answered)
-BUREAU_CAUSES = (ApprovalHold.Cause.SANCTION,)
+# what the bureau's reinstatement answers: its own sanctions, and a person's withdrawal of
+# their separate consent once they have given it again (the bureau decides to resume; while
+# it is withdrawn, approval_reinstate leaves that hold in place). A record hit is answered
+# by the bar's decision, registry.services.holds.record_hit_answered.
+BUREAU_CAUSES = (ApprovalHold.Cause.SANCTION, ApprovalHold.Cause.CONSENT)
 
 
 def _require_admin(actor, bureau: Bureau) -> None:

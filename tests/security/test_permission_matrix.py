@@ -300,10 +300,15 @@ TABLE = [
     row(api("invitations/{pk}/withdraw/"), *SCHOOL_OWN),
     row(api("consents/"), *USERS),
     row(api("consents/{pk}/withdraw/"), *NOBODY2),
+    # the separate consent to hold the ID number: the person's own rows (none for these
+    # roles), and its withdrawal, asked only by the person themself (no role here is one)
+    row(api("data-consents/"), *USERS),
+    row(api("data-consents/withdraw/"), *NOBODY),
     row(api("personal-data-accesses/"), *USERS),
     row("registry/me/privacy/", *NOBODY),
     row("registry/me/invitations/<int:pk>/", *NOBODY2),
     row("registry/me/consents/<int:pk>/withdraw/", *NOBODY2),
+    row("registry/me/privacy/data-consent/withdraw/", *NOBODY),
     row("registry/school/invitations/", *ONLY_SCHOOL),
     row("registry/school/invitations/<int:pk>/withdraw/", *SCHOOL_OWN),
     # from its accepted invitation, the school asks a bureau to vet the person

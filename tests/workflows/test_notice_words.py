@@ -65,9 +65,9 @@ def test_a_reminder_gives_the_days_left_when_delivered_and_links_to_the_document
     # then the reminder says how many days are left on the day it arrives
     [note] = w.provider.notifications.filter(subject__contains="责任保险")
     assert f"责任保险 还有 {days} 天到期（2026年12月25日）" in note.body, note.body
-    # and it leads to the page where the holder uploads the renewal
+    # and it leads to the page where the holder uploads the renewal, at its upload form
     page = reverse("documents:subject", args=["organization", w.organization.pk])
-    assert note.url == page
+    assert note.url == f"{page}?type=liability_insurance#upload"
     client.force_login(w.provider)
     response = client.get(note.url)
     assert response.status_code == 200
@@ -96,7 +96,8 @@ def test_a_persons_reminder_links_to_that_persons_documents(world, client):
     # then it names the days left and leads to the person's documents, which they may open
     [note] = Notification.objects.filter(user=user, subject__contains=kind.name)
     assert f"{kind.name} 还有 20 天到期" in note.body, note.body
-    assert note.url == reverse("documents:subject", args=["person", person.pk])
+    assert note.url == (reverse("documents:subject", args=["person", person.pk])
+                        + f"?type={kind.code}#upload")
     client.force_login(user)
     assert client.get(note.url).status_code == 200
 

@@ -81,7 +81,10 @@ def refuse_without_high_risk_qualification(person: Person, categories) -> None:
 def consent_counts(person: Person, bureau: Bureau) -> bool:
     """Whether the person's consent to ``bureau``'s record query is on record: given in their
     own account (and not withdrawn), or a signed consent form (知情同意书) a clerk verified.
-    An unreviewed upload counts for nothing."""
+    An unreviewed upload counts for nothing, and nothing counts while the person has
+    withdrawn their separate consent to the registry holding their ID number."""
+    if registry_selectors.data_consent_withdrawn(person):
+        return False
     if registry_selectors.consent_in_force(person, bureau) is not None:
         return True
     return Document.objects.filter(

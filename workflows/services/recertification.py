@@ -158,9 +158,9 @@ def _suspend_expired(pk: int, today: datetime.date) -> bool:
     except InvalidTransition:
         return False
     # as any suspension: its live engagements are suspended, and the schools engaging it
-    # and the people on its rosters are told
-    registry_services.sanction_fan_out(actor=None, approvals=[approval], action="suspend",
-                                       reason=reason)
+    # and the people on its rosters are told (that a credential lapsed: no bureau's sanction)
+    registry_services.sanction_fan_out(actor=None, approvals=[approval],
+                                       action="credential", reason=reason)
     # one case per approval at a time: one reinstated by another way (a sanction lifted)
     # while its case waits for the renewal is suspended again under it
     if not RecertificationProcess.objects.filter(approval=approval,

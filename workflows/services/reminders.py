@@ -4,6 +4,7 @@ once each) and the daily digest to each bureau's clerks."""
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -84,10 +85,13 @@ def _required_of_holder(document: Document) -> bool:
 
 def _documents_page(document: Document) -> str:
     """Where the holder uploads the renewal: the subject's documents page (its checklist and
-    upload form), which each of ``recipients.holders_of`` may open."""
+    upload form), which each of ``recipients.holders_of`` may open, at its upload form with
+    the expiring document's type chosen (as a re-certification's due list links)."""
     if document.person_id:
-        return reverse("documents:subject", args=["person", document.person_id])
-    return reverse("documents:subject", args=["organization", document.organization_id])
+        page = reverse("documents:subject", args=["person", document.person_id])
+    else:
+        page = reverse("documents:subject", args=["organization", document.organization_id])
+    return f"{page}?{urlencode({'type': document.document_type.code})}#upload"
 
 
 def reminders_deliver(*, limit: int = 500) -> int:
