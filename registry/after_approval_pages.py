@@ -68,5 +68,6 @@ def requery_record(request, bureau_id: int, pk: int):
             messages.error(request, message)
         return render(request, "registry/error.html", {"errors": error_messages(error)},
                       status=400)
-    messages.success(request, _("Re-query recorded."))
+    # "复查" is the person's re-check of a hit: the yearly query is named as such
+    messages.success(request, _("Yearly record query recorded."))
     return redirect("registry:requeries", bureau_id=bureau.pk)

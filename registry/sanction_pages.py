@@ -184,10 +184,12 @@ def _rechecking_bureau(user, bureau_id) -> Bureau:
 def rechecks(request, bureau_id: int):
     bureau = _rechecking_bureau(request.user, bureau_id)
     queue = selectors.rechecks_for(request.user).filter(proposal__bureau=bureau)
+    waiting = list(queue.filter(status="open")[:200])
+    for recheck in waiting:  # one form each, with its own field ids (labels find theirs)
+        recheck.decide_form = RecheckDecideForm(auto_id=f"id_recheck{recheck.pk}_%s")
     return render(request, "registry/bureau/rechecks.html", {
-        "bureau": bureau, "open": queue.filter(status="open")[:200],
-        "decided": queue.exclude(status="open").order_by("-decided_at", "-pk")[:50],
-        "form": RecheckDecideForm()})
+        "bureau": bureau, "open": waiting,
+        "decided": queue.exclude(status="open").order_by("-decided_at", "-pk")[:50]})
 
 
 @login_required

@@ -24,8 +24,6 @@ from .blacklist import (
     provider_within_reach,
     provincial_bureau,
     reach_check_register,
-    recheck_decide,
-    recheck_request,
     sanction_evidence_open,
 )
 from .changes import change_request_review, may_review, provider_edit
@@ -129,6 +127,7 @@ from .policy import (
     offerings_screen,
 )
 from .publications import publication_preview, publication_publish
+from .recheck import recheck_decide, recheck_request
 from .review_hooks import review_case_opener_register, review_case_request
 from .review_requests import incident_report, review_request_close, review_request_open
 from .rosters import (

@@ -1,6 +1,7 @@
 """Blacklisting (拉黑): proposed below, confirmed or refused by a second person (four
-eyes), and the re-check (复查) of a record hit. A confirmed blacklisting revokes the
-provider's approvals through the sanctions of ``registry.services.sanctions``."""
+eyes). A confirmed blacklisting revokes the provider's approvals through the sanctions of
+``registry.services.sanctions``; the re-check (复查) of a record hit is
+``registry.services.recheck``'s."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from registry.models import (
     Jurisdiction,
     Organization,
     Person,
-    RecheckRequest,
     SanctionEvidence,
 )
 from registry.notifications import notify
@@ -401,11 +401,33 @@ def person_bar_for_record_hit(*, actor, bureau: Bureau, person: Person,
            # who and what are on the page, for those who may see them: never in an email
            body=_("A record query found a record. Confirm or refuse the bar on the page."),
            url=_url("blacklist-proposals", bureau.pk), about=bureau)
-    notify(users=_provider_users_of_person(person),
+    readers = _provider_users_of_person(person)
+    notify(users=readers,
            subject=_("News from the education bureau"),
            body=_("There is news for you from the education bureau. Sign in to read it."),
            url=_url("my-sanctions"), about=bureau)
+    if not readers and person.organization_id:
+        _employer_asked_to_invite(person)
     return proposal
+
+
+def _employer_asked_to_invite(person: Person) -> None:
+    """A person with no account of their own could neither read the news of their record
+    hit nor ask for a re-check: their organization is asked to invite them to claim their
+    record (its administrator sends invitations), and is not told what the news is."""
+    organization = person.organization
+    words = {"person": person.name}
+    if organization.administrator_id and organization.administrator.is_active:
+        users, url = [organization.administrator], _url("portal-invite", organization.pk)
+    else:
+        users = users_acting_for("organization", "act_for_organization", [organization.pk])
+        url = _url("portal-person", person.pk)
+    notify(users=users, subject=_("The education bureau has news for %(person)s") % words,
+           body=_("There is news from the education bureau that only %(person)s may read and "
+                  "answer. %(person)s has no account of their own: your organization's "
+                  "administrator invites them to claim their record with their own account; "
+                  "then ask them to sign in.") % words,
+           url=url, about=organization)
 
 
 def _provider_users_of_person(person: Person) -> list:
@@ -419,82 +441,3 @@ def _provider_users_of_person(person: Person) -> list:
 def may_act_as_person(user, person: Person) -> bool:
     return bool(user and user.is_authenticated) and (
         person.user_id == user.pk or user.has_perm("registry.act_for_person", person))
-
-
-# --- re-check (复查) of a record hit ---------------------------------------------------
-
-@transaction.atomic
-def recheck_request(*, actor, proposal: BlacklistProposal, statement: str,
-                    evidence_files=()) -> RecheckRequest:
-    """The person asks, once, for a re-check of a record hit, with a statement and
-    evidence; the bureau's clerks and administrators are told."""
-    proposal = _lock(proposal)
-    if proposal.kind != BlacklistProposal.Kind.RECORD_HIT or not proposal.person_id or \
-            not may_act_as_person(actor, proposal.person):
-        raise PermissionDenied
-    statement = (statement or "").strip()
-    if not statement:
-        raise ValidationError({"statement": _("Say why the record should be checked again.")})
-    if RecheckRequest.objects.filter(proposal=proposal).exists():
-        raise ValidationError(_("You have already asked for a re-check of this record."),
-                              code="already_asked")
-    if proposal.status not in (BlacklistProposal.Status.PROPOSED,
-                               BlacklistProposal.Status.CONFIRMED):
-        raise ValidationError(_("This record hit no longer bars you: there is nothing to "
-                                "re-check."))
-    recheck = RecheckRequest.objects.create(proposal=proposal, statement=statement,
-                                            requested_by=actor)
-    files = _evidence_store(actor=actor, files=evidence_files, recheck=recheck)
-    audit_record(actor=actor, action="blacklist.recheck_request", target=recheck,
-                 to_state=recheck.status, reason=statement,
-                 data={"proposal": proposal.pk, "evidence_files": len(files)})
-    bureau = proposal.bureau
-    notify(users=[*bureau_staff(bureau, "clerk_bureau"),
-                  *bureau_staff(bureau, "administer_bureau")],
-           subject=_("A re-check (复查) is waiting"),
-           body=_("A person asks for a re-check of a record hit: see the queue."),
-           url=_url("rechecks", bureau.pk), about=bureau)
-    return recheck
-
-
-@transaction.atomic
-def recheck_decide(*, actor, recheck: RecheckRequest, outcome: str,
-                   reason: str) -> RecheckRequest:
-    """A clerk or administrator of the bureau who neither recorded the hit nor confirmed
-    it decides the re-check: upheld (nothing changes) or lifted (the pending bar is
-    dropped, or the blacklisting ends now; revoked approvals stay revoked)."""
-    _require_reason(reason)
-    recheck = (RecheckRequest.objects.select_for_update(of=("self",))
-               .select_related("proposal").get(pk=recheck.pk))
-    proposal = _lock(recheck.proposal)
-    bureau = proposal.bureau
-    if actor is None or not (actor.has_perm("registry.clerk_bureau", bureau)
-                             or actor.has_perm("registry.administer_bureau", bureau)):
-        raise PermissionDenied
-    if actor.pk in (proposal.proposed_by_id, proposal.decided_by_id):
-        raise PermissionDenied(_("Someone who neither recorded nor confirmed the record hit "
-                                 "must re-check it."))
-    if outcome not in (RecheckRequest.Status.UPHELD, RecheckRequest.Status.LIFTED):
-        raise ValidationError({"outcome": _("Uphold or lift.")})
-    previous = recheck.apply_transition(outcome)
-    recheck.decided_by, recheck.decided_at = actor, timezone.now()
-    recheck.decision_reason = reason.strip()
-    recheck.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    if outcome == RecheckRequest.Status.LIFTED:
-        was = proposal.apply_transition(BlacklistProposal.Status.LIFTED)
-        proposal.save(update_fields=["status"])
-        lifted = Blacklisting.objects.filter(proposal=proposal, lifted_at__isnull=True).update(
-            lifted_at=timezone.now())
-        audit_record(actor=actor, action="blacklist.lift", target=proposal, from_state=was,
-                     to_state=proposal.status, reason=recheck.decision_reason,
-                     data={"recheck": recheck.pk, "blacklisting_ended": bool(lifted)})
-        record_hit_answered(actor=actor, person=proposal.person, reason=recheck.decision_reason)
-    audit_record(actor=actor, action="blacklist.recheck_decide", target=recheck,
-                 from_state=previous, to_state=recheck.status, reason=recheck.decision_reason)
-    notify(users=[recheck.requested_by, *_provider_users_of_person(proposal.person)],
-           subject=_("Your re-check has been decided"),
-           body=_("The education bureau has decided your re-check. Sign in to read it."),
-           url=_url("my-sanctions"), about=bureau)
-    return recheck
-
-

@@ -131,6 +131,15 @@ def menu_sections(user) -> list[dict]:
                           _url("registry:blacklist-proposals", bureau.pk), "how_to_reg"))
             items.append((_("Yearly review of the list: %(name)s") % {"name": bureau.name},
                           _url("workflows:list-reviews", bureau.pk), "playlist_add_check"))
+        # the record-query work of the bureaus they clerk or administer: the re-checks (复查)
+        # people ask for, and the yearly re-queries (one query more, for clerks only)
+        clerked = (list(objects_for_role(user, Role.BUREAU_CLERK, "registry.bureau")[:5])
+                   if Role.BUREAU_CLERK in groups else [])
+        for bureau in {b.pk: b for b in [*administered, *clerked]}.values():
+            items.append((_("Re-checks (复查): %(name)s") % {"name": bureau.name},
+                          _url("registry:rechecks", bureau.pk), "rate_review"))
+            items.append((_("Yearly record re-queries: %(name)s") % {"name": bureau.name},
+                          _url("registry:requeries", bureau.pk), "manage_search"))
         # publishing, large exports and the yearly review run in the worker
         items.append((_("My background jobs"), _url("registry:job-list"), "hourglass_top"))
         if administered:
