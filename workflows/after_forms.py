@@ -2,6 +2,7 @@
 documents (re-certification) and the annual review (年审)."""
 
 from django import forms
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from registry.formatting import local_date
@@ -63,16 +64,17 @@ class AnnualReviewForm(ConfirmMixin, TaskForm):
         super().__init__(*args, **kwargs)
         self.add_confirm_field()
         self.evidence = annual_review.annual_review_evidence(self.case)
-        self.fields["decision"].help_text = " ".join(
+        self.fields["decision"].help_text = " ".join(str(part) for part in
             [_("%(n)d engagements this year; %(i)d incidents.") % {
                 "n": self.evidence["engagements"], "i": len(self.evidence["incidents"])},
-             self._ratings_text(),
+             self._ratings_text(), self._incidents_text(), self._review_case_text(),
              _("Required documents expired: %(d)d; yearly record re-queries not done: %(q)d; "
                "%(renew)s") % {
                  "d": self.evidence["documents_expired"],
                  "q": self.evidence["requeries_missing"],
                  "renew": _("it may be renewed once (1+1).") if self.evidence["renewable"]
-                 else _("it has been renewed once: a new selection follows its term.")}])
+                 else _("it has been renewed once: a new selection follows its term.")}]
+            if part)
 
     def _ratings_text(self) -> str:
         """The term ratings on the rubric (学期考核) of the approval's current term."""
@@ -91,25 +93,55 @@ class AnnualReviewForm(ConfirmMixin, TaskForm):
             for t in evidence["terms"]]
         return text + " " + _("By term: %(terms)s.") % {"terms": "; ".join(terms)}
 
+    def _incidents_text(self) -> str:
+        """What each incident of the year was, so the decision does not rest on a count."""
+        incidents = self.evidence["incidents"]
+        if not incidents:
+            return ""
+        return _("Incidents: %(incidents)s.") % {"incidents": "; ".join(
+            _("%(date)s at %(school)s, %(kind)s: %(what)s") % {
+                "date": local_date(i.occurred_on), "school": i.engagement.school.name,
+                "kind": i.get_kind_display(), "what": Truncator(i.description).chars(80)}
+            for i in incidents)}
+
+    def _review_case_text(self) -> str:
+        case = self.evidence["open_review_case"]
+        if case is None:
+            return ""
+        return _("A review case about this provider is still open (#%(case)d): its outcome "
+                 "may weigh on this decision.") % {"case": case.pk}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "renew" and not self.evidence["renewable"]:
+            self.add_error("decision", _("This approval has already been renewed once "
+                                         "(1+1): a new selection is needed."))
+        self.clean_confirmation(cleaned)
+        return cleaned
+
     def consequence(self, cleaned) -> str:
+        until = self.evidence["valid_until"]
         return {
-            "keep": _("The approval stays in force for another year."),
+            "renew": _("The approval is renewed once (1+1), until %(date)s; after that a new "
+                       "selection is needed. The provider is told.") % {
+                "date": _date(self.evidence["renewal_end"])},
+            "keep": _("The approval stays in force until its term ends on %(date)s, without "
+                      "renewal.") % {"date": _date(until)},
             "suspend": _("The approval is suspended at once: the provider disappears from "
                          "the lists schools choose from until it is restored."),
             "revoke": _("The approval is revoked for good: the provider disappears from the "
                         "lists and must apply anew."),
         }.get(cleaned.get("decision"), "")
 
-    def clean(self):
-        cleaned = super().clean()
-        self.clean_confirmation(cleaned)
-        return cleaned
-
     def perform(self) -> bool:
         annual_review.annual_review_decide(actor=self.user, case=self.case,
                                            decision=self.cleaned_data["decision"],
                                            reason=self.cleaned_data["reason"])
         return True
+
+
+def _date(day) -> str:
+    return local_date(day) if day else "—"
 
 
 # the API performs a task with the form of its node (services.task_perform)

@@ -71,6 +71,7 @@ class ReviewCaseView(LoginRequiredMixin, generic.View):
                    "response_files": [e for e in evidence if e.step == "response"],
                    "rectification_files": [e for e in evidence if e.step == "rectification"],
                    "my_tasks": open_tasks_for(request.user, case),
+                   "low_satisfaction": selectors.low_satisfaction_facts(case),
                    "history": selectors.case_timeline(request.user, case),
                    "forms": {name: forms.get(name) or form_class()
                              for name, (form_class, _s, _m) in PROVIDER_STEPS.items()}}

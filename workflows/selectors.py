@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +13,7 @@ from viewflow.workflow.models import Process
 from viewflow.workflow.status import STATUS
 
 from documents.selectors import documents_of
-from registry.models import Bureau, Organization, Person
+from registry.models import Bureau, Organization, Person, SchoolTerm
 from registry.selectors import audit_trail
 from registry.selectors.departments import departments_of_user
 from workflows.actor_names import actors_named, user_label
@@ -91,6 +93,24 @@ def bureaus_opening_for(user):
     return get_objects_for_user(user, ["registry.clerk_bureau", "registry.administer_bureau"],
                                 klass=Bureau, any_perm=True, accept_global_perms=False,
                                 with_superuser=False).order_by("pk")
+
+
+def low_satisfaction_facts(case: ReviewCaseProcess) -> dict | None:
+    """What opened a case on a rating under the threshold, for its page: the provider's
+    satisfaction in the school term (percent, as the rating pages show it: the mean at
+    every school it served in that term), the threshold and the term that was rated. None
+    for a case opened on anything else."""
+    details = case.details or {}
+    if (case.trigger != ReviewCaseProcess.Trigger.LOW_SATISFACTION
+            or details.get("satisfaction_share") is None):
+        return None
+    return {"percent": _percent(details["satisfaction_share"], "0.1"),
+            "threshold": _percent(details.get("threshold", 0), "1"),
+            "term": SchoolTerm.objects.filter(pk=details.get("term")).first()}
+
+
+def _percent(share, places: str) -> Decimal:
+    return (Decimal(str(share)) * 100).quantize(Decimal(places))
 
 
 def open_case_about(*, bureau: Bureau, organization=None,

@@ -43,6 +43,10 @@ from registry.services.blacklist import person_bar_for_record_hit
 from registry.services.consent import REQUERY_CONSENT_LEAD, requery_consent_on_record
 from registry.services.core import audit_record
 from registry.services.holds import approval_reinstate, approval_suspend
+from registry.services.renewal_term import (  # noqa: F401 - still importable from here
+    approval_renewal_term,
+    renewal_document_limit_register,
+)
 from registry.services.review_hooks import review_case_request
 from registry.services.sanction_reach import sanction_fan_out
 from registry.services.search import search_availability_refresh
@@ -141,23 +145,6 @@ def _provider_users(approval: Approval) -> list:
     return holders_of_person(approval.person)  # a staff member through their employer too
 
 
-# The earliest expiry among the documents a subject's approval rests on, and that
-# document's name: ``(date, name)`` or ``None``. The registry does not keep documents; the
-# documents layer answers (registered in ``workflows.apps``, with the other hooks).
-_document_limit_hook = None
-
-
-def renewal_document_limit_register(hook) -> None:
-    """Name the callable ``hook(subject) -> (date, name) | None`` that tells how far a
-    renewal may go: no further than the earliest expiry of a required document."""
-    global _document_limit_hook  # one process-wide hook, set once at start-up
-    _document_limit_hook = hook
-
-
-def _document_limit(subject):
-    return None if _document_limit_hook is None else _document_limit_hook(subject)
-
-
 @transaction.atomic
 def approval_renew(*, actor, approval: Approval, reason: str) -> Approval:
     """A positive annual review renews an approval in force for one more term, without a
@@ -177,12 +164,9 @@ def approval_renew(*, actor, approval: Approval, reason: str) -> Approval:
         raise ValidationError(
             _("This approval has already been renewed once (1+1): a new selection is "
               "needed."), code="renewed_already")
-    days = (settings.WORKFLOW_INDIVIDUAL_APPROVAL_DAYS if locked.person_id
-            else settings.REGISTRY_APPROVAL_TERM_DAYS)
     previous = locked.valid_until
-    term_end = previous + datetime.timedelta(days=days)
     # never past a document the approval rests on (as at approval: approval_end)
-    limit = _document_limit(locked.subject)
+    term_end, limit = approval_renewal_term(locked)
     if limit is not None and limit[0] <= previous:
         raise ValidationError(
             _("%(document)s expires on %(date)s, before the approval's current term ends "
@@ -211,10 +195,14 @@ def approval_renew(*, actor, approval: Approval, reason: str) -> Approval:
                         "approval is suspended on that day.") % {
             "term": local_date(term_end), "document": limited_by[1],
             "date": local_date(limited_by[0])}
+    # the provider's page, where the approval shows its new end of validity
+    page = (reverse("registry:portal-organization", args=[locked.organization_id])
+            if locked.organization_id else reverse("registry:portal-person",
+                                                   args=[locked.person_id]))
     notify(users=_provider_users(locked),
            subject=_("%(provider)s: the approval is renewed") % {
                "provider": locked.subject.name},
-           body=body, about=locked.subject)
+           body=body, url=page, about=locked.subject)
     approval.refresh_from_db()
     return locked
 

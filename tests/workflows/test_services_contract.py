@@ -97,8 +97,10 @@ EXEMPT = {
     "workflows.services.review_rectification.rectification_follows": READ,
     "workflows.services.review_cases.review_cases_tick": BATCH,
     "workflows.services.review_evidence.may_read_evidence": READ,
-    "registry.services.after_approval.renewal_document_limit_register":
+    "registry.services.renewal_term.renewal_document_limit_register":
         "fills an in-memory hook at start-up",
+    "registry.services.renewal_term.approval_renewal_end": READ,
+    "registry.services.renewal_term.approval_renewal_term": READ,
     "registry.services.evaluations.rubric_scores_clean": CHECK,
     "registry.services.sanction_reach.provider_users_and_roster": READ,
     # workflows.services

@@ -10,15 +10,18 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Avg, Count, F
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document
 from registry import selectors as registry_selectors
 from registry import services as registry_services
+from registry.formatting import local_date
 from registry.models import Approval, RecordRequery
 from registry.models.engagements import Engagement, Incident
-from workflows import entry, recipients
+from registry.services.renewal_term import approval_renewal_end
+from workflows import entry, recipients, selectors
 from workflows.models import (
     AnnualReviewProcess,
 )
@@ -65,7 +68,8 @@ def annual_review_create(*, activation, approval, today):
            subject=gettext("Annual review due: %(subject)s") % {
                "subject": subject_name(approval.subject)},
            body=gettext("Review the year's evaluations and incidents and decide whether "
-                           "to keep, suspend or revoke the approval."), case=case,
+                        "to renew (1+1, once), keep, suspend or revoke the approval."),
+           case=case,
            about=case.bureau)
     return case
 
@@ -114,7 +118,14 @@ def annual_review_evidence(case) -> dict:
             # documents still valid, record re-queries done
             "documents_expired": expired.count(),
             "requeries_missing": sum(1 for s in requeries if s in ("open", "overdue")),
-            "renewable": approval.renewals < settings.REGISTRY_MAX_RENEWALS}
+            "renewable": approval.renewals < settings.REGISTRY_MAX_RENEWALS,
+            # a review case still open at the bureau about the provider (an incident, a
+            # rating under the threshold): its outcome may weigh on this decision
+            "open_review_case": selectors.open_case_about(
+                bureau=case.bureau, organization=approval.organization,
+                person=approval.person),
+            "valid_until": approval.valid_until,
+            "renewal_end": approval_renewal_end(approval)}
 
 
 def _tenth(percent) -> Decimal:
@@ -123,7 +134,8 @@ def _tenth(percent) -> Decimal:
 
 @transaction.atomic
 def annual_review_decide(*, actor, case, decision: str, reason: str) -> None:
-    """The bureau administrator's outcome: keep, suspend or revoke, with a reason."""
+    """The bureau administrator's outcome, with a reason: renew (1+1, once), keep (to the
+    end of its term; the provider is told), suspend or revoke."""
     if not actor.has_perm("registry.administer_bureau", case.bureau):
         raise PermissionDenied
     if decision not in AnnualReviewProcess.Decision.values:
@@ -145,7 +157,25 @@ def annual_review_decide(*, actor, case, decision: str, reason: str) -> None:
         registry_services.approval_revoke(actor=actor, approval=approval, reason=reason)
         registry_services.sanction_fan_out(actor=actor, approvals=[approval],
                                            action="terminate", reason=reason)
+    elif decision == "keep" and approval.status == Approval.Status.APPROVED:
+        # nothing changes, but the provider learns it will not be renewed (and why)
+        notify(
+            users=recipients.holders_of(approval.subject), about=approval.subject,
+            subject=gettext("%(provider)s: the annual review keeps the approval") % {
+                "provider": approval.subject.name},
+            body=gettext("The approval stays in force until its term ends on %(date)s, "
+                         "without renewal; to serve after that, apply in a new selection. "
+                         "Reasons: %(reason)s") % {
+                "date": local_date(approval.valid_until), "reason": reason.strip()},
+            url=_provider_page(approval))
     case.decision, case.reason, case.decided_by = decision, reason.strip(), actor
     case.save(update_fields=["decision", "reason", "decided_by"])
     registry_services.audit_record(actor=actor, action="annual_review.decide", target=case,
                                    to_state=decision, reason=reason)
+
+
+def _provider_page(approval) -> str:
+    """The provider's own page, where the approval shows its status and end of validity."""
+    if approval.organization_id:
+        return reverse("registry:portal-organization", args=[approval.organization_id])
+    return reverse("registry:portal-person", args=[approval.person_id])

@@ -321,14 +321,19 @@ def review_case_decide(*, actor, case: Case, decision: str, reason: str,
            data={"reexamination_due": case.reexamination_due.isoformat(),
                  "rectification_due": rectification_due.isoformat()
                  if decision == Action.RECTIFY else None})
+    body = _("The reasons are on the case's page. You may ask once, until %(date)s, for a "
+             "re-examination (复核) by someone who did not decide.") % {
+        "date": local_date(case.reexamination_due)}
+    if decision == Action.RECTIFY:  # what to do and by when, not only where to read it
+        body += " " + _("Rectify by %(date)s: %(requirements)s. Send what was rectified, "
+                        "with evidence, on the case's page before then.") % {
+            "date": local_date(rectification_due),
+            "requirements": case.rectification_requirements}
     notify(
         users=_provider_users(case), about=case.subject,
         subject=_("Review case #%(pk)s decided: %(decision)s") % {
             "pk": case.pk, "decision": Action(decision).label},
-        body=_("The reasons are on the case's page. You may ask once, until %(date)s, for a "
-               "re-examination (复核) by someone who did not decide.") % {
-            "date": local_date(case.reexamination_due)},
-        url=case_url(case))
+        body=body, url=case_url(case))
 
 
 # --- re-examination (复核) ----------------------------------------------------------------
@@ -416,7 +421,9 @@ def review_case_close(*, case: Case) -> None:
     _audit(None, "close", case, from_state=previous, to_state=case.stage)
     notify(users=_provider_users(case), about=case.subject,
                     subject=_("Review case #%(pk)s is closed") % {"pk": case.pk},
-                    body=_("See the case's page."), url=case_url(case))
+                    body=(_("The rectification is accepted: nothing more is asked of you in "
+                            "this case.") + " " if case.rectification_accepted else "")
+                    + _("See the case's page."), url=case_url(case))
 
 
 
