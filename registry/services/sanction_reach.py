@@ -102,7 +102,7 @@ def sanction_fan_out(*, actor, approvals: list[Approval], action: str,
                                      reason=reason)
     school_ids = set(Engagement.objects.filter(pk__in=changed).values_list("school_id",
                                                                            flat=True))
-    provider_users = _provider_users(subject)
+    provider_users, employer_users = _told_of(subject)
     school_users = users_acting_for("school", "act_for_school", school_ids)
     words = {"provider": subject.name, "count": len(changed), "reason": reason}
     headline = {
@@ -157,11 +157,52 @@ def sanction_fan_out(*, actor, approvals: list[Approval], action: str,
     }[action] % words
     notify(users=provider_users, subject=headline, body=provider_body,
            url=_provider_page(subject), about=subject)
+    if employer_users:  # a staff member's employer: of them, not "your approval"
+        employer_body = {
+            SUSPEND: _("The approval of %(provider)s, on your staff, is suspended: they may "
+                       "not teach in schools under it until it is lifted (%(count)d "
+                       "engagements are suspended). Arrange cover for the sessions "
+                       "affected."),
+            TERMINATE: _("The approval of %(provider)s, on your staff, is revoked: "
+                         "%(count)d engagements are terminated."),
+            RESTORE: _("The approval of %(provider)s, on your staff, is back in force: "
+                       "%(count)d engagements are restored."),
+            EXPIRE: _("The approval of %(provider)s, on your staff, has expired: %(count)d "
+                      "engagements are terminated. A new application is needed for them to "
+                      "serve again."),
+            CREDENTIAL: _("The approval of %(provider)s, on your staff, is suspended "
+                          "(%(reason)s): they may not teach in schools until the education "
+                          "bureau has verified the renewal (%(count)d engagements are "
+                          "suspended). Upload the renewal on their documents page."),
+        }.get(action, provider_body) % words
+        notify(users=employer_users, subject=headline, body=employer_body,
+               url=reverse("registry:portal-person", args=[subject.pk]), about=subject)
     if school_users:
         notify(users=school_users, subject=headline, body=school_body,
                url=reverse("registry:school-engagements"), about=subject)
     return {"engagements": changed,
-            "told": len({u.pk for u in [*provider_users, *school_users]})}
+            "told": len({u.pk for u in [*provider_users, *employer_users, *school_users]})}
+
+
+def _told_of(subject) -> tuple[list, list]:
+    """Who is told of a sanction on ``subject`` as its own (an organization's users and
+    roster; a person's own account and those acting for them), and, for a person on an
+    organization's staff, the employer's provider users who are none of those: they are
+    told of their staff member, in the third person, and sent to the staff member's page
+    (the person's own page of sanctions is the person's)."""
+    if not isinstance(subject, Person):
+        return _provider_users(subject), []
+    own = users_acting_for("person", "act_for_person", [subject.pk])
+    if subject.user_id and subject.user.is_active:
+        own.append(subject.user)
+    own = list({user.pk: user for user in own}.values())
+    employer = []
+    if subject.organization_id:
+        mine = {user.pk for user in own}
+        employer = [user for user in users_acting_for(
+            "organization", "act_for_organization", [subject.organization_id])
+            if user.pk not in mine]
+    return own, employer
 
 
 def _provider_users(subject) -> list:
