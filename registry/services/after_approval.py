@@ -203,6 +203,18 @@ def approval_renew(*, actor, approval: Approval, reason: str) -> Approval:
            subject=_("%(provider)s: the approval is renewed") % {
                "provider": locked.subject.name},
            body=body, url=page, about=locked.subject)
+    # and the schools engaging it: a term up to the new end may rest on it
+    schools = set(Engagement.objects.filter(approval=locked,
+                                            status__in=Engagement.LIVE_STATUSES)
+                  .values_list("school_id", flat=True))
+    if schools:
+        notify(users=users_acting_for("school", "act_for_school", schools),
+               subject=_("%(provider)s: the approval is renewed") % {
+                   "provider": locked.subject.name},
+               body=_("The approval your engagements with %(provider)s rest on is renewed "
+                      "until %(date)s: a term up to that day may rest on it.") % {
+                   "provider": locked.subject.name, "date": local_date(locked.valid_until)},
+               url=reverse("registry:school-engagements"), about=locked.subject)
     approval.refresh_from_db()
     return locked
 
