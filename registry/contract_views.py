@@ -26,15 +26,7 @@ from registry.forms import (
     RosterAddForm,
     SlotForm,
 )
-from registry.models import (
-    Approval,
-    ApprovalHold,
-    Engagement,
-    Lesson,
-    RosterMember,
-    School,
-    SchoolTerm,
-)
+from registry.models import Engagement, Lesson, RosterMember, School, SchoolTerm
 from registry.requests import (
     BadRequest,
     error_messages,
@@ -104,6 +96,7 @@ def _detail_page(request, engagement: Engagement, status: int = 200):
         member.barred = not member.approval.is_valid_on()
     current = {(p.kind, p.side): p for p in engagement.papers.filter(superseded_at=None)}
     permits = selectors.permits_of(engagement, base_url=request.build_absolute_uri("/")[:-1])
+    printed = printable_permits(permits)  # (the PDF prints no permit for a lapsed approval)
     # what the school may do next from here, as the rating page and the report decide
     rating = getattr(engagement, "evaluation", None)  # (a missing one: AttributeError)
     paper_rows = [{"kind": kind, "label": label,
@@ -115,8 +108,8 @@ def _detail_page(request, engagement: Engagement, status: int = 200):
         "engagement": engagement, "school_side": school_side, "provider_side": provider_side,
         "roster": roster, "paper_rows": paper_rows, "permits": permits,
         # the PDF prints no permit for whoever's own approval has lapsed
-        "printable": bool(printable_permits(permits)),
-        "left_out": len(printable_permits(permits)) < len(permits),
+        "printable": bool(printed),
+        "left_out": len(printed) < len(permits),
         "no_permit_reason": selectors.permits_absent_reason(engagement),
         "rating": rating,
         "rateable": (school_side and rating is None
@@ -127,10 +120,7 @@ def _detail_page(request, engagement: Engagement, status: int = 200):
         "menu_items": _menu_items(school_side, provider_side),
         # a suspension the calendar made for an expired credential: the school is told so
         # (the cause only: the other causes' reasons are not the school's to read)
-        "credential_lapsed": (engagement.status == Engagement.Status.SUSPENDED
-                              and selectors.suspensions_of(
-                                  Approval.objects.filter(pk=engagement.approval_id))
-                              .filter(cause=ApprovalHold.Cause.CREDENTIAL).exists()),
+        "credential_lapsed": selectors.held_for_credential(engagement),
     }
     return render(request, "registry/contract/engagement.html", context, status=status)
 

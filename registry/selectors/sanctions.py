@@ -19,6 +19,7 @@ from registry.models import (
     Blacklisting,
     BlacklistProposal,
     Bureau,
+    Engagement,
     Jurisdiction,
     Organization,
     Person,
@@ -162,6 +163,17 @@ def provider_under_bureau(bureau: Bureau, *, uscc: str = "", id_number: str = ""
         Jurisdiction.subtree_q(bureau.jurisdiction_id, prefix="jurisdiction__"),
         **{field: OuterRef("pk")})
     return model.objects.filter(Exists(reach), **lookup).first()
+
+
+def held_for_credential(engagement) -> bool:
+    """Whether ``engagement`` is suspended because the approval it rests on is held for an
+    expired credential (the calendar's suspension, no sanction): the one cause a school is
+    told on the engagement's page (the other causes' reasons are not the school's to read).
+    One query, only for a suspended engagement."""
+    if engagement.status != Engagement.Status.SUSPENDED:
+        return False
+    return suspensions_of(Approval.objects.filter(pk=engagement.approval_id)).filter(
+        cause=ApprovalHold.Cause.CREDENTIAL).exists()
 
 
 def suspensions_of(approvals: QuerySet) -> QuerySet:
