@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -197,6 +198,14 @@ def _state(document: Document | None, on: datetime.date, horizon: datetime.date)
     if expired_on(document.expires_on, horizon):  # no longer in force at the horizon
         return "expiring"
     return "verified"
+
+
+def renewal_look_ahead() -> int:
+    """How far ahead the documents page marks a document due for renewal: as far as the
+    calendar's first reminder (RECERT_REMINDER_DAYS), and the reminder's day with it (a
+    document expiring in 60 days is valid on the 60th). A reminder leads to this page: it
+    must name the document the reminder is about, not call everything in order."""
+    return max((int(days) for days in settings.RECERT_REMINDER_DAYS), default=30) + 1
 
 
 def requirement_checklist(

@@ -1,6 +1,5 @@
 """Web pages: a provider's documents with the upload form, and the clerk's review."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,14 +36,6 @@ from registry.selectors import objects_for_role, person_of_user
 QUEUE_COUNT_LIMIT = 1000  # the documents home page counts the review queue this far
 
 
-def renewal_look_ahead() -> int:
-    """How far ahead the documents page marks a document due for renewal: as far as the
-    calendar's first reminder (RECERT_REMINDER_DAYS), and the reminder's day with it (a
-    document expiring in 60 days is valid on the 60th). A reminder leads to this page: it
-    must name the document the reminder is about, not call everything in order."""
-    return max((int(days) for days in settings.RECERT_REMINDER_DAYS), default=30) + 1
-
-
 class DocumentsHomeView(LoginRequiredMixin, View):
     """What the user may open: their own subjects, and the review queue for clerks."""
 
@@ -76,7 +67,8 @@ class SubjectDocumentsView(LoginRequiredMixin, View):
         return subject
 
     def _render(self, request, subject, kind, form, status=200):
-        checklist = selectors.requirement_checklist(subject, within_days=renewal_look_ahead())
+        checklist = selectors.requirement_checklist(
+            subject, within_days=selectors.renewal_look_ahead())
         return render(request, "documents/subject.html", {
             "subject": subject, "kind": kind, "checklist": checklist, "form": form,
             "documents": selectors.documents_of(subject),

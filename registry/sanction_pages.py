@@ -187,6 +187,7 @@ def rechecks(request, bureau_id: int):
     waiting = list(queue.filter(status="open")[:200])
     for recheck in waiting:  # one form each, with its own field ids (labels find theirs)
         recheck.decide_form = RecheckDecideForm(auto_id=f"id_recheck{recheck.pk}_%s")
+        recheck.not_yours = selectors.took_part_in_hit(request.user, recheck.proposal)
     return render(request, "registry/bureau/rechecks.html", {
         "bureau": bureau, "open": waiting,
         "decided": queue.exclude(status="open").order_by("-decided_at", "-pk")[:50]})

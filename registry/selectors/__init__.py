@@ -107,6 +107,7 @@ from .sanctions import (
     sanctions_of_person,
     suspensions_of,
     suspensions_of_own_people,
+    took_part_in_hit,
     users_acting_for,
 )
 from .search import (
@@ -209,6 +210,7 @@ __all__ = [
     "held_for_credential",
     "suspensions_of",
     "suspensions_of_own_people",
+    "took_part_in_hit",
     "is_blacklisted",
     "may_read_sanction_evidence",
     "review_requests_for_bureaus",

@@ -165,6 +165,13 @@ def provider_under_bureau(bureau: Bureau, *, uscc: str = "", id_number: str = ""
     return model.objects.filter(Exists(reach), **lookup).first()
 
 
+def took_part_in_hit(user, proposal) -> bool:
+    """Whether ``user`` recorded or confirmed the record hit ``proposal``: then someone
+    else of the bureau decides its re-check (复查). The service refuses them; the queue
+    offers them no form."""
+    return user is not None and user.pk in (proposal.proposed_by_id, proposal.decided_by_id)
+
+
 def held_for_credential(engagement) -> bool:
     """Whether ``engagement`` is suspended because the approval it rests on is held for an
     expired credential (the calendar's suspension, no sanction): the one cause a school is

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from registry.models import Blacklisting, BlacklistProposal, Engagement, RecheckRequest
 from registry.notifications import notify
-from registry.selectors.sanctions import bureau_staff, users_acting_for
+from registry.selectors.sanctions import bureau_staff, took_part_in_hit, users_acting_for
 from registry.services.blacklist import (
     _evidence_store,
     _lock,
@@ -73,7 +73,7 @@ def recheck_decide(*, actor, recheck: RecheckRequest, outcome: str,
     if actor is None or not (actor.has_perm("registry.clerk_bureau", bureau)
                              or actor.has_perm("registry.administer_bureau", bureau)):
         raise PermissionDenied
-    if actor.pk in (proposal.proposed_by_id, proposal.decided_by_id):
+    if took_part_in_hit(actor, proposal):
         raise PermissionDenied(_("Someone who neither recorded nor confirmed the record hit "
                                  "must re-check it."))
     if outcome not in (RecheckRequest.Status.UPHELD, RecheckRequest.Status.LIFTED):
