@@ -1,6 +1,8 @@
 """API of the after-approval work: the yearly record re-queries of a bureau."""
 
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -10,13 +12,28 @@ from registry.models import RecordRequery
 from registry.roles import Role
 from registry.selectors.core import objects_for_role
 
+S = RecordRequery.Status
+# What a list says of a re-query: waiting, late or done. Whether the query found a record is
+# sensitive personal data (PIPL art. 28): "done" is said of both results, here as on the
+# page; a record found is read where it is confirmed and re-checked (the record-hit queue).
+LISTED = {S.OPEN: "open", S.OVERDUE: "overdue", S.DONE: "done", S.HIT: "done"}
+LISTED_CHOICES = [("open", _("Waiting for the clerk")), ("overdue", _("Overdue")),
+                  ("done", _("Recorded"))]
+
+
+@extend_schema_field(serializers.ChoiceField(choices=LISTED_CHOICES))
+class ListedStatusField(serializers.Field):
+    def to_representation(self, value):
+        return LISTED[value]
+
 
 class RequerySerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
+    status = ListedStatusField(read_only=True)
 
     class Meta:
         model = RecordRequery
-        # the result is not a field: "hit" is a status, the record itself is not kept here
+        # no result: "done" whatever the query found (LISTED)
         fields = ["id", "bureau", "approval", "person", "person_name", "year", "opened_on",
                   "due_on", "status", "query_reference", "query_date", "done_at"]
         read_only_fields = fields
@@ -29,13 +46,27 @@ class RequeryRecordSerializer(serializers.Serializer):
     result = serializers.ChoiceField(choices=["clear", "hit"])
 
 
+class RequeryFilter(filters.FilterSet):
+    """By the status a list says (LISTED): ``done`` finds both results; asking for the
+    records found is a 400, as any choice not offered."""
+
+    status = filters.ChoiceFilter(choices=LISTED_CHOICES, method="by_status")
+
+    class Meta:
+        model = RecordRequery
+        fields = ["status", "bureau", "year"]
+
+    def by_status(self, queryset, name, value):
+        return queryset.filter(status__in=[s for s, said in LISTED.items() if said == value])
+
+
 class RequeryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                      viewsets.GenericViewSet):
     """Yearly record re-queries (入职查询) of the bureaus where the caller is a clerk or an
     administrator; a clerk records each one."""
 
     serializer_class = RequerySerializer
-    filterset_fields = ["status", "bureau", "year"]
+    filterset_class = RequeryFilter
     queryset = RecordRequery.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
