@@ -7,6 +7,10 @@ def pytest_configure(config):
     # Fast by default: hashing passwords properly is the slowest thing in a test run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # sessions in the database, as without a shared cache: with REDIS_URL set, settings pick
+    # the cached store, which over each process's own cache above would be the set-up the
+    # settings call unsafe (tests that want it set it themselves)
+    settings.SESSION_ENGINE = "config.sessions"
     settings.CELERY_TASK_ALWAYS_EAGER = False
     # The permission matrix and the API fuzzing ask thousands of questions as the public from
     # one address: the throttles' own tests (tests/security/test_throttling.py) set the

@@ -1,5 +1,6 @@
 """factory_boy factories. Identifiers are built with the real check algorithms."""
 
+import dataclasses
 import datetime
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from documents.models import DocumentType
+from registry import services
 from registry.identifiers import make_id_number, make_uscc
 from registry.models import (
     AcademicSignal,
@@ -26,6 +28,7 @@ from registry.models import (
     SchoolTerm,
     ServiceCategory,
 )
+from registry.roles import Role
 from workflows.models import CalendarOverride, ExpertAssignment
 
 
@@ -92,6 +95,22 @@ class PersonFactory(factory.django.DjangoModelFactory):
     kind = Person.Kind.RETIREE
 
 
+class OwnAccountPersonFactory(PersonFactory):
+    """A qualified professional of no organization, in their own account (``person.user``),
+    which holds the provider role over them."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    organization = None
+    kind = Person.Kind.PROFESSIONAL
+
+    @factory.post_generation
+    def provider_role(obj, create, extracted, **kwargs):
+        services.role_grant(actor=None, user=obj.user, role=Role.PROVIDER, target=obj)
+
+
 class OfferingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Offering
@@ -117,6 +136,30 @@ class ApprovalFactory(factory.django.DjangoModelFactory):
     valid_until = factory.LazyFunction(
         lambda: timezone.localdate() + datetime.timedelta(days=364)
     )
+
+
+class InForceApprovalFactory(ApprovalFactory):
+    """An approval opened and taking effect through the services, as a bureau's decision
+    does (audited, the search index told): of ``organization`` (a new one unless given) or
+    ``person``, decided by ``actor`` (none), for ``categories``, in 南昌市 unless
+    ``jurisdiction`` says where."""
+
+    person = None
+    organization = factory.Maybe("person", yes_declaration=None,
+                                 no_declaration=factory.SubFactory(OrganizationFactory))
+    actor = None
+    categories = ()
+
+    @classmethod
+    def _create(cls, model_class, *, actor, categories, jurisdiction, organization, person,
+                valid_from, valid_until):
+        approval = services.approval_create(
+            actor=actor, jurisdiction=jurisdiction, organization=organization, person=person,
+            categories=list(categories))
+        services.approval_approve(actor=actor, approval=approval, valid_from=valid_from,
+                                  valid_until=valid_until)
+        approval.refresh_from_db()
+        return approval
 
 
 class GroupFactory(factory.django.DjangoModelFactory):
@@ -239,3 +282,77 @@ class ExpertAssignmentFactory(factory.django.DjangoModelFactory):
 
     expert = factory.SubFactory(UserFactory)
     slot = 1
+
+
+class GoClassOrganizationFactory(OrganizationFactory):
+    """南昌弈林围棋培训有限公司 with a 围棋 class (arts, 25 a session) in its catalogue, added as
+    its provider adds one, and in the search index."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    name = "南昌弈林围棋培训有限公司"
+
+    @factory.post_generation
+    def offering(obj, create, extracted, **kwargs):
+        services.offering_create(
+            actor=None, organization=obj, category=category("arts"), title="少儿围棋启蒙班",
+            description="", grade_min=1, grade_max=6, fee_per_session=Decimal("25"),
+            capacity=30, weekdays=0b0000101)
+        services.search_index_refresh(organization=obj)
+
+
+def _school_of(account) -> School:
+    """A school of 东湖区 (360102), ``account`` holding its role."""
+    school = SchoolFactory()
+    services.role_grant(actor=None, user=account, role=Role.SCHOOL, target=school)
+    return school
+
+
+@dataclasses.dataclass
+class Engaged:
+    """What :class:`EngagedOrganizationFactory` made, each part by its name."""
+
+    organization: Organization
+    approval: Approval
+    account: object  # the school's account: a user holding the school's role
+    school: School
+    term: SchoolTerm
+    engagement: Engagement
+
+
+class EngagedOrganizationFactory(factory.Factory):
+    """An organization (:class:`GoClassOrganizationFactory`) approved in 南昌市 for arts and
+    engaged by a school of 东湖区 for a term, every step through the services (audited, and
+    checked as a school's engagement is). Unless given: approved from 10 days ago
+    (``valid_from``) for a year (``valid_until``); the term ``term_name`` of 10 projects from
+    today (``starts_on``) for ``term_days`` 100 (to ``ends_on``); ``sessions`` 8, at 20 a
+    session; ``spring=True``: a 春季 term of 120 days, 16 sessions. Pass ``organization`` and
+    ``approval``, or ``account`` and ``school``, to use ones already made."""
+
+    class Meta:
+        model = Engaged
+
+    class Params:
+        valid_from = factory.LazyFunction(_days(-10))
+        valid_until = factory.LazyFunction(_days(365))
+        term_name = "2026 秋季学期"
+        starts_on = factory.LazyFunction(_days(0))
+        term_days = 100
+        ends_on = factory.LazyAttribute(
+            lambda o: o.starts_on + datetime.timedelta(days=o.term_days))
+        sessions = 8
+        spring = factory.Trait(term_name="春季", term_days=120, sessions=16)
+
+    organization = factory.SubFactory(GoClassOrganizationFactory)
+    approval = factory.LazyAttribute(lambda o: InForceApprovalFactory(
+        organization=o.organization, categories=[category("arts")], valid_from=o.valid_from,
+        valid_until=o.valid_until))
+    account = factory.SubFactory(UserFactory)
+    school = factory.LazyAttribute(lambda o: _school_of(o.account))
+    term = factory.LazyAttribute(lambda o: services.school_term_create(
+        actor=o.account, school=o.school, name=o.term_name, starts_on=o.starts_on,
+        ends_on=o.ends_on, project_count=10))
+    engagement = factory.LazyAttribute(lambda o: services.engagement_create(
+        actor=o.account, school=o.school, term=o.term, organization=o.organization,
+        fee_per_session=Decimal("20"), sessions=o.sessions))

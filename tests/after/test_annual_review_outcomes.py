@@ -4,18 +4,17 @@ were and whether a review case is still open; a second 1+1 is refused before the
 confirmation; the renewal's notification leads to the page that shows the new date."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from registry import services
-from registry.models import Approval, Bureau
+from registry.models import Approval
 from registry.roles import Role
 from tests.after.beat import at
-from tests.factories import UserFactory
-from tests.registry.builders import approve, organization, school_user
+from tests.factories import EngagedOrganizationFactory, UserFactory
+from tests.registry.builders import bureau_admin
 from workflows.models import AnnualReviewProcess, Notification
 from workflows.services.annual_review import annual_reviews_open
 
@@ -30,22 +29,14 @@ def year():
     """An organization approved in January until 10 January 2028, engaged by a school in
     spring, with an incident reported in February; the annual review opened on 1 June."""
     with at(START):
-        bureau = Bureau.objects.get(jurisdiction__code="360100")
-        admin, provider = UserFactory(), UserFactory()
-        services.role_grant(actor=None, user=admin, role=Role.BUREAU_ADMIN, target=bureau)
-        org = organization("南昌弈林围棋培训有限公司", ("少儿围棋启蒙班", "arts", "25"))
+        admin, _bureau = bureau_admin("360100")
+        engaged = EngagedOrganizationFactory(spring=True, starts_on=START, valid_from=START,
+                                             valid_until=START + D(364))
+        org, approval, school = engaged.organization, engaged.approval, engaged.school
+        provider = UserFactory()
         services.role_grant(actor=None, user=provider, role=Role.PROVIDER, target=org)
-        approval = approve(organization=org, where="360100", categories=("arts",),
-                           valid_from=START, valid_until=START + D(364))
-        school_account, school = school_user("360102")
-        term = services.school_term_create(actor=school_account, school=school, name="春季",
-                                           starts_on=START, ends_on=START + D(120),
-                                           project_count=10)
-        engagement = services.engagement_create(
-            actor=school_account, school=school, term=term, organization=org,
-            fee_per_session=Decimal("20"), sessions=16)
     with at(START + D(40)):
-        services.incident_report(actor=school_account, engagement=engagement,
+        services.incident_report(actor=engaged.account, engagement=engaged.engagement,
                                  kind="safety", occurred_on=START + D(30),
                                  description="课间无人看护，一名学生在走廊摔伤膝盖")
     with at(REVIEW, 3):

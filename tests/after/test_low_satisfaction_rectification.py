@@ -4,7 +4,6 @@ to rectify tells the provider what to rectify and by when; the case's closing te
 rectification was accepted."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from viewflow.workflow.models import Task
@@ -14,8 +13,8 @@ from registry import services
 from registry.models import Bureau
 from registry.roles import Role
 from tests.after.beat import at, beat_day
-from tests.factories import UserFactory
-from tests.registry.builders import approve, organization, rubric, school_user
+from tests.factories import EngagedOrganizationFactory, UserFactory
+from tests.registry.builders import rubric
 from workflows.models import Notification, ReviewCaseProcess
 
 pytestmark = pytest.mark.django_db
@@ -43,21 +42,14 @@ def rated():
         clerk, decider, owner = UserFactory(), UserFactory(), UserFactory()
         services.role_grant(actor=None, user=clerk, role=Role.BUREAU_CLERK, target=bureau)
         services.role_grant(actor=None, user=decider, role=Role.BUREAU_ADMIN, target=bureau)
-        org = organization("南昌弈林围棋培训有限公司", ("少儿围棋启蒙班", "arts", "25"))
-        services.role_grant(actor=None, user=owner, role=Role.PROVIDER, target=org)
-        approve(organization=org, where="360100", categories=("arts",),
-                valid_from=D0 - D(7), valid_until=D0 + D(300))
-        school_account, school = school_user("360102")
-        term = services.school_term_create(actor=school_account, school=school, name="春季",
-                                           starts_on=D0, ends_on=RATED - D(1),
-                                           project_count=10)
-        engagement = services.engagement_create(
-            actor=school_account, school=school, term=term, organization=org,
-            fee_per_session=Decimal("20"), sessions=16)
+        engaged = EngagedOrganizationFactory(spring=True, starts_on=D0, ends_on=RATED - D(1),
+                                             valid_from=D0 - D(7), valid_until=D0 + D(300))
+        services.role_grant(actor=None, user=owner, role=Role.PROVIDER,
+                            target=engaged.organization)
     with at(RATED):
-        services.engagement_evaluate(actor=school_account, engagement=engagement,
+        services.engagement_evaluate(actor=engaged.account, engagement=engaged.engagement,
                                      scores=rubric(2), comments="经常迟到")
-    case = ReviewCaseProcess.objects.get(organization=org)
+    case = ReviewCaseProcess.objects.get(organization=engaged.organization)
     return {"clerk": clerk, "decider": decider, "owner": owner, "case": case}
 
 

@@ -10,11 +10,10 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from registry import services
-from registry.models import Approval, AuditEvent, Bureau
-from registry.roles import Role
+from registry.models import Approval, AuditEvent
 from tests.after.beat import at, beat_day
-from tests.factories import UserFactory
-from tests.registry.builders import approve, organization, rubric, school_user
+from tests.factories import EngagedOrganizationFactory
+from tests.registry.builders import bureau_admin, rubric
 from workflows.models import AnnualReviewProcess, Notification
 from workflows.services.annual_review import annual_review_evidence
 
@@ -43,19 +42,11 @@ def _review_page(client, task) -> str:
 
 def test_a_good_year_renews_once_then_a_new_selection(client):
     with at(START):
-        bureau = Bureau.objects.get(jurisdiction__code="360100")
-        admin = UserFactory()
-        services.role_grant(actor=None, user=admin, role=Role.BUREAU_ADMIN, target=bureau)
-        org = organization("南昌弈林围棋培训有限公司", ("少儿围棋启蒙班", "arts", "25"))
-        approval = approve(organization=org, where="360100", categories=("arts",),
-                           valid_from=START, valid_until=START + D(364))
-        school_account, school = school_user("360102")
-        term = services.school_term_create(actor=school_account, school=school, name="春季",
-                                           starts_on=START, ends_on=START + D(120),
-                                           project_count=10)
-        engagement = services.engagement_create(
-            actor=school_account, school=school, term=term, organization=org,
-            fee_per_session=Decimal("20"), sessions=16)
+        admin, _bureau = bureau_admin("360100")
+        engaged = EngagedOrganizationFactory(spring=True, starts_on=START, valid_from=START,
+                                             valid_until=START + D(364))
+    org, approval, engagement = engaged.organization, engaged.approval, engaged.engagement
+    school_account, school = engaged.account, engaged.school
     # the day after the term ends the school is asked to rate it (once), and rates it
     beat_day(START + D(121))
     beat_day(START + D(122))
@@ -95,13 +86,10 @@ def test_a_good_year_renews_once_then_a_new_selection(client):
     for name, starts_on, ends_on, score in (
             ("2027秋季", autumn_start, datetime.date(2028, 1, 5), 5),
             ("2028春季", spring_start, datetime.date(2028, 5, 20), 3)):
-        with at(starts_on):
-            term = services.school_term_create(actor=school_account, school=school,
-                                               name=name, starts_on=starts_on,
-                                               ends_on=ends_on, project_count=10)
-            later = services.engagement_create(
-                actor=school_account, school=school, term=term, organization=org,
-                fee_per_session=Decimal("20"), sessions=16)
+        with at(starts_on):  # the same school engages it again
+            later = EngagedOrganizationFactory(
+                organization=org, approval=approval, account=school_account, school=school,
+                term_name=name, starts_on=starts_on, ends_on=ends_on, sessions=16).engagement
         with at(ends_on + D(1)):
             rated[name] = services.engagement_evaluate(actor=school_account, engagement=later,
                                                        scores=rubric(score))

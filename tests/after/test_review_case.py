@@ -5,7 +5,6 @@ And the bad inputs: an answer after the deadline, a second 复核, a decision by
 who investigated: a clear 4xx, nothing changed."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -16,8 +15,7 @@ from registry import services
 from registry.models import Approval, AuditEvent, Bureau, Engagement
 from registry.roles import Role
 from tests.after.beat import SHANGHAI, at, beat_day
-from tests.factories import PersonFactory, UserFactory
-from tests.registry.builders import approve, organization, school_user
+from tests.factories import EngagedOrganizationFactory, PersonFactory, UserFactory
 from workflows.models import Notification, ReviewCaseProcess
 
 pytestmark = pytest.mark.django_db
@@ -58,21 +56,15 @@ def w():
         # the clerk who investigates is an administrator too: only the rule stops them deciding
         services.role_grant(actor=None, user=staff["clerk"], role=Role.BUREAU_ADMIN,
                             target=bureau)
-        org = organization("南昌弈林围棋培训有限公司", ("少儿围棋启蒙班", "arts", "25"))
-        approval = approve(organization=org, where="360100", categories=("arts",),
-                           valid_from=D0 - D(7), valid_until=D0 + D(300))
+        engaged = EngagedOrganizationFactory(spring=True, starts_on=D0, valid_from=D0 - D(7),
+                                             valid_until=D0 + D(300))
+        org = engaged.organization
         owner = UserFactory()
         services.role_grant(actor=None, user=owner, role=Role.PROVIDER, target=org)
         coach = PersonFactory(name="李教练", organization=org, user=UserFactory())
-        school_account, school = school_user("360102")
-        term = services.school_term_create(actor=school_account, school=school, name="春季",
-                                           starts_on=D0, ends_on=D0 + D(120), project_count=10)
-        engagement = services.engagement_create(
-            actor=school_account, school=school, term=term, organization=org,
-            fee_per_session=Decimal("20"), sessions=16)
-    return type("W", (), {"bureau": bureau, "org": org, "approval": approval, "owner": owner,
-                          "coach": coach, "school_account": school_account,
-                          "engagement": engagement, **staff})
+    return type("W", (), {"bureau": bureau, "org": org, "approval": engaged.approval,
+                          "owner": owner, "coach": coach, "school_account": engaged.account,
+                          "engagement": engaged.engagement, **staff})
 
 
 def _report_incident(client, w) -> ReviewCaseProcess:

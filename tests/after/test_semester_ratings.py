@@ -20,7 +20,7 @@ from registry.models import EVALUATION_RUBRIC, Bureau, Engagement, Evaluation
 from registry.roles import Role
 from registry.services import after_approval
 from tests.after.beat import at, beat_day
-from tests.factories import UserFactory
+from tests.factories import EngagedOrganizationFactory, UserFactory
 from tests.registry.builders import approve, organization, school_user
 from workflows.models import Notification, ReviewCaseProcess
 
@@ -39,18 +39,12 @@ def w():
         clerk = UserFactory()
         services.role_grant(actor=None, user=clerk, role=Role.BUREAU_CLERK,
                             target=Bureau.objects.get(jurisdiction__code="360100"))
-        org = organization("南昌弈林围棋培训有限公司", ("少儿围棋启蒙班", "arts", "25"))
-        approve(organization=org, where="360100", categories=("arts",),
-                valid_from=START - D(30), valid_until=START + D(330))
-        school_account, school = school_user("360102")
-        term = services.school_term_create(actor=school_account, school=school,
-                                           name="2027年春季学期", starts_on=START,
-                                           ends_on=END, project_count=10)
-        engagement = services.engagement_create(
-            actor=school_account, school=school, term=term, organization=org,
-            fee_per_session=Decimal("20"), sessions=16)
-    return type("W", (), {"clerk": clerk, "org": org, "school": school, "term": term,
-                          "school_account": school_account, "engagement": engagement})
+        engaged = EngagedOrganizationFactory(
+            spring=True, term_name="2027年春季学期", starts_on=START, ends_on=END,
+            valid_from=START - D(30), valid_until=START + D(330))
+    return type("W", (), {"clerk": clerk, "org": engaged.organization, "school": engaged.school,
+                          "term": engaged.term, "school_account": engaged.account,
+                          "engagement": engaged.engagement})
 
 
 def _form(engagement, scores, comments=""):
@@ -177,16 +171,11 @@ def _causes_of_low_satisfaction() -> list[dict]:
 def test_satisfaction_is_the_school_terms_a_bad_term_long_past_does_not_weigh(client):
     long_ago = datetime.date(2025, 2, 24)
     with at(long_ago):
-        org = organization("南昌弈林围棋培训有限公司", ("少儿围棋启蒙班", "arts", "25"))
-        approve(organization=org, where="360100", categories=("arts",),
-                valid_from=long_ago - D(10), valid_until=END + D(60))
-        school_account, school = school_user("360102")
-        old_term = services.school_term_create(
-            actor=school_account, school=school, name="2025年春季学期", starts_on=long_ago,
-            ends_on=long_ago + D(120), project_count=10)
-        old = services.engagement_create(actor=school_account, school=school, term=old_term,
-                                         organization=org, fee_per_session=Decimal("20"),
-                                         sessions=16)
+        engaged = EngagedOrganizationFactory(
+            spring=True, term_name="2025年春季学期", starts_on=long_ago,
+            valid_from=long_ago - D(10), valid_until=END + D(60))
+    org, school_account, school = engaged.organization, engaged.account, engaged.school
+    old_term, old = engaged.term, engaged.engagement
     # that term went badly (2/5 = 40 %): the bureau was asked to review, then
     with at(long_ago + D(121)):
         services.engagement_evaluate(actor=school_account, engagement=old,

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from registry import services
 from registry.models import AuditEvent, Engagement
 from registry.roles import Role
-from tests.factories import PersonFactory, UserFactory
-from tests.registry.builders import approve, bureau_admin, days, organization, school_user
+from tests.factories import EngagedOrganizationFactory, PersonFactory, UserFactory
+from tests.registry.builders import bureau_admin, days, school_user
 from workflows.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -22,24 +22,17 @@ E = Engagement.Status
 @pytest.fixture
 def world():
     admin, bureau = bureau_admin("360100")
-    org = organization("南昌弈林围棋培训有限公司", ("少儿围棋启蒙班", "arts", "25"))
-    approve(organization=org, where="360100", categories=("arts",))
+    first = EngagedOrganizationFactory()  # one of the three schools engaging it
+    org, approval = first.organization, first.approval
     owner = UserFactory()
     services.role_grant(actor=None, user=owner, role=Role.PROVIDER, target=org)
     coach = PersonFactory(name="李教练", organization=org, user=UserFactory())
-    schools = []
-    for _n in range(3):
-        user, school = school_user("360102")
-        term = services.school_term_create(actor=user, school=school, name="2026 秋季学期",
-                                           starts_on=days(0), ends_on=days(100),
-                                           project_count=10)
-        engagement = services.engagement_create(
-            actor=user, school=school, term=term, organization=org,
-            fee_per_session=Decimal("20"), sessions=8)
-        schools.append((user, school, term, engagement))
+    engaged = [first, *(EngagedOrganizationFactory(organization=org, approval=approval)
+                        for _n in range(2))]
+    schools = [(e.account, e.school, e.term, e.engagement) for e in engaged]
     bystander, _school = school_user("360102")
-    return {"admin": admin, "bureau": bureau, "org": org, "owner": owner, "coach": coach,
-            "schools": schools, "bystander": bystander}
+    return {"admin": admin, "bureau": bureau, "org": org, "approval": approval, "owner": owner,
+            "coach": coach, "schools": schools, "bystander": bystander}
 
 
 def _told(user):
@@ -121,13 +114,8 @@ def test_fan_out_query_count_does_not_grow_with_engagements(world):
     suspend_and_lift()  # warm: content types are cached after the first use
     few = suspend_and_lift()
     for _n in range(27):
-        user, school = school_user("360102")
-        term = services.school_term_create(actor=user, school=school, name="秋季",
-                                           starts_on=days(0), ends_on=days(100),
-                                           project_count=10)
-        services.engagement_create(actor=user, school=school, term=term,
-                                   organization=world["org"], fee_per_session=Decimal("20"),
-                                   sessions=8)
+        EngagedOrganizationFactory(organization=world["org"], approval=world["approval"],
+                                   term_name="秋季")
     many = suspend_and_lift()
     assert Engagement.objects.filter(organization=world["org"]).count() == 30
     assert many == few

@@ -5,8 +5,7 @@ import datetime
 from django.utils import timezone
 
 from documents.models import Document
-from registry import services as registry_services
-from registry.models import Jurisdiction
+from tests.factories import InForceApprovalFactory, county
 from workflows import dashboard
 from workflows.services import selection
 
@@ -16,12 +15,9 @@ def _approved(w, days_left):
     Document.objects.filter(organization=w.organization, superseded_at__isnull=True,
                             document_type__code="liability_insurance").update(
         expires_on=today + datetime.timedelta(days=days_left))
-    approval = registry_services.approval_create(
-        actor=w.root, jurisdiction=Jurisdiction.objects.get(code="360102"),
-        organization=w.organization)
-    return registry_services.approval_approve(
-        actor=w.root, approval=approval, valid_from=today,
-        valid_until=today + datetime.timedelta(days=200))
+    return InForceApprovalFactory(actor=w.root, jurisdiction=county("360102"),
+                                  organization=w.organization, valid_from=today,
+                                  valid_until=today + datetime.timedelta(days=200))
 
 
 def test_figures_link_to_their_lists(world, client, django_assert_max_num_queries):

@@ -11,10 +11,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from documents.models import Document
-from registry import services as registry_services
-from registry.models import Jurisdiction, ServiceCategory
-from registry.roles import Role
-from tests.factories import PersonFactory, UserFactory
+from registry.models import ServiceCategory
+from tests.factories import InForceApprovalFactory, OwnAccountPersonFactory
 from tests.workflows.conftest import open_tasks, upload_all
 from workflows import task_actions
 from workflows.models import Notification
@@ -29,12 +27,9 @@ def _at(day, hour=9):
 
 
 def _approve(w, *, organization=None, person=None, categories=()):
-    approval = registry_services.approval_create(
-        actor=w.root, jurisdiction=Jurisdiction.objects.get(code="360100"),
-        organization=organization, person=person, categories=categories)
-    return registry_services.approval_approve(
-        actor=w.root, approval=approval, valid_from=datetime.date(2026, 1, 5),
-        valid_until=datetime.date(2027, 1, 4))
+    return InForceApprovalFactory(
+        actor=w.root, organization=organization, person=person, categories=categories,
+        valid_from=datetime.date(2026, 1, 5), valid_until=datetime.date(2027, 1, 4))
 
 
 def _expiring(documents):
@@ -77,9 +72,8 @@ def test_a_reminder_gives_the_days_left_when_delivered_and_links_to_the_document
 def test_a_persons_reminder_links_to_that_persons_documents(world, client):
     # given a person approved for arts, in their own account, with a certificate expiring
     w = world
-    user = UserFactory()
-    person = PersonFactory(organization=None, user=user, kind="professional")
-    registry_services.role_grant(actor=w.root, user=user, role=Role.PROVIDER, target=person)
+    person = OwnAccountPersonFactory()
+    user = person.user
     upload_all(user, person, expires_in_days=1000)
     _approve(w, person=person, categories=[ServiceCategory.objects.get(code="arts")])
     current = Document.objects.filter(person=person, superseded_at=None,

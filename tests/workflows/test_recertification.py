@@ -24,11 +24,12 @@ from registry.models import (
 from registry.roles import Role
 from registry.selectors import is_blacklisted
 from tests.factories import (
+    InForceApprovalFactory,
     JurisdictionFactory,
     OfferingFactory,
     OrganizationFactory,
+    OwnAccountPersonFactory,
     PersonFactory,
-    UserFactory,
 )
 from tests.workflows.conftest import open_tasks, pdf, upload_all
 from workflows import task_actions
@@ -50,12 +51,9 @@ def _at(day, hour=9):
 
 
 def _approve(w, *, organization=None, person=None, days=365, categories=()):
-    approval = registry_services.approval_create(
-        actor=w.root, jurisdiction=Jurisdiction.objects.get(code="360100"),
-        organization=organization, person=person, categories=categories)
-    return registry_services.approval_approve(
-        actor=w.root, approval=approval, valid_from=START,
-        valid_until=START + datetime.timedelta(days=days - 1))
+    return InForceApprovalFactory(
+        actor=w.root, organization=organization, person=person, categories=categories,
+        valid_from=START, valid_until=START + datetime.timedelta(days=days - 1))
 
 
 @pytest.fixture
@@ -515,9 +513,8 @@ def test_a_reminder_threatens_a_suspension_only_where_the_approval_rests_on_the_
     # given a person approved for arts who holds the qualification for high-risk sports
     # (optional for them) and a health certificate (required), both expiring on day 100
     w = world
-    user = UserFactory()
-    person = PersonFactory(organization=None, user=user, kind="professional")
-    registry_services.role_grant(actor=w.root, user=user, role=Role.PROVIDER, target=person)
+    person = OwnAccountPersonFactory()
+    user = person.user
     upload_all(user, person, expires_in_days=1000)
     _approve(w, person=person, categories=[ServiceCategory.objects.get(code="arts")])
     expiry = START + datetime.timedelta(days=100)
@@ -715,10 +712,9 @@ def test_a_county_without_a_bureau_of_its_own_is_served_by_its_city(world):
     # given an organization approved in a county the registry has no bureau row for
     w = world
     county = JurisdictionFactory(code="360188", name="无局区")
-    approval = registry_services.approval_create(actor=w.root, jurisdiction=county,
-                                                 organization=w.organization)
-    registry_services.approval_approve(actor=w.root, approval=approval, valid_from=START,
-                                       valid_until=START + datetime.timedelta(days=364))
+    approval = InForceApprovalFactory(
+        actor=w.root, jurisdiction=county, organization=w.organization, valid_from=START,
+        valid_until=START + datetime.timedelta(days=364))
     expiry = START + datetime.timedelta(days=100)
     _insurance_expires(w.organization, expiry)
     # when its insurance expires, then it is suspended and its case goes to the city's bureau
@@ -740,10 +736,9 @@ def test_one_approval_that_fails_does_not_hold_back_the_sweep(world, caplog):
         registry_services.role_grant(actor=w.root, user=w.provider, role=Role.PROVIDER,
                                      target=org)
         upload_all(w.provider, org, expires_in_days=3000)
-    orphan = registry_services.approval_create(actor=w.root, jurisdiction=nowhere,
-                                               organization=orphan_org)
-    registry_services.approval_approve(actor=w.root, approval=orphan, valid_from=START,
-                                       valid_until=START + datetime.timedelta(days=364))
+    orphan = InForceApprovalFactory(actor=w.root, jurisdiction=nowhere, organization=orphan_org,
+                                    valid_from=START,
+                                    valid_until=START + datetime.timedelta(days=364))
     approval = _approve(w, organization=w.organization)
     ended = _approve(w, organization=ended_org, days=50)
     expiry = START + datetime.timedelta(days=100)

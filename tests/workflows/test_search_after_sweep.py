@@ -8,7 +8,8 @@ from django.utils import timezone
 from documents.models import Document
 from registry import selectors
 from registry import services as registry_services
-from registry.models import Approval, Jurisdiction, ProviderSearchDocument
+from registry.models import Approval, ProviderSearchDocument
+from tests.factories import InForceApprovalFactory
 from tests.registry.builders import school_user
 from workflows.services import recertification, sweep
 
@@ -23,11 +24,9 @@ def _tokens(organization) -> str:
 
 
 def _approved(w, organization, *, valid_from, valid_until) -> Approval:
-    approval = registry_services.approval_create(
-        actor=w.root, jurisdiction=Jurisdiction.objects.get(code="360100"),
-        organization=organization, categories=[w.offering.category])
-    return registry_services.approval_approve(actor=w.root, approval=approval,
-                                              valid_from=valid_from, valid_until=valid_until)
+    return InForceApprovalFactory(actor=w.root, organization=organization,
+                                  categories=[w.offering.category], valid_from=valid_from,
+                                  valid_until=valid_until)
 
 
 def test_a_suspension_by_the_sweep_leaves_search_at_once(world):
