@@ -5,6 +5,10 @@ A subject is a registry Organization or Person.
 - Providers act for their own subject: ``act_for_organization`` on the
   organization, ``act_for_person`` on the person; an organization's provider
   users also act for the people it employs (its staff roster).
+- The person whose own account a Person record is (``Person.user``) reads that record's
+  documents (PIPL art. 44/45: what is held about them), whether or not they hold the
+  provider role on it (``is_own_record``): reading only; uploading stays with the record's
+  provider users.
 - Bureau staff reach an organization through a bureau on which they hold a role:
   the bureau's jurisdiction subtree contains the organization's county, or the
   bureau's jurisdiction has an Approval for it, or the organization applied there.
@@ -127,6 +131,15 @@ def may_act_for(user, subject) -> bool:
     return False
 
 
+def is_own_record(user, subject) -> bool:
+    """Whether ``subject`` is the person whose own account ``user`` is: the one the data is
+    about. The provider role on the record (``act_for_person``) is how one acts for it; this
+    is who it is, which no role granted or revoked changes (an account a bureau's
+    administrator linked to the record, a role since taken away)."""
+    return (_is_active(user) and isinstance(subject, Person)
+            and subject.user_id is not None and subject.user_id == user.pk)
+
+
 def _bureau_may(user, subject, codenames) -> bool:
     if not _is_active(user):
         return False
@@ -135,10 +148,11 @@ def _bureau_may(user, subject, codenames) -> bool:
 
 
 def may_view_documents(user, subject) -> bool:
-    """Whether ``user`` may list and download ``subject``'s documents."""
+    """Whether ``user`` may list and download ``subject``'s documents: its provider users,
+    the person it is (``is_own_record``), the bureaus that reach it, its panel."""
     if not _is_active(user):
         return False
-    if user.is_superuser or may_act_for(user, subject):
+    if user.is_superuser or is_own_record(user, subject) or may_act_for(user, subject):
         return True
     return (_bureau_may(user, subject, VIEW_BUREAU_PERMISSIONS)
             or _case_reach.panel_may_read(user, subject))
