@@ -190,8 +190,8 @@ def test_a_bureaus_suspension_is_not_called_an_expired_credential(world, engaged
 @pytest.mark.parametrize(("language", "words"), [
     ("zh-hans", {"headline": "证件已过期", "reason": "责任保险", "bureau": "已被教育局暂停",
                  "answer": "陈述申辩", "school_why": "证件已过期"}),
-    # (the calendar writes in the site's language: the type is named as the catalogue has it)
-    ("en", {"headline": "a credential has expired", "reason": "责任保险",
+    # (the calendar writes in the language it runs in: the type is named in it too)
+    ("en", {"headline": "a credential has expired", "reason": "Liability insurance",
             "bureau": "by the education bureau", "answer": "how to answer",
             "school_why": "has expired"}),
 ])

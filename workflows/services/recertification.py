@@ -12,11 +12,11 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext, pgettext
 from viewflow.workflow.status import PROCESS, STATUS
 
-from documents.models import Document
+from documents.models import Document, DocumentType
 from documents.selectors import requirement_checklist
 from registry import services as registry_services
 from registry.expiry import expired_q
@@ -118,6 +118,30 @@ def _due_types(approval, today) -> list[dict]:
              "expires_on": d.expires_on.isoformat()} for d in [*expired, *unverified]]
 
 
+def _names(due: list[dict]) -> dict[str, str]:
+    """Each due type's name by its code, in the active language (DocumentType.display_name),
+    as the text around it is written: ``due_types`` keep the catalogue's (Chinese) name, which
+    an English text would otherwise quote. A type no longer in the catalogue keeps that name."""
+    types = DocumentType.objects.filter(code__in={item["code"] for item in due})
+    return {**{item["code"]: item.get("name", item["code"]) for item in due},
+            **{t.code: t.display_name for t in types}}
+
+
+def _listed(due: list[dict]) -> str:
+    """The due types' names, each once, as a list in the active language (、 or ", ")."""
+    names = _names(due)
+    return pgettext("list separator", ", ").join(dict.fromkeys(
+        names[item["code"]] for item in due))
+
+
+def _in_site_language():
+    """What is written here for someone else than the user whose request writes it (the
+    provider told of a clerk's check, a hold's reason kept for all to read) is in the site's
+    language, as the calendar's runs write theirs: the users' own is not kept, and the
+    clerk's page may be in English (as registry.services.contracts.engagement_end)."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
 def approvals_suspend_expired(*, today: datetime.date) -> int:
     """Approvals that depend on an expired required document are suspended (with an audit
     event) and a re-certification case opens for each."""
@@ -150,8 +174,7 @@ def _suspend_expired(pk: int, today: datetime.date) -> bool:
     due = _due_types(approval, today)
     if not due:
         return False
-    reason = gettext("Credential expired: %(names)s") % {
-        "names": "、".join(item["name"] for item in due)}
+    reason = gettext("Credential expired: %(names)s") % {"names": _listed(due)}
     try:
         registry_services.approval_suspend(actor=None, approval=approval, reason=reason,
                                            cause=Cause.CREDENTIAL)
@@ -178,11 +201,12 @@ def credential_hold_check(approval: Approval) -> dict:
     due = _due_types(approval, today)
     if not due:
         return {}
-    if not RecertificationProcess.objects.filter(approval=approval,
-                                                 outcome=CaseOutcome.OPEN).exists():
-        entry.flow("recertification").start.run(approval=approval, due=due, today=today)
-    return {Cause.CREDENTIAL: gettext("Credential expired: %(names)s") % {
-        "names": "、".join(item["name"] for item in due)}}
+    with _in_site_language():  # the bureau's request lifting a sanction: not its language
+        if not RecertificationProcess.objects.filter(approval=approval,
+                                                     outcome=CaseOutcome.OPEN).exists():
+            entry.flow("recertification").start.run(approval=approval, due=due, today=today)
+        return {Cause.CREDENTIAL: gettext("Credential expired: %(names)s") % {
+            "names": _listed(due)}}
 
 
 @transaction.atomic
@@ -200,7 +224,7 @@ def recertification_create(*, activation, approval, due, today):
     users = recipients.holders_of(approval.subject)
     notify(users=users,
            subject=gettext("Your approval is suspended: renew %(names)s") % {
-               "names": "、".join(d["name"] for d in due)},
+               "names": _listed(due)},
            body=gettext("Upload the renewed documents by %(date)s; otherwise the approval "
                         "expires.") % {"date": local_date(case.grace_until)}, case=case,
            about=approval.subject)
@@ -214,7 +238,8 @@ def recertification_submit(*, actor, case: RecertificationProcess) -> None:
     problems = []
     subject = case.approval.subject
     field = "organization" if case.approval.organization_id else "person"
-    for item in case.due_types:
+    names = _names(case.due_types)  # the provider reads these on its own page, in its language
+    for item in ({**item, "name": names[item["code"]]} for item in case.due_types):
         current = Document.objects.filter(**{field: subject}, document_type__code=item["code"],
                                           superseded_at__isnull=True).first()
         if current is None or current.pk == item["document"]:
@@ -248,11 +273,13 @@ def recertification_verify(*, actor, case: RecertificationProcess, decisions: di
     case.query_date, case.query_result = query_date, query_result or ""
     case.missing = [{"document": r["document"], "reason": r["reason"]} for r in rejected]
     lapsed = _lapsed_meanwhile(case, rejected)
-    case.missing += [{"document": item["document"], "reason": gettext(
-        "%(name)s expired on %(date)s: upload a renewed one.") % {
-            "name": item["name"],
-            "date": local_date(datetime.date.fromisoformat(item["expires_on"]))}}
-        for item in lapsed]
+    with _in_site_language():  # kept on the case, and told to the provider: not the clerk's
+        names = _names(lapsed)
+        case.missing += [{"document": item["document"], "reason": gettext(
+            "%(name)s expired on %(date)s: upload a renewed one.") % {
+                "name": names[item["code"]],
+                "date": local_date(datetime.date.fromisoformat(item["expires_on"]))}}
+            for item in lapsed]
     case.save(update_fields=["checked_by", "query_reference", "query_date", "query_result",
                              "missing", "due_types"])
     registry_services.audit_record(actor=actor, action="recert.verify", target=case,
@@ -262,11 +289,12 @@ def recertification_verify(*, actor, case: RecertificationProcess, decisions: di
     if case.needs_query and query_result == "hit":
         return "hit"
     if lapsed:
-        notify(users=recipients.holders_of(case.approval.subject),
-               subject=gettext("Your approval stays suspended: renew %(names)s too") % {
-                   "names": "、".join(item["name"] for item in lapsed)},
-               body="\n".join(item["reason"] for item in case.missing[-len(lapsed):]),
-               case=case, about=case.approval.subject)
+        with _in_site_language():
+            notify(users=recipients.holders_of(case.approval.subject),
+                   subject=gettext("Your approval stays suspended: renew %(names)s too") % {
+                       "names": _listed(lapsed)},
+                   body="\n".join(item["reason"] for item in case.missing[-len(lapsed):]),
+                   case=case, about=case.approval.subject)
     return "renew" if case.missing else "restore"
 
 
@@ -289,39 +317,41 @@ def _lapsed_meanwhile(case: RecertificationProcess, rejected: list[dict]) -> lis
 @transaction.atomic
 def recertification_restore(*, case: RecertificationProcess) -> None:
     """Renewals verified: the approval is back in force, never past the new earliest expiry."""
-    approval = case.approval
-    today = timezone.localdate()
-    if approval.person_id and case.needs_query:
-        term_end = today + datetime.timedelta(
-            days=settings.WORKFLOW_INDIVIDUAL_APPROVAL_DAYS - 1)
-    else:
-        days = (settings.WORKFLOW_INDIVIDUAL_APPROVAL_DAYS if approval.person_id
-                else settings.REGISTRY_APPROVAL_TERM_DAYS)
-        # a 1+1 renewal added one term (it may have stopped early at this document)
-        term_end = approval.valid_from + datetime.timedelta(
-            days=days * (1 + approval.renewals) - 1)
-    earliest = requirement_checklist(approval.subject).earliest_expiry
-    valid_until = min(term_end, earliest) if earliest else term_end
-    if valid_until < today:
-        reason = gettext("The approval term has ended.")
-        registry_services.approval_expire(actor=None, approval=approval, reason=reason)
-        registry_services.sanction_fan_out(actor=None, approvals=[approval], action="expire",
-                                           reason=reason)
-        _finish(case, CaseOutcome.REJECTED, reason)
-        return
-    reason = gettext("Renewed documents verified.")
-    approval = registry_services.approval_reinstate(
-        actor=case.checked_by, approval=approval, valid_until=valid_until, reason=reason,
-        causes=[Cause.CREDENTIAL])
-    if approval.status == Approval.Status.APPROVED:
-        # the engagements the expiry suspended are restored, and their schools told
-        registry_services.sanction_fan_out(actor=case.checked_by, approvals=[approval],
-                                           action="restore", reason=reason)
-    else:  # a sanction, a re-query not done or the blacklist holds it still
-        reason = gettext("Renewed documents verified. The approval stays suspended: "
-                         "%(causes)s.") % {"causes": registry_services.held_by_label(
-                             registry_services.approval_held_by(approval))}
-    _finish(case, CaseOutcome.APPROVED, reason)
+    # run in the clerk's request: its reasons are kept, and told to others
+    with _in_site_language():
+        approval = case.approval
+        today = timezone.localdate()
+        if approval.person_id and case.needs_query:
+            term_end = today + datetime.timedelta(
+                days=settings.WORKFLOW_INDIVIDUAL_APPROVAL_DAYS - 1)
+        else:
+            days = (settings.WORKFLOW_INDIVIDUAL_APPROVAL_DAYS if approval.person_id
+                    else settings.REGISTRY_APPROVAL_TERM_DAYS)
+            # a 1+1 renewal added one term (it may have stopped early at this document)
+            term_end = approval.valid_from + datetime.timedelta(
+                days=days * (1 + approval.renewals) - 1)
+        earliest = requirement_checklist(approval.subject).earliest_expiry
+        valid_until = min(term_end, earliest) if earliest else term_end
+        if valid_until < today:
+            reason = gettext("The approval term has ended.")
+            registry_services.approval_expire(actor=None, approval=approval, reason=reason)
+            registry_services.sanction_fan_out(actor=None, approvals=[approval], action="expire",
+                                               reason=reason)
+            _finish(case, CaseOutcome.REJECTED, reason)
+            return
+        reason = gettext("Renewed documents verified.")
+        approval = registry_services.approval_reinstate(
+            actor=case.checked_by, approval=approval, valid_until=valid_until, reason=reason,
+            causes=[Cause.CREDENTIAL])
+        if approval.status == Approval.Status.APPROVED:
+            # the engagements the expiry suspended are restored, and their schools told
+            registry_services.sanction_fan_out(actor=case.checked_by, approvals=[approval],
+                                               action="restore", reason=reason)
+        else:  # a sanction, a re-query not done or the blacklist holds it still
+            reason = gettext("Renewed documents verified. The approval stays suspended: "
+                             "%(causes)s.") % {"causes": registry_services.held_by_label(
+                                 registry_services.approval_held_by(approval))}
+        _finish(case, CaseOutcome.APPROVED, reason)
 
 
 @transaction.atomic
@@ -330,22 +360,24 @@ def recertification_revoke(*, case: RecertificationProcess) -> None:
     person), and the bar waits for a second person, the bureau's administrator, as a hit in
     a vetting does: confirmed, it revokes the approval and bars the person; the person may
     ask once for a re-check (复查)."""
-    reason = gettext("The yearly record query returned a record.")
-    # the renewals are verified: what holds the approval now is the hit, which the bureau
-    # lifts if it does not confirm it (a confirmed bar revokes the approval)
-    approval = case.approval
-    was_in_force = approval.status == Approval.Status.APPROVED
-    registry_services.approval_suspend(actor=case.checked_by, approval=approval,
-                                       reason=reason, cause=Cause.RECORD_HIT)
-    if was_in_force:
-        registry_services.sanction_fan_out(actor=case.checked_by, approvals=[approval],
-                                           action="suspend", reason=reason)
-    registry_services.approval_reinstate(actor=case.checked_by, approval=approval,
-                                         reason=reason, causes=[Cause.CREDENTIAL])
-    registry_services.person_bar_for_record_hit(
-        actor=case.checked_by, bureau=case.bureau, person=case.approval.person,
-        reason=gettext("Record query hit during re-certification #%(pk)s") % {"pk": case.pk})
-    _finish(case, CaseOutcome.REJECTED, reason)
+    # run in the clerk's request: its reasons are kept, and told to others
+    with _in_site_language():
+        reason = gettext("The yearly record query returned a record.")
+        # the renewals are verified: what holds the approval now is the hit, which the bureau
+        # lifts if it does not confirm it (a confirmed bar revokes the approval)
+        approval = case.approval
+        was_in_force = approval.status == Approval.Status.APPROVED
+        registry_services.approval_suspend(actor=case.checked_by, approval=approval,
+                                           reason=reason, cause=Cause.RECORD_HIT)
+        if was_in_force:
+            registry_services.sanction_fan_out(actor=case.checked_by, approvals=[approval],
+                                               action="suspend", reason=reason)
+        registry_services.approval_reinstate(actor=case.checked_by, approval=approval,
+                                             reason=reason, causes=[Cause.CREDENTIAL])
+        registry_services.person_bar_for_record_hit(
+            actor=case.checked_by, bureau=case.bureau, person=case.approval.person,
+            reason=gettext("Record query hit during re-certification #%(pk)s") % {"pk": case.pk})
+        _finish(case, CaseOutcome.REJECTED, reason)
 
 
 def _finish(case, outcome, reason):

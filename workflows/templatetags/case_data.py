@@ -49,5 +49,11 @@ def openable_tasks(context, tasks) -> list:
 @register.simple_tag(takes_context=True)
 def renewals_due(context, case):
     """What a re-certification ``case`` asks to renew, for the reader to read
-    (``workflows.renewals_due.recertification_due``), or None: on its task and case pages."""
-    return recertification_due(context["request"].user, case)
+    (``workflows.renewals_due.recertification_due``), or None: on its task and case pages.
+    With how and when the case closed (``outcome``, ``closed_on``): a closed case's list
+    says that, and invites no upload for it."""
+    due = recertification_due(context["request"].user, case)
+    if due is not None:
+        due["outcome"] = case.outcome
+        due["closed_on"] = None if due["open"] else (case.finished or case.created)
+    return due
