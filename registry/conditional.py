@@ -20,7 +20,7 @@ from django.db.models import Max
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from registry import selectors
+from registry import exports, selectors
 from registry.caching import cached
 from registry.models import Publication
 
@@ -111,7 +111,10 @@ def detail_etag(request, pk: int, fmt: str = "page") -> str | None:
         return _tag("p", pk, fmt, found.digest[:16], get_language())
     gone = lapsed(request, found)
     if fmt != "page":  # the CSV and XLSX say each lapsed entry's standing, as the page does
-        return _tag("p", pk, fmt, found.digest[:16], get_language(), standing_key(gone))
+        # (and their words change with the exports' wording: a copy of an older wording is
+        # not the file this one would send)
+        return _tag("p", pk, fmt, found.digest[:16], get_language(), standing_key(gone),
+                    exports.WORDING)
     return _tag("p", pk, fmt, found.digest[:16], get_language(), len(gone.entries),
                 int(gone.as_of.timestamp()))
 

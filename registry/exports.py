@@ -20,12 +20,18 @@ import tempfile
 from collections.abc import Iterable, Iterator
 
 from django.utils import formats
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
-from registry.models import Engagement, Publication, grades_label
+from registry import reference
+from registry.models import Engagement, Person, Publication, grades_label
 from registry.models.approvals import GRADE_FIRST, GRADE_LAST
 
 CSV_BOM = "\ufeff"
+# The CSV's and XLSX's wording: raised when what their cells say in a language changes (the
+# category and the kind of person follow the reader's language since "w2"), so that a
+# reader's copy of an older wording is not taken for this one (``conditional.detail_etag``).
+WORDING = "w2"
 
 
 def canonical(value) -> str:
@@ -108,18 +114,68 @@ def _fee_in_force(offering: dict, key: str) -> str:
     return reference[key] if reference else "—"
 
 
-def _row(position: int, entry: dict, standing: dict | None = None) -> list:
-    kind = _("Organization") if entry["kind"] == "organization" else _("Individual")
+def category_name(data: dict) -> str:
+    """A category of a published entry (frozen as ``{"code", "name"}``: the list's digest is
+    signed) in the reader's language: the registry's English name for its code when English
+    is active and one is held, else the name as published (as the list's page names it:
+    ``portal.list_category``)."""
+    category = reference.category_by_code(str(data.get("code", "")))
+    if category is not None and category.display_name != category.name:
+        return category.display_name
+    return data.get("name", "")
+
+
+def person_kind_label(entry: dict) -> str:
+    """An individual's kind (退休教师 …) in the reader's language, from the code the entry
+    froze: the name frozen beside it is in the language of whoever published the list (the
+    worker publishes in the administrator's language). Empty for an organization."""
+    try:
+        return str(Person.Kind(entry.get("person_kind")).label)
+    except ValueError:
+        return entry.get("person_kind_name", "")
+
+
+class _Words:
+    """What the rows of one export say besides the entries' own text (names, titles, codes),
+    in the language active when the export starts, each translated once for the whole
+    file (a list may hold 100,000 entries); category names are looked up once per code."""
+
+    def __init__(self):
+        self.kinds = {"organization": _("Organization"), "person": _("Individual")}
+        self.between_categories = pgettext("list export: between categories", ", ")
+        self.between_offerings = pgettext("list export: between offerings", "; ")
+        self.offering = _("%(title)s (%(category)s, %(fee)s yuan per session)")
+        # the frozen category names are the registry's own (``ServiceCategory.name``, in
+        # Chinese): a Chinese reader reads them as published, with no query for the names
+        self._as_published = (get_language() or "").startswith("zh")
+        self._categories: dict[tuple[str, str], str] = {}
+
+    def category(self, code: str, name: str) -> str:
+        if self._as_published:
+            return name
+        key = (code, name)
+        if key not in self._categories:
+            self._categories[key] = category_name({"code": code, "name": name})
+        return self._categories[key]
+
+
+def _row(position: int, entry: dict, standing: dict | None = None,
+         words: _Words | None = None) -> list:
+    words = words or _Words()
+    kind = words.kinds["organization" if entry["kind"] == "organization" else "person"]
     offerings = entry.get("offerings", [])
     # one value per offering, in the order of the Offerings column
     return [
         position, kind, entry["name"], entry.get("uscc", ""),
-        entry.get("person_kind_name", ""),
-        "、".join(c["name"] for c in entry["categories"]),
-        "；".join(f'{o["title"]}（{o["category_name"]}，{o["fee_per_session"]}元/次）'
-                 for o in offerings),
-        "；".join(_fee_in_force(o, "reference_fee") for o in offerings),
-        "；".join(_fee_in_force(o, "cap") for o in offerings),
+        person_kind_label(entry),
+        words.between_categories.join(words.category(c.get("code", ""), c.get("name", ""))
+                                      for c in entry["categories"]),
+        words.between_offerings.join(words.offering % {
+            "title": o["title"], "category": words.category(o.get("category", ""),
+                                                            o.get("category_name", "")),
+            "fee": o["fee_per_session"]} for o in offerings),
+        words.between_offerings.join(_fee_in_force(o, "reference_fee") for o in offerings),
+        words.between_offerings.join(_fee_in_force(o, "cap") for o in offerings),
         entry["valid_from"], entry["valid_until"], entry_grades(entry),
         standing_text((standing or {}).get(position)),
     ]
@@ -145,8 +201,9 @@ def csv_stream(entries: Iterable[dict], standing: dict | None = None) -> Iterato
     writer = csv.writer(buffer)
     buffer.write(CSV_BOM)
     writer.writerow(_columns())
+    words = _Words()
     for position, entry in enumerate(entries, start=1):
-        writer.writerow([_as_text(value) for value in _row(position, entry, standing)])
+        writer.writerow([_as_text(value) for value in _row(position, entry, standing, words)])
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -221,7 +278,7 @@ def xlsx_file(publication: Publication, entries: Iterable[dict],
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     sheet = workbook.add_worksheet(f"{publication.year}-{publication.number}")
     columns = _columns()
-    sheet.write_string(0, 0, str(publication), title_format)
+    sheet.write_string(0, 0, str(publication), title_format)  # in the reader's language
     sheet.write_string(1, 0, _("Published on"), label_format)
     sheet.write_datetime(1, 1, datetime.datetime.combine(publication.published_on,
                                                          datetime.time()), date_format)
@@ -231,9 +288,10 @@ def xlsx_file(publication: Publication, entries: Iterable[dict],
     sheet.write_row(heading_row, 0, columns, heading_format)
     widths = [_display_width(c) for c in columns]
     row = heading_row
+    words = _Words()
     for position, entry in enumerate(entries, start=1):
         row = heading_row + position
-        for column, value in enumerate(_row(position, entry, standing)):
+        for column, value in enumerate(_row(position, entry, standing, words)):
             if column in _DATE_COLUMNS and value:
                 if (number := serial(value)) is not None:
                     sheet.write_number(row, column, number, date_format)

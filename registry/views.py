@@ -121,6 +121,10 @@ def list_detail(request, pk: int):
         page.object_list = list(page.object_list)
         for entry in page.object_list:
             entry.standing = standing.get(entry.position)
+            # an individual's kind from its code, in the reader's language (the name frozen
+            # beside it is in the publishing administrator's), as the CSV and XLSX say it
+            entry.kind_label = (exports.person_kind_label(entry.data)
+                                or entry.get_kind_display())
         return render_to_string("registry/lists/_detail_content.html", {
             "publication": publication, "page": page, "diff": publication.diff}, request)
 

@@ -42,7 +42,8 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return _("%(jurisdiction)s %(year)s batch %(number)s") % {
-            "jurisdiction": self.jurisdiction.name, "year": self.year, "number": self.number,
+            "jurisdiction": self.jurisdiction.display_name, "year": self.year,
+            "number": self.number,
         }
 
 

@@ -24,6 +24,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
+from registry.exports import WORDING
 from registry.models import Publication
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,11 @@ def list_export_name(publication: Publication, fmt: str, language: str,
                      standing: str = "") -> str:
     """Where the list's export in ``fmt`` and ``language`` is kept; a CSV or XLSX of a list
     some of whose entries no longer hold (``standing``: ``conditional.standing_key``) is
-    kept apart, as each such entry's row says so."""
+    kept apart, as each such entry's row says so, and so is one of another wording."""
     folder = f"{language}/{standing}" if standing and standing != "0" else language
+    if fmt != "json":  # the signed JSON is the list as published; the others' words change
+        # (exports.WORDING): a file kept in an older wording is not this one
+        folder = f"{folder}/{WORDING}"
     return (f"lists/{publication.pk}/{publication.digest[:16]}/{folder}/"
             f"list-{publication.jurisdiction.code}-{publication.year}-{publication.number}"
             f".{fmt}")

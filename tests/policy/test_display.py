@@ -62,7 +62,7 @@ def test_the_published_list_shows_the_fee_the_reference_in_force_and_free_places
     # the reference and the cap in yuan, as the fee beside them
     assert "少儿篮球（¥25.00，参考价 ¥28.00，上限 ¥35.00，每学期免费名额 3 个）" in html
     page = client.get(f"/registry/lists/p/{publication.pk}/", HTTP_ACCEPT_LANGUAGE="en")
-    assert "少儿篮球（¥25.00，reference ¥28.00, cap ¥35.00，3 free places a term）" in (
+    assert "少儿篮球 (¥25.00, reference ¥28.00, cap ¥35.00, 3 free places a term)" in (
         page.content.decode())
 
 

@@ -113,3 +113,20 @@ def test_exports_are_kept_in_s3_as_in_production(publication, settings, s3_serve
     again, again_sql = _download(Client(), url)
     assert again == first
     assert not any(ENTRIES in sql for sql in again_sql)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_file_kept_in_an_older_wording_is_not_served(publication, fmt):
+    """The CSV's and XLSX's words changed (categories and kinds of person in the reader's
+    language): a file kept before, in the place it was kept then, is not sent as this
+    wording's; the signed JSON, the list as published, stays where it was."""
+    storage = storages["default"]
+    old = (f"lists/{publication.pk}/{publication.digest[:16]}/zh-hans/"
+           f"list-{publication.jurisdiction.code}-{publication.year}-{publication.number}"
+           f".{fmt}")
+    storage.save(old, ContentFile(b"kept in the older wording"))
+    storage.save(old + ".done", ContentFile(b""))
+    body, _sql = _download(Client(), f"/registry/lists/p/{publication.pk}/export.{fmt}")
+    assert body != b"kept in the older wording"
+    assert _stored(publication, fmt) == body
+    assert services.list_export_name(publication, "json", "zh-hans") == old[:-len(fmt)] + "json"
