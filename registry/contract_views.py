@@ -113,7 +113,7 @@ def _detail_page(request, engagement: Engagement, status: int = 200):
         "no_permit_reason": selectors.permits_absent_reason(engagement),
         "rating": rating,
         "rateable": (school_side and rating is None
-                     and engagement.is_rateable_on(timezone.localdate())),
+                     and selectors.awaits_rating(engagement, timezone.localdate())),
         "settlement": selectors.settlement_of(engagement),
         "roster_form": RosterAddForm(), "lesson_form": LessonForm(),
         "reason_form": ReasonForm(),

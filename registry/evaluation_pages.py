@@ -16,6 +16,7 @@ from registry import selectors, services
 from registry.forms import RubricForm
 from registry.models import EVALUATION_RUBRIC, Engagement, SchoolTerm
 from registry.requests import form_error, query_id
+from registry.selectors.engagements import awaits_rating
 
 
 @login_required
@@ -55,7 +56,7 @@ def term_ratings(request, pk: int):
         rated = getattr(engagement, "evaluation", None)
         rows.append({
             "engagement": engagement, "evaluation": rated,
-            "open": rated is None and engagement.is_rateable_on(today),
+            "open": rated is None and awaits_rating(engagement, today),
             "form": forms.get(engagement.pk) or RubricForm(prefix=f"e{engagement.pk}"),
         })
     return render(request, "registry/school/term_ratings.html", {

@@ -8,7 +8,7 @@ from django.urls import URLResolver
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 
-from workflows import selectors
+from workflows import review_causes, selectors
 from workflows.nodes import (
     ConfidentialFunction,
     own_task_urls_only,
@@ -247,5 +247,7 @@ def renewer_object(process):
 
 
 def clerk_again(activation):
-    """The investigation task (again, when a rectification came back): tell the clerks."""
-    tell_queue(activation)
+    """The investigation task (again, when a rectification came back): tell the clerks,
+    and why the case is open (a low rating's school, figures and term)."""
+    notifications.notify_task_queue(
+        activation=activation, why=review_causes.review_case_why(activation.process.coerced))

@@ -52,6 +52,7 @@ from .core import (
     user_role_summary,
 )
 from .engagements import (
+    awaits_rating,
     categories_approved_for_person,
     engageable_by,
     engagements_for_jurisdictions,
@@ -182,6 +183,7 @@ __all__ = [
     "term_rating_sheet",
     "terms_for_schools",
     "terms_to_rate",
+    "awaits_rating",
     "FeeInForce",
     "FeeReferences",
     "academic_signals",

@@ -102,11 +102,38 @@ def terms_for_schools(school_ids) -> QuerySet:
     return SchoolTerm.objects.filter(school_id__in=school_ids).select_related("school")
 
 
+# What the school rates at the end of a term: an engagement that is live or has ended. Not
+# a terminated one: a withdrawn draft never ran, and a sanction's termination (revocation,
+# a record hit, a blacklisting) has already put the provider out, for reasons the school is
+# not told; nor a suspended one while it is: the bureau is dealing with the provider, and a
+# lifted suspension puts the engagement back where it was, to be rated then.
+RATED_STATUSES = (*Engagement.LIVE_STATUSES, Engagement.Status.ENDED)
+
+
+def awaiting_rating(today: datetime.date, *, prefix: str = "") -> Q:
+    """The one rule for an engagement that waits for the school's rating on ``today``: not
+    rated, in a status the school rates (``RATED_STATUSES``), and at its end (ended, early
+    too, or past its planned end: ``Engagement.is_rateable_on``). ``prefix`` reaches the
+    engagements from another model (``"engagements__"`` from a term). The engagements
+    page's count (:func:`terms_to_rate`), the end-of-term notice
+    (``term_evaluations_request``) and the rating page (:func:`awaits_rating`) ask it."""
+    return (Q(**{f"{prefix}evaluation__isnull": True, f"{prefix}status__in": RATED_STATUSES})
+            & (Q(**{f"{prefix}status": Engagement.Status.ENDED})
+               | Q(**{f"{prefix}ends_on__lte": today})))
+
+
+def awaits_rating(engagement: Engagement, today: datetime.date) -> bool:
+    """:func:`awaiting_rating` for one engagement already read (its evaluation apart,
+    which the caller knows): a status the school rates, at its end."""
+    return engagement.status in RATED_STATUSES and engagement.is_rateable_on(today)
+
+
 def terms_to_rate(school_ids, *, today: datetime.date) -> QuerySet:
     """The school's task at the end of each term (学期考核): its terms that have ended and
-    still have engagements to rate on the rubric (``to_rate``), oldest first. One query,
-    at most 20 terms."""
-    unrated = Q(engagements__evaluation__isnull=True, engagements__ends_on__lte=today)
+    still have engagements to rate on the rubric (``to_rate``, counted by
+    :func:`awaiting_rating`, as the end-of-term notice counts them), oldest first. One
+    query, at most 20 terms."""
+    unrated = awaiting_rating(today, prefix="engagements__")
     return (SchoolTerm.objects.filter(school_id__in=school_ids, ends_on__lte=today)
             .annotate(to_rate=Count("engagements", filter=unrated))
             .filter(to_rate__gt=0).select_related("school").order_by("ends_on", "pk")[:20])

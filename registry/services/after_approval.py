@@ -13,7 +13,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -32,6 +32,7 @@ from registry.models import (
     TermReminder,
 )
 from registry.notifications import Message, notify, notify_each
+from registry.selectors.engagements import awaiting_rating
 from registry.selectors.sanctions import (
     bureau_staff,
     holders_of_person,
@@ -233,8 +234,9 @@ def term_evaluations_request(*, today: datetime.date | None = None) -> int:
     transaction's savepoints, the content type's until it is cached, and the insert's
     batches for thousands of users apart)."""
     today = today or timezone.localdate()
-    waiting = Q(engagements__evaluation__isnull=True,
-                engagements__status__in=[*Engagement.LIVE_STATUSES, Engagement.Status.ENDED])
+    # counted as the school's engagements page counts them (one rule): what it is told is
+    # what it finds there
+    waiting = awaiting_rating(today, prefix="engagements__")
     found = {t.pk: t for t in SchoolTerm.objects.filter(
         ends_on__lt=today, ends_on__gte=today - datetime.timedelta(days=14),
         evaluations_requested_at__isnull=True)

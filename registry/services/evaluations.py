@@ -25,7 +25,7 @@ from registry.models import (
     SchoolTerm,
     rubric_percent,
 )
-from registry.selectors.engagements import term_evaluations
+from registry.selectors.engagements import awaits_rating, term_evaluations
 from registry.services.core import audit_record
 from registry.services.engagements import _require_school
 from registry.services.review_hooks import review_case_request
@@ -78,14 +78,23 @@ def engagement_evaluate(*, actor, engagement: Engagement, scores: dict,
                         comments: str = "") -> Evaluation:
     """The school's rating of an engagement once it has ended (at the latest, when its
     term ends): a score 1–5 for each item of the rubric (``scores``), from which the
-    satisfaction is computed. Once per engagement. If the provider's satisfaction in the
-    engagement's school term (:func:`satisfaction_share`) falls below
-    ``REGISTRY_SATISFACTION_THRESHOLD``, a review case is opened for the bureau whose
-    approval the engagement relied on (a review request where no workflow is
-    installed). The one overall score 1–5 given before the rubric is no longer taken;
-    ratings stored with it stay readable."""
+    satisfaction is computed. Once per engagement; not a terminated engagement, nor a
+    suspended one until it is restored (``registry.selectors.awaiting_rating``). If the
+    provider's satisfaction in the engagement's school term (:func:`satisfaction_share`)
+    falls below ``REGISTRY_SATISFACTION_THRESHOLD``, a review case is opened for the bureau
+    whose approval the engagement relied on, or the rating is added to the one open about
+    the provider there (a review request where no workflow is installed). The one overall
+    score 1–5 given before the rubric is no longer taken; ratings stored with it stay
+    readable."""
     _require_school(actor, engagement.school)
-    if not engagement.is_rateable_on(timezone.localdate()):
+    # the rule the school's task follows (``awaiting_rating``): what it is not asked to
+    # rate, it may not rate
+    if engagement.status == Engagement.Status.TERMINATED:
+        raise ValidationError(_("A terminated engagement is not rated."), code="terminated")
+    if engagement.status == Engagement.Status.SUSPENDED:
+        raise ValidationError(_("A suspended engagement is rated once it is restored."),
+                              code="suspended")
+    if not awaits_rating(engagement, timezone.localdate()):
         raise ValidationError(
             _("An engagement is rated at its end (%(end)s)."),
             code="too_early", params={"end": local_date_lazy(engagement.ends_on)},
@@ -110,8 +119,10 @@ def engagement_evaluate(*, actor, engagement: Engagement, scores: dict,
     threshold = float(settings.REGISTRY_SATISFACTION_THRESHOLD)
     if share is not None and share < threshold:
         bureau = Bureau.objects.filter(jurisdiction_id=engagement.approval.jurisdiction_id).first()
+        # the case says why: whose rating, of which term, the figure against the threshold
         details = {"satisfaction_share": round(share, 4), "threshold": threshold,
-                   "evaluation": evaluation.pk, "term": engagement.term_id}
+                   "evaluation": evaluation.pk, "term": engagement.term_id,
+                   "school": engagement.school_id, "percent": str(percent)}
         if bureau is not None and review_case_request(
                 actor=actor, bureau=bureau, trigger="low_satisfaction",
                 organization=engagement.organization, person=engagement.person,

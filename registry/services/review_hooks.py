@@ -18,7 +18,8 @@ _opener: Callable[..., object] | None = None
 def review_case_opener_register(opener: Callable[..., object]) -> None:
     """Name the callable that opens a review case: ``opener(actor=, bureau=, trigger=,
     organization=, person=, incident=, details=)``, called inside the caller's
-    transaction; it returns the case (an open one for the same cause may be reused)."""
+    transaction; it returns the case: a new one, or the one already open about the provider
+    at that bureau, to which the cause is added (its clerk is told, with ``details``)."""
     global _opener  # one process-wide hook, set once at start-up
     _opener = opener
 

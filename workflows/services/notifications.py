@@ -157,8 +157,9 @@ def notify_private_news(*, users, case, kind: str, about=None) -> None:
 
 
 @transaction.atomic
-def notify_task_queue(*, activation) -> None:
-    """Tell the users who hold a new task's permission on its bureau that it is waiting."""
+def notify_task_queue(*, activation, why: str = "") -> None:
+    """Tell the users who hold a new task's permission on its bureau that it is waiting;
+    ``why``, when the flow gives it, says why the case is there (a low rating's figures)."""
     task, process = activation.task, activation.process.coerced
     codename = (task.owner_permission or "").split(".")[-1]
     bureau = getattr(process, "bureau", None)
@@ -167,7 +168,8 @@ def notify_task_queue(*, activation) -> None:
     title = activation.flow_task.task_title
     notify(users=recipients.staff_of(bureau, codename),
            subject=gettext("New task: %(title)s (#%(pk)s)") % {"title": title, "pk": process.pk},
-           body=_case_label(process), case=process, about=bureau)
+           body="\n".join(filter(None, [_case_label(process), why])), case=process,
+           about=bureau)
 
 
 def _case_label(case) -> str:

@@ -24,14 +24,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
 from registry import services as registry_services
 from registry.formatting import local_date
 from registry.models import BlacklistProposal, Bureau
-from workflows import entry, recipients
+from workflows import entry, recipients, review_causes
 from workflows.models import ReviewCaseEvidence, ReviewCaseProcess
 from workflows.services.notifications import notify
 from workflows.services.review_evidence import (
@@ -107,7 +107,8 @@ def _waiting(case: Case, node):
 def review_case_open(*, actor, bureau: Bureau, trigger: str, organization=None, person=None,
                      incident=None, details=None) -> Case:
     """Open a review case about a provider, or add the cause to the one already open at
-    this bureau. Staff open one by hand or on a complaint (a clerk or an administrator of
+    this bureau and tell the clerk handling it, with why (a rating's figures): not a
+    second case. Staff open one by hand or on a complaint (a clerk or an administrator of
     the bureau); the registry opens the others (its callers checked who acts)."""
     if trigger not in Case.Trigger.values:
         raise ValidationError({"trigger": _("Unknown cause of review.")})
@@ -127,15 +128,33 @@ def review_case_open(*, actor, bureau: Bureau, trigger: str, organization=None, 
     subject = {"organization": organization} if organization else {"person": person}
     existing = (Case.objects.select_for_update().filter(bureau=bureau, stage__in=OPEN_STAGES,
                                                         **subject).order_by("pk").first())
-    if existing is not None:
-        causes = existing.details.setdefault("more_causes", [])
-        causes.append({"trigger": trigger, "incident": incident.pk if incident else None,
-                       **(details or {})})
+    # what the bureau's staff are told is in the site's language (theirs is not kept), not
+    # the school user's whose report or rating opened it
+    with translation.override(settings.LANGUAGE_CODE):
+        if existing is None:
+            return _flow().start.run(bureau=bureau, trigger=trigger, incident=incident,
+                                     details=details or {}, actor=actor, **subject)
+        existing.details.setdefault("more_causes", []).append(
+            {"trigger": trigger, "incident": incident.pk if incident else None,
+             **(details or {})})
         existing.save(update_fields=["details"])
         _audit(actor, "cause", existing, data={"trigger": trigger})
-        return existing
-    return _flow().start.run(bureau=bureau, trigger=trigger, incident=incident,
-                             details=details or {}, actor=actor, **subject)
+        _cause_tell(actor, existing, trigger, details or {})
+    return existing
+
+
+def _cause_tell(actor, case: Case, trigger: str, details: dict) -> None:
+    """Tell the clerk handling ``case`` (``clerks_handling``) of the cause added to it, and
+    why (a rating's figures), unless that clerk added it."""
+    why = review_causes.cause_words(case, trigger, details)
+    notify(users=[u for u in review_causes.clerks_handling(case)
+                  if actor is None or u.pk != actor.pk],
+           subject=_("Review case #%(pk)s: another cause, %(cause)s") % {
+               "pk": case.pk, "cause": Case.Trigger(trigger).label},
+           body="\n".join(filter(None, [
+               _("A further cause was added to the case you are handling."), why,
+               _("See the case's page.")])),
+           case=case, about=case.bureau)
 
 
 @transaction.atomic
