@@ -65,7 +65,7 @@ class AnnualReviewForm(ConfirmMixin, TaskForm):
         self.add_confirm_field()
         self.evidence = annual_review.annual_review_evidence(self.case)
         self.fields["decision"].help_text = " ".join(str(part) for part in
-            [_("%(n)d engagements this year; %(i)d incidents.") % {
+            [_("%(n)d engagements in the period reviewed; %(i)d incidents.") % {
                 "n": self.evidence["engagements"], "i": len(self.evidence["incidents"])},
              self._ratings_text(), self._incidents_text(), self._review_case_text(),
              _("Required documents expired: %(d)d; yearly record re-queries not done: %(q)d; "

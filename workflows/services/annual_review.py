@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count, F
+from django.db.models import Avg, Count, F, Max
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -56,11 +56,7 @@ def annual_reviews_open(*, today: datetime.date) -> int:
 def annual_review_create(*, activation, approval, today):
     case = activation.process
     case.approval, case.bureau = approval, recipients.bureau_for_approval(approval)
-    case.period_end = today
-    try:
-        case.period_start = today.replace(year=today.year - 1)
-    except ValueError:
-        case.period_start = today - datetime.timedelta(days=365)
+    case.period_start, case.period_end = _period_start(approval, today), today
     case.save()
     registry_services.audit_record(actor=None, action="annual_review.open", target=case,
                                    to_state="open", data={"approval": approval.pk})
@@ -72,6 +68,21 @@ def annual_review_create(*, activation, approval, today):
            case=case,
            about=case.bureau)
     return case
+
+
+def _period_start(approval, today: datetime.date) -> datetime.date:
+    """The first day of the year an annual review of ``approval`` opened on ``today``
+    looks back on: a year back, but not before the approval came into force (what came
+    before was another approval's, or none), nor before the end of its last decided review
+    (which weighed that time, and renewed or kept it). The list review writes the same in
+    SQL (``list_review._open_in_bulk``)."""
+    try:
+        year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        year_ago = today - datetime.timedelta(days=365)
+    reviewed_to = (AnnualReviewProcess.objects.filter(approval=approval, period_end__lte=today)
+                   .exclude(decision="").aggregate(end=Max("period_end"))["end"])
+    return max(day for day in (year_ago, approval.valid_from, reviewed_to) if day is not None)
 
 
 def annual_review_evidence(case) -> dict:

@@ -110,19 +110,33 @@ def _open_in_bulk(review: ListReview, today: datetime.date) -> int:
             [flow_ref, now_db, approval_type.pk, review.bureau.jurisdiction_id, today_db,
              today_db, today_db])
         # 2. the cases: the processes just written are those seeded by an approval without
-        # a case row yet (start.run writes both in one transaction, so no other is)
+        # a case row yet (start.run writes both in one transaction, so no other is). The
+        # year reviewed starts a year back, but not before the approval came into force nor
+        # before the end of its last decided review (annual_review._period_start): one
+        # indexed look-up per case (the approval by its key, its reviews by theirs)
+        year_ago = ops.adapt_datefield_value(period_start)
         cursor.execute(
             f"INSERT INTO {case} ({c(AnnualReviewProcess, 'process_ptr')}, "  # noqa: S608
             f"{c(AnnualReviewProcess, 'period_start')}, {c(AnnualReviewProcess, 'period_end')}, "
             f"{c(AnnualReviewProcess, 'decision')}, {c(AnnualReviewProcess, 'reason')}, "
             f"{c(AnnualReviewProcess, 'approval')}, {c(AnnualReviewProcess, 'bureau')}, "
             f"{c(AnnualReviewProcess, 'list_review')}) "
-            f"SELECT p.{c(Process, 'id')}, %s, %s, '', '', p.{c(Process, 'seed_object_id')}, "
-            f"%s, %s FROM {process} p WHERE p.{c(Process, 'flow_class')} = %s "
+            f"SELECT x.id, CASE WHEN x.reviewed_to > x.start_on THEN x.reviewed_to "
+            f"ELSE x.start_on END, %s, '', '', x.approval_id, %s, %s FROM ("
+            f"SELECT p.{c(Process, 'id')} AS id, a.{c(Approval, 'id')} AS approval_id, "
+            f"CASE WHEN a.{c(Approval, 'valid_from')} > %s THEN a.{c(Approval, 'valid_from')} "
+            f"ELSE %s END AS start_on, "
+            f"(SELECT MAX(r.{c(AnnualReviewProcess, 'period_end')}) FROM {case} r WHERE "
+            f"r.{c(AnnualReviewProcess, 'approval')} = a.{c(Approval, 'id')} "
+            f"AND r.{c(AnnualReviewProcess, 'decision')} <> '' "
+            f"AND r.{c(AnnualReviewProcess, 'period_end')} <= %s) AS reviewed_to "
+            f"FROM {process} p JOIN {approval} a "
+            f"ON a.{c(Approval, 'id')} = p.{c(Process, 'seed_object_id')} "
+            f"WHERE p.{c(Process, 'flow_class')} = %s "
             f"AND p.{c(Process, 'seed_content_type')} = %s AND NOT EXISTS "
             f"(SELECT 1 FROM {case} r WHERE r.{c(AnnualReviewProcess, 'process_ptr')} = "
-            f"p.{c(Process, 'id')})",
-            [ops.adapt_datefield_value(period_start), today_db, review.bureau_id, review.pk,
+            f"p.{c(Process, 'id')})) x",
+            [today_db, review.bureau_id, review.pk, year_ago, year_ago, today_db,
              flow_ref, approval_type.pk])
         opened = max(cursor.rowcount, 0)
         ours = (f"SELECT r.{c(AnnualReviewProcess, 'process_ptr')} FROM {case} r "  # noqa: S608
