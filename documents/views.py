@@ -41,14 +41,20 @@ class DocumentsHomeView(LoginRequiredMixin, View):
 
     def get(self, request):
         organizations = objects_for_role(request.user, Role.PROVIDER, "registry.organization")
-        people = objects_for_role(request.user, Role.PROVIDER, "registry.person")
+        people = list(objects_for_role(request.user, Role.PROVIDER, "registry.person"))
+        # the person the account is reads what is held about them, with or without the
+        # provider role on their record (an account an administrator linked, a role taken
+        # away): listed apart, to read, unless the role already lists it to keep
+        own = person_of_user(request.user)
+        own_record = (own if own is not None and own not in people
+                      and permissions.is_own_record(request.user, own) else None)
         # counted up to one past the limit, in the queue's order (its index): a clerk of a
         # province may have a hundred thousand documents waiting, and this page only says
         # how many, up to "more than 1,000"
         queue = selectors.documents_awaiting_review(request.user)
         queue_count = queue[:QUEUE_COUNT_LIMIT + 1].count()
         return render(request, "documents/home.html", {
-            "organizations": organizations, "people": people,
+            "organizations": organizations, "people": people, "own_record": own_record,
             "queue_count": queue_count, "queue_more": queue_count > QUEUE_COUNT_LIMIT,
             "queue_limit": QUEUE_COUNT_LIMIT,
         })

@@ -37,6 +37,7 @@ from registry.services.administration import (
     admin_saved_events,
     object_permissions_change,
     object_permissions_revoke,
+    person_account_set,
 )
 from registry.services.core import audit_record_many
 from registry.services.search import search_index_refresh
@@ -55,7 +56,12 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        audit_record_many(_saved_events(request, obj, form.changed_data, change))
+        audit_record_many(_saved_events(request, obj, self.audited_fields(form), change))
+
+    def audited_fields(self, form) -> list[str]:
+        """The changed fields that ``admin_change`` names: a field that a service writes and
+        audits itself is left to that service."""
+        return form.changed_data
 
     def save_formset(self, request, form, formset, change):
         # before the rows go: an event names its object by its primary key
@@ -275,8 +281,19 @@ class PersonAdmin(AuditedGuardedAdmin):
         return obj.masked_id
 
     def save_model(self, request, obj, form, change):
+        """The record is saved with the account it had; whose own account it is then goes
+        through ``person_account_set``, which gives that account the provider role on the
+        record (as registering or claiming it does), takes it from the account replaced and
+        records both: set as a plain field, the account read the record and could not act
+        for it, and nothing said who linked it."""
+        account = obj.user
+        obj.user_id = form.initial.get("user") if change else None
         super().save_model(request, obj, form, change)
+        person_account_set(actor=request.user, person=obj, user=account)
         search_index_refresh(person=obj)
+
+    def audited_fields(self, form) -> list[str]:
+        return [name for name in form.changed_data if name != "user"]
 
 
 @admin.register(Offering)

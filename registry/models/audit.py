@@ -203,6 +203,10 @@ class AuditAction(models.TextChoices):
         pgettext_lazy("audit", "Permission granted by an administrator"))
     PERMISSION_ADMIN_REVOKE = ("permission.admin_revoke",
         pgettext_lazy("audit", "Permission withdrawn by an administrator"))
+    PERSON_ACCOUNT_LINK = ("person.account_link",
+        pgettext_lazy("audit", "Own account linked to the record by an administrator"))
+    PERSON_ACCOUNT_UNLINK = ("person.account_unlink",
+        pgettext_lazy("audit", "Own account unlinked from the record by an administrator"))
     PERSON_ADMIN_CHANGE = "person.admin_change", format_lazy(_CHANGED, _PERSON)
     PERSON_ADMIN_CREATE = "person.admin_create", format_lazy(_ADDED, _PERSON)
     PERSON_ADMIN_DELETE = "person.admin_delete", format_lazy(_DELETED, _PERSON)

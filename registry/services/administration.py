@@ -1,17 +1,25 @@
-"""Writes made through the Django admin, as services: its audit events, and changes of
-object permissions (guardian's pages and what deleting an object takes with it). The admin
-classes (``registry.admin``) only call these."""
+"""Writes made through the Django admin, as services: its audit events, changes of object
+permissions (guardian's pages and what deleting an object takes with it), and whose own
+account a person's record is. The admin classes (``registry.admin``) only call these."""
 
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermission, UserObjectPermission
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.shortcuts import assign_perm, get_user_perms, remove_perm
 
-from registry.models import AuditEvent
-from registry.roles import ROLE_PERMISSIONS
-from registry.services.core import audit_event, audit_record, role_grant, role_revoke
+from registry.models import AuditAction, AuditEvent, Person
+from registry.roles import ROLE_PERMISSIONS, Role
+from registry.services.core import (
+    audit_event,
+    audit_record,
+    require_perm,
+    role_grant,
+    role_revoke,
+)
 
 
 def admin_event(*, actor, obj: models.Model, verb: str, **details) -> AuditEvent:
@@ -95,3 +103,36 @@ def object_permissions_revoke(*, actor, objects) -> None:
         obj, codename = by_pk[grant.object_pk], grant.permission.codename
         remove_perm(codename, grant.group, obj)
         _permission_audit(actor, obj, "admin_revoke", codename, group=grant.group)
+
+
+@transaction.atomic
+def person_account_set(*, actor, person: Person, user) -> Person:
+    """Make ``user`` the person's own account (``Person.user``), or, with None, no account's.
+    The account is given the provider role on the record, as registering or accepting an
+    invitation to claim it gives it; the account it replaces loses that role. Each change is
+    audited (``person.account_unlink``, ``person.account_link``, the roles' own events);
+    the same account again changes nothing. An account that is already another person's own
+    is refused: a record is one person's, an account one person's."""
+    require_perm(actor, "registry.change_person", None,
+                 _("You may not change whose own account a person's record is."))
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    previous = locked.user
+    if (previous.pk if previous else None) == (user.pk if user else None):
+        return locked
+    if user is not None and Person.objects.filter(user=user).exclude(pk=locked.pk).exists():
+        raise ValidationError({"user": _("This account already has its own person record.")},
+                              code="user_taken")
+    locked.user = person.user = user
+    locked.save(update_fields=["user", "updated_at"])
+    codename = ROLE_PERMISSIONS[Role.PROVIDER][Person._meta.label_lower]
+    if previous is not None:
+        if codename in get_user_perms(previous, locked):
+            role_revoke(actor=actor, user=previous, role=Role.PROVIDER, target=locked)
+        audit_record(actor=actor, action=AuditAction.PERSON_ACCOUNT_UNLINK, target=locked,
+                     data={"user": previous.get_username()})
+    if user is not None:
+        if codename not in get_user_perms(user, locked):
+            role_grant(actor=actor, user=user, role=Role.PROVIDER, target=locked)
+        audit_record(actor=actor, action=AuditAction.PERSON_ACCOUNT_LINK, target=locked,
+                     data={"user": user.get_username()})
+    return locked
