@@ -77,15 +77,18 @@ class AnnualReviewForm(ConfirmMixin, TaskForm):
             if part)
 
     def _ratings_text(self) -> str:
-        """The term ratings on the rubric (学期考核) of the approval's current term."""
+        """The term ratings on the rubric (学期考核) of the school terms that ended in the
+        period reviewed, the one the case page shows (考核期间)."""
         evidence = self.evidence
-        since = local_date(evidence["rated_from"])
+        period = {"start": local_date(evidence["rated_from"]),
+                  "end": local_date(evidence["rated_to"])}
         if evidence["satisfaction"] is None:
-            return _("No term has been rated on the rubric since %(date)s.") % {"date": since}
-        text = _("Satisfaction on the rubric since %(date)s: %(percent)s%% "
-                 "(threshold %(threshold)s%%).") % {
-            "date": since, "percent": evidence["satisfaction"],
-            "threshold": evidence["threshold"]}
+            return _("No school term that ended in the period reviewed (%(start)s – "
+                     "%(end)s) has been rated on the rubric.") % period
+        text = _("Satisfaction on the rubric in the school terms that ended in the period "
+                 "reviewed (%(start)s – %(end)s): %(percent)s%% (threshold "
+                 "%(threshold)s%%).") % {
+            **period, "percent": evidence["satisfaction"], "threshold": evidence["threshold"]}
         if evidence["below_threshold"]:
             text += " " + _("Below the threshold.")
         terms = [_("%(term)s at %(school)s: %(percent)s%% (rated: %(n)d)") % {

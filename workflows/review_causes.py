@@ -1,8 +1,9 @@
-"""Why a review case is open, in words for the bureau's clerk, and which clerk handles it.
+"""Why a review case is open, in words for the bureau's clerk, and who handles it now.
 
 A case opened on a rating under the threshold says why in its clerk's task notice (which
 schools rated the provider, its satisfaction in the school term against the threshold,
-the term); a cause added to a case already open is told to the clerk handling that case
+the term); a cause added to a case already open is told to the staff handling that case
+now, its clerk or, at the decision or the re-examination, its administrator
 (``workflows.services.review_cases.review_case_open``). Reads only; the words are in the
 active language (the caller chooses the readers' one)."""
 
@@ -20,6 +21,8 @@ from registry.selectors.engagements import term_evaluations
 from workflows import recipients
 from workflows.models import ReviewCaseProcess
 
+# the bureau's queues a review case's tasks wait in: its clerks', its administrators'
+HANDLERS = ("registry.clerk_bureau", "registry.administer_bureau")
 # the schools named in a notice: a provider serves few in a term; past these, a count
 SCHOOLS_NAMED = 10
 
@@ -67,15 +70,21 @@ def review_case_why(case: ReviewCaseProcess) -> str:
 
 
 def clerks_handling(case: ReviewCaseProcess) -> list:
-    """The clerk handling ``case`` now: the one who took its open clerk's task (the
-    investigation, or the check of a rectification); with that task in the queue, every
-    clerk of the bureau; with none open (the case is with the provider or the
-    administrators), the clerk who investigated it, else every clerk of the bureau."""
+    """The staff handling ``case`` now, told of a cause added to it: whoever took its open
+    task (the clerk's investigation or check of a rectification, the administrator's
+    decision or re-examination 复核); with that task in the queue, everyone of the bureau
+    who may take it (every clerk; the administrators, but for those the four-eyes rule
+    keeps from it); with none open (the case is with the provider, or waits for a
+    re-examination to be asked), the clerk who investigated it, else every clerk."""
     task = (case.task_set.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED],
-                                 owner_permission="registry.clerk_bureau")
+                                 owner_permission__in=HANDLERS)
             .select_related("owner").order_by("-pk").first())
     if task is not None and task.owner_id and task.owner.is_active:
         return [task.owner]
-    if task is None and case.investigated_by_id and case.investigated_by.is_active:
-        return [case.investigated_by]
-    return recipients.staff_of(case.bureau, "clerk_bureau")
+    if task is None:
+        if case.investigated_by_id and case.investigated_by.is_active:
+            return [case.investigated_by]
+        return recipients.staff_of(case.bureau, "clerk_bureau")
+    staff = recipients.staff_of(case.bureau, task.owner_permission.split(".")[-1])
+    refusal = getattr(task.flow_task, "assign_refusal", None)
+    return [user for user in staff if refusal is None or refusal(user, task) is None]

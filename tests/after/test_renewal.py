@@ -68,7 +68,8 @@ def test_a_good_year_renews_once_then_a_new_selection(client):
         assert page.status_code == 200
         # the year's evidence: the term rated on the rubric, shown on the task's page
         shown = _review_page(client, task)
-        assert "自2027年1月11日以来按评价表的满意度：100.0%" in shown, shown
+        assert ("考核期间（2027年1月11日 – 2027年6月1日）内结束的学期按评价表的满意度："
+                "100.0%") in shown, shown
         assert " 春季：100.0%（评价 1 份）" in shown
         done = client.post(f"/api/v1/tasks/{task.pk}/act/",
                            {"data": {"decision": "renew", "reason": "满意度 5/5，无事故",
@@ -78,9 +79,9 @@ def test_a_good_year_renews_once_then_a_new_selection(client):
     approval.refresh_from_db()
     assert approval.status == "approved" and approval.renewals == 1
     assert approval.valid_until == START + D(364 + 365)
-    # the renewed term starts the day after the first one ends; terms rated before it are
-    # the last term's evidence (an autumn term ending before, rated 100 %), those ending in
-    # it are this one's (a spring term rated 60 %, under the threshold)
+    # the renewed term starts the day after the first one ends; the next review weighs the
+    # terms that ended since the renewing one (1 June): an autumn term ending before the
+    # renewed term began, rated 100 %, and a spring term in it, rated 60 %
     autumn_start, spring_start = datetime.date(2027, 9, 1), datetime.date(2028, 2, 21)
     rated = {}
     for name, starts_on, ends_on, score in (
@@ -99,16 +100,18 @@ def test_a_good_year_renews_once_then_a_new_selection(client):
     task = _review_task(approval, second_review)
     case = AnnualReviewProcess.objects.get(pk=task.process_id)
     evidence = annual_review_evidence(case)
-    assert evidence["rated_from"] == datetime.date(2028, 1, 11)
-    assert evidence["satisfaction"] == Decimal("60.0") and evidence["below_threshold"]
+    assert evidence["rated_from"] == datetime.date(2027, 6, 1)
+    assert evidence["satisfaction"] == Decimal("80.0") and not evidence["below_threshold"]
     assert [(t["name"], t["percent"], t["count"]) for t in evidence["terms"]] == [
-        ("2028春季", Decimal("60.0"), 1)]
-    assert [e.pk for e in evidence["evaluations"]] == [rated["2028春季"].pk]
+        ("2027秋季", Decimal("100.0"), 1), ("2028春季", Decimal("60.0"), 1)]
+    assert [e.pk for e in evidence["evaluations"]] == [rated["2027秋季"].pk,
+                                                       rated["2028春季"].pk]
     with at(second_review, 10):
         client.force_login(admin)
         shown = _review_page(client, task)
-    assert "自2028年1月11日以来按评价表的满意度：60.0%（阈值 80%）。 低于阈值。" in shown, shown
-    assert "2027秋季" not in shown
+    assert ("考核期间（2027年6月1日 – 2028年6月1日）内结束的学期按评价表的满意度："
+            "80.0%（阈值 80%）。") in shown, shown
+    assert "2027秋季" in shown and "低于阈值" not in shown
     events = AuditEvent.objects.count()
     with at(second_review, 10):
         client.force_login(admin)

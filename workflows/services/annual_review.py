@@ -86,11 +86,13 @@ def _period_start(approval, today: datetime.date) -> datetime.date:
 
 
 def annual_review_evidence(case) -> dict:
-    """The year's evidence on the reviewed provider: its engagements and incidents of the
-    year, its ratings on the rubric (学期考核) of the school terms that ended in the
-    approval's current term up to the review date, term by term and together (mean
-    percent, and whether it is under ``REGISTRY_SATISFACTION_THRESHOLD``), documents
-    expired and record re-queries not done."""
+    """The evidence of the period reviewed (``period_start``–``period_end``) on the
+    provider: its engagements and incidents, its ratings on the rubric (学期考核) of the
+    school terms that ended in the period (after its first day, which ended the last
+    review's: a renewed approval's terms rated between that review and its new term are
+    this one's, and none is counted twice), term by term and together (mean percent, and
+    whether it is under ``REGISTRY_SATISFACTION_THRESHOLD``), documents expired and record
+    re-queries not done."""
     approval = case.approval
     subject = ({"organization_id": approval.organization_id}
                if approval.organization_id else {"person_id": approval.person_id})
@@ -99,11 +101,11 @@ def annual_review_evidence(case) -> dict:
     incidents = Incident.objects.filter(engagement__in=engagements,
                                         occurred_on__gte=case.period_start).select_related(
         "engagement__school")
-    current = registry_selectors.approval_current_term(approval)
-    term_start = current[0] if current else case.period_start
+    # the ratings of the terms that ended in the period, after its first day: a term that
+    # ended on it was the last review's (its period ended that day), not counted twice
     evaluations = registry_selectors.evaluations_of_terms_ended(
-        start=term_start, end=case.period_end, organization=approval.organization,
-        person=approval.person)
+        start=case.period_start + datetime.timedelta(days=1), end=case.period_end,
+        organization=approval.organization, person=approval.person)
     terms = list(evaluations.order_by().values(
         term=F("engagement__term_id"), name=F("engagement__term__name"),
         ends_on=F("engagement__term__ends_on"), school=F("engagement__school__name"),
@@ -121,8 +123,8 @@ def annual_review_evidence(case) -> dict:
                                       expires_on__lt=case.period_end, **subject)
     return {"engagements": engagements.count(), "evaluations": list(evaluations[:100]),
             "incidents": list(incidents[:100]),
-            # the ratings on the rubric of the approval's current term
-            "rated_from": term_start,
+            # the ratings on the rubric of the terms that ended in the period reviewed
+            "rated_from": case.period_start, "rated_to": case.period_end,
             "terms": terms,
             "satisfaction": satisfaction, "threshold": threshold.quantize(Decimal("1")),
             "below_threshold": satisfaction is not None and satisfaction < threshold,
