@@ -65,7 +65,10 @@ class AnnualReviewForm(ConfirmMixin, TaskForm):
         self.add_confirm_field()
         self.evidence = annual_review.annual_review_evidence(self.case)
         self.fields["decision"].help_text = " ".join(str(part) for part in
-            [_("%(n)d engagements in the period reviewed; %(i)d incidents.") % {
+            # each fact is one review's (annual_review._days_counted): an engagement the
+            # one's in which it began, an incident the one's in which it occurred
+            [_("%(n)d engagements began in the period reviewed; %(i)d incidents occurred "
+               "in it.") % {
                 "n": self.evidence["engagements"], "i": len(self.evidence["incidents"])},
              self._ratings_text(), self._incidents_text(), self._review_case_text(),
              _("Required documents expired: %(d)d; yearly record re-queries not done: %(q)d; "
@@ -97,7 +100,8 @@ class AnnualReviewForm(ConfirmMixin, TaskForm):
         return text + " " + _("By term: %(terms)s.") % {"terms": "; ".join(terms)}
 
     def _incidents_text(self) -> str:
-        """What each incident of the year was, so the decision does not rest on a count."""
+        """What each incident that occurred in the period reviewed was, so the decision
+        does not rest on a count."""
         incidents = self.evidence["incidents"]
         if not incidents:
             return ""

@@ -87,24 +87,29 @@ def _period_start(approval, today: datetime.date) -> datetime.date:
 
 def annual_review_evidence(case) -> dict:
     """The evidence of the period reviewed (``period_start``–``period_end``) on the
-    provider: its engagements and incidents, its ratings on the rubric (学期考核) of the
-    school terms that ended in the period (after its first day, which ended the last
-    review's: a renewed approval's terms rated between that review and its new term are
-    this one's, and none is counted twice), term by term and together (mean percent, and
-    whether it is under ``REGISTRY_SATISFACTION_THRESHOLD``), documents expired and record
-    re-queries not done."""
+    provider, each fact counted by one review only (``_days_counted``): the engagements
+    that began in the period and the incidents that occurred in it, its ratings on the
+    rubric (学期考核) of the school terms that ended in it (a renewed approval's terms rated
+    between that review and its new term are this one's), term by term and together (mean
+    percent, and whether it is under ``REGISTRY_SATISFACTION_THRESHOLD``), documents
+    expired and the record re-queries opened in the period and not done."""
     approval = case.approval
     subject = ({"organization_id": approval.organization_id}
                if approval.organization_id else {"person_id": approval.person_id})
-    engagements = Engagement.objects.filter(**subject, starts_on__lte=case.period_end,
-                                            ends_on__gte=case.period_start)
-    incidents = Incident.objects.filter(engagement__in=engagements,
-                                        occurred_on__gte=case.period_start).select_related(
-        "engagement__school")
-    # the ratings of the terms that ended in the period, after its first day: a term that
-    # ended on it was the last review's (its period ended that day), not counted twice
+    first, last = _days_counted(case)
+    # an engagement is the review's in which it began (引进): one running across a
+    # review's day was weighed when it began, and its incidents and its term's ratings are
+    # counted by their own days
+    engagements = Engagement.objects.filter(**subject, starts_on__gte=first,
+                                            starts_on__lte=last)
+    incidents = Incident.objects.filter(
+        **{f"engagement__{field}": pk for field, pk in subject.items()},
+        occurred_on__gte=first, occurred_on__lte=last).select_related(
+        "engagement__school").order_by("occurred_on", "pk")
+    # the ratings of the terms that ended in the period (one that ended on its first day
+    # was the last review's: its period ended that day)
     evaluations = registry_selectors.evaluations_of_terms_ended(
-        start=case.period_start + datetime.timedelta(days=1), end=case.period_end,
+        start=first, end=last,
         organization=approval.organization, person=approval.person)
     terms = list(evaluations.order_by().values(
         term=F("engagement__term_id"), name=F("engagement__term__name"),
@@ -116,8 +121,8 @@ def annual_review_evidence(case) -> dict:
     satisfaction = None if overall is None else _tenth(overall)
     threshold = Decimal(str(settings.REGISTRY_SATISFACTION_THRESHOLD)) * 100
     requeries = list(RecordRequery.objects.filter(
-        approval=approval, opened_on__gte=case.period_start).values_list("status",
-                                                                        flat=True))
+        approval=approval, opened_on__gte=first, opened_on__lte=last).values_list(
+        "status", flat=True))
     expired = Document.objects.filter(superseded_at__isnull=True,
                                       document_type__is_required=True,
                                       expires_on__lt=case.period_end, **subject)
@@ -139,6 +144,21 @@ def annual_review_evidence(case) -> dict:
                 person=approval.person),
             "valid_until": approval.valid_until,
             "renewal_end": approval_renewal_end(approval)}
+
+
+def _days_counted(case) -> tuple[datetime.date, datetime.date]:
+    """The first and last days whose facts are this review's. Consecutive reviews' periods
+    meet at a day (the earlier one's ``period_end`` is the next one's ``period_start``):
+    that day's facts, and those between a review's opening and its decision, are the
+    earlier review's, so a period counts from the day after its first, up to and including
+    its last. The first review of an approval, which starts the day it came into force,
+    counts that day too: no review before it did."""
+    start = case.period_start
+    if start == case.approval.valid_from and not (
+            AnnualReviewProcess.objects.filter(approval_id=case.approval_id, period_end=start)
+            .exclude(pk=case.pk).exclude(decision="").exists()):
+        return start, case.period_end
+    return start + datetime.timedelta(days=1), case.period_end
 
 
 def _tenth(percent) -> Decimal:
