@@ -4,6 +4,8 @@ input, checks who may ask and calls one service."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +28,8 @@ from registry.provider_find import provider_find
 from registry.requests import bureau_for, error_messages, form_error, valid_data
 from registry.roles import Role
 from registry.selectors import objects_for_role
+from registry.selectors.record_hit_notice import record_hits_to_tell_in_writing
+from registry.services.record_hit_notice import WAYS
 
 
 def _errors(request, error: ValidationError) -> None:
@@ -79,7 +83,19 @@ def blacklist_proposals(request, bureau_id: int):
     proposed = visible.filter(bureau=bureau).order_by("-proposed_at", "-pk")[:100]
     return render(request, "registry/bureau/blacklist_proposals.html", {
         "bureau": bureau, "to_decide": to_decide, "proposed": proposed,
-        "decision_form": DecisionForm()})
+        "decision_form": DecisionForm(), "to_tell": _to_tell(bureau),
+        "ways": list(WAYS.items())})
+
+
+def _to_tell(bureau: Bureau) -> list:
+    """The record hits whose person the bureau must tell in writing, each telling with its
+    date and way in words."""
+    hits = record_hits_to_tell_in_writing(bureau)
+    for hit in hits:
+        for event in hit.tellings:
+            event.told_on = datetime.date.fromisoformat(event.data["told_on"])
+            event.way_label = WAYS.get(event.data.get("way"), "")
+    return hits
 
 
 @login_required

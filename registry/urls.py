@@ -13,6 +13,7 @@ from registry import (
     job_views,
     portal,
     provider_pages,
+    record_hit_notice_pages,
     sanction_pages,
     views,
 )
@@ -33,6 +34,10 @@ bureau = [
          {"decision": "confirm"}, name="blacklist-confirm"),
     path("blacklist-proposals/<int:pk>/refuse/", sanction_pages.blacklist_decide,
          {"decision": "refuse"}, name="blacklist-refuse"),
+    path("blacklist-proposals/<int:pk>/notice/", record_hit_notice_pages.record_hit_notice,
+         name="record-hit-notice"),
+    path("blacklist-proposals/<int:pk>/told/", record_hit_notice_pages.record_hit_told,
+         name="record-hit-told"),
     path("rechecks/", sanction_pages.rechecks, name="rechecks"),
     path("rechecks/<int:pk>/decide/", sanction_pages.recheck_decide, name="recheck-decide"),
     path("publish/", views.list_publish, name="list-publish"),

@@ -87,6 +87,8 @@ class AuditAction(models.TextChoices):
         pgettext_lazy("audit", "Re-check requested"))
     BLACKLIST_RECORD_HIT = ("blacklist.record_hit",
         pgettext_lazy("audit", "Record hit: bar proposed"))
+    BLACKLIST_RECORD_HIT_TOLD = ("blacklist.record_hit_told",
+        pgettext_lazy("audit", "Person told in writing of the record hit"))
     BLACKLIST_REFUSE = "blacklist.refuse", pgettext_lazy("audit", "Blacklisting refused")
     BUREAU_ADMIN_CHANGE = "bureau.admin_change", format_lazy(_CHANGED, _BUREAU)
     BUREAU_ADMIN_CREATE = "bureau.admin_create", format_lazy(_ADDED, _BUREAU)

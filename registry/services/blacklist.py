@@ -41,6 +41,7 @@ from registry.services.core import (
     require_perm,
 )
 from registry.services.holds import record_hit_answered
+from registry.services.record_hit_notice import record_hit_notice_ask
 from registry.services.sanction_reach import provider_users_and_roster, sanction_fan_out
 from registry.services.sanctions import (
     _add_years,
@@ -408,6 +409,8 @@ def person_bar_for_record_hit(*, actor, bureau: Bureau, person: Person,
            url=_url("my-sanctions"), about=bureau)
     if not readers and person.organization_id:
         _employer_asked_to_invite(person)
+    elif not readers:  # nobody to tell or to ask: the bureau tells the person in writing
+        record_hit_notice_ask(bureau=bureau, proposal=proposal)
     return proposal
 
 

@@ -121,6 +121,7 @@ WEB_OBJECTS = {
     "registry:my-invitation-answer": "invitation", "registry:my-consent-withdraw": "consent",
     "registry:school-invitation-withdraw": "invitation", "workflows:school-vetting": "invitation",
     "registry:blacklist-confirm": "proposal", "registry:blacklist-refuse": "proposal",
+    "registry:record-hit-notice": "proposal", "registry:record-hit-told": "proposal",
     "registry:sanction-evidence": "evidence",
     "registry:portal-person": "person", "registry:portal-roster-remove": "person",
     "registry:portal-organization-edit": "organization", "registry:portal-invite": "organization",
@@ -271,6 +272,7 @@ def payload(route: Route, side) -> dict:
         "blacklist-refuse": {"reason": "证据不足"},
         "my-sanction-recheck": {"statement": "申请复查"},
         "recheck-decide": {"outcome": "upheld", "reason": "经复查，记录属实"},
+        "record-hit-told": {"told_on": today, "way": "in_person"},
         "change-request-reject": {"reason": "收费高于指导价"},
         # a bureau administrator's move on an engagement: the side's own bureau
         **dict.fromkeys(("engagement-suspend", "engagement-restore", "engagement-terminate"),

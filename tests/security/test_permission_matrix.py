@@ -356,6 +356,8 @@ TABLE = [
     row("registry/bureau/<int:bureau_id>/blacklist-proposals/new/", *ADMIN_OWN),
     row("registry/bureau/<int:bureau_id>/blacklist-proposals/<int:pk>/confirm/", *ADMIN_OWN),
     row("registry/bureau/<int:bureau_id>/blacklist-proposals/<int:pk>/refuse/", *ADMIN_OWN),
+    row("registry/bureau/<int:bureau_id>/blacklist-proposals/<int:pk>/notice/", *ADMIN_OWN),
+    row("registry/bureau/<int:bureau_id>/blacklist-proposals/<int:pk>/told/", *ADMIN_OWN),
     row(api("my-sanctions/{pk}/"), *PROVIDER_OWN),
     row(api("my-sanctions/{pk}/recheck/"), *PROVIDER_OWN),
     row("registry/me/sanctions/<int:pk>/recheck/", *PROVIDER_OWN),
