@@ -7,12 +7,12 @@ review of an approval counts the day it came into force."""
 import datetime
 
 import pytest
-from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from registry import services
 from registry.models import Incident
 from registry.services import after_approval
+from tests.after.annual_pages import review_page, review_task
 from tests.after.beat import at
 from tests.factories import EngagedOrganizationFactory, PersonFactory, UserFactory
 from tests.registry.builders import approve, bureau_admin
@@ -28,22 +28,6 @@ FIRST = datetime.date(2027, 6, 1)  # the bureau's annual review date
 WAITING = datetime.date(2027, 6, 5)  # the first review waits for its decision
 DECIDED = datetime.date(2027, 6, 10)
 SECOND = datetime.date(2028, 6, 1)
-
-
-def _task(approval, period_end):
-    case = AnnualReviewProcess.objects.get(approval=approval, period_end=period_end)
-    return Task.objects.get(process_id=case.pk, status=STATUS.NEW, flow_task_type="HUMAN")
-
-
-def _page(client, admin, task) -> str:
-    """The annual review's task page, as the bureau administrator reads it."""
-    base = f"/annualreview/{task.process_id}/review/{task.pk}"
-    client.force_login(admin)
-    assert client.post(f"{base}/assign/").status_code in (200, 302)
-    page = client.get(f"{base}/execute/")
-    assert page.status_code == 200, page.status_code
-    client.post(f"{base}/unassign/")
-    return page.content.decode()
 
 
 def _incident(engaged, day, description):
@@ -69,9 +53,9 @@ def two_reviews(client):
         assert annual_reviews_open(today=FIRST) == 1
     _incident(engaged, FIRST, "考核当天多收了教材费")
     _incident(engaged, WAITING, "考核待决期间多收了报名费")
-    first = _task(engaged.approval, FIRST)
+    first = review_task(engaged.approval, FIRST)
     with at(DECIDED, 10):
-        first_page = _page(client, admin, first)
+        first_page = review_page(client, admin, first)
         assert task_actions.task_perform(actor=admin, task=first, data={
             "decision": "renew", "reason": "整改到位", "confirm": True})
     with at(datetime.date(2027, 9, 1)):
@@ -81,9 +65,9 @@ def two_reviews(client):
             starts_on=datetime.date(2027, 9, 1), ends_on=datetime.date(2028, 1, 5))
     with at(SECOND, 3):
         assert annual_reviews_open(today=SECOND) == 1
-    second = _task(engaged.approval, SECOND)
+    second = review_task(engaged.approval, SECOND)
     with at(SECOND, 10):
-        second_page = _page(client, admin, second)
+        second_page = review_page(client, admin, second)
     return type("R", (), {"engaged": engaged, "first_page": first_page,
                           "second_page": second_page,
                           "first": AnnualReviewProcess.objects.get(pk=first.process_id),
@@ -130,9 +114,9 @@ def test_a_requery_opened_on_a_reviews_day_is_that_reviews_only(client, settings
     with at(FIRST, 3):
         assert after_approval.requeries_open(today=FIRST) == 1
         assert annual_reviews_open(today=FIRST) == 1
-    first = _task(approval, FIRST)
+    first = review_task(approval, FIRST)
     with at(FIRST, 10):
-        assert "未完成的年度入职查询：1 项" in _page(client, admin, first)
+        assert "未完成的年度入职查询：1 项" in review_page(client, admin, first)
         assert task_actions.task_perform(actor=admin, task=first, data={
             "decision": "keep", "reason": "待复查完成", "confirm": True})
     # when the review of the list opens the next review in November
@@ -142,6 +126,6 @@ def test_a_requery_opened_on_a_reviews_day_is_that_reviews_only(client, settings
     assert case.period_start == FIRST
     # then the re-query the first review weighed is not counted again
     with at(datetime.date(2027, 11, 2), 10):
-        shown = _page(client, admin, case.task_set.get(flow_task_type="HUMAN",
+        shown = review_page(client, admin, case.task_set.get(flow_task_type="HUMAN",
                                                        status=STATUS.NEW))
     assert "未完成的年度入职查询：0 项" in shown, shown

@@ -8,10 +8,9 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
 from registry import services
+from tests.after.annual_pages import review_page, review_task
 from tests.after.beat import at
 from tests.factories import EngagedOrganizationFactory
 from tests.registry.builders import bureau_admin, rubric
@@ -23,22 +22,6 @@ D = datetime.timedelta
 START = datetime.date(2027, 1, 11)  # the approval comes into force
 FIRST = datetime.date(2027, 6, 1)  # the bureau's annual review date
 SECOND = datetime.date(2028, 6, 1)
-
-
-def _task(approval, period_end):
-    case = AnnualReviewProcess.objects.get(approval=approval, period_end=period_end)
-    return Task.objects.get(process_id=case.pk, status=STATUS.NEW, flow_task_type="HUMAN")
-
-
-def _page(client, admin, task) -> str:
-    """The annual review's task page, as the bureau administrator reads it."""
-    base = f"/annualreview/{task.process_id}/review/{task.pk}"
-    client.force_login(admin)
-    assert client.post(f"{base}/assign/").status_code in (200, 302)
-    page = client.get(f"{base}/execute/")
-    assert page.status_code == 200, page.status_code
-    client.post(f"{base}/unassign/")
-    return page.content.decode()
 
 
 def _term(engaged, name, starts_on, ends_on, score, rated_on):
@@ -66,9 +49,9 @@ def renewed(client):
         services.engagement_evaluate(actor=engaged.account, engagement=engaged.engagement,
                                      scores=rubric(5))
         assert annual_reviews_open(today=FIRST) == 1
-    task = _task(engaged.approval, FIRST)
+    task = review_task(engaged.approval, FIRST)
     with at(FIRST, 10):
-        first_page = _page(client, admin, task)
+        first_page = review_page(client, admin, task)
         done = client.post(f"/api/v1/tasks/{task.pk}/act/",
                            {"data": {"decision": "renew", "reason": "满意度高，无事故",
                                      "confirm": True}}, content_type="application/json")
@@ -97,7 +80,7 @@ def test_the_next_review_counts_the_term_between_the_renewal_and_the_new_term_on
     # when the next year's review opens
     with at(SECOND, 3):
         assert annual_reviews_open(today=SECOND) == 1
-    task = _task(renewed.engaged.approval, SECOND)
+    task = review_task(renewed.engaged.approval, SECOND)
     case = AnnualReviewProcess.objects.get(pk=task.process_id)
     assert (case.period_start, case.period_end) == (FIRST, SECOND)
     # then it weighs both terms that ended in its period, and not the spring of 2027 that
@@ -109,7 +92,7 @@ def test_the_next_review_counts_the_term_between_the_renewal_and_the_new_term_on
     assert evidence["satisfaction"] == Decimal("80.0") and not evidence["below_threshold"]
     # and its page says so, for the period the case page shows
     with at(SECOND, 10):
-        shown = _page(client, renewed.admin, task)
+        shown = review_page(client, renewed.admin, task)
     assert ("考核期间（2027年6月1日 – 2028年6月1日）内结束的学期按评价表的满意度："
             "80.0%（阈值 80%）。") in shown, shown
     assert "2027秋季" in shown and "2028春季" in shown
@@ -125,7 +108,7 @@ def test_a_term_that_ends_while_the_review_waits_is_the_next_reviews(client, ren
           datetime.date(2028, 6, 20), 2, datetime.date(2028, 6, 21))
     # when the administrator opens its task page a few days later
     with at(datetime.date(2028, 6, 25), 10):
-        shown = _page(client, renewed.admin, _task(renewed.engaged.approval, SECOND))
+        shown = review_page(client, renewed.admin, review_task(renewed.engaged.approval, SECOND))
     # then it says no term of its period was rated, for that period
     assert "考核期间（2027年6月1日 – 2028年6月1日）内结束的学期尚无按评价表的评价。" in shown, shown
     assert "2028夏季" not in shown and "2027春季" not in shown

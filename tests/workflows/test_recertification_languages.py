@@ -30,6 +30,17 @@ def _lapse(organization, code, on):
         expires_on=on, issued_on=on - datetime.timedelta(days=300))
 
 
+def _suspended_for_the_insurance(w, settings):
+    """The organization's liability insurance lapsed on 2026-04-15 and the night's sweep
+    suspended its approval: the approval and its re-certification case (30 days' grace)."""
+    settings.RECERT_GRACE_DAYS = 30
+    _lapse(w.organization, "liability_insurance", EXPIRY)
+    approval = _approve(w, organization=w.organization)
+    with _at(DAY, 2):
+        sweep.credential_sweep(today=DAY)
+    return approval, RecertificationProcess.objects.get(approval=approval)
+
+
 @pytest.fixture
 def two_lapsed(world, settings):
     """An approved organization whose liability insurance and operating licence both
@@ -97,12 +108,7 @@ def test_what_the_provider_is_told_of_an_english_clerks_check_is_in_the_sites_la
         world, client, settings):
     w = world
     # given: suspended for the insurance; the operating licence lapses while the case waits
-    settings.RECERT_GRACE_DAYS = 30
-    _lapse(w.organization, "liability_insurance", EXPIRY)
-    approval = _approve(w, organization=w.organization)
-    with _at(DAY, 2):
-        sweep.credential_sweep(today=DAY)
-    case = RecertificationProcess.objects.get(approval=approval)
+    approval, case = _suspended_for_the_insurance(w, settings)
     _lapse(w.organization, "operating_licence", DAY + datetime.timedelta(days=1))
     later = DAY + datetime.timedelta(days=2)
     with _at(later, 9):
@@ -152,12 +158,7 @@ def test_a_case_closed_for_want_of_a_renewal_invites_no_upload(
         world, client, settings, language, words):
     w = world
     # given the insurance lapsed, the case opened, and its grace period ran out unrenewed
-    settings.RECERT_GRACE_DAYS = 30
-    _lapse(w.organization, "liability_insurance", EXPIRY)
-    approval = _approve(w, organization=w.organization)
-    with _at(DAY, 2):
-        sweep.credential_sweep(today=DAY)
-    case = RecertificationProcess.objects.get(approval=approval)
+    approval, case = _suspended_for_the_insurance(w, settings)
     closing = case.grace_until + datetime.timedelta(days=1)  # 2026-05-17
     with _at(closing, 2):
         sweep.credential_sweep(today=closing)
@@ -187,12 +188,7 @@ def test_a_case_closed_for_want_of_a_renewal_invites_no_upload(
 def test_a_renewed_case_says_so_instead_of_inviting_another_upload(
         world, client, settings, language, closed, invite):
     w = world
-    settings.RECERT_GRACE_DAYS = 30
-    _lapse(w.organization, "liability_insurance", EXPIRY)
-    approval = _approve(w, organization=w.organization)
-    with _at(DAY, 2):
-        sweep.credential_sweep(today=DAY)
-    case = RecertificationProcess.objects.get(approval=approval)
+    approval, case = _suspended_for_the_insurance(w, settings)
     renewed_on = DAY + datetime.timedelta(days=2)  # 2026-04-18
     _renew(w, case, renewed_on)
     assert case.outcome == CaseOutcome.APPROVED
