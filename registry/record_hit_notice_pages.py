@@ -20,13 +20,18 @@ from registry.models import BlacklistProposal
 from registry.requests import bureau_for, error_messages, valid_data
 from registry.selectors.record_hit_notice import may_tell_record_hit
 from registry.services.record_hit_notice import WAYS, record_hit_person_told
+from registry.widgets import DateField
 
 
 class PersonToldForm(forms.Form):
-    told_on = forms.DateField(label=gettext_lazy("Date told"),
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    told_on = DateField(label=gettext_lazy("Date told"))
     way = forms.ChoiceField(label=gettext_lazy("How"), choices=list(WAYS.items()))
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=1000)
+
+    @classmethod
+    def for_hit(cls, hit: BlacklistProposal) -> PersonToldForm:
+        """The empty form on the proposals page, its fields' ids the hit's own."""
+        return cls(auto_id=f"told-{hit.pk}-%s")
 
 
 def _hit(request, bureau_id: int, pk: int) -> BlacklistProposal:

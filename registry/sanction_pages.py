@@ -25,6 +25,7 @@ from registry.forms import (
 )
 from registry.models import Bureau, SanctionEvidence
 from registry.provider_find import provider_find
+from registry.record_hit_notice_pages import PersonToldForm
 from registry.requests import bureau_for, error_messages, form_error, valid_data
 from registry.roles import Role
 from registry.selectors import objects_for_role
@@ -83,8 +84,7 @@ def blacklist_proposals(request, bureau_id: int):
     proposed = visible.filter(bureau=bureau).order_by("-proposed_at", "-pk")[:100]
     return render(request, "registry/bureau/blacklist_proposals.html", {
         "bureau": bureau, "to_decide": to_decide, "proposed": proposed,
-        "decision_form": DecisionForm(), "to_tell": _to_tell(bureau),
-        "ways": list(WAYS.items())})
+        "decision_form": DecisionForm(), "to_tell": _to_tell(bureau)})
 
 
 def _to_tell(bureau: Bureau) -> list:
@@ -92,6 +92,7 @@ def _to_tell(bureau: Bureau) -> list:
     date and way in words."""
     hits = record_hits_to_tell_in_writing(bureau)
     for hit in hits:
+        hit.told_form = PersonToldForm.for_hit(hit)
         for event in hit.tellings:
             event.told_on = datetime.date.fromisoformat(event.data["told_on"])
             event.way_label = WAYS.get(event.data.get("way"), "")
