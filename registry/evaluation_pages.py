@@ -60,6 +60,7 @@ def term_ratings(request, pk: int):
             "form": forms.get(engagement.pk) or RubricForm(prefix=f"e{engagement.pk}"),
         })
     return render(request, "registry/school/term_ratings.html", {
-        "term": term, "rows": rows, "rubric": EVALUATION_RUBRIC,
+        "term": term, "term_ended": term.ends_on < today, "rows": rows,
+        "rubric": EVALUATION_RUBRIC,
         "threshold": round(float(settings.REGISTRY_SATISFACTION_THRESHOLD) * 100)},
         status=status)

@@ -4,6 +4,7 @@ documents (re-certification) and the annual review (年审)."""
 from django import forms
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext
 
 from registry.formatting import local_date
 from registry.widgets import DateField
@@ -64,20 +65,25 @@ class AnnualReviewForm(ConfirmMixin, TaskForm):
         super().__init__(*args, **kwargs)
         self.add_confirm_field()
         self.evidence = annual_review.annual_review_evidence(self.case)
-        self.fields["decision"].help_text = " ".join(str(part) for part in
+        n, i = self.evidence["engagements"], len(self.evidence["incidents"])
+        self.fields["decision"].help_text = _sentences(*
             # each fact is one review's (annual_review._days_counted): an engagement the
             # one's in which it began, an incident the one's in which it occurred
-            [_("%(n)d engagements began in the period reviewed; %(i)d incidents occurred "
-               "in it.") % {
-                "n": self.evidence["engagements"], "i": len(self.evidence["incidents"])},
+            [_("%(engagements)s; %(incidents)s.") % {
+                "engagements": ngettext("%(n)d engagement began in the period reviewed",
+                                        "%(n)d engagements began in the period reviewed",
+                                        n) % {"n": n},
+                "incidents": ngettext("%(i)d incident occurred in it",
+                                      "%(i)d incidents occurred in it", i) % {"i": i}},
              self._ratings_text(), self._incidents_text(), self._review_case_text(),
              _("Required documents expired: %(d)d; yearly record re-queries not done: %(q)d; "
                "%(renew)s") % {
                  "d": self.evidence["documents_expired"],
                  "q": self.evidence["requeries_missing"],
-                 "renew": _("it may be renewed once (1+1).") if self.evidence["renewable"]
-                 else _("it has been renewed once: a new selection follows its term.")}]
-            if part)
+                 "renew": _("the approval may be renewed once (1+1).")
+                 if self.evidence["renewable"] else
+                 _("the approval has been renewed once already: a new selection follows "
+                   "its term.")}])
 
     def _ratings_text(self) -> str:
         """The term ratings on the rubric (学期考核) of the school terms that ended in the
@@ -93,11 +99,13 @@ class AnnualReviewForm(ConfirmMixin, TaskForm):
                  "%(threshold)s%%).") % {
             **period, "percent": evidence["satisfaction"], "threshold": evidence["threshold"]}
         if evidence["below_threshold"]:
-            text += " " + _("Below the threshold.")
-        terms = [_("%(term)s at %(school)s: %(percent)s%% (rated: %(n)d)") % {
+            text = _sentences(text, _("Below the threshold."))
+        terms = [ngettext("%(term)s at %(school)s, %(percent)s%% (%(n)d rating)",
+                          "%(term)s at %(school)s, %(percent)s%% (%(n)d ratings)",
+                          t["count"]) % {
             "term": t["name"], "school": t["school"], "percent": t["percent"], "n": t["count"]}
             for t in evidence["terms"]]
-        return text + " " + _("By term: %(terms)s.") % {"terms": "; ".join(terms)}
+        return _sentences(text, _("By term: %(terms)s.") % {"terms": _groups().join(terms)})
 
     def _incidents_text(self) -> str:
         """What each incident that occurred in the period reviewed was, so the decision
@@ -105,7 +113,7 @@ class AnnualReviewForm(ConfirmMixin, TaskForm):
         incidents = self.evidence["incidents"]
         if not incidents:
             return ""
-        return _("Incidents: %(incidents)s.") % {"incidents": "; ".join(
+        return _("Incidents: %(incidents)s.") % {"incidents": _groups().join(
             _("%(date)s at %(school)s, %(kind)s: %(what)s") % {
                 "date": local_date(i.occurred_on), "school": i.engagement.school.name,
                 "kind": i.get_kind_display(), "what": Truncator(i.description).chars(80)}
@@ -145,6 +153,19 @@ class AnnualReviewForm(ConfirmMixin, TaskForm):
                                            decision=self.cleaned_data["decision"],
                                            reason=self.cleaned_data["reason"])
         return True
+
+
+def _sentences(*parts) -> str:
+    """``parts`` (sentences, some empty) one after another: after a full stop a space in
+    English, none after the full-width "。" of Chinese ("…1 起。 考核期间…" read oddly)."""
+    text = ""
+    for part in filter(None, map(str, parts)):
+        text += ("" if not text or text.endswith(("。", "！", "？", "）")) else " ") + part
+    return text
+
+
+def _groups() -> str:
+    return pgettext("between groups", "; ")
 
 
 def _date(day) -> str:

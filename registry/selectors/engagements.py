@@ -143,7 +143,8 @@ def term_rating_sheet(term: SchoolTerm) -> QuerySet:
     """The engagements of ``term`` with their evaluation, for the rating page (bounded:
     a term has a school's engagements, which the external-project cap keeps few)."""
     return (Engagement.objects.filter(term=term)
-            .select_related("organization", "offering", "person", "evaluation")
+            .select_related("organization", "offering", "person", "category__parent",
+                            "evaluation")
             .order_by("starts_on", "pk")[:200])
 
 

@@ -120,8 +120,8 @@ def test_the_clerk_checks_the_renewal_with_its_dates_on_the_task_page(
     match = re.search(r'<li data-due-type="liability_insurance"[^>]*>(.*?)</li>', body, re.S)
     assert match, "the task page does not show what was due and what was uploaded"
     row = _text(match.group(1))
-    for words in ("责任保险", "2026年4月15日", "已过期", "已于 2026年4月16日 上传",
-                  "有效期至 2027年4月16日", "待审核"):
+    for words in ("责任保险", "2026年4月15日", "已过期", "已于2026年4月16日上传",
+                  "有效期至2027年4月16日", "待审核"):
         assert words in row, (words, row)
     assert "上传更新的" not in row
     assert body.index('data-due-type="liability_insurance"') < body.index('name="doc_')
