@@ -253,8 +253,10 @@ class RubricForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for item in EVALUATION_RUBRIC:
+            # the item's label is "Safety: pupils supervised, …": a colon after it too
+            # read "安全：…落实安全预案："
             self.fields[f"score_{item.key}"] = forms.TypedChoiceField(
-                label=item.label, choices=self.SCORES, coerce=int,
+                label=item.label, label_suffix="", choices=self.SCORES, coerce=int,
                 help_text=_("Weight %(weight)d") % {"weight": item.weight})
         self.fields["comments"] = forms.CharField(label=_("Comments"), required=False,
                                                   widget=forms.Textarea(attrs={"rows": 2}),

@@ -102,3 +102,16 @@ def test_the_annual_review_task_counts_in_the_readers_words(client, year, langua
     text = html.unescape(body)
     for sentence in words:
         assert sentence in text, (sentence, text)
+
+
+@pytest.mark.parametrize(("language", "label"), [
+    ("zh-hans", ">安全：学生有人看护，落实安全预案</label>"),
+    ("en", ">Safety: pupils supervised, the safety plan followed</label>"),
+])
+def test_a_rubric_item_is_labelled_without_a_second_colon(language, label):
+    from django.utils import translation
+
+    from registry.forms import RubricForm
+    with translation.override(language):
+        form = str(RubricForm(prefix="e1"))
+    assert label in form, form
