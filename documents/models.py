@@ -305,6 +305,10 @@ class Document(SubjectMixin, models.Model):
                 condition=Q(superseded_at__isnull=False, review_state="verified"),
                 name="document_replaced_expiry_idx",
             ),
+            # The same sweep, between full passes: the versions rejected since its last run
+            # (workflows.services.lapses); rejections are few beside the documents.
+            models.Index(fields=["reviewed_at"], condition=Q(review_state="rejected"),
+                         name="document_rejected_idx"),
         ]
 
     def __str__(self) -> str:

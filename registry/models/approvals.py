@@ -132,6 +132,10 @@ class Approval(SubjectMixin, models.Model):
             # (registry.selectors.publication_lapsed)
             models.Index(fields=["jurisdiction", "status_changed_at"],
                          name="approval_jur_changed_idx"),
+            # what came into force since the credential sweep's last run
+            # (workflows.services.lapses: its watermark)
+            models.Index(fields=["status_changed_at"], name="approval_approved_changed_idx",
+                         condition=Q(status="approved")),
             # School search checks each candidate's approvals in force: with everything the
             # check reads in the index, it never visits the table (PostgreSQL's INCLUDE;
             # elsewhere a plain partial index).

@@ -42,6 +42,9 @@ EXEMPT = {
     "registry.services.administration.admin_saved_events": ADMIN_BUILDS,
     "registry.services.administration.roles_by_codename": READ,
     "registry.services.after_approval.bureau_yearly_date": READ,
+    "registry.services.core.own_account_lock": (
+        "a row lock taken inside its caller's transaction, which it must not end: writes "
+        "nothing"),
     "registry.services.after_approval.bureaus_due": READ,
     "registry.services.after_approval.requeries_open": BATCH,
     "registry.services.after_approval.requeries_suspend_overdue": BATCH,
@@ -130,6 +133,9 @@ EXEMPT = {
     "workflows.services.reminders.reminders_deliver": BATCH,
     "workflows.services.reminders.digests_send": BATCH,
     "workflows.services.recertification.approvals_suspend_expired": BATCH,
+    "workflows.services.lapses.due_types": READ,
+    "workflows.services.lapses.sweep_pass": READ,
+    "workflows.services.lapses.suspension_candidates": READ,
     "workflows.services.recertification.recertifications_expire_after_grace": BATCH,
     "workflows.services.annual_review.annual_reviews_open": BATCH,
     "workflows.services.annual_review.annual_review_evidence": READ,
@@ -179,6 +185,9 @@ AUDITED_ELSEWHERE = {
     "workflows.services.list_review.list_review_job_run":
         "list_review_start records list_review.start; registry's job_run the job's end",
     "workflows.services.notifications.notify": "a message to users, not a state change",
+    "workflows.services.lapses.watermark_advance": (
+        "the sweep's own bookkeeping (how far it has read), not a state of a case or an "
+        "approval; each suspension it follows is audited"),
     "workflows.services.notifications.notify_many": "messages to users (as notify)",
     "workflows.services.notifications.notify_private_news": "a message (through notify)",
     "workflows.services.notifications.notify_task_queue": "a message (through notify)",

@@ -19,6 +19,7 @@ from .calendar import (
     DigestLog,
     ExpiryReminder,
     Notification,
+    SweepWatermark,
 )
 from .cases import (
     CallForApplications,
@@ -52,6 +53,7 @@ __all__ = [
     "CalendarOverride",
     "ExpiryReminder",
     "DigestLog",
+    "SweepWatermark",
     "RecertificationProcess",
     "AnnualReviewProcess",
     "OfferingFlag",

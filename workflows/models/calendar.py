@@ -94,3 +94,23 @@ class DigestLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bureau_id} {self.day}"
+
+
+class SweepWatermark(models.Model):
+    """How far a kind of the nightly sweep's work is known to be done (one row per kind,
+    e.g. the suspensions for lapsed credentials): the day and the start of its last run
+    that left nothing behind (every candidate handled, fewer than a batch), when it last
+    read the whole history (a full pass), and the catalogue that run read. The next run
+    reads only what changed since (``workflows.services.lapses``)."""
+
+    kind = models.CharField(max_length=32, unique=True)
+    # the ``today`` of the last complete run, and when it began reading (its snapshot)
+    day = models.DateField()
+    started_at = models.DateTimeField()
+    # the ``today`` of the last complete full pass
+    full_on = models.DateField()
+    # what of the catalogue the candidates read (a digest): another one asks a full pass
+    catalogue = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.day} (full {self.full_on})"

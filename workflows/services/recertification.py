@@ -9,9 +9,6 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import Exact
 from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext
 from viewflow.workflow.status import PROCESS, STATUS
@@ -19,103 +16,23 @@ from viewflow.workflow.status import PROCESS, STATUS
 from documents.models import Document, DocumentType
 from documents.selectors import requirement_checklist
 from registry import services as registry_services
-from registry.expiry import expired_q
 from registry.formatting import local_date
 from registry.models import (
     Approval,
     ApprovalHold,
     InvalidTransition,
-    Offering,
-    ServiceCategory,
 )
-from registry.models.geography import high_risk_q
 from workflows import entry, recipients
 from workflows.models import (
     CaseOutcome,
     RecertificationProcess,
 )
-from workflows.services import checks
+from workflows.services import checks, lapses
 from workflows.services._base import each_apart
 from workflows.services.completeness import check_document_decisions
 from workflows.services.notifications import notify, notify_private_news
 
 Cause = ApprovalHold.Cause
-
-
-def _expired_required(today, holder: str):
-    """The current versions of ``holder``'s (a column: organization_id or person_id)
-    required documents that have expired on ``today`` (of a type the catalogue still asks
-    for: document_types_for)."""
-    return Document.objects.filter(expired_q(today), superseded_at__isnull=True,
-                                   document_type__is_required=True,
-                                   document_type__is_active=True,
-                                   **{f"{holder}__isnull": False})
-
-
-def _unverified_over_expired(today, holder: str):
-    """``holder``'s verified versions of required documents that have expired on
-    ``today`` and were replaced by an upload that is no evidence yet, or never will be
-    (awaiting review, or rejected; not itself expired): as the checklist says
-    (ChecklistItem.in_force), only a verified version is in force, so a renewal, however
-    far its expiry, does not carry the expired one until a clerk verifies it. The newest
-    verified replaced version of each type counts, as in the checklist.
-
-    Read from the replaced verified versions (document_replaced_expiry_idx), the current
-    version through its one-per-type unique index: an upload awaiting review is common
-    (131k at 100k organizations / 1M people), a lapse under it is not."""
-    def same_item(**extra):
-        return Document.objects.filter(
-            Exact(Coalesce("offering", 0), Coalesce(OuterRef("offering"), 0)),
-            document_type=OuterRef("document_type"), **{holder: OuterRef(holder)}, **extra)
-
-    unverified_current = same_item(
-        superseded_at__isnull=True,
-        review_state__in=[Document.ReviewState.PENDING, Document.ReviewState.REJECTED],
-    ).exclude(expired_q(today))  # an expired current version is _expired_required's
-    newer_verified = same_item(superseded_at__isnull=False,
-                               review_state=Document.ReviewState.VERIFIED).filter(
-        Q(uploaded_at__gt=OuterRef("uploaded_at"))
-        | Q(uploaded_at=OuterRef("uploaded_at"), pk__gt=OuterRef("pk")))
-    return (Document.objects.filter(
-        expired_q(today), superseded_at__isnull=False,
-        review_state=Document.ReviewState.VERIFIED, document_type__is_required=True,
-        document_type__is_active=True, **{f"{holder}__isnull": False})
-        .filter(Exists(unverified_current)).exclude(Exists(newer_verified)))
-
-
-# Where a holder's document for high-risk sports (DocumentType.for_high_risk) is due: a
-# person's qualification where the approval names a high-risk sport, an organization's
-# licence where it offers one (DocumentType.required_of). The one rule of both the
-# candidates and each approval's due list.
-# Correlated (EXISTS), so that the database asks it only of the approvals a lapsed document
-# leaves, not of every approval: joined, it read 139k offerings per run (make bench).
-HIGH_RISK_DUE = {
-    "organization_id": Exists(Offering.objects.filter(
-        high_risk_q("category"), organization=OuterRef("organization"), is_active=True)),
-    "person_id": Exists(ServiceCategory.objects.filter(high_risk_q(), approvals=OuterRef("pk"))),
-}
-
-
-def _holder(approval) -> str:
-    return "organization_id" if approval.organization_id else "person_id"
-
-
-def _due_types(approval, today) -> list[dict]:
-    """What ``approval``'s holder must renew: each required document whose version in
-    force has expired, named by that version (the renewal must replace it and expire
-    later)."""
-    holder = _holder(approval)
-    mine = {holder: getattr(approval, holder)}
-    expired = _expired_required(today, holder).filter(**mine).select_related("document_type")
-    unverified = (_unverified_over_expired(today, holder).filter(**mine)
-                  .select_related("document_type"))
-    if not Approval.objects.filter(HIGH_RISK_DUE[holder], pk=approval.pk).exists():
-        # a document for high-risk sports of a holder who does not teach or offer one is no
-        # credential this approval rests on
-        expired = expired.exclude(document_type__for_high_risk=True)
-        unverified = unverified.exclude(document_type__for_high_risk=True)
-    return [{"code": d.document_type.code, "name": d.document_type.name, "document": d.pk,
-             "expires_on": d.expires_on.isoformat()} for d in [*expired, *unverified]]
 
 
 def _names(due: list[dict]) -> dict[str, str]:
@@ -144,26 +61,19 @@ def _in_site_language():
 
 def approvals_suspend_expired(*, today: datetime.date) -> int:
     """Approvals that depend on an expired required document are suspended (with an audit
-    event) and a re-certification case opens for each."""
-    # One semi-join per kind of holder, of document and of lapse, then UNION: an OR of the
-    # subqueries cannot be planned as a join and ran for minutes over 3M documents (make
-    # bench: sweep_seconds). The candidates are exactly the approvals with something due
-    # (_due_types): were others among them, a batch full of approvals with nothing due
-    # would come back on every run, ahead of the ones that are due, and those would stay
-    # approved (and searchable) for ever.
-    approved = Approval.objects.filter(status=Approval.Status.APPROVED).order_by()
-    branches = []
-    for holder, high_risk in HIGH_RISK_DUE.items():
-        for lapsed in (_expired_required(today, holder), _unverified_over_expired(today, holder)):
-            lapsed = lapsed.order_by()
-            branches.append(approved.filter(**{f"{holder}__in": lapsed.filter(
-                document_type__for_high_risk=False).values(holder)}))
-            branches.append(approved.filter(high_risk, **{f"{holder}__in": lapsed.filter(
-                document_type__for_high_risk=True).values(holder)}))
-    first, *others = (branch.values_list("pk", flat=True) for branch in branches)
-    candidates = first.union(*others).order_by("pk")[: settings.RECERT_SWEEP_BATCH]
-    return each_apart(list(candidates), lambda pk: _suspend_expired(pk, today),
+    event) and a re-certification case opens for each. The candidates are the approvals
+    with something due that a lapse or a write since the last complete run can have made
+    due (``lapses.suspension_candidates``; the whole history on a full pass); each is
+    checked again, locked, before it is suspended (``_suspend_expired``)."""
+    run = lapses.sweep_pass(today)
+    candidates, run = lapses.suspension_candidates(run)
+    done = each_apart(candidates, lambda pk: _suspend_expired(pk, today),
                       what="suspension for an expired credential")
+    # not past a run cut at the batch (the rest waits for the next run) nor one where an
+    # approval failed (each_apart raised: the watermark stays, so the next run reads it again)
+    if len(candidates) < settings.RECERT_SWEEP_BATCH:
+        lapses.watermark_advance(run)
+    return done
 
 
 @transaction.atomic
@@ -171,7 +81,7 @@ def _suspend_expired(pk: int, today: datetime.date) -> bool:
     approval = Approval.objects.select_for_update().get(pk=pk)
     if approval.status != Approval.Status.APPROVED:
         return False  # another sweep got here first
-    due = _due_types(approval, today)
+    due = lapses.due_types(approval, today)
     if not due:
         return False
     reason = gettext("Credential expired: %(names)s") % {"names": _listed(due)}
@@ -198,7 +108,7 @@ def credential_hold_check(approval: Approval) -> dict:
     a credential that expired while it was suspended for something else holds it, and its
     re-certification case opens, as the nightly sweep would have done."""
     today = timezone.localdate()
-    due = _due_types(approval, today)
+    due = lapses.due_types(approval, today)
     if not due:
         return {}
     with _in_site_language():  # the bureau's request lifting a sanction: not its language
@@ -308,7 +218,7 @@ def _lapsed_meanwhile(case: RecertificationProcess, rejected: list[dict]) -> lis
     rejected_types = set(Document.objects.filter(
         pk__in=[r["document"] for r in rejected]).values_list("document_type__code", flat=True))
     known = {item["code"] for item in case.due_types}
-    lapsed = [item for item in _due_types(case.approval, timezone.localdate())
+    lapsed = [item for item in lapses.due_types(case.approval, timezone.localdate())
               if item["code"] not in rejected_types]
     case.due_types = [*case.due_types, *(item for item in lapsed if item["code"] not in known)]
     return lapsed
