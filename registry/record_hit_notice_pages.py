@@ -26,7 +26,9 @@ from registry.widgets import DateField
 class PersonToldForm(forms.Form):
     told_on = DateField(label=gettext_lazy("Date told"))
     way = forms.ChoiceField(label=gettext_lazy("How"), choices=list(WAYS.items()))
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=1000)
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=1000,
+                           help_text=gettext_lazy("Required for another way: say which. For "
+                                                  "registered post, its number."))
 
     @classmethod
     def for_hit(cls, hit: BlacklistProposal) -> PersonToldForm:

@@ -16,6 +16,7 @@ from registry.roles import ROLE_PERMISSIONS, Role
 from registry.services.core import (
     audit_event,
     audit_record,
+    own_account_lock,
     require_perm,
     role_grant,
     role_revoke,
@@ -115,10 +116,14 @@ def person_account_set(*, actor, person: Person, user) -> Person:
     is refused: a record is one person's, an account one person's."""
     require_perm(actor, "registry.change_person", None,
                  _("You may not change whose own account a person's record is."))
+    # the person, then the account: a link made meanwhile (here, by an invitation claimed,
+    # by registering) is waited for and then seen, refused below as if it came first
     locked = Person.objects.select_for_update().get(pk=person.pk)
     previous = locked.user
     if (previous.pk if previous else None) == (user.pk if user else None):
         return locked
+    if user is not None:
+        own_account_lock(user)
     if user is not None and Person.objects.filter(user=user).exclude(pk=locked.pk).exists():
         raise ValidationError({"user": _("This account already has its own person record.")},
                               code="user_taken")

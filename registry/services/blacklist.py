@@ -28,6 +28,7 @@ from registry.models import (
     SanctionEvidence,
 )
 from registry.notifications import notify
+from registry.selectors.record_hit_notice import RecordHitReach, person_record_hit_reach
 from registry.selectors.sanctions import (
     bureau_staff,
     is_blacklisted,
@@ -402,30 +403,27 @@ def person_bar_for_record_hit(*, actor, bureau: Bureau, person: Person,
            # who and what are on the page, for those who may see them: never in an email
            body=_("A record query found a record. Confirm or refuse the bar on the page."),
            url=_url("blacklist-proposals", bureau.pk), about=bureau)
-    readers = _provider_users_of_person(person)
-    notify(users=readers,
+    reach = person_record_hit_reach(person)  # who can be told: the one rule of it
+    notify(users=reach.own,
            subject=_("News from the education bureau"),
            body=_("There is news for you from the education bureau. Sign in to read it."),
            url=_url("my-sanctions"), about=bureau)
-    if not readers and person.organization_id:
-        _employer_asked_to_invite(person)
-    elif not readers:  # nobody to tell or to ask: the bureau tells the person in writing
+    if reach.inviters:
+        _employer_asked_to_invite(person, reach)
+    elif reach.in_writing:  # nobody with an account to tell: the bureau writes to the person
         record_hit_notice_ask(bureau=bureau, proposal=proposal)
     return proposal
 
 
-def _employer_asked_to_invite(person: Person) -> None:
+def _employer_asked_to_invite(person: Person, reach: RecordHitReach) -> None:
     """A person with no account of their own could neither read the news of their record
     hit nor ask for a re-check: their organization is asked to invite them to claim their
     record (its administrator sends invitations), and is not told what the news is."""
     organization = person.organization
     words = {"person": person.name}
-    if organization.administrator_id and organization.administrator.is_active:
-        users, url = [organization.administrator], _url("portal-invite", organization.pk)
-    else:
-        users = users_acting_for("organization", "act_for_organization", [organization.pk])
-        url = _url("portal-person", person.pk)
-    notify(users=users, subject=_("The education bureau has news for %(person)s") % words,
+    url = (_url("portal-invite", organization.pk) if reach.by_administrator
+           else _url("portal-person", person.pk))
+    notify(users=reach.inviters, subject=_("The education bureau has news for %(person)s") % words,
            body=_("There is news from the education bureau that only %(person)s may read and "
                   "answer. %(person)s has no account of their own: your organization's "
                   "administrator invites them to claim their record with their own account; "

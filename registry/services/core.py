@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -171,6 +172,15 @@ def organization_register(
     return _provider_save(actor=actor, provider=organization, provider_user=holder)
 
 
+def own_account_lock(user) -> None:
+    """Lock ``user``'s row until the transaction ends, before asking whether the account is
+    already a person's own: of two transactions making it someone's own at once (an
+    administrator's link, an invitation claimed, registering oneself, a double submit), the
+    second waits for the first and then sees its link, refused in words as when they come one
+    after the other, not failing on ``Person.user``'s unique constraint (a 500)."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+
+
 @transaction.atomic
 def person_register(
     *,
@@ -188,6 +198,8 @@ def person_register(
     the organization took off its staff roster is put back on it instead (see
     :func:`_back_on_roster`)."""
     number = normalize_id_number(id_number)
+    if user is not None:
+        own_account_lock(user)
     returning = _back_on_roster(organization, number, name) if organization else None
     if returning is not None:
         returning.organization, returning.kind = organization, kind

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from registry import mail, tasks
 from registry.models import Organization, Person, ProviderInvitation
 from registry.roles import Role
-from registry.services.core import audit_record, role_grant
+from registry.services.core import audit_record, own_account_lock, role_grant
 from registry.services.search import search_index_refresh
 
 
@@ -103,6 +103,7 @@ def provider_invitation_accept(*, actor, token: str) -> ProviderInvitation:
                                  "with that one."))
     if invitation.person_id:
         person = Person.objects.select_for_update().get(pk=invitation.person_id)
+        own_account_lock(actor)  # the person, then the account: as every link locks them
         if person.user_id is not None:
             raise ValidationError({"token": _("This person already has their own account.")},
                                   code="used")

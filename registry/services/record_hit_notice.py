@@ -1,9 +1,9 @@
-"""Written notice (书面告知) of a record hit to a person the registry cannot reach: one with
-no account of their own, nobody acting for them and no organization to ask to invite them
-(an individual a school or the bureau registered, or whose organization link is gone).
-Nobody could tell them of the hit, and only they may ask for the re-check (复查), so the
-bureau's administrators, who handle the hit on the blacklist proposals page, are asked to
-tell them in writing and to record that they did."""
+"""Written notice (书面告知) of a record hit to a person the registry cannot reach: nobody
+with an account can be told electronically (``registry.selectors.record_hit_notice.
+record_hit_reach``): no account of their own, nobody acting for them, and no organization,
+or one with nobody (administrator or provider user) to ask to invite them. Only they may
+ask for the re-check (复查), so the bureau's administrators, who handle the hit on the
+blacklist proposals page, are asked to tell them in writing and to record that they did."""
 
 from __future__ import annotations
 
@@ -40,9 +40,10 @@ def record_hit_notice_ask(*, bureau: Bureau, proposal: BlacklistProposal) -> Non
     notify(users=bureau_staff(bureau, "administer_bureau"),
            subject=_("A person with a record hit must be told in writing"),
            body=_("The person of a record hit has no account of their own and no "
-                  "organization: the registry cannot tell them. Tell them in writing "
-                  "(书面告知) what the hit means and that they may ask for a re-check (复查), "
-                  "then record on the page when and how they were told."),
+                  "organization (or nobody with an account acts for it): the registry cannot "
+                  "tell them. Tell them in writing (书面告知) what the hit means and that they "
+                  "may ask for a re-check (复查), then record on the page when and how they "
+                  "were told."),
            url=reverse("registry:blacklist-proposals", args=[bureau.pk])
            + f"#notice-{proposal.pk}", about=bureau)
 

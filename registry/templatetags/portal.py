@@ -61,6 +61,20 @@ def _own_person(user):
     return user._portal_person
 
 
+def _own_record_section(person) -> dict:
+    """The pages of a person's own record (``is_own_record``) for their account holding no
+    role on it (an administrator linked it, a role taken away): never registering again."""
+    return _section(_("My record"), [
+        (_("My own page: %(name)s") % {"name": person.name},
+         _url("registry:portal-person", person.pk), "badge"),
+        (_("My documents"), _url("documents:home"), "folder"),
+        (_("My applications"), _url("workflows:cases"), "assignment"),
+        (_("My record checks"), _url("registry:my-sanctions"), "policy"),
+        (_("Notifications"), _url("workflows:notifications"), "notifications"),
+        (_("My personal data and consent"), _url("registry:my-privacy"), "privacy_tip"),
+    ])
+
+
 def menu_sections(user) -> list[dict]:
     """What the user's roles need, in the order they use it."""
     if not getattr(user, "is_authenticated", False):
@@ -100,11 +114,15 @@ def menu_sections(user) -> list[dict]:
                           "privacy_tip"))
         sections.append(_section(_("Provider portal"), items))
     elif not groups and not user.is_superuser:
-        # an account with no role yet: it registers its organization, or itself
-        sections.append(_section(_("Providers"), [
-            (_("Register an organization"), _url("registry:portal-register"), "add_business"),
-            (_("Register myself"), _url("registry:portal-individual"), "person_add"),
-        ]))
+        own = person_of_user(user)
+        if own is not None:  # a person's own account with no role: they are registered
+            sections.append(_own_record_section(own))
+        else:  # an account with no role yet: it registers its organization, or itself
+            sections.append(_section(_("Providers"), [
+                (_("Register an organization"), _url("registry:portal-register"),
+                 "add_business"),
+                (_("Register myself"), _url("registry:portal-individual"), "person_add"),
+            ]))
     bureau_roles = [r for r in BUREAU_ROLES if r in groups]
     if bureau_roles or user.is_superuser:
         items = [
