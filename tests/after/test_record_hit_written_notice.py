@@ -86,6 +86,19 @@ def test_the_printed_notice_names_the_right_to_a_recheck_but_not_the_record(lone
     assert lone["person"].id_number not in text
 
 
+def test_the_english_notice_says_who_links_the_account_and_who_decides(lone, client):
+    admin, hit, bureau = lone["admins"][0], lone["hit"], lone["bureau"]
+    with at(datetime.date(2027, 3, 9)):
+        client.force_login(admin)
+        notice = client.get(reverse("registry:record-hit-notice", args=[bureau.pk, hit.pk]),
+                            HTTP_ACCEPT_LANGUAGE="en")
+    text = " ".join(notice.content.decode().split())
+    assert ("bringing your identity document and this notice. Staff there will link an "
+            "account of your own to your record and help you make the request.") in text
+    assert ("It is decided by staff who took no part in the original result, and you will "
+            "be told the outcome.") in text
+
+
 def test_recording_that_the_person_was_told_is_audited_and_shown(lone, client):
     admin, hit, bureau = lone["admins"][1], lone["hit"], lone["bureau"]
     told = reverse("registry:record-hit-told", args=[bureau.pk, hit.pk])
