@@ -99,12 +99,17 @@ NEXT_STEPS = {
             "Next: the bureau's clerk checks the renewed documents. If they are in order, "
             "the approval is in force again."),
         "approved": _("The renewal was accepted: the approval is in force again."),
+        # closed by the system when the grace period ran out (``outcome_code``)
+        "not_renewed": _(
+            "The renewed documents were not uploaded within the grace period, so the "
+            "approval has expired and this case is closed: schools can no longer engage you "
+            "under it, and it cannot be restored. To be approved again, apply anew."),
     },
 }
 
 # the steps of a vetting (and of a person's re-certification) that belong to the applicant
 # side, or say nothing of the record query: told to an outcome-only reader as they are
-_OUTCOME_ONLY_STATES = {"correction", "renew", "approved", "withdrawn"}
+_OUTCOME_ONLY_STATES = {"correction", "renew", "approved", "withdrawn", "not_renewed"}
 
 _UNFINISHED = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED]
 
@@ -113,9 +118,11 @@ def case_state(case, kind: str) -> str:
     """Where ``case`` stands: its outcome once it ended, else the step its newest
     unfinished task (of a step ``NEXT_STEPS`` names for ``kind``) waits at; "" while only a
     background step runs (for a second, after the last action)."""
-    if case.outcome != CaseOutcome.OPEN:
-        return case.outcome
     named = NEXT_STEPS.get(kind, {})
+    if case.outcome != CaseOutcome.OPEN:
+        # how the system closed a re-certification, where it has its own line
+        code = getattr(case, "outcome_code", "")
+        return code if code in named else case.outcome
     for task in case.task_set.filter(status__in=_UNFINISHED).order_by("-pk"):
         node = task.flow_task
         if node is not None and node.name in named:

@@ -324,3 +324,34 @@ def test_what_was_sent_back_does_not_tell_the_organization_a_closed_vetting_hit(
     assert _api(world.provider).get(f"/api/v1/vettings/{case.pk}/").json()["missing"]
     assert "case-corrections" in _web(world.provider).get(
         f"/selection/cases/vetting/{case.pk}/").content.decode()
+
+
+def test_a_persons_case_closed_unrenewed_reads_as_a_rejection(world, school):  # noqa: F811
+    """A person's re-certification closed because nothing was renewed in time reads, to
+    its organization, as one rejected on a record hit does ("已驳回", the same next step): a
+    distinct "closed, not renewed" would make every other rejection a sign of a hit."""
+    from django.utils import translation
+
+    from workflows.models import CaseOutcome
+    from workflows.next_steps import case_state
+
+    today = timezone.localdate()
+    person = PersonFactory(organization=world.organization, user=UserFactory(),
+                           kind="professional")
+    upload_all(world.provider, person)
+    approval = registry_services.approval_create(
+        actor=world.root, jurisdiction=world.bureau.jurisdiction, person=person,
+        categories=[ServiceCategory.objects.get(code="sport")])
+    registry_services.approval_approve(
+        actor=world.root, approval=approval, valid_from=today - datetime.timedelta(days=10),
+        valid_until=today + datetime.timedelta(days=300))
+    Document.objects.filter(person=person, document_type__code="offence_query").update(
+        expires_on=today - datetime.timedelta(days=1))
+    recertification.approvals_suspend_expired(today=today)
+    case = RecertificationProcess.objects.get(approval=approval)
+    recertification.recertifications_expire_after_grace(
+        today=case.grace_until + datetime.timedelta(days=1))
+    case.refresh_from_db()
+    assert case_state(case, "recertification") == "rejected"
+    with translation.override("zh-hans"):
+        assert case.get_outcome_display() == str(CaseOutcome.REJECTED.label)

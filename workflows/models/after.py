@@ -17,6 +17,19 @@ class RecertificationProcess(Process):
     """Renewal of an approval whose credential expired (or whose yearly record query
     is due): the provider uploads, a clerk verifies, the approval is restored."""
 
+    class Closing(models.TextChoices):
+        """How the system closed the case; each label is the reason it gives."""
+
+        RENEWED = "renewed", _("Renewed documents verified.")
+        TERM_ENDED = "term_ended", _("The approval term has ended.")
+        NOT_RENEWED = "not_renewed", _("No renewal within the grace period.")
+        # the grace period ran out on a person's case, or while a renewal waited for the
+        # clerk's check: its words as before, and its status "rejected" (a person's case
+        # must read, to its outcome-only readers, as one rejected on a record hit:
+        # workflows.record_privacy)
+        UNCHECKED = "unchecked", _("No renewal within the grace period.")
+        RECORD_HIT = "record_hit", _("The yearly record query returned a record.")
+
     approval = models.ForeignKey("registry.Approval", verbose_name=_("approval"),
                                  on_delete=models.PROTECT, related_name="+")
     bureau = models.ForeignKey("registry.Bureau", verbose_name=_("bureau"),
@@ -26,6 +39,10 @@ class RecertificationProcess(Process):
     outcome = models.CharField(_("outcome"), max_length=16, choices=CaseOutcome.choices,
                                default=CaseOutcome.OPEN, db_index=True)
     outcome_reason = models.TextField(_("reason for the outcome"), blank=True)
+    # why the case closed, when the system closed it: its reason is this code's words, read
+    # in the reader's language (``outcome_text``); ``outcome_reason`` keeps them as written
+    outcome_code = models.CharField(_("how it closed"), max_length=16, blank=True,
+                                    choices=Closing.choices)
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("checked by"),
                                    null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
@@ -53,6 +70,20 @@ class RecertificationProcess(Process):
     @property
     def needs_query(self) -> bool:
         return any(item.get("code") == "offence_query" for item in self.due_types)
+
+    def get_outcome_display(self) -> str:
+        """The outcome's words; a case whose grace period ran out was closed, not rejected
+        (its stored outcome stays ``rejected``: the approval did not come back)."""
+        if self.outcome_code == self.Closing.NOT_RENEWED:
+            return str(_("Closed, not renewed in time"))
+        return self._get_FIELD_display(self._meta.get_field("outcome"))
+
+    @property
+    def outcome_text(self) -> str:
+        """The reason for the outcome in the reader's language when the system gave it
+        (``outcome_code``); else as it was written (rows from before the code, a reason
+        with the holds that kept the approval suspended)."""
+        return self.get_outcome_code_display() if self.outcome_code else self.outcome_reason
 
 
 class AnnualReviewProcess(Process):

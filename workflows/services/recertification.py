@@ -33,6 +33,7 @@ from workflows.services.completeness import check_document_decisions
 from workflows.services.notifications import notify, notify_private_news
 
 Cause = ApprovalHold.Cause
+Closing = RecertificationProcess.Closing
 
 
 def _names(due: list[dict]) -> dict[str, str]:
@@ -247,9 +248,10 @@ def recertification_restore(*, case: RecertificationProcess) -> None:
             registry_services.approval_expire(actor=None, approval=approval, reason=reason)
             registry_services.sanction_fan_out(actor=None, approvals=[approval], action="expire",
                                                reason=reason)
-            _finish(case, CaseOutcome.REJECTED, reason)
+            _finish(case, CaseOutcome.REJECTED, reason, Closing.TERM_ENDED)
             return
         reason = gettext("Renewed documents verified.")
+        code = Closing.RENEWED
         approval = registry_services.approval_reinstate(
             actor=case.checked_by, approval=approval, valid_until=valid_until, reason=reason,
             causes=[Cause.CREDENTIAL])
@@ -261,7 +263,8 @@ def recertification_restore(*, case: RecertificationProcess) -> None:
             reason = gettext("Renewed documents verified. The approval stays suspended: "
                              "%(causes)s.") % {"causes": registry_services.held_by_label(
                                  registry_services.approval_held_by(approval))}
-        _finish(case, CaseOutcome.APPROVED, reason)
+            code = ""  # the holds named as they stood: kept as written
+        _finish(case, CaseOutcome.APPROVED, reason, code)
 
 
 @transaction.atomic
@@ -287,13 +290,15 @@ def recertification_revoke(*, case: RecertificationProcess) -> None:
         registry_services.person_bar_for_record_hit(
             actor=case.checked_by, bureau=case.bureau, person=case.approval.person,
             reason=gettext("Record query hit during re-certification #%(pk)s") % {"pk": case.pk})
-        _finish(case, CaseOutcome.REJECTED, reason)
+        _finish(case, CaseOutcome.REJECTED, reason, Closing.RECORD_HIT)
 
 
-def _finish(case, outcome, reason):
+def _finish(case, outcome, reason, code=""):
+    """Close ``case``. ``code``: the system's reason (``RecertificationProcess.Closing``),
+    which pages show in their reader's language; ``reason`` is its words as told now."""
     previous = case.outcome
-    case.outcome, case.outcome_reason = outcome, reason
-    case.save(update_fields=["outcome", "outcome_reason"])
+    case.outcome, case.outcome_reason, case.outcome_code = outcome, reason, code
+    case.save(update_fields=["outcome", "outcome_reason", "outcome_code"])
     registry_services.audit_record(actor=None, action=f"recert.{outcome}", target=case,
                                    from_state=previous, to_state=outcome, reason=reason)
     if case.approval.person_id:
@@ -304,7 +309,7 @@ def _finish(case, outcome, reason):
         return
     notify(users=recipients.holders_of(case.approval.subject),
            subject=gettext("Re-certification #%(pk)s: %(outcome)s") % {
-               "pk": case.pk, "outcome": CaseOutcome(outcome).label},
+               "pk": case.pk, "outcome": case.get_outcome_display()},
            body=reason, case=case, about=case.approval.subject)
 
 
@@ -323,8 +328,14 @@ def _expire_after_grace(pk: int) -> bool:
         if case.outcome != CaseOutcome.OPEN:
             return False
         now = timezone.now()
-        case.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED]).update(
-            status=STATUS.CANCELED, finished=now)
+        unfinished = case.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED])
+        # a renewal sent and waiting for the clerk's check is not a provider's silence; and
+        # a person's case reads as rejected however it ended: its organization, which sees
+        # only outcomes, must not tell a lapse from a record hit (workflows.record_privacy)
+        code = (Closing.UNCHECKED if case.approval.person_id or any(
+            task.flow_task is not None and task.flow_task.name == "recert_verify"
+            for task in unfinished) else Closing.NOT_RENEWED)
+        unfinished.update(status=STATUS.CANCELED, finished=now)
         case.status, case.finished = PROCESS.CANCELED, now
         case.save(update_fields=["status", "finished"])
         approval = Approval.objects.select_for_update().get(pk=case.approval_id)
@@ -334,5 +345,5 @@ def _expire_after_grace(pk: int) -> bool:
             # the engagements its suspension held end, and their schools are told
             registry_services.sanction_fan_out(actor=None, approvals=[approval],
                                                action="expire", reason=reason)
-        _finish(case, CaseOutcome.REJECTED, reason)
+        _finish(case, CaseOutcome.REJECTED, reason, code)
         return True
