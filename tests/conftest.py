@@ -25,8 +25,12 @@ def pytest_collection_modifyitems(config, items):
     test``: ``--dist loadscope --no-loadscope-reorder``) hands out modules and classes in
     this order: by its default order (most tests first) the permission matrix's four
     one-test shards, of two to three minutes each, came last, and one worker ran them
-    while the other had nothing left (seven minutes of a 22-minute PostgreSQL run)."""
-    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+    while the other had nothing left (seven minutes of a 22-minute PostgreSQL run).
+
+    The other tests of the security world (``sides``, tests/shared_data.py) come right
+    after them: on each worker they follow one another, and the world is built once."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None and
+               "sides" not in getattr(item, "fixturenames", ()))
 
 
 # --- the reference data after a transactional test ----------------------------------------
@@ -55,11 +59,18 @@ def _db_marker(item):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
+    from pytest_django.plugin import blocking_manager_key
+
     config = item.config
+    # a world built once for the tests that use it (tests/shared_data.py) is rolled back
+    # before a test that does not: no other test sees its rows
+    if blocking_manager_key in config.stash:
+        from tests.shared_data import release_unused
+
+        release_unused(item, config.stash[blocking_manager_key])
     if not config.stash.get(_FLUSHED, False) or _db_marker(item) != "atomic":
         return
     from django.db import connection
-    from pytest_django.plugin import blocking_manager_key
 
     contents = getattr(connection, "_test_serialized_contents", None)
     if contents:

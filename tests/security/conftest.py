@@ -27,12 +27,15 @@ review, an applicant's correction), which are never in a queue:
   (``review``), decided.
 """
 
+import copy
 import datetime
+import shutil
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db.models import Model
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -572,12 +575,95 @@ def build_side(name: str, city: str, root) -> Side:
     return s
 
 
-@pytest.fixture
-def sides(db, settings):
-    settings.WORKFLOW_EXPERT_PANEL_SIZE = 1
-    settings.WORKFLOW_MAX_CORRECTION_ROUNDS = 2  # the exhausted cases take two rounds
+# the settings the sides are built and asked with
+SIDES_SETTINGS = {"WORKFLOW_EXPERT_PANEL_SIZE": 1,
+                  "WORKFLOW_MAX_CORRECTION_ROUNDS": 2}  # the exhausted cases take two rounds
+
+
+def build_sides() -> dict[str, Side]:
     root = UserFactory(username="root", is_superuser=True, is_staff=True)
     return {"A": build_side("a", "360100", root), "B": build_side("b", "360200", root)}
+
+
+def _build_sides_in(folder):
+    """``build_sides`` with the settings the sides are asked with, their documents stored
+    in ``folder``, in the default language and with the reference data read afresh (as the
+    autouse fixtures of tests/conftest.py give a test)."""
+    from django.conf import settings as django_settings
+    from django.test.utils import override_settings
+    from django.utils import translation
+
+    from registry import reference
+
+    local = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+             "OPTIONS": {"location": str(folder), "base_url": None}}
+    storages = {**django_settings.STORAGES, "default": local, "documents": local}
+    translation.deactivate()
+    reference.clear()
+    try:
+        with override_settings(STORAGES=storages, **SIDES_SETTINGS):
+            return folder, build_sides()
+    finally:
+        translation.deactivate()
+        reference.clear()
+
+
+@pytest.fixture(scope="session")
+def _sides_data(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The sides of this worker, built once for the consecutive tests that ask for them
+    (tests/shared_data.py): rolled back before a test that does not, built again for the
+    next one that does, and rolled back at the end of the session (before the test
+    database goes)."""
+    from tests.shared_data import SharedData
+
+    shared = SharedData("sides", lambda: _build_sides_in(tmp_path_factory.mktemp("sides")))
+    yield shared
+    shared.release(django_db_blocker)
+
+
+@pytest.fixture(scope="class")
+def _sides_built(_sides_data, django_db_blocker):
+    """Built (or kept) before the test's own fixtures: pytest sets a fixture of a wider
+    scope than a function's up before ``db`` opens the test's transaction (and a class
+    fixture of a test outside a class for each test, still before ``db``)."""
+    _sides_data.get(django_db_blocker)
+
+
+@pytest.fixture
+def sides(_sides_built, _sides_data, db, settings, _private_document_storage):
+    """Side A and side B (this module's docstring), as if the test had built them: the
+    worker's built sides (the test's changes are rolled back at its end), a copy of their
+    documents in the test's own folder, and objects of the test's own (a test may change
+    an attribute)."""
+    for name, value in SIDES_SETTINGS.items():
+        setattr(settings, name, value)
+    assert _sides_data.built, "the sides are built before the test's transaction opens"
+    folder, built = _sides_data.value
+    shutil.copytree(folder, _private_document_storage, dirs_exist_ok=True)
+    return _own_copy(built, {})
+
+
+def _own_copy(value, memo: dict):
+    """``value`` (the sides) with sides, dicts, lists and model instances of its own: what
+    a test sets on them (``side.publication = …``, ``side.person.user = …``) stays its
+    own. (A model instance is copied as pickling does: its fields and its cache of related
+    objects; a deep copy would reach the storages and the flows, which cannot be copied.)"""
+    if id(value) in memo:
+        return memo[id(value)]
+    if isinstance(value, Side):
+        new = copy.copy(value)
+        memo[id(value)] = new
+        new.__dict__.update({k: _own_copy(v, memo) for k, v in value.__dict__.items()})
+    elif isinstance(value, dict):
+        new = {k: _own_copy(v, memo) for k, v in value.items()}
+    elif isinstance(value, list | tuple):
+        new = type(value)(_own_copy(v, memo) for v in value)
+    elif isinstance(value, Model):
+        new = copy.copy(value)
+    else:
+        return value
+    memo[id(value)] = new
+    return new
 
 
 @pytest.fixture(scope="module")
