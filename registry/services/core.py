@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -153,10 +153,11 @@ def organization_register(
     """Register an organization; the registering user becomes its provider user and its
     administrator (who invites colleagues and keeps the staff roster)."""
     code = normalize_uscc(uscc)
-    _refuse_taken(Organization, "uscc", code, _(
+    taken = _(
         "An organization with this unified social credit code is already registered. To "
         "act for it, ask its administrator to invite you (they send you an invitation by "
-        "email from the organization's page)."))
+        "email from the organization's page).")
+    _refuse_taken(Organization, "uscc", code, taken)
     organization = Organization(
         name=name.strip(), uscc=code, registration_kind=registration_kind,
         legal_representative=legal_representative.strip(), county=county,
@@ -169,7 +170,8 @@ def organization_register(
     if county.level != Jurisdiction.Level.COUNTY:
         raise ValidationError({"county": _("Choose the county or district of registration.")})
     holder = actor if grant_provider_role and actor is not None and actor.pk else None
-    return _provider_save(actor=actor, provider=organization, provider_user=holder)
+    return _provider_save(actor=actor, provider=organization, provider_user=holder,
+                          identifier="uscc", taken=taken)
 
 
 def own_account_lock(user) -> None:
@@ -215,8 +217,8 @@ def person_register(
                      data={"organization": organization.pk})
         search_index_refresh(person=returning)
         return returning
-    _refuse_taken(Person, "id_number", number,
-                  _("A person with this ID number is already registered."))
+    taken = _("A person with this ID number is already registered.")
+    _refuse_taken(Person, "id_number", number, taken)
     if user is not None and Person.objects.filter(user=user).exists():
         raise ValidationError(_("This account already has its own person record."),
                               code="user_taken")
@@ -230,7 +232,8 @@ def person_register(
         validate_adult_id_number(number)
     except ValidationError as error:
         raise ValidationError({"id_number": error.messages}) from None
-    return _provider_save(actor=actor, provider=person, provider_user=user)
+    return _provider_save(actor=actor, provider=person, provider_user=user,
+                          identifier="id_number", taken=taken)
 
 
 def _back_on_roster(organization: Organization, number: str, name: str) -> Person | None:
@@ -255,10 +258,17 @@ def _refuse_taken(model, field: str, value: str, message) -> None:
         raise ValidationError({field: message})
 
 
-def _provider_save(*, actor, provider, provider_user):
+def _provider_save(*, actor, provider, provider_user, identifier: str, taken):
     """Save a validated new organization or person: its audit event and search document,
-    and the provider role on it for ``provider_user`` (if any)."""
-    provider.save()
+    and the provider role on it for ``provider_user`` (if any). Its ``identifier`` (USCC, ID
+    number) registered by another request at the same moment, after :func:`_refuse_taken`
+    asked, is refused in the same words (``taken``), not a 500 on the unique constraint."""
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction goes on
+            provider.save()
+    except IntegrityError:
+        _refuse_taken(type(provider), identifier, getattr(provider, identifier), taken)
+        raise
     kind = provider._meta.model_name
     audit_record(actor=actor, action=f"{kind}.register", target=provider, to_state="registered")
     search_index_refresh(**{kind: provider})

@@ -146,3 +146,39 @@ def test_one_after_the_other_the_second_link_is_refused_in_the_users_language(
             _register(account, 9)()
         assert registered.value.messages == ["该账号已有本人的人员记录。"]
     assert list(Person.objects.filter(user=account)) == [people[0]]
+
+
+# --- one identifier registered by several accounts at once (PostgreSQL, threads) ---------
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_one_id_number_registered_by_several_accounts_at_once_is_registered_once():
+    """Each its own account: no lock is shared, and each asks whether the ID number is taken
+    before any has saved; the unique constraint decides, and the others are refused in the
+    words of one that comes later (a 500 before)."""
+    _postgres_only()
+    id_number = PersonFactory.build().id_number
+    accounts = [UserFactory() for _ in range(RACES)]
+    results, words = _at_once([lambda a=a: individual_register(
+        actor=a, personal_data_consent=True, name="同号注册", id_number=id_number,
+        kind=Person.Kind.RETIREE) for a in accounts])
+    assert results.count("ok") == 1 and results.count("refused") == RACES - 1, results
+    assert set(words) == {"该身份证号码的人员已经登记。"}, words
+    assert Person.objects.filter(id_number=id_number).count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_one_uscc_registered_by_several_accounts_at_once_is_registered_once():
+    _postgres_only()
+    from registry.identifiers import make_uscc
+    from registry.models import Jurisdiction, Organization
+    from registry.services import organization_register
+
+    uscc, county = make_uscc(987_654), Jurisdiction.objects.get(code="360102")
+    accounts = [UserFactory() for _ in range(RACES)]
+    results, words = _at_once([lambda a=a: organization_register(
+        actor=a, name="南昌市同码培训有限公司", uscc=uscc, registration_kind="company",
+        legal_representative="王五", county=county, address="东湖区八一大道1号",
+        contact_name="王五", contact_phone="13800000000") for a in accounts])
+    assert results.count("ok") == 1 and results.count("refused") == RACES - 1, results
+    assert len(set(words)) == 1 and "统一社会信用代码" in words[0], words
+    assert Organization.objects.filter(uscc=uscc).count() == 1
