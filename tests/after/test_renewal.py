@@ -70,7 +70,7 @@ def test_a_good_year_renews_once_then_a_new_selection(client):
         shown = _review_page(client, task)
         assert ("考核期间（2027年1月11日 – 2027年6月1日）内结束的学期按评价表的满意度："
                 "100.0%") in shown, shown
-        assert " 春季：100.0%（评价 1 份）" in shown
+        assert "春季）100.0%，评价 1 份" in shown
         done = client.post(f"/api/v1/tasks/{task.pk}/act/",
                            {"data": {"decision": "renew", "reason": "满意度 5/5，无事故",
                                      "confirm": True}},
